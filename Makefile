@@ -1,0 +1,63 @@
+# fundmgr: the two commands that matter are `make run` and `make test` (see README.md).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FUNDMGR_ENV_NAME=development FUNDMGR_SECRET_KEY="$$(cat instance/secret_key)" $(BIN)/flask --app fundmgr
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: WeasyPrint's Pango, fonts; for tests also Chromium and poppler's pdftotext/pdftoppm.
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-liberation
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test system-deps system-deps-test catalogs messages lint demo-db clean bench
+
+run: system-deps install catalogs instance/secret_key ## set up, migrate, load the fund and demo data, serve on :5000
+	$(FLASK) db upgrade
+	$(FLASK) fund load
+	$(FLASK) seed-demo
+	@echo "\nfundmgr is running on http://127.0.0.1:5000 (Ctrl-C to stop)\n"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: system-deps-test install-test catalogs lint ## everything the tests need, then the whole suite
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: system-deps-test install-test catalogs ## the large-fund benchmark (PostgreSQL)
+	$(BIN)/python -m fundmgr.bench $(BENCH_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+system-deps:
+	@missing=$$(for p in $(RUN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing $$missing"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+system-deps-test:
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing $$missing"; $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+catalogs: ## compile the message catalogs (.mo files are built, never committed)
+	$(BIN)/pybabel compile --use-fuzzy -d fundmgr/translations --statistics 2>&1 | grep -v "^$$" || true
+
+messages: ## extract strings and merge them into the French and Spanish catalogs
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+		--no-location --sort-output --project fundmgr -o fundmgr/translations/messages.pot .
+	$(BIN)/pybabel update -i fundmgr/translations/messages.pot -d fundmgr/translations --no-fuzzy-matching --ignore-obsolete
+
+lint:
+	$(BIN)/ruff check fundmgr tests
+	$(BIN)/ruff format --check fundmgr tests
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+	chmod 600 $@
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache fundmgr/translations/*/LC_MESSAGES/*.mo

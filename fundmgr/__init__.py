@@ -1,0 +1,175 @@
+"""fundmgr: grant management for UN pooled funds."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from fundmgr.config import load_config
+from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db module
+from fundmgr.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
+from fundmgr.i18n import (
+    LANGUAGE_NAMES,
+    format_money,
+    format_number,
+    format_percent,
+    localize,
+    select_locale,
+    territory_name,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config_overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from fundmgr import models  # noqa: F401 - every model known to the metadata and Alembic
+    from fundmgr.accounts.models import AnonymousUser
+    from fundmgr.web import init_web
+
+    database.init_app(app)
+    migrate.init_app(app, database, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    init_web(app)
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys, let readers run beside a writer, let SQLAlchemy own BEGIN.
+
+    pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy documents this fix.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def begin_sqlite(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from fundmgr import pages
+    from fundmgr.accounts.blueprint import bp as accounts_bp
+    from fundmgr.finance.blueprint import bp as finance_bp
+    from fundmgr.funds.blueprint import bp as funds_bp
+    from fundmgr.proposals.blueprint import bp as proposals_bp
+    from fundmgr.results.blueprint import bp as results_bp
+    from fundmgr.steering.blueprint import bp as steering_bp
+
+    for bp in (pages.bp, accounts_bp, funds_bp, proposals_bp, finance_bp, steering_bp, results_bp):
+        app.register_blueprint(bp)
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have the rights to see this page or do this action."),
+    404: _l("There is nothing here. The address may be mistyped, or the page may have moved."),
+    405: _l("This address does not accept this kind of request."),
+    413: _l("What you sent is larger than allowed."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("An unexpected error occurred. Nothing was saved. The team has been told."),
+}
+CSRF_MESSAGE = _l("The form expired or was not sent from this site. Nothing was saved; please try again.")
+
+
+def render_error(code: int, message: str | None = None) -> tuple[Any, int]:
+    """An error page in the user's language, or JSON for API clients."""
+    message = message or str(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
+    title = str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=title, message=message), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        database.session.rollback()
+        return render_error(400, str(CSRF_MESSAGE))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        if exc.code >= 500:
+            database.session.rollback()
+        return render_error(exc.code)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from fundmgr.funds.queries import all_funds, current_fund
+
+    app.jinja_env.filters.update(
+        l10n=localize,
+        money=format_money,
+        number=format_number,
+        percent=format_percent,
+        territory=territory_name,
+    )
+    app.jinja_env.globals.update(
+        current_fund=current_fund,
+        all_funds=all_funds,
+        get_locale=get_locale,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
+
+
+def register_commands(app: Flask) -> None:
+    from fundmgr.accounts.cli import create_user_command
+    from fundmgr.demo.cli import seed_demo_command
+    from fundmgr.funds.cli import fund_group
+
+    app.cli.add_command(fund_group)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

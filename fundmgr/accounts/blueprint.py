@@ -1,0 +1,12 @@
+"""URL map of accounts."""
+
+from flask import Blueprint
+
+from fundmgr.accounts import views
+from fundmgr.web import add_view
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+add_view(bp, "/login", views.LoginView, "login")
+add_view(bp, "/logout", views.LogoutView, "logout")
+add_view(bp, "/", views.ProfileView, "profile")

@@ -1,0 +1,47 @@
+"""Forms for signing in and managing one's account."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from fundmgr.i18n import LANGUAGE_NAMES
+
+
+class LoginForm(FlaskForm):
+    """Sign in with e-mail and password."""
+
+    email = EmailField(_l("E-mail"), [DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+    password = PasswordField(
+        _l("Password"), [DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"}
+    )
+    next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change one's password."""
+
+    current = PasswordField(
+        _l("Current password"),
+        [DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("New password"), [DataRequired(), Length(max=200)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        [DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LanguageForm(FlaskForm):
+    """Choose the interface language."""
+
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()],
+        validators=[DataRequired()],
+    )
+    next = HiddenField()

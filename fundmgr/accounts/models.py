@@ -1,0 +1,184 @@
+"""Organizations and users."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, UserMixin
+
+from fundmgr.db import Base, utcnow
+from fundmgr.i18n import localize
+
+
+class OrganizationKind(enum.Enum):
+    """What kind of body an organization is."""
+
+    un_entity = "un_entity"
+    donor = "donor"
+    government = "government"
+    civil_society = "civil_society"
+    other = "other"
+
+    @property
+    def title(self) -> str:
+        return str(ORGANIZATION_KIND_TITLES[self])
+
+
+ORGANIZATION_KIND_TITLES = {
+    OrganizationKind.un_entity: _l("UN entity"),
+    OrganizationKind.donor: _l("Donor"),
+    OrganizationKind.government: _l("Government"),
+    OrganizationKind.civil_society: _l("Civil society"),
+    OrganizationKind.other: _l("Other"),
+}
+
+
+class Organization(Base):
+    """A UN entity, government, donor or other body; names in several languages."""
+
+    __tablename__ = "organizations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    kind: so.Mapped[OrganizationKind]
+    acronym: so.Mapped[dict[str, str]]
+    name: so.Mapped[dict[str, str]]
+
+    @property
+    def label(self) -> str:
+        """The acronym in the current language."""
+        return localize(self.acronym) or self.code
+
+    @property
+    def full_name(self) -> str:
+        return localize(self.name)
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.code}>"
+
+
+class Role(enum.Enum):
+    """What a user may do; one role per user."""
+
+    admin = "admin"
+    fmu = "fmu"
+    sc_member = "sc_member"
+    agency = "agency"
+    viewer = "viewer"
+
+    @property
+    def title(self) -> str:
+        return str(ROLE_TITLES[self])
+
+
+ROLE_TITLES = {
+    Role.admin: _l("Administrator"),
+    Role.fmu: _l("Fund Management Unit"),
+    Role.sc_member: _l("Steering Committee member"),
+    Role.agency: _l("Agency (participating organization)"),
+    Role.viewer: _l("Viewer"),
+}
+
+
+class Constituency(enum.Enum):
+    """The constituency a Steering Committee member represents."""
+
+    chair = "chair"
+    un_network = "un_network"
+    donor = "donor"
+    member_state = "member_state"
+    stakeholder = "stakeholder"
+
+    @property
+    def title(self) -> str:
+        return str(CONSTITUENCY_TITLES[self])
+
+
+CONSTITUENCY_TITLES = {
+    Constituency.chair: _l("Chair"),
+    Constituency.un_network: _l("UN Network member"),
+    Constituency.donor: _l("Contributing donor"),
+    Constituency.member_state: _l("Country of origin, transit or destination"),
+    Constituency.stakeholder: _l("Stakeholder (civil society, migrants, private sector)"),
+}
+
+
+class User(UserMixin, Base):
+    """A person who signs in. Steering Committee members carry a constituency."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("(role = 'sc_member') = (constituency IS NOT NULL)", name="constituency_iff_sc_member"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
+    role: so.Mapped[Role]
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    constituency: so.Mapped[Constituency | None]
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    is_active_account: so.Mapped[bool] = so.mapped_column(default=True)
+    # Changes on password change or reset; part of the session so old sessions end.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_login_at: so.Mapped[datetime | None]
+
+    organization: so.Mapped[Organization] = so.relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        """Session identifier: the id and the session token, so a password change ends old sessions."""
+        return f"{self.id}:{self.session_token}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    @property
+    def is_fmu(self) -> bool:
+        return self.role is Role.fmu
+
+    @property
+    def is_sc_member(self) -> bool:
+        return self.role is Role.sc_member
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role is Role.agency
+
+    @property
+    def is_viewer(self) -> bool:
+        return self.role is Role.viewer
+
+    @property
+    def manages_fund(self) -> bool:
+        """FMU officers and administrators manage the fund's data."""
+        return self.role in (Role.fmu, Role.admin)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+class AnonymousUser(AnonymousUserMixin):
+    """The visitor who has not signed in: answers every role question with no."""
+
+    id = None
+    role = None
+    locale = None
+    organization_id = None
+    is_admin = is_fmu = is_sc_member = is_agency = is_viewer = manages_fund = False
+
+    def has_role(self, *roles: Role) -> bool:
+        return False

@@ -1,0 +1,139 @@
+"""Writes to accounts: creating users, signing in, passwords, preferences."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import Constituency, Organization, Role, User
+from fundmgr.audit import record_audit
+from fundmgr.db import db, utcnow
+from fundmgr.errors import ValidationFailed
+
+MIN_PASSWORD_LENGTH = 10
+LANGUAGES = ("en", "fr", "es")
+
+hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the e-mail is unknown, so a wrong address costs as long as a wrong password.
+DUMMY_HASH = hasher.hash(secrets.token_hex(16))
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def password_problems(password: str) -> list[str]:
+    """What is wrong with a new password, if anything."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]
+    if len(password) > 200:
+        return [_("The password must have at most 200 characters.")]
+    return []
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organization: Organization,
+    password: str,
+    constituency: Constituency | None = None,
+    locale: str | None = None,
+    actor: User | None,
+) -> User:
+    """Create an account; refuses a taken e-mail, a weak password or a missing constituency."""
+    problems = []
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        problems.append(_("The e-mail address is not valid."))
+    else:
+        if db.session.scalar(sa.select(User.id).where(User.email == email)):
+            problems.append(_("An account with this e-mail address already exists."))
+    if not name.strip():
+        problems.append(_("The name is required."))
+    problems += password_problems(password)
+    if (role is Role.sc_member) != (constituency is not None):
+        problems.append(_("Steering Committee members, and only they, have a constituency."))
+    if locale is not None and locale not in LANGUAGES:
+        problems.append(_("Unknown language."))
+    if problems:
+        raise ValidationFailed(problems)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        organization=organization,
+        constituency=constituency,
+        locale=locale,
+        password_hash=hasher.hash(password),
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    record_audit(
+        "user.created",
+        user,
+        actor=actor,
+        after={"email": email, "name": user.name, "role": role, "organization": organization.code,
+               "constituency": constituency},
+    )  # fmt: skip
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None; the same work either way."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    try:
+        hasher.verify(user.password_hash if user else DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def record_sign_in(user: User) -> None:
+    """Note a successful sign-in in the account and the audit log."""
+    user.last_login_at = utcnow()
+    record_audit("user.signed_in", user, actor=user)
+
+
+def change_password(user: User, current: str, new: str, *, actor: User) -> None:
+    """Change a password after checking the current one; other sessions of the user end."""
+    problems = []
+    try:
+        hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        problems.append(_("The current password is not correct."))
+    problems += password_problems(new)
+    if problems:
+        raise ValidationFailed(problems)
+    set_password(user, new, actor=actor, action="user.password_changed")
+
+
+def set_password(user: User, new: str, *, actor: User | None, action: str = "user.password_set") -> None:
+    """Store a new password hash and end the user's other sessions."""
+    problems = password_problems(new)
+    if problems:
+        raise ValidationFailed(problems)
+    user.password_hash = hasher.hash(new)
+    user.session_token = secrets.token_hex(16)
+    record_audit(action, user, actor=actor)
+
+
+def set_locale(user: User, locale: str, *, actor: User) -> None:
+    """Remember the user's interface language."""
+    if locale not in LANGUAGES:
+        raise ValidationFailed([_("Unknown language.")])
+    if user.locale != locale:
+        before = {"locale": user.locale}
+        user.locale = locale
+        record_audit("user.locale_changed", user, actor=actor, before=before, after={"locale": locale})

@@ -1,0 +1,99 @@
+"""Sign in, sign out, one's own account."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from fundmgr.accounts import operations as ops
+from fundmgr.accounts.forms import LanguageForm, LoginForm, PasswordChangeForm
+from fundmgr.accounts.models import User
+from fundmgr.db import db
+from fundmgr.errors import ValidationFailed
+from fundmgr.extensions import limiter, login_manager
+from fundmgr.web import FundView, safe_next_url
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Find the signed-in user from the session; a changed password invalidates old sessions."""
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+class LoginView(FundView):
+    """Sign in; the same answer whether the e-mail or the password was wrong."""
+
+    methods = ["GET", "POST"]
+    login_required = False
+    decorators = [limiter.limit(login_rate_limit, methods=["POST"])]
+
+    def process(self):
+        form = LoginForm(next=request.args.get("next", ""))
+        if current_user.is_authenticated:
+            return redirect(url_for("pages.home"))
+        if form.validate_on_submit():
+            user = ops.authenticate(form.email.data, form.password.data)
+            if user is not None:
+                locale = session.get("locale")
+                session.clear()  # no session fixation: a fresh session at sign-in
+                if locale:
+                    session["locale"] = locale
+                session.permanent = True
+                login_user(user)
+                ops.record_sign_in(user)
+                flash(_("Welcome, %(name)s.", name=user.name), "success")
+                return redirect(safe_next_url(form.next.data) or url_for("pages.home"))
+            form.password.errors.append(_("The e-mail address or the password is not correct."))
+        return render_template("accounts/login.html", form=form)
+
+
+class LogoutView(FundView):
+    """Sign out."""
+
+    methods = ["POST"]
+
+    def process(self):
+        logout_user()
+        locale = session.get("locale")
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        flash(_("You have signed out."), "info")
+        return redirect(url_for("accounts.login"))
+
+
+class ProfileView(FundView):
+    """One's own account: details, language, password."""
+
+    methods = ["GET", "POST"]
+
+    def process(self):
+        form = PasswordChangeForm()
+        if form.validate_on_submit():
+            try:
+                ops.change_password(
+                    current_user._get_current_object(), form.current.data, form.new.data, actor=current_user
+                )
+            except ValidationFailed as exc:
+                db.session.rollback()
+                form.new.errors.extend(exc.problems)
+            else:
+                db.session.flush()
+                login_user(current_user._get_current_object())  # this session lives on, under the new token
+                flash(_("Your password has been changed; your other sessions have ended."), "success")
+                return redirect(url_for("accounts.profile"))
+        language_form = LanguageForm(locale=current_user.locale or "en")
+        return render_template("accounts/profile.html", form=form, language_form=language_form)

@@ -1,0 +1,88 @@
+"""The audit log: who did what to which object, when, with the values before and after."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from fundmgr.db import Base, db, utcnow
+
+
+class AuditEntry(Base):
+    """One recorded action. Entries are only ever added, never changed."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    action: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    object_id: so.Mapped[str] = so.mapped_column(sa.String(40))
+    fund_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    summary: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    before: so.Mapped[dict[str, Any] | None]
+    after: so.Mapped[dict[str, Any] | None]
+
+    actor: so.Mapped[Any] = so.relationship("User", lazy="joined")
+
+
+def jsonable(value: Any) -> Any:
+    """Turn a column value into something JSON can hold without losing precision."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: Any, fields: list[str] | None = None) -> dict[str, Any]:
+    """The values of an object's columns (or of the named attributes), ready for the log."""
+    if fields is None:
+        fields = [attr.key for attr in sa.inspect(obj).mapper.column_attrs]
+    return {name: jsonable(getattr(obj, name)) for name in fields}
+
+
+def unwrap(obj: Any) -> Any:
+    """The object behind a proxy such as flask_login.current_user."""
+    getter = getattr(obj, "_get_current_object", None)
+    return getter() if getter else obj
+
+
+def record_audit(
+    action: str,
+    obj: Any,
+    *,
+    actor: Any | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    summary: str = "",
+    fund_id: int | None = None,
+) -> AuditEntry:
+    """Add an entry to the audit log for an action done by actor (None: the system or CLI)."""
+    obj, actor = unwrap(obj), unwrap(actor)
+    db.session.flush()  # so a new object has its id
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=getattr(obj, "audit_type", None) or type(obj).__tablename__,
+        object_id=str(sa.inspect(obj).identity[0]) if sa.inspect(obj).identity else "",
+        fund_id=fund_id if fund_id is not None else getattr(obj, "fund_id", None),
+        summary=summary[:500],
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,102 @@
+"""Charts as SVG (pygal), the same in pages and in PDFs. Every chart is shown next to its table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pygal
+from flask_babel import gettext as _
+from pygal.style import Style
+
+from fundmgr.i18n import format_money, format_percent
+
+UN_STYLE = Style(
+    background="white",
+    plot_background="white",
+    foreground="#1a1a1a",
+    foreground_strong="#1a1a1a",
+    foreground_subtle="#6c757d",
+    opacity=".9",
+    opacity_hover="1",
+    colors=("#005a9c", "#4f9fd6", "#f2a900", "#7cb342", "#c2185b", "#6a1b9a", "#00897b", "#8d6e63"),
+    font_family="DejaVu Sans, Liberation Sans, sans-serif",
+    label_font_size=11,
+    major_label_font_size=11,
+    legend_font_size=11,
+    title_font_size=14,
+    value_font_size=10,
+)
+
+COMMON = {
+    "style": UN_STYLE,
+    "js": [],  # no script: the page's CSP allows none inline and PDFs run none
+    "disable_xml_declaration": True,
+    "explicit_size": False,
+    "print_values": False,
+    "legend_at_bottom": True,
+    "truncate_legend": 40,
+    "width": 800,
+    "height": 380,
+}
+
+
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+
+
+def render(chart: pygal.graph.graph.Graph) -> str:
+    """The chart's SVG without pygal's configuration script (pages allow no inline script)."""
+    return SCRIPT.sub("", chart.render(is_unicode=True))
+
+
+def as_number(value: Decimal | int | float | None) -> float:
+    """Chart geometry only: plotting needs floats; the tables beside charts show exact amounts."""
+    return float(value or 0)
+
+
+def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], money: bool = True) -> str:
+    """A vertical bar chart of one or more series over labels."""
+    chart = pygal.Bar(title=title, x_label_rotation=20 if len(labels) > 6 else 0, **COMMON)
+    chart.x_labels = list(labels)
+    chart.value_formatter = (lambda v: format_money(Decimal(str(v)))) if money else (lambda v: f"{v:g}")
+    for name, values in series.items():
+        chart.add(name, [as_number(v) for v in values])
+    return render(chart)
+
+
+def horizontal_bar_chart(title: str, items: Sequence[tuple[str, Decimal]], money: bool = True) -> str:
+    """A horizontal bar per item (label, value); good for long names such as thematic areas."""
+    chart = pygal.HorizontalBar(title=title, show_legend=False, **COMMON)
+    chart.x_labels = [label for label, _value in items]
+    chart.value_formatter = (lambda v: format_money(Decimal(str(v)))) if money else (lambda v: f"{v:g}")
+    chart.add(title, [as_number(value) for _label, value in items])
+    return render(chart)
+
+
+def share_chart(title: str, actual: dict[str, Decimal], target: dict[str, Decimal | None]) -> str:
+    """Actual shares next to target shares (0..1) for the same keys."""
+    chart = pygal.Bar(title=title, x_label_rotation=20 if len(actual) > 6 else 0, **COMMON)
+    chart.x_labels = list(actual)
+    chart.value_formatter = lambda v: format_percent(Decimal(str(v)))
+    chart.add(_("Actual"), [as_number(v) for v in actual.values()])
+    chart.add(_("Target"), [as_number(target.get(k)) if target.get(k) is not None else None for k in actual])
+    return render(chart)
+
+
+def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]]) -> str:
+    """Lines over time (e.g. cumulative capitalization by year)."""
+    chart = pygal.Line(title=title, x_label_rotation=0, dots_size=3, **COMMON)
+    chart.x_labels = list(labels)
+    chart.value_formatter = lambda v: format_money(Decimal(str(v)))
+    for name, values in series.items():
+        chart.add(name, [as_number(v) for v in values])
+    return render(chart)
+
+
+def pie_chart(title: str, items: Sequence[tuple[str, Decimal]]) -> str:
+    chart = pygal.Pie(title=title, inner_radius=0.45, **COMMON)
+    chart.value_formatter = lambda v: format_money(Decimal(str(v)))
+    for label, value in items:
+        chart.add(label, as_number(value))
+    return render(chart)

@@ -1,0 +1,80 @@
+"""Configuration: defaults here, overridden by FUNDMGR_* environment variables and DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Whenever a key is added here, document it in README.md (Configuration).
+    "ENV_NAME": "production",  # production | development | testing
+    "SECRET_KEY": None,  # required outside development and testing
+    "SQLALCHEMY_DATABASE_URI": None,  # from DATABASE_URL; defaults to SQLite in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "LANGUAGES": ["en", "fr", "es"],
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "BOOTSTRAP_SERVE_LOCAL": True,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "fundmgr_session",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # whole request; attachments have their own limit
+    "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
+    "STORAGE_DIR": None,  # uploaded files; defaults to <instance>/storage, outside the web root
+    "DEMO_PASSWORD": None,  # set by `make run` so seed-demo can print working accounts
+    "PAGE_SIZE": 25,
+}
+
+SQLITE_FILE = "fundmgr.sqlite3"
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill app.config from defaults, the environment and test overrides, then check it."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("FUNDMGR")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if overrides:
+        app.config.from_mapping(overrides)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{Path(app.instance_path) / SQLITE_FILE}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
+    if not app.config["STORAGE_DIR"]:
+        app.config["STORAGE_DIR"] = str(Path(app.instance_path) / "storage")
+    if app.config["ENV_NAME"] in ("development", "testing"):
+        # Local HTTP servers cannot carry Secure cookies; production keeps them.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
+    check_config(app)
+
+
+def normalize_database_url(uri: str) -> str:
+    """Use the psycopg 3 driver for plain postgres URLs, as Heroku-style DATABASE_URLs omit it."""
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri[len(prefix) :]
+    return uri
+
+
+def check_config(app: Flask) -> None:
+    """Refuse to start with settings that would be unsafe in production."""
+    if not app.config["SECRET_KEY"]:
+        if app.config["ENV_NAME"] not in ("development", "testing"):
+            raise RuntimeError(
+                "FUNDMGR_SECRET_KEY is not set. Set it to a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), "
+                "or set FUNDMGR_ENV_NAME=development for a local run."
+            )
+        # Development only: a random key per process, so sessions end at restart.
+        app.config["SECRET_KEY"] = os.urandom(32).hex()

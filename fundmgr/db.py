@@ -1,0 +1,112 @@
+"""Database plumbing: the declarative base, the session object and column types."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CENT = Decimal("0.01")
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """Round a Decimal to cents, half up, as UN financial statements do."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ScaledDecimal(sa.types.TypeDecorator):
+    """A fixed-point decimal: NUMERIC(p, s) where the database has one, scaled integers on SQLite.
+
+    SQLite has no decimal type and would store NUMERIC as binary floating point, so
+    sums of money would drift. Storing value * 10**scale as an integer keeps every
+    sum exact there too, and SQL-side SUM() comes back through this type as Decimal.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision=precision, scale=scale)
+        self.precision = precision
+        self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
+        self._factor = Decimal(10) ** scale
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            # ints and strings are fine; floats are refused so money never passes through one
+            if isinstance(value, float):
+                raise TypeError("fixed-point columns take Decimal, not float")
+            value = Decimal(value)
+        value = value.quantize(self._quantum, rounding=ROUND_HALF_UP)
+        if dialect.name == "sqlite":
+            return int(value * self._factor)
+        return value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / self._factor).quantize(self._quantum)
+        return Decimal(value).quantize(self._quantum)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> sa.types.TypeEngine[Any]:
+        return self
+
+
+def Money() -> ScaledDecimal:  # noqa: N802 - reads like a type in column definitions
+    """Amounts of money: NUMERIC(18, 2)."""
+    return ScaledDecimal(18, 2)
+
+
+def Rate() -> ScaledDecimal:  # noqa: N802
+    """Rates and shares (fee rates, exchange rates, weights): NUMERIC(12, 6)."""
+    return ScaledDecimal(12, 6)
+
+
+class Base(DeclarativeBase):
+    """Declarative base: deterministic constraint names, enums stored as plain strings."""
+
+    registry = so.registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            enum.Enum: sa.Enum(enum.Enum, native_enum=False, length=40, values_callable=lambda e: [m.value for m in e]),
+            datetime: sa.DateTime(timezone=True),
+            dict[str, Any]: sa.JSON,
+            dict[str, str]: sa.JSON,
+            list[Any]: sa.JSON,
+        },
+    )
+
+    def __repr__(self) -> str:
+        ident = getattr(self, "id", None)
+        return f"<{type(self).__name__} {ident}>"
+
+
+db = SQLAlchemy(model_class=Base)

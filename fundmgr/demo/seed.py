@@ -1,0 +1,84 @@
+"""Seeding the demo: every step is idempotent and goes through the same operations as the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from fundmgr.accounts.models import Constituency, Organization, Role, User
+from fundmgr.accounts.operations import create_user
+from fundmgr.db import db
+from fundmgr.funds import definition as d
+from fundmgr.funds.models import Fund
+from fundmgr.funds.operations import load_fund, load_geography, upsert_organization
+
+DEMO_FILE = Path(__file__).parent / "data" / "demo.yaml"
+DEFAULT_PASSWORD = "demo-fundmgr-2026"  # noqa: S105 - demo accounts only, printed by seed-demo
+
+
+@dataclass
+class SeedReport:
+    """What a seeding run did, for the command's output."""
+
+    lines: list[str] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+
+
+@cache
+def demo_data() -> dict[str, Any]:
+    """The demo scenario file, parsed once."""
+    return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+
+
+def seed_fund() -> Fund:
+    """The bundled Migration MPTF definition, with countries and regions."""
+    load_geography()
+    spec, sha256 = d.read_definition(d.bundled_definition())
+    fund, _changed = load_fund(spec, sha256, actor=None)
+    return fund
+
+
+def seed_organizations() -> None:
+    for spec in demo_data().get("organizations") or []:
+        upsert_organization(d.Organization.model_validate(spec), actor=None)
+    db.session.flush()
+
+
+def seed_users(password: str) -> list[User]:
+    """One account per demo person; existing e-mails are left as they are."""
+    users = []
+    for spec in demo_data()["users"]:
+        user = db.session.scalar(sa.select(User).where(User.email == spec["email"]))
+        if user is None:
+            org = db.session.scalar(sa.select(Organization).where(Organization.code == spec["organization"]))
+            user = create_user(
+                email=spec["email"],
+                name=spec["name"],
+                role=Role(spec["role"]),
+                organization=org,
+                constituency=Constituency(spec["constituency"]) if spec.get("constituency") else None,
+                locale=spec.get("locale"),
+                password=password,
+                actor=None,
+            )
+        users.append(user)
+    db.session.flush()
+    return users
+
+
+def seed_demo(password: str) -> SeedReport:
+    """Load everything the demo needs; a second run finds it all in place and adds nothing."""
+    report = SeedReport()
+    fund = seed_fund()
+    seed_organizations()
+    report.users = seed_users(password)
+    report.lines.append(
+        f"Fund {fund.code}: {len(fund.thematic_areas)} thematic areas, {len(fund.objectives)} objectives."
+    )
+    report.lines.append(f"{len(report.users)} demo accounts.")
+    return report

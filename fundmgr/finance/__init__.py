@@ -1,0 +1,1 @@
+"""Finance: donor contributions, the fund's ledger and balances, allocations, transfers, dashboards."""

@@ -1,0 +1,5 @@
+"""URL map of finance."""
+
+from flask import Blueprint
+
+bp = Blueprint("finance", __name__, url_prefix="/finance")

@@ -1,0 +1,238 @@
+"""The fund definition file: its schema, and reading it with messages that name the field."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from fundmgr.accounts.models import OrganizationKind
+
+DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+LANGUAGES = ("en", "fr", "es")
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,40}$")]
+# Organization codes are their English acronyms, some of which have a space ("UN Women").
+OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,39}$")]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Share = Annotated[Decimal, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in each of the fund's languages."""
+
+    en: NonEmpty
+    fr: NonEmpty
+    es: NonEmpty
+
+
+class Money(Strict):
+    administrative_agent_fee_rate: Share
+    indirect_cost_rate: Share
+    budget_min: Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
+    budget_max: Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
+    duration_months_min: Annotated[int, Field(ge=1, le=240)]
+    duration_months_max: Annotated[int, Field(ge=1, le=240)]
+    min_participating_organizations: Annotated[int, Field(ge=1, le=50)]
+
+    @model_validator(mode="after")
+    def ranges_in_order(self) -> Money:
+        if self.budget_min > self.budget_max:
+            raise ValueError("budget_min must not exceed budget_max")
+        if self.duration_months_min > self.duration_months_max:
+            raise ValueError("duration_months_min must not exceed duration_months_max")
+        return self
+
+
+class Targets(Strict):
+    thematic_area_share: dict[Code, Share]
+    region_share: dict[Annotated[str, StringConstraints(pattern=r"^\d{3}$")], Share]
+    gender_marker_min_level: Annotated[int, Field(ge=0, le=10)]
+    gender_marker_share: Share
+
+    @model_validator(mode="after")
+    def shares_sum_to_one(self) -> Targets:
+        for name in ("thematic_area_share", "region_share"):
+            shares = getattr(self, name)
+            if shares and sum(shares.values()) != 1:
+                raise ValueError(f"{name} must sum to 1 (it sums to {sum(shares.values())})")
+        return self
+
+
+class Review(Strict):
+    disagreement_threshold: Annotated[Decimal, Field(gt=0, le=100)]
+    quorum_share: Share
+    decision_rule: Literal["consensus", "majority"]
+
+
+class ThematicArea(Strict):
+    code: Code
+    number: Annotated[int, Field(ge=1)]
+    name: Text
+    objectives: Annotated[list[int], Field(min_length=1)]
+
+
+class Objective(Strict):
+    number: Annotated[int, Field(ge=1)]
+    short_name: Text
+    name: Text
+
+
+class GuidingPrinciple(Strict):
+    code: Code
+    number: Annotated[int, Field(ge=1)]
+    name: Text
+    description: Text
+
+
+class MarkerLevel(Strict):
+    value: Annotated[int, Field(ge=0, le=10)]
+    label: Text
+
+
+class Marker(Strict):
+    code: Code
+    name: Text
+    description: Text
+    required_min_level: Annotated[int, Field(ge=0, le=10)] = 0
+    levels: Annotated[list[MarkerLevel], Field(min_length=2)]
+
+
+class BudgetCategory(Strict):
+    code: Code
+    number: Annotated[int, Field(ge=1)]
+    name: Text
+
+
+class Criterion(Strict):
+    code: Code
+    name: Text
+    guidance: Text
+    weight: Annotated[Decimal, Field(gt=0, le=1)]
+    scale_min: Annotated[int, Field(ge=0, le=100)] = 1
+    scale_max: Annotated[int, Field(ge=1, le=100)] = 5
+
+    @model_validator(mode="after")
+    def scale_in_order(self) -> Criterion:
+        if self.scale_min >= self.scale_max:
+            raise ValueError("scale_min must be below scale_max")
+        return self
+
+
+class EligibilityCheck(Strict):
+    code: Code
+    text: Text
+
+
+class Organization(Strict):
+    code: OrgCode
+    kind: OrganizationKind
+    acronym: Text
+    name: Text
+
+
+def unique(items: list, attr: str, what: str) -> None:
+    seen: set = set()
+    for item in items:
+        key = getattr(item, attr)
+        if key in seen:
+            raise ValueError(f"{what} {attr} {key!r} appears twice")
+        seen.add(key)
+
+
+class FundDefinition(Strict):
+    """Everything that makes a fund this fund; a second fund is a second file like this."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_\-]{2,20}$")]
+    gateway_code: str | None = None
+    name: Text
+    short_name: Text
+    description: Text
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    established: date | None = None
+    money: Money
+    targets: Targets
+    review: Review
+    thematic_areas: Annotated[list[ThematicArea], Field(min_length=1)]
+    objectives: Annotated[list[Objective], Field(min_length=1)]
+    guiding_principles: list[GuidingPrinciple]
+    markers: list[Marker]
+    budget_categories: Annotated[list[BudgetCategory], Field(min_length=1)]
+    criteria: Annotated[list[Criterion], Field(min_length=1)]
+    eligibility_checks: Annotated[list[EligibilityCheck], Field(min_length=1)]
+    participating_organizations: Annotated[list[OrgCode], Field(min_length=1)]
+    organizations: list[Organization] = []
+
+    @model_validator(mode="after")
+    def references_resolve(self) -> FundDefinition:
+        unique(self.thematic_areas, "code", "thematic area")
+        unique(self.objectives, "number", "objective")
+        unique(self.guiding_principles, "code", "guiding principle")
+        unique(self.markers, "code", "marker")
+        unique(self.budget_categories, "code", "budget category")
+        unique(self.criteria, "code", "criterion")
+        unique(self.eligibility_checks, "code", "eligibility check")
+        unique(self.organizations, "code", "organization")
+        numbers = {o.number for o in self.objectives}
+        for area in self.thematic_areas:
+            missing = sorted(set(area.objectives) - numbers)
+            if missing:
+                raise ValueError(f"thematic area {area.code} names objectives {missing} that are not defined")
+        weights = sum(c.weight for c in self.criteria)
+        if weights != 1:
+            raise ValueError(f"criteria weights must sum to 1 (they sum to {weights})")
+        areas = {a.code for a in self.thematic_areas}
+        unknown = sorted(set(self.targets.thematic_area_share) - areas)
+        if unknown:
+            raise ValueError(f"targets.thematic_area_share names unknown thematic areas {unknown}")
+        return self
+
+
+class DefinitionError(Exception):
+    """A fund definition file that cannot be loaded; the message names the field."""
+
+
+def describe(error: ValidationError) -> str:
+    """One line per problem, each starting with the path of the field."""
+    lines = []
+    for problem in error.errors():
+        path = ".".join(str(part) for part in problem["loc"]) or "(file)"
+        lines.append(f"{path}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def parse_definition(text: str) -> FundDefinition:
+    """Validate a definition given as YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DefinitionError("the file must hold a mapping of fields (code, name, money, ...)")
+    try:
+        return FundDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise DefinitionError(describe(exc)) from exc
+
+
+def read_definition(path: Path) -> tuple[FundDefinition, str]:
+    """Read and validate a definition file; returns it with the file's SHA-256."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DefinitionError(f"cannot read {path}: {exc.strerror}") from exc
+    return parse_definition(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest()
+
+
+def bundled_definition(code: str = "migration-mptf") -> Path:
+    """The path of a definition shipped in the package."""
+    return DEFINITIONS_DIR / f"{code}.yaml"

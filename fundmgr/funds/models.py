@@ -1,0 +1,264 @@
+"""A fund and the lists that define it; countries and UN M49 regions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from fundmgr.accounts.models import Organization
+from fundmgr.db import Base, Money, Rate
+from fundmgr.i18n import localize, territory_name
+
+fund_organizations = sa.Table(
+    "fund_organizations",
+    Base.metadata,
+    sa.Column("fund_id", sa.ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
+)
+
+area_objectives = sa.Table(
+    "area_objectives",
+    Base.metadata,
+    sa.Column("area_id", sa.ForeignKey("thematic_areas.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("objective_id", sa.ForeignKey("objectives.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Fund(Base):
+    """A pooled fund: its money rules, targets and review settings, loaded from a definition file."""
+
+    __tablename__ = "funds"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    gateway_code: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    name: so.Mapped[dict[str, str]]
+    short_name: so.Mapped[dict[str, str]]
+    description: so.Mapped[dict[str, str]]
+    currency: so.Mapped[str] = so.mapped_column(sa.String(3))
+    established: so.Mapped[date | None]
+    aa_fee_rate: so.Mapped[Decimal] = so.mapped_column(Rate())
+    indirect_cost_rate: so.Mapped[Decimal] = so.mapped_column(Rate())
+    budget_min: so.Mapped[Decimal] = so.mapped_column(Money())
+    budget_max: so.Mapped[Decimal] = so.mapped_column(Money())
+    duration_months_min: so.Mapped[int]
+    duration_months_max: so.Mapped[int]
+    min_participating_organizations: so.Mapped[int]
+    # {"thematic_area_share": {code: "0.2"}, "region_share": {m49: "0.3"},
+    #  "gender_marker_min_level": 2, "gender_marker_share": "0.8"}; decimals kept as strings
+    targets: so.Mapped[dict[str, Any]]
+    disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
+    quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate())
+    decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
+    definition_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+
+    thematic_areas: so.Mapped[list[ThematicArea]] = so.relationship(
+        back_populates="fund", order_by="ThematicArea.number"
+    )
+    objectives: so.Mapped[list[Objective]] = so.relationship(back_populates="fund", order_by="Objective.number")
+    guiding_principles: so.Mapped[list[GuidingPrinciple]] = so.relationship(order_by="GuidingPrinciple.number")
+    markers: so.Mapped[list[Marker]] = so.relationship(order_by="Marker.number")
+    budget_categories: so.Mapped[list[BudgetCategory]] = so.relationship(order_by="BudgetCategory.number")
+    criteria: so.Mapped[list[Criterion]] = so.relationship(order_by="Criterion.number")
+    eligibility_checks: so.Mapped[list[EligibilityCheck]] = so.relationship(order_by="EligibilityCheck.number")
+    participating_organizations: so.Mapped[list[Organization]] = so.relationship(
+        secondary=fund_organizations, order_by=Organization.code
+    )
+
+    @property
+    def label(self) -> str:
+        return localize(self.short_name)
+
+    def target_share(self, kind: str, key: str) -> Decimal | None:
+        """The fund's target share for a thematic area code or region code, if it sets one."""
+        value = (self.targets or {}).get(kind, {}).get(key)
+        return Decimal(value) if value is not None else None
+
+    def __repr__(self) -> str:
+        return f"<Fund {self.code}>"
+
+
+class FundItem:
+    """Columns shared by the lists a fund definition holds; retired items stay for history."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    number: so.Mapped[int]
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    @so.declared_attr
+    def fund_id(cls) -> so.Mapped[int]:  # noqa: N805
+        return so.mapped_column(sa.ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+
+    @so.declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:  # noqa: N805
+        return (sa.UniqueConstraint("fund_id", "code"),)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.code}>"
+
+
+class ThematicArea(FundItem, Base):
+    """A thematic area of the fund, clustering objectives."""
+
+    __tablename__ = "thematic_areas"
+
+    name: so.Mapped[dict[str, str]]
+    fund: so.Mapped[Fund] = so.relationship(back_populates="thematic_areas")
+    objectives: so.Mapped[list[Objective]] = so.relationship(
+        secondary=area_objectives, back_populates="areas", order_by="Objective.number"
+    )
+
+    @property
+    def label(self) -> str:
+        return localize(self.name)
+
+
+class Objective(FundItem, Base):
+    """An objective the fund serves (for the Migration MPTF: one of the 23 GCM objectives)."""
+
+    __tablename__ = "objectives"
+
+    short_name: so.Mapped[dict[str, str]]
+    name: so.Mapped[dict[str, str]]
+    fund: so.Mapped[Fund] = so.relationship(back_populates="objectives")
+    areas: so.Mapped[list[ThematicArea]] = so.relationship(
+        secondary=area_objectives, back_populates="objectives", order_by="ThematicArea.number"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.number}. {localize(self.short_name)}"
+
+
+class GuidingPrinciple(FundItem, Base):
+    """A guiding principle proposals must address."""
+
+    __tablename__ = "guiding_principles"
+
+    name: so.Mapped[dict[str, str]]
+    description: so.Mapped[dict[str, str]]
+
+    @property
+    def label(self) -> str:
+        return localize(self.name)
+
+
+class Marker(FundItem, Base):
+    """A marker scale (gender, human rights, child sensitivity) every proposal is rated on."""
+
+    __tablename__ = "markers"
+
+    name: so.Mapped[dict[str, str]]
+    description: so.Mapped[dict[str, str]]
+    required_min_level: so.Mapped[int] = so.mapped_column(default=0)
+    # [{"value": 0, "label": {"en": ..., "fr": ..., "es": ...}}, ...]
+    levels: so.Mapped[list[Any]]
+
+    @property
+    def label(self) -> str:
+        return localize(self.name)
+
+    def level_label(self, value: int | None) -> str:
+        for level in self.levels:
+            if level["value"] == value:
+                return f"{value}: {localize(level['label'])}"
+        return "" if value is None else str(value)
+
+    @property
+    def values(self) -> list[int]:
+        return [level["value"] for level in self.levels]
+
+
+class BudgetCategory(FundItem, Base):
+    """A budget category (the UNSDG harmonized categories)."""
+
+    __tablename__ = "budget_categories"
+
+    name: so.Mapped[dict[str, str]]
+
+    @property
+    def label(self) -> str:
+        return localize(self.name)
+
+
+class Criterion(FundItem, Base):
+    """A scoring criterion of the Steering Committee, with its weight and scale."""
+
+    __tablename__ = "criteria"
+
+    name: so.Mapped[dict[str, str]]
+    guidance: so.Mapped[dict[str, str]]
+    weight: so.Mapped[Decimal] = so.mapped_column(Rate())
+    scale_min: so.Mapped[int] = so.mapped_column(default=1)
+    scale_max: so.Mapped[int] = so.mapped_column(default=5)
+
+    @property
+    def label(self) -> str:
+        return localize(self.name)
+
+
+class EligibilityCheck(FundItem, Base):
+    """An item of the FMU's screening checklist."""
+
+    __tablename__ = "eligibility_checks"
+
+    text: so.Mapped[dict[str, str]]
+
+    @property
+    def label(self) -> str:
+        return localize(self.text)
+
+
+class RegionLevel(enum.Enum):
+    """The levels of the UN M49 geography."""
+
+    region = "region"
+    subregion = "subregion"
+    intermediate = "intermediate"
+
+
+class Region(Base):
+    """A UN M49 region, sub-region or intermediate region; names come from CLDR."""
+
+    __tablename__ = "regions"
+
+    code: so.Mapped[str] = so.mapped_column(sa.String(3), primary_key=True)
+    level: so.Mapped[RegionLevel]
+    parent_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("regions.code"))
+
+    @property
+    def label(self) -> str:
+        return territory_name(self.code)
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code}>"
+
+
+class Country(Base):
+    """A country or territory (ISO 3166-1) with its UN M49 classification."""
+
+    __tablename__ = "countries"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    iso2: so.Mapped[str] = so.mapped_column(sa.String(2), unique=True)
+    iso3: so.Mapped[str] = so.mapped_column(sa.String(3), unique=True)
+    m49: so.Mapped[str] = so.mapped_column(sa.String(3), unique=True)
+    region_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("regions.code"), index=True)
+    subregion_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("regions.code"))
+    intermediate_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("regions.code"))
+    ldc: so.Mapped[bool] = so.mapped_column(default=False)
+    lldc: so.Mapped[bool] = so.mapped_column(default=False)
+    sids: so.Mapped[bool] = so.mapped_column(default=False)
+
+    @property
+    def label(self) -> str:
+        return territory_name(self.iso2)
+
+    def __repr__(self) -> str:
+        return f"<Country {self.iso3}>"

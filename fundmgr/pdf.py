@@ -1,0 +1,61 @@
+"""PDF documents: one helper renders a template from templates/pdf/ with WeasyPrint.
+
+Templates get plain data (no ORM objects, so rendering cannot touch the database), and
+WeasyPrint may fetch nothing but the app's own static files: no file://, no network.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template, send_file
+from weasyprint import CSS, HTML, default_url_fetcher
+
+STATIC_PREFIX = "fundmgr-static:/"
+
+
+class RestrictedFetcher:
+    """Serve only files under the app's static folders; refuse everything else."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [root.resolve() for root in roots]
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return default_url_fetcher(url)
+        if parts.scheme != "fundmgr-static":
+            raise ValueError(f"PDF rendering may not fetch {url!r}")
+        relative = parts.path.lstrip("/")
+        for root in self.roots:
+            path = (root / relative).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                return {
+                    "string": path.read_bytes(),
+                    "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                }
+        raise ValueError(f"no static file {relative!r}")
+
+
+def static_roots() -> list[Path]:
+    return [Path(current_app.static_folder)]
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render templates/pdf/<template> with plain-data context into PDF bytes."""
+    html = render_template(f"pdf/{template}", static=STATIC_PREFIX, **context)
+    document = HTML(string=html, url_fetcher=RestrictedFetcher(static_roots()), base_url=STATIC_PREFIX)
+    stylesheet = CSS(
+        string=(Path(current_app.static_folder) / "css" / "pdf.css").read_text(encoding="utf-8"),
+        url_fetcher=RestrictedFetcher(static_roots()),
+    )
+    return document.write_pdf(stylesheets=[stylesheet])
+
+
+def pdf_response(data: bytes, filename: str) -> Any:
+    """A download answer for PDF bytes."""
+    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename)

@@ -1,0 +1,2 @@
+"""Results: the fund's results framework, programme results matrices, progress reporting and
+results reports (PDF and Excel)."""

@@ -1,0 +1,5 @@
+"""URL map of results."""
+
+from flask import Blueprint
+
+bp = Blueprint("results", __name__, url_prefix="/results")

@@ -1,0 +1,10 @@
+"""Demo data for results (see fundmgr/demo/seed.py for the order of the steps)."""
+
+from __future__ import annotations
+
+from fundmgr.funds.models import Fund
+
+
+def seed_results(fund: Fund) -> list[str]:
+    """Not written yet: returns no report lines."""
+    return []

@@ -1,0 +1,122 @@
+"""Uploaded files: checked by their content, stored outside the web root under random names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import filetype
+from flask import current_app, send_file
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+from fundmgr.errors import ValidationFailed
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# The part that makes an Office Open XML package a document or a workbook.
+OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+DOCUMENT_TYPES = frozenset(CONTENT_TYPES)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What is kept about a stored upload; the key is the only way back to the bytes."""
+
+    key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def storage_root() -> Path:
+    root = Path(current_app.config["STORAGE_DIR"]).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def path_for(key: str) -> Path:
+    """The file of a storage key; keys are generated here, but check anyway that none escapes the root."""
+    root = storage_root()
+    if not key or not all(c.isalnum() or c == "/" for c in key):
+        raise ValueError("invalid storage key")
+    path = (root / key).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError("storage key escapes the storage folder")
+    return path
+
+
+def sniff(head: bytes, stream: IO[bytes], extension: str) -> bool:
+    """Whether the bytes really are a file of the kind the extension names."""
+    if extension == "pdf":
+        return head.startswith(b"%PDF-")
+    kind = filetype.guess(head)
+    if kind is None or kind.extension not in ("zip", "docx", "xlsx"):
+        return False
+    try:
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as package:
+            names = set(package.namelist())
+    except zipfile.BadZipFile:
+        return False
+    return "[Content_Types].xml" in names and OOXML_MAIN_PART[extension] in names
+
+
+def clean_filename(name: str) -> str:
+    """The file's own name without any folder part, control characters or excess length."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*').strip(" .")
+    return name[-150:] or "file"
+
+
+def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUMENT_TYPES) -> StoredFile:
+    """Check an upload (type by content, size) and store it; refuse it with a message otherwise."""
+    if upload is None or not upload.filename:
+        raise ValidationFailed([_("Choose a file to upload.")])
+    filename = clean_filename(upload.filename)
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    kinds = ", ".join(sorted(k.upper() for k in allowed))
+    if extension not in allowed:
+        raise ValidationFailed([_("Only these file types are accepted: %(kinds)s.", kinds=kinds)])
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed([_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024))])
+    if not data:
+        raise ValidationFailed([_("The file is empty.")])
+    if not sniff(data[:8192], io.BytesIO(data), extension):
+        raise ValidationFailed(
+            [
+                _(
+                    "The file’s content is not a %(kind)s document, although its name says so.",
+                    kind=extension.upper(),
+                )
+            ]
+        )
+    key = f"{secrets.token_hex(1)}/{secrets.token_hex(16)}"
+    path = path_for(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return StoredFile(
+        key=key, filename=filename, content_type=CONTENT_TYPES[extension], size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )  # fmt: skip
+
+
+def send_stored(key: str, filename: str, content_type: str):
+    """A download of a stored file, always as an attachment (never rendered inline)."""
+    return send_file(path_for(key), mimetype=content_type, as_attachment=True, download_name=filename)
+
+
+def delete_stored(key: str) -> None:
+    """Remove a stored file (used when the transaction that stored it fails)."""
+    path_for(key).unlink(missing_ok=True)

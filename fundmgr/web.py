@@ -1,0 +1,126 @@
+"""The web layer's base: one lifecycle for every view, security headers, small helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, request, url_for
+from flask.views import View
+from flask_login import current_user
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import db
+from fundmgr.errors import DomainError
+from fundmgr.extensions import login_manager
+
+
+class FundView(View):
+    """Load -> check access -> process -> commit once; a refused rule rolls everything back.
+
+    Subclasses set `methods`, optionally `roles` (a coarse gate) and implement `load`
+    (fetch objects, 404 when the user may not even know they exist), `can_access`
+    (object-level rights, 403) and `process`.
+    """
+
+    methods = ["GET"]
+    login_required = True
+    roles: tuple[Role, ...] | None = None
+
+    def dispatch_request(self, **view_args: Any) -> Any:
+        if self.login_required and not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if self.roles is not None and not current_user.has_role(*self.roles):
+            abort(403)
+        self.load(**view_args)
+        if not self.can_access(current_user):
+            abort(403)
+        try:
+            response = self.process()
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            return self.refused(exc)
+        except Exception:
+            db.session.rollback()
+            raise
+        return response
+
+    def load(self, **view_args: Any) -> None:
+        """Fetch the objects the view works on."""
+
+    def can_access(self, user: User) -> bool:
+        """Whether the user may use this view on the loaded objects."""
+        return True
+
+    def process(self) -> Any:
+        raise NotImplementedError
+
+    def refused(self, exc: DomainError) -> Any:
+        """Answer a refused action: a message and back to where the user came from."""
+        if wants_json():
+            return jsonify(error=exc.message), exc.status_code
+        flash(exc.message, "danger")
+        return redirect(self.back_url())
+
+    def back_url(self) -> str:
+        return safe_next_url(request.referrer) or url_for("pages.home")
+
+
+def add_view(bp: Blueprint, rule: str, view: type[FundView], endpoint: str) -> None:
+    """Register a view class under an endpoint with the methods it declares."""
+    bp.add_url_rule(rule, view_func=view.as_view(endpoint), methods=view.methods)
+
+
+def wants_json() -> bool:
+    """Whether the client asked for JSON rather than a page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Return target only if it stays on this site (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        if parts.netloc != request.host:
+            return None
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        # pygal charts and Bootstrap components carry style attributes; scripts stay external only
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def set_security_headers(response: Response) -> Response:
+    """Headers every answer carries: CSP without inline script, no framing, no sniffing."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_web(app: Flask) -> None:
+    """Attach the security headers to every response."""
+    app.after_request(set_security_headers)

@@ -1,0 +1,2 @@
+// fundmgr: progressive enhancements. Every page works without this file.
+"use strict";
