@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +15,19 @@ from flask.testing import FlaskClient
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.accounts.operations import hasher
 from fundmgr.db import db
-from fundmgr.funds.models import Fund
+from fundmgr.funds.models import Country, Fund
+from fundmgr.proposals.budget import budget_totals, programme_years
+from fundmgr.proposals.models import (
+    BudgetLine,
+    MatrixIndicator,
+    MatrixOutcome,
+    MatrixOutput,
+    Participant,
+    Proposal,
+    ProposalMarker,
+    ProposalState,
+)
+from fundmgr.proposals.versions import freeze_version
 
 PASSWORD = "correct horse battery"
 # Hashing is deliberately slow; tests share one hash instead of computing one per user.
@@ -62,3 +76,83 @@ def sign_in(client: FlaskClient, user: User) -> FlaskClient:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client
+
+
+@pytest.fixture
+def make_proposal(fund, make_user) -> Callable[..., Proposal]:
+    """Create a complete proposal in any state, with a frozen version once past draft.
+
+    make_proposal(state=ProposalState.in_review, lead="IOM", partners=("UNHCR",), area="TA2",
+                  direct={"IOM": "700000.00", "UNHCR": "500000.00"}, country="TJK")
+    Direct costs are split evenly over the programme years in the first budget category.
+    """
+
+    def _make(
+        state: ProposalState = ProposalState.draft,
+        *,
+        lead: str = "IOM",
+        partners: tuple[str, ...] = ("UNHCR",),
+        area: str = "TA2",
+        country: str | None = "TJK",
+        region: str | None = None,
+        title: str | None = None,
+        direct: dict[str, str] | None = None,
+        duration_months: int = 24,
+        creator: User | None = None,
+        marker_level: int = 2,
+    ) -> Proposal:
+        n = next(_counter)
+        creator = creator or make_user(Role.agency, org=lead)
+        area_obj = next(a for a in fund.thematic_areas if a.code == area)
+        proposal = Proposal(
+            fund=fund,
+            reference=f"TEST-{n:05d}",
+            title=title or f"Joint programme {n}",
+            summary="Strengthening migration governance with government and civil society partners.",
+            country=db.session.scalar(sa.select(Country).where(Country.iso3 == country)) if country else None,
+            region_code=region,
+            primary_area=area_obj,
+            objectives=[area_obj.objectives[0]],
+            principles=fund.guiding_principles[:2],
+            duration_months=duration_months,
+            start_date=date(2027, 1, 1),
+            government_endorsement=True,
+            lead_organization=organization(lead),
+            created_by=creator,
+        )
+        db.session.add(proposal)
+        for marker in fund.markers:
+            proposal.markers.append(
+                ProposalMarker(marker=marker, level=marker_level, justification="Explained in section 4.")
+            )
+        direct = direct or {lead: "700000.00", **{code: "500000.00" for code in partners}}
+        years = programme_years(duration_months)
+        category = fund.budget_categories[0]
+        for code in (lead, *partners):
+            org = organization(code)
+            proposal.participants.append(Participant(organization=org, indirect_rate=fund.indirect_cost_rate))
+            amount = Decimal(direct.get(code, "0.00"))
+            share = (amount / years).quantize(Decimal("0.01"))
+            for year in range(1, years + 1):
+                line_amount = share if year < years else amount - share * (years - 1)
+                proposal.budget_lines.append(
+                    BudgetLine(organization=org, category=category, year=year, amount=line_amount)
+                )
+        outcome = MatrixOutcome(position=1, statement="Migrants access services safely.")
+        output = MatrixOutput(position=1, statement="Service providers trained.")
+        outcome.outputs.append(output)
+        output.indicators.append(
+            MatrixIndicator(outcome=outcome, position=1, name="Number of officials trained", unit="persons",
+                            baseline=Decimal("0"), target=Decimal("200"), disaggregation=["sex"])
+        )  # fmt: skip
+        proposal.outcomes.append(outcome)
+        db.session.flush()
+        proposal.total_amount = budget_totals(proposal).total
+        if state is not ProposalState.draft:
+            freeze_version(proposal, actor=creator)
+            proposal.submitted_at = proposal.versions[-1].submitted_at
+        proposal.state = state
+        db.session.commit()
+        return proposal
+
+    return _make

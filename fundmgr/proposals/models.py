@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -103,6 +104,10 @@ REVIEW_AND_LATER = frozenset({S.in_review, S.endorsed, S.approved, S.active, S.c
 # What the fund publishes (the pipeline and the funded portfolio): viewers see these.
 PUBLISHED_STATES = frozenset({S.endorsed, S.approved, S.active, S.closed})
 FUNDED_STATES = frozenset({S.approved, S.active, S.closed})
+
+# Rules other packages add (fundmgr.steering: declared conflicts of interest) that recuse a
+# Steering Committee member from a proposal; each is called as rule(proposal, user) -> bool.
+RECUSAL_RULES: list[Callable[[Proposal, Any], bool]] = []
 
 proposal_objectives = sa.Table(
     "proposal_objectives",
@@ -230,6 +235,15 @@ class Proposal(Base):
         if user.role is Role.viewer:
             return self.state in PUBLISHED_STATES
         return False
+
+    def is_recused(self, user: Any) -> bool:
+        """An SC member stays out of a proposal their organization takes part in, or that they declared a conflict on.
+
+        A recused member sees the proposal's title and the fact of their recusal, nothing else.
+        """
+        if not user.is_authenticated or user.role is not Role.sc_member:
+            return False
+        return user.organization_id in self.organization_ids or any(rule(self, user) for rule in RECUSAL_RULES)
 
     def can_edit(self, user: Any, check_state: bool = True) -> bool:
         """Agency staff of a participating organization edit drafts and returned proposals."""

@@ -8,6 +8,7 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.proposals.models import TRANSITIONS, Proposal, ProposalState
+from fundmgr.signals import proposal_state_changed
 from fundmgr.workflow import require_transition
 
 
@@ -32,6 +33,7 @@ def move_proposal(
         after={"state": target} | (details or {}),
         summary=summary,
     )
+    proposal_state_changed.send(proposal, before=before, after=target, actor=actor)
 
 
 # --- Lifecycle moves made by the Steering Committee (fundmgr.steering) and the money side ---
