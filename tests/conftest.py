@@ -28,6 +28,9 @@ from fundmgr.funds.operations import load_fund, load_geography
 pytest_plugins = ["tests.factories"]
 
 PG_SERVER = os.environ.get("FUNDMGR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# The tests set their own configuration; a developer's shell settings must not leak in.
+for _name in [n for n in os.environ if n.startswith("FUNDMGR_") or n == "DATABASE_URL"]:
+    del os.environ[_name]
 
 
 def postgres_reachable() -> bool:
