@@ -74,6 +74,11 @@ class Review(Strict):
     decision_rule: Literal["consensus", "majority"]
 
 
+class Reporting(Strict):
+    period_months: Annotated[int, Field(ge=1, le=24)] = 12
+    due_days_after_period: Annotated[int, Field(ge=0, le=365)] = 60
+
+
 class ThematicArea(Strict):
     code: Code
     number: Annotated[int, Field(ge=1)]
@@ -162,6 +167,7 @@ class FundDefinition(Strict):
     money: Money
     targets: Targets
     review: Review
+    reporting: Reporting = Reporting()
     thematic_areas: Annotated[list[ThematicArea], Field(min_length=1)]
     objectives: Annotated[list[Objective], Field(min_length=1)]
     guiding_principles: list[GuidingPrinciple]

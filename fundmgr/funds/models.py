@@ -55,6 +55,8 @@ class Fund(Base):
     disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
     quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate())
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
+    reporting_period_months: so.Mapped[int] = so.mapped_column(default=12)
+    report_due_days: so.Mapped[int] = so.mapped_column(default=60)
     definition_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
 
     thematic_areas: so.Mapped[list[ThematicArea]] = so.relationship(

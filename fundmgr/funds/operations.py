@@ -75,6 +75,7 @@ FUND_FIELDS = [
     "gateway_code", "name", "short_name", "description", "currency", "established", "aa_fee_rate",
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "quorum_share", "decision_rule",
+    "reporting_period_months", "report_due_days",
 ]  # fmt: skip
 
 
@@ -98,6 +99,8 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "disagreement_threshold": spec.review.disagreement_threshold,
         "quorum_share": spec.review.quorum_share,
         "decision_rule": spec.review.decision_rule,
+        "reporting_period_months": spec.reporting.period_months,
+        "report_due_days": spec.reporting.due_days_after_period,
     }
 
 
