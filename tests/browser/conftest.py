@@ -1,0 +1,142 @@
+"""Browser tests: headless Debian Chromium (Playwright) against a live server with the demo data.
+
+The live server runs the real app (CSRF on, rate limits off) on its own SQLite database,
+built by the migrations and `seed-demo`, in a thread on 127.0.0.1. All browser tests run
+in one xdist group so the server and the browser start once. On failure every open page
+is saved as a PNG under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from fundmgr import ROOT, create_app
+from fundmgr.db import db
+from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
+from tests.conftest import app_config
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(autouse=True)
+def isolated() -> None:
+    """Browser tests use the live server's own database, not the per-test transaction."""
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+    def login(self, page: Page, email: str, password: str = DEFAULT_PASSWORD) -> Page:
+        """Sign in through the real login form."""
+        page.goto(f"{self.url}/account/login")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.locator("form button[type=submit]").click()
+        page.wait_for_load_state()
+        return page
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with the demo data, served on a free port of 127.0.0.1."""
+    tmp = tmp_path_factory.mktemp("live")
+    config = app_config(f"sqlite:///{tmp / 'live.sqlite3'}", tmp) | {
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": None,
+        "TESTING": False,
+    }
+    app = create_app(config)
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_demo(DEFAULT_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+def new_context(browser: Browser, locale: str = "en-GB") -> BrowserContext:
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def contexts(browser: Browser, request: pytest.FixtureRequest) -> Iterator[list[BrowserContext]]:
+    """Open browser contexts (separate users) on demand with make(locale); screenshots on failure."""
+    opened: list[BrowserContext] = []
+
+    def make(locale: str = "en-GB") -> BrowserContext:
+        context = new_context(browser, locale)
+        opened.append(context)
+        return context
+
+    request.node.make_context = make
+    yield opened
+    failed = getattr(request.node, "report_call", None) and request.node.report_call.failed
+    for n, context in enumerate(opened):
+        if failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for m, page in enumerate(context.pages):
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{n}-{m}.png"), full_page=True)
+        context.close()
+
+
+@pytest.fixture
+def context(contexts: list[BrowserContext], request: pytest.FixtureRequest) -> BrowserContext:
+    return request.node.make_context()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def artifact(name: str) -> Path:
+    """Where a test saves a screenshot meant to be looked at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
