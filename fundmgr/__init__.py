@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from fundmgr.config import load_config
 from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db module
-from fundmgr.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
+from fundmgr.extensions import babel, bootstrap, csrf, limiter, login_manager, mail, migrate
 from fundmgr.i18n import (
     LANGUAGE_NAMES,
     format_money,
@@ -64,6 +64,7 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     init_web(app)
 
 
@@ -88,7 +89,7 @@ def begin_sqlite(connection: sa.Connection) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from fundmgr import pages
+    from fundmgr import audit_views, pages
     from fundmgr.accounts.blueprint import bp as accounts_bp
     from fundmgr.finance.blueprint import bp as finance_bp
     from fundmgr.funds.blueprint import bp as funds_bp
@@ -96,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from fundmgr.results.blueprint import bp as results_bp
     from fundmgr.steering.blueprint import bp as steering_bp
 
-    for bp in (pages.bp, accounts_bp, funds_bp, proposals_bp, finance_bp, steering_bp, results_bp):
+    for bp in (pages.bp, audit_views.bp, accounts_bp, funds_bp, proposals_bp, finance_bp, steering_bp, results_bp):
         app.register_blueprint(bp)
 
 
@@ -167,9 +168,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from fundmgr.accounts.cli import create_user_command
+    from fundmgr.cli import backup_command, restore_command
     from fundmgr.demo.cli import seed_demo_command
     from fundmgr.funds.cli import fund_group
 
     app.cli.add_command(fund_group)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -36,6 +36,13 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_DIR": None,  # uploaded files; defaults to <instance>/storage, outside the web root
     "DEMO_PASSWORD": None,  # set by `make run` so seed-demo can print working accounts
     "PAGE_SIZE": 25,
+    "MAIL_SERVER": None,  # SMTP host; without one, e-mails are written to the log
+    "MAIL_PORT": 587,
+    "MAIL_USE_TLS": True,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "fundmgr@localhost",
+    "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
 }
 
 SQLITE_FILE = "fundmgr.sqlite3"

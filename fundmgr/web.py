@@ -13,6 +13,7 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
 from fundmgr.extensions import login_manager
+from fundmgr.emails import discard_queued, send_queued
 
 
 class FundView(View):
@@ -40,10 +41,13 @@ class FundView(View):
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
+            discard_queued()
             return self.refused(exc)
         except Exception:
             db.session.rollback()
+            discard_queued()
             raise
+        send_queued()
         return response
 
     def load(self, **view_args: Any) -> None:

@@ -45,3 +45,22 @@ class LanguageForm(FlaskForm):
         validators=[DataRequired()],
     )
     next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = EmailField(_l("E-mail"), [DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password from a reset link."""
+
+    new = PasswordField(
+        _l("New password"), [DataRequired(), Length(max=200)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        [DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

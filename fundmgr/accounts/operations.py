@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.audit import record_audit
 from fundmgr.db import db, utcnow
 from fundmgr.errors import ValidationFailed
+from fundmgr.emails import queue_mail
 
 MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("en", "fr", "es")
@@ -137,3 +142,47 @@ def set_locale(user: User, locale: str, *, actor: User) -> None:
         before = {"locale": user.locale}
         user.locale = locale
         record_audit("user.locale_changed", user, actor=actor, before=before, after={"locale": locale})
+
+
+RESET_SALT = "fundmgr-password-reset"
+
+
+def reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def password_reset_token(user: User) -> str:
+    """A signed, time-limited token; it dies when the password changes (the session token is in it)."""
+    return reset_serializer().dumps({"id": user.id, "st": user.session_token})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a valid, unexpired, unused reset token belongs to, or None."""
+    try:
+        data = reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except BadSignature:
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or not user.is_active or not secrets.compare_digest(user.session_token, str(data.get("st"))):
+        return None
+    return user
+
+
+def request_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
+    """E-mail a reset link if an active account has this address; say nothing either way."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None or not user.is_active:
+        return
+    with force_locale(user.locale or "en"):
+        body = render_template("emails/password_reset.txt", user=user, url=reset_url(password_reset_token(user)))
+        queue_mail(user.email, _("Reset your fundmgr password"), body)
+    record_audit("user.password_reset_requested", user, actor=None)
+
+
+def reset_password(token: str, new: str) -> User:
+    """Set a new password from a reset link; the link then stops working, as do old sessions."""
+    user = user_for_reset_token(token)
+    if user is None:
+        raise ValidationFailed([_("This reset link is invalid or has expired. Ask for a new one.")])
+    set_password(user, new, actor=user, action="user.password_reset")
+    return user

@@ -9,7 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from fundmgr.accounts import operations as ops
-from fundmgr.accounts.forms import LanguageForm, LoginForm, PasswordChangeForm
+from fundmgr.accounts.forms import (
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
@@ -97,3 +103,48 @@ class ProfileView(FundView):
                 return redirect(url_for("accounts.profile"))
         language_form = LanguageForm(locale=current_user.locale or "en")
         return render_template("accounts/profile.html", form=form, language_form=language_form)
+
+
+class ResetRequestView(FundView):
+    """Ask for a password-reset link; the answer never tells whether the address has an account."""
+
+    methods = ["GET", "POST"]
+    login_required = False
+    decorators = [limiter.limit(login_rate_limit, methods=["POST"])]
+
+    def process(self):
+        form = ResetRequestForm()
+        if form.validate_on_submit():
+            ops.request_password_reset(
+                form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
+            )
+            flash(_("If an account exists for this address, we have sent it a link to reset the password."), "info")
+            return redirect(url_for("accounts.login"))
+        return render_template("accounts/reset_request.html", form=form)
+
+
+class ResetPasswordView(FundView):
+    """Choose a new password from the link received by e-mail."""
+
+    methods = ["GET", "POST"]
+    login_required = False
+    decorators = [limiter.limit(login_rate_limit, methods=["POST"])]
+
+    def load(self, token: str) -> None:
+        self.token = token
+
+    def process(self):
+        if ops.user_for_reset_token(self.token) is None:
+            flash(_("This reset link is invalid or has expired. Ask for a new one."), "danger")
+            return redirect(url_for("accounts.reset_request"))
+        form = ResetPasswordForm()
+        if form.validate_on_submit():
+            try:
+                ops.reset_password(self.token, form.new.data)
+            except ValidationFailed as exc:
+                db.session.rollback()
+                form.new.errors.extend(exc.problems)
+            else:
+                flash(_("Your password has been changed. You can sign in with it now."), "success")
+                return redirect(url_for("accounts.login"))
+        return render_template("accounts/reset_password.html", form=form)
