@@ -67,7 +67,8 @@ def app_config(url: str, tmp: Path) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
+        # limits stay on (so they can be tested) but high; tests of throttling lower them
+        "LOGIN_RATE_LIMIT": "100000 per minute",
         "STORAGE_DIR": str(tmp / "storage"),
         "SERVER_NAME": "localhost",
     }
