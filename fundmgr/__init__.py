@@ -50,6 +50,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 def init_extensions(app: Flask) -> None:
     from fundmgr import models  # noqa: F401 - every model known to the metadata and Alembic
     from fundmgr.accounts.models import AnonymousUser
+    from fundmgr.instrumentation import init_query_counting
     from fundmgr.web import init_web
 
     database.init_app(app)
@@ -66,6 +67,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     mail.init_app(app)
     init_web(app)
+    init_query_counting(app)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

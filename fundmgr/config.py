@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "fundmgr@localhost",
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    "COUNT_QUERIES": False,  # add X-Query-Count (SQL statements per request) to responses; benchmark only
 }
 
 SQLITE_FILE = "fundmgr.sqlite3"
