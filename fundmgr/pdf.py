@@ -13,31 +13,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, send_file
-from weasyprint import CSS, HTML, default_url_fetcher
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "fundmgr-static:/"
 
 
-class RestrictedFetcher:
+class RestrictedFetcher(URLFetcher):
     """Serve only files under the app's static folders; refuse everything else."""
 
     def __init__(self, roots: list[Path]) -> None:
+        super().__init__(allowed_protocols=("data", "fundmgr-static"))
         self.roots = [root.resolve() for root in roots]
 
-    def __call__(self, url: str) -> dict[str, Any]:
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         parts = urlsplit(url)
         if parts.scheme == "data":
-            return default_url_fetcher(url)
+            return super().fetch(url, headers)
         if parts.scheme != "fundmgr-static":
             raise ValueError(f"PDF rendering may not fetch {url!r}")
         relative = parts.path.lstrip("/")
         for root in self.roots:
             path = (root / relative).resolve()
             if path.is_relative_to(root) and path.is_file():
-                return {
-                    "string": path.read_bytes(),
-                    "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
-                }
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
         raise ValueError(f"no static file {relative!r}")
 
 

@@ -143,7 +143,8 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         outcome.outputs.append(output)
         output.indicators.append(
             MatrixIndicator(outcome=outcome, position=1, name="Number of officials trained", unit="persons",
-                            baseline=Decimal("0"), target=Decimal("200"), disaggregation=["sex"])
+                            baseline=Decimal("0"), target=Decimal("200"), disaggregation=["sex"],
+                            means_of_verification="Training attendance records")
         )  # fmt: skip
         proposal.outcomes.append(outcome)
         db.session.flush()
@@ -154,5 +155,38 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         proposal.state = state
         db.session.commit()
         return proposal
+
+    return _make
+
+
+@pytest.fixture
+def make_deposit(fund) -> Callable[..., object]:
+    """Put money in the fund through finance: make_deposit("1000000.00", area=None, donor="GOV-DEU").
+
+    A USD deposit recorded by the system; the fund's fee is deducted, so the available
+    balance grows by the amount less the fee. Returns the Contribution.
+    """
+    from fundmgr.finance.models import ContributionKind
+    from fundmgr.finance.operations import ContributionData, record_contribution
+
+    def _make(amount: str, *, area: str | None = None, donor: str = "GOV-DEU", on_date: date | None = None):
+        area_obj = next(a for a in fund.thematic_areas if a.code == area) if area else None
+        n = next(_counter)
+        contribution = record_contribution(
+            fund,
+            ContributionData(
+                donor=organization(donor),
+                kind=ContributionKind.deposit,
+                on_date=on_date or date(2024, 1, 15),
+                currency="USD",
+                amount=Decimal(amount),
+                rate_to_usd=Decimal("1"),
+                area=area_obj,
+                reference=f"SAA-TEST-{n:05d}",
+            ),
+            actor=None,
+        )
+        db.session.commit()
+        return contribution
 
     return _make

@@ -72,7 +72,17 @@ def seed_users(password: str) -> list[User]:
 
 
 def seed_demo(password: str) -> SeedReport:
-    """Load everything the demo needs; a second run finds it all in place and adds nothing."""
+    """Load everything the demo needs; a second run finds it all in place and adds nothing.
+
+    The domain steps run in the order of the programme cycle: proposals are written and
+    screened, donors contribute, the Steering Committee decides (approvals allocate money),
+    funds are transferred, programmes report results.
+    """
+    from fundmgr.finance.demo import seed_contributions, seed_transfers
+    from fundmgr.proposals.demo import seed_proposals
+    from fundmgr.results.demo import seed_results
+    from fundmgr.steering.demo import seed_steering
+
     report = SeedReport()
     fund = seed_fund()
     seed_organizations()
@@ -81,4 +91,6 @@ def seed_demo(password: str) -> SeedReport:
         f"Fund {fund.code}: {len(fund.thematic_areas)} thematic areas, {len(fund.objectives)} objectives."
     )
     report.lines.append(f"{len(report.users)} demo accounts.")
+    for step in (seed_proposals, seed_contributions, seed_steering, seed_transfers, seed_results):
+        report.lines.extend(step(fund))
     return report

@@ -1,10 +1,247 @@
-"""Demo data for proposals (see fundmgr/demo/seed.py for the order of the steps)."""
+"""Demo data for proposals (see fundmgr/demo/seed.py for the order of the steps).
+
+Every proposal of demo.yaml is written through the same operations as the web pages, by the
+demo's own people: agency staff of the lead organization draft and submit, FMU officers
+screen. Each one is brought to its demo status where that status is in the intake part of
+the cycle; later statuses stop at "in review" for the steering package's demo to continue.
+"""
 
 from __future__ import annotations
 
-from fundmgr.funds.models import Fund
+import io
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from weasyprint import HTML
+from werkzeug.datastructures import FileStorage
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import db, to_cents
+from fundmgr.funds.models import Country, Fund
+from fundmgr.funds.queries import active
+from fundmgr.proposals import operations as ops
+from fundmgr.proposals.budget import programme_years
+from fundmgr.proposals.models import AttachmentKind, Proposal
+
+INTAKE_STATUSES = {"draft", "submitted", "screening", "returned", "withdrawn", "in_review"}
+# How a participant's direct costs spread over the UNSDG categories (illustrative).
+CATEGORY_SHARES = {
+    "staff": 30,
+    "contractual_services": 25,
+    "transfers_grants": 20,
+    "travel": 10,
+    "general_operating": 15,
+}
+RETURN_REASONS = (
+    "The endorsement letter attached is signed by a provincial directorate, not by the Ministry of Health; "
+    "the fund needs the national government's endorsement. Please attach a letter from the Ministry and "
+    "confirm the government's endorsement before resubmitting."
+)
+WITHDRAWAL_REASON = (
+    "The government has asked the UN Country Team to merge this programme into the new national "
+    "reintegration strategy financed by another partner; the agencies withdraw the proposal."
+)
 
 
 def seed_proposals(fund: Fund) -> list[str]:
-    """Not written yet: returns no report lines."""
-    return []
+    """Create the demo proposals that are not there yet; returns report lines."""
+    specs = demo_proposals()
+    existing = set(db.session.scalars(sa.select(Proposal.title).where(Proposal.fund_id == fund.id)))
+    created = [seed_one(fund, spec) for spec in specs if spec["title"]["en"] not in existing]
+    db.session.flush()
+    by_state: dict[str, int] = {}
+    for proposal in created:
+        by_state[proposal.state.value] = by_state.get(proposal.state.value, 0) + 1
+    states = ", ".join(f"{n} {state}" for state, n in sorted(by_state.items()))
+    return [f"{len(created)} demo proposals created ({states or 'none new'}); {len(specs)} in the demo file."]
+
+
+def demo_proposals() -> list[dict[str, Any]]:
+    from fundmgr.demo.seed import demo_data  # the demo package seeds the proposals package, not the reverse
+
+    return demo_data().get("proposals") or []
+
+
+def demo_user(role: Role, organization_code: str | None = None) -> User:
+    """The first demo person of the role (and organization) in demo.yaml."""
+    from fundmgr.demo.seed import demo_data
+
+    for spec in demo_data()["users"]:
+        if spec["role"] == role.value and organization_code in (None, spec["organization"]):
+            user = db.session.scalar(sa.select(User).where(User.email == spec["email"]))
+            if user is not None:
+                return user
+    raise LookupError(f"no demo {role.value} user for {organization_code}")
+
+
+def seed_one(fund: Fund, spec: dict[str, Any]) -> Proposal:
+    """One demo proposal, drafted, budgeted and brought to its demo status."""
+    agency = demo_user(Role.agency, spec["lead"])
+    endorsed = spec["government_endorsement"] or spec["status"] != "draft"  # a returned one loses it below
+    proposal = ops.create_proposal(fund, demo_details(fund, spec, endorsed=endorsed), actor=agency)
+    organizations = {o.code: o for o in fund.participating_organizations}
+    ops.set_participants(
+        proposal,
+        lead=organizations[spec["lead"]],
+        organizations=[organizations[code] for code in spec["participants"]],
+        actor=agency,
+    )
+    markers = {m.code: m for m in active(fund.markers)}
+    ops.save_markers(
+        proposal,
+        {markers[code].id: (level, justification(markers[code], level)) for code, level in spec["markers"].items()},
+        actor=agency,
+    )
+    ops.save_budget(proposal, amounts=budget_cells(proposal, Decimal(spec["budget_total"])), actor=agency)
+    add_matrix(proposal, spec["results"], agency)
+    if endorsed:
+        letter = FileStorage(io.BytesIO(endorsement_letter(spec["title"]["en"])), filename="endorsement-letter.pdf")
+        ops.add_attachment(proposal, AttachmentKind.endorsement_letter, letter, actor=agency)
+    advance(proposal, spec, agency)
+    return proposal
+
+
+def demo_details(fund: Fund, spec: dict[str, Any], *, endorsed: bool) -> ops.ProposalDetails:
+    countries = {c.iso3: c for c in db.session.scalars(sa.select(Country))}
+    objectives = {o.number: o for o in fund.objectives}
+    principles = {p.code: p for p in fund.guiding_principles}
+    start = spec["start"]
+    return ops.ProposalDetails(
+        title=spec["title"]["en"],
+        summary=spec["summary"]["en"].strip(),
+        country=countries.get(spec["country"]) if spec["country"] else None,
+        region_code=spec["region"],
+        countries=[countries[c] for c in spec["countries"]],
+        primary_area=next(a for a in fund.thematic_areas if a.code == spec["thematic_area"]),
+        objectives=[objectives[n] for n in spec["objectives"]],
+        principles=[principles[c] for c in spec["principles"]],
+        duration_months=spec["duration_months"],
+        start_date=start if isinstance(start, date) else date.fromisoformat(str(start)),
+        government_endorsement=endorsed,
+    )
+
+
+def justification(marker, level: int) -> str:
+    return (
+        f"Rated {marker.level_label(level)}: the results matrix sets targets for this dimension, "
+        "indicators are disaggregated where relevant, and the activities and budget reflect it."
+    )
+
+
+def total_with_indirect(direct: Decimal, rate: Decimal) -> Decimal:
+    return direct + to_cents(direct * rate)
+
+
+def direct_for(total: Decimal, rate: Decimal) -> Decimal | None:
+    """Direct costs whose total with indirect costs is exactly `total`, if a cent amount gives it."""
+    guess = to_cents(total / (1 + rate))
+    cent = Decimal("0.01")
+    for step in (0, 1, -1, 2, -2):
+        direct = guess + step * cent
+        if total_with_indirect(direct, rate) == total:
+            return direct
+    return None
+
+
+def split(amount: Decimal, weights: list[int]) -> list[Decimal]:
+    """Split an amount by weights into cents; the last part takes the remainder so the parts add up."""
+    parts = [to_cents(amount * w / sum(weights)) for w in weights[:-1]]
+    return [*parts, amount - sum(parts, Decimal("0.00"))]
+
+
+def participant_directs(total: Decimal, rates: list[Decimal]) -> list[Decimal]:
+    """Each participant's direct costs so that all totals with indirect costs add up to `total` to the cent."""
+    weights = [3] + [2] * (len(rates) - 1)  # the lead carries a larger share
+    shares = split(total, weights)
+    directs = [to_cents(share / (1 + rate)) for share, rate in zip(shares[:-1], rates[:-1], strict=True)]
+    for _attempt in range(10):
+        rest = total - sum((total_with_indirect(d, r) for d, r in zip(directs, rates, strict=False)), Decimal("0"))
+        last = direct_for(rest, rates[-1])
+        if last is not None:
+            return [*directs, last]
+        directs[0] -= Decimal("0.01")  # a total no cent amount reaches: move a cent to the last participant
+    raise ValueError(f"cannot split {total} exactly")
+
+
+def budget_cells(proposal: Proposal, total: Decimal) -> dict[tuple[int, int, int], Decimal]:
+    """Budget lines adding up, indirect costs included, to exactly `total`."""
+    participants = sorted(proposal.participants, key=lambda p: p.organization_id != proposal.lead_organization_id)
+    directs = participant_directs(total, [p.indirect_rate for p in participants])
+    categories = {c.code: c for c in proposal.fund.budget_categories}
+    years = programme_years(proposal.duration_months)
+    cells = {}
+    for participant, direct in zip(participants, directs, strict=True):
+        by_category = split(direct, list(CATEGORY_SHARES.values()))
+        for code, amount in zip(CATEGORY_SHARES, by_category, strict=True):
+            for year, part in enumerate(split(amount, [1] * years), start=1):
+                cells[(participant.organization_id, categories[code].id, year)] = part
+    return cells
+
+
+def add_matrix(proposal: Proposal, results: list[dict[str, Any]], actor: User) -> None:
+    for result in results:
+        outcome = ops.add_outcome(proposal, result["outcome"]["en"], actor=actor)
+        for item in result["outputs"]:
+            output = ops.add_output(outcome, item["output"]["en"], actor=actor)
+            for indicator in item["indicators"]:
+                values = ops.IndicatorValues(
+                    name=indicator["name"]["en"],
+                    unit=indicator["unit"]["en"],
+                    baseline=Decimal(indicator["baseline"]),
+                    target=Decimal(indicator["target"]),
+                    means_of_verification=indicator["means_of_verification"]["en"],
+                    disaggregation=list(indicator["disaggregation"]),
+                )
+                ops.add_indicator(outcome, output, values, actor=actor)
+
+
+@cache
+def endorsement_letter(title: str) -> bytes:
+    """A one-page endorsement letter as a real PDF (WeasyPrint, no external resources)."""
+    html = (
+        "<html><body style='font-family: sans-serif; font-size: 11pt'>"
+        "<p>Ministry of Foreign Affairs</p><p>To the Resident Coordinator of the United Nations</p>"
+        f"<p>The Government endorses the joint programme proposal “{escape(title)}” submitted to the "
+        "Migration Multi-Partner Trust Fund, and will take part in its steering and implementation.</p>"
+        "<p>Minister (signed)</p><p><em>Demo document: fictitious.</em></p></body></html>"
+    )
+    return HTML(string=html).write_pdf()
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def advance(proposal: Proposal, spec: dict[str, Any], agency: User) -> None:
+    """Bring the proposal to its demo status, or to "in review" when the status lies beyond intake."""
+    status = spec["status"] if spec["status"] in INTAKE_STATUSES else "in_review"
+    if status == "draft":
+        return
+    ops.submit_proposal(proposal, actor=agency)
+    if status == "withdrawn":
+        ops.withdraw_proposal(proposal, WITHDRAWAL_REASON, actor=agency)
+        return
+    if status == "submitted":
+        return
+    officer = demo_user(Role.fmu)
+    ops.start_screening(proposal, actor=officer)
+    checks = {item.check.code: item.check_id for item in proposal.latest_screening.items}
+    if status == "screening":
+        some = dict(list(checks.items())[:3])
+        ops.record_screening(proposal, {cid: (True, "") for cid in some.values()}, actor=officer)
+        return
+    if status == "returned":
+        answers = {cid: (code != "government_endorsement", "") for code, cid in checks.items()}
+        answers[checks["government_endorsement"]] = (False, "Letter from a provincial directorate only.")
+        ops.record_screening(proposal, answers, actor=officer)
+        ops.return_for_revision(proposal, RETURN_REASONS, actor=officer)
+        # the agencies set the endorsement aside until the Ministry's letter arrives
+        letter = proposal.current_attachments[0]
+        ops.remove_attachment(letter, actor=agency)
+        ops.update_details(proposal, demo_details(proposal.fund, spec, endorsed=False), actor=agency)
+        return
+    ops.record_screening(proposal, {cid: (True, "") for cid in checks.values()}, actor=officer)
+    ops.forward_to_review(proposal, actor=officer)

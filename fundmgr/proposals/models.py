@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from fundmgr.accounts.models import Organization, Role, User
-from fundmgr.db import Base, Money, Rate, utcnow
+from fundmgr.db import Base, Money, Rate, ScaledDecimal, utcnow
 from fundmgr.funds.models import (
     BudgetCategory,
     Country,
@@ -135,7 +135,8 @@ class Proposal(Base):
     __tablename__ = "proposals"
     __table_args__ = (
         sa.CheckConstraint("duration_months IS NULL OR duration_months > 0", name="duration_positive"),
-        sa.CheckConstraint("(state = 'draft') OR (version_count > 0)", name="submitted_has_version"),
+        # a draft may be withdrawn before it was ever submitted; every other state follows a submission
+        sa.CheckConstraint("(state IN ('draft', 'withdrawn')) OR (version_count > 0)", name="submitted_has_version"),
         sa.Index("ix_proposals_fund_state", "fund_id", "state"),
     )
 
@@ -160,6 +161,7 @@ class Proposal(Base):
     version_count: so.Mapped[int] = so.mapped_column(default=0)
     # Denormalized from the budget for lists and sorting; kept in step by the budget operations.
     total_amount: so.Mapped[Decimal] = so.mapped_column(Money(), default=Decimal("0.00"))
+    withdrawal_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     fund: so.Mapped[Fund] = so.relationship()
     country: so.Mapped[Country | None] = so.relationship()
@@ -203,6 +205,23 @@ class Proposal(Base):
     @property
     def latest_version(self) -> ProposalVersion | None:
         return self.versions[-1] if self.versions else None
+
+    @property
+    def is_multi_country(self) -> bool:
+        return self.region_code is not None
+
+    def version(self, number: int) -> ProposalVersion | None:
+        return next((v for v in self.versions if v.number == number), None)
+
+    @property
+    def current_attachments(self) -> list[Attachment]:
+        """The attachments not removed from the draft."""
+        return [a for a in self.attachments if a.removed_at is None]
+
+    @property
+    def latest_screening(self) -> Screening | None:
+        version = self.latest_version
+        return version.screening if version else None
 
     @property
     def is_editable(self) -> bool:
@@ -265,6 +284,14 @@ class Proposal(Base):
     def can_screen(self, user: Any) -> bool:
         """The FMU screens submitted proposals."""
         return user.is_authenticated and user.role is Role.fmu and self.state in (S.submitted, S.screening)
+
+    def can_see_content(self, user: Any) -> bool:
+        """Whether the user may read the proposal itself (a recused SC member sees only its title)."""
+        return self.can_view(user) and not self.is_recused(user)
+
+    def can_see_draft(self, user: Any) -> bool:
+        """Agencies of the proposal and the FMU follow the live draft; others read the submitted versions."""
+        return (user.role is Role.agency and self.is_member(user)) or user.role in (Role.fmu, Role.admin)
 
     def __repr__(self) -> str:
         return f"<Proposal {self.reference} {self.state.value}>"
@@ -377,8 +404,9 @@ class MatrixIndicator(Base):
     position: so.Mapped[int]
     name: so.Mapped[str] = so.mapped_column(sa.String(500))
     unit: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    baseline: so.Mapped[Decimal | None] = so.mapped_column(Rate())
-    target: so.Mapped[Decimal | None] = so.mapped_column(Rate())
+    # NUMERIC(18, 6): room for targets in the millions (people reached) and for shares.
+    baseline: so.Mapped[Decimal | None] = so.mapped_column(ScaledDecimal(18, 6))
+    target: so.Mapped[Decimal | None] = so.mapped_column(ScaledDecimal(18, 6))
     means_of_verification: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # any of "sex", "age", "migratory_status", "disability"
     disaggregation: so.Mapped[list[Any]] = so.mapped_column(default=list)
@@ -448,6 +476,7 @@ class ProposalVersion(Base):
 
     proposal: so.Mapped[Proposal] = so.relationship(back_populates="versions")
     submitted_by: so.Mapped[User] = so.relationship()
+    screening: so.Mapped[Screening | None] = so.relationship(back_populates="version")
 
     audit_type = "proposal_version"
 
@@ -472,7 +501,7 @@ class Screening(Base):
     outcome: so.Mapped[ScreeningOutcome | None]
     reasons: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
-    version: so.Mapped[ProposalVersion] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship(back_populates="screening")
     screener: so.Mapped[User] = so.relationship()
     items: so.Mapped[list[ScreeningItem]] = so.relationship(
         back_populates="screening", cascade="all, delete-orphan", order_by="ScreeningItem.id"
@@ -493,3 +522,13 @@ class ScreeningItem(Base):
 
     screening: so.Mapped[Screening] = so.relationship(back_populates="items")
     check: so.Mapped[EligibilityCheck] = so.relationship(lazy="joined")
+
+
+class ProposalCounter(Base):
+    """The last reference number given to a proposal of a fund in a year (MIG-2026-0042)."""
+
+    __tablename__ = "proposal_counters"
+
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    last_number: so.Mapped[int] = so.mapped_column(default=0)

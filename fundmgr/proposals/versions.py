@@ -62,14 +62,9 @@ def matrix_data(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
-def snapshot_of(proposal: Proposal) -> dict[str, Any]:
-    """Everything the proposal holds now, as plain data."""
-    totals = budget_totals(proposal)
-    lead_id = proposal.lead_organization_id
-    category_codes = {c.id: c.code for c in proposal.fund.budget_categories}
-    org_codes = {p.organization_id: p.organization.code for p in proposal.participants}
+def details_of(proposal: Proposal) -> dict[str, Any]:
+    """The descriptive fields of a proposal (what its details form edits), as plain data."""
     return {
-        "reference": proposal.reference,
         "title": proposal.title,
         "summary": proposal.summary,
         "country": proposal.country.iso3 if proposal.country else None,
@@ -78,10 +73,22 @@ def snapshot_of(proposal: Proposal) -> dict[str, Any]:
         "primary_area": proposal.primary_area.code if proposal.primary_area else None,
         "objectives": [o.number for o in proposal.objectives],
         "principles": [p.code for p in proposal.principles],
-        "markers": {m.marker.code: {"level": m.level, "justification": m.justification} for m in proposal.markers},
         "duration_months": proposal.duration_months,
         "start_date": proposal.start_date.isoformat() if proposal.start_date else None,
         "government_endorsement": proposal.government_endorsement,
+    }
+
+
+def snapshot_of(proposal: Proposal) -> dict[str, Any]:
+    """Everything the proposal holds now, as plain data."""
+    totals = budget_totals(proposal)
+    lead_id = proposal.lead_organization_id
+    category_codes = {c.id: c.code for c in proposal.fund.budget_categories}
+    org_codes = {p.organization_id: p.organization.code for p in proposal.participants}
+    return {
+        "reference": proposal.reference,
+        **details_of(proposal),
+        "markers": {m.marker.code: {"level": m.level, "justification": m.justification} for m in proposal.markers},
         "lead": proposal.lead_organization.code if proposal.lead_organization else None,
         "participants": [
             {

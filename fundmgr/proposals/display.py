@@ -1,0 +1,352 @@
+"""A version's snapshot made readable: codes turned into names in the user's language, budget tables built.
+
+Pages, the comparison of two versions and the PDF all show a proposal through `describe`,
+so they always agree. The result is plain data (no ORM objects), as PDF templates require.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import Organization
+from fundmgr.db import db
+from fundmgr.funds.models import Country, Fund
+from fundmgr.i18n import format_money, format_percent, territory_name
+from fundmgr.proposals.models import ATTACHMENT_KIND_TITLES, AttachmentKind, Proposal, ProposalVersion
+from fundmgr.proposals.versions import snapshot_of
+
+ZERO = Decimal("0.00")
+
+
+def disaggregation_title(code: str) -> str:
+    titles = {
+        "sex": _("Sex"),
+        "age": _("Age"),
+        "migratory_status": _("Migratory status"),
+        "disability": _("Disability"),
+    }
+    return titles.get(code, code)
+
+
+class Labels:
+    """Names of the fund's reference data by the codes a snapshot uses, looked up once."""
+
+    def __init__(self, fund: Fund, snapshot: dict[str, Any]) -> None:
+        self.areas = {a.code: a for a in fund.thematic_areas}
+        self.objectives = {o.number: o for o in fund.objectives}
+        self.principles = {p.code: p for p in fund.guiding_principles}
+        self.markers = {m.code: m for m in fund.markers}
+        self.categories = {c.code: c for c in fund.budget_categories}
+        org_codes = {p["code"] for p in snapshot.get("participants", [])} | {snapshot.get("lead")}
+        self.organizations = {
+            o.code: o for o in db.session.scalars(sa.select(Organization).where(Organization.code.in_(org_codes)))
+        }
+        iso3s = set(snapshot.get("countries", [])) | {snapshot.get("country")}
+        self.countries = {c.iso3: c for c in db.session.scalars(sa.select(Country).where(Country.iso3.in_(iso3s)))}
+
+    def organization(self, code: str | None) -> str:
+        org = self.organizations.get(code)
+        return org.label if org else (code or "")
+
+    def country(self, iso3: str) -> str:
+        country = self.countries.get(iso3)
+        return country.label if country else iso3
+
+
+def describe(snapshot: dict[str, Any], fund: Fund) -> dict[str, Any]:
+    """Everything a reader sees of a proposal snapshot, with names in the current language."""
+    labels = Labels(fund, snapshot)
+    area = labels.areas.get(snapshot.get("primary_area"))
+    area_objectives = {o.number for o in area.objectives} if area else set()
+    return {
+        "reference": snapshot.get("reference"),
+        "title": snapshot.get("title") or "",
+        "summary": snapshot.get("summary") or "",
+        "location": location_label(snapshot, labels),
+        "multi_country": snapshot.get("region") is not None,
+        "primary_area": f"{area.number}. {area.label}" if area else "",
+        "objectives": [
+            {
+                "number": n,
+                "label": labels.objectives[n].label if n in labels.objectives else str(n),
+                "name": labels.objectives[n].name if n in labels.objectives else "",
+                "in_area": n in area_objectives,
+            }
+            for n in snapshot.get("objectives", [])
+        ],
+        "principles": [
+            labels.principles[c].label if c in labels.principles else c for c in snapshot.get("principles", [])
+        ],
+        "markers": markers_of(snapshot, labels),
+        "duration_months": snapshot.get("duration_months"),
+        "start_date": long_date(snapshot.get("start_date")),
+        "government_endorsement": bool(snapshot.get("government_endorsement")),
+        "lead": labels.organization(snapshot.get("lead")),
+        "organizations": organizations_of(snapshot, labels),
+        "budget": budget_tables(snapshot, labels),
+        "matrix": matrix_of(snapshot),
+        "attachments": [
+            {
+                "id": a["id"],
+                "kind": str(ATTACHMENT_KIND_TITLES[AttachmentKind(a["kind"])]),
+                "filename": a["filename"],
+                "size": a["size"],
+            }
+            for a in snapshot.get("attachments", [])
+        ],
+        "currency": fund.currency,
+        "fund": fund.label,
+        "fund_name": fund.name,
+    }
+
+
+def long_date(iso: str | None) -> str:
+    return format_date(date.fromisoformat(iso), "long") if iso else ""
+
+
+def location_label(snapshot: dict[str, Any], labels: Labels) -> str:
+    if snapshot.get("region"):
+        countries = ", ".join(sorted(labels.country(c) for c in snapshot.get("countries", [])))
+        region = territory_name(snapshot["region"])
+        return f"{region}: {countries}" if countries else region
+    return labels.country(snapshot["country"]) if snapshot.get("country") else ""
+
+
+def markers_of(snapshot: dict[str, Any], labels: Labels) -> list[dict[str, Any]]:
+    rows = []
+    for code, marker in labels.markers.items():
+        rating = snapshot.get("markers", {}).get(code)
+        if rating is None and marker.retired:
+            continue
+        level = rating["level"] if rating else None
+        rows.append(
+            {
+                "label": marker.label,
+                "level": level,
+                "level_label": marker.level_label(level) if level is not None else "",
+                "justification": rating["justification"] if rating else "",
+            }
+        )
+    return rows
+
+
+def organizations_of(snapshot: dict[str, Any], labels: Labels) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "code": p["code"],
+            "label": labels.organization(p["code"]),
+            "name": labels.organizations[p["code"]].full_name if p["code"] in labels.organizations else "",
+            "lead": p["lead"],
+            "rate": Decimal(p["indirect_rate"]),
+            "direct": Decimal(p["direct"]),
+            "indirect": Decimal(p["indirect"]),
+            "total": Decimal(p["total"]),
+        }
+        for p in snapshot.get("participants", [])
+    ]
+    return sorted(rows, key=lambda r: (not r["lead"], r["label"]))
+
+
+def budget_tables(snapshot: dict[str, Any], labels: Labels) -> dict[str, Any]:
+    """The budget by organization x category x year, with totals per organization, category and year."""
+    budget = snapshot.get("budget", {"years": 1, "lines": []})
+    lines = budget["lines"]
+    years = list(range(1, max([budget["years"], *(ln["year"] for ln in lines)]) + 1))
+    cells: dict[tuple[str, str, int], Decimal] = {
+        (ln["organization"], ln["category"], ln["year"]): Decimal(ln["amount"]) for ln in lines
+    }
+    organizations = organizations_of(snapshot, labels)
+    used_categories = {ln["category"] for ln in lines}
+    categories = [
+        {"code": code, "label": f"{c.number}. {c.label}"}
+        for code, c in labels.categories.items()
+        if not c.retired or code in used_categories
+    ]
+    by_org_year: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    by_category_year: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    for (org, category, year), amount in cells.items():
+        by_org_year[org, year] += amount
+        by_category_year[category, year] += amount
+    rows = []
+    for org in organizations:
+        for category in categories:
+            amounts = [cells.get((org["code"], category["code"], y), ZERO) for y in years]
+            rows.append(
+                {
+                    "org": org["label"],
+                    "org_code": org["code"],
+                    "category": category["label"],
+                    "category_code": category["code"],
+                    "cells": amounts,
+                    "total": sum(amounts, ZERO),
+                }
+            )
+    totals = snapshot.get("totals", {"direct": "0", "indirect": "0", "total": "0"})
+    return {
+        "years": years,
+        "late_years": [y for y in years if y > budget["years"]],
+        "categories": categories,
+        "rows": rows,
+        "organizations": [org | {"by_year": [by_org_year[org["code"], y] for y in years]} for org in organizations],
+        "category_totals": [
+            {
+                "label": c["label"],
+                "by_year": [by_category_year[c["code"], y] for y in years],
+                "total": sum((by_category_year[c["code"], y] for y in years), ZERO),
+            }
+            for c in categories
+        ],
+        "year_totals": [sum((by_org_year[o["code"], y] for o in organizations), ZERO) for y in years],
+        "direct": Decimal(totals["direct"]),
+        "indirect": Decimal(totals["indirect"]),
+        "total": Decimal(totals["total"]),
+        "cells": cells,
+    }
+
+
+def matrix_of(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    def indicator(i: dict[str, Any]) -> dict[str, Any]:
+        return i | {"disaggregation_labels": [disaggregation_title(d) for d in i.get("disaggregation", [])]}
+
+    return [
+        {
+            "number": str(o),
+            "statement": outcome["statement"],
+            "indicators": [indicator(i) for i in outcome["indicators"]],
+            "outputs": [
+                {
+                    "number": f"{o}.{p}",
+                    "statement": output["statement"],
+                    "indicators": [indicator(i) for i in output["indicators"]],
+                }
+                for p, output in enumerate(outcome["outputs"], start=1)
+            ],
+        }
+        for o, outcome in enumerate(snapshot.get("matrix", []), start=1)
+    ]
+
+
+def describe_draft(proposal: Proposal) -> dict[str, Any]:
+    """The proposal as it stands now (the live draft)."""
+    return describe(snapshot_of(proposal), proposal.fund)
+
+
+def describe_version(version: ProposalVersion) -> dict[str, Any]:
+    return describe(version.snapshot, version.proposal.fund)
+
+
+# --- Comparing two versions field by field ---
+
+
+def matrix_lines(description: dict[str, Any]) -> list[str]:
+    lines = []
+    for outcome in description["matrix"]:
+        lines.append(_("Outcome %(n)s: %(text)s", n=outcome["number"], text=outcome["statement"]))
+        for item in outcome["indicators"]:
+            lines.append(indicator_line(item))
+        for output in outcome["outputs"]:
+            lines.append(_("Output %(n)s: %(text)s", n=output["number"], text=output["statement"]))
+            lines.extend(indicator_line(item) for item in output["indicators"])
+    return lines
+
+
+def indicator_line(item: dict[str, Any]) -> str:
+    return _(
+        "Indicator: %(name)s (%(unit)s) baseline %(baseline)s, target %(target)s; verified by %(means)s",
+        name=item["name"],
+        unit=item["unit"] or "-",
+        baseline=item["baseline"] if item["baseline"] is not None else "-",
+        target=item["target"] if item["target"] is not None else "-",
+        means=item["means_of_verification"] or "-",
+    )
+
+
+def comparable_fields(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fields of a description as (label, text) pairs, in reading order."""
+    yes, no = _("Yes"), _("No")
+    fields = [
+        (_("Title"), d["title"]),
+        (_("Summary"), d["summary"]),
+        (_("Country or region"), d["location"]),
+        (_("Primary thematic area"), d["primary_area"]),
+        (_("Objectives"), "; ".join(o["label"] for o in d["objectives"])),
+        (_("Guiding principles"), "; ".join(d["principles"])),
+    ]
+    for marker in d["markers"]:
+        fields.append((marker["label"], marker["level_label"]))
+        fields.append((_("%(marker)s: justification", marker=marker["label"]), marker["justification"]))
+    fields += [
+        (_("Duration (months)"), str(d["duration_months"] or "")),
+        (_("Start date"), d["start_date"]),
+        (_("Government endorsement"), yes if d["government_endorsement"] else no),
+        (_("Lead organization"), d["lead"]),
+    ]
+    for org in d["organizations"]:
+        fields.append(
+            (
+                _("%(org)s: direct, indirect (rate), total", org=org["label"]),
+                f"{format_money(org['direct'])}; {format_money(org['indirect'])} ({format_percent(org['rate'], 2)}); "
+                f"{format_money(org['total'])}",
+            )
+        )
+    budget = d["budget"]
+    fields += [
+        (_("Direct costs"), format_money(budget["direct"])),
+        (_("Indirect support costs"), format_money(budget["indirect"])),
+        (_("Total budget"), format_money(budget["total"])),
+        (_("Results matrix"), "\n".join(matrix_lines(d))),
+        (_("Attachments"), "\n".join(f"{a['kind']}: {a['filename']}" for a in d["attachments"])),
+    ]
+    return fields
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Field-by-field and cell-by-cell differences between two descriptions of a proposal."""
+    old_fields, new_fields = dict(comparable_fields(old)), comparable_fields(new)
+    rows = [
+        {"label": label, "old": old_fields.get(label, ""), "new": text, "changed": old_fields.get(label, "") != text}
+        for label, text in new_fields
+    ]
+    new_labels = {label for label, _text in new_fields}
+    rows += [
+        {"label": label, "old": text, "new": "", "changed": True}
+        for label, text in old_fields.items()
+        if label not in new_labels
+    ]
+    return {"fields": rows, "budget": compare_budgets(old["budget"], new["budget"])}
+
+
+def compare_budgets(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The newer budget grid with each cell's former amount, over the years and rows of both."""
+    years = list(range(1, max(len(old["years"]), len(new["years"])) + 1))
+    keys = {(r["org_code"], r["category_code"]): r for r in old["rows"]} | {
+        (r["org_code"], r["category_code"]): r for r in new["rows"]
+    }
+    rows = []
+    for (org, category), row in keys.items():
+        cells = []
+        for year in years:
+            before = old["cells"].get((org, category, year), ZERO)
+            after = new["cells"].get((org, category, year), ZERO)
+            cells.append({"old": before, "new": after, "changed": before != after})
+        if any(c["old"] or c["new"] for c in cells):
+            rows.append({"org": row["org"], "category": row["category"], "cells": cells})
+    return {
+        "years": years,
+        "rows": rows,
+        "totals": [
+            {"label": label, "old": old[key], "new": new[key], "changed": old[key] != new[key]}
+            for key, label in (
+                ("direct", _("Direct costs")),
+                ("indirect", _("Indirect support costs")),
+                ("total", _("Total budget")),
+            )
+        ],
+    }

@@ -1,0 +1,63 @@
+"""The list of proposals as rows for CSV and Excel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import gettext as _
+
+from fundmgr.funds.models import Fund
+from fundmgr.i18n import territory_name
+from fundmgr.proposals.models import Proposal
+
+
+def location_text(proposal: Proposal) -> str:
+    if proposal.is_multi_country:
+        countries = ", ".join(sorted(c.label for c in proposal.countries))
+        return f"{territory_name(proposal.region_code)}: {countries}"
+    return proposal.country.label if proposal.country else ""
+
+
+def export_rows(proposals: Sequence[Proposal], fund: Fund, user: Any) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the filtered list; a recused SC member gets the title only."""
+    markers = [m for m in fund.markers if not m.retired]
+    header = [
+        _("Reference"),
+        _("Title"),
+        _("Status"),
+        _("Lead organization"),
+        _("Participating organizations"),
+        _("Country or region"),
+        _("Primary thematic area"),
+        *[m.label for m in markers],
+        _("Duration (months)"),
+        _("Start date"),
+        _("Total budget (%(currency)s)", currency=fund.currency),
+        _("Versions"),
+        _("Last submitted"),
+    ]
+    rows = []
+    for p in proposals:
+        if p.is_recused(user):
+            rows.append([p.reference, p.title, _("You are recused from this proposal.")])
+            continue
+        levels = {m.marker_id: m.level for m in p.markers}
+        rows.append(
+            [
+                p.reference,
+                p.title,
+                p.state.title,
+                p.lead_organization.label if p.lead_organization else "",
+                ", ".join(sorted(part.organization.label for part in p.participants)),
+                location_text(p),
+                p.primary_area.label if p.primary_area else "",
+                *[levels.get(m.id) for m in markers],
+                p.duration_months,
+                p.start_date,
+                p.total_amount,
+                p.version_count,
+                p.submitted_at,
+            ]
+        )
+    return header, rows

@@ -1,0 +1,182 @@
+"""Read-side queries: which proposals a user may see, filtered, searched and sorted for lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from fundmgr.accounts.models import Organization, Role
+from fundmgr.db import db
+from fundmgr.funds.models import Country, Fund, Marker, ThematicArea
+from fundmgr.proposals.models import (
+    PUBLISHED_STATES,
+    REVIEW_AND_LATER,
+    Participant,
+    Proposal,
+    ProposalMarker,
+    ProposalState,
+    proposal_countries,
+)
+
+
+def visible_proposals(user, fund: Fund) -> sa.Select:
+    """The proposals of the fund the user may know about, as a query others can refine."""
+    query = sa.select(Proposal).where(Proposal.fund_id == fund.id)
+    role = getattr(user, "role", None) if user.is_authenticated else None
+    if role in (Role.fmu, Role.admin):
+        return query
+    if role is Role.agency:
+        takes_part = sa.exists().where(
+            Participant.proposal_id == Proposal.id, Participant.organization_id == user.organization_id
+        )
+        return query.where(
+            sa.or_(
+                takes_part,
+                Proposal.lead_organization_id == user.organization_id,
+                Proposal.created_by_id == user.id,
+            )
+        )
+    if role is Role.sc_member:
+        return query.where(Proposal.state.in_(REVIEW_AND_LATER))
+    if role is Role.viewer:
+        return query.where(Proposal.state.in_(PUBLISHED_STATES))
+    return query.where(sa.false())
+
+
+SORTS = {
+    "updated": (Proposal.updated_at.desc(), Proposal.id.desc()),
+    "reference": (Proposal.reference.asc(),),
+    "title": (Proposal.title.asc(), Proposal.id.asc()),
+    "total-desc": (Proposal.total_amount.desc(), Proposal.id.asc()),
+    "total-asc": (Proposal.total_amount.asc(), Proposal.id.asc()),
+    "submitted": (Proposal.submitted_at.desc().nulls_last(), Proposal.id.desc()),
+}
+
+
+@dataclass
+class ProposalFilters:
+    """What a list of proposals is narrowed to; every field optional."""
+
+    status: str = ""
+    area: str = ""
+    region: str = ""
+    country: str = ""
+    organization: str = ""
+    marker: str = ""  # "<marker code>:<minimum level>"
+    q: str = ""
+    sort: str = "updated"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ProposalFilters:
+        """Read the filters from a query string; unknown values are ignored, not errors."""
+        filters = cls(**{name: (args.get(name) or "").strip()[:200] for name in cls.__dataclass_fields__})
+        if filters.status not in {s.value for s in ProposalState}:
+            filters.status = ""
+        if filters.sort not in SORTS:
+            filters.sort = "updated"
+        return filters
+
+    def args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for page links and exports)."""
+        defaults = ProposalFilters()
+        return {name: value for name, value in vars(self).items() if value != getattr(defaults, name)}
+
+    @property
+    def active(self) -> bool:
+        return any(value for name, value in vars(self).items() if name != "sort")
+
+
+def in_region(code: str) -> sa.ColumnElement[bool]:
+    return sa.or_(Country.region_code == code, Country.subregion_code == code, Country.intermediate_code == code)
+
+
+def has_country(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """The proposal's country, or one of a multi-country programme's countries, meets the condition."""
+    single = Proposal.country_id.in_(sa.select(Country.id).where(condition))
+    multi = sa.exists(
+        sa.select(proposal_countries.c.proposal_id)
+        .join(Country, Country.id == proposal_countries.c.country_id)
+        .where(proposal_countries.c.proposal_id == Proposal.id, condition)
+    )
+    return sa.or_(single, multi)
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def apply_filters(query: sa.Select, fund: Fund, filters: ProposalFilters) -> sa.Select:
+    """Narrow a proposals query by status, area, place, organization, marker and words in title or summary."""
+    if filters.status:
+        query = query.where(Proposal.state == ProposalState(filters.status))
+    if filters.area:
+        query = query.where(
+            Proposal.primary_area_id.in_(
+                sa.select(ThematicArea.id).where(ThematicArea.fund_id == fund.id, ThematicArea.code == filters.area)
+            )
+        )
+    if filters.region:
+        query = query.where(sa.or_(Proposal.region_code == filters.region, has_country(in_region(filters.region))))
+    if filters.country:
+        query = query.where(has_country(Country.iso3 == filters.country))
+    if filters.organization:
+        query = query.where(
+            sa.exists(
+                sa.select(Participant.id)
+                .join(Organization, Organization.id == Participant.organization_id)
+                .where(Participant.proposal_id == Proposal.id, Organization.code == filters.organization)
+            )
+        )
+    if filters.marker:
+        query = query.where(marker_condition(fund, filters.marker))
+    if filters.q:
+        pattern = like_pattern(filters.q)
+        query = query.where(
+            sa.or_(
+                Proposal.title.ilike(pattern, escape="\\"),
+                Proposal.summary.ilike(pattern, escape="\\"),
+                Proposal.reference.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def marker_condition(fund: Fund, value: str) -> sa.ColumnElement[bool]:
+    """Rated at least the given level on the given marker ("gender:2")."""
+    code, _sep, level = value.partition(":")
+    if not level.isdigit():
+        return sa.true()
+    return sa.exists(
+        sa.select(ProposalMarker.id)
+        .join(Marker, Marker.id == ProposalMarker.marker_id)
+        .where(
+            ProposalMarker.proposal_id == Proposal.id,
+            Marker.fund_id == fund.id,
+            Marker.code == code,
+            ProposalMarker.level >= int(level),
+        )
+    )
+
+
+def list_query(user, fund: Fund, filters: ProposalFilters) -> sa.Select:
+    """The proposals a list or an export shows, sorted, with what its rows display eager-loaded."""
+    query = apply_filters(visible_proposals(user, fund), fund, filters)
+    return query.order_by(*SORTS[filters.sort]).options(
+        so.joinedload(Proposal.lead_organization),
+        so.joinedload(Proposal.country),
+        so.joinedload(Proposal.primary_area),
+        so.selectinload(Proposal.participants),
+        so.selectinload(Proposal.countries),
+        so.selectinload(Proposal.markers),
+    )
+
+
+def count_by_state(user, fund: Fund, states: frozenset[ProposalState]) -> dict[ProposalState, int]:
+    """How many of the proposals the user may see are in each of the states (for the home page)."""
+    visible = visible_proposals(user, fund).where(Proposal.state.in_(states)).subquery()
+    rows = db.session.execute(sa.select(visible.c.state, sa.func.count()).group_by(visible.c.state))
+    return dict(rows.tuples().all())

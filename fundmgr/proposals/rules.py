@@ -1,0 +1,233 @@
+"""The fund's rules a proposal must meet to be submitted, each problem told in the user's language.
+
+Drafts may break any of them; `submission_problems` lists every one still broken, so the
+submit page can show them all at once and the submit operation can refuse while any remains.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from fundmgr.funds.models import Country, Fund
+from fundmgr.funds.queries import active
+from fundmgr.i18n import format_money, format_percent
+from fundmgr.proposals.budget import BudgetTotals, budget_totals
+from fundmgr.proposals.models import AttachmentKind, Proposal
+
+ZERO = Decimal("0.00")
+
+
+def submission_problems(proposal: Proposal) -> list[str]:
+    """Every rule of the fund the proposal does not meet yet (empty: it may be submitted)."""
+    totals = budget_totals(proposal)
+    return [
+        *description_problems(proposal),
+        *location_problems(proposal),
+        *alignment_problems(proposal),
+        *marker_problems(proposal),
+        *duration_problems(proposal),
+        *endorsement_problems(proposal),
+        *organization_problems(proposal),
+        *budget_problems(proposal, totals),
+        *matrix_problems(proposal),
+    ]
+
+
+def description_problems(proposal: Proposal) -> list[str]:
+    problems = []
+    if not proposal.title.strip():
+        problems.append(_("Give the proposal a title."))
+    if not proposal.summary.strip():
+        problems.append(_("Write a summary of the programme."))
+    return problems
+
+
+def in_region(country: Country, region_code: str) -> bool:
+    return region_code in (country.region_code, country.subregion_code, country.intermediate_code)
+
+
+def location_problems(proposal: Proposal) -> list[str]:
+    if not proposal.is_multi_country:
+        return (
+            [] if proposal.country else [_("Choose the programme country (or a region for a multi-country programme).")]
+        )
+    problems = []
+    if len(proposal.countries) < 2:
+        problems.append(_("A multi-country programme names at least two countries."))
+    outside = sorted(c.label for c in proposal.countries if not in_region(c, proposal.region_code))
+    if outside:
+        problems.append(
+            _("These countries are not in the programme’s region: %(countries)s.", countries=", ".join(outside))
+        )
+    return problems
+
+
+def alignment_problems(proposal: Proposal) -> list[str]:
+    """A primary thematic area, at least one of its objectives, and the guiding principles addressed."""
+    problems = []
+    area = proposal.primary_area
+    if area is None:
+        problems.append(_("Choose the primary thematic area."))
+    if not proposal.objectives:
+        problems.append(_("Choose the objectives the programme serves."))
+    elif area is not None and not {o.id for o in area.objectives} & {o.id for o in proposal.objectives}:
+        problems.append(
+            _(
+                "At least one objective must belong to the primary thematic area “%(area)s” (objectives %(numbers)s).",
+                area=area.label,
+                numbers=", ".join(str(o.number) for o in area.objectives),
+            )
+        )
+    if not proposal.principles:
+        problems.append(_("Choose the guiding principles the programme addresses."))
+    return problems
+
+
+def marker_problems(proposal: Proposal) -> list[str]:
+    """Every marker of the fund rated within its scale, at least at its required level, and justified."""
+    problems = []
+    ratings = {m.marker_id: m for m in proposal.markers}
+    for marker in active(proposal.fund.markers):
+        rating = ratings.get(marker.id)
+        if rating is None or rating.level is None:
+            problems.append(_("Rate the programme on the %(marker)s.", marker=marker.label))
+            continue
+        if rating.level not in marker.values:
+            problems.append(_("The %(marker)s has no level %(level)d.", marker=marker.label, level=rating.level))
+        elif rating.level < marker.required_min_level:
+            problems.append(
+                _(
+                    "The %(marker)s must be at least %(level)d for the fund to consider the programme.",
+                    marker=marker.label,
+                    level=marker.required_min_level,
+                )
+            )
+        if not rating.justification.strip():
+            problems.append(_("Justify the level chosen on the %(marker)s.", marker=marker.label))
+    return problems
+
+
+def duration_problems(proposal: Proposal) -> list[str]:
+    fund = proposal.fund
+    problems = []
+    months = proposal.duration_months
+    if months is None:
+        problems.append(_("Give the programme’s duration in months."))
+    elif not fund.duration_months_min <= months <= fund.duration_months_max:
+        problems.append(
+            _(
+                "The duration must lie between %(min)d and %(max)d months; it is %(months)d.",
+                min=fund.duration_months_min,
+                max=fund.duration_months_max,
+                months=months,
+            )
+        )
+    if proposal.start_date is None:
+        problems.append(_("Give the planned start date."))
+    return problems
+
+
+def endorsement_problems(proposal: Proposal) -> list[str]:
+    problems = []
+    if not proposal.government_endorsement:
+        problems.append(_("The government must endorse the programme before it is submitted."))
+    if not any(a.kind is AttachmentKind.endorsement_letter for a in proposal.current_attachments):
+        problems.append(_("Attach the government’s endorsement letter."))
+    return problems
+
+
+def organization_problems(proposal: Proposal) -> list[str]:
+    """Enough eligible participating UN organizations, one of them leading."""
+    fund = proposal.fund
+    problems = []
+    eligible = {o.id for o in fund.participating_organizations}
+    participants = [p.organization for p in proposal.participants]
+    if len(participants) < fund.min_participating_organizations:
+        problems.append(
+            _(
+                "A joint programme has at least %(n)d participating UN organizations; this one has %(count)d.",
+                n=fund.min_participating_organizations,
+                count=len(participants),
+            )
+        )
+    ineligible = sorted(o.label for o in participants if o.id not in eligible)
+    if ineligible:
+        problems.append(_("These organizations cannot take part in this fund: %(orgs)s.", orgs=", ".join(ineligible)))
+    if proposal.lead_organization_id is None:
+        problems.append(_("Choose the lead organization."))
+    elif proposal.lead_organization_id not in {o.id for o in participants}:
+        problems.append(_("The lead organization must be one of the participating organizations."))
+    return problems
+
+
+def budget_problems(proposal: Proposal, totals: BudgetTotals) -> list[str]:
+    """Each organization budgeted, rates within the cap, no year beyond the duration, total within range."""
+    fund = proposal.fund
+    problems = []
+    for participant in proposal.participants:
+        share = totals.participants[participant.organization_id]
+        if share.direct <= ZERO:
+            problems.append(_("%(org)s has no budget.", org=participant.organization.label))
+        if participant.indirect_rate > fund.indirect_cost_rate:
+            problems.append(
+                _(
+                    "The indirect cost rate of %(org)s may not exceed %(cap)s.",
+                    org=participant.organization.label,
+                    cap=format_percent(fund.indirect_cost_rate, 2),
+                )
+            )
+    late_years = sorted(year for year, amount in totals.by_year.items() if year > totals.years and amount > ZERO)
+    if late_years:
+        problems.append(
+            _(
+                "The budget has amounts in year %(years)s, beyond the programme’s %(n)d years.",
+                years=", ".join(str(y) for y in late_years),
+                n=totals.years,
+            )
+        )
+    if not fund.budget_min <= totals.total <= fund.budget_max:
+        problems.append(budget_range_problem(fund, totals.total))
+    return problems
+
+
+def budget_range_problem(fund: Fund, total: Decimal) -> str:
+    return _(
+        "The total budget (%(total)s %(currency)s, indirect costs included) must lie between %(min)s and %(max)s.",
+        total=format_money(total),
+        currency=fund.currency,
+        min=format_money(fund.budget_min),
+        max=format_money(fund.budget_max),
+    )
+
+
+def matrix_problems(proposal: Proposal) -> list[str]:
+    """Outcomes with outputs, outputs with indicators, indicators with baseline, target and verification."""
+    if not proposal.outcomes:
+        return [_("Add at least one outcome to the results matrix.")]
+    problems = []
+    for o, outcome in enumerate(proposal.outcomes, start=1):
+        if not outcome.outputs:
+            problems.append(_("Outcome %(n)d of the results matrix has no output.", n=o))
+        for p, output in enumerate(outcome.outputs, start=1):
+            if not output.indicators:
+                problems.append(_("Output %(n)s of the results matrix has no indicator.", n=f"{o}.{p}"))
+        for indicator in outcome.indicators:
+            missing = indicator_gaps(indicator)
+            if missing:
+                problems.append(
+                    _("The indicator “%(name)s” has no %(missing)s.", name=indicator.name, missing=", ".join(missing))
+                )
+    return problems
+
+
+def indicator_gaps(indicator) -> list[str]:
+    gaps = []
+    if indicator.baseline is None:
+        gaps.append(_("baseline"))
+    if indicator.target is None:
+        gaps.append(_("target"))
+    if not indicator.means_of_verification.strip():
+        gaps.append(_("means of verification"))
+    return gaps

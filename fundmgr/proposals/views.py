@@ -1,0 +1,595 @@
+"""Proposal pages: lists and exports, the draft's sections, submission, screening, versions and PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fundmgr.accounts.models import Role
+from fundmgr.db import db
+from fundmgr.errors import DomainError, ValidationFailed
+from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
+from fundmgr.funds import queries as fq
+from fundmgr.funds.models import Fund
+from fundmgr.pdf import pdf_response, render_pdf
+from fundmgr.proposals import forms
+from fundmgr.proposals import operations as ops
+from fundmgr.proposals.amounts import number_symbols
+from fundmgr.proposals.display import compare, describe_draft, describe_version
+from fundmgr.proposals.exports import export_rows
+from fundmgr.proposals.grid import BudgetGrid
+from fundmgr.proposals.models import (
+    STATE_TITLES,
+    Attachment,
+    AttachmentKind,
+    MatrixIndicator,
+    MatrixOutcome,
+    MatrixOutput,
+    Proposal,
+    ProposalState,
+    ProposalVersion,
+)
+from fundmgr.proposals.queries import SORTS, ProposalFilters, count_by_state, list_query
+from fundmgr.proposals.rules import submission_problems
+from fundmgr.storage import send_stored
+from fundmgr.web import FundView, wants_json
+
+
+def fund_or_404() -> Fund:
+    fund = fq.current_fund()
+    if fund is None:
+        abort(404)
+    return fund
+
+
+def problems_of(exc: DomainError) -> list[str]:
+    return exc.problems if isinstance(exc, ValidationFailed) else [exc.message]
+
+
+# --- Lists ---
+
+
+HOME_STATES = frozenset({ProposalState.draft, ProposalState.returned, ProposalState.deferred,
+                         ProposalState.submitted, ProposalState.screening, ProposalState.in_review})  # fmt: skip
+
+
+def proposal_counts(fund: Fund) -> dict[str, int]:
+    """For the home page: how many proposals the user may see are in the states that call for action."""
+    return {state.value: n for state, n in count_by_state(current_user, fund, HOME_STATES).items()}
+
+
+class ProposalListView(FundView):
+    """The proposals the user may see, filtered, searched, sorted and paginated."""
+
+    def process(self):
+        fund = fund_or_404()
+        filters = ProposalFilters.from_args(request.args)
+        page = db.paginate(
+            list_query(current_user, fund, filters),
+            page=request.args.get("page", 1, type=int),
+            per_page=current_app.config["PAGE_SIZE"],
+            error_out=False,
+        )
+        return render_template(
+            "proposals/list.html",
+            fund=fund,
+            page=page,
+            filters=filters,
+            choices=filter_choices(fund),
+            sorts=sort_titles(),
+        )
+
+
+def sort_titles() -> list[tuple[str, str]]:
+    titles = {
+        "updated": _("Last changed first"),
+        "reference": _("Reference"),
+        "title": _("Title"),
+        "total-desc": _("Largest budget first"),
+        "total-asc": _("Smallest budget first"),
+        "submitted": _("Last submitted first"),
+    }
+    return [(key, titles[key]) for key in SORTS]
+
+
+def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
+    """The options of each filter of the list."""
+    markers = fq.active(fund.markers)
+    return {
+        "status": [(s.value, str(STATE_TITLES[s])) for s in ProposalState],
+        "area": [(a.code, f"{a.number}. {a.label}") for a in fq.active(fund.thematic_areas)],
+        "region": [(r.code, r.label) for r in fq.regions()],
+        "country": [(c.iso3, c.label) for c in fq.countries()],
+        "organization": [(o.code, o.label) for o in fund.participating_organizations],
+        "marker": [
+            (f"{m.code}:{level}", _("%(marker)s: %(level)d or above", marker=m.label, level=level))
+            for m in markers
+            for level in m.values
+            if level > 0
+        ],
+    }
+
+
+class ProposalExportView(FundView):
+    """The filtered list as CSV or Excel."""
+
+    def load(self, fmt: str) -> None:
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        self.fmt = fmt
+
+    def process(self):
+        fund = fund_or_404()
+        filters = ProposalFilters.from_args(request.args)
+        proposals = db.session.scalars(list_query(current_user, fund, filters)).unique().all()
+        header, rows = export_rows(proposals, fund, current_user)
+        name = f"proposals-{fund.code.lower()}"
+        if self.fmt == "csv":
+            return download(csv_bytes(header, rows), f"{name}.csv", "csv")
+        return download(xlsx_bytes([Sheet(_("Proposals"), header, rows)]), f"{name}.xlsx", "xlsx")
+
+
+# --- One proposal ---
+
+
+class ProposalBaseView(FundView):
+    """Loads the proposal: 404 for those who may not know it exists, 403 for a recused SC member."""
+
+    def load(self, proposal_id: int, **view_args: Any) -> None:
+        self.proposal = db.session.get(Proposal, proposal_id)
+        if self.proposal is None or not self.proposal.can_view(current_user):
+            abort(404)
+
+    def can_access(self, user) -> bool:
+        return self.proposal.can_see_content(user)
+
+    def render(self, template: str, status: int = 200, **context: Any):
+        return render_template(f"proposals/{template}", proposal=self.proposal, **context), status
+
+    def detail_url(self) -> str:
+        return url_for("proposals.detail", proposal_id=self.proposal.id)
+
+    def back_url(self) -> str:
+        return self.detail_url()
+
+
+class ProposalDetailView(ProposalBaseView):
+    """A proposal: the live draft for its agencies and the FMU, the latest version for the others."""
+
+    def can_access(self, user) -> bool:
+        return True  # a recused member sees the title and the recusal
+
+    def process(self):
+        if self.proposal.is_recused(current_user):
+            return self.render("recused.html")
+        return detail_page(self.proposal)
+
+
+def detail_page(proposal: Proposal, problems: list[str] | None = None, status: int = 200):
+    """The proposal page; `problems` are those a refused submission found."""
+    own_draft = proposal.can_see_draft(current_user)
+    description = describe_draft(proposal) if own_draft else describe_version(proposal.latest_version)
+    if problems is None and proposal.can_edit(current_user):
+        problems = submission_problems(proposal)
+    page = render_template(
+        "proposals/detail.html",
+        proposal=proposal,
+        d=description,
+        problems=problems,
+        refused=status != 200,
+        action_form=forms.PlainForm(),
+        showing_version=not own_draft,
+    )
+    return page, status
+
+
+class NewProposalView(FundView):
+    """Start a draft: agency staff of a participating organization."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.agency,)
+
+    def process(self):
+        fund = fund_or_404()
+        form = forms.DetailsForm(fund)
+        problems = []
+        if form.validate_on_submit():
+            try:
+                proposal = ops.create_proposal(fund, form.details(), actor=current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                problems = problems_of(exc)
+            else:
+                flash(_("Draft %(ref)s created. Now choose the participating organizations.", ref=proposal.reference),
+                      "success")  # fmt: skip
+                return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
+        return render_template("proposals/new.html", form=form, problems=problems, fund=fund)
+
+
+class DraftSectionView(ProposalBaseView):
+    """Base of the pages that edit a part of a draft: agency staff of the proposal, while it is editable."""
+
+    methods = ["GET", "POST"]
+
+    def can_access(self, user) -> bool:
+        return self.proposal.can_edit(user, check_state=False)
+
+    def process(self):
+        if not self.proposal.is_editable:
+            flash(_("This proposal is “%(state)s”: it cannot be changed now.", state=self.proposal.state.title),
+                  "warning")  # fmt: skip
+            return redirect(self.detail_url())
+        return self.edit()
+
+    def edit(self):
+        raise NotImplementedError
+
+    def saved(self, message: str, endpoint: str | None = None):
+        flash(message, "success")
+        return redirect(url_for(endpoint or "proposals.detail", proposal_id=self.proposal.id))
+
+    def attempt(self, operation, *args: Any, **kwargs: Any) -> list[str]:
+        """Run an operation; on refusal roll back and return the problems for the form to show."""
+        try:
+            operation(*args, actor=current_user, **kwargs)
+        except DomainError as exc:
+            db.session.rollback()
+            return problems_of(exc)
+        return []
+
+
+class EditDetailsView(DraftSectionView):
+    """Edit a draft's title, summary, place, alignment, duration, start date and endorsement."""
+
+    def edit(self):
+        if request.method == "POST":
+            form = forms.DetailsForm(self.proposal.fund)
+        else:
+            form = forms.DetailsForm.of(self.proposal)
+        problems = []
+        if form.validate_on_submit():
+            problems = self.attempt(ops.update_details, self.proposal, form.details())
+            if not problems:
+                return self.saved(_("Details saved."))
+        return self.render("details.html", form=form, problems=problems)
+
+
+class EditOrganizationsView(DraftSectionView):
+    """Choose the lead and the other participating organizations."""
+
+    def edit(self):
+        proposal = self.proposal
+        form = forms.OrganizationsForm(proposal.fund)
+        if request.method == "GET":
+            form.lead.data = proposal.lead_organization.code if proposal.lead_organization else ""
+            form.partners.data = [p.organization.code for p in proposal.participants
+                                  if p.organization_id != proposal.lead_organization_id]  # fmt: skip
+        problems = []
+        if form.validate_on_submit():
+            problems = self.attempt(
+                ops.set_participants, proposal, lead=form.chosen_lead, organizations=form.chosen_partners
+            )
+            if not problems:
+                return self.saved(_("Participating organizations saved."), "proposals.budget")
+        return self.render("organizations.html", form=form, problems=problems)
+
+
+class EditMarkersView(DraftSectionView):
+    """Rate the draft on each of the fund's markers, with a justification."""
+
+    def edit(self):
+        markers = fq.active(self.proposal.fund.markers)
+        form = forms.markers_form(markers, self.proposal, request.form if request.method == "POST" else None)
+        problems = []
+        if form.validate_on_submit():
+            problems = self.attempt(ops.save_markers, self.proposal, forms.marker_ratings(form))
+            if not problems:
+                return self.saved(_("Markers saved."))
+        return self.render("markers.html", form=form, problems=problems)
+
+
+class EditBudgetView(DraftSectionView):
+    """The budget grid: direct costs per organization, category and year; indirect rates; live totals."""
+
+    def edit(self):
+        grid = BudgetGrid.of(self.proposal)
+        form = forms.PlainForm()
+        problems = []
+        if form.validate_on_submit():
+            amounts, rates = grid.read(request.form)
+            problems = grid.error_list()
+            if not problems:
+                problems = self.attempt(ops.save_budget, self.proposal, amounts=amounts, rates=rates)
+                if not problems:
+                    return self.saved(_("Budget saved."), "proposals.budget")
+        decimal, group = number_symbols()
+        return self.render(
+            "budget.html", 422 if problems else 200, grid=grid, form=form, problems=problems,
+            decimal_symbol=decimal, group_symbol=group,
+        )  # fmt: skip
+
+
+class MatrixView(ProposalBaseView):
+    """The draft results matrix: outcomes, outputs, indicators, with links to change them."""
+
+    def can_access(self, user) -> bool:
+        return self.proposal.can_edit(user, check_state=False)
+
+    def process(self):
+        return self.render("matrix.html", action_form=forms.PlainForm())
+
+
+MATRIX_KINDS: dict[str, type] = {"outcomes": MatrixOutcome, "outputs": MatrixOutput, "indicators": MatrixIndicator}
+
+
+def proposal_id_of(item: MatrixOutcome | MatrixOutput | MatrixIndicator) -> int:
+    return item.proposal_id if isinstance(item, MatrixOutcome) else item.outcome.proposal_id
+
+
+class MatrixItemView(DraftSectionView):
+    """Add or change an outcome, an output or an indicator of the draft results matrix."""
+
+    def load(self, proposal_id: int, kind: str, item_id: int | None = None) -> None:
+        super().load(proposal_id)
+        if kind not in MATRIX_KINDS:
+            abort(404)
+        self.kind = kind
+        self.item = self.matrix_object(kind, item_id) if item_id is not None else None
+        self.outcome = self.output = None
+        if self.item is None and kind == "indicators" and request.args.get("output"):
+            self.output = self.matrix_object("outputs", request.args.get("output", type=int))
+            self.outcome = self.output.outcome
+        elif self.item is None and kind != "outcomes":  # outputs and indicators are added under an outcome
+            self.outcome = self.matrix_object("outcomes", request.args.get("outcome", type=int))
+
+    def matrix_object(self, kind: str, item_id: int | None):
+        item = db.session.get(MATRIX_KINDS[kind], item_id) if item_id else None
+        if item is None or proposal_id_of(item) != self.proposal.id:
+            abort(404)
+        return item
+
+    def edit(self):
+        form = self.make_form()
+        problems = []
+        if form.validate_on_submit():
+            problems = self.attempt(self.save, form)
+            if not problems:
+                return self.saved(_("Results matrix saved."), "proposals.matrix")
+        return self.render("matrix_item.html", form=form, problems=problems, kind=self.kind, item=self.item,
+                           outcome=self.outcome, output=self.output)  # fmt: skip
+
+    def make_form(self):
+        item = self.item
+        if self.kind == "indicators":
+            if item is None or request.method == "POST":
+                return forms.IndicatorForm()
+            return forms.IndicatorForm(
+                data={
+                    "name": item.name,
+                    "unit": item.unit,
+                    "baseline": forms.number_text(item.baseline),
+                    "target": forms.number_text(item.target),
+                    "means_of_verification": item.means_of_verification,
+                    "disaggregation": list(item.disaggregation or []),
+                }
+            )
+        return forms.StatementForm(data={"statement": item.statement} if item and request.method == "GET" else None)
+
+    def save(self, form, *, actor) -> None:
+        if self.item is not None:
+            if self.kind == "indicators":
+                ops.update_indicator(self.item, form.values(), actor=actor)
+            else:
+                ops.update_statement(self.item, form.statement.data, actor=actor)
+        elif self.kind == "outcomes":
+            ops.add_outcome(self.proposal, form.statement.data, actor=actor)
+        elif self.kind == "outputs":
+            ops.add_output(self.outcome, form.statement.data, actor=actor)
+        else:
+            ops.add_indicator(self.outcome, self.output, form.values(), actor=actor)
+
+
+class RemoveMatrixItemView(MatrixItemView):
+    """Remove an outcome, an output or an indicator."""
+
+    methods = ["POST"]
+
+    def edit(self):
+        ops.remove_matrix_item(self.item, actor=current_user)
+        return self.saved(_("Removed from the results matrix."), "proposals.matrix")
+
+    def back_url(self) -> str:
+        return url_for("proposals.matrix", proposal_id=self.proposal.id)
+
+
+class AttachmentsView(DraftSectionView):
+    """The draft's attachments: upload (PDF, Word, Excel, checked by content) and remove."""
+
+    def edit(self):
+        form = forms.AttachmentForm()
+        problems = []
+        if form.validate_on_submit():
+            problems = self.attempt(ops.add_attachment, self.proposal, AttachmentKind(form.kind.data), form.file.data)
+            if not problems:
+                return self.saved(_("File attached."), "proposals.attachments")
+        return self.render("attachments.html", 422 if problems else 200, form=form, problems=problems,
+                           action_form=forms.PlainForm())  # fmt: skip
+
+
+class AttachmentBaseView(ProposalBaseView):
+    """Loads an attachment of the proposal; those who read versions only reach files of a version."""
+
+    def load(self, proposal_id: int, attachment_id: int) -> None:
+        super().load(proposal_id)
+        self.attachment = db.session.get(Attachment, attachment_id)
+        if self.attachment is None or self.attachment.proposal_id != self.proposal.id:
+            abort(404)
+        if not self.proposal.can_see_draft(current_user) and not in_a_version(self.attachment):
+            abort(404)
+
+
+def in_a_version(attachment: Attachment) -> bool:
+    return any(
+        a["id"] == attachment.id for version in attachment.proposal.versions for a in version.snapshot["attachments"]
+    )
+
+
+class DownloadAttachmentView(AttachmentBaseView):
+    """Download an attached file (always as a download, never shown inline)."""
+
+    def process(self):
+        a = self.attachment
+        return send_stored(a.storage_key, a.filename, a.content_type)
+
+
+class RemoveAttachmentView(AttachmentBaseView):
+    """Take a file off the draft."""
+
+    methods = ["POST"]
+
+    def can_access(self, user) -> bool:
+        return self.proposal.can_edit(user, check_state=False)
+
+    def process(self):
+        ops.remove_attachment(self.attachment, actor=current_user)
+        flash(_("“%(name)s” removed from the draft.", name=self.attachment.filename), "success")
+        return redirect(url_for("proposals.attachments", proposal_id=self.proposal.id))
+
+
+# --- Submission, withdrawal, screening ---
+
+
+class SubmitView(ProposalBaseView):
+    """Submit (or resubmit) the proposal: every rule checked, a version frozen."""
+
+    methods = ["POST"]
+
+    def can_access(self, user) -> bool:
+        return self.proposal.is_lead(user)
+
+    def process(self):
+        ops.submit_proposal(self.proposal, actor=current_user)
+        flash(_("Version %(n)d submitted to the Fund Management Unit.", n=self.proposal.version_count), "success")
+        return redirect(self.detail_url())
+
+    def refused(self, exc: DomainError):
+        if isinstance(exc, ValidationFailed) and not wants_json():
+            return detail_page(self.proposal, problems=exc.problems, status=exc.status_code)
+        return super().refused(exc)
+
+
+class WithdrawView(ProposalBaseView):
+    """The lead organization withdraws the proposal, with a reason."""
+
+    methods = ["GET", "POST"]
+
+    def can_access(self, user) -> bool:
+        return self.proposal.is_lead(user)
+
+    def process(self):
+        form = forms.ReasonForm()
+        if form.validate_on_submit():
+            ops.withdraw_proposal(self.proposal, form.reason.data, actor=current_user)
+            flash(_("The proposal has been withdrawn."), "success")
+            return redirect(self.detail_url())
+        return self.render("withdraw.html", form=form)
+
+
+class StartScreeningView(ProposalBaseView):
+    """The FMU takes up a submitted proposal for screening."""
+
+    methods = ["POST"]
+    roles = (Role.fmu,)
+
+    def process(self):
+        ops.start_screening(self.proposal, actor=current_user)
+        return redirect(url_for("proposals.screening", proposal_id=self.proposal.id))
+
+
+class ScreeningView(ProposalBaseView):
+    """The FMU's eligibility checklist; forward to review or return for revision."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu,)
+
+    def process(self):
+        proposal = self.proposal
+        screening = proposal.latest_screening
+        if proposal.state is not ProposalState.screening or screening is None:
+            return self.render("screening.html", form=None, problems=[], action_form=forms.PlainForm())
+        form = forms.screening_form(screening, request.form if request.method == "POST" else None)
+        problems = []
+        if form.validate_on_submit():
+            problems = self.act(form, request.form.get("action", "save"))
+            if not problems:
+                return redirect(self.detail_url() if proposal.state is not ProposalState.screening else request.path)
+        return self.render("screening.html", 422 if problems else 200, form=form, problems=problems,
+                           action_form=forms.PlainForm())  # fmt: skip
+
+    def act(self, form, action: str) -> list[str]:
+        """Save the checklist, then forward or return; a refusal undoes the whole request."""
+        try:
+            ops.record_screening(self.proposal, forms.screening_answers(form), actor=current_user)
+            if action == "forward":
+                ops.forward_to_review(self.proposal, actor=current_user)
+                flash(_("Forwarded to the Steering Committee’s review."), "success")
+            elif action == "return":
+                ops.return_for_revision(self.proposal, form.reasons.data or "", actor=current_user)
+                flash(_("Returned to the agencies for revision."), "success")
+            else:
+                flash(_("Checklist saved."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            return problems_of(exc)
+        return []
+
+
+# --- Versions ---
+
+
+class VersionBaseView(ProposalBaseView):
+    """Loads a frozen version of the proposal."""
+
+    def load(self, proposal_id: int, number: int) -> None:
+        super().load(proposal_id)
+        self.version: ProposalVersion | None = self.proposal.version(number)
+        if self.version is None:
+            abort(404)
+
+
+class VersionView(VersionBaseView):
+    """One submitted version, as it was frozen."""
+
+    def process(self):
+        return self.render("version.html", version=self.version, d=describe_version(self.version))
+
+
+class VersionPdfView(VersionBaseView):
+    """One submitted version as a PDF: cover, summary, organizations, objectives, markers, budget, matrix."""
+
+    def process(self):
+        version = self.version
+        data = {"d": describe_version(version), "version": {
+            "number": version.number,
+            "submitted_at": format_date(version.submitted_at, "long"),
+            "submitted_by": version.submitted_by.name,
+        }}  # fmt: skip
+        pdf = render_pdf("proposals/version.html", data)
+        return pdf_response(pdf, f"{self.proposal.reference}-v{version.number}.pdf")
+
+
+class CompareView(ProposalBaseView):
+    """Two versions side by side, field by field and budget cell by budget cell, changes highlighted."""
+
+    def process(self):
+        versions = self.proposal.versions
+        if len(versions) < 2:
+            flash(_("There is only one version: nothing to compare yet."), "info")
+            return redirect(self.detail_url())
+        old = self.proposal.version(request.args.get("old", versions[-2].number, type=int)) or versions[-2]
+        new = self.proposal.version(request.args.get("new", versions[-1].number, type=int)) or versions[-1]
+        return self.render("compare.html", old=old, new=new, diff=compare(describe_version(old), describe_version(new)))

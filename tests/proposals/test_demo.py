@@ -1,0 +1,49 @@
+"""The demo proposals: written through the operations, budgets exact, statuses reached, idempotent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from fundmgr.db import db
+from fundmgr.demo.seed import demo_data, seed_organizations, seed_users
+from fundmgr.proposals.demo import participant_directs, seed_proposals
+from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalState
+
+
+def test_demo_proposals_reach_their_status_with_exact_budgets(fund):
+    """Does every demo proposal exist once, at its intake status, with the demo file's budget to the cent?"""
+    seed_organizations()
+    seed_users("demo-password-123")
+    seed_proposals(fund)
+    db.session.commit()
+    proposals = {p.title: p for p in db.session.scalars(sa.select(Proposal).where(Proposal.fund_id == fund.id))}
+    beyond_intake = {"endorsed", "approved", "active", "closed", "deferred", "rejected"}
+    for spec in demo_data()["proposals"]:
+        proposal = proposals[spec["title"]["en"]]
+        expected = "in_review" if spec["status"] in beyond_intake else spec["status"]
+        assert proposal.state is ProposalState(expected), spec["key"]
+        assert proposal.total_amount == Decimal(spec["budget_total"]), spec["key"]
+        assert proposal.reference.startswith("MIG-")
+        if proposal.version_count:
+            assert proposal.latest_version.total == Decimal(spec["budget_total"])
+    returned = proposals[
+        "Access to HIV and health services for migrants and mobile populations along the Maputo Corridor"
+    ]
+    assert returned.latest_screening.reasons
+    assert not returned.government_endorsement
+    assert not any(a.kind is AttachmentKind.endorsement_letter for a in returned.current_attachments)
+
+    assert seed_proposals(fund)[0].startswith("0 demo proposals created")
+    assert db.session.scalar(sa.select(sa.func.count(Proposal.id))) == len(proposals)
+
+
+def test_participant_budgets_add_up_to_the_cent_with_indirect_costs():
+    """Can any total be split so that direct plus 7% indirect costs of each organization add up exactly?"""
+    rates = [Decimal("0.07")] * 3
+    for total in ("1800000.00", "1000000.01", "2345678.91", "4999999.99"):
+        directs = participant_directs(Decimal(total), rates)
+        assert sum(d + (d * Decimal("0.07")).quantize(Decimal("0.01"), "ROUND_HALF_UP") for d in directs) == Decimal(
+            total
+        )
