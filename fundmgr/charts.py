@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -11,6 +12,10 @@ from flask_babel import gettext as _
 from pygal.style import Style
 
 from fundmgr.i18n import format_money, format_percent
+
+# pygal appends an old-style import hook (for its map plugins, unused here) to sys.meta_path; every
+# later failed optional import (WeasyPrint's, openpyxl's probes) then raises an ImportWarning.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
 UN_STYLE = Style(
     background="white",

@@ -2,4 +2,27 @@
 
 from flask import Blueprint
 
+from fundmgr.finance import queries, views
+from fundmgr.web import add_view
+
 bp = Blueprint("finance", __name__, url_prefix="/finance")
+# For the home card and the shared funding-status table.
+bp.add_app_template_global(queries.balances, "finance_balances")
+bp.add_app_template_global(queries.funding_status_rows, "finance_status_rows")
+
+add_view(bp, "/", views.DashboardView, "dashboard")
+add_view(bp, "/dashboard.xlsx", views.DashboardExportView, "dashboard_xlsx")
+add_view(bp, "/dashboard.pdf", views.DashboardPdfView, "dashboard_pdf")
+add_view(bp, "/ledger", views.LedgerView, "ledger")
+add_view(bp, "/ledger.xlsx", views.LedgerExportView, "ledger_xlsx")
+add_view(bp, "/interest/new", views.NewInterestView, "new_interest")
+add_view(bp, "/contributions", views.ContributionsView, "contributions")
+add_view(bp, "/contributions/new", views.NewContributionView, "new_contribution")
+add_view(bp, "/contributions/<int:contribution_id>", views.ContributionView, "contribution")
+add_view(bp, "/contributions/<int:contribution_id>/correct", views.CorrectContributionView, "correct_contribution")
+add_view(bp, "/programmes", views.ProgrammesView, "programmes")
+add_view(bp, "/programmes/<int:proposal_id>", views.ProgrammeView, "programme")
+add_view(bp, "/allocations/<int:allocation_id>/transfer", views.NewTransferView, "new_transfer")
+add_view(bp, "/allocations/<int:allocation_id>/refund", views.NewRefundView, "new_refund")
+add_view(bp, "/allocations/<int:allocation_id>/release", views.ReleaseView, "release")
+add_view(bp, "/pipeline", views.PipelineMoneyView, "pipeline")

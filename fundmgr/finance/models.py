@@ -1,1 +1,228 @@
-"""Models of finance."""
+"""The fund's money: donor contributions, the ledger every balance is summed from, allocations, transfers.
+
+The ledger is append-only. A balance is never stored: it is the SUM of the ledger entries of
+its kinds, so it reconciles to the cent by construction (see fundmgr.finance.queries.balances).
+Mistakes are corrected by new entries (a reversal and a replacement), never by edits.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from fundmgr.accounts.models import Organization, Role, User
+from fundmgr.db import Base, Money, Rate, utcnow
+from fundmgr.funds.models import Fund, ThematicArea
+from fundmgr.proposals.models import Proposal, ProposalVersion
+
+
+class ContributionKind(enum.Enum):
+    """A donor's signed agreement (commitment) or the cash that arrived (deposit)."""
+
+    commitment = "commitment"
+    deposit = "deposit"
+
+    @property
+    def title(self) -> str:
+        return str(CONTRIBUTION_KIND_TITLES[self])
+
+
+CONTRIBUTION_KIND_TITLES = {
+    ContributionKind.commitment: _l("Commitment (signed agreement)"),
+    ContributionKind.deposit: _l("Deposit (cash received)"),
+}
+
+
+class Contribution(Base):
+    """A donor's commitment or deposit, in the donor's currency and in the fund's currency.
+
+    A correction is a reversal (the same amounts, negative, `corrects_id` set) and, unless the
+    entry is cancelled, a replacement (positive, `corrects_id` set): history is never edited.
+    """
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+        sa.CheckConstraint("rate_to_usd > 0", name="rate_positive"),
+        sa.CheckConstraint("(amount > 0) = (usd_amount > 0)", name="usd_same_sign"),
+        sa.Index("ix_contributions_fund_date", "fund_id", "on_date"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"))
+    donor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    kind: so.Mapped[ContributionKind]
+    on_date: so.Mapped[date]
+    currency: so.Mapped[str] = so.mapped_column(sa.String(3))
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+    rate_to_usd: so.Mapped[Decimal] = so.mapped_column(Rate())
+    usd_amount: so.Mapped[Decimal] = so.mapped_column(Money())
+    # A soft earmark: the net amount may fund only programmes of this thematic area.
+    area_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("thematic_areas.id"))
+    # The donor agreement (e.g. "SAA-2021-DEU-02"); a commitment and its deposits share it.
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    corrects_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("contributions.id"), index=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    fund: so.Mapped[Fund] = so.relationship()
+    donor: so.Mapped[Organization] = so.relationship(lazy="joined")
+    area: so.Mapped[ThematicArea | None] = so.relationship(lazy="joined")
+    corrects: so.Mapped[Contribution | None] = so.relationship(remote_side=[id], back_populates="corrections")
+    corrections: so.Mapped[list[Contribution]] = so.relationship(back_populates="corrects", order_by="Contribution.id")
+    created_by: so.Mapped[User | None] = so.relationship()
+
+    audit_type = "contribution"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.amount < 0
+
+    @property
+    def is_superseded(self) -> bool:
+        """Whether a later entry reversed this one (it then counts no more, but stays visible)."""
+        return any(c.is_reversal for c in self.corrections)
+
+    @property
+    def is_current(self) -> bool:
+        """A live entry: neither a reversal nor reversed."""
+        return not self.is_reversal and not self.is_superseded
+
+    def can_correct(self, user: User) -> bool:
+        """The FMU corrects a live entry (by reversal and replacement, never by an edit)."""
+        return user.is_authenticated and user.role is Role.fmu and self.is_current
+
+    def __repr__(self) -> str:
+        return f"<Contribution {self.id} {self.kind.value} {self.usd_amount}>"
+
+
+class EntryKind(enum.Enum):
+    """The lines of the fund's ledger, with the Gateway's names; amounts are signed."""
+
+    deposit = "deposit"  # + cash from a donor (a reversal is -)
+    aa_fee = "aa_fee"  # - the Administrative Agent's fee on a deposit
+    interest = "interest"  # + interest and other income
+    allocation = "allocation"  # - approved for a programme: no longer available
+    allocation_release = "allocation_release"  # + an allocation given back (not transferred, or refunded)
+    transfer = "transfer"  # - cash sent to a participating organization
+    refund = "refund"  # + cash returned by a participating organization
+
+    @property
+    def title(self) -> str:
+        return str(ENTRY_KIND_TITLES[self])
+
+
+ENTRY_KIND_TITLES = {
+    EntryKind.deposit: _l("Donor deposit"),
+    EntryKind.aa_fee: _l("Administrative Agent fee"),
+    EntryKind.interest: _l("Interest and other income"),
+    EntryKind.allocation: _l("Allocation"),
+    EntryKind.allocation_release: _l("Allocation released"),
+    EntryKind.transfer: _l("Transfer to a participating organization"),
+    EntryKind.refund: _l("Refund from a participating organization"),
+}
+# What can still be allocated moves with these kinds; transfers and refunds move cash only
+# (the money was already allocated when it leaves or comes back).
+AVAILABLE_KINDS = frozenset(
+    {EntryKind.deposit, EntryKind.aa_fee, EntryKind.interest, EntryKind.allocation, EntryKind.allocation_release}
+)
+CASH_KINDS = frozenset({EntryKind.deposit, EntryKind.aa_fee, EntryKind.interest, EntryKind.transfer, EntryKind.refund})
+
+
+class LedgerEntry(Base):
+    """One signed movement of the fund's money. Entries are only ever added."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+        sa.Index("ix_ledger_entries_fund_kind", "fund_id", "kind"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"))
+    on_date: so.Mapped[date] = so.mapped_column(index=True)
+    kind: so.Mapped[EntryKind]
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+    # The earmark the money belongs to; empty for unearmarked money.
+    area_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("thematic_areas.id"), index=True)
+    contribution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("contributions.id"), index=True)
+    allocation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("allocations.id"), index=True)
+    transfer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("transfers.id"), index=True)
+    proposal_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    area: so.Mapped[ThematicArea | None] = so.relationship()
+    contribution: so.Mapped[Contribution | None] = so.relationship()
+    allocation: so.Mapped[Allocation | None] = so.relationship()
+    proposal: so.Mapped[Proposal | None] = so.relationship()
+    created_by: so.Mapped[User | None] = so.relationship()
+
+    audit_type = "ledger_entry"
+
+
+class Allocation(Base):
+    """Money the Steering Committee approved for one participating organization of a programme."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        sa.UniqueConstraint("proposal_id", "organization_id"),
+        sa.CheckConstraint("direct >= 0 AND indirect >= 0", name="parts_not_negative"),
+        sa.CheckConstraint("total = direct + indirect", name="total_is_sum"),
+        sa.CheckConstraint("total > 0", name="total_positive"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    direct: so.Mapped[Decimal] = so.mapped_column(Money())
+    indirect: so.Mapped[Decimal] = so.mapped_column(Money())
+    total: so.Mapped[Decimal] = so.mapped_column(Money())
+    decided_on: so.Mapped[date]
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60))
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship()
+    organization: so.Mapped[Organization] = so.relationship(lazy="joined")
+    transfers: so.Mapped[list[Transfer]] = so.relationship(back_populates="allocation", order_by="Transfer.tranche")
+
+    audit_type = "allocation"
+
+    def __repr__(self) -> str:
+        return f"<Allocation {self.id} proposal={self.proposal_id} org={self.organization_id} {self.total}>"
+
+
+class Transfer(Base):
+    """A tranche of an allocation sent to the participating organization."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        sa.UniqueConstraint("allocation_id", "tranche"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("tranche >= 1", name="tranche_positive"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    allocation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("allocations.id"), index=True)
+    tranche: so.Mapped[int]
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+    on_date: so.Mapped[date]
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60))
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    allocation: so.Mapped[Allocation] = so.relationship(back_populates="transfers")
+
+    audit_type = "transfer"

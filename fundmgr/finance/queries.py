@@ -1,0 +1,576 @@
+"""Read side of the fund's money: balances summed from the ledger, and the figures of the dashboards.
+
+Every function returns plain figures (dataclasses of Decimals and strings) so that pages, Excel
+exports and PDFs (the results package's annual report) show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import Organization
+from fundmgr.audit import AuditEntry
+from fundmgr.db import db, to_cents
+from fundmgr.finance.models import (
+    AVAILABLE_KINDS,
+    Allocation,
+    Contribution,
+    ContributionKind,
+    EntryKind,
+    LedgerEntry,
+)
+from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
+from fundmgr.i18n import localize, territory_name
+from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState
+
+ZERO = Decimal("0.00")
+ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)
+# The marker the gender target is about; a fund may name another in its targets.
+DEFAULT_GENDER_MARKER = "gender"
+
+
+# --- Balances ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balances:
+    """The fund's balances, each the sum of its ledger entries, as positive amounts.
+
+    received - fees + interest - allocated = available, and available is the sum of
+    unearmarked_available and of available_by_area (the earmarked balance of each area).
+    """
+
+    received: Decimal = ZERO  # donor deposits
+    fees: Decimal = ZERO  # the Administrative Agent's fee
+    interest: Decimal = ZERO  # interest and other income
+    allocated: Decimal = ZERO  # approved allocations, less what was released
+    transferred: Decimal = ZERO  # sent to participating organizations
+    refunded: Decimal = ZERO  # returned by participating organizations
+    available: Decimal = ZERO  # what the Steering Committee can still allocate
+    available_by_area: dict[str, Decimal] = field(default_factory=dict)
+    unearmarked_available: Decimal = ZERO
+
+    @property
+    def sources(self) -> Decimal:
+        """Gateway "total source of funds": contributions plus interest."""
+        return self.received + self.interest
+
+    @property
+    def uses(self) -> Decimal:
+        """Gateway "total use of funds": transfers less refunds, plus the fee."""
+        return self.transferred - self.refunded + self.fees
+
+    @property
+    def cash_with_agent(self) -> Decimal:
+        """Gateway "balance with the Administrative Agent"."""
+        return self.sources - self.uses
+
+    @property
+    def undisbursed(self) -> Decimal:
+        """Allocated but not yet transferred (held by the Administrative Agent for programmes)."""
+        return self.allocated - (self.transferred - self.refunded)
+
+
+def ledger_sums(fund: Fund) -> dict[tuple[EntryKind, int | None], Decimal]:
+    """The sum of the fund's ledger entries per (kind, earmarked area id)."""
+    rows = db.session.execute(
+        sa.select(LedgerEntry.kind, LedgerEntry.area_id, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.fund_id == fund.id)
+        .group_by(LedgerEntry.kind, LedgerEntry.area_id)
+    )
+    return {(kind, area_id): total for kind, area_id, total in rows}
+
+
+def balances(fund: Fund) -> Balances:
+    """All the fund's balances, from one grouped query over its ledger."""
+    sums = ledger_sums(fund)
+    codes = area_codes(fund)
+
+    def of(*kinds: EntryKind) -> Decimal:
+        return sum((total for (kind, _area), total in sums.items() if kind in kinds), ZERO)
+
+    by_area: dict[str, Decimal] = {}
+    unearmarked = ZERO
+    for (kind, area_id), total in sums.items():
+        if kind not in AVAILABLE_KINDS:
+            continue
+        if area_id is None:
+            unearmarked += total
+        else:
+            by_area[codes[area_id]] = by_area.get(codes[area_id], ZERO) + total
+    return Balances(
+        received=of(EntryKind.deposit),
+        fees=-of(EntryKind.aa_fee),
+        interest=of(EntryKind.interest),
+        allocated=-of(*ALLOCATION_KINDS),
+        transferred=-of(EntryKind.transfer),
+        refunded=of(EntryKind.refund),
+        available=of(*AVAILABLE_KINDS),
+        available_by_area=dict(sorted(by_area.items())),
+        unearmarked_available=unearmarked,
+    )
+
+
+def area_codes(fund: Fund) -> dict[int, str]:
+    return {area.id: area.code for area in fund.thematic_areas}
+
+
+def available_for(fund: Fund, area_code: str | None) -> Decimal:
+    """What a programme of this thematic area can draw on: unearmarked money plus the area's earmark."""
+    result = balances(fund)
+    return result.unearmarked_available + result.available_by_area.get(area_code or "", ZERO)
+
+
+def funding_status_rows(result: Balances) -> list[tuple[str, Decimal, str]]:
+    """The Gateway's funding-status table: (label, amount, style) per line; style is line, total or detail."""
+    return [
+        (_("Contributions from donors (deposits)"), result.received, "line"),
+        (_("Interest and other income"), result.interest, "line"),
+        (_("Total source of funds"), result.sources, "total"),
+        (_("Transfers to participating organizations"), result.transferred, "line"),
+        (_("Refunds from participating organizations"), -result.refunded, "line"),
+        (_("Administrative Agent fee"), result.fees, "line"),
+        (_("Total use of funds"), result.uses, "total"),
+        (_("Balance with the Administrative Agent"), result.cash_with_agent, "total"),
+        (_("of which allocated, not yet transferred"), result.undisbursed, "detail"),
+        (_("of which available for allocation"), result.available, "detail"),
+    ]
+
+
+# --- Per programme and per allocation ------------------------------------------------------------
+
+
+@dataclass
+class AllocationMoney:
+    """What happened to one allocation: released, transferred, refunded, still to transfer."""
+
+    allocation: Allocation
+    released: Decimal = ZERO
+    transferred: Decimal = ZERO
+    refunded: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        """The allocation less what was released."""
+        return self.allocation.total - self.released
+
+    @property
+    def net_transferred(self) -> Decimal:
+        return self.transferred - self.refunded
+
+    @property
+    def to_transfer(self) -> Decimal:
+        return self.net - self.net_transferred
+
+
+def allocation_money(allocations: Sequence[Allocation]) -> list[AllocationMoney]:
+    """Released, transferred and refunded amounts of each allocation, from one grouped query."""
+    if not allocations:
+        return []
+    rows = db.session.execute(
+        sa.select(LedgerEntry.allocation_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.allocation_id.in_([a.id for a in allocations]))
+        .where(LedgerEntry.kind.in_([EntryKind.allocation_release, EntryKind.transfer, EntryKind.refund]))
+        .group_by(LedgerEntry.allocation_id, LedgerEntry.kind)
+    )
+    sums = {(allocation_id, kind): total for allocation_id, kind, total in rows}
+    return [
+        AllocationMoney(
+            allocation=a,
+            released=sums.get((a.id, EntryKind.allocation_release), ZERO),
+            transferred=-sums.get((a.id, EntryKind.transfer), ZERO),
+            refunded=sums.get((a.id, EntryKind.refund), ZERO),
+        )
+        for a in allocations
+    ]
+
+
+@dataclass
+class ProgrammeMoney:
+    """A funded programme's totals: allocated (net of releases) and transferred (net of refunds)."""
+
+    proposal: Proposal
+    allocated: Decimal
+    transferred: Decimal
+
+    @property
+    def to_transfer(self) -> Decimal:
+        return self.allocated - self.transferred
+
+    @property
+    def transferred_share(self) -> Decimal | None:
+        return self.transferred / self.allocated if self.allocated else None
+
+
+def programme_totals(proposals: Sequence[Proposal]) -> list[ProgrammeMoney]:
+    """Allocated and transferred per programme, from one grouped query over the ledger."""
+    if not proposals:
+        return []
+    rows = db.session.execute(
+        sa.select(LedgerEntry.proposal_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.proposal_id.in_([p.id for p in proposals]))
+        .where(LedgerEntry.kind.in_([*ALLOCATION_KINDS, EntryKind.transfer, EntryKind.refund]))
+        .group_by(LedgerEntry.proposal_id, LedgerEntry.kind)
+    )
+    sums: dict[int, dict[EntryKind, Decimal]] = defaultdict(dict)
+    for proposal_id, kind, total in rows:
+        sums[proposal_id][kind] = total
+    result = []
+    for proposal in proposals:
+        s = sums.get(proposal.id, {})
+        allocated = -(s.get(EntryKind.allocation, ZERO) + s.get(EntryKind.allocation_release, ZERO))
+        transferred = -(s.get(EntryKind.transfer, ZERO) + s.get(EntryKind.refund, ZERO))
+        result.append(ProgrammeMoney(proposal, allocated, transferred))
+    return result
+
+
+def allocated_to(proposal_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Net allocated per proposal (only proposals that have any)."""
+    ids = list(proposal_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LedgerEntry.proposal_id, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.proposal_id.in_(ids), LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .group_by(LedgerEntry.proposal_id)
+    )
+    return {proposal_id: -total for proposal_id, total in rows}
+
+
+# --- The pipeline: which waiting proposals could the money fund? ----------------------------------
+
+
+class Fundability(NamedTuple):
+    """One pipeline proposal: whether the money left after those before it funds it, and its funding gap."""
+
+    proposal: Proposal
+    fundable: bool
+    gap: Decimal  # what it still needs: its latest version's total less what is allocated to it
+
+
+def amount_requested(proposal: Proposal) -> Decimal:
+    """A proposal's request: its latest submitted version's total (the draft total before submission)."""
+    version = proposal.latest_version
+    return version.total if version is not None else proposal.total_amount
+
+
+def fundable(
+    fund: Fund, proposals_in_order: Sequence[Proposal], *, extra_unearmarked: Decimal = ZERO
+) -> list[Fundability]:
+    """Greedy in the given order: each proposal draws on its area's earmark, then on unearmarked money.
+
+    A proposal the remaining money cannot fund is passed over; later, smaller ones may still fit.
+    `extra_unearmarked` adds money that is expected (a what-if for an announced deposit).
+    """
+    result = balances(fund)
+    unearmarked = result.unearmarked_available + extra_unearmarked
+    earmarks = dict(result.available_by_area)
+    allocated = allocated_to(p.id for p in proposals_in_order)
+    rows = []
+    for proposal in proposals_in_order:
+        gap = max(amount_requested(proposal) - allocated.get(proposal.id, ZERO), ZERO)
+        area = proposal.primary_area.code if proposal.primary_area else ""
+        earmark = earmarks.get(area, ZERO)
+        fits = gap <= unearmarked + earmark
+        if fits:
+            from_earmark = min(earmark, gap)
+            earmarks[area] = earmark - from_earmark
+            unearmarked -= gap - from_earmark
+        rows.append(Fundability(proposal, fits, gap))
+    return rows
+
+
+def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
+    """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
+    endorsed_at = (
+        sa.select(AuditEntry.object_id, sa.func.max(AuditEntry.created_at).label("at"))
+        .where(AuditEntry.object_type == "proposal", AuditEntry.action == "proposal.endorsed")
+        .group_by(AuditEntry.object_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Proposal)
+        .outerjoin(endorsed_at, endorsed_at.c.object_id == sa.cast(Proposal.id, sa.String))
+        .where(Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed)
+        .options(so.selectinload(Proposal.versions), so.joinedload(Proposal.primary_area))
+        .order_by(endorsed_at.c.at.nulls_last(), Proposal.id)
+    )
+    return list(db.session.scalars(query))
+
+
+# --- Dashboards -------------------------------------------------------------------------------------
+
+
+@dataclass
+class YearFigures:
+    """One year of the fund's capitalization."""
+
+    year: int
+    committed: Decimal = ZERO  # commitments signed that year (USD at the recorded rates)
+    deposited: Decimal = ZERO  # deposits received that year
+    interest: Decimal = ZERO
+    allocated: Decimal = ZERO  # allocations approved that year (less releases)
+    cumulative_deposited: Decimal = ZERO
+    cumulative_allocated: Decimal = ZERO
+
+
+def capitalization_by_year(fund: Fund) -> list[YearFigures]:
+    """Commitments, deposits, interest and allocations per year, and cumulated; no year skipped."""
+    year = sa.extract("year", LedgerEntry.on_date)
+    ledger_rows = db.session.execute(
+        sa.select(year, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.fund_id == fund.id)
+        .where(LedgerEntry.kind.in_([EntryKind.deposit, EntryKind.interest, *ALLOCATION_KINDS]))
+        .group_by(year, LedgerEntry.kind)
+    )
+    c_year = sa.extract("year", Contribution.on_date)
+    commitment_rows = db.session.execute(
+        sa.select(c_year, sa.func.sum(Contribution.usd_amount))
+        .where(Contribution.fund_id == fund.id, Contribution.kind == ContributionKind.commitment)
+        .group_by(c_year)
+    )
+    years: dict[int, YearFigures] = {}
+
+    def at(y: Any) -> YearFigures:
+        return years.setdefault(int(y), YearFigures(int(y)))
+
+    for y, kind, total in ledger_rows:
+        figures = at(y)
+        if kind is EntryKind.deposit:
+            figures.deposited += total
+        elif kind is EntryKind.interest:
+            figures.interest += total
+        else:
+            figures.allocated -= total
+    for y, total in commitment_rows:
+        at(y).committed += total
+    if not years:
+        return []
+    rows, deposited, allocated = [], ZERO, ZERO
+    for y in range(min(years), max(years) + 1):
+        figures = years.get(y, YearFigures(y))
+        deposited += figures.deposited
+        allocated += figures.allocated
+        figures.cumulative_deposited, figures.cumulative_allocated = deposited, allocated
+        rows.append(figures)
+    return rows
+
+
+@dataclass
+class ShareRow:
+    """One slice of the allocations (an area, a region, an organization, a marker level) against its target."""
+
+    key: str
+    label: str
+    amount: Decimal
+    share: Decimal | None = None  # of all allocations, 0..1
+    target: Decimal | None = None  # the fund's target share, when it sets one
+    short_label: str = ""  # for chart axes, when the label is long
+
+    @property
+    def axis_label(self) -> str:
+        return self.short_label or self.label
+
+    @property
+    def gap_to_target(self) -> Decimal | None:
+        """Share minus target (negative: below target)."""
+        if self.target is None or self.share is None:
+            return None
+        return self.share - self.target
+
+
+def with_shares(rows: list[ShareRow]) -> list[ShareRow]:
+    total = sum((row.amount for row in rows), ZERO)
+    for row in rows:
+        row.share = (row.amount / total) if total else None
+    return rows
+
+
+def allocated_by_proposal(fund: Fund) -> dict[int, Decimal]:
+    """Net allocations per programme of the fund (releases deducted)."""
+    rows = db.session.execute(
+        sa.select(LedgerEntry.proposal_id, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .group_by(LedgerEntry.proposal_id)
+    )
+    return {proposal_id: -total for proposal_id, total in rows if total}
+
+
+def allocations_by_area(fund: Fund) -> list[ShareRow]:
+    """Allocations per primary thematic area of the programmes, against the area targets."""
+    rows = db.session.execute(
+        sa.select(Proposal.primary_area_id, sa.func.sum(LedgerEntry.amount))
+        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
+        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .group_by(Proposal.primary_area_id)
+    )
+    amounts = {area_id: -total for area_id, total in rows}
+    areas = db.session.scalars(
+        sa.select(ThematicArea).where(ThematicArea.fund_id == fund.id).order_by(ThematicArea.number)
+    )
+    return with_shares(
+        [
+            ShareRow(
+                key=area.code,
+                label=f"{area.number}. {area.label}",
+                amount=amounts.get(area.id, ZERO),
+                target=fund.target_share("thematic_area_share", area.code),
+                short_label=_("Area %(number)d", number=area.number),
+            )
+            for area in areas
+            if not area.retired or area.id in amounts
+        ]
+    )
+
+
+def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | None]]) -> str | None:
+    """The UN M49 region (Africa, Americas, Asia, Europe, Oceania) a region or sub-region belongs to."""
+    while code is not None and code in parents:
+        level, parent = parents[code]
+        if level is RegionLevel.region:
+            return code
+        code = parent
+    return None
+
+
+def allocations_by_region(fund: Fund) -> list[ShareRow]:
+    """Allocations per UN M49 region (of the programme's country, else of its region), against the targets."""
+    amounts = allocated_by_proposal(fund)
+    parents = {
+        code: (level, parent)
+        for code, level, parent in db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
+    }
+    places = db.session.execute(
+        sa.select(Proposal.id, Country.region_code, Proposal.region_code)
+        .outerjoin(Country, Country.id == Proposal.country_id)
+        .where(Proposal.id.in_(list(amounts)))
+    )
+    by_region: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for proposal_id, country_region, region in places:
+        by_region[top_region(country_region or region, parents) or ""] += amounts[proposal_id]
+    targets = (fund.targets or {}).get("region_share", {})
+    codes = list(targets) + sorted(code for code in by_region if code not in targets and code)
+    rows = [
+        ShareRow(code, territory_name(code), by_region.get(code, ZERO), target=fund.target_share("region_share", code))
+        for code in codes
+    ]
+    if by_region.get(""):
+        rows.append(ShareRow("", _("Global or several regions"), by_region[""]))
+    return with_shares(rows)
+
+
+def allocations_by_organization(fund: Fund) -> list[ShareRow]:
+    """Allocations per participating organization, largest first."""
+    rows = db.session.execute(
+        sa.select(Organization, sa.func.sum(LedgerEntry.amount))
+        .join(Allocation, Allocation.organization_id == Organization.id)
+        .join(LedgerEntry, LedgerEntry.allocation_id == Allocation.id)
+        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .group_by(Organization.id)
+    )
+    result = [ShareRow(org.code, org.label, -total) for org, total in rows if total]
+    result.sort(key=lambda row: (-row.amount, row.label))
+    return with_shares(result)
+
+
+@dataclass
+class MarkerFigures:
+    """Allocations per level of the gender marker, and the share at or above the target level."""
+
+    marker_name: str
+    rows: list[ShareRow]
+    min_level: int | None
+    share_at_min_level: Decimal | None
+    target: Decimal | None
+
+
+def gender_marker(fund: Fund) -> Marker | None:
+    code = (fund.targets or {}).get("gender_marker_code", DEFAULT_GENDER_MARKER)
+    return db.session.scalar(sa.select(Marker).where(Marker.fund_id == fund.id, Marker.code == code))
+
+
+def allocations_by_gender_marker(fund: Fund) -> MarkerFigures:
+    """Allocations per gender-marker level of the programmes, against the fund's gender target."""
+    marker = gender_marker(fund)
+    targets = fund.targets or {}
+    min_level = targets.get("gender_marker_min_level")
+    target = Decimal(targets["gender_marker_share"]) if targets.get("gender_marker_share") is not None else None
+    if marker is None:
+        return MarkerFigures("", [], min_level, None, target)
+    amounts = allocated_by_proposal(fund)
+    levels = dict(
+        db.session.execute(
+            sa.select(ProposalMarker.proposal_id, ProposalMarker.level).where(
+                ProposalMarker.marker_id == marker.id, ProposalMarker.proposal_id.in_(list(amounts))
+            )
+        ).all()
+    )
+    by_level: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    for proposal_id, amount in amounts.items():
+        by_level[levels.get(proposal_id)] += amount
+    rows = [
+        ShareRow(str(value), marker.level_label(value), by_level.get(value, ZERO), short_label=str(value))
+        for value in marker.values
+    ]
+    if by_level.get(None):
+        rows.append(ShareRow("", _("Not rated"), by_level[None]))
+    with_shares(rows)
+    total = sum(amounts.values(), ZERO)
+    at_min = None
+    if min_level is not None and total:
+        at_min = sum((a for level, a in by_level.items() if level is not None and level >= min_level), ZERO) / total
+    return MarkerFigures(localize(marker.name), rows, min_level, at_min, target)
+
+
+@dataclass
+class DonorFigures:
+    """One donor's commitments and deposits (at the recorded rates) and what is still to come."""
+
+    code: str
+    label: str  # the acronym or short name, in the user's language
+    name: str
+    committed: Decimal = ZERO
+    deposited: Decimal = ZERO
+    outstanding: Decimal = ZERO  # signed but not yet deposited
+
+
+def contributions_by_donor(fund: Fund) -> list[DonorFigures]:
+    """Per donor: committed, deposited, and outstanding commitments (per agreement, in its currency)."""
+    rows = db.session.execute(
+        sa.select(
+            Contribution.donor_id,
+            Contribution.reference,
+            Contribution.kind,
+            sa.func.sum(Contribution.amount),
+            sa.func.sum(Contribution.usd_amount),
+        )
+        .where(Contribution.fund_id == fund.id)
+        .group_by(Contribution.donor_id, Contribution.reference, Contribution.kind)
+    ).all()
+    donors = db.session.scalars(sa.select(Organization).where(Organization.id.in_({row[0] for row in rows})))
+    figures = {d.id: DonorFigures(d.code, d.label, d.full_name) for d in donors}
+    agreements: dict[tuple[int, str], dict[ContributionKind, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for donor_id, reference, kind, amount, usd in rows:
+        if kind is ContributionKind.commitment:
+            figures[donor_id].committed += usd
+        else:
+            figures[donor_id].deposited += usd
+        agreements[(donor_id, reference)][kind] = (amount, usd)
+    for (donor_id, _reference), kinds in agreements.items():
+        if ContributionKind.commitment not in kinds:
+            continue
+        committed_amount, committed_usd = kinds[ContributionKind.commitment]
+        deposited_amount = kinds.get(ContributionKind.deposit, (ZERO, ZERO))[0]
+        if committed_amount > deposited_amount:
+            # the unpaid part of the agreement, valued at the rate recorded with the commitment
+            unpaid = committed_usd * (committed_amount - deposited_amount) / committed_amount
+            figures[donor_id].outstanding += to_cents(unpaid)
+    return sorted(figures.values(), key=lambda f: (-(f.deposited + f.outstanding), f.code))

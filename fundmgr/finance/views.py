@@ -1,0 +1,487 @@
+"""Pages of the fund's money: dashboards, ledger, contributions, allocations and transfers, the pipeline's money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
+from fundmgr.db import db, utcnow
+from fundmgr.errors import DomainError, ValidationFailed
+from fundmgr.exports import download
+from fundmgr.finance import operations as ops
+from fundmgr.finance import queries as q
+from fundmgr.finance.dashboard import dashboard
+from fundmgr.finance.exports import dashboard_workbook, ledger_workbook
+from fundmgr.finance.forms import (
+    ContributionForm,
+    CorrectionForm,
+    InterestForm,
+    MoneyMovementForm,
+    currency_choices,
+    parse_number,
+)
+from fundmgr.finance.models import Allocation, Contribution, ContributionKind, EntryKind, LedgerEntry
+from fundmgr.finance.pdf import funding_status_pdf
+from fundmgr.funds.models import Fund
+from fundmgr.funds.queries import active_areas, current_fund
+from fundmgr.pdf import pdf_response
+from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal
+from fundmgr.web import FundView
+
+# Who reads the fund's dashboards; the books themselves are the FMU's (administrators read them).
+DASHBOARD_ROLES = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
+BOOK_ROLES = (Role.fmu, Role.admin)
+PER_PAGE = 50
+
+
+class FinanceView(FundView):
+    """Base of the finance pages: they work on the current fund."""
+
+    def load(self, **view_args: Any) -> None:
+        fund = current_fund()
+        if fund is None:
+            abort(404)
+        self.fund: Fund = fund
+
+    def render(self, template: str, **context: Any) -> str:
+        return render_template(f"finance/{template}", fund=self.fund, **context)
+
+
+def problems_of(exc: DomainError) -> list[str]:
+    return exc.problems if isinstance(exc, ValidationFailed) else [exc.message]
+
+
+def acting_user() -> User:
+    """The signed-in user, unwrapped from its proxy: operations take the real object."""
+    return current_user._get_current_object()
+
+
+class DashboardView(FinanceView):
+    """The fund's money at a glance: balances, capitalization, and allocations against the targets."""
+
+    roles = DASHBOARD_ROLES
+
+    def process(self):
+        return self.render(
+            "dashboard.html",
+            d=dashboard(self.fund),
+            areas={area.code: area for area in active_areas(self.fund)},
+        )
+
+
+class DashboardPdfView(FinanceView):
+    """The dashboard as a PDF, e.g. for a Steering Committee meeting pack."""
+
+    roles = DASHBOARD_ROLES
+
+    def process(self):
+        data = funding_status_pdf(self.fund, dashboard(self.fund))
+        return pdf_response(data, f"{self.fund.code}-funding-status-{utcnow().date().isoformat()}.pdf")
+
+
+class DashboardExportView(FinanceView):
+    """The dashboard's tables as an Excel workbook."""
+
+    roles = DASHBOARD_ROLES
+
+    def process(self):
+        return download(dashboard_workbook(self.fund), f"{self.fund.code}-funding-status.xlsx", "xlsx")
+
+
+class LedgerView(FinanceView):
+    """The Gateway-style funding status and every ledger entry it is summed from."""
+
+    roles = BOOK_ROLES
+
+    def process(self):
+        kind = EntryKind.__members__.get(request.args.get("kind", ""))
+        query = (
+            sa.select(LedgerEntry)
+            .where(LedgerEntry.fund_id == self.fund.id)
+            .options(
+                so.joinedload(LedgerEntry.area),
+                so.joinedload(LedgerEntry.proposal),
+                so.joinedload(LedgerEntry.contribution),
+            )
+            .order_by(LedgerEntry.on_date.desc(), LedgerEntry.id.desc())
+        )
+        if kind is not None:
+            query = query.where(LedgerEntry.kind == kind)
+        return self.render(
+            "ledger.html",
+            balances=q.balances(self.fund),
+            areas={area.code: area for area in active_areas(self.fund)},
+            page=db.paginate(query, per_page=PER_PAGE),
+            kinds=list(EntryKind),
+            kind=kind,
+        )
+
+
+class LedgerExportView(FinanceView):
+    """Every ledger entry as an Excel workbook."""
+
+    roles = BOOK_ROLES
+
+    def process(self):
+        return download(ledger_workbook(self.fund), f"{self.fund.code}-ledger.xlsx", "xlsx")
+
+
+class ContributionsView(FinanceView):
+    """Donors' commitments and deposits, newest first, corrections shown beside what they correct."""
+
+    roles = BOOK_ROLES
+
+    def process(self):
+        kind = ContributionKind.__members__.get(request.args.get("kind", ""))
+        query = (
+            sa.select(Contribution)
+            .where(Contribution.fund_id == self.fund.id)
+            .options(so.selectinload(Contribution.corrections))
+            .order_by(Contribution.on_date.desc(), Contribution.id.desc())
+        )
+        if kind is not None:
+            query = query.where(Contribution.kind == kind)
+        return self.render(
+            "contributions.html",
+            page=db.paginate(query, per_page=PER_PAGE),
+            donors=q.contributions_by_donor(self.fund),
+            kinds=list(ContributionKind),
+            kind=kind,
+        )
+
+
+class ContributionView(FinanceView):
+    """One contribution: its ledger lines and its corrections."""
+
+    roles = BOOK_ROLES
+
+    def load(self, contribution_id: int) -> None:
+        super().load()
+        self.contribution = load_contribution(self.fund, contribution_id)
+
+    def process(self):
+        chain = [self.contribution, *self.contribution.corrections]
+        entries = db.session.scalars(
+            sa.select(LedgerEntry)
+            .where(LedgerEntry.contribution_id.in_([c.id for c in chain]))
+            .order_by(LedgerEntry.id)
+        )
+        return self.render("contribution.html", contribution=self.contribution, entries=list(entries))
+
+
+def load_contribution(fund: Fund, contribution_id: int) -> Contribution:
+    contribution = db.session.get(Contribution, contribution_id)
+    if contribution is None or contribution.fund_id != fund.id:
+        abort(404)
+    return contribution
+
+
+class ContributionFormView(FinanceView):
+    """Shared by recording and correcting a contribution: choices, and the form's values as ContributionData."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu,)
+
+    def prepare(self, form: ContributionForm) -> ContributionForm:
+        donors = db.session.scalars(
+            sa.select(Organization).where(Organization.kind == OrganizationKind.donor).order_by(Organization.code)
+        )
+        form.donor.choices = [SelectChoice(0, _("Choose the donor"))] + [
+            SelectChoice(d.id, f"{d.label} – {d.full_name}") for d in donors
+        ]
+        form.currency.choices = currency_choices()
+        form.area.choices = [SelectChoice(0, _("Unearmarked"))] + [
+            SelectChoice(a.id, f"{a.number}. {a.label}") for a in active_areas(self.fund)
+        ]
+        return form
+
+    def data_of(self, form: ContributionForm) -> ops.ContributionData:
+        areas = {area.id: area for area in active_areas(self.fund)}
+        return ops.ContributionData(
+            donor=db.session.get(Organization, form.donor.data) if form.donor.data else None,
+            kind=ContributionKind(form.kind.data),
+            on_date=form.on_date.data,
+            currency=form.currency.data,
+            amount=form.amount.data,
+            rate_to_usd=form.rate_to_usd.data,
+            area=areas.get(form.area.data),
+            reference=form.reference.data or "",
+            note=form.note.data or "",
+        )
+
+
+class NewContributionView(ContributionFormView):
+    """Record a donor's commitment or deposit (FMU)."""
+
+    def process(self):
+        form = self.prepare(ContributionForm())
+        problems: list[str] = []
+        if form.validate_on_submit():
+            try:
+                contribution = ops.record_contribution(self.fund, self.data_of(form), actor=acting_user())
+            except DomainError as exc:
+                db.session.rollback()
+                problems = problems_of(exc)
+            else:
+                flash(_("The contribution was recorded."), "success")
+                return redirect(url_for("finance.contribution", contribution_id=contribution.id))
+        return self.render("contribution_form.html", form=form, problems=problems)
+
+
+class CorrectContributionView(ContributionFormView):
+    """Correct a contribution by a reversal and a replacement, or cancel it (FMU)."""
+
+    def load(self, contribution_id: int) -> None:
+        super().load()
+        self.contribution = load_contribution(self.fund, contribution_id)
+
+    def can_access(self, user: User) -> bool:
+        return self.contribution.can_correct(user)
+
+    def process(self):
+        original = self.contribution
+        form = self.prepare(CorrectionForm(data=None if request.method == "POST" else prefill(original)))
+        problems: list[str] = []
+        if form.validate_on_submit():
+            replacement = None if form.cancel.data else self.data_of(form)
+            try:
+                ops.correct_contribution(
+                    original, replacement=replacement, reason=form.reason.data, actor=acting_user()
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                problems = problems_of(exc)
+            else:
+                flash(_("The correction was recorded; the original entry stays in the history."), "success")
+                return redirect(url_for("finance.contribution", contribution_id=original.id))
+        return self.render("correct_form.html", form=form, problems=problems, contribution=original)
+
+
+def prefill(contribution: Contribution) -> dict[str, Any]:
+    """The correction form starts from the entry as recorded."""
+    return {
+        "kind": contribution.kind.value,
+        "donor": contribution.donor_id,
+        "on_date": contribution.on_date,
+        "currency": contribution.currency,
+        "amount": contribution.amount,
+        "rate_to_usd": contribution.rate_to_usd,
+        "area": contribution.area_id or 0,
+        "reference": contribution.reference,
+        "note": contribution.note,
+    }
+
+
+class NewInterestView(FinanceView):
+    """Record interest or other income credited by the Administrative Agent (FMU)."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu,)
+
+    def process(self):
+        form = InterestForm()
+        problems: list[str] = []
+        if form.validate_on_submit():
+            try:
+                ops.record_interest(
+                    self.fund,
+                    amount=form.amount.data,
+                    on_date=form.on_date.data,
+                    reference=form.reference.data,
+                    note=form.note.data or "",
+                    actor=acting_user(),
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                problems = problems_of(exc)
+            else:
+                flash(_("The interest was recorded."), "success")
+                return redirect(url_for("finance.ledger"))
+        return self.render("interest_form.html", form=form, problems=problems)
+
+
+# --- Programmes: allocations and transfers ------------------------------------------------------
+
+
+def visible_programmes(fund: Fund, user: User) -> sa.Select:
+    """Funded programmes of the fund the user may see: agencies only their organizations' ones."""
+    query = sa.select(Proposal).where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+    if user.role is Role.agency:
+        query = query.where(
+            sa.or_(
+                Proposal.lead_organization_id == user.organization_id,
+                Proposal.participants.any(Participant.organization_id == user.organization_id),
+            )
+        )
+    return query
+
+
+class ProgrammesView(FinanceView):
+    """Funded programmes with what was allocated and transferred to each."""
+
+    def process(self):
+        query = (
+            visible_programmes(self.fund, current_user)
+            .options(so.joinedload(Proposal.lead_organization), so.joinedload(Proposal.primary_area))
+            .order_by(Proposal.reference)
+        )
+        page = db.paginate(query, per_page=PER_PAGE)
+        return self.render("programmes.html", page=page, rows=q.programme_totals(page.items))
+
+
+class ProgrammeView(FinanceView):
+    """One programme's allocations per organization, its transfers, and (FMU) the forms to move money."""
+
+    def load(self, proposal_id: int) -> None:
+        super().load()
+        proposal = db.session.get(Proposal, proposal_id)
+        # Unknown, not yet funded, or another organization's programme: the user may not know it exists.
+        if proposal is None or proposal.fund_id != self.fund.id or proposal.state not in FUNDED_STATES:
+            abort(404)
+        if not proposal.can_view(current_user):
+            abort(404)
+        self.proposal = proposal
+
+    def process(self):
+        allocations = db.session.scalars(
+            sa.select(Allocation)
+            .where(Allocation.proposal_id == self.proposal.id)
+            .options(so.selectinload(Allocation.transfers))
+            .order_by(Allocation.id)
+        ).all()
+        money = q.allocation_money(allocations)
+        return self.render(
+            "programme.html",
+            proposal=self.proposal,
+            money=money,
+            total=q.programme_totals([self.proposal])[0],
+            can_move_money=current_user.role is Role.fmu,
+        )
+
+
+class AllocationMoneyView(FinanceView):
+    """Base of the forms that move an allocation's money (FMU): transfer, refund, release.
+
+    Subclasses name the operation (all take allocation, amount, on_date, reference, actor) and their texts.
+    """
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu,)
+    operation: Any
+    title: Any
+    help_text: Any
+    done_message: Any
+
+    def load(self, allocation_id: int) -> None:
+        super().load()
+        allocation = db.session.get(Allocation, allocation_id)
+        if allocation is None or allocation.fund_id != self.fund.id:
+            abort(404)
+        self.allocation = allocation
+
+    def process(self):
+        form = MoneyMovementForm()
+        problems: list[str] = []
+        if form.validate_on_submit():
+            try:
+                self.operation(
+                    self.allocation,
+                    amount=form.amount.data,
+                    on_date=form.on_date.data,
+                    reference=form.reference.data,
+                    actor=acting_user(),
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                problems = problems_of(exc)
+            else:
+                flash(str(self.done_message), "success")
+                return redirect(url_for("finance.programme", proposal_id=self.allocation.proposal_id))
+        return self.render(
+            "money_form.html",
+            form=form,
+            problems=problems,
+            allocation=self.allocation,
+            money=q.allocation_money([self.allocation])[0],
+            title=self.title,
+            help_text=self.help_text,
+        )
+
+
+class NewTransferView(AllocationMoneyView):
+    """Transfer a tranche of an allocation to its organization (FMU)."""
+
+    operation = staticmethod(ops.record_transfer)
+    title = _l("Transfer a tranche")
+    help_text = _l("The programme becomes active at its first transfer. The transfers never exceed the allocation.")
+    done_message = _l("The transfer was recorded.")
+
+
+class NewRefundView(AllocationMoneyView):
+    """Record money an organization returned (FMU); it becomes available again."""
+
+    operation = staticmethod(ops.record_refund)
+    title = _l("Record a refund")
+    help_text = _l("Money the organization returns becomes available to the fund again.")
+    done_message = _l("The refund was recorded.")
+
+
+class ReleaseView(AllocationMoneyView):
+    """Release the part of an allocation that will not be transferred (FMU)."""
+
+    operation = staticmethod(ops.release_allocation)
+    title = _l("Release part of the allocation")
+    help_text = _l("Released money is no longer allocated to the programme and becomes available again.")
+    done_message = _l("The release was recorded.")
+
+
+class PipelineMoneyView(FinanceView):
+    """Which endorsed proposals the money could fund now, or after a deposit the FMU expects."""
+
+    roles = DASHBOARD_ROLES
+
+    def process(self):
+        extra, problem = expected_deposit(request.args.get("extra", ""))
+        proposals = q.endorsed_by_endorsement_date(self.fund)
+        rows = q.fundable(self.fund, proposals, extra_unearmarked=extra)
+        balances = q.balances(self.fund)
+        return self.render(
+            "pipeline.html",
+            balances=balances,
+            rows=list(zip(rows, left_after(balances.available + extra, rows), strict=True)),
+            extra=extra,
+            extra_text=request.args.get("extra", ""),
+            problem=problem,
+            needed=sum((row.gap for row in rows), Decimal("0.00")),
+            areas={area.code: area for area in active_areas(self.fund)},
+        )
+
+
+def left_after(available: Decimal, rows: list[q.Fundability]) -> list[Decimal]:
+    """The money left once each proposal found fundable so far is funded."""
+    left, result = available, []
+    for row in rows:
+        left -= row.gap if row.fundable else 0
+        result.append(left)
+    return result
+
+
+def expected_deposit(text: str) -> tuple[Decimal, str | None]:
+    """The what-if amount typed on the pipeline page (zero when empty or wrong, with the reason)."""
+    if not text.strip():
+        return Decimal("0.00"), None
+    try:
+        amount = parse_number(text)
+    except ValueError as exc:
+        return Decimal("0.00"), str(exc)
+    problems = ops.amount_problems(amount, _("The expected deposit"))
+    return (Decimal("0.00"), problems[0]) if problems else (amount, None)

@@ -1,0 +1,93 @@
+"""The finance demo: donors' money from demo.yaml, and transfers for the demo's running and closed programmes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from fundmgr.db import db, to_cents
+from fundmgr.demo.seed import demo_data
+from fundmgr.finance.demo import FULL_UNTIL, LATER_SHARE, OUTSTANDING_FROM, seed_contributions, seed_transfers
+from fundmgr.finance.models import Contribution, ContributionKind, EntryKind, LedgerEntry, Transfer
+from fundmgr.finance.queries import allocation_money, balances, capitalization_by_year, contributions_by_donor
+from fundmgr.i18n import localize
+from fundmgr.proposals.models import ProposalState
+
+D = Decimal
+
+
+def scaled_usd(payment: dict) -> Decimal:
+    """A demo payment in USD: in full until FULL_UNTIL, at LATER_SHARE after."""
+    share = D(1) if payment["date"] <= FULL_UNTIL else LATER_SHARE
+    return to_cents(to_cents(D(payment["amount"]) * share) * D(payment["rate_to_usd"]))
+
+
+def test_contributions_follow_the_demo_file_and_a_second_run_adds_nothing(fund):
+    payments = demo_data()["donors_contributions"]
+    signed = {}
+    for payment in sorted(payments, key=lambda p: p["date"]):
+        signed.setdefault(payment["commitment_reference"], payment["date"])
+    paid = [p for p in payments if signed[p["commitment_reference"]] < OUTSTANDING_FROM]
+    seed_contributions(fund)
+    first = balances(fund)
+    counts = Counter(db.session.scalars(sa.select(Contribution.kind)))
+    assert counts[ContributionKind.deposit] == len(paid)
+    assert counts[ContributionKind.commitment] == len(signed)
+    assert first.received == sum(scaled_usd(p) for p in paid)
+    assert first.received == D("31018680.00")
+    # the agreements signed in 2026 are not paid yet
+    outstanding = sum((d.outstanding for d in contributions_by_donor(fund)), D("0"))
+    assert outstanding == sum(scaled_usd(p) for p in payments if p not in paid)
+    assert outstanding == D("1259600.00")
+    # a little interest for each past year, far below the deposits
+    interest = db.session.scalars(sa.select(LedgerEntry.amount).where(LedgerEntry.kind == EntryKind.interest)).all()
+    assert len(interest) == 7
+    assert D("100000") < sum(interest) < D("1000000")
+    seed_contributions(fund)
+    assert balances(fund) == first
+
+
+def test_deposits_always_cover_the_demo_allocations_of_their_time(fund):
+    """By the end of each year the money received covers the programmes started by then (none funded on credit)."""
+    seed_contributions(fund)
+    years = {y.year: y.cumulative_deposited for y in capitalization_by_year(fund)}
+    funded = [p for p in demo_data()["proposals"] if p["status"] in ("approved", "active", "closed")]
+    for year, deposited in years.items():
+        started = sum(D(p["budget_total"]) for p in funded if p["start"].year <= year)
+        assert started <= deposited * D("0.99"), year
+
+
+def test_the_demo_fund_holds_less_than_its_pipeline_needs(fund):
+    """After the funded portfolio (USD 23.9 million) what is left cannot pay the 8 endorsed proposals (18.5 million)."""
+    seed_contributions(fund)
+    proposals = demo_data()["proposals"]
+    funded = sum(D(p["budget_total"]) for p in proposals if p["status"] in ("approved", "active", "closed"))
+    pipeline = sum(D(p["budget_total"]) for p in proposals if p["status"] == "endorsed")
+    left = balances(fund).available - funded
+    assert D("0") < left < pipeline
+
+
+def demo_proposal(status: str) -> dict:
+    return next(p for p in demo_data()["proposals"] if p["status"] == status)
+
+
+def test_transfers_in_tranches_activate_and_close_the_demo_programmes(fund, make_deposit, approve):
+    make_deposit("5000000.00")
+    closed_spec, active_spec = demo_proposal("closed"), demo_proposal("active")
+    closed, _ = approve(title=localize(closed_spec["title"], "en"))
+    active, _ = approve(title=localize(active_spec["title"], "en"))
+    seed_transfers(fund)
+    db.session.expire_all()
+    assert closed.state is ProposalState.closed
+    assert active.state is ProposalState.active
+    transfers = db.session.scalars(sa.select(Transfer).order_by(Transfer.id)).all()
+    by_programme = Counter(t.allocation.proposal_id for t in transfers)
+    assert by_programme == {closed.id: 6, active.id: 4}  # 3 tranches x 2 organizations; the last one not yet
+    assert all(t.on_date > max(closed_spec["start"], t.allocation.decided_on) for t in transfers)
+    for money in allocation_money([t.allocation for t in transfers if t.tranche == 1]):
+        expected_left = 0 if money.allocation.proposal_id == closed.id else to_cents(money.allocation.total * D("0.25"))
+        assert money.to_transfer == expected_left
+    seed_transfers(fund)
+    assert db.session.scalar(sa.select(sa.func.count(Transfer.id))) == 10
