@@ -21,10 +21,14 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
 }
 # The part that makes an Office Open XML package a document or a workbook.
 OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-DOCUMENT_TYPES = frozenset(CONTENT_TYPES)
+DOCUMENT_TYPES = frozenset({"pdf", "docx", "xlsx"})
+IMAGE_TYPES = frozenset({"png", "jpg", "jpeg"})  # photos as evidence of results
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ def sniff(head: bytes, stream: IO[bytes], extension: str) -> bool:
     """Whether the bytes really are a file of the kind the extension names."""
     if extension == "pdf":
         return head.startswith(b"%PDF-")
+    if extension in IMAGE_TYPES:
+        kind = filetype.guess(head)
+        return kind is not None and kind.mime == CONTENT_TYPES[extension]
     kind = filetype.guess(head)
     if kind is None or kind.extension not in ("zip", "docx", "xlsx"):
         return False

@@ -1,10 +1,275 @@
-"""Demo data for results (see fundmgr/demo/seed.py for the order of the steps)."""
+"""Demo data for results (runs last; see fundmgr/demo/seed.py for the order of the steps).
+
+Loads the framework, links the funded programmes' indicators to it (fundmgr/results/data/demo.yaml
+says which), and writes their progress reports for the periods that have ended, through the same
+operations as the web pages, acting as the demo's lead agency staff and FMU officers. Values follow
+each programme's own pace towards its targets, so figures are plausible and reproducible; a few
+reports are left submitted, one returned and one overdue so every queue has something in it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from fundmgr.accounts.models import Organization, Role, User
+from fundmgr.db import db
 from fundmgr.funds.models import Fund
+from fundmgr.i18n import territory_name
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
+from fundmgr.results import operations as ops
+from fundmgr.results.framework import bundled_framework, read_framework
+from fundmgr.results.models import (
+    IndicatorStatus,
+    Measure,
+    Programme,
+    ProgrammeIndicator,
+    ReportingPeriod,
+    ResultsFramework,
+)
+from fundmgr.results.values import IndicatorEntry, value_text
+
+DEMO_FILE = Path(__file__).parent / "data" / "demo.yaml"
+# How a count splits across each dimension's groups (illustrative shares, in the framework's order).
+SPLITS = {
+    "sex": ["0.52", "0.46", "0.02"],
+    "age": ["0.18", "0.27", "0.50", "0.05"],
+    "migratory_status": ["0.62", "0.18", "0.20"],
+    "disability": ["0.07", "0.93"],
+}
+# Programmes move at different speeds: a pace of 1 reaches the target exactly at the end.
+PACES = [Decimal("1.05"), Decimal("0.9"), Decimal("1.2"), Decimal("0.7"), Decimal("1")]
 
 
-def seed_results(fund: Fund) -> list[str]:
-    """Not written yet: returns no report lines."""
-    return []
+@cache
+def demo_script() -> dict[str, Any]:
+    """Links, narratives and lessons of the demo (results/data/demo.yaml), parsed once."""
+    return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+
+
+def seed_results(fund: Fund, today: date | None = None) -> list[str]:
+    """Load the framework, link and report on the funded programmes; a second run adds nothing."""
+    lines = [load_demo_framework(fund)]
+    framework = ops.framework_of(fund)
+    programmes = [ops.establish_programme(p, actor=None) for p in funded_proposals(fund)]
+    fmu = demo_person(Role.fmu)
+    linked = sum(link_programme(p, framework, fmu) for p in programmes) if fmu else 0
+    counts: dict[str, int] = {}
+    for outcome in report_on(programmes, framework, fmu, today or date.today()):
+        counts[outcome] = counts.get(outcome, 0) + 1
+    db.session.flush()
+    lines.append(f"{len(programmes)} funded programmes; {linked} indicators linked to the fund's framework.")
+    lines.append(
+        "Progress reports written: "
+        + (", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "none new")
+        + "."
+    )
+    return lines
+
+
+def load_demo_framework(fund: Fund) -> str:
+    spec, sha256 = read_framework(bundled_framework())
+    framework, changed = ops.load_framework(fund, spec, sha256, actor=None)
+    return f"Results framework {'loaded' if changed else 'unchanged'}: {len(framework.indicators)} indicators."
+
+
+def funded_proposals(fund: Fund) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+            .order_by(Proposal.reference)
+        )
+    )
+
+
+def demo_person(role: Role, organization_code: str | None = None) -> User | None:
+    """The first active user of the role (and organization), demo people first."""
+    query = sa.select(User).where(User.role == role, User.is_active_account.is_(True)).order_by(User.id)
+    if organization_code:
+        query = query.join(User.organization).where(Organization.code == organization_code)
+    return db.session.scalar(query.limit(1))
+
+
+def link_programme(programme: Programme, framework: ResultsFramework, fmu: User) -> int:
+    """Link the programme's indicators as the demo file says (by indicator name); returns how many are linked."""
+    by_code = {i.code: i for i in framework.indicators if not i.retired}
+    wanted = demo_script().get("links", {})
+    objectives = {o.number: o for o in programme.proposal.fund.objectives}
+    proposal_objectives = programme.version.snapshot.get("objectives") or []
+    links = []
+    for indicator in programme.indicators:
+        target = by_code.get(wanted.get(indicator.name, ""))
+        if indicator.fund_indicator_id or target is None or target.measure is not indicator.measure:
+            continue
+        area_objectives = {o.number for o in target.outcome.area.objectives}
+        chosen = [objectives[n] for n in proposal_objectives if n in area_objectives and n in objectives]
+        links.append(ops.IndicatorLink(indicator, target, chosen, indicator.measure))
+    if links:
+        ops.set_indicator_links(programme, links, actor=fmu)
+    return sum(1 for i in programme.indicators if i.fund_indicator_id)
+
+
+# --- Plausible values ------------------------------------------------------------------------------
+
+
+def pace_of(reference: str) -> Decimal:
+    """A programme's speed, the same on every run."""
+    return PACES[int(hashlib.sha256(reference.encode()).hexdigest(), 16) % len(PACES)]
+
+
+def share_done(period: ReportingPeriod, pace: Decimal) -> Decimal:
+    """How far along the way from baseline to target the programme is at the end of a period."""
+    programme = period.programme
+    total_days = (programme.end_date - programme.start_date).days + 1
+    elapsed = (period.end_date - programme.start_date).days + 1
+    return min(Decimal("1.15"), pace * Decimal(elapsed) / Decimal(total_days))
+
+
+def value_at(indicator: ProgrammeIndicator, share: Decimal) -> Decimal:
+    baseline, target = indicator.baseline or Decimal(0), indicator.target or Decimal(0)
+    exact = baseline + (target - baseline) * share
+    places = Decimal("0.1") if indicator.measure is Measure.percentage else Decimal(1)
+    return max(Decimal(0), exact.quantize(places, rounding=ROUND_HALF_UP))
+
+
+def split(total: Decimal, shares: list[str]) -> list[Decimal]:
+    """Whole parts of a count in the given shares that add up exactly (largest remainder)."""
+    exact = [total * Decimal(s) for s in shares]
+    parts = [e.to_integral_value(rounding="ROUND_FLOOR") for e in exact]
+    order = sorted(range(len(parts)), key=lambda i: exact[i] - parts[i], reverse=True)
+    for i in order[: int(total - sum(parts))]:
+        parts[i] += 1
+    return parts
+
+
+def parts_for(indicator: ProgrammeIndicator, actual: Decimal, framework: ResultsFramework) -> dict[str, dict[str, str]]:
+    """The value by every dimension the indicator is disaggregated by."""
+    parts = {}
+    for code in indicator.disaggregation:
+        dimension = framework.dimension(code)
+        if dimension is None or code not in SPLITS:
+            continue
+        categories = [c["code"] for c in dimension["categories"]]
+        if indicator.measure is Measure.percentage:  # each group's own percentage, around the overall one
+            values = [
+                min(Decimal(100), max(Decimal(0), actual + offset)) for offset in (3, -3, 0, 1)[: len(categories)]
+            ]
+        else:
+            values = split(actual, SPLITS[code])
+        parts[code] = {category: value_text(value) for category, value in zip(categories, values, strict=True)}
+    return parts
+
+
+def status_for(indicator: ProgrammeIndicator, share: Decimal, expected: Decimal) -> str:
+    if share >= 1:
+        return IndicatorStatus.achieved.value
+    return (IndicatorStatus.on_track if share >= expected * Decimal("0.85") else IndicatorStatus.off_track).value
+
+
+def plausible_input(period: ReportingPeriod, framework: ResultsFramework, pace: Decimal) -> ops.ReportInput:
+    """A complete progress report for a period at the programme's pace, with parts and narratives."""
+    programme = period.programme
+    share = share_done(period, pace)
+    expected = share_done(period, Decimal(1))
+    entries = {}
+    for indicator in programme.indicators:
+        actual = value_at(indicator, share)
+        entries[indicator.id] = IndicatorEntry(
+            actual=value_text(actual),
+            parts=parts_for(indicator, actual, framework),
+            status=status_for(indicator, share, expected),
+        )
+    script = demo_script()
+    lead = programme.proposal.lead_organization.code if programme.proposal.lead_organization else "the lead agency"
+    narratives = {
+        outcome.id: script["narratives"][(period.number + outcome.position) % len(script["narratives"])].format(
+            lead=lead, period=period.number, country=place_of(programme.proposal)
+        )
+        for outcome in programme.outcomes
+    }
+    lessons = script["lessons"][(programme.id + period.number) % len(script["lessons"])]
+    return ops.ReportInput(entries=entries, narratives=narratives, lessons_learned=lessons)
+
+
+def place_of(proposal: Proposal) -> str:
+    if proposal.country:
+        return territory_name(proposal.country.iso2, "en")
+    return territory_name(proposal.region_code, "en") if proposal.region_code else "the region"
+
+
+# --- The reporting story ----------------------------------------------------------------------------------
+
+
+def report_on(programmes: list[Programme], framework: ResultsFramework, fmu: User | None, today: date) -> list[str]:
+    """Write the reports of every ended period not yet reported on; returns what became of each."""
+    if fmu is None:
+        return []
+    outcomes = []
+    endings = last_report_endings(programmes, today)
+    for programme in programmes:
+        lead = demo_person(Role.agency, programme.proposal.lead_organization.code)
+        if lead is None:
+            continue
+        ended = [p for p in programme.periods if p.end_date < today]
+        for period in ended:
+            if period.report is not None:
+                continue
+            ending = endings.get(period.id, "accepted")
+            if ending == "overdue":
+                outcomes.append("left overdue")
+                continue
+            outcomes.append(write_report(period, framework, lead, fmu, ending, today))
+    return outcomes
+
+
+def last_report_endings(programmes: list[Programme], today: date) -> dict[int, str]:
+    """How the story ends for the last ended period of some programmes (all others are accepted).
+
+    Active programmes: a last report past its due date is left overdue (the first one), later ones
+    are submitted and wait for review. Closed programmes: the most recently ended one's final report
+    was returned for revision, the next one's waits for review.
+    """
+    endings: dict[int, str] = {}
+    overdue_left = False
+    active = [p for p in programmes if p.proposal.state is ProposalState.active]
+    for programme in active:
+        ended = [p for p in programme.periods if p.end_date < today]
+        if not ended:
+            continue
+        last = ended[-1]
+        if last.due_date < today and not overdue_left:
+            endings[last.id], overdue_left = "overdue", True
+        else:
+            endings[last.id] = "submitted"
+    closed = sorted(
+        (p for p in programmes if p.proposal.state is ProposalState.closed and p.periods),
+        key=lambda p: p.periods[-1].end_date,
+        reverse=True,
+    )
+    for programme, ending in zip(closed, ("returned", "submitted"), strict=False):
+        endings[programme.periods[-1].id] = ending
+    return endings
+
+
+def write_report(
+    period: ReportingPeriod, framework: ResultsFramework, lead: User, fmu: User, ending: str, today: date
+) -> str:
+    """Write, submit and review one report as the demo's people would."""
+    pace = pace_of(period.programme.proposal.reference)
+    report = ops.save_report(period, plausible_input(period, framework, pace), actor=lead, today=today)
+    ops.submit_report(report, actor=lead, today=today)
+    if ending == "submitted":
+        return "submitted, awaiting review"
+    if ending == "returned":
+        ops.return_report(report, demo_script()["return_comment"], actor=fmu)
+        return "returned for revision"
+    ops.accept_report(report, demo_script()["accept_comment"], actor=fmu)
+    return "accepted"

@@ -1,1 +1,553 @@
-"""Models of results."""
+"""Results: the fund's results framework, programme results matrices, reporting periods and progress reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import Base, ScaledDecimal, utcnow
+from fundmgr.funds.models import Fund, Objective, ThematicArea
+from fundmgr.i18n import localize
+from fundmgr.proposals.models import Proposal, ProposalVersion
+
+
+def Quantity() -> ScaledDecimal:  # noqa: N802 - reads like a type in column definitions
+    """Indicator values (people, cases, percentages): up to 10**14 with four decimals, exact on every database."""
+    return ScaledDecimal(18, 4)
+
+
+class Titled(enum.Enum):
+    """An enum whose members have a translated title in the class's TITLES mapping."""
+
+    @property
+    def title(self) -> str:
+        return str(TITLES[self])
+
+
+class AggregationRule(Titled):
+    """How a fund indicator combines the values of the programme indicators linked to it."""
+
+    sum = "sum"
+    average = "average"
+    max = "max"
+    latest = "latest"
+
+
+class Measure(Titled):
+    """What an indicator counts: a number of things, or a percentage (whose parts do not add up)."""
+
+    number = "number"
+    percentage = "percentage"
+
+
+class IndicatorStatus(Titled):
+    """The lead agency's judgement of an indicator at the end of a period."""
+
+    on_track = "on_track"
+    off_track = "off_track"
+    achieved = "achieved"
+
+    @property
+    def badge(self) -> str:
+        return {"on_track": "primary", "off_track": "warning", "achieved": "success"}[self.value]
+
+
+class ReportState(Titled):
+    """Where a progress report is in its review."""
+
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    accepted = "accepted"
+
+    @property
+    def badge(self) -> str:
+        return {"draft": "secondary", "submitted": "info", "returned": "warning", "accepted": "success"}[self.value]
+
+
+TITLES = {
+    AggregationRule.sum: _l("Sum"),
+    AggregationRule.average: _l("Average"),
+    AggregationRule.max: _l("Highest value"),
+    AggregationRule.latest: _l("Most recent value"),
+    Measure.number: _l("Number"),
+    Measure.percentage: _l("Percentage"),
+    IndicatorStatus.on_track: _l("On track"),
+    IndicatorStatus.off_track: _l("Off track"),
+    IndicatorStatus.achieved: _l("Achieved"),
+    ReportState.draft: _l("Draft"),
+    ReportState.submitted: _l("Submitted, awaiting review"),
+    ReportState.returned: _l("Returned for revision"),
+    ReportState.accepted: _l("Accepted"),
+}
+
+R = ReportState
+# The one transition table of progress reports (checked by fundmgr.workflow.require_transition).
+REPORT_TRANSITIONS: dict[ReportState, frozenset[ReportState]] = {
+    R.draft: frozenset({R.submitted}),
+    R.submitted: frozenset({R.returned, R.accepted}),
+    R.returned: frozenset({R.submitted}),
+    R.accepted: frozenset(),
+}
+EDITABLE_REPORT_STATES = frozenset({R.draft, R.returned})
+# A period whose report is in one of these states is no longer waiting for the lead agency.
+HANDED_IN_STATES = frozenset({R.submitted, R.accepted})
+
+
+def manages_results(user: Any) -> bool:
+    """FMU officers and administrators keep the framework, the matrices' links and the periods."""
+    return bool(user.is_authenticated and user.role in (Role.fmu, Role.admin))
+
+
+# --- The fund's results framework -------------------------------------------------------------
+
+
+class ResultsFramework(Base):
+    """A fund's results framework: its goal, and the disaggregation dimensions indicators use."""
+
+    __tablename__ = "results_frameworks"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id", ondelete="CASCADE"), unique=True)
+    goal: so.Mapped[dict[str, str]]
+    # [{"code": "sex", "name": {en, fr, es}, "categories": [{"code": "female", "name": {...}}]}]
+    dimensions: so.Mapped[list[Any]] = so.mapped_column(default=list)
+    note: so.Mapped[dict[str, str]] = so.mapped_column(default=dict)
+    source_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    fund: so.Mapped[Fund] = so.relationship()
+    outcomes: so.Mapped[list[FundOutcome]] = so.relationship(back_populates="framework", order_by="FundOutcome.number")
+    indicators: so.Mapped[list[FundIndicator]] = so.relationship(
+        back_populates="framework", order_by="FundIndicator.number"
+    )
+
+    audit_type = "results_framework"
+
+    def can_edit(self, user: Any) -> bool:
+        """The FMU (and administrators) maintain the fund's framework."""
+        return manages_results(user)
+
+    def dimension(self, code: str) -> dict[str, Any] | None:
+        return next((d for d in self.dimensions or [] if d["code"] == code), None)
+
+
+class FundOutcome(Base):
+    """An outcome of the fund's framework, tied to one thematic area."""
+
+    __tablename__ = "fund_outcomes"
+    __table_args__ = (sa.UniqueConstraint("framework_id", "code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    framework_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("results_frameworks.id", ondelete="CASCADE"), index=True
+    )
+    code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    number: so.Mapped[int]
+    area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("thematic_areas.id"), index=True)
+    statement: so.Mapped[dict[str, str]]
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    framework: so.Mapped[ResultsFramework] = so.relationship(back_populates="outcomes")
+    area: so.Mapped[ThematicArea] = so.relationship()
+    outputs: so.Mapped[list[FundOutput]] = so.relationship(back_populates="outcome", order_by="FundOutput.number")
+    indicators: so.Mapped[list[FundIndicator]] = so.relationship(
+        back_populates="outcome", order_by="FundIndicator.number"
+    )
+
+    audit_type = "fund_outcome"
+
+    @property
+    def label(self) -> str:
+        return localize(self.statement)
+
+
+class FundOutput(Base):
+    """An output under an outcome of the fund's framework."""
+
+    __tablename__ = "fund_outputs"
+    __table_args__ = (sa.UniqueConstraint("outcome_id", "code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    outcome_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fund_outcomes.id", ondelete="CASCADE"), index=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    number: so.Mapped[int]
+    statement: so.Mapped[dict[str, str]]
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    outcome: so.Mapped[FundOutcome] = so.relationship(back_populates="outputs")
+
+    audit_type = "fund_output"
+
+    @property
+    def label(self) -> str:
+        return localize(self.statement)
+
+
+class FundIndicator(Base):
+    """An indicator of the fund's framework; programme indicators linked to it roll up by its rule."""
+
+    __tablename__ = "fund_indicators"
+    __table_args__ = (sa.UniqueConstraint("framework_id", "code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    framework_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("results_frameworks.id", ondelete="CASCADE"), index=True
+    )
+    outcome_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fund_outcomes.id"), index=True)
+    output_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("fund_outputs.id"), index=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    number: so.Mapped[int]
+    name: so.Mapped[dict[str, str]]
+    unit: so.Mapped[dict[str, str]]
+    measure: so.Mapped[Measure] = so.mapped_column(default=Measure.number)
+    baseline: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    target: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    means_of_verification: so.Mapped[dict[str, str]] = so.mapped_column(default=dict)
+    disaggregation: so.Mapped[list[Any]] = so.mapped_column(default=list)
+    rule: so.Mapped[AggregationRule] = so.mapped_column(default=AggregationRule.sum)
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    framework: so.Mapped[ResultsFramework] = so.relationship(back_populates="indicators")
+    outcome: so.Mapped[FundOutcome] = so.relationship(back_populates="indicators")
+    output: so.Mapped[FundOutput | None] = so.relationship()
+
+    audit_type = "fund_indicator"
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {localize(self.name)}"
+
+
+# --- A funded programme's live results matrix ---------------------------------------------------
+
+
+class Programme(Base):
+    """The results side of a funded proposal: its live matrix (from the approved version) and its periods."""
+
+    __tablename__ = "programmes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), unique=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    start_date: so.Mapped[date]
+    end_date: so.Mapped[date]
+    established_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship()
+    outcomes: so.Mapped[list[ProgrammeOutcome]] = so.relationship(
+        back_populates="programme", cascade="all, delete-orphan", order_by="ProgrammeOutcome.position"
+    )
+    indicators: so.Mapped[list[ProgrammeIndicator]] = so.relationship(
+        back_populates="programme", cascade="all, delete-orphan", order_by="ProgrammeIndicator.id"
+    )
+    periods: so.Mapped[list[ReportingPeriod]] = so.relationship(
+        back_populates="programme", cascade="all, delete-orphan", order_by="ReportingPeriod.number"
+    )
+
+    audit_type = "programme"
+
+    @property
+    def display_name(self) -> str:
+        return self.proposal.display_name
+
+    @property
+    def fund_id(self) -> int:
+        return self.proposal.fund_id
+
+    def can_view(self, user: Any) -> bool:
+        """Whoever may see the funded proposal may see its results matrix."""
+        return self.proposal.can_view(user)
+
+    def can_manage(self, user: Any) -> bool:
+        """The FMU links indicators to the fund's framework and adjusts reporting periods."""
+        return manages_results(user)
+
+    def can_see_unpublished(self, user: Any) -> bool:
+        """The FMU and the programme's own agencies see reports before they are accepted."""
+        return manages_results(user) or (
+            user.is_authenticated and user.role is Role.agency and self.proposal.is_member(user)
+        )
+
+    def can_report(self, user: Any) -> bool:
+        """Only agency staff of the lead organization write and submit progress reports."""
+        return self.proposal.is_lead(user)
+
+
+programme_indicator_objectives = sa.Table(
+    "programme_indicator_objectives",
+    Base.metadata,
+    sa.Column("indicator_id", sa.ForeignKey("programme_indicators.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("objective_id", sa.ForeignKey("objectives.id"), primary_key=True),
+)
+
+
+class ProgrammeOutcome(Base):
+    """An outcome of a programme's live matrix."""
+
+    __tablename__ = "programme_outcomes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    programme_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int]
+    statement: so.Mapped[str] = so.mapped_column(sa.Text)
+
+    programme: so.Mapped[Programme] = so.relationship(back_populates="outcomes")
+    outputs: so.Mapped[list[ProgrammeOutput]] = so.relationship(
+        back_populates="outcome", cascade="all, delete-orphan", order_by="ProgrammeOutput.position"
+    )
+    # every indicator under this outcome, its outputs' included
+    indicators: so.Mapped[list[ProgrammeIndicator]] = so.relationship(order_by="ProgrammeIndicator.id", viewonly=True)
+
+    @property
+    def outcome_indicators(self) -> list[ProgrammeIndicator]:
+        """Indicators measuring the outcome itself rather than one of its outputs."""
+        return [i for i in self.indicators if i.output_id is None]
+
+
+class ProgrammeOutput(Base):
+    """An output under an outcome of a programme's live matrix."""
+
+    __tablename__ = "programme_outputs"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    outcome_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("programme_outcomes.id", ondelete="CASCADE"), index=True
+    )
+    position: so.Mapped[int]
+    statement: so.Mapped[str] = so.mapped_column(sa.Text)
+
+    outcome: so.Mapped[ProgrammeOutcome] = so.relationship(back_populates="outputs")
+    indicators: so.Mapped[list[ProgrammeIndicator]] = so.relationship(order_by="ProgrammeIndicator.id", viewonly=True)
+
+
+class ProgrammeIndicator(Base):
+    """An indicator of a programme's live matrix, optionally linked to a fund indicator and to GCM objectives."""
+
+    __tablename__ = "programme_indicators"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    programme_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    outcome_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("programme_outcomes.id", ondelete="CASCADE"), index=True
+    )
+    output_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("programme_outputs.id", ondelete="CASCADE"), index=True
+    )
+    position: so.Mapped[int]
+    name: so.Mapped[str] = so.mapped_column(sa.String(500))
+    unit: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    measure: so.Mapped[Measure] = so.mapped_column(default=Measure.number)
+    baseline: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    target: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    means_of_verification: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    disaggregation: so.Mapped[list[Any]] = so.mapped_column(default=list)
+    fund_indicator_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("fund_indicators.id"), index=True)
+
+    programme: so.Mapped[Programme] = so.relationship(back_populates="indicators")
+    outcome: so.Mapped[ProgrammeOutcome] = so.relationship()
+    output: so.Mapped[ProgrammeOutput | None] = so.relationship()
+    fund_indicator: so.Mapped[FundIndicator | None] = so.relationship()
+    objectives: so.Mapped[list[Objective]] = so.relationship(
+        secondary=programme_indicator_objectives, order_by=Objective.number
+    )
+
+
+class ReportingPeriod(Base):
+    """A period a programme reports on, with the date its progress report is due."""
+
+    __tablename__ = "reporting_periods"
+    __table_args__ = (
+        sa.UniqueConstraint("programme_id", "number"),
+        sa.CheckConstraint("start_date <= end_date", name="starts_before_end"),
+        sa.CheckConstraint("due_date >= end_date", name="due_after_end"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    programme_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    number: so.Mapped[int]
+    start_date: so.Mapped[date]
+    end_date: so.Mapped[date]
+    due_date: so.Mapped[date] = so.mapped_column(index=True)
+
+    programme: so.Mapped[Programme] = so.relationship(back_populates="periods")
+    report: so.Mapped[ProgressReport | None] = so.relationship(back_populates="period", uselist=False)
+
+    audit_type = "reporting_period"
+
+    @property
+    def fund_id(self) -> int:
+        return self.programme.fund_id
+
+    def is_overdue(self, today: date) -> bool:
+        """Past its due date without a report handed in (a returned report is outstanding again)."""
+        return self.due_date < today and (self.report is None or self.report.state not in HANDED_IN_STATES)
+
+
+# --- Progress reports ------------------------------------------------------------------------
+
+
+class ProgressReport(Base):
+    """The lead agency's progress report on one period: values, narratives, lessons, evidence."""
+
+    __tablename__ = "progress_reports"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    period_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("reporting_periods.id"), unique=True)
+    state: so.Mapped[ReportState] = so.mapped_column(default=ReportState.draft, index=True)
+    lessons_learned: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: so.Mapped[datetime | None]
+    submitted_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    accepted_at: so.Mapped[datetime | None]
+
+    period: so.Mapped[ReportingPeriod] = so.relationship(back_populates="report")
+    created_by: so.Mapped[User] = so.relationship(foreign_keys=[created_by_id])
+    submitted_by: so.Mapped[User | None] = so.relationship(foreign_keys=[submitted_by_id])
+    values: so.Mapped[list[IndicatorValue]] = so.relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="IndicatorValue.indicator_id"
+    )
+    narratives: so.Mapped[list[OutcomeNarrative]] = so.relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="OutcomeNarrative.outcome_id"
+    )
+    evidence: so.Mapped[list[Evidence]] = so.relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="Evidence.uploaded_at"
+    )
+    reviews: so.Mapped[list[ReportReview]] = so.relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportReview.reviewed_at"
+    )
+
+    audit_type = "progress_report"
+
+    @property
+    def programme(self) -> Programme:
+        return self.period.programme
+
+    @property
+    def fund_id(self) -> int:
+        return self.period.programme.fund_id
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.programme.proposal.reference} / {self.period.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_REPORT_STATES
+
+    @property
+    def last_review(self) -> ReportReview | None:
+        return self.reviews[-1] if self.reviews else None
+
+    def value_for(self, indicator_id: int) -> IndicatorValue | None:
+        return next((v for v in self.values if v.indicator_id == indicator_id), None)
+
+    def narrative_for(self, outcome_id: int) -> str:
+        return next((n.text for n in self.narratives if n.outcome_id == outcome_id), "")
+
+    def can_view(self, user: Any) -> bool:
+        """The FMU and the programme's agencies see every state; others only accepted reports."""
+        if not self.programme.can_view(user):
+            return False
+        return self.state is ReportState.accepted or self.programme.can_see_unpublished(user)
+
+    def can_edit(self, user: Any) -> bool:
+        """The lead agency edits drafts and returned reports."""
+        return self.programme.can_report(user) and self.is_editable
+
+    def can_review(self, user: Any) -> bool:
+        """The FMU reviews submitted reports."""
+        return bool(user.is_authenticated and user.role is Role.fmu and self.state is ReportState.submitted)
+
+
+class IndicatorValue(Base):
+    """A report's actual value for one indicator (cumulative since the programme started), with its parts."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (sa.UniqueConstraint("report_id", "indicator_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    report_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
+    indicator_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("programme_indicators.id", ondelete="CASCADE"), index=True
+    )
+    actual: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    status: so.Mapped[IndicatorStatus | None]
+    comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # {"sex": {"female": "60", "male": "40"}}: exact decimal strings per dimension and category
+    breakdown: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+
+    report: so.Mapped[ProgressReport] = so.relationship(back_populates="values")
+    indicator: so.Mapped[ProgrammeIndicator] = so.relationship()
+
+
+class OutcomeNarrative(Base):
+    """What a report says about progress towards one outcome."""
+
+    __tablename__ = "outcome_narratives"
+    __table_args__ = (sa.UniqueConstraint("report_id", "outcome_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    report_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
+    outcome_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("programme_outcomes.id", ondelete="CASCADE"))
+    text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    report: so.Mapped[ProgressReport] = so.relationship(back_populates="narratives")
+
+
+class Evidence(Base):
+    """A file backing a progress report (photo, attendance list, publication)."""
+
+    __tablename__ = "report_evidence"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    report_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
+    caption: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(100))
+    size: so.Mapped[int]
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    storage_key: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    uploaded_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    report: so.Mapped[ProgressReport] = so.relationship(back_populates="evidence")
+    uploaded_by: so.Mapped[User] = so.relationship()
+
+    audit_type = "report_evidence"
+
+
+class ReviewDecision(Titled):
+    """What the FMU decided on a submitted report."""
+
+    returned = "returned"
+    accepted = "accepted"
+
+
+TITLES.update({ReviewDecision.returned: _l("Returned for revision"), ReviewDecision.accepted: _l("Accepted")})
+
+
+class ReportReview(Base):
+    """One FMU review of a submitted report: the decision and the comments sent to the lead agency."""
+
+    __tablename__ = "report_reviews"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    report_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
+    reviewer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    decision: so.Mapped[ReviewDecision]
+    comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    reviewed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    report: so.Mapped[ProgressReport] = so.relationship(back_populates="reviews")
+    reviewer: so.Mapped[User] = so.relationship()

@@ -1,0 +1,358 @@
+"""Read side of results: who sees which programmes, latest accepted values, roll-ups, reports due and overdue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from fundmgr.accounts.models import Role
+from fundmgr.db import db
+from fundmgr.funds.models import Fund, ThematicArea
+from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal
+from fundmgr.results.models import (
+    HANDED_IN_STATES,
+    FundIndicator,
+    FundOutcome,
+    IndicatorValue,
+    Programme,
+    ProgrammeIndicator,
+    ProgrammeOutcome,
+    ProgrammeOutput,
+    ProgressReport,
+    ReportingPeriod,
+    ReportState,
+    ResultsFramework,
+)
+from fundmgr.results.rollup import Combined, Point, clamped, combine, mean, progress
+
+
+def programmes_query(fund: Fund, user: Any) -> sa.Select:
+    """The fund's programmes the user may know about: agencies see their organizations' own, others all."""
+    query = (
+        sa.select(Programme)
+        .join(Programme.proposal)
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+    )
+    if user.role is Role.agency:
+        member = sa.select(Participant.id).where(
+            Participant.proposal_id == Proposal.id, Participant.organization_id == user.organization_id
+        )
+        query = query.where(
+            sa.or_(
+                Proposal.lead_organization_id == user.organization_id,
+                Proposal.created_by_id == user.id,
+                member.exists(),
+            )
+        )
+    return query
+
+
+def with_reporting(query: sa.Select) -> sa.Select:
+    """Load what programme lists show (proposal, lead, periods and their reports) without a query per row."""
+    return query.options(
+        so.contains_eager(Programme.proposal).joinedload(Proposal.lead_organization),
+        so.selectinload(Programme.periods).selectinload(ReportingPeriod.report),
+        so.selectinload(Programme.indicators),
+        so.selectinload(Programme.outcomes).selectinload(ProgrammeOutcome.indicators),
+    )
+
+
+def load_programme(programme_id: int) -> Programme | None:
+    """One programme with its matrix, periods and links loaded."""
+    return db.session.scalar(
+        sa.select(Programme)
+        .where(Programme.id == programme_id)
+        .options(
+            so.joinedload(Programme.proposal),
+            so.selectinload(Programme.outcomes)
+            .selectinload(ProgrammeOutcome.outputs)
+            .selectinload(ProgrammeOutput.indicators),
+            so.selectinload(Programme.outcomes).selectinload(ProgrammeOutcome.indicators),
+            so.selectinload(Programme.indicators).selectinload(ProgrammeIndicator.objectives),
+            so.selectinload(Programme.indicators).joinedload(ProgrammeIndicator.fund_indicator),
+            so.selectinload(Programme.periods).selectinload(ReportingPeriod.report),
+        )
+    )
+
+
+# --- Latest accepted values --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An indicator's value as reported in one report, with the end of the period it covers."""
+
+    value: IndicatorValue
+    as_of: date
+    period_number: int
+
+
+def latest_accepted(indicator_ids: Iterable[int] | None, cutoff: date, fund: Fund | None = None) -> dict[int, Reading]:
+    """Each indicator's value from its most recent accepted report on a period ending by the cutoff.
+
+    Values are cumulative, so the most recent one is the indicator's standing; reports not yet
+    accepted never count.
+    """
+    query = (
+        sa.select(IndicatorValue, ReportingPeriod.end_date, ReportingPeriod.number)
+        .join(IndicatorValue.report)
+        .join(ProgressReport.period)
+        .where(
+            ProgressReport.state == ReportState.accepted,
+            ReportingPeriod.end_date <= cutoff,
+            IndicatorValue.actual.is_not(None),
+        )
+        .order_by(ReportingPeriod.end_date, ReportingPeriod.number)
+    )
+    if indicator_ids is not None:
+        query = query.where(IndicatorValue.indicator_id.in_(list(indicator_ids)))
+    if fund is not None:
+        query = query.join(ReportingPeriod.programme).join(Programme.proposal).where(Proposal.fund_id == fund.id)
+    latest = {}
+    for value, end_date, number in db.session.execute(query):
+        latest[value.indicator_id] = Reading(value, end_date, number)
+    return latest
+
+
+# --- Progress of a programme ---------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorProgress:
+    """Where one programme indicator stands: actual against baseline and target."""
+
+    indicator: ProgrammeIndicator
+    actual: Decimal | None
+    as_of: date | None
+    value: IndicatorValue | None = None
+
+    @property
+    def progress(self) -> Decimal | None:
+        return progress(self.actual, self.indicator.baseline, self.indicator.target)
+
+    @property
+    def bar(self) -> Decimal | None:
+        return clamped(self.progress)
+
+
+def programme_progress(programme: Programme, readings: dict[int, Reading]) -> dict[int, IndicatorProgress]:
+    """Each indicator of the programme with its latest reading (from the given readings)."""
+    result = {}
+    for indicator in programme.indicators:
+        reading = readings.get(indicator.id)
+        result[indicator.id] = IndicatorProgress(
+            indicator,
+            reading.value.actual if reading else None,
+            reading.as_of if reading else None,
+            reading.value if reading else None,
+        )
+    return result
+
+
+def report_progress(report: ProgressReport) -> dict[int, IndicatorProgress]:
+    """Each indicator's standing as one report (of any state) gives it."""
+    result = {}
+    for indicator in report.programme.indicators:
+        value = report.value_for(indicator.id)
+        actual = value.actual if value else None
+        result[indicator.id] = IndicatorProgress(indicator, actual, report.period.end_date, value)
+    return result
+
+
+def outcome_progress(outcome_indicators: Iterable[IndicatorProgress]) -> Decimal | None:
+    """An outcome's progress: the mean of its indicators' progress, each bounded to 0..100 %."""
+    return mean(item.bar for item in outcome_indicators)
+
+
+# --- Fund roll-ups ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FundIndicatorRollup:
+    """A fund indicator with its linked programme indicators' values combined by its rule."""
+
+    indicator: FundIndicator
+    combined: Combined
+    contributions: list[tuple[ProgrammeIndicator, Reading]] = field(default_factory=list)
+
+    @property
+    def actual(self) -> Decimal | None:
+        return self.combined.actual
+
+    @property
+    def progress(self) -> Decimal | None:
+        return progress(self.combined.actual, self.indicator.baseline, self.indicator.target)
+
+    @property
+    def bar(self) -> Decimal | None:
+        return clamped(self.progress)
+
+
+@dataclass
+class OutcomeRollup:
+    """A fund outcome and its indicators' roll-ups."""
+
+    outcome: FundOutcome
+    indicators: list[FundIndicatorRollup]
+
+    @property
+    def progress(self) -> Decimal | None:
+        return mean(item.bar for item in self.indicators)
+
+
+@dataclass
+class AreaRollup:
+    """A thematic area: its outcomes' roll-ups and its programmes."""
+
+    area: ThematicArea
+    outcomes: list[OutcomeRollup]
+    programme_count: int = 0
+
+    @property
+    def progress(self) -> Decimal | None:
+        return mean(outcome.progress for outcome in self.outcomes)
+
+
+def framework_for(fund: Fund) -> ResultsFramework | None:
+    """The fund's framework with its outcomes, outputs and indicators loaded."""
+    return db.session.scalar(
+        sa.select(ResultsFramework)
+        .where(ResultsFramework.fund_id == fund.id)
+        .options(
+            so.selectinload(ResultsFramework.outcomes).selectinload(FundOutcome.outputs),
+            so.selectinload(ResultsFramework.outcomes).joinedload(FundOutcome.area),
+            so.selectinload(ResultsFramework.indicators).joinedload(FundIndicator.output),
+        )
+    )
+
+
+def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = None) -> dict[int, FundIndicatorRollup]:
+    """Every current fund indicator rolled up from the accepted values of the programme indicators linked to it."""
+    framework = framework or framework_for(fund)
+    if framework is None:
+        return {}
+    linked = db.session.scalars(
+        sa.select(ProgrammeIndicator)
+        .join(ProgrammeIndicator.fund_indicator)
+        .join(ProgrammeIndicator.programme)
+        .join(Programme.proposal)
+        .where(FundIndicator.framework_id == framework.id, Proposal.state.in_(FUNDED_STATES))
+        .order_by(Programme.id, ProgrammeIndicator.id)
+    ).all()
+    readings = latest_accepted([i.id for i in linked], cutoff)
+    by_fund_indicator: dict[int, list[tuple[ProgrammeIndicator, Reading]]] = defaultdict(list)
+    for indicator in linked:
+        if indicator.id in readings:
+            by_fund_indicator[indicator.fund_indicator_id].append((indicator, readings[indicator.id]))
+    rollups = {}
+    for fund_indicator in framework.indicators:
+        if fund_indicator.retired:
+            continue
+        contributions = by_fund_indicator.get(fund_indicator.id, [])
+        points = [Point(r.value.actual, r.as_of, i.baseline, i.target) for i, r in contributions]
+        rollups[fund_indicator.id] = FundIndicatorRollup(
+            fund_indicator, combine(fund_indicator.rule, points), contributions
+        )
+    return rollups
+
+
+def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = None) -> list[AreaRollup]:
+    """Results by thematic area: each area's outcomes, their indicators' roll-ups and its programme count."""
+    framework = framework or framework_for(fund)
+    rollups = fund_rollups(fund, cutoff, framework)
+    counts = dict(
+        db.session.execute(
+            sa.select(Proposal.primary_area_id, sa.func.count(Programme.id))
+            .join(Programme.proposal)
+            .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
+            .group_by(Proposal.primary_area_id)
+        ).all()
+    )
+    areas = []
+    for area in fund.thematic_areas:
+        if area.retired:
+            continue
+        outcomes = [
+            OutcomeRollup(outcome, [rollups[i.id] for i in outcome.indicators if i.id in rollups])
+            for outcome in (framework.outcomes if framework else [])
+            if outcome.area_id == area.id and not outcome.retired
+        ]
+        areas.append(AreaRollup(area, outcomes, counts.get(area.id, 0)))
+    return areas
+
+
+# --- Reports due, to review, overdue ---------------------------------------------------------------------
+
+
+def outstanding_periods(fund: Fund, today: date) -> sa.Select:
+    """Periods of funded programmes that have ended and whose report is not handed in (none, draft or returned)."""
+    handed_in = sa.select(ProgressReport.id).where(
+        ProgressReport.period_id == ReportingPeriod.id, ProgressReport.state.in_(HANDED_IN_STATES)
+    )
+    return (
+        sa.select(ReportingPeriod)
+        .join(ReportingPeriod.programme)
+        .join(Programme.proposal)
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+        .where(ReportingPeriod.end_date < today, ~handed_in.exists())
+        .order_by(ReportingPeriod.due_date, Proposal.reference)
+        .options(
+            so.contains_eager(ReportingPeriod.programme)
+            .contains_eager(Programme.proposal)
+            .joinedload(Proposal.lead_organization),
+            so.selectinload(ReportingPeriod.report),
+        )
+    )
+
+
+def overdue_periods(fund: Fund, today: date) -> sa.Select:
+    """Outstanding periods whose report is past its due date (what the FMU chases)."""
+    return outstanding_periods(fund, today).where(ReportingPeriod.due_date < today)
+
+
+def count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def due_for_lead(fund: Fund, user: Any, today: date) -> list[ReportingPeriod]:
+    """Reports the user's organization, as lead agency, owes: ended periods not yet handed in."""
+    if user.role is not Role.agency:
+        return []
+    query = outstanding_periods(fund, today).where(Proposal.lead_organization_id == user.organization_id)
+    return list(db.session.scalars(query))
+
+
+def reports_to_review(fund: Fund) -> sa.Select:
+    """Submitted reports waiting for the FMU, the oldest first."""
+    return (
+        sa.select(ProgressReport)
+        .join(ProgressReport.period)
+        .join(ReportingPeriod.programme)
+        .join(Programme.proposal)
+        .where(Proposal.fund_id == fund.id, ProgressReport.state == ReportState.submitted)
+        .order_by(ProgressReport.submitted_at)
+        .options(
+            so.contains_eager(ProgressReport.period)
+            .contains_eager(ReportingPeriod.programme)
+            .contains_eager(Programme.proposal)
+            .joinedload(Proposal.lead_organization)
+        )
+    )
+
+
+def period_of(programme: Programme, number: int) -> ReportingPeriod | None:
+    return next((p for p in programme.periods if p.number == number), None)
+
+
+def first_programme_start(fund: Fund) -> date | None:
+    """When the fund's first programme started."""
+    return db.session.scalar(
+        sa.select(sa.func.min(Programme.start_date)).join(Programme.proposal).where(Proposal.fund_id == fund.id)
+    )

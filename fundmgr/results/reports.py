@@ -1,0 +1,599 @@
+"""Results reports: the programme progress report for a period and the fund's annual results report.
+
+Each report is built once as plain data (no ORM objects reach the templates), in the language asked,
+then rendered as PDF (WeasyPrint, charts as SVG) or written as an Excel workbook from the same data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from fundmgr import charts
+from fundmgr.db import db
+from fundmgr.exports import Sheet, xlsx_bytes
+from fundmgr.finance import charts as finance_charts
+from fundmgr.finance import queries as finance
+from fundmgr.funds.models import Fund
+from fundmgr.i18n import current_language, localize, territory_name
+from fundmgr.pdf import render_pdf
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
+from fundmgr.results import queries as q
+from fundmgr.results.models import (
+    Programme,
+    ProgrammeIndicator,
+    ProgrammeOutcome,
+    ProgrammeOutput,
+    ProgressReport,
+    ReportingPeriod,
+    ReportState,
+    ResultsFramework,
+)
+from fundmgr.results.rollup import mean
+
+HUNDRED = Decimal(100)
+
+
+def letter(position: int) -> str:
+    """a, b, ... z, aa, ab: indicator letters within their outcome or output."""
+    text = ""
+    while position > 0:
+        position, rest = divmod(position - 1, 26)
+        text = chr(ord("a") + rest) + text
+    return text
+
+
+def indicator_code(indicator: ProgrammeIndicator, outputs: dict[int, ProgrammeOutput], outcome_position: int) -> str:
+    """1.a for an outcome's own indicator, 1.2.a for an indicator of output 1.2."""
+    if indicator.output_id:
+        return f"{outcome_position}.{outputs[indicator.output_id].position}.{letter(indicator.position)}"
+    return f"{outcome_position}.{letter(indicator.position)}"
+
+
+def percent_number(share: Decimal | None) -> Decimal | None:
+    """A share (0.75) as a percentage number (75) for bar widths."""
+    return None if share is None else (share * HUNDRED).quantize(Decimal("0.1"))
+
+
+# --- Rows shared by both reports ------------------------------------------------------------------------
+
+
+def breakdown_rows(value: Any, framework: ResultsFramework | None, lang: str) -> list[dict[str, Any]]:
+    """An indicator value's parts, labelled in the report's language: [{dimension, parts: [(label, value)]}]."""
+    rows = []
+    for code, parts in (value.breakdown if value else {}).items():
+        dimension = framework.dimension(code) if framework else None
+        names = {c["code"]: localize(c["name"], lang) for c in (dimension or {}).get("categories", [])}
+        rows.append(
+            {
+                "dimension": localize(dimension["name"], lang) if dimension else code,
+                "parts": [(names.get(category, category), Decimal(text)) for category, text in parts.items()],
+            }
+        )
+    return rows
+
+
+def indicator_row(item: q.IndicatorProgress, code: str, framework: ResultsFramework | None, lang: str) -> dict:
+    """One indicator as the reports show it: definition, actual, progress (real and bounded), status, parts."""
+    indicator, value = item.indicator, item.value
+    return {
+        "code": code,
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "measure": indicator.measure.value,
+        "baseline": indicator.baseline,
+        "target": indicator.target,
+        "actual": item.actual,
+        "as_of": item.as_of,
+        "progress": item.progress,
+        "bar": percent_number(item.bar),
+        "status": value.status.title if value and value.status else "",
+        "status_code": value.status.value if value and value.status else "",
+        "comment": value.comment if value else "",
+        "breakdown": breakdown_rows(value, framework, lang),
+        "means_of_verification": indicator.means_of_verification,
+        "fund_indicator": indicator.fund_indicator.code if indicator.fund_indicator else "",
+        "objectives": [o.number for o in indicator.objectives],
+    }
+
+
+def matrix_rows(
+    programme: Programme,
+    items: dict[int, q.IndicatorProgress],
+    framework: ResultsFramework | None,
+    lang: str,
+    report: ProgressReport | None = None,
+) -> list[dict[str, Any]]:
+    """The programme's matrix with figures: outcomes, their own indicators, outputs and theirs."""
+    outcomes = []
+    for outcome in programme.outcomes:
+        outputs = {o.id: o for o in outcome.outputs}
+        rows = {
+            i.id: indicator_row(items[i.id], indicator_code(i, outputs, outcome.position), framework, lang)
+            for i in outcome.indicators
+        }
+        share = q.outcome_progress(items[i.id] for i in outcome.indicators)
+        outcomes.append(
+            {
+                "position": outcome.position,
+                "statement": outcome.statement,
+                "share": share,
+                "progress": percent_number(share),
+                "narrative": report.narrative_for(outcome.id) if report else "",
+                "indicators": [rows[i.id] for i in outcome.outcome_indicators],
+                "outputs": [
+                    {
+                        "code": f"{outcome.position}.{output.position}",
+                        "statement": output.statement,
+                        "indicators": [rows[i.id] for i in outcome.indicators if i.output_id == output.id],
+                    }
+                    for output in outcome.outputs
+                ],
+            }
+        )
+        outcomes[-1]["rows"] = outcomes[-1]["indicators"] + [
+            r for o in outcomes[-1]["outputs"] for r in o["indicators"]
+        ]
+    return outcomes
+
+
+def all_indicator_rows(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [row for outcome in outcomes for row in outcome["rows"]]
+
+
+def programme_facts(programme: Programme, lang: str, allocated: Decimal | None = None) -> dict[str, Any]:
+    """A programme's identity as plain data."""
+    proposal = programme.proposal
+    place = (
+        territory_name(proposal.country.iso2, lang)
+        if proposal.country
+        else territory_name(proposal.region_code, lang)
+        if proposal.region_code
+        else ""
+    )
+    return {
+        "id": programme.id,
+        "reference": proposal.reference,
+        "title": proposal.title,
+        "state": proposal.state.title,
+        "lead": localize(proposal.lead_organization.acronym, lang) if proposal.lead_organization else "",
+        "participants": [localize(p.organization.acronym, lang) for p in proposal.participants],
+        "place": place,
+        "area": localize(proposal.primary_area.name, lang) if proposal.primary_area else "",
+        "area_number": proposal.primary_area.number if proposal.primary_area else None,
+        "start": programme.start_date,
+        "end": programme.end_date,
+        "version": programme.version.number,
+        "budget": programme.version.total,
+        "allocated": allocated,
+    }
+
+
+def fund_facts(fund: Fund, lang: str) -> dict[str, Any]:
+    return {"name": localize(fund.name, lang), "short_name": localize(fund.short_name, lang), "currency": fund.currency}
+
+
+# --- The programme progress report ----------------------------------------------------------------------------
+
+
+def programme_report_data(report: ProgressReport, lang: str) -> dict[str, Any]:
+    """Everything the programme progress report shows, for one period's report (any state)."""
+    programme = q.load_programme(report.period.programme_id)
+    framework = q.framework_for(programme.proposal.fund)
+    items = q.report_progress(report)
+    outcomes = matrix_rows(programme, items, framework, lang, report)
+    rows = all_indicator_rows(outcomes)
+    allocated = finance.allocated_to([programme.proposal_id]).get(programme.proposal_id)
+    return {
+        "lang": lang,
+        "fund": fund_facts(programme.proposal.fund, lang),
+        "programme": programme_facts(programme, lang, allocated),
+        "period": {
+            "number": report.period.number,
+            "start": report.period.start_date,
+            "end": report.period.end_date,
+            "due": report.period.due_date,
+        },
+        "report": {
+            "state": report.state.value,
+            "state_title": report.state.title,
+            "accepted": report.state is ReportState.accepted,
+            "submitted_at": report.submitted_at,
+            "accepted_at": report.accepted_at,
+            "lessons": report.lessons_learned,
+        },
+        "outcomes": outcomes,
+        "rows": rows,
+        "status_counts": Counter(row["status_code"] for row in rows if row["status_code"]),
+        "overall": percent_number(mean(o["share"] for o in outcomes)),
+        "evidence": [{"filename": e.filename, "caption": e.caption, "size": e.size} for e in report.evidence],
+        "chart": progress_chart(_("Progress towards target, by indicator (%)"), [(r["code"], r["bar"]) for r in rows]),
+        "generated": date.today(),
+    }
+
+
+def progress_chart(title: str, items: list[tuple[str, Decimal | None]]) -> str:
+    """Horizontal bars of progress (0..100 %), one per labelled item; items without a value are left out."""
+    shown = [(label, value) for label, value in items if value is not None]
+    return charts.horizontal_bar_chart(title, shown, money=False) if shown else ""
+
+
+def programme_report_pdf(report: ProgressReport, lang: str) -> bytes:
+    """The programme progress report for a period, as PDF, in the given language."""
+    with force_locale(lang):
+        return render_pdf("results/programme_report.html", programme_report_data(report, lang))
+
+
+def programme_report_filename(report: ProgressReport, extension: str) -> str:
+    return f"{report.programme.proposal.reference}-period-{report.period.number}.{extension}"
+
+
+def programme_report_xlsx(report: ProgressReport, lang: str) -> bytes:
+    """The programme progress report for a period as an Excel workbook: indicators, parts, narratives."""
+    with force_locale(lang):
+        data = programme_report_data(report, lang)
+        sheets = [
+            Sheet(_("Indicators"), indicator_header(), [indicator_cells(row) for row in data["rows"]]),
+            Sheet(_("Disaggregation"), breakdown_header(), breakdown_cells(data["rows"])),
+            Sheet(
+                _("Narratives"),
+                [_("Outcome"), _("Statement"), _("Progress made")],
+                [[o["position"], o["statement"], o["narrative"]] for o in data["outcomes"]]
+                + [[_("Lessons learned"), "", data["report"]["lessons"]]],
+            ),
+        ]
+        return xlsx_bytes(sheets)
+
+
+def indicator_header(with_programme: bool = False) -> list[str]:
+    header = [
+        _("Code"), _("Indicator"), _("Unit"), _("Baseline"), _("Target"), _("Actual"), _("As of"),
+        _("Progress (%)"), _("Status"), _("Fund indicator"), _("GCM objectives"), _("Comment"),
+    ]  # fmt: skip
+    return ([_("Programme")] if with_programme else []) + header
+
+
+def number_cell(value: Decimal | None) -> Any:
+    """Indicator values as numbers in Excel (not money: no forced two decimals)."""
+    return None if value is None else float(value) if value != value.to_integral() else int(value)
+
+
+def indicator_cells(row: dict[str, Any], reference: str | None = None) -> list[Any]:
+    cells = [
+        row["code"], row["name"], row["unit"], number_cell(row["baseline"]), number_cell(row["target"]),
+        number_cell(row["actual"]), row["as_of"], number_cell(percent_number(row["progress"])), row["status"],
+        row["fund_indicator"], ", ".join(str(n) for n in row["objectives"]), row["comment"],
+    ]  # fmt: skip
+    return ([reference] if reference is not None else []) + cells
+
+
+def breakdown_header(with_programme: bool = False) -> list[str]:
+    return ([_("Programme")] if with_programme else []) + [
+        _("Code"),
+        _("Indicator"),
+        _("Dimension"),
+        _("Group"),
+        _("Value"),
+    ]
+
+
+def breakdown_cells(rows: list[dict[str, Any]], reference: str | None = None) -> list[list[Any]]:
+    prefix = [reference] if reference is not None else []
+    return [
+        [*prefix, row["code"], row["name"], part["dimension"], label, number_cell(value)]
+        for row in rows
+        for part in row["breakdown"]
+        for label, value in part["parts"]
+    ]
+
+
+# --- The fund's annual results report ---------------------------------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def programmes_of_year(fund: Fund, year: int) -> list[Programme]:
+    """Funded programmes running at some time in the year, with everything the report shows loaded."""
+    first, last = year_bounds(year)
+    return list(
+        db.session.scalars(
+            sa.select(Programme)
+            .join(Programme.proposal)
+            .where(
+                Proposal.fund_id == fund.id,
+                Proposal.state.in_(FUNDED_STATES),
+                Programme.start_date <= last,
+                Programme.end_date >= first,
+            )
+            .order_by(Proposal.reference)
+            .options(
+                so.contains_eager(Programme.proposal).options(
+                    so.joinedload(Proposal.lead_organization),
+                    so.joinedload(Proposal.country),
+                    so.joinedload(Proposal.primary_area),
+                    so.selectinload(Proposal.participants),
+                ),
+                so.joinedload(Programme.version),
+                so.selectinload(Programme.outcomes).selectinload(ProgrammeOutcome.outputs),
+                so.selectinload(Programme.outcomes).selectinload(ProgrammeOutcome.indicators),
+                so.selectinload(Programme.indicators).selectinload(ProgrammeIndicator.objectives),
+                so.selectinload(Programme.indicators).joinedload(ProgrammeIndicator.fund_indicator),
+                so.selectinload(Programme.periods)
+                .selectinload(ReportingPeriod.report)
+                .selectinload(ProgressReport.narratives),
+            )
+        ).unique()
+    )
+
+
+def latest_accepted_report(programme: Programme, cutoff: date) -> ProgressReport | None:
+    """The programme's most recent accepted report on a period ending by the cutoff."""
+    accepted = [
+        p.report
+        for p in programme.periods
+        if p.report and p.report.state is ReportState.accepted and p.end_date <= cutoff
+    ]
+    return accepted[-1] if accepted else None
+
+
+def area_rows(fund: Fund, cutoff: date, lang: str, framework: ResultsFramework | None) -> list[dict[str, Any]]:
+    """Results by thematic area: each fund outcome and indicator rolled up, with progress bars."""
+    result = []
+    for area in q.area_rollups(fund, cutoff, framework):
+        outcomes = [
+            {
+                "code": o.outcome.code,
+                "statement": localize(o.outcome.statement, lang),
+                "progress": percent_number(o.progress),
+                "indicators": [
+                    {
+                        "code": r.indicator.code,
+                        "name": localize(r.indicator.name, lang),
+                        "unit": localize(r.indicator.unit, lang),
+                        "rule": r.indicator.rule.title,
+                        "baseline": r.indicator.baseline,
+                        "target": r.indicator.target,
+                        "actual": r.actual,
+                        "programme_target": r.combined.target,
+                        "count": r.combined.count,
+                        "progress": r.progress,
+                        "bar": percent_number(r.bar),
+                    }
+                    for r in o.indicators
+                ],
+            }
+            for o in area.outcomes
+        ]
+        result.append(
+            {
+                "number": area.area.number,
+                "name": localize(area.area.name, lang),
+                "share": area.progress,
+                "progress": percent_number(area.progress),
+                "programme_count": area.programme_count,
+                "outcomes": outcomes,
+            }
+        )
+    return result
+
+
+def finance_data(fund: Fund, year: int) -> dict[str, Any]:
+    """Capitalization and allocations from finance: the years up to the report's, and the current allocations."""
+    years = [y for y in finance.capitalization_by_year(fund) if y.year <= year]
+    by_area = finance.allocations_by_area(fund)
+    by_region = finance.allocations_by_region(fund)
+    by_organization = finance.allocations_by_organization(fund)
+    this_year = next((y for y in years if y.year == year), None)
+    return {
+        "years": years,
+        "deposited_year": this_year.deposited if this_year else Decimal("0.00"),
+        "deposited_total": years[-1].cumulative_deposited if years else Decimal("0.00"),
+        "allocated_total": sum((row.amount for row in by_area), Decimal("0.00")),
+        "by_area": by_area,
+        "by_region": by_region,
+        "by_organization": by_organization,
+        "charts": {
+            "capitalization": finance_charts.cumulative_chart(years) if years else "",
+            "area": finance_charts.area_chart(by_area) if by_area else "",
+            "region": finance_charts.region_chart(by_region) if by_region else "",
+            "organization": finance_charts.organization_chart(by_organization) if by_organization else "",
+        },
+    }
+
+
+def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = True) -> dict[str, Any]:
+    """Everything the fund's annual results report shows for a year (accepted figures only)."""
+    first, cutoff = year_bounds(year)
+    framework = q.framework_for(fund)
+    programmes = programmes_of_year(fund, year)
+    readings = q.latest_accepted([i.id for p in programmes for i in p.indicators], cutoff)
+    allocated = finance.allocated_by_proposal(fund)
+    programme_rows = []
+    for programme in programmes:
+        items = q.programme_progress(programme, readings)
+        report = latest_accepted_report(programme, cutoff)
+        outcomes = matrix_rows(programme, items, framework, lang, report)
+        programme_rows.append(
+            {
+                "facts": programme_facts(programme, lang, allocated.get(programme.proposal_id)),
+                "outcomes": outcomes,
+                "rows": all_indicator_rows(outcomes),
+                "progress": percent_number(mean(o["share"] for o in outcomes)),
+                "report_period": report.period.number if report else None,
+                "lessons": report.lessons_learned if report else "",
+            }
+        )
+    areas = area_rows(fund, cutoff, lang, framework)
+    money = finance_data(fund, year)
+    if not with_charts:
+        money["charts"] = {}
+    return {
+        "lang": lang,
+        "fund": fund_facts(fund, lang),
+        "year": year,
+        "goal": localize(framework.goal, lang) if framework else "",
+        "note": localize(framework.note, lang) if framework else "",
+        "summary": summary(programmes, programme_rows, areas, money, first, cutoff),
+        "finance": money,
+        "areas": areas,
+        "area_chart": progress_chart(
+            _("Progress towards the fund's targets, by thematic area (%)"),
+            [(str(a["number"]), a["progress"]) for a in areas],
+        )
+        if with_charts
+        else "",
+        "programmes": programme_rows,
+        "generated": date.today(),
+    }
+
+
+def summary(programmes, programme_rows, areas, money, first: date, cutoff: date) -> dict[str, Any]:
+    """The executive summary's figures."""
+    states = Counter(p.proposal.state for p in programmes)
+    countries = {p.proposal.country_id for p in programmes if p.proposal.country_id}
+    accepted_in_year = [
+        p.report
+        for programme in programmes
+        for p in programme.periods
+        if p.report and p.report.state is ReportState.accepted and first <= p.end_date <= cutoff
+    ]
+    indicator_rows = [row for programme in programme_rows for row in programme["rows"]]
+    return {
+        "programmes": len(programmes),
+        "active": states.get(ProposalState.active, 0),
+        "closed": states.get(ProposalState.closed, 0),
+        "approved": states.get(ProposalState.approved, 0),
+        "countries": len(countries),
+        "reports_accepted": len(accepted_in_year),
+        "indicators": len(indicator_rows),
+        "indicators_reported": sum(1 for row in indicator_rows if row["actual"] is not None),
+        "indicators_achieved": sum(1 for row in indicator_rows if row["progress"] is not None and row["progress"] >= 1),
+        "average_progress": percent_number(mean(a["share"] for a in areas)),
+        "deposited_year": money["deposited_year"],
+        "deposited_total": money["deposited_total"],
+        "allocated_total": money["allocated_total"],
+    }
+
+
+def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
+    """The annual report's summary and areas, for the page where it is downloaded (no charts)."""
+    data = annual_report_data(fund, year, current_language(), with_charts=False)
+    return {"summary": data["summary"], "areas": data["areas"]}
+
+
+def annual_report_pdf(fund: Fund, year: int, lang: str) -> bytes:
+    """The fund's annual results report as PDF, in the given language."""
+    with force_locale(lang):
+        return render_pdf("results/annual_report.html", annual_report_data(fund, year, lang))
+
+
+def annual_report_filename(fund: Fund, year: int, lang: str, extension: str) -> str:
+    return f"{fund.code}-results-{year}-{lang}.{extension}"
+
+
+def annual_report_xlsx(fund: Fund, year: int, lang: str) -> bytes:
+    """The annual results report's tables as an Excel workbook."""
+    with force_locale(lang):
+        data = annual_report_data(fund, year, lang, with_charts=False)
+        programmes = data["programmes"]
+        money = data["finance"]
+        return xlsx_bytes(
+            [
+                Sheet(_("Summary"), [_("Figure"), _("Value")], summary_cells(data["summary"])),
+                Sheet(_("Fund indicators"), fund_indicator_header(), fund_indicator_cells(data["areas"])),
+                Sheet(_("Programmes"), programme_header(), [programme_cells(p) for p in programmes]),
+                Sheet(
+                    _("Programme indicators"),
+                    indicator_header(with_programme=True),
+                    [indicator_cells(row, p["facts"]["reference"]) for p in programmes for row in p["rows"]],
+                ),
+                Sheet(
+                    _("Disaggregation"),
+                    breakdown_header(with_programme=True),
+                    [cells for p in programmes for cells in breakdown_cells(p["rows"], p["facts"]["reference"])],
+                ),
+                Sheet(
+                    _("Allocations by area"),
+                    [_("Thematic area"), _("Allocated"), _("Share (%)"), _("Target (%)")],
+                    [
+                        [r.label, r.amount, number_cell(percent_number(r.share)), number_cell(percent_number(r.target))]
+                        for r in money["by_area"]
+                    ],
+                ),
+                Sheet(
+                    _("Capitalization"),
+                    [_("Year"), _("Deposits"), _("Cumulative deposits"), _("Allocations"), _("Cumulative allocations")],
+                    [
+                        [y.year, y.deposited, y.cumulative_deposited, y.allocated, y.cumulative_allocated]
+                        for y in money["years"]
+                    ],
+                ),
+            ]
+        )
+
+
+def fund_indicator_header() -> list[str]:
+    return [
+        _("Thematic area"), _("Outcome"), _("Code"), _("Indicator"), _("Unit"), _("Roll-up"), _("Baseline"),
+        _("Target"), _("Actual"), _("Progress (%)"), _("Programmes reporting"),
+    ]  # fmt: skip
+
+
+def fund_indicator_cells(areas: list[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [
+            area["number"], outcome["code"], row["code"], row["name"], row["unit"], row["rule"],
+            number_cell(row["baseline"]), number_cell(row["target"]), number_cell(row["actual"]),
+            number_cell(percent_number(row["progress"])), row["count"],
+        ]
+        for area in areas
+        for outcome in area["outcomes"]
+        for row in outcome["indicators"]
+    ]  # fmt: skip
+
+
+def programme_header() -> list[str]:
+    return [
+        _("Reference"), _("Title"), _("State"), _("Lead"), _("Thematic area"), _("Start"), _("End"),
+        _("Allocated"), _("Progress (%)"),
+    ]  # fmt: skip
+
+
+def programme_cells(programme: dict[str, Any]) -> list[Any]:
+    facts = programme["facts"]
+    return [
+        facts["reference"], facts["title"], facts["state"], facts["lead"], facts["area_number"], facts["start"],
+        facts["end"], facts["allocated"], number_cell(programme["progress"]),
+    ]  # fmt: skip
+
+
+def summary_cells(figures: dict[str, Any]) -> list[list[Any]]:
+    labels = {
+        "programmes": _("Programmes running in the year"),
+        "active": _("Active"),
+        "closed": _("Closed"),
+        "approved": _("Approved, starting"),
+        "countries": _("Countries"),
+        "reports_accepted": _("Progress reports accepted for the year"),
+        "indicators": _("Programme indicators"),
+        "indicators_reported": _("Indicators with an accepted value"),
+        "indicators_achieved": _("Indicators at or above target"),
+        "average_progress": _("Average progress towards the fund's targets (%)"),
+        "deposited_year": _("Deposits received in the year"),
+        "deposited_total": _("Deposits received since the start"),
+        "allocated_total": _("Allocated to programmes"),
+    }
+    # money stays Decimal (written with two decimals); the progress percentage is a plain number
+    return [
+        [label, number_cell(figures[key]) if key == "average_progress" else figures[key]]
+        for key, label in labels.items()
+    ]

@@ -1,0 +1,99 @@
+"""Roll-up arithmetic, in Decimal: progress against target, and fund indicators combining programme values.
+
+Progress is (actual - baseline) / (target - baseline), so it also reads right for indicators that
+should go down (a target below the baseline). The real figure is kept (130 % when a target is
+exceeded, negative when things got worse); `clamped` bounds it to 0..1 for bars and for the
+averages per outcome and thematic area, so one indicator far past its target cannot hide another
+that is behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from fundmgr.results.models import AggregationRule
+
+QUANTUM = Decimal("0.0001")  # the precision indicator values are stored with
+ZERO, ONE = Decimal(0), Decimal(1)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One programme indicator's latest accepted value, as of the end of the period it was reported for."""
+
+    value: Decimal
+    as_of: date
+    baseline: Decimal | None = None
+    target: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Combined:
+    """A fund indicator's roll-up: the combined actual, and the linked programmes' own baselines and targets."""
+
+    actual: Decimal | None
+    baseline: Decimal | None
+    target: Decimal | None
+    count: int
+    as_of: date | None
+
+
+def progress(actual: Decimal | None, baseline: Decimal | None, target: Decimal | None) -> Decimal | None:
+    """Share of the way from baseline to target (1 = target reached); None when it cannot be told."""
+    if actual is None or target is None:
+        return None
+    start = baseline or ZERO
+    if target == start:
+        return None
+    return ((actual - start) / (target - start)).quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def clamped(share: Decimal | None) -> Decimal | None:
+    """A progress share bounded to 0..1, for display and for averaging."""
+    if share is None:
+        return None
+    return min(max(share, ZERO), ONE)
+
+
+def mean(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The mean of the values that are known; None when none is."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    return (sum(known, ZERO) / len(known)).quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def apply_rule(rule: AggregationRule, values: Sequence[Decimal | None]) -> Decimal | None:
+    """Combine values by sum, average or max (unknown values are left out)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    if rule is AggregationRule.sum:
+        return sum(known, ZERO)
+    if rule is AggregationRule.max:
+        return max(known)
+    return mean(known)
+
+
+def combine(rule: AggregationRule, points: Sequence[Point]) -> Combined:
+    """Roll the linked programme indicators' values up by the fund indicator's rule.
+
+    `latest` takes the value (and that programme's baseline and target) reported for the most recent
+    period end; between equal dates the last point given wins, so callers pass them in a stable order.
+    """
+    if not points:
+        return Combined(None, None, None, 0, None)
+    as_of = max(p.as_of for p in points)
+    if rule is AggregationRule.latest:
+        newest = [p for p in points if p.as_of == as_of][-1]
+        return Combined(newest.value, newest.baseline, newest.target, len(points), as_of)
+    return Combined(
+        actual=apply_rule(rule, [p.value for p in points]),
+        baseline=apply_rule(rule, [p.baseline for p in points]),
+        target=apply_rule(rule, [p.target for p in points]),
+        count=len(points),
+        as_of=as_of,
+    )
