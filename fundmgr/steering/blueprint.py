@@ -2,4 +2,50 @@
 
 from flask import Blueprint
 
+from fundmgr.steering import meeting_views as mv
+from fundmgr.steering import views as v
+from fundmgr.steering.cli import register_commands
+from fundmgr.steering.queries import home_summary
+from fundmgr.web import add_view
+
 bp = Blueprint("steering", __name__, url_prefix="/steering")
+register_commands(bp)
+# For the home page card.
+bp.add_app_template_global(home_summary, "steering_home")
+
+# Reviews, ranking, portfolio, pipeline, criteria
+add_view(bp, "/", v.ReviewListView, "index")
+add_view(bp, "/proposals/<int:proposal_id>", v.ProposalReviewView, "proposal")
+add_view(bp, "/proposals/<int:proposal_id>/assign", v.AssignView, "assign")
+add_view(bp, "/proposals/<int:proposal_id>/conflict", v.DeclareConflictView, "declare_conflict")
+add_view(bp, "/proposals/<int:proposal_id>/review", v.ReviewFormView, "review")
+add_view(bp, "/conflicts/<int:conflict_id>/waive", v.WaiveConflictView, "waive_conflict")
+add_view(bp, "/ranking", v.RankingView, "ranking")
+add_view(bp, "/portfolio", v.PortfolioView, "portfolio")
+add_view(bp, "/pipeline", v.PipelineView, "pipeline")
+add_view(bp, "/criteria", v.CriteriaView, "criteria")
+
+# Meetings, the live board, votes and decisions
+add_view(bp, "/meetings", mv.MeetingListView, "meetings")
+add_view(bp, "/meetings/new", mv.MeetingNewView, "new_meeting")
+add_view(bp, "/meetings/<int:meeting_id>", mv.MeetingView, "meeting")
+add_view(bp, "/meetings/<int:meeting_id>/agenda", mv.AgendaAddView, "add_agenda")
+add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/remove", mv.AgendaRemoveView, "remove_item")
+add_view(bp, "/meetings/<int:meeting_id>/attendance", mv.AttendanceView, "attendance")
+add_view(bp, "/meetings/<int:meeting_id>/<action>", mv.MeetingStateView, "meeting_action")
+add_view(bp, "/meetings/<int:meeting_id>/board", mv.BoardView, "board")
+add_view(bp, "/meetings/<int:meeting_id>/board.json", mv.BoardDataView, "board_data")
+add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/vote", mv.VoteView, "vote")
+add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/decision", mv.DecisionView, "decide")
+add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/<action>", mv.ItemActionView, "item_action")
+add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack")
+add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes")
+
+# Written procedures and decisions
+add_view(bp, "/written-procedures", mv.ProcedureListView, "procedures")
+add_view(bp, "/written-procedures/new", mv.ProcedureNewView, "new_procedure")
+add_view(bp, "/written-procedures/<int:procedure_id>", mv.ProcedureView, "procedure")
+add_view(bp, "/written-procedures/<int:procedure_id>/answer", mv.ProcedureRespondView, "answer_procedure")
+add_view(bp, "/written-procedures/<int:procedure_id>/<action>", mv.ProcedureActionView, "procedure_action")
+add_view(bp, "/decisions", mv.DecisionListView, "decisions")
+add_view(bp, "/decisions/<int:decision_id>", mv.DecisionDetailView, "decision")

@@ -1,10 +1,344 @@
-"""Demo data for steering (see fundmgr/demo/seed.py for the order of the steps)."""
+"""Demo data for steering (see fundmgr/demo/seed.py for the order of the steps).
+
+The proposals demo leaves every proposal whose demo status lies beyond review in review. This
+step replays the Steering Committee's history from 2020 to 2026 through the same operations as
+the pages, with the clock set to each step's date: the FMU assigns, the members declare their
+conflicts and score, meetings are held with attendance and votes, and the decisions bring each
+proposal to its demo status (approvals allocate money through finance). It ends with an upcoming
+meeting that has the proposals still in review on its agenda. Running it again adds nothing.
+"""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.db import db
+from fundmgr.errors import DomainError
 from fundmgr.funds.models import Fund
+from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.steering import operations as ops
+from fundmgr.steering.clock import as_of, today
+from fundmgr.steering.models import (
+    Conflict,
+    DecisionOutcome,
+    Meeting,
+    MeetingMode,
+    Recommendation,
+    VoteChoice,
+)
+from fundmgr.steering.queries import active_criteria, review_of
+
+A, AC, E, D, R = (
+    DecisionOutcome.approve,
+    DecisionOutcome.approve_with_conditions,
+    DecisionOutcome.endorse,
+    DecisionOutcome.defer,
+    DecisionOutcome.reject,
+)
+CONDITIONS = {
+    "igad-climate-mobility": "Agree data-sharing arrangements with the IGAD secretariat before the second tranche.",
+    "pacific-climate-mobility": "Add sex- and age-disaggregated baselines for the outcome indicators within 6 months.",
+}
+
+
+@dataclass(frozen=True)
+class DemoMeeting:
+    """A meeting of the demo's history: when, how, who was absent, what it decided (demo.yaml keys)."""
+
+    title: str
+    held_on: date
+    language: str
+    mode: MeetingMode
+    decisions: tuple[tuple[str, DecisionOutcome], ...]
+    absent: tuple[str, ...] = ()
+    location: str = "IOM headquarters, Geneva, and online"
+
+
+HISTORY = (
+    DemoMeeting(
+        "Steering Committee, 2nd meeting: first call for concept notes", date(2020, 9, 17), "en", MeetingMode.virtual,
+        (("mk-evidence-policy", A), ("tj-remittance-families", A), ("za-women-migrants-safety", A),
+         ("ph-overseas-workers", A), ("cl-mx-decent-work-integration", A), ("mru-border-cohesion", A)),
+        location="Online (COVID-19)",
+    ),
+    DemoMeeting(
+        "Steering Committee, 4th meeting: regional programmes", date(2021, 6, 10), "fr", MeetingMode.virtual,
+        (("igad-climate-mobility", AC),), absent=("grace.wanjiru@fundmgr.example",), location="Online",
+    ),
+    DemoMeeting(
+        "Steering Committee, 8th meeting: 2023 allocation", date(2023, 5, 11), "es", MeetingMode.hybrid,
+        (("pacific-climate-mobility", AC), ("ci-trafficking-prevention", A)),
+        absent=("jonas.becker@fundmgr.example",),
+    ),
+    DemoMeeting(
+        "Steering Committee, 11th meeting: pipeline review", date(2025, 11, 20), "en", MeetingMode.hybrid,
+        (("md-diaspora-evidence", E), ("bd-fair-recruitment", E), ("th-child-detention-alternatives", E),
+         ("ng-migration-data-disaggregated", E), ("lk-safe-migration-awareness", R)),
+        absent=("yasmine.elalaoui@fundmgr.example",),
+    ),
+    DemoMeeting(
+        "Steering Committee, 12th meeting: concept notes of the 2026 call", date(2026, 3, 19), "fr",
+        MeetingMode.in_person,
+        (("za-xenophobia-inclusion", E), ("ne-smuggling-response", E), ("tt-migrant-children-education", E),
+         ("ma-labour-mobility-skills", E)),
+    ),
+    DemoMeeting(
+        "Steering Committee, 13th meeting: mid-year review", date(2026, 6, 25), "es", MeetingMode.hybrid,
+        (("gm-return-reintegration", E), ("sn-adverse-drivers", D)),
+    ),
+)  # fmt: skip
+# Approved between meetings, once the money had arrived, by written procedure.
+WRITTEN = (("gm-return-reintegration", date(2026, 8, 3), date(2026, 8, 14), Decimal("2600000.00")),)
+IN_REVIEW = ProposalState.in_review
+UPCOMING_TITLE = "Steering Committee, 14th meeting"
+# (member e-mail, demo.yaml key, reason, FMU waiver or None)
+CONFLICTS = (
+    ("jonas.becker@fundmgr.example", "bd-fair-recruitment",
+     "GIZ, funded by my ministry, runs a fair-recruitment project with the same Bangladeshi ministry.",
+     "The GIZ project ended in 2024 and has no part in this programme; Germany has no financial interest in it."),
+    ("yasmine.elalaoui@fundmgr.example", "ma-labour-mobility-skills",
+     "The ministry I represent is the programme's national counterpart.", None),
+    ("carmen.ruiz@fundmgr.example", "gt-regular-pathways-vulnerable",
+     "The Spanish Agency for International Development Cooperation co-finances the shelter network this "
+     "programme builds on.", None),
+)  # fmt: skip
+# How good the demo considers each proposal (the mean score members start from).
+QUALITY = {"closed": 4.4, "active": 4.3, "approved": 4.1, "endorsed": 3.9, "in_review": 3.7, "deferred": 2.9,
+           "rejected": 2.2}  # fmt: skip
+# Where members disagreed strongly (the ranking flags it): offsets to their usual judgement.
+DISSENT = {
+    "th-child-detention-alternatives": {
+        "grace.wanjiru@fundmgr.example": 1.0,
+        "ingrid.solberg@fundmgr.example": 1.0,
+        "jonas.becker@fundmgr.example": -2.6,
+        "yasmine.elalaoui@fundmgr.example": -2.6,
+    },
+}
+VOTES = {A: VoteChoice.approve, AC: VoteChoice.approve_with_conditions, E: VoteChoice.approve, D: VoteChoice.defer,
+         R: VoteChoice.reject}  # fmt: skip
+COMMENTS = {
+    Recommendation.approve: "Clear results chain, strong government ownership, a budget in proportion to the results.",
+    Recommendation.approve_with_conditions: "Sound design; the baselines and the monitoring arrangements need work.",
+    Recommendation.revise: "Relevant, but the division of labour among the agencies and the budget need revision.",
+    Recommendation.reject: "Largely an information campaign; weak link to policy change and little national ownership.",
+}
+
+
+@dataclass
+class People:
+    fmu: User
+    chair: User
+    members: list[User]
 
 
 def seed_steering(fund: Fund) -> list[str]:
-    """Not written yet: returns no report lines."""
-    return []
+    """Replay the Steering Committee's demo history and schedule the next meeting; returns report lines."""
+    people = demo_people()
+    proposals = demo_proposals(fund)
+    if not people.members or not proposals:
+        return ["Steering: no demo members or proposals; nothing done."]
+    lines = [f"Steering: {declare_conflicts(proposals, people)} conflicts of interest declared."]
+    for spec in HISTORY:
+        lines += hold_meeting(fund, spec, proposals, people)
+    for key, circulated, deadline, amount in WRITTEN:
+        lines += approve_in_writing(proposals.get(key), circulated, deadline, amount, people)
+    lines += schedule_upcoming(fund, proposals, people)
+    db.session.flush()
+    return lines
+
+
+def demo_people() -> People:
+    """The demo's FMU officer, the chair and the Steering Committee members."""
+    from fundmgr.demo.seed import demo_data  # the demo package seeds steering, not the reverse
+
+    emails = [u["email"] for u in demo_data()["users"] if u["role"] in ("fmu", "sc_member")]
+    users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
+    members = [users[e] for e in emails if e in users and users[e].role is Role.sc_member]
+    fmu = next((users[e] for e in emails if e in users and users[e].role is Role.fmu), None)
+    chair = next((m for m in members if m.constituency is Constituency.chair), None)
+    return People(fmu=fmu, chair=chair, members=members)
+
+
+def demo_proposals(fund: Fund) -> dict[str, Proposal]:
+    """The demo's proposals by their demo.yaml key (matched on the English title)."""
+    from fundmgr.demo.seed import demo_data
+
+    keys = {spec["title"]["en"]: spec["key"] for spec in demo_data().get("proposals") or []}
+    found = db.session.scalars(sa.select(Proposal).where(Proposal.fund_id == fund.id, Proposal.title.in_(keys)))
+    return {keys[p.title]: p for p in found}
+
+
+def declare_conflicts(proposals: dict[str, Proposal], people: People) -> int:
+    """The members' declared conflicts (and one FMU waiver), before scoring; skipped when already there."""
+    declared = 0
+    for email, key, reason, waiver in CONFLICTS:
+        member = next((m for m in people.members if m.email == email), None)
+        proposal = proposals.get(key)
+        if member is None or proposal is None or proposal.state is not ProposalState.in_review:
+            continue
+        exists = db.session.scalar(
+            sa.select(Conflict.id).where(Conflict.proposal_id == proposal.id, Conflict.member_id == member.id)
+        )
+        if exists:
+            continue
+        conflict = ops.declare_conflict(proposal, member, reason, actor=member)
+        if waiver:
+            ops.waive_conflict(conflict, waiver, actor=people.fmu)
+        declared += 1
+    return declared
+
+
+def score_proposals(proposals: Iterable[Proposal], people: People, assigned_on: date, due_on: date) -> None:
+    """Assign every non-recused member, who then scores (drafts of those already begun are completed)."""
+    with as_of(assigned_on):
+        for proposal in proposals:
+            members = [m for m in people.members if not proposal.is_recused(m)]
+            ops.assign_reviewers(proposal, members, due_on, actor=people.fmu)
+    with as_of(due_on - timedelta(days=4)):
+        for proposal in proposals:
+            for member in people.members:
+                if not proposal.is_recused(member):
+                    submit_review(proposal, member)
+
+
+def submit_review(proposal: Proposal, member: User, *, submit: bool = True) -> None:
+    """A realistic review: scores around the proposal's quality, varying by member and criterion."""
+    review = review_of(proposal.latest_version.id, member)
+    if review is not None and review.is_submitted:
+        return
+    spec = spec_of(proposal)
+    rng = random.Random(f"{proposal.reference}:{member.email}")
+    quality = QUALITY.get(spec["status"], 3.5) + rng.uniform(-0.4, 0.4)
+    quality += DISSENT.get(spec["key"], {}).get(member.email, 0)
+    criteria = active_criteria(proposal.fund)
+    scores = {c.id: (max(c.scale_min, min(c.scale_max, round(quality + rng.uniform(-0.9, 0.9)))), "") for c in criteria}
+    recommendation = recommendation_for(spec["status"], quality)
+    data = ops.ReviewInput(scores=scores, recommendation=recommendation, comment=COMMENTS[recommendation])
+    ops.save_review(proposal, member, data, actor=member, submit=submit, no_conflict=submit)
+
+
+def spec_of(proposal: Proposal) -> dict[str, Any]:
+    """The proposal's entry in demo.yaml."""
+    from fundmgr.demo.seed import demo_data
+
+    return next(s for s in demo_data()["proposals"] if s["title"]["en"] == proposal.title)
+
+
+def recommendation_for(status: str, quality: float) -> Recommendation:
+    if status == "deferred" or quality < 2.5:
+        return Recommendation.revise
+    if status == "rejected":
+        return Recommendation.reject
+    return Recommendation.approve if quality >= 4 else Recommendation.approve_with_conditions
+
+
+def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], people: People) -> list[str]:
+    """One past meeting: scoring beforehand, then attendance, votes and decisions on the day."""
+    exists = db.session.scalar(sa.select(Meeting.id).where(Meeting.fund_id == fund.id, Meeting.title == spec.title))
+    pending = [
+        (proposals[k], o) for k, o in spec.decisions if k in proposals and proposals[k].state.value == "in_review"
+    ]
+    if exists or not pending:
+        return []
+    score_proposals(
+        [p for p, _o in pending], people, spec.held_on - timedelta(days=60), spec.held_on - timedelta(days=14)
+    )
+    with as_of(spec.held_on):
+        meeting = ops.schedule_meeting(
+            fund,
+            ops.MeetingData(spec.title, spec.held_on, spec.mode, spec.location, spec.language),
+            actor=people.fmu,
+        )
+        items = ops.add_agenda_items(meeting, [p for p, _o in pending], actor=people.fmu)
+        present = {m.id for m in people.members if m.email not in spec.absent}
+        ops.record_attendance(meeting, present, actor=people.fmu)
+        ops.start_meeting(meeting, actor=people.chair)
+        outcomes = [decide_item(item, outcome, people) for item, (_p, outcome) in zip(items, pending, strict=True)]
+        ops.end_meeting(meeting, actor=people.chair)
+    done = [o for o in outcomes if not o.startswith("!")]
+    return [f"{meeting.reference} ({spec.held_on}): {', '.join(done)}"] + [o[1:] for o in outcomes if o.startswith("!")]
+
+
+def decide_item(item: Any, outcome: DecisionOutcome, people: People) -> str:
+    """Open the item, let the present members vote, record the decision; a refusal is reported, not raised."""
+    runner = people.fmu if item.proposal.is_recused(people.chair) else people.chair
+    amount = item.version.total if outcome.funds else None
+    try:
+        with db.session.begin_nested():
+            ops.open_item(item, actor=runner)
+            cast_votes(item, outcome, people)
+            data = ops.DecisionData(outcome, CONDITIONS.get(spec_of(item.proposal)["key"], ""), amount)
+            ops.record_decision(item, data, actor=runner)
+    except DomainError as exc:
+        return f"!{item.proposal.reference} not decided: {exc.message}"
+    return f"{item.proposal.reference} {outcome.value}"
+
+
+def cast_votes(item: Any, outcome: DecisionOutcome, people: People) -> None:
+    """The present, non-recused members vote; the stakeholder abstains on a rejection."""
+    present = {a.member_id for a in item.meeting.attendance if a.present}
+    for member in people.members:
+        if member.id not in present or item.proposal.is_recused(member):
+            continue
+        choice = VOTES[outcome]
+        if outcome is R and member.constituency is Constituency.stakeholder:
+            choice = VoteChoice.abstain
+        ops.cast_vote(item, member, choice, actor=member)
+
+
+def approve_in_writing(
+    proposal: Proposal | None, circulated: date, deadline: date, amount: Decimal, people: People
+) -> list[str]:
+    """An endorsed proposal approved by written procedure once the money is there: nobody objects."""
+    if proposal is None or proposal.state is not ProposalState.endorsed:
+        return []
+    with as_of(circulated):
+        procedure = ops.circulate_written_procedure(
+            proposal, ops.DecisionData(A, "", min(amount, proposal.latest_version.total)),
+            rationale="Funds for thematic area 3 have arrived; the programme ranked first in the pipeline for it.",
+            deadline=deadline, actor=people.fmu,
+        )  # fmt: skip
+    for offset, member in enumerate(m for m in people.members if not proposal.is_recused(m)):
+        if offset < 3:
+            with as_of(circulated + timedelta(days=offset + 1)):
+                ops.respond_to_procedure(procedure, member, objects=False, reason="", actor=member)
+    try:
+        with db.session.begin_nested(), as_of(deadline + timedelta(days=1)):
+            ops.conclude_written_procedure(procedure, actor=people.fmu)
+    except DomainError as exc:
+        return [f"{procedure.reference}: not concluded: {exc.message}"]
+    return [f"{procedure.reference}: {proposal.reference} approved without objection."]
+
+
+def schedule_upcoming(fund: Fund, proposals: dict[str, Proposal], people: People) -> list[str]:
+    """The next meeting, in three weeks, with the proposals in review on its agenda; scoring is under way."""
+    if db.session.scalar(sa.select(Meeting.id).where(Meeting.fund_id == fund.id, Meeting.title == UPCOMING_TITLE)):
+        return []
+    waiting = [p for p in proposals.values() if p.state is ProposalState.in_review]
+    start = today()
+    with as_of(start - timedelta(days=7)):
+        for proposal in waiting:
+            members = [m for m in people.members if not proposal.is_recused(m)]
+            ops.assign_reviewers(proposal, members, start + timedelta(days=10), actor=people.fmu)
+    with as_of(start - timedelta(days=2)):
+        for proposal in waiting:
+            reviewers = [m for m in people.members if not proposal.is_recused(m)]
+            for n, member in enumerate(reviewers[:4]):
+                submit_review(proposal, member, submit=n < 3)
+    meeting = ops.schedule_meeting(
+        fund,
+        ops.MeetingData(UPCOMING_TITLE, start + timedelta(days=21), MeetingMode.hybrid,
+                        "IOM headquarters, Geneva, and online", "es"),
+        actor=people.fmu,
+    )  # fmt: skip
+    if waiting:
+        ops.add_agenda_items(meeting, waiting, actor=people.fmu)
+    return [f"{meeting.reference} scheduled for {meeting.held_on} with {len(waiting)} proposals in review."]

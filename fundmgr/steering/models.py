@@ -1,1 +1,570 @@
-"""Models of steering."""
+"""The Steering Committee's records: assignments, conflicts, reviews, meetings, votes, decisions.
+
+Everything that links a decision to its origin is a foreign key: meeting -> agenda item ->
+votes -> decision (or written procedure -> responses -> decision); the allocations finance
+creates for an approval carry the decision's reference.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.db import Base, Money, Rate, db
+from fundmgr.funds.models import Criterion, Fund
+from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
+from fundmgr.steering.clock import now
+
+
+class TitledEnum(enum.Enum):
+    """An enum whose members have a translated title, looked up in the class's TITLES."""
+
+    @property
+    def title(self) -> str:
+        return str(type(self).titles()[self])
+
+    @classmethod
+    def titles(cls) -> dict[Any, Any]:
+        return TITLES[cls]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, Any]]:
+        """(value, lazily translated title) pairs, for forms built once at import."""
+        return [(member.value, TITLES[cls][member]) for member in cls]
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignments and conflicts of interest
+# ---------------------------------------------------------------------------------------------
+
+
+class Assignment(Base):
+    """An SC member asked to score one version of a proposal by a date."""
+
+    __tablename__ = "review_assignments"
+    __table_args__ = (sa.UniqueConstraint("version_id", "member_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_on: so.Mapped[date]
+    assigned_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    assigned_at: so.Mapped[datetime] = so.mapped_column(default=now)
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship()
+    member: so.Mapped[User] = so.relationship(foreign_keys=[member_id], lazy="joined")
+
+    audit_type = "review_assignment"
+
+
+class Conflict(Base):
+    """A conflict of interest an SC member declared on a proposal; the FMU may waive it with a reason.
+
+    Conflicts from the member's organization taking part in the proposal are not stored: they
+    follow from the proposal's participants (Proposal.is_recused) and cannot be waived.
+    """
+
+    __tablename__ = "conflicts"
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "member_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    declared_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    waived_at: so.Mapped[datetime | None]
+    waived_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    waiver_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    member: so.Mapped[User] = so.relationship(foreign_keys=[member_id], lazy="joined")
+    waived_by: so.Mapped[User | None] = so.relationship(foreign_keys=[waived_by_id])
+
+    audit_type = "conflict"
+
+    @property
+    def is_waived(self) -> bool:
+        return self.waived_at is not None
+
+
+def active_conflict_ids(member_id: int, proposal_ids: list[int] | None = None) -> set[int]:
+    """The proposals (of those given, or all) on which the member has a declared conflict not waived."""
+    query = sa.select(Conflict.proposal_id).where(Conflict.member_id == member_id, Conflict.waived_at.is_(None))
+    if proposal_ids is not None:
+        query = query.where(Conflict.proposal_id.in_(proposal_ids))
+    return set(db.session.scalars(query))
+
+
+def declared_conflict(proposal: Proposal, user: Any) -> bool:
+    """Recusal rule registered with the proposals package: a declared conflict that is not waived."""
+    if proposal.id is None or getattr(user, "id", None) is None:
+        return False
+    return bool(active_conflict_ids(user.id, [proposal.id]))
+
+
+if declared_conflict not in RECUSAL_RULES:
+    RECUSAL_RULES.append(declared_conflict)
+
+
+def recused_proposal_ids(user: Any, proposals: list[Proposal]) -> set[int]:
+    """Of the given proposals, those the user is recused from, in one query (Proposal.is_recused in bulk)."""
+    if not user.is_authenticated or user.role is not Role.sc_member or not proposals:
+        return set()
+    by_organization = {p.id for p in proposals if user.organization_id in p.organization_ids}
+    return by_organization | active_conflict_ids(user.id, [p.id for p in proposals])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviews
+# ---------------------------------------------------------------------------------------------
+
+
+class ReviewState(TitledEnum):
+    """A review is a draft until its author submits it; submitted reviews are final."""
+
+    draft = "draft"
+    submitted = "submitted"
+
+
+class Recommendation(TitledEnum):
+    """A reviewer's overall recommendation to the Steering Committee."""
+
+    approve = "approve"
+    approve_with_conditions = "approve_with_conditions"
+    revise = "revise"
+    reject = "reject"
+
+
+class Review(Base):
+    """One SC member's scoring of one proposal version."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "member_id"),
+        sa.CheckConstraint("state = 'draft' OR (recommendation IS NOT NULL AND submitted_at IS NOT NULL)",
+                           name="submitted_is_complete"),
+    )  # fmt: skip
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"), index=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    state: so.Mapped[ReviewState] = so.mapped_column(default=ReviewState.draft)
+    recommendation: so.Mapped[Recommendation | None]
+    comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    started_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=now, onupdate=now)
+    submitted_at: so.Mapped[datetime | None]
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship()
+    member: so.Mapped[User] = so.relationship(lazy="joined")
+    scores: so.Mapped[list[Score]] = so.relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="Score.id"
+    )
+
+    audit_type = "review"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state is ReviewState.submitted
+
+    def score_for(self, criterion_id: int) -> Score | None:
+        return next((s for s in self.scores if s.criterion_id == criterion_id), None)
+
+
+class Score(Base):
+    """A review's score on one criterion (within the criterion's scale) with a comment."""
+
+    __tablename__ = "review_scores"
+    __table_args__ = (sa.UniqueConstraint("review_id", "criterion_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    review_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    criterion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("criteria.id"))
+    value: so.Mapped[int | None]
+    comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    review: so.Mapped[Review] = so.relationship(back_populates="scores")
+    criterion: so.Mapped[Criterion] = so.relationship()
+
+
+# ---------------------------------------------------------------------------------------------
+# Meetings
+# ---------------------------------------------------------------------------------------------
+
+
+class MeetingMode(TitledEnum):
+    """How the members meet."""
+
+    in_person = "in_person"
+    virtual = "virtual"
+    hybrid = "hybrid"
+
+
+class MeetingState(TitledEnum):
+    """Where a meeting is: scheduled, under way, over (minutes final), or cancelled."""
+
+    scheduled = "scheduled"
+    in_progress = "in_progress"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+MEETING_TRANSITIONS: dict[MeetingState, frozenset[MeetingState]] = {
+    MeetingState.scheduled: frozenset({MeetingState.in_progress, MeetingState.cancelled}),
+    MeetingState.in_progress: frozenset({MeetingState.closed}),
+    MeetingState.closed: frozenset(),
+    MeetingState.cancelled: frozenset(),
+}
+
+
+class Meeting(Base):
+    """A Steering Committee meeting: when, how, in which language, under which quorum rule."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (sa.CheckConstraint("language IN ('en', 'fr', 'es')", name="language_known"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    held_on: so.Mapped[date]
+    mode: so.Mapped[MeetingMode]
+    location: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    language: so.Mapped[str] = so.mapped_column(sa.String(2), default="en")
+    # Share of the voting members who must be present; empty: the fund's quorum_share.
+    quorum_share: so.Mapped[Decimal | None] = so.mapped_column(Rate())
+    state: so.Mapped[MeetingState] = so.mapped_column(default=MeetingState.scheduled)
+    scheduled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    started_at: so.Mapped[datetime | None]
+    ended_at: so.Mapped[datetime | None]
+
+    fund: so.Mapped[Fund] = so.relationship()
+    items: so.Mapped[list[AgendaItem]] = so.relationship(back_populates="meeting", order_by="AgendaItem.position")
+    attendance: so.Mapped[list[Attendance]] = so.relationship(back_populates="meeting", order_by="Attendance.id")
+
+    audit_type = "meeting"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.reference} ({self.held_on.isoformat()})"
+
+    @property
+    def effective_quorum_share(self) -> Decimal:
+        return self.quorum_share if self.quorum_share is not None else self.fund.quorum_share
+
+    @property
+    def open_item(self) -> AgendaItem | None:
+        return next((item for item in self.items if item.state is ItemState.open), None)
+
+    @property
+    def current_item(self) -> AgendaItem | None:
+        """The item under discussion: the open one, else the one most recently opened."""
+        opened = [item for item in self.items if item.opened_at is not None]
+        return self.open_item or (max(opened, key=lambda item: item.opened_at) if opened else None)
+
+    def attendance_of(self, user: Any) -> Attendance | None:
+        return next((a for a in self.attendance if a.member_id == getattr(user, "id", None)), None)
+
+    def can_view(self, user: Any) -> bool:
+        """The FMU, administrators and the Steering Committee's members see meetings."""
+        return user.is_authenticated and user.role in (Role.fmu, Role.admin, Role.sc_member)
+
+    def can_manage(self, user: Any) -> bool:
+        """The FMU (the SC's secretariat) schedules meetings, builds agendas and records attendance."""
+        return user.is_authenticated and user.manages_fund
+
+    def can_chair(self, user: Any) -> bool:
+        """The chair (an SC member of the chair constituency) or the FMU secretariat runs the items."""
+        return self.can_manage(user) or (
+            user.is_authenticated and user.role is Role.sc_member and user.constituency is Constituency.chair
+        )
+
+
+class Attendance(Base):
+    """An SC member invited to a meeting, and whether they are present."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "member_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    present: so.Mapped[bool] = so.mapped_column(default=False)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=now, onupdate=now)
+
+    meeting: so.Mapped[Meeting] = so.relationship(back_populates="attendance")
+    member: so.Mapped[User] = so.relationship(lazy="joined")
+
+
+class ItemState(TitledEnum):
+    """An agenda item waits, is open for votes, is closed to votes, then is decided."""
+
+    pending = "pending"
+    open = "open"
+    closed = "closed"
+    decided = "decided"
+
+
+ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
+    ItemState.pending: frozenset({ItemState.open}),
+    ItemState.open: frozenset({ItemState.closed}),
+    ItemState.closed: frozenset({ItemState.open, ItemState.decided}),
+    ItemState.decided: frozenset(),
+}
+
+
+class AgendaItem(Base):
+    """A proposal (one version) on a meeting's agenda."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "proposal_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int]
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    state: so.Mapped[ItemState] = so.mapped_column(default=ItemState.pending)
+    opened_at: so.Mapped[datetime | None]
+    closed_at: so.Mapped[datetime | None]
+    # Who was eligible, present and recused when the decision was recorded, for the minutes.
+    quorum_record: so.Mapped[dict[str, Any] | None]
+
+    meeting: so.Mapped[Meeting] = so.relationship(back_populates="items")
+    proposal: so.Mapped[Proposal] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship()
+    votes: so.Mapped[list[Vote]] = so.relationship(back_populates="item", order_by="Vote.id")
+    decision: so.Mapped[Decision | None] = so.relationship(back_populates="item")
+
+    audit_type = "agenda_item"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.meeting.reference} #{self.position} {self.proposal.reference}"
+
+
+class VoteChoice(TitledEnum):
+    """What a member votes on an agenda item."""
+
+    approve = "approve"
+    approve_with_conditions = "approve_with_conditions"
+    defer = "defer"
+    reject = "reject"
+    abstain = "abstain"
+
+
+class Vote(Base):
+    """One member's vote on one agenda item; the unique constraint makes a second vote impossible."""
+
+    __tablename__ = "votes"
+    __table_args__ = (sa.UniqueConstraint("item_id", "member_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    choice: so.Mapped[VoteChoice]
+    cast_at: so.Mapped[datetime] = so.mapped_column(default=now)
+
+    item: so.Mapped[AgendaItem] = so.relationship(back_populates="votes")
+    member: so.Mapped[User] = so.relationship(lazy="joined")
+
+    audit_type = "vote"
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions and written procedures
+# ---------------------------------------------------------------------------------------------
+
+
+class DecisionOutcome(TitledEnum):
+    """What the Steering Committee decides on a proposal."""
+
+    approve = "approve"
+    approve_with_conditions = "approve_with_conditions"
+    endorse = "endorse"
+    defer = "defer"
+    reject = "reject"
+
+    @property
+    def funds(self) -> bool:
+        """Whether the outcome commits money (an allocation)."""
+        return self in (DecisionOutcome.approve, DecisionOutcome.approve_with_conditions)
+
+
+class WrittenProcedureState(TitledEnum):
+    """A written procedure is open until it is adopted (no objection), objected to, or withdrawn."""
+
+    open = "open"
+    adopted = "adopted"
+    objected = "objected"
+    withdrawn = "withdrawn"
+
+
+PROCEDURE_TRANSITIONS: dict[WrittenProcedureState, frozenset[WrittenProcedureState]] = {
+    WrittenProcedureState.open: frozenset(
+        {WrittenProcedureState.adopted, WrittenProcedureState.objected, WrittenProcedureState.withdrawn}
+    ),
+    WrittenProcedureState.adopted: frozenset(),
+    WrittenProcedureState.objected: frozenset(),
+    WrittenProcedureState.withdrawn: frozenset(),
+}
+
+
+class WrittenProcedure(Base):
+    """A proposed decision circulated to the members; adopted if nobody objects by the deadline."""
+
+    __tablename__ = "written_procedures"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    outcome: so.Mapped[DecisionOutcome]
+    conditions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    approved_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
+    rationale: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Members may object until the end of this day (UTC).
+    deadline: so.Mapped[date]
+    state: so.Mapped[WrittenProcedureState] = so.mapped_column(default=WrittenProcedureState.open)
+    circulated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    circulated_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    concluded_at: so.Mapped[datetime | None]
+
+    fund: so.Mapped[Fund] = so.relationship()
+    proposal: so.Mapped[Proposal] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship()
+    circulated_by: so.Mapped[User | None] = so.relationship()
+    responses: so.Mapped[list[ProcedureResponse]] = so.relationship(
+        back_populates="procedure", order_by="ProcedureResponse.id"
+    )
+    decision: so.Mapped[Decision | None] = so.relationship(back_populates="procedure")
+
+    audit_type = "written_procedure"
+
+    @property
+    def display_name(self) -> str:
+        return self.reference
+
+    @property
+    def objections(self) -> list[ProcedureResponse]:
+        return [r for r in self.responses if r.objects]
+
+    def response_of(self, user: Any) -> ProcedureResponse | None:
+        return next((r for r in self.responses if r.member_id == getattr(user, "id", None)), None)
+
+
+class ProcedureResponse(Base):
+    """A member's answer to a written procedure: an objection (with a reason) or no objection."""
+
+    __tablename__ = "written_procedure_responses"
+    __table_args__ = (sa.UniqueConstraint("procedure_id", "member_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    procedure_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("written_procedures.id", ondelete="CASCADE"), index=True
+    )
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    objects: so.Mapped[bool]
+    reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    responded_at: so.Mapped[datetime] = so.mapped_column(default=now)
+
+    procedure: so.Mapped[WrittenProcedure] = so.relationship(back_populates="responses")
+    member: so.Mapped[User] = so.relationship(lazy="joined")
+
+    audit_type = "written_procedure_response"
+
+
+class Decision(Base):
+    """The Steering Committee's decision on a proposal version, taken in a meeting or by written procedure."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        sa.CheckConstraint("(item_id IS NULL) <> (procedure_id IS NULL)", name="one_origin"),
+        sa.CheckConstraint("(outcome IN ('approve', 'approve_with_conditions')) = (approved_amount IS NOT NULL)",
+                           name="amount_iff_funded"),
+        sa.CheckConstraint("approved_amount IS NULL OR approved_amount > 0", name="amount_positive"),
+    )  # fmt: skip
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60), unique=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    outcome: so.Mapped[DecisionOutcome]
+    conditions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    approved_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
+    decided_on: so.Mapped[date]
+    item_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agenda_items.id"), unique=True)
+    procedure_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("written_procedures.id"), unique=True)
+    recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: so.Mapped[datetime] = so.mapped_column(default=now)
+
+    fund: so.Mapped[Fund] = so.relationship()
+    proposal: so.Mapped[Proposal] = so.relationship()
+    version: so.Mapped[ProposalVersion] = so.relationship()
+    item: so.Mapped[AgendaItem | None] = so.relationship(back_populates="decision")
+    procedure: so.Mapped[WrittenProcedure | None] = so.relationship(back_populates="decision")
+    recorded_by: so.Mapped[User | None] = so.relationship()
+
+    audit_type = "decision"
+
+
+TITLES: dict[type, dict[Any, Any]] = {
+    ReviewState: {ReviewState.draft: _l("Draft"), ReviewState.submitted: _l("Submitted")},
+    Recommendation: {
+        Recommendation.approve: _l("Recommend for funding"),
+        Recommendation.approve_with_conditions: _l("Recommend with conditions"),
+        Recommendation.revise: _l("Revise and resubmit"),
+        Recommendation.reject: _l("Do not recommend"),
+    },
+    MeetingMode: {
+        MeetingMode.in_person: _l("In person"),
+        MeetingMode.virtual: _l("Virtual"),
+        MeetingMode.hybrid: _l("Hybrid"),
+    },
+    MeetingState: {
+        MeetingState.scheduled: _l("Scheduled"),
+        MeetingState.in_progress: _l("In progress"),
+        MeetingState.closed: _l("Closed"),
+        MeetingState.cancelled: _l("Cancelled"),
+    },
+    ItemState: {
+        ItemState.pending: _l("Waiting"),
+        ItemState.open: _l("Open for votes"),
+        ItemState.closed: _l("Votes closed"),
+        ItemState.decided: _l("Decided"),
+    },
+    VoteChoice: {
+        VoteChoice.approve: _l("Approve"),
+        VoteChoice.approve_with_conditions: _l("Approve with conditions"),
+        VoteChoice.defer: _l("Defer"),
+        VoteChoice.reject: _l("Reject"),
+        VoteChoice.abstain: _l("Abstain"),
+    },
+    DecisionOutcome: {
+        DecisionOutcome.approve: _l("Approved"),
+        DecisionOutcome.approve_with_conditions: _l("Approved with conditions"),
+        DecisionOutcome.endorse: _l("Endorsed into the pipeline"),
+        DecisionOutcome.defer: _l("Deferred for revision"),
+        DecisionOutcome.reject: _l("Rejected"),
+    },
+    WrittenProcedureState: {
+        WrittenProcedureState.open: _l("Open for objections"),
+        WrittenProcedureState.adopted: _l("Adopted"),
+        WrittenProcedureState.objected: _l("Objected to"),
+        WrittenProcedureState.withdrawn: _l("Withdrawn"),
+    },
+}

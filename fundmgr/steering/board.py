@@ -1,0 +1,112 @@
+"""The live meeting board: what one user may see of the meeting right now.
+
+The same context renders the board page and the fragment the board's script polls for, so the
+page without script and the live page show the same thing. A member recused from the current
+item sees its title and the recusals, never its scores or votes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from fundmgr.accounts.models import Role
+from fundmgr.steering.models import ItemState, Meeting, MeetingState
+from fundmgr.steering.queries import can_see_scores, score_proposals
+from fundmgr.steering.voting import counted_votes, quorum_for, tally
+
+
+def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
+    """Everything the board shows to this user."""
+    item = meeting.current_item
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "item": item,
+        "can_chair": meeting.can_chair(user),
+        "members": {a.member_id: a.member for a in meeting.attendance},
+    }
+    if item is None:
+        return context
+    quorum = quorum_for(item)
+    redacted = item.proposal.is_recused(user)
+    context |= {
+        "quorum": quorum,
+        "recused_members": [context["members"][m] for m in sorted(quorum.recused_ids)],
+        "redacted": redacted,
+        "chair_item": context["can_chair"] and not redacted,
+    }
+    if redacted:
+        return context
+    votes = counted_votes(item, quorum)
+    voted = {v.member_id for v in votes}
+    my_vote = next((v for v in votes if v.member_id == getattr(user, "id", None)), None)
+    attendance = meeting.attendance_of(user)
+    context |= {
+        "votes": votes,
+        "tally": tally(item, quorum),
+        "waiting": [context["members"][m] for m in sorted(quorum.present_ids - voted)],
+        "my_vote": my_vote,
+        "can_vote": (
+            user.role is Role.sc_member
+            and attendance is not None
+            and attendance.present
+            and meeting.state is MeetingState.in_progress
+            and item.state is ItemState.open
+            and my_vote is None
+        ),
+    }
+    if can_see_scores(user, item.proposal):
+        context["score"] = score_proposals(meeting.fund, [item.proposal]).get(item.proposal.id)
+    return context
+
+
+CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
+
+
+def revision_of(html: str) -> str:
+    """A short fingerprint of the rendered board: the script swaps the board only when it changes.
+
+    CSRF tokens are left out: they carry a timestamp and would change the fingerprint every second.
+    """
+    return hashlib.sha256(CSRF_VALUE.sub("", html).encode("utf-8")).hexdigest()[:16]
+
+
+def board_summary(context: dict[str, Any]) -> dict[str, Any]:
+    """The board as plain data, for scripts and API clients (the same redactions as the page)."""
+    meeting, item = context["meeting"], context["item"]
+    summary: dict[str, Any] = {
+        "meeting": {"reference": meeting.reference, "state": meeting.state.value},
+        "item": None,
+    }
+    if item is None:
+        return summary
+    quorum = context["quorum"]
+    summary["item"] = {
+        "id": item.id,
+        "position": item.position,
+        "reference": item.proposal.reference,
+        "title": item.proposal.title,
+        "state": item.state.value,
+        "recused": [m.name for m in context["recused_members"]],
+        "quorum": {"eligible": quorum.eligible, "present": quorum.present, "required": quorum.required,
+                   "met": quorum.met},
+    }  # fmt: skip
+    summary["announce"] = _("%(ref)s: %(state)s.", ref=item.proposal.reference, state=item.state.title)
+    if context["redacted"]:
+        summary["item"]["redacted"] = True
+        return summary
+    summary["item"] |= {
+        "votes": {choice.value: n for choice, n in context["tally"].counts.items()},
+        "votes_cast": context["tally"].cast,
+        "my_vote": context["my_vote"].choice.value if context["my_vote"] else None,
+        "can_vote": context["can_vote"],
+    }
+    summary["announce"] = ngettext(
+        "%(ref)s: %(state)s, %(num)d vote cast.", "%(ref)s: %(state)s, %(num)d votes cast.", context["tally"].cast,
+        ref=item.proposal.reference, state=item.state.title,
+    )  # fmt: skip
+    return summary

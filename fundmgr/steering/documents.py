@@ -1,0 +1,167 @@
+"""The meeting pack and the minutes as PDF, in the meeting's language, as one reader may see them.
+
+The FMU's copy is the full record. An SC member's copy leaves out, for each proposal they are
+recused from, the scores, the ranking and the votes (the decision itself stays: it binds everyone).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from fundmgr.db import db
+from fundmgr.finance.models import Allocation
+from fundmgr.i18n import localize
+from fundmgr.pdf import render_pdf
+from fundmgr.steering.facts import key_facts
+from fundmgr.steering.models import AgendaItem, Decision, Meeting
+from fundmgr.steering.queries import ranking_for
+from fundmgr.steering.scoring import ProposalScore
+from fundmgr.steering.voting import DECISION_RULES, counted_votes, quorum_for, tally
+
+
+def meeting_data(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "reference": meeting.reference,
+        "title": meeting.title,
+        "held_on": meeting.held_on,
+        "mode": meeting.mode.title,
+        "location": meeting.location,
+        "state": meeting.state.title,
+        "quorum_share": meeting.effective_quorum_share,
+        "decision_rule": str(DECISION_RULES.get(meeting.fund.decision_rule, meeting.fund.decision_rule)),
+        "fund": localize(meeting.fund.name),
+        "currency": meeting.fund.currency,
+    }
+
+
+def score_data(entry: ProposalScore | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {
+        "weighted_mean": entry.weighted_mean,
+        "rank": entry.rank,
+        "area_rank": entry.area_rank,
+        "review_count": entry.review_count,
+        "disagreement": entry.disagreement,
+        "criteria": [
+            {
+                "name": c.criterion.label,
+                "weight": c.criterion.weight,
+                "mean": c.mean,
+                "spread": c.spread,
+                "count": c.count,
+                "disagreement": c.disagreement,
+            }
+            for c in entry.criteria
+        ],
+        "recommendations": [(r.title, n) for r, n in sorted(entry.recommendations.items(), key=lambda x: -x[1])],
+    }
+
+
+def pack_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
+    """Agenda, ranking of the agenda's proposals, and a page per proposal with key facts and scores.
+
+    Scores are those of the version on the agenda; ranks are among the agenda's proposals.
+    """
+    proposals = [item.proposal for item in meeting.items]
+    versions = {item.proposal_id: item.version for item in meeting.items}
+    ranking = ranking_for(reader, meeting.fund, proposals, versions)
+    pages = []
+    for item in meeting.items:
+        recused = item.proposal.is_recused(reader)
+        entry = None if recused else ranking.entry_for(item.proposal_id)
+        pages.append(
+            {
+                "position": item.position,
+                "reference": item.proposal.reference,
+                "title": item.proposal.title,
+                "redacted": recused,
+                "facts": None if recused else key_facts(meeting.fund, item.version),
+                "score": score_data(entry),
+                "scores_hidden": not recused and entry is None,
+            }
+        )
+    ranked = sorted((p for p in pages if p["score"] and p["score"]["rank"]), key=lambda p: p["score"]["rank"])
+    return {"meeting": meeting_data(meeting), "pages": pages, "ranked": ranked}
+
+
+def allocations_of(decision: Decision) -> list[dict[str, Any]]:
+    """The allocations finance made for an approval (they carry the decision's reference)."""
+    allocations = db.session.scalars(
+        sa.select(Allocation)
+        .where(Allocation.proposal_id == decision.proposal_id, Allocation.reference == decision.reference)
+        .order_by(Allocation.id)
+    )
+    return [{"organization": a.organization.label, "total": a.total} for a in allocations]
+
+
+def decision_data(decision: Decision | None) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    allocations = allocations_of(decision)
+    return {
+        "reference": decision.reference,
+        "outcome": decision.outcome.title,
+        "conditions": decision.conditions,
+        "approved_amount": decision.approved_amount,
+        "allocations": allocations,
+        "allocated": sum((a["total"] for a in allocations), Decimal("0.00")),
+    }
+
+
+def item_minutes(item: AgendaItem, reader: Any, names: dict[int, str]) -> dict[str, Any]:
+    """One item of the minutes: recusals, quorum, the votes per member, the decision."""
+    quorum = quorum_for(item)
+    record = item.quorum_record or quorum.as_record()
+    data = {
+        "position": item.position,
+        "reference": item.proposal.reference,
+        "title": item.proposal.title,
+        "state": item.state.title,
+        "recused": [names.get(m, "?") for m in record["recused"]],
+        "quorum": {"eligible": len(record["eligible"]), "present": len(record["present"]),
+                   "required": record["required"], "met": record["met"]},
+        "decision": decision_data(item.decision),
+        "redacted": item.proposal.is_recused(reader),
+    }  # fmt: skip
+    if not data["redacted"]:
+        data["votes"] = [(names.get(v.member_id, "?"), v.choice.title) for v in counted_votes(item, quorum)]
+        data["tally"] = [(choice.title, n) for choice, n in tally(item, quorum).counts.items()]
+    return data
+
+
+def minutes_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
+    names = {a.member_id: a.member.name for a in meeting.attendance}
+    return {
+        "meeting": meeting_data(meeting) | {"started_at": meeting.started_at, "ended_at": meeting.ended_at},
+        "present": [attendee(a) for a in meeting.attendance if a.present],
+        "absent": [attendee(a) for a in meeting.attendance if not a.present],
+        "items": [item_minutes(item, reader, names) for item in meeting.items],
+    }
+
+
+def attendee(attendance: Any) -> dict[str, str]:
+    member = attendance.member
+    return {
+        "name": member.name,
+        "organization": member.organization.label,
+        "constituency": member.constituency.title if member.constituency else "",
+    }
+
+
+def render_in_language(meeting: Meeting, template: str, build: Any, reader: Any) -> bytes:
+    """Render a meeting document in the meeting's language, whatever the reader's own."""
+    with force_locale(meeting.language):
+        return render_pdf(template, build(meeting, reader) | {"language": meeting.language})
+
+
+def meeting_pack_pdf(meeting: Meeting, reader: Any) -> bytes:
+    return render_in_language(meeting, "steering/pack.html", pack_data, reader)
+
+
+def minutes_pdf(meeting: Meeting, reader: Any) -> bytes:
+    return render_in_language(meeting, "steering/minutes.html", minutes_data, reader)

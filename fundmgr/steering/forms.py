@@ -1,0 +1,209 @@
+"""Forms of the Steering Committee's pages. The operations check everything again on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from fundmgr.funds.models import Criterion
+from fundmgr.i18n import current_language, format_money
+from fundmgr.proposals.amounts import AmountError, parse_amount, parse_percent
+from fundmgr.proposals.forms import CheckboxListField, options
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
+
+LANGUAGE_CHOICES = options([("en", "English"), ("fr", "Français"), ("es", "Español")])
+
+
+class AmountField(StringField):
+    """An amount typed the way the user's language writes numbers; blank is None."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        self.raw = valuelist[0] if valuelist else ""
+        if self.raw.strip():
+            try:
+                self.data = parse_amount(self.raw)
+            except AmountError as exc:
+                raise ValueError(str(exc)) from exc
+
+    def _value(self) -> str:
+        return getattr(self, "raw", None) or ("" if self.data is None else format_money(self.data))
+
+
+class PercentField(StringField):
+    """A share typed as a percentage ("50" is 0.5); blank is None."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        self.raw = valuelist[0] if valuelist else ""
+        try:
+            self.data = parse_percent(self.raw)
+        except AmountError as exc:
+            raise ValueError(str(exc)) from exc
+
+    def _value(self) -> str:
+        if getattr(self, "raw", None):
+            return self.raw
+        return "" if self.data is None else format_decimal(self.data * 100, "0.####", locale=current_language())
+
+
+class ActionForm(FlaskForm):
+    """A button that posts (start, close, open, ...): the CSRF token is all it carries."""
+
+
+# --- Criteria --------------------------------------------------------------------------------------
+
+
+class CriterionRowForm(Form):
+    """One criterion in the criteria form (the enclosing form carries the CSRF token)."""
+
+    criterion_id = HiddenField()
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=40)])
+    name_en = StringField(_l("Name (English)"), validators=[Length(max=300)])
+    name_fr = StringField(_l("Name (French)"), validators=[Length(max=300)])
+    name_es = StringField(_l("Name (Spanish)"), validators=[Length(max=300)])
+    guidance_en = TextAreaField(_l("Guidance (English)"), render_kw={"rows": 3})
+    guidance_fr = TextAreaField(_l("Guidance (French)"), render_kw={"rows": 3})
+    guidance_es = TextAreaField(_l("Guidance (Spanish)"), render_kw={"rows": 3})
+    weight = PercentField(_l("Weight (%)"))
+    scale_min = IntegerField(_l("Lowest score"), validators=[Optional()])
+    scale_max = IntegerField(_l("Highest score"), validators=[Optional()])
+    retired = BooleanField(_l("No longer used"))
+
+    def fill(self, criterion: Criterion) -> None:
+        self.criterion_id.data = str(criterion.id)
+        self.code.data = criterion.code
+        for language in ("en", "fr", "es"):
+            getattr(self, f"name_{language}").data = criterion.name.get(language, "")
+            getattr(self, f"guidance_{language}").data = criterion.guidance.get(language, "")
+        self.weight.data = criterion.weight
+        self.scale_min.data, self.scale_max.data = criterion.scale_min, criterion.scale_max
+        self.retired.data = criterion.retired
+
+    def texts(self, prefix: str) -> dict[str, str]:
+        return {language: getattr(self, f"{prefix}_{language}").data or "" for language in ("en", "fr", "es")}
+
+
+class CriteriaForm(FlaskForm):
+    rows = FieldList(FormField(CriterionRowForm))
+    new = FormField(CriterionRowForm, label=_l("Add a criterion"))
+    submit = SubmitField(_l("Save the criteria"))
+
+
+# --- Review -----------------------------------------------------------------------------------------
+
+
+class AssignForm(FlaskForm):
+    members = CheckboxListField(_l("Members who score this proposal"), coerce=int)
+    due_on = DateField(_l("Scoring deadline"), validators=[InputRequired()])
+    submit = SubmitField(_l("Save the assignments"))
+
+
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(_l("Why you have a conflict of interest"), validators=[InputRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Declare the conflict and recuse myself"))
+
+
+class WaiverForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the waiver"), validators=[InputRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Waive the conflict"))
+
+
+def review_form(criteria: Sequence[Criterion], formdata: Any = None, **kwargs: Any) -> FlaskForm:
+    """The scoring form for the fund's criteria: a score and a comment per criterion."""
+
+    class ReviewForm(FlaskForm):
+        recommendation = RadioField(
+            _l("Overall recommendation"), choices=options(Recommendation.choices()), validators=[Optional()]
+        )
+        comment = TextAreaField(_l("Overall comment"), render_kw={"rows": 4})
+        no_conflict = BooleanField(_l("I declare that I have no conflict of interest with this proposal."))
+        save = SubmitField(_l("Save draft"))
+        submit = SubmitField(_l("Submit the review"))
+
+    for criterion in criteria:
+        scale = options((str(v), str(v)) for v in range(criterion.scale_min, criterion.scale_max + 1))
+        setattr(
+            ReviewForm,
+            f"score_{criterion.id}",
+            RadioField(criterion.label, choices=scale, validators=[Optional()]),
+        )
+        setattr(
+            ReviewForm,
+            f"comment_{criterion.id}",
+            TextAreaField(_l("Comment on this criterion"), render_kw={"rows": 2}),
+        )
+    return ReviewForm(formdata=formdata, **kwargs) if formdata is not None else ReviewForm(**kwargs)
+
+
+# --- Meetings -------------------------------------------------------------------------------------
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    held_on = DateField(_l("Date"), validators=[InputRequired()])
+    mode = SelectField(_l("Mode"), choices=options(MeetingMode.choices()))
+    location = StringField(_l("Place or video link"), validators=[Length(max=200)])
+    language = SelectField(_l("Language of the meeting and its documents"), choices=LANGUAGE_CHOICES)
+    quorum = PercentField(_l("Quorum (% of voting members who must be present)"))
+    submit = SubmitField(_l("Schedule the meeting"))
+
+
+class AgendaForm(FlaskForm):
+    proposals = CheckboxListField(_l("Proposals to add"), coerce=int)
+    submit = SubmitField(_l("Add to the agenda"))
+
+
+class AttendanceForm(FlaskForm):
+    present = CheckboxListField(_l("Members present"), coerce=int)
+    submit = SubmitField(_l("Record attendance"))
+
+
+class VoteForm(FlaskForm):
+    choice = RadioField(_l("Your vote"), choices=options(VoteChoice.choices()), validators=[InputRequired()])
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField(_l("Decision"), choices=options(DecisionOutcome.choices()), validators=[InputRequired()])
+    conditions = TextAreaField(_l("Conditions"), render_kw={"rows": 3})
+    approved_amount = AmountField(_l("Approved amount (USD)"))
+    submit = SubmitField(_l("Record the decision"))
+
+    def outcome_value(self) -> DecisionOutcome | None:
+        return DecisionOutcome(self.outcome.data) if self.outcome.data else None
+
+
+class WrittenProcedureForm(DecisionForm):
+    proposal = SelectField(_l("Proposal"), coerce=int)
+    rationale = TextAreaField(_l("Rationale sent to the members"), render_kw={"rows": 4})
+    deadline = DateField(_l("Members may object until (inclusive)"), validators=[InputRequired()])
+    submit = SubmitField(_l("Circulate the proposed decision"))
+
+
+class ResponseForm(FlaskForm):
+    objects = RadioField(
+        _l("Your answer"),
+        choices=options([("no", _l("I do not object")), ("yes", _l("I object"))]),
+        validators=[InputRequired()],
+    )
+    reason = TextAreaField(_l("Reason (required for an objection)"), render_kw={"rows": 3})
+    submit = SubmitField(_l("Send my answer"))

@@ -1,0 +1,526 @@
+"""Pages of meetings (agenda, attendance, live board, votes, decisions, PDFs), written procedures, decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import db
+from fundmgr.errors import ValidationFailed
+from fundmgr.pdf import pdf_response
+from fundmgr.proposals.forms import options
+from fundmgr.proposals.models import Proposal
+from fundmgr.steering import operations as ops
+from fundmgr.steering import queries as q
+from fundmgr.steering.board import board_context, board_summary, revision_of
+from fundmgr.steering.documents import allocations_of, meeting_pack_pdf, minutes_pdf
+from fundmgr.steering.forms import (
+    ActionForm,
+    AgendaForm,
+    AttendanceForm,
+    DecisionForm,
+    MeetingForm,
+    ResponseForm,
+    VoteForm,
+    WrittenProcedureForm,
+)
+from fundmgr.steering.models import (
+    AgendaItem,
+    Decision,
+    DecisionOutcome,
+    ItemState,
+    Meeting,
+    MeetingMode,
+    MeetingState,
+    VoteChoice,
+    WrittenProcedure,
+    recused_proposal_ids,
+)
+from fundmgr.steering.views import STEERING_ROLES, ActionView, SteeringView, form_problems
+from fundmgr.steering.voting import counted_votes, quorum_for, tally
+from fundmgr.web import wants_json
+
+
+class MeetingListView(SteeringView):
+    """Meetings of the fund, the next ones first, then the past ones."""
+
+    def process(self):
+        query = (
+            sa.select(Meeting)
+            .where(Meeting.fund_id == self.fund.id)
+            .options(so.selectinload(Meeting.items))
+            .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        )
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        return self.render("meetings.html", page=page)
+
+
+class MeetingNewView(SteeringView):
+    """The FMU schedules a meeting: date, mode, language, quorum (the fund's unless set)."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu, Role.admin)
+
+    def process(self):
+        form = MeetingForm(language=current_app.config["BABEL_DEFAULT_LOCALE"])
+        if form.validate_on_submit():
+            data = ops.MeetingData(
+                title=form.title.data,
+                held_on=form.held_on.data,
+                mode=MeetingMode(form.mode.data),
+                location=form.location.data or "",
+                language=form.language.data,
+                quorum_share=form.quorum.data,
+            )
+            try:
+                meeting = ops.schedule_meeting(self.fund, data, actor=current_user)
+            except ValidationFailed as exc:
+                self.problems_to_form(exc, form)
+            else:
+                flash(_("Meeting %(ref)s is scheduled.", ref=meeting.reference), "success")
+                return redirect(url_for("steering.meeting", meeting_id=meeting.id))
+        return self.render("meeting_form.html", form=form, problems=form_problems(form) if form.errors else [])
+
+
+class MeetingBaseView(SteeringView):
+    """A page of one meeting: the FMU, administrators and SC members see meetings."""
+
+    def load(self, meeting_id: int, **_view_args: Any) -> None:
+        self.load_fund()
+        self.meeting = db.session.get(Meeting, meeting_id)
+        if self.meeting is None:
+            abort(404)
+
+    def can_access(self, user: User) -> bool:
+        """Whoever may see the meeting (the FMU, administrators, SC members)."""
+        return self.meeting.can_view(user)
+
+    def back(self) -> Any:
+        return redirect(url_for("steering.meeting", meeting_id=self.meeting.id))
+
+
+class MeetingView(MeetingBaseView):
+    """A meeting: details, agenda, attendance; the FMU builds the agenda and records who is present."""
+
+    def process(self):
+        meeting, user = self.meeting, current_user
+        context: dict[str, Any] = {"meeting": meeting, "action_form": ActionForm()}
+        context["recused_items"] = {item.id for item in meeting.items if item.proposal.is_recused(user)}
+        if meeting.can_manage(user):
+            listed = {item.proposal_id for item in meeting.items}
+            candidates = [p for p in q.proposals_in(self.fund, q.PIPELINE_STATES) if p.id not in listed]
+            agenda_form = AgendaForm()
+            agenda_form.proposals.choices = options([(p.id, f"{p.reference} · {p.title}") for p in candidates])
+            attendance_form = AttendanceForm(present=[a.member_id for a in meeting.attendance if a.present])
+            attendance_form.present.choices = options([(a.member_id, attendance_label(a)) for a in meeting.attendance])
+            context |= {"agenda_form": agenda_form, "attendance_form": attendance_form}
+        return self.render("meeting.html", **context)
+
+
+def attendance_label(attendance: Any) -> str:
+    member = attendance.member
+    constituency = member.constituency.title if member.constituency else ""
+    return f"{member.name} ({member.organization.label}, {constituency})"
+
+
+class MeetingManageView(MeetingBaseView):
+    """Base of the FMU's changes to a meeting."""
+
+    methods = ["POST"]
+
+    def can_access(self, user: User) -> bool:
+        """The FMU (the secretariat) manages meetings."""
+        return self.meeting.can_manage(user)
+
+
+class AgendaAddView(MeetingManageView):
+    """The FMU adds proposals in review (or endorsed ones awaiting funds) to the agenda."""
+
+    def process(self):
+        form = AgendaForm()
+        form.proposals.choices = options([(p.id, p.reference) for p in q.proposals_in(self.fund, q.PIPELINE_STATES)])
+        if not form.validate_on_submit():
+            raise ValidationFailed(form_problems(form))
+        proposals = db.session.scalars(
+            sa.select(Proposal).where(Proposal.id.in_(form.proposals.data)).order_by(Proposal.reference)
+        ).all()
+        ops.add_agenda_items(self.meeting, list(proposals), actor=current_user)
+        flash(_("The agenda is updated."), "success")
+        return self.back()
+
+
+class AgendaRemoveView(MeetingManageView):
+    """The FMU takes an item not yet discussed off the agenda."""
+
+    def load(self, meeting_id: int, item_id: int) -> None:
+        super().load(meeting_id)
+        self.item = item_of(self.meeting, item_id)
+
+    def process(self):
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        ops.remove_agenda_item(self.item, actor=current_user)
+        flash(_("The item is removed from the agenda."), "success")
+        return self.back()
+
+
+def item_of(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+class AttendanceView(MeetingManageView):
+    """The FMU records which invited members are present."""
+
+    def process(self):
+        form = AttendanceForm()
+        form.present.choices = options([(a.member_id, a.member.name) for a in self.meeting.attendance])
+        if not form.validate_on_submit():
+            raise ValidationFailed(form_problems(form))
+        ops.record_attendance(self.meeting, set(form.present.data or []), actor=current_user)
+        flash(_("Attendance is recorded."), "success")
+        return self.back()
+
+
+MEETING_ACTIONS = {
+    "start": (ops.start_meeting, "can_chair"),
+    "end": (ops.end_meeting, "can_chair"),
+    "cancel": (ops.cancel_meeting, "can_manage"),
+}
+
+
+class MeetingStateView(MeetingBaseView, ActionView):
+    """Start, end or cancel a meeting (start and end: the chair or the FMU; cancel: the FMU)."""
+
+    def load(self, meeting_id: int, action: str) -> None:
+        super().load(meeting_id)
+        if action not in MEETING_ACTIONS:
+            abort(404)
+        self.operation, self.right = MEETING_ACTIONS[action]
+
+    def can_access(self, user: User) -> bool:
+        """The chair or the FMU start and end meetings; the FMU cancels them."""
+        return getattr(self.meeting, self.right)(user)
+
+    def act(self):
+        self.operation(self.meeting, actor=current_user)
+        flash(_("The meeting is now %(state)s.", state=self.meeting.state.title), "success")
+        if self.meeting.state is MeetingState.in_progress:
+            return redirect(url_for("steering.board", meeting_id=self.meeting.id))
+        return self.back()
+
+
+# --- The live board, items, votes, decisions ---------------------------------------------------
+
+
+class BoardView(MeetingBaseView):
+    """The live board: the current item, recusals, scores and votes as they come in; members vote here.
+
+    Without script it is a page to reload; with static/js/steering-board.js it polls board.json.
+    """
+
+    def process(self):
+        context = board_context(self.meeting, current_user)
+        fragment = render_template("steering/_board.html", **context, vote_form=VoteForm(), action_form=ActionForm())
+        return self.render("board.html", meeting=self.meeting, fragment=fragment, revision=revision_of(fragment))
+
+
+class BoardDataView(MeetingBaseView):
+    """The board as JSON for the page's script: a fingerprint, the fragment, and the figures it shows."""
+
+    def process(self):
+        context = board_context(self.meeting, current_user)
+        fragment = render_template("steering/_board.html", **context, vote_form=VoteForm(), action_form=ActionForm())
+        revision = revision_of(fragment)
+        response = {"revision": revision} | board_summary(context)
+        if request.args.get("since") == revision:
+            response["unchanged"] = True
+        else:
+            response["html"] = fragment
+        answer = jsonify(response)
+        answer.headers["Cache-Control"] = "no-store"
+        return answer
+
+
+class ItemView(MeetingBaseView):
+    """Base of the pages and actions on one agenda item."""
+
+    def load(self, meeting_id: int, item_id: int, **_view_args: Any) -> None:
+        super().load(meeting_id)
+        self.item = item_of(self.meeting, item_id)
+
+    def back(self) -> Any:
+        return redirect(url_for("steering.board", meeting_id=self.meeting.id))
+
+
+ITEM_ACTIONS = {"open": ops.open_item, "close": ops.close_item}
+
+
+class ItemActionView(ItemView, ActionView):
+    """The chair or the FMU opens an item for votes, or closes it."""
+
+    def load(self, meeting_id: int, item_id: int, action: str) -> None:
+        super().load(meeting_id, item_id)
+        if action not in ITEM_ACTIONS:
+            abort(404)
+        self.operation = ITEM_ACTIONS[action]
+
+    def can_access(self, user: User) -> bool:
+        """The chair (not recused from the item) or the FMU runs the items."""
+        return self.meeting.can_chair(user) and not (user.is_sc_member and self.item.proposal.is_recused(user))
+
+    def act(self):
+        self.operation(self.item, actor=current_user)
+        return self.back()
+
+
+class VoteView(ItemView):
+    """A member votes on the open item from their own device; answers JSON to scripts."""
+
+    methods = ["POST"]
+
+    def can_access(self, user: User) -> bool:
+        """SC members vote (presence, recusal and the item's state are the operation's to check)."""
+        return user.role is Role.sc_member
+
+    def process(self):
+        form = VoteForm()
+        if not form.validate_on_submit():
+            raise ValidationFailed(form_problems(form) or [_("Choose your vote.")])
+        vote = ops.cast_vote(self.item, current_user, VoteChoice(form.choice.data), actor=current_user)
+        if wants_json():
+            return jsonify(vote={"item": self.item.id, "choice": vote.choice.value}), 201
+        flash(_("Your vote is recorded: %(choice)s.", choice=vote.choice.title), "success")
+        return self.back()
+
+
+class DecisionView(ItemView):
+    """The chair or the FMU records the decision on an item: outcome, conditions, approved amount."""
+
+    methods = ["GET", "POST"]
+
+    def can_access(self, user: User) -> bool:
+        """The chair (not recused from the item) or the FMU records decisions."""
+        return self.meeting.can_chair(user) and not (user.is_sc_member and self.item.proposal.is_recused(user))
+
+    def process(self):
+        item = self.item
+        form = DecisionForm()
+        if request.method == "GET":
+            form.approved_amount.data = item.version.total
+        elif form.validate_on_submit():
+            data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
+            try:
+                decision = ops.record_decision(item, data, actor=current_user)
+            except ValidationFailed as exc:
+                self.problems_to_form(exc, form)
+            else:
+                flash(_("Decision %(ref)s is recorded.", ref=decision.reference), "success")
+                return self.back()
+        quorum = quorum_for(item)
+        return self.render(
+            "decision_form.html",
+            meeting=self.meeting,
+            item=item,
+            form=form,
+            quorum=quorum,
+            tally=tally(item, quorum),
+            problems=form_problems(form) if form.errors or form.form_errors else [],
+        )
+
+
+class MeetingPackView(MeetingBaseView):
+    """The meeting pack PDF (agenda, ranking, a page per proposal) in the meeting's language."""
+
+    def process(self):
+        return pdf_response(meeting_pack_pdf(self.meeting, current_user), f"{self.meeting.reference}-pack.pdf")
+
+
+class MinutesView(MeetingBaseView):
+    """The minutes PDF (attendance, quorum, recusals, votes, decisions) in the meeting's language."""
+
+    def process(self):
+        return pdf_response(minutes_pdf(self.meeting, current_user), f"{self.meeting.reference}-minutes.pdf")
+
+
+# --- Written procedures --------------------------------------------------------------------------
+
+
+class ProcedureListView(SteeringView):
+    """Written procedures: open ones first, then concluded ones."""
+
+    def process(self):
+        query = (
+            sa.select(WrittenProcedure)
+            .where(WrittenProcedure.fund_id == self.fund.id)
+            .options(so.joinedload(WrittenProcedure.proposal), so.selectinload(WrittenProcedure.responses))
+            .order_by(WrittenProcedure.circulated_at.desc(), WrittenProcedure.id.desc())
+        )
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        recused = recused_proposal_ids(current_user, [p.proposal for p in page.items])
+        return self.render("procedures.html", page=page, recused=recused)
+
+
+class ProcedureNewView(SteeringView):
+    """The FMU circulates a proposed decision to the members with a deadline for objections."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu, Role.admin)
+
+    def process(self):
+        candidates = q.proposals_in(self.fund, q.PIPELINE_STATES)
+        form = WrittenProcedureForm(proposal=request.args.get("proposal", type=int))
+        form.proposal.choices = options([(p.id, f"{p.reference} · {p.title}") for p in candidates])
+        if form.validate_on_submit():
+            proposal = next(p for p in candidates if p.id == form.proposal.data)
+            data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
+            try:
+                procedure = ops.circulate_written_procedure(
+                    proposal, data, rationale=form.rationale.data or "", deadline=form.deadline.data,
+                    actor=current_user,
+                )  # fmt: skip
+            except ValidationFailed as exc:
+                self.problems_to_form(exc, form)
+            else:
+                flash(_("Written procedure %(ref)s is circulated.", ref=procedure.reference), "success")
+                return redirect(url_for("steering.procedure", procedure_id=procedure.id))
+        return self.render(
+            "procedure_form.html", form=form, problems=form_problems(form) if form.errors or form.form_errors else []
+        )
+
+
+class ProcedureBaseView(SteeringView):
+    """Base of the pages and actions on one written procedure."""
+
+    def load(self, procedure_id: int, **_view_args: Any) -> None:
+        self.load_fund()
+        self.procedure = db.session.get(WrittenProcedure, procedure_id)
+        if self.procedure is None:
+            abort(404)
+
+    def back(self) -> Any:
+        return redirect(url_for("steering.procedure", procedure_id=self.procedure.id))
+
+
+class ProcedureView(ProcedureBaseView):
+    """A written procedure: the proposed decision, the deadline, the answers (a recused member sees none)."""
+
+    def process(self):
+        procedure, user = self.procedure, current_user
+        recused = procedure.proposal.is_recused(user)
+        can_answer = (
+            user.role is Role.sc_member and not recused and procedure.response_of(user) is None
+            and procedure.state.value == "open" and q.today() <= procedure.deadline
+        )  # fmt: skip
+        return self.render(
+            "procedure.html",
+            procedure=procedure,
+            recused=recused,
+            can_answer=can_answer,
+            eligible=[] if recused else ops.eligible_for_procedure(procedure),
+            response_form=ResponseForm(),
+            action_form=ActionForm(),
+            allocations=allocations_of(procedure.decision) if procedure.decision else [],
+        )
+
+
+class ProcedureRespondView(ProcedureBaseView):
+    """A member answers a written procedure: no objection, or an objection with its reason."""
+
+    methods = ["POST"]
+
+    def can_access(self, user: User) -> bool:
+        """SC members answer written procedures."""
+        return user.role is Role.sc_member
+
+    def process(self):
+        form = ResponseForm()
+        if not form.validate_on_submit():
+            raise ValidationFailed(form_problems(form))
+        ops.respond_to_procedure(self.procedure, current_user, objects=form.objects.data == "yes",
+                                 reason=form.reason.data or "", actor=current_user)  # fmt: skip
+        flash(_("Your answer is recorded."), "success")
+        return self.back()
+
+
+PROCEDURE_ACTIONS = {"conclude": ops.conclude_written_procedure, "withdraw": ops.withdraw_written_procedure}
+
+
+class ProcedureActionView(ProcedureBaseView, ActionView):
+    """The FMU concludes (adopted or objected) or withdraws a written procedure."""
+
+    roles = (Role.fmu, Role.admin)
+
+    def load(self, procedure_id: int, action: str) -> None:
+        super().load(procedure_id)
+        if action not in PROCEDURE_ACTIONS:
+            abort(404)
+        self.operation = PROCEDURE_ACTIONS[action]
+
+    def act(self):
+        self.operation(self.procedure, actor=current_user)
+        flash(_("The written procedure is now %(state)s.", state=self.procedure.state.title), "success")
+        return self.back()
+
+
+# --- Decisions -----------------------------------------------------------------------------------
+
+
+class DecisionListView(SteeringView):
+    """Every decision of the Steering Committee, latest first, each traced to its meeting or procedure."""
+
+    def process(self):
+        query = (
+            sa.select(Decision)
+            .where(Decision.fund_id == self.fund.id)
+            .options(
+                so.joinedload(Decision.proposal),
+                so.joinedload(Decision.item).joinedload(AgendaItem.meeting),
+                so.joinedload(Decision.procedure),
+            )
+            .order_by(Decision.decided_on.desc(), Decision.id.desc())
+        )
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        return self.render("decisions.html", page=page)
+
+
+class DecisionDetailView(SteeringView):
+    """One decision traced end to end: meeting -> item -> votes -> decision -> allocations.
+
+    The proposal's agencies (and viewers, once it is published) see the decision, its conditions and
+    the money; the votes are for the Steering Committee's side only.
+    """
+
+    roles = None
+
+    def load(self, decision_id: int) -> None:
+        self.load_fund()
+        self.decision = db.session.get(Decision, decision_id)
+        if self.decision is None or not self.decision.proposal.can_view(current_user):
+            abort(404)
+
+    def process(self):
+        decision, item = self.decision, self.decision.item
+        redacted = current_user.role not in STEERING_ROLES or decision.proposal.is_recused(current_user)
+        votes = None
+        if item is not None and not redacted:
+            quorum = quorum_for(item)
+            votes = counted_votes(item, quorum)
+        return self.render(
+            "decision.html",
+            decision=decision,
+            item=item,
+            votes=votes,
+            redacted=redacted,
+            allocations=allocations_of(decision),
+            outcomes=DecisionOutcome,
+            item_states=ItemState,
+        )

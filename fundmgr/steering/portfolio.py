@@ -1,0 +1,208 @@
+"""The portfolio view: what funding a selection of pipeline proposals would do to the fund's balance.
+
+The funded portfolio (net allocations) plus the selection's funding gaps give the shares per
+thematic area, per UN M49 region, and the share at or above the gender-marker target level,
+each next to the fund's target. The default selection is what the available money funds
+taking the ranking in order (fundmgr.finance.queries.fundable); a user may try another one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fundmgr.db import db
+from fundmgr.finance.queries import allocated_by_proposal, balances, fundable, gender_marker, top_region
+from fundmgr.funds.models import Country, Fund, Region
+from fundmgr.i18n import territory_name
+from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState
+from fundmgr.steering.queries import PIPELINE_STATES, Ranking, proposals_in, ranking_for
+from fundmgr.steering.scoring import ProposalScore
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Candidate:
+    """A pipeline proposal in ranking order, with what it still needs and whether it is selected."""
+
+    proposal: Proposal
+    score: ProposalScore | None  # None when the user may not see its score yet
+    gap: Decimal
+    fits: bool  # funded by the available money, taking the ranking in order
+    selected: bool = False
+
+
+@dataclass
+class Slice:
+    """One thematic area, region or the gender target: its share now and after the selection, and the target."""
+
+    key: str
+    label: str
+    target: Decimal | None
+    funded: Decimal = ZERO
+    after: Decimal = ZERO
+    funded_share: Decimal | None = None
+    after_share: Decimal | None = None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.funded_share is None or self.after_share is None:
+            return None
+        return self.after_share - self.funded_share
+
+
+@dataclass
+class Portfolio:
+    available: Decimal
+    candidates: list[Candidate]
+    areas: list[Slice]
+    regions: list[Slice]
+    gender: Slice | None
+    custom: bool  # the user chose the selection
+
+    @property
+    def selected(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.selected]
+
+    @property
+    def selected_total(self) -> Decimal:
+        return sum((c.gap for c in self.selected), ZERO)
+
+    @property
+    def over_budget(self) -> bool:
+        return self.selected_total > self.available
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.available - self.selected_total
+
+
+def candidates_for(
+    user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES
+) -> tuple[Ranking, list[Candidate]]:
+    """Proposals in these states as the user may see them, in ranking order (unranked last), with fundability."""
+    ranking = ranking_for(user, fund, proposals_in(fund, states))
+    ordered: list[tuple[Proposal, ProposalScore | None]] = [(e.proposal, e) for e in ranking.entries]
+    ordered += [(p, None) for p in ranking.hidden]
+    rows = fundable(fund, [p for p, _score in ordered])
+    return ranking, [Candidate(p, score, row.gap, row.fundable) for (p, score), row in zip(ordered, rows, strict=True)]
+
+
+def build_portfolio(user: Any, fund: Fund, selected_ids: set[int] | None = None) -> Portfolio:
+    """The portfolio with the default selection, or with the proposals the user ticked (writes nothing)."""
+    _ranking, candidates = candidates_for(user, fund)
+    for candidate in candidates:
+        candidate.selected = candidate.fits if selected_ids is None else candidate.proposal.id in selected_ids
+    funded = allocated_by_proposal(fund)
+    adding = {c.proposal.id: c.gap for c in candidates if c.selected}
+    places = proposal_places(fund, list(funded) + list(adding))
+    return Portfolio(
+        available=balances(fund).available,
+        candidates=candidates,
+        areas=area_slices(fund, funded, adding, places),
+        regions=region_slices(fund, funded, adding, places),
+        gender=gender_slice(fund, funded, adding),
+        custom=selected_ids is not None,
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    area_code: str
+    region_code: str  # the UN M49 region; "" for global programmes
+
+
+def proposal_places(fund: Fund, proposal_ids: Sequence[int]) -> dict[int, Place]:
+    """Each proposal's thematic area code and UN M49 region, in two queries."""
+    if not proposal_ids:
+        return {}
+    parents = {code: (level, parent) for code, level, parent in db.session.execute(
+        sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
+    rows = db.session.execute(
+        sa.select(Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code)
+        .outerjoin(Country, Country.id == Proposal.country_id)
+        .where(Proposal.id.in_(list(proposal_ids)))
+    )
+    codes = {area.id: area.code for area in fund.thematic_areas}
+    return {
+        pid: Place(codes.get(area_id, ""), top_region(country_region or region, parents) or "")
+        for pid, area_id, country_region, region in rows
+    }
+
+
+def slices(
+    keys: Iterable[tuple[str, str, Decimal | None]],
+    funded: dict[int, Decimal],
+    adding: dict[int, Decimal],
+    key_of: Callable[[int], str],
+) -> list[Slice]:
+    """Group the funded amounts, and the funded plus the selected ones, by key; shares of each total."""
+    result = {key: Slice(key, label, target) for key, label, target in keys}
+
+    def slice_of(pid: int) -> Slice:
+        key = key_of(pid)
+        if key not in result:
+            result[key] = Slice(key, territory_name(key) if key else _("Global or several regions"), None)
+        return result[key]
+
+    for pid, amount in funded.items():
+        slice_of(pid).funded += amount
+        slice_of(pid).after += amount
+    for pid, amount in adding.items():
+        slice_of(pid).after += amount
+    funded_total = sum((s.funded for s in result.values()), ZERO)
+    after_total = sum((s.after for s in result.values()), ZERO)
+    for s in result.values():
+        s.funded_share = s.funded / funded_total if funded_total else None
+        s.after_share = s.after / after_total if after_total else None
+    return list(result.values())
+
+
+def area_slices(fund: Fund, funded: dict, adding: dict, places: dict[int, Place]) -> list[Slice]:
+    keys = [(a.code, f"{a.number}. {a.label}", fund.target_share("thematic_area_share", a.code))
+            for a in fund.thematic_areas if not a.retired]  # fmt: skip
+    return slices(keys, funded, adding, lambda pid: places[pid].area_code)
+
+
+def region_slices(fund: Fund, funded: dict, adding: dict, places: dict[int, Place]) -> list[Slice]:
+    targets = (fund.targets or {}).get("region_share", {})
+    keys = [(code, territory_name(code), fund.target_share("region_share", code)) for code in targets]
+    return slices(keys, funded, adding, lambda pid: places[pid].region_code)
+
+
+def gender_slice(fund: Fund, funded: dict[int, Decimal], adding: dict[int, Decimal]) -> Slice | None:
+    """The share of the money at or above the fund's gender-marker level, now and after the selection."""
+    marker = gender_marker(fund)
+    min_level = (fund.targets or {}).get("gender_marker_min_level")
+    if marker is None or min_level is None:
+        return None
+    levels: dict[int, int | None] = defaultdict(lambda: None)
+    levels.update(
+        db.session.execute(
+            sa.select(ProposalMarker.proposal_id, ProposalMarker.level).where(
+                ProposalMarker.marker_id == marker.id, ProposalMarker.proposal_id.in_(list(funded) + list(adding))
+            )
+        ).all()
+    )
+    target = (fund.targets or {}).get("gender_marker_share")
+    result = Slice(
+        "gender",
+        _("%(marker)s at level %(level)d or above", marker=marker.label, level=min_level),
+        Decimal(target) if target is not None else None,
+    )
+
+    def share(amounts: dict[int, Decimal]) -> tuple[Decimal, Decimal | None]:
+        total = sum(amounts.values(), ZERO)
+        at_level = sum((a for pid, a in amounts.items() if (levels[pid] or 0) >= min_level), ZERO)
+        return at_level, (at_level / total if total else None)
+
+    result.funded, result.funded_share = share(funded)
+    result.after, result.after_share = share(funded | {pid: funded.get(pid, ZERO) + a for pid, a in adding.items()})
+    return result

@@ -1,0 +1,319 @@
+"""Read side of steering: proposals under review, who may see which scores, rankings, deadlines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import db
+from fundmgr.funds.models import Criterion, Fund
+from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
+from fundmgr.steering.clock import today
+from fundmgr.steering.models import (
+    Assignment,
+    Conflict,
+    Meeting,
+    MeetingState,
+    Review,
+    ReviewState,
+    WrittenProcedure,
+    WrittenProcedureState,
+    recused_proposal_ids,
+)
+from fundmgr.steering.scoring import ProposalScore, aggregate, rank
+
+# Proposals the Steering Committee weighs: under review, and endorsed ones waiting for money.
+PIPELINE_STATES = (ProposalState.in_review, ProposalState.endorsed)
+
+
+def proposal_loading() -> list[Any]:
+    """Eager loading for lists of proposals (versions, participants, area, country, markers)."""
+    return [
+        so.selectinload(Proposal.versions),
+        so.selectinload(Proposal.participants),
+        so.selectinload(Proposal.markers),
+        so.joinedload(Proposal.primary_area),
+        so.joinedload(Proposal.country),
+    ]
+
+
+def proposals_in(fund: Fund, states: Iterable[ProposalState]) -> list[Proposal]:
+    """The fund's proposals in the given states, eager-loaded, by reference."""
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.fund_id == fund.id, Proposal.state.in_(list(states)))
+            .options(*proposal_loading())
+            .order_by(Proposal.reference)
+        )
+    )
+
+
+def active_criteria(fund: Fund) -> list[Criterion]:
+    return [c for c in fund.criteria if not c.retired]
+
+
+def sc_members() -> list[User]:
+    """The Steering Committee: every active account with the SC member role, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == Role.sc_member, User.is_active_account.is_(True)).order_by(User.name)
+        )
+    )
+
+
+def scoring_deadlines(version_ids: Sequence[int]) -> dict[int, date]:
+    """Each version's scoring deadline: the latest due date of its assignments."""
+    if not version_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Assignment.version_id, sa.func.max(Assignment.due_on))
+        .where(Assignment.version_id.in_(version_ids))
+        .group_by(Assignment.version_id)
+    )
+    return {key: value for key, value in rows}
+
+
+def deadline_passed(deadline: date | None) -> bool:
+    return deadline is not None and today() > deadline
+
+
+def assignments_of(version_id: int) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            sa.select(Assignment).where(Assignment.version_id == version_id).order_by(Assignment.id)
+        ).unique()
+    )
+
+
+def assignment_of(version_id: int, member: Any) -> Assignment | None:
+    return db.session.scalar(
+        sa.select(Assignment).where(Assignment.version_id == version_id, Assignment.member_id == member.id)
+    )
+
+
+def review_of(version_id: int, member: Any) -> Review | None:
+    return db.session.scalar(
+        sa.select(Review)
+        .where(Review.version_id == version_id, Review.member_id == member.id)
+        .options(so.selectinload(Review.scores))
+    )
+
+
+def conflicts_on(proposal: Proposal) -> list[Conflict]:
+    return list(
+        db.session.scalars(sa.select(Conflict).where(Conflict.proposal_id == proposal.id).order_by(Conflict.id))
+    )
+
+
+def submitted_reviews(version_ids: Sequence[int]) -> dict[int, list[Review]]:
+    """Submitted reviews of the given versions with their scores, by version."""
+    by_version: dict[int, list[Review]] = {v: [] for v in version_ids}
+    if not version_ids:
+        return by_version
+    reviews = db.session.scalars(
+        sa.select(Review)
+        .where(Review.version_id.in_(version_ids), Review.state == ReviewState.submitted)
+        .options(so.selectinload(Review.scores))
+        .order_by(Review.submitted_at, Review.id)
+    ).unique()
+    for review in reviews:
+        by_version[review.version_id].append(review)
+    return by_version
+
+
+def admissible(proposal: Proposal, reviews: list[Review], conflicted: set[tuple[int, int]]) -> list[Review]:
+    """Drop reviews by members recused from the proposal (e.g. a conflict declared after scoring)."""
+    return [
+        r
+        for r in reviews
+        if r.member.organization_id not in proposal.organization_ids and (proposal.id, r.member_id) not in conflicted
+    ]
+
+
+def active_conflict_pairs(proposal_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(proposal id, member id) of every declared conflict not waived on the given proposals."""
+    if not proposal_ids:
+        return set()
+    rows = db.session.execute(
+        sa.select(Conflict.proposal_id, Conflict.member_id).where(
+            Conflict.proposal_id.in_(proposal_ids), Conflict.waived_at.is_(None)
+        )
+    )
+    return {(pid, mid) for pid, mid in rows}
+
+
+def score_proposals(
+    fund: Fund, proposals: Sequence[Proposal], versions: dict[int, ProposalVersion] | None = None
+) -> dict[int, ProposalScore]:
+    """Aggregate each proposal's latest version (or the version given) over the fund's active criteria (not ranked)."""
+    versions = {p.id: (versions or {}).get(p.id) or p.latest_version for p in proposals if p.latest_version}
+    reviews = submitted_reviews([v.id for v in versions.values()])
+    conflicted = active_conflict_pairs(list(versions))
+    criteria = active_criteria(fund)
+    by_id = {p.id: p for p in proposals}
+    return {
+        pid: aggregate(
+            by_id[pid],
+            version,
+            criteria,
+            admissible(by_id[pid], reviews[version.id], conflicted),
+            fund.disagreement_threshold,
+        )
+        for pid, version in versions.items()
+    }
+
+
+def reviews_for_display(proposal: Proposal) -> list[Review]:
+    """The admissible submitted reviews of the proposal's latest version."""
+    version = proposal.latest_version
+    if version is None:
+        return []
+    reviews = submitted_reviews([version.id])[version.id]
+    return admissible(proposal, reviews, active_conflict_pairs([proposal.id]))
+
+
+def visible_score_ids(user: Any, proposals: Sequence[Proposal]) -> set[int]:
+    """The proposals whose scores the user may see.
+
+    The FMU and administrators see all. An SC member sees a proposal's scores once they have
+    submitted their own review of its latest version or once its scoring deadline has passed,
+    and never on a proposal they are recused from. Nobody else sees scores.
+    """
+    if not user.is_authenticated or not proposals:
+        return set()
+    if user.manages_fund:
+        return {p.id for p in proposals}
+    if user.role is not Role.sc_member:
+        return set()
+    recused = recused_proposal_ids(user, list(proposals))
+    versions = {p.latest_version.id: p for p in proposals if p.latest_version is not None and p.id not in recused}
+    own = set(
+        db.session.scalars(
+            sa.select(Review.version_id).where(
+                Review.member_id == user.id,
+                Review.state == ReviewState.submitted,
+                Review.version_id.in_(list(versions)),
+            )
+        )
+    )
+    deadlines = scoring_deadlines(list(versions))
+    return {p.id for vid, p in versions.items() if vid in own or deadline_passed(deadlines.get(vid))}
+
+
+def can_see_scores(user: Any, proposal: Proposal) -> bool:
+    return proposal.id in visible_score_ids(user, [proposal])
+
+
+@dataclass
+class Ranking:
+    """A ranking as one user may see it: ranked entries, proposals whose scores are not yet
+    visible to them, and proposals they are recused from (listed by title, never ranked)."""
+
+    entries: list[ProposalScore]
+    hidden: list[Proposal] = field(default_factory=list)
+    recused: list[Proposal] = field(default_factory=list)
+
+    def by_area(self) -> dict[int | None, list[ProposalScore]]:
+        groups: dict[int | None, list[ProposalScore]] = {}
+        for entry in self.entries:
+            groups.setdefault(entry.proposal.primary_area_id, []).append(entry)
+        return groups
+
+    def entry_for(self, proposal_id: int) -> ProposalScore | None:
+        return next((e for e in self.entries if e.proposal.id == proposal_id), None)
+
+
+def ranking_for(
+    user: Any, fund: Fund, proposals: Sequence[Proposal], versions: dict[int, ProposalVersion] | None = None
+) -> Ranking:
+    """Rank the proposals whose scores the user may see; the others are left out of every number.
+
+    Ranks are computed among the visible proposals only, so that neither a recused member nor
+    one who has not yet scored can infer a hidden proposal's position from gaps in the ranks.
+    """
+    recused = recused_proposal_ids(user, list(proposals))
+    visible = visible_score_ids(user, proposals)
+    scores = score_proposals(fund, [p for p in proposals if p.id in visible], versions)
+    return Ranking(
+        entries=rank(list(scores.values())),
+        hidden=[p for p in proposals if p.id not in visible and p.id not in recused],
+        recused=[p for p in proposals if p.id in recused],
+    )
+
+
+# --- The home page card ------------------------------------------------------------------------
+
+
+@dataclass
+class HomeSummary:
+    """What the steering card of the home page shows a user."""
+
+    reviews_due: list[tuple[Assignment, Review | None]] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+    procedures: list[WrittenProcedure] = field(default_factory=list)
+    unassigned: int = 0
+
+
+def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
+    """An SC member's reviews due, next meetings and written procedures to answer; the FMU's meetings."""
+    summary = HomeSummary()
+    if fund is None or not user.is_authenticated or user.role not in (Role.sc_member, Role.fmu, Role.admin):
+        return summary
+    summary.meetings = list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(
+                Meeting.fund_id == fund.id,
+                Meeting.state.in_([MeetingState.scheduled, MeetingState.in_progress]),
+            )
+            .order_by(Meeting.held_on, Meeting.id)
+            .limit(3)
+        )
+    )
+    open_procedures = db.session.scalars(
+        sa.select(WrittenProcedure)
+        .where(WrittenProcedure.fund_id == fund.id, WrittenProcedure.state == WrittenProcedureState.open)
+        .options(so.joinedload(WrittenProcedure.proposal), so.selectinload(WrittenProcedure.responses))
+        .order_by(WrittenProcedure.deadline)
+    ).unique()
+    if user.role is Role.sc_member:
+        summary.reviews_due = reviews_due(user, fund)
+        summary.procedures = [
+            p for p in open_procedures if p.response_of(user) is None and not p.proposal.is_recused(user)
+        ]
+    else:
+        summary.procedures = list(open_procedures)
+        summary.unassigned = unassigned_count(fund)
+    return summary
+
+
+def reviews_due(user: Any, fund: Fund) -> list[tuple[Assignment, Review | None]]:
+    """The member's assignments on proposals still in review, with their review (if begun), soonest first."""
+    rows = db.session.execute(
+        sa.select(Assignment, Review)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .outerjoin(Review, sa.and_(Review.version_id == Assignment.version_id, Review.member_id == user.id))
+        .where(
+            Assignment.member_id == user.id,
+            Proposal.fund_id == fund.id,
+            Proposal.state == ProposalState.in_review,
+            Assignment.due_on >= today(),
+        )
+        .options(so.joinedload(Assignment.proposal))
+        .order_by(Assignment.due_on)
+    ).unique()
+    return [(a, r) for a, r in rows if r is None or not r.is_submitted]
+
+
+def unassigned_count(fund: Fund) -> int:
+    """Proposals in review whose current version nobody has been asked to score."""
+    proposals = proposals_in(fund, [ProposalState.in_review])
+    versions = [p.latest_version.id for p in proposals if p.latest_version]
+    return len(versions) - len(scoring_deadlines(versions))

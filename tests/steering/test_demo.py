@@ -1,0 +1,38 @@
+"""The demo: the Steering Committee's history brings each demo proposal to its status, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sqlalchemy as sa
+
+from fundmgr.db import db
+from fundmgr.demo.seed import demo_data, seed_demo
+from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.steering.demo import UPCOMING_TITLE, seed_steering
+from fundmgr.steering.models import Decision, Meeting, MeetingState, Vote
+
+LATER = {"endorsed", "approved", "active", "closed", "deferred", "rejected"}
+
+
+def test_the_demo_replays_the_committees_history_once(fund):
+    """Every proposal beyond review reaches its demo status (finance then transfers); a second run adds nothing."""
+    lines = seed_demo("demo-password-12").lines
+    db.session.commit()
+    expected = {s["title"]["en"]: s["status"] for s in demo_data()["proposals"]}
+    states = {p.title: p.state.value for p in db.session.scalars(sa.select(Proposal))}
+    for title, status in expected.items():
+        if status in LATER:
+            assert states[title] == status, title
+    meetings = db.session.scalars(sa.select(Meeting).order_by(Meeting.held_on)).all()
+    assert [m.state for m in meetings] == [MeetingState.closed] * 6 + [MeetingState.scheduled]
+    assert meetings[-1].title == UPCOMING_TITLE
+    assert {i.proposal.state for i in meetings[-1].items} == {ProposalState.in_review}
+    outcomes = Counter(d.outcome.value for d in db.session.scalars(sa.select(Decision)))
+    assert outcomes == {"approve": 8, "approve_with_conditions": 2, "endorse": 9, "reject": 1, "defer": 1}
+    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) > 60
+    assert any("MIG-WP-" in line for line in lines)
+    votes_before = db.session.scalar(sa.select(sa.func.count(Vote.id)))
+    seed_demo("demo-password-12")
+    assert seed_steering(fund) == ["Steering: 0 conflicts of interest declared."]
+    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == votes_before

@@ -1,0 +1,97 @@
+"""The meeting pack and the minutes as PDF: content, the meeting's language, redactions for recused readers."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from fundmgr.db import db
+from fundmgr.steering import operations as ops
+from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, VoteChoice
+from tests.factories import sign_in
+from tests.steering.conftest import TODAY
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
+
+@pytest.fixture
+def held(fund, committee, in_review, assign, submit_review):
+    """A meeting in English that endorsed a UNDP-UNFPA proposal and deferred an IOM-UNHCR one."""
+    undp = in_review(lead="UNDP", partners=("UNFPA",), title="Migration data for local planning")
+    iom = in_review(lead="IOM", partners=("UNHCR",), title="Safe return and reintegration")
+    for proposal, values in ((undp, [5, 4, 4, 4, 4, 4, 4]), (iom, [3, 3, 3, 3, 3, 3, 3])):
+        assign(proposal)
+        submit_review(proposal, committee.germany, values)
+        submit_review(proposal, committee.spain, values)
+    meeting = ops.schedule_meeting(fund, ops.MeetingData("Twelfth meeting", TODAY, MeetingMode.hybrid),
+                                   actor=committee.fmu)  # fmt: skip
+    items = ops.add_agenda_items(meeting, [undp, iom], actor=committee.fmu)
+    ops.record_attendance(meeting, {m.id for m in committee.members[:6]}, actor=committee.fmu)
+    ops.start_meeting(meeting, actor=committee.fmu)
+    for item, outcome in ((items[0], DecisionOutcome.endorse), (items[1], DecisionOutcome.defer)):
+        ops.open_item(item, actor=committee.fmu)
+        ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
+        ops.cast_vote(item, committee.spain, VoteChoice.defer, actor=committee.spain)
+        ops.record_decision(item, ops.DecisionData(outcome, "Revise the budget." if outcome.value == "defer" else ""),
+                            actor=committee.fmu)  # fmt: skip
+    ops.end_meeting(meeting, actor=committee.fmu)
+    db.session.commit()
+    return meeting
+
+
+def test_the_pack_has_the_agenda_a_page_per_proposal_scores_and_ranking(held, committee):
+    text = pdf_text(meeting_pack_pdf(held, committee.fmu))
+    assert "Meeting pack" in text
+    assert held.reference in text
+    assert "Migration data for local planning" in text
+    assert "Safe return and reintegration" in text
+    # UNDP: 0.2·5 + 0.8·4 = 4.20; IOM: 3.00; ranked 1 and 2
+    assert "4.20" in text
+    assert "3.00" in text
+    assert "Rank 1 among the proposals on the agenda, 1 in its thematic area." in text
+    assert "Alignment with the thematic area" in text
+
+
+def test_the_minutes_record_attendance_quorum_recusals_votes_and_decisions(held, committee):
+    text = pdf_text(minutes_pdf(held, committee.fmu))
+    assert "Minutes" in text
+    assert "Yasmine Morocco Morocco Country of origin, transit or" in text
+    assert "Grace" in text
+    assert "Absent" in text
+    assert "Recused: Helena Chair, Karim UNHCR" in text
+    assert "6 of 7 voting members present; 4 needed." in text  # the UNDP item: nobody recused
+    assert "4 of 5 voting members present; 3 needed." in text  # the IOM item: chair and UNHCR recused
+    assert "Jonas Germany" in text
+    assert "Endorsed into the pipeline" in text
+    assert "Deferred for revision" in text
+    assert "Revise the budget." in text
+
+
+def test_a_recused_reader_gets_a_copy_without_their_items_scores_or_votes(held, committee):
+    pack = pdf_text(meeting_pack_pdf(held, committee.unhcr))
+    assert "You are recused from this proposal" in pack
+    assert "3.00" not in pack
+    minutes = pdf_text(minutes_pdf(held, committee.unhcr))
+    assert "You were recused from this item: the votes are left out of your copy." in minutes
+
+
+def test_documents_are_in_the_meetings_language(held, committee, client):
+    """A French meeting gets French documents, whatever the reader's language (names of places, the fund)."""
+    english = pdf_text(meeting_pack_pdf(held, committee.fmu))
+    assert "Tajikistan" in english
+    assert "MIGRATION MULTI-PARTNER TRUST FUND" in english
+    held.language = "fr"
+    db.session.commit()
+    sign_in(client, committee.fmu)
+    response = client.get(f"/steering/meetings/{held.id}/pack.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    french = pdf_text(response.data)
+    assert "Tadjikistan" in french
+    assert "FONDS D’AFFECTATION SPÉCIALE" in french.replace("'", "’").upper()
+    assert "Tajikistan" not in french

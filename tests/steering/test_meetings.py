@@ -1,0 +1,258 @@
+"""Meetings: agenda, attendance, quorum, votes and decisions that move proposals and allocate money."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from fundmgr.audit import AuditEntry
+from fundmgr.db import db
+from fundmgr.errors import InsufficientFunds, InvalidTransition, NotAllowed, ValidationFailed
+from fundmgr.finance.models import Allocation
+from fundmgr.finance.queries import balances
+from fundmgr.proposals.models import ProposalState
+from fundmgr.steering import operations as ops
+from fundmgr.steering.models import (
+    Decision,
+    DecisionOutcome,
+    ItemState,
+    MeetingState,
+    Vote,
+    VoteChoice,
+)
+from fundmgr.steering.voting import Quorum, quorum_for, tally
+
+
+def decide(item, outcome, actor, amount=None, conditions=""):
+    decision = ops.record_decision(item, ops.DecisionData(outcome, conditions, amount), actor=actor)
+    db.session.commit()
+    return decision
+
+
+@pytest.mark.parametrize(
+    ("eligible", "present", "share", "required", "met"),
+    [(5, 3, "0.5", 3, True), (5, 2, "0.5", 3, False), (6, 3, "0.5", 4, False), (6, 4, "0.5", 4, True),
+     (7, 5, "0.66", 5, True), (4, 1, "0", 1, True), (0, 0, "0.5", 1, False)],
+)  # fmt: skip
+def test_quorum_is_more_than_the_share_of_voting_members(eligible, present, share, required, met):
+    """More than half of 5 is 3, of 6 is 4; with share 0, one member suffices; nobody eligible, no quorum."""
+    quorum = Quorum(Decimal(share), frozenset(range(eligible)), frozenset(range(present)), frozenset())
+    assert (quorum.required, quorum.met) == (required, met)
+
+
+def test_recused_members_do_not_count_for_the_quorum(meeting, committee, in_review):
+    """Of 7 members, 2 recused (IOM, UNHCR): 5 vote, 3 must be present; the recused chair's presence does not count."""
+    proposal = in_review(lead="IOM", partners=("UNHCR",))
+    (item,) = ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
+    ops.record_attendance(meeting, {committee.chair.id, committee.unhcr.id, committee.germany.id,
+                                    committee.spain.id}, actor=committee.fmu)  # fmt: skip
+    quorum = quorum_for(item)
+    assert (quorum.eligible, quorum.present, quorum.required, quorum.met) == (5, 2, 3, False)
+    assert quorum.recused_ids == {committee.chair.id, committee.unhcr.id}
+
+
+def test_scheduling_lists_every_problem_and_invites_the_committee(fund, committee):
+    """A bad meeting form gets every problem at once; a good one invites every SC member."""
+    with pytest.raises(ValidationFailed) as refused:
+        ops.schedule_meeting(fund, ops.MeetingData("", None, None, language="de", quorum_share=Decimal("1.2")),
+                             actor=committee.fmu)  # fmt: skip
+    assert len(refused.value.problems) == 5
+    meeting = ops.schedule_meeting(
+        fund, ops.MeetingData("SC 13", held_on=date(2027, 3, 4),
+                              mode=ops.MeetingMode.virtual, language="fr", quorum_share=Decimal("0.6")),
+        actor=committee.fmu,
+    )  # fmt: skip
+    assert meeting.reference == "MIG-SC-2027-01"
+    assert meeting.effective_quorum_share == Decimal("0.6")
+    assert {a.member_id for a in meeting.attendance} == {m.id for m in committee.members}
+    with pytest.raises(NotAllowed):
+        ops.schedule_meeting(fund, ops.MeetingData("SC", None, None), actor=committee.chair)
+
+
+def test_a_member_votes_once_and_not_after_the_item_closes(live_item, committee):
+    """The second vote and a vote after closing are refused; the first stays counted."""
+    item = live_item()
+    ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
+    db.session.commit()
+    with pytest.raises(InvalidTransition, match="already voted"):
+        ops.cast_vote(item, committee.germany, VoteChoice.reject, actor=committee.germany)
+    db.session.rollback()
+    ops.close_item(item, actor=committee.fmu)
+    db.session.commit()
+    with pytest.raises(InvalidTransition, match="closed"):
+        ops.cast_vote(item, committee.spain, VoteChoice.approve, actor=committee.spain)
+    db.session.rollback()
+    votes = db.session.scalars(sa.select(Vote)).all()
+    assert [(v.member_id, v.choice) for v in votes] == [(committee.germany.id, VoteChoice.approve)]
+
+
+def test_recused_absent_and_other_members_cannot_vote(live_item, committee):
+    item = live_item(present=[committee.chair, committee.germany, committee.spain, committee.morocco])
+    with pytest.raises(NotAllowed, match="recused"):
+        ops.cast_vote(item, committee.chair, VoteChoice.approve, actor=committee.chair)
+    with pytest.raises(NotAllowed, match="present"):
+        ops.cast_vote(item, committee.ilo, VoteChoice.approve, actor=committee.ilo)
+    with pytest.raises(NotAllowed):
+        ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.spain)
+    with pytest.raises(NotAllowed):
+        ops.cast_vote(item, committee.fmu, VoteChoice.approve, actor=committee.fmu)
+
+
+def test_the_recused_chair_cannot_run_the_item(live_item, committee):
+    """The chair is recused from an IOM proposal: the FMU runs that item."""
+    item = live_item()
+    with pytest.raises(NotAllowed, match="recused"):
+        ops.close_item(item, actor=committee.chair)
+    with pytest.raises(NotAllowed):
+        ops.close_item(item, actor=committee.germany)
+
+
+def test_only_one_item_is_open_at_a_time(meeting, committee, in_review):
+    first, second = in_review(), in_review()
+    items = ops.add_agenda_items(meeting, [first, second], actor=committee.fmu)
+    with pytest.raises(InvalidTransition, match="Start the meeting"):
+        ops.open_item(items[0], actor=committee.fmu)
+    ops.start_meeting(meeting, actor=committee.fmu)
+    ops.open_item(items[0], actor=committee.fmu)
+    with pytest.raises(InvalidTransition, match="Close the open item"):
+        ops.open_item(items[1], actor=committee.fmu)
+    with pytest.raises(InvalidTransition, match="Close the open item"):
+        ops.end_meeting(meeting, actor=committee.fmu)
+
+
+def test_agenda_takes_proposals_in_review_or_endorsed_only(meeting, committee, make_proposal, in_review):
+    draft = make_proposal(ProposalState.submitted)
+    proposal = in_review()
+    with pytest.raises(ValidationFailed) as refused:
+        ops.add_agenda_items(meeting, [draft], actor=committee.fmu)
+    assert "neither in review nor endorsed" in refused.value.problems[0]
+    ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
+    with pytest.raises(ValidationFailed, match="already on the agenda"):
+        ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
+
+
+def test_tally_counts_non_recused_votes_under_the_funds_rule(live_item, committee, fund):
+    """Consensus: one position among those expressed (abstentions aside); majority: more than half."""
+    item = live_item()
+    for member, choice in ((committee.germany, VoteChoice.approve), (committee.spain, VoteChoice.approve),
+                           (committee.morocco, VoteChoice.abstain)):  # fmt: skip
+        ops.cast_vote(item, member, choice, actor=member)
+    db.session.commit()
+    result = tally(item, quorum_for(item))
+    assert result.cast == 3
+    assert result.counts[VoteChoice.approve] == 2
+    assert result.rule == "consensus"
+    assert result.outcome is VoteChoice.approve
+    ops.cast_vote(item, committee.ilo, VoteChoice.defer, actor=committee.ilo)
+    db.session.commit()
+    assert tally(item, quorum_for(item)).outcome is None
+    fund.decision_rule = "majority"
+    assert tally(item, quorum_for(item)).outcome is VoteChoice.approve  # 2 of 3 expressed
+
+
+def test_approval_allocates_and_approves_in_one_step(fund, live_item, committee, make_deposit):
+    """Approving 1,000,000 of a 1,284,000 budget: allocations summing to the cent, proposal approved, traced."""
+    make_deposit("3000000.00")
+    available = balances(fund).available
+    item = live_item()
+    ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
+    decision = decide(item, DecisionOutcome.approve, committee.fmu, amount=Decimal("1000000.00"))
+    db.session.expire_all()
+    assert item.proposal.state is ProposalState.approved
+    assert item.state is ItemState.decided
+    assert item.quorum_record["met"]
+    assert item.quorum_record["required"] == 3
+    allocations = db.session.scalars(sa.select(Allocation).where(Allocation.reference == decision.reference)).all()
+    assert sum(a.total for a in allocations) == Decimal("1000000.00")
+    assert {a.organization.code for a in allocations} == {"IOM", "UNHCR"}
+    assert decision.reference == f"{item.meeting.reference}/1"
+    assert decision.decided_on == item.meeting.held_on
+    actions = set(db.session.scalars(sa.select(AuditEntry.action)))
+    assert {"decision.recorded", "proposal.approved", "allocation.created", "item.decided"} <= actions
+    assert balances(fund).available == available - Decimal("1000000.00")
+
+
+def test_approval_is_refused_when_the_money_is_short_and_nothing_is_written(live_item, committee, make_deposit):
+    """With 100,000 available, approving 1,284,000 is refused: no decision, no allocation, still in review."""
+    make_deposit("101010.11")
+    item = live_item()
+    with pytest.raises(InsufficientFunds):
+        ops.record_decision(item, ops.DecisionData(DecisionOutcome.approve, "", Decimal("1284000.00")),
+                            actor=committee.fmu)  # fmt: skip
+    db.session.rollback()
+    db.session.expire_all()
+    assert item.proposal.state is ProposalState.in_review
+    assert item.state is ItemState.open
+    assert db.session.scalar(sa.select(sa.func.count(Decision.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Allocation.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("outcome", "state"),
+    [(DecisionOutcome.endorse, ProposalState.endorsed), (DecisionOutcome.defer, ProposalState.deferred),
+     (DecisionOutcome.reject, ProposalState.rejected)],
+)  # fmt: skip
+def test_decisions_move_the_proposal(live_item, committee, outcome, state):
+    item = live_item()
+    decide(item, outcome, committee.fmu)
+    db.session.expire_all()
+    assert item.proposal.state is state
+    assert db.session.scalar(sa.select(sa.func.count(Allocation.id))) == 0
+
+
+def test_an_endorsed_proposal_is_approved_at_a_later_meeting(fund, live_item, committee, make_deposit):
+    """Endorsed into the pipeline first, then approved when the money has arrived."""
+    item = live_item()
+    decide(item, DecisionOutcome.endorse, committee.fmu)
+    proposal = item.proposal
+    ops.end_meeting(item.meeting, actor=committee.fmu)
+    later = ops.schedule_meeting(fund, ops.MeetingData("SC 14", item.meeting.held_on, ops.MeetingMode.virtual),
+                                 actor=committee.fmu)  # fmt: skip
+    (again,) = ops.add_agenda_items(later, [proposal], actor=committee.fmu)
+    ops.record_attendance(later, {m.id for m in committee.members}, actor=committee.fmu)
+    ops.start_meeting(later, actor=committee.fmu)
+    ops.open_item(again, actor=committee.fmu)
+    make_deposit("2000000.00")
+    decide(again, DecisionOutcome.approve_with_conditions, committee.fmu, amount=proposal.latest_version.total,
+           conditions="Add a disaggregated baseline before the first transfer.")  # fmt: skip
+    assert proposal.state is ProposalState.approved
+    assert again.decision.conditions.startswith("Add a disaggregated baseline")
+
+
+def test_decision_rules_list_every_problem(live_item, committee):
+    """Conditions missing, amount above the budget: both said; nothing is decided."""
+    item = live_item()
+    with pytest.raises(ValidationFailed) as refused:
+        ops.record_decision(item, ops.DecisionData(DecisionOutcome.approve_with_conditions, "", Decimal("9999999.00")),
+                            actor=committee.fmu)  # fmt: skip
+    assert len(refused.value.problems) == 2
+    with pytest.raises(ValidationFailed, match="Only an approval"):
+        ops.record_decision(item, ops.DecisionData(DecisionOutcome.reject, "", Decimal("1.00")), actor=committee.fmu)
+
+
+def test_no_decision_without_quorum(live_item, committee):
+    """Two of five voting members present (three needed): the decision is refused."""
+    item = live_item(present=[committee.germany, committee.spain])
+    with pytest.raises(InvalidTransition, match="no quorum"):
+        ops.record_decision(item, ops.DecisionData(DecisionOutcome.reject), actor=committee.fmu)
+
+
+def test_the_chair_records_decisions_on_items_they_are_not_recused_from(live_item, committee, in_review):
+    item = live_item(in_review(lead="UNDP", partners=("UNFPA",)))
+    decision = decide(item, DecisionOutcome.defer, committee.chair)
+    assert decision.recorded_by_id == committee.chair.id
+    with pytest.raises(NotAllowed):
+        ops.record_decision(item, ops.DecisionData(DecisionOutcome.reject), actor=committee.germany)
+
+
+def test_meeting_lifecycle(meeting, committee):
+    ops.start_meeting(meeting, actor=committee.chair)
+    with pytest.raises(InvalidTransition):
+        ops.cancel_meeting(meeting, actor=committee.fmu)
+    ops.end_meeting(meeting, actor=committee.chair)
+    assert meeting.state is MeetingState.closed
+    with pytest.raises(InvalidTransition):
+        ops.record_attendance(meeting, set(), actor=committee.fmu)
