@@ -17,7 +17,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from fundmgr import ROOT, create_app
@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 ARTIFACTS = ROOT / "test-artifacts"
+expect.set_options(timeout=20_000)  # assertions wait longer than Playwright's 5 s: the suite loads the CPU
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -101,7 +102,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 def new_context(browser: Browser, locale: str = "en-GB") -> BrowserContext:
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # the suite keeps both cores busy; a loaded machine is slow
     return context
 
 

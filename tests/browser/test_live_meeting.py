@@ -67,7 +67,7 @@ def test_two_members_vote_while_the_board_updates_without_reloading(live_server,
     expect(ingrid.locator("#my-vote")).to_contain_text("Approve with conditions")
 
     # the secretariat's board shows both votes as they came in, without a reload
-    expect(board.locator("#vote-list")).to_contain_text("Jonas Becker: Approve", timeout=10_000)
+    expect(board.locator("#vote-list")).to_contain_text("Jonas Becker: Approve", timeout=20_000)
     expect(board.locator("#vote-list")).to_contain_text("Ingrid Solberg: Approve with conditions")
     expect(board.locator("#votes-cast")).to_have_text("(2)")
     assert board.evaluate("window.notReloaded") is True
@@ -78,7 +78,7 @@ def test_two_members_vote_while_the_board_updates_without_reloading(live_server,
     jonas.evaluate("window.notReloaded = true")
     board.locator("#close-item").click()
     expect(board.locator("#item-state")).to_have_text("Votes closed")
-    expect(jonas.locator("#item-state")).to_have_text("Votes closed", timeout=10_000)
+    expect(jonas.locator("#item-state")).to_have_text("Votes closed", timeout=20_000)
     assert jonas.evaluate("window.notReloaded") is True
     expect(ingrid.locator("#vote-form")).to_have_count(0)
     board.screenshot(path=str(artifact("live-board.png")), full_page=True)

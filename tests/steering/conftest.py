@@ -8,9 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-# WeasyPrint before pygal: pygal installs an import hook that turns WeasyPrint's optional imports
-# into ImportWarnings, which the test settings make errors.
-import fundmgr.pdf  # noqa: F401
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.proposals.models import Proposal, ProposalState
