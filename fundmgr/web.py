@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
+from fundmgr.emails import discard_queued, send_queued
 from fundmgr.errors import DomainError
 from fundmgr.extensions import login_manager
-from fundmgr.emails import discard_queued, send_queued
 
 
 class FundView(View):

@@ -17,8 +17,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.audit import record_audit
 from fundmgr.db import db, utcnow
-from fundmgr.errors import ValidationFailed
 from fundmgr.emails import queue_mail
+from fundmgr.errors import ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("en", "fr", "es")
