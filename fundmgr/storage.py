@@ -1,4 +1,9 @@
-"""Uploaded files: checked by their content, stored outside the web root under random names."""
+"""Uploaded files: checked by their content, stored outside the web root under random names.
+
+Files follow the transaction that records them: a file stored during a transaction that
+then rolls back is deleted (nothing would point at it), and a file whose row is removed is
+deleted only once the removal commits (a rollback keeps it).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from pathlib import Path
 from typing import IO
 
 import filetype
-from flask import current_app, send_file
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, has_app_context, send_file
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 
 CONTENT_TYPES = {
@@ -113,6 +121,7 @@ def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUME
     path = path_for(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    db.session().info.setdefault(STORED_IN_TRANSACTION, []).append(key)
     return StoredFile(
         key=key, filename=filename, content_type=CONTENT_TYPES[extension], size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -125,5 +134,31 @@ def send_stored(key: str, filename: str, content_type: str):
 
 
 def delete_stored(key: str) -> None:
-    """Remove a stored file (used when the transaction that stored it fails)."""
+    """Remove a stored file now."""
     path_for(key).unlink(missing_ok=True)
+
+
+def delete_after_commit(key: str) -> None:
+    """Remove a stored file once the current transaction commits (its row is being deleted)."""
+    db.session().info.setdefault(REMOVED_IN_TRANSACTION, []).append(key)
+
+
+STORED_IN_TRANSACTION = "fundmgr.storage.stored"
+REMOVED_IN_TRANSACTION = "fundmgr.storage.removed"
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def settle_files_after_commit(session: so.Session) -> None:
+    session.info.pop(STORED_IN_TRANSACTION, None)
+    for key in session.info.pop(REMOVED_IN_TRANSACTION, []):
+        delete_stored(key)
+
+
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def settle_files_after_rollback(session: so.Session, previous_transaction: so.SessionTransaction) -> None:
+    # a savepoint rolled back inside the transaction does not undo what the outer one recorded
+    if previous_transaction.nested or previous_transaction.parent is not None or not has_app_context():
+        return
+    session.info.pop(REMOVED_IN_TRANSACTION, None)
+    for key in session.info.pop(STORED_IN_TRANSACTION, []):
+        delete_stored(key)

@@ -25,7 +25,6 @@ from fundmgr.funds.queries import active
 from fundmgr.i18n import format_percent
 from fundmgr.proposals.amounts import ABSURD_AMOUNT
 from fundmgr.proposals.budget import budget_totals
-from fundmgr.proposals.files import forget_on_rollback
 from fundmgr.proposals.models import (
     TRANSITIONS,
     Attachment,
@@ -576,7 +575,6 @@ def add_attachment(proposal: Proposal, kind: AttachmentKind, upload: FileStorage
     """Attach a PDF, Word or Excel file (checked by content, size-limited) to a draft."""
     require_editor(proposal, actor)
     stored = store_upload(upload)
-    forget_on_rollback(db.session(), stored.key)
     attachment = Attachment(
         proposal=proposal,
         kind=kind,

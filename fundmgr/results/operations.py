@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
@@ -48,11 +47,10 @@ from fundmgr.results.models import (
     ReviewDecision,
 )
 from fundmgr.results.values import IndicatorEntry, check_entry, parse_value
-from fundmgr.storage import DOCUMENT_TYPES, IMAGE_TYPES, delete_stored, store_upload
+from fundmgr.storage import DOCUMENT_TYPES, IMAGE_TYPES, delete_after_commit, store_upload
 from fundmgr.workflow import require_transition
 
 EVIDENCE_TYPES = DOCUMENT_TYPES | IMAGE_TYPES
-FILES_TO_DELETE = "results_files_to_delete"
 
 
 def framework_of(fund: Fund) -> ResultsFramework | None:
@@ -783,11 +781,7 @@ def add_evidence(report: ProgressReport, upload: FileStorage | None, caption: st
         uploaded_by=actor,
     )
     db.session.add(evidence)
-    try:
-        db.session.flush()
-    except Exception:
-        delete_stored(stored.key)
-        raise
+    db.session.flush()
     record_audit(
         "report_evidence.added",
         evidence,
@@ -808,18 +802,6 @@ def remove_evidence(evidence: Evidence, *, actor: User) -> None:
         before={"filename": evidence.filename, "sha256": evidence.sha256},
         fund_id=evidence.report.fund_id,
     )
-    db.session.info.setdefault(FILES_TO_DELETE, []).append(evidence.storage_key)
+    delete_after_commit(evidence.storage_key)
     evidence.report.evidence.remove(evidence)
     db.session.flush()
-
-
-@sa.event.listens_for(so.Session, "after_commit")
-def delete_removed_files(session: so.Session) -> None:
-    """Stored files of removed evidence go only once the removal is committed (a rollback keeps them)."""
-    for key in session.info.pop(FILES_TO_DELETE, []):
-        delete_stored(key)
-
-
-@sa.event.listens_for(so.Session, "after_rollback")
-def keep_files_on_rollback(session: so.Session) -> None:
-    session.info.pop(FILES_TO_DELETE, None)
