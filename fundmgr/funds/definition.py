@@ -6,7 +6,7 @@ import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from fundmgr.accounts.models import OrganizationKind
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+M = TypeVar("M", bound=BaseModel)
 LANGUAGES = ("en", "fr", "es")
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,40}$")]
@@ -216,27 +217,37 @@ def describe(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse_definition(text: str) -> FundDefinition:
-    """Validate a definition given as YAML text."""
+def parse_yaml_model(text: str, model: type[M]) -> M:
+    """Validate a YAML document against a pydantic model; errors name the field."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise DefinitionError(f"not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise DefinitionError("the file must hold a mapping of fields (code, name, money, ...)")
+        raise DefinitionError("the file must hold a mapping of fields")
     try:
-        return FundDefinition.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise DefinitionError(describe(exc)) from exc
 
 
-def read_definition(path: Path) -> tuple[FundDefinition, str]:
-    """Read and validate a definition file; returns it with the file's SHA-256."""
+def read_yaml_model(path: Path, model: type[M]) -> tuple[M, str]:
+    """Read and validate a YAML file; returns it with the file's SHA-256 (for idempotent loads)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DefinitionError(f"cannot read {path}: {exc.strerror}") from exc
-    return parse_definition(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest()
+    return parse_yaml_model(raw.decode("utf-8"), model), hashlib.sha256(raw).hexdigest()
+
+
+def parse_definition(text: str) -> FundDefinition:
+    """Validate a fund definition given as YAML text."""
+    return parse_yaml_model(text, FundDefinition)
+
+
+def read_definition(path: Path) -> tuple[FundDefinition, str]:
+    """Read and validate a fund definition file; returns it with the file's SHA-256."""
+    return read_yaml_model(path, FundDefinition)
 
 
 def bundled_definition(code: str = "migration-mptf") -> Path:

@@ -5,15 +5,13 @@ A fund's framework is data, like its definition: a second fund ships a second fi
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import Field, StringConstraints, ValidationError, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from fundmgr.funds.definition import DefinitionError, Strict, Text, describe
+from fundmgr.funds.definition import Strict, Text, parse_yaml_model, read_yaml_model
 
 DATA_DIR = Path(__file__).parent / "data"
 ItemCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")]
@@ -108,25 +106,12 @@ class FrameworkDefinition(Strict):
 
 def parse_framework(text: str) -> FrameworkDefinition:
     """Validate a framework given as YAML text."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DefinitionError("the file must hold a mapping of fields (fund, goal, outcomes, ...)")
-    try:
-        return FrameworkDefinition.model_validate(data)
-    except ValidationError as exc:
-        raise DefinitionError(describe(exc)) from exc
+    return parse_yaml_model(text, FrameworkDefinition)
 
 
 def read_framework(path: Path) -> tuple[FrameworkDefinition, str]:
     """Read and validate a framework file; returns it with the file's SHA-256."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DefinitionError(f"cannot read {path}: {exc.strerror}") from exc
-    return parse_framework(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest()
+    return read_yaml_model(path, FrameworkDefinition)
 
 
 def bundled_framework(code: str = "migration-mptf") -> Path:
