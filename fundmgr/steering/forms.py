@@ -164,7 +164,7 @@ class MeetingForm(FlaskForm):
     mode = SelectField(_l("Mode"), choices=options(MeetingMode.choices()))
     location = StringField(_l("Place or video link"), validators=[Length(max=200)])
     language = SelectField(_l("Language of the meeting and its documents"), choices=LANGUAGE_CHOICES)
-    quorum = PercentField(_l("Quorum (% of voting members who must be present)"))
+    quorum = PercentField(_l("Quorum (percentage of voting members who must be present)"))
     submit = SubmitField(_l("Schedule the meeting"))
 
 

@@ -1,0 +1,60 @@
+"""English, French and Spanish ship: every string of the code is in the catalogs, translated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+from fundmgr import ROOT
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+KEYWORDS = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+METHODS = [("fundmgr/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+
+
+def catalog(language: str):
+    with (ROOT / "fundmgr" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+def source_strings() -> set[str]:
+    """Every translatable string in the code and templates (what `make messages` extracts)."""
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=METHODS, keywords=KEYWORDS
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return {m for m in found if m}
+
+
+@pytest.fixture(scope="module")
+def extracted() -> set[str]:
+    return source_strings()
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_string_of_the_code_is_in_the_catalog(extracted, language):
+    """Would a user of this language meet an English string the catalog does not know?"""
+    known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(language) if m.id}
+    assert sorted(extracted - known) == [], "run `make messages` and translate the new strings"
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_string_is_translated_with_its_placeholders(language):
+    problems = []
+    for message in catalog(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            problems.append(f"untranslated: {ids[0]!r}")
+            continue
+        expected = set(PLACEHOLDER.findall(ids[-1]))
+        for text in strings:
+            if set(PLACEHOLDER.findall(text)) != expected:
+                problems.append(f"placeholders differ: {ids[0]!r} -> {text!r}")
+    assert problems == []
