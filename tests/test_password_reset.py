@@ -25,7 +25,7 @@ def test_reset_by_emailed_link(client, make_user):
         response = client.post("/account/reset", data={"email": "Staff@example.org"})
     assert response.status_code == 302
     assert outbox[0].recipients == ["staff@example.org"]
-    assert "Hola" in outbox[0].body  # in the user's language
+    assert "restablecimiento de la contraseña" in outbox[0].body  # in the user's language
     link = reset_link(outbox)
     assert client.get(link).status_code == 200
     response = client.post(link, data={"new": "brand new password", "confirm": "brand new password"})
