@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := FUNDMGR_ENV_NAME=development FUNDMGR_SECRET_KEY="$$(cat instance/secret_key)" $(BIN)/flask --app fundmgr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: WeasyPrint's Pango, fonts; for tests also Chromium and poppler's pdftotext/pdftoppm.
+# Debian packages: WeasyPrint's Pango, fonts; for tests also Chromium and poppler's pdftotext/pdftoppm;
+# for the benchmark the wrk load generator.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-liberation
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-liberation wrk
 PYTEST_ARGS ?=
 
 .PHONY: run test install install-test system-deps system-deps-test catalogs messages lint demo-db clean bench
@@ -22,7 +23,7 @@ run: system-deps install catalogs instance/secret_key ## set up, migrate, load t
 test: system-deps-test install-test catalogs lint ## everything the tests need, then the whole suite
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-bench: system-deps-test install-test catalogs ## the large-fund benchmark (PostgreSQL)
+bench: system-deps-test install-test catalogs ## the large-fund benchmark (PostgreSQL on 127.0.0.1:5432; see README)
 	$(BIN)/python -m fundmgr.bench $(BENCH_ARGS)
 
 $(BIN)/python:

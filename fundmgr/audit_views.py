@@ -10,7 +10,7 @@ from fundmgr.accounts.models import Role
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
-from fundmgr.web import FundView, add_view
+from fundmgr.web import FundView, add_view, db_int
 
 EXPORT_LIMIT = 50_000
 
@@ -25,8 +25,9 @@ def filtered_entries() -> sa.Select:
         query = query.where(AuditEntry.object_id == args["object_id"])
     if args.get("action"):
         query = query.where(AuditEntry.action.startswith(args["action"]))
-    if args.get("actor", "").isdigit():
-        query = query.where(AuditEntry.actor_id == int(args["actor"]))
+    actor = args.get("actor", type=db_int)
+    if actor is not None:
+        query = query.where(AuditEntry.actor_id == actor)
     return query
 
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import is_dataclass
+from datetime import date
 from decimal import Decimal
+from functools import wraps
+from typing import Any
 
 import pygal
 from flask_babel import gettext as _
 from pygal.style import Style
 
-from fundmgr.i18n import format_money, format_percent
+from fundmgr.i18n import current_language, format_money, format_percent
 
 # pygal appends an old-style import hook (for its map plugins, unused here) to sys.meta_path; every
 # later failed optional import (WeasyPrint's, openpyxl's probes) then raises an ImportWarning.
@@ -48,6 +53,40 @@ COMMON = {
 
 
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+# Drawing a chart costs pygal tens of milliseconds; a dashboard shows the same ones until money moves.
+DRAWN: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+DRAWN_MAX = 256
+
+
+def frozen(value: Any) -> Any:
+    """A hashable copy of a chart's inputs (labels, Decimals, series), for the cache key."""
+    if isinstance(value, dict):
+        return tuple((frozen(k), frozen(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(frozen(v) for v in value)
+    if value is None or isinstance(value, str | int | float | Decimal | date):
+        return value
+    if is_dataclass(value):
+        return type(value).__name__, frozen(vars(value))
+    return str(value)  # lazily translated strings
+
+
+def remembered(draw: Callable[..., str]) -> Callable[..., str]:
+    """A chart is a pure function of its figures and the language: each one is drawn once per process."""
+
+    @wraps(draw)
+    def cached(*args: Any, **kwargs: Any) -> str:
+        key = (draw.__name__, current_language(), frozen(args), frozen(sorted(kwargs.items())))
+        svg = DRAWN.get(key)
+        if svg is None:
+            svg = DRAWN[key] = draw(*args, **kwargs)
+            if len(DRAWN) > DRAWN_MAX:
+                DRAWN.popitem(last=False)
+        else:
+            DRAWN.move_to_end(key)
+        return svg
+
+    return cached
 
 
 def render(chart: pygal.graph.graph.Graph) -> str:
@@ -60,6 +99,7 @@ def as_number(value: Decimal | int | float | None) -> float:
     return float(value or 0)
 
 
+@remembered
 def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], money: bool = True) -> str:
     """A vertical bar chart of one or more series over labels."""
     chart = pygal.Bar(title=title, x_label_rotation=20 if len(labels) > 6 else 0, **COMMON)
@@ -70,6 +110,7 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[Deci
     return render(chart)
 
 
+@remembered
 def horizontal_bar_chart(title: str, items: Sequence[tuple[str, Decimal]], money: bool = True) -> str:
     """A horizontal bar per item (label, value); good for long names such as thematic areas."""
     chart = pygal.HorizontalBar(title=title, show_legend=False, **COMMON)
@@ -79,6 +120,7 @@ def horizontal_bar_chart(title: str, items: Sequence[tuple[str, Decimal]], money
     return render(chart)
 
 
+@remembered
 def share_chart(title: str, actual: dict[str, Decimal], target: dict[str, Decimal | None]) -> str:
     """Actual shares next to target shares (0..1) for the same keys."""
     chart = pygal.Bar(title=title, x_label_rotation=20 if len(actual) > 6 else 0, **COMMON)
@@ -89,6 +131,7 @@ def share_chart(title: str, actual: dict[str, Decimal], target: dict[str, Decima
     return render(chart)
 
 
+@remembered
 def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]]) -> str:
     """Lines over time (e.g. cumulative capitalization by year)."""
     chart = pygal.Line(title=title, x_label_rotation=0, dots_size=3, **COMMON)
@@ -99,6 +142,7 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[Dec
     return render(chart)
 
 
+@remembered
 def pie_chart(title: str, items: Sequence[tuple[str, Decimal]]) -> str:
     chart = pygal.Pie(title=title, inner_radius=0.45, **COMMON)
     chart.value_formatter = lambda v: format_money(Decimal(str(v)))

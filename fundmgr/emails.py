@@ -1,41 +1,137 @@
-"""E-mail: messages are queued during a request and sent only after its transaction commits.
+"""E-mail: messages are queued on the database transaction and sent only once it commits.
 
-Without a configured MAIL_SERVER (a local or demo run) messages are written to the log
-instead, so a password-reset link can still be followed.
+`queue_message` (or `queue_mail` for a plain-text one) attaches a message to the session's current
+transaction. When the transaction commits, its messages are sent; when it rolls back, they are dropped,
+and so are those queued inside a savepoint that rolls back. This holds in a request, in a CLI command
+(reminders, digests) and in the tests' savepoint-bound sessions alike.
+
+Where messages go:
+- with MAIL_SERVER set (from the environment): that SMTP server;
+- in tests (TESTING): Flask-Mail records them (`mail.record_messages()`), nothing is sent;
+- otherwise (a local or demo run): each message is written as an .eml file to `instance/outbox/`
+  and one line is logged, so a developer can read it; no server is ever contacted.
 """
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context
-from flask_mail import Message
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_mail import Attachment, Message
+
+from fundmgr.db import db
 from fundmgr.extensions import mail
+
+QUEUE = "fundmgr_mail_queue"  # key of Session.info: [(message, SessionTransaction), ...]
 
 
 def queue_mail(to: str, subject: str, body: str) -> None:
-    """Send a message once the current request's changes are committed (at once outside a request)."""
-    message = Message(subject=subject, recipients=[to], body=body)
-    if has_request_context():
-        g.setdefault("mail_queue", []).append(message)
-    else:
+    """Send a plain-text message once the current transaction commits."""
+    queue_message(Message(subject=subject, recipients=[to], body=body))
+
+
+def queue_message(message: Message) -> None:
+    """Send a message once the current transaction commits; forget it if the transaction rolls back."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(QUEUE, []).append((message, transaction))
+
+
+def queued_messages() -> list[Message]:
+    """The messages waiting for the current transaction to commit (for tests and diagnostics)."""
+    return [message for message, _transaction in db.session().info.get(QUEUE, [])]
+
+
+def within(transaction: Any, ancestor: Any) -> bool:
+    """Whether a session transaction is the ancestor or nested (at any depth) inside it."""
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def drop_rolled_back(session: so.Session, previous_transaction: Any) -> None:
+    """A rollback (of the whole transaction or of a savepoint) drops what was queued inside it."""
+    queue = session.info.get(QUEUE)
+    if queue:
+        queue[:] = [(m, t) for m, t in queue if not within(t, previous_transaction)]
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def send_committed(session: so.Session) -> None:
+    """The outermost commit sends everything still queued."""
+    queue = session.info.pop(QUEUE, None)
+    for message, _transaction in queue or []:
         deliver(message)
 
 
-def send_queued() -> None:
-    """Deliver what the request queued; called after a successful commit."""
-    for message in g.pop("mail_queue", []):
-        deliver(message)
-
-
-def discard_queued() -> None:
-    """Forget what the request queued; called when its transaction rolls back."""
-    g.pop("mail_queue", None)
+@sa.event.listens_for(so.Session, "after_transaction_end")
+def forget_ended(session: so.Session, transaction: Any) -> None:
+    """A transaction that ended without a commit (closed, or discarded with the session) sends nothing."""
+    if transaction.parent is None:
+        session.info.pop(QUEUE, None)
 
 
 def deliver(message: Message) -> None:
-    if current_app.config.get("MAIL_SERVER") or current_app.testing:
-        mail.send(message)
-    else:
-        current_app.logger.warning(
-            "E-mail to %s (no MAIL_SERVER set): %s\n%s", message.recipients, message.subject, message.body
-        )
+    """Send one message now: to the SMTP server, Flask-Mail's test recorder, or the development outbox.
+
+    Called after the commit: a failure to send is logged, never raised (the change is saved).
+    """
+    app = current_app
+    try:
+        if app.config.get("MAIL_SERVER") or app.testing:
+            mail.send(message)
+        else:
+            write_to_outbox(message)
+    except Exception:
+        app.logger.exception("E-mail to %s could not be sent: %s", message.recipients, message.subject)
+
+
+def outbox_dir() -> Path:
+    return Path(current_app.instance_path) / "outbox"
+
+
+def write_to_outbox(message: Message) -> Path:
+    """Write the message as an .eml file in instance/outbox/ (development without MAIL_SERVER)."""
+    if message.sender is None:
+        message.sender = current_app.config.get("MAIL_DEFAULT_SENDER")
+    folder = outbox_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    recipient = re.sub(r"[^A-Za-z0-9.@_-]", "_", (message.recipients or ["nobody"])[0])[:80]
+    path = folder / f"{stamp}-{secrets.token_hex(3)}-{recipient}.eml"
+    path.write_bytes(message.as_bytes())
+    current_app.logger.warning("E-mail to %s (no MAIL_SERVER set) written to %s: %s", message.recipients, path,
+                               message.subject)  # fmt: skip
+    return path
+
+
+class LazyAttachment(Attachment):
+    """An attachment whose bytes are made only when the message is really written or sent.
+
+    A decision letter is a PDF: rendering it for every message would slow every decision, and the tests'
+    recorder never reads it. `build` must not touch the database (it runs after the commit).
+    """
+
+    def __init__(self, filename: str, content_type: str, build: Any) -> None:
+        super().__init__(filename=filename, content_type=content_type, data=b"")
+        self._build = build
+        self._data: bytes | None = None
+
+    @property  # type: ignore[override]
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self._build()
+        return self._data
+
+    @data.setter
+    def data(self, value: bytes) -> None:
+        self._data = value or None

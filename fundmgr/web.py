@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, request, url_for
 from flask.views import View
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
-from fundmgr.emails import discard_queued, send_queued
 from fundmgr.errors import DomainError
 from fundmgr.extensions import login_manager
 
@@ -36,18 +36,16 @@ class FundView(View):
         self.load(**view_args)
         if not self.can_access(current_user):
             abort(403)
+        # E-mails queued by the work are sent by the commit and dropped by a rollback (fundmgr.emails).
         try:
             response = self.process()
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            discard_queued()
             return self.refused(exc)
         except Exception:
             db.session.rollback()
-            discard_queued()
             raise
-        send_queued()
         return response
 
     def load(self, **view_args: Any) -> None:
@@ -125,6 +123,50 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+# Ids and numbers in URLs and query strings are INTEGER columns: larger values are not found, not an overflow.
+DB_INT_MAX = 2**31 - 1
+
+
+def db_int(text: str) -> int:
+    """A query-string integer a database INTEGER can hold; else ValueError (`request.args.get(name, type=db_int)`)."""
+    digits = text.strip()
+    unsigned = digits[1:] if digits.startswith("-") else digits
+    if not (unsigned.isascii() and unsigned.isdigit()):
+        raise ValueError(text)
+    value = int(digits)
+    if abs(value) > DB_INT_MAX:
+        raise ValueError(text)
+    return value
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` in URLs: ASCII digits, at most DB_INT_MAX (a larger id matches no route: 404)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits, min, DB_INT_MAX if max is None else max, signed)
+
+
+def refuse_unusable_arguments() -> None:
+    """Refuse what no page can use: NUL characters (no database stores them), url_for's own options
+    (`_external`, `_scheme`... which pages copying their query string into links would obey), and page
+    numbers beyond any list."""
+    fields = [*request.args.items(multi=True)]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += request.form.items(multi=True)
+    if any("\x00" in name or "\x00" in value for name, value in fields):
+        abort(400)
+    if any(name.startswith("_") for name in request.args):
+        abort(400)
+    page = request.args.get("page", "")
+    if page.isascii() and page.isdigit() and int(page) > DB_INT_MAX:
+        abort(404)
+
+
 def init_web(app: Flask) -> None:
-    """Attach the security headers to every response."""
+    """Attach the security headers to every response; bound the integers of URLs; refuse unusable arguments."""
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.before_request(refuse_unusable_arguments)
     app.after_request(set_security_headers)

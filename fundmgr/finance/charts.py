@@ -39,6 +39,7 @@ def capitalization_chart(years: list[YearFigures], currency: str = "") -> str:
     )
 
 
+@charts.remembered
 def cumulative_chart(years: list[YearFigures], currency: str = "") -> str:
     """Deposits and allocations cumulated over the years: the fund's capitalization against its use."""
     # fundmgr.charts.line_chart labels its axis in money (cents); in millions, one decimal reads better

@@ -25,6 +25,7 @@ from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.i18n import format_money
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
+from fundmgr.signals import allocations_approved, transfer_recorded
 
 # The largest single amount the fund accepts: anything above is a typing mistake.
 MAX_AMOUNT = Decimal("10000000000.00")
@@ -56,10 +57,10 @@ def amount_problems(amount: Any, label: str) -> list[str]:
         return [_("%(field)s must be a number.", field=label)]
     if amount <= 0:
         return [_("%(field)s must be more than zero.", field=label)]
+    if amount > MAX_AMOUNT:  # before rounding: a number of thousands of digits cannot be rounded to cents
+        return [_("%(field)s must be below %(max)s.", field=label, max=format_money(MAX_AMOUNT))]
     if amount != to_cents(amount):
         return [_("%(field)s can have at most two decimals.", field=label)]
-    if amount > MAX_AMOUNT:
-        return [_("%(field)s must be below %(max)s.", field=label, max=format_money(MAX_AMOUNT))]
     return []
 
 
@@ -459,6 +460,7 @@ def allocate_approved(
         )
         allocations.append(allocation)
     db.session.flush()
+    allocations_approved.send(proposal, allocations=allocations, actor=actor)
     return allocations
 
 
@@ -564,6 +566,7 @@ def record_transfer(
     )
     if proposal.state is ProposalState.approved:
         proposal_ops.activate_programme(proposal, actor=actor, summary=_("First transfer made."))
+    transfer_recorded.send(transfer, actor=actor)
     return transfer
 
 

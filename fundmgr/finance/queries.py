@@ -443,19 +443,22 @@ def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | Non
 
 def allocations_by_region(fund: Fund) -> list[ShareRow]:
     """Allocations per UN M49 region (of the programme's country, else of its region), against the targets."""
-    amounts = allocated_by_proposal(fund)
     parents = {
         code: (level, parent)
         for code, level, parent in db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
     }
+    # summed per place in the database: a fund with thousands of programmes has a few dozen places
     places = db.session.execute(
-        sa.select(Proposal.id, Country.region_code, Proposal.region_code)
+        sa.select(Country.region_code, Proposal.region_code, sa.func.sum(LedgerEntry.amount))
+        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
         .outerjoin(Country, Country.id == Proposal.country_id)
-        .where(Proposal.id.in_(list(amounts)))
+        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .group_by(Country.region_code, Proposal.region_code)
     )
     by_region: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for proposal_id, country_region, region in places:
-        by_region[top_region(country_region or region, parents) or ""] += amounts[proposal_id]
+    for country_region, region, total in places:
+        if total:
+            by_region[top_region(country_region or region, parents) or ""] -= total
     targets = (fund.targets or {}).get("region_share", {})
     codes = list(targets) + sorted(code for code in by_region if code not in targets and code)
     rows = [
@@ -505,17 +508,15 @@ def allocations_by_gender_marker(fund: Fund) -> MarkerFigures:
     target = Decimal(targets["gender_marker_share"]) if targets.get("gender_marker_share") is not None else None
     if marker is None:
         return MarkerFigures("", [], min_level, None, target)
-    amounts = allocated_by_proposal(fund)
-    levels = dict(
-        db.session.execute(
-            sa.select(ProposalMarker.proposal_id, ProposalMarker.level).where(
-                ProposalMarker.marker_id == marker.id, ProposalMarker.proposal_id.in_(list(amounts))
-            )
-        ).all()
-    )
+    rated = sa.and_(ProposalMarker.proposal_id == LedgerEntry.proposal_id, ProposalMarker.marker_id == marker.id)
     by_level: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-    for proposal_id, amount in amounts.items():
-        by_level[levels.get(proposal_id)] += amount
+    for level, total in db.session.execute(
+        sa.select(ProposalMarker.level, sa.func.sum(LedgerEntry.amount))
+        .outerjoin(ProposalMarker, rated)
+        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .group_by(ProposalMarker.level)
+    ):
+        by_level[level] -= total
     rows = [
         ShareRow(str(value), marker.level_label(value), by_level.get(value, ZERO), short_label=str(value))
         for value in marker.values
@@ -523,7 +524,7 @@ def allocations_by_gender_marker(fund: Fund) -> MarkerFigures:
     if by_level.get(None):
         rows.append(ShareRow("", _("Not rated"), by_level[None]))
     with_shares(rows)
-    total = sum(amounts.values(), ZERO)
+    total = sum(by_level.values(), ZERO)
     at_min = None
     if min_level is not None and total:
         at_min = sum((a for level, a in by_level.items() if level is not None and level >= min_level), ZERO) / total

@@ -548,17 +548,19 @@ def remove_matrix_item(item: MatrixOutcome | MatrixOutput | MatrixIndicator, *, 
         proposal.outcomes.remove(item)
         renumber(proposal.outcomes)
     elif isinstance(item, MatrixOutput):
-        for indicator in item.indicators:
-            item.outcome.indicators.remove(indicator)
-        item.outcome.outputs.remove(item)
-        renumber(item.outcome.outputs)
+        outcome = item.outcome  # removing the item from its outcome's lists unsets item.outcome
+        for indicator in list(item.indicators):
+            outcome.indicators.remove(indicator)
+        outcome.outputs.remove(item)
+        renumber(outcome.outputs)
     else:
-        item.outcome.indicators.remove(item)
-        if item.output is not None:
-            item.output.indicators.remove(item)
-            renumber(item.output.indicators)
+        outcome, output = item.outcome, item.output
+        outcome.indicators.remove(item)
+        if output is not None:
+            output.indicators.remove(item)
+            renumber(output.indicators)
         else:
-            renumber(item.outcome.outcome_indicators)
+            renumber(outcome.outcome_indicators)
     db.session.flush()
     record_audit("proposal.matrix_item_removed", proposal, actor=actor, before=before)
 

@@ -15,6 +15,7 @@ from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Fund
+from fundmgr.i18n import current_language
 from fundmgr.pdf import pdf_response, render_pdf
 from fundmgr.proposals import forms
 from fundmgr.proposals import operations as ops
@@ -36,7 +37,7 @@ from fundmgr.proposals.models import (
 from fundmgr.proposals.queries import SORTS, ProposalFilters, count_by_state, list_query
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored
-from fundmgr.web import FundView, wants_json
+from fundmgr.web import FundView, db_int, wants_json
 
 
 def fund_or_404() -> Fund:
@@ -70,7 +71,7 @@ class ProposalListView(FundView):
         filters = ProposalFilters.from_args(request.args)
         page = db.paginate(
             list_query(current_user, fund, filters),
-            page=request.args.get("page", 1, type=int),
+            page=request.args.get("page", 1, type=db_int),
             per_page=current_app.config["PAGE_SIZE"],
             error_out=False,
         )
@@ -96,8 +97,19 @@ def sort_titles() -> list[tuple[str, str]]:
     return [(key, titles[key]) for key in SORTS]
 
 
+# Reference data of a fund (its lists, the M49 geography) changes only when its definition is loaded again.
+CHOICES: dict[tuple[int, str, str], dict[str, list[tuple[str, str]]]] = {}
+
+
 def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    """The options of each filter of the list."""
+    """The options of each filter of the list, built once per fund definition and language."""
+    key = (fund.id, fund.definition_sha256, current_language())
+    if key not in CHOICES:
+        CHOICES[key] = build_filter_choices(fund)
+    return CHOICES[key]
+
+
+def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
     markers = fq.active(fund.markers)
     return {
         "status": [(s.value, str(STATE_TITLES[s])) for s in ProposalState],
@@ -341,10 +353,10 @@ class MatrixItemView(DraftSectionView):
         self.item = self.matrix_object(kind, item_id) if item_id is not None else None
         self.outcome = self.output = None
         if self.item is None and kind == "indicators" and request.args.get("output"):
-            self.output = self.matrix_object("outputs", request.args.get("output", type=int))
+            self.output = self.matrix_object("outputs", request.args.get("output", type=db_int))
             self.outcome = self.output.outcome
         elif self.item is None and kind != "outcomes":  # outputs and indicators are added under an outcome
-            self.outcome = self.matrix_object("outcomes", request.args.get("outcome", type=int))
+            self.outcome = self.matrix_object("outcomes", request.args.get("outcome", type=db_int))
 
     def matrix_object(self, kind: str, item_id: int | None):
         item = db.session.get(MATRIX_KINDS[kind], item_id) if item_id else None
@@ -590,6 +602,6 @@ class CompareView(ProposalBaseView):
         if len(versions) < 2:
             flash(_("There is only one version: nothing to compare yet."), "info")
             return redirect(self.detail_url())
-        old = self.proposal.version(request.args.get("old", versions[-2].number, type=int)) or versions[-2]
-        new = self.proposal.version(request.args.get("new", versions[-1].number, type=int)) or versions[-1]
+        old = self.proposal.version(request.args.get("old", versions[-2].number, type=db_int)) or versions[-2]
+        new = self.proposal.version(request.args.get("new", versions[-1].number, type=db_int)) or versions[-1]
         return self.render("compare.html", old=old, new=new, diff=compare(describe_version(old), describe_version(new)))

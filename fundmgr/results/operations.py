@@ -47,6 +47,7 @@ from fundmgr.results.models import (
     ReviewDecision,
 )
 from fundmgr.results.values import IndicatorEntry, check_entry, parse_value
+from fundmgr.signals import report_reviewed, report_submitted
 from fundmgr.storage import DOCUMENT_TYPES, IMAGE_TYPES, delete_after_commit, store_upload
 from fundmgr.workflow import require_transition
 
@@ -726,6 +727,7 @@ def submit_report(report: ProgressReport, *, actor: User, today: date | None = N
     record_audit(
         "progress_report.submitted", report, actor=actor, before={"state": before}, after={"state": report.state}
     )
+    report_submitted.send(report, actor=actor)
 
 
 def review_report(report: ProgressReport, decision: ReviewDecision, comment: str, *, actor: User) -> ReportReview:
@@ -748,6 +750,7 @@ def review_report(report: ProgressReport, decision: ReviewDecision, comment: str
         before={"state": before},
         after={"state": target, "comment": comment},
     )
+    report_reviewed.send(report, review=review, actor=actor)
     return review
 
 

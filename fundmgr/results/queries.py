@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,7 +29,7 @@ from fundmgr.results.models import (
     ReportState,
     ResultsFramework,
 )
-from fundmgr.results.rollup import Combined, Point, clamped, combine, mean, progress
+from fundmgr.results.rollup import Combined, clamped, combine, combine_totals, mean, progress
 
 
 def programmes_query(fund: Fund, user: Any) -> sa.Select:
@@ -100,25 +99,16 @@ def latest_accepted(indicator_ids: Iterable[int] | None, cutoff: date, fund: Fun
     Values are cumulative, so the most recent one is the indicator's standing; reports not yet
     accepted never count.
     """
-    query = (
-        sa.select(IndicatorValue, ReportingPeriod.end_date, ReportingPeriod.number)
-        .join(IndicatorValue.report)
-        .join(ProgressReport.period)
-        .where(
-            ProgressReport.state == ReportState.accepted,
-            ReportingPeriod.end_date <= cutoff,
-            IndicatorValue.actual.is_not(None),
-        )
-        .order_by(ReportingPeriod.end_date, ReportingPeriod.number)
-    )
+    conditions = []
     if indicator_ids is not None:
-        query = query.where(IndicatorValue.indicator_id.in_(list(indicator_ids)))
+        conditions.append(IndicatorValue.indicator_id.in_(list(indicator_ids)))
     if fund is not None:
-        query = query.join(ReportingPeriod.programme).join(Programme.proposal).where(Proposal.fund_id == fund.id)
-    latest = {}
-    for value, end_date, number in db.session.execute(query):
-        latest[value.indicator_id] = Reading(value, end_date, number)
-    return latest
+        conditions.append(Proposal.fund_id == fund.id)
+    newest = latest_values(cutoff, *conditions)  # only the latest value of each indicator is loaded
+    rows = db.session.execute(
+        sa.select(IndicatorValue, newest.c.as_of, newest.c.number).join(newest, newest.c.value_id == IndicatorValue.id)
+    )
+    return {value.indicator_id: Reading(value, as_of, number) for value, as_of, number in rows}
 
 
 # --- Progress of a programme ---------------------------------------------------------------------------
@@ -180,7 +170,6 @@ class FundIndicatorRollup:
 
     indicator: FundIndicator
     combined: Combined
-    contributions: list[tuple[ProgrammeIndicator, Reading]] = field(default_factory=list)
 
     @property
     def actual(self) -> Decimal | None:
@@ -234,33 +223,80 @@ def framework_for(fund: Fund) -> ResultsFramework | None:
 
 
 def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = None) -> dict[int, FundIndicatorRollup]:
-    """Every current fund indicator rolled up from the accepted values of the programme indicators linked to it."""
+    """Every current fund indicator rolled up from the accepted values of the programme indicators linked to it.
+
+    The database does the work: it keeps each linked indicator's latest accepted value and sums, counts
+    and maximises them per fund indicator, so the cost does not grow with the number of programmes here.
+    """
     framework = framework or framework_for(fund)
     if framework is None:
         return {}
-    linked = db.session.scalars(
-        sa.select(ProgrammeIndicator)
-        .join(ProgrammeIndicator.fund_indicator)
-        .join(ProgrammeIndicator.programme)
-        .join(Programme.proposal)
-        .where(FundIndicator.framework_id == framework.id, Proposal.state.in_(FUNDED_STATES))
-        .order_by(Programme.id, ProgrammeIndicator.id)
-    ).all()
-    readings = latest_accepted([i.id for i in linked], cutoff)
-    by_fund_indicator: dict[int, list[tuple[ProgrammeIndicator, Reading]]] = defaultdict(list)
-    for indicator in linked:
-        if indicator.id in readings:
-            by_fund_indicator[indicator.fund_indicator_id].append((indicator, readings[indicator.id]))
+    latest = latest_linked_values(framework, cutoff)
+    each = {"partition_by": latest.c.fund_indicator_id}
+    newest_first = (latest.c.as_of.desc(), latest.c.programme_id.desc(), latest.c.indicator_id.desc())
+    columns = [sa.func.count().over(**each), sa.func.max(latest.c.as_of).over(**each)]
+    columns += [agg(latest.c[name]).over(**each) for name in ("actual", "baseline", "target")
+                for agg in (sa.func.sum, sa.func.count, sa.func.max)]  # fmt: skip
+    columns += [latest.c.actual, latest.c.baseline, latest.c.target]
+    ranked = sa.select(
+        latest.c.fund_indicator_id,
+        *(column.label(f"c{n}") for n, column in enumerate(columns)),
+        sa.func.row_number().over(order_by=newest_first, **each).label("rank"),
+    ).subquery()
+    totals, newest = {}, {}
+    for row in db.session.execute(sa.select(ranked).where(ranked.c.rank == 1)):
+        totals[row[0]], newest[row[0]] = row[1:12], row[12:15]
     rollups = {}
     for fund_indicator in framework.indicators:
         if fund_indicator.retired:
             continue
-        contributions = by_fund_indicator.get(fund_indicator.id, [])
-        points = [Point(r.value.actual, r.as_of, i.baseline, i.target) for i, r in contributions]
-        rollups[fund_indicator.id] = FundIndicatorRollup(
-            fund_indicator, combine(fund_indicator.rule, points), contributions
-        )
+        found = totals.get(fund_indicator.id)
+        combined = combine_totals(fund_indicator.rule, found, newest.get(fund_indicator.id)) if found else None
+        rollups[fund_indicator.id] = FundIndicatorRollup(fund_indicator, combined or combine(fund_indicator.rule, []))
     return rollups
+
+
+def latest_linked_values(framework: ResultsFramework, cutoff: date) -> sa.Subquery:
+    """The programme indicators linked to the framework, of funded programmes, with their latest accepted value."""
+    linked = sa.select(FundIndicator.id).where(FundIndicator.framework_id == framework.id)
+    return latest_values(cutoff, ProgrammeIndicator.fund_indicator_id.in_(linked), Proposal.state.in_(FUNDED_STATES))
+
+
+def latest_values(cutoff: date, *conditions: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Programme indicators (those meeting the conditions) with their most recent accepted value on a period
+    ending by the cutoff: one row per indicator that has one, as `latest_accepted` reads them, in SQL."""
+    newest_first = sa.func.row_number().over(
+        partition_by=IndicatorValue.indicator_id,
+        order_by=(ReportingPeriod.end_date.desc(), ReportingPeriod.number.desc()),
+    )
+    values = (
+        sa.select(
+            ProgrammeIndicator.fund_indicator_id,
+            ProgrammeIndicator.programme_id,
+            ProgrammeIndicator.id.label("indicator_id"),
+            ProgrammeIndicator.baseline,
+            ProgrammeIndicator.target,
+            IndicatorValue.actual,
+            IndicatorValue.id.label("value_id"),
+            ReportingPeriod.end_date.label("as_of"),
+            ReportingPeriod.number,
+            newest_first.label("newest"),
+        )
+        .select_from(IndicatorValue)
+        .join(ProgressReport, ProgressReport.id == IndicatorValue.report_id)
+        .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
+        .join(ProgrammeIndicator, ProgrammeIndicator.id == IndicatorValue.indicator_id)
+        .join(Programme, Programme.id == ProgrammeIndicator.programme_id)
+        .join(Proposal, Proposal.id == Programme.proposal_id)
+        .where(
+            ProgressReport.state == ReportState.accepted,
+            ReportingPeriod.end_date <= cutoff,
+            IndicatorValue.actual.is_not(None),
+            *conditions,
+        )
+        .subquery()
+    )
+    return sa.select(values).where(values.c.newest == 1).subquery()
 
 
 def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = None) -> list[AreaRollup]:

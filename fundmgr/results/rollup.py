@@ -97,3 +97,26 @@ def combine(rule: AggregationRule, points: Sequence[Point]) -> Combined:
         count=len(points),
         as_of=as_of,
     )
+
+
+def combine_totals(rule: AggregationRule, totals: Sequence, newest: Sequence | None) -> Combined:
+    """`combine` from what the database summed instead of from the points themselves.
+
+    totals: count, latest as-of date, then (sum, count of known, max) of the values, of the baselines
+    and of the targets; newest: (value, baseline, target) of the point `combine` would call the newest.
+    """
+    count, as_of = totals[0], totals[1]
+    if rule is AggregationRule.latest:
+        value, baseline, target = newest
+        return Combined(value, baseline, target, count, as_of)
+
+    def by_rule(total: Decimal | None, known: int, highest: Decimal | None) -> Decimal | None:
+        if not known:
+            return None
+        if rule is AggregationRule.sum:
+            return total
+        if rule is AggregationRule.max:
+            return highest
+        return (total / known).quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+    return Combined(by_rule(*totals[2:5]), by_rule(*totals[5:8]), by_rule(*totals[8:11]), count, as_of)

@@ -36,7 +36,7 @@ from fundmgr.results.models import (
 )
 from fundmgr.results.values import IndicatorEntry, typed_text
 from fundmgr.storage import send_stored
-from fundmgr.web import FundView
+from fundmgr.web import FundView, db_int
 
 
 def today() -> date:
@@ -72,7 +72,7 @@ class ProgrammesView(ResultsView):
     """Funded programmes the user may see, with their reporting status and progress, filterable and paginated."""
 
     def process(self):
-        area = request.args.get("area", type=int)
+        area = request.args.get("area", type=db_int)
         state = request.args.get("state", "")
         query = q.programmes_query(self.fund, current_user)
         if area:
@@ -610,7 +610,7 @@ class FundIndicatorEditView(FrameworkEditBase):
     def fill(self, form) -> None:
         indicator = self.indicator
         if indicator is None:
-            outcome = request.args.get("outcome", type=int)
+            outcome = request.args.get("outcome", type=db_int)
             form.parent.data = f"outcome-{outcome}" if outcome else ""
             return
         form.parent.data = f"output-{indicator.output_id}" if indicator.output_id else f"outcome-{indicator.outcome_id}"

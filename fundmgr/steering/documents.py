@@ -11,7 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
+from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.finance.models import Allocation
 from fundmgr.i18n import localize
@@ -165,3 +167,70 @@ def meeting_pack_pdf(meeting: Meeting, reader: Any) -> bytes:
 
 def minutes_pdf(meeting: Meeting, reader: Any) -> bytes:
     return render_in_language(meeting, "steering/minutes.html", minutes_data, reader)
+
+
+# --- The decision letter --------------------------------------------------------------------------
+
+
+def letter_signatories(decision: Decision) -> list[dict[str, str]]:
+    """Who signs: the Steering Committee's chair, and the FMU officer who recorded or circulated it."""
+    chair = db.session.scalar(
+        sa.select(User)
+        .where(User.role == Role.sc_member, User.constituency == Constituency.chair, User.is_active_account.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    )
+    officer = decision.procedure.circulated_by if decision.procedure else None
+    if decision.recorded_by is not None and decision.recorded_by.manages_fund:
+        officer = decision.recorded_by
+    people = []
+    if chair is not None:
+        people.append({"name": chair.name, "role": _("Chair of the Steering Committee")})
+    if officer is not None and officer.manages_fund:
+        people.append({"name": officer.name, "role": _("Fund Management Unit")})
+    return people
+
+
+def decision_letter_data(decision: Decision) -> dict[str, Any]:
+    """Everything the letter says, as plain data in the current language (render it in the same one)."""
+    proposal, item, procedure = decision.proposal, decision.item, decision.procedure
+    organizations = [proposal.lead_organization] if proposal.lead_organization else []
+    organizations += [p.organization for p in proposal.participants if p.organization_id != proposal.lead_organization_id]
+    return {
+        "fund": localize(decision.fund.name),
+        "fund_short": decision.fund.label,
+        "currency": decision.fund.currency,
+        "reference": decision.reference,
+        "decided_on": decision.decided_on,
+        "outcome": decision.outcome.value,
+        "outcome_title": decision.outcome.title,
+        "funds": decision.outcome.funds,
+        "conditions": decision.conditions,
+        "approved_amount": decision.approved_amount,
+        "proposal": {"reference": proposal.reference, "title": proposal.title,
+                     "version": decision.version.number if decision.version else None},  # fmt: skip
+        "addressees": [{"acronym": o.label, "name": o.full_name} for o in organizations],
+        "meeting": {"reference": item.meeting.reference, "title": item.meeting.title, "held_on": item.meeting.held_on,
+                    "position": item.position} if item else None,  # fmt: skip
+        "procedure": {"reference": procedure.reference, "deadline": procedure.deadline} if procedure else None,
+        "allocations": allocations_of(decision),
+        "signatories": letter_signatories(decision),
+    }
+
+
+def render_decision_letter(data: dict[str, Any], language: str) -> bytes:
+    """The letter from its data, in that language (no database: may run after the commit)."""
+    with force_locale(language):
+        allocated = sum((a["total"] for a in data["allocations"]), Decimal("0.00"))
+        return render_pdf("steering/decision_letter.html", data | {"language": language, "allocated": allocated})
+
+
+def decision_letter_pdf(decision: Decision, language: str) -> bytes:
+    """The decision letter to the proposal's organizations, in the given language."""
+    with force_locale(language):
+        data = decision_letter_data(decision)
+    return render_decision_letter(data, language)
+
+
+def decision_letter_filename(decision: Decision) -> str:
+    return f"{decision.reference.replace('/', '-')}-decision-letter.pdf"

@@ -44,7 +44,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.views import STEERING_ROLES, ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import counted_votes, quorum_for, tally
-from fundmgr.web import wants_json
+from fundmgr.web import db_int, wants_json
 
 
 class MeetingListView(SteeringView):
@@ -377,7 +377,7 @@ class ProcedureNewView(SteeringView):
 
     def process(self):
         candidates = q.proposals_in(self.fund, q.PIPELINE_STATES)
-        form = WrittenProcedureForm(proposal=request.args.get("proposal", type=int))
+        form = WrittenProcedureForm(proposal=request.args.get("proposal", type=db_int))
         form.proposal.choices = options([(p.id, f"{p.reference} · {p.title}") for p in candidates])
         if form.validate_on_submit():
             proposal = next(p for p in candidates if p.id == form.proposal.data)

@@ -115,6 +115,20 @@ if declared_conflict not in RECUSAL_RULES:
     RECUSAL_RULES.append(declared_conflict)
 
 
+def recused_member_ids(proposal: Proposal, members: list[Any]) -> set[int]:
+    """Of the given members, those recused from the proposal, in one query (Proposal.is_recused for many members)."""
+    members = [m for m in members if m.is_authenticated and m.role is Role.sc_member]
+    by_organization = {m.id for m in members if m.organization_id in proposal.organization_ids}
+    if not members or proposal.id is None:
+        return by_organization
+    declared = sa.select(Conflict.member_id).where(
+        Conflict.proposal_id == proposal.id,
+        Conflict.waived_at.is_(None),
+        Conflict.member_id.in_([m.id for m in members]),
+    )
+    return by_organization | set(db.session.scalars(declared))
+
+
 def recused_proposal_ids(user: Any, proposals: list[Proposal]) -> set[int]:
     """Of the given proposals, those the user is recused from, in one query (Proposal.is_recused in bulk)."""
     if not user.is_authenticated or user.role is not Role.sc_member or not proposals:

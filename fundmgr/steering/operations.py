@@ -26,6 +26,7 @@ from fundmgr.funds.models import Criterion, Fund
 from fundmgr.i18n import format_money
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
+from fundmgr.signals import agenda_added, decision_taken, meeting_scheduled, procedure_circulated, reviewers_assigned
 from fundmgr.steering.clock import now, today
 from fundmgr.steering.models import (
     ITEM_TRANSITIONS,
@@ -57,6 +58,7 @@ from fundmgr.workflow import require_transition
 
 LANGUAGES = ("en", "fr", "es")
 MAX_TEXT = 10_000
+MAX_NAME = 300  # a criterion's name, as the criteria form allows
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
 
 
@@ -125,6 +127,7 @@ def criterion_problems(fund: Fund, row: CriterionData, scored_ids: set[int]) -> 
             problems.append(_("%(c)s: the name in %(lang)s is required.", c=label, lang=language))
         if not (row.guidance.get(language) or "").strip():
             problems.append(_("%(c)s: the guidance in %(lang)s is required.", c=label, lang=language))
+    problems += criterion_text_problems(row)
     if row.retired:
         return problems
     if row.weight is None or not (0 < row.weight <= 1):
@@ -133,6 +136,20 @@ def criterion_problems(fund: Fund, row: CriterionData, scored_ids: set[int]) -> 
         problems.append(_("%(c)s: the scale must run from a lower to a higher whole number (0 to 100).", c=label))
     elif scale_changed(row) and row.criterion.id in scored_ids:
         problems.append(_("%(c)s: members have already scored on this scale; it cannot change.", c=label))
+    return problems
+
+
+def criterion_text_problems(row: CriterionData) -> list[str]:
+    """Names and guidance longer than the criteria form allows (the form's own labels name them)."""
+    labels = {
+        ("name", "en"): _("Name (English)"), ("name", "fr"): _("Name (French)"), ("name", "es"): _("Name (Spanish)"),
+        ("guidance", "en"): _("Guidance (English)"), ("guidance", "fr"): _("Guidance (French)"),
+        ("guidance", "es"): _("Guidance (Spanish)"),
+    }  # fmt: skip
+    problems = []
+    for (attribute, language), label in labels.items():
+        text = getattr(row, attribute).get(language) or ""
+        problems += text_problems(text, f"{row.label} · {label}", limit=MAX_NAME if attribute == "name" else MAX_TEXT)
     return problems
 
 
@@ -253,6 +270,7 @@ def assign_reviewers(proposal: Proposal, members: Sequence[User], due_on: date |
         after={"members": sorted(chosen), "due_on": due_on, "version": version.number},
         summary=f"{proposal.reference} v{version.number}: {len(chosen)} members, due {due_on.isoformat()}",
     )
+    reviewers_assigned.send(proposal, members=list(members), due_on=due_on, before=before, actor=actor)
 
 
 def version_assignments(version: ProposalVersion) -> list[Assignment]:
@@ -476,6 +494,7 @@ def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Me
         meeting.attendance.append(Attendance(member_id=member.id))
     db.session.flush()
     record_audit("meeting.scheduled", meeting, actor=actor, after=snapshot(meeting), summary=meeting.reference)
+    meeting_scheduled.send(meeting, actor=actor)
     return meeting
 
 
@@ -514,6 +533,7 @@ def add_agenda_items(meeting: Meeting, proposals: Sequence[Proposal], *, actor: 
         after={"proposals": [p.reference for p in proposals]},
         summary=f"{meeting.reference}: {', '.join(p.reference for p in proposals)}",
     )
+    agenda_added.send(meeting, proposals=list(proposals), actor=actor)
     return items
 
 
@@ -746,6 +766,7 @@ def take_decision(
         after=snapshot(decision),
         summary=f"{reference} {proposal.reference}: {data.outcome.title}",
     )
+    decision_taken.send(decision, actor=actor)
     return decision
 
 
@@ -823,6 +844,7 @@ def circulate_written_procedure(
     db.session.flush()
     record_audit("written_procedure.circulated", procedure, actor=actor, after=snapshot(procedure),
                  summary=f"{procedure.reference} {proposal.reference}: {data.outcome.title}")  # fmt: skip
+    procedure_circulated.send(procedure, actor=actor)
     return procedure
 
 

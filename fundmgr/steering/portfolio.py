@@ -8,8 +8,7 @@ taking the ranking in order (fundmgr.finance.queries.fundable); a user may try a
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,8 +17,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fundmgr.db import db
-from fundmgr.finance.queries import allocated_by_proposal, balances, fundable, gender_marker, top_region
-from fundmgr.funds.models import Country, Fund, Region
+from fundmgr.finance.models import LedgerEntry
+from fundmgr.finance.queries import (
+    ALLOCATION_KINDS,
+    balances,
+    fundable,
+    gender_marker,
+    top_region,
+)
+from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
 from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState
 from fundmgr.steering.queries import PIPELINE_STATES, Ranking, proposals_in, ranking_for
@@ -100,63 +106,99 @@ def build_portfolio(user: Any, fund: Fund, selected_ids: set[int] | None = None)
     _ranking, candidates = candidates_for(user, fund)
     for candidate in candidates:
         candidate.selected = candidate.fits if selected_ids is None else candidate.proposal.id in selected_ids
-    funded = allocated_by_proposal(fund)
-    adding = {c.proposal.id: c.gap for c in candidates if c.selected}
-    places = proposal_places(fund, list(funded) + list(adding))
+    marker = gender_marker(fund)
+    funded = funded_amounts(fund, marker)
+    adding = selected_amounts(fund, marker, {c.proposal.id: c.gap for c in candidates if c.selected})
     return Portfolio(
         available=balances(fund).available,
         candidates=candidates,
-        areas=area_slices(fund, funded, adding, places),
-        regions=region_slices(fund, funded, adding, places),
-        gender=gender_slice(fund, funded, adding),
+        areas=area_slices(fund, funded, adding),
+        regions=region_slices(fund, funded, adding),
+        gender=gender_slice(fund, marker, funded, adding),
         custom=selected_ids is not None,
     )
 
 
 @dataclass(frozen=True)
-class Place:
+class Placed:
+    """Money of one or more proposals with the same thematic area, UN M49 region and gender-marker level."""
+
     area_code: str
     region_code: str  # the UN M49 region; "" for global programmes
+    gender_level: int | None
+    amount: Decimal
 
 
-def proposal_places(fund: Fund, proposal_ids: Sequence[int]) -> dict[int, Place]:
-    """Each proposal's thematic area code and UN M49 region, in two queries."""
-    if not proposal_ids:
-        return {}
+def rated_on(marker: Marker | None) -> sa.ColumnElement[bool]:
+    return sa.and_(ProposalMarker.proposal_id == Proposal.id, ProposalMarker.marker_id == (marker and marker.id))
+
+
+def funded_amounts(fund: Fund, marker: Marker | None) -> list[Placed]:
+    """What the fund allocated (net of releases) per area, place and gender-marker level, summed in the database:
+    a fund with thousands of programmes costs the page no more than one with ten."""
+    place = (Proposal.primary_area_id, Country.region_code, Proposal.region_code, ProposalMarker.level)
+    rows = db.session.execute(
+        sa.select(*place, sa.func.sum(LedgerEntry.amount))
+        .select_from(LedgerEntry)
+        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
+        .outerjoin(Country, Country.id == Proposal.country_id)
+        .outerjoin(ProposalMarker, rated_on(marker))
+        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .group_by(*place)
+    )
+    return placed(
+        fund, [(area, country, region, level, -total) for area, country, region, level, total in rows if total]
+    )
+
+
+def selected_amounts(fund: Fund, marker: Marker | None, gaps: dict[int, Decimal]) -> list[Placed]:
+    """The selected proposals' funding gaps with their area, place and gender-marker level."""
+    if not gaps:
+        return []
+    rows = db.session.execute(
+        sa.select(
+            Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code, ProposalMarker.level
+        )
+        .outerjoin(Country, Country.id == Proposal.country_id)
+        .outerjoin(ProposalMarker, rated_on(marker))
+        .where(Proposal.id.in_(list(gaps)))
+    )
+    return placed(fund, [(area, country, region, level, gaps[pid]) for pid, area, country, region, level in rows])
+
+
+def placed(fund: Fund, rows: Iterable[tuple[int | None, str | None, str | None, int | None, Decimal]]) -> list[Placed]:
+    """Thematic area codes and the UN M49 region of each row's country (or multi-country region)."""
     parents = {code: (level, parent) for code, level, parent in db.session.execute(
         sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
-    rows = db.session.execute(
-        sa.select(Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code)
-        .outerjoin(Country, Country.id == Proposal.country_id)
-        .where(Proposal.id.in_(list(proposal_ids)))
-    )
     codes = {area.id: area.code for area in fund.thematic_areas}
-    return {
-        pid: Place(codes.get(area_id, ""), top_region(country_region or region, parents) or "")
-        for pid, area_id, country_region, region in rows
-    }
+    regions: dict[str | None, str] = {}
+    result = []
+    for area_id, country_region, region, level, amount in rows:
+        code = country_region or region
+        if code not in regions:
+            regions[code] = top_region(code, parents) or ""
+        result.append(Placed(codes.get(area_id, ""), regions[code], level, amount))
+    return result
 
 
 def slices(
     keys: Iterable[tuple[str, str, Decimal | None]],
-    funded: dict[int, Decimal],
-    adding: dict[int, Decimal],
-    key_of: Callable[[int], str],
+    funded: Iterable[tuple[str, Decimal]],
+    adding: Iterable[tuple[str, Decimal]],
 ) -> list[Slice]:
     """Group the funded amounts, and the funded plus the selected ones, by key; shares of each total."""
     result = {key: Slice(key, label, target) for key, label, target in keys}
 
-    def slice_of(pid: int) -> Slice:
-        key = key_of(pid)
+    def slice_of(key: str) -> Slice:
         if key not in result:
             result[key] = Slice(key, territory_name(key) if key else _("Global or several regions"), None)
         return result[key]
 
-    for pid, amount in funded.items():
-        slice_of(pid).funded += amount
-        slice_of(pid).after += amount
-    for pid, amount in adding.items():
-        slice_of(pid).after += amount
+    for key, amount in funded:
+        slice_of(key).funded += amount
+        slice_of(key).after += amount
+    for key, amount in adding:
+        slice_of(key).after += amount
     funded_total = sum((s.funded for s in result.values()), ZERO)
     after_total = sum((s.after for s in result.values()), ZERO)
     for s in result.values():
@@ -165,32 +207,23 @@ def slices(
     return list(result.values())
 
 
-def area_slices(fund: Fund, funded: dict, adding: dict, places: dict[int, Place]) -> list[Slice]:
+def area_slices(fund: Fund, funded: list[Placed], adding: list[Placed]) -> list[Slice]:
     keys = [(a.code, f"{a.number}. {a.label}", fund.target_share("thematic_area_share", a.code))
             for a in fund.thematic_areas if not a.retired]  # fmt: skip
-    return slices(keys, funded, adding, lambda pid: places[pid].area_code)
+    return slices(keys, [(p.area_code, p.amount) for p in funded], [(p.area_code, p.amount) for p in adding])
 
 
-def region_slices(fund: Fund, funded: dict, adding: dict, places: dict[int, Place]) -> list[Slice]:
+def region_slices(fund: Fund, funded: list[Placed], adding: list[Placed]) -> list[Slice]:
     targets = (fund.targets or {}).get("region_share", {})
     keys = [(code, territory_name(code), fund.target_share("region_share", code)) for code in targets]
-    return slices(keys, funded, adding, lambda pid: places[pid].region_code)
+    return slices(keys, [(p.region_code, p.amount) for p in funded], [(p.region_code, p.amount) for p in adding])
 
 
-def gender_slice(fund: Fund, funded: dict[int, Decimal], adding: dict[int, Decimal]) -> Slice | None:
+def gender_slice(fund: Fund, marker: Marker | None, funded: list[Placed], adding: list[Placed]) -> Slice | None:
     """The share of the money at or above the fund's gender-marker level, now and after the selection."""
-    marker = gender_marker(fund)
     min_level = (fund.targets or {}).get("gender_marker_min_level")
     if marker is None or min_level is None:
         return None
-    levels: dict[int, int | None] = defaultdict(lambda: None)
-    levels.update(
-        db.session.execute(
-            sa.select(ProposalMarker.proposal_id, ProposalMarker.level).where(
-                ProposalMarker.marker_id == marker.id, ProposalMarker.proposal_id.in_(list(funded) + list(adding))
-            )
-        ).all()
-    )
     target = (fund.targets or {}).get("gender_marker_share")
     result = Slice(
         "gender",
@@ -198,11 +231,11 @@ def gender_slice(fund: Fund, funded: dict[int, Decimal], adding: dict[int, Decim
         Decimal(target) if target is not None else None,
     )
 
-    def share(amounts: dict[int, Decimal]) -> tuple[Decimal, Decimal | None]:
-        total = sum(amounts.values(), ZERO)
-        at_level = sum((a for pid, a in amounts.items() if (levels[pid] or 0) >= min_level), ZERO)
+    def share(amounts: list[Placed]) -> tuple[Decimal, Decimal | None]:
+        total = sum((p.amount for p in amounts), ZERO)
+        at_level = sum((p.amount for p in amounts if (p.gender_level or 0) >= min_level), ZERO)
         return at_level, (at_level / total if total else None)
 
     result.funded, result.funded_share = share(funded)
-    result.after, result.after_share = share(funded | {pid: funded.get(pid, ZERO) + a for pid, a in adding.items()})
+    result.after, result.after_share = share(funded + adding)
     return result

@@ -38,7 +38,7 @@ from fundmgr.steering.models import (
     recused_proposal_ids,
 )
 from fundmgr.steering.portfolio import build_portfolio, candidates_for
-from fundmgr.web import FundView
+from fundmgr.web import FundView, db_int
 
 STEERING_ROLES = (Role.fmu, Role.admin, Role.sc_member)
 
@@ -369,7 +369,7 @@ class PortfolioView(SteeringView):
     def process(self):
         chosen = None
         if request.args.get("try"):
-            chosen = {int(v) for v in request.args.getlist("select") if v.isdigit()}
+            chosen = set(request.args.getlist("select", type=db_int))
         portfolio = build_portfolio(current_user, self.fund, chosen)
         return self.render("portfolio.html", portfolio=portfolio, charts=portfolio_charts(portfolio))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.steering.models import AgendaItem, VoteChoice
+from fundmgr.steering.models import AgendaItem, VoteChoice, recused_member_ids
 
 DECISION_RULES = {"consensus": _l("consensus"), "majority": _l("majority")}
 
@@ -61,7 +61,7 @@ class Quorum:
 def quorum_for(item: AgendaItem) -> Quorum:
     """The item's quorum now, from the meeting's attendance and the proposal's recusals."""
     meeting = item.meeting
-    recused = {a.member_id for a in meeting.attendance if item.proposal.is_recused(a.member)}
+    recused = recused_member_ids(item.proposal, [a.member for a in meeting.attendance])
     eligible = {a.member_id for a in meeting.attendance} - recused
     present = {a.member_id for a in meeting.attendance if a.present} - recused
     return Quorum(

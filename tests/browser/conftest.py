@@ -9,6 +9,7 @@ is saved as a PNG under test-artifacts/.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from fundmgr import ROOT, create_app
 from fundmgr.db import db
 from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from tests.conftest import app_config
+from tests.demo_meeting import end_meeting, meeting_in_session
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -85,6 +87,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread.join(timeout=5)
 
 
+@pytest.fixture
+def live_meeting(live_server: LiveServer) -> Iterator[int]:
+    """The demo's Steering Committee in session: everyone present, the Ecuador proposal (in review) open for votes.
+
+    Afterwards the meeting ends and the proposal stays in review, as the demo had it.
+    """
+    with live_server.app.app_context():
+        meeting_id = meeting_in_session("Extraordinary session (browser test)").id
+        db.session.commit()
+        db.session.remove()
+    yield meeting_id
+    with live_server.app.app_context():
+        end_meeting(meeting_id)
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -135,6 +154,20 @@ def context(contexts: list[BrowserContext], request: pytest.FixtureRequest) -> B
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+def signed_in(live_server: LiveServer, make_context, email: str, locale: str = "en-GB") -> Page:
+    """A new browser context (its own cookies: a separate person) with this demo account signed in."""
+    page = make_context(locale).new_page()
+    live_server.login(page, email)
+    expect(page).not_to_have_url(re.compile(r"/account/login"))
+    return page
+
+
+def switch_language(page: Page, name: str) -> None:
+    """Choose a language from the menu (remembered in the account of whoever is signed in)."""
+    page.locator("#language-menu").click()
+    page.get_by_role("button", name=name).click()
 
 
 def artifact(name: str) -> Path:

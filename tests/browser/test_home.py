@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import artifact
+from tests.browser.conftest import artifact, switch_language
 
 
 def test_home_page_in_spanish(live_server, contexts, request):
@@ -17,11 +17,6 @@ def test_home_page_in_spanish(live_server, contexts, request):
     )
     expect(page.get_by_role("link", name="Iniciar sesión").first).to_be_visible()
     page.screenshot(path=str(artifact("home-es.png")), full_page=True)
-
-
-def switch_language(page, name: str) -> None:
-    page.locator("#language-menu").click()
-    page.get_by_role("button", name=name).click()
 
 
 def test_sign_in_and_switch_language(live_server, page):

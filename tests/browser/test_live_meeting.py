@@ -1,53 +1,16 @@
-"""A live Steering Committee meeting in three browsers: two members vote, the board updates without reloading."""
+"""A live Steering Committee meeting in several browsers: members vote, the boards update without reloading."""
 
 from __future__ import annotations
 
-import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from fundmgr.db import db
-from fundmgr.funds.queries import current_fund
-from fundmgr.proposals.models import Proposal, ProposalState
-from fundmgr.steering import operations as ops
-from fundmgr.steering.clock import today
-from fundmgr.steering.demo import demo_people
-from fundmgr.steering.models import Meeting, MeetingMode
-from tests.browser.conftest import artifact
-
-ECUADOR = "Supporting Ecuador's national plan to implement the Global Compact for Migration"
-
-
-@pytest.fixture
-def live_meeting(live_server) -> int:
-    """The demo's Steering Committee in session: everyone present, the Ecuador proposal (in review) open for votes."""
-    with live_server.app.app_context():
-        fund = current_fund()
-        proposal = db.session.scalar(sa.select(Proposal).where(Proposal.title == ECUADOR))
-        assert proposal.state is ProposalState.in_review
-        people = demo_people()
-        meeting = ops.schedule_meeting(
-            fund, ops.MeetingData("Extraordinary session (browser test)", today(), MeetingMode.virtual),
-            actor=people.fmu,
-        )  # fmt: skip
-        (item,) = ops.add_agenda_items(meeting, [proposal], actor=people.fmu)
-        ops.record_attendance(meeting, {m.id for m in people.members}, actor=people.fmu)
-        ops.start_meeting(meeting, actor=people.fmu)
-        ops.open_item(item, actor=people.fmu)
-        db.session.commit()
-        meeting_id = meeting.id
-    yield meeting_id
-    with live_server.app.app_context():  # leave the demo as it was: the meeting ends, the proposal stays in review
-        meeting = db.session.get(Meeting, meeting_id)
-        if meeting.open_item is not None:
-            ops.close_item(meeting.open_item, actor=None)
-        ops.end_meeting(meeting, actor=None)
-        db.session.commit()
+from fundmgr.demo.seed import DEFAULT_PASSWORD
+from tests.browser.conftest import artifact, signed_in
+from tests.browser.keyboard import focus_is_visible, press_on, sign_in_with_keyboard, tab_to
 
 
 def open_board(live_server, contexts_maker, email: str, meeting_id: int) -> Page:
-    page = contexts_maker("en-GB").new_page()
-    live_server.login(page, email)
+    page = signed_in(live_server, contexts_maker, email)
     page.goto(f"{live_server.url}/steering/meetings/{meeting_id}/board")
     return page
 
@@ -82,3 +45,26 @@ def test_two_members_vote_while_the_board_updates_without_reloading(live_server,
     assert jonas.evaluate("window.notReloaded") is True
     expect(ingrid.locator("#vote-form")).to_have_count(0)
     board.screenshot(path=str(artifact("live-board.png")), full_page=True)
+
+
+def test_a_member_votes_with_the_keyboard_and_keeps_the_focus_while_the_board_updates(
+    live_server, contexts, request, live_meeting
+):
+    make = request.node.make_context
+    grace = make("en-GB").new_page()
+    sign_in_with_keyboard(grace, live_server.url, "grace.wanjiru@fundmgr.example", DEFAULT_PASSWORD)
+    grace.goto(f"{live_server.url}/steering/meetings/{live_meeting}")
+    press_on(grace, "main a:text('Live board')")
+    tab_to(grace, "#vote-defer")
+    assert focus_is_visible(grace)
+
+    # another member votes: Grace's board is replaced under her keyboard, her focus stays on her button
+    karim = open_board(live_server, make, "karim.haddad@fundmgr.example", live_meeting)
+    karim.locator("#vote-approve").click()
+    expect(grace.locator("#votes-cast")).to_have_text("(1)", timeout=20_000)
+    assert grace.evaluate("document.activeElement.id") == "vote-defer"
+
+    with grace.expect_navigation():
+        grace.keyboard.press("Enter")
+    expect(grace.locator("#my-vote")).to_contain_text("You voted: Defer")
+    expect(grace.locator("#votes-cast")).to_have_text("(2)")

@@ -4,60 +4,18 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from fundmgr.demo.seed import DEFAULT_PASSWORD
 from tests.browser.conftest import artifact
+from tests.browser.keyboard import id_of, press_on, sign_in_with_keyboard, tab_to, type_date, type_into
 from tests.proposals.conftest import PDF_BYTES
 
 AGENCY = "aisha.bello@fundmgr.example"  # UNICEF
 
 
-def tab_to(page: Page, selector: str, limit: int = 500) -> None:
-    """Press Tab until the element has the focus (as a keyboard user moves through a page)."""
-    target = page.locator(selector)
-    for _ in range(limit):
-        if target.evaluate("element => element === document.activeElement"):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
-
-
-def type_into(page: Page, selector: str, text: str) -> None:
-    tab_to(page, selector)
-    page.keyboard.type(text)
-
-
-def press_on(page: Page, selector: str, key: str = "Enter") -> None:
-    """Focus an element with Tab and press a key: Enter follows a link or sends a form, Space ticks a box."""
-    tab_to(page, selector)
-    if key == "Enter":
-        with page.expect_navigation():
-            page.keyboard.press(key)
-    else:
-        page.keyboard.press(key)
-
-
-def type_date(page: Page, selector: str, day_and_month: str, year: str) -> None:
-    """Type a date into the browser's date field; day and month alike, so either order the locale uses fits."""
-    tab_to(page, selector)
-    page.keyboard.type(f"{day_and_month}{day_and_month}{year}")
-    expect(page.locator(selector)).to_have_value(f"{year}-{day_and_month}-{day_and_month}")
-
-
-def checkbox_for(page: Page, name: str, value: str) -> str:
-    return "#" + page.locator(f"input[name={name}][value='{value}']").get_attribute("id")
-
-
-def sign_in_with_keyboard(page: Page, url: str) -> None:
-    page.goto(f"{url}/account/login")
-    type_into(page, "#email", AGENCY)
-    type_into(page, "#password", "demo-fundmgr-2026")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-
-
 def test_an_agency_completes_and_submits_a_proposal_with_the_keyboard_only(live_server, page):
-    sign_in_with_keyboard(page, live_server.url)
+    sign_in_with_keyboard(page, live_server.url, AGENCY, DEFAULT_PASSWORD)
     press_on(page, "main a[href='/proposals/new']")  # the home card's link
     expect(page.get_by_role("heading", level=1)).to_have_text("New joint programme proposal")
 
@@ -66,9 +24,9 @@ def test_an_agency_completes_and_submits_a_proposal_with_the_keyboard_only(live_
     type_into(page, "#summary", "Mobile teams register births and issue documents in areas of high return.")
     type_into(page, "#country", "Kyrgyzstan")
     type_into(page, "#primary_area", "5")
-    press_on(page, checkbox_for(page, "objectives", "4"), "Space")
-    press_on(page, checkbox_for(page, "objectives", "15"), "Space")
-    press_on(page, checkbox_for(page, "principles", "child_sensitive"), "Space")
+    press_on(page, id_of(page, "objectives", "4"), "Space")
+    press_on(page, id_of(page, "objectives", "15"), "Space")
+    press_on(page, id_of(page, "principles", "child_sensitive"), "Space")
     type_into(page, "#duration_months", "24")
     type_date(page, "#start_date", "03", "2027")
     press_on(page, "#government_endorsement", "Space")
@@ -76,7 +34,7 @@ def test_an_agency_completes_and_submits_a_proposal_with_the_keyboard_only(live_
     expect(page.get_by_text(re.compile(r"Draft MIG-\d{4}-\d{4} created"))).to_be_visible()
 
     # Organizations: UNICEF leads, UNHCR takes part
-    press_on(page, checkbox_for(page, "partners", "UNHCR"), "Space")
+    press_on(page, id_of(page, "partners", "UNHCR"), "Space")
     press_on(page, "main form button.btn-primary")
     expect(page.get_by_text("Participating organizations saved.")).to_be_visible()
 
@@ -113,7 +71,7 @@ def test_an_agency_completes_and_submits_a_proposal_with_the_keyboard_only(live_
     type_into(page, "#baseline", "0")
     type_into(page, "#target", "7,000")
     type_into(page, "#means_of_verification", "Civil registry records")
-    press_on(page, checkbox_for(page, "disaggregation", "sex"), "Space")
+    press_on(page, id_of(page, "disaggregation", "sex"), "Space")
     press_on(page, "main form button.btn-primary")
     expect(page.locator("main .fw-semibold", has_text="Children registered")).to_be_visible()
 

@@ -135,6 +135,15 @@ def test_the_annual_report_rolls_up_accepted_figures(app, fund, year_2025):
     assert re.search(r"Migrants assisted persons 0 2,000 1,400 2025-12-31 70%", text)
 
 
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_the_annual_page_shows_the_reports_own_figures(app, fund, year_2025, year):
+    """Does the annual page, counting in the database, show the summary and areas the report itself shows?"""
+    with app.test_request_context():
+        data = reports.annual_report_data(fund, year, "en", with_charts=False)
+        assert reports.headline_figures(fund, year) == {"summary": data["summary"], "areas": data["areas"]}
+    assert data["summary"]["indicators_reported"] > 0
+
+
 def test_the_annual_report_in_french_and_spanish(app, fund, year_2025):
     with app.test_request_context():
         french = text_of(reports.annual_report_pdf(fund, 2025, "fr"))

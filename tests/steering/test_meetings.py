@@ -16,6 +16,7 @@ from fundmgr.finance.queries import balances
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import (
+    AgendaItem,
     Decision,
     DecisionOutcome,
     ItemState,
@@ -52,6 +53,34 @@ def test_recused_members_do_not_count_for_the_quorum(meeting, committee, in_revi
     quorum = quorum_for(item)
     assert (quorum.eligible, quorum.present, quorum.required, quorum.met) == (5, 2, 3, False)
     assert quorum.recused_ids == {committee.chair.id, committee.unhcr.id}
+
+
+def test_declared_conflicts_recuse_from_the_quorum_in_one_query(meeting, committee, in_review):
+    """A member's declared conflict recuses them from the item unless the FMU waived it; all members are
+    checked in one query, so a committee of any size costs the live board the same."""
+    proposal = in_review(lead="IOM", partners=("UNHCR",))
+    (item,) = ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
+    ops.declare_conflict(proposal, committee.germany, "My ministry co-funds it.", actor=committee.germany)
+    waived = ops.declare_conflict(proposal, committee.spain, "A former colleague leads it.", actor=committee.spain)
+    ops.waive_conflict(waived, "No role in this programme.", actor=committee.fmu)
+    db.session.expire_all()
+    item = db.session.get(AgendaItem, item.id)
+    assert len([a.member for a in item.meeting.attendance]) == 7  # loaded before counting, as the board has them
+    assert item.proposal.participants
+    assert item.meeting.fund
+    statements = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    connection = db.session.connection()
+    sa.event.listen(connection, "before_cursor_execute", count)
+    try:
+        quorum = quorum_for(item)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", count)
+    assert quorum.recused_ids == {committee.chair.id, committee.unhcr.id, committee.germany.id}
+    assert len(statements) == 1
 
 
 def test_scheduling_lists_every_problem_and_invites_the_committee(fund, committee):

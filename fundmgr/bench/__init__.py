@@ -1,0 +1,1 @@
+"""The large-fund benchmark: `python -m fundmgr.bench` (see README.md, Benchmark)."""

@@ -1,0 +1,523 @@
+"""The machinery of the access and hostile-input tests: one world per module, forms read like a browser does.
+
+The world is built once per test module and database (it takes a few seconds), inside a transaction
+that is never committed; each test runs in a savepoint of it that is rolled back at the test's end, so
+every test, POSTs included, starts from the same world. A test module uses it with
+
+    world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+
+(`isolated` replaces the suite's per-test transaction for that module).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
+
+from fundmgr.audit import AuditEntry
+from fundmgr.db import db
+from fundmgr.storage import path_for
+from tests.access.routes import Case, doer
+from tests.access.world import World, build_world
+from tests.conftest import ConnectionBoundSession
+from tests.factories import sign_in
+
+
+@dataclass
+class WorldState:
+    """The module's connection (its transaction holds the world) and the world once built."""
+
+    connection: sa.Connection
+    world: World | None = None
+    failure: BaseException | None = None
+
+
+@pytest.fixture(scope="module")
+def world_state(app: Flask) -> Iterator[WorldState]:
+    with app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    yield WorldState(connection)
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def isolated(request: pytest.FixtureRequest, app: Flask, world_state: WorldState) -> Iterator[None]:
+    """Replaces the suite's per-test transaction: the test runs in a savepoint of the module's world."""
+    with app.app_context():
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": world_state.connection, "join_transaction_mode": "create_savepoint",
+             "class_": ConnectionBoundSession}
+        )  # fmt: skip
+        nested = None
+        try:
+            ensure_world(request, world_state)
+            nested = world_state.connection.begin_nested()
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            if nested is not None and nested.is_active:
+                nested.rollback()
+            if world_state.world is not None:
+                restore_files(world_state.world)
+
+
+def ensure_world(request: pytest.FixtureRequest, state: WorldState) -> None:
+    """Build the world on the module's first test (a failure is reported by every test, not rebuilt on top)."""
+    if state.failure is not None:
+        raise RuntimeError("building the world failed in an earlier test") from state.failure
+    if state.world is not None:
+        return
+    try:
+        state.world = build_world(
+            request.getfixturevalue("fund"),
+            request.getfixturevalue("make_user"),
+            request.getfixturevalue("make_proposal"),
+        )
+        db.session.commit()
+    except BaseException as exc:
+        state.failure = exc
+        raise
+
+
+@contextmanager
+def fresh_state(state: WorldState) -> Iterator[None]:
+    """A savepoint inside the test's: what happens within is undone at its end (one per example or try)."""
+    db.session.remove()
+    nested = state.connection.begin_nested()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        if nested.is_active:
+            nested.rollback()
+        restore_files(state.world)
+
+
+@pytest.fixture
+def world(world_state: WorldState) -> World:
+    """The ids of the module's world (built by `isolated`)."""
+    assert world_state.world is not None
+    return world_state.world
+
+
+def restore_files(world: World) -> None:
+    """Put back the world's stored files a test deleted (a committed removal deletes its file)."""
+    for key, data in world.files.items():
+        path = path_for(key)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+
+# --- Signing in -----------------------------------------------------------------------------------
+
+
+def client_as(app: Flask, world: World, role: str) -> FlaskClient:
+    """A fresh test client, signed in as the role's user (anonymous: not signed in)."""
+    client = app.test_client()
+    user_id = world.users[role]
+    if user_id is not None:
+        from fundmgr.accounts.models import User
+
+        sign_in(client, db.session.get(User, user_id))
+    return client
+
+
+# --- Forms, read as a browser reads them ----------------------------------------------------------
+
+
+@dataclass
+class HtmlForm:
+    method: str
+    action: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+    options: dict[str, list[str]] = field(default_factory=dict)  # the values a radio, checkbox or select offers
+    text: list[str] = field(default_factory=list)  # the fields people type text into
+    kinds: dict[str, str] = field(default_factory=dict)  # each field's input type (textarea, select...)
+    limits: dict[str, int] = field(default_factory=dict)  # maxlength the page sets on a field
+
+    def names(self, prefix: str) -> list[str]:
+        """Field names (typed or chosen) starting with prefix, in page order, without repeats."""
+        seen = [n for n, _v in self.fields] + list(self.options) + self.text
+        return list(dict.fromkeys(n for n in seen if n.startswith(prefix)))
+
+
+class FormParser(HTMLParser):
+    """Collects every form of a page with what a browser would submit for it (no button pressed)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[HtmlForm] = []
+        self.current: HtmlForm | None = None
+        self.select: tuple[str, bool, list[tuple[str, bool]]] | None = None
+        self.option: list[str] | None = None
+        self.textarea: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "form":
+            self.current = HtmlForm(a.get("method", "get").lower(), a.get("action", ""))
+            self.forms.append(self.current)
+        if self.current is None or "disabled" in a:
+            return
+        name = a.get("name", "")
+        if name and tag in ("input", "textarea", "select"):
+            self.current.kinds.setdefault(name, a.get("type", "text").lower() if tag == "input" else tag)
+            if a.get("maxlength", "").isdigit():
+                self.current.limits[name] = int(a["maxlength"])
+        if tag == "input" and name:
+            kind = a.get("type", "text").lower()
+            if kind in ("checkbox", "radio"):
+                self.current.options.setdefault(name, []).append(a.get("value", "on"))
+                if "checked" in a:
+                    self.current.fields.append((name, a.get("value", "on")))
+            elif kind == "file":
+                self.current.files.append(name)
+            elif kind in ("submit", "button", "image", "reset"):
+                self.current.buttons.append((name, a.get("value", "")))
+            else:
+                self.current.fields.append((name, a.get("value", "")))
+                if kind in ("text", "email", "search", "url", "tel", "password") and "readonly" not in a:
+                    self.current.text.append(name)
+        elif tag == "button" and name:
+            self.current.buttons.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self.select = (name, "multiple" in a, [])
+        elif tag == "option" and self.select is not None:
+            self.select[2].append((a.get("value", ""), "selected" in a))
+            self.option = [] if "value" not in a else None
+        elif tag == "textarea" and name:
+            self.textarea = (name, [])
+            self.current.text.append(name)
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            self.textarea[1].append(data)
+        if self.option is not None and self.select is not None and self.select[2]:
+            value, selected = self.select[2][-1]
+            self.select[2][-1] = (value + data.strip(), selected)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+        elif tag == "option":
+            self.option = None
+        elif tag == "textarea" and self.textarea is not None and self.current is not None:
+            name, parts = self.textarea
+            text = "".join(parts)
+            self.current.fields.append((name, text[1:] if text.startswith("\n") else text))
+            self.textarea = None
+        elif tag == "select" and self.select is not None and self.current is not None:
+            name, multiple, options = self.select
+            self.current.options[name] = [v for v, _selected in options]
+            chosen = [v for v, selected in options if selected]
+            if not multiple and not chosen and options:
+                chosen = [options[0][0]]
+            self.current.fields += [(name, v) for v in chosen]
+            self.select = None
+
+
+def forms_of(html: str) -> list[HtmlForm]:
+    parser = FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+def find_form(html: str, action: str, page: str) -> HtmlForm:
+    """The page's POST form whose action is the given path (an empty action posts to the page itself)."""
+    path = urlsplit(action).path
+    for form in forms_of(html):
+        if form.method == "post" and (urlsplit(form.action).path or urlsplit(page).path) == path:
+            return form
+    actions = [f.action for f in forms_of(html) if f.method == "post"]
+    raise AssertionError(f"no POST form to {path} on the page (forms post to {actions})")
+
+
+def form_data(form: HtmlForm | None, overrides: dict[str, Any] | None = None) -> MultiDict:
+    """What the browser would send, with some fields replaced (a list: several values; None: left out)."""
+    data = MultiDict(form.fields if form else [])
+    for name, value in (overrides or {}).items():
+        data.poplist(name)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            data.add(name, item)
+    return data
+
+
+# --- What a request wrote -------------------------------------------------------------------------
+
+
+class WriteRecorder:
+    """Every INSERT, UPDATE and DELETE sent to the database while recording (savepoint statements aside)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.values: list[tuple[str, str]] = []  # (table, the parameters written, as text)
+
+    def __call__(self, conn, cursor, statement: str, parameters, context, executemany) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self.statements.append(statement)
+            self.values.append((table_of(statement), repr(parameters)))
+
+    def stored(self, text: str, *, besides: tuple[str, ...] = ("audit_entries",)) -> bool:
+        """Whether the text was written into a table (other than the audit log)."""
+        return any(text in values for table, values in self.values if table not in besides)
+
+    @property
+    def tables(self) -> set[str]:
+        return {table_of(s) for s in self.statements}
+
+
+def table_of(statement: str) -> str:
+    words = statement.replace('"', "").split()
+    verb = words[0].upper()
+    index = {"INSERT": 2, "UPDATE": 1, "DELETE": 2}[verb]
+    return words[index].split("(")[0]
+
+
+@contextmanager
+def recording_writes() -> Iterator[WriteRecorder]:
+    recorder = WriteRecorder()
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", recorder)
+    try:
+        yield recorder
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", recorder)
+
+
+def fingerprint(exclude: tuple[str, ...] = ("audit_entries",)) -> dict[str, str]:
+    """A digest of every table's rows: equal fingerprints, equal data (what a request changed shows up)."""
+    digests = {}
+    session = db.session
+    for table in db.metadata.sorted_tables:
+        if table.name in exclude:
+            continue
+        rows = session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+        digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return digests
+
+
+def changed_tables(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {name for name in before if before[name] != after.get(name)}
+
+
+def storage_listing(app: Flask) -> dict[str, str]:
+    """Every stored file and its digest."""
+    root = Path(app.config["STORAGE_DIR"])
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+
+
+# --- Reading answers ------------------------------------------------------------------------------
+
+
+def is_login_redirect(response) -> bool:
+    """Sent to sign in (Flask-Login's redirect carries the page asked for in `next`)."""
+    location = urlsplit(response.headers.get("Location", ""))
+    return response.status_code == 302 and location.path == "/account/login" and "next=" in location.query
+
+
+def response_text(response) -> str:
+    """The text a person (or a spreadsheet) would read in an answer: pages, JSON, CSV, Excel's cells, a PDF's
+    text (without spaces: PDF text comes in pieces)."""
+    kind = response.mimetype or ""
+    if kind.startswith(("text/", "application/json")):
+        return response.get_data(as_text=True)
+    if kind == "application/pdf":
+        return pdf_text(response.data)
+    if kind.endswith("spreadsheetml.sheet"):
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(response.data)) as book:
+            return " ".join(
+                book.read(name).decode("utf-8") for name in book.namelist() if name.startswith("xl/") and
+                name.endswith(".xml")
+            )  # fmt: skip
+    return ""
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text, without spaces; "" for an uploaded file that is a PDF only in name and header (a test's)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        pages = PdfReader(io.BytesIO(data)).pages
+    except PdfReadError:
+        return ""
+    return re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in pages))
+
+
+class InlineScriptFinder(HTMLParser):
+    """Inline <script> content and on* event attributes: what the CSP would block and we never write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, _value in attrs:
+            if name.lower().startswith("on"):
+                self.problems.append(f"<{tag} {name}=...>")
+            if name.lower() in ("href", "src", "action", "formaction") and (_value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                self.problems.append(f"<{tag} {name}=javascript:...>")
+        if tag == "script":
+            sources = dict(attrs)
+            self.in_script = not sources.get("src")
+            if sources.get("type", "") == "application/json":
+                self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script and data.strip():
+            self.problems.append(f"inline script: {data.strip()[:60]}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.in_script = False
+
+
+def inline_script_problems(html: str) -> list[str]:
+    finder = InlineScriptFinder()
+    finder.feed(html)
+    return finder.problems
+
+
+def security_header_problems(response) -> list[str]:
+    """The headers every answer must carry: CSP without inline script, no framing, no sniffing, a referrer policy."""
+    headers = response.headers
+    csp = headers.get("Content-Security-Policy", "")
+    directives = {part.strip().split(" ", 1)[0]: part.strip() for part in csp.split(";") if part.strip()}
+    problems = []
+    script = directives.get("script-src") or directives.get("default-src", "")
+    if not script or "'unsafe-inline'" in script or "'unsafe-eval'" in script:
+        problems.append(f"script-src allows inline script: {script!r}")
+    if directives.get("frame-ancestors") != "frame-ancestors 'none'":
+        problems.append("no frame-ancestors 'none'")
+    if directives.get("object-src") != "object-src 'none'":
+        problems.append("no object-src 'none'")
+    expected = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "strict-origin-when-cross-origin"}  # fmt: skip
+    problems += [f"{name}: {headers.get(name)!r}" for name, value in expected.items() if headers.get(name) != value]
+    return problems
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cells(response) -> list[object]:
+    """Every cell of a CSV or Excel answer."""
+    import csv
+
+    import openpyxl
+
+    kind = response.mimetype or ""
+    if kind == "text/csv":
+        return [
+            cell for row in csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))) for cell in row
+        ]
+    if kind.endswith("spreadsheetml.sheet"):
+        book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+        cells = [cell for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
+        book.close()
+        return cells
+    return []
+
+
+def formula_cells(cells: list[object]) -> list[str]:
+    """Text cells a spreadsheet would run as a formula (the neutralised ones start with an apostrophe)."""
+    return [c for c in cells if isinstance(c, str) and c.startswith(FORMULA_TRIGGERS)]
+
+
+# --- Sending a form as its user would ----------------------------------------------------------------
+
+# How a page tells that what was sent was refused: a form error, a danger message, or the error page of a
+# request no page can read (a NUL character, say).
+REFUSAL_SHOWN = re.compile(r'invalid-feedback|alert-danger|is-invalid|role="alert"|The request could not be understood')
+NOT_TYPED = frozenset({"csrf_token"})
+
+
+def url_of(case: Case, world: World, params: dict[str, Any] | None = None) -> str:
+    url = url_for(case.endpoint, **(params if params is not None else case.params(world)))
+    return f"{url}?{case.query}" if case.query else url
+
+
+def payload(app: Flask, world: World, case: Case) -> MultiDict | None:
+    """What the form's user would send: the form as their browser shows it, then what they type."""
+    if case.method != "POST":
+        return None
+    url = url_of(case, world)
+    form = None
+    if case.owner is not None:
+        page = case.form_page(world) if case.form_page else url
+        html = client_as(app, world, case.owner).get(page).get_data(as_text=True)
+        form = find_form(html, url, page)
+    data = form_data(form, case.data(world) if case.data else None)
+    extra = case.extra
+    if form is not None and extra:
+        if "first_textarea" in extra:
+            data[form.names("justification_")[0]] = extra["first_textarea"]
+        if "first_amount" in extra:
+            data[form.names("amount-")[0]] = extra["first_amount"]
+        for name in form.names("passed_") if extra.get("pass_all") else []:
+            data[name] = "yes"
+        for name in form.names("score_") if extra.get("score_all") else []:
+            data[name] = extra["score_all"]
+        if extra.get("link_first"):
+            data[form.names("objectives-")[0]] = str(world.ids["objective"])
+    return data
+
+
+def copy_of(data: MultiDict) -> MultiDict:
+    """A payload to send again: files are streams, read once, so each copy gets its own."""
+    copy = MultiDict()
+    for key, value in data.items(multi=True):
+        if isinstance(value, tuple):
+            stream, filename = value
+            value = (io.BytesIO(stream.getvalue()), filename)
+        copy.add(key, value)
+    return copy
+
+
+def form_of(app: Flask, world: World, case: Case) -> tuple[str, str, HtmlForm]:
+    """The POST's URL, the page its form is on, and the form as the role it is for sees it."""
+    url = url_of(case, world)
+    page = case.form_page(world) if case.form_page else url
+    html = client_as(app, world, doer(case)).get(page).get_data(as_text=True)
+    return url, page, find_form(html, url, page)
+
+
+def typed_fields(form: HtmlForm) -> list[str]:
+    """Every field whose value the sender controls, beyond choosing among offered options."""
+    names = [n for n, _v in form.fields if n not in form.options] + form.text
+    return [n for n in dict.fromkeys(names) if n not in NOT_TYPED]
+
+
+def last_audit_id() -> int:
+    """What was carried out leaves an audit entry (the access matrix checks it); what was refused leaves none."""
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEntry.id), 0)))

@@ -1,0 +1,834 @@
+"""The expected answer of every route to every role: the access matrix, written down.
+
+Each case names an endpoint and a method, the URL parameters taken from the world, and what each role
+gets. For POSTs it also says where a browser finds the form (read as the role that uses it) and what is
+typed into it, so an allowed POST really does the action. The answers:
+
+  ok         a GET answered (2xx, or 3xx not to the sign-in page)
+  done       a POST carried out: data changed, and the audit log has an entry for it by the user
+  kept       a POST answered (2xx, 3xx, 409 or 422) that changed nothing: a business rule refused it
+             (shown to the user as a message), or it only touches the session (language, fund, sign-out)
+  403        the user may know the object exists but may not do this
+  404        the user may not even know the object exists (another organization's proposal, a draft...)
+  login      anonymous: sent to the sign-in page
+
+A 5xx is always a failure.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from tests.access.world import ROLES, TODAY, World
+from tests.factories import PASSWORD
+from tests.proposals.conftest import PDF_BYTES
+
+OK, DONE, KEPT, FORBIDDEN, HIDDEN, LOGIN = "ok", "done", "kept", "403", "404", "login"
+SC = ("sc_member", "sc_chair", "sc_recused", "sc_declared")
+GROUPS = {"sc": SC, "signed_in": ROLES[1:], "agencies": ("agency_lead", "agency_other")}
+
+
+def answers(default: str, *, anonymous: str = LOGIN, **by_role: str) -> dict[str, str]:
+    """Every role's answer: the default, anonymous, then groups (sc, agencies, signed_in) or roles, in order."""
+    table = dict.fromkeys(ROLES, default) | {"anonymous": anonymous}
+    for name, answer in by_role.items():
+        for role in GROUPS.get(name, (name,)):
+            table[role] = answer
+    return table
+
+
+@dataclass(frozen=True)
+class Case:
+    """One (endpoint, method) with one set of URL parameters, and every role's expected answer."""
+
+    endpoint: str
+    method: str
+    params: Callable[[World], dict[str, Any]]
+    expect: Mapping[str, str]
+    variant: str = ""
+    query: str = ""
+    form_page: Callable[[World], str] | None = None  # where the form is; None: the route's own GET page
+    owner: str | None = None  # whose view of the form page is read
+    data: Callable[[World], dict[str, Any]] | None = None  # what is typed into the form
+    secrets: tuple[str, ...] = ()  # proposals (world.titles keys) whose title a refusal must not show
+    guessable: bool = True  # whether the URL holds ids worth guessing
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint}:{self.method}" + (f":{self.variant}" if self.variant else "")
+
+
+def none(_w: World) -> dict[str, Any]:
+    return {}
+
+
+def proposal(key: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"proposal_id": w.proposals[key]}
+
+
+def ids(**names: str) -> Callable[[World], dict[str, Any]]:
+    """URL parameters from world ids: ids(meeting_id="live_meeting") -> {"meeting_id": w.ids["live_meeting"]}."""
+    return lambda w: {param: w.ids[key] for param, key in names.items()}
+
+
+def period(key: str, **more: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"programme_id": w.ids["programme"], "number": w.ids[key]} | {p: w.ids[k] for p, k in more.items()}
+
+
+def pdf_file(name: str = "annex.pdf") -> tuple[io.BytesIO, str]:
+    return (io.BytesIO(PDF_BYTES), name)
+
+
+# --- Answers shared by many routes -----------------------------------------------------------------
+
+EVERYONE = answers(OK, anonymous=OK)
+SIGNED_IN = answers(OK)
+FMU_ADMIN = answers(FORBIDDEN, fmu=OK, admin=OK)
+FMU_ONLY = answers(FORBIDDEN, fmu=OK)
+FMU_ADMIN_DO = answers(FORBIDDEN, fmu=DONE, admin=DONE)
+FMU_DOES = answers(FORBIDDEN, fmu=DONE)
+STEERING = answers(FORBIDDEN, sc=OK, fmu=OK, admin=OK)
+DASHBOARDS = answers(FORBIDDEN, sc=OK, fmu=OK, admin=OK, viewer=OK)
+AGENCIES = answers(FORBIDDEN, agencies=OK)
+# A draft of IOM (with UNHCR): its agencies edit it; the FMU and admins read it; nobody else knows it.
+DRAFT_READ = answers(HIDDEN, agency_lead=OK, fmu=OK, admin=OK)
+DRAFT_EDIT = answers(HIDDEN, agency_lead=OK, fmu=FORBIDDEN, admin=FORBIDDEN)
+DRAFT_WRITE = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
+# A proposal in review: the Steering Committee reads its versions; recused members see only its title.
+IN_REVIEW_READ = answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=FORBIDDEN, sc_declared=FORBIDDEN, fmu=OK, admin=OK)
+# A funded programme is published: viewers and the Steering Committee read it too.
+FUNDED_READ = answers(HIDDEN, agency_lead=OK, sc=OK, fmu=OK, viewer=OK, admin=OK)
+# A report not yet accepted: the programme's agencies, the FMU and admins only.
+UNPUBLISHED_READ = answers(HIDDEN, agency_lead=OK, fmu=OK, admin=OK)
+LEAD_REPORTS = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
+RESULTS_MANAGE_READ = answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK)
+RESULTS_MANAGE_WRITE = answers(FORBIDDEN, agency_other=HIDDEN, fmu=DONE, admin=DONE)
+
+
+def get(endpoint: str, params=none, expect=SIGNED_IN, **kw: Any) -> Case:
+    return Case(endpoint, "GET", params, expect, **kw)
+
+
+def post(endpoint: str, params=none, expect=FMU_ADMIN, **kw: Any) -> Case:
+    return Case(endpoint, "POST", params, expect, **kw)
+
+
+def page(endpoint: str, **params: str) -> Callable[[World], str]:
+    """A form page's URL, built when the test runs (ids from the world)."""
+    from flask import url_for
+
+    def build(w: World) -> str:
+        values = {}
+        for name, key in params.items():
+            values[name] = w.proposals[key[2:]] if key.startswith("p:") else w.ids[key]
+        return url_for(endpoint, **values)
+
+    return build
+
+
+CASES: list[Case] = [
+    # --- Pages, languages, accounts ---
+    get("pages.home", expect=EVERYONE),
+    get("pages.health", expect=EVERYONE),
+    post(
+        "pages.set_language",
+        expect=answers(DONE, anonymous=KEPT),
+        form_page=lambda w: "/",
+        owner="fmu",
+        data=lambda w: {"locale": "fr", "next": "/"},
+    ),
+    get("accounts.login", expect=EVERYONE),
+    post(
+        "accounts.login",
+        expect=answers(KEPT, anonymous=DONE),
+        owner="anonymous",
+        data=lambda w: {"email": w.emails["fmu"], "password": PASSWORD},
+        extra={"actor": "fmu"},
+    ),
+    post("accounts.logout", expect=answers(KEPT), form_page=lambda w: "/", owner="fmu"),
+    get("accounts.profile"),
+    post(
+        "accounts.profile",
+        expect=answers(DONE),
+        owner="fmu",
+        data=lambda w: {"current": PASSWORD, "new": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    ),
+    get("accounts.reset_request", expect=EVERYONE),
+    post(
+        "accounts.reset_request",
+        expect=answers(KEPT, anonymous=KEPT),
+        owner="anonymous",
+        data=lambda w: {"email": w.emails["agency_lead"]},
+    ),
+    get("accounts.reset_password", lambda w: {"token": w.reset_token}, EVERYONE, guessable=False),
+    post(
+        "accounts.reset_password",
+        lambda w: {"token": w.reset_token},
+        answers(DONE, anonymous=DONE),
+        owner="anonymous",
+        data=lambda w: {"new": "a brand new passphrase", "confirm": "a brand new passphrase"},
+        guessable=False,
+        extra={"actor": "agency_lead"},
+    ),  # the link's holder acts as its account
+    get("audit.log", expect=FMU_ADMIN),
+    get("audit.export", lambda w: {"kind": "csv"}, FMU_ADMIN, variant="csv", query="object_type=proposal"),
+    get("audit.export", lambda w: {"kind": "xlsx"}, FMU_ADMIN, variant="xlsx"),
+    # --- Fund reference data ---
+    *[
+        get(f"funds.{name}")
+        for name in (
+            "overview",
+            "areas",
+            "objectives",
+            "principles",
+            "markers",
+            "budget_categories",
+            "criteria",
+            "organizations",
+            "countries",
+        )
+    ],
+    post("funds.switch", expect=answers(KEPT), data=lambda w: {"fund": "MIG", "next": "/fund/"}),  # one fund: no form
+    # --- Proposals ---
+    get("proposals.list"),
+    get("proposals.export", lambda w: {"fmt": "csv"}, variant="csv"),
+    get("proposals.export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
+    get("proposals.new", expect=AGENCIES),
+    post(
+        "proposals.new",
+        expect=answers(FORBIDDEN, agencies=DONE),
+        owner="agency_lead",
+        data=lambda w: {"title": "A new joint programme", "primary_area": "TA1", "country": "SEN"},
+    ),
+    get("proposals.detail", proposal("draft"), DRAFT_READ, variant="draft", secrets=("draft",)),
+    get(
+        "proposals.detail",
+        proposal("review"),
+        answers(HIDDEN, agency_lead=OK, sc=OK, fmu=OK, admin=OK),
+        variant="review",
+        secrets=("review",),
+    ),
+    get("proposals.detail", proposal("active"), FUNDED_READ, variant="active", secrets=("active",)),
+    get(
+        "proposals.detail",
+        proposal("other_draft"),
+        answers(HIDDEN, agency_other=OK, fmu=OK, admin=OK),
+        variant="other",
+        secrets=("other_draft",),
+    ),
+    *[
+        get(f"proposals.{name}", proposal("draft"), DRAFT_EDIT, secrets=("draft",))
+        for name in ("details", "organizations", "markers", "budget", "matrix", "attachments", "withdraw")
+    ],
+    post(
+        "proposals.details",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"title": "Safe labour corridors, revised"},
+    ),
+    post(
+        "proposals.organizations",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"lead": "IOM", "partners": ["UNHCR", "ILO"]},
+    ),
+    post(
+        "proposals.markers",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {},
+        extra={"first_textarea": "Revised justification."},
+    ),
+    post(
+        "proposals.budget",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {},
+        extra={"first_amount": "123456.00"},
+    ),
+    get(
+        "proposals.matrix_new",
+        lambda w: {"proposal_id": w.proposals["draft"], "kind": "outcomes"},
+        DRAFT_EDIT,
+        secrets=("draft",),
+    ),
+    post(
+        "proposals.matrix_new",
+        lambda w: {"proposal_id": w.proposals["draft"], "kind": "outcomes"},
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"statement": "Employers apply fair recruitment."},
+    ),
+    get(
+        "proposals.matrix_item",
+        lambda w: {"proposal_id": w.proposals["draft"], "kind": "indicators", "item_id": w.ids["draft_indicator"]},
+        DRAFT_EDIT,
+        secrets=("draft",),
+    ),
+    post(
+        "proposals.matrix_item",
+        lambda w: {"proposal_id": w.proposals["draft"], "kind": "indicators", "item_id": w.ids["draft_indicator"]},
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"name": "Officials trained"},
+    ),
+    post(
+        "proposals.matrix_remove",
+        lambda w: {"proposal_id": w.proposals["draft"], "kind": "outputs", "item_id": w.ids["draft_output"]},
+        DRAFT_WRITE,
+        form_page=page("proposals.matrix", proposal_id="p:draft"),
+        owner="agency_lead",
+        secrets=("draft",),
+    ),
+    post(
+        "proposals.attachments",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"kind": "full_document", "file": pdf_file("full-document.pdf")},
+    ),
+    get(
+        "proposals.attachment",
+        lambda w: {"proposal_id": w.proposals["draft"], "attachment_id": w.ids["draft_attachment"]},
+        DRAFT_READ,
+        variant="draft",
+        secrets=("draft",),
+    ),
+    get(
+        "proposals.attachment",
+        lambda w: {"proposal_id": w.proposals["review"], "attachment_id": w.ids["review_attachment"]},
+        IN_REVIEW_READ,
+        variant="review",
+        secrets=("review",),
+    ),
+    get(
+        "proposals.attachment",
+        lambda w: {"proposal_id": w.proposals["other_draft"], "attachment_id": w.ids["other_attachment"]},
+        answers(HIDDEN, agency_other=OK, fmu=OK, admin=OK),
+        variant="other",
+        secrets=("other_draft",),
+    ),
+    post(
+        "proposals.remove_attachment",
+        lambda w: {"proposal_id": w.proposals["draft"], "attachment_id": w.ids["draft_attachment"]},
+        DRAFT_WRITE,
+        form_page=page("proposals.attachments", proposal_id="p:draft"),
+        owner="agency_lead",
+        secrets=("draft",),
+    ),
+    post(
+        "proposals.submit",
+        proposal("draft"),
+        DRAFT_WRITE,
+        form_page=page("proposals.detail", proposal_id="p:draft"),
+        owner="agency_lead",
+        secrets=("draft",),
+    ),
+    post(
+        "proposals.withdraw",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"reason": "The government asked us to wait a year."},
+    ),
+    post(
+        "proposals.start_screening",
+        proposal("submitted"),
+        FMU_DOES,
+        form_page=page("proposals.detail", proposal_id="p:submitted"),
+        owner="fmu",
+        secrets=("submitted",),
+    ),
+    get("proposals.screening", proposal("screening"), FMU_ONLY, secrets=("screening",)),
+    post(
+        "proposals.screening",
+        proposal("screening"),
+        FMU_DOES,
+        owner="fmu",
+        secrets=("screening",),
+        data=lambda w: {"action": "forward"},
+        extra={"pass_all": True},
+    ),
+    get(
+        "proposals.version",
+        lambda w: {"proposal_id": w.proposals["review"], "number": 1},
+        IN_REVIEW_READ,
+        secrets=("review",),
+    ),
+    get(
+        "proposals.version_pdf",
+        lambda w: {"proposal_id": w.proposals["review"], "number": 2},
+        IN_REVIEW_READ,
+        secrets=("review",),
+    ),
+    get("proposals.compare", proposal("review"), IN_REVIEW_READ, secrets=("review",)),
+    # --- Finance ---
+    *[
+        get(f"finance.{name}", expect=DASHBOARDS)
+        for name in ("dashboard", "dashboard_pdf", "dashboard_xlsx", "pipeline")
+    ],
+    get("finance.pipeline", expect=DASHBOARDS, variant="what-if", query="extra=2500000"),
+    *[get(f"finance.{name}", expect=FMU_ADMIN) for name in ("ledger", "ledger_xlsx", "contributions")],
+    get("finance.contribution", ids(contribution_id="contribution"), FMU_ADMIN),
+    get("finance.new_contribution", expect=FMU_ONLY),
+    post(
+        "finance.new_contribution",
+        expect=FMU_DOES,
+        owner="fmu",
+        data=lambda w: {
+            "donor": str(w.ids["donor"]),
+            "amount": "2000000.00",
+            "reference": "SAA-NEW-02",
+            "on_date": TODAY.isoformat(),
+        },
+    ),
+    get("finance.correct_contribution", ids(contribution_id="contribution"), FMU_ONLY),
+    post(
+        "finance.correct_contribution",
+        ids(contribution_id="contribution"),
+        FMU_DOES,
+        owner="fmu",
+        data=lambda w: {"amount": "31000000.00", "reason": "The bank statement says 31 million."},
+    ),
+    get("finance.new_interest", expect=FMU_ONLY),
+    post(
+        "finance.new_interest",
+        expect=FMU_DOES,
+        owner="fmu",
+        data=lambda w: {"amount": "1250.75", "on_date": TODAY.isoformat(), "reference": "INT-2026-Q3"},
+    ),
+    get("finance.programmes"),
+    get("finance.programme", proposal("active"), FUNDED_READ, secrets=("active",)),
+    # the funded IOM programme's allocations: only the FMU moves money; any other role is refused, for any id
+    *[
+        get(f"finance.{name}", ids(allocation_id="allocation"), FMU_ONLY, secrets=("active",))
+        for name in ("new_transfer", "new_refund", "release")
+    ],
+    *[
+        post(
+            f"finance.{name}",
+            ids(allocation_id="allocation"),
+            FMU_DOES,
+            secrets=("active",),
+            owner="fmu",
+            data=lambda w: {"amount": "1000.00", "on_date": TODAY.isoformat(), "reference": "TR-2026-07"},
+        )
+        for name in ("new_transfer", "new_refund", "release")
+    ],
+    # --- Steering ---
+    *[
+        get(f"steering.{name}", expect=STEERING)
+        for name in ("index", "ranking", "portfolio", "meetings", "procedures", "decisions")
+    ],
+    get("steering.portfolio", expect=STEERING, variant="try", query="try=1&select=1&select=2"),
+    get("steering.pipeline", expect=DASHBOARDS),
+    get("steering.criteria", expect=FMU_ADMIN),
+    post(
+        "steering.criteria",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"rows-0-guidance_en": "Read the whole results matrix."},
+    ),
+    get(
+        "steering.proposal",
+        proposal("review"),
+        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, sc=OK, fmu=OK, admin=OK),
+        secrets=("review",),
+    ),
+    post(
+        "steering.assign",
+        proposal("review"),
+        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, fmu=DONE, admin=DONE),
+        form_page=page("steering.proposal", proposal_id="p:review"),
+        owner="fmu",
+        secrets=("review",),
+        data=lambda w: {"due_on": (TODAY + timedelta(days=21)).isoformat()},
+    ),
+    post(
+        "steering.declare_conflict",
+        proposal("review"),
+        answers(
+            FORBIDDEN,
+            agency_other=HIDDEN,
+            viewer=HIDDEN,
+            sc_member=DONE,
+            sc_chair=DONE,
+            sc_recused=DONE,
+            sc_declared=KEPT,
+        ),
+        form_page=page("steering.proposal", proposal_id="p:review"),
+        owner="sc_member",
+        secrets=("review",),
+        data=lambda w: {"reason": "My ministry funds a partner of this programme."},
+    ),
+    get(
+        "steering.review",
+        proposal("review"),
+        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, sc_member=OK, sc_chair=OK),
+        secrets=("review",),
+    ),
+    post(
+        "steering.review",
+        proposal("review"),
+        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, sc_member=DONE, sc_chair=KEPT),
+        owner="sc_member",
+        secrets=("review",),
+        data=lambda w: {"save": "Save draft", "comment": "First impressions."},
+        extra={"score_all": "3"},
+    ),
+    post(
+        "steering.waive_conflict",
+        ids(conflict_id="conflict"),
+        FMU_ADMIN_DO,
+        form_page=page("steering.proposal", proposal_id="p:review"),
+        owner="fmu",
+        data=lambda w: {"reason": "The co-financing ended last year."},
+    ),
+    get("steering.meeting", ids(meeting_id="live_meeting"), STEERING),
+    get("steering.meeting", ids(meeting_id="scheduled_meeting"), STEERING, variant="scheduled"),
+    get("steering.new_meeting", expect=FMU_ADMIN),
+    post(
+        "steering.new_meeting",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"title": "Extraordinary meeting", "held_on": (TODAY + timedelta(days=30)).isoformat()},
+    ),
+    post(
+        "steering.add_agenda",
+        ids(meeting_id="scheduled_meeting"),
+        FMU_ADMIN_DO,
+        form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
+        owner="fmu",
+        data=lambda w: {"proposals": str(w.proposals["review"])},
+    ),
+    post(
+        "steering.remove_item",
+        ids(meeting_id="live_meeting", item_id="pending_item"),
+        FMU_ADMIN_DO,
+        form_page=page("steering.meeting", meeting_id="live_meeting"),
+        owner="fmu",
+    ),
+    post(
+        "steering.attendance",
+        ids(meeting_id="scheduled_meeting"),
+        FMU_ADMIN_DO,
+        form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
+        owner="fmu",
+        data=lambda w: {"present": [str(w.users["sc_member"]), str(w.users["sc_chair"])]},
+    ),
+    post(
+        "steering.meeting_action",
+        lambda w: {"meeting_id": w.ids["scheduled_meeting"], "action": "start"},
+        answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
+        form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
+        owner="fmu",
+    ),
+    get("steering.board", ids(meeting_id="live_meeting"), STEERING),
+    get("steering.board_data", ids(meeting_id="live_meeting"), STEERING),
+    post(
+        "steering.vote",
+        ids(meeting_id="live_meeting", item_id="open_item"),
+        answers(FORBIDDEN, sc_member=DONE, sc_chair=KEPT, sc_recused=KEPT, sc_declared=KEPT),
+        form_page=page("steering.board", meeting_id="live_meeting"),
+        owner="sc_member",
+        data=lambda w: {"choice": "approve"},
+    ),
+    post(
+        "steering.item_action",
+        lambda w: {"meeting_id": w.ids["live_meeting"], "item_id": w.ids["open_item"], "action": "close"},
+        answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
+        form_page=page("steering.board", meeting_id="live_meeting"),
+        owner="fmu",
+    ),
+    get(
+        "steering.decide",
+        ids(meeting_id="live_meeting", item_id="closed_item"),
+        answers(FORBIDDEN, sc_chair=OK, fmu=OK, admin=OK),
+    ),
+    post(
+        "steering.decide",
+        ids(meeting_id="live_meeting", item_id="closed_item"),
+        answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
+        owner="fmu",
+        data=lambda w: {"outcome": "approve"},
+    ),
+    get("steering.pack", ids(meeting_id="live_meeting"), STEERING),
+    get("steering.minutes", ids(meeting_id="past_meeting"), STEERING),
+    get("steering.new_procedure", expect=FMU_ADMIN),
+    post(
+        "steering.new_procedure",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {
+            "proposal": str(w.proposals["review"]),
+            "outcome": "endorse",
+            "rationale": "Endorse it for the pipeline.",
+            "deadline": (TODAY + timedelta(days=14)).isoformat(),
+        },
+    ),
+    get("steering.procedure", ids(procedure_id="procedure"), STEERING),
+    post(
+        "steering.answer_procedure",
+        ids(procedure_id="procedure"),
+        answers(FORBIDDEN, sc_member=DONE, sc_chair=DONE, sc_recused=KEPT, sc_declared=KEPT),
+        form_page=page("steering.procedure", procedure_id="procedure"),
+        owner="sc_member",
+        data=lambda w: {"objects": "no"},
+    ),
+    post(
+        "steering.procedure_action",
+        lambda w: {"procedure_id": w.ids["procedure"], "action": "withdraw"},
+        FMU_ADMIN_DO,
+        form_page=page("steering.procedure", procedure_id="procedure"),
+        owner="fmu",
+    ),
+    get("steering.decision", ids(decision_id="decision"), FUNDED_READ, secrets=("active",)),
+    # --- Results ---
+    get("results.programmes"),
+    get("results.reports", expect=answers(FORBIDDEN, agencies=OK, fmu=OK, admin=OK)),
+    get("results.framework"),
+    get("results.annual"),
+    get("results.annual_file", lambda w: {"year": TODAY.year, "kind": "pdf"}, variant="pdf"),
+    get("results.annual_file", lambda w: {"year": TODAY.year, "kind": "xlsx"}, variant="xlsx"),
+    *[
+        get(f"results.{name}", params, FMU_ADMIN)
+        for name, params in (
+            ("goal_edit", none),
+            ("outcome_new", none),
+            ("outcome_edit", ids(outcome_id="fund_outcome")),
+            ("output_new", ids(outcome_id="fund_outcome")),
+            ("output_edit", ids(output_id="fund_output")),
+            ("indicator_new", none),
+            ("indicator_edit", ids(indicator_id="fund_indicator")),
+        )
+    ],
+    post(
+        "results.goal_edit",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"goal_en": "Migration is safe, orderly and regular for all."},
+    ),
+    post(
+        "results.outcome_new",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {
+            "area": str(w.ids["area"]),
+            "statement_en": "Migrants are included.",
+            "statement_fr": "Les migrants sont inclus.",
+            "statement_es": "Los migrantes están incluidos.",
+        },
+    ),
+    post(
+        "results.outcome_edit",
+        ids(outcome_id="fund_outcome"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"statement_en": "A clearer outcome statement."},
+    ),
+    post(
+        "results.output_new",
+        ids(outcome_id="fund_outcome"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {
+            "statement_en": "Officials trained.",
+            "statement_fr": "Agents formés.",
+            "statement_es": "Funcionarios capacitados.",
+        },
+    ),
+    post(
+        "results.output_edit",
+        ids(output_id="fund_output"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"statement_en": "A clearer output statement."},
+    ),
+    post(
+        "results.indicator_new",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        form_page=lambda w: f"/results/framework/indicators/new?outcome={w.ids['fund_outcome']}",
+        data=lambda w: {
+            "name_en": "Cases handled",
+            "name_fr": "Cas traités",
+            "name_es": "Casos tratados",
+            "unit_en": "cases",
+            "unit_fr": "cas",
+            "unit_es": "casos",
+        },
+    ),
+    post(
+        "results.indicator_edit",
+        ids(indicator_id="fund_indicator"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"target": "5000"},
+    ),
+    post(
+        "results.indicator_retire",
+        ids(indicator_id="fund_indicator"),
+        FMU_ADMIN_DO,
+        form_page=page("results.indicator_edit", indicator_id="fund_indicator"),
+        owner="fmu",
+        data=lambda w: {"retired": "1"},
+    ),
+    get("results.programme", ids(programme_id="programme"), FUNDED_READ, secrets=("active",)),
+    get("results.links", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
+    post(
+        "results.links",
+        ids(programme_id="programme"),
+        RESULTS_MANAGE_WRITE,
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {},
+        extra={"link_first": True},
+    ),
+    get("results.period_new", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
+    post(
+        "results.period_new",
+        ids(programme_id="programme"),
+        RESULTS_MANAGE_WRITE,
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {
+            "start": w.extra["next_period"][0],
+            "end": w.extra["next_period"][1],
+            "due": w.extra["next_period"][2],
+        },
+    ),
+    get("results.period_dates", period("open_period"), RESULTS_MANAGE_READ, secrets=("active",)),
+    post(
+        "results.period_dates",
+        period("open_period"),
+        RESULTS_MANAGE_WRITE,
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"due": w.extra["later_due"]},
+    ),
+    post(
+        "results.period_remove",
+        period("open_period"),
+        RESULTS_MANAGE_WRITE,
+        form_page=page("results.programme", programme_id="programme"),
+        owner="fmu",
+        secrets=("active",),
+    ),
+    get("results.period", period("accepted_period"), FUNDED_READ, variant="accepted", secrets=("active",)),
+    get("results.period", period("draft_period"), UNPUBLISHED_READ, variant="draft", secrets=("active",)),
+    get(
+        "results.report_edit",
+        period("draft_period"),
+        answers(HIDDEN, agency_lead=OK, fmu=FORBIDDEN, admin=FORBIDDEN),
+        secrets=("active",),
+    ),
+    post(
+        "results.report_edit",
+        period("draft_period"),
+        LEAD_REPORTS,
+        owner="agency_lead",
+        secrets=("active",),
+        data=lambda w: {"lessons": "Work with municipalities from the start."},
+    ),
+    post(
+        "results.report_submit",
+        period("draft_period"),
+        LEAD_REPORTS,
+        form_page=page("results.period", programme_id="programme", number="draft_period"),
+        owner="agency_lead",
+        secrets=("active",),
+    ),
+    post(
+        "results.report_review",
+        period("submitted_period"),
+        answers(HIDDEN, agency_lead=FORBIDDEN, fmu=DONE, admin=FORBIDDEN),
+        form_page=page("results.period", programme_id="programme", number="submitted_period"),
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"decision": "accepted"},
+    ),
+    post(
+        "results.evidence_upload",
+        period("draft_period"),
+        LEAD_REPORTS,
+        form_page=page("results.period", programme_id="programme", number="draft_period"),
+        owner="agency_lead",
+        secrets=("active",),
+        data=lambda w: {"file": pdf_file("photos.pdf"), "caption": "Photos of the centre"},
+    ),
+    get(
+        "results.evidence",
+        period("accepted_period", evidence_id="accepted_evidence"),
+        FUNDED_READ,
+        variant="accepted",
+        secrets=("active",),
+    ),
+    get(
+        "results.evidence",
+        period("draft_period", evidence_id="draft_evidence"),
+        UNPUBLISHED_READ,
+        variant="draft",
+        secrets=("active",),
+    ),
+    post(
+        "results.evidence_remove",
+        period("draft_period", evidence_id="draft_evidence"),
+        LEAD_REPORTS,
+        form_page=page("results.period", programme_id="programme", number="draft_period"),
+        owner="agency_lead",
+        secrets=("active",),
+    ),
+    *[
+        get(f"results.{name}", period("accepted_period"), FUNDED_READ, variant="accepted", secrets=("active",))
+        for name in ("report_pdf", "report_xlsx")
+    ],
+    *[
+        get(f"results.{name}", period("draft_period"), UNPUBLISHED_READ, variant="draft", secrets=("active",))
+        for name in ("report_pdf", "report_xlsx")
+    ],
+]
+
+IGNORED_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+
+# --- What each role may know -----------------------------------------------------------------------
+
+IOM = frozenset(k for k in ("draft", "submitted", "screening", "review", "vote", "decide", "pending", "procedure",
+                            "active"))  # fmt: skip
+EVERY_PROPOSAL = IOM | {"other_draft"}
+NOT_YET_IN_REVIEW = frozenset({"draft", "other_draft", "submitted", "screening"})
+# The proposals a role may not open (Proposal.can_view): guessing their ids must tell nothing.
+UNKNOWN = {
+    "anonymous": EVERY_PROPOSAL,
+    "agency_lead": frozenset({"other_draft"}),
+    "agency_other": IOM,
+    **dict.fromkeys(SC, NOT_YET_IN_REVIEW),
+    "fmu": frozenset(),
+    "viewer": EVERY_PROPOSAL - {"active"},
+    "admin": frozenset(),
+}
+# Titles a role must never read anywhere (a funded programme is published, e.g. in the annual report).
+NEVER_SHOWN = UNKNOWN | {"agency_other": IOM - {"active"}}
+# Proposals whose content (beyond the title) a recused member must never read.
+RECUSED_FROM = {"sc_recused": IOM, "sc_declared": frozenset({"review", "vote", "decide", "pending", "procedure"})}
+
+
+def doer(case: Case) -> str:
+    """The role a POST is for: one it succeeds for, else the one whose form it is."""
+    return next((role for role, answer in case.expect.items() if answer == DONE), case.owner or "fmu")

@@ -1,0 +1,329 @@
+"""One realistic world for the access matrix and the hostile-input tests, built through the packages' operations.
+
+The fund holds money. IOM leads (with UNHCR) a proposal in every state that has pages: a ready draft, a
+submitted one, one in screening, one in review (two versions, assigned, scored by the chair, a declared
+conflict), three on the agenda of a meeting under way (open for votes, closed with votes, pending), one under
+an open written procedure, and one approved at a past meeting that is funded (allocations, a transfer) and
+reports results (an accepted report with evidence, a submitted one, a complete draft with evidence, a period
+not reported on yet). UNDP has a draft of its own. A meeting is scheduled; the results framework is loaded.
+
+Only ids and texts leave the builder, so tests hold nothing tied to a database session.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.operations import password_reset_token
+from fundmgr.db import db
+from fundmgr.finance import operations as finance_ops
+from fundmgr.finance.models import Allocation, ContributionKind
+from fundmgr.funds.models import Fund
+from fundmgr.proposals import operations as proposal_ops
+from fundmgr.proposals.models import AttachmentKind, Proposal
+from fundmgr.results import operations as results_ops
+from fundmgr.results.framework import bundled_framework, read_framework
+from fundmgr.results.models import FundIndicator, Programme
+from fundmgr.results.values import IndicatorEntry
+from fundmgr.steering import operations as steering_ops
+from fundmgr.steering.clock import as_of
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
+from tests.factories import organization
+from tests.proposals.conftest import PDF_BYTES, upload
+
+ROLES = ("anonymous", "agency_lead", "agency_other", "sc_member", "sc_chair", "sc_recused", "sc_declared",
+         "fmu", "viewer", "admin")  # fmt: skip
+# Who each role is: (role, organization, constituency). IOM leads the world's proposals with UNHCR.
+PEOPLE = {
+    "agency_lead": (Role.agency, "IOM", None),
+    "agency_other": (Role.agency, "UNDP", None),
+    "sc_member": (Role.sc_member, "GOV-DEU", Constituency.donor),
+    "sc_chair": (Role.sc_member, "GOV-ESP", Constituency.chair),
+    "sc_recused": (Role.sc_member, "UNHCR", Constituency.un_network),  # UNHCR takes part: recused
+    "sc_declared": (Role.sc_member, "GOV-MAR", Constituency.member_state),  # declares conflicts
+    "fmu": (Role.fmu, "IOM", None),
+    "viewer": (Role.viewer, "GOV-NLD", None),
+    "admin": (Role.admin, "IOM", None),
+}
+# Each proposal's title carries a code word (so a page can be searched for a leak of it), and hostile text:
+# markup and script that must come back escaped, and a formula a spreadsheet must not run.
+CODES = {
+    "draft": "AURORA7", "other_draft": "BOREALIS7", "submitted": "CYGNUS7", "screening": "DRACO7",
+    "review": "ERIDANUS7", "vote": "FORNAX7", "decide": "GEMINI7", "pending": "HYDRA7", "procedure": "LYRA7",
+    "active": "ORION7",
+}  # fmt: skip
+SUBJECTS = {
+    "draft": "Safe labour corridors for seasonal workers",
+    "other_draft": "Diaspora investment in rural towns",
+    "submitted": "Data for migration policy in the Sahel",
+    "screening": "Protection at sea for people in distress",
+    "review": "Social cohesion in host communities",
+    "vote": "Climate mobility in the Pacific",
+    "decide": "Return and reintegration with dignity",
+    "pending": "Access to justice for migrant workers",
+    "procedure": "Children on the move: alternatives to detention",
+    "active": "Regular pathways for the most vulnerable",
+}
+
+
+def hostile(code: str) -> str:
+    """Text that is harmless only if it is escaped: markup, script, quotes, and a leading formula."""
+    return f'=HYPERLINK("https://evil.example/{code}","{code}") <b>{code}</b><script>alert("{code}")</script> \' & "'
+
+
+TITLES = {key: f"{hostile(code)} {SUBJECTS[key]} ({code})" for key, code in CODES.items()}
+# What must never reach a page unescaped.
+RAW_MARKUP = re.compile(r"<script>alert\(|<b>[A-Z]+7</b>|<i>notes</i>")
+TODAY = date.today()
+
+
+@dataclass
+class World:
+    """The ids (and a few texts) of everything the access tests address."""
+
+    users: dict[str, int | None] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+    proposals: dict[str, int] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=lambda: dict(TITLES))
+    summaries: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    reset_token: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # storage key -> bytes, restored after each test
+
+    def code(self, key: str) -> str:
+        """The code word of a proposal's title (what a leak of the title is searched by)."""
+        return CODES[key]
+
+
+def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Callable[..., Proposal]) -> World:
+    """Build the world (committing, as the factories do) and return its ids."""
+    world = World()
+    users = {
+        name: make_user(role, org=org, constituency=constituency, name=f"{name.replace('_', ' ').title()} Person")
+        for name, (role, org, constituency) in PEOPLE.items()
+    }
+    world.users = {"anonymous": None} | {name: user.id for name, user in users.items()}
+    world.emails = {name: user.email for name, user in users.items()}
+    lead, fmu, chair = users["agency_lead"], users["fmu"], users["sc_chair"]
+    members = [users[n] for n in ("sc_member", "sc_chair", "sc_recused", "sc_declared")]
+
+    deposit = finance_ops.record_contribution(
+        fund,
+        finance_ops.ContributionData(
+            donor=organization("GOV-DEU"), kind=ContributionKind.deposit, on_date=TODAY - timedelta(days=1500),
+            currency="USD", amount=Decimal("30000000.00"), rate_to_usd=Decimal("1"), reference="SAA-WORLD-01",
+            note=f"Multi-year contribution {hostile('NOTE7')}",
+        ),
+        actor=fmu,
+    )  # fmt: skip
+    finance_ops.record_interest(fund, amount=Decimal("1234.56"), on_date=TODAY - timedelta(days=30),
+                                reference="=1+1 INT-WORLD", note="-2+3 interest <b>NOTE7</b>", actor=fmu)  # fmt: skip
+    world.ids |= {"contribution": deposit.id, "donor": organization("GOV-DEU").id,
+                  "area": next(a.id for a in fund.thematic_areas if a.code == "TA1"),
+                  "objective": fund.objectives[0].id}  # fmt: skip
+    framework, _changed = results_ops.load_framework(fund, *read_framework(bundled_framework()), actor=None)
+    indicator = db.session.scalars(
+        sa.select(FundIndicator).where(FundIndicator.framework_id == framework.id).order_by(FundIndicator.id)
+    ).first()
+    world.ids |= {"fund_indicator": indicator.id, "fund_outcome": indicator.outcome_id}
+    world.ids["fund_output"] = next(o.id for o in indicator.outcome.outputs)
+
+    def draft(key: str, *, lead_org: str = "IOM", partners: tuple[str, ...] = ("UNHCR",), creator: User = lead,
+              start: date | None = None, duration: int = 24) -> Proposal:  # fmt: skip
+        proposal = make_proposal(title=TITLES[key], lead=lead_org, partners=partners, creator=creator,
+                                 duration_months=duration)  # fmt: skip
+        proposal.summary = f"Summary of {key}: confidential design SUMMARY-{key.upper()}.\n<i>notes</i> & more"
+        if start:
+            proposal.start_date = start
+        proposal_ops.add_attachment(proposal, AttachmentKind.endorsement_letter, upload(f"endorsement-{key}.pdf"),
+                                    actor=creator)  # fmt: skip
+        db.session.commit()
+        world.files[proposal.attachments[0].storage_key] = PDF_BYTES
+        world.proposals[key] = proposal.id
+        world.summaries[key] = proposal.summary
+        return proposal
+
+    def submit(proposal: Proposal) -> None:
+        proposal_ops.submit_proposal(proposal, actor=lead)
+
+    def screen(proposal: Proposal) -> None:
+        screening = proposal_ops.start_screening(proposal, actor=fmu)
+        proposal_ops.record_screening(proposal, {i.check_id: (True, "") for i in screening.items}, actor=fmu)
+
+    def to_review(proposal: Proposal) -> None:
+        submit(proposal)
+        screen(proposal)
+        proposal_ops.forward_to_review(proposal, actor=fmu)
+
+    # Drafts: IOM's ready draft (with its matrix items and letter) and UNDP's own.
+    p_draft = draft("draft")
+    outcome = p_draft.outcomes[0]
+    world.ids |= {"draft_outcome": outcome.id, "draft_output": outcome.outputs[0].id,
+                  "draft_indicator": outcome.outputs[0].indicators[0].id,
+                  "draft_attachment": p_draft.attachments[0].id}  # fmt: skip
+    # UNDP's draft is started through the pages' operations (its title, typed in, goes to the audit log too).
+    other = users["agency_other"]
+    p_other = proposal_ops.create_proposal(
+        fund, proposal_ops.ProposalDetails(title=TITLES["other_draft"], summary="UNDP design SUMMARY-OTHER_DRAFT."),
+        actor=other,
+    )  # fmt: skip
+    proposal_ops.set_participants(p_other, lead=organization("UNDP"), organizations=[organization("UNICEF")],
+                                  actor=other)  # fmt: skip
+    letter = proposal_ops.add_attachment(p_other, AttachmentKind.endorsement_letter, upload("undp.pdf"), actor=other)
+    db.session.commit()
+    world.proposals["other_draft"] = p_other.id
+    world.ids["other_attachment"] = letter.id
+    world.files[letter.storage_key] = PDF_BYTES
+
+    submit(draft("submitted"))
+    p_screening = draft("screening")
+    submit(p_screening)
+    screen(p_screening)
+
+    # In review with two versions: returned once at screening, resubmitted.
+    p_review = draft("review")
+    submit(p_review)
+    screen(p_review)
+    proposal_ops.return_for_revision(p_review, "Add the government's letter of support.", actor=fmu)
+    p_review.summary += " Revised."
+    to_review(p_review)
+    world.ids["review_attachment"] = p_review.attachments[0].id
+
+    in_review = {key: draft(key) for key in ("vote", "decide", "pending", "procedure")}
+    for proposal in in_review.values():
+        to_review(proposal)
+    db.session.commit()
+
+    # The Steering Committee: conflicts, assignments, the chair's review.
+    for proposal in (p_review, *in_review.values()):
+        reason = f"My ministry co-finances it. {hostile('CONFLICT7')}"
+        conflict = steering_ops.declare_conflict(proposal, users["sc_declared"], reason, actor=users["sc_declared"])
+        if proposal is p_review:
+            world.ids["conflict"] = conflict.id
+    steering_ops.assign_reviewers(p_review, [users["sc_member"], chair], TODAY + timedelta(days=14), actor=fmu)
+    criteria = [c for c in fund.criteria if not c.retired]
+    steering_ops.save_review(
+        p_review, chair,
+        steering_ops.ReviewInput(scores={c.id: (4, "Convincing.") for c in criteria},
+                                 recommendation=Recommendation.approve, comment=f"Well designed. {hostile('REVIEW7')}"),
+        actor=chair, submit=True, no_conflict=True,
+    )  # fmt: skip
+
+    # A past meeting approved the programme that is now active.
+    start = TODAY - timedelta(days=3 * 365 + 200)
+    p_active = draft("active", start=start, duration=48)
+    with as_of(start - timedelta(days=120)):
+        to_review(p_active)
+    with as_of(start - timedelta(days=30)):
+        title = f"Steering Committee, 9th meeting {hostile('ATLAS7')}"
+        past = steering_ops.schedule_meeting(
+            fund, steering_ops.MeetingData(title, start - timedelta(days=30), MeetingMode.virtual), actor=fmu
+        )
+        (item,) = steering_ops.add_agenda_items(past, [p_active], actor=fmu)
+        steering_ops.record_attendance(past, {m.id for m in members}, actor=fmu)
+        steering_ops.start_meeting(past, actor=chair)
+        steering_ops.open_item(item, actor=chair)
+        for member in members:
+            if not p_active.is_recused(member):
+                steering_ops.cast_vote(item, member, VoteChoice.approve, actor=member)
+        decision = steering_ops.record_decision(
+            item, steering_ops.DecisionData(DecisionOutcome.approve, "", p_active.latest_version.total), actor=chair
+        )
+        steering_ops.end_meeting(past, actor=chair)
+    world.ids |= {"past_meeting": past.id, "decision": decision.id}
+    allocation = db.session.scalars(
+        sa.select(Allocation).where(Allocation.proposal_id == p_active.id).order_by(Allocation.id)
+    ).first()
+    world.ids["allocation"] = allocation.id
+    finance_ops.record_transfer(allocation, amount=(allocation.total / 2).quantize(Decimal("0.01")),
+                                on_date=start, reference="TR-WORLD-01", actor=fmu)  # fmt: skip
+    build_reports(world, p_active, lead, fmu)
+
+    # The meeting under way: one item closed with its votes, one open for votes, one pending.
+    live = steering_ops.schedule_meeting(
+        fund,
+        steering_ops.MeetingData(f"Steering Committee, 14th meeting {hostile('VEGA7')}", TODAY, MeetingMode.hybrid),
+        actor=fmu,
+    )
+    items = steering_ops.add_agenda_items(live, [in_review["decide"], in_review["vote"], in_review["pending"]],
+                                          actor=fmu)  # fmt: skip
+    steering_ops.record_attendance(live, {m.id for m in members}, actor=fmu)
+    steering_ops.start_meeting(live, actor=chair)
+    closed, open_, pending = items
+    steering_ops.open_item(closed, actor=chair)
+    for member in (users["sc_member"], chair):
+        steering_ops.cast_vote(closed, member, VoteChoice.approve, actor=member)
+    steering_ops.close_item(closed, actor=chair)
+    steering_ops.open_item(open_, actor=chair)
+    steering_ops.cast_vote(open_, chair, VoteChoice.approve_with_conditions, actor=chair)
+    world.ids |= {"live_meeting": live.id, "closed_item": closed.id, "open_item": open_.id,
+                  "pending_item": pending.id}  # fmt: skip
+
+    title = f"Steering Committee, 15th meeting {hostile('POLLUX7')}"
+    scheduled = steering_ops.schedule_meeting(
+        fund, steering_ops.MeetingData(title, TODAY + timedelta(days=60), MeetingMode.in_person, "Geneva"), actor=fmu
+    )
+    world.ids["scheduled_meeting"] = scheduled.id
+
+    procedure = steering_ops.circulate_written_procedure(
+        in_review["procedure"], steering_ops.DecisionData(DecisionOutcome.endorse),
+        rationale=f"Endorse for the pipeline. {hostile('RATIONALE7')}", deadline=TODAY + timedelta(days=10), actor=fmu,
+    )  # fmt: skip
+    world.ids["procedure"] = procedure.id
+    db.session.commit()
+
+    world.reset_token = password_reset_token(lead)
+    return world
+
+
+def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> None:
+    """The active programme's reports: 1 accepted (with a photo), 2 submitted, 3 a complete draft (with a file)."""
+    programme = db.session.scalar(sa.select(Programme).where(Programme.proposal_id == proposal.id))
+    world.ids["programme"] = programme.id
+    periods = programme.periods
+    assert len(periods) == 4, "four yearly periods"
+    assert periods[2].end_date < TODAY <= periods[3].end_date, "the fourth period is under way"
+
+    def report(number: int, value: str):
+        entries = {
+            i.id: IndicatorEntry(actual=value, parts={}, status="on_track", comment="") for i in programme.indicators
+        }
+        data = results_ops.ReportInput(
+            entries=entries,
+            narratives={
+                o.id: f"Progress on outcome {o.position}, period {number}. {hostile('NARRATIVE7')}"
+                for o in programme.outcomes
+            },
+            lessons_learned=f"+SUM(1,2) Municipalities first. {hostile('LESSONS7')}",
+        )
+        return results_ops.save_report(periods[number - 1], data, actor=lead, today=TODAY)
+
+    first = report(1, "40")
+    evidence = results_ops.add_evidence(first, upload("training-attendance.pdf"), "@SUM(1) sheets <b>x</b>",
+                                          actor=lead)  # fmt: skip
+    results_ops.submit_report(first, actor=lead, today=TODAY)
+    results_ops.accept_report(first, actor=fmu)
+    second = report(2, "90")
+    results_ops.submit_report(second, actor=lead, today=TODAY)
+    third = report(3, "120")
+    draft_evidence = results_ops.add_evidence(third, upload("field-visit.pdf"), "-1+1 field notes <b>y</b>",
+                                                actor=lead)  # fmt: skip
+    db.session.commit()
+    world.ids |= {"accepted_evidence": evidence.id, "draft_evidence": draft_evidence.id, "accepted_report": first.id}
+    world.ids |= {"accepted_period": 1, "submitted_period": 2, "draft_period": 3, "open_period": 4}
+    last = periods[-1]
+    start = last.end_date + timedelta(days=1)
+    world.extra["next_period"] = (start.isoformat(), (start + timedelta(days=364)).isoformat(),
+                                  (start + timedelta(days=424)).isoformat())  # fmt: skip
+    world.extra["later_due"] = (periods[3].due_date + timedelta(days=10)).isoformat()
+    for item in (evidence, draft_evidence):
+        world.files[item.storage_key] = PDF_BYTES

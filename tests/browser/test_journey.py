@@ -1,0 +1,323 @@
+"""The whole programme cycle in real browsers, each role signed in as itself in its own browser context.
+
+An agency writes and submits a proposal; the FMU screens it and asks two members to score it; they score
+(one with the keyboard alone); the FMU schedules a meeting, puts the proposal on the agenda, records
+attendance and opens the item; the members vote (one with the keyboard); the chair records the approval
+(allocations are made from the fund's money); the FMU transfers the first tranche (the programme becomes
+active) and shortens the first reporting period so it has ended; the lead agency writes and submits its
+report with the keyboard alone; the FMU accepts it; a viewer downloads the fund's annual results PDF, which
+shows the new programme and its reported value.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from fundmgr.accounts.models import User
+from fundmgr.db import db
+from fundmgr.demo.seed import DEFAULT_PASSWORD
+from fundmgr.steering import clock
+from tests.browser.conftest import artifact, signed_in, switch_language
+from tests.browser.keyboard import id_of, press_on, sign_in_with_keyboard, type_into
+from tests.proposals.conftest import PDF_BYTES
+
+AGENCY = "aisha.bello@fundmgr.example"  # UNICEF, leads the programme
+FMU = "fatou.diallo@fundmgr.example"  # works in French; switches to English for this journey
+SCORERS = ["jonas.becker@fundmgr.example", "ingrid.solberg@fundmgr.example"]
+SCORER_NAMES = ["Jonas Becker", "Ingrid Solberg"]
+CHAIR = "helena.marchetti@fundmgr.example"  # IOM: not recused, IOM takes no part in this programme
+VIEWER = "pieter.devries@fundmgr.example"
+
+TITLE = "Safe schooling and psychosocial support for migrant children in Mauritania"
+INDICATOR = "Migrant children enrolled in primary school"
+
+
+@pytest.fixture
+def fmu_in_english(live_server):
+    """The FMU officer switches her interface to English for the journey; her French is restored afterwards."""
+    yield
+    with live_server.app.app_context():
+        db.session.scalar(sa.select(User).where(User.email == FMU)).locale = "fr"
+        db.session.commit()
+        db.session.remove()
+
+
+def flash(page: Page):
+    return page.locator(".flash-messages")
+
+
+def state_badge(page: Page):
+    return page.locator("main .badge").first
+
+
+def available_money(page: Page, url: str) -> Decimal:
+    """The fund's money available for allocation, as the home page's balance card shows it."""
+    page.goto(url + "/")
+    card = page.locator(".card", has=page.get_by_role("heading", name="Fund balance"))
+    return Decimal(card.locator(".fs-4").inner_text().removeprefix("USD ").replace(",", ""))
+
+
+def write_the_proposal(page: Page, start: date) -> int:
+    """The agency's draft, section by section; returns the proposal's id."""
+    page.get_by_role("link", name="New proposal").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New joint programme proposal")
+    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Summary").fill(
+        "UNICEF and WHO work with the Ministry of Education so that migrant children enrol in school and "
+        "receive psychosocial support in the communities that host them."
+    )
+    page.get_by_label("Country", exact=True).select_option(label="Mauritania")
+    page.get_by_label("Primary thematic area").select_option("TA5")
+    objectives = page.get_by_role("group", name="Objectives")
+    objectives.locator("input[value='15']").check()
+    objectives.locator("input[value='16']").check()
+    page.get_by_role("group", name="Guiding principles addressed").locator("input[value='child_sensitive']").check()
+    page.get_by_label("Duration in months").fill("24")
+    page.get_by_label("Planned start date").fill(start.isoformat())
+    page.get_by_label("The government endorses the programme").check()
+    page.get_by_role("button", name="Create the draft").click()
+    expect(flash(page)).to_contain_text(re.compile(r"Draft MIG-\d{4}-\d{4} created"))
+    proposal_id = int(re.search(r"/proposals/(\d+)/", page.url).group(1))
+
+    # Organizations: UNICEF leads, WHO takes part
+    page.get_by_role("group", name="Other participating organizations").locator("input[value='WHO']").check()
+    page.get_by_role("button", name="Save the organizations").click()
+    expect(flash(page)).to_contain_text("Participating organizations saved.")
+
+    # Budget: the grid's totals follow the typing before the server recomputes them
+    page.get_by_label("UNICEF, Staff and other personnel costs, Year 1").fill("450,000")
+    page.get_by_label("UNICEF, Supplies, commodities, materials, Year 2").fill("150,000")
+    page.get_by_label("WHO, Staff and other personnel costs, Year 1").fill("400,000")
+    expect(page.locator("[data-out=total]")).to_have_text("1,070,000.00")  # 1,000,000 + 7% indirect
+    page.get_by_role("button", name="Save the budget").click()
+    expect(flash(page)).to_contain_text("Budget saved.")
+    expect(page.locator("tr", has_text="Total of UNICEF")).to_contain_text("642,000.00")
+
+    # Markers
+    page.get_by_role("link", name="Markers").click()
+    for marker in ("Gender marker", "Human rights marker", "Child-sensitivity marker"):
+        group = page.get_by_role("group", name=marker)
+        group.get_by_label("Level").select_option("2")
+        group.get_by_label("Justification").fill("Targets and indicators are disaggregated by sex and age.")
+    page.get_by_role("button", name="Save the markers").click()
+    expect(flash(page)).to_contain_text("Markers saved.")
+
+    # Results matrix: an outcome, an output and an indicator
+    page.get_by_role("link", name="Results matrix").click()
+    page.get_by_role("link", name="Add an outcome").click()
+    page.get_by_label("Statement").fill("Migrant children learn in safe schools in their host communities.")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Add an output").click()
+    page.get_by_label("Statement").fill("Schools enrol migrant children and offer psychosocial support.")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Add an indicator").click()
+    page.get_by_label("Indicator").fill(INDICATOR)
+    page.get_by_label("Unit").fill("children")
+    page.get_by_label("Baseline").fill("0")
+    page.get_by_label("Target").fill("2,000")
+    page.get_by_label("Means of verification").fill("School registers")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("link", name=f"Edit {INDICATOR}")).to_be_visible()
+
+    # The government's endorsement letter
+    page.get_by_role("link", name="Attachments").click()
+    page.get_by_label("File (PDF, Word or Excel)").set_input_files(
+        files=[{"name": "endorsement.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("link", name="endorsement.pdf")).to_be_visible()
+    return proposal_id
+
+
+def test_from_an_agencys_draft_to_the_funds_annual_report(live_server, contexts, request, fmu_in_english):
+    make = request.node.make_context
+    url = live_server.url
+    today = clock.today()  # the server's date (UTC)
+    year = (today - timedelta(days=1)).year  # the first period must have ended by yesterday, in the report's year
+    start = date(year, 1, 1)
+
+    # --- The agency writes the proposal and submits it
+    agency = signed_in(live_server, make, AGENCY)
+    proposal_id = write_the_proposal(agency, start)
+    agency.get_by_role("link", name="Overview", exact=True).click()
+    expect(agency.get_by_text("The proposal meets every rule of the fund")).to_be_visible()
+    agency.get_by_role("button", name="Submit").click()
+    expect(flash(agency)).to_contain_text("Version 1 submitted to the Fund Management Unit.")
+    reference = agency.locator("header .ref-code").inner_text().strip()
+    assert re.fullmatch(r"MIG-\d{4}-\d{4}", reference)
+
+    # --- The FMU screens it and forwards it to the Steering Committee
+    fmu = signed_in(live_server, make, FMU)
+    expect(fmu.locator("html")).to_have_attribute("lang", "fr")
+    switch_language(fmu, "English")
+    expect(fmu.locator("html")).to_have_attribute("lang", "en")
+    fmu.goto(f"{url}/proposals/?state=submitted")
+    fmu.get_by_role("link", name=TITLE).click()
+    fmu.get_by_role("button", name="Start screening").click()
+    checks = fmu.locator("main form ol > li")
+    expect(checks.first).to_be_visible()
+    for check in checks.all():
+        check.get_by_label("Passed", exact=True).check()
+    fmu.get_by_role("button", name="Forward to Steering Committee review").click()
+    expect(flash(fmu)).to_contain_text("Forwarded to the Steering Committee’s review.")
+    expect(fmu.locator("header .badge")).to_have_text("In Steering Committee review")
+
+    # ... and asks two members to score it
+    fmu.goto(f"{url}/steering/proposals/{proposal_id}")
+    scorers = fmu.get_by_role("group", name="Members who score this proposal")
+    for box in scorers.get_by_role("checkbox").all():  # everyone is proposed; two members will score
+        box.uncheck()
+    for name in SCORER_NAMES:
+        scorers.get_by_label(name).check()
+    fmu.get_by_label("Scoring deadline").fill((today + timedelta(days=14)).isoformat())
+    fmu.get_by_role("button", name="Save the assignments").click()
+    expect(flash(fmu)).to_contain_text("The assignments are saved.")
+
+    # --- The members score it; Ingrid with the keyboard alone (Tab into each group of radio buttons, arrows)
+    jonas = signed_in(live_server, make, SCORERS[0])
+    jonas.get_by_role("link", name="Reviews").first.click()
+    jonas.get_by_role("link", name=TITLE).click()
+    jonas.get_by_role("link", name="Score this proposal").click()
+    for criterion in jonas.locator("main form fieldset.card").all():
+        criterion.get_by_label("4", exact=True).check()
+    jonas.get_by_role("group", name="Overall recommendation").get_by_label("Recommend for funding").check()
+    jonas.get_by_label("I declare that I have no conflict of interest with this proposal.").check()
+    jonas.get_by_role("button", name="Submit the review").click()
+    expect(flash(jonas)).to_contain_text("Your review is submitted.")
+
+    ingrid = make("en-GB").new_page()
+    sign_in_with_keyboard(ingrid, url, SCORERS[1], DEFAULT_PASSWORD)
+    ingrid.goto(f"{url}/steering/proposals/{proposal_id}")
+    press_on(ingrid, "main a:text('Score this proposal')")
+    for name in ingrid.locator("main form input[type=radio][name^=score_][value='1']").evaluate_all(
+        "radios => radios.map(r => r.name)"
+    ):
+        press_on(ingrid, f"#{name}-0", "Space")  # 1
+        for _ in range(4):
+            ingrid.keyboard.press("ArrowRight")  # 2, 3, 4, 5
+        expect(ingrid.locator(f"input[name={name}]:checked")).to_have_value("5")
+    press_on(ingrid, id_of(ingrid, "recommendation", "approve"), "Space")
+    press_on(ingrid, "#no_conflict", "Space")
+    press_on(ingrid, "#submit")
+    expect(flash(ingrid)).to_contain_text("Your review is submitted.")
+    # a member who has scored sees everyone's scores: 4 and 5 on every criterion
+    expect(ingrid.get_by_role("row", name=re.compile("Weighted mean"))).to_contain_text("4.50")
+
+    # --- The FMU schedules a meeting, puts the proposal on its agenda, records attendance and opens the item
+    fmu.goto(f"{url}/steering/meetings")
+    fmu.get_by_role("link", name="Schedule a meeting").click()
+    fmu.get_by_label("Title").fill("Extraordinary session on Mauritania (browser journey)")
+    fmu.get_by_label("Date").fill(today.isoformat())
+    fmu.get_by_label("Mode").select_option("virtual")
+    fmu.get_by_role("button", name="Schedule the meeting").click()
+    expect(flash(fmu)).to_contain_text("is scheduled.")
+    fmu.get_by_role("group", name="Proposals to add").get_by_label(re.compile(reference)).check()
+    fmu.get_by_role("button", name="Add to the agenda").click()
+    expect(fmu.get_by_role("heading", name="Agenda").locator("..")).to_contain_text(TITLE)
+    present = fmu.get_by_role("group", name="Members present")
+    for box in present.get_by_role("checkbox").all():
+        box.check()
+    fmu.get_by_role("button", name="Record attendance").click()
+    expect(flash(fmu)).to_contain_text("Attendance is recorded.")
+    fmu.get_by_role("button", name="Start the meeting").click()
+    expect(fmu.get_by_role("heading", level=1)).to_have_text("Live board")
+    fmu.get_by_role("button", name=f"Open {reference}").click()
+    expect(fmu.locator("#item-state")).to_have_text("Open for votes")
+    meeting_url = fmu.url
+
+    # --- The members vote from their own browsers, Ingrid with the keyboard
+    jonas.goto(meeting_url)
+    jonas.get_by_role("button", name="Approve", exact=True).click()
+    expect(jonas.locator("#my-vote")).to_contain_text("You voted: Approve.")
+    ingrid.goto(meeting_url)
+    press_on(ingrid, "#vote-approve")
+    expect(ingrid.locator("#my-vote")).to_contain_text("You voted: Approve.")
+
+    # --- The chair records the approval: the fund's money is allocated at once
+    chair = signed_in(live_server, make, CHAIR)
+    before = available_money(chair, url)
+    chair.goto(meeting_url)
+    expect(chair.locator("#votes-cast")).to_have_text("(2)")
+    chair.get_by_role("link", name="Record the decision").click()
+    chair.get_by_label("Approved", exact=True).check()
+    expect(chair.get_by_label("Approved amount (USD)")).to_have_value("1,070,000.00")
+    chair.get_by_role("button", name="Record the decision").click()
+    expect(flash(chair)).to_contain_text("is recorded.")
+    expect(chair.locator("#decision")).to_contain_text("Approved · USD 1,070,000.00")
+    assert available_money(chair, url) == before - Decimal("1070000.00")
+
+    # the FMU ends the meeting and moves the first tranche: the programme becomes active
+    fmu.goto(meeting_url.removesuffix("/board"))
+    fmu.get_by_role("button", name="End the meeting").click()
+    expect(flash(fmu)).to_contain_text("The meeting is now Closed.")
+    fmu.goto(f"{url}/finance/programmes/{proposal_id}")
+    allocations = fmu.locator("main table").first
+    expect(allocations).to_contain_text("642,000.00")  # UNICEF: 600,000 + 7%
+    expect(allocations).to_contain_text("428,000.00")  # WHO: 400,000 + 7%
+    fmu.get_by_role("link", name="Transfer to UNICEF").click()
+    fmu.get_by_label("Amount").fill("321,000.00")
+    fmu.get_by_label("Date").fill(today.isoformat())
+    fmu.get_by_label("Reference").fill("JOURNEY-T1")
+    fmu.get_by_role("button", name="Record").click()
+    expect(flash(fmu)).to_contain_text("The transfer was recorded.")
+    expect(state_badge(fmu)).to_have_text("Active")
+
+    # ... and, the first reporting period not being over yet, ends it yesterday
+    fmu.goto(f"{url}/results/")
+    fmu.get_by_role("link", name=TITLE).click()
+    periods = fmu.get_by_role("table").filter(has_text="Report due")
+    first_period = periods.get_by_role("row").nth(1)
+    if date.fromisoformat(first_period.get_by_role("cell").nth(1).inner_text().split(" – ")[1]) >= today:
+        first_period.get_by_role("link", name="Change dates").click()
+        end = today - timedelta(days=1)
+        fmu.get_by_label("End").fill(end.isoformat())
+        fmu.get_by_label("Report due").fill((end + timedelta(days=60)).isoformat())
+        fmu.get_by_role("button", name="Save").click()
+        expect(flash(fmu)).to_contain_text("The reporting periods have been saved.")
+    programme_url = fmu.url
+
+    # --- The lead agency writes its report on the period with the keyboard alone, and submits it
+    agency.goto(programme_url)
+    press_on(agency, "main a:text-is('Period 1')")
+    press_on(agency, "main a:text('Write the report')")
+    indicator = agency.locator("main fieldset", has_text=INDICATOR).locator("input[id^=actual-]").get_attribute("id")
+    indicator_id = indicator.removeprefix("actual-")
+    type_into(agency, f"#actual-{indicator_id}", "1,250")
+    type_into(agency, f"#status-{indicator_id}", "On track")
+    expect(agency.locator(f"#status-{indicator_id}")).to_have_value("on_track")
+    type_into(agency, f"#comment-{indicator_id}", "Enrolment campaigns in four host communities.")
+    type_into(agency, "main textarea[id^=narrative-]", "Four schools opened psychosocial support rooms.")
+    type_into(agency, "#lessons", "Mothers' committees speed up enrolment.")
+    press_on(agency, "main form button:text('Save the draft')")
+    expect(flash(agency)).to_contain_text("The report has been saved as a draft.")
+    press_on(agency, "main form button:text('Submit for review')")
+    expect(flash(agency)).to_contain_text("The report has been submitted to the Fund Management Unit.")
+
+    # --- The FMU accepts it
+    fmu.goto(agency.url)
+    fmu.get_by_role("button", name="Accept the report").click()
+    expect(flash(fmu)).to_contain_text("The report has been accepted")
+    expect(fmu.locator("main")).to_contain_text("1,250")
+    switch_language(fmu, "Français")  # leave the demo account in its own language
+    expect(fmu.locator("html")).to_have_attribute("lang", "fr")
+
+    # --- A viewer downloads the fund's annual results report: the programme and its value are in it
+    viewer = signed_in(live_server, make, VIEWER)
+    viewer.goto(f"{url}/results/annual?year={year}&lang=en")
+    with viewer.expect_download() as download:
+        viewer.get_by_role("link", name="Download the PDF").click()
+    pdf = PdfReader(io.BytesIO(download.value.path().read_bytes()))
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pdf.pages))
+    assert reference in text
+    assert TITLE in text
+    assert INDICATOR in text
+    assert "1,250" in text
+    viewer.screenshot(path=str(artifact("journey-annual.png")), full_page=True)
