@@ -95,12 +95,17 @@ def register_blueprints(app: Flask) -> None:
     from fundmgr.accounts.blueprint import bp as accounts_bp
     from fundmgr.finance.blueprint import bp as finance_bp
     from fundmgr.funds.blueprint import bp as funds_bp
+    from fundmgr.notifications.blueprint import bp as notifications_bp
     from fundmgr.proposals.blueprint import bp as proposals_bp
     from fundmgr.results.blueprint import bp as results_bp
     from fundmgr.steering.blueprint import bp as steering_bp
 
     for bp in (pages.bp, audit_views.bp, accounts_bp, funds_bp, proposals_bp, finance_bp, steering_bp, results_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(notifications_bp)
+    from fundmgr.deadlines.blueprint import bp as deadlines_bp
+
+    app.register_blueprint(deadlines_bp)
 
 
 ERROR_TITLES = {

@@ -36,7 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_DIR": None,  # uploaded files; defaults to <instance>/storage, outside the web root
     "DEMO_PASSWORD": None,  # set by `make run` so seed-demo can print working accounts
     "PAGE_SIZE": 25,
-    "MAIL_SERVER": None,  # SMTP host; without one, e-mails are written to the log
+    # Where people reach fundmgr: the links of e-mails (also those sent by CLI commands) start with it.
+    # Defaults to http://127.0.0.1:5000 in development and testing; set it in production.
+    "BASE_URL": None,
+    "MAIL_SERVER": None,  # SMTP host; without one, e-mails are written to instance/outbox/ (never sent)
     "MAIL_PORT": 587,
     "MAIL_USE_TLS": True,
     "MAIL_USERNAME": None,
@@ -64,6 +67,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if app.config["ENV_NAME"] in ("development", "testing"):
         # Local HTTP servers cannot carry Secure cookies; production keeps them.
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
+        app.config["BASE_URL"] = app.config["BASE_URL"] or "http://127.0.0.1:5000"
     check_config(app)
 
 

@@ -7,7 +7,8 @@ and so are those queued inside a savepoint that rolls back. This holds in a requ
 
 Where messages go:
 - with MAIL_SERVER set (from the environment): that SMTP server;
-- in tests (TESTING): Flask-Mail records them (`mail.record_messages()`), nothing is sent;
+- in tests (TESTING, or MAIL_SUPPRESS_SEND): Flask-Mail records them (`mail.record_messages()`), nothing
+  is sent or written;
 - otherwise (a local or demo run): each message is written as an .eml file to `instance/outbox/`
   and one line is logged, so a developer can read it; no server is ever contacted.
 """
@@ -87,8 +88,8 @@ def deliver(message: Message) -> None:
     """
     app = current_app
     try:
-        if app.config.get("MAIL_SERVER") or app.testing:
-            mail.send(message)
+        if app.config.get("MAIL_SERVER") or app.extensions["mail"].suppress:
+            mail.send(message)  # suppressed (tests): recorded only
         else:
             write_to_outbox(message)
     except Exception:

@@ -2,8 +2,10 @@
 
 from fundmgr import audit  # noqa: F401
 from fundmgr.accounts import models as accounts_models  # noqa: F401
+from fundmgr.deadlines import models as deadlines_models  # noqa: F401
 from fundmgr.finance import models as finance_models  # noqa: F401
 from fundmgr.funds import models as funds_models  # noqa: F401
+from fundmgr.notifications import models as notifications_models  # noqa: F401
 from fundmgr.proposals import models as proposals_models  # noqa: F401
 from fundmgr.results import models as results_models  # noqa: F401
 from fundmgr.steering import models as steering_models  # noqa: F401

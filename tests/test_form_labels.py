@@ -51,6 +51,7 @@ NOT_PAGES = {
     "results.report_pdf", "results.report_xlsx", "results.annual_file",
     "accounts.reset_password",  # reached from the e-mailed link (tests/test_password_reset.py)
     "proposals.compare",  # offered once a proposal has two versions; none has in the demo
+    "steering.decision_letter",  # a PDF download
 }  # fmt: skip
 FIELDS = {"input", "select", "textarea"}
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}  # buttons are named by their text or value

@@ -27,7 +27,7 @@ world_state, isolated, world = harness.world_state, harness.isolated, harness.wo
 # Every query parameter the app reads (request.args, the list filters, the annual report's form, paging).
 PARAMETERS = ["page", "per_page", "sort", "status", "area", "region", "country", "organization", "marker", "q",
               "kind", "extra", "try", "select", "since", "lang", "year", "outcome", "output", "old", "new", "next",
-              "object_type", "object_id", "action", "actor", "proposal", "state", "fmt"]  # fmt: skip
+              "object_type", "object_id", "action", "actor", "proposal", "state", "fmt", "when", "show"]  # fmt: skip
 # url_for's own options: a page copying its query string into links must not obey them.
 URL_FOR_OPTIONS = ["_external", "_scheme", "_anchor", "_method"]
 JUNK = ["-1", "99999999999999999999999999", "NaN", "'; DROP TABLE proposals;--", "%", "\\", "a\x00b",
@@ -97,7 +97,8 @@ FILTER_VALUES = st.one_of(st.text(max_size=40), st.integers(min_value=-(10**25),
 @PROPERTY
 @given(args=st.dictionaries(st.sampled_from(PARAMETERS), FILTER_VALUES, max_size=8))
 @pytest.mark.parametrize("endpoint", ["proposals.list", "results.programmes", "audit.log", "steering.portfolio",
-                                      "finance.ledger", "finance.contributions", "fund.countries"])  # fmt: skip
+                                      "finance.ledger", "finance.contributions", "fund.countries",
+                                      "deadlines.index"])  # fmt: skip
 def test_list_filters_take_any_text(app, world: World, endpoint: str, args: dict[str, str]):
     """Whatever is typed into a list's filters, sort or page, the list answers without a 5xx."""
     endpoint = endpoint.replace("fund.", "funds.")

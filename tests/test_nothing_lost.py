@@ -78,6 +78,8 @@ FAILURES = [
      "record_audit", 1),
     ("a password change, once the new hash is set", "accounts.profile:POST", "fundmgr.accounts.operations",
      "record_audit", 1),
+    ("a reminder sent by hand, once its notifications are queued", "deadlines.remind_scoring:POST",
+     "fundmgr.deadlines.operations", "record_audit", 1),
 ]  # fmt: skip
 
 

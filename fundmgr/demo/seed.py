@@ -78,7 +78,10 @@ def seed_demo(password: str) -> SeedReport:
     screened, donors contribute, the Steering Committee decides (approvals allocate money),
     funds are transferred, programmes report results.
     """
+    from fundmgr.deadlines.demo import seed_deadlines
     from fundmgr.finance.demo import seed_contributions, seed_transfers
+    from fundmgr.notifications import paused
+    from fundmgr.notifications.demo import seed_notifications
     from fundmgr.proposals.demo import seed_proposals
     from fundmgr.results.demo import seed_results
     from fundmgr.steering.demo import seed_steering
@@ -91,6 +94,9 @@ def seed_demo(password: str) -> SeedReport:
         f"Fund {fund.code}: {len(fund.thematic_areas)} thematic areas, {len(fund.objectives)} objectives."
     )
     report.lines.append(f"{len(report.users)} demo accounts.")
-    for step in (seed_proposals, seed_contributions, seed_steering, seed_transfers, seed_results):
-        report.lines.extend(step(fund))
+    with paused():  # the demo's history is not e-mailed; its latest events fill the bells afterwards
+        for step in (seed_proposals, seed_contributions, seed_steering, seed_transfers, seed_results):
+            report.lines.extend(step(fund))
+    report.lines.extend(seed_notifications(fund))
+    report.lines.extend(seed_deadlines(fund))
     return report

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -394,22 +395,30 @@ def with_shares(rows: list[ShareRow]) -> list[ShareRow]:
     return rows
 
 
-def allocated_by_proposal(fund: Fund) -> dict[int, Decimal]:
+def allocated_in(fund: Fund, as_of: date | None) -> list[sa.ColumnElement[bool]]:
+    """Ledger conditions for the fund's allocations (releases included), up to a date when one is given."""
+    conditions = [LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS)]
+    if as_of is not None:
+        conditions.append(LedgerEntry.on_date <= as_of)
+    return conditions
+
+
+def allocated_by_proposal(fund: Fund, as_of: date | None = None) -> dict[int, Decimal]:
     """Net allocations per programme of the fund (releases deducted)."""
     rows = db.session.execute(
         sa.select(LedgerEntry.proposal_id, sa.func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .where(*allocated_in(fund, as_of))
         .group_by(LedgerEntry.proposal_id)
     )
     return {proposal_id: -total for proposal_id, total in rows if total}
 
 
-def allocations_by_area(fund: Fund) -> list[ShareRow]:
+def allocations_by_area(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
     """Allocations per primary thematic area of the programmes, against the area targets."""
     rows = db.session.execute(
         sa.select(Proposal.primary_area_id, sa.func.sum(LedgerEntry.amount))
         .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
-        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .where(*allocated_in(fund, as_of))
         .group_by(Proposal.primary_area_id)
     )
     amounts = {area_id: -total for area_id, total in rows}
@@ -441,7 +450,7 @@ def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | Non
     return None
 
 
-def allocations_by_region(fund: Fund) -> list[ShareRow]:
+def allocations_by_region(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
     """Allocations per UN M49 region (of the programme's country, else of its region), against the targets."""
     parents = {
         code: (level, parent)
@@ -452,7 +461,7 @@ def allocations_by_region(fund: Fund) -> list[ShareRow]:
         sa.select(Country.region_code, Proposal.region_code, sa.func.sum(LedgerEntry.amount))
         .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
         .outerjoin(Country, Country.id == Proposal.country_id)
-        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .where(*allocated_in(fund, as_of))
         .group_by(Country.region_code, Proposal.region_code)
     )
     by_region: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -470,13 +479,13 @@ def allocations_by_region(fund: Fund) -> list[ShareRow]:
     return with_shares(rows)
 
 
-def allocations_by_organization(fund: Fund) -> list[ShareRow]:
+def allocations_by_organization(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
     """Allocations per participating organization, largest first."""
     rows = db.session.execute(
         sa.select(Organization, sa.func.sum(LedgerEntry.amount))
         .join(Allocation, Allocation.organization_id == Organization.id)
         .join(LedgerEntry, LedgerEntry.allocation_id == Allocation.id)
-        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .where(*allocated_in(fund, as_of))
         .group_by(Organization.id)
     )
     result = [ShareRow(org.code, org.label, -total) for org, total in rows if total]
@@ -500,7 +509,7 @@ def gender_marker(fund: Fund) -> Marker | None:
     return db.session.scalar(sa.select(Marker).where(Marker.fund_id == fund.id, Marker.code == code))
 
 
-def allocations_by_gender_marker(fund: Fund) -> MarkerFigures:
+def allocations_by_gender_marker(fund: Fund, as_of: date | None = None) -> MarkerFigures:
     """Allocations per gender-marker level of the programmes, against the fund's gender target."""
     marker = gender_marker(fund)
     targets = fund.targets or {}
@@ -513,7 +522,7 @@ def allocations_by_gender_marker(fund: Fund) -> MarkerFigures:
     for level, total in db.session.execute(
         sa.select(ProposalMarker.level, sa.func.sum(LedgerEntry.amount))
         .outerjoin(ProposalMarker, rated)
-        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+        .where(*allocated_in(fund, as_of))
         .group_by(ProposalMarker.level)
     ):
         by_level[level] -= total

@@ -80,6 +80,22 @@ class Reporting(Strict):
     due_days_after_period: Annotated[int, Field(ge=0, le=365)] = 60
 
 
+class Reminders(Strict):
+    """When people are reminded of their deadlines (scoring, written procedures, progress reports).
+
+    `days_before`: how many days before a deadline a reminder goes out; a last one always follows on the
+    deadline day (scoring, written procedures) or the day a report becomes overdue (fundmgr.deadlines).
+    """
+
+    days_before: Annotated[list[Annotated[int, Field(ge=1, le=365)]], Field(max_length=6)] = [14, 3]
+
+    @model_validator(mode="after")
+    def days_distinct(self) -> Reminders:
+        if len(set(self.days_before)) != len(self.days_before):
+            raise ValueError("days_before must not repeat a day")
+        return self
+
+
 class ThematicArea(Strict):
     code: Code
     number: Annotated[int, Field(ge=1)]
@@ -169,6 +185,7 @@ class FundDefinition(Strict):
     targets: Targets
     review: Review
     reporting: Reporting = Reporting()
+    reminders: Reminders = Reminders()
     thematic_areas: Annotated[list[ThematicArea], Field(min_length=1)]
     objectives: Annotated[list[Objective], Field(min_length=1)]
     guiding_principles: list[GuidingPrinciple]

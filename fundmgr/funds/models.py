@@ -57,6 +57,8 @@ class Fund(Base):
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
     reporting_period_months: so.Mapped[int] = so.mapped_column(default=12)
     report_due_days: so.Mapped[int] = so.mapped_column(default=60)
+    # Days before a deadline on which reminders go out, largest first (fundmgr.deadlines adds the last one).
+    reminder_days: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=lambda: [14, 3])
     definition_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
 
     thematic_areas: so.Mapped[list[ThematicArea]] = so.relationship(

@@ -75,7 +75,7 @@ FUND_FIELDS = [
     "gateway_code", "name", "short_name", "description", "currency", "established", "aa_fee_rate",
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "quorum_share", "decision_rule",
-    "reporting_period_months", "report_due_days",
+    "reporting_period_months", "report_due_days", "reminder_days",
 ]  # fmt: skip
 
 
@@ -101,6 +101,7 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "decision_rule": spec.review.decision_rule,
         "reporting_period_months": spec.reporting.period_months,
         "report_due_days": spec.reporting.due_days_after_period,
+        "reminder_days": sorted(spec.reminders.days_before, reverse=True),
     }
 
 

@@ -40,6 +40,15 @@ RETURN_REASONS = (
     "the fund needs the national government's endorsement. Please attach a letter from the Ministry and "
     "confirm the government's endorsement before resubmitting."
 )
+# A proposal returned once at screening and resubmitted, so that its two versions can be compared.
+REVISION_REASONS = (
+    "The summary does not say how civil society and migrants' associations will take part in the national "
+    "implementation plan, which the fund's whole-of-society principle requires. Please add it and resubmit."
+)
+REVISION_ADDENDUM = (
+    " Migrants' associations and civil society organizations sit on the plan's consultative council from its "
+    "first session and co-chair the working group on regularization."
+)
 WITHDRAWAL_REASON = (
     "The government has asked the UN Country Team to merge this programme into the new national "
     "reintegration strategy financed by another partner; the agencies withdraw the proposal."
@@ -243,5 +252,26 @@ def advance(proposal: Proposal, spec: dict[str, Any], agency: User) -> None:
         ops.remove_attachment(letter, actor=agency)
         ops.update_details(proposal, demo_details(proposal.fund, spec, endorsed=False), actor=agency)
         return
+    if spec.get("revised_after_return"):
+        checks = revise_after_return(proposal, spec, agency, officer, checks)
     ops.record_screening(proposal, {cid: (True, "") for cid in checks.values()}, actor=officer)
     ops.forward_to_review(proposal, actor=officer)
+
+
+def revise_after_return(
+    proposal: Proposal, spec: dict[str, Any], agency: User, officer: User, checks: dict[str, int]
+) -> dict[str, int]:
+    """Return the proposal for revision, revise and resubmit it (version 2); the new screening's checks."""
+    answers = {cid: (code != "thematic_alignment", "") for code, cid in checks.items()}
+    answers[checks["thematic_alignment"]] = (
+        False,
+        "Civil society's part (whole-of-society principle) is not described.",
+    )
+    ops.record_screening(proposal, answers, actor=officer)
+    ops.return_for_revision(proposal, REVISION_REASONS, actor=officer)
+    details = demo_details(proposal.fund, spec, endorsed=True)
+    details.summary += REVISION_ADDENDUM
+    ops.update_details(proposal, details, actor=agency)
+    ops.submit_proposal(proposal, actor=agency)
+    ops.start_screening(proposal, actor=officer)
+    return {item.check.code: item.check_id for item in proposal.latest_screening.items}

@@ -392,11 +392,12 @@ def area_rows(fund: Fund, cutoff: date, lang: str, framework: ResultsFramework |
 
 
 def finance_data(fund: Fund, year: int) -> dict[str, Any]:
-    """Capitalization and allocations from finance: the years up to the report's, and the current allocations."""
+    """Capitalization and allocations from finance, as they stood at the end of the report's year."""
     years = [y for y in finance.capitalization_by_year(fund) if y.year <= year]
-    by_area = finance.allocations_by_area(fund)
-    by_region = finance.allocations_by_region(fund)
-    by_organization = finance.allocations_by_organization(fund)
+    year_end = date(year, 12, 31)
+    by_area = finance.allocations_by_area(fund, as_of=year_end)
+    by_region = finance.allocations_by_region(fund, as_of=year_end)
+    by_organization = finance.allocations_by_organization(fund, as_of=year_end)
     return {
         "years": years,
         **money_totals(years, by_area, year),
@@ -428,7 +429,7 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
     framework = q.framework_for(fund)
     programmes = programmes_of_year(fund, year)
     readings = q.latest_accepted([i.id for p in programmes for i in p.indicators], cutoff)
-    allocated = finance.allocated_by_proposal(fund)
+    allocated = finance.allocated_by_proposal(fund, as_of=cutoff)
     programme_rows = []
     for programme in programmes:
         items = q.programme_progress(programme, readings)
@@ -539,7 +540,7 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
         "indicators_reported": len(readings),
         "indicators_achieved": sum(1 for share in shares if share is not None and share >= 1),
         "average_progress": percent_number(mean(a["share"] for a in areas)),
-        **money_totals(years, finance.allocations_by_area(fund), year),
+        **money_totals(years, finance.allocations_by_area(fund, as_of=date(year, 12, 31)), year),
     }
     return {"summary": summary, "areas": areas}
 

@@ -49,3 +49,4 @@ add_view(bp, "/written-procedures/<int:procedure_id>/answer", mv.ProcedureRespon
 add_view(bp, "/written-procedures/<int:procedure_id>/<action>", mv.ProcedureActionView, "procedure_action")
 add_view(bp, "/decisions", mv.DecisionListView, "decisions")
 add_view(bp, "/decisions/<int:decision_id>", mv.DecisionDetailView, "decision")
+add_view(bp, "/decisions/<int:decision_id>/letter.pdf", mv.DecisionLetterView, "decision_letter")

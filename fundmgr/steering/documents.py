@@ -194,11 +194,16 @@ def letter_signatories(decision: Decision) -> list[dict[str, str]]:
 def decision_letter_data(decision: Decision) -> dict[str, Any]:
     """Everything the letter says, as plain data in the current language (render it in the same one)."""
     proposal, item, procedure = decision.proposal, decision.item, decision.procedure
-    organizations = [proposal.lead_organization] if proposal.lead_organization else []
-    organizations += [p.organization for p in proposal.participants if p.organization_id != proposal.lead_organization_id]
+    lead = proposal.lead_organization
+    organizations = ([lead] if lead else []) + [
+        p.organization for p in proposal.participants if p.organization_id != proposal.lead_organization_id
+    ]
+    meeting = None
+    if item is not None:
+        meeting = {"reference": item.meeting.reference, "title": item.meeting.title, "held_on": item.meeting.held_on,
+                   "position": item.position}  # fmt: skip
     return {
         "fund": localize(decision.fund.name),
-        "fund_short": decision.fund.label,
         "currency": decision.fund.currency,
         "reference": decision.reference,
         "decided_on": decision.decided_on,
@@ -207,11 +212,9 @@ def decision_letter_data(decision: Decision) -> dict[str, Any]:
         "funds": decision.outcome.funds,
         "conditions": decision.conditions,
         "approved_amount": decision.approved_amount,
-        "proposal": {"reference": proposal.reference, "title": proposal.title,
-                     "version": decision.version.number if decision.version else None},  # fmt: skip
+        "proposal": {"reference": proposal.reference, "title": proposal.title, "version": decision.version.number},
         "addressees": [{"acronym": o.label, "name": o.full_name} for o in organizations],
-        "meeting": {"reference": item.meeting.reference, "title": item.meeting.title, "held_on": item.meeting.held_on,
-                    "position": item.position} if item else None,  # fmt: skip
+        "meeting": meeting,
         "procedure": {"reference": procedure.reference, "deadline": procedure.deadline} if procedure else None,
         "allocations": allocations_of(decision),
         "signatories": letter_signatories(decision),

@@ -8,18 +8,26 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.i18n import current_language
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.forms import options
 from fundmgr.proposals.models import Proposal
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.board import board_context, board_summary, revision_of
-from fundmgr.steering.documents import allocations_of, meeting_pack_pdf, minutes_pdf
+from fundmgr.steering.documents import (
+    allocations_of,
+    decision_letter_filename,
+    decision_letter_pdf,
+    meeting_pack_pdf,
+    minutes_pdf,
+)
 from fundmgr.steering.forms import (
     ActionForm,
     AgendaForm,
@@ -40,6 +48,7 @@ from fundmgr.steering.models import (
     MeetingState,
     VoteChoice,
     WrittenProcedure,
+    WrittenProcedureState,
     recused_proposal_ids,
 )
 from fundmgr.steering.views import STEERING_ROLES, ActionView, SteeringView, form_problems
@@ -196,6 +205,13 @@ MEETING_ACTIONS = {
     "cancel": (ops.cancel_meeting, "can_manage"),
 }
 
+# Whole sentences, not "now %(state)s": a state's title does not fit mid-sentence in every language.
+MEETING_MOVED = {
+    MeetingState.in_progress: _l("The meeting has started."),
+    MeetingState.closed: _l("The meeting has ended; its minutes are final."),
+    MeetingState.cancelled: _l("The meeting has been cancelled."),
+}
+
 
 class MeetingStateView(MeetingBaseView, ActionView):
     """Start, end or cancel a meeting (start and end: the chair or the FMU; cancel: the FMU)."""
@@ -212,7 +228,7 @@ class MeetingStateView(MeetingBaseView, ActionView):
 
     def act(self):
         self.operation(self.meeting, actor=current_user)
-        flash(_("The meeting is now %(state)s.", state=self.meeting.state.title), "success")
+        flash(str(MEETING_MOVED[self.meeting.state]), "success")
         if self.meeting.state is MeetingState.in_progress:
             return redirect(url_for("steering.board", meeting_id=self.meeting.id))
         return self.back()
@@ -453,6 +469,12 @@ class ProcedureRespondView(ProcedureBaseView):
 
 PROCEDURE_ACTIONS = {"conclude": ops.conclude_written_procedure, "withdraw": ops.withdraw_written_procedure}
 
+PROCEDURE_MOVED = {
+    WrittenProcedureState.adopted: _l("The written procedure is concluded: adopted, nobody objected."),
+    WrittenProcedureState.objected: _l("The written procedure is concluded: a member objected, so it was not adopted."),
+    WrittenProcedureState.withdrawn: _l("The written procedure has been withdrawn."),
+}
+
 
 class ProcedureActionView(ProcedureBaseView, ActionView):
     """The FMU concludes (adopted or objected) or withdraws a written procedure."""
@@ -467,7 +489,7 @@ class ProcedureActionView(ProcedureBaseView, ActionView):
 
     def act(self):
         self.operation(self.procedure, actor=current_user)
-        flash(_("The written procedure is now %(state)s.", state=self.procedure.state.title), "success")
+        flash(str(PROCEDURE_MOVED[self.procedure.state]), "success")
         return self.back()
 
 
@@ -524,3 +546,11 @@ class DecisionDetailView(SteeringView):
             outcomes=DecisionOutcome,
             item_states=ItemState,
         )
+
+
+class DecisionLetterView(DecisionDetailView):
+    """The decision letter to the proposal's organizations (PDF), in the reader's language."""
+
+    def process(self):
+        data = decision_letter_pdf(self.decision, current_language())
+        return pdf_response(data, decision_letter_filename(self.decision))

@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('decision_rule', sa.String(length=20), nullable=False),
     sa.Column('reporting_period_months', sa.Integer(), nullable=False),
     sa.Column('report_due_days', sa.Integer(), nullable=False),
+    sa.Column('reminder_days', sa.JSON(), nullable=False),
     sa.Column('definition_sha256', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_funds')),
     sa.UniqueConstraint('code', name=op.f('uq_funds_code'))

@@ -131,6 +131,22 @@ def page(endpoint: str, **params: str) -> Callable[[World], str]:
     return build
 
 
+def newest_notification(role: str) -> Callable[[World], dict[str, Any]]:
+    """The role's newest notification (the first of its list), read when the test runs."""
+
+    def build(w: World) -> dict[str, Any]:
+        import sqlalchemy as sa
+
+        from fundmgr.db import db
+        from fundmgr.notifications.models import Notification
+
+        query = sa.select(Notification.id).where(Notification.user_id == w.users[role])
+        newest = db.session.scalar(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(1))
+        return {"notification_id": newest}
+
+    return build
+
+
 CASES: list[Case] = [
     # --- Pages, languages, accounts ---
     get("pages.home", expect=EVERYONE),
@@ -802,6 +818,41 @@ CASES: list[Case] = [
     *[
         get(f"results.{name}", period("draft_period"), UNPUBLISHED_READ, variant="draft", secrets=("active",))
         for name in ("report_pdf", "report_xlsx")
+    ],
+    # --- Notifications: one's own list and settings; the lead agency's newest notification is hers alone.
+    # "Mark all read" changes something for whoever the world told something (not UNDP, viewers, admins). ---
+    get("notifications.list"),
+    post(
+        "notifications.open",
+        newest_notification("agency_lead"),
+        answers(HIDDEN, agency_lead=DONE),
+        form_page=lambda w: "/notifications/",
+        owner="agency_lead",
+    ),
+    post(
+        "notifications.read_all",
+        expect=answers(DONE, agency_other=KEPT, viewer=KEPT, admin=KEPT),
+        form_page=lambda w: "/notifications/",
+        owner="agency_lead",
+    ),
+    get("notifications.preferences"),
+    post(
+        "notifications.preferences",
+        expect=answers(DONE, viewer=KEPT, admin=KEPT),  # viewers and administrators receive no notification
+        owner="fmu",
+        data=lambda w: {"meeting_scheduled": "digest", "decision_taken": "digest"},
+    ),
+    get("steering.decision_letter", ids(decision_id="decision"), FUNDED_READ, secrets=("active",)),
+    # --- Deadlines: the FMU's page, and "send a reminder now" to those who have not done their part (the review
+    # proposal's member who has not scored, the procedure's members who have not answered, the draft report's lead) ---
+    get("deadlines.index", expect=FMU_ADMIN),
+    *[
+        post(endpoint, params, FMU_ADMIN_DO, form_page=lambda w: "/deadlines/", owner="fmu", secrets=secrets)
+        for endpoint, params, secrets in (
+            ("deadlines.remind_scoring", proposal("review"), ("review",)),
+            ("deadlines.remind_procedure", ids(procedure_id="procedure"), ("procedure",)),
+            ("deadlines.remind_report", period("draft_period"), ("active",)),
+        )
     ],
 ]
 

@@ -71,6 +71,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "WTF_CSRF_ENABLED": True,
         "SERVER_NAME": None,
         "TESTING": False,
+        "MAIL_SUPPRESS_SEND": True,  # e-mails recorded, not written to instance/outbox/
     }
     app = create_app(config)
     with app.app_context():

@@ -121,8 +121,11 @@ def pages_to_check(meeting_id: int) -> dict[str, list[tuple[str, int]]]:
         f"{r}/periods/new",
         f"/results/programmes/{to_review.programme_id}/periods/{to_review.number}",
         "/results/annual",
+        "/deadlines/",
         "/audit/",
         "/account/",
+        "/notifications/",
+        "/notifications/preferences",
     ]
     member = [  # scoring and voting
         "/",
@@ -134,6 +137,8 @@ def pages_to_check(meeting_id: int) -> dict[str, list[tuple[str, int]]]:
         "/steering/decisions",
         "/steering/written-procedures",
         "/steering/portfolio",
+        "/notifications/",
+        "/notifications/preferences",
     ]
     return {
         "anonymous": [("/", OK), ("/account/login", OK), ("/account/reset", OK), ("/no-such-page", 404)],

@@ -257,7 +257,7 @@ def test_from_an_agencys_draft_to_the_funds_annual_report(live_server, contexts,
     # the FMU ends the meeting and moves the first tranche: the programme becomes active
     fmu.goto(meeting_url.removesuffix("/board"))
     fmu.get_by_role("button", name="End the meeting").click()
-    expect(flash(fmu)).to_contain_text("The meeting is now Closed.")
+    expect(flash(fmu)).to_contain_text("The meeting has ended; its minutes are final.")
     fmu.goto(f"{url}/finance/programmes/{proposal_id}")
     allocations = fmu.locator("main table").first
     expect(allocations).to_contain_text("642,000.00")  # UNICEF: 600,000 + 7%

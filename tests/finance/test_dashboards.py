@@ -89,6 +89,17 @@ def test_allocations_by_area_against_targets(fund, small_fund):
     assert len(rows) == 5
 
 
+def test_allocations_as_they_stood_on_a_date(fund, small_fund):
+    """Does a report for an earlier date (an annual report's year end) leave out later allocations?"""
+    before, on_the_day = date(2024, 5, 31), date(2024, 6, 1)
+    assert sum(row.amount for row in allocations_by_area(fund, as_of=before)) == 0
+    assert allocations_by_organization(fund, as_of=before) == []
+    assert all(row.amount == 0 for row in allocations_by_region(fund, as_of=before))
+    assert sum(row.amount for row in allocations_by_gender_marker(fund, as_of=before).rows) == 0
+    assert sum(row.amount for row in allocations_by_area(fund, as_of=on_the_day)) == D("1712000.00")
+    assert allocations_by_organization(fund, as_of=on_the_day) == allocations_by_organization(fund)
+
+
 def test_allocations_by_region_against_targets(fund, small_fund):
     rows = {row.key: (row.label, row.amount, row.share, row.target) for row in allocations_by_region(fund)}
     assert rows["142"] == ("Asia", D("1284000.00"), D("0.75"), D("0.25"))

@@ -1,0 +1,76 @@
+"""The record of reminders sent: one row per reminder and person, the scheduled ones unique."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from fundmgr.accounts.models import User
+from fundmgr.db import Base
+from fundmgr.steering.clock import now
+
+
+class DeadlineKind(enum.Enum):
+    """What a deadline is for."""
+
+    scoring = "scoring"
+    procedure = "procedure"
+    report = "report"
+
+    @property
+    def title(self) -> str:
+        return str(KIND_TITLES[self])
+
+
+KIND_TITLES = {
+    DeadlineKind.scoring: _l("Scoring"),
+    DeadlineKind.procedure: _l("Written procedures"),
+    DeadlineKind.report: _l("Progress reports"),
+}
+# The last reminder's offset (days before the deadline): the deadline day itself for scoring and written
+# procedures (they close at its end), the day after it (overdue) for progress reports.
+LAST_OFFSET = {DeadlineKind.scoring: 0, DeadlineKind.procedure: 0, DeadlineKind.report: -1}
+
+
+class ReminderSent(Base):
+    """A reminder sent to one person about one deadline.
+
+    Scheduled reminders carry their offset (days before the deadline, -1 the day after it) and are unique
+    per (kind, object, recipient, due date, offset): claiming one is inserting its row, so a reminder is sent
+    once however many runs overlap. Reminders the FMU sends by hand have no offset (NULLs never collide),
+    so they are all recorded and never stand in for a scheduled one.
+    """
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "object_id", "recipient_id", "due_on", "offset_days"),
+        sa.Index("ix_reminders_sent_deadline", "kind", "object_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    kind: so.Mapped[DeadlineKind]
+    # The proposal version (scoring), written procedure or reporting period the deadline belongs to.
+    object_id: so.Mapped[int]
+    recipient_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    due_on: so.Mapped[date]
+    offset_days: so.Mapped[int | None]
+    sent_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    # Who sent it by hand; None for the scheduled reminders of `flask send-reminders`.
+    sent_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    recipient: so.Mapped[User] = so.relationship(foreign_keys=[recipient_id])
+    sent_by: so.Mapped[User | None] = so.relationship(foreign_keys=[sent_by_id])
+
+    audit_type = "reminder"
+
+    @property
+    def is_manual(self) -> bool:
+        return self.offset_days is None
+
+    def __repr__(self) -> str:
+        return f"<ReminderSent {self.kind.value} {self.object_id} -> {self.recipient_id} {self.offset_days}>"

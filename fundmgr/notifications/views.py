@@ -1,0 +1,103 @@
+"""Pages of notifications: the list (the bell's), opening one, marking all read, one's preferences."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from fundmgr.db import db
+from fundmgr.notifications import operations as ops
+from fundmgr.notifications.forms import preferences_form
+from fundmgr.notifications.kinds import GROUPS, KINDS, kinds_for
+from fundmgr.notifications.models import Channel, Notification
+from fundmgr.web import FundView
+
+
+def unread_count() -> int:
+    """The signed-in user's unread notifications (the bell's number), once per request."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None)
+            )
+        )
+    return g.unread_notifications
+
+
+def target_of(notification: Notification) -> str | None:
+    """The page a notification is about (None when that page no longer exists)."""
+    if not notification.link_endpoint:
+        return None
+    try:
+        return url_for(notification.link_endpoint, **(notification.link_params or {}))
+    except BuildError:
+        return None
+
+
+class NotificationListView(FundView):
+    """One's notifications, newest first, unread ones marked; each opens the page it is about."""
+
+    def process(self):
+        query = (
+            sa.select(Notification)
+            .where(Notification.user_id == current_user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+        )
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        return render_template(
+            "notifications/list.html", page=page, unread=unread_count(), kinds=KINDS, target_of=target_of
+        )
+
+
+class OpenNotificationView(FundView):
+    """Open a notification: it is marked read and the page it is about is shown."""
+
+    methods = ["POST"]
+
+    def load(self, notification_id: int) -> None:
+        self.notification = db.session.get(Notification, notification_id)
+        if self.notification is None or not self.notification.can_open(current_user):
+            abort(404)
+
+    def process(self):
+        ops.mark_read(self.notification, actor=current_user)
+        return redirect(target_of(self.notification) or url_for("notifications.list"))
+
+
+class MarkAllReadView(FundView):
+    """Mark every notification read."""
+
+    methods = ["POST"]
+
+    def process(self):
+        count = ops.mark_all_read(current_user, actor=current_user)
+        if count:
+            flash(_("All your notifications are marked read."), "success")
+        return redirect(url_for("notifications.list"))
+
+
+class PreferencesView(FundView):
+    """Choose, per kind of notification, an e-mail at once, the app only, or the daily digest."""
+
+    methods = ["GET", "POST"]
+
+    def process(self):
+        kinds = kinds_for(current_user)
+        form = preferences_form(kinds, ops.preferences_of(current_user))
+        if form.validate_on_submit():
+            choices = {kind.code: Channel(form[kind.code].data) for kind in kinds if form[kind.code].data}
+            changed = ops.set_preferences(current_user, choices, actor=current_user)
+            if changed:
+                flash(_("Your notification settings are saved."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for("notifications.preferences"))
+        groups = [(group, [k for k in kinds if k.group is group]) for group in GROUPS]
+        return render_template(
+            "notifications/preferences.html", form=form, groups=[(g_, ks) for g_, ks in groups if ks]
+        )
