@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from fundmgr.bench.client import Client
 
@@ -50,6 +51,7 @@ class Server:
         self.env = server_environment(database_url, storage, count_queries=count_queries)
         self.log = log
         self.process: subprocess.Popen | None = None
+        self.output: BinaryIO | None = None
 
     def __enter__(self) -> Server:
         command = [
@@ -64,9 +66,10 @@ class Server:
             "600",
             "--log-level",
             "warning",
-            "fundmgr:create_app()",
+            "fundmgr.wsgi:app",
         ]
-        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.output = self.log.open("ab") if self.log else None
+        output = self.output or subprocess.DEVNULL
         self.process = subprocess.Popen(command, env=self.env, stdout=output, stderr=output)  # noqa: S603
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -92,3 +95,5 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.output:
+            self.output.close()
