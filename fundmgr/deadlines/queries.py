@@ -23,12 +23,12 @@ from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal, Propo
 from fundmgr.results.models import HANDED_IN_STATES, Programme, ProgressReport, ReportingPeriod, ReportState
 from fundmgr.steering.models import (
     Assignment,
-    Conflict,
     Review,
     ReviewState,
     WrittenProcedure,
     WrittenProcedureState,
 )
+from fundmgr.steering.queries import active_conflict_pairs
 
 # A run that missed days still sends the latest reminder whose day has come, up to this many days late;
 # older ones are left to the FMU's "send a reminder now" (a first run must not flood people about old deadlines).
@@ -166,19 +166,6 @@ class Deadline:
 # --- The three kinds ------------------------------------------------------------------------------
 
 
-def recusals(proposals: Iterable[Proposal]) -> set[tuple[int, int]]:
-    """(proposal id, member id) pairs of active declared conflicts on the given proposals, in one query."""
-    ids = list({p.id for p in proposals})
-    if not ids:
-        return set()
-    rows = db.session.execute(
-        sa.select(Conflict.proposal_id, Conflict.member_id).where(
-            Conflict.proposal_id.in_(ids), Conflict.waived_at.is_(None)
-        )
-    )
-    return {(proposal_id, member_id) for proposal_id, member_id in rows}
-
-
 def is_recused(proposal: Proposal, member: User, conflicts: set[tuple[int, int]]) -> bool:
     """Proposal.is_recused from loaded data: the member's organization takes part, or a declared conflict."""
     return member.organization_id in proposal.organization_ids or (proposal.id, member.id) in conflicts
@@ -220,7 +207,7 @@ def scoring_deadlines(fund: Fund, *, proposal_ids: Sequence[int] | None = None) 
             )
         )
     }
-    conflicts = recusals(a.proposal for a, _v in rows)
+    conflicts = active_conflict_pairs(list({a.proposal.id for a, _v in rows}))
     deadlines: dict[tuple[int, date], Deadline] = {}
     for assignment, version in rows:
         key = (version.id, assignment.due_on)
@@ -262,7 +249,7 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
             sa.select(User).where(User.role == Role.sc_member, User.is_active_account.is_(True)).order_by(User.name)
         )
     )
-    conflicts = recusals(p.proposal for p in procedures)
+    conflicts = active_conflict_pairs(list({p.proposal.id for p in procedures}))
     deadlines = []
     for procedure in procedures:
         deadline = Deadline(

@@ -94,7 +94,13 @@ THEMES = {
 def build_app(database_url: str | None, workdir: Path):
     url = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     app = create_app(
-        {"ENV_NAME": "testing", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(workdir)}
+        {
+            "ENV_NAME": "testing",
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "STORAGE_DIR": str(workdir),
+            "MAIL_SUPPRESS_SEND": True,  # the operations' e-mails are made but neither sent nor written to disk
+        }
     )
     with app.app_context():
         if sa.inspect(db.engine).get_table_names():
