@@ -11,7 +11,15 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-liberation wrk
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-deps system-deps-test catalogs messages lint demo-db clean bench
+# The lock files: every package, transitive ones included, at one version with its hashes. Regenerate them
+# with `make lock` after editing pyproject.toml (see DEVELOPERS.md); the tool that writes them is pinned here.
+RUN_LOCK := requirements/run.txt
+TEST_LOCK := requirements/test.txt
+LOCK_TOOL := uv==0.13.9
+COMPILE := $(BIN)/uv pip compile --no-config --quiet --universal --generate-hashes --custom-compile-command "make lock"
+LOCK_ARGS ?=
+
+.PHONY: run test install install-test lock system-deps system-deps-test catalogs messages lint demo-db clean bench
 
 run: system-deps install catalogs instance/secret_key ## set up, migrate, load the fund and demo data, serve on :5000
 	$(FLASK) db upgrade
@@ -29,11 +37,21 @@ bench: system-deps-test install-test catalogs ## the large-fund benchmark (Postg
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+install: $(BIN)/python ## the runtime packages exactly as locked, then fundmgr itself
+	$(BIN)/pip install --quiet --require-hashes -r $(RUN_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 
-install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+install-test: $(BIN)/python ## the runtime and test packages exactly as locked, then fundmgr itself
+	$(BIN)/pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+
+# Existing pins are kept unless pyproject.toml asks otherwise; LOCK_ARGS="--upgrade-package NAME" moves one
+# transitive package to its newest version, LOCK_ARGS=--upgrade all of them. The test set is constrained to the
+# runtime set, so the tests run the very versions production installs.
+lock: $(BIN)/python ## regenerate requirements/run.txt and requirements/test.txt from pyproject.toml
+	$(BIN)/pip install --quiet $(LOCK_TOOL)
+	$(COMPILE) pyproject.toml -o $(RUN_LOCK) $(LOCK_ARGS)
+	$(COMPILE) pyproject.toml --extra test --constraint $(RUN_LOCK) -o $(TEST_LOCK) $(LOCK_ARGS)
 
 system-deps:
 	@missing=$$(for p in $(RUN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
