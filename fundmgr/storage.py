@@ -3,6 +3,10 @@
 Files follow the transaction that records them: a file stored during a transaction that
 then rolls back is deleted (nothing would point at it), and a file whose row is removed is
 deleted only once the removal commits (a rollback keeps it).
+
+Stored bytes are read and written only through this module's functions (path_for, write_stored,
+read_stored, stored_keys, delete_stored, send_stored), so another place to keep them, such as an
+S3-compatible store, would change this module alone.
 """
 
 from __future__ import annotations
@@ -56,10 +60,15 @@ def storage_root() -> Path:
     return root
 
 
+def is_key(key: str) -> bool:
+    """Whether a text has the form of a storage key (letters, digits and slashes)."""
+    return bool(key) and all(c.isalnum() or c == "/" for c in key)
+
+
 def path_for(key: str) -> Path:
     """The file of a storage key; keys are generated here, but check anyway that none escapes the root."""
     root = storage_root()
-    if not key or not all(c.isalnum() or c == "/" for c in key):
+    if not is_key(key):
         raise ValueError("invalid storage key")
     path = (root / key).resolve()
     if not path.is_relative_to(root):
@@ -118,9 +127,7 @@ def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUME
             ]
         )
     key = f"{secrets.token_hex(1)}/{secrets.token_hex(16)}"
-    path = path_for(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    write_stored(key, data)
     db.session().info.setdefault(STORED_IN_TRANSACTION, []).append(key)
     return StoredFile(
         key=key, filename=filename, content_type=CONTENT_TYPES[extension], size=len(data),
@@ -131,6 +138,27 @@ def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUME
 def send_stored(key: str, filename: str, content_type: str):
     """A download of a stored file, always as an attachment (never rendered inline)."""
     return send_file(path_for(key), mimetype=content_type, as_attachment=True, download_name=filename)
+
+
+def write_stored(key: str, data: bytes) -> None:
+    """Keep the bytes under the key, replacing what it held; never half-written (a crash leaves the old bytes)."""
+    path = path_for(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.part")  # not a key: stored_keys() never lists it
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def read_stored(key: str) -> bytes:
+    """The bytes kept under the key; FileNotFoundError when there are none."""
+    return path_for(key).read_bytes()
+
+
+def stored_keys() -> set[str]:
+    """The key of every stored file."""
+    root = storage_root()
+    keys = (path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+    return {key for key in keys if is_key(key)}
 
 
 def delete_stored(key: str) -> None:
