@@ -1,10 +1,12 @@
-"""`flask backup` and `flask restore` round-trip the whole database."""
+"""`flask backup` and `flask restore` round-trip the whole database and the stored files, or change nothing."""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,7 +20,11 @@ from fundmgr.accounts.models import Role
 from fundmgr.backup import tables
 from fundmgr.db import db
 from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
+from fundmgr.proposals import operations as proposal_ops
+from fundmgr.proposals.models import Attachment, AttachmentKind
+from fundmgr.storage import read_stored, stored_keys, write_stored
 from tests.conftest import app_config, create_postgres_database, drop_postgres_database
+from tests.proposals.conftest import PDF_BYTES, office_bytes, upload
 
 EMPTY_IN_THE_DEMO = {"report_evidence"}  # the demo's reports carry no uploaded files
 
@@ -31,6 +37,19 @@ def all_rows(engine: sa.Engine) -> dict[str, list[tuple]]:
             ]
             for table in tables()
         }
+
+
+def stored_files() -> dict[str, bytes]:
+    """Every file in the current app's storage, by key."""
+    return {key: read_stored(key) for key in stored_keys()}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def run(app: Flask, *args: str):
+    return app.test_cli_runner().invoke(args=list(args))
 
 
 @contextmanager
@@ -60,64 +79,141 @@ def other_database(backend, tmp_path):
         yield app
 
 
+def attach(proposal, filename: str, data: bytes) -> Attachment:
+    attachment = proposal_ops.add_attachment(
+        proposal, AttachmentKind.other, upload(filename, data), actor=proposal.created_by
+    )
+    db.session.commit()
+    return attachment
+
+
 def test_backup_and_restore_round_trip(committed, make_user, make_proposal, other_database, tmp_path):
-    """Is a restored database equal, row for row and to the cent, to the one backed up?"""
+    """Is a restored fundmgr equal, row for row, to the cent and byte for byte, to the one backed up?"""
     make_user(Role.fmu, name="Zoë Ünicode Œuvre")
-    make_proposal(title="Données probantes — «migration»", direct={"IOM": "700000.01", "UNHCR": "499999.99"})
-    path = tmp_path / "backup.jsonl.gz"
-    result = committed.test_cli_runner().invoke(args=["backup", str(path)])
+    proposal = make_proposal(title="Données probantes — «migration»", direct={"IOM": "700000.01", "UNHCR": "499999.99"})
+    attach(proposal, "endorsement.pdf", PDF_BYTES)
+    attach(proposal, "budget.xlsx", office_bytes("xlsx"))
+    path = tmp_path / "backup.zip"
+    result = run(committed, "backup", str(path))
     assert result.exit_code == 0, result.output
+    assert "2 stored files" in result.output
     source = all_rows(db.engine)
+    keys = {row.storage_key: row.sha256 for row in db.session.scalars(sa.select(Attachment))}
+    source_files = {key: read_stored(key) for key in keys}
 
     with other_database.app_context():  # the CLI runs in the app context it finds
-        restored = other_database.test_cli_runner().invoke(args=["restore", "--yes", str(path)])
+        write_stored("00/notinthebackup", PDF_BYTES)  # storage is left holding the backup's files only
+        restored = run(other_database, "restore", "--yes", str(path))
         assert restored.exit_code == 0, restored.output
-        copy = all_rows(db.engine)
+        copy, copy_files = all_rows(db.engine), stored_files()
         # a row added after the restore gets a fresh id (sequences moved past the restored rows)
         make_user(Role.viewer, name="After restore")
     assert copy == source
     assert any(row for row in source["budget_lines"])
+    assert copy_files == source_files
+    assert {key: sha256(data) for key, data in copy_files.items()} == keys  # as recorded at upload
 
 
-def test_restore_refuses_another_schema_revision(committed, other_database, tmp_path):
-    """Is a backup of another schema revision refused, with nothing changed?"""
-    path = tmp_path / "backup.jsonl.gz"
-    committed.test_cli_runner().invoke(args=["backup", str(path)])
-    with gzip.open(path, "rt") as handle:
-        lines = handle.readlines()
-    header = json.loads(lines[0])
-    header["revision"] = "0000deadbeef"
-    with gzip.open(path, "wt") as handle:
-        handle.writelines([json.dumps(header) + "\n", *lines[1:]])
+def tampered_copies(good: Path, folder: Path) -> dict[str, tuple[Path, str]]:
+    """Archives restore must refuse, each with (a phrase of) the reason it must give."""
+    with zipfile.ZipFile(good) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    manifest = json.loads(members["manifest.json"])
+
+    def rewrite(name: str, change: Callable[[dict[str, bytes], dict], None]) -> Path:
+        copy, copy_manifest = dict(members), json.loads(members["manifest.json"])
+        change(copy, copy_manifest)
+        copy["manifest.json"] = json.dumps(copy_manifest).encode()
+        path = folder / f"{name}.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for member, data in copy.items():
+                archive.writestr(member, data)
+        return path
+
+    a_file = next(name for name in members if name.startswith("files/"))
+
+    def change_a_file(copy, _manifest):
+        copy[a_file] = copy[a_file].replace(b"%PDF", b"%PDX")
+
+    def drop_a_row(copy, manifest):  # consistent with its sha256: found only while loading, files already put
+        copy["database.jsonl"] = copy["database.jsonl"].rstrip(b"\n").rsplit(b"\n", 1)[0] + b"\n"
+        manifest["database_sha256"] = sha256(copy["database.jsonl"])
+
+    def another_revision(_copy, manifest):
+        manifest["revision"] = "0000deadbeef"
+
+    def a_file_more(copy, _manifest):
+        copy["files/ff/unlisted"] = PDF_BYTES
+
+    raw = good.read_bytes()
+    cut_short = folder / "cut-short.zip"
+    cut_short.write_bytes(raw[: len(raw) * 2 // 3])
+    damaged = folder / "damaged.zip"  # a byte of the rows' compressed data changed on disk
+    with zipfile.ZipFile(good) as archive:
+        info = archive.getinfo("database.jsonl")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    damaged.write_bytes(raw[:middle] + bytes([raw[middle] ^ 0xFF]) + raw[middle + 1 :])
+    old_format = folder / "old.jsonl.gz"
+    with gzip.open(old_format, "wt") as handle:
+        handle.write(json.dumps({"format": "fundmgr-backup/1", "revision": manifest["revision"]}) + "\n")
+    not_a_backup = folder / "notes.zip"
+    not_a_backup.write_bytes(b"not a zip at all")
+    return {
+        "a stored file changed": (rewrite("file", change_a_file), "is not what was backed up"),
+        "a row taken out": (rewrite("rows", drop_a_row), "rows differ from the counts"),
+        "another schema revision": (rewrite("revision", another_revision), "schema revision 0000deadbeef"),
+        "a file the manifest does not list": (rewrite("extra", a_file_more), "not listed: ['files/ff/unlisted']"),
+        "cut short": (cut_short, "damaged or cut short"),
+        "damaged on disk": (damaged, "database.jsonl in the backup is damaged"),
+        "an earlier fundmgr's backup": (old_format, "database-only backup"),
+        "not a backup": (not_a_backup, "not a fundmgr backup"),
+    }
+
+
+def test_restore_refuses_a_damaged_or_mismatched_archive_and_changes_nothing(
+    committed, make_proposal, other_database, tmp_path
+):
+    """Does a damaged, cut-short or mismatched backup leave the database and every stored file as they were?"""
+    proposal = make_proposal()
+    attach(proposal, "endorsement.pdf", PDF_BYTES)
+    earlier = tmp_path / "earlier.zip"
+    assert run(committed, "backup", str(earlier)).exit_code == 0
+    attach(proposal, "annex.pdf", PDF_BYTES + b"% annex\n")  # a file the target does not have yet
+    later = tmp_path / "later.zip"
+    assert run(committed, "backup", str(later)).exit_code == 0
+
     with other_database.app_context():
-        before = all_rows(db.engine)
-        result = other_database.test_cli_runner().invoke(args=["restore", "--yes", str(path)])
-        assert result.exit_code != 0
-        assert "Nothing was changed" in result.output
-        assert all_rows(db.engine) == before
-
-
-def test_restore_refuses_a_file_that_is_not_a_backup(app, tmp_path):
-    path = tmp_path / "x.gz"
-    path.write_bytes(b"not gzip")
-    result = app.test_cli_runner().invoke(args=["restore", "--yes", str(path)])
-    assert result.exit_code != 0
-    assert "not a fundmgr backup" in result.output
+        assert run(other_database, "restore", "--yes", str(earlier)).exit_code == 0
+        before, files_before = all_rows(db.engine), stored_files()
+        assert len(files_before) == 1
+        for case, (path, reason) in tampered_copies(later, tmp_path).items():
+            result = run(other_database, "restore", "--yes", str(path))
+            assert result.exit_code != 0, case
+            assert reason in result.output, (case, result.output)
+            assert "Nothing was changed" in result.output, case
+            assert all_rows(db.engine) == before, case
+            assert stored_files() == files_before, case
+        # and the untouched archive still restores
+        assert run(other_database, "restore", "--yes", str(later)).exit_code == 0
+        assert len(stored_files()) == 2
 
 
 def test_the_whole_demo_round_trips(committed, backend, tmp_path):
-    """Is the full demo (every kind of record, made by the app's own operations) restored equal, to the cent?"""
-    path = tmp_path / "demo.jsonl.gz"
+    """Is the full demo (every kind of record, made by the app's own operations) restored equal, files too?"""
+    path = tmp_path / "demo.zip"
     with fresh_database(backend, tmp_path, "demo") as source, source.app_context():
         seed_demo(DEFAULT_PASSWORD)
         db.session.commit()
         assert source.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
-        original = all_rows(db.engine)
+        original, original_files = all_rows(db.engine), stored_files()
     with fresh_database(backend, tmp_path, "copy") as target, target.app_context():
         restored = target.test_cli_runner().invoke(args=["restore", "--yes", str(path)])
         assert restored.exit_code == 0, restored.output
-        copy = all_rows(db.engine)
+        copy, copy_files = all_rows(db.engine), stored_files()
     assert copy == original
+    assert copy_files == original_files
+    assert original_files  # the demo's proposals have their endorsement letters
     empty = sorted(name for name, rows in original.items() if not rows)
     # so every kind of record the app keeps was backed up and restored
     assert set(empty) <= {"alembic_version"} | EMPTY_IN_THE_DEMO, empty
