@@ -52,16 +52,17 @@ class FailAfter:
         return result
 
 
-# (what fails, the form posted, the module and function made to fail, on which call)
+# (what fails, the form posted, the module where the operation looks the function up, the function made to fail,
+# on which call)
 FAILURES = [
     ("a submission, after its version is frozen", "proposals.submit:POST",
-     "fundmgr.proposals.operations", "freeze_version", 1),
+     "fundmgr.proposals.operations.submission", "freeze_version", 1),
     ("a new attachment, once its file is stored", "proposals.attachments:POST",
-     "fundmgr.proposals.operations", "record_audit", 1),
-    ("a budget, once its lines are written", "proposals.budget:POST", "fundmgr.proposals.operations",
+     "fundmgr.proposals.operations.attachments", "record_audit", 1),
+    ("a budget, once its lines are written", "proposals.budget:POST", "fundmgr.proposals.operations.budgets",
      "refresh_total", 1),
     ("a screening forwarded, once the proposal has moved", "proposals.screening:POST",
-     "fundmgr.proposals.operations", "move_proposal", 1),
+     "fundmgr.proposals.operations.submission", "move_proposal", 1),
     ("an approval, after its first allocation", "steering.decide:POST", "fundmgr.finance.operations",
      "record_audit", 1),
     ("an approval, once the programme's results matrix is established", "steering.decide:POST",
@@ -70,12 +71,12 @@ FAILURES = [
      "record_audit", 1),
     ("a contribution's correction, after its reversal", "finance.correct_contribution:POST",
      "fundmgr.finance.operations", "mirror_entries", 1),
-    ("a transfer, once its ledger entry is written", "finance.new_transfer:POST", "fundmgr.finance.operations",
-     "add_entry", 1),
-    ("a report's acceptance, once it is logged", "results.report_review:POST", "fundmgr.results.operations",
-     "record_audit", 1),
-    ("new evidence, once its file is stored", "results.evidence_upload:POST", "fundmgr.results.operations",
-     "record_audit", 1),
+    ("a transfer, once its ledger entry is written", "finance.new_transfer:POST",
+     "fundmgr.finance.operations", "add_entry", 1),
+    ("a report's acceptance, once it is logged", "results.report_review:POST",
+     "fundmgr.results.operations", "record_audit", 1),
+    ("new evidence, once its file is stored", "results.evidence_upload:POST",
+     "fundmgr.results.operations", "record_audit", 1),
     ("a password change, once the new hash is set", "accounts.profile:POST", "fundmgr.accounts.operations",
      "record_audit", 1),
     ("a reminder sent by hand, once its notifications are queued", "deadlines.remind_scoring:POST",
