@@ -67,7 +67,7 @@ FAILURES = [
      "record_audit", 1),
     ("an approval, once the programme's results matrix is established", "steering.decide:POST",
      "fundmgr.results.operations", "record_audit", 1),
-    ("scoring criteria, after the first one", "steering.criteria:POST", "fundmgr.steering.operations",
+    ("scoring criteria, after the first one", "steering.criteria:POST", "fundmgr.steering.operations.criteria",
      "record_audit", 1),
     ("a contribution's correction, after its reversal", "finance.correct_contribution:POST",
      "fundmgr.finance.operations.contributions", "mirror_entries", 1),
