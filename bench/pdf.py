@@ -1,8 +1,8 @@
 """The fund's annual results report for 200 programmes, next to the floor: WeasyPrint on a plain document
 of the same page count. Each render runs in a fresh process, so its peak memory is its own.
 
-    python -m fundmgr.bench.pdf report --database-url URL --year 2025
-    python -m fundmgr.bench.pdf floor --pages 251
+    python -m bench.pdf report --database-url URL --year 2025
+    python -m bench.pdf floor --pages 251
 """
 
 from __future__ import annotations
@@ -71,10 +71,10 @@ def report(database_url: str, year: int, lang: str) -> dict:
     import sqlalchemy as sa
     import weasyprint
 
+    from bench.annual_report import timed_report
     from fundmgr import create_app
     from fundmgr.db import db
     from fundmgr.funds.models import Fund
-    from fundmgr.results.bench import timed_report
 
     app = create_app({"ENV_NAME": "testing", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context(), app.test_request_context():
@@ -95,7 +95,8 @@ def report(database_url: str, year: int, lang: str) -> dict:
 def in_child(*args: str) -> dict:
     """Run one measurement in a fresh interpreter and read its JSON line."""
     done = subprocess.run(  # noqa: S603 - our own module, in our own interpreter
-        [sys.executable, "-m", "fundmgr.bench.pdf", *args],
+        [sys.executable, "-m", "bench.pdf", *args],
+        cwd=Path(__file__).resolve().parent.parent,  # the folder that holds bench/, whatever the caller's cwd
         capture_output=True,
         text=True,
         check=True,
@@ -105,16 +106,16 @@ def in_child(*args: str) -> dict:
 
 
 def build_programmes(database_url: str, programmes: int, year: int) -> float:
-    """Fund `programmes` programmes through the real operations in an empty database (fundmgr.results.bench)."""
+    """Fund `programmes` programmes through the real operations in an empty database (bench.annual_report)."""
+    from bench import annual_report
     from fundmgr.db import db
     from fundmgr.funds.models import Fund
-    from fundmgr.results import bench
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fundmgr-bench-pdf-") as tmp:
-        app = bench.build_app(database_url, Path(tmp))
+        app = annual_report.build_app(database_url, Path(tmp))
         with app.app_context(), app.test_request_context():
-            generator = bench.Generator(db.session.scalar(db.select(Fund)))
+            generator = annual_report.Generator(db.session.scalar(db.select(Fund)))
             while generator.count < programmes:
                 generator.add(year)
             db.session.commit()

@@ -2,7 +2,7 @@
 
     make bench                                   # scale 1 (5,000 proposals, 2,000 programmes)
     make bench BENCH_ARGS="--queries-10x"        # and SQL statements per page at 10x
-    python -m fundmgr.bench --scale 0.1 --seconds 3 --skip-pdf   # a quick look
+    python -m bench --scale 0.1 --seconds 3 --skip-pdf   # a quick look
 
 Generates the fund into a throwaway PostgreSQL database (created and dropped), serves it with
 gunicorn (2 workers, production configuration) on 127.0.0.1, measures every page with wrk
@@ -11,7 +11,7 @@ vote at once on live agenda items, counts SQL statements per page (X-Query-Count
 results PDF for 200 programmes against WeasyPrint on a plain document of as many pages, then prints
 a table and writes the figures to bench-results/ as JSON.
 
-    python -m fundmgr.bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
+    python -m bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from fundmgr.bench import load, pdf
-from fundmgr.bench.client import Client
-from fundmgr.bench.dataset import BENCH_PASSWORD, MEMBERS, generate
-from fundmgr.bench.pages import FMU, Page, find_targets, measured_pages, member_email
-from fundmgr.bench.server import WORKERS, Server
+from bench import load, pdf
+from bench.client import Client
+from bench.dataset import BENCH_PASSWORD, MEMBERS, generate
+from bench.pages import FMU, Page, find_targets, measured_pages, member_email
+from bench.server import WORKERS, Server
 
 P95_GOAL_MS = 100
 FLOOR_SHARE_GOAL = 0.25
@@ -45,7 +45,7 @@ VOTE_ROUNDS = 5
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m fundmgr.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", type=float, default=1.0, help="size of the fund, 0.1 to 10 (default 1)")
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per page (default 10)")
@@ -101,11 +101,11 @@ def bench_app(url: str):
 
 def build_dataset(url: str, scale: float) -> dict[str, Any]:
     """Migrate, load the fund, generate the data in bulk, then VACUUM ANALYZE (as autovacuum would have)."""
+    from bench import annual_report  # its build_app migrates and loads the fund and its results framework
     from fundmgr.db import db
-    from fundmgr.results import bench  # its build_app migrates and loads the fund and its results framework
 
     started = time.perf_counter()
-    app = bench.build_app(url, Path(tempfile.gettempdir()))
+    app = annual_report.build_app(url, Path(tempfile.gettempdir()))
     migrated = time.perf_counter() - started
     with app.app_context():
         started = time.perf_counter()

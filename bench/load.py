@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from fundmgr.bench.client import USER_AGENT, Client
-from fundmgr.bench.pages import Page
+from bench.client import USER_AGENT, Client
+from bench.pages import Page
 
 # wrk's done() hook prints its own figures as JSON (p95 is not in its standard output).
 WRK_SCRIPT = """

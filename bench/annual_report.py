@@ -1,6 +1,6 @@
 """Time the fund's annual results report for many programmes, in a throwaway database.
 
-    python -m fundmgr.results.bench --sizes 10 200 --year 2025 --out /tmp/results-bench
+    python -m bench.annual_report --sizes 10 200 --year 2025 --out /tmp/results-bench
 
 Builds a fresh SQLite database in a temporary folder (or uses --database-url, which must point to
 an empty database), loads the fund and its results framework, funds programmes in bulk through the

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from fundmgr.bench.dataset import EMAIL_DOMAIN
+from bench.dataset import EMAIL_DOMAIN
 from fundmgr.db import db
 from fundmgr.funds.models import ThematicArea
 from fundmgr.proposals.models import Participant, Proposal, ProposalState

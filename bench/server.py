@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from fundmgr.bench.client import Client
+from bench.client import Client
 
 WORKERS = 2
 
