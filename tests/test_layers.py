@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import fundmgr
 
 # Lowest first: a package may import the core and the packages before it in this list, never those after.
@@ -23,6 +25,7 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
     return [(line, name) for line, name in found if name.startswith("fundmgr.")]
 
 
+@pytest.mark.once
 def test_each_package_imports_only_the_core_and_the_packages_below_it():
     """Does any package import one above it, or fundmgr.demo (which imports the packages' demo modules)?"""
     wrong = []
