@@ -32,7 +32,7 @@ test: system-deps-test install-test catalogs lint ## everything the tests need, 
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: system-deps-test install-test catalogs ## the large-fund benchmark (PostgreSQL on 127.0.0.1:5432; see README)
-	$(BIN)/python -m fundmgr.bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,8 +70,8 @@ messages: ## extract strings and merge them into the French and Spanish catalogs
 	$(BIN)/pybabel update -i fundmgr/translations/messages.pot -d fundmgr/translations --no-fuzzy-matching --ignore-obsolete
 
 lint:
-	$(BIN)/ruff check fundmgr tests
-	$(BIN)/ruff format --check fundmgr tests
+	$(BIN)/ruff check fundmgr tests bench
+	$(BIN)/ruff format --check fundmgr tests bench
 
 instance/secret_key:
 	mkdir -p instance

@@ -26,17 +26,13 @@ from fundmgr.i18n import (
     territory_name,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+# Alembic's scripts ship inside the package (package data), like the templates and static files.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error pages, commands."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
+    app = Flask(__name__, instance_relative_config=True)  # templates/ and static/ of the package
     load_config(app, config_overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     init_extensions(app)
@@ -54,7 +50,7 @@ def init_extensions(app: Flask) -> None:
     from fundmgr.web import init_web
 
     database.init_app(app)
-    migrate.init_app(app, database, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, database, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -27,6 +27,7 @@ from fundmgr.funds.operations import load_fund, load_geography
 
 pytest_plugins = ["tests.factories"]
 
+REPO = Path(__file__).resolve().parent.parent  # the checkout: the package, tests, catalogs
 PG_SERVER = os.environ.get("FUNDMGR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # The tests set their own configuration; a developer's shell settings must not leak in.
 for _name in [n for n in os.environ if n.startswith("FUNDMGR_") or n == "DATABASE_URL"]:
@@ -181,11 +182,14 @@ def clean_committed_data() -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run PostgreSQL-only tests (row locks, real concurrency) on PostgreSQL alone, not skipped on SQLite."""
+    """Run PostgreSQL-only tests (row locks, real concurrency) on PostgreSQL alone, not skipped on SQLite;
+    tests that do not use the app's database (`once`) on the first database only."""
     keep, drop = [], []
     for item in items:
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
-        if item.get_closest_marker("postgres_only") and backend != "postgresql":
+        postgres_only = item.get_closest_marker("postgres_only") and backend != "postgresql"
+        once = item.get_closest_marker("once") and backend not in (None, BACKENDS[0])
+        if postgres_only or once:
             drop.append(item)
         else:
             keep.append(item)

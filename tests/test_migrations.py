@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from fundmgr import ROOT, create_app
+from fundmgr import MIGRATIONS, create_app
 from fundmgr.db import db
 from tests.conftest import app_config, create_postgres_database, drop_postgres_database
 
@@ -24,7 +24,7 @@ def test_models_and_migrations_agree(app):
 
 def test_one_head():
     """Is the migration history a single line (no unmerged branches)?"""
-    script = ScriptDirectory(str(ROOT / "migrations"))
+    script = ScriptDirectory(str(MIGRATIONS))
     assert len(script.get_heads()) == 1
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fundmgr.bench.client import Client
-from fundmgr.bench.server import Server
+from bench.client import Client
+from bench.server import Server
 
 
 def test_gunicorn_serves_the_app_from_its_production_entry_point(app, tmp_path):

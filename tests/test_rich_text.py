@@ -14,22 +14,22 @@ from decimal import Decimal
 
 from flask import url_for
 
-from fundmgr import ROOT
 from fundmgr.charts import bar_chart, horizontal_bar_chart, line_chart, pie_chart, share_chart
 from tests.access import harness
 from tests.access.harness import client_as
+from tests.conftest import REPO
 
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
 world_state, isolated, world = harness.world_state, harness.isolated, harness.world
 
 # Where HTML the app made itself is inserted as it is: (file, expression) -> what it is.
 READY_MADE_HTML = {
-    ("templates/finance/_macros.html", "svg|safe"): "a chart of fundmgr.charts (pygal escapes labels)",
-    ("templates/steering/board.html", "fragment|safe"): "the board, rendered by the autoescaped _board.html",
-    ("templates/steering/portfolio.html", "charts.areas|safe"): "a chart",
-    ("templates/steering/portfolio.html", "charts.regions|safe"): "a chart",
+    ("fundmgr/templates/finance/_macros.html", "svg|safe"): "a chart of fundmgr.charts (pygal escapes labels)",
+    ("fundmgr/templates/steering/board.html", "fragment|safe"): "the board, rendered by the autoescaped _board.html",
+    ("fundmgr/templates/steering/portfolio.html", "charts.areas|safe"): "a chart",
+    ("fundmgr/templates/steering/portfolio.html", "charts.regions|safe"): "a chart",
     **{
-        (f"templates/pdf/{name}", expression): "a chart in a PDF"
+        (f"fundmgr/templates/pdf/{name}", expression): "a chart in a PDF"
         for name, expressions in {
             "finance/funding_status.html": ["capitalization", "cumulative", "area", "region", "organization",
                                             "gender"],
@@ -47,10 +47,10 @@ UNSAFE = re.compile(r"\{\{\s*([^}]*?\|\s*safe)\s*\}\}|Markup\(|autoescape\s+fals
 def test_only_html_the_app_makes_itself_is_inserted_unescaped():
     """Is every `|safe`, `Markup(` or disabled autoescape one of the reviewed insertions of ready-made HTML?"""
     found = set()
-    for path in [*ROOT.glob("templates/**/*.html"), *ROOT.glob("fundmgr/**/*.py")]:
+    for path in [*REPO.glob("fundmgr/templates/**/*.html"), *REPO.glob("fundmgr/**/*.py")]:
         for match in UNSAFE.finditer(path.read_text(encoding="utf-8")):
             expression = re.sub(r"\s+", "", match.group(1) or match.group(0))
-            found.add((str(path.relative_to(ROOT)), expression))
+            found.add((str(path.relative_to(REPO)), expression))
     assert found == set(READY_MADE_HTML)
 
 

@@ -8,15 +8,19 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from fundmgr import ROOT
+from tests.conftest import REPO
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 KEYWORDS = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
-METHODS = [("fundmgr/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+METHODS = [
+    ("fundmgr/**.py", "python"),
+    ("fundmgr/templates/**.html", "jinja2"),
+    ("fundmgr/templates/**.txt", "jinja2"),
+]
 
 
 def catalog(language: str):
-    with (ROOT / "fundmgr" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+    with (REPO / "fundmgr" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         return read_po(handle)
 
 
@@ -24,7 +28,7 @@ def source_strings() -> set[str]:
     """Every translatable string in the code and templates (what `make messages` extracts)."""
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=METHODS, keywords=KEYWORDS
+        str(REPO), method_map=METHODS, keywords=KEYWORDS
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return {m for m in found if m}

@@ -1,23 +1,30 @@
-"""Seeding the demo: every step is idempotent and goes through the same operations as the app."""
+"""Seeding the demo: every step is idempotent and goes through the same operations as the app.
+
+This module orchestrates: it imports each package's demo module and runs them in the order of the
+programme cycle. No package imports fundmgr.demo; they read the scenario from fundmgr.scenario.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
-import yaml
 
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.accounts.operations import create_user
 from fundmgr.db import db
+from fundmgr.deadlines.demo import seed_deadlines
+from fundmgr.finance.demo import seed_contributions, seed_transfers
 from fundmgr.funds import definition as d
 from fundmgr.funds.models import Fund
 from fundmgr.funds.operations import load_fund, load_geography, upsert_organization
+from fundmgr.notifications import paused
+from fundmgr.notifications.demo import seed_notifications
+from fundmgr.proposals.demo import seed_proposals
+from fundmgr.results.demo import seed_results
+from fundmgr.scenario import demo_data
+from fundmgr.steering.demo import seed_steering
 
-DEMO_FILE = Path(__file__).parent / "data" / "demo.yaml"
 DEFAULT_PASSWORD = "demo-fundmgr-2026"  # noqa: S105 - demo accounts only, printed by seed-demo
 
 
@@ -27,12 +34,6 @@ class SeedReport:
 
     lines: list[str] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
-
-
-@cache
-def demo_data() -> dict[str, Any]:
-    """The demo scenario file, parsed once."""
-    return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
 
 
 def seed_fund() -> Fund:
@@ -78,14 +79,6 @@ def seed_demo(password: str) -> SeedReport:
     screened, donors contribute, the Steering Committee decides (approvals allocate money),
     funds are transferred, programmes report results.
     """
-    from fundmgr.deadlines.demo import seed_deadlines
-    from fundmgr.finance.demo import seed_contributions, seed_transfers
-    from fundmgr.notifications import paused
-    from fundmgr.notifications.demo import seed_notifications
-    from fundmgr.proposals.demo import seed_proposals
-    from fundmgr.results.demo import seed_results
-    from fundmgr.steering.demo import seed_steering
-
     report = SeedReport()
     fund = seed_fund()
     seed_organizations()

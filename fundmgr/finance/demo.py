@@ -27,6 +27,7 @@ from fundmgr.funds.models import Fund
 from fundmgr.i18n import localize
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.scenario import demo_data
 
 FULL_UNTIL = date(2020, 12, 31)
 LATER_SHARE = Decimal("0.40")
@@ -45,13 +46,6 @@ INTEREST_RATES = {
 # Tranches of an allocation: the first at the start, the next ones a year apart; the last one
 # follows the final report, so a programme still running has not received it.
 TRANCHE_SHARES = (Decimal("0.40"), Decimal("0.35"), Decimal("0.25"))
-
-
-def demo_data() -> dict[str, Any]:
-    # imported here: fundmgr.demo.seed runs this module's functions and imports it
-    from fundmgr.demo.seed import demo_data as data
-
-    return data()
 
 
 def seed_contributions(fund: Fund) -> list[str]:

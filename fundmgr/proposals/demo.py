@@ -25,6 +25,7 @@ from fundmgr.funds.queries import active
 from fundmgr.proposals import operations as ops
 from fundmgr.proposals.budget import programme_years
 from fundmgr.proposals.models import AttachmentKind, Proposal
+from fundmgr.scenario import demo_data
 
 INTAKE_STATUSES = {"draft", "submitted", "screening", "returned", "withdrawn", "in_review"}
 # How a participant's direct costs spread over the UNSDG categories (illustrative).
@@ -69,15 +70,11 @@ def seed_proposals(fund: Fund) -> list[str]:
 
 
 def demo_proposals() -> list[dict[str, Any]]:
-    from fundmgr.demo.seed import demo_data  # the demo package seeds the proposals package, not the reverse
-
     return demo_data().get("proposals") or []
 
 
 def demo_user(role: Role, organization_code: str | None = None) -> User:
     """The first demo person of the role (and organization) in demo.yaml."""
-    from fundmgr.demo.seed import demo_data
-
     for spec in demo_data()["users"]:
         if spec["role"] == role.value and organization_code in (None, spec["organization"]):
             user = db.session.scalar(sa.select(User).where(User.email == spec["email"]))

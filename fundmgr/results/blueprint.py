@@ -2,9 +2,10 @@
 
 from flask import Blueprint
 
-from fundmgr.results import cli, views
+from fundmgr.results import cli
 from fundmgr.results.operations import establish_on_approval
 from fundmgr.results.values import format_quantity
+from fundmgr.results.views import annual, framework, periods, programmes, progress_reports
 from fundmgr.signals import proposal_state_changed
 from fundmgr.web import add_view
 
@@ -26,36 +27,36 @@ def quantity_filter(value) -> str:
 @bp.app_context_processor
 def results_helpers() -> dict:
     """The home card's figures, computed only when the card is shown."""
-    return {"results_home_summary": views.home_summary}
+    return {"results_home_summary": annual.home_summary}
 
 
 programme = "/programmes/<int:programme_id>"
 period = programme + "/periods/<int:number>"
 
-add_view(bp, "/", views.ProgrammesView, "programmes")
-add_view(bp, "/reports", views.ReportsView, "reports")
-add_view(bp, "/framework", views.FrameworkView, "framework")
-add_view(bp, "/framework/goal", views.GoalEditView, "goal_edit")
-add_view(bp, "/framework/outcomes/new", views.OutcomeEditView, "outcome_new")
-add_view(bp, "/framework/outcomes/<int:outcome_id>", views.OutcomeEditView, "outcome_edit")
-add_view(bp, "/framework/outcomes/<int:outcome_id>/outputs/new", views.OutputEditView, "output_new")
-add_view(bp, "/framework/outputs/<int:output_id>", views.OutputEditView, "output_edit")
-add_view(bp, "/framework/indicators/new", views.FundIndicatorEditView, "indicator_new")
-add_view(bp, "/framework/indicators/<int:indicator_id>", views.FundIndicatorEditView, "indicator_edit")
-add_view(bp, "/framework/indicators/<int:indicator_id>/retire", views.FundIndicatorRetireView, "indicator_retire")
-add_view(bp, programme, views.ProgrammeView, "programme")
-add_view(bp, programme + "/links", views.LinksView, "links")
-add_view(bp, programme + "/periods/new", views.PeriodDatesView, "period_new")
-add_view(bp, period, views.PeriodView, "period")
-add_view(bp, period + "/dates", views.PeriodDatesView, "period_dates")
-add_view(bp, period + "/remove", views.PeriodRemoveView, "period_remove")
-add_view(bp, period + "/edit", views.ReportEditView, "report_edit")
-add_view(bp, period + "/submit", views.SubmitReportView, "report_submit")
-add_view(bp, period + "/review", views.ReviewReportView, "report_review")
-add_view(bp, period + "/evidence", views.EvidenceUploadView, "evidence_upload")
-add_view(bp, period + "/evidence/<int:evidence_id>", views.EvidenceDownloadView, "evidence")
-add_view(bp, period + "/evidence/<int:evidence_id>/remove", views.EvidenceRemoveView, "evidence_remove")
-add_view(bp, period + "/report.pdf", views.ReportPdfView, "report_pdf")
-add_view(bp, period + "/report.xlsx", views.ReportXlsxView, "report_xlsx")
-add_view(bp, "/annual", views.AnnualView, "annual")
-add_view(bp, "/annual/<int:year>.<kind>", views.AnnualFileView, "annual_file")
+add_view(bp, "/", programmes.ProgrammesView, "programmes")
+add_view(bp, "/reports", progress_reports.ReportsView, "reports")
+add_view(bp, "/framework", framework.FrameworkView, "framework")
+add_view(bp, "/framework/goal", framework.GoalEditView, "goal_edit")
+add_view(bp, "/framework/outcomes/new", framework.OutcomeEditView, "outcome_new")
+add_view(bp, "/framework/outcomes/<int:outcome_id>", framework.OutcomeEditView, "outcome_edit")
+add_view(bp, "/framework/outcomes/<int:outcome_id>/outputs/new", framework.OutputEditView, "output_new")
+add_view(bp, "/framework/outputs/<int:output_id>", framework.OutputEditView, "output_edit")
+add_view(bp, "/framework/indicators/new", framework.FundIndicatorEditView, "indicator_new")
+add_view(bp, "/framework/indicators/<int:indicator_id>", framework.FundIndicatorEditView, "indicator_edit")
+add_view(bp, "/framework/indicators/<int:indicator_id>/retire", framework.FundIndicatorRetireView, "indicator_retire")
+add_view(bp, programme, programmes.ProgrammeView, "programme")
+add_view(bp, programme + "/links", programmes.LinksView, "links")
+add_view(bp, programme + "/periods/new", periods.PeriodDatesView, "period_new")
+add_view(bp, period, progress_reports.PeriodView, "period")
+add_view(bp, period + "/dates", periods.PeriodDatesView, "period_dates")
+add_view(bp, period + "/remove", periods.PeriodRemoveView, "period_remove")
+add_view(bp, period + "/edit", progress_reports.ReportEditView, "report_edit")
+add_view(bp, period + "/submit", progress_reports.SubmitReportView, "report_submit")
+add_view(bp, period + "/review", progress_reports.ReviewReportView, "report_review")
+add_view(bp, period + "/evidence", progress_reports.EvidenceUploadView, "evidence_upload")
+add_view(bp, period + "/evidence/<int:evidence_id>", progress_reports.EvidenceDownloadView, "evidence")
+add_view(bp, period + "/evidence/<int:evidence_id>/remove", progress_reports.EvidenceRemoveView, "evidence_remove")
+add_view(bp, period + "/report.pdf", progress_reports.ReportPdfView, "report_pdf")
+add_view(bp, period + "/report.xlsx", progress_reports.ReportXlsxView, "report_xlsx")
+add_view(bp, "/annual", annual.AnnualView, "annual")
+add_view(bp, "/annual/<int:year>.<kind>", annual.AnnualFileView, "annual_file")

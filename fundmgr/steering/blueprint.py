@@ -2,7 +2,9 @@
 
 from flask import Blueprint
 
+from fundmgr.steering import decision_views as dv
 from fundmgr.steering import meeting_views as mv
+from fundmgr.steering import procedure_views as pv
 from fundmgr.steering import views as v
 from fundmgr.steering.cli import register_commands
 from fundmgr.steering.queries import home_summary
@@ -42,11 +44,11 @@ add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack")
 add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes")
 
 # Written procedures and decisions
-add_view(bp, "/written-procedures", mv.ProcedureListView, "procedures")
-add_view(bp, "/written-procedures/new", mv.ProcedureNewView, "new_procedure")
-add_view(bp, "/written-procedures/<int:procedure_id>", mv.ProcedureView, "procedure")
-add_view(bp, "/written-procedures/<int:procedure_id>/answer", mv.ProcedureRespondView, "answer_procedure")
-add_view(bp, "/written-procedures/<int:procedure_id>/<action>", mv.ProcedureActionView, "procedure_action")
-add_view(bp, "/decisions", mv.DecisionListView, "decisions")
-add_view(bp, "/decisions/<int:decision_id>", mv.DecisionDetailView, "decision")
-add_view(bp, "/decisions/<int:decision_id>/letter.pdf", mv.DecisionLetterView, "decision_letter")
+add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")
+add_view(bp, "/written-procedures/new", pv.ProcedureNewView, "new_procedure")
+add_view(bp, "/written-procedures/<int:procedure_id>", pv.ProcedureView, "procedure")
+add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespondView, "answer_procedure")
+add_view(bp, "/written-procedures/<int:procedure_id>/<action>", pv.ProcedureActionView, "procedure_action")
+add_view(bp, "/decisions", dv.DecisionListView, "decisions")
+add_view(bp, "/decisions/<int:decision_id>", dv.DecisionDetailView, "decision")
+add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter")

@@ -24,6 +24,7 @@ from fundmgr.db import db
 from fundmgr.errors import DomainError
 from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.scenario import demo_data
 from fundmgr.steering import operations as ops
 from fundmgr.steering.clock import as_of, today
 from fundmgr.steering.models import (
@@ -157,8 +158,6 @@ def seed_steering(fund: Fund) -> list[str]:
 
 def demo_people() -> People:
     """The demo's FMU officer, the chair and the Steering Committee members."""
-    from fundmgr.demo.seed import demo_data  # the demo package seeds steering, not the reverse
-
     emails = [u["email"] for u in demo_data()["users"] if u["role"] in ("fmu", "sc_member")]
     users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
     members = [users[e] for e in emails if e in users and users[e].role is Role.sc_member]
@@ -169,8 +168,6 @@ def demo_people() -> People:
 
 def demo_proposals(fund: Fund) -> dict[str, Proposal]:
     """The demo's proposals by their demo.yaml key (matched on the English title)."""
-    from fundmgr.demo.seed import demo_data
-
     keys = {spec["title"]["en"]: spec["key"] for spec in demo_data().get("proposals") or []}
     found = db.session.scalars(sa.select(Proposal).where(Proposal.fund_id == fund.id, Proposal.title.in_(keys)))
     return {keys[p.title]: p for p in found}
@@ -227,8 +224,6 @@ def submit_review(proposal: Proposal, member: User, *, submit: bool = True) -> N
 
 def spec_of(proposal: Proposal) -> dict[str, Any]:
     """The proposal's entry in demo.yaml."""
-    from fundmgr.demo.seed import demo_data
-
     return next(s for s in demo_data()["proposals"] if s["title"]["en"] == proposal.title)
 
 

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from bench.dataset import MEMBERS, Size, generate
+from bench.pages import find_targets, measured_pages
 from fundmgr.accounts.models import Role, User
 from fundmgr.audit import AuditEntry
-from fundmgr.bench.dataset import MEMBERS, Size, generate
-from fundmgr.bench.pages import find_targets, measured_pages
 from fundmgr.db import db, to_cents
 from fundmgr.finance.models import AVAILABLE_KINDS, Allocation, Contribution, EntryKind, LedgerEntry, Transfer
 from fundmgr.finance.queries import allocated_by_proposal, balances, gender_marker, top_region

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fundmgr.bench.client import csrf_token
-from fundmgr.bench.load import percentile
+from bench.client import csrf_token
+from bench.load import percentile
 from tests.factories import sign_in
 
 

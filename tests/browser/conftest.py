@@ -21,10 +21,10 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from fundmgr import ROOT, create_app
+from fundmgr import create_app
 from fundmgr.db import db
 from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
-from tests.conftest import app_config
+from tests.conftest import REPO, app_config
 from tests.demo_meeting import end_meeting, meeting_in_session
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = REPO / "test-artifacts"
 expect.set_options(timeout=20_000)  # assertions wait longer than Playwright's 5 s: the suite loads the CPU
 
 

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
-from fundmgr import ROOT
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState
@@ -26,6 +25,7 @@ from fundmgr.results.models import ProgressReport, ReportState
 from fundmgr.steering.clock import today
 from tests.browser.conftest import LiveServer, signed_in, switch_language
 from tests.browser.demo import programme_of, proposal
+from tests.conftest import REPO
 
 ENGLISH_AMOUNT = re.compile(r"\b\d{1,3}(?:,\d{3})+\.\d{2}\b")
 REPORTER = "nadia.rahman@fundmgr.example"  # IOM leads the active programme whose report form is shown
@@ -61,7 +61,7 @@ SPANISH = Language(
 @cache
 def translations(language: str) -> dict[str, str]:
     """The catalog's translations that differ from the English text (placeholders and plurals left out)."""
-    with (ROOT / "fundmgr" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+    with (REPO / "fundmgr" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalog = read_po(po, locale=language)
     return {
         m.id: m.string

@@ -14,6 +14,7 @@ from fundmgr.deadlines.models import DeadlineKind
 from fundmgr.proposals.models import ProposalState
 from fundmgr.results import operations as results_ops
 from fundmgr.steering import operations as steering_ops
+from fundmgr.steering.models import DecisionOutcome
 from tests.deadlines.conftest import DUE
 from tests.results.conftest import entries_for, submitted_report
 
@@ -160,7 +161,7 @@ def test_the_deadlines_are_read_in_a_few_queries_however_many_there_are(fund, co
 
     assign(in_review(), DUE)
     steering_ops.circulate_written_procedure(
-        in_review(), steering_ops.DecisionData(steering_ops.DecisionOutcome.endorse), rationale="Endorse.",
+        in_review(), steering_ops.DecisionData(DecisionOutcome.endorse), rationale="Endorse.",
         deadline=DUE, actor=committee.fmu,
     )  # fmt: skip
     lead_of(make_programme(lead="IOM", partners=("UNHCR",)))
@@ -169,7 +170,7 @@ def test_the_deadlines_are_read_in_a_few_queries_however_many_there_are(fund, co
     for _ in range(3):
         assign(in_review(partners=("ILO",)), DUE)
         steering_ops.circulate_written_procedure(
-            in_review(), steering_ops.DecisionData(steering_ops.DecisionOutcome.endorse), rationale="Endorse.",
+            in_review(), steering_ops.DecisionData(DecisionOutcome.endorse), rationale="Endorse.",
             deadline=DUE, actor=committee.fmu,
         )  # fmt: skip
         lead_of(make_programme(lead="UNDP", partners=("UNHCR",)))

@@ -8,12 +8,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from fundmgr.db import db, to_cents
-from fundmgr.demo.seed import demo_data
 from fundmgr.finance.demo import FULL_UNTIL, LATER_SHARE, OUTSTANDING_FROM, seed_contributions, seed_transfers
 from fundmgr.finance.models import Contribution, ContributionKind, EntryKind, LedgerEntry, Transfer
 from fundmgr.finance.queries import allocation_money, balances, capitalization_by_year, contributions_by_donor
 from fundmgr.i18n import localize
 from fundmgr.proposals.models import ProposalState
+from fundmgr.scenario import demo_data
 
 D = Decimal
 

@@ -7,7 +7,7 @@ import pytest
 from fundmgr.accounts.models import Constituency, Role
 from fundmgr.db import db
 from fundmgr.proposals import operations as ops
-from fundmgr.proposals.models import ProposalState
+from fundmgr.proposals.models import AttachmentKind, ProposalState
 from tests.factories import sign_in
 from tests.proposals.conftest import upload
 
@@ -164,7 +164,7 @@ def make_proposal_in_review_with_a_draft_file(make_ready_draft, make_user):
     ops.record_screening(proposal, {item.check_id: (True, "") for item in screening.items}, actor=fmu)
     ops.forward_to_review(proposal, actor=fmu)
     ops.defer_proposal(proposal, actor=None)
-    ops.add_attachment(proposal, ops.AttachmentKind.full_document, upload("revised.pdf"), actor=proposal.created_by)
+    ops.add_attachment(proposal, AttachmentKind.full_document, upload("revised.pdf"), actor=proposal.created_by)
     db.session.commit()
     return proposal
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.proposals import operations as ops
@@ -106,8 +107,8 @@ def test_a_refused_upload_shows_why_and_saves_nothing(client, make_proposal):
 def test_removed_files_leave_the_draft_but_stay_in_versions(submitted, make_user):
     proposal = submitted()
     letter = proposal.attachments[0]
-    ops.start_screening(proposal, actor=make_user(ops.Role.fmu))
-    ops.return_for_revision(proposal, "Please attach a signed letter.", actor=make_user(ops.Role.fmu))
+    ops.start_screening(proposal, actor=make_user(Role.fmu))
+    ops.return_for_revision(proposal, "Please attach a signed letter.", actor=make_user(Role.fmu))
     ops.remove_attachment(letter, actor=proposal.created_by)
     assert proposal.current_attachments == []
     assert proposal.versions[0].snapshot["attachments"][0]["id"] == letter.id

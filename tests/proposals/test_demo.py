@@ -7,9 +7,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from fundmgr.db import db
-from fundmgr.demo.seed import demo_data, seed_organizations, seed_users
+from fundmgr.demo.seed import seed_organizations, seed_users
 from fundmgr.proposals.demo import participant_directs, seed_proposals
 from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalState
+from fundmgr.scenario import demo_data
 
 
 def test_demo_proposals_reach_their_status_with_exact_budgets(fund):

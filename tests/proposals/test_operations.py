@@ -14,7 +14,7 @@ from fundmgr.db import db, utcnow
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Country
 from fundmgr.proposals import operations as ops
-from fundmgr.proposals.models import BudgetLine, Proposal, ProposalState, ScreeningOutcome
+from fundmgr.proposals.models import AttachmentKind, BudgetLine, Proposal, ProposalState, ScreeningOutcome
 from tests.factories import organization
 from tests.proposals.conftest import upload
 
@@ -230,7 +230,7 @@ def test_a_deferred_proposal_is_revised_and_resubmitted_as_a_new_version(make_pr
     """After the Steering Committee defers it, may the lead revise the draft and resubmit it as version 2?"""
     proposal = make_proposal(ProposalState.deferred)
     agency = proposal.created_by
-    ops.add_attachment(proposal, ops.AttachmentKind.endorsement_letter, upload(), actor=agency)
+    ops.add_attachment(proposal, AttachmentKind.endorsement_letter, upload(), actor=agency)
     ops.update_details(proposal, ops.ProposalDetails(
         title="Revised after deferral", summary=proposal.summary, country=proposal.country,
         primary_area=proposal.primary_area, objectives=proposal.objectives, principles=proposal.principles,

@@ -39,7 +39,7 @@ PEOPLE = {
 
 @pytest.fixture(autouse=True)
 def today_is(monkeypatch):
-    monkeypatch.setattr("fundmgr.results.views.today", lambda: TODAY)
+    monkeypatch.setattr("fundmgr.results.views.base.today", lambda: TODAY)
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from collections import Counter
 import sqlalchemy as sa
 
 from fundmgr.db import db
-from fundmgr.demo.seed import demo_data, seed_demo
+from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.scenario import demo_data
 from fundmgr.steering.demo import UPCOMING_TITLE, seed_steering
 from fundmgr.steering.models import Decision, Meeting, MeetingState, Vote
 

@@ -20,6 +20,7 @@ from fundmgr.steering.models import (
     Decision,
     DecisionOutcome,
     ItemState,
+    MeetingMode,
     MeetingState,
     Vote,
     VoteChoice,
@@ -91,7 +92,7 @@ def test_scheduling_lists_every_problem_and_invites_the_committee(fund, committe
     assert len(refused.value.problems) == 5
     meeting = ops.schedule_meeting(
         fund, ops.MeetingData("SC 13", held_on=date(2027, 3, 4),
-                              mode=ops.MeetingMode.virtual, language="fr", quorum_share=Decimal("0.6")),
+                              mode=MeetingMode.virtual, language="fr", quorum_share=Decimal("0.6")),
         actor=committee.fmu,
     )  # fmt: skip
     assert meeting.reference == "MIG-SC-2027-01"
@@ -238,7 +239,7 @@ def test_an_endorsed_proposal_is_approved_at_a_later_meeting(fund, live_item, co
     decide(item, DecisionOutcome.endorse, committee.fmu)
     proposal = item.proposal
     ops.end_meeting(item.meeting, actor=committee.fmu)
-    later = ops.schedule_meeting(fund, ops.MeetingData("SC 14", item.meeting.held_on, ops.MeetingMode.virtual),
+    later = ops.schedule_meeting(fund, ops.MeetingData("SC 14", item.meeting.held_on, MeetingMode.virtual),
                                  actor=committee.fmu)  # fmt: skip
     (again,) = ops.add_agenda_items(later, [proposal], actor=committee.fmu)
     ops.record_attendance(later, {m.id for m in committee.members}, actor=committee.fmu)

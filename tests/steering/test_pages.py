@@ -8,12 +8,24 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from fundmgr.accounts.models import Role
 from fundmgr.db import db
+from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import Criterion
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
-from fundmgr.steering.models import Conflict, Decision, Meeting, Review, ReviewState, Vote, VoteChoice
+from fundmgr.steering.models import (
+    Conflict,
+    Decision,
+    DecisionOutcome,
+    Meeting,
+    MeetingMode,
+    Review,
+    ReviewState,
+    Vote,
+    VoteChoice,
+)
 from tests.factories import sign_in
 from tests.steering.conftest import TODAY
 
@@ -152,7 +164,7 @@ def test_a_scale_already_scored_cannot_change(fund, committee, in_review, assign
     rows = [
         ops.CriterionData(c, c.name, c.guidance, c.weight, 0, 10) for c in sorted(fund.criteria, key=lambda c: c.number)
     ]
-    with pytest.raises(ops.ValidationFailed) as refused:
+    with pytest.raises(ValidationFailed) as refused:
         ops.update_criteria(fund, rows, actor=committee.fmu)
     assert sum("already scored" in p for p in refused.value.problems) == 7
 
@@ -165,7 +177,7 @@ def running(fund, committee, in_review, assign, submit_review):
     for proposal in (open_one, waiting):
         assign(proposal)
         submit_review(proposal, committee.spain, 4)
-    meeting = ops.schedule_meeting(fund, ops.MeetingData("SC 15", TODAY, ops.MeetingMode.virtual, language="fr"),
+    meeting = ops.schedule_meeting(fund, ops.MeetingData("SC 15", TODAY, MeetingMode.virtual, language="fr"),
                                    actor=committee.fmu)  # fmt: skip
     items = ops.add_agenda_items(meeting, [open_one, waiting], actor=committee.fmu)
     ops.record_attendance(meeting, {m.id for m in committee.members}, actor=committee.fmu)
@@ -297,7 +309,7 @@ def test_the_portfolio_tries_a_selection(client, fund, committee, in_review, ass
 
 def test_the_pipeline_lists_endorsed_proposals_for_viewers_without_scores(client, committee, make_proposal, make_user):
     make_proposal(ProposalState.endorsed, lead="UNDP", partners=("UNFPA",), title="Pipeline programme")
-    viewer = make_user(ops.Role.viewer, org="GOV-NLD")
+    viewer = make_user(Role.viewer, org="GOV-NLD")
     sign_in(client, viewer)
     page = text(client.get("/steering/pipeline"))
     assert "Pipeline programme" in page
@@ -310,15 +322,15 @@ def test_the_agencies_see_their_decision_and_conditions_but_not_the_votes(client
     _meeting, items = running
     ops.cast_vote(items[0], committee.germany, VoteChoice.approve, actor=committee.germany)
     decision = ops.record_decision(
-        items[0], ops.DecisionData(ops.DecisionOutcome.defer, "Show the municipalities' co-financing."),
+        items[0], ops.DecisionData(DecisionOutcome.defer, "Show the municipalities' co-financing."),
         actor=committee.fmu,
     )  # fmt: skip
     db.session.commit()
-    sign_in(client, make_user(ops.Role.agency, org="UNFPA"))
+    sign_in(client, make_user(Role.agency, org="UNFPA"))
     page = text(client.get(f"/steering/decisions/{decision.id}"))
     assert "Show the municipalities" in page
     assert "Jonas Germany" not in page
-    sign_in(client, make_user(ops.Role.agency, org="WFP"))
+    sign_in(client, make_user(Role.agency, org="WFP"))
     assert client.get(f"/steering/decisions/{decision.id}").status_code == 404
     sign_in(client, committee.spain)
     assert "Jonas Germany: Approve" in text(client.get(f"/steering/decisions/{decision.id}"))

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from fundmgr.db import db
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
+from fundmgr.steering.models import Recommendation
 from fundmgr.steering.scoring import ProposalScore, criterion_stats, mean, rank, spread, weighted_mean
 from tests.steering.conftest import TODAY
 
@@ -73,7 +74,7 @@ def test_weighted_mean_of_three_reviews_with_the_funds_weights(fund, committee, 
     # criterion 1: 5, 3, 1 -> spread sqrt(8/3) = 1.63 > 1.25: flagged; the others are not
     assert [c.disagreement for c in score.criteria] == [True, False, False, False, False, False, False]
     assert score.criteria[0].spread.quantize(Decimal("0.01")) == Decimal("1.63")
-    assert score.recommendations == Counter({ops.Recommendation.approve: 3})
+    assert score.recommendations == Counter({Recommendation.approve: 3})
 
 
 def test_ranking_per_area_and_overall(fund, committee, in_review, assign, submit_review):

@@ -1,0 +1,1 @@
+"""The large-fund benchmark: `python -m bench` (see README.md, Benchmark)."""

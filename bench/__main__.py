@@ -1,0 +1,421 @@
+"""fundmgr at a large fund's scale: pages, votes and PDFs measured against the floor in one run.
+
+    make bench                                   # scale 1 (5,000 proposals, 2,000 programmes)
+    make bench BENCH_ARGS="--queries-10x"        # and SQL statements per page at 10x
+    python -m bench --scale 0.1 --seconds 3 --skip-pdf   # a quick look
+
+Generates the fund into a throwaway PostgreSQL database (created and dropped), serves it with
+gunicorn (2 workers, production configuration) on 127.0.0.1, measures every page with wrk
+(p50/p95/p99, requests per second) next to the floor (/health on the same server), has 50 members
+vote at once on live agenda items, counts SQL statements per page (X-Query-Count), times the annual
+results PDF for 200 programmes against WeasyPrint on a plain document of as many pages, then prints
+a table and writes the figures to bench-results/ as JSON.
+
+    python -m bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+from bench import load, pdf
+from bench.client import Client
+from bench.dataset import BENCH_PASSWORD, MEMBERS, generate
+from bench.pages import FMU, Page, find_targets, measured_pages, member_email
+from bench.server import WORKERS, Server
+
+P95_GOAL_MS = 100
+FLOOR_SHARE_GOAL = 0.25
+VOTE_ROUNDS = 5
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="size of the fund, 0.1 to 10 (default 1)")
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per page (default 10)")
+    parser.add_argument("--connections", type=int, default=WORKERS, help="wrk connections (default: one per worker)")
+    parser.add_argument("--queries-10x", action="store_true", help="also count SQL statements per page at scale 10")
+    parser.add_argument("--skip-pdf", action="store_true", help="leave out the annual report PDF")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("FUNDMGR_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server URL (a database of it to connect to first)",
+    )
+    parser.add_argument("--database", default="fundmgr_bench", help="the throwaway database (created and dropped)")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON file")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (for --profile)")
+    parser.add_argument("--profile", metavar="PAGE", help="profile one page with pyinstrument on a kept database")
+    args = parser.parse_args(argv)
+    if not 0.1 <= args.scale <= 10:
+        parser.error("--scale must be between 0.1 and 10")
+    return args
+
+
+# --- Databases ------------------------------------------------------------------------------------------------
+
+
+def database_url(server: str, name: str) -> str:
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def recreate_database(server: str, name: str) -> str:
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return database_url(server, name)
+
+
+def drop_database(server: str, name: str) -> None:
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench_app(url: str):
+    from fundmgr import create_app
+
+    return create_app(
+        {
+            "ENV_NAME": "testing",
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "STORAGE_DIR": tempfile.gettempdir(),
+        }
+    )
+
+
+def build_dataset(url: str, scale: float) -> dict[str, Any]:
+    """Migrate, load the fund, generate the data in bulk, then VACUUM ANALYZE (as autovacuum would have)."""
+    from bench import annual_report  # its build_app migrates and loads the fund and its results framework
+    from fundmgr.db import db
+
+    started = time.perf_counter()
+    app = annual_report.build_app(url, Path(tempfile.gettempdir()))
+    migrated = time.perf_counter() - started
+    with app.app_context():
+        started = time.perf_counter()
+        result = generate(scale)
+        db.session.commit()
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+            size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+        analyzed = time.perf_counter() - started
+        db.session.remove()
+        db.engine.dispose()
+    return result | {
+        "migrate_seconds": round(migrated, 1),
+        "generate_seconds": round(generated, 1),
+        "analyze_seconds": round(analyzed, 1),
+        "database_mb": round(size / 2**20),
+    }
+
+
+def targets_and_pages(url: str) -> tuple[Any, list[Page]]:
+    from fundmgr.db import db
+
+    app = bench_app(url)
+    with app.app_context():
+        targets = find_targets()
+        db.engine.dispose()
+    return targets, measured_pages(targets)
+
+
+def stored_votes_reader(url: str):
+    """Counts the votes stored for items, and any member counted twice on one item."""
+
+    def read(item_ids: list[int]) -> tuple[int, int]:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            stored = conn.execute("SELECT count(*) FROM votes WHERE item_id = ANY(%s)", [item_ids]).fetchone()[0]
+            duplicates = conn.execute(
+                "SELECT count(*) FROM (SELECT item_id, member_id FROM votes WHERE item_id = ANY(%s) "
+                "GROUP BY item_id, member_id HAVING count(*) > 1) d",
+                [item_ids],
+            ).fetchone()[0]
+        return stored, duplicates
+
+    return read
+
+
+# --- Runs against the server ----------------------------------------------------------------------------------
+
+
+def signed_in(base_url: str, emails: set[str]) -> dict[str, Client]:
+    clients = {}
+    for email in sorted(emails):
+        client = Client(base_url)
+        client.sign_in(email, BENCH_PASSWORD)
+        clients[email] = client
+    return clients
+
+
+def open_board(clients: dict[str, Client], base_url: str, targets: Any) -> None:
+    """The first live item open with ten members' votes: the board the members poll."""
+    chair = clients[FMU]
+    token = chair.form_token(f"/steering/meetings/{targets.meeting_id}/board")
+    item = f"/steering/meetings/{targets.meeting_id}/items/{targets.item_ids[0]}"
+    if chair.post(f"{item}/open", {"csrf_token": token}).status != 302:
+        raise RuntimeError("could not open the first live item")
+    for n in range(11, 21):
+        member = Client(base_url)
+        member.sign_in(member_email(n), BENCH_PASSWORD)
+        answer = member.post(
+            f"{item}/vote", {"csrf_token": member.form_token("/"), "choice": "approve"}, accept="application/json"
+        )
+        if answer.status != 201:
+            raise RuntimeError(f"a vote on the first live item answered HTTP {answer.status}")
+
+
+def count_pass(url: str, storage: Path, log: Path) -> dict[str, int]:
+    targets, pages = targets_and_pages(url)
+    with Server(url, storage, count_queries=True, log=log) as server:
+        clients = signed_in(server.url, {page.user for page in pages})
+        open_board(clients, server.url, targets)
+        return load.query_counts(clients, pages)
+
+
+def load_pass(url: str, storage: Path, log: Path, args: argparse.Namespace) -> tuple[list[load.PageResult], Any]:
+    targets, pages = targets_and_pages(url)
+    results = []
+    with Server(url, storage, log=log) as server:
+        clients = signed_in(server.url, {page.user for page in pages})
+        for page in pages:
+            check = clients[page.user].get(page.path)
+            if check.status != 200:
+                raise RuntimeError(f"{page.path} answered HTTP {check.status} before the run")
+            result = load.measure_page(
+                server.url, page, clients[page.user], seconds=args.seconds, connections=args.connections
+            )
+            print(
+                f"  {page.title:<48} p95 {result.p95_ms:8.1f} ms  {result.rps:8.1f} req/s  "
+                f"(load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+            results.append(result)
+        # the board's first item closes; then rounds of 50 members voting at once on the next ones
+        chair = clients[FMU]
+        token = chair.form_token(f"/steering/meetings/{targets.meeting_id}/board")
+        chair.post(f"/steering/meetings/{targets.meeting_id}/items/{targets.item_ids[0]}/close", {"csrf_token": token})
+        members = list(signed_in(server.url, {member_email(n) for n in range(1, MEMBERS + 1)}).values())
+        for member in members:
+            member.form_token("/")
+        votes = load.vote_rounds(
+            chair, members, targets.meeting_id, targets.item_ids[1 : 1 + VOTE_ROUNDS], stored_votes_reader(url)
+        )
+    return results, votes
+
+
+# --- Output ---------------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            int(ln.split()[1]) // 1024
+            for ln in Path("/proc/meminfo").read_text().splitlines()
+            if ln.startswith("MemTotal")
+        ),
+        None,
+    )
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(" Copyright")[0]  # noqa: S607
+    return {
+        # other work on the machine during the run shows in every figure: the load before it starts
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_mb": memory,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "wrk": wrk.strip(),
+    }
+
+
+def verdicts(pages: list[dict[str, Any]]) -> None:
+    floor = next(p for p in pages if p["key"] == "floor")
+    for page in pages:
+        page["floor_share"] = round(page["rps"] / floor["rps"], 3) if floor["rps"] else None
+        page["p95_ok"] = page["p95_ms"] <= P95_GOAL_MS
+        page["throughput_ok"] = (page["floor_share"] or 0) >= FLOOR_SHARE_GOAL
+
+
+def table(result: dict[str, Any]) -> str:
+    m, d, s = result["machine"], result["dataset"], result["settings"]
+    counts = d["counts"]
+    lines = [
+        f"fundmgr benchmark, {result['started'][:16].replace('T', ' ')} UTC: {m['cores']} cores ({m['cpu']}), "
+        f"{m['memory_mb']} MB, load average {m['load_average'][0]:g} at the start, PostgreSQL {result['postgres']}, "
+        f"gunicorn {WORKERS} sync workers, {m['wrk']} "
+        f"({s['connections']} connections, {s['seconds']:g} s per page)",
+        f"dataset: scale {d['scale']:g}, {counts.get('proposals', 0):,} proposals, {counts.get('programmes', 0):,} "
+        f"funded programmes ({counts.get('programme_indicators', 0):,} indicators), "
+        f"{counts.get('reviews', 0):,} reviews, "
+        f"{counts.get('votes', 0):,} votes, {d['rows']['budget_lines']:,} budget lines, {d['total_rows']:,} rows, "
+        f"{d['database_mb']} MB; generated in {d['generate_seconds']} s",
+        "",
+        f"{'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'x floor':>8} {'SQL 1x':>7} "
+        f"{'SQL 10x':>8}  goal",
+    ]
+    q1, q10 = result.get("queries_1x", {}), result.get("queries_10x", {})
+    for p in result["pages"]:
+        goal = (
+            "floor"
+            if p["key"] == "floor"
+            else ("ok" if p["p95_ok"] and p["throughput_ok"] else "p95" if not p["p95_ok"] else "req/s")
+        )
+        if p["errors"] or p["non200"]:
+            goal += f" ({p['errors']} errors, {p['non200']} not 200)"
+        lines.append(
+            f"{p['title'][:48]:<48} {p['p50_ms']:>8.1f} {p['p95_ms']:>8.1f} {p['p99_ms']:>8.1f} {p['rps']:>8.1f} "
+            f"{p['floor_share']:>8.2f} {q1.get(p['key'], ''):>7} {q10.get(p['key'], ''):>8}  {goal}"
+        )
+    v = result.get("votes")
+    if v:
+        refused = sum(r["refused_second"] for r in v["rounds"])
+        title = f"Vote: {MEMBERS} members at once, {len(v['rounds'])} items"
+        lines.append(
+            f"{title:<48} {v['p50_ms']:>8.1f} "
+            f"{v['p95_ms']:>8.1f} {v['p99_ms']:>8.1f}   {v['recorded']} of {v['votes']} recorded, "
+            f"{v['stored']} stored, "
+            f"{v['duplicates_stored']} twice; {refused} second votes refused"
+        )
+    p = result.get("pdf")
+    if p:
+        r, f = p["report"], p["floor"]
+        lines += [
+            "",
+            f"Annual results PDF, {p['programmes']} programmes: {r['pages']} pages in {r['seconds']} s "
+            f"(data {r['data_seconds']} s), peak memory {r['peak_rss_mb']} MB (from {r['rss_before_mb']} MB); "
+            f"floor, WeasyPrint on a plain document of {f['pages']} pages: {f['seconds']} s, "
+            f"peak {f['peak_rss_mb']} MB "
+            f"(from {f['rss_before_mb']} MB); {p['ratio']}x the floor",
+        ]
+    return "\n".join(lines)
+
+
+def postgres_version(server: str) -> str:
+    with psycopg.connect(server) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def profile(args: argparse.Namespace) -> None:
+    """Profile one page in-process (pyinstrument) against a database kept by an earlier --keep run."""
+    from pyinstrument import Profiler
+
+    from fundmgr.accounts.models import User
+    from fundmgr.db import db
+
+    url = database_url(args.postgres, args.database)
+    targets, pages = targets_and_pages(url)
+    page = next((p for p in pages if p.key == args.profile), None)
+    if page is None:
+        sys.exit(f"--profile takes one of: {', '.join(p.key for p in pages)}")
+    app = bench_app(url)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == page.user))
+        session_id = user.get_id()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = session_id, True
+    client.get(page.path)
+    profiler = Profiler(interval=0.0005)
+    with profiler:
+        for _ in range(5):
+            assert client.get(page.path).status_code == 200
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    del targets
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.profile:
+        return profile(args)
+    if not load.wrk_available():
+        sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it).")
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    url = recreate_database(args.postgres, args.database)
+    result: dict[str, Any] = {
+        "started": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "postgres": postgres_version(args.postgres),
+        "settings": {
+            "scale": args.scale,
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "workers": WORKERS,
+            "wrk_threads": 1,
+            "goal_p95_ms": P95_GOAL_MS,
+            "goal_floor_share": FLOOR_SHARE_GOAL,
+        },
+    }
+    print(f"Generating the fund at scale {args.scale:g} into {args.database}...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="fundmgr-bench-") as tmp:
+        work = Path(tmp)
+        try:
+            result["dataset"] = build_dataset(url, args.scale)
+            print(
+                f"  {result['dataset']['total_rows']:,} rows in {result['dataset']['generate_seconds']} s", flush=True
+            )
+            print("Counting SQL statements per page...", flush=True)
+            result["queries_1x"] = count_pass(url, work, work / "gunicorn.log")
+            print(f"Measuring pages ({args.seconds:g} s each) and votes...", flush=True)
+            pages, votes = load_pass(url, work, work / "gunicorn.log", args)
+            result["pages"] = [asdict(p) for p in pages]
+            verdicts(result["pages"])
+            result["votes"] = votes.as_dict()
+            if not args.skip_pdf:
+                print("Timing the annual results PDF for 200 programmes...", flush=True)
+                pdf_url = recreate_database(args.postgres, args.database + "_pdf")
+                try:
+                    result["pdf"] = pdf.measure(pdf_url, 200, date.today().year - 1)
+                finally:
+                    drop_database(args.postgres, args.database + "_pdf")
+            if args.queries_10x:
+                print("Generating the fund at scale 10 and counting SQL statements per page...", flush=True)
+                url = recreate_database(args.postgres, args.database)
+                result["dataset_10x"] = build_dataset(url, 10)
+                result["queries_10x"] = count_pass(url, work, work / "gunicorn.log")
+        except BaseException:
+            log = work / "gunicorn.log"
+            if log.exists():
+                sys.stderr.write(log.read_text()[-5000:])
+            raise
+        finally:
+            if not args.keep:
+                drop_database(args.postgres, args.database)
+    result["total_seconds"] = round(time.perf_counter() - clock, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"bench-{started.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print()
+    print(table(result))
+    print(f"\n{result['total_seconds']} s in all; figures in {path}")
+    return None
+
+
+if __name__ == "__main__":
+    main()

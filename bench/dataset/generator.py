@@ -1,0 +1,75 @@
+"""The generator that plans then writes the whole fund, and `generate`, the dataset's one entry point."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date
+
+import sqlalchemy as sa
+
+from bench.dataset.context import Size, World
+from bench.dataset.decision_rows import DecisionRows
+from bench.dataset.planning import Planning
+from bench.dataset.plans import MeetingPlan, ProposalPlan
+from bench.dataset.proposal_rows import ProposalRows
+from bench.dataset.world import build_world
+from bench.writer import BulkWriter
+from fundmgr.db import db
+from fundmgr.funds.models import Fund
+from fundmgr.results import operations as results_ops
+from fundmgr.results.framework import bundled_framework, read_framework
+
+
+class Generator(Planning, ProposalRows, DecisionRows):
+    """Builds the plans, then writes every row through the bulk writer."""
+
+    def __init__(self, world: World, size: Size, writer: BulkWriter) -> None:
+        self.w = world
+        self.size = size
+        self.out = writer
+        self.rng = world.rng
+        self.meetings: list[MeetingPlan] = []
+        self.meeting_days: list[date] = []
+        self.live_meeting: MeetingPlan | None = None
+        self.plans: list[ProposalPlan] = []
+        self.procedures_by_year: Counter = Counter()
+        self.counts: Counter = Counter()
+
+
+def prepare_fund(today: date) -> Fund:
+    """The bundled fund (loaded by the caller), with its results framework and ten years of history to hold."""
+    fund = db.session.scalar(sa.select(Fund).order_by(Fund.id).limit(1))
+    if fund is None:
+        raise RuntimeError("Load the fund first (flask --app fundmgr fund load).")
+    if results_ops.framework_of(fund) is None:
+        spec, sha256 = read_framework(bundled_framework())
+        results_ops.load_framework(fund, spec, sha256, actor=None)
+    # the benchmark's fund has ten years of history: it must exist for all of them
+    fund.established = date(today.year - 9, 1, 1)
+    db.session.flush()
+    db.session.expire_all()
+    return fund
+
+
+def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026, flush_rows: int = 200_000) -> dict:
+    """Generate the dataset into the session's database (the caller commits); returns what was written."""
+    today = today or date.today()
+    fund = prepare_fund(today)
+    writer = BulkWriter(db.session.connection(), flush_rows=flush_rows)
+    rng = random.Random(seed)
+    world = build_world(fund, today, rng, writer)
+    generator = Generator(world, Size.at(scale), writer)
+    generator.plan_meetings()
+    generator.plan_proposals()
+    generator.write()
+    rows = writer.finish()
+    counts = dict(generator.counts)
+    return {
+        "scale": scale,
+        "seed": seed,
+        "today": today.isoformat(),
+        "rows": rows,
+        "counts": counts,
+        "total_rows": sum(rows.values()),
+    }

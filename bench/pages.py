@@ -1,0 +1,96 @@
+"""The pages the benchmark measures, and the objects of the generated fund they show."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from bench.dataset import EMAIL_DOMAIN
+from fundmgr.db import db
+from fundmgr.funds.models import ThematicArea
+from fundmgr.proposals.models import Participant, Proposal, ProposalState
+from fundmgr.results.models import Programme
+from fundmgr.steering.models import AgendaItem, Meeting, MeetingState
+
+FMU = f"fmu1@{EMAIL_DOMAIN}"
+LIST_AREA = "TA2"  # the thematic area with the most proposals (its target share is the largest)
+
+
+def member_email(n: int) -> str:
+    return f"member{n:02d}@{EMAIL_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    title: str
+    path: str
+    user: str  # whose session requests it
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The objects the measured pages show, found in the generated fund."""
+
+    meeting_id: int
+    item_ids: list[int]
+    proposal_id: int
+    programme_id: int
+    list_total: int
+    deep_page: int
+
+
+def find_targets() -> Targets:
+    """The live meeting and its items, a running programme with three organizations, the list's last page."""
+    meeting = db.session.scalar(
+        sa.select(Meeting).where(Meeting.state == MeetingState.in_progress).order_by(Meeting.id)
+    )
+    items = list(
+        db.session.scalars(
+            sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position)
+        )
+    )
+    three = sa.select(Participant.proposal_id).group_by(Participant.proposal_id).having(sa.func.count() == 3)
+    proposal_id = db.session.scalar(
+        sa.select(Proposal.id)
+        .where(Proposal.state == ProposalState.active, Proposal.id.in_(three))
+        .order_by(Proposal.reference)
+        .limit(1)
+    )
+    programme_id = db.session.scalar(sa.select(Programme.id).where(Programme.proposal_id == proposal_id))
+    total = db.session.scalar(
+        sa.select(sa.func.count(Proposal.id))
+        .join(ThematicArea, ThematicArea.id == Proposal.primary_area_id)
+        .where(ThematicArea.code == LIST_AREA)
+    )
+    deep = max(1, math.ceil(total / current_app.config["PAGE_SIZE"]))
+    return Targets(meeting.id, items, proposal_id, programme_id, total, deep)
+
+
+def measured_pages(t: Targets) -> list[Page]:
+    """Every page of the benchmark, the floor first; the board is polled by a member, the rest by the FMU."""
+    return [
+        Page("floor", "Floor: /health (same app, same server)", "/health", FMU),
+        Page("dashboard", "Finance dashboard", "/finance/", FMU),
+        Page("list", f"Proposals filtered (area {LIST_AREA}), page 1", f"/proposals/?area={LIST_AREA}", FMU),
+        Page(
+            "list_deep",
+            f"Proposals filtered, page {t.deep_page} (last)",
+            f"/proposals/?area={LIST_AREA}&page={t.deep_page}",
+            FMU,
+        ),
+        Page("detail", "Proposal detail", f"/proposals/{t.proposal_id}", FMU),
+        Page("ranking", "Ranking", "/steering/ranking", FMU),
+        Page("portfolio", "Portfolio view", "/steering/portfolio", FMU),
+        Page(
+            "board", "Meeting board poll (board.json)", f"/steering/meetings/{t.meeting_id}/board.json", member_email(2)
+        ),
+        Page("programmes", "Results: programmes", "/results/", FMU),
+        Page("programme", "Results: one programme", f"/results/programmes/{t.programme_id}", FMU),
+        Page("framework", "Results: framework roll-ups", "/results/framework", FMU),
+        Page("annual", "Results: annual report page", "/results/annual", FMU),
+        Page("reports", "Results: reports to review and overdue", "/results/reports", FMU),
+    ]

@@ -1,0 +1,157 @@
+"""The fund's annual results report for 200 programmes, next to the floor: WeasyPrint on a plain document
+of the same page count. Each render runs in a fresh process, so its peak memory is its own.
+
+    python -m bench.pdf report --database-url URL --year 2025
+    python -m bench.pdf floor --pages 251
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PARAGRAPH = (
+    "The programme supports the national authorities and local partners in governing migration. "
+    "Activities ran as planned; partners met quarterly and the figures below were verified by the lead agency. "
+)
+
+
+def rss_mb() -> float:
+    """The process's resident memory now (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def plain_html(pages: int) -> str:
+    """A plain document of the given number of A4 pages: a heading and text on each."""
+    body = "".join(
+        f'<section style="page-break-after: always"><h1>Section {n}</h1>{"<p>" + PARAGRAPH * 6 + "</p>"}</section>'
+        for n in range(1, pages + 1)
+    )
+    return (
+        f"<!doctype html><html><head><style>@page {{ size: A4; margin: 2cm }}</style></head><body>{body}</body></html>"
+    )
+
+
+def floor(pages: int) -> dict:
+    import weasyprint
+
+    weasyprint.HTML(string=plain_html(1)).write_pdf()  # fonts loaded, as in a warm server
+    before = rss_mb()
+    started = time.perf_counter()
+    pdf = weasyprint.HTML(string=plain_html(pages)).write_pdf()
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "pages": page_count(pdf),
+        "bytes": len(pdf),
+        "rss_before_mb": round(before),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def report(database_url: str, year: int, lang: str) -> dict:
+    import sqlalchemy as sa
+    import weasyprint
+
+    from bench.annual_report import timed_report
+    from fundmgr import create_app
+    from fundmgr.db import db
+    from fundmgr.funds.models import Fund
+
+    app = create_app({"ENV_NAME": "testing", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context(), app.test_request_context():
+        fund = db.session.scalar(sa.select(Fund).order_by(Fund.id))
+        weasyprint.HTML(string=plain_html(1)).write_pdf()
+        before = rss_mb()
+        data_seconds, seconds, pdf = timed_report(fund, year, lang)
+    return {
+        "seconds": round(seconds, 2),
+        "data_seconds": round(data_seconds, 2),
+        "pages": page_count(pdf),
+        "bytes": len(pdf),
+        "rss_before_mb": round(before),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def in_child(*args: str) -> dict:
+    """Run one measurement in a fresh interpreter and read its JSON line."""
+    done = subprocess.run(  # noqa: S603 - our own module, in our own interpreter
+        [sys.executable, "-m", "bench.pdf", *args],
+        cwd=Path(__file__).resolve().parent.parent,  # the folder that holds bench/, whatever the caller's cwd
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def build_programmes(database_url: str, programmes: int, year: int) -> float:
+    """Fund `programmes` programmes through the real operations in an empty database (bench.annual_report)."""
+    from bench import annual_report
+    from fundmgr.db import db
+    from fundmgr.funds.models import Fund
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fundmgr-bench-pdf-") as tmp:
+        app = annual_report.build_app(database_url, Path(tmp))
+        with app.app_context(), app.test_request_context():
+            generator = annual_report.Generator(db.session.scalar(db.select(Fund)))
+            while generator.count < programmes:
+                generator.add(year)
+            db.session.commit()
+        with app.app_context():
+            db.engine.dispose()
+    return time.perf_counter() - started
+
+
+def measure(database_url: str, programmes: int, year: int) -> dict:
+    """Build the programmes, render the report, then the floor with the report's page count."""
+    built = build_programmes(database_url, programmes, year)
+    annual = in_child("report", "--database-url", database_url, "--year", str(year))
+    plain = in_child("floor", "--pages", str(annual["pages"]))
+    return {
+        "programmes": programmes,
+        "year": year,
+        "generated_seconds": round(built, 1),
+        "report": annual,
+        "floor": plain,
+        "ratio": round(annual["seconds"] / plain["seconds"], 1) if plain["seconds"] else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    one = sub.add_parser("report")
+    one.add_argument("--database-url", required=True)
+    one.add_argument("--year", type=int, required=True)
+    one.add_argument("--lang", default="en")
+    other = sub.add_parser("floor")
+    other.add_argument("--pages", type=int, required=True)
+    args = parser.parse_args()
+    result = report(args.database_url, args.year, args.lang) if args.what == "report" else floor(args.pages)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

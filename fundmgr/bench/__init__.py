@@ -1,1 +1,0 @@
-"""The large-fund benchmark: `python -m fundmgr.bench` (see README.md, Benchmark)."""

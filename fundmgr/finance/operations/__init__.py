@@ -1,0 +1,47 @@
+"""Writes to the fund's money. Every operation checks its rules, writes ledger entries and audits.
+
+Operations that spend or move money lock the fund's row first (`SELECT ... FOR UPDATE` on
+PostgreSQL), so that two of them running at once cannot both spend the last dollars: the
+second waits, then reads the balances the first one committed. One module per kind of money
+movement; import the operations from this package.
+"""
+
+from fundmgr.finance.operations.allocations import Share, allocate_approved, scale_to
+from fundmgr.finance.operations.checks import MAX_AMOUNT, add_entry, amount_problems
+from fundmgr.finance.operations.contributions import (
+    ContributionData,
+    add_contribution,
+    correct_contribution,
+    mirror_entries,
+    post_deposit,
+    record_contribution,
+    record_interest,
+)
+from fundmgr.finance.operations.transfers import (
+    begin_money_move,
+    give_back,
+    record_refund,
+    record_transfer,
+    release_allocation,
+)
+
+__all__ = [
+    "MAX_AMOUNT",
+    "ContributionData",
+    "Share",
+    "add_contribution",
+    "add_entry",
+    "allocate_approved",
+    "amount_problems",
+    "begin_money_move",
+    "correct_contribution",
+    "give_back",
+    "mirror_entries",
+    "post_deposit",
+    "record_contribution",
+    "record_interest",
+    "record_refund",
+    "record_transfer",
+    "release_allocation",
+    "scale_to",
+]

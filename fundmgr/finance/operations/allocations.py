@@ -1,0 +1,188 @@
+"""Allocations of the approved amount to the participating organizations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.audit import record_audit, snapshot
+from fundmgr.db import db
+from fundmgr.errors import InsufficientFunds, ValidationFailed
+from fundmgr.finance.models import Allocation, EntryKind
+from fundmgr.finance.operations.checks import (
+    actor_id,
+    add_entry,
+    amount_problems,
+    lock_fund,
+    money,
+    reference_problems,
+    require_role,
+)
+from fundmgr.finance.queries import ZERO, balances
+from fundmgr.funds.models import Fund, ThematicArea
+from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
+from fundmgr.signals import allocations_approved
+
+# A proposal may receive its allocations while the Steering Committee decides (before or after
+# the approval move, in the same transaction).
+ALLOCATABLE_STATES = frozenset({ProposalState.in_review, ProposalState.endorsed, ProposalState.approved})
+
+
+@dataclass
+class Share:
+    """One organization's part of an approved amount."""
+
+    organization_id: int
+    direct: Decimal
+    indirect: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.direct + self.indirect
+
+
+def scale_to(shares: list[Share], approved: Decimal) -> list[Share]:
+    """Scale direct and indirect costs proportionally so that they sum exactly to `approved`.
+
+    Each part is rounded down to the cent; the cents left over go to the parts with the
+    largest remainders (largest-remainder method), earlier parts first on a tie.
+    """
+    total = sum((s.total for s in shares), ZERO)
+    if approved == total:
+        return shares
+    parts = [value for s in shares for value in (s.direct, s.indirect)]
+    exact = [value * approved / total for value in parts]
+    floored = [to_cents_down(value) for value in exact]
+    leftover = int((approved - sum(floored, ZERO)) / Decimal("0.01"))
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-(exact[i] - floored[i]), i))
+    for i in by_remainder[:leftover]:
+        floored[i] += Decimal("0.01")
+    return [Share(s.organization_id, floored[2 * i], floored[2 * i + 1]) for i, s in enumerate(shares)]
+
+
+def to_cents_down(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+
+
+def version_shares(version: ProposalVersion) -> list[Share]:
+    """Each participating organization's direct and indirect costs in the approved version."""
+    return [
+        Share(int(p["organization_id"]), Decimal(p["direct"]), Decimal(p["indirect"]))
+        for p in version.snapshot.get("participants", [])
+        if Decimal(p["total"]) > 0
+    ]
+
+
+def allocation_problems(
+    proposal: Proposal, version: ProposalVersion, approved_amount: Any, reference: str
+) -> list[str]:
+    problems = []
+    if version.proposal_id != proposal.id:
+        problems.append(_("The version does not belong to this proposal."))
+    if proposal.state not in ALLOCATABLE_STATES:
+        problems.append(_("Only a proposal the Steering Committee is deciding on can receive allocations."))
+    problems += amount_problems(approved_amount, _("The approved amount"))
+    if not problems and approved_amount > version.total:
+        problems.append(
+            _(
+                "The approved amount (%(approved)s) cannot exceed the budget of the approved version (%(total)s).",
+                approved=money(approved_amount, proposal.fund),
+                total=money(version.total, proposal.fund),
+            )
+        )
+    if not version_shares(version):
+        problems.append(_("The approved version has no participating organization with a budget."))
+    problems += reference_problems(reference, _("The decision reference"))
+    return problems
+
+
+def allocate_approved(
+    proposal: Proposal,
+    version: ProposalVersion,
+    *,
+    approved_amount: Decimal,
+    decided_on: date,
+    reference: str,
+    actor: User | None,
+) -> list[Allocation]:
+    """Allocate an approved amount to the version's organizations, refused when the money is not there.
+
+    Below the version's total, each organization's direct and indirect costs are scaled down
+    proportionally. The money comes from the proposal's area earmark first, then unearmarked.
+    Does not move the proposal (the Steering Committee's decision does, in the same transaction).
+    """
+    require_role(actor, Role.fmu, Role.sc_member, Role.admin)
+    fund = proposal.fund
+    problems = allocation_problems(proposal, version, approved_amount, reference)
+    problems += [] if isinstance(decided_on, date) else [_("The decision date is required.")]
+    if problems:
+        raise ValidationFailed(problems)
+    lock_fund(fund)
+    # checked after the lock, so that two decisions on one proposal cannot both allocate
+    if db.session.scalar(sa.select(Allocation.id).where(Allocation.proposal_id == proposal.id).limit(1)):
+        raise ValidationFailed([_("This proposal already has its allocations.")])
+    area = proposal.primary_area
+    result = balances(fund)
+    earmark = result.available_by_area.get(area.code, ZERO) if area else ZERO
+    if result.unearmarked_available + earmark < approved_amount:
+        raise InsufficientFunds(short_message(fund, approved_amount, result.unearmarked_available, earmark, area))
+    allocations = []
+    from_earmark = min(earmark, approved_amount)
+    for share in scale_to(version_shares(version), approved_amount):
+        allocation = Allocation(
+            fund_id=fund.id,
+            proposal_id=proposal.id,
+            version_id=version.id,
+            organization_id=share.organization_id,
+            direct=share.direct,
+            indirect=share.indirect,
+            total=share.total,
+            decided_on=decided_on,
+            reference=reference.strip(),
+            created_by_id=actor_id(actor),
+        )
+        db.session.add(allocation)
+        db.session.flush()
+        earmarked_part = min(from_earmark, share.total)
+        from_earmark -= earmarked_part
+        links = {"allocation_id": allocation.id, "proposal_id": proposal.id, "reference": allocation.reference}
+        add_entry(
+            fund, EntryKind.allocation, -earmarked_part, decided_on, actor=actor, area_id=area and area.id, **links
+        )
+        add_entry(fund, EntryKind.allocation, earmarked_part - share.total, decided_on, actor=actor, **links)
+        record_audit(
+            "allocation.created",
+            allocation,
+            actor=actor,
+            after=snapshot(allocation),
+            summary=f"{proposal.reference} {money(allocation.total, fund)}",
+        )
+        allocations.append(allocation)
+    db.session.flush()
+    allocations_approved.send(proposal, allocations=allocations, actor=actor)
+    return allocations
+
+
+def short_message(
+    fund: Fund, needed: Decimal, unearmarked: Decimal, earmark: Decimal, area: ThematicArea | None
+) -> str:
+    if area is not None and earmark:
+        return _(
+            "The fund cannot cover %(needed)s: only %(available)s is available for this thematic area "
+            "(%(unearmarked)s unearmarked and %(earmark)s earmarked to it).",
+            needed=money(needed, fund),
+            available=money(unearmarked + earmark, fund),
+            unearmarked=money(unearmarked, fund),
+            earmark=money(earmark, fund),
+        )
+    return _(
+        "The fund cannot cover %(needed)s: only %(available)s is available.",
+        needed=money(needed, fund),
+        available=money(unearmarked + earmark, fund),
+    )

@@ -1,0 +1,82 @@
+"""Rights and checks every money operation shares, and the ledger entry they write."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import db, to_cents, utcnow
+from fundmgr.errors import NotAllowed
+from fundmgr.finance.models import EntryKind, LedgerEntry
+from fundmgr.funds.models import Fund
+from fundmgr.i18n import format_money
+
+# The largest single amount the fund accepts: anything above is a typing mistake.
+MAX_AMOUNT = Decimal("10000000000.00")
+
+
+def require_role(actor: User | None, *roles: Role) -> None:
+    """Refuse unless the actor (None: the system or the command line) has one of the roles."""
+    if actor is not None and actor.role not in roles:
+        raise NotAllowed(_("Only the Fund Management Unit may record the fund's money."))
+
+
+def lock_fund(fund: Fund) -> None:
+    """Take the fund's row lock until the transaction ends (a no-op where the database has none)."""
+    db.session.execute(sa.select(Fund.id).where(Fund.id == fund.id).with_for_update())
+
+
+def amount_problems(amount: Any, label: str) -> list[str]:
+    """What is wrong with an amount of money, if anything: it must be a finite, positive Decimal in cents."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        return [_("%(field)s must be a number.", field=label)]
+    if amount <= 0:
+        return [_("%(field)s must be more than zero.", field=label)]
+    if amount > MAX_AMOUNT:  # before rounding: a number of thousands of digits cannot be rounded to cents
+        return [_("%(field)s must be below %(max)s.", field=label, max=format_money(MAX_AMOUNT))]
+    if amount != to_cents(amount):
+        return [_("%(field)s can have at most two decimals.", field=label)]
+    return []
+
+
+def date_problems(on_date: Any, label: str, fund: Fund) -> list[str]:
+    """Dates of money movements: known, not in the future, not before the fund existed."""
+    if not isinstance(on_date, date):
+        return [_("%(field)s is required.", field=label)]
+    if on_date > utcnow().date():
+        return [_("%(field)s cannot be in the future.", field=label)]
+    if fund.established and on_date < fund.established:
+        return [
+            _("%(field)s cannot be before the fund was established (%(date)s).", field=label, date=fund.established)
+        ]
+    return []
+
+
+def reference_problems(reference: Any, label: str) -> list[str]:
+    if not isinstance(reference, str) or not reference.strip():
+        return [_("%(field)s is required.", field=label)]
+    if len(reference.strip()) > 60:
+        return [_("%(field)s can have at most 60 characters.", field=label)]
+    return []
+
+
+def add_entry(fund: Fund, kind: EntryKind, amount: Decimal, on_date: date, *, actor: User | None, **links: Any) -> None:
+    """Append a ledger entry (nothing for a zero amount, e.g. the fee on a few cents)."""
+    if amount == 0:
+        return
+    db.session.add(
+        LedgerEntry(fund_id=fund.id, kind=kind, amount=amount, on_date=on_date, created_by_id=actor_id(actor), **links)
+    )
+
+
+def actor_id(actor: User | None) -> int | None:
+    return actor.id if actor is not None else None
+
+
+def money(amount: Decimal, fund: Fund) -> str:
+    return f"{fund.currency} {format_money(amount)}"

@@ -1,0 +1,75 @@
+"""Writes to proposals. Every state change goes through `move_proposal`, checked and audited.
+
+Each operation checks the acting user's rights and the proposal's state itself, flushes and
+never commits; a refused rule raises a DomainError before anything is written. One module per part
+of a proposal; import the operations from this package.
+"""
+
+from fundmgr.proposals.operations.attachments import add_attachment, remove_attachment
+from fundmgr.proposals.operations.budgets import save_budget
+from fundmgr.proposals.operations.drafts import (
+    ProposalDetails,
+    create_proposal,
+    save_markers,
+    set_participants,
+    update_details,
+)
+from fundmgr.proposals.operations.lifecycle import (
+    activate_programme,
+    approve_proposal,
+    close_programme,
+    defer_proposal,
+    endorse_proposal,
+    move_proposal,
+    reject_proposal,
+)
+from fundmgr.proposals.operations.matrix import (
+    DISAGGREGATIONS,
+    IndicatorValues,
+    add_indicator,
+    add_outcome,
+    add_output,
+    remove_matrix_item,
+    update_indicator,
+    update_statement,
+)
+from fundmgr.proposals.operations.submission import (
+    forward_to_review,
+    record_screening,
+    return_for_revision,
+    start_screening,
+    submit_proposal,
+    withdraw_proposal,
+)
+
+__all__ = [
+    "DISAGGREGATIONS",
+    "IndicatorValues",
+    "ProposalDetails",
+    "activate_programme",
+    "add_attachment",
+    "add_indicator",
+    "add_outcome",
+    "add_output",
+    "approve_proposal",
+    "close_programme",
+    "create_proposal",
+    "defer_proposal",
+    "endorse_proposal",
+    "forward_to_review",
+    "move_proposal",
+    "record_screening",
+    "reject_proposal",
+    "remove_attachment",
+    "remove_matrix_item",
+    "return_for_revision",
+    "save_budget",
+    "save_markers",
+    "set_participants",
+    "start_screening",
+    "submit_proposal",
+    "update_details",
+    "update_indicator",
+    "update_statement",
+    "withdraw_proposal",
+]

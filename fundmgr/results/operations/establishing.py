@@ -1,0 +1,143 @@
+"""A funded programme established from its approved version: dates, periods and results matrix."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import User
+from fundmgr.audit import record_audit
+from fundmgr.db import db
+from fundmgr.errors import InvalidTransition
+from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.results.models import (
+    Measure,
+    Programme,
+    ProgrammeIndicator,
+    ProgrammeOutcome,
+    ProgrammeOutput,
+    ReportingPeriod,
+)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month, months later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def default_periods(start: date, end: date, months: int, due_days: int) -> list[tuple[date, date, date]]:
+    """(start, end, due) of each period: every `months` from the start; the last one ends with the programme."""
+    periods = []
+    number = 0
+    while True:
+        period_start = add_months(start, number * months)
+        if period_start > end:
+            return periods
+        period_end = min(add_months(start, (number + 1) * months) - timedelta(days=1), end)
+        periods.append((period_start, period_end, period_end + timedelta(days=due_days)))
+        number += 1
+
+
+PERCENT_WORDS = ("%", "percent", "pourcent", "porcentaje", "share of", "proportion")
+
+
+def guess_measure(unit: str, name: str) -> Measure:
+    """Percentage when the unit (or the name) says so; the FMU can correct it on the matrix."""
+    text = f"{unit} {name if not unit else ''}".lower()
+    return Measure.percentage if any(word in text for word in PERCENT_WORDS) else Measure.number
+
+
+def decimal_or_none(text: str | None) -> Decimal | None:
+    return None if text in (None, "") else Decimal(text)
+
+
+def establish_programme(proposal: Proposal, *, actor: User | None) -> Programme:
+    """Give an approved proposal its live results matrix (from the approved version) and its reporting periods.
+
+    Idempotent: a programme already established is returned unchanged.
+    """
+    existing = db.session.scalar(sa.select(Programme).where(Programme.proposal_id == proposal.id))
+    if existing is not None:
+        return existing
+    if proposal.state not in FUNDED_STATES:
+        raise InvalidTransition(_("Only approved programmes report results."))
+    version = proposal.latest_version
+    if version is None:
+        raise InvalidTransition(_("The programme has no approved version to take its results matrix from."))
+    data = version.snapshot
+    start = date.fromisoformat(data["start_date"]) if data.get("start_date") else proposal.start_date or date.today()
+    duration = data.get("duration_months") or proposal.duration_months or proposal.fund.reporting_period_months
+    programme = Programme(
+        proposal=proposal, version=version, start_date=start, end_date=add_months(start, duration) - timedelta(days=1)
+    )
+    db.session.add(programme)
+    build_matrix(programme, data.get("matrix") or [])
+    fund = proposal.fund
+    for number, (period_start, period_end, due) in enumerate(
+        default_periods(programme.start_date, programme.end_date, fund.reporting_period_months, fund.report_due_days),
+        start=1,
+    ):
+        programme.periods.append(
+            ReportingPeriod(number=number, start_date=period_start, end_date=period_end, due_date=due)
+        )
+    db.session.flush()
+    record_audit(
+        "programme.established",
+        programme,
+        actor=actor,
+        after={
+            "proposal": proposal.reference,
+            "version": version.number,
+            "start_date": programme.start_date,
+            "end_date": programme.end_date,
+            "indicators": len(programme.indicators),
+            "periods": len(programme.periods),
+        },
+        fund_id=proposal.fund_id,
+    )
+    return programme
+
+
+def build_matrix(programme: Programme, matrix: list[dict[str, Any]]) -> None:
+    """Copy the approved version's results matrix into the programme's live matrix."""
+    for outcome_position, outcome_data in enumerate(matrix, start=1):
+        outcome = ProgrammeOutcome(position=outcome_position, statement=outcome_data.get("statement", ""))
+        programme.outcomes.append(outcome)
+        add_indicators(programme, outcome, None, outcome_data.get("indicators") or [])
+        for output_position, output_data in enumerate(outcome_data.get("outputs") or [], start=1):
+            output = ProgrammeOutput(position=output_position, statement=output_data.get("statement", ""))
+            outcome.outputs.append(output)
+            add_indicators(programme, outcome, output, output_data.get("indicators") or [])
+
+
+def add_indicators(
+    programme: Programme, outcome: ProgrammeOutcome, output: ProgrammeOutput | None, items: list[dict[str, Any]]
+) -> None:
+    for position, item in enumerate(items, start=1):
+        programme.indicators.append(
+            ProgrammeIndicator(
+                outcome=outcome,
+                output=output,
+                position=position,
+                name=item.get("name", ""),
+                unit=item.get("unit") or "",
+                measure=guess_measure(item.get("unit") or "", item.get("name", "")),
+                baseline=decimal_or_none(item.get("baseline")),
+                target=decimal_or_none(item.get("target")),
+                means_of_verification=item.get("means_of_verification") or "",
+                disaggregation=list(item.get("disaggregation") or []),
+            )
+        )
+
+
+def establish_on_approval(proposal: Proposal, *, after: Any, actor: User | None, **signal_data: Any) -> None:
+    """Signal receiver: a proposal that becomes approved gets its programme in the same transaction."""
+    if after in FUNDED_STATES:
+        establish_programme(proposal, actor=actor)

@@ -1,0 +1,75 @@
+"""The fund's annual results report, and the results card on the home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+
+from fundmgr.accounts.models import Role
+from fundmgr.exports import download
+from fundmgr.funds.queries import current_fund
+from fundmgr.i18n import LANGUAGE_NAMES, current_language
+from fundmgr.pdf import pdf_response
+from fundmgr.results import forms as rf
+from fundmgr.results import queries as q
+from fundmgr.results import reports
+from fundmgr.results.models import manages_results
+from fundmgr.results.views import base
+from fundmgr.results.views.base import ResultsView, requested_language
+
+
+def report_years(fund) -> list[int]:
+    """Years an annual report can cover, latest first: from the fund's start (or first programme) to this one."""
+    first = q.first_programme_start(fund)
+    starts = [base.today().year, fund.established.year if fund.established else None, first.year if first else None]
+    return list(range(base.today().year, min(y for y in starts if y) - 1, -1))
+
+
+class AnnualView(ResultsView):
+    """Choose the year and language of the fund's annual results report; see its headline figures."""
+
+    def process(self):
+        form = rf.AnnualReportForm(request.args)
+        years = report_years(self.fund)
+        form.year.choices = rf.choices((y, str(y)) for y in years)
+        year = form.year.data if form.year.data in years else years[0]
+        lang = form.lang.data if form.lang.data in LANGUAGE_NAMES else current_language()
+        form.year.data, form.lang.data = year, lang
+        return self.render(
+            "annual.html", form=form, year=year, lang=lang, figures=reports.headline_figures(self.fund, year)
+        )
+
+
+class AnnualFileView(ResultsView):
+    """The fund's annual results report for a year, as PDF or Excel (accepted figures only)."""
+
+    def load(self, year: int, kind: str, **view_args: Any) -> None:
+        super().load()
+        if kind not in ("pdf", "xlsx") or not 2000 <= year <= base.today().year + 1:
+            abort(404)
+        self.year, self.kind = year, kind
+
+    def process(self):
+        lang = requested_language()
+        filename = reports.annual_report_filename(self.fund, self.year, lang, self.kind)
+        if self.kind == "pdf":
+            return pdf_response(reports.annual_report_pdf(self.fund, self.year, lang), filename)
+        return download(reports.annual_report_xlsx(self.fund, self.year, lang), filename, "xlsx")
+
+
+def home_summary(user) -> dict[str, Any]:
+    """What the home card shows: reports due (lead agency), to review and overdue (FMU)."""
+    fund = current_fund()
+    if fund is None or not user.is_authenticated:
+        return {}
+    day = base.today()
+    if user.role is Role.agency:
+        due = q.due_for_lead(fund, user, day)
+        return {"due": due, "overdue": [p for p in due if p.due_date < day]}
+    if manages_results(user):
+        return {
+            "to_review": q.count(q.reports_to_review(fund)),
+            "overdue": q.count(q.overdue_periods(fund, day)),
+        }
+    return {}

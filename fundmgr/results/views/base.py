@@ -1,0 +1,48 @@
+"""What every results page shares: the base view, the date, the language asked for, form errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import abort, render_template, request
+
+from fundmgr.db import db
+from fundmgr.errors import ValidationFailed
+from fundmgr.funds.queries import current_fund
+from fundmgr.i18n import LANGUAGE_NAMES, current_language
+from fundmgr.web import FundView
+
+
+def today() -> date:
+    """Today's date for results pages. Pages call it as `base.today()`, so that a test sets the date in one place."""
+    return date.today()
+
+
+def attempt(action: Callable[[], Any]) -> list[str]:
+    """Run an operation; when it refuses the input, roll back and return the problems to show with the form."""
+    try:
+        action()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return exc.problems
+    return []
+
+
+class ResultsView(FundView):
+    """Base of results pages: the current fund, and templates under templates/results/."""
+
+    def load(self, **view_args: Any) -> None:
+        self.fund = current_fund()
+        if self.fund is None:
+            abort(404)
+
+    def render(self, template: str, **context: Any) -> str:
+        return render_template(f"results/{template}", fund=self.fund, **context)
+
+
+def requested_language() -> str:
+    """The language asked for (?lang=), else the user's."""
+    lang = request.args.get("lang", "")
+    return lang if lang in LANGUAGE_NAMES else current_language()

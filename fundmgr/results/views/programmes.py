@@ -1,0 +1,118 @@
+"""Pages of funded programmes: the list, one programme, and the links of its indicators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fundmgr.db import db
+from fundmgr.funds.queries import active
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
+from fundmgr.results import forms as rf
+from fundmgr.results import operations as ops
+from fundmgr.results import queries as q
+from fundmgr.results.models import Measure
+from fundmgr.results.views import base
+from fundmgr.results.views.base import ResultsView, attempt
+from fundmgr.web import db_int
+
+
+class ProgrammesView(ResultsView):
+    """Funded programmes the user may see, with their reporting status and progress, filterable and paginated."""
+
+    def process(self):
+        area = request.args.get("area", type=db_int)
+        state = request.args.get("state", "")
+        query = q.programmes_query(self.fund, current_user)
+        if area:
+            query = query.where(Proposal.primary_area_id == area)
+        if state in {s.value for s in FUNDED_STATES}:
+            query = query.where(Proposal.state == ProposalState(state))
+        query = q.with_reporting(query.order_by(Proposal.reference))
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        readings = q.latest_accepted([i.id for p in page.items for i in p.indicators], base.today())
+        progress = {p.id: programme_share(p, readings) for p in page.items}
+        return self.render(
+            "programmes.html",
+            page=page,
+            progress=progress,
+            today=base.today(),
+            areas=active(self.fund.thematic_areas),
+            area=area,
+            state=state,
+            states=sorted(FUNDED_STATES, key=lambda s: s.value),
+        )
+
+
+def programme_share(programme, readings) -> Any:
+    """A programme's overall progress: the mean of its outcomes' progress."""
+    items = q.programme_progress(programme, readings)
+    return q.mean(q.outcome_progress(items[i.id] for i in o.indicators) for o in programme.outcomes)
+
+
+class ProgrammeBase(ResultsView):
+    """Base of a programme's pages: 404 for a programme the user may not know about."""
+
+    def load(self, programme_id: int, **view_args: Any) -> None:
+        self.programme = q.load_programme(programme_id)
+        if self.programme is None or not self.programme.can_view(current_user):
+            abort(404)
+        self.fund = self.programme.proposal.fund
+        self.framework = q.framework_for(self.fund)
+
+
+class ProgrammeView(ProgrammeBase):
+    """A programme's live matrix with its latest accepted figures, and its reporting periods."""
+
+    def process(self):
+        readings = q.latest_accepted([i.id for i in self.programme.indicators], base.today())
+        items = q.programme_progress(self.programme, readings)
+        return self.render(
+            "programme.html",
+            programme=self.programme,
+            items=items,
+            outcome_progress={
+                o.id: q.outcome_progress(items[i.id] for i in o.indicators) for o in self.programme.outcomes
+            },
+            today=base.today(),
+        )
+
+
+class LinksView(ProgrammeBase):
+    """The FMU links programme indicators to the fund's indicators and to GCM objectives."""
+
+    methods = ["GET", "POST"]
+
+    def can_access(self, user) -> bool:
+        return self.programme.can_manage(user)
+
+    def process(self):
+        fund_indicators = [i for i in (self.framework.indicators if self.framework else []) if not i.retired]
+        objectives = active(self.fund.objectives)
+        form = rf.links_form_class(self.programme, fund_indicators, objectives)()
+        problems: list[str] = []
+        if request.method == "GET":
+            for indicator in self.programme.indicators:
+                form[f"fund-{indicator.id}"].data = str(indicator.fund_indicator_id or "")
+                form[f"objectives-{indicator.id}"].data = [str(o.id) for o in indicator.objectives]
+                form[f"measure-{indicator.id}"].data = indicator.measure.value
+        elif form.validate_on_submit():
+            by_id = {str(i.id): i for i in fund_indicators}
+            objectives_by_id = {str(o.id): o for o in objectives}
+            links = [
+                ops.IndicatorLink(
+                    indicator=indicator,
+                    fund_indicator=by_id.get(form[f"fund-{indicator.id}"].data or ""),
+                    objectives=[objectives_by_id[o] for o in form[f"objectives-{indicator.id}"].data or []],
+                    measure=Measure(form[f"measure-{indicator.id}"].data),
+                )
+                for indicator in self.programme.indicators
+            ]
+            problems = attempt(lambda: ops.set_indicator_links(self.programme, links, actor=current_user))
+            if not problems:
+                flash(_("The links have been saved."), "success")
+                return redirect(url_for("results.programme", programme_id=self.programme.id))
+        return self.render("links.html", programme=self.programme, form=form, problems=problems)

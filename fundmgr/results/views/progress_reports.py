@@ -1,0 +1,230 @@
+"""Progress reports: writing, submitting, reviewing, evidence, their files, and the list of reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fundmgr.accounts.models import Role
+from fundmgr.db import db
+from fundmgr.errors import DomainError, ValidationFailed
+from fundmgr.exports import download
+from fundmgr.pdf import pdf_response
+from fundmgr.results import forms as rf
+from fundmgr.results import operations as ops
+from fundmgr.results import queries as q
+from fundmgr.results import reports
+from fundmgr.results.models import Evidence, ReviewDecision
+from fundmgr.results.values import IndicatorEntry
+from fundmgr.results.views import base
+from fundmgr.results.views.base import ResultsView, attempt, requested_language
+from fundmgr.results.views.periods import PeriodBase
+from fundmgr.storage import send_stored
+
+# --- Progress reports -----------------------------------------------------------------------------
+
+
+class PeriodView(PeriodBase):
+    """A period's progress report: values with their parts, narratives, evidence, review history and actions."""
+
+    def process(self):
+        items = q.report_progress(self.report) if self.report else {}
+        return self.render(
+            "report.html",
+            programme=self.programme,
+            period=self.period,
+            report=self.report,
+            items=items,
+            framework=self.framework,
+            review_form=rf.ReviewForm(),
+            evidence_form=rf.EvidenceForm(),
+            dimensions=lambda indicator: rf.indicator_dimensions(indicator, self.framework),
+            today=base.today(),
+        )
+
+
+class ReportEditView(PeriodBase):
+    """The lead agency writes the period's report (saved as a draft until submitted)."""
+
+    methods = ["GET", "POST"]
+
+    def can_access(self, user) -> bool:
+        return self.report.can_edit(user) if self.report else self.programme.can_report(user)
+
+    def process(self):
+        form = rf.report_form_class(self.programme, self.framework)()
+        if request.method == "GET" and self.report:
+            rf.fill_report_form(form, self.report)
+        problems: list[str] = []
+        if form.validate_on_submit():
+            data = self.report_input(form)
+            problems = attempt(lambda: ops.save_report(self.period, data, actor=current_user, today=base.today()))
+            if not problems:
+                flash(_("The report has been saved as a draft."), "success")
+                return redirect(self.period_url())
+        return self.render(
+            "report_form.html",
+            programme=self.programme,
+            period=self.period,
+            report=self.report,
+            form=form,
+            problems=problems,
+            dimensions=lambda indicator: rf.indicator_dimensions(indicator, self.framework),
+        )
+
+    def report_input(self, form) -> ops.ReportInput:
+        entries = {}
+        for indicator in self.programme.indicators:
+            parts = {
+                d["code"]: {
+                    c["code"]: form[rf.part_field_name(indicator.id, d["code"], c["code"])].data or ""
+                    for c in d["categories"]
+                }
+                for d in rf.indicator_dimensions(indicator, self.framework)
+            }
+            entries[indicator.id] = IndicatorEntry(
+                actual=form[f"actual-{indicator.id}"].data or "",
+                parts=parts,
+                status=form[f"status-{indicator.id}"].data or "",
+                comment=form[f"comment-{indicator.id}"].data or "",
+            )
+        return ops.ReportInput(
+            entries=entries,
+            narratives={o.id: form[f"narrative-{o.id}"].data or "" for o in self.programme.outcomes},
+            lessons_learned=form.lessons.data or "",
+        )
+
+
+class ReportActionBase(PeriodBase):
+    """Base of views on an existing report (actions and downloads); refusals are flashed one problem a line."""
+
+    methods = ["POST"]
+
+    def load(self, programme_id: int, number: int, **view_args: Any) -> None:
+        super().load(programme_id, number)
+        if self.report is None:
+            abort(404)
+
+    def refused(self, exc: DomainError):
+        for problem in getattr(exc, "problems", None) or [exc.message]:
+            flash(problem, "danger")
+        return redirect(self.back_url())
+
+
+class SubmitReportView(ReportActionBase):
+    """The lead agency submits the report for the FMU's review."""
+
+    def can_access(self, user) -> bool:
+        return self.programme.can_report(user)
+
+    def process(self):
+        ops.submit_report(self.report, actor=current_user, today=base.today())
+        flash(_("The report has been submitted to the Fund Management Unit."), "success")
+        return redirect(self.period_url())
+
+
+class ReviewReportView(ReportActionBase):
+    """The FMU returns the report with comments, or accepts it."""
+
+    def can_access(self, user) -> bool:
+        return user.role is Role.fmu
+
+    def process(self):
+        form = rf.ReviewForm()
+        decision = request.form.get("decision", "")
+        if not form.validate_on_submit() or decision not in {d.value for d in ReviewDecision}:
+            raise ValidationFailed([_("Choose to return or to accept the report.")])
+        ops.review_report(self.report, ReviewDecision(decision), form.comment.data or "", actor=current_user)
+        if decision == ReviewDecision.accepted.value:
+            flash(_("The report has been accepted; its figures now count in the fund's results."), "success")
+        else:
+            flash(_("The report has been returned to the lead agency."), "success")
+        return redirect(self.period_url())
+
+
+class EvidenceUploadView(ReportActionBase):
+    """The lead agency attaches a file to the report being written."""
+
+    def can_access(self, user) -> bool:
+        return self.report.can_edit(user)
+
+    def process(self):
+        form = rf.EvidenceForm()
+        if not form.validate_on_submit():
+            raise ValidationFailed([_("Choose a file to upload.")])
+        ops.add_evidence(self.report, form.file.data, form.caption.data or "", actor=current_user)
+        flash(_("The file has been attached."), "success")
+        return redirect(self.period_url())
+
+
+class EvidenceBase(ReportActionBase):
+    """Base of a report's evidence file views: 404 for a file of another report."""
+
+    def load(self, programme_id: int, number: int, evidence_id: int, **view_args: Any) -> None:
+        super().load(programme_id, number)
+        self.evidence = db.session.get(Evidence, evidence_id)
+        if self.evidence is None or self.evidence.report_id != self.report.id:
+            abort(404)
+
+
+class EvidenceDownloadView(EvidenceBase):
+    """Download a report's evidence file (whoever may see the report)."""
+
+    methods = ["GET"]
+
+    def process(self):
+        return send_stored(self.evidence.storage_key, self.evidence.filename, self.evidence.content_type)
+
+
+class EvidenceRemoveView(EvidenceBase):
+    """The lead agency removes a file from the report being written."""
+
+    def can_access(self, user) -> bool:
+        return self.report.can_edit(user)
+
+    def process(self):
+        ops.remove_evidence(self.evidence, actor=current_user)
+        flash(_("The file has been removed."), "success")
+        return redirect(self.period_url())
+
+
+class ReportPdfView(ReportActionBase):
+    """The period's progress report as a PDF (in the user's language, or ?lang=)."""
+
+    methods = ["GET"]
+
+    def process(self):
+        data = reports.programme_report_pdf(self.report, requested_language())
+        return pdf_response(data, reports.programme_report_filename(self.report, "pdf"))
+
+
+class ReportXlsxView(ReportActionBase):
+    """The period's progress report as an Excel workbook."""
+
+    methods = ["GET"]
+
+    def process(self):
+        data = reports.programme_report_xlsx(self.report, requested_language())
+        return download(data, reports.programme_report_filename(self.report, "xlsx"), "xlsx")
+
+
+# --- Lists of reports -----------------------------------------------------------------------------
+
+
+class ReportsView(ResultsView):
+    """Reports to act on: the FMU's review queue and overdue reports; a lead agency's reports due."""
+
+    roles = (Role.fmu, Role.admin, Role.agency)
+
+    def process(self):
+        day = base.today()
+        if current_user.role is Role.agency:
+            return self.render("reports.html", due=q.due_for_lead(self.fund, current_user, day), today=day)
+        to_review = db.session.scalars(q.reports_to_review(self.fund)).all()
+        overdue = db.paginate(
+            q.overdue_periods(self.fund, day), per_page=current_app.config["PAGE_SIZE"], error_out=False
+        )
+        return self.render("reports.html", to_review=to_review, overdue=overdue, today=day)

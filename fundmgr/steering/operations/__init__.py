@@ -1,0 +1,68 @@
+"""Writes of the Steering Committee. Each checks the actor's rights and the rules itself, flushes and audits.
+
+Lifecycle moves of proposals go through fundmgr.proposals.operations; money through
+fundmgr.finance.operations.allocate_approved, in the same transaction as the decision. One module per part
+of the committee's work; import the operations from this package.
+"""
+
+from fundmgr.steering.operations.assignments import assign_reviewers, declare_conflict, waive_conflict
+from fundmgr.steering.operations.criteria import CriterionData, update_criteria
+from fundmgr.steering.operations.decisions import LIFECYCLE_MOVES, DecisionData, record_decision, take_decision
+from fundmgr.steering.operations.meetings import (
+    MeetingData,
+    add_agenda_items,
+    cancel_meeting,
+    cast_vote,
+    close_item,
+    end_meeting,
+    move_meeting,
+    open_item,
+    record_attendance,
+    remove_agenda_item,
+    schedule_meeting,
+    start_meeting,
+)
+from fundmgr.steering.operations.procedures import (
+    circulate_written_procedure,
+    conclude_written_procedure,
+    due_procedures,
+    eligible_for_procedure,
+    open_procedure_on,
+    respond_to_procedure,
+    withdraw_written_procedure,
+)
+from fundmgr.steering.operations.reviews import ReviewInput, save_review, scoring_problems
+
+__all__ = [
+    "LIFECYCLE_MOVES",
+    "CriterionData",
+    "DecisionData",
+    "MeetingData",
+    "ReviewInput",
+    "add_agenda_items",
+    "assign_reviewers",
+    "cancel_meeting",
+    "cast_vote",
+    "circulate_written_procedure",
+    "close_item",
+    "conclude_written_procedure",
+    "declare_conflict",
+    "due_procedures",
+    "eligible_for_procedure",
+    "end_meeting",
+    "move_meeting",
+    "open_item",
+    "open_procedure_on",
+    "record_attendance",
+    "record_decision",
+    "remove_agenda_item",
+    "respond_to_procedure",
+    "save_review",
+    "schedule_meeting",
+    "scoring_problems",
+    "start_meeting",
+    "take_decision",
+    "update_criteria",
+    "waive_conflict",
+    "withdraw_written_procedure",
+]

@@ -1,0 +1,151 @@
+"""The committee's decisions on proposals, taken in a meeting or by written procedure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import User
+from fundmgr.audit import record_audit, snapshot
+from fundmgr.db import db
+from fundmgr.errors import InvalidTransition, ValidationFailed
+from fundmgr.finance.operations import allocate_approved
+from fundmgr.i18n import format_money
+from fundmgr.proposals import operations as proposal_ops
+from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
+from fundmgr.signals import decision_taken
+from fundmgr.steering.models import (
+    ITEM_TRANSITIONS,
+    AgendaItem,
+    Decision,
+    DecisionOutcome,
+    ItemState,
+    MeetingState,
+    WrittenProcedure,
+)
+from fundmgr.steering.operations.locks import lock
+from fundmgr.steering.operations.meetings import close_item, require_chair
+from fundmgr.steering.operations.rights import text_problems
+from fundmgr.steering.queries import PIPELINE_STATES
+from fundmgr.steering.voting import quorum_for
+from fundmgr.workflow import require_transition
+
+
+@dataclass
+class DecisionData:
+    """What the Steering Committee decides: the outcome, conditions and, for an approval, the amount."""
+
+    outcome: DecisionOutcome | None
+    conditions: str = ""
+    approved_amount: Decimal | None = None
+
+
+def decision_problems(proposal: Proposal, version: ProposalVersion, data: DecisionData) -> list[str]:
+    """Every reason the decision cannot be taken on this proposal version, at once."""
+    problems = []
+    if data.outcome is None:
+        return [_("Choose the decision.")]
+    if proposal.state not in PIPELINE_STATES:
+        problems.append(_("%(p)s is not awaiting a decision (it is %(state)s).", p=proposal.reference,
+                          state=proposal.state.title))  # fmt: skip
+    elif proposal.latest_version is None or proposal.latest_version.id != version.id:
+        problems.append(_("The proposal has a newer version than the one on the agenda."))
+    if data.outcome is DecisionOutcome.endorse and proposal.state is ProposalState.endorsed:
+        problems.append(_("The proposal is already endorsed."))
+    if data.outcome is DecisionOutcome.approve_with_conditions and not data.conditions.strip():
+        problems.append(_("State the conditions of the approval."))
+    problems += text_problems(data.conditions, _("The conditions"))
+    if data.outcome.funds:
+        if data.approved_amount is None or data.approved_amount <= 0:
+            problems.append(_("The approved amount is required and must be more than zero."))
+        elif data.approved_amount > version.total:
+            problems.append(
+                _("The approved amount cannot exceed the version's budget (%(total)s).",
+                  total=format_money(version.total))
+            )  # fmt: skip
+    elif data.approved_amount is not None:
+        problems.append(_("Only an approval carries an amount."))
+    return problems
+
+
+LIFECYCLE_MOVES = {
+    DecisionOutcome.approve: proposal_ops.approve_proposal,
+    DecisionOutcome.approve_with_conditions: proposal_ops.approve_proposal,
+    DecisionOutcome.endorse: proposal_ops.endorse_proposal,
+    DecisionOutcome.defer: proposal_ops.defer_proposal,
+    DecisionOutcome.reject: proposal_ops.reject_proposal,
+}
+
+
+def take_decision(
+    proposal: Proposal, version: ProposalVersion, data: DecisionData, *, reference: str, decided_on: date,
+    actor: User | None, item: AgendaItem | None = None, procedure: WrittenProcedure | None = None,
+) -> Decision:  # fmt: skip
+    """Record a decision and carry it out: allocate an approval's money, then move the proposal."""
+    problems = decision_problems(proposal, version, data)
+    if problems:
+        raise ValidationFailed(problems)
+    decision = Decision(
+        fund_id=proposal.fund_id,
+        reference=reference,
+        proposal_id=proposal.id,
+        version_id=version.id,
+        outcome=data.outcome,
+        conditions=data.conditions.strip(),
+        approved_amount=data.approved_amount if data.outcome.funds else None,
+        decided_on=decided_on,
+        item=item,
+        procedure=procedure,
+        recorded_by_id=actor and actor.id,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    if data.outcome.funds:
+        # raises InsufficientFunds when the money is not there: nothing of the decision stays
+        allocate_approved(
+            proposal, version, approved_amount=data.approved_amount, decided_on=decided_on, reference=reference,
+            actor=actor,
+        )  # fmt: skip
+    LIFECYCLE_MOVES[data.outcome](proposal, actor=actor, summary=f"{reference}: {data.outcome.title}")
+    record_audit(
+        "decision.recorded",
+        decision,
+        actor=actor,
+        after=snapshot(decision),
+        summary=f"{reference} {proposal.reference}: {data.outcome.title}",
+    )
+    decision_taken.send(decision, actor=actor)
+    return decision
+
+
+def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None) -> Decision:
+    """The chair or the secretariat records the meeting's decision on an item (closing its votes), if quorate."""
+    item = lock(AgendaItem, item.id)
+    meeting = item.meeting
+    require_chair(meeting, actor, item)
+    if meeting.state is not MeetingState.in_progress:
+        raise InvalidTransition(_("Decisions are recorded while the meeting is in progress."))
+    if item.state is ItemState.pending:
+        raise InvalidTransition(_("Open the item before recording its decision."))
+    if item.state is ItemState.open:
+        close_item(item, actor=actor)
+    quorum = quorum_for(item)
+    if not quorum.met:
+        raise InvalidTransition(
+            _("There is no quorum for this item: %(present)d of %(eligible)d voting members are present, "
+              "%(required)d are needed.", present=quorum.present, eligible=quorum.eligible, required=quorum.required)
+        )  # fmt: skip
+    before = require_transition(item, ItemState.decided, ITEM_TRANSITIONS)
+    decision = take_decision(
+        item.proposal, item.version, data, reference=f"{meeting.reference}/{item.position}",
+        decided_on=meeting.held_on, actor=actor, item=item,
+    )  # fmt: skip
+    item.state = ItemState.decided
+    item.quorum_record = quorum.as_record()
+    db.session.flush()
+    record_audit("item.decided", item, actor=actor, before={"state": before}, after={"state": item.state},
+                 fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+    return decision

@@ -1,0 +1,259 @@
+"""Steering Committee meetings: schedule, agenda, attendance, running the meeting and the votes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.audit import record_audit, snapshot
+from fundmgr.db import db
+from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
+from fundmgr.funds.models import Fund
+from fundmgr.proposals.models import Proposal
+from fundmgr.signals import agenda_added, meeting_scheduled
+from fundmgr.steering.clock import now
+from fundmgr.steering.models import (
+    ITEM_TRANSITIONS,
+    MEETING_TRANSITIONS,
+    AgendaItem,
+    Attendance,
+    ItemState,
+    Meeting,
+    MeetingMode,
+    MeetingState,
+    Vote,
+    VoteChoice,
+)
+from fundmgr.steering.operations.locks import add_once, lock
+from fundmgr.steering.operations.rights import (
+    LANGUAGES,
+    require_fmu,
+    require_not_recused,
+    require_sc_member,
+    text_problems,
+)
+from fundmgr.steering.queries import PIPELINE_STATES, sc_members
+from fundmgr.workflow import require_transition
+
+
+@dataclass
+class MeetingData:
+    """The FMU's meeting form."""
+
+    title: str
+    held_on: date | None
+    mode: MeetingMode | None
+    location: str = ""
+    language: str = "en"
+    quorum_share: Decimal | None = None
+
+
+def meeting_problems(data: MeetingData) -> list[str]:
+    problems = text_problems(data.title, _("The title"), required=True, limit=200)
+    problems += text_problems(data.location, _("The place or link"), limit=200)
+    if data.held_on is None:
+        problems.append(_("The date is required."))
+    if data.mode is None:
+        problems.append(_("The mode is required."))
+    if data.language not in LANGUAGES:
+        problems.append(_("The language must be English, French or Spanish."))
+    if data.quorum_share is not None and not (0 <= data.quorum_share < 1):
+        problems.append(_("The quorum must be a share from 0% to below 100%."))
+    return problems
+
+
+def next_meeting_reference(fund: Fund, year: int) -> str:
+    """ "MIG-SC-2026-03": the fund's code, the year and the meeting's number in that year."""
+    prefix = f"{fund.code}-SC-{year}-"
+    count = db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(Meeting.reference.like(f"{prefix}%")))
+    return f"{prefix}{count + 1:02d}"
+
+
+def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Meeting:
+    """The FMU schedules a meeting; every current SC member is invited (attendance is recorded later)."""
+    require_fmu(actor)
+    problems = meeting_problems(data)
+    if problems:
+        raise ValidationFailed(problems)
+    meeting = Meeting(
+        fund_id=fund.id,
+        reference=next_meeting_reference(fund, data.held_on.year),
+        title=data.title.strip(),
+        held_on=data.held_on,
+        mode=data.mode,
+        location=data.location.strip(),
+        language=data.language,
+        quorum_share=data.quorum_share,
+        scheduled_by_id=actor and actor.id,
+    )
+    db.session.add(meeting)
+    for member in sc_members():
+        meeting.attendance.append(Attendance(member_id=member.id))
+    db.session.flush()
+    record_audit("meeting.scheduled", meeting, actor=actor, after=snapshot(meeting), summary=meeting.reference)
+    meeting_scheduled.send(meeting, actor=actor)
+    return meeting
+
+
+def require_meeting_open_for_changes(meeting: Meeting) -> None:
+    if meeting.state not in (MeetingState.scheduled, MeetingState.in_progress):
+        raise InvalidTransition(_("The meeting is %(state)s; it can no longer change.", state=meeting.state.title))
+
+
+def add_agenda_items(meeting: Meeting, proposals: Sequence[Proposal], *, actor: User | None) -> list[AgendaItem]:
+    """Put proposals in review (or endorsed, awaiting funds) on the agenda, each with its current version."""
+    require_fmu(actor)
+    require_meeting_open_for_changes(meeting)
+    listed = {item.proposal_id for item in meeting.items}
+    problems = []
+    for proposal in proposals:
+        if proposal.fund_id != meeting.fund_id or proposal.state not in PIPELINE_STATES:
+            problems.append(_("%(p)s is neither in review nor endorsed.", p=proposal.reference))
+        elif proposal.id in listed:
+            problems.append(_("%(p)s is already on the agenda.", p=proposal.reference))
+    if not proposals:
+        problems.append(_("Choose at least one proposal."))
+    if problems:
+        raise ValidationFailed(problems)
+    position = max((item.position for item in meeting.items), default=0)
+    items = []
+    for proposal in proposals:
+        position += 1
+        item = AgendaItem(position=position, proposal_id=proposal.id, version_id=proposal.latest_version.id)
+        meeting.items.append(item)
+        items.append(item)
+    db.session.flush()
+    record_audit(
+        "meeting.agenda_added",
+        meeting,
+        actor=actor,
+        after={"proposals": [p.reference for p in proposals]},
+        summary=f"{meeting.reference}: {', '.join(p.reference for p in proposals)}",
+    )
+    agenda_added.send(meeting, proposals=list(proposals), actor=actor)
+    return items
+
+
+def remove_agenda_item(item: AgendaItem, *, actor: User | None) -> None:
+    """Take an item that has not been opened off the agenda; the others close ranks."""
+    require_fmu(actor)
+    meeting = item.meeting
+    require_meeting_open_for_changes(meeting)
+    if item.state is not ItemState.pending:
+        raise InvalidTransition(_("Only items not yet discussed can be removed."))
+    reference = item.proposal.reference
+    meeting.items.remove(item)
+    db.session.delete(item)
+    for position, other in enumerate(meeting.items, start=1):
+        other.position = position
+    db.session.flush()
+    record_audit("meeting.agenda_removed", meeting, actor=actor, before={"proposal": reference}, summary=reference)
+
+
+def record_attendance(meeting: Meeting, present_ids: set[int], *, actor: User | None) -> None:
+    """The FMU records who is present (members may arrive or leave during the meeting)."""
+    require_fmu(actor)
+    require_meeting_open_for_changes(meeting)
+    invited = {a.member_id for a in meeting.attendance}
+    unknown = present_ids - invited
+    if unknown:
+        raise ValidationFailed([_("Only invited members can be marked present.")])
+    before = sorted(a.member_id for a in meeting.attendance if a.present)
+    for attendance in meeting.attendance:
+        attendance.present = attendance.member_id in present_ids
+    db.session.flush()
+    record_audit(
+        "meeting.attendance", meeting, actor=actor, before={"present": before}, after={"present": sorted(present_ids)}
+    )
+
+
+def move_meeting(meeting: Meeting, target: MeetingState, *, actor: User | None, action: str) -> None:
+    before = require_transition(meeting, target, MEETING_TRANSITIONS)
+    meeting.state = target
+    db.session.flush()
+    record_audit(action, meeting, actor=actor, before={"state": before}, after={"state": target})
+
+
+def start_meeting(meeting: Meeting, *, actor: User | None) -> None:
+    """The secretariat or the chair opens the meeting: items can then be opened for votes."""
+    require_chair(meeting, actor)
+    meeting.started_at = now()
+    move_meeting(meeting, MeetingState.in_progress, actor=actor, action="meeting.started")
+
+
+def end_meeting(meeting: Meeting, *, actor: User | None) -> None:
+    """Close the meeting; items not decided stay with their proposals in review for a later meeting."""
+    require_chair(meeting, actor)
+    if meeting.open_item is not None:
+        raise InvalidTransition(_("Close the open item before ending the meeting."))
+    meeting.ended_at = now()
+    move_meeting(meeting, MeetingState.closed, actor=actor, action="meeting.ended")
+
+
+def cancel_meeting(meeting: Meeting, *, actor: User | None) -> None:
+    """The FMU cancels a meeting that has not started."""
+    require_fmu(actor)
+    move_meeting(meeting, MeetingState.cancelled, actor=actor, action="meeting.cancelled")
+
+
+def require_chair(meeting: Meeting, actor: User | None, item: AgendaItem | None = None) -> None:
+    """The FMU secretariat, or the chair (not recused from the item's proposal)."""
+    if actor is None or actor.manages_fund:
+        return
+    if actor.role is not Role.sc_member or actor.constituency is not Constituency.chair:
+        raise NotAllowed(_("Only the chair or the Fund Management Unit may run the meeting."))
+    if item is not None and item.proposal.is_recused(actor):
+        raise NotAllowed(_("You are recused from this item; the Fund Management Unit runs it."))
+
+
+def open_item(item: AgendaItem, *, actor: User | None) -> None:
+    """Open an item for votes (one at a time); a closed item may be reopened before its decision."""
+    meeting = lock(Meeting, item.meeting_id)
+    require_chair(meeting, actor, item)
+    if meeting.state is not MeetingState.in_progress:
+        raise InvalidTransition(_("Start the meeting before opening items."))
+    if meeting.open_item is not None and meeting.open_item.id != item.id:
+        raise InvalidTransition(_("Close the open item first."))
+    before = require_transition(item, ItemState.open, ITEM_TRANSITIONS)
+    item.state = ItemState.open
+    item.opened_at = now()
+    item.closed_at = None
+    db.session.flush()
+    record_audit("item.opened", item, actor=actor, before={"state": before}, after={"state": item.state},
+                 fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+
+
+def close_item(item: AgendaItem, *, actor: User | None) -> None:
+    """Close an item to votes; votes arriving afterwards are refused."""
+    item = lock(AgendaItem, item.id)
+    require_chair(item.meeting, actor, item)
+    before = require_transition(item, ItemState.closed, ITEM_TRANSITIONS)
+    item.state = ItemState.closed
+    item.closed_at = now()
+    db.session.flush()
+    record_audit("item.closed", item, actor=actor, before={"state": before}, after={"state": item.state},
+                 fund_id=item.meeting.fund_id, summary=item.display_name)  # fmt: skip
+
+
+def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User | None) -> Vote:
+    """A present, non-recused member votes once on the open item; a second vote or a late one is refused."""
+    require_sc_member(actor, member)
+    item = lock(AgendaItem, item.id, shared=True)
+    meeting = item.meeting
+    if meeting.state is not MeetingState.in_progress or item.state is not ItemState.open:
+        raise InvalidTransition(_("Voting on this item is closed."))
+    attendance = meeting.attendance_of(member)
+    if attendance is None or not attendance.present:
+        raise NotAllowed(_("Only members recorded as present can vote."))
+    require_not_recused(item.proposal, member)
+    vote = Vote(member_id=member.id, choice=choice)
+    add_once(item.votes, vote, _("You have already voted on this item."))
+    record_audit("vote.cast", vote, actor=actor, after={"item": item.id, "choice": choice},
+                 fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+    return vote

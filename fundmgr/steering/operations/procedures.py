@@ -1,0 +1,157 @@
+"""Written procedures: decisions taken between meetings by circulating a proposal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fundmgr.accounts.models import User
+from fundmgr.audit import record_audit, snapshot
+from fundmgr.db import db
+from fundmgr.errors import InvalidTransition, ValidationFailed
+from fundmgr.funds.models import Fund
+from fundmgr.proposals.models import Proposal
+from fundmgr.signals import procedure_circulated
+from fundmgr.steering.clock import now, today
+from fundmgr.steering.models import (
+    PROCEDURE_TRANSITIONS,
+    Decision,
+    ProcedureResponse,
+    WrittenProcedure,
+    WrittenProcedureState,
+)
+from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
+from fundmgr.steering.operations.locks import add_once, lock
+from fundmgr.steering.operations.rights import require_fmu, require_not_recused, require_sc_member, text_problems
+from fundmgr.steering.queries import sc_members
+from fundmgr.workflow import require_transition
+
+
+def next_procedure_reference(fund: Fund, year: int) -> str:
+    """ "MIG-WP-2026-01": the fund's code, the year and the procedure's number in that year."""
+    prefix = f"{fund.code}-WP-{year}-"
+    count = db.session.scalar(
+        sa.select(sa.func.count(WrittenProcedure.id)).where(WrittenProcedure.reference.like(f"{prefix}%"))
+    )
+    return f"{prefix}{count + 1:02d}"
+
+
+def circulate_written_procedure(
+    proposal: Proposal, data: DecisionData, *, rationale: str, deadline: date | None, actor: User | None
+) -> WrittenProcedure:
+    """The FMU circulates a proposed decision; unless a member objects by the deadline, it is adopted."""
+    require_fmu(actor)
+    version = proposal.latest_version
+    problems = decision_problems(proposal, version, data) if version else [_("The proposal has no version.")]
+    problems += text_problems(rationale, _("The rationale"), required=True)
+    if deadline is None:
+        problems.append(_("The deadline is required."))
+    elif deadline < today():
+        problems.append(_("The deadline cannot be in the past."))
+    if open_procedure_on(proposal) is not None:
+        problems.append(_("A written procedure on this proposal is already open."))
+    if problems:
+        raise ValidationFailed(problems)
+    procedure = WrittenProcedure(
+        fund_id=proposal.fund_id,
+        reference=next_procedure_reference(proposal.fund, today().year),
+        proposal_id=proposal.id,
+        version_id=version.id,
+        outcome=data.outcome,
+        conditions=data.conditions.strip(),
+        approved_amount=data.approved_amount if data.outcome.funds else None,
+        rationale=rationale.strip(),
+        deadline=deadline,
+        circulated_by_id=actor and actor.id,
+    )
+    db.session.add(procedure)
+    db.session.flush()
+    record_audit("written_procedure.circulated", procedure, actor=actor, after=snapshot(procedure),
+                 summary=f"{procedure.reference} {proposal.reference}: {data.outcome.title}")  # fmt: skip
+    procedure_circulated.send(procedure, actor=actor)
+    return procedure
+
+
+def open_procedure_on(proposal: Proposal) -> WrittenProcedure | None:
+    return db.session.scalar(
+        sa.select(WrittenProcedure).where(
+            WrittenProcedure.proposal_id == proposal.id, WrittenProcedure.state == WrittenProcedureState.open
+        )
+    )
+
+
+def respond_to_procedure(
+    procedure: WrittenProcedure, member: User, *, objects: bool, reason: str, actor: User | None
+) -> ProcedureResponse:
+    """A member states an objection (with its reason) or no objection, once, before the deadline."""
+    require_sc_member(actor, member)
+    require_not_recused(procedure.proposal, member)
+    if procedure.state is not WrittenProcedureState.open or today() > procedure.deadline:
+        raise InvalidTransition(_("This written procedure is no longer open."))
+    problems = text_problems(reason, _("The reason for the objection"), required=objects)
+    if procedure.response_of(member) is not None:
+        problems.append(_("You have already answered this written procedure."))
+    if problems:
+        raise ValidationFailed(problems)
+    response = ProcedureResponse(member_id=member.id, objects=objects, reason=reason.strip())
+    add_once(procedure.responses, response, _("You have already answered this written procedure."))
+    record_audit("written_procedure.answered", response, actor=actor, after={"objects": objects, "reason": reason},
+                 fund_id=procedure.fund_id, summary=procedure.reference)  # fmt: skip
+    return response
+
+
+def eligible_for_procedure(procedure: WrittenProcedure) -> list[User]:
+    """The members who may object: the Steering Committee less those recused from the proposal."""
+    return [m for m in sc_members() if not procedure.proposal.is_recused(m)]
+
+
+def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> Decision | None:
+    """Conclude a written procedure: objected to if anyone objected; adopted (and carried out) when the
+    deadline has passed without objection, or earlier when every eligible member said they do not object."""
+    require_fmu(actor)
+    procedure = lock(WrittenProcedure, procedure.id)
+    objections = procedure.objections
+    answered = {r.member_id for r in procedure.responses}
+    everyone_agreed = {m.id for m in eligible_for_procedure(procedure)} <= answered
+    if not objections and not everyone_agreed and today() <= procedure.deadline:
+        raise InvalidTransition(
+            _("Members may object until %(date)s; the procedure cannot be concluded yet.",
+              date=procedure.deadline.isoformat())
+        )  # fmt: skip
+    target = WrittenProcedureState.objected if objections else WrittenProcedureState.adopted
+    before = require_transition(procedure, target, PROCEDURE_TRANSITIONS)
+    decision = None
+    if target is WrittenProcedureState.adopted:
+        data = DecisionData(procedure.outcome, procedure.conditions, procedure.approved_amount)
+        decision = take_decision(procedure.proposal, procedure.version, data, reference=procedure.reference,
+                                 decided_on=today(), actor=actor, procedure=procedure)  # fmt: skip
+    procedure.state = target
+    procedure.concluded_at = now()
+    db.session.flush()
+    record_audit("written_procedure.concluded", procedure, actor=actor, before={"state": before},
+                 after={"state": target, "objections": len(objections)}, summary=procedure.reference)  # fmt: skip
+    return decision
+
+
+def withdraw_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> None:
+    """The FMU withdraws an open written procedure (e.g. to take the proposal to a meeting instead)."""
+    require_fmu(actor)
+    before = require_transition(procedure, WrittenProcedureState.withdrawn, PROCEDURE_TRANSITIONS)
+    procedure.state = WrittenProcedureState.withdrawn
+    procedure.concluded_at = now()
+    db.session.flush()
+    record_audit("written_procedure.withdrawn", procedure, actor=actor, before={"state": before},
+                 after={"state": procedure.state}, summary=procedure.reference)  # fmt: skip
+
+
+def due_procedures() -> list[WrittenProcedure]:
+    """Open written procedures whose deadline has passed."""
+    return list(
+        db.session.scalars(
+            sa.select(WrittenProcedure)
+            .where(WrittenProcedure.state == WrittenProcedureState.open, WrittenProcedure.deadline < today())
+            .order_by(WrittenProcedure.deadline, WrittenProcedure.id)
+        )
+    )

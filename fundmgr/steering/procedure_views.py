@@ -1,0 +1,147 @@
+"""Pages of written procedures: the list, circulating one, answering, concluding or withdrawing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import db
+from fundmgr.errors import ValidationFailed
+from fundmgr.proposals.forms import options
+from fundmgr.steering import operations as ops
+from fundmgr.steering import queries as q
+from fundmgr.steering.documents import allocations_of
+from fundmgr.steering.forms import ActionForm, ResponseForm, WrittenProcedureForm
+from fundmgr.steering.models import WrittenProcedure, WrittenProcedureState, recused_proposal_ids
+from fundmgr.steering.views import ActionView, SteeringView, form_problems
+from fundmgr.web import db_int
+
+
+class ProcedureListView(SteeringView):
+    """Written procedures: open ones first, then concluded ones."""
+
+    def process(self):
+        query = (
+            sa.select(WrittenProcedure)
+            .where(WrittenProcedure.fund_id == self.fund.id)
+            .options(so.joinedload(WrittenProcedure.proposal), so.selectinload(WrittenProcedure.responses))
+            .order_by(WrittenProcedure.circulated_at.desc(), WrittenProcedure.id.desc())
+        )
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        recused = recused_proposal_ids(current_user, [p.proposal for p in page.items])
+        return self.render("procedures.html", page=page, recused=recused)
+
+
+class ProcedureNewView(SteeringView):
+    """The FMU circulates a proposed decision to the members with a deadline for objections."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu, Role.admin)
+
+    def process(self):
+        candidates = q.proposals_in(self.fund, q.PIPELINE_STATES)
+        form = WrittenProcedureForm(proposal=request.args.get("proposal", type=db_int))
+        form.proposal.choices = options([(p.id, f"{p.reference} · {p.title}") for p in candidates])
+        if form.validate_on_submit():
+            proposal = next(p for p in candidates if p.id == form.proposal.data)
+            data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
+            try:
+                procedure = ops.circulate_written_procedure(
+                    proposal, data, rationale=form.rationale.data or "", deadline=form.deadline.data,
+                    actor=current_user,
+                )  # fmt: skip
+            except ValidationFailed as exc:
+                self.problems_to_form(exc, form)
+            else:
+                flash(_("Written procedure %(ref)s is circulated.", ref=procedure.reference), "success")
+                return redirect(url_for("steering.procedure", procedure_id=procedure.id))
+        return self.render(
+            "procedure_form.html", form=form, problems=form_problems(form) if form.errors or form.form_errors else []
+        )
+
+
+class ProcedureBaseView(SteeringView):
+    """Base of the pages and actions on one written procedure."""
+
+    def load(self, procedure_id: int, **_view_args: Any) -> None:
+        self.load_fund()
+        self.procedure = db.session.get(WrittenProcedure, procedure_id)
+        if self.procedure is None:
+            abort(404)
+
+    def back(self) -> Any:
+        return redirect(url_for("steering.procedure", procedure_id=self.procedure.id))
+
+
+class ProcedureView(ProcedureBaseView):
+    """A written procedure: the proposed decision, the deadline, the answers (a recused member sees none)."""
+
+    def process(self):
+        procedure, user = self.procedure, current_user
+        recused = procedure.proposal.is_recused(user)
+        can_answer = (
+            user.role is Role.sc_member and not recused and procedure.response_of(user) is None
+            and procedure.state.value == "open" and q.today() <= procedure.deadline
+        )  # fmt: skip
+        return self.render(
+            "procedure.html",
+            procedure=procedure,
+            recused=recused,
+            can_answer=can_answer,
+            eligible=[] if recused else ops.eligible_for_procedure(procedure),
+            response_form=ResponseForm(),
+            action_form=ActionForm(),
+            allocations=allocations_of(procedure.decision) if procedure.decision else [],
+        )
+
+
+class ProcedureRespondView(ProcedureBaseView):
+    """A member answers a written procedure: no objection, or an objection with its reason."""
+
+    methods = ["POST"]
+
+    def can_access(self, user: User) -> bool:
+        """SC members answer written procedures."""
+        return user.role is Role.sc_member
+
+    def process(self):
+        form = ResponseForm()
+        if not form.validate_on_submit():
+            raise ValidationFailed(form_problems(form))
+        ops.respond_to_procedure(self.procedure, current_user, objects=form.objects.data == "yes",
+                                 reason=form.reason.data or "", actor=current_user)  # fmt: skip
+        flash(_("Your answer is recorded."), "success")
+        return self.back()
+
+
+PROCEDURE_ACTIONS = {"conclude": ops.conclude_written_procedure, "withdraw": ops.withdraw_written_procedure}
+
+PROCEDURE_MOVED = {
+    WrittenProcedureState.adopted: _l("The written procedure is concluded: adopted, nobody objected."),
+    WrittenProcedureState.objected: _l("The written procedure is concluded: a member objected, so it was not adopted."),
+    WrittenProcedureState.withdrawn: _l("The written procedure has been withdrawn."),
+}
+
+
+class ProcedureActionView(ProcedureBaseView, ActionView):
+    """The FMU concludes (adopted or objected) or withdraws a written procedure."""
+
+    roles = (Role.fmu, Role.admin)
+
+    def load(self, procedure_id: int, action: str) -> None:
+        super().load(procedure_id)
+        if action not in PROCEDURE_ACTIONS:
+            abort(404)
+        self.operation = PROCEDURE_ACTIONS[action]
+
+    def act(self):
+        self.operation(self.procedure, actor=current_user)
+        flash(str(PROCEDURE_MOVED[self.procedure.state]), "success")
+        return self.back()
