@@ -21,6 +21,9 @@ from fundmgr.i18n import current_language
 # The people who manage a fund's data: its Fund Management Unit and the administrators.
 FUND_MANAGERS = (Role.fmu, Role.admin)
 
+# Who works with the fund's Steering Committee: its members, and the managers who run its secretariat.
+COMMITTEE_ROLES = (*FUND_MANAGERS, Role.sc_member)
+
 # Who holds a role, as a refusal names them ("Only the Fund Management Unit or administrators may do this.").
 HOLDERS = {
     Role.fmu: _l("the Fund Management Unit"),
@@ -56,6 +59,11 @@ def is_fmu(user: Any, fund: Fund) -> bool:
 def is_sc_member(user: Any, fund: Fund) -> bool:
     """A member of the fund's Steering Committee."""
     return has_role(user, fund, Role.sc_member)
+
+
+def works_with_committee(user: Any, fund: Fund) -> bool:
+    """A member of the fund's Steering Committee, or one of its managers (the FMU is the committee's secretariat)."""
+    return has_role(user, fund, *COMMITTEE_ROLES)
 
 
 def is_agency_staff(user: Any, fund: Fund) -> bool:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.finance.models import Allocation
+from fundmgr.funds.rights import is_fund_manager
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
@@ -181,12 +182,12 @@ def letter_signatories(decision: Decision) -> list[dict[str, str]]:
         .limit(1)
     )
     officer = decision.procedure.circulated_by if decision.procedure else None
-    if decision.recorded_by is not None and decision.recorded_by.manages_fund:
+    if is_fund_manager(decision.recorded_by, decision.fund):
         officer = decision.recorded_by
     people = []
     if chair is not None:
         people.append({"name": chair.name, "role": _("Chair of the Steering Committee")})
-    if officer is not None and officer.manages_fund:
+    if is_fund_manager(officer, decision.fund):
         people.append({"name": officer.name, "role": _("Fund Management Unit")})
     return people
 

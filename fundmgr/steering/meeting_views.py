@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fundmgr.accounts.models import Role, User
+from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member, works_with_committee
 from fundmgr.i18n import current_language
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.forms import options
@@ -51,7 +52,7 @@ from fundmgr.steering.models import (
     WrittenProcedureState,
     recused_proposal_ids,
 )
-from fundmgr.steering.views import STEERING_ROLES, ActionView, SteeringView, form_problems
+from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import counted_votes, quorum_for, tally
 from fundmgr.web import db_int, wants_json
 
@@ -74,7 +75,7 @@ class MeetingNewView(SteeringView):
     """The FMU schedules a meeting: date, mode, language, quorum (the fund's unless set)."""
 
     methods = ["GET", "POST"]
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def process(self):
         form = MeetingForm(language=current_app.config["BABEL_DEFAULT_LOCALE"])
@@ -291,7 +292,7 @@ class ItemActionView(ItemView, ActionView):
 
     def can_access(self, user: User) -> bool:
         """The chair (not recused from the item) or the FMU runs the items."""
-        return self.meeting.can_chair(user) and not (user.is_sc_member and self.item.proposal.is_recused(user))
+        return self.meeting.can_chair(user) and not self.item.proposal.is_recused(user)
 
     def act(self):
         self.operation(self.item, actor=current_user)
@@ -305,7 +306,7 @@ class VoteView(ItemView):
 
     def can_access(self, user: User) -> bool:
         """SC members vote (presence, recusal and the item's state are the operation's to check)."""
-        return user.role is Role.sc_member
+        return is_sc_member(user, self.fund)
 
     def process(self):
         form = VoteForm()
@@ -325,7 +326,7 @@ class DecisionView(ItemView):
 
     def can_access(self, user: User) -> bool:
         """The chair (not recused from the item) or the FMU records decisions."""
-        return self.meeting.can_chair(user) and not (user.is_sc_member and self.item.proposal.is_recused(user))
+        return self.meeting.can_chair(user) and not self.item.proposal.is_recused(user)
 
     def process(self):
         item = self.item
@@ -389,7 +390,7 @@ class ProcedureNewView(SteeringView):
     """The FMU circulates a proposed decision to the members with a deadline for objections."""
 
     methods = ["GET", "POST"]
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def process(self):
         candidates = q.proposals_in(self.fund, q.PIPELINE_STATES)
@@ -433,7 +434,7 @@ class ProcedureView(ProcedureBaseView):
         procedure, user = self.procedure, current_user
         recused = procedure.proposal.is_recused(user)
         can_answer = (
-            user.role is Role.sc_member and not recused and procedure.response_of(user) is None
+            is_sc_member(user, self.fund) and not recused and procedure.response_of(user) is None
             and procedure.state.value == "open" and q.today() <= procedure.deadline
         )  # fmt: skip
         return self.render(
@@ -455,7 +456,7 @@ class ProcedureRespondView(ProcedureBaseView):
 
     def can_access(self, user: User) -> bool:
         """SC members answer written procedures."""
-        return user.role is Role.sc_member
+        return is_sc_member(user, self.fund)
 
     def process(self):
         form = ResponseForm()
@@ -479,7 +480,7 @@ PROCEDURE_MOVED = {
 class ProcedureActionView(ProcedureBaseView, ActionView):
     """The FMU concludes (adopted or objected) or withdraws a written procedure."""
 
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def load(self, procedure_id: int, action: str) -> None:
         super().load(procedure_id)
@@ -531,7 +532,7 @@ class DecisionDetailView(SteeringView):
 
     def process(self):
         decision, item = self.decision, self.decision.item
-        redacted = current_user.role not in STEERING_ROLES or decision.proposal.is_recused(current_user)
+        redacted = not works_with_committee(current_user, self.fund) or decision.proposal.is_recused(current_user)
         votes = None
         if item is not None and not redacted:
             quorum = quorum_for(item)
