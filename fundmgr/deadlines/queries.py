@@ -19,6 +19,7 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.deadlines.models import LAST_OFFSET, DeadlineKind, ReminderSent
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import holding
 from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal, ProposalState, ProposalVersion
 from fundmgr.results.models import HANDED_IN_STATES, Programme, ProgressReport, ReportingPeriod, ReportState
 from fundmgr.steering.models import (
@@ -242,7 +243,7 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
         return []
     members = list(
         db.session.scalars(
-            sa.select(User).where(User.role == Role.sc_member, User.is_active_account.is_(True)).order_by(User.name)
+            sa.select(User).where(holding(fund, Role.sc_member), User.is_active_account.is_(True)).order_by(User.name)
         )
     )
     conflicts = active_conflicts(list({p.proposal.id for p in procedures}))
@@ -316,7 +317,7 @@ def report_deadlines(
     lead_ids = {p.programme.proposal.lead_organization_id for p in periods} - {None}
     for user in db.session.scalars(
         sa.select(User)
-        .where(User.role == Role.agency, User.is_active_account.is_(True), User.organization_id.in_(lead_ids))
+        .where(holding(fund, Role.agency), User.is_active_account.is_(True), User.organization_id.in_(lead_ids))
         .order_by(User.name)
     ):
         staff[user.organization_id].append(user)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from babel.lists import format_list
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.accounts.models import Role
+from fundmgr.accounts.models import Role, User
 from fundmgr.errors import NotAllowed
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language
@@ -44,6 +45,11 @@ def role_on(user: Any, fund: Fund) -> Role | None:
 def has_role(user: Any, fund: Fund, *roles: Role) -> bool:
     """Whether the user holds one of the roles on the fund."""
     return role_on(user, fund) in roles
+
+
+def holding(fund: Fund, *roles: Role) -> sa.ColumnElement[bool]:
+    """SQL on users: those who hold one of the roles on the fund (`has_role` for every user at once)."""
+    return User.role.in_(roles)
 
 
 def is_fund_manager(user: Any, fund: Fund) -> bool:

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.finance.models import Allocation
-from fundmgr.funds.rights import is_fund_manager
+from fundmgr.funds.rights import holding, is_fund_manager
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
@@ -177,7 +177,11 @@ def letter_signatories(decision: Decision) -> list[dict[str, str]]:
     """Who signs: the Steering Committee's chair, and the FMU officer who recorded or circulated it."""
     chair = db.session.scalar(
         sa.select(User)
-        .where(User.role == Role.sc_member, User.constituency == Constituency.chair, User.is_active_account.is_(True))
+        .where(
+            holding(decision.fund, Role.sc_member),
+            User.constituency == Constituency.chair,
+            User.is_active_account.is_(True),
+        )
         .order_by(User.id)
         .limit(1)
     )

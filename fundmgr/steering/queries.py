@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Criterion, Fund
-from fundmgr.funds.rights import is_fund_manager, is_sc_member, works_with_committee
+from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.proposals.models import Participant, Proposal, ProposalState, ProposalVersion
 from fundmgr.steering.clock import today
 from fundmgr.steering.models import (
@@ -69,11 +69,11 @@ def active_criteria(fund: Fund) -> list[Criterion]:
     return [c for c in fund.criteria if not c.retired]
 
 
-def sc_members() -> list[User]:
+def sc_members(fund: Fund) -> list[User]:
     """The Steering Committee: every active account with the SC member role, by name."""
     return list(
         db.session.scalars(
-            sa.select(User).where(User.role == Role.sc_member, User.is_active_account.is_(True)).order_by(User.name)
+            sa.select(User).where(holding(fund, Role.sc_member), User.is_active_account.is_(True)).order_by(User.name)
         )
     )
 

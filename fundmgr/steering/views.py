@@ -192,7 +192,7 @@ def decisions_on(proposal: Proposal) -> list[Decision]:
 
 def fmu_context(proposal: Proposal, version: Any) -> dict[str, Any]:
     """What the FMU needs on a proposal's review page: the assignment form, review status, conflicts."""
-    members = q.sc_members()
+    members = q.sc_members(proposal.fund)
     assignments = q.assignments_of(version.id) if version else []
     assigned_ids = [a.member_id for a in assignments]
     form = AssignForm(members=assigned_ids or [m.id for m in members if not proposal.is_recused(m)])
@@ -223,7 +223,7 @@ class AssignView(ProposalView):
 
     def process(self):
         form = AssignForm()
-        members = q.sc_members()
+        members = q.sc_members(self.fund)
         form.members.choices = options([(m.id, m.name) for m in members])
         if not form.validate_on_submit():
             raise ValidationFailed(form_problems(form))

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
-from fundmgr.accounts.models import AnonymousUser, Role
+from fundmgr.accounts.models import AnonymousUser, Role, User
+from fundmgr.db import db
 from fundmgr.errors import NotAllowed
 from fundmgr.funds.rights import (
+    has_role,
+    holding,
     is_fund_manager,
     require_fund_manager,
     require_person_with_role,
@@ -67,3 +71,12 @@ def test_a_refusal_names_the_roles_that_may_act_in_the_readers_language(fund, ma
     viewer = make_user(Role.viewer)
     with force_locale(language):
         assert refusal(lambda: require_role_or_system(viewer, fund, Role.fmu, Role.admin, Role.sc_member)) == message
+
+
+def test_the_role_holders_selected_in_sql_are_those_the_question_names(fund, make_user):
+    people = {role: make_user(role) for role in Role}
+    for roles in [(role,) for role in Role] + [(Role.fmu, Role.admin)]:
+        selected = db.session.scalars(
+            sa.select(User.id).where(holding(fund, *roles), User.id.in_([p.id for p in people.values()]))
+        )
+        assert set(selected) == {p.id for p in people.values() if has_role(p, fund, *roles)}, roles

@@ -93,7 +93,7 @@ def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Me
         scheduled_by_id=actor and actor.id,
     )
     db.session.add(meeting)
-    for member in sc_members():
+    for member in sc_members(fund):
         meeting.attendance.append(Attendance(member_id=member.id))
     db.session.flush()
     record_audit("meeting.scheduled", meeting, actor=actor, after=snapshot(meeting), summary=meeting.reference)

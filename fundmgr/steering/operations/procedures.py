@@ -105,7 +105,7 @@ def respond_to_procedure(
 
 def eligible_for_procedure(procedure: WrittenProcedure) -> list[User]:
     """The members who may object: the Steering Committee less those recused from the proposal."""
-    return [m for m in sc_members() if not procedure.proposal.is_recused(m)]
+    return [m for m in sc_members(procedure.fund) if not procedure.proposal.is_recused(m)]
 
 
 def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> Decision | None:
