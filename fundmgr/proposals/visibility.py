@@ -1,8 +1,8 @@
 """Which proposals (and so which programmes) a person may know about: one rule, written twice side by side.
 
 `may_see(user, proposal)` answers for one proposal in Python; `visible_to(user, fund)` is the SQL condition
-that selects the same proposals, for lists, counts and exports. They must agree (tests/access/
-test_visibility.py checks them on the whole access world): change both or neither.
+that selects the same proposals, for lists, counts and exports. They must agree (tests/test_visibility.py
+checks them on the whole access world): change both or neither.
 
 The fund's managers (FMU, administrators) see every proposal; agency staff those they take part in; the
 Steering Committee's members those in review and later; viewers what the fund publishes. A member

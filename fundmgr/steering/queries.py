@@ -70,7 +70,7 @@ def active_criteria(fund: Fund) -> list[Criterion]:
 
 
 def sc_members(fund: Fund) -> list[User]:
-    """The Steering Committee: every active account with the SC member role, by name."""
+    """The fund's Steering Committee: its active members, by name."""
     return list(
         db.session.scalars(
             sa.select(User).where(holding(fund, Role.sc_member), User.is_active_account.is_(True)).order_by(User.name)
