@@ -19,19 +19,14 @@ from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.deadlines.models import DeadlineKind, ReminderSent
 from fundmgr.deadlines.queries import Deadline, DueReminder
-from fundmgr.errors import InvalidTransition, NotAllowed
+from fundmgr.errors import InvalidTransition
+from fundmgr.funds.rights import require_fund_manager
 from fundmgr.notifications import notify
 from fundmgr.steering.clock import now
 
 # "Send a reminder now" skips whoever was reminded less than this long ago (a double click sends one).
 RESEND_AFTER = timedelta(hours=1)
 UNIQUE_KEY = ["kind", "object_id", "recipient_id", "due_on", "offset_days"]
-
-
-def require_fmu(actor: User | None) -> None:
-    """The FMU (or an administrator, or the system) only."""
-    if actor is not None and not actor.manages_fund:
-        raise NotAllowed(_("Only the Fund Management Unit may do this."))
 
 
 def notification_kind(deadline: Deadline, days_left: int) -> str:
@@ -146,7 +141,7 @@ def send_due_reminders(reminders: Sequence[DueReminder], today: date) -> list[Du
 def remind_now(deadline: Deadline, today: date, *, actor: User | None) -> list[User]:
     """The FMU reminds, now, everyone who has not done their part before the deadline (not those reminded in the
     last hour). Recorded and audited; scheduled reminders still follow."""
-    require_fmu(actor)
+    require_fund_manager(actor, deadline.proposal.fund)
     if deadline.is_closed(today):
         raise InvalidTransition(
             _("This deadline (%(date)s) has passed: nobody can act on it any more. Set a new deadline first.",

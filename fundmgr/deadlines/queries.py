@@ -19,6 +19,7 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.deadlines.models import LAST_OFFSET, DeadlineKind, ReminderSent
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import holding
 from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal, ProposalState, ProposalVersion
 from fundmgr.results.models import HANDED_IN_STATES, Programme, ProgressReport, ReportingPeriod, ReportState
 from fundmgr.steering.models import (
@@ -27,8 +28,9 @@ from fundmgr.steering.models import (
     ReviewState,
     WrittenProcedure,
     WrittenProcedureState,
+    active_conflicts,
+    is_recused_given,
 )
-from fundmgr.steering.queries import active_conflict_pairs
 
 # A run that missed days still sends the latest reminder whose day has come, up to this many days late;
 # older ones are left to the FMU's "send a reminder now" (a first run must not flood people about old deadlines).
@@ -166,11 +168,6 @@ class Deadline:
 # --- The three kinds ------------------------------------------------------------------------------
 
 
-def is_recused(proposal: Proposal, member: User, conflicts: set[tuple[int, int]]) -> bool:
-    """Proposal.is_recused from loaded data: the member's organization takes part, or a declared conflict."""
-    return member.organization_id in proposal.organization_ids or (proposal.id, member.id) in conflicts
-
-
 def proposal_options(*path: Any) -> Any:
     """Load a proposal's participants (for recusals) in one query, without their organizations."""
     return so.selectinload(*path, Proposal.participants).lazyload(Participant.organization)
@@ -207,7 +204,7 @@ def scoring_deadlines(fund: Fund, *, proposal_ids: Sequence[int] | None = None) 
             )
         )
     }
-    conflicts = active_conflict_pairs(list({a.proposal.id for a, _v in rows}))
+    conflicts = active_conflicts(list({a.proposal.id for a, _v in rows}))
     deadlines: dict[tuple[int, date], Deadline] = {}
     for assignment, version in rows:
         key = (version.id, assignment.due_on)
@@ -219,7 +216,7 @@ def scoring_deadlines(fund: Fund, *, proposal_ids: Sequence[int] | None = None) 
         member, review = assignment.member, reviews.get((version.id, assignment.member_id))
         if review is not None and review.state is ReviewState.submitted:
             party = Party(member, PartyState.done, "submitted", review.submitted_at)
-        elif is_recused(assignment.proposal, member, conflicts):
+        elif is_recused_given(assignment.proposal, member, conflicts):
             party = Party(member, PartyState.recused, "recused")
         else:
             party = Party(member, PartyState.waiting, "draft" if review is not None else "not_started")
@@ -246,10 +243,10 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
         return []
     members = list(
         db.session.scalars(
-            sa.select(User).where(User.role == Role.sc_member, User.is_active_account.is_(True)).order_by(User.name)
+            sa.select(User).where(holding(fund, Role.sc_member), User.is_active_account.is_(True)).order_by(User.name)
         )
     )
-    conflicts = active_conflict_pairs(list({p.proposal.id for p in procedures}))
+    conflicts = active_conflicts(list({p.proposal.id for p in procedures}))
     deadlines = []
     for procedure in procedures:
         deadline = Deadline(
@@ -261,7 +258,7 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
             if answer is not None:
                 note = "objected" if answer.objects else "no_objection"
                 deadline.parties.append(Party(member, PartyState.done, note, answer.responded_at))
-            elif is_recused(procedure.proposal, member, conflicts):
+            elif is_recused_given(procedure.proposal, member, conflicts):
                 deadline.parties.append(Party(member, PartyState.recused, "recused"))
             else:
                 deadline.parties.append(Party(member, PartyState.waiting, "not_started"))
@@ -320,7 +317,7 @@ def report_deadlines(
     lead_ids = {p.programme.proposal.lead_organization_id for p in periods} - {None}
     for user in db.session.scalars(
         sa.select(User)
-        .where(User.role == Role.agency, User.is_active_account.is_(True), User.organization_id.in_(lead_ids))
+        .where(holding(fund, Role.agency), User.is_active_account.is_(True), User.organization_id.in_(lead_ids))
         .order_by(User.name)
     ):
         staff[user.organization_id].append(user)

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.deadlines import operations as ops
 from fundmgr.deadlines import queries as q
@@ -18,6 +17,7 @@ from fundmgr.deadlines.forms import KIND_CHOICES, SHOW_CHOICES, WHEN_CHOICES, Re
 from fundmgr.deadlines.models import DeadlineKind
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import current_fund
+from fundmgr.funds.rights import FUND_MANAGERS
 from fundmgr.i18n import current_language
 from fundmgr.proposals.models import Proposal
 from fundmgr.results.models import ReportingPeriod
@@ -25,14 +25,13 @@ from fundmgr.steering.clock import today
 from fundmgr.steering.models import WrittenProcedure
 from fundmgr.web import FundView, safe_next_url
 
-FMU_ROLES = (Role.fmu, Role.admin)
 MAX_SEARCH = 100
 
 
 class DeadlinesView(FundView):
     """Upcoming and overdue deadlines of the current fund, per kind, with who has done their part and who has not."""
 
-    roles = FMU_ROLES
+    roles = FUND_MANAGERS
 
     def load(self, **_view_args: Any) -> None:
         self.fund = current_fund()
@@ -80,7 +79,7 @@ class RemindView(FundView):
     """The FMU sends a reminder now to everyone who has not done their part before one deadline."""
 
     methods = ["POST"]
-    roles = FMU_ROLES
+    roles = FUND_MANAGERS
 
     def find(self) -> q.Deadline | None:
         raise NotImplementedError

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.accounts.models import Organization, Role, User
+from fundmgr.accounts.models import Organization, User
 from fundmgr.db import Base, Money, Rate, utcnow
 from fundmgr.funds.models import Fund, ThematicArea
+from fundmgr.funds.rights import is_fmu
 from fundmgr.proposals.models import Proposal, ProposalVersion
 
 
@@ -96,7 +97,7 @@ class Contribution(Base):
 
     def can_correct(self, user: User) -> bool:
         """The FMU corrects a live entry (by reversal and replacement, never by an edit)."""
-        return user.is_authenticated and user.role is Role.fmu and self.is_current
+        return is_fmu(user, self.fund) and self.is_current
 
     def __repr__(self) -> str:
         return f"<Contribution {self.id} {self.kind.value} {self.usd_amount}>"

@@ -33,13 +33,14 @@ from fundmgr.finance.models import Allocation, Contribution, ContributionKind, E
 from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import active_areas, current_fund
+from fundmgr.funds.rights import FUND_MANAGERS, is_fmu
 from fundmgr.pdf import pdf_response
-from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal
+from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.proposals.visibility import visible_to
 from fundmgr.web import FundView
 
 # Who reads the fund's dashboards; the books themselves are the FMU's (administrators read them).
 DASHBOARD_ROLES = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
-BOOK_ROLES = (Role.fmu, Role.admin)
 PER_PAGE = 50
 
 
@@ -100,7 +101,7 @@ class DashboardExportView(FinanceView):
 class LedgerView(FinanceView):
     """The Gateway-style funding status and every ledger entry it is summed from."""
 
-    roles = BOOK_ROLES
+    roles = FUND_MANAGERS
 
     def process(self):
         kind = EntryKind.__members__.get(request.args.get("kind", ""))
@@ -129,7 +130,7 @@ class LedgerView(FinanceView):
 class LedgerExportView(FinanceView):
     """Every ledger entry as an Excel workbook."""
 
-    roles = BOOK_ROLES
+    roles = FUND_MANAGERS
 
     def process(self):
         return download(ledger_workbook(self.fund), f"{self.fund.code}-ledger.xlsx", "xlsx")
@@ -138,7 +139,7 @@ class LedgerExportView(FinanceView):
 class ContributionsView(FinanceView):
     """Donors' commitments and deposits, newest first, corrections shown beside what they correct."""
 
-    roles = BOOK_ROLES
+    roles = FUND_MANAGERS
 
     def process(self):
         kind = ContributionKind.__members__.get(request.args.get("kind", ""))
@@ -162,7 +163,7 @@ class ContributionsView(FinanceView):
 class ContributionView(FinanceView):
     """One contribution: its ledger lines and its corrections."""
 
-    roles = BOOK_ROLES
+    roles = FUND_MANAGERS
 
     def load(self, contribution_id: int) -> None:
         super().load()
@@ -313,16 +314,8 @@ class NewInterestView(FinanceView):
 
 
 def visible_programmes(fund: Fund, user: User) -> sa.Select:
-    """Funded programmes of the fund the user may see: agencies only their organizations' ones."""
-    query = sa.select(Proposal).where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
-    if user.role is Role.agency:
-        query = query.where(
-            sa.or_(
-                Proposal.lead_organization_id == user.organization_id,
-                Proposal.participants.any(Participant.organization_id == user.organization_id),
-            )
-        )
-    return query
+    """Funded programmes of the fund the user may see (agencies: those they take part in)."""
+    return sa.select(Proposal).where(visible_to(user, fund), Proposal.state.in_(FUNDED_STATES))
 
 
 class ProgrammesView(FinanceView):
@@ -364,7 +357,7 @@ class ProgrammeView(FinanceView):
             proposal=self.proposal,
             money=money,
             total=q.programme_totals([self.proposal])[0],
-            can_move_money=current_user.role is Role.fmu,
+            can_move_money=is_fmu(current_user, self.fund),
         )
 
 

@@ -39,6 +39,8 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.emails import LazyAttachment
 from fundmgr.finance.models import Allocation, Transfer
+from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import holding
 from fundmgr.notifications.operations import language_of, notify
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.results.models import ProgressReport, ReviewDecision
@@ -49,24 +51,24 @@ from fundmgr.steering.queries import sc_members
 # --- Audiences -----------------------------------------------------------------------------------------
 
 
-def fmu_staff() -> list[User]:
-    """The Fund Management Unit's active officers."""
+def fmu_staff(fund: Fund) -> list[User]:
+    """The active officers of the fund's Fund Management Unit."""
     return list(
         db.session.scalars(
-            sa.select(User).where(User.role == Role.fmu, User.is_active_account.is_(True)).order_by(User.id)
+            sa.select(User).where(holding(fund, Role.fmu), User.is_active_account.is_(True)).order_by(User.id)
         )
     )
 
 
-def agency_staff(organization_ids: Iterable[int | None]) -> list[User]:
-    """Active agency staff of these organizations."""
+def agency_staff(fund: Fund, organization_ids: Iterable[int | None]) -> list[User]:
+    """Active agency staff of these organizations, working on the fund."""
     ids = {i for i in organization_ids if i is not None}
     if not ids:
         return []
     return list(
         db.session.scalars(
             sa.select(User)
-            .where(User.role == Role.agency, User.organization_id.in_(ids), User.is_active_account.is_(True))
+            .where(holding(fund, Role.agency), User.organization_id.in_(ids), User.is_active_account.is_(True))
             .order_by(User.id)
         )
     )
@@ -86,10 +88,10 @@ def proposal_link(proposal: Proposal) -> tuple[str, dict[str, Any]]:
 def on_proposal_moved(proposal: Proposal, *, before: ProposalState, after: ProposalState, actor: User | None,
                       **_data: Any) -> None:  # fmt: skip
     """Submitted, returned at screening, forwarded to the Steering Committee."""
-    lead = agency_staff([proposal.lead_organization_id])
+    lead = agency_staff(proposal.fund, [proposal.lead_organization_id])
     context = {"proposal": proposal, "version": proposal.latest_version}
     if after is ProposalState.submitted:
-        notify("proposal_submitted", [*lead, *fmu_staff()], link=proposal_link(proposal), context=context,
+        notify("proposal_submitted", [*lead, *fmu_staff(proposal.fund)], link=proposal_link(proposal), context=context,
                actor=actor, visible_to=proposal.can_view, include_actor=True)  # fmt: skip
     elif after is ProposalState.returned:
         screening = proposal.latest_screening
@@ -97,7 +99,7 @@ def on_proposal_moved(proposal: Proposal, *, before: ProposalState, after: Propo
         notify("proposal_returned", lead, link=proposal_link(proposal), context=context | {"reasons": reasons},
                actor=actor, visible_to=proposal.can_view)  # fmt: skip
     elif after is ProposalState.in_review and before is ProposalState.screening:
-        notify("proposal_forwarded", [*lead, *fmu_staff()], link=proposal_link(proposal), context=context,
+        notify("proposal_forwarded", [*lead, *fmu_staff(proposal.fund)], link=proposal_link(proposal), context=context,
                actor=actor, visible_to=proposal.can_view)  # fmt: skip
 
 
@@ -118,14 +120,14 @@ def on_reviewers_assigned(proposal: Proposal, *, members: list[User], due_on: An
 def on_procedure_circulated(procedure: WrittenProcedure, *, actor: User | None, **_data: Any) -> None:
     """Members may object until the deadline."""
     proposal = procedure.proposal
-    notify("procedure_circulated", [*sc_members(), *fmu_staff()],
+    notify("procedure_circulated", [*sc_members(proposal.fund), *fmu_staff(proposal.fund)],
            link=("steering.procedure", {"procedure_id": procedure.id}),
            context={"procedure": procedure, "proposal": proposal}, actor=actor,
            visible_to=proposal.can_see_content)  # fmt: skip
 
 
 def on_meeting_scheduled(meeting: Meeting, *, actor: User | None, **_data: Any) -> None:
-    notify("meeting_scheduled", [*invited_members(meeting), *fmu_staff()],
+    notify("meeting_scheduled", [*invited_members(meeting), *fmu_staff(meeting.fund)],
            link=("steering.meeting", {"meeting_id": meeting.id}), context={"meeting": meeting}, actor=actor,
            visible_to=meeting.can_view)  # fmt: skip
 
@@ -134,7 +136,7 @@ def on_agenda_added(meeting: Meeting, *, proposals: list[Proposal], actor: User 
     """The meeting pack now lists the agenda's proposals; one unread notification per meeting is refreshed."""
     if meeting.state is not MeetingState.scheduled:
         return  # items added during the meeting are announced there, not by e-mail
-    notify("meeting_pack_ready", [*invited_members(meeting), *fmu_staff()],
+    notify("meeting_pack_ready", [*invited_members(meeting), *fmu_staff(meeting.fund)],
            link=("steering.meeting", {"meeting_id": meeting.id}),
            context={"meeting": meeting, "item_count": len(meeting.items)}, actor=actor,
            visible_to=meeting.can_view, key=f"meeting-pack:{meeting.id}")  # fmt: skip
@@ -157,7 +159,7 @@ def letter_attachments(decision: Decision):
 
 def on_decision_taken(decision: Decision, *, actor: User | None, **_data: Any) -> None:
     proposal = decision.proposal
-    notify("decision_taken", [*agency_staff(proposal.organization_ids), *fmu_staff()],
+    notify("decision_taken", [*agency_staff(proposal.fund, proposal.organization_ids), *fmu_staff(proposal.fund)],
            link=("steering.decision", {"decision_id": decision.id}),
            context={"decision": decision, "proposal": proposal}, actor=actor, visible_to=proposal.can_view,
            attachments=letter_attachments(decision))  # fmt: skip
@@ -172,16 +174,16 @@ def on_allocations_approved(proposal: Proposal, *, allocations: list[Allocation]
     link = ("finance.programme", {"proposal_id": proposal.id})
     context = {"proposal": proposal, "currency": proposal.fund.currency}
     for allocation in allocations:
-        notify("allocation_approved", agency_staff([allocation.organization_id]), link=link,
+        notify("allocation_approved", agency_staff(proposal.fund, [allocation.organization_id]), link=link,
                context=context | {"allocations": [allocation]}, actor=actor, visible_to=proposal.can_view)  # fmt: skip
-    notify("allocation_approved", fmu_staff(), link=link, context=context | {"allocations": allocations},
+    notify("allocation_approved", fmu_staff(proposal.fund), link=link, context=context | {"allocations": allocations},
            actor=actor, visible_to=proposal.can_view)  # fmt: skip
 
 
 def on_transfer_recorded(transfer: Transfer, *, actor: User | None, **_data: Any) -> None:
     allocation = transfer.allocation
     proposal = allocation.proposal
-    notify("transfer_made", [*agency_staff([allocation.organization_id]), *fmu_staff()],
+    notify("transfer_made", [*agency_staff(proposal.fund, [allocation.organization_id]), *fmu_staff(proposal.fund)],
            link=("finance.programme", {"proposal_id": proposal.id}),
            context={"transfer": transfer, "allocation": allocation, "proposal": proposal,
                     "currency": proposal.fund.currency},
@@ -196,7 +198,7 @@ def report_link(report: ProgressReport) -> tuple[str, dict[str, Any]]:
 
 
 def on_report_submitted(report: ProgressReport, *, actor: User | None, **_data: Any) -> None:
-    notify("report_submitted", fmu_staff(), link=report_link(report),
+    notify("report_submitted", fmu_staff(report.programme.proposal.fund), link=report_link(report),
            context={"report": report, "proposal": report.programme.proposal, "period": report.period},
            actor=actor, visible_to=report.can_view)  # fmt: skip
 
@@ -204,7 +206,7 @@ def on_report_submitted(report: ProgressReport, *, actor: User | None, **_data: 
 def on_report_reviewed(report: ProgressReport, *, review: Any, actor: User | None, **_data: Any) -> None:
     proposal = report.programme.proposal
     kind = "report_returned" if review.decision is ReviewDecision.returned else "report_accepted"
-    notify(kind, agency_staff(proposal.organization_ids), link=report_link(report),
+    notify(kind, agency_staff(proposal.fund, proposal.organization_ids), link=report_link(report),
            context={"report": report, "proposal": proposal, "period": report.period, "comment": review.comment},
            actor=actor, visible_to=report.can_view)  # fmt: skip
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.accounts.models import Organization, Role, User
+from fundmgr.accounts.models import Organization, User
 from fundmgr.db import Base, Money, Rate, ScaledDecimal, utcnow
 from fundmgr.funds.models import (
     BudgetCategory,
@@ -24,6 +24,7 @@ from fundmgr.funds.models import (
     Objective,
     ThematicArea,
 )
+from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member
 
 
 class ProposalState(enum.Enum):
@@ -228,50 +229,36 @@ class Proposal(Base):
         return self.state in EDITABLE_STATES
 
     # --- who may do what (used by views, templates and operations alike) ---
+    # The rules live in fundmgr.proposals.visibility and fundmgr.funds.rights; these methods are their face.
 
-    def is_member(self, user: Any) -> bool:
-        """Whether the user works for one of the proposal's participating organizations."""
-        return bool(user.is_authenticated and user.organization_id in self.organization_ids) or (
-            user.is_authenticated and user.id == self.created_by_id
-        )
+    def takes_part(self, user: Any) -> bool:
+        """Whether the user works for one of the proposal's organizations or created it."""
+        from fundmgr.proposals import visibility  # it reads this module's classes
+
+        return visibility.takes_part(user, self)
 
     def is_lead(self, user: Any) -> bool:
         """Whether the user is agency staff of the lead organization."""
-        return bool(
-            user.is_authenticated and user.role is Role.agency and user.organization_id == self.lead_organization_id
-        )
+        return is_agency_staff(user, self.fund) and user.organization_id == self.lead_organization_id
 
     def can_view(self, user: Any) -> bool:
-        """FMU and admins see all; agencies their organizations' proposals; SC members from review on."""
-        if not user.is_authenticated:
-            return False
-        if user.role in (Role.fmu, Role.admin):
-            return True
-        if user.role is Role.agency:
-            return self.is_member(user)
-        if user.role is Role.sc_member:
-            return self.state in REVIEW_AND_LATER
-        if user.role is Role.viewer:
-            return self.state in PUBLISHED_STATES
-        return False
+        """FMU and admins see all; agencies the proposals they take part in; SC members from review on."""
+        from fundmgr.proposals import visibility  # it reads this module's classes
+
+        return visibility.may_see(user, self)
 
     def is_recused(self, user: Any) -> bool:
         """An SC member stays out of a proposal their organization takes part in, or that they declared a conflict on.
 
         A recused member sees the proposal's title and the fact of their recusal, nothing else.
         """
-        if not user.is_authenticated or user.role is not Role.sc_member:
+        if not is_sc_member(user, self.fund):
             return False
         return user.organization_id in self.organization_ids or any(rule(self, user) for rule in RECUSAL_RULES)
 
     def can_edit(self, user: Any, check_state: bool = True) -> bool:
         """Agency staff of a participating organization edit drafts and returned proposals."""
-        return (
-            user.is_authenticated
-            and user.role is Role.agency
-            and self.is_member(user)
-            and (not check_state or self.is_editable)
-        )
+        return is_agency_staff(user, self.fund) and self.takes_part(user) and (not check_state or self.is_editable)
 
     def can_submit(self, user: Any) -> bool:
         """Only the lead organization submits (and resubmits)."""
@@ -283,7 +270,7 @@ class Proposal(Base):
 
     def can_screen(self, user: Any) -> bool:
         """The FMU screens submitted proposals."""
-        return user.is_authenticated and user.role is Role.fmu and self.state in (S.submitted, S.screening)
+        return is_fmu(user, self.fund) and self.state in (S.submitted, S.screening)
 
     def can_see_content(self, user: Any) -> bool:
         """Whether the user may read the proposal itself (a recused SC member sees only its title)."""
@@ -291,7 +278,7 @@ class Proposal(Base):
 
     def can_see_draft(self, user: Any) -> bool:
         """Agencies of the proposal and the FMU follow the live draft; others read the submitted versions."""
-        return (user.role is Role.agency and self.is_member(user)) or user.role in (Role.fmu, Role.admin)
+        return is_fund_manager(user, self.fund) or (is_agency_staff(user, self.fund) and self.takes_part(user))
 
     def __repr__(self) -> str:
         return f"<Proposal {self.reference} {self.state.value}>"

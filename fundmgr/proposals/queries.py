@@ -8,42 +8,22 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from fundmgr.accounts.models import Organization, Role
+from fundmgr.accounts.models import Organization
 from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund, Marker, ThematicArea
 from fundmgr.proposals.models import (
-    PUBLISHED_STATES,
-    REVIEW_AND_LATER,
     Participant,
     Proposal,
     ProposalMarker,
     ProposalState,
     proposal_countries,
 )
+from fundmgr.proposals.visibility import visible_to
 
 
 def visible_proposals(user, fund: Fund) -> sa.Select:
     """The proposals of the fund the user may know about, as a query others can refine."""
-    query = sa.select(Proposal).where(Proposal.fund_id == fund.id)
-    role = getattr(user, "role", None) if user.is_authenticated else None
-    if role in (Role.fmu, Role.admin):
-        return query
-    if role is Role.agency:
-        takes_part = sa.exists().where(
-            Participant.proposal_id == Proposal.id, Participant.organization_id == user.organization_id
-        )
-        return query.where(
-            sa.or_(
-                takes_part,
-                Proposal.lead_organization_id == user.organization_id,
-                Proposal.created_by_id == user.id,
-            )
-        )
-    if role is Role.sc_member:
-        return query.where(Proposal.state.in_(REVIEW_AND_LATER))
-    if role is Role.viewer:
-        return query.where(Proposal.state.in_(PUBLISHED_STATES))
-    return query.where(sa.false())
+    return sa.select(Proposal).where(visible_to(user, fund))
 
 
 SORTS = {

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.accounts.models import Role, User
+from fundmgr.accounts.models import User
 from fundmgr.db import Base, ScaledDecimal, utcnow
 from fundmgr.funds.models import Fund, Objective, ThematicArea
+from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager
 from fundmgr.i18n import localize
 from fundmgr.proposals.models import Proposal, ProposalVersion
 
@@ -101,11 +102,6 @@ EDITABLE_REPORT_STATES = frozenset({R.draft, R.returned})
 HANDED_IN_STATES = frozenset({R.submitted, R.accepted})
 
 
-def manages_results(user: Any) -> bool:
-    """FMU officers and administrators keep the framework, the matrices' links and the periods."""
-    return bool(user.is_authenticated and user.role in (Role.fmu, Role.admin))
-
-
 # --- The fund's results framework -------------------------------------------------------------
 
 
@@ -133,7 +129,7 @@ class ResultsFramework(Base):
 
     def can_edit(self, user: Any) -> bool:
         """The FMU (and administrators) maintain the fund's framework."""
-        return manages_results(user)
+        return is_fund_manager(user, self.fund)
 
     def dimension(self, code: str) -> dict[str, Any] | None:
         return next((d for d in self.dimensions or [] if d["code"] == code), None)
@@ -269,13 +265,12 @@ class Programme(Base):
 
     def can_manage(self, user: Any) -> bool:
         """The FMU links indicators to the fund's framework and adjusts reporting periods."""
-        return manages_results(user)
+        return is_fund_manager(user, self.proposal.fund)
 
     def can_see_unpublished(self, user: Any) -> bool:
         """The FMU and the programme's own agencies see reports before they are accepted."""
-        return manages_results(user) or (
-            user.is_authenticated and user.role is Role.agency and self.proposal.is_member(user)
-        )
+        fund = self.proposal.fund
+        return is_fund_manager(user, fund) or (is_agency_staff(user, fund) and self.proposal.takes_part(user))
 
     def can_report(self, user: Any) -> bool:
         """Only agency staff of the lead organization write and submit progress reports."""
@@ -467,7 +462,7 @@ class ProgressReport(Base):
 
     def can_review(self, user: Any) -> bool:
         """The FMU reviews submitted reports."""
-        return bool(user.is_authenticated and user.role is Role.fmu and self.state is ReportState.submitted)
+        return is_fmu(user, self.programme.proposal.fund) and self.state is ReportState.submitted
 
 
 class IndicatorValue(Base):

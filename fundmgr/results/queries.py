@@ -11,10 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.funds.models import Fund, ThematicArea
-from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal
+from fundmgr.funds.rights import is_agency_staff
+from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
     FundIndicator,
@@ -33,24 +34,10 @@ from fundmgr.results.rollup import Combined, clamped, combine, combine_totals, m
 
 
 def programmes_query(fund: Fund, user: Any) -> sa.Select:
-    """The fund's programmes the user may know about: agencies see their organizations' own, others all."""
-    query = (
-        sa.select(Programme)
-        .join(Programme.proposal)
-        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+    """The fund's programmes the user may know about: those of the funded proposals the user may see."""
+    return (
+        sa.select(Programme).join(Programme.proposal).where(visible_to(user, fund), Proposal.state.in_(FUNDED_STATES))
     )
-    if user.role is Role.agency:
-        member = sa.select(Participant.id).where(
-            Participant.proposal_id == Proposal.id, Participant.organization_id == user.organization_id
-        )
-        query = query.where(
-            sa.or_(
-                Proposal.lead_organization_id == user.organization_id,
-                Proposal.created_by_id == user.id,
-                member.exists(),
-            )
-        )
-    return query
 
 
 def with_reporting(query: sa.Select) -> sa.Select:
@@ -359,7 +346,7 @@ def count(query: sa.Select) -> int:
 
 def due_for_lead(fund: Fund, user: Any, today: date) -> list[ReportingPeriod]:
     """Reports the user's organization, as lead agency, owes: ended periods not yet handed in."""
-    if user.role is not Role.agency:
+    if not is_agency_staff(user, fund):
         return []
     query = outstanding_periods(fund, today).where(Proposal.lead_organization_id == user.organization_id)
     return list(db.session.scalars(query))

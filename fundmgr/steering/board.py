@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from fundmgr.accounts.models import Role
+from fundmgr.funds.rights import is_sc_member
 from fundmgr.steering.models import ItemState, Meeting, MeetingState
 from fundmgr.steering.queries import can_see_scores, score_proposals
 from fundmgr.steering.voting import counted_votes, quorum_for, tally
@@ -51,7 +51,7 @@ def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
         "waiting": [context["members"][m] for m in sorted(quorum.present_ids - voted)],
         "my_vote": my_vote,
         "can_vote": (
-            user.role is Role.sc_member
+            is_sc_member(user, meeting.fund)
             and attendance is not None
             and attendance.present
             and meeting.state is MeetingState.in_progress

@@ -8,11 +8,12 @@ from flask import abort, current_app
 from flask_login import current_user
 
 from fundmgr.db import db
+from fundmgr.funds.rights import works_with_committee
 from fundmgr.i18n import current_language
 from fundmgr.pdf import pdf_response
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
 from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState
-from fundmgr.steering.views import STEERING_ROLES, SteeringView
+from fundmgr.steering.views import SteeringView
 from fundmgr.steering.voting import counted_votes, quorum_for
 
 
@@ -51,7 +52,7 @@ class DecisionDetailView(SteeringView):
 
     def process(self):
         decision, item = self.decision, self.decision.item
-        redacted = current_user.role not in STEERING_ROLES or decision.proposal.is_recused(current_user)
+        redacted = not works_with_committee(current_user, self.fund) or decision.proposal.is_recused(current_user)
         votes = None
         if item is not None and not redacted:
             quorum = quorum_for(item)

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.finance.models import Allocation
+from fundmgr.funds.rights import holding, is_fund_manager
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
@@ -176,17 +177,21 @@ def letter_signatories(decision: Decision) -> list[dict[str, str]]:
     """Who signs: the Steering Committee's chair, and the FMU officer who recorded or circulated it."""
     chair = db.session.scalar(
         sa.select(User)
-        .where(User.role == Role.sc_member, User.constituency == Constituency.chair, User.is_active_account.is_(True))
+        .where(
+            holding(decision.fund, Role.sc_member),
+            User.constituency == Constituency.chair,
+            User.is_active_account.is_(True),
+        )
         .order_by(User.id)
         .limit(1)
     )
     officer = decision.procedure.circulated_by if decision.procedure else None
-    if decision.recorded_by is not None and decision.recorded_by.manages_fund:
+    if is_fund_manager(decision.recorded_by, decision.fund):
         officer = decision.recorded_by
     people = []
     if chair is not None:
         people.append({"name": chair.name, "role": _("Chair of the Steering Committee")})
-    if officer is not None and officer.manages_fund:
+    if is_fund_manager(officer, decision.fund):
         people.append({"name": officer.name, "role": _("Fund Management Unit")})
     return people
 

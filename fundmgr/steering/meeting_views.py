@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fundmgr.accounts.models import Role, User
+from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.forms import options
 from fundmgr.proposals.models import Proposal
@@ -46,7 +47,7 @@ class MeetingNewView(SteeringView):
     """The FMU schedules a meeting: date, mode, language, quorum (the fund's unless set)."""
 
     methods = ["GET", "POST"]
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def process(self):
         form = MeetingForm(language=current_app.config["BABEL_DEFAULT_LOCALE"])
@@ -263,7 +264,7 @@ class ItemActionView(ItemView, ActionView):
 
     def can_access(self, user: User) -> bool:
         """The chair (not recused from the item) or the FMU runs the items."""
-        return self.meeting.can_chair(user) and not (user.is_sc_member and self.item.proposal.is_recused(user))
+        return self.meeting.can_chair(user) and not self.item.proposal.is_recused(user)
 
     def act(self):
         self.operation(self.item, actor=current_user)
@@ -277,7 +278,7 @@ class VoteView(ItemView):
 
     def can_access(self, user: User) -> bool:
         """SC members vote (presence, recusal and the item's state are the operation's to check)."""
-        return user.role is Role.sc_member
+        return is_sc_member(user, self.fund)
 
     def process(self):
         form = VoteForm()
@@ -297,7 +298,7 @@ class DecisionView(ItemView):
 
     def can_access(self, user: User) -> bool:
         """The chair (not recused from the item) or the FMU records decisions."""
-        return self.meeting.can_chair(user) and not (user.is_sc_member and self.item.proposal.is_recused(user))
+        return self.meeting.can_chair(user) and not self.item.proposal.is_recused(user)
 
     def process(self):
         item = self.item

@@ -8,6 +8,7 @@ creates for an approval carry the decision's reference.
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,9 +17,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Constituency, User
 from fundmgr.db import Base, Money, Rate, db
 from fundmgr.funds.models import Criterion, Fund
+from fundmgr.funds.rights import is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
 from fundmgr.steering.clock import now
 
@@ -96,45 +98,47 @@ class Conflict(Base):
         return self.waived_at is not None
 
 
-def active_conflict_ids(member_id: int, proposal_ids: list[int] | None = None) -> set[int]:
-    """The proposals (of those given, or all) on which the member has a declared conflict not waived."""
-    query = sa.select(Conflict.proposal_id).where(Conflict.member_id == member_id, Conflict.waived_at.is_(None))
-    if proposal_ids is not None:
-        query = query.where(Conflict.proposal_id.in_(proposal_ids))
-    return set(db.session.scalars(query))
+def active_conflicts(proposal_ids: Collection[int], member_ids: Collection[int] | None = None) -> set[tuple[int, int]]:
+    """(proposal id, member id) of the declared conflicts not waived on the given proposals (of the given members)."""
+    if not proposal_ids or (member_ids is not None and not member_ids):
+        return set()
+    query = sa.select(Conflict.proposal_id, Conflict.member_id).where(
+        Conflict.proposal_id.in_(list(proposal_ids)), Conflict.waived_at.is_(None)
+    )
+    if member_ids is not None:
+        query = query.where(Conflict.member_id.in_(list(member_ids)))
+    return set(db.session.execute(query).tuples())
 
 
 def declared_conflict(proposal: Proposal, user: Any) -> bool:
     """Recusal rule registered with the proposals package: a declared conflict that is not waived."""
     if proposal.id is None or getattr(user, "id", None) is None:
         return False
-    return bool(active_conflict_ids(user.id, [proposal.id]))
+    return bool(active_conflicts([proposal.id], [user.id]))
 
 
 if declared_conflict not in RECUSAL_RULES:
     RECUSAL_RULES.append(declared_conflict)
 
 
+def is_recused_given(proposal: Proposal, member: Any, conflicts: set[tuple[int, int]]) -> bool:
+    """Proposal.is_recused for a Steering Committee member, from loaded data (many pairs, one query): their
+    organization takes part in the proposal, or `conflicts` (from active_conflicts) holds their declared one."""
+    return member.organization_id in proposal.organization_ids or (proposal.id, member.id) in conflicts
+
+
 def recused_member_ids(proposal: Proposal, members: list[Any]) -> set[int]:
     """Of the given members, those recused from the proposal, in one query (Proposal.is_recused for many members)."""
-    members = [m for m in members if m.is_authenticated and m.role is Role.sc_member]
-    by_organization = {m.id for m in members if m.organization_id in proposal.organization_ids}
-    if not members or proposal.id is None:
-        return by_organization
-    declared = sa.select(Conflict.member_id).where(
-        Conflict.proposal_id == proposal.id,
-        Conflict.waived_at.is_(None),
-        Conflict.member_id.in_([m.id for m in members]),
-    )
-    return by_organization | set(db.session.scalars(declared))
+    members = [m for m in members if is_sc_member(m, proposal.fund)]
+    conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
+    return {m.id for m in members if is_recused_given(proposal, m, conflicts)}
 
 
 def recused_proposal_ids(user: Any, proposals: list[Proposal]) -> set[int]:
     """Of the given proposals, those the user is recused from, in one query (Proposal.is_recused in bulk)."""
-    if not user.is_authenticated or user.role is not Role.sc_member or not proposals:
-        return set()
-    by_organization = {p.id for p in proposals if user.organization_id in p.organization_ids}
-    return by_organization | active_conflict_ids(user.id, [p.id for p in proposals])
+    proposals = [p for p in proposals if is_sc_member(user, p.fund)]
+    conflicts = active_conflicts([p.id for p in proposals], [user.id]) if proposals else set()
+    return {p.id for p in proposals if is_recused_given(p, user, conflicts)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,17 +297,15 @@ class Meeting(Base):
 
     def can_view(self, user: Any) -> bool:
         """The FMU, administrators and the Steering Committee's members see meetings."""
-        return user.is_authenticated and user.role in (Role.fmu, Role.admin, Role.sc_member)
+        return works_with_committee(user, self.fund)
 
     def can_manage(self, user: Any) -> bool:
         """The FMU (the SC's secretariat) schedules meetings, builds agendas and records attendance."""
-        return user.is_authenticated and user.manages_fund
+        return is_fund_manager(user, self.fund)
 
     def can_chair(self, user: Any) -> bool:
         """The chair (an SC member of the chair constituency) or the FMU secretariat runs the items."""
-        return self.can_manage(user) or (
-            user.is_authenticated and user.role is Role.sc_member and user.constituency is Constituency.chair
-        )
+        return self.can_manage(user) or (is_sc_member(user, self.fund) and user.constituency is Constituency.chair)
 
 
 class Attendance(Base):

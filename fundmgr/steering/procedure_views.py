@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fundmgr.accounts.models import Role, User
+from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
 from fundmgr.proposals.forms import options
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
@@ -43,7 +44,7 @@ class ProcedureNewView(SteeringView):
     """The FMU circulates a proposed decision to the members with a deadline for objections."""
 
     methods = ["GET", "POST"]
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def process(self):
         candidates = q.proposals_in(self.fund, q.PIPELINE_STATES)
@@ -87,7 +88,7 @@ class ProcedureView(ProcedureBaseView):
         procedure, user = self.procedure, current_user
         recused = procedure.proposal.is_recused(user)
         can_answer = (
-            user.role is Role.sc_member and not recused and procedure.response_of(user) is None
+            is_sc_member(user, self.fund) and not recused and procedure.response_of(user) is None
             and procedure.state.value == "open" and q.today() <= procedure.deadline
         )  # fmt: skip
         return self.render(
@@ -109,7 +110,7 @@ class ProcedureRespondView(ProcedureBaseView):
 
     def can_access(self, user: User) -> bool:
         """SC members answer written procedures."""
-        return user.role is Role.sc_member
+        return is_sc_member(user, self.fund)
 
     def process(self):
         form = ResponseForm()
@@ -133,7 +134,7 @@ PROCEDURE_MOVED = {
 class ProcedureActionView(ProcedureBaseView, ActionView):
     """The FMU concludes (adopted or objected) or withdraws a written procedure."""
 
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def load(self, procedure_id: int, action: str) -> None:
         super().load(procedure_id)

@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Criterion, Fund
+from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.proposals.models import Participant, Proposal, ProposalState, ProposalVersion
 from fundmgr.steering.clock import today
 from fundmgr.steering.models import (
@@ -26,6 +27,8 @@ from fundmgr.steering.models import (
     Score,
     WrittenProcedure,
     WrittenProcedureState,
+    active_conflicts,
+    is_recused_given,
     recused_proposal_ids,
 )
 from fundmgr.steering.scoring import ProposalScore, aggregate, rank
@@ -66,11 +69,11 @@ def active_criteria(fund: Fund) -> list[Criterion]:
     return [c for c in fund.criteria if not c.retired]
 
 
-def sc_members() -> list[User]:
-    """The Steering Committee: every active account with the SC member role, by name."""
+def sc_members(fund: Fund) -> list[User]:
+    """The fund's Steering Committee: its active members, by name."""
     return list(
         db.session.scalars(
-            sa.select(User).where(User.role == Role.sc_member, User.is_active_account.is_(True)).order_by(User.name)
+            sa.select(User).where(holding(fund, Role.sc_member), User.is_active_account.is_(True)).order_by(User.name)
         )
     )
 
@@ -183,25 +186,9 @@ def submitted_scores(version_ids: Sequence[int]) -> dict[int, list[ReviewScores]
     return by_version
 
 
-def admissible(proposal: Proposal, reviews: list[Any], conflicted: set[tuple[int, int]]) -> list[Any]:
+def admissible(proposal: Proposal, reviews: list[Any], conflicts: set[tuple[int, int]]) -> list[Any]:
     """Drop reviews by members recused from the proposal (e.g. a conflict declared after scoring)."""
-    return [
-        r
-        for r in reviews
-        if r.member.organization_id not in proposal.organization_ids and (proposal.id, r.member_id) not in conflicted
-    ]
-
-
-def active_conflict_pairs(proposal_ids: Sequence[int]) -> set[tuple[int, int]]:
-    """(proposal id, member id) of every declared conflict not waived on the given proposals."""
-    if not proposal_ids:
-        return set()
-    rows = db.session.execute(
-        sa.select(Conflict.proposal_id, Conflict.member_id).where(
-            Conflict.proposal_id.in_(proposal_ids), Conflict.waived_at.is_(None)
-        )
-    )
-    return {(pid, mid) for pid, mid in rows}
+    return [r for r in reviews if not is_recused_given(proposal, r.member, conflicts)]
 
 
 def score_proposals(
@@ -210,7 +197,7 @@ def score_proposals(
     """Aggregate each proposal's latest version (or the version given) over the fund's active criteria (not ranked)."""
     versions = {p.id: (versions or {}).get(p.id) or p.latest_version for p in proposals if p.latest_version}
     reviews = submitted_scores([v.id for v in versions.values()])
-    conflicted = active_conflict_pairs(list(versions))
+    conflicted = active_conflicts(list(versions))
     criteria = active_criteria(fund)
     by_id = {p.id: p for p in proposals}
     return {
@@ -231,11 +218,11 @@ def reviews_for_display(proposal: Proposal) -> list[Review]:
     if version is None:
         return []
     reviews = submitted_reviews([version.id])[version.id]
-    return admissible(proposal, reviews, active_conflict_pairs([proposal.id]))
+    return admissible(proposal, reviews, active_conflicts([proposal.id]))
 
 
-def visible_score_ids(user: Any, proposals: Sequence[Proposal]) -> set[int]:
-    """The proposals whose scores the user may see.
+def visible_score_ids(user: Any, fund: Fund, proposals: Sequence[Proposal]) -> set[int]:
+    """The proposals (of the fund) whose scores the user may see.
 
     The FMU and administrators see all. An SC member sees a proposal's scores once they have
     submitted their own review of its latest version or once its scoring deadline has passed,
@@ -243,9 +230,9 @@ def visible_score_ids(user: Any, proposals: Sequence[Proposal]) -> set[int]:
     """
     if not user.is_authenticated or not proposals:
         return set()
-    if user.manages_fund:
+    if is_fund_manager(user, fund):
         return {p.id for p in proposals}
-    if user.role is not Role.sc_member:
+    if not is_sc_member(user, fund):
         return set()
     recused = recused_proposal_ids(user, list(proposals))
     versions = {p.latest_version.id: p for p in proposals if p.latest_version is not None and p.id not in recused}
@@ -263,7 +250,7 @@ def visible_score_ids(user: Any, proposals: Sequence[Proposal]) -> set[int]:
 
 
 def can_see_scores(user: Any, proposal: Proposal) -> bool:
-    return proposal.id in visible_score_ids(user, [proposal])
+    return proposal.id in visible_score_ids(user, proposal.fund, [proposal])
 
 
 @dataclass
@@ -294,7 +281,7 @@ def ranking_for(
     one who has not yet scored can infer a hidden proposal's position from gaps in the ranks.
     """
     recused = recused_proposal_ids(user, list(proposals))
-    visible = visible_score_ids(user, proposals)
+    visible = visible_score_ids(user, fund, proposals)
     scores = score_proposals(fund, [p for p in proposals if p.id in visible], versions)
     return Ranking(
         entries=rank(list(scores.values())),
@@ -319,7 +306,7 @@ class HomeSummary:
 def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
     """An SC member's reviews due, next meetings and written procedures to answer; the FMU's meetings."""
     summary = HomeSummary()
-    if fund is None or not user.is_authenticated or user.role not in (Role.sc_member, Role.fmu, Role.admin):
+    if fund is None or not works_with_committee(user, fund):
         return summary
     summary.meetings = list(
         db.session.scalars(
@@ -338,7 +325,7 @@ def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
         .options(so.joinedload(WrittenProcedure.proposal), so.selectinload(WrittenProcedure.responses))
         .order_by(WrittenProcedure.deadline)
     ).unique()
-    if user.role is Role.sc_member:
+    if is_sc_member(user, fund):
         summary.reviews_due = reviews_due(user, fund)
         summary.procedures = [
             p for p in open_procedures if p.response_of(user) is None and not p.proposal.is_recused(user)

@@ -15,7 +15,9 @@ from fundmgr.charts import share_chart
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.finance.queries import balances
+from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import current_fund
+from fundmgr.funds.rights import COMMITTEE_ROLES, FUND_MANAGERS, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.proposals.forms import options
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering import operations as ops
@@ -40,13 +42,11 @@ from fundmgr.steering.models import (
 from fundmgr.steering.portfolio import build_portfolio, candidates_for
 from fundmgr.web import FundView, db_int
 
-STEERING_ROLES = (Role.fmu, Role.admin, Role.sc_member)
-
 
 class SteeringView(FundView):
     """Base of the steering pages: the current fund, and the roles that work with the Steering Committee."""
 
-    roles = STEERING_ROLES
+    roles = COMMITTEE_ROLES
 
     def load_fund(self) -> None:
         self.fund = current_fund()
@@ -79,7 +79,7 @@ class ProposalView(SteeringView):
 
     def can_access(self, user: User) -> bool:
         """The FMU, administrators and SC members take part in the Steering Committee's work."""
-        return user.role in STEERING_ROLES
+        return works_with_committee(user, self.fund)
 
     @property
     def recused(self) -> bool:
@@ -108,8 +108,8 @@ class ReviewListView(SteeringView):
             proposals=proposals,
             deadlines=q.scoring_deadlines(versions),
             progress=review_progress(versions),
-            mine=own_rows(Review, current_user, versions),
-            assigned=own_rows(Assignment, current_user, versions),
+            mine=own_rows(Review, current_user, self.fund, versions),
+            assigned=own_rows(Assignment, current_user, self.fund, versions),
             recused=recused_proposal_ids(current_user, proposals),
         )
 
@@ -135,9 +135,9 @@ def review_progress(version_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {v: (submitted.get(v, 0), assigned.get(v, 0)) for v in version_ids}
 
 
-def own_rows(model: type[Assignment] | type[Review], user: Any, version_ids: list[int]) -> dict[int, Any]:
+def own_rows(model: type[Assignment] | type[Review], user: Any, fund: Fund, version_ids: list[int]) -> dict[int, Any]:
     """An SC member's assignments or reviews of the given versions, by version."""
-    if not version_ids or user.role is not Role.sc_member:
+    if not version_ids or not is_sc_member(user, fund):
         return {}
     rows = db.session.scalars(
         sa.select(model).where(model.member_id == user.id, model.version_id.in_(version_ids))
@@ -171,7 +171,7 @@ class ProposalReviewView(ProposalView):
             ranking = q.ranking_for(user, proposal.fund, q.proposals_in(proposal.fund, q.PIPELINE_STATES))
             score = ranking.entry_for(proposal.id) or q.score_proposals(proposal.fund, [proposal]).get(proposal.id)
             context |= {"score": score, "reviews": q.reviews_for_display(proposal)}
-        if user.manages_fund:
+        if is_fund_manager(user, proposal.fund):
             context |= fmu_context(proposal, version)
         return self.render("proposal.html", **context)
 
@@ -192,7 +192,7 @@ def decisions_on(proposal: Proposal) -> list[Decision]:
 
 def fmu_context(proposal: Proposal, version: Any) -> dict[str, Any]:
     """What the FMU needs on a proposal's review page: the assignment form, review status, conflicts."""
-    members = q.sc_members()
+    members = q.sc_members(proposal.fund)
     assignments = q.assignments_of(version.id) if version else []
     assigned_ids = [a.member_id for a in assignments]
     form = AssignForm(members=assigned_ids or [m.id for m in members if not proposal.is_recused(m)])
@@ -219,11 +219,11 @@ class AssignView(ProposalView):
 
     def can_access(self, user: User) -> bool:
         """The FMU (and administrators) assign reviewers."""
-        return user.manages_fund
+        return is_fund_manager(user, self.fund)
 
     def process(self):
         form = AssignForm()
-        members = q.sc_members()
+        members = q.sc_members(self.fund)
         form.members.choices = options([(m.id, m.name) for m in members])
         if not form.validate_on_submit():
             raise ValidationFailed(form_problems(form))
@@ -248,7 +248,7 @@ class DeclareConflictView(ProposalView):
 
     def can_access(self, user: User) -> bool:
         """SC members declare their own conflicts."""
-        return user.role is Role.sc_member
+        return is_sc_member(user, self.fund)
 
     def process(self):
         form = ConflictForm()
@@ -263,7 +263,7 @@ class WaiveConflictView(SteeringView):
     """The FMU waives a declared conflict, with a reason kept in the audit log."""
 
     methods = ["POST"]
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def load(self, conflict_id: int) -> None:
         self.load_fund()
@@ -285,7 +285,7 @@ class ReviewFormView(ProposalView):
 
     def can_access(self, user: User) -> bool:
         """SC members who are not recused from the proposal score it."""
-        return user.role is Role.sc_member and not self.recused
+        return is_sc_member(user, self.fund) and not self.recused
 
     def process(self):
         proposal, user = self.proposal, current_user
@@ -398,7 +398,7 @@ class PipelineView(SteeringView):
             recused=ranking.recused,
             available=balances(self.fund).available,
             total_gap=sum((c.gap for c in candidates), Decimal("0.00")),
-            show_scores=current_user.role is not Role.viewer,
+            show_scores=works_with_committee(current_user, self.fund),
         )
 
 
@@ -409,7 +409,7 @@ class CriteriaView(SteeringView):
     """The FMU edits the fund's scoring criteria (texts in three languages, weight, scale) in one form."""
 
     methods = ["GET", "POST"]
-    roles = (Role.fmu, Role.admin)
+    roles = FUND_MANAGERS
 
     def process(self):
         criteria = sorted(self.fund.criteria, key=lambda c: c.number)

@@ -132,8 +132,10 @@ def test_a_proposal_is_allocated_once(fund, make_deposit, make_proposal):
 
 @pytest.mark.parametrize("role", [Role.agency, Role.viewer])
 def test_agencies_and_viewers_cannot_allocate(fund, make_deposit, make_proposal, make_user, role):
+    """The refusal names who may record the deciding decision, not only the FMU."""
     make_deposit("5000000.00")
-    with pytest.raises(NotAllowed):
+    who = "the Fund Management Unit, administrators, or members of the Steering Committee"
+    with pytest.raises(NotAllowed, match=f"Only {who} may do this"):
         allocate(make_proposal(ProposalState.in_review), actor=make_user(role))
 
 

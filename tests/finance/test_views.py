@@ -306,3 +306,15 @@ def test_commitment_appears_without_ledger_entry(client, make_user, fund):
     html = client.get(f"/finance/contributions/{contribution.id}").get_data(as_text=True)
     assert "it has no ledger entry" in html
     assert date(2025, 2, 3).isoformat() in client.get("/finance/contributions").get_data(as_text=True)
+
+
+def test_the_agency_officer_who_created_a_programme_finds_it_in_the_list_of_programmes(
+    client, make_user, make_deposit, approve
+):
+    """The list shows whatever programme its page opens for: the creator's, though their organization left it."""
+    make_deposit("2000000.00")
+    creator = make_user(Role.agency, org="UNICEF")
+    programme, _allocations = approve(lead="IOM", partners=("UNHCR",), creator=creator)
+    sign_in(client, creator)
+    assert client.get(f"/finance/programmes/{programme.id}").status_code == 200
+    assert programme.reference in client.get("/finance/programmes").get_data(as_text=True)

@@ -22,10 +22,10 @@ from fundmgr.finance.operations.checks import (
     lock_fund,
     money,
     reference_problems,
-    require_role,
 )
 from fundmgr.finance.queries import ZERO, balances
 from fundmgr.funds.models import Fund, ThematicArea
+from fundmgr.funds.rights import require_role_or_system
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.signals import allocations_approved
 
@@ -117,8 +117,10 @@ def allocate_approved(
     proportionally. The money comes from the proposal's area earmark first, then unearmarked.
     Does not move the proposal (the Steering Committee's decision does, in the same transaction).
     """
-    require_role(actor, Role.fmu, Role.sc_member, Role.admin)
     fund = proposal.fund
+    # Whoever may record the decision that allocates: the FMU, the chair (in a meeting), the system
+    # (a written procedure concluded by `flask`); administrators as the FMU's stand-in.
+    require_role_or_system(actor, fund, Role.fmu, Role.admin, Role.sc_member)
     problems = allocation_problems(proposal, version, approved_amount, reference)
     problems += [] if isinstance(decided_on, date) else [_("The decision date is required.")]
     if problems:

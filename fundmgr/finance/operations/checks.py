@@ -1,4 +1,4 @@
-"""Rights and checks every money operation shares, and the ledger entry they write."""
+"""Who keeps the books, the checks every money operation shares, and the ledger entry they write."""
 
 from __future__ import annotations
 
@@ -11,19 +11,18 @@ from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db, to_cents, utcnow
-from fundmgr.errors import NotAllowed
 from fundmgr.finance.models import EntryKind, LedgerEntry
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import require_role_or_system
 from fundmgr.i18n import format_money
 
 # The largest single amount the fund accepts: anything above is a typing mistake.
 MAX_AMOUNT = Decimal("10000000000.00")
 
 
-def require_role(actor: User | None, *roles: Role) -> None:
-    """Refuse unless the actor (None: the system or the command line) has one of the roles."""
-    if actor is not None and actor.role not in roles:
-        raise NotAllowed(_("Only the Fund Management Unit may record the fund's money."))
+def require_bookkeeper(actor: User | None, fund: Fund) -> None:
+    """The FMU keeps the fund's books (the system too: demo data); administrators manage people, not money."""
+    require_role_or_system(actor, fund, Role.fmu)
 
 
 def lock_fund(fund: Fund) -> None:

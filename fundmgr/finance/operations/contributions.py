@@ -9,7 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
+from fundmgr.accounts.models import Organization, OrganizationKind, User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db, to_cents
 from fundmgr.errors import InsufficientFunds, ValidationFailed
@@ -22,7 +22,7 @@ from fundmgr.finance.operations.checks import (
     lock_fund,
     money,
     reference_problems,
-    require_role,
+    require_bookkeeper,
 )
 from fundmgr.finance.queries import balances
 from fundmgr.funds.models import Fund, ThematicArea
@@ -98,7 +98,7 @@ def agreement_problems(fund: Fund, data: ContributionData) -> list[str]:
 
 def record_contribution(fund: Fund, data: ContributionData, *, actor: User | None) -> Contribution:
     """Record a donor's commitment or deposit; a deposit's net of the Administrative Agent's fee becomes available."""
-    require_role(actor, Role.fmu)
+    require_bookkeeper(actor, fund)
     problems = contribution_problems(fund, data)
     if problems:
         raise ValidationFailed(problems)
@@ -173,7 +173,7 @@ def correct_contribution(
     original: Contribution, *, replacement: ContributionData | None, reason: str, actor: User | None
 ) -> tuple[Contribution, Contribution | None]:
     """Correct an entry: reverse it, and (unless it is cancelled) record the corrected one. Nothing is edited."""
-    require_role(actor, Role.fmu)
+    require_bookkeeper(actor, original.fund)
     fund = original.fund
     problems = [] if reason.strip() else [_("Give the reason for the correction.")]
     if replacement is not None:
@@ -233,7 +233,7 @@ def record_interest(
     fund: Fund, *, amount: Decimal, on_date: date, reference: str, actor: User | None, note: str = ""
 ) -> LedgerEntry:
     """Record interest or other income the Administrative Agent credited to the fund (unearmarked)."""
-    require_role(actor, Role.fmu)
+    require_bookkeeper(actor, fund)
     problems = amount_problems(amount, _("The amount")) + date_problems(on_date, _("The date"), fund)
     problems += reference_problems(reference, _("The reference"))
     if problems:

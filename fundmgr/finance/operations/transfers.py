@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fundmgr.accounts.models import Role, User
+from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import InsufficientFunds, ValidationFailed
@@ -22,7 +22,7 @@ from fundmgr.finance.operations.checks import (
     lock_fund,
     money,
     reference_problems,
-    require_role,
+    require_bookkeeper,
 )
 from fundmgr.finance.queries import AllocationMoney, allocation_money
 from fundmgr.funds.models import Fund
@@ -45,8 +45,8 @@ def begin_money_move(
     allocation: Allocation, amount: Any, on_date: Any, reference: str, *, actor: User | None, problems: list[str]
 ) -> AllocationMoney:
     """Checks shared by transfers, refunds and releases; then the fund's lock, and the allocation's figures after it."""
-    require_role(actor, Role.fmu)
     fund = allocation.proposal.fund
+    require_bookkeeper(actor, fund)
     problems = money_problems(fund, amount, on_date, reference) + problems
     if problems:
         raise ValidationFailed(problems)

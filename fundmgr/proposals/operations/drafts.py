@@ -16,6 +16,7 @@ from fundmgr.db import db, utcnow
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.funds.models import Country, Fund, GuidingPrinciple, Objective, ThematicArea
 from fundmgr.funds.queries import active
+from fundmgr.funds.rights import require_person_with_role
 from fundmgr.proposals.models import Participant, Proposal, ProposalCounter, ProposalMarker
 from fundmgr.proposals.operations.budgets import refresh_total
 from fundmgr.proposals.operations.rights import require_editor, text_problem
@@ -69,8 +70,7 @@ def locked_counter(fund: Fund, year: int) -> ProposalCounter | None:
 
 def create_proposal(fund: Fund, details: ProposalDetails, *, actor: User) -> Proposal:
     """Start a draft led by the actor's organization, with a new reference."""
-    if actor is None or actor.role is not Role.agency:
-        raise NotAllowed(_("Only agency staff create proposals."))
+    require_person_with_role(actor, fund, Role.agency)
     if actor.organization_id not in {o.id for o in fund.participating_organizations}:
         raise NotAllowed(_("Your organization is not a participating organization of this fund."))
     proposal = Proposal(

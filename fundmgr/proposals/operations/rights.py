@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.errors import InvalidTransition, NotAllowed
+from fundmgr.funds.rights import require_person_with_role
 from fundmgr.proposals.models import Proposal
 from fundmgr.workflow import title_of
 
@@ -31,9 +32,9 @@ def require_lead(proposal: Proposal, actor: User | None) -> None:
         raise NotAllowed(_("Only staff of the lead organization may do this."))
 
 
-def require_fmu(actor: User | None) -> None:
-    if actor is None or actor.role is not Role.fmu:
-        raise NotAllowed(_("Only the Fund Management Unit may do this."))
+def require_screener(proposal: Proposal, actor: User | None) -> None:
+    """An officer of the FMU screens: the screening names its screener, and administrators do not screen."""
+    require_person_with_role(actor, proposal.fund, Role.fmu)
 
 
 def text_problem(value: str, label: str, limit: int = MAX_TEXT) -> list[str]:

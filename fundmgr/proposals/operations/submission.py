@@ -11,7 +11,7 @@ from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import active
 from fundmgr.proposals.models import TRANSITIONS, Proposal, ProposalState, Screening, ScreeningItem, ScreeningOutcome
 from fundmgr.proposals.operations.lifecycle import move_proposal
-from fundmgr.proposals.operations.rights import MAX_TEXT, require_fmu, require_lead
+from fundmgr.proposals.operations.rights import MAX_TEXT, require_lead, require_screener
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.proposals.versions import freeze_version
 from fundmgr.workflow import require_transition
@@ -37,7 +37,7 @@ def submit_proposal(proposal: Proposal, *, actor: User) -> None:
 
 def start_screening(proposal: Proposal, *, actor: User) -> Screening:
     """The FMU takes up a submitted proposal: a checklist of the fund's eligibility checks for its latest version."""
-    require_fmu(actor)
+    require_screener(proposal, actor)
     require_transition(proposal, ProposalState.screening, TRANSITIONS)
     checks = active(proposal.fund.eligibility_checks)
     version = proposal.latest_version
@@ -58,7 +58,7 @@ def current_screening(proposal: Proposal) -> Screening:
 
 def record_screening(proposal: Proposal, answers: dict[int, tuple[bool | None, str]], *, actor: User) -> None:
     """Record the checklist: eligibility check id -> passed (True/False, None: not decided yet), comment."""
-    require_fmu(actor)
+    require_screener(proposal, actor)
     screening = current_screening(proposal)
     before = {item.check.code: item.passed for item in screening.items}
     for item in screening.items:
@@ -74,7 +74,7 @@ def record_screening(proposal: Proposal, answers: dict[int, tuple[bool | None, s
 
 def forward_to_review(proposal: Proposal, *, actor: User) -> None:
     """Send a screened proposal to the Steering Committee: every eligibility check must have passed."""
-    require_fmu(actor)
+    require_screener(proposal, actor)
     screening = current_screening(proposal)
     problems = [
         _("Screening item “%(check)s” has not passed.", check=item.check.label)
@@ -91,7 +91,7 @@ def forward_to_review(proposal: Proposal, *, actor: User) -> None:
 
 def return_for_revision(proposal: Proposal, reasons: str, *, actor: User) -> None:
     """Send a screened proposal back to the agencies with the reasons; they revise and resubmit."""
-    require_fmu(actor)
+    require_screener(proposal, actor)
     screening = current_screening(proposal)
     if not reasons.strip():
         raise ValidationFailed([_("Tell the agencies why the proposal is returned.")])

@@ -6,15 +6,14 @@ from typing import Any
 
 from flask import abort, request
 
-from fundmgr.accounts.models import Role
 from fundmgr.exports import download
 from fundmgr.funds.queries import current_fund
+from fundmgr.funds.rights import is_agency_staff, is_fund_manager
 from fundmgr.i18n import LANGUAGE_NAMES, current_language
 from fundmgr.pdf import pdf_response
 from fundmgr.results import forms as rf
 from fundmgr.results import queries as q
 from fundmgr.results import reports
-from fundmgr.results.models import manages_results
 from fundmgr.results.views import base
 from fundmgr.results.views.base import ResultsView, requested_language
 
@@ -64,10 +63,10 @@ def home_summary(user) -> dict[str, Any]:
     if fund is None or not user.is_authenticated:
         return {}
     day = base.today()
-    if user.role is Role.agency:
+    if is_agency_staff(user, fund):
         due = q.due_for_lead(fund, user, day)
         return {"due": due, "overdue": [p for p in due if p.due_date < day]}
-    if manages_results(user):
+    if is_fund_manager(user, fund):
         return {
             "to_review": q.count(q.reports_to_review(fund)),
             "overdue": q.count(q.overdue_periods(fund, day)),

@@ -12,6 +12,7 @@ from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import download
+from fundmgr.funds.rights import is_agency_staff, is_fmu
 from fundmgr.pdf import pdf_response
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
@@ -130,7 +131,7 @@ class ReviewReportView(ReportActionBase):
     """The FMU returns the report with comments, or accepts it."""
 
     def can_access(self, user) -> bool:
-        return user.role is Role.fmu
+        return is_fmu(user, self.fund)
 
     def process(self):
         form = rf.ReviewForm()
@@ -221,7 +222,7 @@ class ReportsView(ResultsView):
 
     def process(self):
         day = base.today()
-        if current_user.role is Role.agency:
+        if is_agency_staff(current_user, self.fund):
             return self.render("reports.html", due=q.due_for_lead(self.fund, current_user, day), today=day)
         to_review = db.session.scalars(q.reports_to_review(self.fund)).all()
         overdue = db.paginate(

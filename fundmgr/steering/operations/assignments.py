@@ -8,21 +8,22 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fundmgr.accounts.models import Role, User
+from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.funds.rights import is_sc_member, require_fund_manager
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.signals import reviewers_assigned
 from fundmgr.steering.clock import now, today
 from fundmgr.steering.models import Assignment, Conflict, Review
-from fundmgr.steering.operations.rights import require_fmu, require_sc_member, text_problems
+from fundmgr.steering.operations.rights import require_sc_member, text_problems
 
 
 def assign_reviewers(proposal: Proposal, members: Sequence[User], due_on: date | None, *, actor: User | None) -> None:
     """Ask these SC members to score the proposal's current version by a date; unticked members without a review
     are released. The deadline applies to every member assigned to the version."""
-    require_fmu(actor)
+    require_fund_manager(actor, proposal.fund)
     version = proposal.latest_version
     problems = []
     if proposal.state is not ProposalState.in_review or version is None:
@@ -34,7 +35,7 @@ def assign_reviewers(proposal: Proposal, members: Sequence[User], due_on: date |
     if not members:
         problems.append(_("Choose at least one member."))
     for member in members:
-        if member.role is not Role.sc_member or not member.is_active:
+        if not is_sc_member(member, proposal.fund) or not member.is_active:
             problems.append(_("%(name)s is not a member of the Steering Committee.", name=member.name))
         elif proposal.is_recused(member):
             problems.append(_("%(name)s is recused from this proposal.", name=member.name))
@@ -87,7 +88,7 @@ def reviewers_of(version: ProposalVersion) -> set[int]:
 
 def declare_conflict(proposal: Proposal, member: User, reason: str, *, actor: User | None) -> Conflict:
     """An SC member declares a conflict of interest on a proposal, with the reason; they are recused from then on."""
-    require_sc_member(actor, member)
+    require_sc_member(actor, member, proposal.fund)
     problems = text_problems(reason, _("The reason"), required=True, limit=2000)
     if not proposal.can_view(member):
         problems.append(_("This proposal is not before the Steering Committee."))
@@ -114,7 +115,7 @@ def declare_conflict(proposal: Proposal, member: User, reason: str, *, actor: Us
 
 def waive_conflict(conflict: Conflict, reason: str, *, actor: User | None) -> None:
     """The FMU waives a declared conflict with a reason: the member takes part again."""
-    require_fmu(actor)
+    require_fund_manager(actor, conflict.proposal.fund)
     problems = text_problems(reason, _("The reason for the waiver"), required=True, limit=2000)
     if conflict.is_waived:
         problems.append(_("This conflict has already been waived."))

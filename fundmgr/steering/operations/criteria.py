@@ -15,8 +15,9 @@ from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import Criterion, Fund
+from fundmgr.funds.rights import require_fund_manager
 from fundmgr.steering.models import Score
-from fundmgr.steering.operations.rights import LANGUAGES, MAX_TEXT, require_fmu, text_problems
+from fundmgr.steering.operations.rights import LANGUAGES, MAX_TEXT, text_problems
 
 MAX_NAME = 300  # a criterion's name, as the criteria form allows
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
@@ -111,7 +112,7 @@ CRITERION_FIELDS = ["code", "name", "guidance", "weight", "scale_min", "scale_ma
 
 def update_criteria(fund: Fund, rows: Sequence[CriterionData], *, actor: User | None) -> None:
     """Save the whole set of scoring criteria at once, so that their weights keep adding up to 100 %."""
-    require_fmu(actor)
+    require_fund_manager(actor, fund)
     problems = criteria_problems(fund, rows)
     if problems:
         raise ValidationFailed(problems)

@@ -10,11 +10,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Constituency, User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import is_fund_manager, is_sc_member, require_fund_manager
 from fundmgr.proposals.models import Proposal
 from fundmgr.signals import agenda_added, meeting_scheduled
 from fundmgr.steering.clock import now
@@ -33,7 +34,6 @@ from fundmgr.steering.models import (
 from fundmgr.steering.operations.locks import add_once, lock
 from fundmgr.steering.operations.rights import (
     LANGUAGES,
-    require_fmu,
     require_not_recused,
     require_sc_member,
     text_problems,
@@ -77,7 +77,7 @@ def next_meeting_reference(fund: Fund, year: int) -> str:
 
 def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Meeting:
     """The FMU schedules a meeting; every current SC member is invited (attendance is recorded later)."""
-    require_fmu(actor)
+    require_fund_manager(actor, fund)
     problems = meeting_problems(data)
     if problems:
         raise ValidationFailed(problems)
@@ -93,7 +93,7 @@ def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Me
         scheduled_by_id=actor and actor.id,
     )
     db.session.add(meeting)
-    for member in sc_members():
+    for member in sc_members(fund):
         meeting.attendance.append(Attendance(member_id=member.id))
     db.session.flush()
     record_audit("meeting.scheduled", meeting, actor=actor, after=snapshot(meeting), summary=meeting.reference)
@@ -108,7 +108,7 @@ def require_meeting_open_for_changes(meeting: Meeting) -> None:
 
 def add_agenda_items(meeting: Meeting, proposals: Sequence[Proposal], *, actor: User | None) -> list[AgendaItem]:
     """Put proposals in review (or endorsed, awaiting funds) on the agenda, each with its current version."""
-    require_fmu(actor)
+    require_fund_manager(actor, meeting.fund)
     require_meeting_open_for_changes(meeting)
     listed = {item.proposal_id for item in meeting.items}
     problems = []
@@ -142,7 +142,7 @@ def add_agenda_items(meeting: Meeting, proposals: Sequence[Proposal], *, actor: 
 
 def remove_agenda_item(item: AgendaItem, *, actor: User | None) -> None:
     """Take an item that has not been opened off the agenda; the others close ranks."""
-    require_fmu(actor)
+    require_fund_manager(actor, item.meeting.fund)
     meeting = item.meeting
     require_meeting_open_for_changes(meeting)
     if item.state is not ItemState.pending:
@@ -158,7 +158,7 @@ def remove_agenda_item(item: AgendaItem, *, actor: User | None) -> None:
 
 def record_attendance(meeting: Meeting, present_ids: set[int], *, actor: User | None) -> None:
     """The FMU records who is present (members may arrive or leave during the meeting)."""
-    require_fmu(actor)
+    require_fund_manager(actor, meeting.fund)
     require_meeting_open_for_changes(meeting)
     invited = {a.member_id for a in meeting.attendance}
     unknown = present_ids - invited
@@ -198,15 +198,15 @@ def end_meeting(meeting: Meeting, *, actor: User | None) -> None:
 
 def cancel_meeting(meeting: Meeting, *, actor: User | None) -> None:
     """The FMU cancels a meeting that has not started."""
-    require_fmu(actor)
+    require_fund_manager(actor, meeting.fund)
     move_meeting(meeting, MeetingState.cancelled, actor=actor, action="meeting.cancelled")
 
 
 def require_chair(meeting: Meeting, actor: User | None, item: AgendaItem | None = None) -> None:
     """The FMU secretariat, or the chair (not recused from the item's proposal)."""
-    if actor is None or actor.manages_fund:
+    if actor is None or is_fund_manager(actor, meeting.fund):
         return
-    if actor.role is not Role.sc_member or actor.constituency is not Constituency.chair:
+    if not is_sc_member(actor, meeting.fund) or actor.constituency is not Constituency.chair:
         raise NotAllowed(_("Only the chair or the Fund Management Unit may run the meeting."))
     if item is not None and item.proposal.is_recused(actor):
         raise NotAllowed(_("You are recused from this item; the Fund Management Unit runs it."))
@@ -243,7 +243,7 @@ def close_item(item: AgendaItem, *, actor: User | None) -> None:
 
 def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User | None) -> Vote:
     """A present, non-recused member votes once on the open item; a second vote or a late one is refused."""
-    require_sc_member(actor, member)
+    require_sc_member(actor, member, item.meeting.fund)
     item = lock(AgendaItem, item.id, shared=True)
     meeting = item.meeting
     if meeting.state is not MeetingState.in_progress or item.state is not ItemState.open:

@@ -12,6 +12,7 @@ from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import require_fund_manager
 from fundmgr.proposals.models import Proposal
 from fundmgr.signals import procedure_circulated
 from fundmgr.steering.clock import now, today
@@ -24,7 +25,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
-from fundmgr.steering.operations.rights import require_fmu, require_not_recused, require_sc_member, text_problems
+from fundmgr.steering.operations.rights import require_not_recused, require_sc_member, text_problems
 from fundmgr.steering.queries import sc_members
 from fundmgr.workflow import require_transition
 
@@ -42,7 +43,7 @@ def circulate_written_procedure(
     proposal: Proposal, data: DecisionData, *, rationale: str, deadline: date | None, actor: User | None
 ) -> WrittenProcedure:
     """The FMU circulates a proposed decision; unless a member objects by the deadline, it is adopted."""
-    require_fmu(actor)
+    require_fund_manager(actor, proposal.fund)
     version = proposal.latest_version
     problems = decision_problems(proposal, version, data) if version else [_("The proposal has no version.")]
     problems += text_problems(rationale, _("The rationale"), required=True)
@@ -86,7 +87,7 @@ def respond_to_procedure(
     procedure: WrittenProcedure, member: User, *, objects: bool, reason: str, actor: User | None
 ) -> ProcedureResponse:
     """A member states an objection (with its reason) or no objection, once, before the deadline."""
-    require_sc_member(actor, member)
+    require_sc_member(actor, member, procedure.fund)
     require_not_recused(procedure.proposal, member)
     if procedure.state is not WrittenProcedureState.open or today() > procedure.deadline:
         raise InvalidTransition(_("This written procedure is no longer open."))
@@ -104,13 +105,13 @@ def respond_to_procedure(
 
 def eligible_for_procedure(procedure: WrittenProcedure) -> list[User]:
     """The members who may object: the Steering Committee less those recused from the proposal."""
-    return [m for m in sc_members() if not procedure.proposal.is_recused(m)]
+    return [m for m in sc_members(procedure.fund) if not procedure.proposal.is_recused(m)]
 
 
 def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> Decision | None:
     """Conclude a written procedure: objected to if anyone objected; adopted (and carried out) when the
     deadline has passed without objection, or earlier when every eligible member said they do not object."""
-    require_fmu(actor)
+    require_fund_manager(actor, procedure.fund)
     procedure = lock(WrittenProcedure, procedure.id)
     objections = procedure.objections
     answered = {r.member_id for r in procedure.responses}
@@ -137,7 +138,7 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
 
 def withdraw_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> None:
     """The FMU withdraws an open written procedure (e.g. to take the proposal to a meeting instead)."""
-    require_fmu(actor)
+    require_fund_manager(actor, procedure.fund)
     before = require_transition(procedure, WrittenProcedureState.withdrawn, PROCEDURE_TRANSITIONS)
     procedure.state = WrittenProcedureState.withdrawn
     procedure.concluded_at = now()

@@ -67,7 +67,7 @@ def save_review(
     no_conflict: bool = False,
 ) -> Review:  # fmt: skip
     """Save a member's scores of the proposal's current version as a draft, or submit them (final)."""
-    require_sc_member(actor, member)
+    require_sc_member(actor, member, proposal.fund)
     version = proposal.latest_version
     assignment = None
     if version is not None:

@@ -1,4 +1,4 @@
-"""Who may act on the Steering Committee's work, and the text limits its forms share."""
+"""Members acting for themselves and not recused, and the text limits the Steering Committee's forms share."""
 
 from __future__ import annotations
 
@@ -6,22 +6,17 @@ from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.errors import NotAllowed
+from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import require_person_with_role
 from fundmgr.proposals.models import Proposal
 
 LANGUAGES = ("en", "fr", "es")
 MAX_TEXT = 10_000
 
 
-def require_fmu(actor: User | None) -> None:
-    """The FMU (or an administrator, or the system) only."""
-    if actor is not None and not actor.manages_fund:
-        raise NotAllowed(_("Only the Fund Management Unit may do this."))
-
-
-def require_sc_member(actor: User | None, member: User) -> None:
-    """An SC member acting for themselves."""
-    if member.role is not Role.sc_member:
-        raise NotAllowed(_("Only members of the Steering Committee may do this."))
+def require_sc_member(actor: User | None, member: User, fund: Fund) -> None:
+    """An SC member of the fund acting for themselves."""
+    require_person_with_role(member, fund, Role.sc_member)
     if actor is not None and actor.id != member.id:
         raise NotAllowed(_("Members act for themselves only."))
 

@@ -1,0 +1,100 @@
+"""Who holds which role on a fund, and the checks operations make with it: every rights question asks here.
+
+Each question names the fund. Roles are global today (`User.role`); when people hold roles per fund, this
+module and the data change, not its callers. The system (the command line, scheduled jobs) acts with
+actor None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from babel.lists import format_list
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from fundmgr.accounts.models import Role, User
+from fundmgr.errors import NotAllowed
+from fundmgr.funds.models import Fund
+from fundmgr.i18n import current_language
+
+# The people who manage a fund's data: its Fund Management Unit and the administrators.
+FUND_MANAGERS = (Role.fmu, Role.admin)
+
+# Who works with the fund's Steering Committee: its members, and the managers who run its secretariat.
+COMMITTEE_ROLES = (*FUND_MANAGERS, Role.sc_member)
+
+# Who holds a role, as a refusal names them ("Only the Fund Management Unit or administrators may do this.").
+HOLDERS = {
+    Role.fmu: _l("the Fund Management Unit"),
+    Role.admin: _l("administrators"),
+    Role.sc_member: _l("members of the Steering Committee"),
+    Role.agency: _l("staff of participating organizations"),
+    Role.viewer: _l("viewers"),
+}
+
+
+def role_on(user: Any, fund: Fund) -> Role | None:
+    """The role the user holds on the fund; None for a visitor who has not signed in (or the system)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return user.role  # one role per user, the same on every fund, until roles are held per fund
+
+
+def has_role(user: Any, fund: Fund, *roles: Role) -> bool:
+    """Whether the user holds one of the roles on the fund."""
+    return role_on(user, fund) in roles
+
+
+def holding(fund: Fund, *roles: Role) -> sa.ColumnElement[bool]:
+    """SQL on users: those who hold one of the roles on the fund (`has_role` for every user at once)."""
+    return User.role.in_(roles)
+
+
+def is_fund_manager(user: Any, fund: Fund) -> bool:
+    """An officer of the fund's Fund Management Unit, or an administrator."""
+    return has_role(user, fund, *FUND_MANAGERS)
+
+
+def is_fmu(user: Any, fund: Fund) -> bool:
+    """An officer of the fund's Fund Management Unit (administrators are not)."""
+    return has_role(user, fund, Role.fmu)
+
+
+def is_sc_member(user: Any, fund: Fund) -> bool:
+    """A member of the fund's Steering Committee."""
+    return has_role(user, fund, Role.sc_member)
+
+
+def works_with_committee(user: Any, fund: Fund) -> bool:
+    """A member of the fund's Steering Committee, or one of its managers (the FMU is the committee's secretariat)."""
+    return has_role(user, fund, *COMMITTEE_ROLES)
+
+
+def is_agency_staff(user: Any, fund: Fund) -> bool:
+    """Staff of an agency (a participating organization) working on the fund's proposals."""
+    return has_role(user, fund, Role.agency)
+
+
+def require_fund_manager(actor: Any, fund: Fund) -> None:
+    """Refuse unless the actor is the FMU, an administrator, or the system."""
+    require_role_or_system(actor, fund, *FUND_MANAGERS)
+
+
+def require_role_or_system(actor: Any, fund: Fund, *roles: Role) -> None:
+    """Refuse unless the actor is the system or a person holding one of the roles on the fund."""
+    if actor is not None and not has_role(actor, fund, *roles):
+        raise refusal(roles)
+
+
+def require_person_with_role(actor: Any, fund: Fund, *roles: Role) -> None:
+    """Refuse unless a person holding one of the roles acts: for acts that name who did them, never the system's."""
+    if actor is None or not has_role(actor, fund, *roles):
+        raise refusal(roles)
+
+
+def refusal(roles: tuple[Role, ...]) -> NotAllowed:
+    """The refusal that names the roles that may act."""
+    who = format_list([str(HOLDERS[role]) for role in roles], style="or", locale=current_language())
+    return NotAllowed(_("Only %(who)s may do this.", who=who))
