@@ -65,7 +65,8 @@ catalogs: ## compile the message catalogs (.mo files are built, never committed)
 	$(BIN)/pybabel compile --use-fuzzy -d fundmgr/translations --statistics 2>&1 | grep -v "^$$" || true
 
 messages: ## extract strings and merge them into the French and Spanish catalogs
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+	# --ignore-dirs: pybabel skips folders starting with "_" by default, and templates/_macros holds strings
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.*' -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
 		--no-location --sort-output --project fundmgr -o fundmgr/translations/messages.pot .
 	$(BIN)/pybabel update -i fundmgr/translations/messages.pot -d fundmgr/translations --no-fuzzy-matching --ignore-obsolete
 

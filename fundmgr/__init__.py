@@ -18,9 +18,11 @@ from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db m
 from fundmgr.extensions import babel, bootstrap, csrf, limiter, login_manager, mail, migrate
 from fundmgr.i18n import (
     LANGUAGE_NAMES,
+    format_file_size,
     format_money,
     format_number,
     format_percent,
+    language_name,
     localize,
     select_locale,
     territory_name,
@@ -160,6 +162,8 @@ def register_template_helpers(app: Flask) -> None:
         number=format_number,
         percent=format_percent,
         territory=territory_name,
+        filesize=format_file_size,
+        language_name=language_name,
     )
     app.jinja_env.globals.update(
         current_fund=current_fund,

@@ -60,7 +60,7 @@ class AuditExportView(FundView):
         header = [_("Time (UTC)"), _("Actor"), _("Action"), _("Object"), _("Object id"), _("Summary"),
                   _("Before"), _("After")]  # fmt: skip
         rows = [
-            [e.created_at.replace(tzinfo=None), e.actor.email if e.actor else "system", e.action, e.object_type,
+            [e.created_at.replace(tzinfo=None), e.actor.email if e.actor else _("System"), e.action, e.object_type,
              e.object_id, e.summary, str(e.before or ""), str(e.after or "")]
             for e in entries
         ]  # fmt: skip

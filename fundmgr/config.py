@@ -81,6 +81,11 @@ def normalize_database_url(uri: str) -> str:
 
 def check_config(app: Flask) -> None:
     """Refuse to start with settings that would be unsafe in production."""
+    from fundmgr.i18n import LANGUAGE_NAMES
+
+    unknown = sorted(set(app.config["LANGUAGES"]) - set(LANGUAGE_NAMES))
+    if unknown and app.config["ENV_NAME"] != "testing":  # the tests' pseudo-locale, never a real fund's
+        raise RuntimeError(f"LANGUAGES lists {unknown}; fundmgr speaks {', '.join(LANGUAGE_NAMES)}.")
     if not app.config["SECRET_KEY"]:
         if app.config["ENV_NAME"] not in ("development", "testing"):
             raise RuntimeError(

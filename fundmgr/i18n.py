@@ -8,13 +8,19 @@ from decimal import Decimal
 from babel import Locale
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_format_percent
+from babel.units import format_unit
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import LazyString, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+# Each language in its own name: for the language menu and the account's language, where people look for theirs.
+# Anywhere else a language is named in the page's language (`language_name`).
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 # M49 codes that CLDR does not name
-TERRITORY_FALLBACK_NAMES = {"830": "Channel Islands"}
+TERRITORY_FALLBACK_NAMES = {"830": _l("Channel Islands")}
+FILE_SIZE_UNITS = (("digital-byte", 1), ("digital-kilobyte", 1000), ("digital-megabyte", 1000**2),
+                   ("digital-gigabyte", 1000**3))  # fmt: skip
 
 
 def select_locale() -> str:
@@ -53,7 +59,21 @@ def territory_name(code: str | None, language: str | None = None) -> str:
     if not code:
         return ""
     locale = Locale.parse(language or current_language())
-    return locale.territories.get(code) or TERRITORY_FALLBACK_NAMES.get(code, code)
+    return locale.territories.get(code) or str(TERRITORY_FALLBACK_NAMES.get(code, code))
+
+
+def language_name(code: str, language: str | None = None) -> str:
+    """The name of a language (en, fr, es) in the given or current language, from CLDR: "anglais" on a French page."""
+    return Locale.parse(language or current_language()).languages.get(code, code)
+
+
+def language_choices() -> list[tuple[str, LazyString]]:
+    """(code, name) choices of the languages fundmgr speaks, named in the page's language when shown."""
+
+    def name(code: str) -> LazyString:
+        return LazyString(lambda: language_name(code)[:1].upper() + language_name(code)[1:])
+
+    return [(code, name(code)) for code in LANGUAGE_NAMES]
 
 
 def format_money(value: Decimal | int | None, language: str | None = None) -> str:
@@ -69,6 +89,17 @@ def format_number(value: Decimal | int | float | None, digits: int = 0, language
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=language or current_language())
+
+
+def format_file_size(size: int | None, language: str | None = None) -> str:
+    """A file's size in the locale's units and separators: 193 bytes, 12 kB, 3.4 MB (193 octets, 3,4 Mo in French)."""
+    if size is None:
+        return ""
+    unit, scale = next(((u, s) for u, s in reversed(FILE_SIZE_UNITS) if size >= s), FILE_SIZE_UNITS[0])
+    value = Decimal(size) / scale
+    pattern = "#,##0" if scale == 1 or value >= 10 else "#,##0.#"
+    length = "long" if scale == 1 else "short"  # "193 bytes" (the short form is "193 byte" in English)
+    return format_unit(value, unit, length, format=pattern, locale=language or current_language())
 
 
 def format_percent(value: Decimal | float | None, digits: int = 1, language: str | None = None) -> str:

@@ -23,6 +23,15 @@ def test_sign_in_with_the_right_password(client, make_user):
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.signed_in")).actor_id == user.id
 
 
+def test_sign_in_welcomes_people_in_their_own_language(client, make_user):
+    """Is a French user welcomed in French after signing in on a browser that asks for English?"""
+    make_user(Role.fmu, email="agent@example.org", name="Amina", locale="fr")
+    client.post("/account/login", data={"email": "agent@example.org", "password": PASSWORD},
+                headers={"Accept-Language": "en"})  # fmt: skip
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Bienvenue, Amina." in page
+
+
 @pytest.mark.parametrize(
     ("email", "password"),
     [("officer@example.org", "wrong password"), ("nobody@example.org", PASSWORD)],

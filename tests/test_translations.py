@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from tests.conftest import REPO
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 KEYWORDS = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
-METHODS = [
-    ("fundmgr/**.py", "python"),
-    ("fundmgr/templates/**.html", "jinja2"),
-    ("fundmgr/templates/**.txt", "jinja2"),
-]
 
 
 def catalog(language: str):
@@ -26,12 +23,19 @@ def catalog(language: str):
 
 def source_strings() -> set[str]:
     """Every translatable string in the code and templates (what `make messages` extracts)."""
+    with (REPO / "babel.cfg").open() as config:
+        methods, options = parse_mapping_cfg(config)
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(REPO), method_map=METHODS, keywords=KEYWORDS
+        str(REPO), method_map=methods, options_map=options, keywords=KEYWORDS, directory_filter=not_hidden
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return {m for m in found if m}
+
+
+def not_hidden(path: str) -> bool:
+    """Folders are searched unless hidden (as `make messages` does): Babel's default also skips "_" ones."""
+    return not Path(path).name.startswith(".")
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import secrets
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
 
 from fundmgr.accounts import operations as ops
@@ -59,6 +60,7 @@ class LoginView(FundView):
                     session["locale"] = locale
                 session.permanent = True
                 login_user(user)
+                refresh_locale()  # the request's language was chosen before sign-in; the user's own wins now
                 ops.record_sign_in(user)
                 flash(_("Welcome, %(name)s.", name=user.name), "success")
                 return redirect(safe_next_url(form.next.data) or url_for("pages.home"))

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from fundmgr.finance.models import ContributionKind
+from fundmgr.finance.models import CONTRIBUTION_KIND_TITLES, ContributionKind
 from fundmgr.i18n import current_language
 
 # Digits with the separators people type (spaces, no-break spaces, commas, dots, apostrophes).
@@ -65,7 +65,7 @@ class ContributionForm(FlaskForm):
 
     kind = RadioField(
         _l("Kind"),
-        choices=[SelectChoice(k.value, k.title) for k in ContributionKind],
+        choices=[SelectChoice(k.value, CONTRIBUTION_KIND_TITLES[k]) for k in ContributionKind],
         default=ContributionKind.deposit.value,
         validators=[InputRequired()],
     )

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from fundmgr.i18n import LANGUAGE_NAMES, localize
-from fundmgr.results.models import AggregationRule, IndicatorStatus, Measure, Programme, ResultsFramework
+from fundmgr.i18n import LANGUAGE_NAMES, language_choices, localize
+from fundmgr.results.models import TITLES, AggregationRule, IndicatorStatus, Measure, Programme, ResultsFramework
 from fundmgr.results.values import typed_text
 
 LANGUAGES = tuple(LANGUAGE_NAMES)
@@ -42,12 +43,13 @@ def fill_texts(form: FlaskForm, prefix: str, texts: dict[str, str] | None) -> No
 
 
 def text_fields(label: str, *, area: bool = True, required: bool = True, max_length: int = TEXT_MAX) -> dict:
-    """One field per language for a multilingual text."""
+    """One field per language for a multilingual text, labelled "Name (English)" in the page's language."""
     field = TextAreaField if area else StringField
     checks = [DataRequired()] if required else [Optional()]
+    checks.append(Length(max=max_length))
     return {
-        lang: field(f"{label} ({name})", [*checks, Length(max=max_length)], render_kw={"lang": lang})
-        for lang, name in LANGUAGE_NAMES.items()
+        lang: field(LazyString(lambda name=name: f"{label} ({name})"), checks, render_kw={"lang": lang})
+        for lang, name in language_choices()
     }
 
 
@@ -84,10 +86,10 @@ class _FundIndicatorForm(FlaskForm):
     """An indicator of the fund's framework."""
 
     parent = SelectField(_l("Measures"), validators=[DataRequired()])
-    measure = SelectField(_l("Kind of value"), choices=choices((m.value, m.title) for m in Measure))
+    measure = SelectField(_l("Kind of value"), choices=choices((m.value, TITLES[m]) for m in Measure))
     rule = SelectField(
         _l("Roll-up of programme values"),
-        choices=choices((r.value, r.title) for r in AggregationRule),
+        choices=choices((r.value, TITLES[r]) for r in AggregationRule),
     )
     baseline = StringField(_l("Baseline"), [Length(max=40)])
     target = StringField(_l("Target"), [Length(max=40)])
@@ -139,7 +141,7 @@ class AnnualReportForm(FlaskForm):
         csrf = False  # a GET form that only chooses what to download
 
     year = SelectField(_l("Year"), coerce=int)
-    lang = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
+    lang = SelectField(_l("Language"), choices=choices(language_choices()))
 
 
 # --- Forms built for one programme -----------------------------------------------------------------

@@ -25,12 +25,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from fundmgr.funds.models import Criterion
-from fundmgr.i18n import current_language, format_money
+from fundmgr.i18n import current_language, format_money, language_choices
 from fundmgr.proposals.amounts import AmountError, parse_amount, parse_percent
 from fundmgr.proposals.forms import CheckboxListField, options
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
 
-LANGUAGE_CHOICES = options([("en", "English"), ("fr", "Français"), ("es", "Español")])
+LANGUAGE_CHOICES = options(language_choices())
 
 
 class AmountField(StringField):
