@@ -34,6 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Constituency, Organization, OrganizationKind, Role
 from fundmgr.accounts.operations import hasher
 from fundmgr.bench.writer import BulkWriter
@@ -2039,7 +2040,7 @@ def prepare_fund(today: date) -> Fund:
 
 def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026, flush_rows: int = 200_000) -> dict:
     """Generate the dataset into the session's database (the caller commits); returns what was written."""
-    today = today or date.today()
+    today = today or clock.today()
     fund = prepare_fund(today)
     writer = BulkWriter(db.session.connection(), flush_rows=flush_rows)
     rng = random.Random(seed)

@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from fundmgr import charts
+from fundmgr import charts, clock
 from fundmgr.db import db
 from fundmgr.exports import Sheet, xlsx_bytes
 from fundmgr.finance import charts as finance_charts
@@ -215,7 +215,7 @@ def programme_report_data(report: ProgressReport, lang: str) -> dict[str, Any]:
         "overall": percent_number(mean(o["share"] for o in outcomes)),
         "evidence": [{"filename": e.filename, "caption": e.caption, "size": e.size} for e in report.evidence],
         "chart": progress_chart(_("Progress towards target, by indicator (%)"), [(r["code"], r["bar"]) for r in rows]),
-        "generated": date.today(),
+        "generated": clock.today(programme.proposal.fund),
     }
 
 
@@ -465,7 +465,7 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
         if with_charts
         else "",
         "programmes": programme_rows,
-        "generated": date.today(),
+        "generated": clock.today(fund),
     }
 
 

@@ -434,7 +434,7 @@ class ProcedureView(ProcedureBaseView):
         recused = procedure.proposal.is_recused(user)
         can_answer = (
             user.role is Role.sc_member and not recused and procedure.response_of(user) is None
-            and procedure.state.value == "open" and q.today() <= procedure.deadline
+            and procedure.state.value == "open" and not procedure.deadline_passed()
         )  # fmt: skip
         return self.render(
             "procedure.html",
