@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from bench.client import Client
 from bench.dataset import BENCH_PASSWORD, MEMBERS, generate
 from bench.pages import FMU, Page, find_targets, measured_pages, member_email
 from bench.server import WORKERS, Server
+from fundmgr import clock
 
 P95_GOAL_MS = 100
 FLOOR_SHARE_GOAL = 0.25
@@ -355,8 +355,8 @@ def main(argv: list[str] | None = None) -> None:
         return profile(args)
     if not load.wrk_available():
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it).")
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
+    started = clock.now()
+    counter = time.perf_counter()
     url = recreate_database(args.postgres, args.database)
     result: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
                 print("Timing the annual results PDF for 200 programmes...", flush=True)
                 pdf_url = recreate_database(args.postgres, args.database + "_pdf")
                 try:
-                    result["pdf"] = pdf.measure(pdf_url, 200, date.today().year - 1)
+                    result["pdf"] = pdf.measure(pdf_url, 200, clock.today().year - 1)
                 finally:
                     drop_database(args.postgres, args.database + "_pdf")
             if args.queries_10x:
@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             if not args.keep:
                 drop_database(args.postgres, args.database)
-    result["total_seconds"] = round(time.perf_counter() - clock, 1)
+    result["total_seconds"] = round(time.perf_counter() - counter, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"bench-{started.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2, default=str))

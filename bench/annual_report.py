@@ -22,7 +22,7 @@ import flask_migrate
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from fundmgr import create_app
+from fundmgr import clock, create_app
 from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
 from fundmgr.db import db
 from fundmgr.finance.models import ContributionKind
@@ -211,10 +211,10 @@ class Generator:
         for period in programme.periods:
             if period.end_date > cutoff:
                 break
-            day = period.end_date + timedelta(days=30)
-            report = ops.save_report(period, plausible_input(period, self.framework, pace), actor=lead, today=day)
-            ops.submit_report(report, actor=lead, today=day)
-            ops.accept_report(report, actor=self.fmu)
+            with clock.as_of(period.end_date + timedelta(days=30)):
+                report = ops.save_report(period, plausible_input(period, self.framework, pace), actor=lead)
+                ops.submit_report(report, actor=lead)
+                ops.accept_report(report, actor=self.fmu)
 
 
 def main() -> None:

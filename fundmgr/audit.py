@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from fundmgr.db import Base, db, utcnow
+from fundmgr import clock
+from fundmgr.db import Base, db
 
 
 class AuditEntry(Base):
@@ -20,7 +21,7 @@ class AuditEntry(Base):
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, index=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     action: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
     object_type: so.Mapped[str] = so.mapped_column(sa.String(40))

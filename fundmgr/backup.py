@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +31,7 @@ import pydantic
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.storage import delete_stored, is_key, read_stored, stored_keys, write_stored
 
@@ -146,7 +147,7 @@ def backup(path: Path) -> Summary:
                 archive.writestr(FILES + key, data, compress_type=zipfile.ZIP_STORED)
                 files[key] = sha256(data)
             manifest = Manifest(
-                format=FORMAT, revision=revision, created_at=datetime.now(UTC), rows=rows,
+                format=FORMAT, revision=revision, created_at=clock.now(), rows=rows,
                 database_sha256=database_sha256, files=files, missing_files=missing,
             )  # fmt: skip
             archive.writestr(MANIFEST, manifest.model_dump_json(indent=1))

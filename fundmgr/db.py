@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,11 +21,6 @@ NAMING_CONVENTION = {
 }
 
 CENT = Decimal("0.01")
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 def to_cents(value: Decimal) -> Decimal:

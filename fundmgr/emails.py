@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_mail import Attachment, Message
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.extensions import mail
 
@@ -106,7 +106,7 @@ def write_to_outbox(message: Message) -> Path:
         message.sender = current_app.config.get("MAIL_DEFAULT_SENDER")
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     recipient = re.sub(r"[^A-Za-z0-9.@_-]", "_", (message.recipients or ["nobody"])[0])[:80]
     path = folder / f"{stamp}-{secrets.token_hex(3)}-{recipient}.eml"
     path.write_bytes(message.as_bytes())

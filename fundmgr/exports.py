@@ -88,7 +88,7 @@ def write_cell(worksheet: Any, row: int, col: int, value: Any, money: Any, day: 
     elif isinstance(value, datetime):
         worksheet.write_datetime(row, col, value.replace(tzinfo=None), day)
     elif isinstance(value, date):
-        worksheet.write_datetime(row, col, datetime(value.year, value.month, value.day), day)
+        worksheet.write_datetime(row, col, datetime(value.year, value.month, value.day), day)  # noqa: DTZ001 - Excel has no zones
     elif value is None:
         worksheet.write_blank(row, col, None)
     else:

@@ -9,8 +9,11 @@ In CI (CI=true) an unreachable PostgreSQL fails the run instead of being skipped
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import date, datetime
 from pathlib import Path
 
 import flask_migrate
@@ -20,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 
-from fundmgr import create_app
+from fundmgr import clock, create_app
 from fundmgr.db import db
 from fundmgr.funds import definition
 from fundmgr.funds.operations import load_fund, load_geography
@@ -45,6 +48,9 @@ def postgres_reachable() -> bool:
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
+# The day the session started (UTC). Tests that set dates around today freeze the clock on it (the same day for
+# every fund, whatever the hour), so that the fund's day never moves under them.
+TODAY = clock.today()
 
 
 def create_postgres_database() -> tuple[str, str]:
@@ -159,6 +165,34 @@ def isolated(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Callable[[date | datetime], None]]:
+    """Freeze the application's clock (fundmgr.clock, as the demo's replay does) until the test ends.
+
+    Call it with an aware datetime (that instant) or a date (that day for every fund, at noon UTC); call it
+    again to move the clock. Code the test runs in other threads (a live server, concurrent jobs) keeps the
+    real time: freeze it there with `clock.as_of`.
+    """
+    with ExitStack() as frozen:
+        yield lambda when: frozen.enter_context(clock.as_of(when))
+
+
+@pytest.fixture
+def server_in_honolulu() -> Iterator[None]:
+    """The server's own time zone ten hours behind UTC, eleven behind Geneva: nothing may read the local time."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Pacific/Honolulu"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.funds.queries import current_fund
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering import operations as ops
-from fundmgr.steering.clock import today
 from fundmgr.steering.demo import demo_people
 from fundmgr.steering.models import Meeting, MeetingMode
 
@@ -21,7 +21,7 @@ def meeting_in_session(title: str, proposal_title: str = ECUADOR) -> Meeting:
     assert proposal.state is ProposalState.in_review
     people = demo_people()
     meeting = ops.schedule_meeting(
-        current_fund(), ops.MeetingData(title, today(), MeetingMode.virtual), actor=people.fmu
+        current_fund(), ops.MeetingData(title, clock.today(), MeetingMode.virtual), actor=people.fmu
     )
     (item,) = ops.add_agenda_items(meeting, [proposal], actor=people.fmu)
     ops.record_attendance(meeting, {m.id for m in people.members}, actor=people.fmu)

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fundmgr import create_app
+from fundmgr import clock, create_app
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.deadlines.cli import send_reminders
@@ -257,7 +257,7 @@ def reminder_days(fund: Fund) -> list[date]:
             *db.session.scalars(sa.select(WrittenProcedure.deadline))]  # fmt: skip
     offsets = {*(fund.reminder_days or []), 0, -1}
     days = {due - timedelta(days=offset) for due in dues for offset in offsets}
-    return sorted(day for day in days if day >= date.today())
+    return sorted(day for day in days if day >= clock.today(fund))
 
 
 def test_signing_in_welcomes_in_the_pseudo_locale(app, world, known):

@@ -15,6 +15,7 @@ from bench.dataset.plans import MeetingPlan, ProposalPlan
 from bench.dataset.proposal_rows import ProposalRows
 from bench.dataset.world import build_world
 from bench.writer import BulkWriter
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.results import operations as results_ops
@@ -54,7 +55,7 @@ def prepare_fund(today: date) -> Fund:
 
 def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026, flush_rows: int = 200_000) -> dict:
     """Generate the dataset into the session's database (the caller commits); returns what was written."""
-    today = today or date.today()
+    today = today or clock.today()
     fund = prepare_fund(today)
     writer = BulkWriter(db.session.connection(), flush_rows=flush_rows)
     rng = random.Random(seed)

@@ -10,7 +10,8 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, UserMixin
 
-from fundmgr.db import Base, utcnow
+from fundmgr import clock
+from fundmgr.db import Base
 from fundmgr.i18n import localize
 
 
@@ -126,7 +127,7 @@ class User(UserMixin, Base):
     is_active_account: so.Mapped[bool] = so.mapped_column(default=True)
     # Changes on password change or reset; part of the session so old sessions end.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     last_login_at: so.Mapped[datetime | None]
 
     organization: so.Mapped[Organization] = so.relationship(lazy="joined")

@@ -14,9 +14,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from fundmgr import clock
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.audit import record_audit
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.emails import queue_mail
 from fundmgr.errors import ValidationFailed
 
@@ -107,7 +108,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def record_sign_in(user: User) -> None:
     """Note a successful sign-in in the account and the audit log."""
-    user.last_login_at = utcnow()
+    user.last_login_at = clock.now()
     record_audit("user.signed_in", user, actor=user)
 
 

@@ -12,22 +12,24 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.deadlines.operations import notification_kind, send_due_reminders
 from fundmgr.deadlines.queries import due_reminders
 from fundmgr.funds.models import Fund
-from fundmgr.steering.clock import today as utc_today
 
 KIND_ORDER = ("scoring_reminder", "procedure_reminder", "report_due", "report_overdue")
 
 
-def send_reminders(day: date) -> tuple[Counter, list[str]]:
-    """Send every fund's reminders due on `day`, one deadline per transaction; returns the count sent per
-    notification kind and the deadlines that failed (their reminders stay unclaimed for the next run)."""
+def send_reminders(on: date | None = None) -> tuple[Counter, list[str]]:
+    """Send every fund's reminders due today in the fund's time zone (or on the day `on`, to catch up), one
+    deadline per transaction; returns the count sent per notification kind and the deadlines that failed (their
+    reminders stay unclaimed for the next run)."""
     sent: Counter = Counter()
     failures = []
     for fund_id in db.session.scalars(sa.select(Fund.id).order_by(Fund.id)).all():
         fund = db.session.get(Fund, fund_id)
+        day = on or clock.today(fund)
         reminders = due_reminders(fund, day)
         for _key, group in groupby(reminders, key=lambda r: r.deadline.key):
             batch = list(group)
@@ -50,7 +52,7 @@ def send_reminders(day: date) -> tuple[Counter, list[str]]:
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Act as if it were this day (YYYY-MM-DD), to test or to catch up; default: today (UTC).",
+    help="Act as if it were this day (YYYY-MM-DD), to test or to catch up; default: today in each fund's time zone.",
 )
 @with_appcontext
 def send_reminders_command(day) -> None:
@@ -59,11 +61,11 @@ def send_reminders_command(day) -> None:
     Run it daily (cron). Each reminder goes out once: running it twice, or two runs at the same time,
     send nothing twice. A run that missed days sends the latest reminder due, never the earlier ones.
     """
-    on = day.date() if day else utc_today()
-    sent, failures = send_reminders(on)
+    sent, failures = send_reminders(day.date() if day else None)
     total = sum(sent.values())
     details = ", ".join(f"{kind} {sent[kind]}" for kind in KIND_ORDER if sent[kind])
-    click.echo(f"Reminders for {on.isoformat()}: {total} sent" + (f" ({details})." if details else "."))
+    on = day.date().isoformat() if day else "today"
+    click.echo(f"Reminders for {on}: {total} sent" + (f" ({details})." if details else "."))
     for line in failures:
         click.echo(f"Not sent: {line}", err=True)
     if failures:

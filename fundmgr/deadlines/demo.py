@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.deadlines import queries as q
 from fundmgr.deadlines.cli import send_reminders
@@ -21,7 +22,6 @@ from fundmgr.funds.models import Fund
 from fundmgr.notifications.operations import in_app_only
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering import operations as steering_ops
-from fundmgr.steering.clock import as_of, today
 from fundmgr.steering.demo import demo_people
 from fundmgr.steering.models import DecisionOutcome, WrittenProcedure
 
@@ -41,7 +41,7 @@ def seed_deadlines(fund: Fund) -> list[str]:
         return ["Deadlines: no demo FMU officer or members; nothing done."]
     with in_app_only():
         lines = open_procedure(fund, people)
-        sent, _failures = send_reminders(today())
+        sent, _failures = send_reminders()
         lines.append(f"Reminders sent by the daily job: {sum(sent.values())}.")
         lines += remind_overdue_report(fund, people.fmu)
     return lines
@@ -62,22 +62,22 @@ def open_procedure(fund: Fund, people) -> list[str]:
     )
     if exists or proposal is None or steering_ops.open_procedure_on(proposal) is not None:
         return []
-    start = today() - timedelta(days=3)
-    with as_of(start):
+    start = clock.today(fund) - timedelta(days=3)
+    with clock.as_of(start):
         data = steering_ops.DecisionData(DecisionOutcome.approve, "", proposal.latest_version.total)
         procedure = steering_ops.circulate_written_procedure(
             proposal, data, rationale=RATIONALE, deadline=start + timedelta(days=15), actor=people.fmu
         )
     eligible = [m for m in people.members if not proposal.is_recused(m)]
     for offset, member in enumerate(eligible[:2]):
-        with as_of(start + timedelta(days=offset + 1)):
+        with clock.as_of(start + timedelta(days=offset + 1)):
             steering_ops.respond_to_procedure(procedure, member, objects=False, reason="", actor=member)
     return [f"{procedure.reference}: {proposal.reference} open for answers until {procedure.deadline}."]
 
 
 def remind_overdue_report(fund: Fund, fmu) -> list[str]:
     """The FMU reminds the lead agency of the first overdue report, once."""
-    day = today()
+    day = clock.today(fund)
     overdue = [d for d in q.fund_deadlines(fund, day, kinds=[DeadlineKind.report]) if d.is_overdue(day) and d.waiting]
     if not overdue:
         return []
@@ -91,5 +91,5 @@ def remind_overdue_report(fund: Fund, fmu) -> list[str]:
     )
     if already:
         return []
-    sent = remind_now(deadline, day, actor=fmu)
+    sent = remind_now(deadline, actor=fmu)
     return [f"{deadline.reference}: the FMU reminded {len(sent)} people of the overdue report."]

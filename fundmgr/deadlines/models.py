@@ -9,9 +9,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.db import Base
-from fundmgr.steering.clock import now
 
 
 class DeadlineKind(enum.Enum):
@@ -59,7 +59,7 @@ class ReminderSent(Base):
     recipient_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     due_on: so.Mapped[date]
     offset_days: so.Mapped[int | None]
-    sent_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    sent_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     # Who sent it by hand; None for the scheduled reminders of `flask send-reminders`.
     sent_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 

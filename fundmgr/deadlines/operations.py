@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
@@ -22,7 +23,6 @@ from fundmgr.deadlines.queries import Deadline, DueReminder
 from fundmgr.errors import InvalidTransition
 from fundmgr.funds.rights import require_fund_manager
 from fundmgr.notifications import notify
-from fundmgr.steering.clock import now
 
 # "Send a reminder now" skips whoever was reminded less than this long ago (a double click sends one).
 RESEND_AFTER = timedelta(hours=1)
@@ -56,7 +56,7 @@ def claim_reminder(deadline: Deadline, recipient: User, offset: int) -> bool:
             recipient_id=recipient.id,
             due_on=deadline.due_on,
             offset_days=offset,
-            sent_at=now(),
+            sent_at=clock.now(),
         )
         .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
         .returning(ReminderSent.id)
@@ -81,7 +81,8 @@ def deliver(deadline: Deadline, recipients: Sequence[User], today: date, *, acto
 
 def reminder_context(deadline: Deadline, days_left: int) -> dict[str, Any]:
     """What the reminder's templates say: what is due (proposal, version, procedure or period), by when, and
-    how many days are left (`days_left`, negative once past; `days_late`)."""
+    how many days are left (`days_left`, negative once past; `days_late`), and the fund's time zone, where the
+    deadline day ends."""
     kind, subject = deadline.kind, deadline.subject
     return {
         "proposal": deadline.proposal,
@@ -91,6 +92,7 @@ def reminder_context(deadline: Deadline, days_left: int) -> dict[str, Any]:
         "due_on": deadline.due_on,
         "days_left": days_left,
         "days_late": max(0, -days_left),
+        "time_zone": deadline.proposal.fund.time_zone,
     }
 
 
@@ -138,10 +140,11 @@ def send_due_reminders(reminders: Sequence[DueReminder], today: date) -> list[Du
     return sent
 
 
-def remind_now(deadline: Deadline, today: date, *, actor: User | None) -> list[User]:
+def remind_now(deadline: Deadline, *, actor: User | None) -> list[User]:
     """The FMU reminds, now, everyone who has not done their part before the deadline (not those reminded in the
     last hour). Recorded and audited; scheduled reminders still follow."""
     require_fund_manager(actor, deadline.proposal.fund)
+    today = clock.today(deadline.proposal.fund)
     if deadline.is_closed(today):
         raise InvalidTransition(
             _("This deadline (%(date)s) has passed: nobody can act on it any more. Set a new deadline first.",
@@ -155,7 +158,7 @@ def remind_now(deadline: Deadline, today: date, *, actor: User | None) -> list[U
                 ReminderSent.kind == deadline.kind,
                 ReminderSent.object_id == deadline.object_id,
                 ReminderSent.due_on == deadline.due_on,
-                ReminderSent.sent_at > now() - RESEND_AFTER,
+                ReminderSent.sent_at > clock.now() - RESEND_AFTER,
             )
         )
     )

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.deadlines.models import LAST_OFFSET, DeadlineKind, ReminderSent
@@ -125,14 +126,18 @@ class Deadline:
         return not self.waiting
 
     def days_left(self, today: date) -> int:
-        return (self.due_on - today).days
+        return clock.days_left(self.due_on, today)
+
+    def is_past(self, today: date) -> bool:
+        """Whether the deadline's day is over (in the fund's time zone, where `today` is taken)."""
+        return clock.is_past(self.due_on, today)
 
     def is_overdue(self, today: date) -> bool:
-        return today > self.due_on and not self.complete
+        return self.is_past(today) and not self.complete
 
     def is_closed(self, today: date) -> bool:
         """Scoring and written procedures close at the end of their deadline day; reports may come late."""
-        return self.kind is not DeadlineKind.report and today > self.due_on
+        return self.kind is not DeadlineKind.report and self.is_past(today)
 
     @property
     def reference(self) -> str:
@@ -284,7 +289,9 @@ def report_deadlines(
     handed_in = ProgressReport.state.in_(HANDED_IN_STATES)
     outstanding = sa.and_(
         sa.or_(ProgressReport.id.is_(None), ~handed_in),
-        sa.or_(ReportingPeriod.end_date < today, ReportingPeriod.due_date <= today + timedelta(days=horizon)),
+        sa.or_(
+            clock.is_past(ReportingPeriod.end_date, today), ReportingPeriod.due_date <= today + timedelta(days=horizon)
+        ),
     )
     recent = sa.and_(
         handed_in,
@@ -428,7 +435,7 @@ class DueReminder:
 def scheduled_deadlines(fund: Fund, today: date) -> list[Deadline]:
     """The fund's deadlines a scheduled reminder may be due for today (those still owed, not long past)."""
     reach = max(offsets_for(DeadlineKind.report, fund.reminder_days or []))
-    deadlines = [d for d in scoring_deadlines(fund) + procedure_deadlines(fund) if d.due_on >= today]
+    deadlines = [d for d in scoring_deadlines(fund) + procedure_deadlines(fund) if not d.is_past(today)]
     deadlines += report_deadlines(fund, today, horizon=reach, since=today - timedelta(days=CATCH_UP_DAYS + 1))
     return [d for d in deadlines if not d.complete]
 
@@ -489,8 +496,8 @@ def procedure_deadline_of(procedure: WrittenProcedure) -> Deadline | None:
     return found[0] if found else None
 
 
-def report_deadline_of(period: ReportingPeriod, today: date) -> Deadline | None:
+def report_deadline_of(period: ReportingPeriod) -> Deadline | None:
     """The period's report deadline, handed in or not."""
     fund = period.programme.proposal.fund
-    found = report_deadlines(fund, today, horizon=36500, include_done=True, period_ids=[period.id])
+    found = report_deadlines(fund, clock.today(fund), horizon=36500, include_done=True, period_ids=[period.id])
     return found[0] if found else None

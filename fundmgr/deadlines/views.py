@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.deadlines import operations as ops
 from fundmgr.deadlines import queries as q
@@ -21,7 +22,6 @@ from fundmgr.funds.rights import FUND_MANAGERS
 from fundmgr.i18n import current_language
 from fundmgr.proposals.models import Proposal
 from fundmgr.results.models import ReportingPeriod
-from fundmgr.steering.clock import today
 from fundmgr.steering.models import WrittenProcedure
 from fundmgr.web import FundView, safe_next_url
 
@@ -39,7 +39,7 @@ class DeadlinesView(FundView):
             abort(404)
 
     def process(self):
-        day = today()
+        day = clock.today(self.fund)
         kind = request.args.get("kind", "")
         when = request.args.get("when", "")
         show = request.args.get("show", "waiting")
@@ -47,9 +47,9 @@ class DeadlinesView(FundView):
         kinds = [DeadlineKind(kind)] if kind in {k.value for k in DeadlineKind} else list(DeadlineKind)
         deadlines = q.fund_deadlines(self.fund, day, kinds=kinds, include_done=show == "all")
         if when == "overdue":
-            deadlines = [d for d in deadlines if d.due_on < day]
+            deadlines = [d for d in deadlines if d.is_past(day)]
         elif when == "upcoming":
-            deadlines = [d for d in deadlines if d.due_on >= day]
+            deadlines = [d for d in deadlines if not d.is_past(day)]
         if search:
             deadlines = [d for d in deadlines if matches(d, search.casefold())]
         q.attach_reminders(deadlines)
@@ -91,7 +91,7 @@ class RemindView(FundView):
         deadline = self.find()
         if deadline is None:
             raise InvalidTransition(_("Nobody has a part left to do before this deadline."))
-        sent = ops.remind_now(deadline, today(), actor=current_user)
+        sent = ops.remind_now(deadline, actor=current_user)
         flash(ngettext("A reminder was sent to %(num)d person.", "A reminder was sent to %(num)d people.",
                        len(sent)), "success")  # fmt: skip
         return redirect(self.back_url())
@@ -130,4 +130,4 @@ class RemindReportView(RemindView):
         ) or abort(404)  # fmt: skip
 
     def find(self) -> q.Deadline | None:
-        return q.report_deadline_of(self.period, today())
+        return q.report_deadline_of(self.period)

@@ -18,8 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Organization
-from fundmgr.db import db, to_cents, utcnow
+from fundmgr.db import db, to_cents
 from fundmgr.finance import operations as ops
 from fundmgr.finance.models import Allocation, Contribution, ContributionKind, EntryKind, LedgerEntry
 from fundmgr.finance.queries import allocation_money, balances
@@ -118,7 +119,7 @@ def seed_interest(fund: Fund) -> int:
     added = 0
     for year, rate in sorted(INTEREST_RATES.items()):
         reference = f"AA-INTEREST-{year}"
-        if year >= utcnow().year or db.session.scalar(
+        if year >= clock.today(fund).year or db.session.scalar(
             sa.select(LedgerEntry.id).where(LedgerEntry.fund_id == fund.id, LedgerEntry.reference == reference)
         ):
             continue
@@ -165,7 +166,7 @@ def transfer_tranches(proposal: Proposal, spec: dict[str, Any], *, full: bool) -
         sa.select(Allocation).where(Allocation.proposal_id == proposal.id).order_by(Allocation.id)
     ).all()
     start = max([spec["start"], *(a.decided_on for a in allocations)])
-    today = utcnow().date()
+    today = clock.today(proposal.fund)
     tranches = len(TRANCHE_SHARES) if full else len(TRANCHE_SHARES) - 1
     added = 0
     for money in allocation_money(allocations):

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
-from fundmgr.db import Base, Money, Rate, utcnow
+from fundmgr.db import Base, Money, Rate
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import is_fmu
 from fundmgr.proposals.models import Proposal, ProposalVersion
@@ -70,7 +71,7 @@ class Contribution(Base):
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     corrects_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("contributions.id"), index=True)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     fund: so.Mapped[Fund] = so.relationship()
     donor: so.Mapped[Organization] = so.relationship(lazy="joined")
@@ -159,7 +160,7 @@ class LedgerEntry(Base):
     reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     area: so.Mapped[ThematicArea | None] = so.relationship()
     contribution: so.Mapped[Contribution | None] = so.relationship()
@@ -192,7 +193,7 @@ class Allocation(Base):
     decided_on: so.Mapped[date]
     reference: so.Mapped[str] = so.mapped_column(sa.String(60))
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     proposal: so.Mapped[Proposal] = so.relationship()
     version: so.Mapped[ProposalVersion] = so.relationship()
@@ -222,7 +223,7 @@ class Transfer(Base):
     on_date: so.Mapped[date]
     reference: so.Mapped[str] = so.mapped_column(sa.String(60))
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     allocation: so.Mapped[Allocation] = so.relationship(back_populates="transfers")
 

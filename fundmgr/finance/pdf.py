@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fundmgr.db import utcnow
+from fundmgr import clock
 from fundmgr.finance.dashboard import Dashboard
 from fundmgr.funds.models import Fund
 from fundmgr.pdf import render_pdf
@@ -12,5 +12,5 @@ def funding_status_pdf(fund: Fund, figures: Dashboard) -> bytes:
     """Render templates/pdf/finance/funding_status.html from plain figures."""
     return render_pdf(
         "finance/funding_status.html",
-        {"fund_name": fund.name, "as_of": utcnow().date(), "d": figures},
+        {"fund_name": fund.name, "as_of": clock.today(fund), "d": figures},
     )

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from fundmgr import clock
 from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import download
 from fundmgr.finance import operations as ops
@@ -86,7 +87,7 @@ class DashboardPdfView(FinanceView):
 
     def process(self):
         data = funding_status_pdf(self.fund, dashboard(self.fund))
-        return pdf_response(data, f"{self.fund.code}-funding-status-{utcnow().date().isoformat()}.pdf")
+        return pdf_response(data, f"{self.fund.code}-funding-status-{clock.today(self.fund).isoformat()}.pdf")
 
 
 class DashboardExportView(FinanceView):

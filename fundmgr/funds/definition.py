@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from fundmgr import clock
 from fundmgr.accounts.models import OrganizationKind
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -22,6 +23,15 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,40}$")]
 OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,39}$")]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Share = Annotated[Decimal, Field(ge=0, le=1)]
+
+
+def known_time_zone(name: str) -> str:
+    clock.time_zone(name)  # ValueError names the zone the time zone database does not know
+    return name
+
+
+# An IANA time zone name ("Europe/Zurich"): where the fund's calendar deadlines end at midnight.
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(known_time_zone)]
 
 
 class Strict(BaseModel):
@@ -181,6 +191,9 @@ class FundDefinition(Strict):
     description: Text
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     established: date | None = None
+    # Deadlines (scoring, written procedures, report due dates) are calendar dates in this zone: the fund's
+    # secretariat's. A deadline is overdue from 00:00 of the next day there.
+    time_zone: TimeZoneName = clock.DEFAULT_ZONE
     money: Money
     targets: Targets
     review: Review

@@ -42,6 +42,8 @@ class Fund(Base):
     description: so.Mapped[dict[str, str]]
     currency: so.Mapped[str] = so.mapped_column(sa.String(3))
     established: so.Mapped[date | None]
+    # IANA name: calendar deadlines end at midnight in this zone (fundmgr.clock.today(fund)).
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC", server_default="UTC")
     aa_fee_rate: so.Mapped[Decimal] = so.mapped_column(Rate())
     indirect_cost_rate: so.Mapped[Decimal] = so.mapped_column(Rate())
     budget_min: so.Mapped[Decimal] = so.mapped_column(Money())

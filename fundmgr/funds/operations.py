@@ -72,7 +72,7 @@ def sync_items(fund: Fund, model: type[FundItem], specs: list[tuple[str, int, di
 
 
 FUND_FIELDS = [
-    "gateway_code", "name", "short_name", "description", "currency", "established", "aa_fee_rate",
+    "gateway_code", "name", "short_name", "description", "currency", "established", "time_zone", "aa_fee_rate",
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "quorum_share", "decision_rule",
     "reporting_period_months", "report_due_days", "reminder_days",
@@ -88,6 +88,7 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "description": spec.description.model_dump(),
         "currency": spec.currency,
         "established": spec.established,
+        "time_zone": spec.time_zone,
         "aa_fee_rate": spec.money.administrative_agent_fee_rate,
         "indirect_cost_rate": spec.money.indirect_cost_rate,
         "budget_min": spec.money.budget_min,

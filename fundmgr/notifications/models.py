@@ -10,8 +10,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
-from fundmgr.db import Base, utcnow
+from fundmgr.db import Base
 
 
 class Channel(enum.Enum):
@@ -57,7 +58,7 @@ class Notification(Base):
     key: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     channel: so.Mapped[Channel]
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, index=True)
     read_at: so.Mapped[datetime | None]
     emailed_at: so.Mapped[datetime | None]
     digested_at: so.Mapped[datetime | None]
@@ -87,4 +88,4 @@ class NotificationPreference(Base):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
     channel: so.Mapped[Channel]
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)

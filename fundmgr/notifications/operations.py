@@ -17,9 +17,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.emails import queue_message
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.notifications.kinds import KINDS, get_kind, kinds_for
@@ -140,7 +141,7 @@ def notify(
     url = absolute_url(endpoint, **params) if endpoint else None
     channels = channels_of(people, kind)
     repeats = unread_with_key(people, kind, key)
-    now = utcnow()
+    now = clock.now()
     notifications = []
     for user in people:
         channel = Channel.in_app if _in_app_only.get() else channels[user.id]
@@ -185,7 +186,7 @@ def mark_read(notification: Notification, *, actor: User) -> None:
     if not notification.can_open(actor):
         raise NotAllowed(_("This notification is not yours."))
     if notification.read_at is None:
-        notification.read_at = utcnow()
+        notification.read_at = clock.now()
         db.session.flush()
         record_audit("notification.read", notification, actor=actor, after={"kind": notification.kind})
 
@@ -197,7 +198,7 @@ def mark_all_read(user: User, *, actor: User) -> int:
     result = db.session.execute(
         sa.update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
+        .values(read_at=clock.now())
         .execution_options(synchronize_session=False)
     )
     count = result.rowcount or 0
@@ -287,7 +288,7 @@ def claim_digest(user_id: int) -> list[int]:
             Notification.channel == Channel.digest,
             Notification.digested_at.is_(None),
         )
-        .values(digested_at=utcnow())
+        .values(digested_at=clock.now())
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
     )

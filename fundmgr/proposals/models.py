@@ -12,8 +12,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
-from fundmgr.db import Base, Money, Rate, ScaledDecimal, utcnow
+from fundmgr.db import Base, Money, Rate, ScaledDecimal
 from fundmgr.funds.models import (
     BudgetCategory,
     Country,
@@ -156,8 +157,8 @@ class Proposal(Base):
     government_endorsement: so.Mapped[bool] = so.mapped_column(default=False)
     lead_organization_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)
     submitted_at: so.Mapped[datetime | None]
     version_count: so.Mapped[int] = so.mapped_column(default=0)
     # Denormalized from the budget for lists and sorting; kept in step by the budget operations.
@@ -437,7 +438,7 @@ class Attachment(Base):
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     storage_key: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
     uploaded_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     removed_at: so.Mapped[datetime | None]
 
     proposal: so.Mapped[Proposal] = so.relationship(back_populates="attachments")
@@ -453,7 +454,7 @@ class ProposalVersion(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
     number: so.Mapped[int]
-    submitted_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    submitted_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     submitted_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     # Everything the proposal held at submission, as plain data (see operations.snapshot_of).
     snapshot: so.Mapped[dict[str, Any]]
@@ -483,7 +484,7 @@ class Screening(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"), unique=True)
     screener_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    started_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     completed_at: so.Mapped[datetime | None]
     outcome: so.Mapped[ScreeningOutcome | None]
     reasons: so.Mapped[str] = so.mapped_column(sa.Text, default="")

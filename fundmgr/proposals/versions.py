@@ -21,8 +21,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
-from fundmgr.db import db, to_cents, utcnow
+from fundmgr.db import db, to_cents
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import MatrixIndicator, Proposal, ProposalVersion
 
@@ -137,7 +138,7 @@ def freeze_version(proposal: Proposal, *, actor: User) -> ProposalVersion:
         proposal=proposal,
         number=proposal.version_count + 1,
         submitted_by_id=actor.id,
-        submitted_at=utcnow(),
+        submitted_at=clock.now(),
         snapshot=data,
         direct_total=Decimal(data["totals"]["direct"]),
         indirect_total=Decimal(data["totals"]["indirect"]),

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
@@ -54,7 +55,7 @@ def demo_script() -> dict[str, Any]:
     return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
 
 
-def seed_results(fund: Fund, today: date | None = None) -> list[str]:
+def seed_results(fund: Fund) -> list[str]:
     """Load the framework, link and report on the funded programmes; a second run adds nothing."""
     lines = [load_demo_framework(fund)]
     framework = ops.framework_of(fund)
@@ -62,7 +63,7 @@ def seed_results(fund: Fund, today: date | None = None) -> list[str]:
     fmu = demo_person(Role.fmu)
     linked = sum(link_programme(p, framework, fmu) for p in programmes) if fmu else 0
     counts: dict[str, int] = {}
-    for outcome in report_on(programmes, framework, fmu, today or date.today()):
+    for outcome in report_on(programmes, framework, fmu, clock.today(fund)):
         counts[outcome] = counts.get(outcome, 0) + 1
     db.session.flush()
     lines.append(f"{len(programmes)} funded programmes; {linked} indicators linked to the fund's framework.")
@@ -218,7 +219,7 @@ def report_on(programmes: list[Programme], framework: ResultsFramework, fmu: Use
         lead = demo_person(Role.agency, programme.proposal.lead_organization.code)
         if lead is None:
             continue
-        ended = [p for p in programme.periods if p.end_date < today]
+        ended = [p for p in programme.periods if p.has_ended(today)]
         for period in ended:
             if period.report is not None:
                 continue
@@ -226,7 +227,7 @@ def report_on(programmes: list[Programme], framework: ResultsFramework, fmu: Use
             if ending == "overdue":
                 outcomes.append("left overdue")
                 continue
-            outcomes.append(write_report(period, framework, lead, fmu, ending, today))
+            outcomes.append(write_report(period, framework, lead, fmu, ending))
     return outcomes
 
 
@@ -241,11 +242,10 @@ def last_report_endings(programmes: list[Programme], today: date) -> dict[int, s
     overdue_left = False
     active = [p for p in programmes if p.proposal.state is ProposalState.active]
     for programme in active:
-        ended = [p for p in programme.periods if p.end_date < today]
-        if not ended:
+        last = programme.last_ended_period(today)
+        if last is None:
             continue
-        last = ended[-1]
-        if last.due_date < today and not overdue_left:
+        if clock.is_past(last.due_date, today) and not overdue_left:
             endings[last.id], overdue_left = "overdue", True
         else:
             endings[last.id] = "submitted"
@@ -259,13 +259,11 @@ def last_report_endings(programmes: list[Programme], today: date) -> dict[int, s
     return endings
 
 
-def write_report(
-    period: ReportingPeriod, framework: ResultsFramework, lead: User, fmu: User, ending: str, today: date
-) -> str:
+def write_report(period: ReportingPeriod, framework: ResultsFramework, lead: User, fmu: User, ending: str) -> str:
     """Write, submit and review one report as the demo's people would."""
     pace = pace_of(period.programme.proposal.reference)
-    report = ops.save_report(period, plausible_input(period, framework, pace), actor=lead, today=today)
-    ops.submit_report(report, actor=lead, today=today)
+    report = ops.save_report(period, plausible_input(period, framework, pace), actor=lead)
+    ops.submit_report(report, actor=lead)
     if ending == "submitted":
         return "submitted, awaiting review"
     if ending == "returned":

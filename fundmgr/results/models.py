@@ -11,8 +11,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
-from fundmgr.db import Base, ScaledDecimal, utcnow
+from fundmgr.db import Base, ScaledDecimal
 from fundmgr.funds.models import Fund, Objective, ThematicArea
 from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager
 from fundmgr.i18n import localize
@@ -117,7 +118,7 @@ class ResultsFramework(Base):
     dimensions: so.Mapped[list[Any]] = so.mapped_column(default=list)
     note: so.Mapped[dict[str, str]] = so.mapped_column(default=dict)
     source_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)
 
     fund: so.Mapped[Fund] = so.relationship()
     outcomes: so.Mapped[list[FundOutcome]] = so.relationship(back_populates="framework", order_by="FundOutcome.number")
@@ -235,7 +236,7 @@ class Programme(Base):
     version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
     start_date: so.Mapped[date]
     end_date: so.Mapped[date]
-    established_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    established_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     proposal: so.Mapped[Proposal] = so.relationship()
     version: so.Mapped[ProposalVersion] = so.relationship()
@@ -258,6 +259,11 @@ class Programme(Base):
     @property
     def fund_id(self) -> int:
         return self.proposal.fund_id
+
+    def last_ended_period(self, today: date) -> ReportingPeriod | None:
+        """The latest period whose last day is over, if any."""
+        ended = [period for period in self.periods if period.has_ended(today)]
+        return ended[-1] if ended else None
 
     def can_view(self, user: Any) -> bool:
         """Whoever may see the funded proposal may see its results matrix."""
@@ -382,9 +388,19 @@ class ReportingPeriod(Base):
     def fund_id(self) -> int:
         return self.programme.fund_id
 
+    def has_ended(self, today: date) -> bool:
+        """Whether the period's last day is over: its report is owed from then on."""
+        return clock.is_past(self.end_date, today)
+
+    def days_left(self, today: date) -> int:
+        """Days until the report is due: 0 on the due date, negative once it is late."""
+        return clock.days_left(self.due_date, today)
+
     def is_overdue(self, today: date) -> bool:
         """Past its due date without a report handed in (a returned report is outstanding again)."""
-        return self.due_date < today and (self.report is None or self.report.state not in HANDED_IN_STATES)
+        return clock.is_past(self.due_date, today) and (
+            self.report is None or self.report.state not in HANDED_IN_STATES
+        )
 
 
 # --- Progress reports ------------------------------------------------------------------------
@@ -400,8 +416,8 @@ class ProgressReport(Base):
     state: so.Mapped[ReportState] = so.mapped_column(default=ReportState.draft, index=True)
     lessons_learned: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)
     submitted_at: so.Mapped[datetime | None]
     submitted_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     accepted_at: so.Mapped[datetime | None]
@@ -514,7 +530,7 @@ class Evidence(Base):
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     storage_key: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
     uploaded_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     report: so.Mapped[ProgressReport] = so.relationship(back_populates="evidence")
     uploaded_by: so.Mapped[User] = so.relationship()
@@ -542,7 +558,7 @@ class ReportReview(Base):
     reviewer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     decision: so.Mapped[ReviewDecision]
     comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    reviewed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    reviewed_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     report: so.Mapped[ProgressReport] = so.relationship(back_populates="reviews")
     reviewer: so.Mapped[User] = so.relationship()

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
@@ -324,7 +325,7 @@ def outstanding_periods(fund: Fund, today: date) -> sa.Select:
         .join(ReportingPeriod.programme)
         .join(Programme.proposal)
         .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
-        .where(ReportingPeriod.end_date < today, ~handed_in.exists())
+        .where(clock.is_past(ReportingPeriod.end_date, today), ~handed_in.exists())
         .order_by(ReportingPeriod.due_date, Proposal.reference)
         .options(
             so.contains_eager(ReportingPeriod.programme)
@@ -337,7 +338,7 @@ def outstanding_periods(fund: Fund, today: date) -> sa.Select:
 
 def overdue_periods(fund: Fund, today: date) -> sa.Select:
     """Outstanding periods whose report is past its due date (what the FMU chases)."""
-    return outstanding_periods(fund, today).where(ReportingPeriod.due_date < today)
+    return outstanding_periods(fund, today).where(clock.is_past(ReportingPeriod.due_date, today))
 
 
 def count(query: sa.Select) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
@@ -26,7 +27,6 @@ from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering import operations as ops
-from fundmgr.steering.clock import as_of, today
 from fundmgr.steering.models import (
     Conflict,
     DecisionOutcome,
@@ -195,11 +195,11 @@ def declare_conflicts(proposals: dict[str, Proposal], people: People) -> int:
 
 def score_proposals(proposals: Iterable[Proposal], people: People, assigned_on: date, due_on: date) -> None:
     """Assign every non-recused member, who then scores (drafts of those already begun are completed)."""
-    with as_of(assigned_on):
+    with clock.as_of(assigned_on):
         for proposal in proposals:
             members = [m for m in people.members if not proposal.is_recused(m)]
             ops.assign_reviewers(proposal, members, due_on, actor=people.fmu)
-    with as_of(due_on - timedelta(days=4)):
+    with clock.as_of(due_on - timedelta(days=4)):
         for proposal in proposals:
             for member in people.members:
                 if not proposal.is_recused(member):
@@ -246,7 +246,7 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
     score_proposals(
         [p for p, _o in pending], people, spec.held_on - timedelta(days=60), spec.held_on - timedelta(days=14)
     )
-    with as_of(spec.held_on):
+    with clock.as_of(spec.held_on):
         meeting = ops.schedule_meeting(
             fund,
             ops.MeetingData(spec.title, spec.held_on, spec.mode, spec.location, spec.language),
@@ -295,7 +295,7 @@ def approve_in_writing(
     """An endorsed proposal approved by written procedure once the money is there: nobody objects."""
     if proposal is None or proposal.state is not ProposalState.endorsed:
         return []
-    with as_of(circulated):
+    with clock.as_of(circulated):
         procedure = ops.circulate_written_procedure(
             proposal, ops.DecisionData(A, "", min(amount, proposal.latest_version.total)),
             rationale="Funds for thematic area 3 have arrived; the programme ranked first in the pipeline for it.",
@@ -303,10 +303,10 @@ def approve_in_writing(
         )  # fmt: skip
     for offset, member in enumerate(m for m in people.members if not proposal.is_recused(m)):
         if offset < 3:
-            with as_of(circulated + timedelta(days=offset + 1)):
+            with clock.as_of(circulated + timedelta(days=offset + 1)):
                 ops.respond_to_procedure(procedure, member, objects=False, reason="", actor=member)
     try:
-        with db.session.begin_nested(), as_of(deadline + timedelta(days=1)):
+        with db.session.begin_nested(), clock.as_of(deadline + timedelta(days=1)):
             ops.conclude_written_procedure(procedure, actor=people.fmu)
     except DomainError as exc:
         return [f"{procedure.reference}: not concluded: {exc.message}"]
@@ -318,12 +318,12 @@ def schedule_upcoming(fund: Fund, proposals: dict[str, Proposal], people: People
     if db.session.scalar(sa.select(Meeting.id).where(Meeting.fund_id == fund.id, Meeting.title == UPCOMING_TITLE)):
         return []
     waiting = [p for p in proposals.values() if p.state is ProposalState.in_review]
-    start = today()
-    with as_of(start - timedelta(days=7)):
+    start = clock.today(fund)
+    with clock.as_of(start - timedelta(days=7)):
         for proposal in waiting:
             members = [m for m in people.members if not proposal.is_recused(m)]
             ops.assign_reviewers(proposal, members, start + timedelta(days=10), actor=people.fmu)
-    with as_of(start - timedelta(days=2)):
+    with clock.as_of(start - timedelta(days=2)):
         for proposal in waiting:
             reviewers = [m for m in people.members if not proposal.is_recused(m)]
             for n, member in enumerate(reviewers[:4]):

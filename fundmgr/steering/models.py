@@ -17,12 +17,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from fundmgr import clock
 from fundmgr.accounts.models import Constituency, User
 from fundmgr.db import Base, Money, Rate, db
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
-from fundmgr.steering.clock import now
 
 
 class TitledEnum(enum.Enum):
@@ -59,7 +59,7 @@ class Assignment(Base):
     member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     due_on: so.Mapped[date]
     assigned_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    assigned_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    assigned_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     proposal: so.Mapped[Proposal] = so.relationship()
     version: so.Mapped[ProposalVersion] = so.relationship()
@@ -82,7 +82,7 @@ class Conflict(Base):
     proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
     member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
-    declared_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    declared_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     waived_at: so.Mapped[datetime | None]
     waived_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     waiver_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -179,8 +179,8 @@ class Review(Base):
     state: so.Mapped[ReviewState] = so.mapped_column(default=ReviewState.draft)
     recommendation: so.Mapped[Recommendation | None]
     comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    started_at: so.Mapped[datetime] = so.mapped_column(default=now)
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=now, onupdate=now)
+    started_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)
     submitted_at: so.Mapped[datetime | None]
 
     proposal: so.Mapped[Proposal] = so.relationship()
@@ -264,7 +264,7 @@ class Meeting(Base):
     quorum_share: so.Mapped[Decimal | None] = so.mapped_column(Rate())
     state: so.Mapped[MeetingState] = so.mapped_column(default=MeetingState.scheduled)
     scheduled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     started_at: so.Mapped[datetime | None]
     ended_at: so.Mapped[datetime | None]
 
@@ -318,7 +318,7 @@ class Attendance(Base):
     meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     present: so.Mapped[bool] = so.mapped_column(default=False)
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=now, onupdate=now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)
 
     meeting: so.Mapped[Meeting] = so.relationship(back_populates="attendance")
     member: so.Mapped[User] = so.relationship(lazy="joined")
@@ -391,7 +391,7 @@ class Vote(Base):
     item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
     member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     choice: so.Mapped[VoteChoice]
-    cast_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    cast_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     item: so.Mapped[AgendaItem] = so.relationship(back_populates="votes")
     member: so.Mapped[User] = so.relationship(lazy="joined")
@@ -452,11 +452,11 @@ class WrittenProcedure(Base):
     conditions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     approved_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
     rationale: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    # Members may object until the end of this day (UTC).
+    # Members may object until the end of this day in the fund's time zone.
     deadline: so.Mapped[date]
     state: so.Mapped[WrittenProcedureState] = so.mapped_column(default=WrittenProcedureState.open)
     circulated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    circulated_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    circulated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     concluded_at: so.Mapped[datetime | None]
 
     fund: so.Mapped[Fund] = so.relationship()
@@ -481,6 +481,10 @@ class WrittenProcedure(Base):
     def response_of(self, user: Any) -> ProcedureResponse | None:
         return next((r for r in self.responses if r.member_id == getattr(user, "id", None)), None)
 
+    def deadline_passed(self) -> bool:
+        """Whether the deadline's day is over in the fund's time zone: nobody may answer any more."""
+        return clock.is_past(self.deadline, clock.today(self.fund))
+
 
 class ProcedureResponse(Base):
     """A member's answer to a written procedure: an objection (with a reason) or no objection."""
@@ -495,7 +499,7 @@ class ProcedureResponse(Base):
     member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     objects: so.Mapped[bool]
     reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    responded_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    responded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     procedure: so.Mapped[WrittenProcedure] = so.relationship(back_populates="responses")
     member: so.Mapped[User] = so.relationship(lazy="joined")
@@ -526,7 +530,7 @@ class Decision(Base):
     item_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agenda_items.id"), unique=True)
     procedure_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("written_procedures.id"), unique=True)
     recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    recorded_at: so.Mapped[datetime] = so.mapped_column(default=now)
+    recorded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     fund: so.Mapped[Fund] = so.relationship()
     proposal: so.Mapped[Proposal] = so.relationship()

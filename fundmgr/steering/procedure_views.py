@@ -89,7 +89,7 @@ class ProcedureView(ProcedureBaseView):
         recused = procedure.proposal.is_recused(user)
         can_answer = (
             is_sc_member(user, self.fund) and not recused and procedure.response_of(user) is None
-            and procedure.state.value == "open" and q.today() <= procedure.deadline
+            and procedure.state.value == "open" and not procedure.deadline_passed()
         )  # fmt: skip
         return self.render(
             "procedure.html",

@@ -10,12 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.proposals.models import Participant, Proposal, ProposalState, ProposalVersion
-from fundmgr.steering.clock import today
 from fundmgr.steering.models import (
     Assignment,
     Conflict,
@@ -90,8 +90,8 @@ def scoring_deadlines(version_ids: Sequence[int]) -> dict[int, date]:
     return {key: value for key, value in rows}
 
 
-def deadline_passed(deadline: date | None) -> bool:
-    return deadline is not None and today() > deadline
+def deadline_passed(deadline: date | None, fund: Fund) -> bool:
+    return deadline is not None and clock.is_past(deadline, clock.today(fund))
 
 
 def assignments_of(version_id: int) -> list[Assignment]:
@@ -246,7 +246,7 @@ def visible_score_ids(user: Any, fund: Fund, proposals: Sequence[Proposal]) -> s
         )
     )
     deadlines = scoring_deadlines(list(versions))
-    return {p.id for vid, p in versions.items() if vid in own or deadline_passed(deadlines.get(vid))}
+    return {p.id for vid, p in versions.items() if vid in own or deadline_passed(deadlines.get(vid), p.fund)}
 
 
 def can_see_scores(user: Any, proposal: Proposal) -> bool:
@@ -346,7 +346,7 @@ def reviews_due(user: Any, fund: Fund) -> list[tuple[Assignment, Review | None]]
             Assignment.member_id == user.id,
             Proposal.fund_id == fund.id,
             Proposal.state == ProposalState.in_review,
-            Assignment.due_on >= today(),
+            ~clock.is_past(Assignment.due_on, clock.today(fund)),
         )
         .options(so.joinedload(Assignment.proposal))
         .order_by(Assignment.due_on)

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.accounts.operations import password_reset_token
 from fundmgr.db import db
@@ -34,7 +35,6 @@ from fundmgr.results.framework import bundled_framework, read_framework
 from fundmgr.results.models import FundIndicator, Programme
 from fundmgr.results.values import IndicatorEntry
 from fundmgr.steering import operations as steering_ops
-from fundmgr.steering.clock import as_of
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
 from tests.factories import organization
 from tests.proposals.conftest import PDF_BYTES, upload
@@ -82,7 +82,9 @@ def hostile(code: str) -> str:
 TITLES = {key: f"{hostile(code)} {SUBJECTS[key]} ({code})" for key, code in CODES.items()}
 # What must never reach a page unescaped.
 RAW_MARKUP = re.compile(r"<script>alert\(|<b>[A-Z]+7</b>|<i>notes</i>")
-TODAY = date.today()
+# Built once per module on the real clock. UTC's day is never after the fund's (Europe/Zurich), so a date from it
+# is never in the fund's future, and the dates set weeks ahead stay ahead whatever the hour.
+TODAY = clock.today()
 
 
 @dataclass
@@ -221,9 +223,9 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     # A past meeting approved the programme that is now active.
     start = TODAY - timedelta(days=3 * 365 + 200)
     p_active = draft("active", start=start, duration=48)
-    with as_of(start - timedelta(days=120)):
+    with clock.as_of(start - timedelta(days=120)):
         to_review(p_active)
-    with as_of(start - timedelta(days=30)):
+    with clock.as_of(start - timedelta(days=30)):
         title = f"Steering Committee, 9th meeting {hostile('ATLAS7')}"
         past = steering_ops.schedule_meeting(
             fund, steering_ops.MeetingData(title, start - timedelta(days=30), MeetingMode.virtual), actor=fmu
@@ -305,15 +307,15 @@ def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> No
             },
             lessons_learned=f"+SUM(1,2) Municipalities first. {hostile('LESSONS7')}",
         )
-        return results_ops.save_report(periods[number - 1], data, actor=lead, today=TODAY)
+        return results_ops.save_report(periods[number - 1], data, actor=lead)
 
     first = report(1, "40")
     evidence = results_ops.add_evidence(first, upload("training-attendance.pdf"), "@SUM(1) sheets <b>x</b>",
                                           actor=lead)  # fmt: skip
-    results_ops.submit_report(first, actor=lead, today=TODAY)
+    results_ops.submit_report(first, actor=lead)
     results_ops.accept_report(first, actor=fmu)
     second = report(2, "90")
-    results_ops.submit_report(second, actor=lead, today=TODAY)
+    results_ops.submit_report(second, actor=lead)
     third = report(3, "120")
     draft_evidence = results_ops.add_evidence(third, upload("field-visit.pdf"), "-1+1 field notes <b>y</b>",
                                                 actor=lead)  # fmt: skip

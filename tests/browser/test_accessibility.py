@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.finance.models import Allocation, Contribution
 from fundmgr.proposals.models import ProposalState
 from fundmgr.results.models import FundIndicator, FundOutcome, ProgressReport, ReportState
-from fundmgr.steering.clock import today
 from fundmgr.steering.models import Decision, Meeting, WrittenProcedure
 from tests.browser.conftest import LiveServer, signed_in
 from tests.browser.demo import first, programme_of, proposal
@@ -39,7 +39,7 @@ def pages_to_check(meeting_id: int) -> dict[str, list[tuple[str, int]]]:
     approved, active = proposal(ProposalState.approved), proposal(ProposalState.active, lead="IOM")
     programme = programme_of(active)
     r = f"/results/programmes/{programme.id}"
-    due = next(p for p in programme.periods if p.report is None and p.start_date <= today())
+    due = next(p for p in programme.periods if p.report is None and p.start_date <= clock.today())
     accepted = next(p for p in programme.periods if p.report and p.report.state is ReportState.accepted)
     submitted = db.session.scalars(sa.select(ProgressReport).where(ProgressReport.state == ReportState.submitted))
     to_review = submitted.first().period
@@ -222,7 +222,7 @@ def test_forms_showing_their_errors_and_open_menus_have_no_serious_accessibility
     check(fmu, "a meeting without a title or a date")
     fmu.goto(f"{live_server.url}/finance/allocations/{allocation}/transfer")
     fmu.locator("#amount").fill("-5")
-    fmu.locator("#on_date").fill(today().isoformat())
+    fmu.locator("#on_date").fill(clock.today().isoformat())
     fmu.locator("#reference").fill("A11Y-1")
     fmu.locator("main form button.btn-primary").click()
     expect(fmu.locator("#problems")).to_be_visible()

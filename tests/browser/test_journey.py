@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.demo.seed import DEFAULT_PASSWORD
-from fundmgr.steering import clock
 from tests.browser.conftest import artifact, signed_in, switch_language
 from tests.browser.keyboard import id_of, press_on, sign_in_with_keyboard, type_into
 from tests.proposals.conftest import PDF_BYTES

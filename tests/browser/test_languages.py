@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState
 from fundmgr.results.models import ProgressReport, ReportState
-from fundmgr.steering.clock import today
 from tests.browser.conftest import LiveServer, signed_in, switch_language
 from tests.browser.demo import programme_of, proposal
 from tests.conftest import REPO
@@ -119,7 +119,7 @@ def demo_for(language: Language) -> Demo:
         in_review=proposal(ProposalState.in_review).id,
         approved=proposal(ProposalState.approved).id,
         programme=programme.id,
-        period=next(p.number for p in programme.periods if p.report is None and p.start_date <= today()),
+        period=next(p.number for p in programme.periods if p.report is None and p.start_date <= clock.today()),
         submitted=f"/results/programmes/{report.programme.id}/periods/{report.period.number}",
     )
 

@@ -16,8 +16,8 @@ from fundmgr.extensions import mail
 from fundmgr.notifications import Notification
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as steering_ops
-from fundmgr.steering.clock import today
 from fundmgr.steering.models import DecisionOutcome
+from tests.conftest import TODAY
 from tests.results import conftest as results_fixtures
 from tests.steering import conftest as steering_fixtures
 
@@ -30,7 +30,13 @@ framework, make_programme, lead_of = (
     results_fixtures.lead_of,
 )
 
-DUE = today() + timedelta(days=30)  # a scoring or procedure deadline the tests move towards
+DUE = TODAY + timedelta(days=30)  # a scoring or procedure deadline the tests move towards
+
+
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock) -> None:
+    """Dates here are set around TODAY: freeze the clock on it, so the fund's day stays TODAY at any hour."""
+    frozen_clock(TODAY)
 
 
 @dataclass
@@ -56,12 +62,13 @@ def outbox() -> Iterator[list]:
 
 
 @pytest.fixture
-def run(outbox):
-    """Run the daily reminders as on the given day; returns what that run sent."""
+def run(outbox, frozen_clock):
+    """Run the daily reminders on the given day (the clock stays there); returns what that run sent."""
 
     def _run(day: date) -> Sent:
         before = len(outbox)
-        counts, failures = send_reminders(day)
+        frozen_clock(day)
+        counts, failures = send_reminders()
         assert failures == []
         db.session.expire_all()
         return Sent(outbox[before:], dict(counts))

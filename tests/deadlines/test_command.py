@@ -115,9 +115,10 @@ def test_moving_the_deadline_starts_its_reminders_afresh(committee, scoring, run
     assert format_date(later, "long", locale="en") in sent.messages[0].body
 
 
-def test_a_reminder_sent_by_hand_does_not_stand_in_for_the_scheduled_one(committee, fund, scoring, run):
+def test_a_reminder_sent_by_hand_does_not_stand_in_for_the_scheduled_one(committee, fund, scoring, run, frozen_clock):
     (deadline,) = scoring_deadlines(fund)
-    assert len(remind_now(deadline, before(20), actor=committee.fmu)) == 5
+    frozen_clock(before(20))
+    assert len(remind_now(deadline, actor=committee.fmu)) == 5
     db.session.commit()
     assert len(run(before(14)).messages) == 5
 
@@ -213,7 +214,7 @@ def test_deadline_queries_agree_with_what_the_command_sends(fund, procedure, run
 
 
 def test_a_deadline_whose_sending_fails_is_sent_by_the_next_run_the_others_at_once(
-    scoring, procedure, outbox, monkeypatch
+    scoring, procedure, outbox, monkeypatch, frozen_clock
 ):
     """One deadline's failure rolls back its claims and e-mails only: the next run sends them, once."""
     from fundmgr.deadlines import cli
@@ -227,12 +228,13 @@ def test_a_deadline_whose_sending_fails_is_sent_by_the_next_run_the_others_at_on
         return real(kind, *args, **kwargs)
 
     monkeypatch.setattr(ops, "notify", broken_for_procedures)
-    sent, failures = cli.send_reminders(before(14))
+    frozen_clock(before(14))
+    sent, failures = cli.send_reminders()
     assert dict(sent) == {"scoring_reminder": 5}
     assert len(failures) == 1
     assert procedure.reference in failures[0]
     assert {m.subject.split(" ")[0] for m in outbox} == {"Scoring"}
     monkeypatch.setattr(ops, "notify", real)
-    again, failures = cli.send_reminders(before(14))
+    again, failures = cli.send_reminders()
     assert dict(again) == {"procedure_reminder": 5}
     assert failures == []

@@ -17,12 +17,12 @@ from fundmgr.extensions import mail
 from fundmgr.notifications import Notification
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as steering_ops
-from fundmgr.steering.clock import today
 from fundmgr.steering.models import DecisionOutcome
+from tests.conftest import TODAY
 
 pytestmark = pytest.mark.postgres_only
 MEMBERS = 12
-DUE = today() + timedelta(days=20)
+DUE = TODAY + timedelta(days=20)
 
 
 @pytest.fixture

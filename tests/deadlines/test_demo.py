@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.deadlines import queries as q
 from fundmgr.deadlines.demo import seed_deadlines
 from fundmgr.deadlines.models import DeadlineKind, ReminderSent
 from fundmgr.demo.seed import seed_demo
-from fundmgr.steering.clock import today
 from tests.factories import sign_in
 
 
 def test_the_demo_has_deadlines_some_done_some_not_one_overdue(app, client, fund):
     seed_demo("demo-password-12")
     db.session.commit()
-    day = today()
+    day = clock.today(fund)
     deadlines = q.fund_deadlines(fund, day)
     kinds = {d.kind for d in deadlines}
     assert kinds == set(DeadlineKind)

@@ -13,8 +13,7 @@ from fundmgr.db import db
 from fundmgr.deadlines import operations as ops
 from fundmgr.deadlines.models import DeadlineKind, ReminderSent
 from fundmgr.steering import operations as steering_ops
-from fundmgr.steering.clock import today
-from tests.deadlines.conftest import DUE, notifications_of
+from tests.deadlines.conftest import DUE, TODAY, notifications_of
 from tests.factories import sign_in
 
 
@@ -35,7 +34,7 @@ def test_the_page_lists_who_has_scored_and_who_has_not(fmu_client, committee, sc
     assert "30 days left" in card
     rows = {name: card.split(name)[1].split("</tr>")[0] for name in ("Ingrid ILO", "Jonas Germany")}
     assert "Done" in rows["Ingrid ILO"]
-    assert today().isoformat() in rows["Ingrid ILO"]
+    assert TODAY.isoformat() in rows["Ingrid ILO"]
     assert "Not done" in rows["Jonas Germany"]
     assert "<td>Germany</td>" in rows["Jonas Germany"]
     assert "Helena Chair" not in card  # recused from the start: never assigned
@@ -133,7 +132,7 @@ def test_a_second_click_within_the_hour_sends_nothing(fmu_client, scoring, outbo
 
 def test_send_now_is_refused_when_nobody_can_act_any_more(fmu_client, committee, procedure, outbox):
     """A closed deadline (past, not concluded yet): members can no longer answer, so nobody is reminded."""
-    procedure.deadline = today() - timedelta(days=1)
+    procedure.deadline = TODAY - timedelta(days=1)
     db.session.commit()
     response = fmu_client.post(f"/deadlines/procedures/{procedure.id}/remind", follow_redirects=True)
     assert "has passed: nobody can act on it any more" in response.get_data(as_text=True)

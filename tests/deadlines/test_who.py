@@ -117,13 +117,13 @@ def test_a_returned_report_is_outstanding_again(fund, programme, lead_of, make_u
     }
 
 
-def test_reports_are_listed_from_the_reminder_horizon_not_years_ahead(fund, programme, lead_of):
+def test_reports_are_listed_from_the_reminder_horizon_not_years_ahead(fund, programme, lead_of, frozen_clock):
     lead_of(programme)
     day = date(2025, 1, 20)  # period 1 ended, due in 40 days; period 2 due in a year
     assert [d.subject.number for d in q.report_deadlines(fund, day, horizon=30)] == [1]
     assert q.report_deadlines(fund, date(2024, 12, 1), horizon=30) == []  # period 1 under way, due in 3 months
-    draft = results_ops.save_report(programme.periods[0], entries_for(programme, FULL), actor=lead_of(programme),
-                                    today=date(2024, 12, 1))  # fmt: skip
+    frozen_clock(date(2024, 12, 1))
+    draft = results_ops.save_report(programme.periods[0], entries_for(programme, FULL), actor=lead_of(programme))
     db.session.commit()
     (deadline,) = q.report_deadlines(fund, date(2025, 2, 1), horizon=30)
     assert deadline.subject.report.id == draft.id

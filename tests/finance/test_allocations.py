@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import InsufficientFunds, NotAllowed, ValidationFailed
@@ -177,7 +178,7 @@ def test_a_transfer_needs_a_plausible_date(fund, make_deposit, approve, fmu):
     with pytest.raises(ValidationFailed, match="cannot precede the decision"):
         record_transfer(iom, amount=D("1.00"), on_date=DECIDED - timedelta(days=1), reference="TR", actor=fmu)
     with pytest.raises(ValidationFailed, match="cannot be in the future"):
-        record_transfer(iom, amount=D("1.00"), on_date=date.today() + timedelta(days=1), reference="TR", actor=fmu)
+        record_transfer(iom, amount=D("1.00"), on_date=clock.today(fund) + timedelta(days=1), reference="TR", actor=fmu)
 
 
 def test_a_closed_programme_receives_no_transfer(fund, make_deposit, approve, fmu):

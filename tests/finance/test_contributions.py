@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
@@ -75,7 +76,7 @@ def test_every_problem_is_listed_at_once_and_nothing_is_written(fund, fmu):
     bad = ContributionData(
         donor=organization("IOM"),  # not a donor
         kind=ContributionKind.deposit,
-        on_date=date.today() + timedelta(days=3),
+        on_date=clock.today(fund) + timedelta(days=3),
         currency="EURO",
         amount=D("-5"),
         rate_to_usd=D("0"),

@@ -38,6 +38,7 @@ def test_bundled_fund_matches_the_migration_mptf(fund):
     assert {m.code for m in fund.markers} >= {"gender", "human_rights"}
     assert str(fund.aa_fee_rate) == "0.010000"
     assert str(fund.indirect_cost_rate) == "0.070000"
+    assert fund.time_zone == "Europe/Zurich"  # the FMU sits in Geneva: its deadlines end at midnight there
     for area in fund.thematic_areas:
         assert set(area.name) == {"en", "fr", "es"}
     area5 = fund.thematic_areas[4]
@@ -99,6 +100,7 @@ def test_an_updated_file_updates_the_fund_and_retires_dropped_items(app, fund, t
         (lambda d: d["thematic_areas"][0]["objectives"].append(99), "objectives [99] that are not defined"),
         (lambda d: d.update(colour="blue"), "colour"),
         (lambda d: d["markers"][0].update(levels=[]), "markers.0.levels"),
+        (lambda d: d.update(time_zone="Geneva"), "time_zone: Value error, unknown time zone 'Geneva'"),
     ],
 )
 def test_malformed_file_is_refused_naming_the_field(app, fund, tmp_path, mutate, field):
@@ -136,6 +138,7 @@ def test_a_second_fund_is_configuration(app, fund, tmp_path):
     """Can a second fund with other areas, objectives and rules be loaded from a file alone?"""
     data = bundled()
     data.update(code="CLIM", gateway_code="CLI00")
+    del data["time_zone"]
     data["name"] = {
         "en": "Climate Mobility Fund",
         "fr": "Fonds mobilité climatique",
@@ -155,6 +158,7 @@ def test_a_second_fund_is_configuration(app, fund, tmp_path):
     climate = db.session.scalar(sa.select(Fund).where(Fund.code == "CLIM"))
     assert [a.code for a in climate.thematic_areas] == ["A", "B"]
     assert str(climate.indirect_cost_rate) == "0.080000"
+    assert climate.time_zone == "UTC"  # a fund that names no time zone keeps UTC's days
     assert db.session.scalar(sa.select(sa.func.count()).where(Objective.fund_id == climate.id)) == 2
     # the first fund is untouched
     db.session.refresh(fund)

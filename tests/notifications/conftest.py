@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,9 +20,14 @@ from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalState
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, Meeting, MeetingMode
+from tests.conftest import TODAY
 from tests.proposals.conftest import upload
 
-TODAY = date.today()
+
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock) -> None:
+    """Dates here are set around TODAY: freeze the clock on it, so the fund's day stays TODAY at any hour."""
+    frozen_clock(TODAY)
 
 
 @dataclass

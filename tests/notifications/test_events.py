@@ -215,8 +215,8 @@ def test_progress_reports_reach_the_fmu_then_the_programme_agencies(cast, make_p
         "Number of officials trained": "80",
         "Share of trained officials applying the guidelines": "35",
     }
-    report = results_ops.save_report(period, entries_for(programme, values), actor=cast.iom, today=TODAY)
-    results_ops.submit_report(report, actor=cast.iom, today=TODAY)
+    report = results_ops.save_report(period, entries_for(programme, values), actor=cast.iom)
+    results_ops.submit_report(report, actor=cast.iom)
     db.session.commit()
     assert told(cast, outbox, "report_submitted") == {"fmu", "fmu_es"}
 
@@ -226,7 +226,7 @@ def test_progress_reports_reach_the_fmu_then_the_programme_agencies(cast, make_p
     assert "Explain the gap" in sent_to(outbox, cast.unhcr, "report_returned")[0].body
     assert f"/results/programmes/{programme.id}/periods/1" in sent_to(outbox, cast.iom, "report_returned")[0].body
 
-    results_ops.submit_report(report, actor=cast.iom, today=TODAY)
+    results_ops.submit_report(report, actor=cast.iom)
     results_ops.accept_report(report, actor=cast.fmu_es)
     db.session.commit()
     assert told(cast, outbox, "report_accepted") == {"iom", "iom_colleague", "unhcr"}

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role
 from fundmgr.audit import AuditEntry
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Country
 from fundmgr.proposals import operations as ops
@@ -34,7 +35,7 @@ def test_new_drafts_get_the_next_reference_of_the_fund_and_year(fund, make_user)
     agency = make_user(Role.agency, org="UNICEF")
     first = ops.create_proposal(fund, ops.ProposalDetails(title="First"), actor=agency)
     second = ops.create_proposal(fund, ops.ProposalDetails(title="Second"), actor=agency)
-    year = utcnow().year
+    year = clock.today(fund).year
     assert first.reference == f"MIG-{year}-0001"
     assert second.reference == f"MIG-{year}-0002"
     assert first.lead_organization.code == "UNICEF"

@@ -16,7 +16,12 @@ from fundmgr.results.framework import bundled_framework, read_framework
 from fundmgr.results.models import Programme, ProgressReport, ResultsFramework
 from fundmgr.results.values import IndicatorEntry
 
-TODAY = date(2026, 6, 1)
+TODAY = date(2026, 6, 1)  # the results tests run on this day: their programmes' periods are placed around it
+
+
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock) -> None:
+    frozen_clock(TODAY)
 
 
 def indicator(name: str, unit: str = "persons", baseline: str | None = "0", target: str | None = "200", **kw) -> dict:
@@ -127,7 +132,7 @@ def accepted_report(lead_of, make_user) -> Callable[..., ProgressReport]:
 
 def submitted_report(programme: Programme, number: int, values: dict[str, str], lead: User, **extra) -> ProgressReport:
     period = next(p for p in programme.periods if p.number == number)
-    report = ops.save_report(period, entries_for(programme, values, **extra), actor=lead, today=TODAY)
-    ops.submit_report(report, actor=lead, today=TODAY)
+    report = ops.save_report(period, entries_for(programme, values, **extra), actor=lead)
+    ops.submit_report(report, actor=lead)
     db.session.commit()
     return report

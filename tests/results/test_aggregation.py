@@ -68,7 +68,7 @@ def portfolio(linked, accepted_report, lead_of):
     accepted_report(p1, 2, values("1400", "6", "45", "800"))
     accepted_report(p2, 1, values("250", "9", "35", "700"))
     submitted_report(p2, 2, values("900", "12", "48", "500"), lead_of(p2))
-    ops.save_report(p3.periods[0], entries_for(p3, values("5000", "15", "90", "0")), actor=lead_of(p3), today=TODAY)
+    ops.save_report(p3.periods[0], entries_for(p3, values("5000", "15", "90", "0")), actor=lead_of(p3))
     return p1, p2, p3
 
 

@@ -19,8 +19,7 @@ from fundmgr.results import reports
 from fundmgr.results.demo import seed_results, split
 from fundmgr.results.models import ProgressReport, ReportState, ResultsFramework
 from fundmgr.results.queries import count, overdue_periods
-
-DEMO_TODAY = date(2026, 6, 1)
+from tests.results.conftest import TODAY
 
 
 def text_of(pdf: bytes) -> str:
@@ -40,7 +39,7 @@ def test_the_demo_reports_on_ended_periods_once(fund, make_programme, make_user)
     b = make_programme(start=date(2024, 7, 1), duration_months=24)  # 1 period ended, past due
     c = make_programme(start=date(2022, 1, 1), duration_months=24, state=ProposalState.closed)
     d = make_programme(start=date(2021, 1, 1), duration_months=24, state=ProposalState.closed)
-    lines = seed_results(fund, today=DEMO_TODAY)
+    lines = seed_results(fund)
     assert lines[-1] == (
         "Progress reports written: 3 accepted, 1 left overdue, 1 returned for revision, 2 submitted, awaiting review."
     )
@@ -53,13 +52,13 @@ def test_the_demo_reports_on_ended_periods_once(fund, make_programme, make_user)
         (d.id, 1): ReportState.accepted,
         (d.id, 2): ReportState.submitted,
     }
-    assert count(overdue_periods(fund, DEMO_TODAY)) == 2  # a's second report, and c's returned final report
+    assert count(overdue_periods(fund, TODAY)) == 2  # a's second report, and c's returned final report
     report = a.periods[0].report
     assisted = report.value_for(a.indicators[0].id)
     parts = assisted.breakdown["sex"]
     assert sum(int(v) for v in parts.values()) == assisted.actual  # the parts add up
     entries = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
-    again = seed_results(fund, today=DEMO_TODAY)
+    again = seed_results(fund)
     assert again[-1] == "Progress reports written: 1 left overdue."
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == entries
 

@@ -14,7 +14,7 @@ from fundmgr.db import db
 from fundmgr.results import operations as ops
 from fundmgr.results.models import Evidence, IndicatorValue, ProgressReport, ReportState
 from tests.factories import sign_in
-from tests.results.conftest import TODAY, entries_for
+from tests.results.conftest import entries_for
 
 VALUES = {
     "Number of migrants assisted": "600",
@@ -35,11 +35,6 @@ PEOPLE = {
     "viewer": (Role.viewer, "GOV-NLD"),
     "admin": (Role.admin, "IOM"),
 }
-
-
-@pytest.fixture(autouse=True)
-def today_is(monkeypatch):
-    monkeypatch.setattr("fundmgr.results.views.base.today", lambda: TODAY)
 
 
 @pytest.fixture
@@ -68,7 +63,7 @@ def as_(client, person):
 
 
 def draft(programme, lead) -> ProgressReport:
-    report = ops.save_report(programme.periods[0], entries_for(programme, VALUES), actor=lead, today=TODAY)
+    report = ops.save_report(programme.periods[0], entries_for(programme, VALUES), actor=lead)
     db.session.commit()
     return report
 
@@ -205,7 +200,7 @@ def test_others_cannot_submit_the_leads_report(as_, programme, lead_of, who, sta
 @pytest.mark.parametrize(("who", "status"), [("fmu", 302), ("admin", 403), ("lead", 403), ("viewer", 404)])
 def test_only_the_fmu_reviews(as_, programme, lead_of, who, status):
     lead = lead_of(programme)
-    ops.submit_report(draft(programme, lead), actor=lead, today=TODAY)
+    ops.submit_report(draft(programme, lead), actor=lead)
     db.session.commit()
     response = as_(who).post(period_url(programme, suffix="/review"), data={"decision": "accepted"})
     assert response.status_code == status
@@ -342,7 +337,7 @@ def test_the_fmu_sees_overdue_reports_and_the_lead_sees_what_it_owes(as_, client
 
 def test_the_fmu_home_card_counts_reports(as_, programme, lead_of):
     lead = lead_of(programme)
-    ops.submit_report(draft(programme, lead), actor=lead, today=TODAY)
+    ops.submit_report(draft(programme, lead), actor=lead)
     db.session.commit()
     home = as_("fmu").get("/").get_data(as_text=True)
     assert "1 report to review." in home

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from fundmgr.accounts.models import Role
 from fundmgr.results import operations as ops
 from fundmgr.results import reports
-from tests.results.conftest import TODAY, entries_for
+from tests.results.conftest import entries_for
 from tests.results.test_aggregation import MATRIX as LINKED_MATRIX
 from tests.results.test_aggregation import values
 
@@ -54,9 +54,7 @@ def test_the_programme_report_shows_values_parts_and_narratives(app, programme, 
 
 
 def test_a_draft_programme_report_says_its_figures_may_change(app, programme, lead_of):
-    report = ops.save_report(
-        programme.periods[0], entries_for(programme, VALUES, **SEX), actor=lead_of(programme), today=TODAY
-    )
+    report = ops.save_report(programme.periods[0], entries_for(programme, VALUES, **SEX), actor=lead_of(programme))
     with app.test_request_context():
         text = text_of(reports.programme_report_pdf(report, "en"))
     assert "NOT ACCEPTED BY THE FUND MANAGEMENT UNIT: FIGURES MAY CHANGE" in text  # set in capitals

@@ -16,7 +16,7 @@ from fundmgr.proposals.models import ProposalState
 from fundmgr.proposals.operations import approve_proposal
 from fundmgr.results import operations as ops
 from fundmgr.results.models import Measure, Programme
-from tests.results.conftest import TODAY, entries_for
+from tests.results.conftest import entries_for
 
 
 def test_an_approved_programme_gets_its_matrix_and_periods(make_programme):
@@ -115,7 +115,7 @@ def test_only_the_last_period_without_a_report_can_be_removed(make_programme, ma
     first, second = programme.periods
     with pytest.raises(ValidationFailed, match=r"Only the last period"):
         ops.remove_period(first, actor=fmu)
-    ops.save_report(second, entries_for(programme, {}), actor=lead_of(programme), today=TODAY)
+    ops.save_report(second, entries_for(programme, {}), actor=lead_of(programme))
     with pytest.raises(ValidationFailed, match=r"A period with a progress report cannot be removed."):
         ops.remove_period(second, actor=fmu)
 

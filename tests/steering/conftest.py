@@ -13,8 +13,13 @@ from fundmgr.db import db
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import Meeting, MeetingMode, Recommendation
+from tests.conftest import TODAY
 
-TODAY = date.today()
+
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock) -> None:
+    """Dates here are set around TODAY: freeze the clock on it, so the fund's day stays TODAY at any hour."""
+    frozen_clock(TODAY)
 
 
 @dataclass

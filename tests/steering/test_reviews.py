@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -115,6 +116,20 @@ def test_who_may_not_score(fund, committee, in_review, make_user, who, message):
     member = {"chair": committee.chair, "stakeholder": committee.stakeholder, "late": committee.stakeholder}[who]
     with pytest.raises(NotAllowed, match=message):
         ops.save_review(proposal, member, scores_for(fund, [3] * 7), actor=member)
+
+
+def test_scoring_closes_at_midnight_in_geneva(fund, committee, in_review, frozen_clock, server_in_honolulu):
+    """A member may score until 23:59 on the deadline in the fund's time zone; a minute past midnight there (still
+    the deadline day in UTC and on the server, in Honolulu) the scores are refused."""
+    proposal = in_review()
+    due_on = TODAY + timedelta(days=1)
+    ops.assign_reviewers(proposal, [committee.germany, committee.spain], due_on, actor=committee.fmu)
+    last_minute = datetime.combine(due_on, time(23, 59), tzinfo=ZoneInfo(fund.time_zone))
+    frozen_clock(last_minute)
+    ops.save_review(proposal, committee.germany, scores_for(fund, [3] * 7), actor=committee.germany)
+    frozen_clock(last_minute + timedelta(minutes=2))
+    with pytest.raises(NotAllowed, match="deadline"):
+        ops.save_review(proposal, committee.spain, scores_for(fund, [3] * 7), actor=committee.spain)
 
 
 def test_members_score_only_for_themselves(fund, committee, in_review, assign):

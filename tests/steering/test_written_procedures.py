@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -92,6 +93,22 @@ def test_recused_members_do_not_answer_and_one_answer_each(committee, circulate)
     pass_deadline(procedure)
     with pytest.raises(InvalidTransition, match="no longer open"):
         ops.respond_to_procedure(procedure, committee.morocco, objects=True, reason="Late", actor=committee.morocco)
+
+
+def test_members_may_answer_until_midnight_in_geneva_then_the_procedure_concludes(
+    fund, committee, circulate, frozen_clock, server_in_honolulu
+):
+    """The deadline is a day in the fund's time zone, not UTC's nor the server's (Honolulu: still that day)."""
+    procedure = circulate(days=1)
+    geneva = ZoneInfo(fund.time_zone)
+    last_minute = datetime.combine(procedure.deadline, time(23, 59), tzinfo=geneva)
+    frozen_clock(last_minute)
+    ops.respond_to_procedure(procedure, committee.ilo, objects=False, reason="", actor=committee.ilo)
+    assert close_written_procedures() == []
+    frozen_clock(last_minute + timedelta(minutes=2))  # 22:01 or 23:01 UTC, the deadline day in UTC and Honolulu
+    with pytest.raises(InvalidTransition, match="no longer open"):
+        ops.respond_to_procedure(procedure, committee.spain, objects=False, reason="", actor=committee.spain)
+    assert close_written_procedures() == [f"{procedure.reference}: adopted"]
 
 
 def test_it_concludes_early_when_every_eligible_member_agrees(committee, circulate):

@@ -41,7 +41,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -206,7 +206,7 @@ def data_words() -> frozenset[str]:
     """Currency codes, names the same in every language, and every word Babel writes in the pseudo-locale's
     dates (month and day names, words of the long formats) and file sizes."""
     found = set(words_of(" ".join((*list_currencies(), *UNIVERSAL_NAMES))))
-    first = datetime(2024, 1, 1, 9, 30)
+    first = datetime(2024, 1, 1, 9, 30, tzinfo=UTC)
     for day in range(0, 366, 3):  # every month, every weekday
         moment = first + timedelta(days=day)
         for style in ("short", "medium", "long", "full"):

@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role, User
-from fundmgr.db import db, to_cents, utcnow
+from fundmgr.db import db, to_cents
 from fundmgr.finance.models import EntryKind, LedgerEntry
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import require_role_or_system
@@ -47,7 +48,7 @@ def date_problems(on_date: Any, label: str, fund: Fund) -> list[str]:
     """Dates of money movements: known, not in the future, not before the fund existed."""
     if not isinstance(on_date, date):
         return [_("%(field)s is required.", field=label)]
-    if on_date > utcnow().date():
+    if on_date > clock.today(fund):
         return [_("%(field)s cannot be in the future.", field=label)]
     if fund.established and on_date < fund.established:
         return [

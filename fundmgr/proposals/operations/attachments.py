@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from werkzeug.datastructures import FileStorage
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.proposals.models import Attachment, AttachmentKind, Proposal
 from fundmgr.proposals.operations.rights import require_editor
 from fundmgr.storage import store_upload
@@ -42,7 +43,7 @@ def remove_attachment(attachment: Attachment, *, actor: User) -> None:
     require_editor(attachment.proposal, actor)
     if attachment.removed_at is not None:
         return
-    attachment.removed_at = utcnow()
+    attachment.removed_at = clock.now()
     db.session.flush()
     record_audit(
         "proposal.attachment_removed",

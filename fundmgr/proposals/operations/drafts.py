@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.audit import record_audit
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.funds.models import Country, Fund, GuidingPrinciple, Objective, ThematicArea
 from fundmgr.funds.queries import active
@@ -75,7 +76,7 @@ def create_proposal(fund: Fund, details: ProposalDetails, *, actor: User) -> Pro
         raise NotAllowed(_("Your organization is not a participating organization of this fund."))
     proposal = Proposal(
         fund=fund,
-        reference=next_reference(fund, utcnow().year),
+        reference=next_reference(fund, clock.today(fund).year),
         title="",
         created_by=actor,
         lead_organization_id=actor.organization_id,

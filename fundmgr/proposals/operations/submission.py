@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import active
 from fundmgr.proposals.models import TRANSITIONS, Proposal, ProposalState, Screening, ScreeningItem, ScreeningOutcome
@@ -85,7 +86,7 @@ def forward_to_review(proposal: Proposal, *, actor: User) -> None:
         raise ValidationFailed(problems, _("Every eligibility check must pass before the review: %(n)d have not.",
                                            n=len(problems)))  # fmt: skip
     screening.outcome = ScreeningOutcome.forwarded
-    screening.completed_at = utcnow()
+    screening.completed_at = clock.now()
     move_proposal(proposal, ProposalState.in_review, actor=actor, action="proposal.forwarded_to_review")
 
 
@@ -96,7 +97,7 @@ def return_for_revision(proposal: Proposal, reasons: str, *, actor: User) -> Non
     if not reasons.strip():
         raise ValidationFailed([_("Tell the agencies why the proposal is returned.")])
     screening.outcome = ScreeningOutcome.returned
-    screening.completed_at = utcnow()
+    screening.completed_at = clock.now()
     screening.reasons = reasons.strip()[:MAX_TEXT]
     move_proposal(
         proposal,

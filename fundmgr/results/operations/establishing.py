@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
@@ -72,7 +73,11 @@ def establish_programme(proposal: Proposal, *, actor: User | None) -> Programme:
     if version is None:
         raise InvalidTransition(_("The programme has no approved version to take its results matrix from."))
     data = version.snapshot
-    start = date.fromisoformat(data["start_date"]) if data.get("start_date") else proposal.start_date or date.today()
+    start = (
+        date.fromisoformat(data["start_date"])
+        if data.get("start_date")
+        else proposal.start_date or clock.today(proposal.fund)
+    )
     duration = data.get("duration_months") or proposal.duration_months or proposal.fund.reporting_period_months
     programme = Programme(
         proposal=proposal, version=version, start_date=start, end_date=add_months(start, duration) - timedelta(days=1)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
-from fundmgr.db import db, utcnow
+from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.proposals.models import FUNDED_STATES
 from fundmgr.results.models import (
@@ -59,17 +59,14 @@ def report_state(report: ProgressReport) -> dict[str, Any]:
     }
 
 
-def save_report(
-    period: ReportingPeriod, data: ReportInput, *, actor: User, today: date | None = None
-) -> ProgressReport:
+def save_report(period: ReportingPeriod, data: ReportInput, *, actor: User) -> ProgressReport:
     """Save the lead agency's progress report on a period as a draft; values are checked, every problem listed."""
     programme = period.programme
     report = period.report
     require(report.can_edit(actor) if report else programme.can_report(actor))
-    today = today or date.today()
     if programme.proposal.state not in FUNDED_STATES:
         raise InvalidTransition(_("Only funded programmes report progress."))
-    if period.start_date > today:
+    if period.start_date > clock.today(programme.proposal.fund):
         raise InvalidTransition(_("This period has not started yet."))
     checked, problems = check_report_values(programme, data)
     if problems:
@@ -147,13 +144,12 @@ def missing_for_submission(report: ProgressReport) -> list[str]:
     return problems
 
 
-def submit_report(report: ProgressReport, *, actor: User, today: date | None = None) -> None:
+def submit_report(report: ProgressReport, *, actor: User) -> None:
     """The lead agency hands a complete report in for the FMU's review, once the period has ended."""
     require(report.programme.can_report(actor))
     before = require_transition(report, ReportState.submitted, REPORT_TRANSITIONS)
-    today = today or date.today()
     problems = []
-    if report.period.end_date > today:
+    if report.period.end_date > clock.today(report.programme.proposal.fund):
         problems.append(
             _("The period ends on %(day)s; submit the report after that.", day=report.period.end_date.isoformat())
         )
@@ -161,7 +157,7 @@ def submit_report(report: ProgressReport, *, actor: User, today: date | None = N
     if problems:
         raise ValidationFailed(problems)
     report.state = ReportState.submitted
-    report.submitted_at, report.submitted_by = utcnow(), actor
+    report.submitted_at, report.submitted_by = clock.now(), actor
     record_audit(
         "progress_report.submitted", report, actor=actor, before={"state": before}, after={"state": report.state}
     )
@@ -178,7 +174,7 @@ def review_report(report: ProgressReport, decision: ReviewDecision, comment: str
         raise ValidationFailed([_("Say what the lead agency should change.")])
     report.state = target
     if target is ReportState.accepted:
-        report.accepted_at = utcnow()
+        report.accepted_at = clock.now()
     review = ReportReview(report=report, reviewer=actor, decision=decision, comment=comment)
     db.session.add(review)
     record_audit(

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.exports import Sheet, xlsx_bytes
 from fundmgr.finance import charts as finance_charts
@@ -214,7 +215,7 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
         if with_charts
         else "",
         "programmes": programme_rows,
-        "generated": date.today(),
+        "generated": clock.today(fund),
     }
 
 

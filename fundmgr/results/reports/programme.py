@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.exports import Sheet, xlsx_bytes
 from fundmgr.finance import queries as finance
 from fundmgr.pdf import render_pdf
@@ -61,7 +61,7 @@ def programme_report_data(report: ProgressReport, lang: str) -> dict[str, Any]:
         "overall": percent_number(mean(o["share"] for o in outcomes)),
         "evidence": [{"filename": e.filename, "caption": e.caption, "size": e.size} for e in report.evidence],
         "chart": progress_chart(_("Progress towards target, by indicator (%)"), [(r["code"], r["bar"]) for r in rows]),
-        "generated": date.today(),
+        "generated": clock.today(programme.proposal.fund),
     }
 
 

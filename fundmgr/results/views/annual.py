@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, request
 
+from fundmgr import clock
 from fundmgr.exports import download
 from fundmgr.funds.queries import current_fund
 from fundmgr.funds.rights import is_agency_staff, is_fund_manager
@@ -14,15 +15,15 @@ from fundmgr.pdf import pdf_response
 from fundmgr.results import forms as rf
 from fundmgr.results import queries as q
 from fundmgr.results import reports
-from fundmgr.results.views import base
 from fundmgr.results.views.base import ResultsView, requested_language
 
 
 def report_years(fund) -> list[int]:
     """Years an annual report can cover, latest first: from the fund's start (or first programme) to this one."""
     first = q.first_programme_start(fund)
-    starts = [base.today().year, fund.established.year if fund.established else None, first.year if first else None]
-    return list(range(base.today().year, min(y for y in starts if y) - 1, -1))
+    year = clock.today(fund).year
+    starts = [year, fund.established.year if fund.established else None, first.year if first else None]
+    return list(range(year, min(y for y in starts if y) - 1, -1))
 
 
 class AnnualView(ResultsView):
@@ -45,7 +46,7 @@ class AnnualFileView(ResultsView):
 
     def load(self, year: int, kind: str, **view_args: Any) -> None:
         super().load()
-        if kind not in ("pdf", "xlsx") or not 2000 <= year <= base.today().year + 1:
+        if kind not in ("pdf", "xlsx") or not 2000 <= year <= clock.today(self.fund).year + 1:
             abort(404)
         self.year, self.kind = year, kind
 
@@ -62,10 +63,10 @@ def home_summary(user) -> dict[str, Any]:
     fund = current_fund()
     if fund is None or not user.is_authenticated:
         return {}
-    day = base.today()
+    day = clock.today(fund)
     if is_agency_staff(user, fund):
         due = q.due_for_lead(fund, user, day)
-        return {"due": due, "overdue": [p for p in due if p.due_date < day]}
+        return {"due": due, "overdue": [p for p in due if p.is_overdue(day)]}
     if is_fund_manager(user, fund):
         return {
             "to_review": q.count(q.reports_to_review(fund)),

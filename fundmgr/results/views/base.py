@@ -1,9 +1,8 @@
-"""What every results page shares: the base view, the date, the language asked for, form errors."""
+"""What every results page shares: the base view, the language asked for, form errors."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import abort, render_template, request
@@ -13,11 +12,6 @@ from fundmgr.errors import ValidationFailed
 from fundmgr.funds.queries import current_fund
 from fundmgr.i18n import LANGUAGE_NAMES, current_language
 from fundmgr.web import FundView
-
-
-def today() -> date:
-    """Today's date for results pages. Pages call it as `base.today()`, so that a test sets the date in one place."""
-    return date.today()
 
 
 def attempt(action: Callable[[], Any]) -> list[str]:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.funds.models import ThematicArea
 from fundmgr.funds.queries import active
@@ -17,7 +18,6 @@ from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import AggregationRule, FundIndicator, FundOutcome, FundOutput, Measure, ResultsFramework
 from fundmgr.results.values import typed_text
-from fundmgr.results.views import base
 from fundmgr.results.views.base import ResultsView, attempt
 from fundmgr.web import db_int
 
@@ -34,7 +34,7 @@ class FrameworkView(FrameworkBase):
     """The fund's results framework with each indicator rolled up from accepted programme reports."""
 
     def process(self):
-        day = base.today()
+        day = clock.today(self.fund)
         return self.render(
             "framework.html",
             framework=self.framework,

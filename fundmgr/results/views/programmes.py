@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.funds.queries import active
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
@@ -15,7 +16,6 @@ from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import Measure
-from fundmgr.results.views import base
 from fundmgr.results.views.base import ResultsView, attempt
 from fundmgr.web import db_int
 
@@ -33,13 +33,14 @@ class ProgrammesView(ResultsView):
             query = query.where(Proposal.state == ProposalState(state))
         query = q.with_reporting(query.order_by(Proposal.reference))
         page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-        readings = q.latest_accepted([i.id for p in page.items for i in p.indicators], base.today())
+        day = clock.today(self.fund)
+        readings = q.latest_accepted([i.id for p in page.items for i in p.indicators], day)
         progress = {p.id: programme_share(p, readings) for p in page.items}
         return self.render(
             "programmes.html",
             page=page,
             progress=progress,
-            today=base.today(),
+            today=day,
             areas=active(self.fund.thematic_areas),
             area=area,
             state=state,
@@ -68,7 +69,8 @@ class ProgrammeView(ProgrammeBase):
     """A programme's live matrix with its latest accepted figures, and its reporting periods."""
 
     def process(self):
-        readings = q.latest_accepted([i.id for i in self.programme.indicators], base.today())
+        day = clock.today(self.fund)
+        readings = q.latest_accepted([i.id for i in self.programme.indicators], day)
         items = q.programme_progress(self.programme, readings)
         return self.render(
             "programme.html",
@@ -77,7 +79,7 @@ class ProgrammeView(ProgrammeBase):
             outcome_progress={
                 o.id: q.outcome_progress(items[i.id] for i in o.indicators) for o in self.programme.outcomes
             },
-            today=base.today(),
+            today=day,
         )
 
 

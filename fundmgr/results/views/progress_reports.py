@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
@@ -20,7 +21,6 @@ from fundmgr.results import queries as q
 from fundmgr.results import reports
 from fundmgr.results.models import Evidence, ReviewDecision
 from fundmgr.results.values import IndicatorEntry
-from fundmgr.results.views import base
 from fundmgr.results.views.base import ResultsView, attempt, requested_language
 from fundmgr.results.views.periods import PeriodBase
 from fundmgr.storage import send_stored
@@ -43,7 +43,7 @@ class PeriodView(PeriodBase):
             review_form=rf.ReviewForm(),
             evidence_form=rf.EvidenceForm(),
             dimensions=lambda indicator: rf.indicator_dimensions(indicator, self.framework),
-            today=base.today(),
+            today=clock.today(self.fund),
         )
 
 
@@ -62,7 +62,7 @@ class ReportEditView(PeriodBase):
         problems: list[str] = []
         if form.validate_on_submit():
             data = self.report_input(form)
-            problems = attempt(lambda: ops.save_report(self.period, data, actor=current_user, today=base.today()))
+            problems = attempt(lambda: ops.save_report(self.period, data, actor=current_user))
             if not problems:
                 flash(_("The report has been saved as a draft."), "success")
                 return redirect(self.period_url())
@@ -122,7 +122,7 @@ class SubmitReportView(ReportActionBase):
         return self.programme.can_report(user)
 
     def process(self):
-        ops.submit_report(self.report, actor=current_user, today=base.today())
+        ops.submit_report(self.report, actor=current_user)
         flash(_("The report has been submitted to the Fund Management Unit."), "success")
         return redirect(self.period_url())
 
@@ -221,7 +221,7 @@ class ReportsView(ResultsView):
     roles = (Role.fmu, Role.admin, Role.agency)
 
     def process(self):
-        day = base.today()
+        day = clock.today(self.fund)
         if is_agency_staff(current_user, self.fund):
             return self.render("reports.html", due=q.due_for_lead(self.fund, current_user, day), today=day)
         to_review = db.session.scalars(q.reports_to_review(self.fund)).all()

@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
@@ -15,7 +16,6 @@ from fundmgr.errors import ValidationFailed
 from fundmgr.funds.rights import is_sc_member, require_fund_manager
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.signals import reviewers_assigned
-from fundmgr.steering.clock import now, today
 from fundmgr.steering.models import Assignment, Conflict, Review
 from fundmgr.steering.operations.rights import require_sc_member, text_problems
 
@@ -30,7 +30,7 @@ def assign_reviewers(proposal: Proposal, members: Sequence[User], due_on: date |
         problems.append(_("Only proposals in Steering Committee review are assigned for scoring."))
     if due_on is None:
         problems.append(_("The scoring deadline is required."))
-    elif due_on < today():
+    elif clock.is_past(due_on, clock.today(proposal.fund)):
         problems.append(_("The scoring deadline cannot be in the past."))
     if not members:
         problems.append(_("Choose at least one member."))
@@ -121,7 +121,7 @@ def waive_conflict(conflict: Conflict, reason: str, *, actor: User | None) -> No
         problems.append(_("This conflict has already been waived."))
     if problems:
         raise ValidationFailed(problems)
-    conflict.waived_at = now()
+    conflict.waived_at = clock.now()
     conflict.waived_by_id = actor and actor.id
     conflict.waiver_reason = reason.strip()
     db.session.flush()

@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import Constituency, User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
@@ -18,7 +19,6 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member, require_fund_manager
 from fundmgr.proposals.models import Proposal
 from fundmgr.signals import agenda_added, meeting_scheduled
-from fundmgr.steering.clock import now
 from fundmgr.steering.models import (
     ITEM_TRANSITIONS,
     MEETING_TRANSITIONS,
@@ -183,7 +183,7 @@ def move_meeting(meeting: Meeting, target: MeetingState, *, actor: User | None, 
 def start_meeting(meeting: Meeting, *, actor: User | None) -> None:
     """The secretariat or the chair opens the meeting: items can then be opened for votes."""
     require_chair(meeting, actor)
-    meeting.started_at = now()
+    meeting.started_at = clock.now()
     move_meeting(meeting, MeetingState.in_progress, actor=actor, action="meeting.started")
 
 
@@ -192,7 +192,7 @@ def end_meeting(meeting: Meeting, *, actor: User | None) -> None:
     require_chair(meeting, actor)
     if meeting.open_item is not None:
         raise InvalidTransition(_("Close the open item before ending the meeting."))
-    meeting.ended_at = now()
+    meeting.ended_at = clock.now()
     move_meeting(meeting, MeetingState.closed, actor=actor, action="meeting.ended")
 
 
@@ -222,7 +222,7 @@ def open_item(item: AgendaItem, *, actor: User | None) -> None:
         raise InvalidTransition(_("Close the open item first."))
     before = require_transition(item, ItemState.open, ITEM_TRANSITIONS)
     item.state = ItemState.open
-    item.opened_at = now()
+    item.opened_at = clock.now()
     item.closed_at = None
     db.session.flush()
     record_audit("item.opened", item, actor=actor, before={"state": before}, after={"state": item.state},
@@ -235,7 +235,7 @@ def close_item(item: AgendaItem, *, actor: User | None) -> None:
     require_chair(item.meeting, actor, item)
     before = require_transition(item, ItemState.closed, ITEM_TRANSITIONS)
     item.state = ItemState.closed
-    item.closed_at = now()
+    item.closed_at = clock.now()
     db.session.flush()
     record_audit("item.closed", item, actor=actor, before={"state": before}, after={"state": item.state},
                  fund_id=item.meeting.fund_id, summary=item.display_name)  # fmt: skip

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
@@ -15,7 +16,6 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import require_fund_manager
 from fundmgr.proposals.models import Proposal
 from fundmgr.signals import procedure_circulated
-from fundmgr.steering.clock import now, today
 from fundmgr.steering.models import (
     PROCEDURE_TRANSITIONS,
     Decision,
@@ -49,7 +49,7 @@ def circulate_written_procedure(
     problems += text_problems(rationale, _("The rationale"), required=True)
     if deadline is None:
         problems.append(_("The deadline is required."))
-    elif deadline < today():
+    elif clock.is_past(deadline, clock.today(proposal.fund)):
         problems.append(_("The deadline cannot be in the past."))
     if open_procedure_on(proposal) is not None:
         problems.append(_("A written procedure on this proposal is already open."))
@@ -57,7 +57,7 @@ def circulate_written_procedure(
         raise ValidationFailed(problems)
     procedure = WrittenProcedure(
         fund_id=proposal.fund_id,
-        reference=next_procedure_reference(proposal.fund, today().year),
+        reference=next_procedure_reference(proposal.fund, clock.today(proposal.fund).year),
         proposal_id=proposal.id,
         version_id=version.id,
         outcome=data.outcome,
@@ -89,7 +89,7 @@ def respond_to_procedure(
     """A member states an objection (with its reason) or no objection, once, before the deadline."""
     require_sc_member(actor, member, procedure.fund)
     require_not_recused(procedure.proposal, member)
-    if procedure.state is not WrittenProcedureState.open or today() > procedure.deadline:
+    if procedure.state is not WrittenProcedureState.open or procedure.deadline_passed():
         raise InvalidTransition(_("This written procedure is no longer open."))
     problems = text_problems(reason, _("The reason for the objection"), required=objects)
     if procedure.response_of(member) is not None:
@@ -116,7 +116,7 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     objections = procedure.objections
     answered = {r.member_id for r in procedure.responses}
     everyone_agreed = {m.id for m in eligible_for_procedure(procedure)} <= answered
-    if not objections and not everyone_agreed and today() <= procedure.deadline:
+    if not objections and not everyone_agreed and not procedure.deadline_passed():
         raise InvalidTransition(
             _("Members may object until %(date)s; the procedure cannot be concluded yet.",
               date=procedure.deadline.isoformat())
@@ -127,9 +127,9 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     if target is WrittenProcedureState.adopted:
         data = DecisionData(procedure.outcome, procedure.conditions, procedure.approved_amount)
         decision = take_decision(procedure.proposal, procedure.version, data, reference=procedure.reference,
-                                 decided_on=today(), actor=actor, procedure=procedure)  # fmt: skip
+                                 decided_on=clock.today(procedure.fund), actor=actor, procedure=procedure)  # fmt: skip
     procedure.state = target
-    procedure.concluded_at = now()
+    procedure.concluded_at = clock.now()
     db.session.flush()
     record_audit("written_procedure.concluded", procedure, actor=actor, before={"state": before},
                  after={"state": target, "objections": len(objections)}, summary=procedure.reference)  # fmt: skip
@@ -141,18 +141,17 @@ def withdraw_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     require_fund_manager(actor, procedure.fund)
     before = require_transition(procedure, WrittenProcedureState.withdrawn, PROCEDURE_TRANSITIONS)
     procedure.state = WrittenProcedureState.withdrawn
-    procedure.concluded_at = now()
+    procedure.concluded_at = clock.now()
     db.session.flush()
     record_audit("written_procedure.withdrawn", procedure, actor=actor, before={"state": before},
                  after={"state": procedure.state}, summary=procedure.reference)  # fmt: skip
 
 
 def due_procedures() -> list[WrittenProcedure]:
-    """Open written procedures whose deadline has passed."""
-    return list(
-        db.session.scalars(
-            sa.select(WrittenProcedure)
-            .where(WrittenProcedure.state == WrittenProcedureState.open, WrittenProcedure.deadline < today())
-            .order_by(WrittenProcedure.deadline, WrittenProcedure.id)
-        )
+    """Open written procedures whose deadline has passed (each in its fund's time zone)."""
+    procedures = db.session.scalars(
+        sa.select(WrittenProcedure)
+        .where(WrittenProcedure.state == WrittenProcedureState.open)
+        .order_by(WrittenProcedure.deadline, WrittenProcedure.id)
     )
+    return [procedure for procedure in procedures if procedure.deadline_passed()]

@@ -9,13 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Criterion
 from fundmgr.proposals.models import Proposal, ProposalState
-from fundmgr.steering.clock import now, today
 from fundmgr.steering.models import Assignment, Recommendation, Review, ReviewState, Score
 from fundmgr.steering.operations.rights import require_sc_member, text_problems
 from fundmgr.steering.queries import active_criteria
@@ -38,7 +38,7 @@ def scoring_problems(proposal: Proposal, member: User, assignment: Assignment | 
         return [_("The proposal is no longer in review.")]
     if assignment is None or assignment.version_id != proposal.latest_version.id:
         return [_("You have not been asked to score this proposal.")]
-    if today() > assignment.due_on:
+    if clock.is_past(assignment.due_on, clock.today(proposal.fund)):
         return [_("The scoring deadline (%(date)s) has passed.", date=assignment.due_on.isoformat())]
     return []
 
@@ -100,7 +100,7 @@ def save_review(
         score.value, score.comment = value, comment.strip()
     if submit:
         review.state = ReviewState.submitted
-        review.submitted_at = now()
+        review.submitted_at = clock.now()
     db.session.flush()
     record_audit(
         "review.submitted" if submit else "review.saved",
