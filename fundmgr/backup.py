@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
+from pydantic import BaseModel
 
 from fundmgr.db import db
 
@@ -32,6 +33,8 @@ class BackupError(Exception):
 
 
 def encode(value: Any) -> Any:
+    if isinstance(value, BaseModel):  # a typed JSON column's value (a version's snapshot): its stored JSON
+        return value.model_dump(mode="json")
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):

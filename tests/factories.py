@@ -26,7 +26,9 @@ from fundmgr.proposals.models import (
     Proposal,
     ProposalMarker,
     ProposalState,
+    ProposalVersion,
 )
+from fundmgr.proposals.snapshot import read_snapshot
 from fundmgr.proposals.versions import freeze_version
 
 PASSWORD = "correct horse battery"
@@ -157,6 +159,11 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         return proposal
 
     return _make
+
+
+def revise_snapshot(version: ProposalVersion, **changes: object) -> None:
+    """Give a frozen version other content (fields as stored JSON data), as if it had been submitted so."""
+    version.snapshot = read_snapshot({**version.snapshot.stored(), **changes})
 
 
 @pytest.fixture

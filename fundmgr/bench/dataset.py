@@ -2,7 +2,7 @@
 
 At scale 1: 5,000 proposals created over ten years, each with its draft (participants, markers,
 about 20 budget lines, a results matrix of 10 indicators), its submitted versions (snapshots of
-exactly the shape fundmgr.proposals.versions.snapshot_of gives) and FMU screenings; reviews and
+ProposalSnapshots as fundmgr.proposals.versions.snapshot_of builds them) and FMU screenings; reviews and
 scores by a Steering Committee of 50 members; monthly meetings with attendance, agenda items,
 votes and decisions (some by written procedure); ten years of donor commitments and deposits;
 the ledger with every allocation, transfer, release and fee; 2,000 funded programmes with their
@@ -44,7 +44,7 @@ from fundmgr.funds.models import Country, Fund, Region, RegionLevel
 from fundmgr.i18n import territory_name
 from fundmgr.proposals.budget import programme_years
 from fundmgr.proposals.models import AttachmentKind, ProposalState, ScreeningOutcome
-from fundmgr.proposals.versions import decimal_text, number_text
+from fundmgr.proposals.snapshot import SCHEMA_VERSION, ProposalSnapshot
 from fundmgr.results import operations as results_ops
 from fundmgr.results.demo import parts_for
 from fundmgr.results.framework import bundled_framework, read_framework
@@ -244,7 +244,7 @@ class VersionPlan:
     due: date | None = None
     content: dict[str, Any] = field(default_factory=dict)
     id: int = 0
-    snapshot: dict[str, Any] = field(default_factory=dict)
+    snapshot: ProposalSnapshot | None = None
 
 
 @dataclass
@@ -662,7 +662,7 @@ class Generator:
                 "updated_at": moment(rng, plan.moves[-1][0]),
                 "submitted_at": moment(rng, latest.submitted) if latest else None,
                 "version_count": len(plan.versions),
-                "total_amount": Decimal(budget_of(c)["totals"]["total"]),
+                "total_amount": budget_of(c)["totals"]["total"],
                 "withdrawal_reason": "The partners agreed to pursue the work with other funding."
                 if plan.state is S.withdrawn
                 else "",
@@ -676,7 +676,7 @@ class Generator:
             content = c if last else self.earlier(c, version)
             version.id = out.next_id("proposal_versions")
             version.snapshot = snapshot(plan, content, version, w, attachments)
-            totals = version.snapshot["totals"]
+            totals = version.snapshot.totals
             out.add(
                 "proposal_versions",
                 {
@@ -686,9 +686,9 @@ class Generator:
                     "submitted_at": moment(rng, version.submitted),
                     "submitted_by_id": author,
                     "snapshot": version.snapshot,
-                    "direct_total": Decimal(totals["direct"]),
-                    "indirect_total": Decimal(totals["indirect"]),
-                    "total": Decimal(totals["total"]),
+                    "direct_total": totals.direct,
+                    "indirect_total": totals.indirect,
+                    "total": totals.total,
                 },
             )
             self.write_screening(plan, version)
@@ -1086,7 +1086,7 @@ class Generator:
         if not decision.outcome.funds:
             return None
         if decision.amount is None:
-            total = Decimal(decision.version.snapshot["totals"]["total"])
+            total = decision.version.snapshot.totals.total
             cut = self.rng.random() < 0.1
             decision.amount = (total * Decimal("0.95")).quantize(Decimal(1000)) if cut else total
         return decision.amount
@@ -1166,7 +1166,7 @@ def write_matrix(
 
 
 def budget_of(content: dict[str, Any]) -> dict[str, Any]:
-    """Totals per participant and overall, as fundmgr.proposals.budget.budget_totals computes them."""
+    """Totals per participant and overall (Decimal), as fundmgr.proposals.budget.budget_totals computes them."""
     direct: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for org, _category, _year, amount in content["lines"]:
         direct[org] += amount
@@ -1179,22 +1179,17 @@ def budget_of(content: dict[str, Any]) -> dict[str, Any]:
     i_total = sum((p[3] for p in participants), ZERO)
     return {
         "participants": participants,
-        "totals": {
-            "direct": decimal_text(d_total),
-            "indirect": decimal_text(i_total),
-            "total": decimal_text(d_total + i_total),
-        },
+        "totals": {"direct": d_total, "indirect": i_total, "total": d_total + i_total},
     }
 
 
 def snapshot(
     plan: ProposalPlan, content: dict[str, Any], version: VersionPlan, w: World, attachments: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The version's frozen content, in the shape of fundmgr.proposals.versions.snapshot_of."""
+) -> ProposalSnapshot:
+    """The version's frozen content, as fundmgr.proposals.versions.snapshot_of builds it from a draft."""
     budget = budget_of(content)
     codes = dict(w.punos)
     category_codes = dict(w.categories)
-    rates = {org: format(rate.quantize(Decimal("0.000001")), "f") for org, rate in content["participants"]}
     countries = {cid: iso3 for cid, _iso2, iso3, _r in w.countries}
     markers = {
         code: {
@@ -1203,34 +1198,35 @@ def snapshot(
         }
         for _mid, code, level in content["markers"]
     }
-    return {
-        "reference": plan.reference,
-        "title": content["title"],
-        "summary": content["summary"],
-        "country": countries[content["country_id"]] if content["country_id"] else None,
-        "region": content["region"],
-        "countries": sorted(countries[c] for c in content["countries"]),
-        "primary_area": plan.area["code"],
-        "objectives": list(content["objectives"]),
-        "principles": [code for _pid, _number, code in content["principles"]],
-        "duration_months": content["duration"],
-        "start_date": version.start_date.isoformat(),
-        "government_endorsement": True,
-        "markers": markers,
-        "lead": codes[content["lead"]],
-        "participants": [
+    return ProposalSnapshot(
+        schema_version=SCHEMA_VERSION,
+        reference=plan.reference,
+        title=content["title"],
+        summary=content["summary"],
+        country=countries[content["country_id"]] if content["country_id"] else None,
+        region=content["region"],
+        countries=sorted(countries[c] for c in content["countries"]),
+        primary_area=plan.area["code"],
+        objectives=list(content["objectives"]),
+        principles=[code for _pid, _number, code in content["principles"]],
+        duration_months=content["duration"],
+        start_date=version.start_date.isoformat(),
+        government_endorsement=True,
+        markers=markers,
+        lead=codes[content["lead"]],
+        participants=[
             {
                 "organization_id": org,
                 "code": codes[org],
                 "lead": org == content["lead"],
-                "indirect_rate": rates[org],
-                "direct": decimal_text(d),
-                "indirect": decimal_text(i),
-                "total": decimal_text(t),
+                "indirect_rate": rate,
+                "direct": d,
+                "indirect": i,
+                "total": t,
             }
-            for org, _rate, d, i, t in budget["participants"]
+            for org, rate, d, i, t in budget["participants"]
         ],
-        "budget": {
+        budget={
             "years": programme_years(content["duration"]),
             "lines": [
                 {
@@ -1238,13 +1234,13 @@ def snapshot(
                     "organization": codes[org],
                     "category": category_codes[category],
                     "year": year,
-                    "amount": decimal_text(amount),
+                    "amount": amount,
                 }
                 for org, category, year, amount in sorted(content["lines"], key=lambda ln: (ln[0], ln[1], ln[2]))
             ],
         },
-        "totals": budget["totals"],
-        "matrix": [
+        totals=budget["totals"],
+        matrix=[
             {
                 "statement": o["statement"],
                 "indicators": [indicator_data(i) for i in o["indicators"]],
@@ -1255,7 +1251,7 @@ def snapshot(
             }
             for o in content["matrix"]
         ],
-        "attachments": [
+        attachments=[
             {
                 "id": a["id"],
                 "kind": a["kind"].value,
@@ -1265,15 +1261,15 @@ def snapshot(
             }
             for a in attachments
         ],
-    }
+    )
 
 
 def indicator_data(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": item["name"],
         "unit": item["unit"],
-        "baseline": number_text(item["baseline"]),
-        "target": number_text(item["target"]),
+        "baseline": item["baseline"],
+        "target": item["target"],
         "means_of_verification": item["means_of_verification"],
         "disaggregation": list(item["disaggregation"]),
     }
@@ -1487,11 +1483,7 @@ class MoneyPlan:
         rng, out, w = self.rng, self.g.out, self.w
         plan, version = decision.proposal, decision.version
         area = plan.area["id"]
-        shares = [
-            Share(int(p["organization_id"]), Decimal(p["direct"]), Decimal(p["indirect"]))
-            for p in version.snapshot["participants"]
-            if Decimal(p["total"]) > 0
-        ]
+        shares = [Share(p.organization_id, p.direct, p.indirect) for p in version.snapshot.participants if p.total > 0]
         first_transfer = plan.first_transfer
         closed = plan.state is S.closed
         release = closed and rng.random() < 0.12
