@@ -166,6 +166,13 @@ def revise_snapshot(version: ProposalVersion, **changes: object) -> None:
     version.snapshot = read_snapshot({**version.snapshot.stored(), **changes})
 
 
+def store_unchecked_snapshot(version: ProposalVersion, data: dict) -> None:
+    """Put data in the database as a version's snapshot without the model checking it (a damaged row)."""
+    versions = sa.table("proposal_versions", sa.column("id", sa.Integer), sa.column("snapshot", sa.JSON))
+    db.session.execute(sa.update(versions).where(versions.c.id == version.id).values(snapshot=data))
+    db.session.expire(version)
+
+
 @pytest.fixture
 def make_deposit(fund) -> Callable[..., object]:
     """Put money in the fund through finance: make_deposit("1000000.00", area=None, donor="GOV-DEU").
