@@ -8,9 +8,11 @@ snapshot is read instead of turning into blanks in a meeting pack.
 Money stays exact: Decimal in Python, a string of digits in JSON, never a float.
 
 Changing the shape means a new `SCHEMA_VERSION` and an upgrade of the stored rows (a data migration,
-as migration b439c5f5ca48 did when it labelled the unversioned rows version 1). Once a version's
-hash is recorded (issue 21) its stored content must stay hashable as it was. Other kinds of frozen
-document (issue 14: concept note, programme document) subclass `FrozenDocument`, reusing the parts.
+as b439c5f5ca48 labelled the unversioned rows version 1). Once hashes of decided versions are
+recorded (issue 21), stored rows can no longer be rewritten without breaking them: a later version
+must keep the older one's model and upgrade on reading. Other kinds of frozen document (issue 14:
+concept note, programme document) subclass `FrozenDocument`, reusing the parts, and `read_snapshot`
+chooses the model (a `kind` field as discriminator).
 """
 
 from __future__ import annotations
