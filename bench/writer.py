@@ -108,6 +108,9 @@ def default_of(default: Any) -> Any:
 def converter_for(column: sa.Column) -> Any:
     """How a Python value becomes COPY text for the column's type."""
     kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator) and isinstance(kind.impl_instance, sa.JSON):
+        # a typed JSON column (a version's snapshot) turns its value into JSON data itself
+        return lambda v: None if v is None else json.dumps(kind.process_bind_param(v, None), ensure_ascii=False)
     if isinstance(kind, sa.JSON):
         return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
     if isinstance(kind, ScaledDecimal):

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import pydantic
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
+from pydantic import BaseModel
 
 from fundmgr import clock
 from fundmgr.db import db
@@ -73,6 +74,8 @@ class Summary:
 
 
 def encode(value: Any) -> Any:
+    if isinstance(value, BaseModel):  # a typed JSON column's value (a version's snapshot): its stored JSON
+        return value.model_dump(mode="json")
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):

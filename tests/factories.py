@@ -26,7 +26,9 @@ from fundmgr.proposals.models import (
     Proposal,
     ProposalMarker,
     ProposalState,
+    ProposalVersion,
 )
+from fundmgr.proposals.snapshot import read_snapshot
 from fundmgr.proposals.versions import freeze_version
 
 PASSWORD = "correct horse battery"
@@ -157,6 +159,18 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         return proposal
 
     return _make
+
+
+def revise_snapshot(version: ProposalVersion, **changes: object) -> None:
+    """Give a frozen version other content (fields as stored JSON data), as if it had been submitted so."""
+    version.snapshot = read_snapshot({**version.snapshot.stored(), **changes})
+
+
+def store_unchecked_snapshot(version: ProposalVersion, data: dict) -> None:
+    """Put data in the database as a version's snapshot without the model checking it (a damaged row)."""
+    versions = sa.table("proposal_versions", sa.column("id", sa.Integer), sa.column("snapshot", sa.JSON))
+    db.session.execute(sa.update(versions).where(versions.c.id == version.id).values(snapshot=data))
+    db.session.expire(version)
 
 
 @pytest.fixture

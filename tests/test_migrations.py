@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import flask_migrate
+import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask
 
 from fundmgr import MIGRATIONS, create_app
+from fundmgr.accounts.models import Role
 from fundmgr.db import db
+from fundmgr.proposals.models import ProposalState, ProposalVersion
+from fundmgr.proposals.snapshot import SnapshotColumn
 from tests.conftest import app_config, create_postgres_database, drop_postgres_database
 
 
@@ -28,22 +40,193 @@ def test_one_head():
     assert len(script.get_heads()) == 1
 
 
-def test_upgrade_downgrade_upgrade(backend, tmp_path: Path):
-    """Can an empty database be migrated up, all the way down, and up again?"""
+@pytest.fixture
+def own_database(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application on an empty database of its own, not the one the other tests share."""
     pg_name = None
     if backend == "postgresql":
         pg_name, url = create_postgres_database()
     else:
-        url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+        url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
     app = create_app(app_config(url, tmp_path))
     try:
+        yield app
         with app.app_context():
-            flask_migrate.upgrade()
-            flask_migrate.downgrade(revision="base")
-            assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
-            flask_migrate.upgrade()
-            assert "users" in db.inspect(db.engine).get_table_names()
             db.engine.dispose()
     finally:
         if pg_name:
             drop_postgres_database(pg_name)
+
+
+def test_upgrade_downgrade_upgrade(own_database: Flask):
+    """Can an empty database be migrated up, all the way down, and up again?"""
+    with own_database.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="base")
+        assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        flask_migrate.upgrade()
+        assert "users" in db.inspect(db.engine).get_table_names()
+
+
+# --- b439c5f5ca48: stored proposal snapshots labelled with their schema version ---
+
+BEFORE_SCHEMA_VERSION = "707a5821fef5"
+INDICATOR = {
+    "name": "Number of officials trained",
+    "unit": "persons",
+    "baseline": "0",
+    "target": "200",
+    "means_of_verification": "Training attendance records",
+    "disaggregation": ["sex"],
+}
+# A snapshot as the released code froze it, before snapshots said which schema version they follow.
+UNLABELLED_SNAPSHOT: dict[str, Any] = {
+    "reference": "MIG-2026-0007",
+    "title": "Safe labour migration corridors",
+    "summary": "Strengthening migration governance with government and civil society partners.",
+    "country": "TJK",
+    "region": None,
+    "countries": [],
+    "primary_area": "TA2",
+    "objectives": [5, 6],
+    "principles": ["people_centred", "human_rights"],
+    "duration_months": 24,
+    "start_date": "2027-01-01",
+    "government_endorsement": True,
+    "markers": {"gender": {"level": 2, "justification": "Explained in section 4."}},
+    "lead": "IOM",
+    "participants": [
+        {
+            "organization_id": 1,
+            "code": "IOM",
+            "lead": True,
+            "indirect_rate": "0.070000",
+            "direct": "700000.00",
+            "indirect": "49000.00",
+            "total": "749000.00",
+        },
+        {
+            "organization_id": 2,
+            "code": "UNHCR",
+            "lead": False,
+            "indirect_rate": "0.070000",
+            "direct": "500000.00",
+            "indirect": "35000.00",
+            "total": "535000.00",
+        },
+    ],
+    "budget": {
+        "years": 2,
+        "lines": [
+            {"organization_id": 1, "organization": "IOM", "category": "staff", "year": 1, "amount": "350000.00"},
+            {"organization_id": 1, "organization": "IOM", "category": "staff", "year": 2, "amount": "350000.00"},
+            {"organization_id": 2, "organization": "UNHCR", "category": "staff", "year": 1, "amount": "500000.00"},
+        ],
+    },
+    "totals": {"direct": "1200000.00", "indirect": "84000.00", "total": "1284000.00"},
+    "matrix": [
+        {
+            "statement": "Migrants access services safely.",
+            "indicators": [],
+            "outputs": [{"statement": "Service providers trained.", "indicators": [INDICATOR]}],
+        }
+    ],
+    "attachments": [
+        {"id": 3, "kind": "endorsement_letter", "filename": "letter.pdf", "size": 1024, "sha256": "ab" * 32}
+    ],
+}
+
+
+def as_stored(name: str) -> sa.TableClause:
+    """A table as the database holds it: a snapshot is plain JSON, not read through the model."""
+    table = db.metadata.tables[name]
+    return sa.table(
+        name, *(sa.column(c.name, sa.JSON() if isinstance(c.type, SnapshotColumn) else c.type) for c in table.columns)
+    )
+
+
+def store_versions(connection: sa.Connection, shared: dict[str, dict[str, Any]], *snapshots: dict) -> None:
+    """A proposal with one version per snapshot, stored as given (its fund and organization copied)."""
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    money = {
+        "direct_total": Decimal("1200000.00"),
+        "indirect_total": Decimal("84000.00"),
+        "total": Decimal("1284000.00"),
+    }
+    rows = {
+        **shared,
+        "users": {"id": 1, "email": "lead@example.org", "name": "Lead", "password_hash": "-", "role": Role.agency,
+                  "organization_id": shared["organizations"]["id"], "is_active_account": True,
+                  "session_token": "t", "created_at": now},
+        "proposals": {"id": 1, "fund_id": shared["funds"]["id"], "reference": "MIG-2026-0007",
+                      "state": ProposalState.in_review, "title": "Safe labour migration corridors", "summary": "",
+                      "government_endorsement": True, "created_by_id": 1, "created_at": now, "updated_at": now,
+                      "version_count": len(snapshots), "total_amount": Decimal("1284000.00"),
+                      "withdrawal_reason": ""},
+    }  # fmt: skip
+    for name, row in rows.items():
+        connection.execute(as_stored(name).insert(), [row])
+    connection.execute(
+        as_stored("proposal_versions").insert(),
+        [
+            {"id": n, "proposal_id": 1, "number": n, "submitted_at": now, "submitted_by_id": 1, "snapshot": snapshot,
+             **money}
+            for n, snapshot in enumerate(snapshots, start=1)
+        ],
+    )  # fmt: skip
+
+
+def stored_snapshots() -> dict[int, dict[str, Any]]:
+    with db.engine.connect() as connection:
+        table = as_stored("proposal_versions")
+        return dict(connection.execute(sa.select(table.c.id, table.c.snapshot).order_by(table.c.id)).all())
+
+
+@pytest.fixture
+def fund_rows() -> dict[str, dict[str, Any]]:
+    """The bundled fund's row and IOM's, from the shared test database, to copy into another."""
+    rows = {}
+    for name, condition in (("funds", "code = 'MIG'"), ("organizations", "code = 'IOM'")):
+        table = as_stored(name)
+        rows[name] = dict(db.session.execute(sa.select(table).where(sa.text(condition))).mappings().one())
+    return rows
+
+
+def test_upgrade_labels_stored_snapshots_which_then_read_as_the_model(own_database, fund_rows):
+    """Do snapshots frozen before schema versions get labelled version 1, read back whole, and lose it on downgrade?"""
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_SCHEMA_VERSION)
+        revised = copy.deepcopy(UNLABELLED_SNAPSHOT) | {"title": "Safe labour migration corridors (revised)"}
+        with db.engine.begin() as connection:
+            store_versions(connection, fund_rows, UNLABELLED_SNAPSHOT, revised)
+
+        flask_migrate.upgrade()
+        labelled = {"schema_version": 1, **UNLABELLED_SNAPSHOT}
+        assert stored_snapshots() == {1: labelled, 2: {"schema_version": 1, **revised}}
+        with so.Session(db.engine) as session:
+            first, second = session.scalars(sa.select(ProposalVersion).order_by(ProposalVersion.number))
+            assert first.snapshot.stored() == labelled
+            assert first.snapshot.totals.total == Decimal("1284000.00")
+            assert first.snapshot.matrix[0].outputs[0].indicators[0].target == Decimal("200")
+            assert second.snapshot.title == "Safe labour migration corridors (revised)"
+
+        flask_migrate.downgrade(revision=BEFORE_SCHEMA_VERSION)
+        assert stored_snapshots() == {1: UNLABELLED_SNAPSHOT, 2: revised}
+
+
+def test_upgrade_refuses_a_malformed_snapshot_and_changes_nothing(own_database, fund_rows, caplog):
+    """Does a stored snapshot with a renamed key stop the upgrade, named, before any row is changed?"""
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_SCHEMA_VERSION)
+        renamed = copy.deepcopy(UNLABELLED_SNAPSHOT)
+        renamed["participants"][1]["amount"] = renamed["participants"][1].pop("total")
+        with db.engine.begin() as connection:
+            store_versions(connection, fund_rows, UNLABELLED_SNAPSHOT, renamed)
+
+        with pytest.raises(SystemExit):
+            flask_migrate.upgrade()
+        assert "proposal version 2: snapshot.participants[1].total is missing" in caplog.text
+        assert "proposal version 2: snapshot.participants[1].amount is not in schema version 1" in caplog.text
+        assert stored_snapshots() == {1: UNLABELLED_SNAPSHOT, 2: renamed}
+        with db.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == BEFORE_SCHEMA_VERSION

@@ -2,7 +2,7 @@
 
 At scale 1: 5,000 proposals created over ten years, each with its draft (participants, markers,
 about 20 budget lines, a results matrix of 10 indicators), its submitted versions (snapshots of
-exactly the shape fundmgr.proposals.versions.snapshot_of gives) and FMU screenings; reviews and
+ProposalSnapshots as fundmgr.proposals.versions.snapshot_of builds them) and FMU screenings; reviews and
 scores by a Steering Committee of 50 members; monthly meetings with attendance, agenda items,
 votes and decisions (some by written procedure); ten years of donor commitments and deposits;
 the ledger with every allocation, transfer, release and fee; 2,000 funded programmes with their

@@ -133,7 +133,7 @@ class DecisionRows:
         if not decision.outcome.funds:
             return None
         if decision.amount is None:
-            total = Decimal(decision.version.snapshot["totals"]["total"])
+            total = decision.version.snapshot.totals.total
             cut = self.rng.random() < 0.1
             decision.amount = (total * Decimal("0.95")).quantize(Decimal(1000)) if cut else total
         return decision.amount

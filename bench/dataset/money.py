@@ -224,11 +224,7 @@ class MoneyPlan:
         rng, out, w = self.rng, self.g.out, self.w
         plan, version = decision.proposal, decision.version
         area = plan.area["id"]
-        shares = [
-            Share(int(p["organization_id"]), Decimal(p["direct"]), Decimal(p["indirect"]))
-            for p in version.snapshot["participants"]
-            if Decimal(p["total"]) > 0
-        ]
+        shares = [Share(p.organization_id, p.direct, p.indirect) for p in version.snapshot.participants if p.total > 0]
         first_transfer = plan.first_transfer
         closed = plan.state is S.closed
         release = closed and rng.random() < 0.12

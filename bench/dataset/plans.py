@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.dataset.context import Member, S
 from fundmgr.proposals.models import ProposalState, ScreeningOutcome
+from fundmgr.proposals.snapshot import ProposalSnapshot
 from fundmgr.steering.models import DecisionOutcome, MeetingState
 
 
@@ -47,7 +48,7 @@ class VersionPlan:
     due: date | None = None
     content: dict[str, Any] = field(default_factory=dict)
     id: int = 0
-    snapshot: dict[str, Any] = field(default_factory=dict)
+    snapshot: ProposalSnapshot | None = None
 
 
 @dataclass

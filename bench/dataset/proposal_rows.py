@@ -103,7 +103,7 @@ class ProposalRows:
                 "updated_at": moment(rng, plan.moves[-1][0]),
                 "submitted_at": moment(rng, latest.submitted) if latest else None,
                 "version_count": len(plan.versions),
-                "total_amount": Decimal(budget_of(c)["totals"]["total"]),
+                "total_amount": budget_of(c)["totals"]["total"],
                 "withdrawal_reason": "The partners agreed to pursue the work with other funding."
                 if plan.state is S.withdrawn
                 else "",
@@ -117,7 +117,7 @@ class ProposalRows:
             content = c if last else self.earlier(c, version)
             version.id = out.next_id("proposal_versions")
             version.snapshot = snapshot(plan, content, version, w, attachments)
-            totals = version.snapshot["totals"]
+            totals = version.snapshot.totals
             out.add(
                 "proposal_versions",
                 {
@@ -127,9 +127,9 @@ class ProposalRows:
                     "submitted_at": moment(rng, version.submitted),
                     "submitted_by_id": author,
                     "snapshot": version.snapshot,
-                    "direct_total": Decimal(totals["direct"]),
-                    "indirect_total": Decimal(totals["indirect"]),
-                    "total": Decimal(totals["total"]),
+                    "direct_total": totals.direct,
+                    "indirect_total": totals.indirect,
+                    "total": totals.total,
                 },
             )
             self.write_screening(plan, version)

@@ -11,7 +11,7 @@ from bench.dataset.plans import ProposalPlan, VersionPlan
 from bench.writer import BulkWriter
 from fundmgr.db import to_cents
 from fundmgr.proposals.budget import programme_years
-from fundmgr.proposals.versions import decimal_text, number_text
+from fundmgr.proposals.snapshot import SCHEMA_VERSION, ProposalSnapshot
 
 
 def write_matrix(
@@ -36,7 +36,7 @@ def write_matrix(
 
 
 def budget_of(content: dict[str, Any]) -> dict[str, Any]:
-    """Totals per participant and overall, as fundmgr.proposals.budget.budget_totals computes them."""
+    """Totals per participant and overall (Decimal), as fundmgr.proposals.budget.budget_totals computes them."""
     direct: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for org, _category, _year, amount in content["lines"]:
         direct[org] += amount
@@ -49,22 +49,18 @@ def budget_of(content: dict[str, Any]) -> dict[str, Any]:
     i_total = sum((p[3] for p in participants), ZERO)
     return {
         "participants": participants,
-        "totals": {
-            "direct": decimal_text(d_total),
-            "indirect": decimal_text(i_total),
-            "total": decimal_text(d_total + i_total),
-        },
+        "totals": {"direct": d_total, "indirect": i_total, "total": d_total + i_total},
     }
 
 
 def snapshot(
     plan: ProposalPlan, content: dict[str, Any], version: VersionPlan, w: World, attachments: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The version's frozen content, in the shape of fundmgr.proposals.versions.snapshot_of."""
+) -> ProposalSnapshot:
+    """The version's frozen content, as fundmgr.proposals.versions.snapshot_of builds it from a draft."""
     budget = budget_of(content)
     codes = dict(w.punos)
     category_codes = dict(w.categories)
-    rates = {org: format(rate.quantize(Decimal("0.000001")), "f") for org, rate in content["participants"]}
+
     countries = {cid: iso3 for cid, _iso2, iso3, _r in w.countries}
     markers = {
         code: {
@@ -73,34 +69,35 @@ def snapshot(
         }
         for _mid, code, level in content["markers"]
     }
-    return {
-        "reference": plan.reference,
-        "title": content["title"],
-        "summary": content["summary"],
-        "country": countries[content["country_id"]] if content["country_id"] else None,
-        "region": content["region"],
-        "countries": sorted(countries[c] for c in content["countries"]),
-        "primary_area": plan.area["code"],
-        "objectives": list(content["objectives"]),
-        "principles": [code for _pid, _number, code in content["principles"]],
-        "duration_months": content["duration"],
-        "start_date": version.start_date.isoformat(),
-        "government_endorsement": True,
-        "markers": markers,
-        "lead": codes[content["lead"]],
-        "participants": [
+    return ProposalSnapshot(
+        schema_version=SCHEMA_VERSION,
+        reference=plan.reference,
+        title=content["title"],
+        summary=content["summary"],
+        country=countries[content["country_id"]] if content["country_id"] else None,
+        region=content["region"],
+        countries=sorted(countries[c] for c in content["countries"]),
+        primary_area=plan.area["code"],
+        objectives=list(content["objectives"]),
+        principles=[code for _pid, _number, code in content["principles"]],
+        duration_months=content["duration"],
+        start_date=version.start_date.isoformat(),
+        government_endorsement=True,
+        markers=markers,
+        lead=codes[content["lead"]],
+        participants=[
             {
                 "organization_id": org,
                 "code": codes[org],
                 "lead": org == content["lead"],
-                "indirect_rate": rates[org],
-                "direct": decimal_text(d),
-                "indirect": decimal_text(i),
-                "total": decimal_text(t),
+                "indirect_rate": rate,
+                "direct": d,
+                "indirect": i,
+                "total": t,
             }
-            for org, _rate, d, i, t in budget["participants"]
+            for org, rate, d, i, t in budget["participants"]
         ],
-        "budget": {
+        budget={
             "years": programme_years(content["duration"]),
             "lines": [
                 {
@@ -108,13 +105,13 @@ def snapshot(
                     "organization": codes[org],
                     "category": category_codes[category],
                     "year": year,
-                    "amount": decimal_text(amount),
+                    "amount": amount,
                 }
                 for org, category, year, amount in sorted(content["lines"], key=lambda ln: (ln[0], ln[1], ln[2]))
             ],
         },
-        "totals": budget["totals"],
-        "matrix": [
+        totals=budget["totals"],
+        matrix=[
             {
                 "statement": o["statement"],
                 "indicators": [indicator_data(i) for i in o["indicators"]],
@@ -125,7 +122,7 @@ def snapshot(
             }
             for o in content["matrix"]
         ],
-        "attachments": [
+        attachments=[
             {
                 "id": a["id"],
                 "kind": a["kind"].value,
@@ -135,15 +132,15 @@ def snapshot(
             }
             for a in attachments
         ],
-    }
+    )
 
 
 def indicator_data(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": item["name"],
         "unit": item["unit"],
-        "baseline": number_text(item["baseline"]),
-        "target": number_text(item["target"]),
+        "baseline": item["baseline"],
+        "target": item["target"],
         "means_of_verification": item["means_of_verification"],
         "disaggregation": list(item["disaggregation"]),
     }

@@ -30,7 +30,7 @@ from fundmgr.finance.models import (
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
 from fundmgr.i18n import localize, territory_name
-from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState
+from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState, ProposalVersion
 
 ZERO = Decimal("0.00")
 ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)
@@ -301,7 +301,11 @@ def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
         sa.select(Proposal)
         .outerjoin(endorsed_at, endorsed_at.c.object_id == sa.cast(Proposal.id, sa.String))
         .where(Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed)
-        .options(so.selectinload(Proposal.versions), so.joinedload(Proposal.primary_area))
+        .options(
+            # the versions' totals only: their frozen content is large and read through its model
+            so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
+            so.joinedload(Proposal.primary_area),
+        )
         .order_by(endorsed_at.c.at.nulls_last(), Proposal.id)
     )
     return list(db.session.scalars(query))

@@ -7,7 +7,6 @@ so they always agree. The result is plain data (no ORM objects), as PDF template
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,7 @@ from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund
 from fundmgr.i18n import format_money, format_percent, territory_name
 from fundmgr.proposals.models import ATTACHMENT_KIND_TITLES, AttachmentKind, Proposal, ProposalVersion
+from fundmgr.proposals.snapshot import Indicator, ProposalSnapshot
 from fundmgr.proposals.versions import snapshot_of
 
 ZERO = Decimal("0.00")
@@ -38,17 +38,17 @@ def disaggregation_title(code: str) -> str:
 class Labels:
     """Names of the fund's reference data by the codes a snapshot uses, looked up once."""
 
-    def __init__(self, fund: Fund, snapshot: dict[str, Any]) -> None:
+    def __init__(self, fund: Fund, snapshot: ProposalSnapshot) -> None:
         self.areas = {a.code: a for a in fund.thematic_areas}
         self.objectives = {o.number: o for o in fund.objectives}
         self.principles = {p.code: p for p in fund.guiding_principles}
         self.markers = {m.code: m for m in fund.markers}
         self.categories = {c.code: c for c in fund.budget_categories}
-        org_codes = {p["code"] for p in snapshot.get("participants", [])} | {snapshot.get("lead")}
+        org_codes = {p.code for p in snapshot.participants} | {snapshot.lead}
         self.organizations = {
             o.code: o for o in db.session.scalars(sa.select(Organization).where(Organization.code.in_(org_codes)))
         }
-        iso3s = set(snapshot.get("countries", [])) | {snapshot.get("country")}
+        iso3s = set(snapshot.countries) | {snapshot.country}
         self.countries = {c.iso3: c for c in db.session.scalars(sa.select(Country).where(Country.iso3.in_(iso3s)))}
 
     def organization(self, code: str | None) -> str:
@@ -60,17 +60,17 @@ class Labels:
         return country.label if country else iso3
 
 
-def describe(snapshot: dict[str, Any], fund: Fund) -> dict[str, Any]:
+def describe(snapshot: ProposalSnapshot, fund: Fund) -> dict[str, Any]:
     """Everything a reader sees of a proposal snapshot, with names in the current language."""
     labels = Labels(fund, snapshot)
-    area = labels.areas.get(snapshot.get("primary_area"))
+    area = labels.areas.get(snapshot.primary_area)
     area_objectives = {o.number for o in area.objectives} if area else set()
     return {
-        "reference": snapshot.get("reference"),
-        "title": snapshot.get("title") or "",
-        "summary": snapshot.get("summary") or "",
+        "reference": snapshot.reference,
+        "title": snapshot.title,
+        "summary": snapshot.summary,
         "location": location_label(snapshot, labels),
-        "multi_country": snapshot.get("region") is not None,
+        "multi_country": snapshot.region is not None,
         "primary_area": f"{area.number}. {area.label}" if area else "",
         "objectives": [
             {
@@ -79,27 +79,25 @@ def describe(snapshot: dict[str, Any], fund: Fund) -> dict[str, Any]:
                 "name": labels.objectives[n].name if n in labels.objectives else "",
                 "in_area": n in area_objectives,
             }
-            for n in snapshot.get("objectives", [])
+            for n in snapshot.objectives
         ],
-        "principles": [
-            labels.principles[c].label if c in labels.principles else c for c in snapshot.get("principles", [])
-        ],
+        "principles": [labels.principles[c].label if c in labels.principles else c for c in snapshot.principles],
         "markers": markers_of(snapshot, labels),
-        "duration_months": snapshot.get("duration_months"),
-        "start_date": long_date(snapshot.get("start_date")),
-        "government_endorsement": bool(snapshot.get("government_endorsement")),
-        "lead": labels.organization(snapshot.get("lead")),
+        "duration_months": snapshot.duration_months,
+        "start_date": format_date(snapshot.start_date, "long") if snapshot.start_date else "",
+        "government_endorsement": snapshot.government_endorsement,
+        "lead": labels.organization(snapshot.lead),
         "organizations": organizations_of(snapshot, labels),
         "budget": budget_tables(snapshot, labels),
         "matrix": matrix_of(snapshot),
         "attachments": [
             {
-                "id": a["id"],
-                "kind": str(ATTACHMENT_KIND_TITLES[AttachmentKind(a["kind"])]),
-                "filename": a["filename"],
-                "size": a["size"],
+                "id": a.id,
+                "kind": str(ATTACHMENT_KIND_TITLES[AttachmentKind(a.kind)]),
+                "filename": a.filename,
+                "size": a.size,
             }
-            for a in snapshot.get("attachments", [])
+            for a in snapshot.attachments
         ],
         "currency": fund.currency,
         "fund": fund.label,
@@ -107,63 +105,59 @@ def describe(snapshot: dict[str, Any], fund: Fund) -> dict[str, Any]:
     }
 
 
-def long_date(iso: str | None) -> str:
-    return format_date(date.fromisoformat(iso), "long") if iso else ""
-
-
-def location_label(snapshot: dict[str, Any], labels: Labels) -> str:
-    if snapshot.get("region"):
-        countries = ", ".join(sorted(labels.country(c) for c in snapshot.get("countries", [])))
-        region = territory_name(snapshot["region"])
+def location_label(snapshot: ProposalSnapshot, labels: Labels) -> str:
+    if snapshot.region:
+        countries = ", ".join(sorted(labels.country(c) for c in snapshot.countries))
+        region = territory_name(snapshot.region)
         return f"{region}: {countries}" if countries else region
-    return labels.country(snapshot["country"]) if snapshot.get("country") else ""
+    return labels.country(snapshot.country) if snapshot.country else ""
 
 
-def markers_of(snapshot: dict[str, Any], labels: Labels) -> list[dict[str, Any]]:
+def markers_of(snapshot: ProposalSnapshot, labels: Labels) -> list[dict[str, Any]]:
     rows = []
     for code, marker in labels.markers.items():
-        rating = snapshot.get("markers", {}).get(code)
+        # a marker the fund added after this version was frozen has no rating in it
+        rating = snapshot.markers.get(code)
         if rating is None and marker.retired:
             continue
-        level = rating["level"] if rating else None
+        level = rating.level if rating else None
         rows.append(
             {
                 "label": marker.label,
                 "level": level,
                 "level_label": marker.level_label(level) if level is not None else "",
-                "justification": rating["justification"] if rating else "",
+                "justification": rating.justification if rating else "",
             }
         )
     return rows
 
 
-def organizations_of(snapshot: dict[str, Any], labels: Labels) -> list[dict[str, Any]]:
+def organizations_of(snapshot: ProposalSnapshot, labels: Labels) -> list[dict[str, Any]]:
     rows = [
         {
-            "code": p["code"],
-            "label": labels.organization(p["code"]),
-            "name": labels.organizations[p["code"]].full_name if p["code"] in labels.organizations else "",
-            "lead": p["lead"],
-            "rate": Decimal(p["indirect_rate"]),
-            "direct": Decimal(p["direct"]),
-            "indirect": Decimal(p["indirect"]),
-            "total": Decimal(p["total"]),
+            "code": p.code,
+            "label": labels.organization(p.code),
+            "name": labels.organizations[p.code].full_name if p.code in labels.organizations else "",
+            "lead": p.lead,
+            "rate": p.indirect_rate,
+            "direct": p.direct,
+            "indirect": p.indirect,
+            "total": p.total,
         }
-        for p in snapshot.get("participants", [])
+        for p in snapshot.participants
     ]
     return sorted(rows, key=lambda r: (not r["lead"], r["label"]))
 
 
-def budget_tables(snapshot: dict[str, Any], labels: Labels) -> dict[str, Any]:
+def budget_tables(snapshot: ProposalSnapshot, labels: Labels) -> dict[str, Any]:
     """The budget by organization x category x year, with totals per organization, category and year."""
-    budget = snapshot.get("budget", {"years": 1, "lines": []})
-    lines = budget["lines"]
-    years = list(range(1, max([budget["years"], *(ln["year"] for ln in lines)]) + 1))
+    budget = snapshot.budget
+    years = list(range(1, max([budget.years, *(ln.year for ln in budget.lines)]) + 1))
     cells: dict[tuple[str, str, int], Decimal] = {
-        (ln["organization"], ln["category"], ln["year"]): Decimal(ln["amount"]) for ln in lines
+        (ln.organization, ln.category, ln.year): ln.amount for ln in budget.lines
     }
     organizations = organizations_of(snapshot, labels)
-    used_categories = {ln["category"] for ln in lines}
+    used_categories = {ln.category for ln in budget.lines}
     categories = [
         {"code": code, "label": f"{c.number}. {c.label}"}
         for code, c in labels.categories.items()
@@ -188,10 +182,10 @@ def budget_tables(snapshot: dict[str, Any], labels: Labels) -> dict[str, Any]:
                     "total": sum(amounts, ZERO),
                 }
             )
-    totals = snapshot.get("totals", {"direct": "0", "indirect": "0", "total": "0"})
+    totals = snapshot.totals
     return {
         "years": years,
-        "late_years": [y for y in years if y > budget["years"]],
+        "late_years": [y for y in years if y > budget.years],
         "categories": categories,
         "rows": rows,
         "organizations": [org | {"by_year": [by_org_year[org["code"], y] for y in years]} for org in organizations],
@@ -204,32 +198,33 @@ def budget_tables(snapshot: dict[str, Any], labels: Labels) -> dict[str, Any]:
             for c in categories
         ],
         "year_totals": [sum((by_org_year[o["code"], y] for o in organizations), ZERO) for y in years],
-        "direct": Decimal(totals["direct"]),
-        "indirect": Decimal(totals["indirect"]),
-        "total": Decimal(totals["total"]),
+        "direct": totals.direct,
+        "indirect": totals.indirect,
+        "total": totals.total,
         "cells": cells,
     }
 
 
-def matrix_of(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    def indicator(i: dict[str, Any]) -> dict[str, Any]:
-        return i | {"disaggregation_labels": [disaggregation_title(d) for d in i.get("disaggregation", [])]}
+def matrix_of(snapshot: ProposalSnapshot) -> list[dict[str, Any]]:
+    def indicator(i: Indicator) -> dict[str, Any]:
+        # values as the snapshot writes them (200, 12.5), not as Decimal
+        return i.stored() | {"disaggregation_labels": [disaggregation_title(d) for d in i.disaggregation]}
 
     return [
         {
             "number": str(o),
-            "statement": outcome["statement"],
-            "indicators": [indicator(i) for i in outcome["indicators"]],
+            "statement": outcome.statement,
+            "indicators": [indicator(i) for i in outcome.indicators],
             "outputs": [
                 {
                     "number": f"{o}.{p}",
-                    "statement": output["statement"],
-                    "indicators": [indicator(i) for i in output["indicators"]],
+                    "statement": output.statement,
+                    "indicators": [indicator(i) for i in output.indicators],
                 }
-                for p, output in enumerate(outcome["outputs"], start=1)
+                for p, output in enumerate(outcome.outputs, start=1)
             ],
         }
-        for o, outcome in enumerate(snapshot.get("matrix", []), start=1)
+        for o, outcome in enumerate(snapshot.matrix, start=1)
     ]
 
 

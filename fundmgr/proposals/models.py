@@ -26,6 +26,7 @@ from fundmgr.funds.models import (
     ThematicArea,
 )
 from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member
+from fundmgr.proposals.snapshot import ProposalSnapshot, SnapshotColumn
 
 
 class ProposalState(enum.Enum):
@@ -456,8 +457,8 @@ class ProposalVersion(Base):
     number: so.Mapped[int]
     submitted_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     submitted_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    # Everything the proposal held at submission, as plain data (see operations.snapshot_of).
-    snapshot: so.Mapped[dict[str, Any]]
+    # Everything the proposal held at submission, read back as the typed model (see proposals/snapshot.py).
+    snapshot: so.Mapped[ProposalSnapshot] = so.mapped_column(SnapshotColumn())
     direct_total: so.Mapped[Decimal] = so.mapped_column(Money())
     indirect_total: so.Mapped[Decimal] = so.mapped_column(Money())
     total: so.Mapped[Decimal] = so.mapped_column(Money())
@@ -467,6 +468,13 @@ class ProposalVersion(Base):
     screening: so.Mapped[Screening | None] = so.relationship(back_populates="version")
 
     audit_type = "proposal_version"
+
+    @so.validates("snapshot")
+    def only_a_snapshot(self, _key: str, value: ProposalSnapshot) -> ProposalSnapshot:
+        # a plain dict would be stored (the column validates it) but readers of this object would get the dict
+        if not isinstance(value, ProposalSnapshot):
+            raise TypeError("a version's snapshot is a ProposalSnapshot (see versions.snapshot_of)")
+        return value
 
 
 class ScreeningOutcome(enum.Enum):

@@ -445,9 +445,7 @@ class AttachmentBaseView(ProposalBaseView):
 
 
 def in_a_version(attachment: Attachment) -> bool:
-    return any(
-        a["id"] == attachment.id for version in attachment.proposal.versions for a in version.snapshot["attachments"]
-    )
+    return any(a.id == attachment.id for version in attachment.proposal.versions for a in version.snapshot.attachments)
 
 
 class DownloadAttachmentView(AttachmentBaseView):

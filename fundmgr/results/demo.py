@@ -104,7 +104,7 @@ def link_programme(programme: Programme, framework: ResultsFramework, fmu: User)
     by_code = {i.code: i for i in framework.indicators if not i.retired}
     wanted = demo_script().get("links", {})
     objectives = {o.number: o for o in programme.proposal.fund.objectives}
-    proposal_objectives = programme.version.snapshot.get("objectives") or []
+    proposal_objectives = programme.version.snapshot.objectives
     links = []
     for indicator in programme.indicators:
         target = by_code.get(wanted.get(indicator.name, ""))

@@ -24,7 +24,7 @@ from fundmgr.proposals.versions import snapshot_of
 from fundmgr.results import queries as q
 from fundmgr.results import reports
 from fundmgr.results.models import Programme, ProgrammeIndicator
-from fundmgr.results.operations import add_months, decimal_or_none, default_periods, guess_measure
+from fundmgr.results.operations import add_months, default_periods, guess_measure
 from fundmgr.results.rollup import Point, combine
 from fundmgr.steering.models import AgendaItem, ItemState, Meeting, MeetingState
 from fundmgr.steering.portfolio import build_portfolio
@@ -106,26 +106,19 @@ def test_latest_versions_are_what_freezing_the_draft_gives(generated):
         version = proposal.latest_version
         assert version.number == proposal.version_count
         assert snapshot_of(proposal) == version.snapshot, proposal.reference
-        assert version.total == Decimal(version.snapshot["totals"]["total"]) == proposal.total_amount
+        assert version.total == version.snapshot.totals.total == proposal.total_amount
 
 
 def test_programmes_are_what_establishing_the_approved_version_builds(generated, fund):
     """Does each programme's live matrix and its periods follow from its approved version?"""
     for programme in db.session.scalars(sa.select(Programme)):
-        data = programme.version.snapshot
-        assert programme.start_date == date.fromisoformat(data["start_date"])
-        assert programme.end_date == add_months(programme.start_date, data["duration_months"]) - timedelta(days=1)
+        snapshot = programme.version.snapshot
+        assert programme.start_date == snapshot.start_date
+        assert programme.end_date == add_months(programme.start_date, snapshot.duration_months) - timedelta(days=1)
         expected = [
-            (
-                i["name"],
-                i["unit"],
-                guess_measure(i["unit"], i["name"]),
-                decimal_or_none(i["baseline"]),
-                decimal_or_none(i["target"]),
-                i["disaggregation"],
-            )
-            for o in data["matrix"]
-            for i in [*o["indicators"], *(x for p in o["outputs"] for x in p["indicators"])]
+            (i.name, i.unit, guess_measure(i.unit, i.name), i.baseline, i.target, i.disaggregation)
+            for o in snapshot.matrix
+            for i in [*o.indicators, *(x for p in o.outputs for x in p.indicators)]
         ]
         actual = [(i.name, i.unit, i.measure, i.baseline, i.target, i.disaggregation) for i in programme.indicators]
         assert actual == expected

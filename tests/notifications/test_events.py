@@ -20,6 +20,7 @@ from fundmgr.results import operations as results_ops
 from fundmgr.results.models import Programme
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import DecisionOutcome
+from tests.factories import revise_snapshot
 from tests.notifications.conftest import TODAY, in_app, notifications_of, sent_to, told
 from tests.results.conftest import MATRIX, entries_for
 
@@ -205,8 +206,7 @@ def test_progress_reports_reach_the_fmu_then_the_programme_agencies(cast, make_p
     from fundmgr.proposals.models import ProposalState
 
     proposal = make_proposal(ProposalState.active, lead="IOM", partners=("UNHCR",), creator=cast.iom)
-    version = proposal.latest_version
-    version.snapshot = {**version.snapshot, "start_date": "2024-01-01", "matrix": MATRIX}
+    revise_snapshot(proposal.latest_version, start_date="2024-01-01", matrix=MATRIX)
     programme: Programme = results_ops.establish_programme(proposal, actor=None)
     db.session.commit()
     period = programme.periods[0]

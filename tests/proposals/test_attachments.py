@@ -111,5 +111,5 @@ def test_removed_files_leave_the_draft_but_stay_in_versions(submitted, make_user
     ops.return_for_revision(proposal, "Please attach a signed letter.", actor=make_user(Role.fmu))
     ops.remove_attachment(letter, actor=proposal.created_by)
     assert proposal.current_attachments == []
-    assert proposal.versions[0].snapshot["attachments"][0]["id"] == letter.id
+    assert proposal.versions[0].snapshot.attachments[0].id == letter.id
     assert path_for(letter.storage_key).exists()

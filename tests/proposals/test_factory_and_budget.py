@@ -28,7 +28,7 @@ def test_version_snapshot_carries_the_budget(make_proposal):
     version = proposal.latest_version
     assert version.number == 1
     assert version.total == Decimal("1284000.00")
-    snap = version.snapshot
+    snap = version.snapshot.stored()
     assert snap["totals"] == {"direct": "1200000.00", "indirect": "84000.00", "total": "1284000.00"}
     assert {p["code"]: p["total"] for p in snap["participants"]} == {"IOM": "749000.00", "UNHCR": "535000.00"}
     assert snap["matrix"][0]["outputs"][0]["indicators"][0]["target"] == "200"

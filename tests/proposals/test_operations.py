@@ -142,7 +142,7 @@ def test_submit_freezes_version_one_and_locks_the_draft(make_ready_draft):
     assert proposal.state is ProposalState.submitted
     assert proposal.latest_version.number == 1
     assert proposal.latest_version.total == Decimal("1284000.00")
-    assert proposal.latest_version.snapshot["attachments"][0]["kind"] == "endorsement_letter"
+    assert proposal.latest_version.snapshot.attachments[0].kind == "endorsement_letter"
     assert actions_of(proposal)[-1] == "proposal.submitted"
     with pytest.raises(InvalidTransition, match="cannot be changed now"):
         ops.add_outcome(proposal, "Late addition", actor=proposal.created_by)
@@ -240,4 +240,4 @@ def test_a_deferred_proposal_is_revised_and_resubmitted_as_a_new_version(make_pr
     ops.submit_proposal(proposal, actor=agency)
     assert proposal.state is ProposalState.submitted
     assert [v.number for v in proposal.versions] == [1, 2]
-    assert proposal.versions[1].snapshot["title"] == "Revised after deferral"
+    assert proposal.versions[1].snapshot.title == "Revised after deferral"

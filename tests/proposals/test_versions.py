@@ -43,7 +43,7 @@ def test_comparing_two_versions_highlights_what_changed(client, submitted, fmu, 
 
 def test_version_one_stays_as_submitted(submitted, fmu):
     proposal = resubmitted(submitted, fmu)
-    assert proposal.versions[0].snapshot["title"] != proposal.versions[1].snapshot["title"]
+    assert proposal.versions[0].snapshot.title != proposal.versions[1].snapshot.title
     assert proposal.versions[0].total == Decimal("1284000.00")
 
 

@@ -15,6 +15,7 @@ from fundmgr.results import operations as ops
 from fundmgr.results.framework import bundled_framework, read_framework
 from fundmgr.results.models import Programme, ProgressReport, ResultsFramework
 from fundmgr.results.values import IndicatorEntry
+from tests.factories import revise_snapshot
 
 TODAY = date(2026, 6, 1)  # the results tests run on this day: their programmes' periods are placed around it
 
@@ -77,11 +78,7 @@ def make_programme(make_proposal, framework) -> Callable[..., Programme]:
     ) -> Programme:
         proposal = make_proposal(state, duration_months=duration_months, **proposal_options)
         version = proposal.latest_version
-        version.snapshot = {
-            **version.snapshot,
-            "start_date": start.isoformat(),
-            "matrix": MATRIX if matrix is None else matrix,
-        }
+        revise_snapshot(version, start_date=start.isoformat(), matrix=MATRIX if matrix is None else matrix)
         programme = ops.establish_programme(proposal, actor=None)
         db.session.commit()
         return programme

@@ -5,13 +5,14 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
+from pydantic import ValidationError
 from pypdf import PdfReader
 
 from fundmgr.db import db
 from fundmgr.steering import operations as ops
 from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, VoteChoice
-from tests.factories import sign_in
+from tests.factories import sign_in, store_unchecked_snapshot
 from tests.steering.conftest import TODAY
 
 
@@ -55,6 +56,16 @@ def test_the_pack_has_the_agenda_a_page_per_proposal_scores_and_ranking(held, co
     assert "3.00" in text
     assert "Rank 1 among the proposals on the agenda, 1 in its thematic area." in text
     assert "Alignment with the thematic area" in text
+
+
+def test_the_pack_refuses_a_version_whose_frozen_content_lost_a_field(held, committee):
+    """Does a version stored with a renamed field stop the pack, instead of printing it without its organizations?"""
+    version = held.items[0].version
+    damaged = version.snapshot.stored()
+    damaged["organizations"] = damaged.pop("participants")
+    store_unchecked_snapshot(version, damaged)
+    with pytest.raises(ValidationError, match="participants"):
+        meeting_pack_pdf(held, committee.fmu)
 
 
 def test_the_minutes_record_attendance_quorum_recusals_votes_and_decisions(held, committee):

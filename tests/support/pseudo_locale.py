@@ -56,9 +56,9 @@ from babel.messages.pofile import read_po
 from babel.numbers import list_currencies
 from wtforms.i18n import messages_path
 
-from fundmgr import ROOT
 from fundmgr.db import db
 from fundmgr.i18n import format_file_size
+from tests.conftest import REPO as ROOT
 
 PSEUDO_LOCALE = "eo"
 OPEN, CLOSE = "⟦", "⟧"

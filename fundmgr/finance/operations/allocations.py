@@ -72,11 +72,7 @@ def to_cents_down(value: Decimal) -> Decimal:
 
 def version_shares(version: ProposalVersion) -> list[Share]:
     """Each participating organization's direct and indirect costs in the approved version."""
-    return [
-        Share(int(p["organization_id"]), Decimal(p["direct"]), Decimal(p["indirect"]))
-        for p in version.snapshot.get("participants", [])
-        if Decimal(p["total"]) > 0
-    ]
+    return [Share(p.organization_id, p.direct, p.indirect) for p in version.snapshot.participants if p.total > 0]
 
 
 def allocation_problems(

@@ -14,7 +14,6 @@ from fundmgr.results.operations.editing import (
 )
 from fundmgr.results.operations.establishing import (
     add_months,
-    decimal_or_none,
     default_periods,
     establish_on_approval,
     establish_programme,
@@ -41,7 +40,6 @@ __all__ = [
     "add_evidence",
     "add_months",
     "add_period",
-    "decimal_or_none",
     "default_periods",
     "establish_on_approval",
     "establish_programme",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.proposals.snapshot import Indicator, Outcome
 from fundmgr.results.models import (
     Measure,
     Programme,
@@ -55,10 +55,6 @@ def guess_measure(unit: str, name: str) -> Measure:
     return Measure.percentage if any(word in text for word in PERCENT_WORDS) else Measure.number
 
 
-def decimal_or_none(text: str | None) -> Decimal | None:
-    return None if text in (None, "") else Decimal(text)
-
-
 def establish_programme(proposal: Proposal, *, actor: User | None) -> Programme:
     """Give an approved proposal its live results matrix (from the approved version) and its reporting periods.
 
@@ -72,18 +68,14 @@ def establish_programme(proposal: Proposal, *, actor: User | None) -> Programme:
     version = proposal.latest_version
     if version is None:
         raise InvalidTransition(_("The programme has no approved version to take its results matrix from."))
-    data = version.snapshot
-    start = (
-        date.fromisoformat(data["start_date"])
-        if data.get("start_date")
-        else proposal.start_date or clock.today(proposal.fund)
-    )
-    duration = data.get("duration_months") or proposal.duration_months or proposal.fund.reporting_period_months
+    snapshot = version.snapshot
+    start = snapshot.start_date or proposal.start_date or clock.today(proposal.fund)
+    duration = snapshot.duration_months or proposal.duration_months or proposal.fund.reporting_period_months
     programme = Programme(
         proposal=proposal, version=version, start_date=start, end_date=add_months(start, duration) - timedelta(days=1)
     )
     db.session.add(programme)
-    build_matrix(programme, data.get("matrix") or [])
+    build_matrix(programme, snapshot.matrix)
     fund = proposal.fund
     for number, (period_start, period_end, due) in enumerate(
         default_periods(programme.start_date, programme.end_date, fund.reporting_period_months, fund.report_due_days),
@@ -110,20 +102,20 @@ def establish_programme(proposal: Proposal, *, actor: User | None) -> Programme:
     return programme
 
 
-def build_matrix(programme: Programme, matrix: list[dict[str, Any]]) -> None:
+def build_matrix(programme: Programme, matrix: list[Outcome]) -> None:
     """Copy the approved version's results matrix into the programme's live matrix."""
-    for outcome_position, outcome_data in enumerate(matrix, start=1):
-        outcome = ProgrammeOutcome(position=outcome_position, statement=outcome_data.get("statement", ""))
+    for outcome_position, frozen_outcome in enumerate(matrix, start=1):
+        outcome = ProgrammeOutcome(position=outcome_position, statement=frozen_outcome.statement)
         programme.outcomes.append(outcome)
-        add_indicators(programme, outcome, None, outcome_data.get("indicators") or [])
-        for output_position, output_data in enumerate(outcome_data.get("outputs") or [], start=1):
-            output = ProgrammeOutput(position=output_position, statement=output_data.get("statement", ""))
+        add_indicators(programme, outcome, None, frozen_outcome.indicators)
+        for output_position, frozen_output in enumerate(frozen_outcome.outputs, start=1):
+            output = ProgrammeOutput(position=output_position, statement=frozen_output.statement)
             outcome.outputs.append(output)
-            add_indicators(programme, outcome, output, output_data.get("indicators") or [])
+            add_indicators(programme, outcome, output, frozen_output.indicators)
 
 
 def add_indicators(
-    programme: Programme, outcome: ProgrammeOutcome, output: ProgrammeOutput | None, items: list[dict[str, Any]]
+    programme: Programme, outcome: ProgrammeOutcome, output: ProgrammeOutput | None, items: list[Indicator]
 ) -> None:
     for position, item in enumerate(items, start=1):
         programme.indicators.append(
@@ -131,13 +123,13 @@ def add_indicators(
                 outcome=outcome,
                 output=output,
                 position=position,
-                name=item.get("name", ""),
-                unit=item.get("unit") or "",
-                measure=guess_measure(item.get("unit") or "", item.get("name", "")),
-                baseline=decimal_or_none(item.get("baseline")),
-                target=decimal_or_none(item.get("target")),
-                means_of_verification=item.get("means_of_verification") or "",
-                disaggregation=list(item.get("disaggregation") or []),
+                name=item.name,
+                unit=item.unit,
+                measure=guess_measure(item.unit, item.name),
+                baseline=item.baseline,
+                target=item.target,
+                means_of_verification=item.means_of_verification,
+                disaggregation=list(item.disaggregation),
             )
         )
 
