@@ -42,9 +42,10 @@ from fundmgr.finance.models import ContributionKind, EntryKind
 from fundmgr.finance.operations import Share, scale_to
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel
 from fundmgr.i18n import territory_name
+from fundmgr.numbers import plain_text
 from fundmgr.proposals.budget import programme_years
 from fundmgr.proposals.models import AttachmentKind, ProposalState, ScreeningOutcome
-from fundmgr.proposals.versions import decimal_text, number_text
+from fundmgr.proposals.versions import decimal_text
 from fundmgr.results import operations as results_ops
 from fundmgr.results.demo import parts_for
 from fundmgr.results.framework import bundled_framework, read_framework
@@ -1272,8 +1273,8 @@ def indicator_data(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": item["name"],
         "unit": item["unit"],
-        "baseline": number_text(item["baseline"]),
-        "target": number_text(item["target"]),
+        "baseline": plain_text(item["baseline"]),
+        "target": plain_text(item["target"]),
         "means_of_verification": item["means_of_verification"],
         "disaggregation": list(item["disaggregation"]),
     }

@@ -23,14 +23,11 @@ from fundmgr.finance.models import Allocation, Contribution, ContributionKind, E
 from fundmgr.finance.queries import ZERO, AllocationMoney, allocation_money, balances
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.i18n import format_money
+from fundmgr.numbers import EXCHANGE_RATE, MONEY
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.signals import allocations_approved, transfer_recorded
 
-# The largest single amount the fund accepts: anything above is a typing mistake.
-MAX_AMOUNT = Decimal("10000000000.00")
-MAX_RATE = Decimal("100000")
-MIN_RATE = Decimal("0.000001")
 # A proposal may receive its allocations while the Steering Committee decides (before or after
 # the approval move, in the same transaction).
 ALLOCATABLE_STATES = frozenset({ProposalState.in_review, ProposalState.endorsed, ProposalState.approved})
@@ -57,8 +54,8 @@ def amount_problems(amount: Any, label: str) -> list[str]:
         return [_("%(field)s must be a number.", field=label)]
     if amount <= 0:
         return [_("%(field)s must be more than zero.", field=label)]
-    if amount > MAX_AMOUNT:  # before rounding: a number of thousands of digits cannot be rounded to cents
-        return [_("%(field)s must be below %(max)s.", field=label, max=format_money(MAX_AMOUNT))]
+    if amount > MONEY.largest:  # before rounding: a number of thousands of digits cannot be rounded to cents
+        return [_("%(field)s must be at most %(max)s.", field=label, max=format_money(MONEY.largest))]
     if amount != to_cents(amount):
         return [_("%(field)s can have at most two decimals.", field=label)]
     return []
@@ -134,9 +131,9 @@ def contribution_problems(fund: Fund, data: ContributionData) -> list[str]:
         problems.append(_("The currency must be a three-letter ISO code."))
     problems += amount_problems(data.amount, _("The amount"))
     rate_ok = isinstance(data.rate_to_usd, Decimal) and data.rate_to_usd.is_finite()
-    if not rate_ok or not (MIN_RATE <= data.rate_to_usd <= MAX_RATE):
+    if not rate_ok or not (EXCHANGE_RATE.smallest <= data.rate_to_usd <= EXCHANGE_RATE.largest):
         problems.append(_("The exchange rate must be a number between 0.000001 and 100000."))
-    elif data.rate_to_usd != data.rate_to_usd.quantize(MIN_RATE):
+    elif data.rate_to_usd != data.rate_to_usd.quantize(EXCHANGE_RATE.smallest):
         problems.append(_("The exchange rate can have at most six decimals."))
     elif data.currency == fund.currency and data.rate_to_usd != 1:
         problems.append(_("An amount in %(currency)s has an exchange rate of 1.", currency=fund.currency))

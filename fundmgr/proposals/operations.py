@@ -23,7 +23,7 @@ from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Country, Fund, GuidingPrinciple, Objective, ThematicArea
 from fundmgr.funds.queries import active
 from fundmgr.i18n import format_percent
-from fundmgr.proposals.amounts import ABSURD_AMOUNT
+from fundmgr.numbers import INDICATOR_VALUE, MONEY, number_text
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import (
     TRANSITIONS,
@@ -348,8 +348,10 @@ def budget_problems(
         if org_id not in participants or category_id not in categories or not 1 <= year <= 100:
             problems.append(_("The budget names an organization, category or year the proposal does not have."))
             break
-        if amount < 0 or amount >= ABSURD_AMOUNT:
-            problems.append(_("Amounts must be zero or more, and below a trillion."))
+        if amount < 0 or amount > MONEY.largest:
+            problems.append(
+                _("Amounts must be zero or more, and at most %(largest)s.", largest=number_text(MONEY.largest, MONEY))
+            )
             break
     for org_id, rate in rates.items():
         if org_id not in participants:
@@ -437,8 +439,13 @@ def indicator_problems(values: IndicatorValues) -> list[str]:
     problems += text_problem(values.unit, _("The unit"), 100)
     problems += text_problem(values.means_of_verification, _("The means of verification"), 2000)
     for value in (values.baseline, values.target):
-        if value is not None and (not value.is_finite() or abs(value) >= Decimal("1000000000000")):
-            problems.append(_("Baselines and targets are numbers below a trillion."))
+        if value is not None and (not value.is_finite() or abs(value) > INDICATOR_VALUE.largest):
+            problems.append(
+                _(
+                    "Baselines and targets are numbers of at most %(largest)s.",
+                    largest=number_text(INDICATOR_VALUE.largest, INDICATOR_VALUE),
+                )
+            )
             break
     if set(values.disaggregation) - set(DISAGGREGATIONS):
         problems.append(_("Unknown disaggregation."))

@@ -23,6 +23,7 @@ from typing import Any
 
 from fundmgr.accounts.models import User
 from fundmgr.db import db, to_cents, utcnow
+from fundmgr.numbers import plain_text
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import MatrixIndicator, Proposal, ProposalVersion
 
@@ -32,17 +33,12 @@ def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(to_cents(value), "f")
 
 
-def number_text(value: Decimal | None) -> str | None:
-    """An indicator value without trailing zeros (200, 12.5)."""
-    return None if value is None else format(value.normalize(), "f")
-
-
 def indicator_data(indicator: MatrixIndicator) -> dict[str, Any]:
     return {
         "name": indicator.name,
         "unit": indicator.unit,
-        "baseline": number_text(indicator.baseline),
-        "target": number_text(indicator.target),
+        "baseline": plain_text(indicator.baseline),
+        "target": plain_text(indicator.target),
         "means_of_verification": indicator.means_of_verification,
         "disaggregation": list(indicator.disaggregation or []),
     }

@@ -22,6 +22,7 @@ from fundmgr.db import db, utcnow
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.definition import DefinitionError
 from fundmgr.funds.models import Fund, Objective, ThematicArea
+from fundmgr.numbers import INDICATOR_VALUE, parse_number
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.results import framework as f
 from fundmgr.results.models import (
@@ -46,7 +47,7 @@ from fundmgr.results.models import (
     ResultsFramework,
     ReviewDecision,
 )
-from fundmgr.results.values import IndicatorEntry, check_entry, parse_value
+from fundmgr.results.values import IndicatorEntry, check_entry
 from fundmgr.signals import report_reviewed, report_submitted
 from fundmgr.storage import DOCUMENT_TYPES, IMAGE_TYPES, delete_after_commit, store_upload
 from fundmgr.workflow import require_transition
@@ -286,7 +287,7 @@ def save_fund_indicator(
     numbers = {}
     for key, what in (("baseline", _("The baseline")), ("target", _("The target"))):
         try:
-            numbers[key] = parse_value(getattr(spec, key))
+            numbers[key] = parse_number(getattr(spec, key), INDICATOR_VALUE)
         except ValueError as exc:
             problems.append(f"{what}: {exc}")
     if spec.outcome.framework_id != framework.id or (spec.output and spec.output.outcome_id != spec.outcome.id):

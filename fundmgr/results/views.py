@@ -17,6 +17,7 @@ from fundmgr.exports import download
 from fundmgr.funds.models import ThematicArea
 from fundmgr.funds.queries import active, current_fund
 from fundmgr.i18n import LANGUAGE_NAMES, current_language, localize
+from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import forms as rf
@@ -34,7 +35,7 @@ from fundmgr.results.models import (
     ReviewDecision,
     manages_results,
 )
-from fundmgr.results.values import IndicatorEntry, typed_text
+from fundmgr.results.values import IndicatorEntry
 from fundmgr.storage import send_stored
 from fundmgr.web import FundView, db_int
 
@@ -621,8 +622,8 @@ class FundIndicatorEditView(FrameworkEditBase):
         ):
             rf.fill_texts(form, prefix, texts)
         form.measure.data, form.rule.data = indicator.measure.value, indicator.rule.value
-        form.baseline.data = typed_text(indicator.baseline)
-        form.target.data = typed_text(indicator.target)
+        form.baseline.data = number_text(indicator.baseline, INDICATOR_VALUE)
+        form.target.data = number_text(indicator.target, INDICATOR_VALUE)
         form.disaggregation.data = list(indicator.disaggregation)
 
     def spec(self, form) -> ops.IndicatorSpec:
