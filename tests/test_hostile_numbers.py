@@ -10,6 +10,7 @@ accepted input is stored exactly as the number typed.
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -18,14 +19,12 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fundmgr.accounts.models import User
 from fundmgr.db import db
-from fundmgr.finance.forms import parse_number as finance_number
 from fundmgr.finance.models import Contribution
-from fundmgr.finance.operations import MAX_AMOUNT
-from fundmgr.proposals.amounts import ABSURD_AMOUNT, parse_amount
+from fundmgr.numbers import INDICATOR_VALUE, MONEY, parse_number
 from fundmgr.proposals.models import BudgetLine
 from fundmgr.results.models import IndicatorValue
-from fundmgr.results.values import MAX_VALUE, parse_value
 from tests.access import harness
 from tests.access.harness import (
     REFUSAL_SHOWN,
@@ -111,6 +110,59 @@ def test_a_number_field_refuses_what_is_not_a_sensible_number(app, world, world_
     assert not accepted, f"{case_id} {name} accepted {accepted}"
 
 
+# Number fields of every package, and how to read back what one stored (None: its audit entry is enough).
+NUMBER_PAGES = [
+    ("finance.new_contribution:POST", "amount", lambda w, n: sa.select(Contribution.amount).order_by(
+        Contribution.id.desc()).limit(1)),
+    ("proposals.budget:POST", "amount-", lambda w, n: sa.select(BudgetLine.amount).where(
+        BudgetLine.proposal_id == w.proposals["draft"], BudgetLine.organization_id == int(n.split("-")[1]),
+        BudgetLine.category_id == int(n.split("-")[2]), BudgetLine.year == int(n.split("-")[3]))),
+    ("results.report_edit:POST", "actual-", lambda w, n: sa.select(IndicatorValue.actual).where(
+        IndicatorValue.indicator_id == int(n.split("-")[1])).order_by(IndicatorValue.id.desc()).limit(1)),
+    ("steering.decide:POST", "approved_amount", None),
+    ("proposals.matrix_item:POST", "baseline", None),
+    ("results.indicator_edit:POST", "baseline", None),
+]  # fmt: skip
+# (language, text typed, the number stored or the reason shown): the same on every page
+SAME_ANSWER = [
+    ("es", "1000.50", "1000.5"),  # refused on the budget grid and, as ambiguous, on a progress report before
+    ("es", "1.000,50", "1000.5"),
+    ("es", "1 000,50", "1000.5"),  # refused on a contribution before
+    ("es", "1'000,50", "1000.5"),
+    ("fr", "1000.50", "1000.5"),
+    ("fr", "1'000,50", "1000.5"),
+    ("en", "1'000.50", "1000.5"),  # refused on the budget grid before
+    ("en", "1 000.50", "1000.5"),
+    ("es", "1,2,3", "Escriba un solo separador decimal."),
+    ("fr", "-5", "Les nombres négatifs ne sont pas acceptés ici."),  # refused without saying why before
+    ("en", "1.000,50", "Ambiguous number: did you mean 1,000.5"),  # (money shows its cents: 1,000.50)
+]
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), SAME_ANSWER)
+def test_a_number_typed_gets_the_same_answer_on_every_page(app, world, world_state, language, text, expected):
+    """Does the same text typed into any number field mean the same number, or get the same refusal?"""
+    for case_id, prefix, stored in NUMBER_PAGES:
+        case = BY_ID[case_id]
+        with fresh_state(world_state):
+            db.session.execute(sa.update(User).values(locale=language))
+            db.session.commit()
+            data = payload(app, world, case)
+            name = first_field(app, world, case, prefix) if prefix.endswith("-") else prefix
+            data[name] = text
+            if case.endpoint == "steering.decide":
+                data["outcome"] = "approve"
+            status, page, done = send(app, world, case, data)
+            assert status < 500
+            if expected[0].isdigit():
+                assert done, (case_id, text, page[-3000:])
+                if stored:
+                    assert db.session.scalar(stored(world, name)) == Decimal(expected), case_id
+            else:
+                assert not done, case_id
+                assert expected in html.unescape(page), case_id
+
+
 def test_the_pipeline_what_if_amount_refuses_bad_numbers(app, world):
     """Is a bad what-if deposit on the pipeline page explained, and the page still shown?"""
     client = client_as(app, world, "fmu")
@@ -165,8 +217,8 @@ def test_any_text_in_a_budget_cell_is_stored_exactly_or_refused(app, world, worl
         amount = db.session.scalar(sa.select(BudgetLine.amount).where(
             BudgetLine.proposal_id == world.proposals["draft"], BudgetLine.organization_id == int(org),
             BudgetLine.category_id == int(category), BudgetLine.year == int(year)))  # fmt: skip
-        assert amount == parse_amount(text) or (amount is None and parse_amount(text) == 0)
-        assert amount is None or (is_cents(amount) and Decimal(0) <= amount < ABSURD_AMOUNT)
+        assert amount == parse_number(text, MONEY) or (amount is None and not parse_number(text, MONEY))
+        assert amount is None or (is_cents(amount) and Decimal(0) <= amount <= MONEY.largest)
 
 
 @PROPERTY
@@ -178,9 +230,9 @@ def test_any_text_as_a_contributions_amount_is_stored_exactly_or_refused(app, wo
         if not carried_out(app, world, case, "amount", text):
             return
         stored = db.session.scalar(sa.select(Contribution.amount).order_by(Contribution.id.desc()).limit(1))
-        assert stored == finance_number(text)
+        assert stored == parse_number(text, MONEY)
         assert is_cents(stored)
-        assert Decimal(0) < stored <= MAX_AMOUNT
+        assert Decimal(0) < stored <= MONEY.largest
 
 
 @PROPERTY
@@ -196,8 +248,8 @@ def test_any_text_as_an_indicators_value_is_stored_exactly_or_refused(app, world
             sa.select(IndicatorValue.actual).where(IndicatorValue.indicator_id == int(name.split("-")[1]))
             .order_by(IndicatorValue.id.desc()).limit(1)
         )  # fmt: skip
-        assert stored == parse_value(text)
-        assert stored is None or (stored.is_finite() and Decimal(0) <= stored < MAX_VALUE)
+        assert stored == parse_number(text, INDICATOR_VALUE)
+        assert stored is None or (stored.is_finite() and Decimal(0) <= stored <= INDICATOR_VALUE.largest)
 
 
 @PROPERTY

@@ -28,13 +28,13 @@ from fundmgr.finance.forms import (
     InterestForm,
     MoneyMovementForm,
     currency_choices,
-    parse_number,
 )
 from fundmgr.finance.models import Allocation, Contribution, ContributionKind, EntryKind, LedgerEntry
 from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import active_areas, current_fund
 from fundmgr.funds.rights import FUND_MANAGERS, is_fmu
+from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.visibility import visible_to
@@ -474,8 +474,8 @@ def expected_deposit(text: str) -> tuple[Decimal, str | None]:
     if not text.strip():
         return Decimal("0.00"), None
     try:
-        amount = parse_number(text)
-    except ValueError as exc:
+        amount = parse_number(text, MONEY)
+    except NumberRefused as exc:
         return Decimal("0.00"), str(exc)
     problems = ops.amount_problems(amount, _("The expected deposit"))
     return (Decimal("0.00"), problems[0]) if problems else (amount, None)

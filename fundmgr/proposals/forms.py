@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -20,14 +17,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fundmgr.accounts.models import Organization
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Fund, Marker, RegionLevel
-from fundmgr.i18n import current_language
-from fundmgr.proposals.amounts import AmountError, parse_number
+from fundmgr.numbers import INDICATOR_VALUE, CountField, NumberField
 from fundmgr.proposals.display import disaggregation_title
 from fundmgr.proposals.models import ATTACHMENT_KIND_TITLES, AttachmentKind, Proposal, Screening
 from fundmgr.proposals.operations import DISAGGREGATIONS, IndicatorValues, ProposalDetails
@@ -63,7 +59,7 @@ class DetailsForm(FlaskForm):
     primary_area = SelectField(_l("Primary thematic area"), [Optional()])
     objectives = CheckboxListField(_l("Objectives"), [Optional()], coerce=int)
     principles = CheckboxListField(_l("Guiding principles addressed"), [Optional()])
-    duration_months = IntegerField(_l("Duration in months"), [Optional(), NumberRange(1, 240)])
+    duration_months = CountField(_l("Duration in months"), [Optional(), NumberRange(1, 240)])
     start_date = DateField(_l("Planned start date"), [Optional()])
     government_endorsement = BooleanField(_l("The government endorses the programme"))
 
@@ -188,21 +184,13 @@ class StatementForm(FlaskForm):
     statement = TextAreaField(_l("Statement"), [DataRequired(), Length(max=2000)], render_kw={"rows": 3})
 
 
-def locale_number(form: FlaskForm, field: Any) -> None:
-    """Validate a number typed in the user's locale (kept as text until read)."""
-    try:
-        parse_number(field.data)
-    except AmountError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
 class IndicatorForm(FlaskForm):
     """An indicator with its unit, baseline, target, means of verification and disaggregation."""
 
     name = StringField(_l("Indicator"), [DataRequired(), Length(max=500)])
     unit = StringField(_l("Unit"), [Length(max=100)])
-    baseline = StringField(_l("Baseline"), [locale_number], render_kw={"inputmode": "decimal"})
-    target = StringField(_l("Target"), [locale_number], render_kw={"inputmode": "decimal"})
+    baseline = NumberField(_l("Baseline"), kind=INDICATOR_VALUE)
+    target = NumberField(_l("Target"), kind=INDICATOR_VALUE)
     means_of_verification = TextAreaField(_l("Means of verification"), [Length(max=2000)], render_kw={"rows": 2})
     disaggregation = CheckboxListField(_l("Data disaggregated by"), [Optional()])
 
@@ -214,18 +202,11 @@ class IndicatorForm(FlaskForm):
         return IndicatorValues(
             name=self.name.data or "",
             unit=self.unit.data or "",
-            baseline=parse_number(self.baseline.data),
-            target=parse_number(self.target.data),
+            baseline=self.baseline.data,
+            target=self.target.data,
             means_of_verification=self.means_of_verification.data or "",
             disaggregation=list(self.disaggregation.data or []),
         )
-
-
-def number_text(value: Decimal | None) -> str:
-    """A number as the user's locale writes it, without trailing zeros, for editing."""
-    if value is None:
-        return ""
-    return format_decimal(value.normalize(), format="#,##0.######", locale=current_language())
 
 
 class AttachmentForm(FlaskForm):

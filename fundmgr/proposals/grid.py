@@ -10,12 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
 from fundmgr.funds.models import BudgetCategory
-from fundmgr.i18n import current_language, format_money
-from fundmgr.proposals.amounts import AmountError, parse_amount, parse_percent
+from fundmgr.numbers import MONEY, PERCENTAGE, NumberRefused, number_text, parse_number
 from fundmgr.proposals.budget import ZERO, BudgetTotals, budget_totals
 from fundmgr.proposals.models import Participant, Proposal
 
@@ -26,11 +24,6 @@ def cell_name(org_id: int, category_id: int, year: int) -> str:
 
 def rate_name(org_id: int) -> str:
     return f"rate-{org_id}"
-
-
-def percent_text(rate: Decimal) -> str:
-    """A rate as a percentage in the user's locale (0.07 -> "7", 0.065 -> "6,5" in French)."""
-    return format_decimal((rate * 100).normalize(), format="0.####", locale=current_language())
 
 
 @dataclass
@@ -65,11 +58,11 @@ class BudgetGrid:
         )
         for participant in grid.participants:
             org_id = participant.organization_id
-            grid.values[rate_name(org_id)] = percent_text(participant.indirect_rate)
+            grid.values[rate_name(org_id)] = number_text(participant.indirect_rate, PERCENTAGE)
             for category in grid.categories:
                 for year in grid.years:
                     amount = totals.cells.get((org_id, category.id, year))
-                    grid.values[cell_name(org_id, category.id, year)] = format_money(amount) if amount else ""
+                    grid.values[cell_name(org_id, category.id, year)] = number_text(amount or None, MONEY)
         return grid
 
     def row_total(self, org_id: int, category_id: int) -> Decimal:
@@ -91,8 +84,8 @@ class BudgetGrid:
             name = rate_name(org_id)
             self.values[name] = (form.get(name) or "").strip()
             try:
-                rate = parse_percent(self.values[name])
-            except AmountError as exc:
+                rate = parse_number(self.values[name], PERCENTAGE)
+            except NumberRefused as exc:
                 self.errors[name] = str(exc)
             else:
                 rates[org_id] = participant.proposal.fund.indirect_cost_rate if rate is None else rate
@@ -101,8 +94,8 @@ class BudgetGrid:
                     name = cell_name(org_id, category.id, year)
                     self.values[name] = (form.get(name) or "").strip()[:40]
                     try:
-                        amounts[(org_id, category.id, year)] = parse_amount(self.values[name])
-                    except AmountError as exc:
+                        amounts[(org_id, category.id, year)] = parse_number(self.values[name], MONEY) or ZERO
+                    except NumberRefused as exc:
                         self.errors[name] = str(exc)
         return amounts, rates
 

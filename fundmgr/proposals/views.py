@@ -16,10 +16,10 @@ from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language
+from fundmgr.numbers import MONEY, PERCENTAGE, number_symbols
 from fundmgr.pdf import pdf_response, render_pdf
 from fundmgr.proposals import forms
 from fundmgr.proposals import operations as ops
-from fundmgr.proposals.amounts import number_symbols
 from fundmgr.proposals.display import compare, describe_draft, describe_version
 from fundmgr.proposals.exports import export_rows
 from fundmgr.proposals.grid import BudgetGrid
@@ -321,7 +321,7 @@ class EditBudgetView(DraftSectionView):
         decimal, group = number_symbols()
         return self.render(
             "budget.html", 422 if problems else 200, grid=grid, form=form, problems=problems,
-            decimal_symbol=decimal, group_symbol=group,
+            decimal_symbol=decimal, group_symbol=group, amount_rules=MONEY.limits(), rate_rules=PERCENTAGE.limits(),
         )  # fmt: skip
 
 
@@ -383,8 +383,8 @@ class MatrixItemView(DraftSectionView):
                 data={
                     "name": item.name,
                     "unit": item.unit,
-                    "baseline": forms.number_text(item.baseline),
-                    "target": forms.number_text(item.target),
+                    "baseline": item.baseline,
+                    "target": item.target,
                     "means_of_verification": item.means_of_verification,
                     "disaggregation": list(item.disaggregation or []),
                 }

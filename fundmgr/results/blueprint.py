@@ -2,9 +2,9 @@
 
 from flask import Blueprint
 
+from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results import cli
 from fundmgr.results.operations import establish_on_approval
-from fundmgr.results.values import format_quantity
 from fundmgr.results.views import annual, framework, periods, programmes, progress_reports
 from fundmgr.signals import proposal_state_changed
 from fundmgr.web import add_view
@@ -21,7 +21,7 @@ proposal_state_changed.connect(establish_on_approval)
 @bp.app_template_filter("quantity")
 def quantity_filter(value) -> str:
     """Indicator values in templates: {{ value|quantity }}."""
-    return format_quantity(value)
+    return number_text(value, INDICATOR_VALUE)
 
 
 @bp.app_context_processor

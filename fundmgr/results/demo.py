@@ -24,6 +24,7 @@ from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import territory_name
+from fundmgr.numbers import plain_text
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import operations as ops
 from fundmgr.results.framework import bundled_framework, read_framework
@@ -35,7 +36,7 @@ from fundmgr.results.models import (
     ReportingPeriod,
     ResultsFramework,
 )
-from fundmgr.results.values import IndicatorEntry, value_text
+from fundmgr.results.values import IndicatorEntry
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo.yaml"
 # How a count splits across each dimension's groups (illustrative shares, in the framework's order).
@@ -165,7 +166,7 @@ def parts_for(indicator: ProgrammeIndicator, actual: Decimal, framework: Results
             ]
         else:
             values = split(actual, SPLITS[code])
-        parts[code] = {category: value_text(value) for category, value in zip(categories, values, strict=True)}
+        parts[code] = {category: plain_text(value) for category, value in zip(categories, values, strict=True)}
     return parts
 
 
@@ -184,7 +185,7 @@ def plausible_input(period: ReportingPeriod, framework: ResultsFramework, pace: 
     for indicator in programme.indicators:
         actual = value_at(indicator, share)
         entries[indicator.id] = IndicatorEntry(
-            actual=value_text(actual),
+            actual=plain_text(actual),
             parts=parts_for(indicator, actual, framework),
             status=status_for(indicator, share, expected),
         )

@@ -13,8 +13,8 @@ from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundmgr.i18n import LANGUAGE_NAMES, language_choices, localize
+from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results.models import TITLES, AggregationRule, IndicatorStatus, Measure, Programme, ResultsFramework
-from fundmgr.results.values import typed_text
 
 LANGUAGES = tuple(LANGUAGE_NAMES)
 TEXT_MAX = 4000
@@ -194,14 +194,14 @@ def fill_report_form(form: FlaskForm, report: Any) -> None:
     for value in report.values:
         if f"actual-{value.indicator_id}" not in form:
             continue
-        form[f"actual-{value.indicator_id}"].data = typed_text(value.actual)
+        form[f"actual-{value.indicator_id}"].data = number_text(value.actual, INDICATOR_VALUE)
         form[f"status-{value.indicator_id}"].data = value.status.value if value.status else ""
         form[f"comment-{value.indicator_id}"].data = value.comment
         for dimension, parts in (value.breakdown or {}).items():
             for category, text in parts.items():
                 name = part_field_name(value.indicator_id, dimension, category)
                 if name in form:
-                    form[name].data = typed_text(text)
+                    form[name].data = number_text(text, INDICATOR_VALUE)
 
 
 def links_form_class(programme: Programme, fund_indicators: list, objectives: list) -> type[FlaskForm]:

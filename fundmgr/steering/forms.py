@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +14,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -25,45 +23,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from fundmgr.funds.models import Criterion
-from fundmgr.i18n import current_language, format_money, language_choices
-from fundmgr.proposals.amounts import AmountError, parse_amount, parse_percent
+from fundmgr.i18n import language_choices
+from fundmgr.numbers import MONEY, PERCENTAGE, CountField, NumberField
 from fundmgr.proposals.forms import CheckboxListField, options
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
 
 LANGUAGE_CHOICES = options(language_choices())
-
-
-class AmountField(StringField):
-    """An amount typed the way the user's language writes numbers; blank is None."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        self.raw = valuelist[0] if valuelist else ""
-        if self.raw.strip():
-            try:
-                self.data = parse_amount(self.raw)
-            except AmountError as exc:
-                raise ValueError(str(exc)) from exc
-
-    def _value(self) -> str:
-        return getattr(self, "raw", None) or ("" if self.data is None else format_money(self.data))
-
-
-class PercentField(StringField):
-    """A share typed as a percentage ("50" is 0.5); blank is None."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        self.raw = valuelist[0] if valuelist else ""
-        try:
-            self.data = parse_percent(self.raw)
-        except AmountError as exc:
-            raise ValueError(str(exc)) from exc
-
-    def _value(self) -> str:
-        if getattr(self, "raw", None):
-            return self.raw
-        return "" if self.data is None else format_decimal(self.data * 100, "0.####", locale=current_language())
 
 
 class ActionForm(FlaskForm):
@@ -84,9 +49,9 @@ class CriterionRowForm(Form):
     guidance_en = TextAreaField(_l("Guidance (English)"), render_kw={"rows": 3})
     guidance_fr = TextAreaField(_l("Guidance (French)"), render_kw={"rows": 3})
     guidance_es = TextAreaField(_l("Guidance (Spanish)"), render_kw={"rows": 3})
-    weight = PercentField(_l("Weight (%)"))
-    scale_min = IntegerField(_l("Lowest score"), validators=[Optional()])
-    scale_max = IntegerField(_l("Highest score"), validators=[Optional()])
+    weight = NumberField(_l("Weight (%)"), kind=PERCENTAGE)
+    scale_min = CountField(_l("Lowest score"), validators=[Optional()])
+    scale_max = CountField(_l("Highest score"), validators=[Optional()])
     retired = BooleanField(_l("No longer used"))
 
     def fill(self, criterion: Criterion) -> None:
@@ -164,7 +129,7 @@ class MeetingForm(FlaskForm):
     mode = SelectField(_l("Mode"), choices=options(MeetingMode.choices()))
     location = StringField(_l("Place or video link"), validators=[Length(max=200)])
     language = SelectField(_l("Language of the meeting and its documents"), choices=LANGUAGE_CHOICES)
-    quorum = PercentField(_l("Quorum (percentage of voting members who must be present)"))
+    quorum = NumberField(_l("Quorum (percentage of voting members who must be present)"), kind=PERCENTAGE)
     submit = SubmitField(_l("Schedule the meeting"))
 
 
@@ -185,7 +150,7 @@ class VoteForm(FlaskForm):
 class DecisionForm(FlaskForm):
     outcome = RadioField(_l("Decision"), choices=options(DecisionOutcome.choices()), validators=[InputRequired()])
     conditions = TextAreaField(_l("Conditions"), render_kw={"rows": 3})
-    approved_amount = AmountField(_l("Approved amount (USD)"))
+    approved_amount = NumberField(_l("Approved amount (USD)"), kind=MONEY)
     submit = SubmitField(_l("Record the decision"))
 
     def outcome_value(self) -> DecisionOutcome | None:

@@ -97,7 +97,7 @@ def test_every_problem_is_listed_at_once_and_nothing_is_written(fund, fmu):
         (D("Infinity"), "The amount must be a number."),
         (D("0"), "The amount must be more than zero."),
         (D("12.345"), "The amount can have at most two decimals."),
-        (D("99999999999.00"), "The amount must be below 10,000,000,000.00."),
+        (D("99999999999.00"), "The amount must be at most 10,000,000,000.00."),
     ],
 )
 def test_absurd_amounts_are_refused(fund, fmu, amount, message):

@@ -166,7 +166,7 @@ def test_the_fmu_corrects_a_deposit(client, make_user, fund, make_deposit):
     deposit = make_deposit("1000.00")
     sign_in(client, make_user(Role.fmu))
     page = client.get(f"/finance/contributions/{deposit.id}/correct").get_data(as_text=True)
-    assert 'value="1000.00"' in page  # starts from the recorded values
+    assert 'value="1,000.00"' in page  # starts from the recorded values, written the user's way
     form = contribution_form(
         currency="USD", rate_to_usd="1", amount="100.00", reference=deposit.reference, reason="One zero too many."
     )

@@ -146,7 +146,7 @@ def test_an_indicator_with_problems_is_refused_listing_them_all(framework, make_
         ops.save_fund_indicator(framework, None, spec, actor=make_user(Role.fmu))
     assert refused.value.problems == [
         "The name is missing in: FR, ES.",
-        "The target: must be a number (for example 1250 or 12.5)",
+        "The target: Enter a number, such as 1,250.",
         "Percentages cannot be added up: choose average, highest or most recent value.",
         "Choose disaggregation dimensions from the framework's list.",
     ]

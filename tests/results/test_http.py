@@ -141,7 +141,7 @@ def test_bad_values_rerender_the_form_with_every_problem_and_save_nothing(as_, p
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Number of migrants assisted: the parts by sex add up to 90, not to the total 100." in html
-    assert "Number of officials trained: the value must be a number (for example 1250 or 12.5)." in html
+    assert "Number of officials trained: Enter a number, such as 1,250." in html
     assert 'value="N/A"' in html  # what was typed stays in the form
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(ProgressReport.id))) == 0
@@ -301,7 +301,7 @@ def test_the_fmu_edits_an_indicator_and_sees_every_problem(as_, framework):
     indicator = next(i for i in framework.indicators if i.code == "IN2.1")
     client = as_("fmu")
     form = client.get(f"/results/framework/indicators/{indicator.id}").get_data(as_text=True)
-    assert "60000" in form
+    assert "60,000" in form
     data = {
         "parent": f"outcome-{indicator.outcome_id}", "measure": "percentage", "rule": "sum", "baseline": "0",
         "target": "lots", "name_en": "Migrants assisted", "name_fr": "Migrants aidés", "name_es": "Migrantes asistidos",

@@ -53,8 +53,8 @@ def test_bad_values_are_all_listed_and_nothing_is_written(programme, lead_of):
         ops.save_report(programme.periods[0], data, actor=lead_of(programme))
     assert refused.value.problems == [
         "Number of migrants assisted: the parts by sex add up to 21, not to the total 20.",
-        "Number of officials trained: the value must be a number (for example 1250 or 12.5).",
-        "Share of trained officials applying the guidelines: the value must not be negative.",
+        "Number of officials trained: Enter a number, such as 1,250.",
+        "Share of trained officials applying the guidelines: Negative numbers are not accepted here.",
     ]
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(ProgressReport.id))) == 0

@@ -7,7 +7,7 @@ movement; import the operations from this package.
 """
 
 from fundmgr.finance.operations.allocations import Share, allocate_approved, scale_to
-from fundmgr.finance.operations.checks import MAX_AMOUNT, add_entry, amount_problems
+from fundmgr.finance.operations.checks import add_entry, amount_problems
 from fundmgr.finance.operations.contributions import (
     ContributionData,
     add_contribution,
@@ -26,7 +26,6 @@ from fundmgr.finance.operations.transfers import (
 )
 
 __all__ = [
-    "MAX_AMOUNT",
     "ContributionData",
     "Share",
     "add_contribution",

@@ -16,9 +16,7 @@ from fundmgr.finance.models import EntryKind, LedgerEntry
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import require_role_or_system
 from fundmgr.i18n import format_money
-
-# The largest single amount the fund accepts: anything above is a typing mistake.
-MAX_AMOUNT = Decimal("10000000000.00")
+from fundmgr.numbers import MONEY
 
 
 def require_bookkeeper(actor: User | None, fund: Fund) -> None:
@@ -37,8 +35,8 @@ def amount_problems(amount: Any, label: str) -> list[str]:
         return [_("%(field)s must be a number.", field=label)]
     if amount <= 0:
         return [_("%(field)s must be more than zero.", field=label)]
-    if amount > MAX_AMOUNT:  # before rounding: a number of thousands of digits cannot be rounded to cents
-        return [_("%(field)s must be below %(max)s.", field=label, max=format_money(MAX_AMOUNT))]
+    if amount > MONEY.largest:  # before rounding: a number of thousands of digits cannot be rounded to cents
+        return [_("%(field)s must be at most %(max)s.", field=label, max=format_money(MONEY.largest))]
     if amount != to_cents(amount):
         return [_("%(field)s can have at most two decimals.", field=label)]
     return []

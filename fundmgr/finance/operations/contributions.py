@@ -26,9 +26,7 @@ from fundmgr.finance.operations.checks import (
 )
 from fundmgr.finance.queries import balances
 from fundmgr.funds.models import Fund, ThematicArea
-
-MAX_RATE = Decimal("100000")
-MIN_RATE = Decimal("0.000001")
+from fundmgr.numbers import EXCHANGE_RATE
 
 
 @dataclass
@@ -60,9 +58,9 @@ def contribution_problems(fund: Fund, data: ContributionData) -> list[str]:
         problems.append(_("The currency must be a three-letter ISO code."))
     problems += amount_problems(data.amount, _("The amount"))
     rate_ok = isinstance(data.rate_to_usd, Decimal) and data.rate_to_usd.is_finite()
-    if not rate_ok or not (MIN_RATE <= data.rate_to_usd <= MAX_RATE):
+    if not rate_ok or not (EXCHANGE_RATE.smallest <= data.rate_to_usd <= EXCHANGE_RATE.largest):
         problems.append(_("The exchange rate must be a number between 0.000001 and 100000."))
-    elif data.rate_to_usd != data.rate_to_usd.quantize(MIN_RATE):
+    elif data.rate_to_usd != data.rate_to_usd.quantize(EXCHANGE_RATE.smallest):
         problems.append(_("The exchange rate can have at most six decimals."))
     elif data.currency == fund.currency and data.rate_to_usd != 1:
         problems.append(_("An amount in %(currency)s has an exchange rate of 1.", currency=fund.currency))

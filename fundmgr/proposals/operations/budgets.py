@@ -10,7 +10,7 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.errors import ValidationFailed
 from fundmgr.i18n import format_percent
-from fundmgr.proposals.amounts import ABSURD_AMOUNT
+from fundmgr.numbers import MONEY, number_text
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import BudgetLine, Proposal
 from fundmgr.proposals.operations.rights import require_editor
@@ -33,8 +33,10 @@ def budget_problems(
         if org_id not in participants or category_id not in categories or not 1 <= year <= 100:
             problems.append(_("The budget names an organization, category or year the proposal does not have."))
             break
-        if amount < 0 or amount >= ABSURD_AMOUNT:
-            problems.append(_("Amounts must be zero or more, and below a trillion."))
+        if amount < 0 or amount > MONEY.largest:
+            problems.append(
+                _("Amounts must be zero or more, and at most %(largest)s.", largest=number_text(MONEY.largest, MONEY))
+            )
             break
     for org_id, rate in rates.items():
         if org_id not in participants:

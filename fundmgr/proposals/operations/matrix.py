@@ -12,6 +12,7 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.proposals.models import MatrixIndicator, MatrixOutcome, MatrixOutput, Proposal
 from fundmgr.proposals.operations.rights import require_editor, text_problem
 
@@ -44,8 +45,13 @@ def indicator_problems(values: IndicatorValues) -> list[str]:
     problems += text_problem(values.unit, _("The unit"), 100)
     problems += text_problem(values.means_of_verification, _("The means of verification"), 2000)
     for value in (values.baseline, values.target):
-        if value is not None and (not value.is_finite() or abs(value) >= Decimal("1000000000000")):
-            problems.append(_("Baselines and targets are numbers below a trillion."))
+        if value is not None and (not value.is_finite() or abs(value) > INDICATOR_VALUE.largest):
+            problems.append(
+                _(
+                    "Baselines and targets are numbers of at most %(largest)s.",
+                    largest=number_text(INDICATOR_VALUE.largest, INDICATOR_VALUE),
+                )
+            )
             break
     if set(values.disaggregation) - set(DISAGGREGATIONS):
         problems.append(_("Unknown disaggregation."))

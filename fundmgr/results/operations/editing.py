@@ -12,9 +12,9 @@ from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import ThematicArea
+from fundmgr.numbers import INDICATOR_VALUE, parse_number
 from fundmgr.results.models import AggregationRule, FundIndicator, FundOutcome, FundOutput, Measure, ResultsFramework
 from fundmgr.results.operations.rights import require
-from fundmgr.results.values import parse_value
 
 INDICATOR_FIELDS = [
     "code", "name", "unit", "measure", "baseline", "target", "means_of_verification", "disaggregation", "rule",
@@ -127,7 +127,7 @@ def save_fund_indicator(
     numbers = {}
     for key, what in (("baseline", _("The baseline")), ("target", _("The target"))):
         try:
-            numbers[key] = parse_value(getattr(spec, key))
+            numbers[key] = parse_number(getattr(spec, key), INDICATOR_VALUE)
         except ValueError as exc:
             problems.append(f"{what}: {exc}")
     if spec.outcome.framework_id != framework.id or (spec.output and spec.output.outcome_id != spec.outcome.id):

@@ -13,11 +13,11 @@ from fundmgr.db import db
 from fundmgr.funds.models import ThematicArea
 from fundmgr.funds.queries import active
 from fundmgr.i18n import localize
+from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import AggregationRule, FundIndicator, FundOutcome, FundOutput, Measure, ResultsFramework
-from fundmgr.results.values import typed_text
 from fundmgr.results.views.base import ResultsView, attempt
 from fundmgr.web import db_int
 
@@ -182,8 +182,8 @@ class FundIndicatorEditView(FrameworkEditBase):
         ):
             rf.fill_texts(form, prefix, texts)
         form.measure.data, form.rule.data = indicator.measure.value, indicator.rule.value
-        form.baseline.data = typed_text(indicator.baseline)
-        form.target.data = typed_text(indicator.target)
+        form.baseline.data = number_text(indicator.baseline, INDICATOR_VALUE)
+        form.target.data = number_text(indicator.target, INDICATOR_VALUE)
         form.disaggregation.data = list(indicator.disaggregation)
 
     def spec(self, form) -> ops.IndicatorSpec:

@@ -8,48 +8,22 @@
   if (!grid) {
     return;
   }
-  const decimalSymbol = grid.dataset.decimal || ".";
-  const groupSymbol = grid.dataset.group || ",";
+  // The language's symbols and the server's rules for amounts and rates (fundmgr/numbers.py).
+  const symbols = { decimal: grid.dataset.decimal, group: grid.dataset.group };
+  const amountRules = JSON.parse(grid.dataset.amountRules);
+  const rateRules = JSON.parse(grid.dataset.rateRules);
   const language = document.documentElement.lang || "en";
   const wholeFormatter = new Intl.NumberFormat(language, { maximumFractionDigits: 0 });
   const decimalOut = new Intl.NumberFormat(language).formatToParts(1.5).find((p) => p.type === "decimal").value;
-  const SPACES = /[\s\u00a0\u202f]/g;
 
-  // "1 234,56" (French) -> "1234.56"; null when the text is not an amount as the server would read it.
-  function normalize(text) {
-    let plain = text.trim();
-    if (/\s/.test(groupSymbol) || groupSymbol === "\u202f" || groupSymbol === "\u00a0") {
-      plain = plain.replace(SPACES, "");
-    } else {
-      plain = plain.split(groupSymbol).join("");
-    }
-    plain = plain.split(decimalSymbol).join(".");
-    return plain;
-  }
-
+  // An amount in cents (a blank cell is zero); null when the server would refuse it.
   function parseCents(text) {
-    if (text.trim() === "") {
-      return 0n;
-    }
-    const plain = normalize(text);
-    if (!/^\d+(\.\d{1,2})?$/.test(plain)) {
-      return null;
-    }
-    const [whole, fraction = ""] = plain.split(".");
-    return BigInt(whole) * 100n + BigInt((fraction + "00").slice(0, 2));
+    return text.trim() === "" ? 0n : window.fundmgrNumbers.scaled(text, symbols, amountRules);
   }
 
-  // A percentage ("7", "6,5") as millionths of one (70000n, 65000n); null when not a number.
+  // A percentage ("7", "6,5") as millionths of one (70000n, 65000n); null when blank or refused.
   function parseRate(text) {
-    const plain = normalize(text);
-    if (plain === "") {
-      return null;
-    }
-    if (!/^\d+(\.\d{1,4})?$/.test(plain)) {
-      return null;
-    }
-    const [whole, fraction = ""] = plain.split(".");
-    return BigInt(whole) * 10000n + BigInt((fraction + "0000").slice(0, 4));
+    return text.trim() === "" ? null : window.fundmgrNumbers.scaled(text, symbols, rateRules);
   }
 
   // Indirect costs: direct x rate, rounded half up to the cent (as fundmgr.db.to_cents does).
