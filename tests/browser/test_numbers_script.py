@@ -6,9 +6,11 @@ in Chromium and by fundmgr.numbers: both accept it as the same number, or both r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Page
 
-from fundmgr import ROOT
+import fundmgr
 from fundmgr.numbers import Kind, NumberRefused, number_symbols, parse_number
 from tests.test_numbers import ENGLISH, FRENCH, SPANISH
 
@@ -30,7 +32,7 @@ def server_reading(text: str, kind: Kind, language: str) -> str | None:
 
 
 def test_the_script_reads_every_text_as_the_server_does(page: Page):
-    page.add_script_tag(path=str(ROOT / "static" / "js" / "numbers.js"))
+    page.add_script_tag(path=str(Path(fundmgr.__file__).parent / "static" / "js" / "numbers.js"))
     for language, table in (("en", ENGLISH), ("fr", FRENCH), ("es", SPANISH)):
         rows = [(kind, text) for kind, text, _answer in table if text.strip()]
         rows += [(kind, text) for kind in dict.fromkeys(kind for kind, _text in rows) for text in MORE]
