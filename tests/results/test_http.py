@@ -308,7 +308,7 @@ def test_the_fmu_edits_an_indicator_and_sees_every_problem(as_, framework):
         "unit_en": "persons", "unit_fr": "personnes", "unit_es": "personas",
     }  # fmt: skip
     html = client.post(f"/results/framework/indicators/{indicator.id}", data=data).get_data(as_text=True)
-    assert "The target: must be a number" in html
+    assert "The target: Enter a number, such as 1,250." in html
     assert "Percentages cannot be added up" in html
     ok = client.post(
         f"/results/framework/indicators/{indicator.id}", data=data | {"measure": "number", "target": "75000"}
