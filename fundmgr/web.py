@@ -69,6 +69,14 @@ class FundView(View):
         return safe_next_url(request.referrer) or url_for("pages.home")
 
 
+def form_problems(form: Any) -> list[str]:
+    """A form's validation errors as one list, each naming its field."""
+    problems = list(form.form_errors)
+    for field in form:
+        problems += [f"{field.label.text}: {error}" for error in field.errors if isinstance(error, str)]
+    return problems
+
+
 def add_view(bp: Blueprint, rule: str, view: type[FundView], endpoint: str) -> None:
     """Register a view class under an endpoint with the methods it declares."""
     bp.add_url_rule(rule, view_func=view.as_view(endpoint), methods=view.methods)

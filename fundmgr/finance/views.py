@@ -38,7 +38,7 @@ from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.visibility import visible_to
-from fundmgr.web import FundView
+from fundmgr.web import FundView, form_problems
 
 # Who reads the fund's dashboards; the books themselves are the FMU's (administrators read them).
 DASHBOARD_ROLES = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
@@ -400,6 +400,8 @@ class AllocationMoneyView(FinanceView):
             else:
                 flash(str(self.done_message), "success")
                 return redirect(url_for("finance.programme", proposal_id=self.allocation.proposal_id))
+        elif form.is_submitted():
+            problems = form_problems(form)  # a refused amount is listed with the operation's refusals
         return self.render(
             "money_form.html",
             form=form,

@@ -40,7 +40,7 @@ from fundmgr.steering.models import (
     recused_proposal_ids,
 )
 from fundmgr.steering.portfolio import build_portfolio, candidates_for
-from fundmgr.web import FundView, db_int
+from fundmgr.web import FundView, db_int, form_problems
 
 
 class SteeringView(FundView):
@@ -231,14 +231,6 @@ class AssignView(ProposalView):
         ops.assign_reviewers(self.proposal, chosen, form.due_on.data, actor=current_user)
         flash(_("The assignments are saved."), "success")
         return redirect(url_for("steering.proposal", proposal_id=self.proposal.id))
-
-
-def form_problems(form: Any) -> list[str]:
-    """A form's validation errors as one list, each naming its field."""
-    problems = list(form.form_errors)
-    for field in form:
-        problems += [f"{field.label.text}: {error}" for error in field.errors if isinstance(error, str)]
-    return problems
 
 
 class DeclareConflictView(ProposalView):
