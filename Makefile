@@ -7,7 +7,7 @@ FLASK := FUNDMGR_ENV_NAME=development FUNDMGR_SECRET_KEY="$$(cat instance/secret
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: WeasyPrint's Pango, fonts; for tests also Chromium and poppler's pdftotext/pdftoppm;
 # for the benchmark the wrk load generator.
-RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core python3-venv
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-liberation wrk
 PYTEST_ARGS ?=
 
