@@ -155,6 +155,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from fundmgr.funds.queries import all_funds, current_fund
+    from fundmgr.web import form_problems, page_url
 
     app.jinja_env.filters.update(
         l10n=localize,
@@ -170,6 +171,8 @@ def register_template_helpers(app: Flask) -> None:
         all_funds=all_funds,
         get_locale=get_locale,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        form_problems=form_problems,
+        page_url=page_url,
     )
 
 

@@ -26,7 +26,7 @@ from fundmgr.steering.forms import ActionForm, AgendaForm, AttendanceForm, Decis
 from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode, MeetingState, VoteChoice
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import quorum_for, tally
-from fundmgr.web import wants_json
+from fundmgr.web import paginate, refusals_shown_on, wants_json
 
 
 class MeetingListView(SteeringView):
@@ -39,7 +39,7 @@ class MeetingListView(SteeringView):
             .options(so.selectinload(Meeting.items))
             .order_by(Meeting.held_on.desc(), Meeting.id.desc())
         )
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         return self.render("meetings.html", page=page)
 
 
@@ -60,14 +60,11 @@ class MeetingNewView(SteeringView):
                 language=form.language.data,
                 quorum_share=form.quorum.data,
             )
-            try:
+            with refusals_shown_on(form):
                 meeting = ops.schedule_meeting(self.fund, data, actor=current_user)
-            except ValidationFailed as exc:
-                self.problems_to_form(exc, form)
-            else:
                 flash(_("Meeting %(ref)s is scheduled.", ref=meeting.reference), "success")
                 return redirect(url_for("steering.meeting", meeting_id=meeting.id))
-        return self.render("meeting_form.html", form=form, problems=form_problems(form) if form.errors else [])
+        return self.render("meeting_form.html", form=form)
 
 
 class MeetingBaseView(SteeringView):
@@ -307,11 +304,8 @@ class DecisionView(ItemView):
             form.approved_amount.data = item.version.total
         elif form.validate_on_submit():
             data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
-            try:
+            with refusals_shown_on(form):
                 decision = ops.record_decision(item, data, actor=current_user)
-            except ValidationFailed as exc:
-                self.problems_to_form(exc, form)
-            else:
                 flash(_("Decision %(ref)s is recorded.", ref=decision.reference), "success")
                 return self.back()
         quorum = quorum_for(item)
@@ -322,7 +316,6 @@ class DecisionView(ItemView):
             form=form,
             quorum=quorum,
             tally=tally(item, quorum),
-            problems=form_problems(form) if form.errors or form.form_errors else [],
         )
 
 
