@@ -6,12 +6,10 @@ from fundmgr.steering import decision_views as dv
 from fundmgr.steering import meeting_views as mv
 from fundmgr.steering import procedure_views as pv
 from fundmgr.steering import views as v
-from fundmgr.steering.cli import register_commands
 from fundmgr.steering.queries import home_summary
 from fundmgr.web import add_view
 
 bp = Blueprint("steering", __name__, url_prefix="/steering")
-register_commands(bp)
 # For the home page card.
 bp.add_app_template_global(home_summary, "steering_home")
 
