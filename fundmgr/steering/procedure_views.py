@@ -117,8 +117,6 @@ class ProcedureRespondView(ProcedureBaseView):
         return self.back()
 
 
-PROCEDURE_ACTIONS = {"conclude": ops.conclude_written_procedure, "withdraw": ops.withdraw_written_procedure}
-
 PROCEDURE_MOVED = {
     WrittenProcedureState.adopted: _l("The written procedure is concluded: adopted, nobody objected."),
     WrittenProcedureState.objected: _l("The written procedure is concluded: a member objected, so it was not adopted."),
@@ -126,18 +124,25 @@ PROCEDURE_MOVED = {
 }
 
 
-class ProcedureActionView(ProcedureBaseView, ActionView):
-    """The FMU concludes (adopted or objected) or withdraws a written procedure."""
+class ProcedureMoveView(ProcedureBaseView, ActionView):
+    """Base of the FMU's buttons that move a written procedure: `operation(procedure, actor=...)`."""
 
     roles = FUND_MANAGERS
-
-    def load(self, procedure_id: int, action: str) -> None:
-        super().load(procedure_id)
-        if action not in PROCEDURE_ACTIONS:
-            abort(404)
-        self.operation = PROCEDURE_ACTIONS[action]
+    operation: Any
 
     def act(self):
         self.operation(self.procedure, actor=current_user)
         flash(str(PROCEDURE_MOVED[self.procedure.state]), "success")
         return self.back()
+
+
+class ConcludeProcedureView(ProcedureMoveView):
+    """The FMU concludes a written procedure: adopted, or objected."""
+
+    operation = staticmethod(ops.conclude_written_procedure)
+
+
+class WithdrawProcedureView(ProcedureMoveView):
+    """The FMU withdraws a written procedure."""
+
+    operation = staticmethod(ops.withdraw_written_procedure)
