@@ -155,6 +155,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from fundmgr.funds.queries import all_funds, current_fund
+    from fundmgr.web import form_problems, page_url
 
     app.jinja_env.filters.update(
         l10n=localize,
@@ -170,17 +171,32 @@ def register_template_helpers(app: Flask) -> None:
         all_funds=all_funds,
         get_locale=get_locale,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        form_problems=form_problems,
+        page_url=page_url,
     )
 
 
 def register_commands(app: Flask) -> None:
+    """Every `flask ...` command, here and only here (README.md's table lists them; tests/test_cli.py checks)."""
     from fundmgr.accounts.cli import create_user_command
     from fundmgr.cli import backup_command, restore_command
+    from fundmgr.deadlines.cli import send_reminders_command
     from fundmgr.demo.cli import seed_demo_command
     from fundmgr.funds.cli import fund_group
+    from fundmgr.notifications.cli import send_digests_command
+    from fundmgr.results.cli import report_group, results_group
+    from fundmgr.steering.cli import steering_group
 
-    app.cli.add_command(fund_group)
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
+    for command in (
+        fund_group,
+        create_user_command,
+        seed_demo_command,
+        backup_command,
+        restore_command,
+        send_digests_command,
+        send_reminders_command,
+        steering_group,
+        report_group,
+        results_group,
+    ):
+        app.cli.add_command(command)

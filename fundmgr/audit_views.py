@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Role
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
-from fundmgr.web import FundView, add_view, db_int
+from fundmgr.web import FundView, add_view, db_int, paginate
 
 EXPORT_LIMIT = 50_000
 
@@ -43,7 +43,7 @@ class AuditLogView(FundView):
     roles = (Role.fmu, Role.admin)
 
     def process(self):
-        page = db.paginate(filtered_entries(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(filtered_entries())
         return render_template("audit/log.html", page=page, changes=changes)
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask.views import View
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from werkzeug.routing import IntegerConverter
+from wtforms import Field, FieldList, FormField
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
-from fundmgr.errors import DomainError
+from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.extensions import login_manager
 
 
@@ -69,12 +73,46 @@ class FundView(View):
         return safe_next_url(request.referrer) or url_for("pages.home")
 
 
+def problems_of(exc: DomainError) -> list[str]:
+    """What a refusal says, one problem per item (a ValidationFailed lists them all)."""
+    return list(exc.problems) if isinstance(exc, ValidationFailed) else [exc.message]
+
+
+@contextmanager
+def refusals_shown_on(form: Any, field: Field | None = None) -> Iterator[None]:
+    """Run what a submitted form asks for; a refusal (DomainError) rolls back and joins the form's problems.
+
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                thing = ops.do_it(..., actor=current_user)
+                flash(...)
+                return redirect(...)
+        return render_template(..., form=form)  # the page shows {{ problems(form_problems(form)) }}
+
+    The problems go to `field` when the refusal is about one field (a password), else to the whole form.
+    """
+    try:
+        yield
+    except DomainError as exc:
+        db.session.rollback()
+        (field.errors if field is not None else form.form_errors).extend(problems_of(exc))
+
+
 def form_problems(form: Any) -> list[str]:
-    """A form's validation errors as one list, each naming its field."""
+    """Everything refused on a form, for the error summary: its own problems, then each field's, naming the field."""
     problems = list(form.form_errors)
-    for field in form:
+    for field in leaf_fields(form):
         problems += [f"{field.label.text}: {error}" for error in field.errors if isinstance(error, str)]
     return problems
+
+
+def leaf_fields(fields: Iterable[Field]) -> Iterator[Field]:
+    """The input fields of a form, those of its sub-forms and lists of rows included."""
+    for field in fields:
+        if isinstance(field, FormField | FieldList):
+            yield from leaf_fields(field)
+        else:
+            yield field
 
 
 def add_view(bp: Blueprint, rule: str, view: type[FundView], endpoint: str) -> None:
@@ -145,6 +183,21 @@ def db_int(text: str) -> int:
     if abs(value) > DB_INT_MAX:
         raise ValueError(text)
     return value
+
+
+def paginate(query: Any, per_page: int | None = None) -> Pagination:
+    """One page of a list, the number from `?page=` (read with db_int): junk or below 1 is the first page, a
+    page beyond the last is empty (its links lead back). PAGE_SIZE rows, unless the list needs another size."""
+    number = request.args.get("page", 1, type=db_int)
+    size = per_page or current_app.config["PAGE_SIZE"]
+    return db.paginate(query, page=max(number, 1), per_page=size, error_out=False)
+
+
+def page_url(number: int) -> str:
+    """The current list at another page number, its filters kept (templates' `pagination` macro)."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != "page"]
+    query = urlencode([*args, ("page", str(number))])
+    return f"{url_for(request.endpoint or 'pages.home', **(request.view_args or {}))}?{query}"
 
 
 class DatabaseIntConverter(IntegerConverter):

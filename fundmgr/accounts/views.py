@@ -19,9 +19,8 @@ from fundmgr.accounts.forms import (
 )
 from fundmgr.accounts.models import User
 from fundmgr.db import db
-from fundmgr.errors import ValidationFailed
 from fundmgr.extensions import limiter, login_manager
-from fundmgr.web import FundView, safe_next_url
+from fundmgr.web import FundView, refusals_shown_on, safe_next_url
 
 
 @login_manager.user_loader
@@ -91,14 +90,10 @@ class ProfileView(FundView):
     def process(self):
         form = PasswordChangeForm()
         if form.validate_on_submit():
-            try:
+            with refusals_shown_on(form, form.new):
                 ops.change_password(
                     current_user._get_current_object(), form.current.data, form.new.data, actor=current_user
                 )
-            except ValidationFailed as exc:
-                db.session.rollback()
-                form.new.errors.extend(exc.problems)
-            else:
                 db.session.flush()
                 login_user(current_user._get_current_object())  # this session lives on, under the new token
                 flash(_("Your password has been changed; your other sessions have ended."), "success")
@@ -141,12 +136,8 @@ class ResetPasswordView(FundView):
             return redirect(url_for("accounts.reset_request"))
         form = ResetPasswordForm()
         if form.validate_on_submit():
-            try:
+            with refusals_shown_on(form, form.new):
                 ops.reset_password(self.token, form.new.data)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                form.new.errors.extend(exc.problems)
-            else:
                 flash(_("Your password has been changed. You can sign in with it now."), "success")
                 return redirect(url_for("accounts.login"))
         return render_template("accounts/reset_password.html", form=form)

@@ -1,14 +1,11 @@
-"""URL map of deadlines, and the `flask send-reminders` command."""
+"""URL map of deadlines."""
 
 from flask import Blueprint
 
 from fundmgr.deadlines import views as v
-from fundmgr.deadlines.cli import send_reminders_command
 from fundmgr.web import add_view
 
-# cli_group=None: the command joins the app's CLI at the top level (`flask send-reminders`).
-bp = Blueprint("deadlines", __name__, url_prefix="/deadlines", cli_group=None)
-bp.cli.add_command(send_reminders_command)
+bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 
 add_view(bp, "/", v.DeadlinesView, "index")
 add_view(bp, "/scoring/<int:proposal_id>/remind", v.RemindScoringView, "remind_scoring")

@@ -16,7 +16,6 @@ from wtforms import SelectChoice
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
 from fundmgr.db import db
-from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import download
 from fundmgr.finance import operations as ops
 from fundmgr.finance import queries as q
@@ -38,7 +37,7 @@ from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.visibility import visible_to
-from fundmgr.web import FundView, form_problems
+from fundmgr.web import FundView, paginate, refusals_shown_on
 
 # Who reads the fund's dashboards; the books themselves are the FMU's (administrators read them).
 DASHBOARD_ROLES = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
@@ -56,10 +55,6 @@ class FinanceView(FundView):
 
     def render(self, template: str, **context: Any) -> str:
         return render_template(f"finance/{template}", fund=self.fund, **context)
-
-
-def problems_of(exc: DomainError) -> list[str]:
-    return exc.problems if isinstance(exc, ValidationFailed) else [exc.message]
 
 
 def acting_user() -> User:
@@ -122,7 +117,7 @@ class LedgerView(FinanceView):
             "ledger.html",
             balances=q.balances(self.fund),
             areas={area.code: area for area in active_areas(self.fund)},
-            page=db.paginate(query, per_page=PER_PAGE),
+            page=paginate(query, per_page=PER_PAGE),
             kinds=list(EntryKind),
             kind=kind,
         )
@@ -154,7 +149,7 @@ class ContributionsView(FinanceView):
             query = query.where(Contribution.kind == kind)
         return self.render(
             "contributions.html",
-            page=db.paginate(query, per_page=PER_PAGE),
+            page=paginate(query, per_page=PER_PAGE),
             donors=q.contributions_by_donor(self.fund),
             kinds=list(ContributionKind),
             kind=kind,
@@ -226,17 +221,12 @@ class NewContributionView(ContributionFormView):
 
     def process(self):
         form = self.prepare(ContributionForm())
-        problems: list[str] = []
         if form.validate_on_submit():
-            try:
+            with refusals_shown_on(form):
                 contribution = ops.record_contribution(self.fund, self.data_of(form), actor=acting_user())
-            except DomainError as exc:
-                db.session.rollback()
-                problems = problems_of(exc)
-            else:
                 flash(_("The contribution was recorded."), "success")
                 return redirect(url_for("finance.contribution", contribution_id=contribution.id))
-        return self.render("contribution_form.html", form=form, problems=problems)
+        return self.render("contribution_form.html", form=form)
 
 
 class CorrectContributionView(ContributionFormView):
@@ -252,20 +242,15 @@ class CorrectContributionView(ContributionFormView):
     def process(self):
         original = self.contribution
         form = self.prepare(CorrectionForm(data=None if request.method == "POST" else prefill(original)))
-        problems: list[str] = []
         if form.validate_on_submit():
             replacement = None if form.cancel.data else self.data_of(form)
-            try:
+            with refusals_shown_on(form):
                 ops.correct_contribution(
                     original, replacement=replacement, reason=form.reason.data, actor=acting_user()
                 )
-            except DomainError as exc:
-                db.session.rollback()
-                problems = problems_of(exc)
-            else:
                 flash(_("The correction was recorded; the original entry stays in the history."), "success")
                 return redirect(url_for("finance.contribution", contribution_id=original.id))
-        return self.render("correct_form.html", form=form, problems=problems, contribution=original)
+        return self.render("correct_form.html", form=form, contribution=original)
 
 
 def prefill(contribution: Contribution) -> dict[str, Any]:
@@ -291,9 +276,8 @@ class NewInterestView(FinanceView):
 
     def process(self):
         form = InterestForm()
-        problems: list[str] = []
         if form.validate_on_submit():
-            try:
+            with refusals_shown_on(form):
                 ops.record_interest(
                     self.fund,
                     amount=form.amount.data,
@@ -302,13 +286,9 @@ class NewInterestView(FinanceView):
                     note=form.note.data or "",
                     actor=acting_user(),
                 )
-            except DomainError as exc:
-                db.session.rollback()
-                problems = problems_of(exc)
-            else:
                 flash(_("The interest was recorded."), "success")
                 return redirect(url_for("finance.ledger"))
-        return self.render("interest_form.html", form=form, problems=problems)
+        return self.render("interest_form.html", form=form)
 
 
 # --- Programmes: allocations and transfers ------------------------------------------------------
@@ -328,7 +308,7 @@ class ProgrammesView(FinanceView):
             .options(so.joinedload(Proposal.lead_organization), so.joinedload(Proposal.primary_area))
             .order_by(Proposal.reference)
         )
-        page = db.paginate(query, per_page=PER_PAGE)
+        page = paginate(query, per_page=PER_PAGE)
         return self.render("programmes.html", page=page, rows=q.programme_totals(page.items))
 
 
@@ -384,9 +364,8 @@ class AllocationMoneyView(FinanceView):
 
     def process(self):
         form = MoneyMovementForm()
-        problems: list[str] = []
         if form.validate_on_submit():
-            try:
+            with refusals_shown_on(form):
                 self.operation(
                     self.allocation,
                     amount=form.amount.data,
@@ -394,18 +373,11 @@ class AllocationMoneyView(FinanceView):
                     reference=form.reference.data,
                     actor=acting_user(),
                 )
-            except DomainError as exc:
-                db.session.rollback()
-                problems = problems_of(exc)
-            else:
                 flash(str(self.done_message), "success")
                 return redirect(url_for("finance.programme", proposal_id=self.allocation.proposal_id))
-        elif form.is_submitted():
-            problems = form_problems(form)  # a refused amount is listed with the operation's refusals
         return self.render(
             "money_form.html",
             form=form,
-            problems=problems,
             allocation=self.allocation,
             money=q.allocation_money([self.allocation])[0],
             title=self.title,

@@ -3,13 +3,10 @@
 from flask import Blueprint
 
 from fundmgr.notifications import views
-from fundmgr.notifications.cli import send_digests_command
 from fundmgr.notifications.events import connect_receivers
 from fundmgr.web import add_view
 
-# cli_group=None: `flask send-digests` at the top level, next to `flask send-reminders`.
-bp = Blueprint("notifications", __name__, url_prefix="/notifications", cli_group=None)
-bp.cli.add_command(send_digests_command)
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 bp.add_app_template_global(views.unread_count, "unread_notifications")
 
 # Operations below tell what happened through signals; this package decides who is told.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -13,7 +13,7 @@ from fundmgr.notifications import operations as ops
 from fundmgr.notifications.forms import preferences_form
 from fundmgr.notifications.kinds import GROUPS, KINDS, kinds_for
 from fundmgr.notifications.models import Channel, Notification
-from fundmgr.web import FundView
+from fundmgr.web import FundView, paginate
 
 
 def unread_count() -> int:
@@ -48,7 +48,7 @@ class NotificationListView(FundView):
             .where(Notification.user_id == current_user.id)
             .order_by(Notification.created_at.desc(), Notification.id.desc())
         )
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         return render_template(
             "notifications/list.html", page=page, unread=unread_count(), kinds=KINDS, target_of=target_of
         )

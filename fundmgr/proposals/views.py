@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,7 +37,7 @@ from fundmgr.proposals.models import (
 from fundmgr.proposals.queries import SORTS, ProposalFilters, count_by_state, list_query
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored
-from fundmgr.web import FundView, db_int, wants_json
+from fundmgr.web import FundView, db_int, form_problems, paginate, refusals_shown_on, wants_json
 
 
 def fund_or_404() -> Fund:
@@ -45,10 +45,6 @@ def fund_or_404() -> Fund:
     if fund is None:
         abort(404)
     return fund
-
-
-def problems_of(exc: DomainError) -> list[str]:
-    return exc.problems if isinstance(exc, ValidationFailed) else [exc.message]
 
 
 # --- Lists ---
@@ -69,12 +65,7 @@ class ProposalListView(FundView):
     def process(self):
         fund = fund_or_404()
         filters = ProposalFilters.from_args(request.args)
-        page = db.paginate(
-            list_query(current_user, fund, filters),
-            page=request.args.get("page", 1, type=db_int),
-            per_page=current_app.config["PAGE_SIZE"],
-            error_out=False,
-        )
+        page = paginate(list_query(current_user, fund, filters))
         return render_template(
             "proposals/list.html",
             fund=fund,
@@ -208,18 +199,13 @@ class NewProposalView(FundView):
     def process(self):
         fund = fund_or_404()
         form = forms.DetailsForm(fund)
-        problems = []
         if form.validate_on_submit():
-            try:
+            with refusals_shown_on(form):
                 proposal = ops.create_proposal(fund, form.details(), actor=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                problems = problems_of(exc)
-            else:
                 flash(_("Draft %(ref)s created. Now choose the participating organizations.", ref=proposal.reference),
                       "success")  # fmt: skip
                 return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
-        return render_template("proposals/new.html", form=form, problems=problems, fund=fund)
+        return render_template("proposals/new.html", form=form, fund=fund)
 
 
 class DraftSectionView(ProposalBaseView):
@@ -244,15 +230,6 @@ class DraftSectionView(ProposalBaseView):
         flash(message, "success")
         return redirect(url_for(endpoint or "proposals.detail", proposal_id=self.proposal.id))
 
-    def attempt(self, operation, *args: Any, **kwargs: Any) -> list[str]:
-        """Run an operation; on refusal roll back and return the problems for the form to show."""
-        try:
-            operation(*args, actor=current_user, **kwargs)
-        except DomainError as exc:
-            db.session.rollback()
-            return problems_of(exc)
-        return []
-
 
 class EditDetailsView(DraftSectionView):
     """Edit a draft's title, summary, place, alignment, duration, start date and endorsement."""
@@ -262,12 +239,11 @@ class EditDetailsView(DraftSectionView):
             form = forms.DetailsForm(self.proposal.fund)
         else:
             form = forms.DetailsForm.of(self.proposal)
-        problems = []
         if form.validate_on_submit():
-            problems = self.attempt(ops.update_details, self.proposal, form.details())
-            if not problems:
+            with refusals_shown_on(form):
+                ops.update_details(self.proposal, form.details(), actor=current_user)
                 return self.saved(_("Details saved."))
-        return self.render("details.html", form=form, problems=problems)
+        return self.render("details.html", form=form)
 
 
 class EditOrganizationsView(DraftSectionView):
@@ -280,14 +256,13 @@ class EditOrganizationsView(DraftSectionView):
             form.lead.data = proposal.lead_organization.code if proposal.lead_organization else ""
             form.partners.data = [p.organization.code for p in proposal.participants
                                   if p.organization_id != proposal.lead_organization_id]  # fmt: skip
-        problems = []
         if form.validate_on_submit():
-            problems = self.attempt(
-                ops.set_participants, proposal, lead=form.chosen_lead, organizations=form.chosen_partners
-            )
-            if not problems:
+            with refusals_shown_on(form):
+                ops.set_participants(
+                    proposal, lead=form.chosen_lead, organizations=form.chosen_partners, actor=current_user
+                )
                 return self.saved(_("Participating organizations saved."), "proposals.budget")
-        return self.render("organizations.html", form=form, problems=problems)
+        return self.render("organizations.html", form=form)
 
 
 class EditMarkersView(DraftSectionView):
@@ -296,12 +271,11 @@ class EditMarkersView(DraftSectionView):
     def edit(self):
         markers = fq.active(self.proposal.fund.markers)
         form = forms.markers_form(markers, self.proposal, request.form if request.method == "POST" else None)
-        problems = []
         if form.validate_on_submit():
-            problems = self.attempt(ops.save_markers, self.proposal, forms.marker_ratings(form))
-            if not problems:
+            with refusals_shown_on(form):
+                ops.save_markers(self.proposal, forms.marker_ratings(form), actor=current_user)
                 return self.saved(_("Markers saved."))
-        return self.render("markers.html", form=form, problems=problems)
+        return self.render("markers.html", form=form)
 
 
 class EditBudgetView(DraftSectionView):
@@ -310,17 +284,16 @@ class EditBudgetView(DraftSectionView):
     def edit(self):
         grid = BudgetGrid.of(self.proposal)
         form = forms.PlainForm()
-        problems = []
         if form.validate_on_submit():
             amounts, rates = grid.read(request.form)
-            problems = grid.error_list()
-            if not problems:
-                problems = self.attempt(ops.save_budget, self.proposal, amounts=amounts, rates=rates)
-                if not problems:
+            form.form_errors.extend(grid.error_list())
+            if not form.form_errors:
+                with refusals_shown_on(form):
+                    ops.save_budget(self.proposal, amounts=amounts, rates=rates, actor=current_user)
                     return self.saved(_("Budget saved."), "proposals.budget")
         decimal, group = number_symbols()
         return self.render(
-            "budget.html", 422 if problems else 200, grid=grid, form=form, problems=problems,
+            "budget.html", 422 if form_problems(form) else 200, grid=grid, form=form,
             decimal_symbol=decimal, group_symbol=group, amount_rules=MONEY.limits(), rate_rules=PERCENTAGE.limits(),
         )  # fmt: skip
 
@@ -366,12 +339,11 @@ class MatrixItemView(DraftSectionView):
 
     def edit(self):
         form = self.make_form()
-        problems = []
         if form.validate_on_submit():
-            problems = self.attempt(self.save, form)
-            if not problems:
+            with refusals_shown_on(form):
+                self.save(form, actor=current_user)
                 return self.saved(_("Results matrix saved."), "proposals.matrix")
-        return self.render("matrix_item.html", form=form, problems=problems, kind=self.kind, item=self.item,
+        return self.render("matrix_item.html", form=form, kind=self.kind, item=self.item,
                            outcome=self.outcome, output=self.output)  # fmt: skip
 
     def make_form(self):
@@ -423,12 +395,11 @@ class AttachmentsView(DraftSectionView):
 
     def edit(self):
         form = forms.AttachmentForm()
-        problems = []
         if form.validate_on_submit():
-            problems = self.attempt(ops.add_attachment, self.proposal, AttachmentKind(form.kind.data), form.file.data)
-            if not problems:
+            with refusals_shown_on(form):
+                ops.add_attachment(self.proposal, AttachmentKind(form.kind.data), form.file.data, actor=current_user)
                 return self.saved(_("File attached."), "proposals.attachments")
-        return self.render("attachments.html", 422 if problems else 200, form=form, problems=problems,
+        return self.render("attachments.html", 422 if form_problems(form) else 200, form=form,
                            action_form=forms.PlainForm())  # fmt: skip
 
 
@@ -503,9 +474,10 @@ class WithdrawView(ProposalBaseView):
     def process(self):
         form = forms.ReasonForm()
         if form.validate_on_submit():
-            ops.withdraw_proposal(self.proposal, form.reason.data, actor=current_user)
-            flash(_("The proposal has been withdrawn."), "success")
-            return redirect(self.detail_url())
+            with refusals_shown_on(form):
+                ops.withdraw_proposal(self.proposal, form.reason.data, actor=current_user)
+                flash(_("The proposal has been withdrawn."), "success")
+                return redirect(self.detail_url())
         return self.render("withdraw.html", form=form)
 
 
@@ -530,32 +502,26 @@ class ScreeningView(ProposalBaseView):
         proposal = self.proposal
         screening = proposal.latest_screening
         if proposal.state is not ProposalState.screening or screening is None:
-            return self.render("screening.html", form=None, problems=[], action_form=forms.PlainForm())
+            return self.render("screening.html", form=None, action_form=forms.PlainForm())
         form = forms.screening_form(screening, request.form if request.method == "POST" else None)
-        problems = []
         if form.validate_on_submit():
-            problems = self.act(form, request.form.get("action", "save"))
-            if not problems:
+            with refusals_shown_on(form):
+                self.act(form, request.form.get("action", "save"))
                 return redirect(self.detail_url() if proposal.state is not ProposalState.screening else request.path)
-        return self.render("screening.html", 422 if problems else 200, form=form, problems=problems,
+        return self.render("screening.html", 422 if form_problems(form) else 200, form=form,
                            action_form=forms.PlainForm())  # fmt: skip
 
-    def act(self, form, action: str) -> list[str]:
+    def act(self, form, action: str) -> None:
         """Save the checklist, then forward or return; a refusal undoes the whole request."""
-        try:
-            ops.record_screening(self.proposal, forms.screening_answers(form), actor=current_user)
-            if action == "forward":
-                ops.forward_to_review(self.proposal, actor=current_user)
-                flash(_("Forwarded to the Steering Committee’s review."), "success")
-            elif action == "return":
-                ops.return_for_revision(self.proposal, form.reasons.data or "", actor=current_user)
-                flash(_("Returned to the agencies for revision."), "success")
-            else:
-                flash(_("Checklist saved."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            return problems_of(exc)
-        return []
+        ops.record_screening(self.proposal, forms.screening_answers(form), actor=current_user)
+        if action == "forward":
+            ops.forward_to_review(self.proposal, actor=current_user)
+            flash(_("Forwarded to the Steering Committee’s review."), "success")
+        elif action == "return":
+            ops.return_for_revision(self.proposal, form.reasons.data or "", actor=current_user)
+            flash(_("Returned to the agencies for revision."), "success")
+        else:
+            flash(_("Checklist saved."), "success")
 
 
 # --- Versions ---

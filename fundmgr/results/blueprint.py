@@ -1,18 +1,14 @@
-"""URL map of results, and its command-line groups (`flask report ...`, `flask results ...`)."""
+"""URL map of results."""
 
 from flask import Blueprint
 
 from fundmgr.numbers import INDICATOR_VALUE, number_text
-from fundmgr.results import cli
 from fundmgr.results.operations import establish_on_approval
 from fundmgr.results.views import annual, framework, periods, programmes, progress_reports
 from fundmgr.signals import proposal_state_changed
 from fundmgr.web import add_view
 
-# cli_group=None: the blueprint's command groups join the app's CLI at the top level.
-bp = Blueprint("results", __name__, url_prefix="/results", cli_group=None)
-bp.cli.add_command(cli.report_group)
-bp.cli.add_command(cli.results_group)
+bp = Blueprint("results", __name__, url_prefix="/results")
 
 # An approved proposal gets its live matrix and reporting periods in the transaction that approves it.
 proposal_state_changed.connect(establish_on_approval)

@@ -6,12 +6,10 @@ from fundmgr.steering import decision_views as dv
 from fundmgr.steering import meeting_views as mv
 from fundmgr.steering import procedure_views as pv
 from fundmgr.steering import views as v
-from fundmgr.steering.cli import register_commands
 from fundmgr.steering.queries import home_summary
 from fundmgr.web import add_view
 
 bp = Blueprint("steering", __name__, url_prefix="/steering")
-register_commands(bp)
 # For the home page card.
 bp.add_app_template_global(home_summary, "steering_home")
 
@@ -34,12 +32,15 @@ add_view(bp, "/meetings/<int:meeting_id>", mv.MeetingView, "meeting")
 add_view(bp, "/meetings/<int:meeting_id>/agenda", mv.AgendaAddView, "add_agenda")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/remove", mv.AgendaRemoveView, "remove_item")
 add_view(bp, "/meetings/<int:meeting_id>/attendance", mv.AttendanceView, "attendance")
-add_view(bp, "/meetings/<int:meeting_id>/<action>", mv.MeetingStateView, "meeting_action")
+add_view(bp, "/meetings/<int:meeting_id>/start", mv.StartMeetingView, "start_meeting")
+add_view(bp, "/meetings/<int:meeting_id>/end", mv.EndMeetingView, "end_meeting")
+add_view(bp, "/meetings/<int:meeting_id>/cancel", mv.CancelMeetingView, "cancel_meeting")
 add_view(bp, "/meetings/<int:meeting_id>/board", mv.BoardView, "board")
 add_view(bp, "/meetings/<int:meeting_id>/board.json", mv.BoardDataView, "board_data")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/vote", mv.VoteView, "vote")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/decision", mv.DecisionView, "decide")
-add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/<action>", mv.ItemActionView, "item_action")
+add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/open", mv.OpenItemView, "open_item")
+add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/close", mv.CloseItemView, "close_item")
 add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack")
 add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes")
 
@@ -48,7 +49,8 @@ add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")
 add_view(bp, "/written-procedures/new", pv.ProcedureNewView, "new_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>", pv.ProcedureView, "procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespondView, "answer_procedure")
-add_view(bp, "/written-procedures/<int:procedure_id>/<action>", pv.ProcedureActionView, "procedure_action")
+add_view(bp, "/written-procedures/<int:procedure_id>/conclude", pv.ConcludeProcedureView, "conclude_procedure")
+add_view(bp, "/written-procedures/<int:procedure_id>/withdraw", pv.WithdrawProcedureView, "withdraw_procedure")
 add_view(bp, "/decisions", dv.DecisionListView, "decisions")
 add_view(bp, "/decisions/<int:decision_id>", dv.DecisionDetailView, "decision")
 add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint
+from flask.cli import with_appcontext
 
 from fundmgr.db import db
 from fundmgr.errors import DomainError
@@ -24,13 +24,16 @@ def close_written_procedures() -> list[str]:
     return lines
 
 
-def register_commands(bp: Blueprint) -> None:
-    """Attach the commands to the blueprint's `flask steering` group."""
+@click.group("steering")
+def steering_group() -> None:
+    """Commands of the Steering Committee's secretariat."""
 
-    @bp.cli.command("close-written-procedures")
-    def close_written_procedures_command() -> None:
-        """Conclude the written procedures whose deadline has passed (adopted without objection)."""
-        lines = close_written_procedures()
-        db.session.commit()
-        for line in lines or ["No written procedure is due."]:
-            click.echo(line)
+
+@steering_group.command("close-written-procedures")
+@with_appcontext
+def close_written_procedures_command() -> None:
+    """Conclude the written procedures whose deadline has passed (adopted without objection)."""
+    lines = close_written_procedures()
+    db.session.commit()
+    for line in lines or ["No written procedure is due."]:
+        click.echo(line)

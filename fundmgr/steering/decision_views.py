@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app
+from flask import abort
 from flask_login import current_user
 
 from fundmgr.db import db
@@ -15,6 +15,7 @@ from fundmgr.steering.documents import allocations_of, decision_letter_filename,
 from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState
 from fundmgr.steering.views import SteeringView
 from fundmgr.steering.voting import counted_votes, quorum_for
+from fundmgr.web import paginate
 
 
 class DecisionListView(SteeringView):
@@ -31,7 +32,7 @@ class DecisionListView(SteeringView):
             )
             .order_by(Decision.decided_on.desc(), Decision.id.desc())
         )
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         return self.render("decisions.html", page=page)
 
 

@@ -26,7 +26,7 @@ from fundmgr.steering.forms import ActionForm, AgendaForm, AttendanceForm, Decis
 from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode, MeetingState, VoteChoice
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import quorum_for, tally
-from fundmgr.web import wants_json
+from fundmgr.web import paginate, refusals_shown_on, wants_json
 
 
 class MeetingListView(SteeringView):
@@ -39,7 +39,7 @@ class MeetingListView(SteeringView):
             .options(so.selectinload(Meeting.items))
             .order_by(Meeting.held_on.desc(), Meeting.id.desc())
         )
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         return self.render("meetings.html", page=page)
 
 
@@ -60,14 +60,11 @@ class MeetingNewView(SteeringView):
                 language=form.language.data,
                 quorum_share=form.quorum.data,
             )
-            try:
+            with refusals_shown_on(form):
                 meeting = ops.schedule_meeting(self.fund, data, actor=current_user)
-            except ValidationFailed as exc:
-                self.problems_to_form(exc, form)
-            else:
                 flash(_("Meeting %(ref)s is scheduled.", ref=meeting.reference), "success")
                 return redirect(url_for("steering.meeting", meeting_id=meeting.id))
-        return self.render("meeting_form.html", form=form, problems=form_problems(form) if form.errors else [])
+        return self.render("meeting_form.html", form=form)
 
 
 class MeetingBaseView(SteeringView):
@@ -172,12 +169,6 @@ class AttendanceView(MeetingManageView):
         return self.back()
 
 
-MEETING_ACTIONS = {
-    "start": (ops.start_meeting, "can_chair"),
-    "end": (ops.end_meeting, "can_chair"),
-    "cancel": (ops.cancel_meeting, "can_manage"),
-}
-
 # Whole sentences, not "now %(state)s": a state's title does not fit mid-sentence in every language.
 MEETING_MOVED = {
     MeetingState.in_progress: _l("The meeting has started."),
@@ -186,18 +177,14 @@ MEETING_MOVED = {
 }
 
 
-class MeetingStateView(MeetingBaseView, ActionView):
-    """Start, end or cancel a meeting (start and end: the chair or the FMU; cancel: the FMU)."""
+class MeetingMoveView(MeetingBaseView, ActionView):
+    """Base of the buttons that move a meeting: `operation(meeting, actor=...)`; the chair or the FMU."""
 
-    def load(self, meeting_id: int, action: str) -> None:
-        super().load(meeting_id)
-        if action not in MEETING_ACTIONS:
-            abort(404)
-        self.operation, self.right = MEETING_ACTIONS[action]
+    operation: Any
 
     def can_access(self, user: User) -> bool:
-        """The chair or the FMU start and end meetings; the FMU cancels them."""
-        return getattr(self.meeting, self.right)(user)
+        """The chair or the FMU start and end meetings."""
+        return self.meeting.can_chair(user)
 
     def act(self):
         self.operation(self.meeting, actor=current_user)
@@ -205,6 +192,28 @@ class MeetingStateView(MeetingBaseView, ActionView):
         if self.meeting.state is MeetingState.in_progress:
             return redirect(url_for("steering.board", meeting_id=self.meeting.id))
         return self.back()
+
+
+class StartMeetingView(MeetingMoveView):
+    """The chair or the FMU starts the meeting and goes to the live board."""
+
+    operation = staticmethod(ops.start_meeting)
+
+
+class EndMeetingView(MeetingMoveView):
+    """The chair or the FMU ends the meeting; its minutes are final."""
+
+    operation = staticmethod(ops.end_meeting)
+
+
+class CancelMeetingView(MeetingMoveView):
+    """The FMU cancels a meeting."""
+
+    operation = staticmethod(ops.cancel_meeting)
+
+    def can_access(self, user: User) -> bool:
+        """The FMU (the secretariat) cancels meetings."""
+        return self.meeting.can_manage(user)
 
 
 # --- The live board, items, votes, decisions ---------------------------------------------------
@@ -250,17 +259,10 @@ class ItemView(MeetingBaseView):
         return redirect(url_for("steering.board", meeting_id=self.meeting.id))
 
 
-ITEM_ACTIONS = {"open": ops.open_item, "close": ops.close_item}
+class ItemMoveView(ItemView, ActionView):
+    """Base of the chair's buttons that move an agenda item: `operation(item, actor=...)`."""
 
-
-class ItemActionView(ItemView, ActionView):
-    """The chair or the FMU opens an item for votes, or closes it."""
-
-    def load(self, meeting_id: int, item_id: int, action: str) -> None:
-        super().load(meeting_id, item_id)
-        if action not in ITEM_ACTIONS:
-            abort(404)
-        self.operation = ITEM_ACTIONS[action]
+    operation: Any
 
     def can_access(self, user: User) -> bool:
         """The chair (not recused from the item) or the FMU runs the items."""
@@ -269,6 +271,18 @@ class ItemActionView(ItemView, ActionView):
     def act(self):
         self.operation(self.item, actor=current_user)
         return self.back()
+
+
+class OpenItemView(ItemMoveView):
+    """The chair or the FMU opens an item for discussion and votes."""
+
+    operation = staticmethod(ops.open_item)
+
+
+class CloseItemView(ItemMoveView):
+    """The chair or the FMU closes the item's votes."""
+
+    operation = staticmethod(ops.close_item)
 
 
 class VoteView(ItemView):
@@ -307,11 +321,8 @@ class DecisionView(ItemView):
             form.approved_amount.data = item.version.total
         elif form.validate_on_submit():
             data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
-            try:
+            with refusals_shown_on(form):
                 decision = ops.record_decision(item, data, actor=current_user)
-            except ValidationFailed as exc:
-                self.problems_to_form(exc, form)
-            else:
                 flash(_("Decision %(ref)s is recorded.", ref=decision.reference), "success")
                 return self.back()
         quorum = quorum_for(item)
@@ -322,7 +333,6 @@ class DecisionView(ItemView):
             form=form,
             quorum=quorum,
             tally=tally(item, quorum),
-            problems=form_problems(form) if form.errors or form.form_errors else [],
         )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +22,7 @@ from fundmgr.steering.documents import allocations_of
 from fundmgr.steering.forms import ActionForm, ResponseForm, WrittenProcedureForm
 from fundmgr.steering.models import WrittenProcedure, WrittenProcedureState, recused_proposal_ids
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
-from fundmgr.web import db_int
+from fundmgr.web import db_int, paginate, refusals_shown_on
 
 
 class ProcedureListView(SteeringView):
@@ -35,7 +35,7 @@ class ProcedureListView(SteeringView):
             .options(so.joinedload(WrittenProcedure.proposal), so.selectinload(WrittenProcedure.responses))
             .order_by(WrittenProcedure.circulated_at.desc(), WrittenProcedure.id.desc())
         )
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         recused = recused_proposal_ids(current_user, [p.proposal for p in page.items])
         return self.render("procedures.html", page=page, recused=recused)
 
@@ -53,19 +53,14 @@ class ProcedureNewView(SteeringView):
         if form.validate_on_submit():
             proposal = next(p for p in candidates if p.id == form.proposal.data)
             data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
-            try:
+            with refusals_shown_on(form):
                 procedure = ops.circulate_written_procedure(
                     proposal, data, rationale=form.rationale.data or "", deadline=form.deadline.data,
                     actor=current_user,
                 )  # fmt: skip
-            except ValidationFailed as exc:
-                self.problems_to_form(exc, form)
-            else:
                 flash(_("Written procedure %(ref)s is circulated.", ref=procedure.reference), "success")
                 return redirect(url_for("steering.procedure", procedure_id=procedure.id))
-        return self.render(
-            "procedure_form.html", form=form, problems=form_problems(form) if form.errors or form.form_errors else []
-        )
+        return self.render("procedure_form.html", form=form)
 
 
 class ProcedureBaseView(SteeringView):
@@ -122,8 +117,6 @@ class ProcedureRespondView(ProcedureBaseView):
         return self.back()
 
 
-PROCEDURE_ACTIONS = {"conclude": ops.conclude_written_procedure, "withdraw": ops.withdraw_written_procedure}
-
 PROCEDURE_MOVED = {
     WrittenProcedureState.adopted: _l("The written procedure is concluded: adopted, nobody objected."),
     WrittenProcedureState.objected: _l("The written procedure is concluded: a member objected, so it was not adopted."),
@@ -131,18 +124,25 @@ PROCEDURE_MOVED = {
 }
 
 
-class ProcedureActionView(ProcedureBaseView, ActionView):
-    """The FMU concludes (adopted or objected) or withdraws a written procedure."""
+class ProcedureMoveView(ProcedureBaseView, ActionView):
+    """Base of the FMU's buttons that move a written procedure: `operation(procedure, actor=...)`."""
 
     roles = FUND_MANAGERS
-
-    def load(self, procedure_id: int, action: str) -> None:
-        super().load(procedure_id)
-        if action not in PROCEDURE_ACTIONS:
-            abort(404)
-        self.operation = PROCEDURE_ACTIONS[action]
+    operation: Any
 
     def act(self):
         self.operation(self.procedure, actor=current_user)
         flash(str(PROCEDURE_MOVED[self.procedure.state]), "success")
         return self.back()
+
+
+class ConcludeProcedureView(ProcedureMoveView):
+    """The FMU concludes a written procedure: adopted, or objected."""
+
+    operation = staticmethod(ops.conclude_written_procedure)
+
+
+class WithdrawProcedureView(ProcedureMoveView):
+    """The FMU withdraws a written procedure."""
+
+    operation = staticmethod(ops.withdraw_written_procedure)

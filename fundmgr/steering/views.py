@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -40,7 +40,7 @@ from fundmgr.steering.models import (
     recused_proposal_ids,
 )
 from fundmgr.steering.portfolio import build_portfolio, candidates_for
-from fundmgr.web import FundView, db_int, form_problems
+from fundmgr.web import FundView, db_int, form_problems, paginate, refusals_shown_on
 
 
 class SteeringView(FundView):
@@ -58,11 +58,6 @@ class SteeringView(FundView):
 
     def render(self, template: str, **context: Any) -> Any:
         return render_template(f"steering/{template}", fund=self.fund, **context)
-
-    def problems_to_form(self, exc: ValidationFailed, form: Any) -> None:
-        """Show every problem of a refused form at once, after rolling back whatever the operation began."""
-        db.session.rollback()
-        form.form_errors.extend(exc.problems)
 
 
 class ProposalView(SteeringView):
@@ -99,7 +94,7 @@ class ReviewListView(SteeringView):
             .options(*q.proposal_loading())
             .order_by(Proposal.reference)
         )
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         proposals = list(page.items)
         versions = [p.latest_version.id for p in proposals if p.latest_version]
         return self.render(
@@ -293,12 +288,9 @@ class ReviewFormView(ProposalView):
             review_form(criteria, formdata=request.form))  # fmt: skip
         if request.method == "POST" and editable and form.validate_on_submit():
             submit = bool(form.submit.data)
-            try:
+            with refusals_shown_on(form):
                 ops.save_review(proposal, user, review_input(form, criteria), actor=user, submit=submit,
                                 no_conflict=bool(form.no_conflict.data))  # fmt: skip
-            except ValidationFailed as exc:
-                self.problems_to_form(exc, form)
-            else:
                 flash(_("Your review is submitted.") if submit else _("Your draft is saved."), "success")
                 target = "steering.proposal" if submit else "steering.review"
                 return redirect(url_for(target, proposal_id=proposal.id))
@@ -411,23 +403,11 @@ class CriteriaView(SteeringView):
                 form.rows.append_entry()
                 form.rows[-1].form.fill(criterion)
         elif form.validate_on_submit():
-            try:
+            with refusals_shown_on(form):
                 ops.update_criteria(self.fund, criterion_rows(form, criteria), actor=current_user)
-            except ValidationFailed as exc:
-                self.problems_to_form(exc, form)
-            else:
                 flash(_("The scoring criteria are saved."), "success")
                 return redirect(url_for("steering.criteria"))
-        return self.render("criteria.html", form=form, problems=form.form_errors + nested_errors(form))
-
-
-def nested_errors(form: CriteriaForm) -> list[str]:
-    """Field errors of the rows (typing mistakes in a weight, a scale that is not a number)."""
-    problems = []
-    for row in [*form.rows, form.new]:
-        for field in row.form:
-            problems += [f"{field.label.text}: {e}" for e in field.errors if isinstance(e, str)]
-    return problems
+        return self.render("criteria.html", form=form)
 
 
 def criterion_rows(form: CriteriaForm, criteria: list[Any]) -> list[ops.CriterionData]:

@@ -550,9 +550,24 @@ CASES: list[Case] = [
         data=lambda w: {"present": [str(w.users["sc_member"]), str(w.users["sc_chair"])]},
     ),
     post(
-        "steering.meeting_action",
-        lambda w: {"meeting_id": w.ids["scheduled_meeting"], "action": "start"},
+        "steering.start_meeting",
+        ids(meeting_id="scheduled_meeting"),
         answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
+        form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
+        owner="fmu",
+    ),
+    post(
+        "steering.end_meeting",
+        ids(meeting_id="live_meeting"),
+        # an item is still open for votes: those who may end the meeting are refused, nothing changes
+        answers(FORBIDDEN, sc_chair=KEPT, fmu=KEPT, admin=KEPT),
+        form_page=page("steering.meeting", meeting_id="live_meeting"),
+        owner="fmu",
+    ),
+    post(
+        "steering.cancel_meeting",
+        ids(meeting_id="scheduled_meeting"),
+        FMU_ADMIN_DO,
         form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
         owner="fmu",
     ),
@@ -567,8 +582,16 @@ CASES: list[Case] = [
         data=lambda w: {"choice": "approve"},
     ),
     post(
-        "steering.item_action",
-        lambda w: {"meeting_id": w.ids["live_meeting"], "item_id": w.ids["open_item"], "action": "close"},
+        "steering.open_item",
+        ids(meeting_id="live_meeting", item_id="pending_item"),
+        # another item is open: those who may open items are refused, nothing changes
+        answers(FORBIDDEN, sc_chair=KEPT, fmu=KEPT, admin=KEPT),
+        form_page=page("steering.board", meeting_id="live_meeting"),
+        owner="fmu",
+    ),
+    post(
+        "steering.close_item",
+        ids(meeting_id="live_meeting", item_id="open_item"),
         answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
         form_page=page("steering.board", meeting_id="live_meeting"),
         owner="fmu",
@@ -609,8 +632,16 @@ CASES: list[Case] = [
         data=lambda w: {"objects": "no"},
     ),
     post(
-        "steering.procedure_action",
-        lambda w: {"procedure_id": w.ids["procedure"], "action": "withdraw"},
+        "steering.conclude_procedure",
+        ids(procedure_id="procedure"),
+        # its deadline has not passed: the FMU and administrators are refused, nothing changes
+        answers(FORBIDDEN, fmu=KEPT, admin=KEPT),
+        form_page=page("steering.procedure", procedure_id="procedure"),
+        owner="fmu",
+    ),
+    post(
+        "steering.withdraw_procedure",
+        ids(procedure_id="procedure"),
         FMU_ADMIN_DO,
         form_page=page("steering.procedure", procedure_id="procedure"),
         owner="fmu",

@@ -1,27 +1,14 @@
-"""What every results page shares: the base view, the language asked for, form errors."""
+"""What every results page shares: the base view and the language asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import abort, render_template, request
 
-from fundmgr.db import db
-from fundmgr.errors import ValidationFailed
 from fundmgr.funds.queries import current_fund
 from fundmgr.i18n import LANGUAGE_NAMES, current_language
 from fundmgr.web import FundView
-
-
-def attempt(action: Callable[[], Any]) -> list[str]:
-    """Run an operation; when it refuses the input, roll back and return the problems to show with the form."""
-    try:
-        action()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return exc.problems
-    return []
 
 
 class ResultsView(FundView):

@@ -18,8 +18,8 @@ from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import AggregationRule, FundIndicator, FundOutcome, FundOutput, Measure, ResultsFramework
-from fundmgr.results.views.base import ResultsView, attempt
-from fundmgr.web import db_int
+from fundmgr.results.views.base import ResultsView
+from fundmgr.web import db_int, refusals_shown_on
 
 
 class FrameworkBase(ResultsView):
@@ -70,8 +70,8 @@ class FrameworkEditBase(FrameworkBase):
         flash(_("The results framework has been saved."), "success")
         return redirect(url_for("results.framework"))
 
-    def form_page(self, form, title: str, problems: list[str], **context: Any) -> str:
-        return self.render("framework_form.html", form=form, title=title, problems=problems, **context)
+    def form_page(self, form, title: str, **context: Any) -> str:
+        return self.render("framework_form.html", form=form, title=title, **context)
 
 
 class GoalEditView(FrameworkEditBase):
@@ -81,12 +81,11 @@ class GoalEditView(FrameworkEditBase):
         form = rf.GoalForm()
         if request.method == "GET":
             rf.fill_texts(form, "goal", self.framework.goal)
-        problems: list[str] = []
         if form.validate_on_submit():
-            problems = attempt(lambda: ops.update_goal(self.framework, rf.texts_of(form, "goal"), actor=current_user))
-            if not problems:
+            with refusals_shown_on(form):
+                ops.update_goal(self.framework, rf.texts_of(form, "goal"), actor=current_user)
                 return self.saved()
-        return self.form_page(form, _("The fund's goal"), problems, prefixes=["goal"])
+        return self.form_page(form, _("The fund's goal"), prefixes=["goal"])
 
 
 class OutcomeEditView(FrameworkEditBase):
@@ -103,19 +102,14 @@ class OutcomeEditView(FrameworkEditBase):
         if request.method == "GET" and self.outcome:
             form.area.data = self.outcome.area_id
             rf.fill_texts(form, "statement", self.outcome.statement)
-        problems: list[str] = []
         if form.validate_on_submit():
             area = db.session.get(ThematicArea, form.area.data)
             statement = rf.texts_of(form, "statement")
-            problems = attempt(
-                lambda: ops.save_outcome(
-                    self.framework, self.outcome, area=area, statement=statement, actor=current_user
-                )
-            )
-            if not problems:
+            with refusals_shown_on(form):
+                ops.save_outcome(self.framework, self.outcome, area=area, statement=statement, actor=current_user)
                 return self.saved()
         title = _("Outcome %(code)s", code=self.outcome.code) if self.outcome else _("New outcome")
-        return self.form_page(form, title, problems, fields=["area"], prefixes=["statement"])
+        return self.form_page(form, title, fields=["area"], prefixes=["statement"])
 
 
 class OutputEditView(FrameworkEditBase):
@@ -130,18 +124,13 @@ class OutputEditView(FrameworkEditBase):
         form = rf.OutputForm()
         if request.method == "GET" and self.output:
             rf.fill_texts(form, "statement", self.output.statement)
-        problems: list[str] = []
         if form.validate_on_submit():
             statement = rf.texts_of(form, "statement")
-            problems = attempt(
-                lambda: ops.save_output(
-                    self.framework, self.outcome, self.output, statement=statement, actor=current_user
-                )
-            )
-            if not problems:
+            with refusals_shown_on(form):
+                ops.save_output(self.framework, self.outcome, self.output, statement=statement, actor=current_user)
                 return self.saved()
         title = _("Output %(code)s", code=self.output.code) if self.output else _("New output")
-        return self.form_page(form, title, problems, prefixes=["statement"])
+        return self.form_page(form, title, prefixes=["statement"])
 
 
 class FundIndicatorEditView(FrameworkEditBase):
@@ -157,16 +146,13 @@ class FundIndicatorEditView(FrameworkEditBase):
         form.disaggregation.choices = rf.choices((d["code"], localize(d["name"])) for d in self.framework.dimensions)
         if request.method == "GET":
             self.fill(form)
-        problems: list[str] = []
         if form.validate_on_submit():
             spec = self.spec(form)
-            problems = attempt(
-                lambda: ops.save_fund_indicator(self.framework, self.indicator, spec, actor=current_user)
-            )
-            if not problems:
+            with refusals_shown_on(form):
+                ops.save_fund_indicator(self.framework, self.indicator, spec, actor=current_user)
                 return self.saved()
         title = _("Indicator %(code)s", code=self.indicator.code) if self.indicator else _("New indicator")
-        return self.render("indicator_form.html", form=form, title=title, problems=problems, indicator=self.indicator)
+        return self.render("indicator_form.html", form=form, title=title, indicator=self.indicator)
 
     def fill(self, form) -> None:
         indicator = self.indicator

@@ -11,8 +11,8 @@ from flask_login import current_user
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
-from fundmgr.results.views.base import attempt
 from fundmgr.results.views.programmes import ProgrammeBase
+from fundmgr.web import refusals_shown_on
 
 
 class PeriodBase(ProgrammeBase):
@@ -59,19 +59,16 @@ class PeriodDatesView(ProgrammeBase):
                 self.period.end_date,
                 self.period.due_date,
             )
-        problems: list[str] = []
         if form.validate_on_submit():
             dates = {"start": form.start.data, "end": form.end.data, "due": form.due.data}
-            if self.period:
-                problems = attempt(lambda: ops.update_period(self.period, **dates, actor=current_user))
-            else:
-                problems = attempt(lambda: ops.add_period(self.programme, **dates, actor=current_user))
-            if not problems:
+            with refusals_shown_on(form):
+                if self.period:
+                    ops.update_period(self.period, **dates, actor=current_user)
+                else:
+                    ops.add_period(self.programme, **dates, actor=current_user)
                 flash(_("The reporting periods have been saved."), "success")
                 return redirect(url_for("results.programme", programme_id=self.programme.id))
-        return self.render(
-            "period_form.html", programme=self.programme, period=self.period, form=form, problems=problems
-        )
+        return self.render("period_form.html", programme=self.programme, period=self.period, form=form)
 
 
 class PeriodRemoveView(ProgrammeBase):

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundmgr import clock
-from fundmgr.db import db
 from fundmgr.funds.queries import active
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import Measure
-from fundmgr.results.views.base import ResultsView, attempt
-from fundmgr.web import db_int
+from fundmgr.results.views.base import ResultsView
+from fundmgr.web import db_int, paginate, refusals_shown_on
 
 
 class ProgrammesView(ResultsView):
@@ -32,7 +31,7 @@ class ProgrammesView(ResultsView):
         if state in {s.value for s in FUNDED_STATES}:
             query = query.where(Proposal.state == ProposalState(state))
         query = q.with_reporting(query.order_by(Proposal.reference))
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         day = clock.today(self.fund)
         readings = q.latest_accepted([i.id for p in page.items for i in p.indicators], day)
         progress = {p.id: programme_share(p, readings) for p in page.items}
@@ -95,7 +94,6 @@ class LinksView(ProgrammeBase):
         fund_indicators = [i for i in (self.framework.indicators if self.framework else []) if not i.retired]
         objectives = active(self.fund.objectives)
         form = rf.links_form_class(self.programme, fund_indicators, objectives)()
-        problems: list[str] = []
         if request.method == "GET":
             for indicator in self.programme.indicators:
                 form[f"fund-{indicator.id}"].data = str(indicator.fund_indicator_id or "")
@@ -113,8 +111,8 @@ class LinksView(ProgrammeBase):
                 )
                 for indicator in self.programme.indicators
             ]
-            problems = attempt(lambda: ops.set_indicator_links(self.programme, links, actor=current_user))
-            if not problems:
+            with refusals_shown_on(form):
+                ops.set_indicator_links(self.programme, links, actor=current_user)
                 flash(_("The links have been saved."), "success")
                 return redirect(url_for("results.programme", programme_id=self.programme.id))
-        return self.render("links.html", programme=self.programme, form=form, problems=problems)
+        return self.render("links.html", programme=self.programme, form=form)

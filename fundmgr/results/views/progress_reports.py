@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,9 +21,10 @@ from fundmgr.results import queries as q
 from fundmgr.results import reports
 from fundmgr.results.models import Evidence, ReviewDecision
 from fundmgr.results.values import IndicatorEntry
-from fundmgr.results.views.base import ResultsView, attempt, requested_language
+from fundmgr.results.views.base import ResultsView, requested_language
 from fundmgr.results.views.periods import PeriodBase
 from fundmgr.storage import send_stored
+from fundmgr.web import paginate, refusals_shown_on
 
 # --- Progress reports -----------------------------------------------------------------------------
 
@@ -59,11 +60,10 @@ class ReportEditView(PeriodBase):
         form = rf.report_form_class(self.programme, self.framework)()
         if request.method == "GET" and self.report:
             rf.fill_report_form(form, self.report)
-        problems: list[str] = []
         if form.validate_on_submit():
             data = self.report_input(form)
-            problems = attempt(lambda: ops.save_report(self.period, data, actor=current_user))
-            if not problems:
+            with refusals_shown_on(form):
+                ops.save_report(self.period, data, actor=current_user)
                 flash(_("The report has been saved as a draft."), "success")
                 return redirect(self.period_url())
         return self.render(
@@ -72,7 +72,6 @@ class ReportEditView(PeriodBase):
             period=self.period,
             report=self.report,
             form=form,
-            problems=problems,
             dimensions=lambda indicator: rf.indicator_dimensions(indicator, self.framework),
         )
 
@@ -225,7 +224,5 @@ class ReportsView(ResultsView):
         if is_agency_staff(current_user, self.fund):
             return self.render("reports.html", due=q.due_for_lead(self.fund, current_user, day), today=day)
         to_review = db.session.scalars(q.reports_to_review(self.fund)).all()
-        overdue = db.paginate(
-            q.overdue_periods(self.fund, day), per_page=current_app.config["PAGE_SIZE"], error_out=False
-        )
+        overdue = paginate(q.overdue_periods(self.fund, day))
         return self.render("reports.html", to_review=to_review, overdue=overdue, today=day)
