@@ -90,6 +90,7 @@ def test_a_page_costs_the_same_number_of_queries_however_many_rows(app, client, 
     sign_in(client, make_user(Role.fmu))
     for n in range(3):
         make_proposal(title=f"P{n}", partners=("UNHCR", "UNICEF"))
+    count_queries(app, client, "/proposals/")  # the process's first list builds the filters' options once
     few = count_queries(app, client, "/proposals/")
     for n in range(9):
         make_proposal(title=f"Q{n}", partners=("UNDP",), country=None, region="011")
