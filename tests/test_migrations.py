@@ -23,7 +23,7 @@ from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
-from tests.conftest import app_config, create_postgres_database, drop_postgres_database
+from tests.support.database import app_config, create_postgres_database, drop_postgres_database
 
 
 def test_models_and_migrations_agree(app):

@@ -37,7 +37,7 @@ from fundmgr.results.values import IndicatorEntry
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
 from tests.factories import organization
-from tests.proposals.conftest import PDF_BYTES, upload
+from tests.support.files import PDF_BYTES, upload
 
 ROLES = ("anonymous", "agency_lead", "agency_other", "sc_member", "sc_chair", "sc_recused", "sc_declared",
          "fmu", "viewer", "admin")  # fmt: skip
