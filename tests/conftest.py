@@ -21,17 +21,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fundmgr import clock, create_app
+from fundmgr import clock
 from fundmgr.db import db
 from tests.support.database import (
     BACKENDS,
     ConnectionBoundSession,
-    RequestScopedClient,
-    app_config,
+    app_on_new_database,
     build_database,
     clean_committed_data,
-    create_postgres_database,
-    drop_postgres_database,
 )
 
 pytest_plugins = [
@@ -56,20 +53,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application on a migrated database holding the bundled fund definition."""
-    tmp = tmp_path_factory.mktemp(backend)
-    pg_name = None
-    if backend == "postgresql":
-        pg_name, url = create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp / 'test.sqlite3'}"
-    application = create_app(app_config(url, tmp))
-    application.test_client_class = RequestScopedClient
-    build_database(application)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    if pg_name:
-        drop_postgres_database(pg_name)
+    with app_on_new_database(backend, tmp_path_factory.mktemp(backend)) as application:
+        build_database(application)
+        yield application
 
 
 @pytest.fixture(autouse=True)

@@ -15,14 +15,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from fundmgr import create_app
 from fundmgr.accounts.models import Role
 from fundmgr.backup import tables
 from fundmgr.db import db
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Attachment, AttachmentKind
 from fundmgr.storage import read_stored, stored_keys, write_stored
-from tests.support.database import app_config, create_postgres_database, drop_postgres_database
+from tests.support.database import app_on_new_database
 from tests.support.files import PDF_BYTES, office_bytes, upload
 
 EMPTY_IN_THE_DEMO = {"report_evidence"}  # the demo's reports carry no uploaded files
@@ -54,21 +53,10 @@ def run(app: Flask, *args: str):
 @contextmanager
 def fresh_database(backend: str, tmp_path: Path, name: str) -> Iterator[Flask]:
     """An app on a new, migrated, empty database of the backend's kind (dropped afterwards)."""
-    pg_name = None
-    if backend == "postgresql":
-        pg_name, url = create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
-    app = create_app(app_config(url, tmp_path / name))
-    with app.app_context():
-        flask_migrate.upgrade()
-    try:
-        yield app
-    finally:
+    with app_on_new_database(backend, tmp_path / name) as app:
         with app.app_context():
-            db.engine.dispose()
-        if pg_name:
-            drop_postgres_database(pg_name)
+            flask_migrate.upgrade()
+        yield app
 
 
 @pytest.fixture

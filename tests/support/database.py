@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
@@ -12,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 
+from fundmgr import create_app
 from fundmgr.db import db
 from fundmgr.funds import definition
 from fundmgr.funds.operations import load_fund, load_geography
@@ -102,3 +105,23 @@ def clean_committed_data() -> None:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in keep:
                 conn.execute(table.delete())
+
+
+@contextmanager
+def app_on_new_database(backend: str, folder: Path, **config) -> Iterator[Flask]:
+    """The application on a new, empty database of the backend's kind, its files in folder; dropped afterwards."""
+    pg_name = None
+    if backend == "postgresql":
+        pg_name, url = create_postgres_database()
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{folder / 'fundmgr.sqlite3'}"
+    application = create_app(app_config(url, folder) | config)
+    application.test_client_class = RequestScopedClient
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+        if pg_name:
+            drop_postgres_database(pg_name)
