@@ -4,111 +4,44 @@ The schema is built once per database by running the Alembic migrations, the fun
 definition is loaded once, and each test runs inside a transaction that is rolled
 back at its end (application code may commit freely: commits release savepoints).
 In CI (CI=true) an unreachable PostgreSQL fails the run instead of being skipped.
+
+The fixtures of each domain are plugins in tests/fixtures/ (one name per concept, usable from any folder);
+plain helpers and constants are in tests/support/. Nothing imports a conftest.
 """
 
 from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date, datetime
-from pathlib import Path
 
-import flask_migrate
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import Session as FlaskSession
 
-from fundmgr import clock, create_app
+from fundmgr import clock
 from fundmgr.db import db
-from fundmgr.funds import definition
-from fundmgr.funds.operations import load_fund, load_geography
+from tests.support.database import (
+    BACKENDS,
+    ConnectionBoundSession,
+    app_on_new_database,
+    build_database,
+    clean_committed_data,
+)
 
-pytest_plugins = ["tests.factories"]
-
-REPO = Path(__file__).resolve().parent.parent  # the checkout: the package, tests, catalogs
-PG_SERVER = os.environ.get("FUNDMGR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-# The tests set their own configuration; a developer's shell settings must not leak in.
-for _name in [n for n in os.environ if n.startswith("FUNDMGR_") or n == "DATABASE_URL"]:
-    del os.environ[_name]
-
-
-def postgres_reachable() -> bool:
-    try:
-        with psycopg.connect(PG_SERVER, connect_timeout=3):
-            return True
-    except psycopg.OperationalError:
-        if os.environ.get("CI") == "true":
-            raise  # CI must test PostgreSQL; a missing server is a failure, not a skip
-        return False
-
-
-BACKENDS = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
-# The day the session started (UTC). Tests that set dates around today freeze the clock on it (the same day for
-# every fund, whatever the hour), so that the fund's day never moves under them.
-TODAY = clock.today()
-
-
-def create_postgres_database() -> tuple[str, str]:
-    """A fresh database on the test server for this process; returns (name, SQLAlchemy URL)."""
-    name = f"fundmgr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_SERVER.rsplit("/", 1)[0]
-    return name, f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
-
-
-def drop_postgres_database(name: str) -> None:
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def app_config(url: str, tmp: Path) -> dict:
-    return {
-        "ENV_NAME": "testing",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        # limits stay on (so they can be tested) but high; tests of throttling lower them
-        "LOGIN_RATE_LIMIT": "100000 per minute",
-        "STORAGE_DIR": str(tmp / "storage"),
-        "SERVER_NAME": "localhost",
-    }
-
-
-def build_database(app: Flask) -> None:
-    """Migrate an empty database and load the bundled fund, as `make run` does."""
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_geography()
-        spec, sha256 = definition.read_definition(definition.bundled_definition())
-        load_fund(spec, sha256, actor=None)
-        db.session.commit()
-        db.session.remove()
-
-
-class RequestScopedClient(FlaskClient):
-    """Each request gets its own app context (fresh `g`, its own database session), as in production.
-
-    Without this, requests would reuse the app context the test pushed, sharing `g`
-    (and the signed-in user) and the session's identity map between requests.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-class ConnectionBoundSession(FlaskSession):
-    """Flask-SQLAlchemy's session always asks the engine for a connection; this one uses its bind."""
-
-    def get_bind(self, *args, **kwargs):
-        return self.bind
+pytest_plugins = [
+    "tests.factories",
+    "tests.fixtures.people",
+    "tests.fixtures.proposals",
+    "tests.fixtures.finance",
+    "tests.fixtures.steering",
+    "tests.fixtures.results",
+    "tests.fixtures.notifications",
+    "tests.fixtures.deadlines",
+    "tests.fixtures.demo",
+]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -120,20 +53,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application on a migrated database holding the bundled fund definition."""
-    tmp = tmp_path_factory.mktemp(backend)
-    pg_name = None
-    if backend == "postgresql":
-        pg_name, url = create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp / 'test.sqlite3'}"
-    application = create_app(app_config(url, tmp))
-    application.test_client_class = RequestScopedClient
-    build_database(application)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    if pg_name:
-        drop_postgres_database(pg_name)
+    with app_on_new_database(backend, tmp_path_factory.mktemp(backend)) as application:
+        build_database(application)
+        yield application
 
 
 @pytest.fixture(autouse=True)
@@ -142,6 +64,8 @@ def isolated(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     if "committed" in request.fixturenames:
         yield
         return
+    if "demo_app" in request.fixturenames:
+        app = request.getfixturevalue("demo_app")  # the test reads the demo: its own database
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -204,22 +128,13 @@ def committed(app: Flask) -> Iterator[Flask]:
         clean_committed_data()
 
 
-def clean_committed_data() -> None:
-    """Delete what a committed test wrote, keeping the baseline (fund, geography, organizations)."""
-    keep = {"alembic_version", "funds", "organizations", "regions", "countries", "fund_organizations",
-            "area_objectives", "thematic_areas", "objectives", "guiding_principles", "markers",
-            "budget_categories", "criteria", "eligibility_checks"}  # fmt: skip
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in keep:
-                conn.execute(table.delete())
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run PostgreSQL-only tests (row locks, real concurrency) on PostgreSQL alone, not skipped on SQLite;
-    tests that do not use the app's database (`once`) on the first database only."""
+    tests that do not use the app's database (`once`) on the first database only; the demo's readers together."""
     keep, drop = [], []
     for item in items:
+        if "demo_app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo"))  # one process seeds the demo, not each of them
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
         postgres_only = item.get_closest_marker("postgres_only") and backend != "postgresql"
         once = item.get_closest_marker("once") and backend not in (None, BACKENDS[0])

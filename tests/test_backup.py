@@ -15,16 +15,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from fundmgr import create_app
 from fundmgr.accounts.models import Role
 from fundmgr.backup import tables
 from fundmgr.db import db
-from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Attachment, AttachmentKind
 from fundmgr.storage import read_stored, stored_keys, write_stored
-from tests.conftest import app_config, create_postgres_database, drop_postgres_database
-from tests.proposals.conftest import PDF_BYTES, office_bytes, upload
+from tests.support.database import app_on_new_database
+from tests.support.files import PDF_BYTES, office_bytes, upload
 
 EMPTY_IN_THE_DEMO = {"report_evidence"}  # the demo's reports carry no uploaded files
 
@@ -55,21 +53,10 @@ def run(app: Flask, *args: str):
 @contextmanager
 def fresh_database(backend: str, tmp_path: Path, name: str) -> Iterator[Flask]:
     """An app on a new, migrated, empty database of the backend's kind (dropped afterwards)."""
-    pg_name = None
-    if backend == "postgresql":
-        pg_name, url = create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
-    app = create_app(app_config(url, tmp_path / name))
-    with app.app_context():
-        flask_migrate.upgrade()
-    try:
-        yield app
-    finally:
+    with app_on_new_database(backend, tmp_path / name) as app:
         with app.app_context():
-            db.engine.dispose()
-        if pg_name:
-            drop_postgres_database(pg_name)
+            flask_migrate.upgrade()
+        yield app
 
 
 @pytest.fixture
@@ -199,13 +186,11 @@ def test_restore_refuses_a_damaged_or_mismatched_archive_and_changes_nothing(
         assert len(stored_files()) == 2
 
 
-def test_the_whole_demo_round_trips(committed, backend, tmp_path):
+def test_the_whole_demo_round_trips(committed, demo_app, backend, tmp_path):
     """Is the full demo (every kind of record, made by the app's own operations) restored equal, files too?"""
     path = tmp_path / "demo.zip"
-    with fresh_database(backend, tmp_path, "demo") as source, source.app_context():
-        seed_demo(DEFAULT_PASSWORD)
-        db.session.commit()
-        assert source.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    with demo_app.app_context():
+        assert demo_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
         original, original_files = all_rows(db.engine), stored_files()
     with fresh_database(backend, tmp_path, "copy") as target, target.app_context():
         restored = target.test_cli_runner().invoke(args=["restore", "--yes", str(path)])

@@ -17,15 +17,12 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 
-from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import User
 from fundmgr.db import db
-from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.results.models import Programme
 from tests.demo_meeting import meeting_in_session
@@ -227,16 +224,15 @@ def crawl(app: Flask, client: FlaskClient, start: list[str]) -> Crawl:
 
 
 @pytest.fixture
-def demo_world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo data, and a meeting in session, inside the test's transaction."""
-    # nobody signs in with a password here: the demo accounts' hashes need not be slow to compute
-    monkeypatch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    seed_demo("demo-password-12")
+def demo_world(demo_app: Flask) -> Flask:
+    """The demo data, and a meeting in session inside the test's transaction."""
     meeting_in_session("Extraordinary session (label check)")
     db.session.commit()
+    return demo_app
 
 
-def test_every_field_on_every_page_each_role_reaches_has_a_label(app, demo_world):
+def test_every_field_on_every_page_each_role_reaches_has_a_label(demo_world):
+    app = demo_world
     report, problems, covered = {}, [], set()
     for role, email in PEOPLE.items():
         client = app.test_client()

@@ -24,7 +24,7 @@ from fundmgr.results.models import Evidence
 from tests.access import harness
 from tests.access.harness import client_as, recording_writes, storage_listing
 from tests.access.world import RAW_MARKUP, World
-from tests.proposals.conftest import PDF_BYTES, office_bytes
+from tests.support.files import PDF_BYTES, office_bytes
 
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
 world_state, isolated, world = harness.world_state, harness.isolated, harness.world

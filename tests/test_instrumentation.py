@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fundmgr import create_app
-from tests.conftest import app_config
+from tests.support.database import app_config
 
 
 def test_query_count_header_counts_statements(committed, tmp_path):

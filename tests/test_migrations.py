@@ -18,12 +18,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from fundmgr import MIGRATIONS, create_app
+from fundmgr import MIGRATIONS
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
-from tests.conftest import app_config, create_postgres_database, drop_postgres_database
+from tests.support.database import app_on_new_database
 
 
 def test_models_and_migrations_agree(app):
@@ -43,19 +43,8 @@ def test_one_head():
 @pytest.fixture
 def own_database(backend: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on an empty database of its own, not the one the other tests share."""
-    pg_name = None
-    if backend == "postgresql":
-        pg_name, url = create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
-    app = create_app(app_config(url, tmp_path))
-    try:
+    with app_on_new_database(backend, tmp_path) as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        if pg_name:
-            drop_postgres_database(pg_name)
 
 
 def test_upgrade_downgrade_upgrade(own_database: Flask):

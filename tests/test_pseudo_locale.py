@@ -49,8 +49,8 @@ from tests.access import harness
 from tests.access.harness import client_as, payload, url_of
 from tests.access.routes import CASES, FORBIDDEN, HIDDEN, KEPT, LOGIN, OK, Case, doer
 from tests.access.world import World
-from tests.conftest import RequestScopedClient, app_config, build_database
 from tests.factories import PASSWORD
+from tests.support.database import RequestScopedClient, app_config, build_database
 from tests.support.pseudo_locale import (
     PSEUDO_LOCALE,
     KnownData,

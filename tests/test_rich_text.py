@@ -17,7 +17,7 @@ from flask import url_for
 from fundmgr.charts import bar_chart, horizontal_bar_chart, line_chart, pie_chart, share_chart
 from tests.access import harness
 from tests.access.harness import client_as
-from tests.conftest import REPO
+from tests.support import REPO
 
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
 world_state, isolated, world = harness.world_state, harness.isolated, harness.world

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 # Run inside the clean environment, from a folder outside the checkout.
 SERVE = """

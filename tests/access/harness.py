@@ -33,8 +33,8 @@ from fundmgr.db import db
 from fundmgr.storage import path_for
 from tests.access.routes import Case, doer
 from tests.access.world import World, build_world
-from tests.conftest import ConnectionBoundSession
 from tests.factories import sign_in
+from tests.support.database import ConnectionBoundSession
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Any
 
 from tests.access.world import ROLES, TODAY, World
 from tests.factories import PASSWORD
-from tests.proposals.conftest import PDF_BYTES
+from tests.support.files import PDF_BYTES
 
 OK, DONE, KEPT, FORBIDDEN, HIDDEN, LOGIN = "ok", "done", "kept", "403", "404", "login"
 SC = ("sc_member", "sc_chair", "sc_recused", "sc_declared")

@@ -37,7 +37,8 @@ from fundmgr.results.values import IndicatorEntry
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
 from tests.factories import organization
-from tests.proposals.conftest import PDF_BYTES, upload
+from tests.support import TODAY
+from tests.support.files import PDF_BYTES, upload
 
 ROLES = ("anonymous", "agency_lead", "agency_other", "sc_member", "sc_chair", "sc_recused", "sc_declared",
          "fmu", "viewer", "admin")  # fmt: skip
@@ -82,9 +83,8 @@ def hostile(code: str) -> str:
 TITLES = {key: f"{hostile(code)} {SUBJECTS[key]} ({code})" for key, code in CODES.items()}
 # What must never reach a page unescaped.
 RAW_MARKUP = re.compile(r"<script>alert\(|<b>[A-Z]+7</b>|<i>notes</i>")
-# Built once per module on the real clock. UTC's day is never after the fund's (Europe/Zurich), so a date from it
-# is never in the fund's future, and the dates set weeks ahead stay ahead whatever the hour.
-TODAY = clock.today()
+# TODAY is UTC's day when the session started: never after the fund's (Europe/Zurich), so a date from it is never
+# in the fund's future, and the dates set weeks ahead stay ahead whatever the hour.
 
 
 @dataclass

@@ -9,30 +9,23 @@ is saved as a PNG under test-artifacts/.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import flask_migrate
 import pytest
-from flask import Flask
+import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from fundmgr import create_app
+from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
-from tests.conftest import REPO, app_config
 from tests.demo_meeting import end_meeting, meeting_in_session
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, new_context
+from tests.support.database import app_config
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-ARTIFACTS = REPO / "test-artifacts"
 expect.set_options(timeout=20_000)  # assertions wait longer than Playwright's 5 s: the suite loads the CPU
 
 
@@ -46,21 +39,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def isolated() -> None:
     """Browser tests use the live server's own database, not the per-test transaction."""
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-
-    def login(self, page: Page, email: str, password: str = DEFAULT_PASSWORD) -> Page:
-        """Sign in through the real login form."""
-        page.goto(f"{self.url}/account/login")
-        page.fill("#email", email)
-        page.fill("#password", password)
-        page.locator("form button[type=submit]").click()
-        page.wait_for_load_state()
-        return page
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +83,20 @@ def live_meeting(live_server: LiveServer) -> Iterator[int]:
         db.session.remove()
 
 
+@pytest.fixture
+def languages_restored(live_server: LiveServer) -> Iterator[None]:
+    """Every demo account's interface language as it was before the test, whatever the test switched (teardown)."""
+    with live_server.app.app_context():
+        before = dict(db.session.execute(sa.select(User.id, User.locale)).all())
+        db.session.remove()
+    yield
+    with live_server.app.app_context():
+        for user in db.session.scalars(sa.select(User)):
+            user.locale = before.get(user.id, user.locale)
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -118,12 +110,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
-
-
-def new_context(browser: Browser, locale: str = "en-GB") -> BrowserContext:
-    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)  # the suite keeps both cores busy; a loaded machine is slow
-    return context
 
 
 @pytest.fixture
@@ -155,23 +141,3 @@ def context(contexts: list[BrowserContext], request: pytest.FixtureRequest) -> B
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
-
-
-def signed_in(live_server: LiveServer, make_context, email: str, locale: str = "en-GB") -> Page:
-    """A new browser context (its own cookies: a separate person) with this demo account signed in."""
-    page = make_context(locale).new_page()
-    live_server.login(page, email)
-    expect(page).not_to_have_url(re.compile(r"/account/login"))
-    return page
-
-
-def switch_language(page: Page, name: str) -> None:
-    """Choose a language from the menu (remembered in the account of whoever is signed in)."""
-    page.locator("#language-menu").click()
-    page.get_by_role("button", name=name).click()
-
-
-def artifact(name: str) -> Path:
-    """Where a test saves a screenshot meant to be looked at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS / name

@@ -20,8 +20,8 @@ from fundmgr.finance.models import Allocation, Contribution
 from fundmgr.proposals.models import ProposalState
 from fundmgr.results.models import FundIndicator, FundOutcome, ProgressReport, ReportState
 from fundmgr.steering.models import Decision, Meeting, WrittenProcedure
-from tests.browser.conftest import LiveServer, signed_in
 from tests.browser.demo import first, programme_of, proposal
+from tests.support.browser import LiveServer, signed_in
 
 SERIOUS = {"serious", "critical"}
 REFERENCE_PAGES = ["/fund/", "/fund/thematic-areas", "/fund/objectives", "/fund/principles", "/fund/markers",

@@ -16,18 +16,14 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from fundmgr import clock
-from fundmgr.accounts.models import User
-from fundmgr.db import db
 from fundmgr.demo.seed import DEFAULT_PASSWORD
-from tests.browser.conftest import artifact, signed_in, switch_language
 from tests.browser.keyboard import id_of, press_on, sign_in_with_keyboard, type_into
-from tests.proposals.conftest import PDF_BYTES
+from tests.support.browser import artifact, signed_in, switch_language
+from tests.support.files import PDF_BYTES
 
 AGENCY = "aisha.bello@fundmgr.example"  # UNICEF, leads the programme
 FMU = "fatou.diallo@fundmgr.example"  # works in French; switches to English for this journey
@@ -38,16 +34,6 @@ VIEWER = "pieter.devries@fundmgr.example"
 
 TITLE = "Safe schooling and psychosocial support for migrant children in Mauritania"
 INDICATOR = "Migrant children enrolled in primary school"
-
-
-@pytest.fixture
-def fmu_in_english(live_server):
-    """The FMU officer switches her interface to English for the journey; her French is restored afterwards."""
-    yield
-    with live_server.app.app_context():
-        db.session.scalar(sa.select(User).where(User.email == FMU)).locale = "fr"
-        db.session.commit()
-        db.session.remove()
 
 
 def flash(page: Page):
@@ -137,7 +123,7 @@ def write_the_proposal(page: Page, start: date) -> int:
     return proposal_id
 
 
-def test_from_an_agencys_draft_to_the_funds_annual_report(live_server, contexts, request, fmu_in_english):
+def test_from_an_agencys_draft_to_the_funds_annual_report(live_server, contexts, request, languages_restored):
     make = request.node.make_context
     url = live_server.url
     today = clock.today()  # the server's date (UTC)

@@ -19,13 +19,12 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
 from fundmgr import clock
-from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState
 from fundmgr.results.models import ProgressReport, ReportState
-from tests.browser.conftest import LiveServer, signed_in, switch_language
 from tests.browser.demo import programme_of, proposal
-from tests.conftest import REPO
+from tests.support import REPO
+from tests.support.browser import signed_in, switch_language
 
 ENGLISH_AMOUNT = re.compile(r"\b\d{1,3}(?:,\d{3})+\.\d{2}\b")
 REPORTER = "nadia.rahman@fundmgr.example"  # IOM leads the active programme whose report form is shown
@@ -124,19 +123,9 @@ def demo_for(language: Language) -> Demo:
     )
 
 
-@pytest.fixture
-def reporter_back_in_english(live_server: LiveServer):
-    """The IOM focal point reads the report form in Spanish for a moment; her English is restored afterwards."""
-    yield
-    with live_server.app.app_context():
-        db.session.scalar(sa.select(User).where(User.email == REPORTER)).locale = "en"
-        db.session.commit()
-        db.session.remove()
-
-
 @pytest.mark.parametrize("language", [FRENCH, SPANISH], ids=["fr", "es"])
 def test_the_journeys_key_pages_in_french_and_spanish(
-    live_server, contexts, request, live_meeting, reporter_back_in_english, language
+    live_server, contexts, request, live_meeting, languages_restored, language
 ):
     with live_server.app.app_context():
         demo = demo_for(language)
@@ -198,5 +187,3 @@ def test_the_journeys_key_pages_in_french_and_spanish(
         reporter, language, f"{programme}/periods/{demo.period}/edit",
         "Edit the progress report", "Value reached (cumulative)", "Status", "Lessons learned", "Save the draft",
     )  # fmt: skip
-    if language is SPANISH:
-        switch_language(reporter, "English")

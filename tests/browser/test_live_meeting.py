@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from fundmgr.demo.seed import DEFAULT_PASSWORD
-from tests.browser.conftest import artifact, signed_in
 from tests.browser.keyboard import focus_is_visible, press_on, sign_in_with_keyboard, tab_to
+from tests.support.browser import artifact, signed_in
 
 
 def open_board(live_server, contexts_maker, email: str, meeting_id: int) -> Page:

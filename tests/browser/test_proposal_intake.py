@@ -7,9 +7,9 @@ import re
 from playwright.sync_api import expect
 
 from fundmgr.demo.seed import DEFAULT_PASSWORD
-from tests.browser.conftest import artifact
 from tests.browser.keyboard import id_of, press_on, sign_in_with_keyboard, tab_to, type_date, type_into
-from tests.proposals.conftest import PDF_BYTES
+from tests.support.browser import artifact
+from tests.support.files import PDF_BYTES
 
 AGENCY = "aisha.bello@fundmgr.example"  # UNICEF
 

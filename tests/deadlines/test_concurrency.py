@@ -18,7 +18,7 @@ from fundmgr.notifications import Notification
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import DecisionOutcome
-from tests.conftest import TODAY
+from tests.support import TODAY
 
 pytestmark = pytest.mark.postgres_only
 MEMBERS = 12

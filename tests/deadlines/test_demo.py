@@ -10,13 +10,11 @@ from fundmgr.db import db
 from fundmgr.deadlines import queries as q
 from fundmgr.deadlines.demo import seed_deadlines
 from fundmgr.deadlines.models import DeadlineKind, ReminderSent
-from fundmgr.demo.seed import seed_demo
 from tests.factories import sign_in
 
 
-def test_the_demo_has_deadlines_some_done_some_not_one_overdue(app, client, fund):
-    seed_demo("demo-password-12")
-    db.session.commit()
+def test_the_demo_has_deadlines_some_done_some_not_one_overdue(demo_app, fund):
+    client = demo_app.test_client()
     day = clock.today(fund)
     deadlines = q.fund_deadlines(fund, day)
     kinds = {d.kind for d in deadlines}

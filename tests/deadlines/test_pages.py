@@ -13,8 +13,10 @@ from fundmgr.db import db
 from fundmgr.deadlines import operations as ops
 from fundmgr.deadlines.models import DeadlineKind, ReminderSent
 from fundmgr.steering import operations as steering_ops
-from tests.deadlines.conftest import DUE, TODAY, notifications_of
 from tests.factories import sign_in
+from tests.support import TODAY
+from tests.support.deadlines import DUE
+from tests.support.mail import notifications_of
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from fundmgr.proposals.models import ProposalState
 from fundmgr.results import operations as results_ops
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import DecisionOutcome
-from tests.deadlines.conftest import DUE
-from tests.results.conftest import entries_for, submitted_report
+from tests.support.deadlines import DUE
+from tests.support.results import entries_for, submitted_report
 
 FULL = {"Number of migrants assisted": "10", "Number of officials trained": "150",
         "Share of trained officials applying the guidelines": "45"}  # fmt: skip

@@ -26,10 +26,11 @@ from fundmgr.proposals.models import AttachmentKind, ProposalState
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import Decision, MeetingMode
 from fundmgr.steering.operations import decisions
-from tests.conftest import app_config
 from tests.factories import sign_in
-from tests.notifications.conftest import TODAY, notifications_of, sent_to
-from tests.proposals.conftest import upload
+from tests.support import TODAY
+from tests.support.database import app_config
+from tests.support.files import upload
+from tests.support.mail import notifications_of, sent_to
 
 
 class ForcedFailure(RuntimeError):
@@ -72,11 +73,11 @@ def test_a_submission_that_fails_after_notifying_sends_nothing(app, client, cast
     assert proposal.state is ProposalState.draft
 
 
-def test_a_decision_that_fails_after_its_letter_is_queued_sends_nothing(app, client, cast, fund, in_review,
+def test_a_decision_that_fails_after_its_letter_is_queued_sends_nothing(app, client, cast, fund, iom_in_review,
                                                                         make_deposit, outbox, monkeypatch):  # fmt: skip
     """Does a decision whose last step fails (the letters already queued) send no e-mail and leave no trace?"""
     make_deposit("20000000.00")
-    proposal = in_review()
+    proposal = iom_in_review()
     live = steering_ops.schedule_meeting(
         fund, steering_ops.MeetingData("Extraordinary meeting", TODAY, MeetingMode.virtual), actor=cast.fmu
     )
@@ -105,7 +106,7 @@ def test_a_decision_that_fails_after_its_letter_is_queued_sends_nothing(app, cli
     assert db.session.scalar(sa.select(sa.func.count(Decision.id))) == 0
 
 
-def test_a_rolled_back_savepoint_drops_only_its_own_emails(app, cast, meeting, outbox):
+def test_a_rolled_back_savepoint_drops_only_its_own_emails(app, cast, geneva_meeting, outbox):
     """Inside one transaction, is an e-mail queued in a savepoint that rolls back dropped, the others kept?"""
     queue_mail(cast.sc.email, "Before the savepoint", "kept")
     savepoint = db.session.begin_nested()
@@ -117,9 +118,9 @@ def test_a_rolled_back_savepoint_drops_only_its_own_emails(app, cast, meeting, o
     assert sorted(m.subject for m in outbox) == ["After the savepoint", "Before the savepoint"]
 
 
-def test_a_rolled_back_transaction_outside_a_request_sends_nothing(app, cast, in_review, outbox):
+def test_a_rolled_back_transaction_outside_a_request_sends_nothing(app, cast, iom_in_review, outbox):
     """In a CLI command (no request), is what was queued sent on commit and dropped on rollback?"""
-    proposal = in_review()
+    proposal = iom_in_review()
     steering_ops.assign_reviewers(proposal, [cast.sc], TODAY + timedelta(days=9), actor=cast.fmu)
     db.session.rollback()
     assert outbox == []

@@ -21,17 +21,18 @@ from fundmgr.results.models import Programme
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import DecisionOutcome
 from tests.factories import revise_snapshot
-from tests.notifications.conftest import TODAY, in_app, notifications_of, sent_to, told
-from tests.results.conftest import MATRIX, entries_for
+from tests.support import TODAY
+from tests.support.mail import in_app, notifications_of, sent_to, told
+from tests.support.results import MATRIX, entries_for
 
 
 def pdf_text(data: bytes) -> str:
     return " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def test_a_submission_tells_the_fmu_and_the_lead_agency_each_in_their_language(cast, submitted, outbox):
+def test_a_submission_tells_the_fmu_and_the_lead_agency_each_in_their_language(cast, submitted_by_iom, outbox):
     """Do the FMU and the lead agency (the submitter as a receipt) hear of a submission, and nobody else?"""
-    proposal = submitted(title="Safe labour corridors")
+    proposal = submitted_by_iom(title="Safe labour corridors")
 
     assert told(cast, outbox, "proposal_submitted") == {"fmu", "fmu_es", "iom", "iom_colleague"}
     assert in_app(cast, "proposal_submitted") == {"fmu", "fmu_es", "iom", "iom_colleague"}
@@ -58,9 +59,9 @@ def test_a_submission_tells_the_fmu_and_the_lead_agency_each_in_their_language(c
     assert notification.actor_id == cast.iom.id
 
 
-def test_a_returned_proposal_tells_the_lead_agency_the_reasons_escaped_in_html(cast, screening, outbox):
+def test_a_returned_proposal_tells_the_lead_agency_the_reasons_escaped_in_html(cast, screened, outbox):
     """Does the lead agency get the reasons (plain in the text, escaped in the HTML), and nobody else?"""
-    proposal = screening()
+    proposal = screened()
     outbox.clear()
     proposal_ops.return_for_revision(proposal, "Add the <b>ministry's</b> letter & the budget notes.", actor=cast.fmu)
     db.session.commit()
@@ -72,9 +73,9 @@ def test_a_returned_proposal_tells_the_lead_agency_the_reasons_escaped_in_html(c
     assert "<b>ministry" not in message.html
 
 
-def test_forwarding_to_review_tells_the_lead_agency_and_the_rest_of_the_fmu(cast, screening, outbox):
+def test_forwarding_to_review_tells_the_lead_agency_and_the_rest_of_the_fmu(cast, screened, outbox):
     """Does a forward reach the lead agency and the FMU officers other than the one who forwarded it?"""
-    proposal = screening()
+    proposal = screened()
     outbox.clear()
     proposal_ops.forward_to_review(proposal, actor=cast.fmu)
     db.session.commit()
@@ -83,9 +84,9 @@ def test_forwarding_to_review_tells_the_lead_agency_and_the_rest_of_the_fmu(cast
     assert "fmu" not in in_app(cast, "proposal_forwarded")  # never told of one's own action
 
 
-def test_scoring_assignment_tells_each_new_member_the_deadline_and_a_moved_one_to_all(cast, in_review, outbox):
+def test_scoring_assignment_tells_each_new_member_the_deadline_and_a_moved_one_to_all(cast, iom_in_review, outbox):
     """Does each assigned member get the deadline; a repeat tell nobody; a new deadline everyone assigned?"""
-    proposal = in_review()
+    proposal = iom_in_review()
     due = TODAY + timedelta(days=10)
     steering_ops.assign_reviewers(proposal, [cast.sc], due, actor=cast.fmu)
     db.session.commit()
@@ -107,9 +108,9 @@ def test_scoring_assignment_tells_each_new_member_the_deadline_and_a_moved_one_t
     assert '<html lang="es">' in sent_to(outbox, cast.chair)[-1].html
 
 
-def test_a_written_procedure_reaches_every_member_but_the_recused_one(cast, in_review, outbox):
+def test_a_written_procedure_reaches_every_member_but_the_recused_one(cast, iom_in_review, outbox):
     """Is the UNHCR member, recused from an IOM-UNHCR proposal, left out of its written procedure?"""
-    proposal = in_review()
+    proposal = iom_in_review()
     steering_ops.circulate_written_procedure(
         proposal, steering_ops.DecisionData(DecisionOutcome.endorse), rationale="Endorse it for the pipeline.",
         deadline=TODAY + timedelta(days=10), actor=cast.fmu,
@@ -122,12 +123,12 @@ def test_a_written_procedure_reaches_every_member_but_the_recused_one(cast, in_r
     assert "Endorse it for the pipeline." in message.body
 
 
-def test_a_scheduled_meeting_tells_the_committee_and_the_fmu(cast, meeting, outbox):
+def test_a_scheduled_meeting_tells_the_committee_and_the_fmu(cast, geneva_meeting, outbox):
     """Do the invited members and the other FMU officers hear of a new meeting, with its date and place?"""
     # the meeting fixture was scheduled before the outbox recorded: schedule another one
     other = steering_ops.schedule_meeting(
-        meeting.fund, steering_ops.MeetingData("Annual meeting", TODAY + timedelta(days=40),
-                                               meeting.mode, "Bangkok"), actor=cast.fmu)  # fmt: skip
+        geneva_meeting.fund, steering_ops.MeetingData("Annual meeting", TODAY + timedelta(days=40),
+                                               geneva_meeting.mode, "Bangkok"), actor=cast.fmu)  # fmt: skip
     db.session.commit()
 
     assert told(cast, outbox, "meeting_scheduled") == {"sc", "chair", "sc_unhcr", "fmu_es"}
@@ -137,12 +138,12 @@ def test_a_scheduled_meeting_tells_the_committee_and_the_fmu(cast, meeting, outb
     assert f"/steering/meetings/{other.id}" in message.body
 
 
-def test_the_meeting_pack_is_announced_once_while_unread(cast, meeting, in_review, outbox):
+def test_the_meeting_pack_is_announced_once_while_unread(cast, geneva_meeting, iom_in_review, outbox):
     """Does adding proposals to an agenda tell the committee once, refreshing the unread notification?"""
-    first, second, third = in_review(), in_review(), in_review()
-    steering_ops.add_agenda_items(meeting, [first], actor=cast.fmu)
+    first, second, third = iom_in_review(), iom_in_review(), iom_in_review()
+    steering_ops.add_agenda_items(geneva_meeting, [first], actor=cast.fmu)
     db.session.commit()
-    steering_ops.add_agenda_items(meeting, [second], actor=cast.fmu)
+    steering_ops.add_agenda_items(geneva_meeting, [second], actor=cast.fmu)
     db.session.commit()
 
     assert told(cast, outbox, "meeting_pack_ready") == {"sc", "chair", "sc_unhcr", "fmu_es"}
@@ -150,7 +151,7 @@ def test_the_meeting_pack_is_announced_once_while_unread(cast, meeting, in_revie
     (notification,) = notifications_of(cast.sc, "meeting_pack_ready")
     notification.read_at = notification.created_at
     db.session.commit()
-    steering_ops.add_agenda_items(meeting, [third], actor=cast.fmu)
+    steering_ops.add_agenda_items(geneva_meeting, [third], actor=cast.fmu)
     db.session.commit()
     assert len(sent_to(outbox, cast.sc)) == 2
     assert len(sent_to(outbox, cast.chair)) == 1

@@ -11,7 +11,7 @@ from fundmgr.db import db
 from fundmgr.notifications.models import Notification
 from fundmgr.steering.models import DecisionOutcome
 from tests.factories import sign_in
-from tests.notifications.conftest import notifications_of
+from tests.support.mail import notifications_of
 
 
 def bell(page: str) -> str:
@@ -19,10 +19,10 @@ def bell(page: str) -> str:
     return re.search(r'<a class="nav-link notification-bell.*?</a>', page, re.S).group(0)
 
 
-def test_the_bell_shows_the_unread_count_to_screen_readers_too(client, cast, submitted):
+def test_the_bell_shows_the_unread_count_to_screen_readers_too(client, cast, submitted_by_iom):
     """Does the bell show how many notifications are unread, in words for screen readers?"""
-    submitted()
-    submitted()
+    submitted_by_iom()
+    submitted_by_iom()
     page = sign_in(client, cast.fmu).get("/").get_data(as_text=True)
     assert "2 unread notifications" in bell(page)
     assert '<span class="badge rounded-pill bg-warning text-dark" aria-hidden="true">2</span>' in bell(page)
@@ -31,9 +31,9 @@ def test_the_bell_shows_the_unread_count_to_screen_readers_too(client, cast, sub
     assert 'href="/notifications/"' in bell(quiet)
 
 
-def test_the_list_shows_ones_own_notifications_newest_first_unread_marked(client, cast, submitted):
+def test_the_list_shows_ones_own_notifications_newest_first_unread_marked(client, cast, submitted_by_iom):
     """Does the list show the user's notifications, newest first, unread ones as buttons that open them?"""
-    first, second = submitted(title="First corridor"), submitted(title="Second corridor")
+    first, second = submitted_by_iom(title="First corridor"), submitted_by_iom(title="Second corridor")
     page = sign_in(client, cast.fmu).get("/notifications/").get_data(as_text=True)
     assert page.index("Second corridor") < page.index("First corridor")
     assert page.count('class="btn btn-link p-0 text-start fw-semibold notification-open"') == 2
@@ -44,9 +44,9 @@ def test_the_list_shows_ones_own_notifications_newest_first_unread_marked(client
     assert second.reference in page
 
 
-def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, cast, submitted):
+def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, cast, submitted_by_iom):
     """Does opening a notification (POST) mark it read, audited, and lead to the proposal?"""
-    proposal = submitted()
+    proposal = submitted_by_iom()
     (notification,) = notifications_of(cast.fmu)
     response = sign_in(client, cast.fmu).post(f"/notifications/{notification.id}/open")
     assert response.status_code == 302
@@ -60,9 +60,9 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, cast,
     assert "unread" not in bell(page)
 
 
-def test_another_users_notification_is_not_found(client, cast, submitted):
+def test_another_users_notification_is_not_found(client, cast, submitted_by_iom):
     """Is someone else's notification, or one that does not exist, answered 404 (and left unread)?"""
-    submitted()
+    submitted_by_iom()
     (notification,) = notifications_of(cast.fmu)
     assert sign_in(client, cast.fmu_es).post(f"/notifications/{notification.id}/open").status_code == 404
     assert client.post("/notifications/2000000000/open").status_code == 404
@@ -71,10 +71,10 @@ def test_another_users_notification_is_not_found(client, cast, submitted):
     assert db.session.get(Notification, notification.id).read_at is None
 
 
-def test_mark_all_read_clears_the_bell_of_that_user_only(client, cast, submitted):
+def test_mark_all_read_clears_the_bell_of_that_user_only(client, cast, submitted_by_iom):
     """Does 'mark all as read' mark every notification of the user read, and nobody else's?"""
-    submitted()
-    submitted()
+    submitted_by_iom()
+    submitted_by_iom()
     response = sign_in(client, cast.fmu).post("/notifications/read-all")
     assert response.status_code == 302
     db.session.expire_all()

@@ -20,7 +20,8 @@ from fundmgr.notifications.models import Notification
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import Meeting, MeetingMode
 from tests.factories import sign_in
-from tests.notifications.conftest import TODAY, kind_of, notifications_of, sent_to
+from tests.support import TODAY
+from tests.support.mail import kind_of, notifications_of, sent_to
 
 
 def test_each_role_chooses_among_the_kinds_it_receives(cast):
@@ -35,11 +36,11 @@ def test_each_role_chooses_among_the_kinds_it_receives(cast):
     assert preferences_of(cast.sc)["scoring_assigned"] is Channel.email  # the default
 
 
-def test_in_app_only_keeps_the_bell_but_sends_no_email(cast, meeting, in_review, outbox):
+def test_in_app_only_keeps_the_bell_but_sends_no_email(cast, geneva_meeting, iom_in_review, outbox):
     """Does a member who chose 'in the app only' get the notification without an e-mail, others by e-mail?"""
     ops.set_preferences(cast.sc, {"meeting_pack_ready": Channel.in_app}, actor=cast.sc)
     db.session.commit()
-    steering_ops.add_agenda_items(meeting, [in_review()], actor=cast.fmu)
+    steering_ops.add_agenda_items(geneva_meeting, [iom_in_review()], actor=cast.fmu)
     db.session.commit()
 
     assert not sent_to(outbox, cast.sc)
@@ -86,11 +87,11 @@ def test_the_preferences_page_saves_a_choice_per_kind(client, cast):
 
 
 def schedule(fund, fmu, title: str) -> Meeting:
-    meeting = steering_ops.schedule_meeting(
+    geneva_meeting = steering_ops.schedule_meeting(
         fund, steering_ops.MeetingData(title, TODAY + timedelta(days=30), MeetingMode.virtual), actor=fmu
     )
     db.session.commit()
-    return meeting
+    return geneva_meeting
 
 
 def test_the_daily_digest_lists_each_item_once_in_one_email(app, cast, fund, outbox):
@@ -127,9 +128,9 @@ def test_the_daily_digest_lists_each_item_once_in_one_email(app, cast, fund, out
     assert len([m for m in outbox if kind_of(m) == "digest"]) == 2
 
 
-def test_notify_skips_the_actor_the_inactive_and_those_who_may_not_see(cast, in_review, outbox):
+def test_notify_skips_the_actor_the_inactive_and_those_who_may_not_see(cast, iom_in_review, outbox):
     """Are the actor, closed accounts and people a filter rules out left out of a notification?"""
-    proposal = in_review()
+    proposal = iom_in_review()
     context = {"proposal": proposal, "version": proposal.latest_version, "due_on": TODAY, "days_left": 3}
     made = notify(
         "scoring_reminder",

@@ -9,7 +9,7 @@ from fundmgr.db import db
 from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import AttachmentKind, ProposalState
 from tests.factories import sign_in
-from tests.proposals.conftest import upload
+from tests.support.files import upload
 
 PERSONAS = ["anonymous", "lead", "partner", "other_agency", "sc", "sc_conflicted", "fmu", "viewer", "admin"]
 

@@ -13,7 +13,7 @@ from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import AttachmentKind
 from fundmgr.storage import path_for
 from tests.factories import sign_in
-from tests.proposals.conftest import PDF_BYTES, office_bytes, upload
+from tests.support.files import PDF_BYTES, office_bytes, upload
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from fundmgr.funds.models import Country
 from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import AttachmentKind, BudgetLine, Proposal, ProposalState, ScreeningOutcome
 from tests.factories import organization
-from tests.proposals.conftest import upload
+from tests.support.files import upload
 
 
 def actions_of(proposal: Proposal) -> list[str]:

@@ -11,7 +11,7 @@ from fundmgr.accounts.models import Role
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import Measure
-from tests.results.conftest import TODAY, entries_for, indicator, submitted_report
+from tests.support.results import RESULTS_DAY, entries_for, indicator, submitted_report
 
 MATRIX = [
     {
@@ -108,7 +108,7 @@ def test_fund_indicators_roll_up_accepted_values_by_their_rule(fund, portfolio, 
 
 
 def test_fund_indicators_without_linked_values_are_unknown_not_zero(fund, portfolio):
-    rollup = next(r for r in q.fund_rollups(fund, TODAY).values() if r.indicator.code == "IN2.2")
+    rollup = next(r for r in q.fund_rollups(fund, RESULTS_DAY).values() if r.indicator.code == "IN2.2")
     assert (rollup.actual, rollup.progress, rollup.combined.count) == (None, None, 0)
 
 
@@ -137,6 +137,6 @@ def test_programme_progress_uses_its_own_targets(portfolio):
 def test_values_above_target_show_their_real_share_but_fill_the_bar(linked, accepted_report):
     programme = linked(date(2024, 1, 1))
     accepted_report(programme, 1, values("2600", "10", "50", "400"))
-    readings = q.latest_accepted([i.id for i in programme.indicators], TODAY)
+    readings = q.latest_accepted([i.id for i in programme.indicators], RESULTS_DAY)
     assisted = q.programme_progress(programme, readings)[programme.indicators[0].id]
     assert (assisted.progress, assisted.bar) == (Decimal("1.3"), Decimal(1))

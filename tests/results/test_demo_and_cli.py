@@ -19,7 +19,7 @@ from fundmgr.results import reports
 from fundmgr.results.demo import seed_results, split
 from fundmgr.results.models import ProgressReport, ReportState, ResultsFramework
 from fundmgr.results.queries import count, overdue_periods
-from tests.results.conftest import TODAY
+from tests.support.results import RESULTS_DAY
 
 
 def text_of(pdf: bytes) -> str:
@@ -52,7 +52,7 @@ def test_the_demo_reports_on_ended_periods_once(fund, make_programme, make_user)
         (d.id, 1): ReportState.accepted,
         (d.id, 2): ReportState.submitted,
     }
-    assert count(overdue_periods(fund, TODAY)) == 2  # a's second report, and c's returned final report
+    assert count(overdue_periods(fund, RESULTS_DAY)) == 2  # a's second report, and c's returned final report
     report = a.periods[0].report
     assisted = report.value_for(a.indicators[0].id)
     parts = assisted.breakdown["sex"]

@@ -14,7 +14,7 @@ from fundmgr.db import db
 from fundmgr.results import operations as ops
 from fundmgr.results.models import Evidence, IndicatorValue, ProgressReport, ReportState
 from tests.factories import sign_in
-from tests.results.conftest import entries_for
+from tests.support.results import entries_for
 
 VALUES = {
     "Number of migrants assisted": "600",

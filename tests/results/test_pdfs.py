@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from fundmgr.accounts.models import Role
 from fundmgr.results import operations as ops
 from fundmgr.results import reports
-from tests.results.conftest import entries_for
 from tests.results.test_aggregation import MATRIX as LINKED_MATRIX
 from tests.results.test_aggregation import values
+from tests.support.results import entries_for
 
 SEX = {"Number of migrants assisted": {"parts": {"sex": {"female": "312", "male": "280", "other": "8"}}}}
 VALUES = {

@@ -16,7 +16,7 @@ from fundmgr.proposals.models import ProposalState
 from fundmgr.proposals.operations import approve_proposal
 from fundmgr.results import operations as ops
 from fundmgr.results.models import Measure, Programme
-from tests.results.conftest import entries_for
+from tests.support.results import entries_for
 
 
 def test_an_approved_programme_gets_its_matrix_and_periods(make_programme):

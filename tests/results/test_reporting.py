@@ -15,7 +15,7 @@ from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import IndicatorStatus, ProgressReport, ReportState
-from tests.results.conftest import TODAY, entries_for, submitted_report
+from tests.support.results import RESULTS_DAY, entries_for, submitted_report
 
 VALUES = {
     "Number of migrants assisted": "",
@@ -167,11 +167,11 @@ def test_overdue_reports_are_listed_and_counted_for_the_fmu(make_programme, lead
     running = make_programme(start=date(2025, 6, 1), duration_months=24)  # period 1 ends 2026-05-31, due 2026-07-30
     submitted_report(on_time, 1, VALUES | {"Number of migrants assisted": "5"}, lead_of(on_time))
     ops.save_report(late.periods[1], entries_for(late, VALUES), actor=lead_of(late))
-    overdue = db.session.scalars(q.overdue_periods(fund, TODAY)).all()
+    overdue = db.session.scalars(q.overdue_periods(fund, RESULTS_DAY)).all()
     assert [(p.programme_id, p.number) for p in overdue] == [(late.id, 1), (late.id, 2)]
-    assert q.count(q.overdue_periods(fund, TODAY)) == 2
-    assert late.periods[1].is_overdue(TODAY)
-    outstanding = db.session.scalars(q.outstanding_periods(fund, TODAY)).all()
+    assert q.count(q.overdue_periods(fund, RESULTS_DAY)) == 2
+    assert late.periods[1].is_overdue(RESULTS_DAY)
+    outstanding = db.session.scalars(q.outstanding_periods(fund, RESULTS_DAY)).all()
     assert (running.id, 1) in [(p.programme_id, p.number) for p in outstanding]  # ended, not yet due
 
 
@@ -179,5 +179,5 @@ def test_a_lead_agency_sees_the_reports_it_owes(make_programme, lead_of, make_us
     ours = make_programme(start=date(2025, 1, 1), duration_months=12, lead="UNODC", partners=("IOM",))
     make_programme(start=date(2025, 1, 1), duration_months=12, lead="IOM", partners=("UNODC",))
     staff = make_user(Role.agency, org="UNODC")
-    assert [(p.programme_id, p.number) for p in q.due_for_lead(fund, staff, TODAY)] == [(ours.id, 1)]
-    assert q.due_for_lead(fund, make_user(Role.fmu), TODAY) == []
+    assert [(p.programme_id, p.number) for p in q.due_for_lead(fund, staff, RESULTS_DAY)] == [(ours.id, 1)]
+    assert q.due_for_lead(fund, make_user(Role.fmu), RESULTS_DAY) == []

@@ -9,7 +9,7 @@ from fundmgr.db import db
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import MeetingMode
 from tests.factories import sign_in
-from tests.steering.conftest import TODAY
+from tests.support import TODAY
 
 ROLES = ["anonymous", "agency_member", "agency_other", "sc_member", "sc_conflicted", "fmu", "viewer", "admin"]
 

@@ -16,10 +16,9 @@ from fundmgr.steering.models import Decision, Meeting, MeetingState, Vote
 LATER = {"endorsed", "approved", "active", "closed", "deferred", "rejected"}
 
 
-def test_the_demo_replays_the_committees_history_once(fund):
+def test_the_demo_replays_the_committees_history_once(demo_app, fund):
     """Every proposal beyond review reaches its demo status (finance then transfers); a second run adds nothing."""
-    lines = seed_demo("demo-password-12").lines
-    db.session.commit()
+    lines = demo_app.seed_lines
     expected = {s["title"]["en"]: s["status"] for s in demo_data()["proposals"]}
     states = {p.title: p.state.value for p in db.session.scalars(sa.select(Proposal))}
     for title, status in expected.items():

@@ -13,7 +13,7 @@ from fundmgr.steering import operations as ops
 from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, VoteChoice
 from tests.factories import sign_in, store_unchecked_snapshot
-from tests.steering.conftest import TODAY
+from tests.support import TODAY
 
 
 def pdf_text(data: bytes) -> str:

@@ -27,7 +27,7 @@ from fundmgr.steering.models import (
     VoteChoice,
 )
 from tests.factories import sign_in
-from tests.steering.conftest import TODAY
+from tests.support import TODAY
 
 JSON = {"Accept": "application/json"}
 

@@ -15,7 +15,8 @@ from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.models import Assignment, Recommendation, Review, ReviewState
-from tests.steering.conftest import TODAY, scores_for
+from tests.support import TODAY
+from tests.support.steering import scores_for
 
 
 def test_members_of_participating_organizations_are_recused_automatically(committee, in_review):

@@ -12,7 +12,7 @@ from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.models import Recommendation
 from fundmgr.steering.scoring import ProposalScore, criterion_stats, mean, rank, spread, weighted_mean
-from tests.steering.conftest import TODAY
+from tests.support import TODAY
 
 
 def test_mean_and_spread_of_known_scores():

@@ -16,7 +16,7 @@ from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering.cli import close_written_procedures
 from fundmgr.steering.models import DecisionOutcome, WrittenProcedureState
-from tests.steering.conftest import TODAY
+from tests.support import TODAY
 
 
 @pytest.fixture

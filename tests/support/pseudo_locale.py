@@ -58,7 +58,7 @@ from wtforms.i18n import messages_path
 
 from fundmgr.db import db
 from fundmgr.i18n import format_file_size
-from tests.conftest import REPO as ROOT
+from tests.support import REPO as ROOT
 
 PSEUDO_LOCALE = "eo"
 OPEN, CLOSE = "⟦", "⟧"

@@ -1,0 +1,127 @@
+"""The test databases: SQLite always, PostgreSQL when reachable; built by the migrations with the bundled fund."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import flask_migrate
+import psycopg
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from fundmgr import create_app
+from fundmgr.db import db
+from fundmgr.funds import definition
+from fundmgr.funds.operations import load_fund, load_geography
+
+PG_SERVER = os.environ.get("FUNDMGR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# The tests set their own configuration; a developer's shell settings must not leak in.
+for _name in [n for n in os.environ if n.startswith("FUNDMGR_") or n == "DATABASE_URL"]:
+    del os.environ[_name]
+
+
+def postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(PG_SERVER, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        if os.environ.get("CI") == "true":
+            raise  # CI must test PostgreSQL; a missing server is a failure, not a skip
+        return False
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
+
+
+def create_postgres_database() -> tuple[str, str]:
+    """A fresh database on the test server for this process; returns (name, SQLAlchemy URL)."""
+    name = f"fundmgr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_SERVER.rsplit("/", 1)[0]
+    return name, f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
+
+
+def drop_postgres_database(name: str) -> None:
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def app_config(url: str, tmp: Path) -> dict:
+    return {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        # limits stay on (so they can be tested) but high; tests of throttling lower them
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "STORAGE_DIR": str(tmp / "storage"),
+        "SERVER_NAME": "localhost",
+    }
+
+
+def build_database(app: Flask) -> None:
+    """Migrate an empty database and load the bundled fund, as `make run` does."""
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_geography()
+        spec, sha256 = definition.read_definition(definition.bundled_definition())
+        load_fund(spec, sha256, actor=None)
+        db.session.commit()
+        db.session.remove()
+
+
+class RequestScopedClient(FlaskClient):
+    """Each request gets its own app context (fresh `g`, its own database session), as in production.
+
+    Without this, requests would reuse the app context the test pushed, sharing `g`
+    (and the signed-in user) and the session's identity map between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+class ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session always asks the engine for a connection; this one uses its bind."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+def clean_committed_data() -> None:
+    """Delete what a committed test wrote, keeping the baseline (fund, geography, organizations)."""
+    keep = {"alembic_version", "funds", "organizations", "regions", "countries", "fund_organizations",
+            "area_objectives", "thematic_areas", "objectives", "guiding_principles", "markers",
+            "budget_categories", "criteria", "eligibility_checks"}  # fmt: skip
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in keep:
+                conn.execute(table.delete())
+
+
+@contextmanager
+def app_on_new_database(backend: str, folder: Path, **config) -> Iterator[Flask]:
+    """The application on a new, empty database of the backend's kind, its files in folder; dropped afterwards."""
+    pg_name = None
+    if backend == "postgresql":
+        pg_name, url = create_postgres_database()
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{folder / 'fundmgr.sqlite3'}"
+    application = create_app(app_config(url, folder) | config)
+    application.test_client_class = RequestScopedClient
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+        if pg_name:
+            drop_postgres_database(pg_name)

@@ -1,0 +1,29 @@
+"""Real files for uploads: a valid one-page PDF and minimal Office documents."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from werkzeug.datastructures import FileStorage
+
+# A complete, valid one-page PDF (what WeasyPrint or a scanner would produce, in miniature).
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def office_bytes(kind: str) -> bytes:
+    """A minimal Office Open XML package: a Word document or an Excel workbook."""
+    main = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}[kind]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr(main, "<document/>")
+    return buffer.getvalue()
+
+
+def upload(filename: str = "endorsement.pdf", data: bytes = PDF_BYTES) -> FileStorage:
+    """A file as a form upload carries it."""
+    return FileStorage(stream=io.BytesIO(data), filename=filename)
