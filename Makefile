@@ -70,9 +70,11 @@ messages: ## extract strings and merge them into the French and Spanish catalogs
 		--no-location --sort-output --project fundmgr -o fundmgr/translations/messages.pot .
 	$(BIN)/pybabel update -i fundmgr/translations/messages.pot -d fundmgr/translations --no-fuzzy-matching --ignore-obsolete
 
-lint:
+lint: ## ruff, the import contracts and the type checker (configured in pyproject.toml)
 	$(BIN)/ruff check fundmgr tests bench
 	$(BIN)/ruff format --check fundmgr tests bench
+	$(BIN)/lint-imports --no-logo --no-cache
+	$(BIN)/mypy
 
 instance/secret_key:
 	mkdir -p instance

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, request, url_for
@@ -10,10 +10,12 @@ from flask.views import View
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
 from fundmgr.extensions import login_manager
+
+if TYPE_CHECKING:  # the core names the user types only in annotations: accounts builds on the core
+    from fundmgr.accounts.models import Role, User
 
 
 class FundView(View):
