@@ -22,7 +22,7 @@ from typing import IO
 import filetype
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, has_app_context, send_file
+from flask import Response, current_app, has_app_context, send_file
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
@@ -135,7 +135,7 @@ def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUME
     )  # fmt: skip
 
 
-def send_stored(key: str, filename: str, content_type: str):
+def send_stored(key: str, filename: str, content_type: str) -> Response:
     """A download of a stored file, always as an attachment (never rendered inline)."""
     return send_file(path_for(key), mimetype=content_type, as_attachment=True, download_name=filename)
 

@@ -50,8 +50,8 @@ class FundView(View):
             raise
         return response
 
-    def load(self, **view_args: Any) -> None:
-        """Fetch the objects the view works on."""
+    def load(self, *args: Any, **view_args: Any) -> None:
+        """Fetch the objects the view works on (each view names the URL's arguments it takes)."""
 
     def can_access(self, user: User) -> bool:
         """Whether the user may use this view on the loaded objects."""
