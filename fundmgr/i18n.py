@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Literal
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -28,7 +29,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
         user_locale = getattr(current_user, "locale", None)
-        if user_locale in languages:
+        if isinstance(user_locale, str) and user_locale in languages:
             return user_locale
         if session.get("locale") in languages:
             return session["locale"]
@@ -98,7 +99,8 @@ def format_file_size(size: int | None, language: str | None = None) -> str:
     unit, scale = next(((u, s) for u, s in reversed(FILE_SIZE_UNITS) if size >= s), FILE_SIZE_UNITS[0])
     value = Decimal(size) / scale
     pattern = "#,##0" if scale == 1 or value >= 10 else "#,##0.#"
-    length = "long" if scale == 1 else "short"  # "193 bytes" (the short form is "193 byte" in English)
+    # "193 bytes" (the short form is "193 byte" in English)
+    length: Literal["long", "short"] = "long" if scale == 1 else "short"
     return format_unit(value, unit, length, format=pattern, locale=language or current_language())
 
 

@@ -210,6 +210,13 @@ class Proposal(Base):
         return self.versions[-1] if self.versions else None
 
     @property
+    def submitted_version(self) -> ProposalVersion:
+        """The latest version of a proposal past its draft (submitting froze at least one)."""
+        if not self.versions:
+            raise LookupError(f"{self.reference} was never submitted")
+        return self.versions[-1]
+
+    @property
     def is_multi_country(self) -> bool:
         return self.region_code is not None
 

@@ -62,7 +62,7 @@ def criterion_problems(fund: Fund, row: CriterionData, scored_ids: set[int]) -> 
         problems.append(_("%(c)s: the weight must be more than 0 %% and at most 100 %%.", c=label))
     if row.scale_min is None or row.scale_max is None or not (0 <= row.scale_min < row.scale_max <= 100):
         problems.append(_("%(c)s: the scale must run from a lower to a higher whole number (0 to 100).", c=label))
-    elif scale_changed(row) and row.criterion.id in scored_ids:
+    elif row.criterion is not None and scale_changed(row) and row.criterion.id in scored_ids:
         problems.append(_("%(c)s: members have already scored on this scale; it cannot change.", c=label))
     return problems
 
