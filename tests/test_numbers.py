@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
+from fundmgr.i18n import LANGUAGES
 from fundmgr.numbers import (
     COUNT,
     EXCHANGE_RATE,
@@ -247,7 +248,7 @@ def test_an_optional_field_left_blank_holds_no_number(app):
         assert parse_number("  ", MONEY, "en") is None
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_numbers_go_back_into_forms_the_languages_way(app, language):
     """A stored number is shown grouped, money with its cents, a share as a percentage."""
     shown = {

@@ -16,8 +16,9 @@ from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import require_fund_manager
+from fundmgr.i18n import LANGUAGES
 from fundmgr.steering.models import Score
-from fundmgr.steering.operations.rights import LANGUAGES, MAX_TEXT, text_problems
+from fundmgr.steering.operations.rights import MAX_TEXT, text_problems
 
 MAX_NAME = 300  # a criterion's name, as the criteria form allows
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")

@@ -17,6 +17,7 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member, require_fund_manager
+from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import Proposal
 from fundmgr.signals import agenda_added, meeting_scheduled
 from fundmgr.steering.models import (
@@ -33,7 +34,6 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.locks import add_once, lock
 from fundmgr.steering.operations.rights import (
-    LANGUAGES,
     require_not_recused,
     require_sc_member,
     text_problems,
