@@ -17,7 +17,7 @@ import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import filetype
 import sqlalchemy as sa
@@ -52,6 +52,16 @@ class StoredFile:
     content_type: str
     size: int
     sha256: str
+
+    def columns(self) -> dict[str, Any]:
+        """The columns a row keeping this upload holds (its key in `storage_key`, how `flask backup` finds it)."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "storage_key": self.key,
+        }
 
 
 def storage_root() -> Path:
