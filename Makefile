@@ -38,18 +38,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 install: $(BIN)/python ## the runtime packages exactly as locked, then fundmgr itself
-	$(BIN)/pip install --quiet --require-hashes -r $(RUN_LOCK)
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(RUN_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 
 install-test: $(BIN)/python ## the runtime and test packages exactly as locked, then fundmgr itself
-	$(BIN)/pip install --quiet --require-hashes -r $(TEST_LOCK)
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 
 # Existing pins are kept unless pyproject.toml asks otherwise; LOCK_ARGS="--upgrade-package NAME" moves one
 # transitive package to its newest version, LOCK_ARGS=--upgrade all of them. The test set is constrained to the
 # runtime set, so the tests run the very versions production installs.
 lock: $(BIN)/python ## regenerate requirements/run.txt and requirements/test.txt from pyproject.toml
-	$(BIN)/pip install --quiet $(LOCK_TOOL)
+	$(BIN)/python -m pip install --quiet $(LOCK_TOOL)
 	$(COMPILE) pyproject.toml -o $(RUN_LOCK) $(LOCK_ARGS)
 	$(COMPILE) pyproject.toml --extra test --constraint $(RUN_LOCK) -o $(TEST_LOCK) $(LOCK_ARGS)
 
@@ -70,9 +70,11 @@ messages: ## extract strings and merge them into the French and Spanish catalogs
 		--no-location --sort-output --project fundmgr -o fundmgr/translations/messages.pot .
 	$(BIN)/pybabel update -i fundmgr/translations/messages.pot -d fundmgr/translations --no-fuzzy-matching --ignore-obsolete
 
-lint:
+lint: ## ruff, the import contracts and the type checker (configured in pyproject.toml)
 	$(BIN)/ruff check fundmgr tests bench
 	$(BIN)/ruff format --check fundmgr tests bench
+	$(BIN)/lint-imports --no-logo --no-cache
+	$(BIN)/mypy
 
 instance/secret_key:
 	mkdir -p instance

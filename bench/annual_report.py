@@ -30,6 +30,7 @@ from fundmgr.finance.operations import ContributionData, allocate_approved, reco
 from fundmgr.funds import definition
 from fundmgr.funds.models import Country, Fund
 from fundmgr.funds.operations import load_fund, load_geography
+from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import (
     BudgetLine,
@@ -221,7 +222,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 200], help="numbers of programmes to time")
     parser.add_argument("--year", type=int, default=2025, help="the year the annual report covers")
-    parser.add_argument("--lang", default="en", choices=["en", "fr", "es"])
+    parser.add_argument("--lang", default="en", choices=LANGUAGES)
     parser.add_argument("--out", type=Path, default=None, help="folder for the PDFs (default: the temporary one)")
     parser.add_argument(
         "--database-url", default=None, help="an empty database (default: SQLite in a temporary folder)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Role
@@ -42,7 +43,7 @@ class AuditLogView(FundView):
 
     roles = (Role.fmu, Role.admin)
 
-    def process(self):
+    def process(self) -> ResponseReturnValue:
         page = paginate(filtered_entries())
         return render_template("audit/log.html", page=page, changes=changes)
 
@@ -55,7 +56,7 @@ class AuditExportView(FundView):
     def load(self, kind: str) -> None:
         self.kind = kind
 
-    def process(self):
+    def process(self) -> ResponseReturnValue:
         entries = db.session.scalars(filtered_entries().limit(EXPORT_LIMIT))
         header = [_("Time (UTC)"), _("Actor"), _("Action"), _("Object"), _("Object id"), _("Summary"),
                   _("Before"), _("After")]  # fmt: skip

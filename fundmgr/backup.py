@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import pydantic
 import sqlalchemy as sa
@@ -36,7 +36,7 @@ from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.storage import delete_stored, is_key, read_stored, stored_keys, write_stored
 
-FORMAT = "fundmgr-backup/2"
+FORMAT: Final = "fundmgr-backup/2"
 MANIFEST = "manifest.json"
 DATABASE = "database.jsonl"
 FILES = "files/"
@@ -319,8 +319,8 @@ def load_database(archive: zipfile.ZipFile, manifest: Manifest) -> dict[str, int
         with db.engine.begin() as connection:
             if current_revision(connection) != manifest.revision:
                 raise BackupError("the database was migrated while the backup was being checked")
-            for table in reversed(tables()):
-                connection.execute(table.delete())
+            for emptied in reversed(tables()):
+                connection.execute(emptied.delete())
             pending: dict[str, list[dict[str, Any]]] = {}
             self_links: list[tuple[sa.Table, dict[str, Any]]] = []
             for line in read_rows(archive):

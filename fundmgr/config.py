@@ -9,14 +9,16 @@ from typing import Any
 
 from flask import Flask
 
+from fundmgr.i18n import LANGUAGES
+
 DEFAULTS: dict[str, Any] = {
     # Whenever a key is added here, document it in README.md (Configuration).
     "ENV_NAME": "production",  # production | development | testing
     "SECRET_KEY": None,  # required outside development and testing
     "SQLALCHEMY_DATABASE_URI": None,  # from DATABASE_URL; defaults to SQLite in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "LANGUAGES": ["en", "fr", "es"],
-    "BABEL_DEFAULT_LOCALE": "en",
+    "LANGUAGES": list(LANGUAGES),
+    "BABEL_DEFAULT_LOCALE": LANGUAGES[0],
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "BOOTSTRAP_SERVE_LOCAL": True,
     "SESSION_COOKIE_SECURE": True,
@@ -81,11 +83,9 @@ def normalize_database_url(uri: str) -> str:
 
 def check_config(app: Flask) -> None:
     """Refuse to start with settings that would be unsafe in production."""
-    from fundmgr.i18n import LANGUAGE_NAMES
-
-    unknown = sorted(set(app.config["LANGUAGES"]) - set(LANGUAGE_NAMES))
+    unknown = sorted(set(app.config["LANGUAGES"]) - set(LANGUAGES))
     if unknown and app.config["ENV_NAME"] != "testing":  # the tests' pseudo-locale, never a real fund's
-        raise RuntimeError(f"LANGUAGES lists {unknown}; fundmgr speaks {', '.join(LANGUAGE_NAMES)}.")
+        raise RuntimeError(f"LANGUAGES lists {unknown}; fundmgr speaks {', '.join(LANGUAGES)}.")
     if not app.config["SECRET_KEY"]:
         if app.config["ENV_NAME"] not in ("development", "testing"):
             raise RuntimeError(

@@ -107,7 +107,9 @@ def write_to_outbox(message: Message) -> Path:
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-    recipient = re.sub(r"[^A-Za-z0-9.@_-]", "_", (message.recipients or ["nobody"])[0])[:80]
+    first = (message.recipients or ["nobody"])[0]
+    address = first if isinstance(first, str) else first[1]  # a recipient may be given as (name, address)
+    recipient = re.sub(r"[^A-Za-z0-9.@_-]", "_", address)[:80]
     path = folder / f"{stamp}-{secrets.token_hex(3)}-{recipient}.eml"
     path.write_bytes(message.as_bytes())
     current_app.logger.warning("E-mail to %s (no MAIL_SERVER set) written to %s: %s", message.recipients, path,
@@ -127,7 +129,7 @@ class LazyAttachment(Attachment):
         self._build = build
         self._data: bytes | None = None
 
-    @property  # type: ignore[override]
+    @property
     def data(self) -> bytes:
         if self._data is None:
             self._data = self._build()

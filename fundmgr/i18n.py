@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any, Literal
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -14,13 +15,27 @@ from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+# The languages fundmgr speaks, the default first: pages, e-mails, accounts, and every text a fund definition,
+# a criterion or a results framework gives in each language. The one list: everything else reads it.
+LANGUAGES = ("en", "fr", "es")
 # Each language in its own name: for the language menu and the account's language, where people look for theirs.
 # Anywhere else a language is named in the page's language (`language_name`).
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+LANGUAGE_NAMES = dict(zip(LANGUAGES, ("English", "Français", "Español"), strict=True))
 # M49 codes that CLDR does not name
 TERRITORY_FALLBACK_NAMES = {"830": _l("Channel Islands")}
 FILE_SIZE_UNITS = (("digital-byte", 1), ("digital-kilobyte", 1000), ("digital-megabyte", 1000**2),
                    ("digital-gigabyte", 1000**3))  # fmt: skip
+
+
+def texts_of(form: Any, prefix: str) -> dict[str, str]:
+    """The text typed in each language into a form's `<prefix>_en`, `<prefix>_fr`, `<prefix>_es` fields."""
+    return {language: getattr(form, f"{prefix}_{language}").data or "" for language in LANGUAGES}
+
+
+def fill_texts(form: Any, prefix: str, texts: Mapping[str, str] | None) -> None:
+    """Put a text given in every language into a form's fields of each language."""
+    for language in LANGUAGES:
+        getattr(form, f"{prefix}_{language}").data = (texts or {}).get(language, "")
 
 
 def select_locale() -> str:
@@ -28,7 +43,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
         user_locale = getattr(current_user, "locale", None)
-        if user_locale in languages:
+        if isinstance(user_locale, str) and user_locale in languages:
             return user_locale
         if session.get("locale") in languages:
             return session["locale"]
@@ -98,7 +113,8 @@ def format_file_size(size: int | None, language: str | None = None) -> str:
     unit, scale = next(((u, s) for u, s in reversed(FILE_SIZE_UNITS) if size >= s), FILE_SIZE_UNITS[0])
     value = Decimal(size) / scale
     pattern = "#,##0" if scale == 1 or value >= 10 else "#,##0.#"
-    length = "long" if scale == 1 else "short"  # "193 bytes" (the short form is "193 byte" in English)
+    # "193 bytes" (the short form is "193 byte" in English)
+    length: Literal["long", "short"] = "long" if scale == 1 else "short"
     return format_unit(value, unit, length, format=pattern, locale=language or current_language())
 
 

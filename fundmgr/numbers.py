@@ -11,7 +11,10 @@ values, counts), whatever the page, in English, French and Spanish alike:
 3. The plain form computers and spreadsheets produce (digits, optionally one "." and more digits,
    no grouping: "1000.50", "12.5") is accepted in every language when the language's reading fails.
    Where both readings succeed the language's wins: Spanish "1.500" is 1500 (its "." groups
-   thousands), not 1.5.
+   thousands), not 1.5. Except for an exchange rate (`Kind.one_reading`), where a slip of a thousand
+   times is too easy and too costly: a text whose grouping mark ("." in Spanish, "," in English) would
+   also read as a decimal point is refused, asking for it written one way only (Spanish "1,085" or
+   "1085", not "1.085"); such a number is also written back without grouping.
 4. Anything else is refused with the reason shown to the person: letters (so NaN, Infinity, 1e5,
    0x1F), a sign (no kind of number takes one), two decimal separators, digits not grouped by three,
    marks that mix two ways of writing ("1.000,50" in English, or spaces and commas together: the
@@ -57,16 +60,24 @@ class Kind:
     smallest: Decimal = Decimal(0)
     per: int = 1  # typed per stored unit: a percentage (per=100) is stored as a share
     fixed: bool = False  # written with all its decimals (money: 1,250.00)
+    one_reading: bool = False  # refuse a "." or "," that could group thousands or mark decimals (rule 3)
 
     def limits(self) -> dict[str, Any]:
         """The rules static/js/numbers.js checks, as the template hands them over."""
-        return {"decimals": self.decimals, "smallest": str(self.smallest), "largest": str(self.largest)}
+        return {
+            "decimals": self.decimals,
+            "smallest": str(self.smallest),
+            "largest": str(self.largest),
+            "oneReading": self.one_reading,
+        }
 
 
 # Above these a number is a typing accident, not a fund's figure. Money: the Money column also
 # holds amount x exchange rate. Indicator values: the proposals' matrix column (18, 6) holds them.
 MONEY = Kind(decimals=2, largest=Decimal("10000000000.00"), example=Decimal("1250.50"), fixed=True)
-EXCHANGE_RATE = Kind(decimals=6, smallest=Decimal("0.000001"), largest=Decimal(100000), example=Decimal("0.92"))
+EXCHANGE_RATE = Kind(
+    decimals=6, smallest=Decimal("0.000001"), largest=Decimal(100000), example=Decimal("0.92"), one_reading=True
+)
 PERCENTAGE = Kind(decimals=4, largest=Decimal(100), example=Decimal("7.5"), per=100)
 INDICATOR_VALUE = Kind(decimals=4, largest=Decimal(10) ** 11, example=Decimal(1250))
 COUNT = Kind(decimals=0, largest=Decimal(1000000), example=Decimal(12))
@@ -123,12 +134,34 @@ def read_unsigned(text: str, kind: Kind, language: str) -> Decimal:
     decimal, group = number_symbols(language)
     if read_as(text, decimal, group) is not None:
         try:
-            return parse_decimal(spaced(text, group), locale=language, strict=True)
+            value = parse_decimal(spaced(text, group), locale=language, strict=True)
         except NumberFormatError:
             pass  # (the grammar of read_as and Babel's strict reading agree; should they not, refuse)
+        else:
+            if kind.one_reading:
+                check_one_reading(text, value, kind, language)
+            return value
     elif PLAIN.fullmatch(text):
         return Decimal(text)
     raise refusal(text, kind, language)
+
+
+def check_one_reading(text: str, value: Decimal, kind: Kind, language: str) -> None:
+    """Refuse text whose grouping mark would also read as a decimal point (Spanish "1.085", English "1,085")."""
+    decimal, group = number_symbols(language)
+    if group not in ".," or group not in text:
+        return
+    other = read_as(text, group, decimal)  # the mark read the other way, as plain "1.085" reads
+    if other is None or other == value:
+        return
+    readings = [typed_text(r, kind, language) for r in (other, value)]
+    raise NumberRefused(
+        _(
+            "%(text)s could be read two ways: write the exchange rate as %(readings)s, without a thousands separator.",
+            text=text,
+            readings=format_list(readings, style="or", locale=language),
+        )
+    )
 
 
 def read_as(text: str, decimal: str, group: str) -> Decimal | None:
@@ -187,7 +220,8 @@ def typed_text(value: Decimal, kind: Kind, language: str | None = None) -> str:
     """A number as typed (a percentage as 6.5), written the language's way with every decimal it has."""
     if kind.fixed and value == value.quantize(Decimal(1).scaleb(-kind.decimals)):
         return format_money(value, language)
-    return format_decimal(value, format="#,##0.###", locale=language or current_language(), decimal_quantization=False)
+    pattern = "0.###" if kind.one_reading else "#,##0.###"  # never a mark that could read two ways
+    return format_decimal(value, format=pattern, locale=language or current_language(), decimal_quantization=False)
 
 
 def number_text(value: Decimal | int | str | None, kind: Kind, language: str | None = None) -> str:

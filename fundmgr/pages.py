@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from fundmgr.accounts.forms import LanguageForm
@@ -18,7 +19,7 @@ class HomeView(FundView):
 
     login_required = False
 
-    def process(self):
+    def process(self) -> ResponseReturnValue:
         return render_template("home.html", fund=current_fund())
 
 
@@ -28,7 +29,7 @@ class SetLanguageView(FundView):
     methods = ["POST"]
     login_required = False
 
-    def process(self):
+    def process(self) -> ResponseReturnValue:
         form = LanguageForm()
         if form.validate_on_submit():
             session["locale"] = form.locale.data
@@ -42,7 +43,7 @@ class HealthView(FundView):
 
     login_required = False
 
-    def process(self):
+    def process(self) -> ResponseReturnValue:
         db.session.execute(sa.text("SELECT 1"))
         return jsonify(status="ok")
 

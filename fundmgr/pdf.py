@@ -41,8 +41,14 @@ class RestrictedFetcher(URLFetcher):
         raise ValueError(f"no static file {relative!r}")
 
 
+def static_folder() -> Path:
+    """The app's static folder (create_app always sets one)."""
+    assert current_app.static_folder is not None
+    return Path(current_app.static_folder)
+
+
 def static_roots() -> list[Path]:
-    return [Path(current_app.static_folder)]
+    return [static_folder()]
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
@@ -50,7 +56,7 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     html = render_template(f"pdf/{template}", static=STATIC_PREFIX, **context)
     document = HTML(string=html, url_fetcher=RestrictedFetcher(static_roots()), base_url=STATIC_PREFIX)
     stylesheet = CSS(
-        string=(Path(current_app.static_folder) / "css" / "pdf.css").read_text(encoding="utf-8"),
+        string=(static_folder() / "css" / "pdf.css").read_text(encoding="utf-8"),
         url_fetcher=RestrictedFetcher(static_roots()),
     )
     return document.write_pdf(stylesheets=[stylesheet])

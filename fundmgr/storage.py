@@ -17,12 +17,12 @@ import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import filetype
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, has_app_context, send_file
+from flask import Response, current_app, has_app_context, send_file
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
@@ -52,6 +52,16 @@ class StoredFile:
     content_type: str
     size: int
     sha256: str
+
+    def columns(self) -> dict[str, Any]:
+        """The columns a row keeping this upload holds (its key in `storage_key`, how `flask backup` finds it)."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "storage_key": self.key,
+        }
 
 
 def storage_root() -> Path:
@@ -135,7 +145,7 @@ def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUME
     )  # fmt: skip
 
 
-def send_stored(key: str, filename: str, content_type: str):
+def send_stored(key: str, filename: str, content_type: str) -> Response:
     """A download of a stored file, always as an attachment (never rendered inline)."""
     return send_file(path_for(key), mimetype=content_type, as_attachment=True, download_name=filename)
 

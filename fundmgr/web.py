@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect, request, url_for
@@ -14,10 +14,12 @@ from flask_sqlalchemy.pagination import Pagination
 from werkzeug.routing import IntegerConverter
 from wtforms import Field, FieldList, FormField
 
-from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.extensions import login_manager
+
+if TYPE_CHECKING:  # the core names the user types only in annotations: accounts builds on the core
+    from fundmgr.accounts.models import Role, User
 
 
 class FundView(View):
@@ -52,8 +54,8 @@ class FundView(View):
             raise
         return response
 
-    def load(self, **view_args: Any) -> None:
-        """Fetch the objects the view works on."""
+    def load(self, *args: Any, **view_args: Any) -> None:
+        """Fetch the objects the view works on (each view names the URL's arguments it takes)."""
 
     def can_access(self, user: User) -> bool:
         """Whether the user may use this view on the loaded objects."""
@@ -95,7 +97,10 @@ def refusals_shown_on(form: Any, field: Field | None = None) -> Iterator[None]:
         yield
     except DomainError as exc:
         db.session.rollback()
-        (field.errors if field is not None else form.form_errors).extend(problems_of(exc))
+        if field is not None:
+            field.errors = [*field.errors, *problems_of(exc)]
+        else:
+            form.form_errors.extend(problems_of(exc))
 
 
 def form_problems(form: Any) -> list[str]:

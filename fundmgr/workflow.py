@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 
 from fundmgr.errors import InvalidTransition
 
+State = TypeVar("State", bound=enum.Enum)
+
 
 def require_transition(
     obj: Any,
-    target: enum.Enum,
-    table: Mapping[enum.Enum, frozenset[enum.Enum]],
+    target: State,
+    table: Mapping[State, frozenset[State]],
     *,
     attr: str = "state",
-) -> enum.Enum:
+) -> State:
     """Refuse (InvalidTransition) unless the table allows obj's current state to move to target.
 
     Returns the current state, for the audit entry's "before".
     """
-    current = getattr(obj, attr)
+    current: State = getattr(obj, attr)
     if target not in table.get(current, frozenset()):
         raise InvalidTransition(
             _(

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
+from fundmgr.i18n import LANGUAGES
 from fundmgr.numbers import (
     COUNT,
     EXCHANGE_RATE,
@@ -26,6 +27,10 @@ NBSP = "\u00a0"
 KIND_NAMES = {MONEY: "money", EXCHANGE_RATE: "rate", PERCENTAGE: "percent", INDICATOR_VALUE: "value", COUNT: "count"}
 NOT_NUMBERS = ["abc", "NaN", "nan", "Infinity", "-Infinity", "inf", "∞", "1e5", "1E400", "0x1F", "½", "²", "١٢٣",
                "1_000", "--5", "5-", "+-5", "7%", "$5", ".5", "5."]  # fmt: skip
+
+
+ONE_WAY_EN = "{text} could be read two ways: write the exchange rate as {readings}, without a thousands separator."
+ONE_WAY_ES = "{text} puede leerse de dos maneras: escriba el tipo de cambio como {readings}, sin separador de miles."
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,16 @@ ENGLISH = rows(
         (MONEY, "9" * 5000, No("Enter a number no larger than 10,000,000,000.00.")),
         (EXCHANGE_RATE, "1.085613", "1.085613"),
         (EXCHANGE_RATE, "0.000001", "0.000001"),
-        (EXCHANGE_RATE, "100,000", "100000"),
+        # a rate's "," could group thousands or be a decimal comma: refused, never read as a thousand times more
+        (EXCHANGE_RATE, "1,085", No(ONE_WAY_EN.format(text="1,085", readings="1.085 or 1085"))),
+        (EXCHANGE_RATE, "100,000", No(ONE_WAY_EN.format(text="100,000", readings="100 or 100000"))),
+        (EXCHANGE_RATE, "1,085.5", "1085.5"),  # with a decimal point the comma can only group
+        (EXCHANGE_RATE, "1 085", "1085"),
+        (EXCHANGE_RATE, "1085", "1085"),
+        (EXCHANGE_RATE, "1.085", "1.085"),
         (EXCHANGE_RATE, "0", No("Enter a number no smaller than 0.000001.")),
         (EXCHANGE_RATE, "1.0000001", No("Use at most 6 decimals.")),
-        (EXCHANGE_RATE, "100000.5", No("Enter a number no larger than 100,000.")),
+        (EXCHANGE_RATE, "100000.5", No("Enter a number no larger than 100000.")),
         (PERCENTAGE, "7", "0.07"),  # typed as a percentage, stored as a share
         (PERCENTAGE, "6.5", "0.065"),
         (PERCENTAGE, "12.3456", "0.123456"),
@@ -129,6 +140,9 @@ FRENCH = rows(
         (MONEY, "1,234", No("Utilisez au plus 2 décimales.")),
         (MONEY, "10000000000,01", No(f"Saisissez un nombre inférieur ou égal à 10{NNBSP}000{NNBSP}000{NNBSP}000,00.")),
         (EXCHANGE_RATE, "0,923456", "0.923456"),
+        (EXCHANGE_RATE, "1,085", "1.085"),  # French groups with spaces only: "," and "." read one way
+        (EXCHANGE_RATE, "1.085", "1.085"),
+        (EXCHANGE_RATE, "1 085", "1085"),
         (EXCHANGE_RATE, "0", No("Saisissez un nombre supérieur ou égal à 0,000001.")),
         (PERCENTAGE, "6,5", "0.065"),
         (PERCENTAGE, "6.5", "0.065"),
@@ -168,7 +182,13 @@ SPANISH = rows(
         (MONEY, "10.000.000.000,01", No("Introduzca un número no mayor que 10.000.000.000,00.")),
         (EXCHANGE_RATE, "1,085613", "1.085613"),
         (EXCHANGE_RATE, "1.085613", "1.085613"),
-        (EXCHANGE_RATE, "1.085", "1085"),  # the language's reading wins: a point groups thousands
+        # a rate's "." could group thousands or be a decimal point: refused, never read as a thousand times more
+        (EXCHANGE_RATE, "1.085", No(ONE_WAY_ES.format(text="1.085", readings="1,085 o 1085"))),
+        (EXCHANGE_RATE, "1.000", No(ONE_WAY_ES.format(text="1.000", readings="1 o 1000"))),
+        (EXCHANGE_RATE, "1.085,5", "1085.5"),  # with a decimal comma the point can only group
+        (EXCHANGE_RATE, "1,085", "1.085"),
+        (EXCHANGE_RATE, "1085", "1085"),
+        (INDICATOR_VALUE, "1.085", "1085"),  # elsewhere the language's reading wins: a point groups thousands
         (EXCHANGE_RATE, "0", No("Introduzca un número no menor que 0,000001.")),
         (PERCENTAGE, "6,5", "0.065"),
         (PERCENTAGE, "6.5", "0.065"),
@@ -228,7 +248,7 @@ def test_an_optional_field_left_blank_holds_no_number(app):
         assert parse_number("  ", MONEY, "en") is None
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_numbers_go_back_into_forms_the_languages_way(app, language):
     """A stored number is shown grouped, money with its cents, a share as a percentage."""
     shown = {

@@ -10,6 +10,7 @@ from fundmgr.accounts.models import Constituency, Organization, Role
 from fundmgr.accounts.operations import create_user
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.i18n import LANGUAGES
 
 
 @click.command("create-user")
@@ -18,7 +19,7 @@ from fundmgr.errors import ValidationFailed
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--organization", "organization_code", required=True, help="Organization code, e.g. IOM.")
 @click.option("--constituency", type=click.Choice([c.value for c in Constituency]), default=None)
-@click.option("--locale", type=click.Choice(["en", "fr", "es"]), default=None)
+@click.option("--locale", type=click.Choice(LANGUAGES), default=None)
 @click.password_option(help="Prompted for (twice) when not given.")
 @with_appcontext
 def create_user_command(

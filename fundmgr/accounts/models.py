@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, UserMixin
 
 from fundmgr import clock
+from fundmgr.choices import TitledEnum
 from fundmgr.db import Base
 from fundmgr.i18n import localize
 
 
-class OrganizationKind(enum.Enum):
+class OrganizationKind(TitledEnum):
     """What kind of body an organization is."""
 
     un_entity = "un_entity"
@@ -23,10 +23,6 @@ class OrganizationKind(enum.Enum):
     government = "government"
     civil_society = "civil_society"
     other = "other"
-
-    @property
-    def title(self) -> str:
-        return str(ORGANIZATION_KIND_TITLES[self])
 
 
 ORGANIZATION_KIND_TITLES = {
@@ -36,6 +32,7 @@ ORGANIZATION_KIND_TITLES = {
     OrganizationKind.civil_society: _l("Civil society"),
     OrganizationKind.other: _l("Other"),
 }
+OrganizationKind.set_titles(ORGANIZATION_KIND_TITLES)
 
 
 class Organization(Base):
@@ -62,7 +59,7 @@ class Organization(Base):
         return f"<Organization {self.code}>"
 
 
-class Role(enum.Enum):
+class Role(TitledEnum):
     """What a user may do; one role per user."""
 
     admin = "admin"
@@ -70,10 +67,6 @@ class Role(enum.Enum):
     sc_member = "sc_member"
     agency = "agency"
     viewer = "viewer"
-
-    @property
-    def title(self) -> str:
-        return str(ROLE_TITLES[self])
 
 
 ROLE_TITLES = {
@@ -83,9 +76,10 @@ ROLE_TITLES = {
     Role.agency: _l("Agency (participating organization)"),
     Role.viewer: _l("Viewer"),
 }
+Role.set_titles(ROLE_TITLES)
 
 
-class Constituency(enum.Enum):
+class Constituency(TitledEnum):
     """The constituency a Steering Committee member represents."""
 
     chair = "chair"
@@ -93,10 +87,6 @@ class Constituency(enum.Enum):
     donor = "donor"
     member_state = "member_state"
     stakeholder = "stakeholder"
-
-    @property
-    def title(self) -> str:
-        return str(CONSTITUENCY_TITLES[self])
 
 
 CONSTITUENCY_TITLES = {
@@ -106,6 +96,7 @@ CONSTITUENCY_TITLES = {
     Constituency.member_state: _l("Country of origin, transit or destination"),
     Constituency.stakeholder: _l("Stakeholder (civil society, migrants, private sector)"),
 }
+Constituency.set_titles(CONSTITUENCY_TITLES)
 
 
 class User(UserMixin, Base):

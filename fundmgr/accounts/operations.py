@@ -20,9 +20,9 @@ from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.emails import queue_mail
 from fundmgr.errors import ValidationFailed
+from fundmgr.i18n import LANGUAGES
 
 MIN_PASSWORD_LENGTH = 10
-LANGUAGES = ("en", "fr", "es")
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the e-mail is unknown, so a wrong address costs as long as a wrong password.

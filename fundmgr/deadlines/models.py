@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,19 +10,16 @@ from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import User
+from fundmgr.choices import TitledEnum
 from fundmgr.db import Base
 
 
-class DeadlineKind(enum.Enum):
+class DeadlineKind(TitledEnum):
     """What a deadline is for."""
 
     scoring = "scoring"
     procedure = "procedure"
     report = "report"
-
-    @property
-    def title(self) -> str:
-        return str(KIND_TITLES[self])
 
 
 KIND_TITLES = {
@@ -31,6 +27,7 @@ KIND_TITLES = {
     DeadlineKind.procedure: _l("Written procedures"),
     DeadlineKind.report: _l("Progress reports"),
 }
+DeadlineKind.set_titles(KIND_TITLES)
 # The last reminder's offset (days before the deadline): the deadline day itself for scoring and written
 # procedures (they close at its end), the day after it (overdue) for progress reports.
 LAST_OFFSET = {DeadlineKind.scoring: 0, DeadlineKind.procedure: 0, DeadlineKind.report: -1}

@@ -61,6 +61,12 @@ NOTES = {
     "report_accepted": _l("Report accepted"),
     "no_report": _l("No report started"),
 }
+# The note of a report not yet handed in, by its state (None: not started).
+WAITING_NOTES: dict[ReportState | None, str] = {
+    None: "no_report",
+    ReportState.draft: "report_draft",
+    ReportState.returned: "report_returned",
+}
 
 
 @dataclass
@@ -320,7 +326,7 @@ def report_deadlines(
     periods = list(db.session.scalars(query).unique())
     if not periods:
         return []
-    staff: dict[int, list[User]] = defaultdict(list)
+    staff: dict[int | None, list[User]] = defaultdict(list)
     lead_ids = {p.programme.proposal.lead_organization_id for p in periods} - {None}
     for user in db.session.scalars(
         sa.select(User)
@@ -339,8 +345,7 @@ def report_deadlines(
                 note = "report_accepted" if report.state is ReportState.accepted else "report_submitted"
                 party = Party(user, PartyState.done, note, report.submitted_at)
             else:
-                note = {None: "no_report", ReportState.draft: "report_draft", ReportState.returned: "report_returned"}
-                party = Party(user, PartyState.waiting, note[report and report.state])
+                party = Party(user, PartyState.waiting, WAITING_NOTES[report.state if report else None])
             deadline.parties.append(party)
         deadlines.append(deadline)
     return deadlines

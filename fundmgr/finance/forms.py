@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from fundmgr.finance.models import CONTRIBUTION_KIND_TITLES, ContributionKind
+from fundmgr.finance.models import ContributionKind
 from fundmgr.i18n import current_language
 from fundmgr.numbers import EXCHANGE_RATE, MONEY, NumberField
 
@@ -28,7 +28,7 @@ class ContributionForm(FlaskForm):
 
     kind = RadioField(
         _l("Kind"),
-        choices=[SelectChoice(k.value, CONTRIBUTION_KIND_TITLES[k]) for k in ContributionKind],
+        choices=ContributionKind.choices(),
         default=ContributionKind.deposit.value,
         validators=[InputRequired()],
     )

@@ -7,7 +7,6 @@ Mistakes are corrected by new entries (a reversal and a replacement), never by e
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,27 +16,25 @@ from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
+from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, Rate
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import is_fmu
 from fundmgr.proposals.models import Proposal, ProposalVersion
 
 
-class ContributionKind(enum.Enum):
+class ContributionKind(TitledEnum):
     """A donor's signed agreement (commitment) or the cash that arrived (deposit)."""
 
     commitment = "commitment"
     deposit = "deposit"
-
-    @property
-    def title(self) -> str:
-        return str(CONTRIBUTION_KIND_TITLES[self])
 
 
 CONTRIBUTION_KIND_TITLES = {
     ContributionKind.commitment: _l("Commitment (signed agreement)"),
     ContributionKind.deposit: _l("Deposit (cash received)"),
 }
+ContributionKind.set_titles(CONTRIBUTION_KIND_TITLES)
 
 
 class Contribution(Base):
@@ -104,7 +101,7 @@ class Contribution(Base):
         return f"<Contribution {self.id} {self.kind.value} {self.usd_amount}>"
 
 
-class EntryKind(enum.Enum):
+class EntryKind(TitledEnum):
     """The lines of the fund's ledger, with the Gateway's names; amounts are signed."""
 
     deposit = "deposit"  # + cash from a donor (a reversal is -)
@@ -114,10 +111,6 @@ class EntryKind(enum.Enum):
     allocation_release = "allocation_release"  # + an allocation given back (not transferred, or refunded)
     transfer = "transfer"  # - cash sent to a participating organization
     refund = "refund"  # + cash returned by a participating organization
-
-    @property
-    def title(self) -> str:
-        return str(ENTRY_KIND_TITLES[self])
 
 
 ENTRY_KIND_TITLES = {
@@ -129,6 +122,7 @@ ENTRY_KIND_TITLES = {
     EntryKind.transfer: _l("Transfer to a participating organization"),
     EntryKind.refund: _l("Refund from a participating organization"),
 }
+EntryKind.set_titles(ENTRY_KIND_TITLES)
 # What can still be allocated moves with these kinds; transfers and refunds move cash only
 # (the money was already allocated when it leaves or comes back).
 AVAILABLE_KINDS = frozenset(

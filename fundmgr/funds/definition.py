@@ -16,7 +16,6 @@ from fundmgr.accounts.models import OrganizationKind
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 M = TypeVar("M", bound=BaseModel)
-LANGUAGES = ("en", "fr", "es")
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,40}$")]
 # Organization codes are their English acronyms, some of which have a space ("UN Women").

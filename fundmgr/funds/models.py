@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -96,6 +96,10 @@ class FundItem:
     code: so.Mapped[str] = so.mapped_column(sa.String(40))
     number: so.Mapped[int]
     retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    if TYPE_CHECKING:  # the keyword constructor of the declarative Base each list mixes this into
+
+        def __init__(self, **columns: Any) -> None: ...
 
     @so.declared_attr
     def fund_id(cls) -> so.Mapped[int]:  # noqa: N805

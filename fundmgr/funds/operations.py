@@ -117,14 +117,15 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
     for org_spec in spec.organizations:
         upsert_organization(org_spec, actor=actor)
     db.session.flush()
-    unknown = [code for code in spec.participating_organizations if org_by_code(code) is None]
+    participants = {code: org_by_code(code) for code in spec.participating_organizations}
+    unknown = [code for code, org in participants.items() if org is None]
     if unknown:
         raise d.DefinitionError(f"participating_organizations: unknown organization codes {unknown}")
 
     values = fund_values(spec)
     created = fund is None
-    before = None if created else {key: getattr(fund, key) for key in FUND_FIELDS}
-    if created:
+    before = None if fund is None else {key: getattr(fund, key) for key in FUND_FIELDS}
+    if fund is None:
         fund = Fund(code=spec.code, **values)
         db.session.add(fund)
     else:
@@ -133,7 +134,7 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
     fund.definition_sha256 = sha256
     db.session.flush()
     sync_reference_lists(fund, spec)
-    fund.participating_organizations = [org_by_code(code) for code in spec.participating_organizations]
+    fund.participating_organizations = [org for org in participants.values() if org is not None]
     db.session.flush()
     record_audit(
         "fund.created" if created else "fund.updated",

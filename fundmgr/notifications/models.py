@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -12,19 +11,16 @@ from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import User
+from fundmgr.choices import TitledEnum
 from fundmgr.db import Base
 
 
-class Channel(enum.Enum):
+class Channel(TitledEnum):
     """How a user hears of one kind of notification. Every channel also shows it in the app (the bell)."""
 
     email = "email"  # an e-mail at once
     in_app = "in_app"  # in the app only
     digest = "digest"  # in the app, and listed in one e-mail a day (`flask send-digests`)
-
-    @property
-    def title(self) -> str:
-        return str(CHANNEL_TITLES[self])
 
 
 CHANNEL_TITLES = {
@@ -32,6 +28,7 @@ CHANNEL_TITLES = {
     Channel.in_app: _l("In the app only"),
     Channel.digest: _l("Daily digest"),
 }
+Channel.set_titles(CHANNEL_TITLES)
 
 
 class Notification(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -57,7 +57,9 @@ def in_app_only() -> Iterator[None]:
 def language_of(user: User) -> str:
     """The language a user reads their notifications in: theirs, else the fund's default."""
     languages = current_app.config["LANGUAGES"]
-    return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if user.locale and user.locale in languages:
+        return user.locale
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def audience(
@@ -90,7 +92,9 @@ def channels_of(users: Sequence[User], kind: str) -> dict[int, Channel]:
             sa.select(NotificationPreference.user_id, NotificationPreference.channel).where(
                 NotificationPreference.kind == kind, NotificationPreference.user_id.in_([u.id for u in users])
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     default = get_kind(kind).default
     return {user.id: chosen.get(user.id, default) for user in users}
@@ -138,7 +142,7 @@ def notify(
         return []
     context = dict(context or {})
     endpoint, params = (link[0], dict(link[1])) if link else (None, None)
-    url = absolute_url(endpoint, **params) if endpoint else None
+    url = absolute_url(endpoint, **(params or {})) if endpoint else None
     channels = channels_of(people, kind)
     repeats = unread_with_key(people, kind, key)
     now = clock.now()
@@ -195,11 +199,15 @@ def mark_all_read(user: User, *, actor: User) -> int:
     """Mark every unread notification of the user read; returns how many were unread."""
     if actor.id != user.id:
         raise NotAllowed(_("This notification is not yours."))
-    result = db.session.execute(
-        sa.update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=clock.now())
-        .execution_options(synchronize_session=False)
+    # an UPDATE answers a CursorResult (its rowcount), which Session.execute's signature does not say
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=clock.now())
+            .execution_options(synchronize_session=False)
+        ),
     )
     count = result.rowcount or 0
     if count:
@@ -217,12 +225,14 @@ def preferences_of(user: User) -> dict[str, Channel]:
             sa.select(NotificationPreference.kind, NotificationPreference.channel).where(
                 NotificationPreference.user_id == user.id
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {kind.code: chosen.get(kind.code, kind.default) for kind in kinds_for(user)}
 
 
-def set_preferences(user: User, choices: Mapping[str, Channel], *, actor: User) -> dict[str, Channel]:
+def set_preferences(user: User, choices: Mapping[str, Channel | str], *, actor: User) -> dict[str, Channel]:
     """Save the user's channel per kind (only kinds their role receives); returns what changed."""
     if actor.id != user.id:
         raise NotAllowed(_("People choose their own notifications."))
@@ -233,7 +243,11 @@ def set_preferences(user: User, choices: Mapping[str, Channel], *, actor: User) 
     if problems:
         raise ValidationFailed(problems)
     current = preferences_of(user)
-    changed = {code: channel for code, channel in choices.items() if current[code] is not channel}
+    changed = {
+        code: channel
+        for code, channel in choices.items()
+        if isinstance(channel, Channel) and current[code] is not channel  # all are, once checked above
+    }
     if not changed:
         return {}
     rows = {

@@ -18,7 +18,7 @@ from fundmgr.accounts.models import Organization
 from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund
 from fundmgr.i18n import format_money, format_percent, territory_name
-from fundmgr.proposals.models import ATTACHMENT_KIND_TITLES, AttachmentKind, Proposal, ProposalVersion
+from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalVersion
 from fundmgr.proposals.snapshot import Indicator, ProposalSnapshot
 from fundmgr.proposals.versions import snapshot_of
 
@@ -93,7 +93,7 @@ def describe(snapshot: ProposalSnapshot, fund: Fund) -> dict[str, Any]:
         "attachments": [
             {
                 "id": a.id,
-                "kind": str(ATTACHMENT_KIND_TITLES[AttachmentKind(a.kind)]),
+                "kind": AttachmentKind(a.kind).title,
                 "filename": a.filename,
                 "size": a.size,
             }

@@ -21,19 +21,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fundmgr.accounts.models import Organization
+from fundmgr.choices import options
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Fund, Marker, RegionLevel
 from fundmgr.numbers import INDICATOR_VALUE, CountField, NumberField
 from fundmgr.proposals.display import disaggregation_title
-from fundmgr.proposals.models import ATTACHMENT_KIND_TITLES, AttachmentKind, Proposal, Screening
+from fundmgr.proposals.models import AttachmentKind, Proposal, Screening
 from fundmgr.proposals.operations import DISAGGREGATIONS, IndicatorValues, ProposalDetails
 
 BLANK = SelectChoice("", "—")
-
-
-def options(pairs: Any) -> list[SelectChoice]:
-    """Choices of a select or checkbox list from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class CheckboxListField(SelectMultipleField):
@@ -215,7 +211,7 @@ class AttachmentForm(FlaskForm):
     kind = SelectField(
         _l("Document"),
         [InputRequired()],
-        choices=options((k.value, ATTACHMENT_KIND_TITLES[k]) for k in AttachmentKind),
+        choices=AttachmentKind.choices(),
     )
     file = FileField(_l("File (PDF, Word or Excel)"), render_kw={"accept": ".pdf,.docx,.xlsx"})
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
+from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, Rate, ScaledDecimal
 from fundmgr.funds.models import (
     BudgetCategory,
@@ -29,7 +30,7 @@ from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc
 from fundmgr.proposals.snapshot import ProposalSnapshot, SnapshotColumn
 
 
-class ProposalState(enum.Enum):
+class ProposalState(TitledEnum):
     """Where a proposal is in the fund's programme cycle."""
 
     draft = "draft"
@@ -44,10 +45,6 @@ class ProposalState(enum.Enum):
     deferred = "deferred"
     rejected = "rejected"
     withdrawn = "withdrawn"
-
-    @property
-    def title(self) -> str:
-        return str(STATE_TITLES[self])
 
     @property
     def badge(self) -> str:
@@ -69,6 +66,7 @@ STATE_TITLES = {
     ProposalState.rejected: _l("Rejected"),
     ProposalState.withdrawn: _l("Withdrawn"),
 }
+ProposalState.set_titles(STATE_TITLES)
 STATE_BADGES = {
     ProposalState.draft: "secondary",
     ProposalState.submitted: "info",
@@ -208,6 +206,13 @@ class Proposal(Base):
     @property
     def latest_version(self) -> ProposalVersion | None:
         return self.versions[-1] if self.versions else None
+
+    @property
+    def submitted_version(self) -> ProposalVersion:
+        """The latest version of a proposal past its draft (submitting froze at least one)."""
+        if not self.versions:
+            raise LookupError(f"{self.reference} was never submitted")
+        return self.versions[-1]
 
     @property
     def is_multi_country(self) -> bool:
@@ -404,17 +409,13 @@ class MatrixIndicator(Base):
     output: so.Mapped[MatrixOutput | None] = so.relationship(back_populates="indicators")
 
 
-class AttachmentKind(enum.Enum):
+class AttachmentKind(TitledEnum):
     """What an attached file is."""
 
     endorsement_letter = "endorsement_letter"
     full_document = "full_document"
     budget_annex = "budget_annex"
     other = "other"
-
-    @property
-    def title(self) -> str:
-        return str(ATTACHMENT_KIND_TITLES[self])
 
 
 ATTACHMENT_KIND_TITLES = {
@@ -423,6 +424,7 @@ ATTACHMENT_KIND_TITLES = {
     AttachmentKind.budget_annex: _l("Budget annex"),
     AttachmentKind.other: _l("Other document"),
 }
+AttachmentKind.set_titles(ATTACHMENT_KIND_TITLES)
 
 
 class Attachment(Base):

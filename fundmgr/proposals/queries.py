@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -21,7 +22,7 @@ from fundmgr.proposals.models import (
 from fundmgr.proposals.visibility import visible_to
 
 
-def visible_proposals(user, fund: Fund) -> sa.Select:
+def visible_proposals(user: Any, fund: Fund) -> sa.Select:
     """The proposals of the fund the user may know about, as a query others can refine."""
     return sa.select(Proposal).where(visible_to(user, fund))
 
@@ -142,7 +143,7 @@ def marker_condition(fund: Fund, value: str) -> sa.ColumnElement[bool]:
     )
 
 
-def list_query(user, fund: Fund, filters: ProposalFilters) -> sa.Select:
+def list_query(user: Any, fund: Fund, filters: ProposalFilters) -> sa.Select:
     """The proposals a list or an export shows, sorted, with what its rows display eager-loaded."""
     query = apply_filters(visible_proposals(user, fund), fund, filters)
     return query.order_by(*SORTS[filters.sort]).options(
@@ -155,7 +156,7 @@ def list_query(user, fund: Fund, filters: ProposalFilters) -> sa.Select:
     )
 
 
-def count_by_state(user, fund: Fund, states: frozenset[ProposalState]) -> dict[ProposalState, int]:
+def count_by_state(user: Any, fund: Fund, states: frozenset[ProposalState]) -> dict[ProposalState, int]:
     """How many of the proposals the user may see are in each of the states (for the home page)."""
     visible = visible_proposals(user, fund).where(Proposal.state.in_(states)).subquery()
     rows = db.session.execute(sa.select(visible.c.state, sa.func.count()).group_by(visible.c.state))

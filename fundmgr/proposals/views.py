@@ -24,7 +24,6 @@ from fundmgr.proposals.display import compare, describe_draft, describe_version
 from fundmgr.proposals.exports import export_rows
 from fundmgr.proposals.grid import BudgetGrid
 from fundmgr.proposals.models import (
-    STATE_TITLES,
     Attachment,
     AttachmentKind,
     MatrixIndicator,
@@ -103,7 +102,7 @@ def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
 def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
     markers = fq.active(fund.markers)
     return {
-        "status": [(s.value, str(STATE_TITLES[s])) for s in ProposalState],
+        "status": [(s.value, s.title) for s in ProposalState],
         "area": [(a.code, f"{a.number}. {a.label}") for a in fq.active(fund.thematic_areas)],
         "region": [(r.code, r.label) for r in fq.regions()],
         "country": [(c.iso3, c.label) for c in fq.countries()],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import LazyString
@@ -12,17 +11,12 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from fundmgr.i18n import LANGUAGE_NAMES, language_choices, localize
+from fundmgr.choices import options
+from fundmgr.i18n import language_choices, localize
 from fundmgr.numbers import INDICATOR_VALUE, number_text
-from fundmgr.results.models import TITLES, AggregationRule, IndicatorStatus, Measure, Programme, ResultsFramework
+from fundmgr.results.models import AggregationRule, IndicatorStatus, Measure, Programme, ResultsFramework
 
-LANGUAGES = tuple(LANGUAGE_NAMES)
 TEXT_MAX = 4000
-
-
-def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -30,16 +24,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
-
-
-def texts_of(form: FlaskForm, prefix: str) -> dict[str, str]:
-    """The {en, fr, es} text typed into a form's prefix_en, prefix_fr, prefix_es fields."""
-    return {lang: getattr(form, f"{prefix}_{lang}").data or "" for lang in LANGUAGES}
-
-
-def fill_texts(form: FlaskForm, prefix: str, texts: dict[str, str] | None) -> None:
-    for lang in LANGUAGES:
-        getattr(form, f"{prefix}_{lang}").data = (texts or {}).get(lang, "")
 
 
 def text_fields(label: str, *, area: bool = True, required: bool = True, max_length: int = TEXT_MAX) -> dict:
@@ -86,10 +70,10 @@ class _FundIndicatorForm(FlaskForm):
     """An indicator of the fund's framework."""
 
     parent = SelectField(_l("Measures"), validators=[DataRequired()])
-    measure = SelectField(_l("Kind of value"), choices=choices((m.value, TITLES[m]) for m in Measure))
+    measure = SelectField(_l("Kind of value"), choices=Measure.choices())
     rule = SelectField(
         _l("Roll-up of programme values"),
-        choices=choices((r.value, TITLES[r]) for r in AggregationRule),
+        choices=AggregationRule.choices(),
     )
     baseline = StringField(_l("Baseline"), [Length(max=40)])
     target = StringField(_l("Target"), [Length(max=40)])
@@ -141,14 +125,14 @@ class AnnualReportForm(FlaskForm):
         csrf = False  # a GET form that only chooses what to download
 
     year = SelectField(_l("Year"), coerce=int)
-    lang = SelectField(_l("Language"), choices=choices(language_choices()))
+    lang = SelectField(_l("Language"), choices=options(language_choices()))
 
 
 # --- Forms built for one programme -----------------------------------------------------------------
 
 
 def status_choices() -> list[SelectChoice]:
-    return choices([("", _l("— choose —")), *[(s.value, s.title) for s in IndicatorStatus]])
+    return options([("", _l("— choose —")), *[(s.value, s.title) for s in IndicatorStatus]])
 
 
 def part_field_name(indicator_id: int, dimension: str, category: str) -> str:
@@ -206,13 +190,13 @@ def fill_report_form(form: FlaskForm, report: Any) -> None:
 
 def links_form_class(programme: Programme, fund_indicators: list, objectives: list) -> type[FlaskForm]:
     """The FMU's links: per programme indicator a fund indicator, GCM objectives and the kind of value."""
-    indicator_choices = choices([("", _l("— not linked —")), *[(str(i.id), i.label) for i in fund_indicators]])
-    objective_choices = choices((str(o.id), o.label) for o in objectives)
+    indicator_choices = options([("", _l("— not linked —")), *[(str(i.id), i.label) for i in fund_indicators]])
+    objective_choices = options((str(o.id), o.label) for o in objectives)
     fields: dict[str, Any] = {}
     for indicator in programme.indicators:
         fields[f"fund-{indicator.id}"] = SelectField(_l("Fund indicator"), choices=indicator_choices, default="")
         fields[f"objectives-{indicator.id}"] = MultiCheckboxField(_l("GCM objectives"), choices=objective_choices)
         fields[f"measure-{indicator.id}"] = SelectField(
-            _l("Kind of value"), choices=choices((m.value, m.title) for m in Measure)
+            _l("Kind of value"), choices=options((m.value, m.title) for m in Measure)
         )
     return type("LinksForm", (FlaskForm,), fields)

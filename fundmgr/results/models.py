@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import User
+from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, ScaledDecimal
 from fundmgr.funds.models import Fund, Objective, ThematicArea
 from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager
@@ -25,15 +25,7 @@ def Quantity() -> ScaledDecimal:  # noqa: N802 - reads like a type in column def
     return ScaledDecimal(18, 4)
 
 
-class Titled(enum.Enum):
-    """An enum whose members have a translated title in the class's TITLES mapping."""
-
-    @property
-    def title(self) -> str:
-        return str(TITLES[self])
-
-
-class AggregationRule(Titled):
+class AggregationRule(TitledEnum):
     """How a fund indicator combines the values of the programme indicators linked to it."""
 
     sum = "sum"
@@ -42,14 +34,14 @@ class AggregationRule(Titled):
     latest = "latest"
 
 
-class Measure(Titled):
+class Measure(TitledEnum):
     """What an indicator counts: a number of things, or a percentage (whose parts do not add up)."""
 
     number = "number"
     percentage = "percentage"
 
 
-class IndicatorStatus(Titled):
+class IndicatorStatus(TitledEnum):
     """The lead agency's judgement of an indicator at the end of a period."""
 
     on_track = "on_track"
@@ -61,7 +53,7 @@ class IndicatorStatus(Titled):
         return {"on_track": "primary", "off_track": "warning", "achieved": "success"}[self.value]
 
 
-class ReportState(Titled):
+class ReportState(TitledEnum):
     """Where a progress report is in its review."""
 
     draft = "draft"
@@ -89,6 +81,8 @@ TITLES = {
     ReportState.returned: _l("Returned for revision"),
     ReportState.accepted: _l("Accepted"),
 }
+for titled in (AggregationRule, Measure, IndicatorStatus, ReportState):
+    titled.set_titles(TITLES)
 
 R = ReportState
 # The one transition table of progress reports (checked by fundmgr.workflow.require_transition).
@@ -538,7 +532,7 @@ class Evidence(Base):
     audit_type = "report_evidence"
 
 
-class ReviewDecision(Titled):
+class ReviewDecision(TitledEnum):
     """What the FMU decided on a submitted report."""
 
     returned = "returned"
@@ -546,6 +540,7 @@ class ReviewDecision(Titled):
 
 
 TITLES.update({ReviewDecision.returned: _l("Returned for revision"), ReviewDecision.accepted: _l("Accepted")})
+ReviewDecision.set_titles(TITLES)
 
 
 class ReportReview(Base):

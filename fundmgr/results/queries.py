@@ -87,7 +87,7 @@ def latest_accepted(indicator_ids: Iterable[int] | None, cutoff: date, fund: Fun
     Values are cumulative, so the most recent one is the indicator's standing; reports not yet
     accepted never count.
     """
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     if indicator_ids is not None:
         conditions.append(IndicatorValue.indicator_id.in_(list(indicator_ids)))
     if fund is not None:
@@ -220,16 +220,19 @@ def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
     if framework is None:
         return {}
     latest = latest_linked_values(framework, cutoff)
-    each = {"partition_by": latest.c.fund_indicator_id}
+    each = latest.c.fund_indicator_id  # every window is one fund indicator's values
     newest_first = (latest.c.as_of.desc(), latest.c.programme_id.desc(), latest.c.indicator_id.desc())
-    columns = [sa.func.count().over(**each), sa.func.max(latest.c.as_of).over(**each)]
-    columns += [agg(latest.c[name]).over(**each) for name in ("actual", "baseline", "target")
+    columns: list[sa.ColumnElement[Any]] = [
+        sa.func.count().over(partition_by=each),
+        sa.func.max(latest.c.as_of).over(partition_by=each),
+    ]
+    columns += [agg(latest.c[name]).over(partition_by=each) for name in ("actual", "baseline", "target")
                 for agg in (sa.func.sum, sa.func.count, sa.func.max)]  # fmt: skip
     columns += [latest.c.actual, latest.c.baseline, latest.c.target]
     ranked = sa.select(
         latest.c.fund_indicator_id,
         *(column.label(f"c{n}") for n, column in enumerate(columns)),
-        sa.func.row_number().over(order_by=newest_first, **each).label("rank"),
+        sa.func.row_number().over(order_by=newest_first, partition_by=each).label("rank"),
     ).subquery()
     totals, newest = {}, {}
     for row in db.session.execute(sa.select(ranked).where(ranked.c.rank == 1)):
@@ -297,7 +300,9 @@ def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
             .join(Programme.proposal)
             .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
             .group_by(Proposal.primary_area_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     areas = []
     for area in fund.thematic_areas:

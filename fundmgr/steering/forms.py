@@ -22,10 +22,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from fundmgr.choices import options
 from fundmgr.funds.models import Criterion
-from fundmgr.i18n import language_choices
+from fundmgr.i18n import fill_texts, language_choices, texts_of
 from fundmgr.numbers import MONEY, PERCENTAGE, CountField, NumberField
-from fundmgr.proposals.forms import CheckboxListField, options
+from fundmgr.proposals.forms import CheckboxListField
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
 
 LANGUAGE_CHOICES = options(language_choices())
@@ -57,15 +58,14 @@ class CriterionRowForm(Form):
     def fill(self, criterion: Criterion) -> None:
         self.criterion_id.data = str(criterion.id)
         self.code.data = criterion.code
-        for language in ("en", "fr", "es"):
-            getattr(self, f"name_{language}").data = criterion.name.get(language, "")
-            getattr(self, f"guidance_{language}").data = criterion.guidance.get(language, "")
+        fill_texts(self, "name", criterion.name)
+        fill_texts(self, "guidance", criterion.guidance)
         self.weight.data = criterion.weight
         self.scale_min.data, self.scale_max.data = criterion.scale_min, criterion.scale_max
         self.retired.data = criterion.retired
 
     def texts(self, prefix: str) -> dict[str, str]:
-        return {language: getattr(self, f"{prefix}_{language}").data or "" for language in ("en", "fr", "es")}
+        return texts_of(self, prefix)
 
 
 class CriteriaForm(FlaskForm):
@@ -98,7 +98,7 @@ def review_form(criteria: Sequence[Criterion], formdata: Any = None, **kwargs: A
 
     class ReviewForm(FlaskForm):
         recommendation = RadioField(
-            _l("Overall recommendation"), choices=options(Recommendation.choices()), validators=[Optional()]
+            _l("Overall recommendation"), choices=Recommendation.choices(), validators=[Optional()]
         )
         comment = TextAreaField(_l("Overall comment"), render_kw={"rows": 4})
         no_conflict = BooleanField(_l("I declare that I have no conflict of interest with this proposal."))
@@ -126,7 +126,7 @@ def review_form(criteria: Sequence[Criterion], formdata: Any = None, **kwargs: A
 class MeetingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     held_on = DateField(_l("Date"), validators=[InputRequired()])
-    mode = SelectField(_l("Mode"), choices=options(MeetingMode.choices()))
+    mode = SelectField(_l("Mode"), choices=MeetingMode.choices())
     location = StringField(_l("Place or video link"), validators=[Length(max=200)])
     language = SelectField(_l("Language of the meeting and its documents"), choices=LANGUAGE_CHOICES)
     quorum = NumberField(_l("Quorum (percentage of voting members who must be present)"), kind=PERCENTAGE)
@@ -144,11 +144,11 @@ class AttendanceForm(FlaskForm):
 
 
 class VoteForm(FlaskForm):
-    choice = RadioField(_l("Your vote"), choices=options(VoteChoice.choices()), validators=[InputRequired()])
+    choice = RadioField(_l("Your vote"), choices=VoteChoice.choices(), validators=[InputRequired()])
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField(_l("Decision"), choices=options(DecisionOutcome.choices()), validators=[InputRequired()])
+    outcome = RadioField(_l("Decision"), choices=DecisionOutcome.choices(), validators=[InputRequired()])
     conditions = TextAreaField(_l("Conditions"), render_kw={"rows": 3})
     approved_amount = NumberField(_l("Approved amount (USD)"), kind=MONEY)
     submit = SubmitField(_l("Record the decision"))

@@ -7,7 +7,6 @@ creates for an approval carry the decision's reference.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,28 +18,12 @@ from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import Constituency, User
+from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, Rate, db
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member, works_with_committee
+from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
-
-
-class TitledEnum(enum.Enum):
-    """An enum whose members have a translated title, looked up in the class's TITLES."""
-
-    @property
-    def title(self) -> str:
-        return str(type(self).titles()[self])
-
-    @classmethod
-    def titles(cls) -> dict[Any, Any]:
-        return TITLES[cls]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, Any]]:
-        """(value, lazily translated title) pairs, for forms built once at import."""
-        return [(member.value, TITLES[cls][member]) for member in cls]
-
 
 # ---------------------------------------------------------------------------------------------
 # Assignments and conflicts of interest
@@ -250,7 +233,7 @@ class Meeting(Base):
     """A Steering Committee meeting: when, how, in which language, under which quorum rule."""
 
     __tablename__ = "meetings"
-    __table_args__ = (sa.CheckConstraint("language IN ('en', 'fr', 'es')", name="language_known"),)
+    __table_args__ = (sa.CheckConstraint(sa.column("language").in_(LANGUAGES), name="language_known"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
@@ -588,3 +571,5 @@ TITLES: dict[type, dict[Any, Any]] = {
         WrittenProcedureState.withdrawn: _l("Withdrawn"),
     },
 }
+for titled, titles in TITLES.items():
+    titled.set_titles(titles)

@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundmgr.accounts.models import User
+from fundmgr.choices import options
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
-from fundmgr.proposals.forms import options
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.documents import allocations_of

@@ -12,13 +12,13 @@ from flask_login import current_user
 
 from fundmgr.accounts.models import Role, User
 from fundmgr.charts import share_chart
+from fundmgr.choices import options
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.finance.queries import balances
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import current_fund
 from fundmgr.funds.rights import COMMITTEE_ROLES, FUND_MANAGERS, is_fund_manager, is_sc_member, works_with_committee
-from fundmgr.proposals.forms import options
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q

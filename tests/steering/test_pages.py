@@ -12,6 +12,7 @@ from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import Criterion
+from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
@@ -122,7 +123,7 @@ def criteria_form(fund, weights: list[str], **changes) -> dict:
         prefix = f"rows-{i}-"
         data |= {prefix + "criterion_id": str(c.id), prefix + "code": c.code, prefix + "weight": weights[i],
                  prefix + "scale_min": "1", prefix + "scale_max": "5"}  # fmt: skip
-        for language in ("en", "fr", "es"):
+        for language in LANGUAGES:
             data[f"{prefix}name_{language}"] = c.name[language]
             data[f"{prefix}guidance_{language}"] = c.guidance[language]
     return data | changes
@@ -149,7 +150,7 @@ def test_adding_a_criterion_and_retiring_another(client, fund, committee):
     sign_in(client, committee.fmu)
     data = criteria_form(fund, ["20", "15", "15", "15", "15", "10", "10"], **{"rows-6-retired": "y"})
     data |= {"new-code": "innovation", "new-weight": "10", "new-scale_min": "1", "new-scale_max": "5"}
-    data |= {f"new-{f}_{lang}": "Innovation" for f in ("name", "guidance") for lang in ("en", "fr", "es")}
+    data |= {f"new-{f}_{lang}": "Innovation" for f in ("name", "guidance") for lang in LANGUAGES}
     assert client.post("/steering/criteria", data=data).status_code == 302
     db.session.expire_all()
     codes = {c.code: c.retired for c in db.session.scalars(sa.select(Criterion).where(Criterion.fund_id == fund.id))}

@@ -57,7 +57,7 @@ from babel.numbers import list_currencies
 from wtforms.i18n import messages_path
 
 from fundmgr.db import db
-from fundmgr.i18n import format_file_size
+from fundmgr.i18n import LANGUAGES, format_file_size
 from tests.support import REPO as ROOT
 
 PSEUDO_LOCALE = "eo"
@@ -108,7 +108,7 @@ def write_pseudo_translations(folder: Path) -> Path:
 def pseudo_locale_config(folder: Path) -> dict[str, Any]:
     """Settings that let an app (of the tests) offer the pseudo-locale: its catalogs after ours."""
     return {
-        "LANGUAGES": ["en", "fr", "es", PSEUDO_LOCALE],
+        "LANGUAGES": [*LANGUAGES, PSEUDO_LOCALE],
         "BABEL_TRANSLATION_DIRECTORIES": f"{TRANSLATIONS};{folder}",
     }
 
@@ -121,7 +121,7 @@ LINK = re.compile(r"\bhttps?://[^\s\"'<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # add
 HYPHENS = re.compile(r"[-‐\u00ad]")
 CODE_LIKE = re.compile(r"[a-z][a-z0-9_]*")  # "draft", "on_track": a code, whose label should have been shown
 ELLIPSIS = ("…", "...")
-LANGUAGE_KEYS = {"en", "fr", "es"}
+LANGUAGE_KEYS = set(LANGUAGES)
 # Names that are the same in every language: this product, file formats, a standard.
 UNIVERSAL_NAMES = {PRODUCT_NAME, "CSV", "Excel", "PDF", "ISO"}
 

@@ -76,6 +76,7 @@ def contribution_problems(fund: Fund, data: ContributionData) -> list[str]:
 
 def agreement_problems(fund: Fund, data: ContributionData) -> list[str]:
     """Entries under one donor agreement share its donor and currency."""
+    assert data.donor is not None  # asked only once contribution_problems found nothing else
     other = db.session.scalar(
         sa.select(Contribution)
         .where(Contribution.fund_id == fund.id, Contribution.reference == data.reference.strip())
@@ -115,6 +116,7 @@ def add_contribution(
     fund: Fund, data: ContributionData, *, actor: User | None, corrects: Contribution | None = None
 ) -> Contribution:
     """Write a (checked) contribution and, for a deposit, its ledger lines (a reversal's mirror the original's)."""
+    assert data.donor is not None  # contribution_problems refuses a contribution without one
     contribution = Contribution(
         fund_id=fund.id,
         donor_id=data.donor.id,
@@ -133,6 +135,7 @@ def add_contribution(
     db.session.add(contribution)
     db.session.flush()
     if contribution.kind is ContributionKind.deposit and contribution.is_reversal:
+        assert corrects is not None  # a reversal is written only by correct_contribution, naming the original
         mirror_entries(fund, corrects, contribution, actor=actor)
     elif contribution.kind is ContributionKind.deposit:
         post_deposit(fund, contribution, actor=actor)

@@ -180,7 +180,9 @@ def give_back(allocation: Allocation, amount: Decimal, on_date: date, reference:
             .where(LedgerEntry.allocation_id == allocation.id)
             .where(LedgerEntry.kind.in_([EntryKind.allocation, EntryKind.allocation_release]))
             .group_by(LedgerEntry.area_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     for area_id in sorted(drawn, key=lambda a: a is None):
         part = min(amount, -drawn[area_id])

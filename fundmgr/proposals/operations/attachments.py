@@ -20,11 +20,7 @@ def add_attachment(proposal: Proposal, kind: AttachmentKind, upload: FileStorage
     attachment = Attachment(
         proposal=proposal,
         kind=kind,
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
+        **stored.columns(),
         uploaded_by=actor,
     )
     db.session.add(attachment)

@@ -56,6 +56,7 @@ def next_reference(fund: Fund, year: int) -> str:
         except IntegrityError:
             pass  # another transaction created it first; the lock below waits for it
         counter = locked_counter(fund, year)
+        assert counter is not None  # created just above, by this transaction or another
     counter.last_number += 1
     return f"{fund.code}-{year}-{counter.last_number:04d}"
 

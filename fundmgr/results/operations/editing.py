@@ -12,6 +12,7 @@ from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import ThematicArea
+from fundmgr.i18n import LANGUAGES
 from fundmgr.numbers import INDICATOR_VALUE, parse_number
 from fundmgr.results.models import AggregationRule, FundIndicator, FundOutcome, FundOutput, Measure, ResultsFramework
 from fundmgr.results.operations.rights import require
@@ -33,7 +34,7 @@ def update_goal(framework: ResultsFramework, goal: Mapping[str, str], *, actor: 
 
 def required_texts(texts: Mapping[str, str], what: str) -> dict[str, str]:
     """A text given in every language, trimmed; refused when one language is missing."""
-    cleaned = {lang: (texts.get(lang) or "").strip() for lang in ("en", "fr", "es")}
+    cleaned = {lang: (texts.get(lang) or "").strip() for lang in LANGUAGES}
     missing = [lang.upper() for lang, text in cleaned.items() if not text]
     if missing:
         raise ValidationFailed([_("%(what)s is missing in: %(langs)s.", what=what, langs=", ".join(missing))])

@@ -35,7 +35,7 @@ def add_months(day: date, months: int) -> date:
 
 def default_periods(start: date, end: date, months: int, due_days: int) -> list[tuple[date, date, date]]:
     """(start, end, due) of each period: every `months` from the start; the last one ends with the programme."""
-    periods = []
+    periods: list[tuple[date, date, date]] = []
     number = 0
     while True:
         period_start = add_months(start, number * months)

@@ -25,11 +25,7 @@ def add_evidence(report: ProgressReport, upload: FileStorage | None, caption: st
     evidence = Evidence(
         report=report,
         caption=caption.strip(),
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
+        **stored.columns(),
         uploaded_by=actor,
     )
     db.session.add(evidence)

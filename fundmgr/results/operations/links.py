@@ -50,7 +50,8 @@ def set_indicator_links(programme: Programme, links: Sequence[IndicatorLink], *,
             problems.append(_("%(indicator)s: choose objectives of the fund.", indicator=link.indicator.name))
     if problems:
         raise ValidationFailed(problems)
-    before, after = {}, {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     for link in links:
         indicator = link.indicator
         old = link_state(indicator)
@@ -59,7 +60,7 @@ def set_indicator_links(programme: Programme, links: Sequence[IndicatorLink], *,
         indicator.measure = link.measure
         new = link_state(indicator)
         if old != new:
-            before[indicator.id], after[indicator.id] = old, new
+            before[str(indicator.id)], after[str(indicator.id)] = old, new
     if after:
         record_audit("programme.links_changed", programme, actor=actor, before=before, after=after)
 

@@ -10,7 +10,7 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.funds.definition import DefinitionError
-from fundmgr.funds.models import Fund
+from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.results import framework as f
 from fundmgr.results.models import AggregationRule, FundIndicator, FundOutcome, FundOutput, Measure, ResultsFramework
 
@@ -35,8 +35,7 @@ def load_framework(fund: Fund, spec: f.FrameworkDefinition, sha256: str, *, acto
     framework = framework_of(fund)
     if framework is not None and framework.source_sha256 == sha256:
         return framework, False
-    created = framework is None
-    if created:
+    if framework is None:
         framework = ResultsFramework(fund_id=fund.id, goal={})
         db.session.add(framework)
     framework.goal = spec.goal.model_dump()
@@ -56,7 +55,9 @@ def load_framework(fund: Fund, spec: f.FrameworkDefinition, sha256: str, *, acto
     return framework, True
 
 
-def sync_framework_items(framework: ResultsFramework, spec: f.FrameworkDefinition, areas: dict) -> None:
+def sync_framework_items(
+    framework: ResultsFramework, spec: f.FrameworkDefinition, areas: dict[str, ThematicArea]
+) -> None:
     """Make outcomes, outputs and indicators match the file: add, update, retire what it dropped."""
     outcomes = {
         o.code: o for o in db.session.scalars(sa.select(FundOutcome).where(FundOutcome.framework_id == framework.id))
@@ -94,7 +95,8 @@ def sync_framework_items(framework: ResultsFramework, spec: f.FrameworkDefinitio
                 indicator_number += 1
                 sync_indicator(framework, indicators, indicator_spec, outcome, output, indicator_number)
                 seen.add(indicator_spec.code)
-    for item in [*outcomes.values(), *indicators.values()]:
+    items: list[FundOutcome | FundIndicator] = [*outcomes.values(), *indicators.values()]
+    for item in items:
         if item.code not in seen:
             item.retired = True
     for outcome in outcomes.values():

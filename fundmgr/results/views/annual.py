@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, request
 
 from fundmgr import clock
+from fundmgr.choices import options
 from fundmgr.exports import download
 from fundmgr.funds.queries import current_fund
 from fundmgr.funds.rights import is_agency_staff, is_fund_manager
@@ -32,7 +33,7 @@ class AnnualView(ResultsView):
     def process(self):
         form = rf.AnnualReportForm(request.args)
         years = report_years(self.fund)
-        form.year.choices = rf.choices((y, str(y)) for y in years)
+        form.year.choices = options((y, str(y)) for y in years)
         year = form.year.data if form.year.data in years else years[0]
         lang = form.lang.data if form.lang.data in LANGUAGE_NAMES else current_language()
         form.year.data, form.lang.data = year, lang

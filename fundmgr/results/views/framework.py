@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundmgr import clock
+from fundmgr.choices import options
 from fundmgr.db import db
 from fundmgr.funds.models import ThematicArea
 from fundmgr.funds.queries import active
-from fundmgr.i18n import localize
+from fundmgr.i18n import fill_texts, localize, texts_of
 from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
@@ -80,10 +81,10 @@ class GoalEditView(FrameworkEditBase):
     def process(self):
         form = rf.GoalForm()
         if request.method == "GET":
-            rf.fill_texts(form, "goal", self.framework.goal)
+            fill_texts(form, "goal", self.framework.goal)
         if form.validate_on_submit():
             with refusals_shown_on(form):
-                ops.update_goal(self.framework, rf.texts_of(form, "goal"), actor=current_user)
+                ops.update_goal(self.framework, texts_of(form, "goal"), actor=current_user)
                 return self.saved()
         return self.form_page(form, _("The fund's goal"), prefixes=["goal"])
 
@@ -98,13 +99,13 @@ class OutcomeEditView(FrameworkEditBase):
     def process(self):
         form = rf.OutcomeForm()
         areas = active(self.fund.thematic_areas)
-        form.area.choices = rf.choices((a.id, f"{a.number}. {a.label}") for a in areas)
+        form.area.choices = options((a.id, f"{a.number}. {a.label}") for a in areas)
         if request.method == "GET" and self.outcome:
             form.area.data = self.outcome.area_id
-            rf.fill_texts(form, "statement", self.outcome.statement)
+            fill_texts(form, "statement", self.outcome.statement)
         if form.validate_on_submit():
             area = db.session.get(ThematicArea, form.area.data)
-            statement = rf.texts_of(form, "statement")
+            statement = texts_of(form, "statement")
             with refusals_shown_on(form):
                 ops.save_outcome(self.framework, self.outcome, area=area, statement=statement, actor=current_user)
                 return self.saved()
@@ -123,9 +124,9 @@ class OutputEditView(FrameworkEditBase):
     def process(self):
         form = rf.OutputForm()
         if request.method == "GET" and self.output:
-            rf.fill_texts(form, "statement", self.output.statement)
+            fill_texts(form, "statement", self.output.statement)
         if form.validate_on_submit():
-            statement = rf.texts_of(form, "statement")
+            statement = texts_of(form, "statement")
             with refusals_shown_on(form):
                 ops.save_output(self.framework, self.outcome, self.output, statement=statement, actor=current_user)
                 return self.saved()
@@ -142,8 +143,8 @@ class FundIndicatorEditView(FrameworkEditBase):
 
     def process(self):
         form = rf.FundIndicatorForm()
-        form.parent.choices = rf.choices(parent_choices(self.framework))
-        form.disaggregation.choices = rf.choices((d["code"], localize(d["name"])) for d in self.framework.dimensions)
+        form.parent.choices = options(parent_choices(self.framework))
+        form.disaggregation.choices = options((d["code"], localize(d["name"])) for d in self.framework.dimensions)
         if request.method == "GET":
             self.fill(form)
         if form.validate_on_submit():
@@ -166,7 +167,7 @@ class FundIndicatorEditView(FrameworkEditBase):
             ("unit", indicator.unit),
             ("mov", indicator.means_of_verification),
         ):
-            rf.fill_texts(form, prefix, texts)
+            fill_texts(form, prefix, texts)
         form.measure.data, form.rule.data = indicator.measure.value, indicator.rule.value
         form.baseline.data = number_text(indicator.baseline, INDICATOR_VALUE)
         form.target.data = number_text(indicator.target, INDICATOR_VALUE)
@@ -179,13 +180,13 @@ class FundIndicatorEditView(FrameworkEditBase):
         return ops.IndicatorSpec(
             outcome=outcome,
             output=output,
-            name=rf.texts_of(form, "name"),
-            unit=rf.texts_of(form, "unit"),
+            name=texts_of(form, "name"),
+            unit=texts_of(form, "unit"),
             measure=Measure(form.measure.data),
             rule=AggregationRule(form.rule.data),
             baseline=form.baseline.data or "",
             target=form.target.data or "",
-            means_of_verification=rf.texts_of(form, "mov"),
+            means_of_verification=texts_of(form, "mov"),
             disaggregation=form.disaggregation.data or [],
         )
 

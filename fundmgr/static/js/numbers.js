@@ -33,14 +33,28 @@ window.fundmgrNumbers = (function () {
     return marked.split(group).join("").split(decimal).join(".");
   }
 
+  // Whether two readings "1234.5" are the same number (the grammar allows no leading zeros but "0").
+  function sameNumber(a, b) {
+    const trim = (plain) => (plain.includes(".") ? plain.replace(/0+$/, "").replace(/\.$/, "") : plain);
+    return trim(a) === trim(b);
+  }
+
   // The number typed as "1234.5" (the language's reading first, else the plain form); null when refused.
-  function read(text, symbols) {
+  // With rules.oneReading (exchange rates) a "." or "," that groups thousands but would also read as a
+  // decimal point is refused: Spanish "1.085", English "1,085".
+  function read(text, symbols, rules) {
     const trimmed = text.trim();
     if (trimmed === "" || !ALLOWED.test(trimmed) || !/[0-9]/.test(trimmed)) {
       return null;
     }
     const own = readAs(trimmed, symbols.decimal, symbols.group);
     if (own !== null) {
+      if (rules && rules.oneReading && ".,".includes(symbols.group) && trimmed.includes(symbols.group)) {
+        const other = readAs(trimmed, symbols.group, symbols.decimal);
+        if (other !== null && !sameNumber(other, own)) {
+          return null;
+        }
+      }
       return own;
     }
     return PLAIN.test(trimmed) ? trimmed : null;
@@ -58,7 +72,7 @@ window.fundmgrNumbers = (function () {
   // The number x 10^decimals (cents of an amount, ten-thousandths of a percentage), or null when
   // the server would refuse it: not a number, more decimals than allowed, outside the range.
   function scaled(text, symbols, rules) {
-    const plain = read(text, symbols);
+    const plain = read(text, symbols, rules);
     if (plain === null) {
       return null;
     }

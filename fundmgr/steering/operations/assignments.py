@@ -48,12 +48,14 @@ def assign_reviewers(proposal: Proposal, members: Sequence[User], due_on: date |
             problems.append(_("%(name)s has started a review and stays assigned.", name=assignment.member.name))
     if problems:
         raise ValidationFailed(problems)
+    assert version is not None  # refused above when missing
+    assert due_on is not None
     before = {"members": sorted(existing), "due_on": max((a.due_on for a in existing.values()), default=None)}
     for assignment in released:
         db.session.delete(assignment)
     for member in members:
-        assignment = existing.get(member.id)
-        if assignment is None:
+        kept = existing.get(member.id)
+        if kept is None:
             db.session.add(
                 Assignment(
                     proposal_id=proposal.id,
@@ -64,7 +66,7 @@ def assign_reviewers(proposal: Proposal, members: Sequence[User], due_on: date |
                 )
             )
         else:
-            assignment.due_on = due_on
+            kept.due_on = due_on
     db.session.flush()
     record_audit(
         "review.assigned",

@@ -16,8 +16,9 @@ from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import require_fund_manager
+from fundmgr.i18n import LANGUAGES
 from fundmgr.steering.models import Score
-from fundmgr.steering.operations.rights import LANGUAGES, MAX_TEXT, text_problems
+from fundmgr.steering.operations.rights import MAX_TEXT, text_problems
 
 MAX_NAME = 300  # a criterion's name, as the criteria form allows
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
@@ -62,7 +63,7 @@ def criterion_problems(fund: Fund, row: CriterionData, scored_ids: set[int]) -> 
         problems.append(_("%(c)s: the weight must be more than 0 %% and at most 100 %%.", c=label))
     if row.scale_min is None or row.scale_max is None or not (0 <= row.scale_min < row.scale_max <= 100):
         problems.append(_("%(c)s: the scale must run from a lower to a higher whole number (0 to 100).", c=label))
-    elif scale_changed(row) and row.criterion.id in scored_ids:
+    elif row.criterion is not None and scale_changed(row) and row.criterion.id in scored_ids:
         problems.append(_("%(c)s: members have already scored on this scale; it cannot change.", c=label))
     return problems
 

@@ -88,6 +88,7 @@ def take_decision(
     problems = decision_problems(proposal, version, data)
     if problems:
         raise ValidationFailed(problems)
+    assert data.outcome is not None  # refused above when missing
     decision = Decision(
         fund_id=proposal.fund_id,
         reference=reference,
@@ -104,6 +105,7 @@ def take_decision(
     db.session.add(decision)
     db.session.flush()
     if data.outcome.funds:
+        assert data.approved_amount is not None  # an approval's amount is required (decision_problems)
         # raises InsufficientFunds when the money is not there: nothing of the decision stays
         allocate_approved(
             proposal, version, approved_amount=data.approved_amount, decided_on=decided_on, reference=reference,

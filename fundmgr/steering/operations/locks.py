@@ -25,11 +25,11 @@ def add_once(collection: list[Any], row: Any, refusal: str) -> None:
         raise InvalidTransition(refusal) from None
 
 
-def lock(model: type, ident: int, *, shared: bool = False) -> Any:
+def lock(model: type[Any], ident: int, *, shared: bool = False) -> Any:
     """Re-read a row under a lock held to the end of the transaction (no-op on SQLite, which serializes writers).
 
     Votes take a shared lock on their item, closing takes an exclusive one: closing waits for
     the votes under way, and a vote that starts after the close sees the item closed.
     """
-    query = sa.select(model).where(model.id == ident).with_for_update(read=shared)
+    query: sa.Select[Any] = sa.select(model).where(model.id == ident).with_for_update(read=shared)
     return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()

@@ -17,6 +17,7 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member, require_fund_manager
+from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import Proposal
 from fundmgr.signals import agenda_added, meeting_scheduled
 from fundmgr.steering.models import (
@@ -33,7 +34,6 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.locks import add_once, lock
 from fundmgr.steering.operations.rights import (
-    LANGUAGES,
     require_not_recused,
     require_sc_member,
     text_problems,
@@ -72,7 +72,7 @@ def next_meeting_reference(fund: Fund, year: int) -> str:
     """ "MIG-SC-2026-03": the fund's code, the year and the meeting's number in that year."""
     prefix = f"{fund.code}-SC-{year}-"
     count = db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(Meeting.reference.like(f"{prefix}%")))
-    return f"{prefix}{count + 1:02d}"
+    return f"{prefix}{(count or 0) + 1:02d}"
 
 
 def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Meeting:
@@ -81,6 +81,7 @@ def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Me
     problems = meeting_problems(data)
     if problems:
         raise ValidationFailed(problems)
+    assert data.held_on is not None  # refused above when missing
     meeting = Meeting(
         fund_id=fund.id,
         reference=next_meeting_reference(fund, data.held_on.year),
@@ -125,7 +126,7 @@ def add_agenda_items(meeting: Meeting, proposals: Sequence[Proposal], *, actor: 
     items = []
     for proposal in proposals:
         position += 1
-        item = AgendaItem(position=position, proposal_id=proposal.id, version_id=proposal.latest_version.id)
+        item = AgendaItem(position=position, proposal_id=proposal.id, version_id=proposal.submitted_version.id)
         meeting.items.append(item)
         items.append(item)
     db.session.flush()

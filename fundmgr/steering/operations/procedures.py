@@ -36,7 +36,7 @@ def next_procedure_reference(fund: Fund, year: int) -> str:
     count = db.session.scalar(
         sa.select(sa.func.count(WrittenProcedure.id)).where(WrittenProcedure.reference.like(f"{prefix}%"))
     )
-    return f"{prefix}{count + 1:02d}"
+    return f"{prefix}{(count or 0) + 1:02d}"
 
 
 def circulate_written_procedure(
@@ -55,6 +55,8 @@ def circulate_written_procedure(
         problems.append(_("A written procedure on this proposal is already open."))
     if problems:
         raise ValidationFailed(problems)
+    assert version is not None  # refused above when missing
+    assert data.outcome is not None
     procedure = WrittenProcedure(
         fund_id=proposal.fund_id,
         reference=next_procedure_reference(proposal.fund, clock.today(proposal.fund).year),

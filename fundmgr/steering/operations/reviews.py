@@ -36,7 +36,7 @@ def scoring_problems(proposal: Proposal, member: User, assignment: Assignment | 
         return [_("You are recused from %(proposal)s.", proposal=proposal.reference)]
     if proposal.state is not ProposalState.in_review:
         return [_("The proposal is no longer in review.")]
-    if assignment is None or assignment.version_id != proposal.latest_version.id:
+    if assignment is None or assignment.version_id != proposal.submitted_version.id:
         return [_("You have not been asked to score this proposal.")]
     if clock.is_past(assignment.due_on, clock.today(proposal.fund)):
         return [_("The scoring deadline (%(date)s) has passed.", date=assignment.due_on.isoformat())]
@@ -77,6 +77,7 @@ def save_review(
     refusals = scoring_problems(proposal, member, assignment)
     if refusals:
         raise NotAllowed(refusals[0])
+    assert version is not None  # a proposal in review has one (scoring_problems refuses otherwise)
     review = db.session.scalar(sa.select(Review).where(Review.version_id == version.id, Review.member_id == member.id))
     if review is not None and review.is_submitted:
         raise InvalidTransition(_("Your review has been submitted; it can no longer change."))

@@ -10,7 +10,6 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import require_person_with_role
 from fundmgr.proposals.models import Proposal
 
-LANGUAGES = ("en", "fr", "es")
 MAX_TEXT = 10_000
 
 
