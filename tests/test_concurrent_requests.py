@@ -17,10 +17,12 @@ from flask.testing import FlaskClient
 from fundmgr.accounts.models import Constituency, Role
 from fundmgr.db import db, is_concurrent_conflict
 from fundmgr.finance.models import Allocation
-from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
+from fundmgr.proposals import operations as proposal_ops
+from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalState, ProposalVersion
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import Decision, MeetingMode
 from tests.factories import sign_in
+from tests.proposals.conftest import upload
 
 RACERS = 10
 JSON = {"Accept": "application/json"}
@@ -29,6 +31,7 @@ JSON = {"Accept": "application/json"}
 def post_at_once(app: Flask, user, url: str, data: dict[str, str], headers: dict[str, str]) -> list[int]:
     """RACERS clients signed in as user POST the same form at the same instant; their status codes."""
     clients: list[FlaskClient] = [sign_in(app.test_client(), user) for _ in range(RACERS)]
+    db.session.close()  # the test's own read transaction would hold SQLite's shared lock through the race
     start = threading.Barrier(RACERS)
     statuses: list[int] = []
 
@@ -48,6 +51,8 @@ def post_at_once(app: Flask, user, url: str, data: dict[str, str], headers: dict
 def test_ten_identical_submits_at_once_submit_once_and_refuse_nine_cleanly(committed, make_proposal):
     """The lead agency's submit button, clicked by ten tabs at once: one version, nine clean 409s."""
     draft = make_proposal(ProposalState.draft)
+    proposal_ops.add_attachment(draft, AttachmentKind.endorsement_letter, upload(), actor=draft.created_by)
+    db.session.commit()
     lead, proposal_id = draft.created_by, draft.id
     statuses = post_at_once(committed, lead, f"/proposals/{proposal_id}/submit", {}, JSON)
     assert Counter(statuses) == {302: 1, 409: RACERS - 1}
