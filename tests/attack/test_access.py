@@ -42,6 +42,7 @@ def test_guessing_the_id_of_another_organizations_proposal_finds_nothing(target)
     """Every page and act on another organization's draft answers 404, as for an id that does not exist."""
     proposal_id, email = another_organizations_draft(target)
     outsider = target.browser(email)
+    outsider.get("/")  # shows (and so clears) the sign-in's message
     missing = outsider.get("/proposals/2147483000")
     assert missing.status == 404
     for path in ("", "/details", "/budget", "/matrix", "/attachments", "/organizations", "/compare"):
