@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 
 from bench.client import Client, Response
@@ -129,7 +131,10 @@ def target(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[T
     tmp = tmp_path_factory.mktemp("attack")
     name, url = create_postgres_database()
     app = create_app(app_config(url, tmp) | {"TESTING": False, "SERVER_NAME": None, "MAIL_SUPPRESS_SEND": True})
-    with app.app_context():
+    # the demo's 28 accounts hashed cheaply (argon2id all the same): a second each saved; the server rehashes a
+    # password with the production parameters when its account signs in
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with app.app_context(), mock.patch("fundmgr.accounts.operations.hasher", cheap):
         flask_migrate.upgrade()
         seed_demo(DEFAULT_PASSWORD)
         fund = db.session.scalar(sa.select(Fund))
