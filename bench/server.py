@@ -45,10 +45,18 @@ def server_environment(database_url: str, storage: Path, *, count_queries: bool)
 class Server:
     """gunicorn serving fundmgr on a free port of 127.0.0.1 until stopped."""
 
-    def __init__(self, database_url: str, storage: Path, *, count_queries: bool = False, log: Path | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        storage: Path,
+        *,
+        count_queries: bool = False,
+        log: Path | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = server_environment(database_url, storage, count_queries=count_queries)
+        self.env = server_environment(database_url, storage, count_queries=count_queries) | (env or {})
         self.log = log
         self.process: subprocess.Popen | None = None
         self.output: BinaryIO | None = None

@@ -140,10 +140,21 @@ def render_error(code: int, message: str | None = None) -> tuple[Any, int]:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from fundmgr.web import concurrent_change
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         database.session.rollback()
         return render_error(400, str(CSRF_MESSAGE))
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    def database_error(exc: sa.exc.DBAPIError) -> ResponseReturnValue:
+        """A view outside FundView that lost a race: the same clean refusal (409); any other error stays a 500."""
+        database.session.rollback()
+        refusal = concurrent_change(exc)
+        if refusal is None:
+            raise exc
+        return render_error(refusal.status_code, refusal.message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import sqlite3
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -105,3 +106,27 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+# PostgreSQL's answers to a transaction that lost a race: serialization failure, deadlock, lock not available,
+# and a unique or foreign key violation (a row inserted, or deleted, by another transaction at the same moment).
+CONFLICT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505", "23503"})
+SQLITE_CONFLICTS = ("database is locked", "database table is locked", "unique constraint failed")
+
+
+def is_concurrent_conflict(exc: BaseException) -> bool:
+    """Whether a database error says that another transaction changed the same data at the same moment.
+
+    SQLite serializes writers: a transaction that has read and then tries to write while another writes fails at
+    once with "database is locked". Operations check their rules before writing, so a constraint that still fails
+    was broken by a concurrent transaction, not by the request itself.
+    """
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    cause = exc.orig
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in CONFLICT_SQLSTATES
+    if isinstance(cause, sqlite3.OperationalError | sqlite3.IntegrityError):
+        return str(cause).lower().startswith(SQLITE_CONFLICTS)
+    return False

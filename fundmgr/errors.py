@@ -39,3 +39,7 @@ class ValidationFailed(DomainError):
 
 class InsufficientFunds(DomainError):
     """The fund (or an earmark) does not hold the money an action needs."""
+
+
+class ConcurrentChange(DomainError):
+    """Another request changed the same data at the same moment: this one was rolled back (fundmgr.web)."""

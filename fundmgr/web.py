@@ -7,23 +7,38 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask.views import View
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from werkzeug.routing import IntegerConverter
 from wtforms import Field, FieldList, FormField
 
-from fundmgr.db import db
-from fundmgr.errors import DomainError, ValidationFailed
+from fundmgr.db import db, is_concurrent_conflict
+from fundmgr.errors import ConcurrentChange, DomainError, ValidationFailed
 from fundmgr.extensions import login_manager
 
 if TYPE_CHECKING:  # the core names the user types only in annotations: accounts builds on the core
     from fundmgr.accounts.models import Role, User
 
+CONCURRENT_CHANGE = _l("Someone else changed this at the same moment; nothing was saved, please reload and try again.")
+
+
+def concurrent_change(exc: sa.exc.DBAPIError) -> ConcurrentChange | None:
+    """The refusal for a request that lost a race to another (None: the error is not a race, but a fault)."""
+    if not is_concurrent_conflict(exc):
+        return None
+    current_app.logger.info("refused a request that lost a race: %s", exc.orig)
+    return ConcurrentChange(str(CONCURRENT_CHANGE))
+
 
 class FundView(View):
     """Load -> check access -> process -> commit once; a refused rule rolls everything back.
+
+    A request that loses a race to another (a row lock it waited for, SQLite's "database is locked", a unique
+    row inserted at the same moment) is refused like a rule: rolled back, with `CONCURRENT_CHANGE` (409).
 
     Subclasses set `methods`, optionally `roles` (a coarse gate) and implement `load`
     (fetch objects, 404 when the user may not even know they exist), `can_access`
@@ -49,6 +64,12 @@ class FundView(View):
         except DomainError as exc:
             db.session.rollback()
             return self.refused(exc)
+        except sa.exc.DBAPIError as exc:
+            db.session.rollback()
+            refusal = concurrent_change(exc)
+            if refusal is None:
+                raise
+            return self.refused(refusal)
         except Exception:
             db.session.rollback()
             raise

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
-from fundmgr.errors import InsufficientFunds
+from fundmgr.errors import InsufficientFunds, ValidationFailed
 from fundmgr.finance.models import Allocation, Transfer
 from fundmgr.finance.operations import allocate_approved, record_transfer
 from fundmgr.finance.queries import balances
@@ -114,3 +114,39 @@ def test_racing_transfers_never_exceed_the_allocation(committed, fund, make_depo
     )
     assert activations == 1
     assert db.session.get(Proposal, proposal_id).state is ProposalState.active
+
+
+@pytest.mark.postgres_only
+def test_the_same_transfer_sent_six_times_at_once_is_made_once(committed, fund, make_deposit, approve):
+    """A double-clicked (or retried) transfer form, six times at once: one tranche sent, five refused."""
+    make_deposit("2000000.00")
+    _proposal, (iom, _unhcr) = approve()
+    allocation_id = iom.id
+    db.session.remove()
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def transfer() -> None:
+        with committed.app_context():
+            allocation = db.session.get(Allocation, allocation_id)
+            start.wait()
+            try:
+                record_transfer(
+                    allocation, amount=D("100000.00"), on_date=date(2026, 3, 1), reference="TR-2026-07", actor=None
+                )
+                db.session.commit()
+                outcomes.append("sent")
+            except ValidationFailed as exc:
+                db.session.rollback()
+                outcomes.append(exc.problems[0])
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=transfer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["Transfer TR-2026-07 is already recorded for this allocation."] * 5 + ["sent"]
+    assert db.session.scalar(sa.select(sa.func.sum(Transfer.amount))) == D("100000.00")

@@ -164,6 +164,44 @@ def test_agenda_takes_proposals_in_review_or_endorsed_only(meeting, committee, m
         ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
 
 
+def test_a_proposal_takes_one_route_to_a_decision_at_a_time(fund, meeting, committee, in_review):
+    """On an open meeting's agenda, a proposal can go neither on a second agenda nor into a written procedure,
+    nor the other way round; once its item is taken off (or its procedure withdrawn) it is free again."""
+    proposal = in_review()
+    other = ops.schedule_meeting(fund, ops.MeetingData("SC 13", meeting.held_on, MeetingMode.virtual),
+                                 actor=committee.fmu)  # fmt: skip
+    (item,) = ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
+    with pytest.raises(ValidationFailed) as refused:
+        ops.add_agenda_items(other, [proposal], actor=committee.fmu)
+    assert refused.value.problems == [
+        f"{proposal.reference} is already on the agenda of meeting {meeting.reference}, which is not over; "
+        "take it off that agenda first."
+    ]
+    approval = ops.DecisionData(DecisionOutcome.endorse)
+    with pytest.raises(ValidationFailed, match="already on the agenda of meeting"):
+        ops.circulate_written_procedure(proposal, approval, rationale="Urgent.", deadline=meeting.held_on,
+                                        actor=committee.fmu)  # fmt: skip
+
+    ops.remove_agenda_item(item, actor=committee.fmu)
+    procedure = ops.circulate_written_procedure(proposal, approval, rationale="Urgent.", deadline=meeting.held_on,
+                                                actor=committee.fmu)  # fmt: skip
+    with pytest.raises(ValidationFailed, match=f"is in written procedure {procedure.reference}, still open"):
+        ops.add_agenda_items(other, [proposal], actor=committee.fmu)
+    ops.withdraw_written_procedure(procedure, actor=committee.fmu)
+    ops.add_agenda_items(other, [proposal], actor=committee.fmu)
+
+
+def test_a_meeting_that_ended_without_deciding_frees_the_proposal_for_the_next(fund, live_item, committee):
+    """An item left undecided when its meeting ends goes, with its proposal, to a later meeting."""
+    item = live_item()
+    ops.close_item(item, actor=committee.fmu)
+    ops.end_meeting(item.meeting, actor=committee.fmu)
+    later = ops.schedule_meeting(fund, ops.MeetingData("SC 14", item.meeting.held_on, MeetingMode.virtual),
+                                 actor=committee.fmu)  # fmt: skip
+    (again,) = ops.add_agenda_items(later, [item.proposal], actor=committee.fmu)
+    assert again.proposal_id == item.proposal_id
+
+
 def test_tally_counts_non_recused_votes_under_the_funds_rule(live_item, committee, fund):
     """Consensus: one position among those expressed (abstentions aside); majority: more than half."""
     item = live_item()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import date
 
@@ -11,10 +10,10 @@ import sqlalchemy as sa
 
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
-from fundmgr.errors import DomainError
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import AgendaItem, MeetingMode, Vote, VoteChoice
+from tests.support.concurrency import run_at_once
 
 pytestmark = pytest.mark.postgres_only
 MEMBERS = 24
@@ -36,32 +35,6 @@ def open_item(committed, fund, make_user, make_proposal):
     ids = (item.id, [m.id for m in members], fmu.id)
     db.session.remove()
     return ids
-
-
-def run_at_once(app, jobs) -> list[str]:
-    """Run each job (a function of nothing) in its own thread and app context, all released together."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[str] = []
-
-    def worker(job):
-        barrier.wait()
-        with app.app_context():
-            try:
-                job()
-                db.session.commit()
-                results.append("ok")
-            except DomainError as exc:
-                db.session.rollback()
-                results.append(exc.message)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def vote_job(item_id: int, member_id: int, choice: VoteChoice):

@@ -51,7 +51,7 @@ def test_circulation_checks_the_proposed_decision(committee, in_review):
 
 def test_one_open_procedure_per_proposal(circulate):
     procedure = circulate()
-    with pytest.raises(ValidationFailed, match="already open"):
+    with pytest.raises(ValidationFailed, match="still open"):
         circulate(proposal=procedure.proposal)
 
 

@@ -79,6 +79,16 @@ def record_transfer(
         fund,
         _("Only %(limit)s of this allocation is left to transfer; %(amount)s is too much."),
     )
+    # after the lock: the same form sent twice (a double click, a retry) must not send the money twice
+    same = (
+        sa.select(Transfer.id)
+        .where(Transfer.allocation_id == allocation.id)
+        .where(Transfer.reference == reference.strip())
+    )
+    if db.session.scalar(same.limit(1)) is not None:
+        raise ValidationFailed(
+            [_("Transfer %(reference)s is already recorded for this allocation.", reference=reference.strip())]
+        )
     # counted after the lock (the allocation's loaded transfers may be stale)
     last = db.session.scalar(sa.select(sa.func.max(Transfer.tranche)).where(Transfer.allocation_id == allocation.id))
     tranche = (last or 0) + 1

@@ -20,6 +20,7 @@ from fundmgr.proposals.operations.lifecycle import (
     close_programme,
     defer_proposal,
     endorse_proposal,
+    lock_proposal,
     move_proposal,
     reject_proposal,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "defer_proposal",
     "endorse_proposal",
     "forward_to_review",
+    "lock_proposal",
     "move_proposal",
     "record_screening",
     "reject_proposal",

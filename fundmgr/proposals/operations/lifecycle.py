@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.proposals.models import TRANSITIONS, Proposal, ProposalState
 from fundmgr.signals import proposal_state_changed
 from fundmgr.workflow import require_transition
+
+
+def lock_proposal(proposal: Proposal) -> Proposal:
+    """Re-read the proposal under its row lock, held to the end of the transaction; check its state after this.
+
+    Two acts on one proposal at the same moment (two decisions, a decision and a withdrawal, a double
+    submission) then run one after the other, and the second sees what the first did. PostgreSQL locks the
+    row (SELECT ... FOR UPDATE); SQLite has no row locks but serializes writers: of two transactions that
+    read and then write, the second writer fails ("database is locked") and is refused by the web layer.
+    """
+    query = sa.select(Proposal).where(Proposal.id == proposal.id).with_for_update()
+    return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
 
 
 def move_proposal(
@@ -21,7 +35,9 @@ def move_proposal(
     summary: str = "",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Move a proposal to another state if the transition table allows it, and audit the move."""
+    """Move a proposal to another state if the transition table allows it (checked under the proposal's lock),
+    and audit the move."""
+    lock_proposal(proposal)
     before = require_transition(proposal, target, TRANSITIONS)
     proposal.state = target
     db.session.flush()

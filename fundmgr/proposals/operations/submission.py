@@ -11,7 +11,7 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import active
 from fundmgr.proposals.models import TRANSITIONS, Proposal, ProposalState, Screening, ScreeningItem, ScreeningOutcome
-from fundmgr.proposals.operations.lifecycle import move_proposal
+from fundmgr.proposals.operations.lifecycle import lock_proposal, move_proposal
 from fundmgr.proposals.operations.rights import MAX_TEXT, require_lead, require_screener
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.proposals.versions import freeze_version
@@ -21,6 +21,7 @@ from fundmgr.workflow import require_transition
 def submit_proposal(proposal: Proposal, *, actor: User) -> None:
     """Check every rule, freeze the next version and submit it (resubmission after a return or deferral too)."""
     require_lead(proposal, actor)
+    lock_proposal(proposal)  # a second click, or another person's act, waits and sees this one's result
     require_transition(proposal, ProposalState.submitted, TRANSITIONS)
     if problems := submission_problems(proposal):
         raise ValidationFailed(problems, _("The proposal cannot be submitted yet: %(n)d problems.", n=len(problems)))
@@ -39,6 +40,7 @@ def submit_proposal(proposal: Proposal, *, actor: User) -> None:
 def start_screening(proposal: Proposal, *, actor: User) -> Screening:
     """The FMU takes up a submitted proposal: a checklist of the fund's eligibility checks for its latest version."""
     require_screener(proposal, actor)
+    lock_proposal(proposal)
     require_transition(proposal, ProposalState.screening, TRANSITIONS)
     checks = active(proposal.fund.eligibility_checks)
     version = proposal.latest_version
@@ -76,6 +78,7 @@ def record_screening(proposal: Proposal, answers: dict[int, tuple[bool | None, s
 def forward_to_review(proposal: Proposal, *, actor: User) -> None:
     """Send a screened proposal to the Steering Committee: every eligibility check must have passed."""
     require_screener(proposal, actor)
+    lock_proposal(proposal)
     screening = current_screening(proposal)
     problems = [
         _("Screening item “%(check)s” has not passed.", check=item.check.label)
@@ -93,6 +96,7 @@ def forward_to_review(proposal: Proposal, *, actor: User) -> None:
 def return_for_revision(proposal: Proposal, reasons: str, *, actor: User) -> None:
     """Send a screened proposal back to the agencies with the reasons; they revise and resubmit."""
     require_screener(proposal, actor)
+    lock_proposal(proposal)
     screening = current_screening(proposal)
     if not reasons.strip():
         raise ValidationFailed([_("Tell the agencies why the proposal is returned.")])
@@ -112,6 +116,7 @@ def return_for_revision(proposal: Proposal, reasons: str, *, actor: User) -> Non
 def withdraw_proposal(proposal: Proposal, reason: str, *, actor: User) -> None:
     """The lead organization withdraws the proposal before the Steering Committee decides."""
     require_lead(proposal, actor)
+    lock_proposal(proposal)
     require_transition(proposal, ProposalState.withdrawn, TRANSITIONS)
     if not reason.strip():
         raise ValidationFailed([_("Say why the proposal is withdrawn.")])

@@ -27,11 +27,11 @@ from fundmgr.steering.operations.procedures import (
     conclude_written_procedure,
     due_procedures,
     eligible_for_procedure,
-    open_procedure_on,
     respond_to_procedure,
     withdraw_written_procedure,
 )
 from fundmgr.steering.operations.reviews import ReviewInput, save_review, scoring_problems
+from fundmgr.steering.operations.routes import open_items_of, open_procedure_on, open_route_problems
 
 __all__ = [
     "LIFECYCLE_MOVES",
@@ -52,7 +52,9 @@ __all__ = [
     "end_meeting",
     "move_meeting",
     "open_item",
+    "open_items_of",
     "open_procedure_on",
+    "open_route_problems",
     "record_attendance",
     "record_decision",
     "remove_agenda_item",

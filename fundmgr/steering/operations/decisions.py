@@ -84,7 +84,12 @@ def take_decision(
     proposal: Proposal, version: ProposalVersion, data: DecisionData, *, reference: str, decided_on: date,
     actor: User | None, item: AgendaItem | None = None, procedure: WrittenProcedure | None = None,
 ) -> Decision:  # fmt: skip
-    """Record a decision and carry it out: allocate an approval's money, then move the proposal."""
+    """Record a decision and carry it out: allocate an approval's money, then move the proposal.
+
+    The proposal is locked first and its state checked after the lock: of two decisions on it at the same
+    moment (two meetings, or a meeting and a written procedure), the second finds it decided and is refused,
+    before any money moves."""
+    proposal_ops.lock_proposal(proposal)
     problems = decision_problems(proposal, version, data)
     if problems:
         raise ValidationFailed(problems)
@@ -125,6 +130,9 @@ def take_decision(
 
 def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None) -> Decision:
     """The chair or the secretariat records the meeting's decision on an item (closing its votes), if quorate."""
+    # The proposal first, before anything is written: a decision racing this one (another meeting, a written
+    # procedure) waits here holding nothing the fund's lock would wait for.
+    proposal_ops.lock_proposal(item.proposal)
     item = lock(AgendaItem, item.id)
     meeting = item.meeting
     require_chair(meeting, actor, item)

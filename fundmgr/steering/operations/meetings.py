@@ -19,6 +19,7 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member, require_fund_manager
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import Proposal
+from fundmgr.proposals.operations import lock_proposal
 from fundmgr.signals import agenda_added, meeting_scheduled
 from fundmgr.steering.models import (
     ITEM_TRANSITIONS,
@@ -38,6 +39,7 @@ from fundmgr.steering.operations.rights import (
     require_sc_member,
     text_problems,
 )
+from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.queries import PIPELINE_STATES, sc_members
 from fundmgr.workflow import require_transition
 
@@ -108,16 +110,21 @@ def require_meeting_open_for_changes(meeting: Meeting) -> None:
 
 
 def add_agenda_items(meeting: Meeting, proposals: Sequence[Proposal], *, actor: User | None) -> list[AgendaItem]:
-    """Put proposals in review (or endorsed, awaiting funds) on the agenda, each with its current version."""
+    """Put proposals in review (or endorsed, awaiting funds) on the agenda, each with its current version, if no
+    other open meeting has them on its agenda and no written procedure on them is open."""
     require_fund_manager(actor, meeting.fund)
     require_meeting_open_for_changes(meeting)
     listed = {item.proposal_id for item in meeting.items}
     problems = []
+    for proposal in sorted(proposals, key=lambda p: p.id):  # locks in one order: two agendas never wait on each other
+        lock_proposal(proposal)
     for proposal in proposals:
         if proposal.fund_id != meeting.fund_id or proposal.state not in PIPELINE_STATES:
             problems.append(_("%(p)s is neither in review nor endorsed.", p=proposal.reference))
         elif proposal.id in listed:
             problems.append(_("%(p)s is already on the agenda.", p=proposal.reference))
+        else:
+            problems += open_route_problems(proposal, meeting=meeting)
     if not proposals:
         problems.append(_("Choose at least one proposal."))
     if problems:

@@ -15,6 +15,7 @@ from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import require_fund_manager
 from fundmgr.proposals.models import Proposal
+from fundmgr.proposals.operations import lock_proposal
 from fundmgr.signals import procedure_circulated
 from fundmgr.steering.models import (
     PROCEDURE_TRANSITIONS,
@@ -26,6 +27,7 @@ from fundmgr.steering.models import (
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
 from fundmgr.steering.operations.rights import require_not_recused, require_sc_member, text_problems
+from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.queries import sc_members
 from fundmgr.workflow import require_transition
 
@@ -44,6 +46,7 @@ def circulate_written_procedure(
 ) -> WrittenProcedure:
     """The FMU circulates a proposed decision; unless a member objects by the deadline, it is adopted."""
     require_fund_manager(actor, proposal.fund)
+    lock_proposal(proposal)
     version = proposal.latest_version
     problems = decision_problems(proposal, version, data) if version else [_("The proposal has no version.")]
     problems += text_problems(rationale, _("The rationale"), required=True)
@@ -51,8 +54,7 @@ def circulate_written_procedure(
         problems.append(_("The deadline is required."))
     elif clock.is_past(deadline, clock.today(proposal.fund)):
         problems.append(_("The deadline cannot be in the past."))
-    if open_procedure_on(proposal) is not None:
-        problems.append(_("A written procedure on this proposal is already open."))
+    problems += open_route_problems(proposal)
     if problems:
         raise ValidationFailed(problems)
     assert version is not None  # refused above when missing
@@ -75,14 +77,6 @@ def circulate_written_procedure(
                  summary=f"{procedure.reference} {proposal.reference}: {data.outcome.title}")  # fmt: skip
     procedure_circulated.send(procedure, actor=actor)
     return procedure
-
-
-def open_procedure_on(proposal: Proposal) -> WrittenProcedure | None:
-    return db.session.scalar(
-        sa.select(WrittenProcedure).where(
-            WrittenProcedure.proposal_id == proposal.id, WrittenProcedure.state == WrittenProcedureState.open
-        )
-    )
 
 
 def respond_to_procedure(
@@ -114,6 +108,7 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     """Conclude a written procedure: objected to if anyone objected; adopted (and carried out) when the
     deadline has passed without objection, or earlier when every eligible member said they do not object."""
     require_fund_manager(actor, procedure.fund)
+    lock_proposal(procedure.proposal)  # first, as a meeting's decision does: deciding waits here, holding nothing
     procedure = lock(WrittenProcedure, procedure.id)
     objections = procedure.objections
     answered = {r.member_id for r in procedure.responses}
