@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from fundmgr.config import load_config
 from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db module
@@ -143,6 +143,11 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         database.session.rollback()
         return render_error(400, str(CSRF_MESSAGE))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host that is not in TRUSTED_HOSTS: no page can be built for it (links would name that host).
+        return Response(str(ERROR_TITLES[400]), status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -19,6 +19,7 @@ from fundmgr.accounts.forms import (
 )
 from fundmgr.accounts.models import User
 from fundmgr.db import db
+from fundmgr.emails import absolute_url
 from fundmgr.errors import ValidationFailed
 from fundmgr.extensions import limiter, login_manager
 from fundmgr.web import FundView, safe_next_url
@@ -118,7 +119,7 @@ class ResetRequestView(FundView):
         form = ResetRequestForm()
         if form.validate_on_submit():
             ops.request_password_reset(
-                form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
+                form.email.data, lambda token: absolute_url("accounts.reset_password", token=token)
             )
             flash(_("If an account exists for this address, we have sent it a link to reset the password."), "info")
             return redirect(url_for("accounts.login"))
