@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
 
 from fundmgr.accounts import operations as ops
+from fundmgr.accounts import sessions
 from fundmgr.accounts.forms import (
     LanguageForm,
     LoginForm,
@@ -17,7 +20,7 @@ from fundmgr.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from fundmgr.accounts.models import User
+from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.emails import absolute_url
 from fundmgr.errors import ValidationFailed
@@ -27,13 +30,18 @@ from fundmgr.web import FundView, safe_next_url
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Find the signed-in user from the session; a changed password invalidates old sessions."""
+    """Find the signed-in user from the session: only while its server session is live (not signed out,
+    not ended by a password change or an administrator, not idle too long)."""
     user_id, _sep, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
         return None
+    user_session = sessions.live_session(user.id, session.get(sessions.SESSION_KEY))
+    if user_session is None:
+        return None
+    g.user_session = user_session
     return user
 
 
@@ -62,7 +70,7 @@ class LoginView(FundView):
                 session.permanent = True
                 login_user(user)
                 refresh_locale()  # the request's language was chosen before sign-in; the user's own wins now
-                ops.record_sign_in(user)
+                session[sessions.SESSION_KEY] = ops.record_sign_in(user)
                 flash(_("Welcome, %(name)s.", name=user.name), "success")
                 return redirect(safe_next_url(form.next.data) or url_for("pages.home"))
             form.password.errors.append(_("The e-mail address or the password is not correct."))
@@ -75,6 +83,8 @@ class LogoutView(FundView):
     methods = ["POST"]
 
     def process(self):
+        user = current_user._get_current_object()
+        ops.sign_out(user, sessions.current_session(), actor=user)
         logout_user()
         locale = session.get("locale")
         session.clear()
@@ -94,7 +104,11 @@ class ProfileView(FundView):
         if form.validate_on_submit():
             try:
                 ops.change_password(
-                    current_user._get_current_object(), form.current.data, form.new.data, actor=current_user
+                    current_user._get_current_object(),
+                    form.current.data,
+                    form.new.data,
+                    actor=current_user,
+                    keep_session=sessions.current_session(),
                 )
             except ValidationFailed as exc:
                 db.session.rollback()
@@ -151,3 +165,32 @@ class ResetPasswordView(FundView):
                 flash(_("Your password has been changed. You can sign in with it now."), "success")
                 return redirect(url_for("accounts.login"))
         return render_template("accounts/reset_password.html", form=form)
+
+
+class UsersView(FundView):
+    """The administrator's list of accounts, with how many live sessions each has."""
+
+    roles = (Role.admin,)
+
+    def process(self):
+        query = sa.select(User).order_by(User.name, User.id)
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        live = sessions.live_session_counts([user.id for user in page.items])
+        return render_template("accounts/users.html", page=page, live=live)
+
+
+class EndSessionsView(FundView):
+    """An administrator ends every session of a user: each of their browsers must sign in again."""
+
+    methods = ["POST"]
+    roles = (Role.admin,)
+
+    def load(self, user_id: int) -> None:
+        self.user = db.session.get(User, user_id) or abort(404)
+
+    def process(self):
+        ended = ops.end_user_sessions(self.user, actor=current_user._get_current_object())
+        message = ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.", ended,
+                           name=self.user.name)  # fmt: skip
+        flash(message, "success")
+        return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.users"))
