@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fundmgr.config import load_config
 from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db module
@@ -36,6 +37,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error pages, commands."""
     app = Flask(__name__, instance_relative_config=True)  # templates/ and static/ of the package
     load_config(app, config_overrides)
+    if app.config["PROXY_COUNT"]:
+        # Behind N proxies: the client's address and scheme are what the Nth proxy from here says, no further.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     init_extensions(app)
     register_blueprints(app)

@@ -29,9 +29,14 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Where rate limits count: the database every worker shares (fundmgr.ratelimits), or Redis when
+    # RATELIMIT_STORAGE_URL (FUNDMGR_RATELIMIT_STORAGE_URL) names it; never one worker's memory in production.
+    "RATELIMIT_STORAGE_URI": "fundmgr://",
+    "RATELIMIT_STORAGE_URL": None,
     "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_RATE_LIMIT": "10 per minute",  # per client address, and per account (the e-mail typed)
+    # How many reverse proxies stand before the app: X-Forwarded-For/-Proto are believed from that many, no more.
+    "PROXY_COUNT": 0,
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # whole request; attachments have their own limit
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
     "STORAGE_DIR": None,  # uploaded files; defaults to <instance>/storage, outside the web root
@@ -68,6 +73,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
     if not app.config["STORAGE_DIR"]:
         app.config["STORAGE_DIR"] = str(Path(app.instance_path) / "storage")
+    if app.config["RATELIMIT_STORAGE_URL"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"], app.config["TRUSTED_HOSTS"])
     if app.config["ENV_NAME"] in ("development", "testing"):
         # Local HTTP servers cannot carry Secure cookies; production keeps them.
@@ -119,4 +126,10 @@ def check_config(app: Flask) -> None:
                 "FUNDMGR_BASE_URL is not set to an http(s) address. Set it to the address people reach fundmgr at "
                 "(e.g. https://mptf.example.org): every link in an e-mail starts with it, and requests naming "
                 "another host are refused."
+            )
+        if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+            raise RuntimeError(
+                "FUNDMGR_RATELIMIT_STORAGE_URL is memory://: each worker would count sign-in attempts on its own, "
+                "so the limit would be as many times looser as there are workers. Leave it unset (the database) "
+                "or name a Redis server."
             )

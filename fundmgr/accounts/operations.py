@@ -116,6 +116,16 @@ def record_sign_in(user: User) -> str:
     return key
 
 
+def record_failed_sign_in(email: str, *, address: str | None) -> None:
+    """Note a refused sign-in (never the password typed): in the audit log when the account exists, else in the
+    server's log (an address with no account has no row to file it under)."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        current_app.logger.warning("Sign-in refused for an unknown e-mail %r from %s", email[:254], address)
+        return
+    record_audit("user.sign_in_failed", user, actor=None, after={"address": address})
+
+
 def sign_out(user: User, user_session: UserSession | None, *, actor: User) -> None:
     """End this session of the user on the server: its cookie, even copied, no longer signs anyone in."""
     if user_session is not None:

@@ -49,12 +49,25 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def account_key() -> str:
+    """The rate-limit key of the account a form names (its e-mail): attempts on one account are counted together,
+    from whatever addresses they come."""
+    return "account:" + ops.normalize_email(request.form.get("email", ""))[:254]
+
+
+# Sign-in and reset requests are limited per client address and per account named (both must hold).
+PER_ADDRESS_AND_ACCOUNT = [
+    limiter.limit(login_rate_limit, methods=["POST"]),
+    limiter.limit(login_rate_limit, key_func=account_key, methods=["POST"]),
+]
+
+
 class LoginView(FundView):
     """Sign in; the same answer whether the e-mail or the password was wrong."""
 
     methods = ["GET", "POST"]
     login_required = False
-    decorators = [limiter.limit(login_rate_limit, methods=["POST"])]
+    decorators = PER_ADDRESS_AND_ACCOUNT
 
     def process(self):
         form = LoginForm(next=request.args.get("next", ""))
@@ -73,6 +86,7 @@ class LoginView(FundView):
                 session[sessions.SESSION_KEY] = ops.record_sign_in(user)
                 flash(_("Welcome, %(name)s.", name=user.name), "success")
                 return redirect(safe_next_url(form.next.data) or url_for("pages.home"))
+            ops.record_failed_sign_in(form.email.data, address=request.remote_addr)
             form.password.errors.append(_("The e-mail address or the password is not correct."))
         return render_template("accounts/login.html", form=form)
 
@@ -127,7 +141,7 @@ class ResetRequestView(FundView):
 
     methods = ["GET", "POST"]
     login_required = False
-    decorators = [limiter.limit(login_rate_limit, methods=["POST"])]
+    decorators = PER_ADDRESS_AND_ACCOUNT
 
     def process(self):
         form = ResetRequestForm()

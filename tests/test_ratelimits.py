@@ -1,0 +1,155 @@
+"""Sign-in throttling holds in production: counted in a store every worker shares, per address and per account.
+
+The helpers (`worker`, `attempts`) serve the attack suite as well: two app instances on one database are two
+gunicorn workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fundmgr import create_app
+from fundmgr.accounts.models import Role
+from fundmgr.audit import AuditEntry
+from fundmgr.db import db
+from fundmgr.extensions import limiter
+from fundmgr.ratelimits import DatabaseStorage
+from tests.conftest import RequestScopedClient, app_config
+
+LIMIT = "10 per minute"
+
+
+def worker_app(app: Flask, tmp_path: Path, **config) -> Flask:
+    """Another instance of the app on the same database, with the production defaults of rate limiting."""
+    settings = app_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path) | {"LOGIN_RATE_LIMIT": LIMIT} | config
+    del settings["RATELIMIT_STORAGE_URI"]  # the tests' in-memory store: back to the default
+    instance = create_app(settings)
+    instance.test_client_class = RequestScopedClient
+    return instance
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """worker(app, **config): a worker (another app instance) on the app's database; closed at the end."""
+    made: list[Flask] = []
+
+    def make(app: Flask, **config) -> Flask:
+        made.append(worker_app(app, tmp_path / str(len(made)), **config))
+        return made[-1]
+
+    yield make
+    for instance in made:
+        with instance.app_context():
+            db.engine.dispose()
+
+
+def attempts(client: FlaskClient, email: str, *, address: str = "203.0.113.7", **headers) -> int:
+    """One wrong sign-in; its status."""
+    environ = {"REMOTE_ADDR": address}
+    data = {"email": email, "password": "wrong password"}
+    return client.post("/account/login", data=data, environ_base=environ, headers=headers).status_code
+
+
+@pytest.fixture
+def rate_limited(app, monkeypatch):
+    """The tests' app with the production sign-in limit (its in-memory store: one worker)."""
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", LIMIT)
+    limiter.reset()
+    yield app
+    limiter.reset()
+
+
+def test_the_default_store_is_the_database():
+    """Does the app count rate limits in the database unless told otherwise?"""
+    from fundmgr.config import DEFAULTS
+
+    assert DEFAULTS["RATELIMIT_STORAGE_URI"] == "fundmgr://"
+
+
+def test_the_sign_in_limit_holds_in_total_across_two_workers(committed, worker, make_user):
+    """With two workers sharing the database, do 20 wrong passwords get 10 answers in all, not 10 each?"""
+    email = make_user(Role.fmu).email
+    db.session.remove()  # no transaction of the test's own left open (SQLite: it would hold the writers back)
+    workers = [worker(committed).test_client(), worker(committed).test_client()]
+    answers = [attempts(workers[n % 2], email) for n in range(20)]
+    assert answers.count(200) == 10
+    assert answers[10:] == [429] * 10
+    with committed.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "user.sign_in_failed")) == 10  # fmt: skip
+
+
+def test_the_database_store_counts_atomically_and_windows_expire(committed, frozen_clock):
+    """Does the fixed window count every hit, then start again from one once it has expired?"""
+    from datetime import timedelta
+
+    from fundmgr import clock
+
+    storage = DatabaseStorage("fundmgr://")
+    start = clock.now()
+    frozen_clock(start)
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get("k") == 3
+    assert storage.get_expiry("k") == pytest.approx(start.timestamp() + 60)
+    assert storage.incr("x" * 400, 60) == 1  # a long key (a long e-mail address) is stored by its hash
+    frozen_clock(start + timedelta(seconds=61))
+    assert storage.get("k") == 0
+    assert storage.incr("k", 60) == 1
+    storage.clear("k")
+    assert storage.get("k") == 0
+    assert storage.check()
+
+
+def test_sign_in_is_throttled_per_account_from_any_address(rate_limited, client, make_user):
+    """Are 10 wrong passwords for one account a minute, each from another address, followed by a refusal?"""
+    user = make_user(Role.agency)
+    answers = [attempts(client, user.email, address=f"198.51.100.{n}") for n in range(11)]
+    assert answers == [200] * 10 + [429]
+    assert attempts(client, "someone.else@example.org", address="198.51.100.99") == 200  # others are not locked out
+
+
+def test_a_forged_forwarding_header_does_not_escape_the_limit(rate_limited, client):
+    """Without a configured proxy, is X-Forwarded-For ignored, so changing it does not reset the count?"""
+    answers = [attempts(client, f"user{n}@example.org", **{"X-Forwarded-For": f"192.0.2.{n}"}) for n in range(11)]
+    assert answers[-1] == 429
+
+
+def test_behind_one_proxy_the_forwarded_address_is_the_clients(committed, worker):
+    """With FUNDMGR_PROXY_COUNT=1, are clients behind the proxy counted each on their own address?"""
+    client = worker(committed, PROXY_COUNT=1).test_client()
+    proxy = "10.0.0.2"
+    first = [
+        attempts(client, f"a{n}@example.org", address=proxy, **{"X-Forwarded-For": "192.0.2.1"}) for n in range(11)
+    ]
+    other = attempts(client, "b@example.org", address=proxy, **{"X-Forwarded-For": "192.0.2.2"})
+    assert first[-1] == 429
+    assert other == 200
+
+
+def test_a_failed_sign_in_is_audited_without_the_password(client, make_user):
+    """Is a wrong password recorded in the audit log against the account, with the address and no password?"""
+    user = make_user(Role.fmu)
+    assert attempts(client, user.email, address="203.0.113.9") == 200
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.sign_in_failed"))
+    assert entry.object_id == str(user.id)
+    assert entry.actor_id is None
+    assert entry.after == {"address": "203.0.113.9"}
+    assert "wrong password" not in repr((entry.before, entry.after, entry.summary))
+
+
+def test_production_refuses_a_rate_limit_store_in_one_workers_memory(tmp_path):
+    """Does the app refuse to start in production with a memory:// rate-limit store?"""
+    config = {"SECRET_KEY": "x" * 32, "BASE_URL": "https://mptf.example.org",
+              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"}  # fmt: skip
+    with pytest.raises(RuntimeError, match="memory://"):
+        create_app(config | {"RATELIMIT_STORAGE_URL": "memory://"})
+    production = create_app(config)
+    assert production.config["RATELIMIT_STORAGE_URI"] == "fundmgr://"
+    with production.app_context():
+        db.engine.dispose()
