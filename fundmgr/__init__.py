@@ -121,6 +121,7 @@ ERROR_TITLES = {
     422: _l("Invalid input"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Please try again in a few seconds"),
 }
 ERROR_MESSAGES = {
     400: _l("The request could not be understood."),

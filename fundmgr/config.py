@@ -35,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URL": None,
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",  # per client address, and per account (the e-mail typed)
+    # Heavy documents (PDFs, spreadsheets; fundmgr.heavy): per person over all of them, and how many at once (in
+    # all workers together on PostgreSQL, per worker elsewhere); more at once are answered 503 "being prepared".
+    "HEAVY_RATE_LIMIT": "30 per minute",
+    "HEAVY_CONCURRENCY": 1,
     # How many reverse proxies stand before the app: X-Forwarded-For/-Proto are believed from that many, no more.
     "PROXY_COUNT": 0,
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # whole request; attachments have their own limit

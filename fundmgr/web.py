@@ -10,6 +10,7 @@ from flask.views import View
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from fundmgr import heavy as heavy_module
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
@@ -28,6 +29,9 @@ class FundView(View):
     login_required = True
     roles: tuple[Role, ...] | None = None
 
+    def __init__(self, heavy: bool = False) -> None:
+        self.heavy = heavy  # renders an expensive document: see fundmgr.heavy (set by add_view)
+
     def dispatch_request(self, **view_args: Any) -> Any:
         if self.login_required and not current_user.is_authenticated:
             return login_manager.unauthorized()
@@ -36,6 +40,15 @@ class FundView(View):
         self.load(**view_args)
         if not self.can_access(current_user):
             abort(403)
+        if not self.heavy:
+            return self.run()
+        if not heavy_module.within_rate_limit():
+            abort(429)
+        with heavy_module.document_slot() as taken:
+            return self.run() if taken else heavy_module.busy()
+
+    def run(self) -> Any:
+        """Process and commit once; a refusal (DomainError) rolls back and answers with its message."""
         # E-mails queued by the work are sent by the commit and dropped by a rollback (fundmgr.emails).
         try:
             response = self.process()
@@ -77,9 +90,13 @@ def form_problems(form: Any) -> list[str]:
     return problems
 
 
-def add_view(bp: Blueprint, rule: str, view: type[FundView], endpoint: str) -> None:
-    """Register a view class under an endpoint with the methods it declares."""
-    bp.add_url_rule(rule, view_func=view.as_view(endpoint), methods=view.methods)
+def add_view(bp: Blueprint, rule: str, view: type[FundView], endpoint: str, *, heavy: bool = False) -> None:
+    """Register a view class under an endpoint with the methods it declares.
+
+    heavy=True: the view renders an expensive document (PDF, spreadsheet); it is limited per person and in
+    how many run at once (fundmgr.heavy).
+    """
+    bp.add_url_rule(rule, view_func=view.as_view(endpoint, heavy=heavy), methods=view.methods)
 
 
 def wants_json() -> bool:

@@ -76,6 +76,7 @@ def app_config(url: str, tmp: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         # limits stay on (so they can be tested) but high; tests of throttling lower them
         "LOGIN_RATE_LIMIT": "100000 per minute",
+        "HEAVY_RATE_LIMIT": "100000 per minute",
         # each test runs inside one open transaction: the database store, which commits on a connection of its
         # own, would wait on it (SQLite); tests/test_ratelimits.py tests that store with real commits
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -205,6 +206,30 @@ def committed(app: Flask) -> Iterator[Flask]:
         yield app
         db.session.remove()
         clean_committed_data()
+
+
+LIMIT = "10 per minute"  # the production sign-in limit
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """worker(app, **config): another instance of the app on its database, as a second gunicorn worker is, with
+    production's rate-limit store (the database); closed at the end. Use it with `committed`."""
+    made: list[Flask] = []
+
+    def make(app: Flask, **config) -> Flask:
+        settings = app_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / f"worker{len(made)}") | config
+        if "RATELIMIT_STORAGE_URI" not in config:
+            del settings["RATELIMIT_STORAGE_URI"]  # the tests' in-memory store: back to the default
+        instance = create_app(settings)
+        instance.test_client_class = RequestScopedClient
+        made.append(instance)
+        return instance
+
+    yield make
+    for instance in made:
+        with instance.app_context():
+            db.engine.dispose()
 
 
 def clean_committed_data() -> None:

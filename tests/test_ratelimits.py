@@ -6,12 +6,8 @@ gunicorn workers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
 
 from fundmgr import create_app
@@ -20,33 +16,7 @@ from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.extensions import limiter
 from fundmgr.ratelimits import DatabaseStorage
-from tests.conftest import RequestScopedClient, app_config
-
-LIMIT = "10 per minute"
-
-
-def worker_app(app: Flask, tmp_path: Path, **config) -> Flask:
-    """Another instance of the app on the same database, with the production defaults of rate limiting."""
-    settings = app_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path) | {"LOGIN_RATE_LIMIT": LIMIT} | config
-    del settings["RATELIMIT_STORAGE_URI"]  # the tests' in-memory store: back to the default
-    instance = create_app(settings)
-    instance.test_client_class = RequestScopedClient
-    return instance
-
-
-@pytest.fixture
-def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """worker(app, **config): a worker (another app instance) on the app's database; closed at the end."""
-    made: list[Flask] = []
-
-    def make(app: Flask, **config) -> Flask:
-        made.append(worker_app(app, tmp_path / str(len(made)), **config))
-        return made[-1]
-
-    yield make
-    for instance in made:
-        with instance.app_context():
-            db.engine.dispose()
+from tests.conftest import LIMIT
 
 
 def attempts(client: FlaskClient, email: str, *, address: str = "203.0.113.7", **headers) -> int:
@@ -76,7 +46,10 @@ def test_the_sign_in_limit_holds_in_total_across_two_workers(committed, worker, 
     """With two workers sharing the database, do 20 wrong passwords get 10 answers in all, not 10 each?"""
     email = make_user(Role.fmu).email
     db.session.remove()  # no transaction of the test's own left open (SQLite: it would hold the writers back)
-    workers = [worker(committed).test_client(), worker(committed).test_client()]
+    workers = [
+        worker(committed, LOGIN_RATE_LIMIT=LIMIT).test_client(),
+        worker(committed, LOGIN_RATE_LIMIT=LIMIT).test_client(),
+    ]
     answers = [attempts(workers[n % 2], email) for n in range(20)]
     assert answers.count(200) == 10
     assert answers[10:] == [429] * 10
@@ -122,7 +95,7 @@ def test_a_forged_forwarding_header_does_not_escape_the_limit(rate_limited, clie
 
 def test_behind_one_proxy_the_forwarded_address_is_the_clients(committed, worker):
     """With FUNDMGR_PROXY_COUNT=1, are clients behind the proxy counted each on their own address?"""
-    client = worker(committed, PROXY_COUNT=1).test_client()
+    client = worker(committed, PROXY_COUNT=1, LOGIN_RATE_LIMIT=LIMIT).test_client()
     proxy = "10.0.0.2"
     first = [
         attempts(client, f"a{n}@example.org", address=proxy, **{"X-Forwarded-For": "192.0.2.1"}) for n in range(11)

@@ -40,8 +40,8 @@ add_view(bp, "/meetings/<int:meeting_id>/board.json", mv.BoardDataView, "board_d
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/vote", mv.VoteView, "vote")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/decision", mv.DecisionView, "decide")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/<action>", mv.ItemActionView, "item_action")
-add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack")
-add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes")
+add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack", heavy=True)
+add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes", heavy=True)
 
 # Written procedures and decisions
 add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")
@@ -51,4 +51,4 @@ add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespon
 add_view(bp, "/written-procedures/<int:procedure_id>/<action>", pv.ProcedureActionView, "procedure_action")
 add_view(bp, "/decisions", dv.DecisionListView, "decisions")
 add_view(bp, "/decisions/<int:decision_id>", dv.DecisionDetailView, "decision")
-add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter")
+add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter", heavy=True)
