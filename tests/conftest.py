@@ -166,6 +166,17 @@ def isolated(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def one_rate_limit_store(app: Flask) -> Iterator[None]:
+    """Flask-Limiter keeps one store per process, set by the last app made: a test that makes another app (a
+    production one, a worker) must not leave the tests' app counting in that app's store."""
+    from fundmgr.extensions import limiter
+
+    state = dict(vars(limiter))
+    yield
+    vars(limiter).update(state)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -213,8 +224,10 @@ LIMIT = "10 per minute"  # the production sign-in limit
 
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """worker(app, **config): another instance of the app on its database, as a second gunicorn worker is, with
-    production's rate-limit store (the database); closed at the end. Use it with `committed`."""
+    """worker(app, **config): another instance of the app on its database (its own engine, its own per-worker
+    state), with production's rate-limit store (the database); closed at the end. Use it with `committed`.
+    Flask-Limiter keeps one store per process, whichever app set it last: test limits across workers against
+    the production server (bench.server.Server) instead."""
     made: list[Flask] = []
 
     def make(app: Flask, **config) -> Flask:
