@@ -57,6 +57,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = server_environment(database_url, storage, count_queries=count_queries) | (env or {})
+        self.env["FUNDMGR_BASE_URL"] = self.url  # production refuses to start without it; requests name this host
         self.log = log
         self.process: subprocess.Popen | None = None
         self.output: BinaryIO | None = None

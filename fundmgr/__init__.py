@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fundmgr.config import load_config
 from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db module
@@ -37,6 +38,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error pages, commands."""
     app = Flask(__name__, instance_relative_config=True)  # templates/ and static/ of the package
     load_config(app, config_overrides)
+    if app.config["PROXY_COUNT"]:
+        # Behind N proxies: the client's address and scheme are what the Nth proxy from here says, no further.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     init_extensions(app)
     register_blueprints(app)
@@ -107,40 +112,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deadlines_bp)
 
 
-ERROR_TITLES = {
-    400: _l("Bad request"),
-    403: _l("Access denied"),
-    404: _l("Page not found"),
-    405: _l("Method not allowed"),
-    409: _l("Conflict"),
-    413: _l("Too large"),
-    422: _l("Invalid input"),
-    429: _l("Too many requests"),
-    500: _l("Something went wrong"),
-}
-ERROR_MESSAGES = {
-    400: _l("The request could not be understood."),
-    403: _l("You do not have the rights to see this page or do this action."),
-    404: _l("There is nothing here. The address may be mistyped, or the page may have moved."),
-    405: _l("This address does not accept this kind of request."),
-    413: _l("What you sent is larger than allowed."),
-    429: _l("Too many attempts. Please wait a minute and try again."),
-    500: _l("An unexpected error occurred. Nothing was saved. The team has been told."),
-}
 CSRF_MESSAGE = _l("The form expired or was not sent from this site. Nothing was saved; please try again.")
 
 
-def render_error(code: int, message: str | None = None) -> tuple[Any, int]:
-    """An error page in the user's language, or JSON for API clients."""
-    message = message or str(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
-    title = str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-        return jsonify(error=title, message=message), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
-
-
 def register_error_handlers(app: Flask) -> None:
-    from fundmgr.web import concurrent_change
+    from fundmgr.web import ERROR_TITLES, concurrent_change, render_error
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
@@ -155,6 +131,11 @@ def register_error_handlers(app: Flask) -> None:
         if refusal is None:
             raise exc
         return render_error(refusal.status_code, refusal.message)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError) -> ResponseReturnValue:
+        # A Host that is not in TRUSTED_HOSTS: no page can be built for it (links would name that host).
+        return Response(str(ERROR_TITLES[400]), status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -72,4 +72,4 @@ class AuditExportView(FundView):
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 add_view(bp, "/", AuditLogView, "log")
-add_view(bp, "/export.<any(csv, xlsx):kind>", AuditExportView, "export")
+add_view(bp, "/export.<any(csv, xlsx):kind>", AuditExportView, "export", heavy=True)

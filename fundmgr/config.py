@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -30,17 +31,29 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Where rate limits count: the database every worker shares (fundmgr.ratelimits), or Redis when
+    # RATELIMIT_STORAGE_URL (FUNDMGR_RATELIMIT_STORAGE_URL) names it; never one worker's memory in production.
+    "RATELIMIT_STORAGE_URI": "fundmgr://",
+    "RATELIMIT_STORAGE_URL": None,
     "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_RATE_LIMIT": "10 per minute",  # per client address, and per account (the e-mail typed)
+    # Heavy documents (PDFs, spreadsheets; fundmgr.heavy): per person over all of them, and how many at once (in
+    # all workers together on PostgreSQL, per worker elsewhere); more at once are answered 503 "being prepared".
+    "HEAVY_RATE_LIMIT": "30 per minute",
+    "HEAVY_CONCURRENCY": 1,
+    # How many reverse proxies stand before the app: X-Forwarded-For/-Proto are believed from that many, no more.
+    "PROXY_COUNT": 0,
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # whole request; attachments have their own limit
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
     "STORAGE_DIR": None,  # uploaded files; defaults to <instance>/storage, outside the web root
     "DEMO_PASSWORD": None,  # set by `make run` so seed-demo can print working accounts
     "PAGE_SIZE": 25,
     # Where people reach fundmgr: the links of e-mails (also those sent by CLI commands) start with it.
-    # Defaults to http://127.0.0.1:5000 in development and testing; set it in production.
+    # Defaults to http://127.0.0.1:5000 in development and testing; production refuses to start without it.
     "BASE_URL": None,
+    # Host names requests may name besides BASE_URL's (FUNDMGR_TRUSTED_HOSTS: a comma-separated list); any other
+    # Host is refused (400). Set from BASE_URL when it is configured; development and testing without one accept any.
+    "TRUSTED_HOSTS": None,
     "MAIL_SERVER": None,  # SMTP host; without one, e-mails are written to instance/outbox/ (never sent)
     "MAIL_PORT": 587,
     "MAIL_USE_TLS": True,
@@ -66,11 +79,26 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
     if not app.config["STORAGE_DIR"]:
         app.config["STORAGE_DIR"] = str(Path(app.instance_path) / "storage")
+    if app.config["RATELIMIT_STORAGE_URL"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"], app.config["TRUSTED_HOSTS"])
     if app.config["ENV_NAME"] in ("development", "testing"):
         # Local HTTP servers cannot carry Secure cookies; production keeps them.
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
         app.config["BASE_URL"] = app.config["BASE_URL"] or "http://127.0.0.1:5000"
     check_config(app)
+
+
+def trusted_hosts(base_url: str | None, extra: str | list[str] | None) -> list[str] | None:
+    """The host names requests may name: BASE_URL's and the extra ones (a list or comma-separated text).
+
+    None (any host) only when neither is configured: a development or test run on whatever address it has.
+    """
+    names = [n.strip().lower() for n in (extra.split(",") if isinstance(extra, str) else extra or [])]
+    if base_url:
+        names.insert(0, (urlsplit(base_url).hostname or "").lower())
+    names = [n for n in dict.fromkeys(names) if n]
+    return names or None
 
 
 def normalize_database_url(uri: str) -> str:
@@ -95,3 +123,17 @@ def check_config(app: Flask) -> None:
             )
         # Development only: a random key per process, so sessions end at restart.
         app.config["SECRET_KEY"] = os.urandom(32).hex()
+    if app.config["ENV_NAME"] not in ("development", "testing"):
+        base_url = app.config["BASE_URL"]
+        if not base_url or urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
+            raise RuntimeError(
+                "FUNDMGR_BASE_URL is not set to an http(s) address. Set it to the address people reach fundmgr at "
+                "(e.g. https://mptf.example.org): every link in an e-mail starts with it, and requests naming "
+                "another host are refused."
+            )
+        if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+            raise RuntimeError(
+                "FUNDMGR_RATELIMIT_STORAGE_URL is memory://: each worker would count sign-in attempts on its own, "
+                "so the limit would be as many times looser as there are workers. Leave it unset (the database) "
+                "or name a Redis server."
+            )

@@ -11,6 +11,10 @@ Where messages go:
   is sent or written;
 - otherwise (a local or demo run): each message is written as an .eml file to `instance/outbox/`
   and one line is logged, so a developer can read it; no server is ever contacted.
+
+Every absolute link in a message is built by `absolute_url` from the configured base address
+(FUNDMGR_BASE_URL), never from the request: a request's Host header is whatever its sender typed, and a
+password-reset link pointing there would hand the token to them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,23 @@ from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.extensions import mail
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 QUEUE = "fundmgr_mail_queue"  # key of Session.info: [(message, SessionTransaction), ...]
+
+
+def base_url() -> str:
+    """The address people reach fundmgr at (FUNDMGR_BASE_URL), without a trailing slash; never the request's."""
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    current_app.logger.warning("FUNDMGR_BASE_URL is not set: e-mail links point to %s", DEFAULT_BASE_URL)
+    return DEFAULT_BASE_URL
+
+
+def absolute_url(endpoint: str, **params: Any) -> str:
+    """An absolute link for an e-mail, the same in a request and in a CLI command (FUNDMGR_BASE_URL)."""
+    adapter = current_app.url_map.bind("fundmgr.invalid", url_scheme="https")
+    return base_url() + adapter.build(endpoint, params)
 
 
 def queue_mail(to: str, subject: str, body: str) -> None:

@@ -3,12 +3,17 @@
 A cell that starts with = + - @ (or a tab or carriage return) would run as a formula
 in Excel or LibreOffice; such text cells are prefixed with an apostrophe. Numbers stay
 numbers, money stays exact (Decimal written with two decimals).
+
+A CSV file is also read with separators other than its own: French and Spanish Excel split on ";",
+others on tabs or "|". So in CSV every field is quoted, and every piece of text that would start a cell
+under any of those separators is neutralised too (`ok;=2+5` is written `"ok;'=2+5"`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +23,8 @@ import xlsxwriter
 from flask import Response
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A separator some spreadsheet splits CSV on (or a line break), then blanks, then a formula trigger.
+SPLIT_FORMULA = re.compile(r"([,;|\t\r\n])(\s*)([=+\-@])")
 
 
 def safe_cell(value: Any) -> Any:
@@ -27,13 +34,21 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def safe_csv_field(value: Any) -> Any:
+    """A CSV field that starts no formula whichever separator (, ; tab |) the spreadsheet splits on."""
+    value = safe_cell(value)
+    if isinstance(value, str):
+        value = SPLIT_FORMULA.sub(r"\1\2'\3", value)
+    return value
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """CSV in UTF-8 with a byte-order mark, so Excel opens accents correctly."""
+    """CSV in UTF-8 with a byte-order mark, so Excel opens accents correctly; every field quoted."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(h) for h in header])
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerow([safe_csv_field(h) for h in header])
     for row in rows:
-        writer.writerow([safe_cell(text_of(v)) for v in row])
+        writer.writerow([safe_csv_field(text_of(v)) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

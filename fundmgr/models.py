@@ -1,7 +1,11 @@
 """Every model module, imported so the metadata (and Alembic) knows all tables."""
 
-from fundmgr import audit  # noqa: F401
+from fundmgr import (
+    audit,  # noqa: F401
+    ratelimits,  # noqa: F401 - also registers the fundmgr:// rate-limit store
+)
 from fundmgr.accounts import models as accounts_models  # noqa: F401
+from fundmgr.accounts import sessions as accounts_sessions  # noqa: F401
 from fundmgr.deadlines import models as deadlines_models  # noqa: F401
 from fundmgr.finance import models as finance_models  # noqa: F401
 from fundmgr.funds import models as funds_models  # noqa: F401

@@ -8,7 +8,19 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.views import View
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,6 +28,7 @@ from flask_sqlalchemy.pagination import Pagination
 from werkzeug.routing import IntegerConverter
 from wtforms import Field, FieldList, FormField
 
+from fundmgr import heavy as heavy_module
 from fundmgr.db import db, is_concurrent_conflict
 from fundmgr.errors import ConcurrentChange, DomainError, ValidationFailed
 from fundmgr.extensions import login_manager
@@ -34,6 +47,38 @@ def concurrent_change(exc: sa.exc.DBAPIError) -> ConcurrentChange | None:
     return ConcurrentChange(str(CONCURRENT_CHANGE))
 
 
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Please try again in a few seconds"),
+}
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have the rights to see this page or do this action."),
+    404: _l("There is nothing here. The address may be mistyped, or the page may have moved."),
+    405: _l("This address does not accept this kind of request."),
+    413: _l("What you sent is larger than allowed."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("An unexpected error occurred. Nothing was saved. The team has been told."),
+}
+
+
+def render_error(code: int, message: str | None = None) -> tuple[Any, int]:
+    """An error page in the user's language, or JSON for API clients."""
+    message = message or str(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
+    title = str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=title, message=message), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
 class FundView(View):
     """Load -> check access -> process -> commit once; a refused rule rolls everything back.
 
@@ -49,6 +94,9 @@ class FundView(View):
     login_required = True
     roles: tuple[Role, ...] | None = None
 
+    def __init__(self, heavy: bool = False) -> None:
+        self.heavy = heavy  # renders an expensive document: see fundmgr.heavy (set by add_view)
+
     def dispatch_request(self, **view_args: Any) -> Any:
         if self.login_required and not current_user.is_authenticated:
             return login_manager.unauthorized()
@@ -57,6 +105,15 @@ class FundView(View):
         self.load(**view_args)
         if not self.can_access(current_user):
             abort(403)
+        if not self.heavy:
+            return self.run()
+        if not heavy_module.within_rate_limit():
+            abort(429)
+        with heavy_module.document_slot() as taken:
+            return self.run() if taken else heavy_module.busy()
+
+    def run(self) -> Any:
+        """Process and commit once; a refusal (DomainError) rolls back and answers with its message."""
         # E-mails queued by the work are sent by the commit and dropped by a rollback (fundmgr.emails).
         try:
             response = self.process()
@@ -141,9 +198,13 @@ def leaf_fields(fields: Iterable[Field]) -> Iterator[Field]:
             yield field
 
 
-def add_view(bp: Blueprint, rule: str, view: type[FundView], endpoint: str) -> None:
-    """Register a view class under an endpoint with the methods it declares."""
-    bp.add_url_rule(rule, view_func=view.as_view(endpoint), methods=view.methods)
+def add_view(bp: Blueprint, rule: str, view: type[FundView], endpoint: str, *, heavy: bool = False) -> None:
+    """Register a view class under an endpoint with the methods it declares.
+
+    heavy=True: the view renders an expensive document (PDF, spreadsheet); it is limited per person and in
+    how many run at once (fundmgr.heavy).
+    """
+    bp.add_url_rule(rule, view_func=view.as_view(endpoint, heavy=heavy), methods=view.methods)
 
 
 def wants_json() -> bool:

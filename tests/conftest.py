@@ -16,16 +16,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fundmgr import clock
+from fundmgr import clock, create_app
 from fundmgr.db import db
 from tests.support.database import (
     BACKENDS,
     ConnectionBoundSession,
+    RequestScopedClient,
+    app_config,
     app_on_new_database,
     build_database,
     clean_committed_data,
@@ -86,6 +89,17 @@ def isolated(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def one_rate_limit_store(app: Flask) -> Iterator[None]:
+    """Flask-Limiter keeps one store per process, set by the last app made: a test that makes another app (a
+    production one, a worker) must not leave the tests' app counting in that app's store."""
+    from fundmgr.extensions import limiter
+
+    state = dict(vars(limiter))
+    yield
+    vars(limiter).update(state)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -126,6 +140,29 @@ def committed(app: Flask) -> Iterator[Flask]:
         yield app
         db.session.remove()
         clean_committed_data()
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """worker(app, **config): another instance of the app on its database (its own engine, its own per-worker
+    state), with production's rate-limit store (the database); closed at the end. Use it with `committed`.
+    Flask-Limiter keeps one store per process, whichever app set it last: test limits across workers against
+    the production server (bench.server.Server) instead."""
+    made: list[Flask] = []
+
+    def make(app: Flask, **config) -> Flask:
+        settings = app_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / f"worker{len(made)}") | config
+        if "RATELIMIT_STORAGE_URI" not in config:
+            del settings["RATELIMIT_STORAGE_URI"]  # the tests' in-memory store: back to the default
+        instance = create_app(settings)
+        instance.test_client_class = RequestScopedClient
+        made.append(instance)
+        return instance
+
+    yield make
+    for instance in made:
+        with instance.app_context():
+            db.engine.dispose()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

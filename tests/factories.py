@@ -74,9 +74,14 @@ def make_user() -> Callable[..., User]:
 
 def sign_in(client: FlaskClient, user: User) -> FlaskClient:
     """Sign a test client in as user without going through the (slow) password check."""
+    from fundmgr.accounts.sessions import SESSION_KEY, start_session
+
+    key = start_session(user)  # a server session, as a real sign-in opens
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session[SESSION_KEY] = key
     return client
 
 

@@ -178,7 +178,13 @@ def test_session_cookie_flags(client, make_user):
 def test_production_cookies_are_secure(tmp_path):
     from fundmgr import create_app
 
-    app = create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app(
+        {
+            "SECRET_KEY": "x" * 32,
+            "BASE_URL": "https://mptf.example.org",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
 

@@ -22,7 +22,7 @@ from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalState, Pr
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import Decision, MeetingMode
 from tests.factories import sign_in
-from tests.proposals.conftest import upload
+from tests.support.files import upload
 
 RACERS = 10
 JSON = {"Accept": "application/json"}

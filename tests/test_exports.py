@@ -36,3 +36,55 @@ def test_xlsx_has_numbers_for_money_and_text_for_formulas():
     assert sheet["A2"].data_type == "s"
     assert sheet["B2"].value == 749000
     assert sheet["B2"].number_format == "#,##0.00"
+
+
+# French and Spanish Excel split CSV on ";", others on tabs or "|": a title must start no formula under any of them.
+SEPARATOR_ATTACK = "ok;=2+5;=cmd|' /C calc'!A0"
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def formula_cells(csv_text: str) -> list[str]:
+    """Every cell that would start with a formula trigger when a spreadsheet splits the text on any separator."""
+    found = []
+    for line in csv_text.splitlines():
+        for separator in SEPARATORS:
+            for cell in line.split(separator):
+                if cell.strip(' "').startswith(("=", "+", "-", "@")) or cell.startswith(("\t", "\r")):
+                    found.append(cell)
+    return found
+
+
+def test_no_csv_field_starts_a_formula_under_any_separator():
+    data = csv_bytes(["Title"], [[SEPARATOR_ATTACK], ["a\t=1"], ["x, -2"], ["y|@SUM(A1)"], ["plain; text"]])
+    text = data.decode("utf-8-sig")
+    assert formula_cells(text) == []
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1] == ["ok;'=2+5;'=cmd|' /C calc'!A0"]  # readable, every field quoted
+    assert rows[5] == ["plain; text"]
+    assert all(line.startswith('"') for line in text.splitlines())
+
+
+def test_proposals_csv_export_starts_no_formula_under_any_separator(client, make_proposal, make_user, fund):
+    from fundmgr.accounts.models import Role
+    from tests.factories import sign_in
+
+    make_proposal(title=SEPARATOR_ATTACK)
+    sign_in(client, make_user(Role.fmu))
+    text = client.get("/proposals/export.csv").get_data(as_text=True)
+    assert "=cmd" in text
+    assert formula_cells(text) == []
+
+
+def test_audit_log_csv_export_starts_no_formula_under_any_separator(client, make_user):
+    from fundmgr.accounts.models import Role
+    from fundmgr.audit import record_audit
+    from fundmgr.db import db
+    from tests.factories import sign_in
+
+    admin = make_user(Role.admin)
+    record_audit("user.updated", admin, actor=admin, summary=SEPARATOR_ATTACK, after={"name": SEPARATOR_ATTACK})
+    db.session.commit()
+    sign_in(client, admin)
+    text = client.get("/audit/export.csv").get_data(as_text=True)
+    assert "=cmd" in text
+    assert formula_cells(text) == []

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import url_for
+from flask.testing import FlaskClient
 
 from fundmgr.db import db
 from fundmgr.proposals.models import Attachment
@@ -105,9 +106,16 @@ class Answer:
         self.status_code, self.page = response.status_code, page
 
 
-def upload_to(app, world: World, where: str, filename: str, content: bytes) -> Answer:
+def uploader(app, world: World) -> FlaskClient:
+    """The agency lead's browser (signing in opens a server session: do it before recording the upload's writes)."""
+    return client_as(app, world, "agency_lead")
+
+
+def upload_to(
+    app, world: World, where: str, filename: str, content: bytes, client: FlaskClient | None = None
+) -> Answer:
     endpoint, params, fields = UPLOADS[where]
-    client = client_as(app, world, "agency_lead")
+    client = client or uploader(app, world)
     data = dict(fields) | {"file": (io.BytesIO(content), filename)}
     with client.post(url_for(endpoint, **params(world)), data=data, content_type="multipart/form-data") as response:
         page = response.get_data(as_text=True)
@@ -128,8 +136,9 @@ def stored_rows(where: str) -> list:
 def test_a_file_whose_content_is_not_what_its_name_says_is_refused(app, world, where, filename, content, message):
     """Is a file refused (with the reason, nothing stored) when its content is not what its name says?"""
     files_before = storage_listing(app)
+    client = uploader(app, world)
     with recording_writes() as writes:
-        response = upload_to(app, world, where, filename, content)
+        response = upload_to(app, world, where, filename, content, client=client)
     text = response.page
     assert response.status_code in (200, 422)
     expected = message or ("not a" if where == "evidence" else "Only these file types")
@@ -186,8 +195,9 @@ def test_a_file_above_the_size_limit_is_refused_with_a_message(app, world, where
     monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 1024 * 1024)
     files_before = storage_listing(app)
     big = PDF_BYTES + b"%" * (1024 * 1024 - len(PDF_BYTES) + 1)
+    client = uploader(app, world)
     with recording_writes() as writes:
-        response = upload_to(app, world, where, "big.pdf", big)
+        response = upload_to(app, world, where, "big.pdf", big, client=client)
     assert "larger than 1 MB" in response.page
     assert not writes.statements
     assert storage_listing(app) == files_before
@@ -199,8 +209,9 @@ def test_a_request_above_the_servers_limit_is_refused_before_it_is_read(app, wor
     """Is a request larger than MAX_CONTENT_LENGTH (25 MB) answered 413 with a message, nothing stored?"""
     files_before = storage_listing(app)
     huge = PDF_BYTES + b"%" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    client = uploader(app, world)
     with recording_writes() as writes:
-        response = upload_to(app, world, "attachment", "huge.pdf", huge)
+        response = upload_to(app, world, "attachment", "huge.pdf", huge, client=client)
     assert response.status_code == 413
     assert "larger than allowed" in response.page
     assert not writes.statements

@@ -96,9 +96,9 @@ def test_a_failure_inside_an_operation_leaves_everything_as_it_was(app, world, m
     failing = FailAfter(getattr(target, function), n)
     monkeypatch.setattr(target, function, failing)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # the user's view: the error page
+    client = client_as(app, world, doer(case))  # before the fingerprint: signing in opens a server session
     tables, files = fingerprint(exclude=()), storage_listing(app)
 
-    client = client_as(app, world, doer(case))
     with client.post(url_for(case.endpoint, **case.params(world)), data=data) as response:
         page = response.get_data(as_text=True)
 
@@ -118,8 +118,9 @@ def test_an_approval_whose_move_fails_takes_its_allocations_back(app, world, mon
     failing = FailAfter(steering_ops.LIFECYCLE_MOVES[DecisionOutcome.approve])
     monkeypatch.setitem(steering_ops.LIFECYCLE_MOVES, DecisionOutcome.approve, failing)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    client = client_as(app, world, "fmu")  # before the fingerprint: signing in opens a server session
     tables = fingerprint(exclude=())
-    with client_as(app, world, "fmu").post(url_for(case.endpoint, **case.params(world)), data=data) as response:
+    with client.post(url_for(case.endpoint, **case.params(world)), data=data) as response:
         assert response.status_code == 500
     assert failing.calls == 1
     db.session.expire_all()

@@ -15,7 +15,7 @@ from fundmgr.extensions import mail
 
 def reset_link(outbox) -> str:
     (message,) = outbox
-    return re.search(r"http://localhost(/account/reset/\S+)", message.body).group(1)
+    return re.search(r"http://127\.0\.0\.1:5000(/account/reset/\S+)", message.body).group(1)  # the tests' BASE_URL
 
 
 def test_reset_by_emailed_link(client, make_user):
@@ -72,3 +72,42 @@ def test_expired_token_is_refused(client, make_user, app, monkeypatch):
         client.post("/account/reset", data={"email": "staff@example.org"})
     monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
     assert client.get(reset_link(outbox)).headers["Location"] == "/account/reset"
+
+
+def test_a_reset_asked_for_another_host_links_only_to_the_configured_address(app, client, make_user, monkeypatch):
+    """Does a reset requested with a forged Host header still e-mail a link to the configured address only?"""
+    monkeypatch.setitem(app.config, "BASE_URL", "https://mptf.example.org")
+    make_user(Role.agency, email="staff@example.org")
+    with mail.record_messages() as outbox:
+        client.post("/account/reset", data={"email": "staff@example.org"}, headers={"Host": "evil.example"})
+    (message,) = outbox
+    assert "evil.example" not in message.body
+    assert re.search(r"https://mptf\.example\.org/account/reset/\S+", message.body)
+
+
+def test_requests_for_a_host_that_is_not_configured_are_refused(app, tmp_path):
+    """Does the app answer 400 to a Host that is neither BASE_URL's nor in FUNDMGR_TRUSTED_HOSTS?"""
+    from fundmgr import create_app
+    from tests.support.database import app_config
+
+    config = app_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path) | {
+        "BASE_URL": "https://mptf.example.org",
+        "TRUSTED_HOSTS": "fundmgr.internal, 10.0.0.5",
+    }
+    other = create_app(config)
+    assert other.config["TRUSTED_HOSTS"] == ["mptf.example.org", "fundmgr.internal", "10.0.0.5"]
+    client = other.test_client()
+    assert client.get("/health", headers={"Host": "evil.example"}).status_code == 400
+    assert client.post("/account/reset", data={"email": "a@b.org"}, headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/health", headers={"Host": "mptf.example.org"}).status_code == 200
+    assert client.get("/health", headers={"Host": "fundmgr.internal:8000"}).status_code == 200
+
+
+def test_production_refuses_to_start_without_a_base_url(tmp_path):
+    """Does the app refuse to start in production when FUNDMGR_BASE_URL is not set?"""
+    import pytest
+
+    from fundmgr import create_app
+
+    with pytest.raises(RuntimeError, match="FUNDMGR_BASE_URL"):
+        create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})

@@ -15,11 +15,13 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from fundmgr import clock
+from fundmgr.accounts import sessions
 from fundmgr.accounts.models import Constituency, Organization, Role, User
+from fundmgr.accounts.sessions import UserSession
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.emails import queue_mail
-from fundmgr.errors import ValidationFailed
+from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.i18n import LANGUAGES
 
 MIN_PASSWORD_LENGTH = 10
@@ -106,14 +108,44 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_sign_in(user: User) -> None:
-    """Note a successful sign-in in the account and the audit log."""
+def record_sign_in(user: User) -> str:
+    """Note a successful sign-in in the account and the audit log; returns the new server session's key."""
     user.last_login_at = clock.now()
+    key = sessions.start_session(user)
     record_audit("user.signed_in", user, actor=user)
+    return key
 
 
-def change_password(user: User, current: str, new: str, *, actor: User) -> None:
-    """Change a password after checking the current one; other sessions of the user end."""
+def record_failed_sign_in(email: str, *, address: str | None) -> None:
+    """Note a refused sign-in (never the password typed): in the audit log when the account exists, else in the
+    server's log (an address with no account has no row to file it under)."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        current_app.logger.warning("Sign-in refused for an unknown e-mail %r from %s", email[:254], address)
+        return
+    record_audit("user.sign_in_failed", user, actor=None, after={"address": address})
+
+
+def sign_out(user: User, user_session: UserSession | None, *, actor: User) -> None:
+    """End this session of the user on the server: its cookie, even copied, no longer signs anyone in."""
+    if user_session is not None:
+        sessions.end_session(user_session, "signed_out")
+    record_audit("user.signed_out", user, actor=actor)
+
+
+def end_user_sessions(user: User, *, actor: User) -> int:
+    """An administrator ends every session of a user (a lost laptop, a departure); returns how many ended."""
+    if actor is None or not actor.is_admin:
+        raise NotAllowed(_("Only an administrator can end someone's sessions."))
+    ended = sessions.end_sessions(user, "ended_by_administrator")
+    record_audit("user.sessions_ended", user, actor=actor, after={"sessions_ended": ended})
+    return ended
+
+
+def change_password(
+    user: User, current: str, new: str, *, actor: User, keep_session: UserSession | None = None
+) -> None:
+    """Change a password after checking the current one; the user's other sessions end (not `keep_session`)."""
     problems = []
     try:
         hasher.verify(user.password_hash, current)
@@ -122,16 +154,24 @@ def change_password(user: User, current: str, new: str, *, actor: User) -> None:
     problems += password_problems(new)
     if problems:
         raise ValidationFailed(problems)
-    set_password(user, new, actor=actor, action="user.password_changed")
+    set_password(user, new, actor=actor, action="user.password_changed", keep_session=keep_session)
 
 
-def set_password(user: User, new: str, *, actor: User | None, action: str = "user.password_set") -> None:
-    """Store a new password hash and end the user's other sessions."""
+def set_password(
+    user: User,
+    new: str,
+    *,
+    actor: User | None,
+    action: str = "user.password_set",
+    keep_session: UserSession | None = None,
+) -> None:
+    """Store a new password hash and end the user's sessions (all but `keep_session`, the one that changed it)."""
     problems = password_problems(new)
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = hasher.hash(new)
-    user.session_token = secrets.token_hex(16)
+    user.session_token = secrets.token_hex(16)  # also kills reset links issued before
+    sessions.end_sessions(user, action.removeprefix("user."), keep=keep_session)
     record_audit(action, user, actor=actor)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
 
 from fundmgr.accounts import operations as ops
+from fundmgr.accounts import sessions
 from fundmgr.accounts.forms import (
     LanguageForm,
     LoginForm,
@@ -17,21 +20,27 @@ from fundmgr.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from fundmgr.accounts.models import User
+from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
+from fundmgr.emails import absolute_url
 from fundmgr.extensions import limiter, login_manager
 from fundmgr.web import FundView, refusals_shown_on, safe_next_url
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Find the signed-in user from the session; a changed password invalidates old sessions."""
+    """Find the signed-in user from the session: only while its server session is live (not signed out,
+    not ended by a password change or an administrator, not idle too long)."""
     user_id, _sep, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
         return None
+    user_session = sessions.live_session(user.id, session.get(sessions.SESSION_KEY))
+    if user_session is None:
+        return None
+    g.user_session = user_session
     return user
 
 
@@ -39,12 +48,25 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def account_key() -> str:
+    """The rate-limit key of the account a form names (its e-mail): attempts on one account are counted together,
+    from whatever addresses they come."""
+    return "account:" + ops.normalize_email(request.form.get("email", ""))[:254]
+
+
+# Sign-in and reset requests are limited per client address and per account named (both must hold).
+PER_ADDRESS_AND_ACCOUNT = [
+    limiter.limit(login_rate_limit, methods=["POST"]),
+    limiter.limit(login_rate_limit, key_func=account_key, methods=["POST"]),
+]
+
+
 class LoginView(FundView):
     """Sign in; the same answer whether the e-mail or the password was wrong."""
 
     methods = ["GET", "POST"]
     login_required = False
-    decorators = [limiter.limit(login_rate_limit, methods=["POST"])]
+    decorators = PER_ADDRESS_AND_ACCOUNT
 
     def process(self):
         form = LoginForm(next=request.args.get("next", ""))
@@ -60,9 +82,10 @@ class LoginView(FundView):
                 session.permanent = True
                 login_user(user)
                 refresh_locale()  # the request's language was chosen before sign-in; the user's own wins now
-                ops.record_sign_in(user)
+                session[sessions.SESSION_KEY] = ops.record_sign_in(user)
                 flash(_("Welcome, %(name)s.", name=user.name), "success")
                 return redirect(safe_next_url(form.next.data) or url_for("pages.home"))
+            ops.record_failed_sign_in(form.email.data, address=request.remote_addr)
             form.password.errors.append(_("The e-mail address or the password is not correct."))
         return render_template("accounts/login.html", form=form)
 
@@ -73,6 +96,8 @@ class LogoutView(FundView):
     methods = ["POST"]
 
     def process(self):
+        user = current_user._get_current_object()
+        ops.sign_out(user, sessions.current_session(), actor=user)
         logout_user()
         locale = session.get("locale")
         session.clear()
@@ -92,7 +117,11 @@ class ProfileView(FundView):
         if form.validate_on_submit():
             with refusals_shown_on(form, form.new):
                 ops.change_password(
-                    current_user._get_current_object(), form.current.data, form.new.data, actor=current_user
+                    current_user._get_current_object(),
+                    form.current.data,
+                    form.new.data,
+                    actor=current_user,
+                    keep_session=sessions.current_session(),
                 )
                 db.session.flush()
                 login_user(current_user._get_current_object())  # this session lives on, under the new token
@@ -107,13 +136,13 @@ class ResetRequestView(FundView):
 
     methods = ["GET", "POST"]
     login_required = False
-    decorators = [limiter.limit(login_rate_limit, methods=["POST"])]
+    decorators = PER_ADDRESS_AND_ACCOUNT
 
     def process(self):
         form = ResetRequestForm()
         if form.validate_on_submit():
             ops.request_password_reset(
-                form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
+                form.email.data, lambda token: absolute_url("accounts.reset_password", token=token)
             )
             flash(_("If an account exists for this address, we have sent it a link to reset the password."), "info")
             return redirect(url_for("accounts.login"))
@@ -141,3 +170,32 @@ class ResetPasswordView(FundView):
                 flash(_("Your password has been changed. You can sign in with it now."), "success")
                 return redirect(url_for("accounts.login"))
         return render_template("accounts/reset_password.html", form=form)
+
+
+class UsersView(FundView):
+    """The administrator's list of accounts, with how many live sessions each has."""
+
+    roles = (Role.admin,)
+
+    def process(self):
+        query = sa.select(User).order_by(User.name, User.id)
+        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        live = sessions.live_session_counts([user.id for user in page.items])
+        return render_template("accounts/users.html", page=page, live=live)
+
+
+class EndSessionsView(FundView):
+    """An administrator ends every session of a user: each of their browsers must sign in again."""
+
+    methods = ["POST"]
+    roles = (Role.admin,)
+
+    def load(self, user_id: int) -> None:
+        self.user = db.session.get(User, user_id) or abort(404)
+
+    def process(self):
+        ended = ops.end_user_sessions(self.user, actor=current_user._get_current_object())
+        message = ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.", ended,
+                           name=self.user.name)  # fmt: skip
+        flash(message, "success")
+        return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.users"))

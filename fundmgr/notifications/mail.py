@@ -14,33 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from flask_mail import Message
 from jinja2 import TemplateNotFound
 
+from fundmgr.emails import absolute_url
 from fundmgr.notifications.kinds import KINDS
-
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
-
-
-def base_url() -> str:
-    """The address people reach fundmgr at (FUNDMGR_BASE_URL), without a trailing slash.
-
-    Unset (production should set it): the request's own address, else the development default.
-    """
-    configured = current_app.config.get("BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    current_app.logger.warning("FUNDMGR_BASE_URL is not set: e-mail links point to %s", DEFAULT_BASE_URL)
-    return DEFAULT_BASE_URL
-
-
-def absolute_url(endpoint: str, **params: Any) -> str:
-    """An absolute link for an e-mail, the same in a request and in a CLI command (FUNDMGR_BASE_URL)."""
-    adapter = current_app.url_map.bind("fundmgr.invalid", url_scheme="https")
-    return base_url() + adapter.build(endpoint, params)
 
 
 @dataclass

@@ -41,8 +41,8 @@ add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/vote", mv.VoteView,
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/decision", mv.DecisionView, "decide")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/open", mv.OpenItemView, "open_item")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/close", mv.CloseItemView, "close_item")
-add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack")
-add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes")
+add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack", heavy=True)
+add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes", heavy=True)
 
 # Written procedures and decisions
 add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")
@@ -53,4 +53,4 @@ add_view(bp, "/written-procedures/<int:procedure_id>/conclude", pv.ConcludeProce
 add_view(bp, "/written-procedures/<int:procedure_id>/withdraw", pv.WithdrawProcedureView, "withdraw_procedure")
 add_view(bp, "/decisions", dv.DecisionListView, "decisions")
 add_view(bp, "/decisions/<int:decision_id>", dv.DecisionDetailView, "decision")
-add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter")
+add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter", heavy=True)

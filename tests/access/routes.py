@@ -147,6 +147,21 @@ def newest_notification(role: str) -> Callable[[World], dict[str, Any]]:
     return build
 
 
+def signed_in_elsewhere(role: str) -> Callable[[World], dict[str, Any]]:
+    """The role's user id, that user signed in in some browser (a live session to end), made when the test runs."""
+
+    def build(w: World) -> dict[str, Any]:
+        from fundmgr.accounts.models import User
+        from fundmgr.accounts.sessions import start_session
+        from fundmgr.db import db
+
+        start_session(db.session.get(User, w.users[role]))
+        db.session.commit()
+        return {"user_id": w.users[role]}
+
+    return build
+
+
 CASES: list[Case] = [
     # --- Pages, languages, accounts ---
     get("pages.home", expect=EVERYONE),
@@ -166,7 +181,15 @@ CASES: list[Case] = [
         data=lambda w: {"email": w.emails["fmu"], "password": PASSWORD},
         extra={"actor": "fmu"},
     ),
-    post("accounts.logout", expect=answers(KEPT), form_page=lambda w: "/", owner="fmu"),
+    post("accounts.logout", expect=answers(DONE), form_page=lambda w: "/", owner="fmu"),  # ends its server session
+    get("accounts.users", expect=answers(FORBIDDEN, admin=OK)),
+    post(
+        "accounts.end_sessions",
+        signed_in_elsewhere("agency_other"),
+        answers(FORBIDDEN, admin=DONE),
+        form_page=page("accounts.users"),
+        owner="admin",
+    ),
     get("accounts.profile"),
     post(
         "accounts.profile",

@@ -31,7 +31,7 @@ from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from fundmgr.finance.models import ContributionKind
 from fundmgr.finance.operations import ContributionData, record_contribution
 from fundmgr.funds.models import Fund, Organization
-from tests.conftest import app_config, create_postgres_database, drop_postgres_database
+from tests.support.database import app_config, create_postgres_database, drop_postgres_database
 
 RACERS = 10  # identical requests sent at once: a double click is two, a stuck "submit" button pressed again ten
 FMU = "fatou.diallo@fundmgr.example"

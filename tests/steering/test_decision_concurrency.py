@@ -21,7 +21,7 @@ from fundmgr.steering.models import (
     MeetingMode,
     WrittenProcedure,
 )
-from tests.conftest import TODAY
+from tests.support import TODAY
 from tests.support.concurrency import run_at_once
 
 pytestmark = pytest.mark.postgres_only

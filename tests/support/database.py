@@ -61,6 +61,10 @@ def app_config(url: str, tmp: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         # limits stay on (so they can be tested) but high; tests of throttling lower them
         "LOGIN_RATE_LIMIT": "100000 per minute",
+        "HEAVY_RATE_LIMIT": "100000 per minute",
+        # each test runs inside one open transaction: the database store, which commits on a connection of its
+        # own, would wait on it (SQLite); tests/test_ratelimits.py tests that store with real commits
+        "RATELIMIT_STORAGE_URI": "memory://",
         "STORAGE_DIR": str(tmp / "storage"),
         "SERVER_NAME": "localhost",
     }

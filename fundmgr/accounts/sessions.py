@@ -1,0 +1,118 @@
+"""Server-side sessions: each sign-in is a row, and the browser's session carries its random key.
+
+A request is signed in only while its row is live: not ended (sign-out, a password change or reset, an
+administrator) and seen within PERMANENT_SESSION_LIFETIME. So a session cookie copied before sign-out
+stops working at sign-out, whoever holds it. The row keeps a hash of the key, never the key: reading the
+table gives no one a session. A request notes when the session was last seen at most every TOUCH_EVERY,
+so most requests write nothing.
+
+The writes people ask for (sign-in, sign-out, ending someone's sessions) are operations in
+`fundmgr.accounts.operations`, which audit them; this module holds the table and the queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, g, session
+
+from fundmgr import clock
+from fundmgr.accounts.models import User
+from fundmgr.db import Base, db
+
+SESSION_KEY = "sid"  # the key of the Flask session holding the server session's key
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+class UserSession(Base):
+    """One sign-in of a user, live until ended or idle for longer than the session lifetime."""
+
+    __tablename__ = "user_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)  # sha256 of the key the browser holds
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    ended_at: so.Mapped[datetime | None]
+    end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))  # signed_out, password_changed...
+
+    user: so.Mapped[User] = so.relationship()
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Open a server session for the user; returns its key, for the browser's session only."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user=user, key_hash=key_hash(key)))
+    db.session.flush()
+    return key
+
+
+def idle_cutoff() -> datetime:
+    return clock.now() - current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
+def live_session(user_id: int, key: str | None) -> UserSession | None:
+    """The user's live session this key opens, or None; notes it as seen if it was not for a while."""
+    if not key or not isinstance(key, str):
+        return None
+    now = clock.now()
+    row = db.session.execute(
+        sa.select(UserSession, (UserSession.last_seen_at < now - TOUCH_EVERY).label("stale")).where(
+            UserSession.key_hash == key_hash(key),
+            UserSession.user_id == user_id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= idle_cutoff(),
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.stale:
+        row.UserSession.last_seen_at = now  # saved with the request's commit
+    return row.UserSession
+
+
+def current_session() -> UserSession | None:
+    """The request's server session (set when the signed-in user was loaded), or None."""
+    return g.get("user_session")
+
+
+def end_sessions(user: User, reason: str, *, keep: UserSession | None = None) -> int:
+    """End every live session of the user but `keep`; returns how many ended."""
+    query = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    result = db.session.execute(
+        query.values(ended_at=clock.now(), end_reason=reason), execution_options={"synchronize_session": False}
+    )
+    return result.rowcount
+
+
+def end_session(user_session: UserSession, reason: str) -> None:
+    """End one session (sign-out)."""
+    if user_session.ended_at is None:
+        user_session.ended_at = clock.now()
+        user_session.end_reason = reason
+    session.pop(SESSION_KEY, None)
+
+
+def live_session_counts(user_ids: list[int]) -> dict[int, int]:
+    """How many live sessions each of these users has (the administrator's Users page)."""
+    rows = db.session.execute(
+        sa.select(UserSession.user_id, sa.func.count())
+        .where(
+            UserSession.user_id.in_(user_ids),
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= idle_cutoff(),
+        )
+        .group_by(UserSession.user_id)
+    )
+    return dict(rows.tuples().all())
