@@ -75,14 +75,14 @@ def test_ten_identical_approvals_at_once_allocate_once(committed, fund, make_use
     ops.open_item(item, actor=fmu)
     ops.close_item(item, actor=fmu)
     db.session.commit()
-    total = proposal.latest_version.total
+    total, proposal_id = proposal.latest_version.total, proposal.id
     url = f"/steering/meetings/{meeting.id}/items/{item.id}/decision"
     statuses = post_at_once(committed, fmu, url, {"outcome": "approve", "approved_amount": str(total)}, JSON)
     assert all(status < 500 for status in statuses), statuses
     assert statuses.count(302) == 1, statuses
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).where(Decision.proposal_id == proposal.id)) == 1
-    allocated = db.session.scalar(sa.select(sa.func.sum(Allocation.total)).where(Allocation.proposal_id == proposal.id))
+    assert db.session.scalar(sa.select(sa.func.count()).where(Decision.proposal_id == proposal_id)) == 1
+    allocated = db.session.scalar(sa.select(sa.func.sum(Allocation.total)).where(Allocation.proposal_id == proposal_id))
     assert allocated == total
 
 

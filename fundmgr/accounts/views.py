@@ -24,7 +24,7 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.emails import absolute_url
 from fundmgr.extensions import limiter, login_manager
-from fundmgr.web import FundView, refusals_shown_on, safe_next_url
+from fundmgr.web import FundView, paginate, refusals_shown_on, safe_next_url
 
 
 @login_manager.user_loader
@@ -179,7 +179,7 @@ class UsersView(FundView):
 
     def process(self):
         query = sa.select(User).order_by(User.name, User.id)
-        page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        page = paginate(query)
         live = sessions.live_session_counts([user.id for user in page.items])
         return render_template("accounts/users.html", page=page, live=live)
 
