@@ -180,9 +180,11 @@ NUMBERS_AS_TYPED = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
     st.floats().map(repr),
     st.text(alphabet="0123456789.,- +eE'_", max_size=20),
-    st.text(max_size=25),
+    st.text(st.characters(exclude_characters="\x00"), max_size=25),  # NUL: tests/test_hostile_input.py
 )
-PROPERTY = settings(max_examples=25, deadline=None, database=None,
+# The same examples on every run (CI must not turn red by chance); a new case found while developing goes into
+# the tables above.
+PROPERTY = settings(max_examples=25, deadline=None, database=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 
 
