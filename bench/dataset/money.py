@@ -66,8 +66,10 @@ class MoneyPlan:
             shortfall = need * Decimal("1.1") - unearmarked
             base = (Decimal(15_000_000) * Decimal(str(self.g.size.scale)) / 6).quantize(Decimal(1000))
             if shortfall > 0 or month.month in (1, 7):
+                # the money must be there on the day of the month's first decision, not later in the month
+                by = decisions[0].on if decisions else None
                 for net, area in self.split_deposit(max(shortfall, ZERO), base):
-                    deposit = self.deposit(month, net, area, agreements, ledger)
+                    deposit = self.deposit(month, net, area, agreements, ledger, by=by)
                     if area is None:
                         unearmarked += deposit
                     else:
@@ -111,8 +113,11 @@ class MoneyPlan:
             result.append(((base / parts).quantize(Decimal(1000)), area))
         return result
 
-    def deposit(self, month: date, net_usd: Decimal, area: int | None, agreements: dict, ledger: list) -> Decimal:
-        """A donor's deposit under its agreement of the year; returns what becomes available (net of the fee)."""
+    def deposit(
+        self, month: date, net_usd: Decimal, area: int | None, agreements: dict, ledger: list, *, by: date | None
+    ) -> Decimal:
+        """A donor's deposit under its agreement of the year, received by the day `by` when one is given; returns what
+        becomes available (net of the fee)."""
         rng, w, out = self.rng, self.w, self.g.out
         donor_id, donor_code = rng.choice(w.donors)
         currency = CURRENCIES.get(donor_code, "USD")
@@ -125,6 +130,8 @@ class MoneyPlan:
         amount = to_cents(gross_usd / rate)
         usd = to_cents(amount * rate)
         day = month + timedelta(days=rng.randint(2, 11))
+        if by is not None:
+            day = min(day, by)
         key = (donor_id, month.year, area or 0)
         number = sum(1 for k in agreements if k[:2] == key[:2]) + 1
         agreement = agreements.setdefault(

@@ -10,6 +10,7 @@ has more transferred than it holds.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -30,6 +31,7 @@ from tests.factories import organization
 
 ZERO = Decimal("0.00")
 AREAS = [None, "TA2", "TA3"]
+REFERENCES = itertools.count(1)
 
 
 def cents(n: int) -> Decimal:
@@ -219,7 +221,8 @@ def step(fund, model: Model, programmes, action) -> None:
         amount = to_cents(base * action[2] / 100)
         if amount <= 0:
             return
-        args = {"amount": amount, "on_date": date(2025, 3, 3), "reference": kind, "actor": None}
+        # each movement its own reference: the same reference twice on one allocation is refused as a duplicate
+        args = {"amount": amount, "on_date": date(2025, 3, 3), "reference": f"{kind}-{next(REFERENCES)}", "actor": None}
         if kind == "transfer":
             if attempt(kind, lambda: ops.record_transfer(allocation, **args), amount > mine.left)[0]:
                 mine.transferred += amount
