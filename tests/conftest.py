@@ -26,11 +26,11 @@ from fundmgr import clock, create_app
 from fundmgr.db import db
 from tests.support.database import (
     BACKENDS,
+    BuiltOnce,
     ConnectionBoundSession,
     RequestScopedClient,
     app_config,
-    app_on_new_database,
-    build_database,
+    app_on_built_database,
     clean_committed_data,
 )
 
@@ -54,11 +54,17 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def built_once() -> Iterator[BuiltOnce]:
+    """The session's databases and servers, each built once per process (see BuiltOnce)."""
+    built = BuiltOnce()
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def app(backend: str, built_once: BuiltOnce, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """The application on a migrated database holding the bundled fund definition."""
-    with app_on_new_database(backend, tmp_path_factory.mktemp(backend)) as application:
-        build_database(application)
-        yield application
+    return built_once.get(("app", backend), lambda: app_on_built_database(backend, tmp_path_factory.mktemp(backend)))
 
 
 @pytest.fixture(autouse=True)
@@ -167,7 +173,8 @@ def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run PostgreSQL-only tests (row locks, real concurrency) on PostgreSQL alone, not skipped on SQLite;
-    tests that do not use the app's database (`once`) on the first database only; the demo's readers together."""
+    tests that do not depend on the engine (`once`) on the first database only, the pairs of a table left out of a
+    sample (`sampled`) on the last one only; the demo's readers together."""
     keep, drop = [], []
     for item in items:
         if "demo_app" in getattr(item, "fixturenames", ()):
@@ -175,7 +182,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
         postgres_only = item.get_closest_marker("postgres_only") and backend != "postgresql"
         once = item.get_closest_marker("once") and backend not in (None, BACKENDS[0])
-        if postgres_only or once:
+        sampled = item.get_closest_marker("sampled") and backend not in (None, BACKENDS[-1])
+        if postgres_only or once or sampled:
             drop.append(item)
         else:
             keep.append(item)

@@ -14,6 +14,8 @@ from tests.access import harness
 from tests.access.harness import client_as, fingerprint, payload, recording_writes
 from tests.access.routes import CASES, DONE, KEPT, Case, doer
 
+pytestmark = pytest.mark.once  # the token check comes before any query: the database engine does not change it
+
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
 world_state, isolated, world = harness.world_state, harness.isolated, harness.world
 

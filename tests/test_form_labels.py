@@ -28,6 +28,8 @@ from fundmgr.results.models import Programme
 from tests.demo_meeting import meeting_in_session
 from tests.factories import sign_in
 
+pytestmark = pytest.mark.once  # labels are in the templates: the database engine does not change them
+
 # Demo accounts: the roles, and the agencies whose pages differ (one drafting, one reporting).
 PEOPLE = {
     "anonymous": None,

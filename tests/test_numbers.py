@@ -22,6 +22,8 @@ from fundmgr.numbers import (
     parse_number,
 )
 
+pytestmark = pytest.mark.once  # parsing text: no database
+
 NNBSP = "\u202f"  # French groups thousands with a narrow no-break space and puts a no-break space before ? and :
 NBSP = "\u00a0"
 KIND_NAMES = {MONEY: "money", EXCHANGE_RATE: "rate", PERCENTAGE: "percent", INDICATOR_VALUE: "value", COUNT: "count"}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.client import Client
 from bench.server import Server
+
+pytestmark = pytest.mark.once  # on SQLite here; the attack suite serves PostgreSQL from the same entry point
 
 
 def test_gunicorn_serves_the_app_from_its_production_entry_point(app, tmp_path):

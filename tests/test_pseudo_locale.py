@@ -62,7 +62,8 @@ from tests.support.pseudo_locale import (
     write_pseudo_translations,
 )
 
-pytestmark = pytest.mark.xdist_group("pseudo_locale")  # one worker builds the app and the world, once
+# one worker builds the app and the world, once; the catalogs do not depend on the database engine
+pytestmark = [pytest.mark.xdist_group("pseudo_locale"), pytest.mark.once]
 
 world_state, isolated, world = harness.world_state, harness.isolated, harness.world
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -31,7 +33,7 @@ from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from fundmgr.finance.models import ContributionKind
 from fundmgr.finance.operations import ContributionData, record_contribution
 from fundmgr.funds.models import Fund, Organization
-from tests.support.database import app_config, create_postgres_database, drop_postgres_database
+from tests.support.database import BuiltOnce, app_config, create_postgres_database, drop_postgres_database
 
 RACERS = 10  # identical requests sent at once: a double click is two, a stuck "submit" button pressed again ten
 FMU = "fatou.diallo@fundmgr.example"
@@ -125,10 +127,14 @@ def no_server_error(answers: list[Response]) -> bool:
 
 
 @pytest.fixture(scope="session")
-def target(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+def target(backend: str, built_once: BuiltOnce, tmp_path_factory: pytest.TempPathFactory) -> Target:
     """gunicorn (2 workers, production configuration) on a fresh PostgreSQL database with the demo data."""
     assert backend == "postgresql"
-    tmp = tmp_path_factory.mktemp("attack")
+    return built_once.get("attack", lambda: served_demo(tmp_path_factory.mktemp("attack")))
+
+
+@contextmanager
+def served_demo(tmp: Path) -> Iterator[Target]:
     name, url = create_postgres_database()
     app = create_app(app_config(url, tmp) | {"TESTING": False, "SERVER_NAME": None, "MAIL_SUPPRESS_SEND": True})
     # the demo's 28 accounts hashed cheaply (argon2id all the same): a second each saved; the server rehashes a

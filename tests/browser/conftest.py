@@ -29,11 +29,13 @@ from tests.support.database import app_config
 expect.set_options(timeout=20_000)  # assertions wait longer than Playwright's 5 s: the suite loads the CPU
 
 
+@pytest.hookimpl(tryfirst=True)  # before the root conftest's, which reads the `once` mark
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.once)  # the live server has its own database, whichever the test's
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import flask_migrate
 import psycopg
@@ -18,6 +19,8 @@ from fundmgr import create_app
 from fundmgr.db import db
 from fundmgr.funds import definition
 from fundmgr.funds.operations import load_fund, load_geography
+
+T = TypeVar("T")
 
 PG_SERVER = os.environ.get("FUNDMGR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # The tests set their own configuration; a developer's shell settings must not leak in.
@@ -129,3 +132,33 @@ def app_on_new_database(backend: str, folder: Path, **config) -> Iterator[Flask]
             db.engine.dispose()
         if pg_name:
             drop_postgres_database(pg_name)
+
+
+@contextmanager
+def app_on_built_database(backend: str, folder: Path) -> Iterator[Flask]:
+    """The application on a new database migrated and holding the bundled fund; dropped afterwards."""
+    with app_on_new_database(backend, folder) as application:
+        build_database(application)
+        yield application
+
+
+class BuiltOnce:
+    """Expensive things of the test session (databases, servers), each built once per key, closed at its end.
+
+    pytest tears down a session fixture whenever the `backend` parameter it depends on changes value, and under
+    xdist a process switches between the databases many times; a fixture that keeps what it builds here builds
+    it once per process instead of once per switch.
+    """
+
+    def __init__(self) -> None:
+        self.stack = ExitStack()
+        self.built: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, build: Callable[[], AbstractContextManager[T]]) -> T:
+        """What build() makes for the key: made (entered) the first time it is asked for, then the same."""
+        if key not in self.built:
+            self.built[key] = self.stack.enter_context(build())
+        return self.built[key]
+
+    def close(self) -> None:
+        self.stack.close()
