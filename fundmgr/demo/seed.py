@@ -17,7 +17,7 @@ from fundmgr.deadlines.demo import seed_deadlines
 from fundmgr.finance.demo import seed_contributions, seed_transfers
 from fundmgr.funds import definition as d
 from fundmgr.funds.models import Fund
-from fundmgr.funds.operations import load_fund, load_geography, upsert_organization
+from fundmgr.funds.operations import load_fund_file, upsert_organization
 from fundmgr.notifications import paused
 from fundmgr.notifications.demo import seed_notifications
 from fundmgr.proposals.demo import seed_proposals
@@ -38,9 +38,7 @@ class SeedReport:
 
 def seed_fund() -> Fund:
     """The bundled Migration MPTF definition, with countries and regions."""
-    load_geography()
-    spec, sha256 = d.read_definition(d.bundled_definition())
-    fund, _changed = load_fund(spec, sha256, actor=None)
+    fund, _changed, _added = load_fund_file(d.bundled_definition(), actor=None)
     return fund
 
 

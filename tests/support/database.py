@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from fundmgr import create_app
 from fundmgr.db import db
 from fundmgr.funds import definition
-from fundmgr.funds.operations import load_fund, load_geography
+from fundmgr.funds.operations import load_fund_file
 
 PG_SERVER = os.environ.get("FUNDMGR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # The tests set their own configuration; a developer's shell settings must not leak in.
@@ -74,9 +74,7 @@ def build_database(app: Flask) -> None:
     """Migrate an empty database and load the bundled fund, as `make run` does."""
     with app.app_context():
         flask_migrate.upgrade()
-        load_geography()
-        spec, sha256 = definition.read_definition(definition.bundled_definition())
-        load_fund(spec, sha256, actor=None)
+        load_fund_file(definition.bundled_definition(), actor=None)
         db.session.commit()
         db.session.remove()
 
