@@ -245,6 +245,11 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
         flask_migrate.upgrade(revision=BEFORE_VOCABULARY)
         with db.engine.begin() as connection:
             store_versions(connection, fund_rows, {"schema_version": 1, **UNLABELLED_SNAPSHOT})
+            connection.execute(
+                as_stored("organizations").insert(),
+                [{"id": 2, "code": "CSO-MRC", "kind": "civil_society", "acronym": {"en": "MRC"},
+                  "name": {"en": "Migrant Rights Coalition"}}],
+            )  # fmt: skip
         old_targets = fund_rows["funds"]["targets"]
 
         flask_migrate.upgrade()
@@ -258,6 +263,8 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
             assert version.proposal.fund.target_marker is None  # markers are not copied in this test
             assert version.proposal.fund.marker_share["marker"] == "gender"
             assert version.proposal.fund.disaggregation_title("migratory_status") == "Migratory status"
+            # the only fund's civil-society partner is its own; IOM (shared reference data) is not
+            assert [o.code for o in version.proposal.fund.own_organizations] == ["CSO-MRC"]
 
         flask_migrate.downgrade(revision=BEFORE_VOCABULARY)
         with db.engine.connect() as connection:

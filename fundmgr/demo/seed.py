@@ -42,9 +42,10 @@ def seed_fund() -> Fund:
     return fund
 
 
-def seed_organizations() -> None:
+def seed_organizations(fund: Fund) -> None:
+    """The demo's civil-society partners and programme-country governments: the fund's own organizations."""
     for spec in demo_data().get("organizations") or []:
-        upsert_organization(d.Organization.model_validate(spec), actor=None)
+        upsert_organization(d.Organization.model_validate(spec), actor=None, fund=fund)
     db.session.flush()
 
 
@@ -79,7 +80,7 @@ def seed_demo(password: str) -> SeedReport:
     """
     report = SeedReport()
     fund = seed_fund()
-    seed_organizations()
+    seed_organizations(fund)
     report.users = seed_users(password)
     report.lines.append(
         f"Fund {fund.code}: {len(fund.thematic_areas)} thematic areas, {len(fund.objectives)} objectives."

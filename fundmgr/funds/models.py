@@ -21,6 +21,15 @@ fund_organizations = sa.Table(
     sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
 )
 
+# Organizations of one fund alone (its civil-society partners, governments of its programme countries...),
+# added by its definition file or its data: shown with that fund only. The rest are shared reference data.
+fund_own_organizations = sa.Table(
+    "fund_own_organizations",
+    Base.metadata,
+    sa.Column("fund_id", sa.ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True, index=True),
+)
+
 area_objectives = sa.Table(
     "area_objectives",
     Base.metadata,
@@ -78,6 +87,9 @@ class Fund(Base):
     eligibility_checks: so.Mapped[list[EligibilityCheck]] = so.relationship(order_by="EligibilityCheck.number")
     participating_organizations: so.Mapped[list[Organization]] = so.relationship(
         secondary=fund_organizations, order_by=Organization.code
+    )
+    own_organizations: so.Mapped[list[Organization]] = so.relationship(
+        secondary=fund_own_organizations, order_by=Organization.code
     )
 
     @property

@@ -34,8 +34,11 @@ def organization_values(spec: d.Organization) -> dict[str, Any]:
     return {"kind": spec.kind, "acronym": spec.acronym.model_dump(), "name": spec.name.model_dump()}
 
 
-def upsert_organization(spec: d.Organization, *, actor: User | None) -> Organization:
-    """Create an organization or update its names, by its stable code (the reference data's own loader)."""
+def upsert_organization(spec: d.Organization, *, actor: User | None, fund: Fund | None = None) -> Organization:
+    """Create an organization or update its names, by its stable code (the reference data's own loader).
+
+    With `fund`, the organization is that fund's own (shown with it only), e.g. its civil-society partners.
+    """
     org = db.session.scalar(sa.select(Organization).where(Organization.code == spec.code))
     values = organization_values(spec)
     if org is None:
@@ -47,16 +50,18 @@ def upsert_organization(spec: d.Organization, *, actor: User | None) -> Organiza
         for key, value in values.items():
             setattr(org, key, value)
         record_audit("organization.updated", org, actor=actor, before=before, after=values)
+    if fund is not None and org not in fund.own_organizations:
+        fund.own_organizations.append(org)
     return org
 
 
-def add_fund_organizations(spec: d.FundDefinition, *, actor: User | None) -> None:
+def add_fund_organizations(spec: d.FundDefinition, *, actor: User | None) -> list[Organization]:
     """Add the organizations a fund file defines of its own; one that exists already must be defined alike.
 
     A fund never redefines shared reference data: a different kind or name for an existing code is refused,
     naming the field, and nothing is written.
     """
-    conflicts = []
+    conflicts, added = [], []
     for index, org_spec in enumerate(spec.organizations):
         org = org_by_code(org_spec.code)
         values = organization_values(org_spec)
@@ -64,6 +69,7 @@ def add_fund_organizations(spec: d.FundDefinition, *, actor: User | None) -> Non
             org = Organization(code=org_spec.code, **values)
             db.session.add(org)
             record_audit("organization.created", org, actor=actor, after=values)
+            added.append(org)
         else:
             differing = sorted(key for key, value in values.items() if getattr(org, key) != value)
             if differing:
@@ -74,6 +80,7 @@ def add_fund_organizations(spec: d.FundDefinition, *, actor: User | None) -> Non
                 )
     if conflicts:
         raise d.DefinitionError("\n".join(conflicts))
+    return added
 
 
 def load_reference(spec: d.ReferenceData, *, actor: User | None, only_missing: bool = False) -> int:
@@ -179,7 +186,7 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
         return fund, False
     if spec.currency not in {c.code for c in d.read_reference().currencies}:
         raise d.DefinitionError(f"currency: {spec.currency} is not a currency of the reference data")
-    add_fund_organizations(spec, actor=actor)
+    own = add_fund_organizations(spec, actor=actor)
     db.session.flush()
     participants = {code: org_by_code(code) for code in spec.participating_organizations}
     unknown = [code for code, org in participants.items() if org is None]
@@ -199,6 +206,7 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
     db.session.flush()
     sync_reference_lists(fund, spec)
     fund.participating_organizations = [org for org in participants.values() if org is not None]
+    fund.own_organizations.extend(org for org in own if org not in fund.own_organizations)
     db.session.flush()
     record_audit(
         "fund.created" if created else "fund.updated",

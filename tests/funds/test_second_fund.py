@@ -10,9 +10,12 @@ import sqlalchemy as sa
 import yaml
 from pypdf import PdfReader
 
-from fundmgr.accounts.models import Organization, User
+from fundmgr.accounts.models import Organization, OrganizationKind, User
 from fundmgr.db import db
+from fundmgr.funds import definition as d
+from fundmgr.funds import queries
 from fundmgr.funds.models import Fund
+from fundmgr.funds.operations import upsert_organization
 from tests.factories import sign_in
 from tests.fixtures.funds import SECOND_FUND_FILE
 
@@ -112,3 +115,22 @@ def test_a_fund_file_may_not_redefine_a_shared_organization(app, fund, tmp_path)
     db.session.expire_all()
     assert organizations() == before
     assert db.session.scalar(sa.select(Fund).where(Fund.code == "FSF2")) is None
+
+
+def test_each_fund_shows_the_shared_organizations_and_its_own_only(app, fund):
+    """Does the second fund list no Migration civil-society partner, and the Migration fund not the second's own?"""
+    partner = d.Organization(code="CSO-MRC", kind=OrganizationKind.civil_society, acronym=texts("MRC"),
+                             name=texts("Migrant Rights Coalition"))  # fmt: skip
+    upsert_organization(partner, actor=None, fund=fund)  # as the demo adds its partners
+    assert app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)]).exit_code == 0
+    food = db.session.scalar(sa.select(Fund).where(Fund.code == "FSF"))
+    shown = {f.code: {o.code for o in queries.organizations(f)} for f in (fund, food)}
+    assert "CSO-MRC" in shown["MIG"]
+    assert "CSO-MRC" not in shown["FSF"]
+    assert "FSF-SECRETARIAT" in shown["FSF"]
+    assert "FSF-SECRETARIAT" not in shown["MIG"]
+    assert {"IOM", "FAO", "GOV-DEU"} <= shown["MIG"] & shown["FSF"]  # the shared reference data, with both
+
+
+def texts(text: str) -> d.Text:
+    return d.Text(en=text, fr=text, es=text)

@@ -101,6 +101,7 @@ class ConnectionBoundSession(FlaskSession):
 def clean_committed_data() -> None:
     """Delete what a committed test wrote, keeping the baseline (fund, geography, organizations)."""
     keep = {"alembic_version", "funds", "organizations", "regions", "countries", "fund_organizations",
+            "fund_own_organizations",
             "area_objectives", "thematic_areas", "objectives", "guiding_principles", "markers",
             "budget_categories", "criteria", "eligibility_checks"}  # fmt: skip
     with db.engine.begin() as conn:

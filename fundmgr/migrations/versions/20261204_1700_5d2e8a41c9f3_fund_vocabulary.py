@@ -1,9 +1,12 @@
-"""funds: the fund's own word for its objectives, its disaggregation dimensions, and the marker its share target is about.
+"""funds: the fund's own word for its objectives, its disaggregations, the marker of its target, its own organizations.
 
 Until now every fund showed "GCM objectives", offered the four disaggregations of the Migration MPTF and
 read its gender target from `targets.gender_marker_*`. Existing funds keep exactly what they showed:
 the GCM title, the four dimensions (sex, age, migratory status, disability), and their gender target
 as `targets.marker_share = {marker, min_level, share}`; `flask fund load` then takes them from the file.
+Organizations of one fund alone (`fund_own_organizations`) are shown with that fund only: in an installation
+holding a single fund, its civil-society organizations and governments (the shared reference data holds
+UN entities, donors and other international organizations) become that fund's own.
 
 Revision ID: 5d2e8a41c9f3
 Revises: 080c704b96e4
@@ -67,7 +70,25 @@ def old_targets(targets: dict[str, Any]) -> dict[str, Any]:
     return kept | old
 
 
+organizations = sa.table("organizations", sa.column("id", sa.Integer), sa.column("kind", sa.String))
+own = sa.table("fund_own_organizations", sa.column("fund_id", sa.Integer), sa.column("organization_id", sa.Integer))
+FUND_OWN_KINDS = ("civil_society", "government")
+
+
 def upgrade() -> None:
+    op.create_table(
+        "fund_own_organizations",
+        sa.Column("fund_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["fund_id"], ["funds.id"], name=op.f("fk_fund_own_organizations_fund_id_funds"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"],
+                                name=op.f("fk_fund_own_organizations_organization_id_organizations")),
+        sa.PrimaryKeyConstraint("fund_id", "organization_id", name=op.f("pk_fund_own_organizations")),
+    )  # fmt: skip
+    op.create_index(
+        op.f("ix_fund_own_organizations_organization_id"), "fund_own_organizations", ["organization_id"], unique=False
+    )
     # Plain ADD/DROP COLUMN, never a batch rebuild: on SQLite, dropping the old `funds` table of a rebuild
     # would cascade to every row that refers to a fund.
     op.add_column("funds", sa.Column("objectives_title", sa.JSON(), server_default="{}", nullable=False))
@@ -83,11 +104,19 @@ def upgrade() -> None:
                 disaggregations=DISAGGREGATIONS,
             )
         )
+    fund_ids = list(connection.execute(sa.select(funds.c.id)).scalars())
+    if len(fund_ids) == 1:
+        ids = connection.execute(sa.select(organizations.c.id).where(organizations.c.kind.in_(FUND_OWN_KINDS)))
+        rows = [{"fund_id": fund_ids[0], "organization_id": org_id} for org_id in ids.scalars()]
+        if rows:
+            connection.execute(own.insert(), rows)
 
 
 def downgrade() -> None:
     connection = op.get_bind()
     for fund_id, targets in connection.execute(sa.select(funds.c.id, funds.c.targets)).all():
         connection.execute(funds.update().where(funds.c.id == fund_id).values(targets=old_targets(targets or {})))
+    op.drop_index(op.f("ix_fund_own_organizations_organization_id"), table_name="fund_own_organizations")
+    op.drop_table("fund_own_organizations")
     for column in ("disaggregations", "objectives_title"):
         op.execute(f"ALTER TABLE funds DROP COLUMN {column}")
