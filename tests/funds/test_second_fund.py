@@ -16,6 +16,9 @@ from fundmgr.funds import definition as d
 from fundmgr.funds import queries
 from fundmgr.funds.models import Fund
 from fundmgr.funds.operations import upsert_organization
+from fundmgr.proposals.forms import IndicatorForm
+from fundmgr.proposals.operations import IndicatorValues
+from fundmgr.proposals.operations.matrix import indicator_problems
 from tests.factories import sign_in
 from tests.fixtures.funds import SECOND_FUND_FILE
 
@@ -134,3 +137,15 @@ def test_each_fund_shows_the_shared_organizations_and_its_own_only(app, fund):
 
 def texts(text: str) -> d.Text:
     return d.Text(en=text, fr=text, es=text)
+
+
+def test_indicators_are_disaggregated_by_the_funds_own_dimensions(app, fund):
+    """Does a programme indicator of the second fund offer its household-income groups and refuse migratory status?"""
+    assert app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)]).exit_code == 0
+    food = db.session.scalar(sa.select(Fund).where(Fund.code == "FSF"))
+    by_status = IndicatorValues(name="People reached", disaggregation=["migratory_status"])
+    assert "Unknown disaggregation." in indicator_problems(by_status, food)
+    assert indicator_problems(by_status, fund) == []
+    with app.test_request_context():
+        offered = [str(choice.label) for choice in IndicatorForm(food).disaggregation.choices]
+    assert offered == ["Sex", "Age", "Household income group"]
