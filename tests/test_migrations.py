@@ -271,3 +271,37 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
             table = sa.table("funds", sa.column("targets", sa.JSON))
             assert connection.execute(sa.select(table.c.targets)).scalar_one() == old_targets
             assert connection.execute(sa.text("SELECT count(*) FROM proposal_versions")).scalar_one() == 1
+
+
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(demo_app, committed):
+    """With the whole demo: does 5d2e8a41c9f3 give back the same fund, organizations and proposals it was given?"""
+    own = sa.table("fund_own_organizations", sa.column("organization_id"))
+    organizations = sa.table("organizations", sa.column("id"), sa.column("kind"))
+
+    tables = ("proposals", "proposal_versions", "organizations", "thematic_areas", "markers")
+
+    def state() -> dict[str, Any]:
+        with db.engine.connect() as connection:
+            counted = {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+                       for name in tables}  # fmt: skip
+            return counted | {"fund": stored_fund()}
+
+    with demo_app.app_context():
+        db.session.remove()
+        upgraded = state()
+        with db.engine.connect() as connection:
+            demo_own = set(connection.execute(sa.select(own.c.organization_id)).scalars())
+        flask_migrate.downgrade(revision=BEFORE_VOCABULARY)
+        with db.engine.connect() as connection:
+            targets = connection.execute(sa.select(sa.table("funds", sa.column("targets", sa.JSON)))).scalar_one()
+        assert (targets["gender_marker_min_level"], targets["gender_marker_share"]) == (2, "0.80")
+
+        flask_migrate.upgrade()
+        assert state() == upgraded
+        with db.engine.connect() as connection:
+            derived = set(connection.execute(sa.select(own.c.organization_id)).scalars())
+            kinds = set(
+                connection.execute(sa.select(organizations.c.kind).where(organizations.c.id.in_(derived))).scalars()
+            )
+        assert derived == demo_own  # the demo's civil-society partners and governments, found again by their kind
+        assert kinds == {"civil_society", "government"}
