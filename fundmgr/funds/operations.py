@@ -25,6 +25,7 @@ from fundmgr.funds.models import (
     Region,
     RegionLevel,
     ThematicArea,
+    fund_own_organizations,
 )
 
 M49_FILE = Path(__file__).parent / "data" / "m49.csv"
@@ -55,11 +56,18 @@ def upsert_organization(spec: d.Organization, *, actor: User | None, fund: Fund 
     return org
 
 
-def add_fund_organizations(spec: d.FundDefinition, *, actor: User | None) -> list[Organization]:
+def owned_by(org: Organization) -> set[int]:
+    """The funds whose own organization this is (none: shared reference data)."""
+    query = sa.select(fund_own_organizations.c.fund_id).where(fund_own_organizations.c.organization_id == org.id)
+    return set(db.session.scalars(query))
+
+
+def add_fund_organizations(spec: d.FundDefinition, fund: Fund | None, *, actor: User | None) -> list[Organization]:
     """Add the organizations a fund file defines of its own; one that exists already must be defined alike.
 
-    A fund never redefines shared reference data: a different kind or name for an existing code is refused,
-    naming the field, and nothing is written.
+    A fund never redefines shared reference data nor another fund's organization: a different kind or name
+    for an existing code is refused, naming the field, and nothing is written. Its own organizations (this
+    fund's alone) it may rename.
     """
     conflicts, added = [], []
     for index, org_spec in enumerate(spec.organizations):
@@ -72,7 +80,9 @@ def add_fund_organizations(spec: d.FundDefinition, *, actor: User | None) -> lis
             added.append(org)
         else:
             differing = sorted(key for key, value in values.items() if getattr(org, key) != value)
-            if differing:
+            if differing and fund is not None and owned_by(org) == {fund.id}:
+                upsert_organization(org_spec, actor=actor)
+            elif differing:
                 conflicts.append(
                     f"organizations.{index}: {org_spec.code!r} is already defined (shared reference data or "
                     f"another fund) with another {', '.join(differing)}; a fund file may only add organizations "
@@ -186,7 +196,7 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
         return fund, False
     if spec.currency not in {c.code for c in d.read_reference().currencies}:
         raise d.DefinitionError(f"currency: {spec.currency} is not a currency of the reference data")
-    own = add_fund_organizations(spec, actor=actor)
+    own = add_fund_organizations(spec, fund, actor=actor)
     db.session.flush()
     participants = {code: org_by_code(code) for code in spec.participating_organizations}
     unknown = [code for code, org in participants.items() if org is None]

@@ -149,3 +149,16 @@ def test_indicators_are_disaggregated_by_the_funds_own_dimensions(app, fund):
     with app.test_request_context():
         offered = [str(choice.label) for choice in IndicatorForm(food).disaggregation.choices]
     assert offered == ["Sex", "Age", "Household income group"]
+
+
+def test_a_fund_may_rename_its_own_organization(app, fund, tmp_path):
+    """May the second fund correct the name of the organization its file added, which is nobody else's?"""
+    assert app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)]).exit_code == 0
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["organizations"][0]["name"]["en"] = "Joint Food Systems Fund Secretariat"
+    path = tmp_path / "renamed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["fund", "load", str(path)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert organizations()["FSF-SECRETARIAT"][2]["en"] == "Joint Food Systems Fund Secretariat"
