@@ -29,7 +29,7 @@ from fundmgr.finance.models import ContributionKind
 from fundmgr.finance.operations import ContributionData, allocate_approved, record_contribution
 from fundmgr.funds import definition
 from fundmgr.funds.models import Country, Fund
-from fundmgr.funds.operations import load_fund, load_geography
+from fundmgr.funds.operations import load_fund_file
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import (
@@ -107,9 +107,7 @@ def build_app(database_url: str | None, workdir: Path):
         if sa.inspect(db.engine).get_table_names():
             raise SystemExit(f"{url} is not empty: the benchmark only writes to a throwaway database")
         flask_migrate.upgrade()
-        load_geography()
-        spec, sha256 = definition.read_definition(definition.bundled_definition())
-        fund, _changed = load_fund(spec, sha256, actor=None)
+        fund, _changed, _added = load_fund_file(definition.bundled_definition(), actor=None)
         framework_spec, framework_sha = read_framework(bundled_framework())
         ops.load_framework(fund, framework_spec, framework_sha, actor=None)
         db.session.commit()

@@ -175,12 +175,13 @@ def register_commands(app: Flask) -> None:
     from fundmgr.cli import backup_command, restore_command
     from fundmgr.deadlines.cli import send_reminders_command
     from fundmgr.demo.cli import seed_demo_command
-    from fundmgr.funds.cli import fund_group
+    from fundmgr.funds.cli import fund_group, reference_group
     from fundmgr.notifications.cli import send_digests_command
     from fundmgr.results.cli import report_group, results_group
     from fundmgr.steering.cli import steering_group
 
     for command in (
+        reference_group,
         fund_group,
         create_user_command,
         seed_demo_command,

@@ -44,7 +44,10 @@ pytest_plugins = [
     "tests.fixtures.notifications",
     "tests.fixtures.deadlines",
     "tests.fixtures.demo",
+    "tests.fixtures.funds",
 ]
+# Fixtures of an application on a database of its own: a test asking for one runs in that database.
+OWN_DATABASE_APPS = ("demo_app", "second_fund_app")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -73,8 +76,9 @@ def isolated(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     if "committed" in request.fixturenames:
         yield
         return
-    if "demo_app" in request.fixturenames:
-        app = request.getfixturevalue("demo_app")  # the test reads the demo: its own database
+    for name in OWN_DATABASE_APPS:
+        if name in request.fixturenames:
+            app = request.getfixturevalue(name)  # the test reads the demo, or the second fund: its own database
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

@@ -178,6 +178,12 @@ def fund_rows() -> dict[str, dict[str, Any]]:
     for name, condition in (("funds", "code = 'MIG'"), ("organizations", "code = 'IOM'")):
         table = as_stored(name)
         rows[name] = dict(db.session.execute(sa.select(table).where(sa.text(condition))).mappings().one())
+    # as the fund was stored before 5d2e8a41c9f3 (the revisions these tests start from)
+    for column in ("objectives_title", "disaggregations"):
+        del rows["funds"][column]
+    targets = rows["funds"]["targets"]
+    share = targets.pop("marker_share")
+    targets |= {"gender_marker_min_level": share["min_level"], "gender_marker_share": share["share"]}
     return rows
 
 
@@ -219,3 +225,83 @@ def test_upgrade_refuses_a_malformed_snapshot_and_changes_nothing(own_database, 
         assert stored_snapshots() == {1: UNLABELLED_SNAPSHOT, 2: renamed}
         with db.engine.connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == BEFORE_SCHEMA_VERSION
+
+
+# --- 5d2e8a41c9f3: the fund's word for its objectives, its disaggregations, the marker of its share target ---
+
+BEFORE_VOCABULARY = "080c704b96e4"
+
+
+def stored_fund() -> dict[str, Any]:
+    with db.engine.connect() as connection:
+        columns = [sa.column(name, sa.JSON) for name in ("targets", "objectives_title", "disaggregations")]
+        table = sa.table("funds", *columns)
+        return dict(connection.execute(sa.select(table)).mappings().one())
+
+
+def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_database, fund_rows):
+    """Does a fund stored before keep the GCM title, its four disaggregations and gender target, losing nothing?"""
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_VOCABULARY)
+        with db.engine.begin() as connection:
+            store_versions(connection, fund_rows, {"schema_version": 1, **UNLABELLED_SNAPSHOT})
+            connection.execute(
+                as_stored("organizations").insert(),
+                [{"id": 2, "code": "CSO-MRC", "kind": "civil_society", "acronym": {"en": "MRC"},
+                  "name": {"en": "Migrant Rights Coalition"}}],
+            )  # fmt: skip
+        old_targets = fund_rows["funds"]["targets"]
+
+        flask_migrate.upgrade()
+        stored = stored_fund()
+        assert stored["objectives_title"]["en"] == "GCM objectives"
+        assert [d["code"] for d in stored["disaggregations"]] == ["sex", "age", "migratory_status", "disability"]
+        assert stored["targets"]["marker_share"] == {"marker": "gender", "min_level": 2, "share": "0.80"}
+        assert "gender_marker_share" not in stored["targets"]
+        with so.Session(db.engine) as session:  # the fund's proposal is still there (no rebuild cascaded)
+            version = session.scalars(sa.select(ProposalVersion)).one()
+            assert version.proposal.fund.target_marker is None  # markers are not copied in this test
+            assert version.proposal.fund.marker_share["marker"] == "gender"
+            assert version.proposal.fund.disaggregation_title("migratory_status") == "Migratory status"
+            # the only fund's civil-society partner is its own; IOM (shared reference data) is not
+            assert [o.code for o in version.proposal.fund.own_organizations] == ["CSO-MRC"]
+
+        flask_migrate.downgrade(revision=BEFORE_VOCABULARY)
+        with db.engine.connect() as connection:
+            table = sa.table("funds", sa.column("targets", sa.JSON))
+            assert connection.execute(sa.select(table.c.targets)).scalar_one() == old_targets
+            assert connection.execute(sa.text("SELECT count(*) FROM proposal_versions")).scalar_one() == 1
+
+
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(demo_app, committed):
+    """With the whole demo: does 5d2e8a41c9f3 give back the same fund, organizations and proposals it was given?"""
+    own = sa.table("fund_own_organizations", sa.column("organization_id"))
+    organizations = sa.table("organizations", sa.column("id"), sa.column("kind"))
+
+    tables = ("proposals", "proposal_versions", "organizations", "thematic_areas", "markers")
+
+    def state() -> dict[str, Any]:
+        with db.engine.connect() as connection:
+            counted = {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+                       for name in tables}  # fmt: skip
+            return counted | {"fund": stored_fund()}
+
+    with demo_app.app_context():
+        db.session.remove()
+        upgraded = state()
+        with db.engine.connect() as connection:
+            demo_own = set(connection.execute(sa.select(own.c.organization_id)).scalars())
+        flask_migrate.downgrade(revision=BEFORE_VOCABULARY)
+        with db.engine.connect() as connection:
+            targets = connection.execute(sa.select(sa.table("funds", sa.column("targets", sa.JSON)))).scalar_one()
+        assert (targets["gender_marker_min_level"], targets["gender_marker_share"]) == (2, "0.80")
+
+        flask_migrate.upgrade()
+        assert state() == upgraded
+        with db.engine.connect() as connection:
+            derived = set(connection.execute(sa.select(own.c.organization_id)).scalars())
+            kinds = set(
+                connection.execute(sa.select(organizations.c.kind).where(organizations.c.id.in_(derived))).scalars()
+            )
+        assert derived == demo_own  # the demo's civil-society partners and governments, found again by their kind
+        assert kinds == {"civil_society", "government"}

@@ -17,7 +17,7 @@ from fundmgr.deadlines.demo import seed_deadlines
 from fundmgr.finance.demo import seed_contributions, seed_transfers
 from fundmgr.funds import definition as d
 from fundmgr.funds.models import Fund
-from fundmgr.funds.operations import load_fund, load_geography, upsert_organization
+from fundmgr.funds.operations import load_fund_file, upsert_organization
 from fundmgr.notifications import paused
 from fundmgr.notifications.demo import seed_notifications
 from fundmgr.proposals.demo import seed_proposals
@@ -38,15 +38,14 @@ class SeedReport:
 
 def seed_fund() -> Fund:
     """The bundled Migration MPTF definition, with countries and regions."""
-    load_geography()
-    spec, sha256 = d.read_definition(d.bundled_definition())
-    fund, _changed = load_fund(spec, sha256, actor=None)
+    fund, _changed, _added = load_fund_file(d.bundled_definition(), actor=None)
     return fund
 
 
-def seed_organizations() -> None:
+def seed_organizations(fund: Fund) -> None:
+    """The demo's civil-society partners and programme-country governments: the fund's own organizations."""
     for spec in demo_data().get("organizations") or []:
-        upsert_organization(d.Organization.model_validate(spec), actor=None)
+        upsert_organization(d.Organization.model_validate(spec), actor=None, fund=fund)
     db.session.flush()
 
 
@@ -81,7 +80,7 @@ def seed_demo(password: str) -> SeedReport:
     """
     report = SeedReport()
     fund = seed_fund()
-    seed_organizations()
+    seed_organizations(fund)
     report.users = seed_users(password)
     report.lines.append(
         f"Fund {fund.code}: {len(fund.thematic_areas)} thematic areas, {len(fund.objectives)} objectives."

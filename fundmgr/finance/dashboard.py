@@ -38,7 +38,7 @@ def dashboard(fund: Fund) -> Dashboard:
         by_area=q.allocations_by_area(fund),
         by_region=q.allocations_by_region(fund),
         by_organization=q.allocations_by_organization(fund),
-        gender=q.allocations_by_gender_marker(fund),
+        gender=q.allocations_by_target_marker(fund),
     )
     if result.years:
         result.charts = {

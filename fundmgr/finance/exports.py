@@ -63,7 +63,7 @@ def donors_sheet(fund: Fund) -> Sheet:
 
 def dashboard_workbook(fund: Fund) -> bytes:
     """Funding status, capitalization, donors and every allocation breakdown, one sheet each."""
-    gender = q.allocations_by_gender_marker(fund)
+    gender = q.allocations_by_target_marker(fund)
     return xlsx_bytes(
         [
             status_sheet(fund),
@@ -72,7 +72,7 @@ def dashboard_workbook(fund: Fund) -> bytes:
             share_sheet(_("By thematic area"), _("Thematic area"), q.allocations_by_area(fund), fund.currency),
             share_sheet(_("By region"), _("Region"), q.allocations_by_region(fund), fund.currency),
             share_sheet(_("By organization"), _("Organization"), q.allocations_by_organization(fund), fund.currency),
-            share_sheet(_("By gender marker"), gender.marker_name or _("Level"), gender.rows, fund.currency),
+            share_sheet(_("By marker"), gender.marker_name or _("Level"), gender.rows, fund.currency),
         ]
     )
 

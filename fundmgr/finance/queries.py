@@ -34,8 +34,6 @@ from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState, Pr
 
 ZERO = Decimal("0.00")
 ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)
-# The marker the gender target is about; a fund may name another in its targets.
-DEFAULT_GENDER_MARKER = "gender"
 
 
 # --- Balances ---------------------------------------------------------------------------------
@@ -499,7 +497,7 @@ def allocations_by_organization(fund: Fund, as_of: date | None = None) -> list[S
 
 @dataclass
 class MarkerFigures:
-    """Allocations per level of the gender marker, and the share at or above the target level."""
+    """Allocations per level of the fund's target marker, and the share at or above the target level."""
 
     marker_name: str
     rows: list[ShareRow]
@@ -508,17 +506,20 @@ class MarkerFigures:
     target: Decimal | None
 
 
-def gender_marker(fund: Fund) -> Marker | None:
-    code = (fund.targets or {}).get("gender_marker_code", DEFAULT_GENDER_MARKER)
-    return db.session.scalar(sa.select(Marker).where(Marker.fund_id == fund.id, Marker.code == code))
+def target_marker(fund: Fund) -> Marker | None:
+    """The marker the fund's share target is about (`targets.marker_share.marker` in its definition)."""
+    target = fund.marker_share
+    if target is None:
+        return None
+    return db.session.scalar(sa.select(Marker).where(Marker.fund_id == fund.id, Marker.code == target["marker"]))
 
 
-def allocations_by_gender_marker(fund: Fund, as_of: date | None = None) -> MarkerFigures:
-    """Allocations per gender-marker level of the programmes, against the fund's gender target."""
-    marker = gender_marker(fund)
-    targets = fund.targets or {}
-    min_level = targets.get("gender_marker_min_level")
-    target = Decimal(targets["gender_marker_share"]) if targets.get("gender_marker_share") is not None else None
+def allocations_by_target_marker(fund: Fund, as_of: date | None = None) -> MarkerFigures:
+    """Allocations per level of the fund's target marker (the Migration MPTF: gender), against its target."""
+    marker = target_marker(fund)
+    spec = fund.marker_share or {}
+    min_level = spec.get("min_level")
+    target = Decimal(spec["share"]) if spec.get("share") is not None else None
     if marker is None:
         return MarkerFigures("", [], min_level, None, target)
     rated = sa.and_(ProposalMarker.proposal_id == LedgerEntry.proposal_id, ProposalMarker.marker_id == marker.id)

@@ -15,6 +15,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import OrganizationKind
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+REFERENCE_FILE = Path(__file__).parent / "data" / "reference.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,40}$")]
@@ -63,11 +64,19 @@ class Money(Strict):
         return self
 
 
+class MarkerShare(Strict):
+    """A share of the allocated money the fund seeks for programmes rated at least `min_level` on a marker."""
+
+    marker: Code
+    min_level: Annotated[int, Field(ge=0, le=10)]
+    share: Share
+
+
 class Targets(Strict):
     thematic_area_share: dict[Code, Share]
     region_share: dict[Annotated[str, StringConstraints(pattern=r"^\d{3}$")], Share]
-    gender_marker_min_level: Annotated[int, Field(ge=0, le=10)]
-    gender_marker_share: Share
+    # Which marker carries the fund's share target (the Migration MPTF: the gender marker); none when left out.
+    marker_share: MarkerShare | None = None
 
     @model_validator(mode="after")
     def shares_sum_to_one(self) -> Targets:
@@ -171,6 +180,18 @@ class Organization(Strict):
     name: Text
 
 
+class Disaggregation(Strict):
+    """A dimension a programme's indicators may be disaggregated by (sex, age, migratory status...)."""
+
+    code: Code
+    name: Text
+
+
+class Currency(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    name: Text
+
+
 def unique(items: list, attr: str, what: str) -> None:
     seen: set = set()
     for item in items:
@@ -199,13 +220,18 @@ class FundDefinition(Strict):
     reporting: Reporting = Reporting()
     reminders: Reminders = Reminders()
     thematic_areas: Annotated[list[ThematicArea], Field(min_length=1)]
+    # What the fund calls its objectives, in headings and columns ("GCM objectives", "SDG targets").
+    objectives_title: Text
     objectives: Annotated[list[Objective], Field(min_length=1)]
     guiding_principles: list[GuidingPrinciple]
     markers: list[Marker]
     budget_categories: Annotated[list[BudgetCategory], Field(min_length=1)]
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     eligibility_checks: Annotated[list[EligibilityCheck], Field(min_length=1)]
+    disaggregations: list[Disaggregation] = []
+    # Codes of organizations of the shared reference data (or of `organizations` below).
     participating_organizations: Annotated[list[OrgCode], Field(min_length=1)]
+    # Organizations of this fund alone: added when no organization has the code yet, never redefining one.
     organizations: list[Organization] = []
 
     @model_validator(mode="after")
@@ -218,6 +244,7 @@ class FundDefinition(Strict):
         unique(self.criteria, "code", "criterion")
         unique(self.eligibility_checks, "code", "eligibility check")
         unique(self.organizations, "code", "organization")
+        unique(self.disaggregations, "code", "disaggregation")
         numbers = {o.number for o in self.objectives}
         for area in self.thematic_areas:
             missing = sorted(set(area.objectives) - numbers)
@@ -230,6 +257,26 @@ class FundDefinition(Strict):
         unknown = sorted(set(self.targets.thematic_area_share) - areas)
         if unknown:
             raise ValueError(f"targets.thematic_area_share names unknown thematic areas {unknown}")
+        target = self.targets.marker_share
+        if target is not None:
+            marker = next((m for m in self.markers if m.code == target.marker), None)
+            if marker is None:
+                raise ValueError(f"targets.marker_share names the unknown marker {target.marker!r}")
+            if target.min_level not in {level.value for level in marker.levels}:
+                raise ValueError(f"targets.marker_share.min_level {target.min_level} is not a level of {marker.code}")
+        return self
+
+
+class ReferenceData(Strict):
+    """Data every fund of the installation shares: organizations and currencies (countries: m49.csv)."""
+
+    currencies: Annotated[list[Currency], Field(min_length=1)]
+    organizations: Annotated[list[Organization], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def codes_unique(self) -> ReferenceData:
+        unique(self.currencies, "code", "currency")
+        unique(self.organizations, "code", "organization")
         return self
 
 
@@ -277,6 +324,11 @@ def parse_definition(text: str) -> FundDefinition:
 def read_definition(path: Path) -> tuple[FundDefinition, str]:
     """Read and validate a fund definition file; returns it with the file's SHA-256."""
     return read_yaml_model(path, FundDefinition)
+
+
+def read_reference(path: Path = REFERENCE_FILE) -> ReferenceData:
+    """Read and validate the shared reference file."""
+    return read_yaml_model(path, ReferenceData)[0]
 
 
 def bundled_definition(code: str = "migration-mptf") -> Path:

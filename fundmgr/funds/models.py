@@ -21,6 +21,15 @@ fund_organizations = sa.Table(
     sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
 )
 
+# Organizations of one fund alone (its civil-society partners, governments of its programme countries...),
+# added by its definition file or its data: shown with that fund only. The rest are shared reference data.
+fund_own_organizations = sa.Table(
+    "fund_own_organizations",
+    Base.metadata,
+    sa.Column("fund_id", sa.ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True, index=True),
+)
+
 area_objectives = sa.Table(
     "area_objectives",
     Base.metadata,
@@ -52,8 +61,12 @@ class Fund(Base):
     duration_months_max: so.Mapped[int]
     min_participating_organizations: so.Mapped[int]
     # {"thematic_area_share": {code: "0.2"}, "region_share": {m49: "0.3"},
-    #  "gender_marker_min_level": 2, "gender_marker_share": "0.8"}; decimals kept as strings
+    #  "marker_share": {"marker": "gender", "min_level": 2, "share": "0.8"} or null}; decimals kept as strings
     targets: so.Mapped[dict[str, Any]]
+    # What the fund calls its objectives ({en, fr, es}: "GCM objectives", "SDG targets").
+    objectives_title: so.Mapped[dict[str, str]] = so.mapped_column(default=dict, server_default="{}")
+    # The dimensions indicators may be disaggregated by: [{"code": "sex", "name": {en, fr, es}}, ...]
+    disaggregations: so.Mapped[list[Any]] = so.mapped_column(default=list, server_default="[]")
     disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
     quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate())
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
@@ -75,10 +88,40 @@ class Fund(Base):
     participating_organizations: so.Mapped[list[Organization]] = so.relationship(
         secondary=fund_organizations, order_by=Organization.code
     )
+    own_organizations: so.Mapped[list[Organization]] = so.relationship(
+        secondary=fund_own_organizations, order_by=Organization.code
+    )
 
     @property
     def label(self) -> str:
         return localize(self.short_name)
+
+    @property
+    def objectives_label(self) -> str:
+        """What the fund calls its objectives, in the current language."""
+        return localize(self.objectives_title)
+
+    @property
+    def disaggregation_codes(self) -> list[str]:
+        return [d["code"] for d in self.disaggregations or []]
+
+    def disaggregation_title(self, code: str) -> str:
+        """The name of one of the fund's disaggregation dimensions (the code itself if the fund dropped it)."""
+        for dimension in self.disaggregations or []:
+            if dimension["code"] == code:
+                return localize(dimension["name"])
+        return code
+
+    @property
+    def marker_share(self) -> dict[str, Any] | None:
+        """The fund's marker share target: {"marker": code, "min_level": n, "share": "0.8"}, or None."""
+        return (self.targets or {}).get("marker_share")
+
+    @property
+    def target_marker(self) -> Marker | None:
+        """The marker the fund's marker share target is about (named in its definition), if it sets one."""
+        target = self.marker_share
+        return next((m for m in self.markers if target and m.code == target["marker"]), None)
 
     def target_share(self, kind: str, key: str) -> Decimal | None:
         """The fund's target share for a thematic area code or region code, if it sets one."""

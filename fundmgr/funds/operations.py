@@ -25,15 +25,23 @@ from fundmgr.funds.models import (
     Region,
     RegionLevel,
     ThematicArea,
+    fund_own_organizations,
 )
 
 M49_FILE = Path(__file__).parent / "data" / "m49.csv"
 
 
-def upsert_organization(spec: d.Organization, *, actor: User | None) -> Organization:
-    """Create an organization or update its names, by its stable code."""
+def organization_values(spec: d.Organization) -> dict[str, Any]:
+    return {"kind": spec.kind, "acronym": spec.acronym.model_dump(), "name": spec.name.model_dump()}
+
+
+def upsert_organization(spec: d.Organization, *, actor: User | None, fund: Fund | None = None) -> Organization:
+    """Create an organization or update its names, by its stable code (the reference data's own loader).
+
+    With `fund`, the organization is that fund's own (shown with it only), e.g. its civil-society partners.
+    """
     org = db.session.scalar(sa.select(Organization).where(Organization.code == spec.code))
-    values = {"kind": spec.kind, "acronym": spec.acronym.model_dump(), "name": spec.name.model_dump()}
+    values = organization_values(spec)
     if org is None:
         org = Organization(code=spec.code, **values)
         db.session.add(org)
@@ -43,7 +51,65 @@ def upsert_organization(spec: d.Organization, *, actor: User | None) -> Organiza
         for key, value in values.items():
             setattr(org, key, value)
         record_audit("organization.updated", org, actor=actor, before=before, after=values)
+    if fund is not None and org not in fund.own_organizations:
+        fund.own_organizations.append(org)
     return org
+
+
+def owned_by(org: Organization) -> set[int]:
+    """The funds whose own organization this is (none: shared reference data)."""
+    query = sa.select(fund_own_organizations.c.fund_id).where(fund_own_organizations.c.organization_id == org.id)
+    return set(db.session.scalars(query))
+
+
+def add_fund_organizations(spec: d.FundDefinition, fund: Fund | None, *, actor: User | None) -> list[Organization]:
+    """Add the organizations a fund file defines of its own; one that exists already must be defined alike.
+
+    A fund never redefines shared reference data nor another fund's organization: a different kind or name
+    for an existing code is refused, naming the field, and nothing is written. Its own organizations (this
+    fund's alone) it may rename.
+    """
+    conflicts, added = [], []
+    for index, org_spec in enumerate(spec.organizations):
+        org = org_by_code(org_spec.code)
+        values = organization_values(org_spec)
+        if org is None:
+            org = Organization(code=org_spec.code, **values)
+            db.session.add(org)
+            record_audit("organization.created", org, actor=actor, after=values)
+            added.append(org)
+        else:
+            differing = sorted(key for key, value in values.items() if getattr(org, key) != value)
+            if differing and fund is not None and owned_by(org) == {fund.id}:
+                upsert_organization(org_spec, actor=actor)
+            elif differing:
+                conflicts.append(
+                    f"organizations.{index}: {org_spec.code!r} is already defined (shared reference data or "
+                    f"another fund) with another {', '.join(differing)}; a fund file may only add organizations "
+                    "that do not exist yet: name it in participating_organizations and leave it out here"
+                )
+    if conflicts:
+        raise d.DefinitionError("\n".join(conflicts))
+    return added
+
+
+def load_reference(spec: d.ReferenceData, *, actor: User | None, only_missing: bool = False) -> int:
+    """Load the shared reference data: organizations, countries and regions; returns the rows added.
+
+    `only_missing` adds what is not there and changes nothing else (what `flask fund load` does when the
+    reference data was never loaded); otherwise names are brought in line with the reference file.
+    """
+    existing = set(db.session.scalars(sa.select(Organization.code)))
+    added = 0
+    for org_spec in spec.organizations:
+        if org_spec.code not in existing:
+            added += 1
+        if org_spec.code not in existing or not only_missing:
+            upsert_organization(org_spec, actor=actor)
+    db.session.flush()
+    if not only_missing or not db.session.scalar(sa.select(sa.func.count()).select_from(Country)):
+        added += load_geography()
+    return added
 
 
 def sync_items(fund: Fund, model: type[FundItem], specs: list[tuple[str, int, dict[str, Any]]]) -> dict[str, Any]:
@@ -75,7 +141,7 @@ FUND_FIELDS = [
     "gateway_code", "name", "short_name", "description", "currency", "established", "time_zone", "aa_fee_rate",
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "quorum_share", "decision_rule",
-    "reporting_period_months", "report_due_days", "reminder_days",
+    "reporting_period_months", "report_due_days", "reminder_days", "objectives_title", "disaggregations",
 ]  # fmt: skip
 
 
@@ -103,7 +169,21 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "reporting_period_months": spec.reporting.period_months,
         "report_due_days": spec.reporting.due_days_after_period,
         "reminder_days": sorted(spec.reminders.days_before, reverse=True),
+        "objectives_title": spec.objectives_title.model_dump(),
+        "disaggregations": [dimension.model_dump() for dimension in spec.disaggregations],
     }
+
+
+def load_fund_file(path: Path, *, actor: User | None) -> tuple[Fund, bool, int]:
+    """Load a fund from its file, adding the shared reference data it finds missing first.
+
+    Returns the fund, whether it changed, and how many reference rows were added; a fund loads into an
+    empty database on its own.
+    """
+    spec, sha256 = d.read_definition(path)
+    added = load_reference(d.read_reference(), actor=actor, only_missing=True)
+    fund, changed = load_fund(spec, sha256, actor=actor)
+    return fund, changed, added
 
 
 def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tuple[Fund, bool]:
@@ -114,8 +194,9 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
     fund = db.session.scalar(sa.select(Fund).where(Fund.code == spec.code))
     if fund is not None and fund.definition_sha256 == sha256:
         return fund, False
-    for org_spec in spec.organizations:
-        upsert_organization(org_spec, actor=actor)
+    if spec.currency not in {c.code for c in d.read_reference().currencies}:
+        raise d.DefinitionError(f"currency: {spec.currency} is not a currency of the reference data")
+    own = add_fund_organizations(spec, fund, actor=actor)
     db.session.flush()
     participants = {code: org_by_code(code) for code in spec.participating_organizations}
     unknown = [code for code, org in participants.items() if org is None]
@@ -135,6 +216,7 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
     db.session.flush()
     sync_reference_lists(fund, spec)
     fund.participating_organizations = [org for org in participants.values() if org is not None]
+    fund.own_organizations.extend(org for org in own if org not in fund.own_organizations)
     db.session.flush()
     record_audit(
         "fund.created" if created else "fund.updated",

@@ -8,7 +8,7 @@ from flask import g, has_request_context, session
 
 from fundmgr.accounts.models import Organization, OrganizationKind
 from fundmgr.db import db
-from fundmgr.funds.models import Country, Fund, Region, RegionLevel, ThematicArea
+from fundmgr.funds.models import Country, Fund, Region, RegionLevel, ThematicArea, fund_own_organizations
 
 
 def all_funds() -> list[Fund]:
@@ -47,8 +47,15 @@ def active(items: list) -> list:
     return [item for item in items if not item.retired]
 
 
-def organizations(kind: OrganizationKind | None = None) -> list[Organization]:
-    query = sa.select(Organization).order_by(Organization.code)
+def organizations(fund: Fund, kind: OrganizationKind | None = None) -> list[Organization]:
+    """The organizations shown with a fund: the shared ones and its own, never another fund's own."""
+    others_own = sa.select(fund_own_organizations.c.organization_id).where(fund_own_organizations.c.fund_id != fund.id)
+    own = sa.select(fund_own_organizations.c.organization_id).where(fund_own_organizations.c.fund_id == fund.id)
+    query = (
+        sa.select(Organization)
+        .where(sa.or_(Organization.id.not_in(others_own), Organization.id.in_(own)))
+        .order_by(Organization.code)
+    )
     if kind is not None:
         query = query.where(Organization.kind == kind)
     return list(db.session.scalars(query))

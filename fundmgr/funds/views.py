@@ -80,7 +80,7 @@ class OrganizationsView(FundReferenceView):
 
     def process(self):
         participating = {org.id for org in self.fund.participating_organizations}
-        kinds = [(kind, q.organizations(kind)) for kind in OrganizationKind]
+        kinds = [(kind, q.organizations(self.fund, kind)) for kind in OrganizationKind]
         return self.render("organizations.html", kinds=kinds, participating=participating)
 
 

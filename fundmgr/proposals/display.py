@@ -25,16 +25,6 @@ from fundmgr.proposals.versions import snapshot_of
 ZERO = Decimal("0.00")
 
 
-def disaggregation_title(code: str) -> str:
-    titles = {
-        "sex": _("Sex"),
-        "age": _("Age"),
-        "migratory_status": _("Migratory status"),
-        "disability": _("Disability"),
-    }
-    return titles.get(code, code)
-
-
 class Labels:
     """Names of the fund's reference data by the codes a snapshot uses, looked up once."""
 
@@ -89,7 +79,7 @@ def describe(snapshot: ProposalSnapshot, fund: Fund) -> dict[str, Any]:
         "lead": labels.organization(snapshot.lead),
         "organizations": organizations_of(snapshot, labels),
         "budget": budget_tables(snapshot, labels),
-        "matrix": matrix_of(snapshot),
+        "matrix": matrix_of(snapshot, fund),
         "attachments": [
             {
                 "id": a.id,
@@ -205,10 +195,10 @@ def budget_tables(snapshot: ProposalSnapshot, labels: Labels) -> dict[str, Any]:
     }
 
 
-def matrix_of(snapshot: ProposalSnapshot) -> list[dict[str, Any]]:
+def matrix_of(snapshot: ProposalSnapshot, fund: Fund) -> list[dict[str, Any]]:
     def indicator(i: Indicator) -> dict[str, Any]:
         # values as the snapshot writes them (200, 12.5), not as Decimal
-        return i.stored() | {"disaggregation_labels": [disaggregation_title(d) for d in i.disaggregation]}
+        return i.stored() | {"disaggregation_labels": [fund.disaggregation_title(d) for d in i.disaggregation]}
 
     return [
         {

@@ -24,10 +24,10 @@ from fundmgr.accounts.models import Organization
 from fundmgr.choices import options
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Fund, Marker, RegionLevel
+from fundmgr.i18n import localize
 from fundmgr.numbers import INDICATOR_VALUE, CountField, NumberField
-from fundmgr.proposals.display import disaggregation_title
 from fundmgr.proposals.models import AttachmentKind, Proposal, Screening
-from fundmgr.proposals.operations import DISAGGREGATIONS, IndicatorValues, ProposalDetails
+from fundmgr.proposals.operations import IndicatorValues, ProposalDetails
 
 BLANK = SelectChoice("", "—")
 
@@ -190,9 +190,9 @@ class IndicatorForm(FlaskForm):
     means_of_verification = TextAreaField(_l("Means of verification"), [Length(max=2000)], render_kw={"rows": 2})
     disaggregation = CheckboxListField(_l("Data disaggregated by"), [Optional()])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, fund: Fund, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.disaggregation.choices = options((code, disaggregation_title(code)) for code in DISAGGREGATIONS)
+        self.disaggregation.choices = options((d["code"], localize(d["name"])) for d in fund.disaggregations)
 
     def values(self) -> IndicatorValues:
         return IndicatorValues(

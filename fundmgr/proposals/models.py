@@ -402,7 +402,7 @@ class MatrixIndicator(Base):
     baseline: so.Mapped[Decimal | None] = so.mapped_column(ScaledDecimal(18, 6))
     target: so.Mapped[Decimal | None] = so.mapped_column(ScaledDecimal(18, 6))
     means_of_verification: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    # any of "sex", "age", "migratory_status", "disability"
+    # codes of the fund's `disaggregations` (its definition file), in the fund's order
     disaggregation: so.Mapped[list[Any]] = so.mapped_column(default=list)
 
     outcome: so.Mapped[MatrixOutcome] = so.relationship(back_populates="indicators")

@@ -349,8 +349,9 @@ class MatrixItemView(DraftSectionView):
         item = self.item
         if self.kind == "indicators":
             if item is None or request.method == "POST":
-                return forms.IndicatorForm()
+                return forms.IndicatorForm(self.proposal.fund)
             return forms.IndicatorForm(
+                self.proposal.fund,
                 data={
                     "name": item.name,
                     "unit": item.unit,
@@ -358,7 +359,7 @@ class MatrixItemView(DraftSectionView):
                     "target": item.target,
                     "means_of_verification": item.means_of_verification,
                     "disaggregation": list(item.disaggregation or []),
-                }
+                },
             )
         return forms.StatementForm(data={"statement": item.statement} if item and request.method == "GET" else None)
 

@@ -189,13 +189,15 @@ def fill_report_form(form: FlaskForm, report: Any) -> None:
 
 
 def links_form_class(programme: Programme, fund_indicators: list, objectives: list) -> type[FlaskForm]:
-    """The FMU's links: per programme indicator a fund indicator, GCM objectives and the kind of value."""
+    """The FMU's links: per programme indicator a fund indicator, the fund's objectives and the kind of value."""
     indicator_choices = options([("", _l("— not linked —")), *[(str(i.id), i.label) for i in fund_indicators]])
     objective_choices = options((str(o.id), o.label) for o in objectives)
     fields: dict[str, Any] = {}
     for indicator in programme.indicators:
         fields[f"fund-{indicator.id}"] = SelectField(_l("Fund indicator"), choices=indicator_choices, default="")
-        fields[f"objectives-{indicator.id}"] = MultiCheckboxField(_l("GCM objectives"), choices=objective_choices)
+        fields[f"objectives-{indicator.id}"] = MultiCheckboxField(
+            programme.proposal.fund.objectives_label, choices=objective_choices
+        )
         fields[f"measure-{indicator.id}"] = SelectField(
             _l("Kind of value"), choices=options((m.value, m.title) for m in Measure)
         )

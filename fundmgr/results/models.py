@@ -325,7 +325,7 @@ class ProgrammeOutput(Base):
 
 
 class ProgrammeIndicator(Base):
-    """An indicator of a programme's live matrix, optionally linked to a fund indicator and to GCM objectives."""
+    """An indicator of a programme's live matrix, optionally linked to a fund indicator and to the fund's objectives."""
 
     __tablename__ = "programme_indicators"
 

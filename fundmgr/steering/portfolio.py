@@ -22,7 +22,7 @@ from fundmgr.finance.queries import (
     ALLOCATION_KINDS,
     balances,
     fundable,
-    gender_marker,
+    target_marker,
     top_region,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region
@@ -106,7 +106,7 @@ def build_portfolio(user: Any, fund: Fund, selected_ids: set[int] | None = None)
     _ranking, candidates = candidates_for(user, fund)
     for candidate in candidates:
         candidate.selected = candidate.fits if selected_ids is None else candidate.proposal.id in selected_ids
-    marker = gender_marker(fund)
+    marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
     adding = selected_amounts(fund, marker, {c.proposal.id: c.gap for c in candidates if c.selected})
     return Portfolio(
@@ -221,10 +221,11 @@ def region_slices(fund: Fund, funded: list[Placed], adding: list[Placed]) -> lis
 
 def gender_slice(fund: Fund, marker: Marker | None, funded: list[Placed], adding: list[Placed]) -> Slice | None:
     """The share of the money at or above the fund's gender-marker level, now and after the selection."""
-    min_level = (fund.targets or {}).get("gender_marker_min_level")
+    spec = fund.marker_share or {}
+    min_level = spec.get("min_level")
     if marker is None or min_level is None:
         return None
-    target = (fund.targets or {}).get("gender_marker_share")
+    target = spec.get("share")
     result = Slice(
         "gender",
         _("%(marker)s at level %(level)d or above", marker=marker.label, level=min_level),

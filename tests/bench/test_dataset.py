@@ -17,7 +17,7 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db, to_cents
 from fundmgr.finance.models import AVAILABLE_KINDS, Allocation, Contribution, EntryKind, LedgerEntry, Transfer
-from fundmgr.finance.queries import allocated_by_proposal, balances, gender_marker, top_region
+from fundmgr.finance.queries import allocated_by_proposal, balances, target_marker, top_region
 from fundmgr.funds.models import Region
 from fundmgr.proposals.models import TRANSITIONS, Proposal, ProposalState
 from fundmgr.proposals.versions import snapshot_of
@@ -202,7 +202,7 @@ def test_the_portfolio_sums_what_each_funded_programme_holds(generated, fund):
     fmu = db.session.scalar(sa.select(User).where(User.role == Role.fmu).order_by(User.id))
     portfolio = build_portfolio(fmu, fund)
     parents = {r.code: (r.level, r.parent_code) for r in db.session.scalars(sa.select(Region))}
-    marker = gender_marker(fund)
+    marker = target_marker(fund)
     by_area: dict[str, Decimal] = defaultdict(Decimal)
     by_region: dict[str, Decimal] = defaultdict(Decimal)
     at_level = Decimal(0)
@@ -213,7 +213,7 @@ def test_the_portfolio_sums_what_each_funded_programme_holds(generated, fund):
         place = proposal.country.region_code if proposal.country else proposal.region_code
         by_region[top_region(place, parents) or ""] += amount
         level = next((m.level for m in proposal.markers if m.marker_id == marker.id), None) or 0
-        at_level += amount if level >= fund.targets["gender_marker_min_level"] else 0
+        at_level += amount if level >= fund.marker_share["min_level"] else 0
     assert {s.key: s.funded for s in portfolio.areas if s.funded} == by_area
     assert {s.key: s.funded for s in portfolio.regions if s.funded} == by_region
     assert portfolio.gender.funded == at_level > 0

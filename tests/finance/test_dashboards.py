@@ -14,9 +14,9 @@ from fundmgr.finance.models import ContributionKind
 from fundmgr.finance.operations import record_contribution, record_interest
 from fundmgr.finance.queries import (
     allocations_by_area,
-    allocations_by_gender_marker,
     allocations_by_organization,
     allocations_by_region,
+    allocations_by_target_marker,
     balances,
     capitalization_by_year,
     contributions_by_donor,
@@ -95,7 +95,7 @@ def test_allocations_as_they_stood_on_a_date(fund, small_fund):
     assert sum(row.amount for row in allocations_by_area(fund, as_of=before)) == 0
     assert allocations_by_organization(fund, as_of=before) == []
     assert all(row.amount == 0 for row in allocations_by_region(fund, as_of=before))
-    assert sum(row.amount for row in allocations_by_gender_marker(fund, as_of=before).rows) == 0
+    assert sum(row.amount for row in allocations_by_target_marker(fund, as_of=before).rows) == 0
     assert sum(row.amount for row in allocations_by_area(fund, as_of=on_the_day)) == D("1712000.00")
     assert allocations_by_organization(fund, as_of=on_the_day) == allocations_by_organization(fund)
 
@@ -125,8 +125,8 @@ def test_allocations_by_organization(fund, small_fund):
     ]
 
 
-def test_allocations_by_gender_marker_against_the_target(fund, small_fund):
-    figures = allocations_by_gender_marker(fund)
+def test_allocations_by_target_marker_against_the_target(fund, small_fund):
+    figures = allocations_by_target_marker(fund)
     assert {row.key: row.amount for row in figures.rows} == {
         "0": 0, "1": D("428000.00"), "2": D("1284000.00"), "3": 0,
     }  # fmt: skip
@@ -157,7 +157,7 @@ def test_the_excel_export_holds_the_same_figures(fund, small_fund):
     workbook = openpyxl.load_workbook(io.BytesIO(dashboard_workbook(fund)))
     assert workbook.sheetnames == [
         "Funding status", "Capitalization", "Donors", "By thematic area", "By region", "By organization",
-        "By gender marker",
+        "By marker",
     ]  # fmt: skip
     status = {row[0]: row[1] for row in workbook["Funding status"].iter_rows(min_row=2, values_only=True)}
     assert status["Contributions from donors (deposits)"] == 2300000

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from fundmgr.accounts.models import Organization
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
-from fundmgr.funds.definition import DefinitionError, bundled_definition, parse_definition
+from fundmgr.funds.definition import REFERENCE_FILE, DefinitionError, bundled_definition, parse_definition
 from fundmgr.funds.models import Country, Criterion, Fund, Objective, Region, ThematicArea
 from fundmgr.i18n import LANGUAGES
 
@@ -102,6 +103,9 @@ def test_an_updated_file_updates_the_fund_and_retires_dropped_items(app, fund, t
         (lambda d: d.update(colour="blue"), "colour"),
         (lambda d: d["markers"][0].update(levels=[]), "markers.0.levels"),
         (lambda d: d.update(time_zone="Geneva"), "time_zone: Value error, unknown time zone 'Geneva'"),
+        (lambda d: d["targets"]["marker_share"].update(marker="climate"), "names the unknown marker 'climate'"),
+        (lambda d: d["targets"]["marker_share"].update(min_level=7), "min_level 7 is not a level of gender"),
+        (lambda d: d.pop("objectives_title"), "objectives_title: Field required"),
     ],
 )
 def test_malformed_file_is_refused_naming_the_field(app, fund, tmp_path, mutate, field):
@@ -164,3 +168,28 @@ def test_a_second_fund_is_configuration(app, fund, tmp_path):
     # the first fund is untouched
     db.session.refresh(fund)
     assert len(fund.thematic_areas) == 5
+
+
+def test_reference_load_is_idempotent_and_renames_by_code(app, fund, tmp_path):
+    """Does `flask reference load` add nothing the second time, and bring a corrected name in, audited?"""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reference", "load"])
+    assert result.exit_code == 0, result.output
+    assert "0 rows added" in result.output
+    data = yaml.safe_load(REFERENCE_FILE.read_text(encoding="utf-8"))
+    iom = next(o for o in data["organizations"] if o["code"] == "IOM")
+    iom["name"]["en"] = "International Organization for Migration (UN Migration)"
+    result = runner.invoke(args=["reference", "load", str(write(tmp_path, data, "reference.yaml"))])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    organization = db.session.scalar(sa.select(Organization).where(Organization.code == "IOM"))
+    assert organization.name["en"] == "International Organization for Migration (UN Migration)"
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "organization.updated")) is not None
+
+
+def test_a_fund_in_a_currency_the_reference_data_lacks_is_refused(app, fund, tmp_path):
+    data = bundled()
+    data.update(code="XTS", currency="XTS")
+    result = app.test_cli_runner().invoke(args=["fund", "load", str(write(tmp_path, data))])
+    assert result.exit_code != 0
+    assert "currency: XTS is not a currency of the reference data" in result.output

@@ -106,6 +106,18 @@ def test_a_file_naming_an_unknown_area_or_another_fund_is_refused(fund):
         ops.load_framework(fund, parse_framework(SMALL.replace("fund: MIG", "fund: OTHER")), "x", actor=None)
 
 
+def test_a_framework_disaggregates_only_by_the_funds_own_dimensions(fund):
+    """Is a framework dimension the fund's definition does not name (household income, for MIG) refused?"""
+    other = SMALL.replace("disaggregation: [sex]", "disaggregation: [household_income]").replace(
+        "  - code: sex\n    name: {en: Sex, fr: Sexe, es: Sexo}",
+        "  - code: household_income\n    name: {en: Income, fr: Revenu, es: Ingresos}",
+    )
+    with pytest.raises(
+        DefinitionError, match=r"dimensions: \['household_income'\] are not disaggregations of fund MIG"
+    ):
+        ops.load_framework(fund, parse_framework(other), "x", actor=None)
+
+
 def indicator_spec(framework, **changes) -> ops.IndicatorSpec:
     outcome = framework.outcomes[1]
     values = {

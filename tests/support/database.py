@@ -18,7 +18,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from fundmgr import create_app
 from fundmgr.db import db
 from fundmgr.funds import definition
-from fundmgr.funds.operations import load_fund, load_geography
+from fundmgr.funds.operations import load_fund_file
 
 T = TypeVar("T")
 
@@ -77,9 +77,7 @@ def build_database(app: Flask) -> None:
     """Migrate an empty database and load the bundled fund, as `make run` does."""
     with app.app_context():
         flask_migrate.upgrade()
-        load_geography()
-        spec, sha256 = definition.read_definition(definition.bundled_definition())
-        load_fund(spec, sha256, actor=None)
+        load_fund_file(definition.bundled_definition(), actor=None)
         db.session.commit()
         db.session.remove()
 
@@ -106,6 +104,7 @@ class ConnectionBoundSession(FlaskSession):
 def clean_committed_data() -> None:
     """Delete what a committed test wrote, keeping the baseline (fund, geography, organizations)."""
     keep = {"alembic_version", "funds", "organizations", "regions", "countries", "fund_organizations",
+            "fund_own_organizations",
             "area_objectives", "thematic_areas", "objectives", "guiding_principles", "markers",
             "budget_categories", "criteria", "eligibility_checks"}  # fmt: skip
     with db.engine.begin() as conn:

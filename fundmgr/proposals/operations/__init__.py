@@ -25,7 +25,6 @@ from fundmgr.proposals.operations.lifecycle import (
     reject_proposal,
 )
 from fundmgr.proposals.operations.matrix import (
-    DISAGGREGATIONS,
     IndicatorValues,
     add_indicator,
     add_outcome,
@@ -44,7 +43,6 @@ from fundmgr.proposals.operations.submission import (
 )
 
 __all__ = [
-    "DISAGGREGATIONS",
     "IndicatorValues",
     "ProposalDetails",
     "activate_programme",

@@ -12,11 +12,10 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.funds.models import Fund
 from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.proposals.models import MatrixIndicator, MatrixOutcome, MatrixOutput, Proposal
 from fundmgr.proposals.operations.rights import require_editor, text_problem
-
-DISAGGREGATIONS = ("sex", "age", "migratory_status", "disability")
 
 
 @dataclass
@@ -37,7 +36,7 @@ def statement_problems(statement: str) -> list[str]:
     return text_problem(statement, _("The statement"), 2000)
 
 
-def indicator_problems(values: IndicatorValues) -> list[str]:
+def indicator_problems(values: IndicatorValues, fund: Fund) -> list[str]:
     problems = []
     if not values.name.strip():
         problems.append(_("Name the indicator."))
@@ -53,7 +52,7 @@ def indicator_problems(values: IndicatorValues) -> list[str]:
                 )
             )
             break
-    if set(values.disaggregation) - set(DISAGGREGATIONS):
+    if set(values.disaggregation) - set(fund.disaggregation_codes):
         problems.append(_("Unknown disaggregation."))
     return problems
 
@@ -94,11 +93,11 @@ def add_indicator(
     require_editor(outcome.proposal, actor)
     if output is not None and output.outcome_id != outcome.id:
         raise ValidationFailed([_("The output does not belong to this outcome.")])
-    if problems := indicator_problems(values):
+    if problems := indicator_problems(values, outcome.proposal.fund):
         raise ValidationFailed(problems)
     siblings = output.indicators if output else outcome.outcome_indicators
     indicator = MatrixIndicator(position=len(siblings) + 1)
-    set_indicator_values(indicator, values)
+    set_indicator_values(indicator, values, outcome.proposal.fund)
     outcome.indicators.append(indicator)  # appended on the parents' side, so the session takes it in
     if output is not None:
         output.indicators.append(indicator)
@@ -107,13 +106,13 @@ def add_indicator(
     return indicator
 
 
-def set_indicator_values(indicator: MatrixIndicator, values: IndicatorValues) -> None:
+def set_indicator_values(indicator: MatrixIndicator, values: IndicatorValues, fund: Fund) -> None:
     indicator.name = values.name.strip()
     indicator.unit = values.unit.strip()
     indicator.baseline = values.baseline
     indicator.target = values.target
     indicator.means_of_verification = values.means_of_verification.strip()
-    indicator.disaggregation = [d for d in DISAGGREGATIONS if d in values.disaggregation]
+    indicator.disaggregation = [d for d in fund.disaggregation_codes if d in values.disaggregation]
 
 
 def indicator_state(indicator: MatrixIndicator) -> dict[str, Any]:
@@ -144,10 +143,10 @@ def update_indicator(indicator: MatrixIndicator, values: IndicatorValues, *, act
     """Change an indicator's name, unit, baseline, target, verification or disaggregation."""
     proposal = matrix_proposal(indicator)
     require_editor(proposal, actor)
-    if problems := indicator_problems(values):
+    if problems := indicator_problems(values, proposal.fund):
         raise ValidationFailed(problems)
     before = indicator_state(indicator)
-    set_indicator_values(indicator, values)
+    set_indicator_values(indicator, values, proposal.fund)
     db.session.flush()
     record_audit("proposal.indicator_updated", proposal, actor=actor, before=before, after=indicator_state(indicator))
 

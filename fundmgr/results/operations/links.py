@@ -27,7 +27,7 @@ class IndicatorLink:
 
 
 def set_indicator_links(programme: Programme, links: Sequence[IndicatorLink], *, actor: User) -> None:
-    """Link programme indicators to fund indicators and GCM objectives; a link must compare like with like."""
+    """Link programme indicators to fund indicators and the fund's objectives; a link must compare like with like."""
     require(programme.can_manage(actor))
     problems = []
     for link in links:

@@ -32,6 +32,12 @@ def load_framework(fund: Fund, spec: f.FrameworkDefinition, sha256: str, *, acto
     unknown = sorted({o.area for o in spec.outcomes} - set(areas))
     if unknown:
         raise DefinitionError(f"outcomes: unknown thematic areas {unknown}")
+    foreign = [d.code for d in spec.dimensions if d.code not in fund.disaggregation_codes]
+    if foreign:  # the fund's definition says by what its indicators may be disaggregated; the framework adds groups
+        raise DefinitionError(
+            f"dimensions: {foreign} are not disaggregations of fund {fund.code} (its definition file names "
+            f"{fund.disaggregation_codes})"
+        )
     framework = framework_of(fund)
     if framework is not None and framework.source_sha256 == sha256:
         return framework, False

@@ -318,7 +318,7 @@ def annual_report_xlsx(fund: Fund, year: int, lang: str) -> bytes:
                 Sheet(_("Programmes"), programme_header(), [programme_cells(p) for p in programmes]),
                 Sheet(
                     _("Programme indicators"),
-                    indicator_header(with_programme=True),
+                    indicator_header(fund, with_programme=True),
                     [indicator_cells(row, p["facts"]["reference"]) for p in programmes for row in p["rows"]],
                 ),
                 Sheet(

@@ -80,7 +80,11 @@ def programme_report_xlsx(report: ProgressReport, lang: str) -> bytes:
     with force_locale(lang):
         data = programme_report_data(report, lang)
         sheets = [
-            Sheet(_("Indicators"), indicator_header(), [indicator_cells(row) for row in data["rows"]]),
+            Sheet(
+                _("Indicators"),
+                indicator_header(report.programme.proposal.fund),
+                [indicator_cells(row) for row in data["rows"]],
+            ),
             Sheet(_("Disaggregation"), breakdown_header(), breakdown_cells(data["rows"])),
             Sheet(
                 _("Narratives"),

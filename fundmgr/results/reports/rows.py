@@ -161,10 +161,11 @@ def progress_chart(title: str, items: list[tuple[str, Decimal | None]]) -> str:
     return charts.horizontal_bar_chart(title, shown, money=False) if shown else ""
 
 
-def indicator_header(with_programme: bool = False) -> list[str]:
+def indicator_header(fund: Fund, with_programme: bool = False) -> list[str]:
+    """The columns of the indicator sheets; the objectives column is headed with the fund's own word for them."""
     header = [
         _("Code"), _("Indicator"), _("Unit"), _("Baseline"), _("Target"), _("Actual"), _("As of"),
-        _("Progress (%)"), _("Status"), _("Fund indicator"), _("GCM objectives"), _("Comment"),
+        _("Progress (%)"), _("Status"), _("Fund indicator"), fund.objectives_label, _("Comment"),
     ]  # fmt: skip
     return ([_("Programme")] if with_programme else []) + header
 

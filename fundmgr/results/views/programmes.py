@@ -83,7 +83,7 @@ class ProgrammeView(ProgrammeBase):
 
 
 class LinksView(ProgrammeBase):
-    """The FMU links programme indicators to the fund's indicators and to GCM objectives."""
+    """The FMU links programme indicators to the fund's indicators and to its objectives."""
 
     methods = ["GET", "POST"]
 

@@ -1,0 +1,164 @@
+"""A second fund written only as data (docs/examples/food-systems-fund.yaml): alone, or next to the Migration MPTF."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+import yaml
+from pypdf import PdfReader
+
+from fundmgr.accounts.models import Organization, OrganizationKind, User
+from fundmgr.db import db
+from fundmgr.funds import definition as d
+from fundmgr.funds import queries
+from fundmgr.funds.models import Fund
+from fundmgr.funds.operations import upsert_organization
+from fundmgr.proposals.forms import IndicatorForm
+from fundmgr.proposals.operations import IndicatorValues
+from fundmgr.proposals.operations.matrix import indicator_problems
+from tests.factories import sign_in
+from tests.fixtures.funds import SECOND_FUND_FILE
+
+EXAMPLE = SECOND_FUND_FILE
+MIGRATION_TERMS = ("GCM", "Global Compact", "Migratory status", "migratory", "Migration")
+
+
+def organizations() -> dict[str, tuple]:
+    return {o.code: (o.kind, o.acronym, o.name) for o in db.session.scalars(sa.select(Organization))}
+
+
+def test_the_example_fund_loads_into_an_empty_database_alone(second_fund_app):
+    """Does a fund file load on its own, the shared organizations and countries coming from the reference data?"""
+    assert "reference data" in second_fund_app.load_output
+    with second_fund_app.app_context():
+        assert [f.code for f in db.session.scalars(sa.select(Fund))] == ["FSF"]
+        fund = db.session.scalar(sa.select(Fund))
+        assert {o.code for o in fund.participating_organizations} == {"FAO", "WFP", "IFAD", "UNICEF"}
+        assert fund.decision_rule == "majority"
+        assert fund.objectives_label == "SDG targets"
+        assert fund.target_marker.code == "climate"  # the share target is on the marker the file names
+        assert fund.disaggregation_codes == ["sex", "age", "household_income"]
+        assert "FSF-SECRETARIAT" in organizations()
+
+
+PAGES = [
+    "/fund/",
+    "/fund/objectives",
+    "/fund/markers",
+    "/finance/",
+    "/finance/dashboard.pdf",
+    "/finance/dashboard.xlsx",
+    "/results/annual",
+    "/results/annual/2026.pdf",
+    "/results/annual/2026.xlsx",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_example_fund_shows_its_own_vocabulary_and_nothing_of_migration(second_fund_app, path):
+    """Do its pages and documents speak of SDG targets and its climate marker, never of GCM or migratory status?"""
+    client = second_fund_app.test_client()
+    with second_fund_app.app_context():
+        sign_in(client, db.session.get(User, second_fund_app.fmu_id))
+    response = client.get(path)
+    assert response.status_code == 200, path
+    text = document_text(response)
+    for term in MIGRATION_TERMS:
+        assert term not in text, (path, term)
+    if path in ("/fund/objectives", "/results/annual/2026.xlsx"):  # the objectives column of the indicator sheets
+        assert "SDG targets" in text
+    if path == "/fund/":
+        assert "Climate marker: at least 50%" in text
+
+
+def document_text(response) -> str:
+    """The words a person reads on a page, in a PDF or in a workbook."""
+    if response.mimetype == "application/pdf":
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(response.data)).pages)
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+        cells = [str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row if c]
+        return "\n".join([*workbook.sheetnames, *cells])
+    return response.get_data(as_text=True)
+
+
+def test_next_to_the_migration_fund_nothing_of_it_changes(app, fund):
+    """Does loading the second fund leave the Migration MPTF's organizations, names and vocabulary as they were?"""
+    before = organizations()
+    title, disaggregations = dict(fund.objectives_title), list(fund.disaggregations)
+    result = app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    after = organizations()
+    assert {code: after[code] for code in before} == before
+    assert set(after) - set(before) <= {"FSF-SECRETARIAT"}
+    assert (fund.objectives_title, fund.disaggregations) == (title, disaggregations)
+    assert fund.objectives_label == "GCM objectives"
+    assert fund.target_marker.code == "gender"
+
+
+def test_a_fund_file_may_not_redefine_a_shared_organization(app, fund, tmp_path):
+    """Is a fund file that renames IOM refused, naming the file and the field, with nothing changed?"""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["code"] = "FSF2"
+    data["organizations"].append(
+        {"code": "IOM", "kind": "un_entity", "acronym": {"en": "IOM", "fr": "OIM", "es": "OIM"},
+         "name": {"en": "Renamed", "fr": "Renommée", "es": "Renombrada"}}
+    )  # fmt: skip
+    path = tmp_path / "conflict.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    before = organizations()
+    result = app.test_cli_runner().invoke(args=["fund", "load", str(path)])
+    assert result.exit_code != 0
+    assert str(path) in result.output
+    assert "organizations.1: 'IOM' is already defined" in result.output
+    db.session.expire_all()
+    assert organizations() == before
+    assert db.session.scalar(sa.select(Fund).where(Fund.code == "FSF2")) is None
+
+
+def test_each_fund_shows_the_shared_organizations_and_its_own_only(app, fund):
+    """Does the second fund list no Migration civil-society partner, and the Migration fund not the second's own?"""
+    partner = d.Organization(code="CSO-MRC", kind=OrganizationKind.civil_society, acronym=texts("MRC"),
+                             name=texts("Migrant Rights Coalition"))  # fmt: skip
+    upsert_organization(partner, actor=None, fund=fund)  # as the demo adds its partners
+    assert app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)]).exit_code == 0
+    food = db.session.scalar(sa.select(Fund).where(Fund.code == "FSF"))
+    shown = {f.code: {o.code for o in queries.organizations(f)} for f in (fund, food)}
+    assert "CSO-MRC" in shown["MIG"]
+    assert "CSO-MRC" not in shown["FSF"]
+    assert "FSF-SECRETARIAT" in shown["FSF"]
+    assert "FSF-SECRETARIAT" not in shown["MIG"]
+    assert {"IOM", "FAO", "GOV-DEU"} <= shown["MIG"] & shown["FSF"]  # the shared reference data, with both
+
+
+def texts(text: str) -> d.Text:
+    return d.Text(en=text, fr=text, es=text)
+
+
+def test_indicators_are_disaggregated_by_the_funds_own_dimensions(app, fund):
+    """Does a programme indicator of the second fund offer its household-income groups and refuse migratory status?"""
+    assert app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)]).exit_code == 0
+    food = db.session.scalar(sa.select(Fund).where(Fund.code == "FSF"))
+    by_status = IndicatorValues(name="People reached", disaggregation=["migratory_status"])
+    assert "Unknown disaggregation." in indicator_problems(by_status, food)
+    assert indicator_problems(by_status, fund) == []
+    with app.test_request_context():
+        offered = [str(choice.label) for choice in IndicatorForm(food).disaggregation.choices]
+    assert offered == ["Sex", "Age", "Household income group"]
+
+
+def test_a_fund_may_rename_its_own_organization(app, fund, tmp_path):
+    """May the second fund correct the name of the organization its file added, which is nobody else's?"""
+    assert app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)]).exit_code == 0
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["organizations"][0]["name"]["en"] = "Joint Food Systems Fund Secretariat"
+    path = tmp_path / "renamed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["fund", "load", str(path)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert organizations()["FSF-SECRETARIAT"][2]["en"] == "Joint Food Systems Fund Secretariat"
