@@ -56,7 +56,7 @@ def upgrade() -> None:
 
     votes = sa.table(
         "votes", sa.column("id"), sa.column("item_id"), sa.column("member_id"), sa.column("choice"),
-        sa.column("cast_at"),
+        sa.column("cast_at", sa.DateTime(timezone=True)),  # typed: SQLite hands back text otherwise
     )  # fmt: skip
     items = sa.table("agenda_items", sa.column("id"), sa.column("meeting_id"))
     meetings = sa.table("meetings", sa.column("id"), sa.column("fund_id"))
