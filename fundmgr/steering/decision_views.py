@@ -12,7 +12,7 @@ from fundmgr.funds.rights import works_with_committee
 from fundmgr.i18n import current_language
 from fundmgr.pdf import pdf_response
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
-from fundmgr.steering.models import CONSENSUS_TITLES, AgendaItem, Decision, DecisionOutcome, ItemState
+from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState
 from fundmgr.steering.views import SteeringView
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for
 from fundmgr.web import paginate
@@ -70,7 +70,6 @@ class DecisionDetailView(SteeringView):
             redacted=redacted,
             allocations=allocations_of(decision),
             outcomes=DecisionOutcome,
-            consensus_titles=CONSENSUS_TITLES,
             item_states=ItemState,
         )
 

@@ -20,7 +20,7 @@ from fundmgr.funds.rights import holding, is_fund_manager
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
-from fundmgr.steering.models import CONSENSUS_TITLES, AgendaItem, Decision, Meeting, Stance
+from fundmgr.steering.models import AgendaItem, Decision, Meeting, Stance
 from fundmgr.steering.queries import ranking_for
 from fundmgr.steering.scoring import ProposalScore
 from fundmgr.steering.voting import DECISION_RULES, consensus, counted_votes, quorum_for, tally
@@ -102,13 +102,13 @@ def allocations_of(decision: Decision) -> list[dict[str, Any]]:
     return [{"organization": a.organization.label, "total": a.total} for a in allocations]
 
 
-def decision_data(decision: Decision | None, *, by_consensus: bool = False) -> dict[str, Any] | None:
+def decision_data(decision: Decision | None) -> dict[str, Any] | None:
     if decision is None:
         return None
     allocations = allocations_of(decision)
     return {
         "reference": decision.reference,
-        "outcome": str(CONSENSUS_TITLES[decision.outcome]) if by_consensus else decision.outcome.title,
+        "outcome": str(decision.outcome_title),
         "conditions": decision.conditions,
         "approved_amount": decision.approved_amount,
         "allocations": allocations,
@@ -129,7 +129,7 @@ def item_minutes(item: AgendaItem, reader: Any, names: dict[int, str]) -> dict[s
         "recused": [names.get(m, "?") for m in record["recused"]],
         "quorum": {"eligible": len(record["eligible"]), "present": len(record["present"]),
                    "required": record["required"], "met": record["met"]},
-        "decision": decision_data(item.decision, by_consensus=item.meeting.by_consensus),
+        "decision": decision_data(item.decision),
         "redacted": item.proposal.is_recused(reader),
         "by_consensus": item.meeting.by_consensus,
     }  # fmt: skip

@@ -569,6 +569,14 @@ class Decision(Base):
 
     audit_type = "decision"
 
+    @property
+    def outcome_title(self) -> Any:
+        """The outcome as the committee words it: a meeting of a fund deciding by consensus records "approved by
+        consensus", ..., "no consensus"; otherwise the outcome's own title."""
+        if self.item is not None and self.item.meeting.by_consensus:
+            return CONSENSUS_TITLES[self.outcome]
+        return self.outcome.title
+
 
 TITLES: dict[type, dict[Any, Any]] = {
     ReviewState: {ReviewState.draft: _l("Draft"), ReviewState.submitted: _l("Submitted")},
