@@ -51,6 +51,8 @@ NOT_PAGES = {
     "accounts.reset_password",  # reached from the e-mailed link (tests/test_password_reset.py)
     "proposals.compare",  # offered once a proposal has two versions; none has in the demo
     "steering.decision_letter",  # a PDF download
+    # linked from a meeting under way; the demo has none (tests/steering/test_consensus.py follows the link)
+    "steering.confirm_end_meeting",
 }  # fmt: skip
 FIELDS = {"input", "select", "textarea"}
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}  # buttons are named by their text or value

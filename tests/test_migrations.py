@@ -16,14 +16,17 @@ import sqlalchemy.orm as so
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from argon2 import PasswordHasher
 from flask import Flask
 
 from fundmgr import MIGRATIONS
+from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
+from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
-from tests.support.database import app_on_new_database
+from tests.support.database import app_on_new_database, build_database
 
 
 def test_models_and_migrations_agree(app):
@@ -305,3 +308,52 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(d
             )
         assert derived == demo_own  # the demo's civil-society partners and governments, found again by their kind
         assert kinds == {"civil_society", "government"}
+
+# --- 5c1d7e2a9f30: positions under consensus; the votes of consensus funds become positions ---
+
+BEFORE_POSITIONS = "5d2e8a41c9f3"
+# The votes the demo's members would have cast before positions existed, from the positions it now states.
+VOTE_OF = {"support": "approve", "reservation": "approve_with_conditions", "object": "reject",
+           "stand_aside": "abstain"}  # fmt: skip
+
+
+def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(committed, own_database, monkeypatch):
+    """(`committed`: the demo is seeded through the session, not in the shared test transaction.)
+    The demo at the previous head, its committee having voted: each vote becomes the member's position (approve:
+    support, with conditions: a reservation, reject: an objection, abstain: stand aside), none minuted by name,
+    the votes kept; a fund deciding by majority keeps its votes only; the downgrade drops the positions alone."""
+    monkeypatch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    build_database(own_database)
+    with own_database.app_context():
+        seed_demo("demo-password-12")
+        db.session.commit()
+        positions = sa.table("positions", *(sa.column(c) for c in ("item_id", "member_id", "stance", "text",
+                                                                 "minute_by_name")))  # fmt: skip
+        votes = sa.table("votes", sa.column("id"))
+        with db.engine.begin() as connection:
+            stated = connection.execute(sa.select(positions.c.item_id, positions.c.member_id, positions.c.stance)).all()
+            connection.execute(
+                sa.text("INSERT INTO votes (item_id, member_id, choice, cast_at) VALUES (:item, :member, :vote, :at)"),
+                [{"item": i, "member": m, "vote": VOTE_OF[s], "at": datetime(2026, 1, 5, tzinfo=UTC)}
+                 for i, m, s in stated],
+            )  # fmt: skip
+        assert len(stated) > 60
+        flask_migrate.downgrade(revision=BEFORE_POSITIONS)
+        assert "positions" not in db.inspect(db.engine).get_table_names()
+
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.select(positions.c.item_id, positions.c.member_id, positions.c.stance,
+                                                positions.c.text, positions.c.minute_by_name)).all()  # fmt: skip
+            kept = connection.scalar(sa.select(sa.func.count()).select_from(votes))
+        assert sorted((i, m, s) for i, m, s, _t, _n in rows) == sorted(stated)
+        assert {(t, n) for *_rest, t, n in rows} == {("", False)}
+        assert kept == len(stated)
+
+        flask_migrate.downgrade(revision=BEFORE_POSITIONS)
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE funds SET decision_rule = 'majority'"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.select(sa.func.count()).select_from(positions)) == 0
+            assert connection.scalar(sa.select(sa.func.count()).select_from(votes)) == len(stated)

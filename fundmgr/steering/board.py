@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from fundmgr.funds.rights import is_sc_member
 from fundmgr.steering.models import ItemState, Meeting, MeetingState
 from fundmgr.steering.queries import can_see_scores, score_proposals
-from fundmgr.steering.voting import counted_votes, quorum_for, tally
+from fundmgr.steering.voting import consensus, counted_votes, quorum_for, tally
 
 
 def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
@@ -41,27 +41,43 @@ def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
     }
     if redacted:
         return context
-    votes = counted_votes(item, quorum)
-    voted = {v.member_id for v in votes}
-    my_vote = next((v for v in votes if v.member_id == getattr(user, "id", None)), None)
     attendance = meeting.attendance_of(user)
-    context |= {
-        "votes": votes,
-        "tally": tally(item, quorum),
-        "waiting": [context["members"][m] for m in sorted(quorum.present_ids - voted)],
-        "my_vote": my_vote,
-        "can_vote": (
-            is_sc_member(user, meeting.fund)
-            and attendance is not None
-            and attendance.present
-            and meeting.state is MeetingState.in_progress
-            and item.state is ItemState.open
-            and my_vote is None
-        ),
-    }
+    may_take_part = (
+        is_sc_member(user, meeting.fund)
+        and attendance is not None
+        and attendance.present
+        and meeting.state is MeetingState.in_progress
+        and item.state is ItemState.open
+    )
+    context["by_consensus"] = meeting.by_consensus
+    if meeting.by_consensus:
+        positions = consensus(item, quorum)
+        stated = {p.member_id for p in positions.positions}
+        context |= {
+            "consensus": positions,
+            "waiting": [context["members"][m] for m in sorted(quorum.present_ids - stated)],
+            "my_position": next((p for p in positions.positions if p.member_id == getattr(user, "id", None)), None),
+            "can_state": may_take_part,
+        }
+    else:
+        context |= votes_context(item, quorum, user, context["members"], may_take_part)
     if can_see_scores(user, item.proposal):
         context["score"] = score_proposals(meeting.fund, [item.proposal]).get(item.proposal.id)
     return context
+
+
+def votes_context(item: Any, quorum: Any, user: Any, members: dict[int, Any], may_take_part: bool) -> dict[str, Any]:
+    """The votes of an item of a fund deciding by majority; a member votes (again) while a quorum is present."""
+    votes = counted_votes(item, quorum)
+    voted = {v.member_id for v in votes}
+    return {
+        "votes": votes,
+        "tally": tally(item, quorum),
+        "waiting": [members[m] for m in sorted(quorum.present_ids - voted)],
+        "my_vote": next((v for v in votes if v.member_id == getattr(user, "id", None)), None),
+        "may_take_part": may_take_part,
+        "can_vote": may_take_part and quorum.met,
+    }
 
 
 CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
@@ -98,6 +114,20 @@ def board_summary(context: dict[str, Any]) -> dict[str, Any]:
     summary["announce"] = _("%(ref)s: %(state)s.", ref=item.proposal.reference, state=item.state.title)
     if context["redacted"]:
         summary["item"]["redacted"] = True
+        return summary
+    if context["by_consensus"]:
+        positions = context["consensus"]
+        summary["item"] |= {
+            "positions": [{"member": p.member.name, "stance": p.stance.value} for p in positions.positions],
+            "objections": len(positions.objections),
+            "consensus_holds": positions.holds,
+            "my_position": context["my_position"].stance.value if context["my_position"] else None,
+            "can_state": context["can_state"],
+        }
+        summary["announce"] = ngettext(
+            "%(ref)s: %(state)s, %(num)d position stated.", "%(ref)s: %(state)s, %(num)d positions stated.",
+            len(positions.positions), ref=item.proposal.reference, state=item.state.title,
+        )  # fmt: skip
         return summary
     summary["item"] |= {
         "votes": {choice.value: n for choice, n in context["tally"].counts.items()},

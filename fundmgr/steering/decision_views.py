@@ -14,7 +14,7 @@ from fundmgr.pdf import pdf_response
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
 from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState
 from fundmgr.steering.views import SteeringView
-from fundmgr.steering.voting import counted_votes, quorum_for
+from fundmgr.steering.voting import consensus, counted_votes, quorum_for
 from fundmgr.web import paginate
 
 
@@ -37,10 +37,10 @@ class DecisionListView(SteeringView):
 
 
 class DecisionDetailView(SteeringView):
-    """One decision traced end to end: meeting -> item -> votes -> decision -> allocations.
+    """One decision traced end to end: meeting -> item -> positions or votes -> decision -> allocations.
 
     The proposal's agencies (and viewers, once it is published) see the decision, its conditions and
-    the money; the votes are for the Steering Committee's side only.
+    the money; positions and votes are for the Steering Committee's side only.
     """
 
     roles = None
@@ -54,15 +54,19 @@ class DecisionDetailView(SteeringView):
     def process(self):
         decision, item = self.decision, self.decision.item
         redacted = not works_with_committee(current_user, self.fund) or decision.proposal.is_recused(current_user)
-        votes = None
+        votes = positions = None
         if item is not None and not redacted:
             quorum = quorum_for(item)
-            votes = counted_votes(item, quorum)
+            if item.meeting.by_consensus:
+                positions = consensus(item, quorum).positions
+            else:
+                votes = counted_votes(item, quorum)
         return self.render(
             "decision.html",
             decision=decision,
             item=item,
             votes=votes,
+            positions=positions,
             redacted=redacted,
             allocations=allocations_of(decision),
             outcomes=DecisionOutcome,

@@ -33,6 +33,7 @@ from fundmgr.steering.models import (
     Meeting,
     MeetingMode,
     Recommendation,
+    Stance,
     VoteChoice,
 )
 from fundmgr.steering.queries import active_criteria, review_of
@@ -263,18 +264,43 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
 
 
 def decide_item(item: Any, outcome: DecisionOutcome, people: People) -> str:
-    """Open the item, let the present members vote, record the decision; a refusal is reported, not raised."""
+    """Open the item, let the present members state positions (or vote), record the decision; a refusal is reported,
+    not raised."""
     runner = people.fmu if item.proposal.is_recused(people.chair) else people.chair
     amount = item.version.total if outcome.funds else None
     try:
         with db.session.begin_nested():
             ops.open_item(item, actor=runner)
-            cast_votes(item, outcome, people)
+            if item.meeting.by_consensus:
+                state_positions(item, outcome, people)
+            else:
+                cast_votes(item, outcome, people)
             data = ops.DecisionData(outcome, CONDITIONS.get(spec_of(item.proposal)["key"], ""), amount)
             ops.record_decision(item, data, actor=runner)
     except DomainError as exc:
         return f"!{item.proposal.reference} not decided: {exc.message}"
     return f"{item.proposal.reference} {outcome.value}"
+
+
+# The positions the present members state under consensus: on an approval with conditions the first donor
+# states the conditions as a reservation and asks for it to be minuted with their name (the minutes of the
+# 4th meeting show it); "no consensus" (a rejection) stands on one donor's objection, minuted without a name.
+POSITIONS = {A: Stance.support, AC: Stance.support, E: Stance.support, D: Stance.stand_aside, R: Stance.stand_aside}
+OBJECTION = "Largely an information campaign, with a weak link to policy change; it cannot be funded as it stands."
+
+
+def state_positions(item: Any, outcome: DecisionOutcome, people: People) -> None:
+    """The present, non-recused members state their positions; one donor states the reservation or objection."""
+    present = {a.member_id for a in item.meeting.attendance if a.present}
+    voices = [m for m in people.members if m.id in present and not item.proposal.is_recused(m)]
+    speaker = next((m for m in voices if m.constituency is Constituency.donor), None)
+    for member in voices:
+        data = ops.PositionData(POSITIONS[outcome])
+        if member is speaker and outcome is AC:
+            data = ops.PositionData(Stance.reservation, CONDITIONS[spec_of(item.proposal)["key"]], minute_by_name=True)
+        elif member is speaker and outcome is R:
+            data = ops.PositionData(Stance.object, OBJECTION)
+        ops.state_position(item, member, data, actor=member)
 
 
 def cast_votes(item: Any, outcome: DecisionOutcome, people: People) -> None:

@@ -20,10 +20,10 @@ from fundmgr.funds.rights import holding, is_fund_manager
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
-from fundmgr.steering.models import AgendaItem, Decision, Meeting
+from fundmgr.steering.models import AgendaItem, Decision, Meeting, Stance
 from fundmgr.steering.queries import ranking_for
 from fundmgr.steering.scoring import ProposalScore
-from fundmgr.steering.voting import DECISION_RULES, counted_votes, quorum_for, tally
+from fundmgr.steering.voting import DECISION_RULES, consensus, counted_votes, quorum_for, tally
 
 
 def meeting_data(meeting: Meeting) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def decision_data(decision: Decision | None) -> dict[str, Any] | None:
     allocations = allocations_of(decision)
     return {
         "reference": decision.reference,
-        "outcome": decision.outcome.title,
+        "outcome": str(decision.outcome_title),
         "conditions": decision.conditions,
         "approved_amount": decision.approved_amount,
         "allocations": allocations,
@@ -117,7 +117,8 @@ def decision_data(decision: Decision | None) -> dict[str, Any] | None:
 
 
 def item_minutes(item: AgendaItem, reader: Any, names: dict[int, str]) -> dict[str, Any]:
-    """One item of the minutes: recusals, quorum, the votes per member, the decision."""
+    """One item of the minutes: recusals, quorum, the decision; under consensus the reservations and objections
+    (named only where the member asked), never a count; under a vote the votes per member and their tally."""
     quorum = quorum_for(item)
     record = item.quorum_record or quorum.as_record()
     data = {
@@ -130,11 +131,27 @@ def item_minutes(item: AgendaItem, reader: Any, names: dict[int, str]) -> dict[s
                    "required": record["required"], "met": record["met"]},
         "decision": decision_data(item.decision),
         "redacted": item.proposal.is_recused(reader),
+        "by_consensus": item.meeting.by_consensus,
     }  # fmt: skip
-    if not data["redacted"]:
+    if data["redacted"]:
+        return data
+    if item.meeting.by_consensus:
+        positions = consensus(item, quorum)
+        data["reservations"] = [position_minute(p, names) for p in positions.reservations]
+        data["objections"] = [position_minute(p, names) for p in positions.objections]
+    else:
         data["votes"] = [(names.get(v.member_id, "?"), v.choice.title) for v in counted_votes(item, quorum)]
         data["tally"] = [(choice.title, n) for choice, n in tally(item, quorum).counts.items()]
     return data
+
+
+def position_minute(position: Any, names: dict[int, str]) -> dict[str, Any]:
+    """A reservation or an objection as minuted: its text, and the member's name only if they asked."""
+    return {
+        "text": position.text,
+        "name": names.get(position.member_id, "?") if position.minute_by_name else None,
+        "objection": position.stance is Stance.object,
+    }
 
 
 def minutes_data(meeting: Meeting, reader: Any) -> dict[str, Any]:

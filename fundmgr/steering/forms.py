@@ -27,7 +27,7 @@ from fundmgr.funds.models import Criterion
 from fundmgr.i18n import fill_texts, language_choices, texts_of
 from fundmgr.numbers import MONEY, PERCENTAGE, CountField, NumberField
 from fundmgr.proposals.forms import CheckboxListField
-from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
+from fundmgr.steering.models import CONSENSUS_TITLES, DecisionOutcome, MeetingMode, Recommendation, Stance, VoteChoice
 
 LANGUAGE_CHOICES = options(language_choices())
 
@@ -147,6 +147,24 @@ class VoteForm(FlaskForm):
     choice = RadioField(_l("Your vote"), choices=VoteChoice.choices(), validators=[InputRequired()])
 
 
+class PositionForm(FlaskForm):
+    stance = RadioField(_l("Your position"), choices=Stance.choices(), validators=[InputRequired()])
+    text = TextAreaField(_l("Your reservation, or the reason for your objection"), render_kw={"rows": 2})
+    minute_by_name = BooleanField(_l("Minute my name with my reservation or objection"))
+    # Set by the confirmation page: an objection is stated only once confirmed there.
+    confirmed = HiddenField()
+    submit = SubmitField(_l("State my position"))
+
+    def stance_value(self) -> Stance | None:
+        return Stance(self.stance.data) if self.stance.data else None
+
+
+class ConfirmForm(FlaskForm):
+    """A final action confirmed on its own page (no script needed)."""
+
+    confirmed = HiddenField(default="yes")
+
+
 class DecisionForm(FlaskForm):
     outcome = RadioField(_l("Decision"), choices=DecisionOutcome.choices(), validators=[InputRequired()])
     conditions = TextAreaField(_l("Conditions"), render_kw={"rows": 3})
@@ -155,6 +173,11 @@ class DecisionForm(FlaskForm):
 
     def outcome_value(self) -> DecisionOutcome | None:
         return DecisionOutcome(self.outcome.data) if self.outcome.data else None
+
+    def by_consensus(self) -> DecisionForm:
+        """The outcomes as a consensus body names them ("approved by consensus", ..., "no consensus")."""
+        self.outcome.choices = options([(o.value, CONSENSUS_TITLES[o]) for o in DecisionOutcome])
+        return self
 
 
 class WrittenProcedureForm(DecisionForm):

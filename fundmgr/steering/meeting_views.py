@@ -22,10 +22,19 @@ from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.board import board_context, board_summary, revision_of
 from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
-from fundmgr.steering.forms import ActionForm, AgendaForm, AttendanceForm, DecisionForm, MeetingForm, VoteForm
-from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode, MeetingState, VoteChoice
+from fundmgr.steering.forms import (
+    ActionForm,
+    AgendaForm,
+    AttendanceForm,
+    ConfirmForm,
+    DecisionForm,
+    MeetingForm,
+    PositionForm,
+    VoteForm,
+)
+from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode, MeetingState, Stance, VoteChoice
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
-from fundmgr.steering.voting import quorum_for, tally
+from fundmgr.steering.voting import consensus, quorum_for, tally
 from fundmgr.web import paginate, refusals_shown_on, wants_json
 
 
@@ -206,6 +215,17 @@ class EndMeetingView(MeetingMoveView):
     operation = staticmethod(ops.end_meeting)
 
 
+class ConfirmEndMeetingView(MeetingBaseView):
+    """The page that asks the chair or the FMU to confirm ending the meeting (a final action; no script needed)."""
+
+    def can_access(self, user: User) -> bool:
+        """The chair or the FMU end meetings."""
+        return self.meeting.can_chair(user)
+
+    def process(self):
+        return self.render("confirm_end.html", meeting=self.meeting, form=ConfirmForm())
+
+
 class CancelMeetingView(MeetingMoveView):
     """The FMU cancels a meeting."""
 
@@ -219,6 +239,11 @@ class CancelMeetingView(MeetingMoveView):
 # --- The live board, items, votes, decisions ---------------------------------------------------
 
 
+def render_board(context: dict[str, Any]) -> str:
+    return render_template("steering/_board.html", **context, vote_form=VoteForm(), position_form=PositionForm(),
+                           action_form=ActionForm())  # fmt: skip
+
+
 class BoardView(MeetingBaseView):
     """The live board: the current item, recusals, scores and votes as they come in; members vote here.
 
@@ -227,7 +252,7 @@ class BoardView(MeetingBaseView):
 
     def process(self):
         context = board_context(self.meeting, current_user)
-        fragment = render_template("steering/_board.html", **context, vote_form=VoteForm(), action_form=ActionForm())
+        fragment = render_board(context)
         return self.render("board.html", meeting=self.meeting, fragment=fragment, revision=revision_of(fragment))
 
 
@@ -236,7 +261,7 @@ class BoardDataView(MeetingBaseView):
 
     def process(self):
         context = board_context(self.meeting, current_user)
-        fragment = render_template("steering/_board.html", **context, vote_form=VoteForm(), action_form=ActionForm())
+        fragment = render_board(context)
         revision = revision_of(fragment)
         response = {"revision": revision} | board_summary(context)
         if request.args.get("since") == revision:
@@ -305,6 +330,33 @@ class VoteView(ItemView):
         return self.back()
 
 
+class PositionView(ItemView):
+    """A member states their position on the open item from their own device (consensus); an objection is
+    stated only once confirmed on its own page; answers JSON to scripts."""
+
+    methods = ["POST"]
+
+    def can_access(self, user: User) -> bool:
+        """SC members state positions (presence, recusal and the item's state are the operation's to check)."""
+        return is_sc_member(user, self.fund)
+
+    def process(self):
+        form = PositionForm()
+        if not form.validate_on_submit():
+            raise ValidationFailed(form_problems(form) or [_("Choose your position.")])
+        data = ops.PositionData(form.stance_value(), form.text.data or "", bool(form.minute_by_name.data))
+        if data.stance is Stance.object and form.confirmed.data != "yes" and not wants_json():
+            problems = ops.position_problems(data)
+            if problems:
+                raise ValidationFailed(problems)
+            return self.render("confirm_position.html", meeting=self.meeting, item=self.item, form=form)
+        position = ops.state_position(self.item, current_user, data, actor=current_user)
+        if wants_json():
+            return jsonify(position={"item": self.item.id, "stance": position.stance.value}), 201
+        flash(_("Your position is recorded: %(stance)s.", stance=position.stance.title), "success")
+        return self.back()
+
+
 class DecisionView(ItemView):
     """The chair or the FMU records the decision on an item: outcome, conditions, approved amount."""
 
@@ -317,6 +369,8 @@ class DecisionView(ItemView):
     def process(self):
         item = self.item
         form = DecisionForm()
+        if self.meeting.by_consensus:
+            form.by_consensus()
         if request.method == "GET":
             form.approved_amount.data = item.version.total
         elif form.validate_on_submit():
@@ -332,7 +386,8 @@ class DecisionView(ItemView):
             item=item,
             form=form,
             quorum=quorum,
-            tally=tally(item, quorum),
+            tally=None if self.meeting.by_consensus else tally(item, quorum),
+            consensus=consensus(item, quorum) if self.meeting.by_consensus else None,
         )
 
 

@@ -266,6 +266,11 @@ class Meeting(Base):
         return self.quorum_share if self.quorum_share is not None else self.fund.quorum_share
 
     @property
+    def by_consensus(self) -> bool:
+        """Whether the fund decides by consensus (members state positions) rather than by votes."""
+        return self.fund.decision_rule == "consensus"
+
+    @property
     def open_item(self) -> AgendaItem | None:
         return next((item for item in self.items if item.state is ItemState.open), None)
 
@@ -345,6 +350,7 @@ class AgendaItem(Base):
     proposal: so.Mapped[Proposal] = so.relationship()
     version: so.Mapped[ProposalVersion] = so.relationship()
     votes: so.Mapped[list[Vote]] = so.relationship(back_populates="item", order_by="Vote.id")
+    positions: so.Mapped[list[Position]] = so.relationship(back_populates="item", order_by="Position.id")
     decision: so.Mapped[Decision | None] = so.relationship(back_populates="item")
 
     audit_type = "agenda_item"
@@ -365,7 +371,7 @@ class VoteChoice(TitledEnum):
 
 
 class Vote(Base):
-    """One member's vote on one agenda item; the unique constraint makes a second vote impossible."""
+    """One member's vote on one agenda item (funds deciding by majority); changing it rewrites the one row."""
 
     __tablename__ = "votes"
     __table_args__ = (sa.UniqueConstraint("item_id", "member_id"),)
@@ -380,6 +386,45 @@ class Vote(Base):
     member: so.Mapped[User] = so.relationship(lazy="joined")
 
     audit_type = "vote"
+
+
+class Stance(TitledEnum):
+    """The position a member states on an item, under consensus."""
+
+    support = "support"
+    reservation = "reservation"
+    stand_aside = "stand_aside"
+    object = "object"
+
+    @property
+    def needs_text(self) -> bool:
+        """A reservation states its text, an objection its reason."""
+        return self in (Stance.reservation, Stance.object)
+
+
+class Position(Base):
+    """One member's position on one agenda item (funds deciding by consensus); the last one stated counts.
+
+    A change rewrites the one row (each change is in the audit trail); the minutes name the member
+    only when they asked for it (`minute_by_name`), and never count positions.
+    """
+
+    __tablename__ = "positions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "member_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    stance: so.Mapped[Stance]
+    # The reservation's text or the objection's reason.
+    text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    minute_by_name: so.Mapped[bool] = so.mapped_column(default=False)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    item: so.Mapped[AgendaItem] = so.relationship(back_populates="positions")
+    member: so.Mapped[User] = so.relationship(lazy="joined")
+
+    audit_type = "position"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,6 +569,14 @@ class Decision(Base):
 
     audit_type = "decision"
 
+    @property
+    def outcome_title(self) -> Any:
+        """The outcome as the committee words it: a meeting of a fund deciding by consensus records "approved by
+        consensus", ..., "no consensus"; otherwise the outcome's own title."""
+        if self.item is not None and self.item.meeting.by_consensus:
+            return CONSENSUS_TITLES[self.outcome]
+        return self.outcome.title
+
 
 TITLES: dict[type, dict[Any, Any]] = {
     ReviewState: {ReviewState.draft: _l("Draft"), ReviewState.submitted: _l("Submitted")},
@@ -557,6 +610,12 @@ TITLES: dict[type, dict[Any, Any]] = {
         VoteChoice.reject: _l("Reject"),
         VoteChoice.abstain: _l("Abstain"),
     },
+    Stance: {
+        Stance.support: _l("Support"),
+        Stance.reservation: _l("Support with a reservation"),
+        Stance.stand_aside: _l("Stand aside"),
+        Stance.object: _l("Object"),
+    },
     DecisionOutcome: {
         DecisionOutcome.approve: _l("Approved"),
         DecisionOutcome.approve_with_conditions: _l("Approved with conditions"),
@@ -573,3 +632,15 @@ TITLES: dict[type, dict[Any, Any]] = {
 }
 for titled, titles in TITLES.items():
     titled.set_titles(titles)
+
+# What a consensus body records: the outcomes carry these names in its decision form and minutes. "No consensus"
+# is recorded as a rejection (the proposal is not approved; "deferred" is how the committee sends it back).
+CONSENSUS_TITLES: dict[DecisionOutcome, Any] = {
+    DecisionOutcome.approve: _l("Approved by consensus"),
+    DecisionOutcome.approve_with_conditions: _l("Approved with conditions"),
+    DecisionOutcome.endorse: _l("Endorsed into the pipeline by consensus"),
+    DecisionOutcome.defer: _l("Deferred"),
+    DecisionOutcome.reject: _l("No consensus"),
+}
+# The outcomes an objection that stands makes impossible.
+NEEDS_CONSENSUS = frozenset({DecisionOutcome.approve, DecisionOutcome.approve_with_conditions, DecisionOutcome.endorse})

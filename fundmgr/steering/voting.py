@@ -1,4 +1,4 @@
-"""Quorum and vote counts of an agenda item.
+"""Quorum, vote counts and consensus of an agenda item.
 
 Quorum rule: more than the meeting's quorum share of the item's voting members must be present
 (the Migration MPTF: share 0.5, "more than half"). The voting members of an item are the
@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.steering.models import AgendaItem, VoteChoice, recused_member_ids
+from fundmgr.steering.models import AgendaItem, Position, Stance, VoteChoice, recused_member_ids
 
 DECISION_RULES = {"consensus": _l("consensus"), "majority": _l("majority")}
 
@@ -114,3 +114,27 @@ def tally(item: AgendaItem, quorum: Quorum) -> Tally:
     counts = Counter({choice: 0 for choice in VoteChoice})
     counts.update(v.choice for v in counted_votes(item, quorum))
     return Tally(counts=counts, rule=item.meeting.fund.decision_rule)
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """The positions stated on an item (funds deciding by consensus): consensus holds while no objection stands."""
+
+    positions: list[Position]
+
+    @property
+    def objections(self) -> list[Position]:
+        return [p for p in self.positions if p.stance is Stance.object]
+
+    @property
+    def reservations(self) -> list[Position]:
+        return [p for p in self.positions if p.stance is Stance.reservation]
+
+    @property
+    def holds(self) -> bool:
+        return not self.objections
+
+
+def consensus(item: AgendaItem, quorum: Quorum) -> Consensus:
+    """The item's positions by members not recused from it (the last one each member stated)."""
+    return Consensus([p for p in item.positions if p.member_id not in quorum.recused_ids])

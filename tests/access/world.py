@@ -2,7 +2,7 @@
 
 The fund holds money. IOM leads (with UNHCR) a proposal in every state that has pages: a ready draft, a
 submitted one, one in screening, one in review (two versions, assigned, scored by the chair, a declared
-conflict), three on the agenda of a meeting under way (open for votes, closed with votes, pending), one under
+conflict), three on the agenda of a meeting under way (open for votes, closed with positions, pending), one under
 an open written procedure, and one approved at a past meeting that is funded (allocations, a transfer) and
 reports results (an accepted report with evidence, a submitted one, a complete draft with evidence, a period
 not reported on yet). UNDP has a draft of its own. A meeting is scheduled; the results framework is loaded.
@@ -35,7 +35,7 @@ from fundmgr.results.framework import bundled_framework, read_framework
 from fundmgr.results.models import FundIndicator, Programme
 from fundmgr.results.values import IndicatorEntry
 from fundmgr.steering import operations as steering_ops
-from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, VoteChoice
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, Stance
 from tests.factories import organization
 from tests.support import TODAY
 from tests.support.files import PDF_BYTES, upload
@@ -234,9 +234,11 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
         steering_ops.record_attendance(past, {m.id for m in members}, actor=fmu)
         steering_ops.start_meeting(past, actor=chair)
         steering_ops.open_item(item, actor=chair)
-        for member in members:
-            if not p_active.is_recused(member):
-                steering_ops.cast_vote(item, member, VoteChoice.approve, actor=member)
+        voices = [m for m in members if not p_active.is_recused(m)]
+        for member in voices:
+            steering_ops.state_position(item, member, steering_ops.PositionData(Stance.support), actor=member)
+        reservation = steering_ops.PositionData(Stance.reservation, f"Baselines first {hostile('RESERVE7')}", True)
+        steering_ops.state_position(item, voices[0], reservation, actor=voices[0])
         decision = steering_ops.record_decision(
             item, steering_ops.DecisionData(DecisionOutcome.approve, "", p_active.latest_version.total), actor=chair
         )
@@ -250,7 +252,7 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
                                 on_date=start, reference="TR-WORLD-01", actor=fmu)  # fmt: skip
     build_reports(world, p_active, lead, fmu)
 
-    # The meeting under way: one item closed with its votes, one open for votes, one pending.
+    # The meeting under way (the fund decides by consensus): one item closed with its positions, one open, one pending.
     live = steering_ops.schedule_meeting(
         fund,
         steering_ops.MeetingData(f"Steering Committee, 14th meeting {hostile('VEGA7')}", TODAY, MeetingMode.hybrid),
@@ -263,10 +265,11 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     closed, open_, pending = items
     steering_ops.open_item(closed, actor=chair)
     for member in (users["sc_member"], chair):
-        steering_ops.cast_vote(closed, member, VoteChoice.approve, actor=member)
+        steering_ops.state_position(closed, member, steering_ops.PositionData(Stance.support), actor=member)
     steering_ops.close_item(closed, actor=chair)
     steering_ops.open_item(open_, actor=chair)
-    steering_ops.cast_vote(open_, chair, VoteChoice.approve_with_conditions, actor=chair)
+    reservation = steering_ops.PositionData(Stance.reservation, f"Data first {hostile('OBJECT7')}")
+    steering_ops.state_position(open_, chair, reservation, actor=chair)
     world.ids |= {"live_meeting": live.id, "closed_item": closed.id, "open_item": open_.id,
                   "pending_item": pending.id}  # fmt: skip
 

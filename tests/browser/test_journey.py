@@ -2,7 +2,7 @@
 
 An agency writes and submits a proposal; the FMU screens it and asks two members to score it; they score
 (one with the keyboard alone); the FMU schedules a meeting, puts the proposal on the agenda, records
-attendance and opens the item; the members vote (one with the keyboard); the chair records the approval
+attendance and opens the item; the members state positions (one with the keyboard); the chair records the approval
 (allocations are made from the fund's money); the FMU transfers the first tranche (the programme becomes
 active) and shortens the first reporting period so it has ended; the lead agency writes and submits its
 report with the keyboard alone; the FMU accepts it; a viewer downloads the fund's annual results PDF, which
@@ -219,30 +219,32 @@ def test_from_an_agencys_draft_to_the_funds_annual_report(live_server, contexts,
     expect(fmu.locator("#item-state")).to_have_text("Open for votes")
     meeting_url = fmu.url
 
-    # --- The members vote from their own browsers, Ingrid with the keyboard
+    # --- The members state their positions from their own browsers, Ingrid with the keyboard
     jonas.goto(meeting_url)
-    jonas.get_by_role("button", name="Approve", exact=True).click()
-    expect(jonas.locator("#my-vote")).to_contain_text("You voted: Approve.")
+    jonas.get_by_label("Support", exact=True).check()
+    jonas.get_by_role("button", name="State my position").click()
+    expect(jonas.locator("#my-position")).to_contain_text("Your position: Support.")
     ingrid.goto(meeting_url)
-    press_on(ingrid, "#vote-approve")
-    expect(ingrid.locator("#my-vote")).to_contain_text("You voted: Approve.")
+    press_on(ingrid, "#state-position")
+    expect(ingrid.locator("#my-position")).to_contain_text("Your position: Support.")
 
     # --- The chair records the approval: the fund's money is allocated at once
     chair = signed_in(live_server, make, CHAIR)
     before = available_money(chair, url)
     chair.goto(meeting_url)
-    expect(chair.locator("#votes-cast")).to_have_text("(2)")
+    expect(chair.locator("#positions-stated")).to_have_text("(2)")
     chair.get_by_role("link", name="Record the decision").click()
-    chair.get_by_label("Approved", exact=True).check()
+    chair.get_by_label("Approved by consensus", exact=True).check()
     expect(chair.get_by_label("Approved amount (USD)")).to_have_value("1,070,000.00")
     chair.get_by_role("button", name="Record the decision").click()
     expect(flash(chair)).to_contain_text("is recorded.")
-    expect(chair.locator("#decision")).to_contain_text("Approved · USD 1,070,000.00")
+    expect(chair.locator("#decision")).to_contain_text("Approved by consensus · USD 1,070,000.00")
     assert available_money(chair, url) == before - Decimal("1070000.00")
 
     # the FMU ends the meeting and moves the first tranche: the programme becomes active
     fmu.goto(meeting_url.removesuffix("/board"))
-    fmu.get_by_role("button", name="End the meeting").click()
+    fmu.get_by_role("link", name="End the meeting").click()
+    fmu.get_by_role("button", name="Yes, end the meeting").click()
     expect(flash(fmu)).to_contain_text("The meeting has ended; its minutes are final.")
     fmu.goto(f"{url}/finance/programmes/{proposal_id}")
     allocations = fmu.locator("main table").first

@@ -10,8 +10,9 @@ from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
-from fundmgr.steering.demo import UPCOMING_TITLE, seed_steering
-from fundmgr.steering.models import Decision, Meeting, MeetingState, Vote
+from fundmgr.steering.demo import CONDITIONS, UPCOMING_TITLE, seed_steering
+from fundmgr.steering.documents import minutes_data
+from fundmgr.steering.models import Decision, Meeting, MeetingState, Position, Vote
 
 LATER = {"endorsed", "approved", "active", "closed", "deferred", "rejected"}
 
@@ -30,9 +31,21 @@ def test_the_demo_replays_the_committees_history_once(demo_app, fund):
     assert {i.proposal.state for i in meetings[-1].items} == {ProposalState.in_review}
     outcomes = Counter(d.outcome.value for d in db.session.scalars(sa.select(Decision)))
     assert outcomes == {"approve": 8, "approve_with_conditions": 2, "endorse": 9, "reject": 1, "defer": 1}
-    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) > 60
+    assert db.session.scalar(sa.select(sa.func.count(Position.id))) > 60
+    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == 0  # the fund decides by consensus
     assert any("MIG-WP-" in line for line in lines)
-    votes_before = db.session.scalar(sa.select(sa.func.count(Vote.id)))
+    positions_before = db.session.scalar(sa.select(sa.func.count(Position.id)))
     seed_demo("demo-password-12")
     assert seed_steering(fund) == ["Steering: 0 conflicts of interest declared."]
-    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == votes_before
+    assert db.session.scalar(sa.select(sa.func.count(Position.id))) == positions_before
+
+
+def test_the_demo_has_a_meeting_decided_by_consensus_with_a_reservation_minuted(demo_app, fund):
+    fourth = db.session.scalar(sa.select(Meeting).where(Meeting.title.like("%4th meeting%")))
+    (item,) = minutes_data(fourth, None)["items"]
+    assert item["decision"]["outcome"] == "Approved with conditions"
+    assert item["reservations"] == [{"text": CONDITIONS["igad-climate-mobility"], "name": "Jonas Becker",
+                                     "objection": False}]  # fmt: skip
+    assert item["objections"] == []
+    assert "votes" not in item
+    assert "tally" not in item

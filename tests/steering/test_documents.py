@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from fundmgr.db import db
 from fundmgr.steering import operations as ops
 from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
-from fundmgr.steering.models import DecisionOutcome, MeetingMode, VoteChoice
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, Stance
 from tests.factories import sign_in, store_unchecked_snapshot
 from tests.support import TODAY
 
@@ -22,7 +22,8 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def held(fund, committee, in_review, assign, submit_review):
-    """A meeting in English that endorsed a UNDP-UNFPA proposal and deferred an IOM-UNHCR one."""
+    """A meeting in English that endorsed a UNDP-UNFPA proposal by consensus (Spain with a reservation, not named)
+    and deferred an IOM-UNHCR one (Morocco objected and asked for its name to be minuted)."""
     undp = in_review(lead="UNDP", partners=("UNFPA",), title="Migration data for local planning")
     iom = in_review(lead="IOM", partners=("UNHCR",), title="Safe return and reintegration")
     for proposal, values in ((undp, [5, 4, 4, 4, 4, 4, 4]), (iom, [3, 3, 3, 3, 3, 3, 3])):
@@ -36,8 +37,12 @@ def held(fund, committee, in_review, assign, submit_review):
     ops.start_meeting(meeting, actor=committee.fmu)
     for item, outcome in ((items[0], DecisionOutcome.endorse), (items[1], DecisionOutcome.defer)):
         ops.open_item(item, actor=committee.fmu)
-        ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
-        ops.cast_vote(item, committee.spain, VoteChoice.defer, actor=committee.spain)
+        ops.state_position(item, committee.germany, ops.PositionData(Stance.support), actor=committee.germany)
+        ops.state_position(item, committee.spain, ops.PositionData(Stance.reservation, "Baseline data first."),
+                           actor=committee.spain)  # fmt: skip
+        if outcome is DecisionOutcome.defer:
+            ops.state_position(item, committee.morocco, ops.PositionData(Stance.object, "No return without consent.",
+                               minute_by_name=True), actor=committee.morocco)  # fmt: skip
         ops.record_decision(item, ops.DecisionData(outcome, "Revise the budget." if outcome.value == "defer" else ""),
                             actor=committee.fmu)  # fmt: skip
     ops.end_meeting(meeting, actor=committee.fmu)
@@ -77,10 +82,18 @@ def test_the_minutes_record_attendance_quorum_recusals_votes_and_decisions(held,
     assert "Recused: Helena Chair, Karim UNHCR" in text
     assert "6 of 7 voting members present; 4 needed." in text  # the UNDP item: nobody recused
     assert "4 of 5 voting members present; 3 needed." in text  # the IOM item: chair and UNHCR recused
-    assert "Jonas Germany" in text
-    assert "Endorsed into the pipeline" in text
-    assert "Deferred for revision" in text
+    assert "Endorsed into the pipeline by consensus" in text
+    assert "Deferred" in text
     assert "Revise the budget." in text
+
+
+def test_consensus_minutes_record_reservations_and_objections_named_only_when_asked_and_no_tally(held, committee):
+    text = pdf_text(minutes_pdf(held, committee.fmu))
+    assert text.count("A member: Baseline data first.") == 2  # Spain's reservation on both items, not named
+    assert "Carmen Spain:" not in text
+    assert "Yasmine Morocco: No return without consent." in text  # she asked for her name
+    for tally_word in ("Support:", "Vote", "Object:", "Stand aside"):
+        assert tally_word not in text
 
 
 def test_a_recused_reader_gets_a_copy_without_their_items_scores_or_votes(held, committee):

@@ -22,6 +22,7 @@ from fundmgr.steering.models import (
     ItemState,
     MeetingMode,
     MeetingState,
+    Stance,
     Vote,
     VoteChoice,
 )
@@ -102,24 +103,57 @@ def test_scheduling_lists_every_problem_and_invites_the_committee(fund, committe
         ops.schedule_meeting(fund, ops.MeetingData("SC", None, None), actor=committee.chair)
 
 
-def test_a_member_votes_once_and_not_after_the_item_closes(live_item, committee):
-    """The second vote and a vote after closing are refused; the first stays counted."""
+def test_a_member_changes_their_vote_while_the_item_is_open_and_not_after(by_majority, live_item, committee):
+    """Voting again replaces the vote (the last one counts, each change audited); a vote after closing is refused."""
     item = live_item()
     ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
     db.session.commit()
-    with pytest.raises(InvalidTransition, match="already voted"):
-        ops.cast_vote(item, committee.germany, VoteChoice.reject, actor=committee.germany)
-    db.session.rollback()
+    ops.cast_vote(item, committee.germany, VoteChoice.reject, actor=committee.germany)
+    ops.cast_vote(item, committee.germany, VoteChoice.reject, actor=committee.germany)  # the same again: no change
+    db.session.commit()
     ops.close_item(item, actor=committee.fmu)
     db.session.commit()
     with pytest.raises(InvalidTransition, match="closed"):
         ops.cast_vote(item, committee.spain, VoteChoice.approve, actor=committee.spain)
+    with pytest.raises(InvalidTransition, match="closed"):
+        ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
     db.session.rollback()
     votes = db.session.scalars(sa.select(Vote)).all()
-    assert [(v.member_id, v.choice) for v in votes] == [(committee.germany.id, VoteChoice.approve)]
+    assert [(v.member_id, v.choice) for v in votes] == [(committee.germany.id, VoteChoice.reject)]
+    trail = db.session.execute(
+        sa.select(AuditEntry.action, AuditEntry.before, AuditEntry.after)
+        .where(AuditEntry.action.like("vote.%"))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(a, (b or {}).get("choice"), c["choice"]) for a, b, c in trail] == [
+        ("vote.cast", None, "approve"),
+        ("vote.changed", "approve", "reject"),
+    ]
 
 
-def test_recused_absent_and_other_members_cannot_vote(live_item, committee):
+def test_votes_are_taken_only_while_a_quorum_is_present(by_majority, live_item, committee):
+    """Two of five voting members present (three needed): their votes are refused, saying why."""
+    item = live_item(present=[committee.germany, committee.spain])
+    with pytest.raises(InvalidTransition, match=r"only while a quorum is present: 2 of 5 .* 3 are needed"):
+        ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
+
+
+def test_no_decision_is_recorded_before_a_vote_is_cast(by_majority, live_item, committee):
+    item = live_item()
+    with pytest.raises(InvalidTransition, match="No vote has been cast"):
+        ops.record_decision(item, ops.DecisionData(DecisionOutcome.reject), actor=committee.fmu)
+    db.session.rollback()
+    ops.cast_vote(item, committee.germany, VoteChoice.reject, actor=committee.germany)
+    assert decide(item, DecisionOutcome.reject, committee.fmu).outcome is DecisionOutcome.reject
+
+
+def test_a_committee_deciding_by_consensus_takes_no_votes(live_item, committee):
+    item = live_item()
+    with pytest.raises(InvalidTransition, match="decides by consensus"):
+        ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
+
+
+def test_recused_absent_and_other_members_cannot_vote(by_majority, live_item, committee):
     item = live_item(present=[committee.chair, committee.germany, committee.spain, committee.morocco])
     with pytest.raises(NotAllowed, match="recused"):
         ops.cast_vote(item, committee.chair, VoteChoice.approve, actor=committee.chair)
@@ -202,8 +236,8 @@ def test_a_meeting_that_ended_without_deciding_frees_the_proposal_for_the_next(f
     assert again.proposal_id == item.proposal_id
 
 
-def test_tally_counts_non_recused_votes_under_the_funds_rule(live_item, committee, fund):
-    """Consensus: one position among those expressed (abstentions aside); majority: more than half."""
+def test_tally_counts_non_recused_votes_under_the_funds_rule(by_majority, live_item, committee):
+    """Majority: the position of more than half of the votes expressed (abstentions aside)."""
     item = live_item()
     for member, choice in ((committee.germany, VoteChoice.approve), (committee.spain, VoteChoice.approve),
                            (committee.morocco, VoteChoice.abstain)):  # fmt: skip
@@ -212,13 +246,12 @@ def test_tally_counts_non_recused_votes_under_the_funds_rule(live_item, committe
     result = tally(item, quorum_for(item))
     assert result.cast == 3
     assert result.counts[VoteChoice.approve] == 2
-    assert result.rule == "consensus"
+    assert result.rule == "majority"
     assert result.outcome is VoteChoice.approve
     ops.cast_vote(item, committee.ilo, VoteChoice.defer, actor=committee.ilo)
+    ops.cast_vote(item, committee.stakeholder, VoteChoice.defer, actor=committee.stakeholder)
     db.session.commit()
-    assert tally(item, quorum_for(item)).outcome is None
-    fund.decision_rule = "majority"
-    assert tally(item, quorum_for(item)).outcome is VoteChoice.approve  # 2 of 3 expressed
+    assert tally(item, quorum_for(item)).outcome is None  # 2 of 4 expressed: not more than half
 
 
 def test_approval_allocates_and_approves_in_one_step(fund, live_item, committee, make_deposit):
@@ -226,7 +259,7 @@ def test_approval_allocates_and_approves_in_one_step(fund, live_item, committee,
     make_deposit("3000000.00")
     available = balances(fund).available
     item = live_item()
-    ops.cast_vote(item, committee.germany, VoteChoice.approve, actor=committee.germany)
+    ops.state_position(item, committee.germany, ops.PositionData(Stance.support), actor=committee.germany)
     decision = decide(item, DecisionOutcome.approve, committee.fmu, amount=Decimal("1000000.00"))
     db.session.expire_all()
     assert item.proposal.state is ProposalState.approved

@@ -24,6 +24,7 @@ from fundmgr.steering.models import (
     MeetingMode,
     Review,
     ReviewState,
+    Stance,
     Vote,
     VoteChoice,
 )
@@ -188,8 +189,8 @@ def running(fund, committee, in_review, assign, submit_review):
     return meeting, items
 
 
-def test_votes_through_the_json_api(client, committee, running):
-    """201 for the first vote, 409 with the reason for the second, 403 for a member not allowed."""
+def test_votes_through_the_json_api(client, committee, by_majority, running):
+    """201 for the first vote and for a change of mind (one vote counted), 403 for a member not allowed."""
     meeting, items = running
     url = f"/steering/meetings/{meeting.id}/items/{items[0].id}/vote"
     sign_in(client, committee.germany)
@@ -197,8 +198,8 @@ def test_votes_through_the_json_api(client, committee, running):
     assert first.status_code == 201
     assert first.json == {"vote": {"item": items[0].id, "choice": "approve"}}
     second = client.post(url, data={"choice": "reject"}, headers=JSON)
-    assert second.status_code == 409
-    assert second.json["error"] == "You have already voted on this item."
+    assert second.status_code == 201
+    assert second.json == {"vote": {"item": items[0].id, "choice": "reject"}}
     bad = client.post(url, data={"choice": "maybe"}, headers=JSON)
     assert bad.status_code == 422
     sign_in(client, committee.fmu)
@@ -206,7 +207,7 @@ def test_votes_through_the_json_api(client, committee, running):
     assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == 1
 
 
-def test_the_board_json_shows_votes_as_they_come_in(client, committee, running):
+def test_the_board_json_shows_votes_as_they_come_in(client, committee, by_majority, running):
     meeting, items = running
     sign_in(client, committee.spain)
     board = client.get(f"/steering/meetings/{meeting.id}/board.json").json
@@ -226,7 +227,7 @@ def test_the_board_json_shows_votes_as_they_come_in(client, committee, running):
     assert after["announce"] == f"{items[0].proposal.reference}: Open for votes, 1 vote cast."
 
 
-def test_a_recused_member_sees_no_scores_or_votes_on_the_board(client, committee, running):
+def test_a_recused_member_sees_no_scores_or_votes_on_the_board(client, committee, by_majority, running):
     meeting, items = running
     ops.close_item(items[0], actor=committee.fmu)
     ops.open_item(items[1], actor=committee.fmu)
@@ -249,7 +250,7 @@ def test_the_board_page_works_without_script(client, committee, running):
     meeting, _items = running
     sign_in(client, committee.morocco)
     page = text(client.get(f"/steering/meetings/{meeting.id}/board"))
-    assert 'id="vote-approve"' in page
+    assert 'id="stance-support"' in page
     assert "steering-board.js" in page
     assert "Refresh" in page
     assert "<script>" not in page
@@ -321,7 +322,7 @@ def test_the_pipeline_lists_endorsed_proposals_for_viewers_without_scores(client
 def test_the_agencies_see_their_decision_and_conditions_but_not_the_votes(client, committee, running, make_user):
     """The proposal's agency reads the decision and its conditions; another agency gets 404; votes stay internal."""
     _meeting, items = running
-    ops.cast_vote(items[0], committee.germany, VoteChoice.approve, actor=committee.germany)
+    ops.state_position(items[0], committee.germany, ops.PositionData(Stance.support), actor=committee.germany)
     decision = ops.record_decision(
         items[0], ops.DecisionData(DecisionOutcome.defer, "Show the municipalities' co-financing."),
         actor=committee.fmu,
@@ -334,7 +335,7 @@ def test_the_agencies_see_their_decision_and_conditions_but_not_the_votes(client
     sign_in(client, make_user(Role.agency, org="WFP"))
     assert client.get(f"/steering/decisions/{decision.id}").status_code == 404
     sign_in(client, committee.spain)
-    assert "Jonas Germany: Approve" in text(client.get(f"/steering/decisions/{decision.id}"))
+    assert "Jonas Germany: Support" in text(client.get(f"/steering/decisions/{decision.id}"))
 
 
 def test_the_home_card_lists_a_members_reviews_due_and_the_next_meeting(client, committee, in_review, assign, meeting):

@@ -1,4 +1,5 @@
-"""Many members voting at once on PostgreSQL: every vote counted once, none lost, none after the close."""
+"""Many members taking part at once on PostgreSQL: every position and vote recorded once, none lost, none after
+the close, each change in the audit trail once."""
 
 from __future__ import annotations
 
@@ -9,19 +10,24 @@ import pytest
 import sqlalchemy as sa
 
 from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.audit import AuditEntry
 from fundmgr.db import db
+from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
-from fundmgr.steering.models import AgendaItem, MeetingMode, Vote, VoteChoice
+from fundmgr.steering.models import AgendaItem, MeetingMode, Position, Stance, Vote, VoteChoice
 from tests.support.concurrency import run_at_once
 
 pytestmark = pytest.mark.postgres_only
-MEMBERS = 24
+MEMBERS = 50
 
 
-@pytest.fixture
-def open_item(committed, fund, make_user, make_proposal):
-    """A meeting under way with MEMBERS present members and one item open; returns (item id, member ids)."""
+@pytest.fixture(params=["consensus", "majority"])
+def open_item(request, committed, fund, make_user, make_proposal):
+    """A meeting under way with MEMBERS present members and one item open, in a fund deciding by consensus or by
+    majority (put back afterwards); returns (item id, member ids, FMU id)."""
+    rule, fund_id = fund.decision_rule, fund.id
+    fund.decision_rule = request.param
     members = [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(MEMBERS)]
     fmu = make_user(Role.fmu)
     proposal = make_proposal(ProposalState.in_review, lead="UNDP", partners=("UNFPA",))
@@ -34,41 +40,74 @@ def open_item(committed, fund, make_user, make_proposal):
     db.session.commit()
     ids = (item.id, [m.id for m in members], fmu.id)
     db.session.remove()
-    return ids
+    yield ids
+    with committed.app_context():
+        db.session.execute(sa.update(Fund).where(Fund.id == fund_id).values(decision_rule=rule))
+        db.session.commit()
 
 
-def vote_job(item_id: int, member_id: int, choice: VoteChoice):
+def takes_part(item_id: int, member_id: int, stance: Stance, choice: VoteChoice):
+    """A member states a position (consensus) or votes (majority), as the item's fund decides."""
+
     def job():
         member = db.session.get(User, member_id)
-        ops.cast_vote(db.session.get(AgendaItem, item_id), member, choice, actor=member)
+        item = db.session.get(AgendaItem, item_id)
+        if item.meeting.by_consensus:
+            text = "Baselines first." if stance.needs_text else ""
+            ops.state_position(item, member, ops.PositionData(stance, text), actor=member)
+        else:
+            ops.cast_vote(item, member, choice, actor=member)
 
     return job
 
 
-def test_every_vote_is_counted_once_when_all_vote_twice_at_once(committed, open_item):
-    """24 members each vote twice at the same instant (48 threads): 24 votes stored, 24 duplicates refused."""
+def recorded(item_id: int) -> tuple[dict[int, str], Counter]:
+    """Each member's one recorded position or vote, and the audit trail's entries by action."""
+    rows = db.session.execute(sa.select(Position.member_id, Position.stance).where(Position.item_id == item_id)).all()
+    rows += db.session.execute(sa.select(Vote.member_id, Vote.choice).where(Vote.item_id == item_id)).all()
+    actions = Counter(db.session.scalars(sa.select(AuditEntry.action).where(
+        AuditEntry.action.in_(["position.stated", "position.changed", "vote.cast", "vote.changed"]))))  # fmt: skip
+    assert len(rows) == len({member for member, _ in rows})  # nothing recorded twice
+    return {member: value.value for member, value in rows}, actions
+
+
+def test_every_member_changes_then_confirms_at_once_and_nothing_is_lost_or_recorded_twice(committed, open_item):
+    """50 members each send two different answers at the same instant (100 threads), then all confirm their last
+    one at once: one row per member holding one of their answers, one entry per change, none for a confirmation."""
     item_id, member_ids, _fmu = open_item
-    jobs = [vote_job(item_id, m, VoteChoice.approve) for m in member_ids]
-    jobs += [vote_job(item_id, m, VoteChoice.reject) for m in member_ids]
-    results = run_at_once(committed, jobs)
-    assert Counter(results) == {"ok": MEMBERS, "You have already voted on this item.": MEMBERS}
+    jobs = [takes_part(item_id, m, Stance.support, VoteChoice.approve) for m in member_ids]
+    jobs += [takes_part(item_id, m, Stance.object, VoteChoice.reject) for m in member_ids]
+    assert Counter(run_at_once(committed, jobs)) == {"ok": 2 * MEMBERS}
     with committed.app_context():
-        votes = db.session.scalars(sa.select(Vote).where(Vote.item_id == item_id)).all()
-        assert sorted(v.member_id for v in votes) == sorted(member_ids)
+        answers, actions = recorded(item_id)
+        assert set(answers) == set(member_ids)
+        assert set(answers.values()) <= {"support", "object", "approve", "reject"}
+        assert sorted(actions.values()) == [MEMBERS, MEMBERS]  # stated (or cast) once, changed once, per member
+    last = {m: (Stance(a), VoteChoice.reject) if a in ("support", "object") else (Stance.support, VoteChoice(a))
+            for m, a in answers.items()}  # fmt: skip
+    confirm = [takes_part(item_id, m, last[m][0], last[m][1]) for m in member_ids]
+    assert Counter(run_at_once(committed, confirm)) == {"ok": MEMBERS}
+    with committed.app_context():
+        assert recorded(item_id) == (answers, actions)
 
 
-def test_no_vote_is_counted_after_the_close(committed, open_item):
-    """Members vote while the FMU closes the item: each vote is in before the close, or refused; none is lost."""
+def test_nothing_is_recorded_after_the_close(committed, open_item):
+    """Members answer while the FMU closes the item: each answer is in before the close, or refused; none is lost."""
     item_id, member_ids, fmu_id = open_item
 
     def close():
         ops.close_item(db.session.get(AgendaItem, item_id), actor=db.session.get(User, fmu_id))
 
-    results = run_at_once(committed, [vote_job(item_id, m, VoteChoice.defer) for m in member_ids] + [close])
-    counts = Counter(results)
+    jobs = [takes_part(item_id, m, Stance.stand_aside, VoteChoice.defer) for m in member_ids] + [close]
+    counts = Counter(run_at_once(committed, jobs))
     with committed.app_context():
         item = db.session.get(AgendaItem, item_id)
-        votes = db.session.scalars(sa.select(Vote).where(Vote.item_id == item_id)).all()
-        assert counts["ok"] == len(votes) + 1  # the close succeeded too
-        assert counts["Voting on this item is closed."] == MEMBERS - len(votes)
-        assert all(v.cast_at <= item.closed_at for v in votes)
+        answers, _actions = recorded(item_id)
+        times = db.session.scalars(sa.select(Position.updated_at).where(Position.item_id == item_id)).all()
+        times += db.session.scalars(sa.select(Vote.cast_at).where(Vote.item_id == item_id)).all()
+        refusal = (
+            "Positions on this item are closed." if item.meeting.by_consensus else "Voting on this item is closed."
+        )
+        assert counts["ok"] == len(answers) + 1  # the close succeeded too
+        assert counts[refusal] == MEMBERS - len(answers)
+        assert all(t <= item.closed_at for t in times)

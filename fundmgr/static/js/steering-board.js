@@ -17,10 +17,47 @@
     }
   }
 
+  // What a member has begun to answer in the position form (a stance, a reservation's text) survives the swap.
+  function markTouched(event) {
+    const form = event.target.closest && event.target.closest("#position-form");
+    if (form) {
+      form.dataset.touched = "1";
+    }
+  }
+  board.addEventListener("input", markTouched);
+  board.addEventListener("change", markTouched);
+
+  function answerInProgress() {
+    const form = document.getElementById("position-form");
+    if (!form || !form.dataset.touched) {
+      return [];
+    }
+    return Array.from(form.elements)
+      .filter((field) => field.id)
+      .map((field) => [field.id, field.type === "radio" || field.type === "checkbox" ? field.checked : field.value]);
+  }
+
+  function restoreAnswer(fields) {
+    for (const [id, value] of fields) {
+      const field = document.getElementById(id);
+      if (field && typeof value === "boolean") {
+        field.checked = value;
+      } else if (field) {
+        field.value = value;
+      }
+    }
+    const form = document.getElementById("position-form");
+    if (form && fields.length) {
+      form.dataset.touched = "1";
+    }
+  }
+
   function swap(html) {
     // keep the keyboard where it was: refocus the element with the same id after the swap
     const focused = document.activeElement && board.contains(document.activeElement) ? document.activeElement.id : "";
+    const answer = answerInProgress();
     board.innerHTML = html;
+    restoreAnswer(answer);
     if (focused) {
       const again = document.getElementById(focused);
       if (again) {

@@ -10,6 +10,7 @@ from fundmgr.steering.operations.criteria import CriterionData, update_criteria
 from fundmgr.steering.operations.decisions import LIFECYCLE_MOVES, DecisionData, record_decision, take_decision
 from fundmgr.steering.operations.meetings import (
     MeetingData,
+    PositionData,
     add_agenda_items,
     cancel_meeting,
     cast_vote,
@@ -17,10 +18,12 @@ from fundmgr.steering.operations.meetings import (
     end_meeting,
     move_meeting,
     open_item,
+    position_problems,
     record_attendance,
     remove_agenda_item,
     schedule_meeting,
     start_meeting,
+    state_position,
 )
 from fundmgr.steering.operations.procedures import (
     circulate_written_procedure,
@@ -38,6 +41,7 @@ __all__ = [
     "CriterionData",
     "DecisionData",
     "MeetingData",
+    "PositionData",
     "ReviewInput",
     "add_agenda_items",
     "assign_reviewers",
@@ -55,6 +59,7 @@ __all__ = [
     "open_items_of",
     "open_procedure_on",
     "open_route_problems",
+    "position_problems",
     "record_attendance",
     "record_decision",
     "remove_agenda_item",
@@ -63,6 +68,7 @@ __all__ = [
     "schedule_meeting",
     "scoring_problems",
     "start_meeting",
+    "state_position",
     "take_decision",
     "update_criteria",
     "waive_conflict",

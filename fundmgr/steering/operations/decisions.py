@@ -18,7 +18,9 @@ from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.signals import decision_taken
 from fundmgr.steering.models import (
+    CONSENSUS_TITLES,
     ITEM_TRANSITIONS,
+    NEEDS_CONSENSUS,
     AgendaItem,
     Decision,
     DecisionOutcome,
@@ -30,7 +32,7 @@ from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.meetings import close_item, require_chair
 from fundmgr.steering.operations.rights import text_problems
 from fundmgr.steering.queries import PIPELINE_STATES
-from fundmgr.steering.voting import quorum_for
+from fundmgr.steering.voting import consensus, counted_votes, quorum_for
 from fundmgr.workflow import require_transition
 
 
@@ -129,7 +131,8 @@ def take_decision(
 
 
 def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None) -> Decision:
-    """The chair or the secretariat records the meeting's decision on an item (closing its votes), if quorate."""
+    """The chair or the secretariat records the meeting's decision on an item (closing it), if quorate: under
+    consensus, no approval while an objection stands; under a vote, not before a vote is cast."""
     # The proposal first, before anything is written: a decision racing this one (another meeting, a written
     # procedure) waits here holding nothing the fund's lock would wait for.
     proposal_ops.lock_proposal(item.proposal)
@@ -148,6 +151,17 @@ def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None)
             _("There is no quorum for this item: %(present)d of %(eligible)d voting members are present, "
               "%(required)d are needed.", present=quorum.present, eligible=quorum.eligible, required=quorum.required)
         )  # fmt: skip
+    if meeting.by_consensus:
+        objections = consensus(item, quorum).objections
+        if data.outcome in NEEDS_CONSENSUS and objections:
+            raise InvalidTransition(
+                _("“%(outcome)s” cannot be recorded while an objection stands (%(num)d); record “%(none)s” or "
+                  "“%(defer)s”, or ask the members to reconsider.", outcome=CONSENSUS_TITLES[data.outcome],
+                  num=len(objections), none=CONSENSUS_TITLES[DecisionOutcome.reject],
+                  defer=CONSENSUS_TITLES[DecisionOutcome.defer])
+            )  # fmt: skip
+    elif not counted_votes(item, quorum):
+        raise InvalidTransition(_("No vote has been cast on this item: take the votes before recording the decision."))
     before = require_transition(item, ItemState.decided, ITEM_TRANSITIONS)
     decision = take_decision(
         item.proposal, item.version, data, reference=f"{meeting.reference}/{item.position}",

@@ -30,10 +30,12 @@ from fundmgr.steering.models import (
     Meeting,
     MeetingMode,
     MeetingState,
+    Position,
+    Stance,
     Vote,
     VoteChoice,
 )
-from fundmgr.steering.operations.locks import add_once, lock
+from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.rights import (
     require_not_recused,
     require_sc_member,
@@ -41,6 +43,7 @@ from fundmgr.steering.operations.rights import (
 )
 from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.queries import PIPELINE_STATES, sc_members
+from fundmgr.steering.voting import quorum_for
 from fundmgr.workflow import require_transition
 
 
@@ -249,19 +252,111 @@ def close_item(item: AgendaItem, *, actor: User | None) -> None:
                  fund_id=item.meeting.fund_id, summary=item.display_name)  # fmt: skip
 
 
+def require_present_on_open_item(item: AgendaItem, member: User, closed: str) -> Attendance:
+    """The item is open in a meeting under way, and the member is present and not recused from it.
+
+    The member's attendance row is locked: the same member sending from two devices at once is taken in turn,
+    so the second statement finds the first and replaces it (nothing is recorded twice)."""
+    meeting = item.meeting
+    if meeting.state is not MeetingState.in_progress or item.state is not ItemState.open:
+        raise InvalidTransition(closed)
+    attendance = meeting.attendance_of(member)
+    present = False
+    if attendance is not None:
+        # The row alone (its member is loaded by a join, which FOR UPDATE may not take), read afresh under the lock.
+        query = sa.select(Attendance.present).where(Attendance.id == attendance.id).with_for_update()
+        present = db.session.execute(query).scalar_one()
+    if attendance is None or not present:
+        raise NotAllowed(_("Only members recorded as present take part in the decision."))
+    require_not_recused(item.proposal, member)
+    return attendance
+
+
 def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User | None) -> Vote:
-    """A present, non-recused member votes once on the open item; a second vote or a late one is refused."""
+    """A present, non-recused member votes on the open item while a quorum is present (funds deciding by majority);
+    voting again replaces the vote (the last one counts, each change audited)."""
     require_sc_member(actor, member, item.meeting.fund)
     item = lock(AgendaItem, item.id, shared=True)
     meeting = item.meeting
-    if meeting.state is not MeetingState.in_progress or item.state is not ItemState.open:
-        raise InvalidTransition(_("Voting on this item is closed."))
-    attendance = meeting.attendance_of(member)
-    if attendance is None or not attendance.present:
-        raise NotAllowed(_("Only members recorded as present can vote."))
-    require_not_recused(item.proposal, member)
-    vote = Vote(member_id=member.id, choice=choice)
-    add_once(item.votes, vote, _("You have already voted on this item."))
-    record_audit("vote.cast", vote, actor=actor, after={"item": item.id, "choice": choice},
-                 fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+    if meeting.by_consensus:
+        raise InvalidTransition(_("This committee decides by consensus: state your position instead of voting."))
+    require_present_on_open_item(item, member, _("Voting on this item is closed."))
+    quorum = quorum_for(item)
+    if not quorum.met:
+        raise InvalidTransition(
+            _("Votes are taken only while a quorum is present: %(present)d of %(eligible)d voting members are "
+              "present, %(required)d are needed.", present=quorum.present, eligible=quorum.eligible,
+              required=quorum.required)
+        )  # fmt: skip
+    vote = db.session.scalar(sa.select(Vote).where(Vote.item_id == item.id, Vote.member_id == member.id))
+    if vote is None:
+        vote = Vote(member_id=member.id, choice=choice, cast_at=clock.now())
+        item.votes.append(vote)
+        db.session.flush()
+        record_audit("vote.cast", vote, actor=actor, after={"item": item.id, "choice": choice},
+                     fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+    elif vote.choice is not choice:
+        before = vote.choice
+        vote.choice, vote.cast_at = choice, clock.now()
+        db.session.flush()
+        record_audit("vote.changed", vote, actor=actor, before={"choice": before},
+                     after={"item": item.id, "choice": choice}, fund_id=meeting.fund_id,
+                     summary=item.display_name)  # fmt: skip
     return vote
+
+
+@dataclass
+class PositionData:
+    """A member's position on an item: the stance, its text (a reservation, an objection's reason), and whether
+    they ask for their name to be minuted."""
+
+    stance: Stance | None
+    text: str = ""
+    minute_by_name: bool = False
+
+
+def position_problems(data: PositionData) -> list[str]:
+    if data.stance is None:
+        return [_("Choose your position.")]
+    problems = text_problems(data.text, _("The text"))
+    if data.stance is Stance.reservation and not data.text.strip():
+        problems.append(_("State your reservation."))
+    if data.stance is Stance.object and not data.text.strip():
+        problems.append(_("State the reason for your objection."))
+    return problems
+
+
+def state_position(item: AgendaItem, member: User, data: PositionData, *, actor: User | None) -> Position:
+    """A present, non-recused member states their position on the open item (funds deciding by consensus);
+    stating it again replaces it (the last one counts, each change audited; the same one again changes nothing)."""
+    require_sc_member(actor, member, item.meeting.fund)
+    item = lock(AgendaItem, item.id, shared=True)
+    meeting = item.meeting
+    if not meeting.by_consensus:
+        raise InvalidTransition(_("This committee decides by vote: cast your vote instead of stating a position."))
+    require_present_on_open_item(item, member, _("Positions on this item are closed."))
+    problems = position_problems(data)
+    if problems:
+        raise ValidationFailed(problems)
+    assert data.stance is not None  # refused above when missing
+    stated = {"stance": data.stance, "text": data.text.strip() if data.stance.needs_text else "",
+              "minute_by_name": data.minute_by_name}  # fmt: skip
+    position = db.session.scalar(
+        sa.select(Position).where(Position.item_id == item.id, Position.member_id == member.id)
+    )
+    if position is None:
+        position = Position(member_id=member.id, updated_at=clock.now(), **stated)
+        item.positions.append(position)
+        db.session.flush()
+        record_audit("position.stated", position, actor=actor, after={"item": item.id} | stated,
+                     fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+        return position
+    before = {"stance": position.stance, "text": position.text, "minute_by_name": position.minute_by_name}
+    if before != stated:
+        for name, value in stated.items():
+            setattr(position, name, value)
+        position.updated_at = clock.now()
+        db.session.flush()
+        record_audit("position.changed", position, actor=actor, before=before, after={"item": item.id} | stated,
+                     fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+    return position
