@@ -309,6 +309,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(d
         assert derived == demo_own  # the demo's civil-society partners and governments, found again by their kind
         assert kinds == {"civil_society", "government"}
 
+
 # --- 5c1d7e2a9f30: positions under consensus; the votes of consensus funds become positions ---
 
 BEFORE_POSITIONS = "5d2e8a41c9f3"
