@@ -50,6 +50,18 @@ def own_database(backend: str, tmp_path: Path) -> Iterator[Flask]:
         yield app
 
 
+@pytest.fixture
+def own_demo(own_database: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The whole demo on a database of its own: a test that migrates down and up must not touch the shared demo."""
+    monkeypatch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    build_database(own_database)
+    with own_database.app_context():
+        seed_demo("demo-password-12")
+        db.session.commit()
+        db.session.remove()
+    return own_database
+
+
 def test_upgrade_downgrade_upgrade(own_database: Flask):
     """Can an empty database be migrated up, all the way down, and up again?"""
     with own_database.app_context():
@@ -276,7 +288,7 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
             assert connection.execute(sa.text("SELECT count(*) FROM proposal_versions")).scalar_one() == 1
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(demo_app, committed):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(committed, own_demo):
     """With the whole demo: does 5d2e8a41c9f3 give back the same fund, organizations and proposals it was given?"""
     own = sa.table("fund_own_organizations", sa.column("organization_id"))
     organizations = sa.table("organizations", sa.column("id"), sa.column("kind"))
@@ -289,7 +301,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(d
                        for name in tables}  # fmt: skip
             return counted | {"fund": stored_fund()}
 
-    with demo_app.app_context():
+    with own_demo.app_context():
         db.session.remove()
         upgraded = state()
         with db.engine.connect() as connection:
@@ -318,16 +330,12 @@ VOTE_OF = {"support": "approve", "reservation": "approve_with_conditions", "obje
            "stand_aside": "abstain"}  # fmt: skip
 
 
-def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(committed, own_database, monkeypatch):
+def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(committed, own_demo):
     """(`committed`: the demo is seeded through the session, not in the shared test transaction.)
     The demo at the previous head, its committee having voted: each vote becomes the member's position (approve:
     support, with conditions: a reservation, reject: an objection, abstain: stand aside), none minuted by name,
     the votes kept; a fund deciding by majority keeps its votes only; the downgrade drops the positions alone."""
-    monkeypatch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    build_database(own_database)
-    with own_database.app_context():
-        seed_demo("demo-password-12")
-        db.session.commit()
+    with own_demo.app_context():
         positions = sa.table("positions", *(sa.column(c) for c in ("item_id", "member_id", "stance", "text",
                                                                  "minute_by_name")))  # fmt: skip
         votes = sa.table("votes", sa.column("id"))
