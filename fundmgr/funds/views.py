@@ -102,12 +102,13 @@ class CountriesView(FundReferenceView):
 
 
 class SwitchFundView(FundView):
-    """Work in another fund (when more than one is loaded)."""
+    """Work in another fund (one the person holds a role on)."""
 
     methods = ["POST"]
+    fund_scoped = False
 
     def process(self):
         code = request.form.get("fund", "")
-        if code in {fund.code for fund in q.all_funds()}:
+        if code in {fund.code for fund in q.my_funds()}:
             session["fund"] = code
         return redirect(safe_next_url(request.form.get("next")) or url_for("pages.home"))
