@@ -197,11 +197,10 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Every `flask ...` command, here and only here (README.md's table lists them; tests/test_cli.py checks)."""
-    from fundmgr.accounts.cli import create_user_command
     from fundmgr.cli import backup_command, restore_command
     from fundmgr.deadlines.cli import send_reminders_command
     from fundmgr.demo.cli import seed_demo_command
-    from fundmgr.funds.cli import fund_group
+    from fundmgr.funds.cli import create_user_command, fund_group
     from fundmgr.notifications.cli import send_digests_command
     from fundmgr.results.cli import report_group, results_group
     from fundmgr.steering.cli import steering_group

@@ -166,6 +166,15 @@ def holds_on_current_fund(user: Any, roles: tuple[Role, ...] | None) -> bool:
     return answer
 
 
+def in_fund(obj: Any, fund: Any, fund_id: int | None = None) -> Any:
+    """An object reached by id, if it belongs to the fund the user works in; else 404 (unknown, or another fund's:
+    the rights asked of the current fund say nothing about it). `fund_id`: the object's fund when it holds none."""
+    owner = fund_id if fund_id is not None else getattr(obj, "fund_id", None)
+    if obj is None or fund is None or owner != fund.id:
+        abort(404)
+    return obj
+
+
 def problems_of(exc: DomainError) -> list[str]:
     """What a refusal says, one problem per item (a ValidationFailed lists them all)."""
     return list(exc.problems) if isinstance(exc, ValidationFailed) else [exc.message]

@@ -37,10 +37,12 @@ HOLDERS = {
 
 def role_on(user: Any, fund: Fund | None) -> Role | None:
     """The role the user holds on the fund; None for a visitor who has not signed in, the system, or no fund."""
-    if user is None or not user.is_authenticated or fund is None:
+    if user is None or not user.is_authenticated:
         return None
     if user.is_admin:
         return Role.admin
+    if fund is None:
+        return None
     return next((held.role for held in user.fund_roles if held.fund_id == fund.id), None)
 
 
