@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 from fundmgr import MIGRATIONS
-from fundmgr.accounts.models import Role
+from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
@@ -219,3 +219,66 @@ def test_upgrade_refuses_a_malformed_snapshot_and_changes_nothing(own_database, 
         assert stored_snapshots() == {1: UNLABELLED_SNAPSHOT, 2: renamed}
         with db.engine.connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == BEFORE_SCHEMA_VERSION
+
+
+# --- 6db3657340ed: roles held per fund ---
+
+BEFORE_FUND_ROLES = "080c704b96e4"
+
+
+@pytest.fixture
+def shared_rows() -> dict[str, list[dict[str, Any]]]:
+    """The bundled fund's row and every organization's, from the shared test database, to copy into another."""
+    return {
+        name: [dict(row) for row in db.session.execute(sa.select(as_stored(name))).mappings()]
+        for name in ("funds", "organizations")
+    }
+
+
+def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Flask, shared_rows):
+    """Do the demo's people, one role each before the revision, hold that role on every fund loaded after it?"""
+    from fundmgr.funds import rights
+    from fundmgr.funds.models import Fund
+    from fundmgr.scenario import demo_data
+
+    people = {spec["email"]: Role(spec["role"]) for spec in demo_data()["users"]}
+    assert Role.admin in people.values()
+    assert len(set(people.values())) == len(Role)
+    (mig,) = shared_rows["funds"]
+    second = {**mig, "id": mig["id"] + 1, "code": "SDF"}
+    organizations = {row["code"]: row["id"] for row in shared_rows["organizations"]}
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_FUND_ROLES)
+        with db.engine.begin() as connection:  # as the released code stored them: one role on users, nothing else
+            connection.execute(as_stored("organizations").insert(), shared_rows["organizations"])
+            connection.execute(as_stored("funds").insert(), [mig, second])
+            connection.execute(
+                as_stored("users").insert(),
+                [
+                    {"email": spec["email"], "name": spec["name"], "password_hash": "-", "role": Role(spec["role"]),
+                     "organization_id": organizations.get(spec["organization"], organizations["IOM"]),
+                     "constituency": Constituency(spec["constituency"]) if spec.get("constituency") else None,
+                     "is_active_account": True, "session_token": "t", "created_at": datetime(2026, 12, 1, tzinfo=UTC)}
+                    for spec in demo_data()["users"]
+                ],
+            )  # fmt: skip
+
+        flask_migrate.upgrade()
+        with so.Session(db.engine) as session:
+            funds = list(session.scalars(sa.select(Fund)))
+            users = list(session.scalars(sa.select(User)))
+            assert len(funds) == 2
+            assert len(users) == len(people)
+            for user in users:
+                for fund in funds:
+                    assert rights.role_on(user, fund) is people[user.email], (user.email, fund.code)
+            for fund in funds:
+                fmu = set(session.scalars(sa.select(User.email).where(rights.holding(fund, Role.fmu))))
+                assert fmu == {email for email, role in people.items() if role is Role.fmu}
+            held = session.scalar(sa.text("SELECT count(*) FROM fund_roles"))
+            assert held == 2 * sum(role is not Role.admin for role in people.values())
+
+        flask_migrate.downgrade(revision=BEFORE_FUND_ROLES)
+        assert "fund_roles" not in db.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM users")) == len(people)
