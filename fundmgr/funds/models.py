@@ -102,7 +102,7 @@ class FundRole(Base):
     role: so.Mapped[Role]
     since: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
-    # Read once per user and session by the rights questions (users loaded only to be named cost nothing more).
+    # Read when a rights question first asks about the person (many people at once: `rights.holders_among`).
     user: so.Mapped[User] = so.relationship(
         backref=so.backref("fund_roles", lazy="select", cascade="all, delete-orphan", passive_deletes=True)
     )

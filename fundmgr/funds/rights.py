@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fundmgr.accounts.models import Role, User
+from fundmgr.db import db
 from fundmgr.errors import NotAllowed
 from fundmgr.funds.models import Fund, FundRole
 from fundmgr.i18n import current_language
@@ -55,6 +56,24 @@ def holding(fund: Fund, *roles: Role) -> sa.ColumnElement[bool]:
     """SQL on users: those who hold one of the roles on the fund (`has_role` for every user at once)."""
     on_fund = User.id.in_(sa.select(FundRole.user_id).where(FundRole.fund_id == fund.id, FundRole.role.in_(roles)))
     return sa.or_(User.role == Role.admin, on_fund) if Role.admin in roles else on_fund
+
+
+def holders_among(users: list[Any], fund: Fund, *roles: Role) -> set[int]:
+    """The ids of those of the users who hold one of the roles on the fund, in one query (`has_role` for many)."""
+    ids = [user.id for user in users]
+    if not ids:
+        return set()
+    query = sa.select(User.id).where(User.id.in_(ids), holding(fund, *roles))
+    return set(db.session.scalars(query))
+
+
+def roles_held(user: Any) -> set[Role]:
+    """Every role the user holds, on any fund (what concerns the person rather than one fund: their preferences)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    if user.is_admin:
+        return {Role.admin}
+    return {held.role for held in user.fund_roles}
 
 
 def holds_any_role(user: Any, fund: Fund) -> bool:
