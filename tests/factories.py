@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.accounts.operations import hasher
 from fundmgr.db import db
-from fundmgr.funds.models import Country, Fund
+from fundmgr.funds.models import Country, Fund, FundRole
 from fundmgr.proposals.budget import budget_totals, programme_years
 from fundmgr.proposals.models import (
     BudgetLine,
@@ -49,9 +49,12 @@ def organization(code: str) -> Organization:
 
 @pytest.fixture
 def make_user() -> Callable[..., User]:
-    """Create a user: make_user(Role.agency, org="IOM", constituency=None, name=None)."""
+    """Create a user holding the role on the Migration MPTF (administrators: on the installation):
+    make_user(Role.agency, org="IOM", constituency=None, name=None, funds=None); `funds=[...]` names the funds
+    the role is held on instead."""
 
-    def _make(role: Role = Role.agency, org: str = "IOM", constituency: Constituency | None = None, **kw) -> User:
+    def _make(role: Role = Role.agency, org: str = "IOM", constituency: Constituency | None = None,
+              funds: list[Fund] | None = None, **kw) -> User:  # fmt: skip
         n = next(_counter)
         if role is Role.sc_member and constituency is None:
             constituency = Constituency.un_network
@@ -66,6 +69,11 @@ def make_user() -> Callable[..., User]:
             **kw,
         )
         db.session.add(user)
+        if role is not Role.admin:
+            if funds is None:
+                funds = [db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))]
+            for fund in funds:
+                db.session.add(FundRole(user=user, fund=fund, role=role))
         db.session.commit()
         return user
 

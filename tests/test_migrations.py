@@ -21,7 +21,7 @@ from flask import Flask
 
 from fundmgr import MIGRATIONS
 from fundmgr.accounts import operations as account_operations
-from fundmgr.accounts.models import Role
+from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import ProposalState, ProposalVersion
@@ -366,3 +366,66 @@ def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(commit
         with db.engine.connect() as connection:
             assert connection.scalar(sa.select(sa.func.count()).select_from(positions)) == 0
             assert connection.scalar(sa.select(sa.func.count()).select_from(votes)) == len(stated)
+
+
+# --- 6db3657340ed: roles held per fund ---
+
+BEFORE_FUND_ROLES = "5c1d7e2a9f30"
+
+
+@pytest.fixture
+def shared_rows() -> dict[str, list[dict[str, Any]]]:
+    """The bundled fund's row and every organization's, from the shared test database, to copy into another."""
+    return {
+        name: [dict(row) for row in db.session.execute(sa.select(as_stored(name))).mappings()]
+        for name in ("funds", "organizations")
+    }
+
+
+def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Flask, shared_rows):
+    """Do the demo's people, one role each before the revision, hold that role on every fund loaded after it?"""
+    from fundmgr.funds import rights
+    from fundmgr.funds.models import Fund
+    from fundmgr.scenario import demo_data
+
+    people = {spec["email"]: Role(spec["role"]) for spec in demo_data()["users"]}
+    assert Role.admin in people.values()
+    assert len(set(people.values())) == len(Role)
+    (mig,) = shared_rows["funds"]
+    second = {**mig, "id": mig["id"] + 1, "code": "SDF"}
+    organizations = {row["code"]: row["id"] for row in shared_rows["organizations"]}
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_FUND_ROLES)
+        with db.engine.begin() as connection:  # as the released code stored them: one role on users, nothing else
+            connection.execute(as_stored("organizations").insert(), shared_rows["organizations"])
+            connection.execute(as_stored("funds").insert(), [mig, second])
+            connection.execute(
+                as_stored("users").insert(),
+                [
+                    {"email": spec["email"], "name": spec["name"], "password_hash": "-", "role": Role(spec["role"]),
+                     "organization_id": organizations.get(spec["organization"], organizations["IOM"]),
+                     "constituency": Constituency(spec["constituency"]) if spec.get("constituency") else None,
+                     "is_active_account": True, "session_token": "t", "created_at": datetime(2026, 12, 1, tzinfo=UTC)}
+                    for spec in demo_data()["users"]
+                ],
+            )  # fmt: skip
+
+        flask_migrate.upgrade()
+        with so.Session(db.engine) as session:
+            funds = list(session.scalars(sa.select(Fund)))
+            users = list(session.scalars(sa.select(User)))
+            assert len(funds) == 2
+            assert len(users) == len(people)
+            for user in users:
+                for fund in funds:
+                    assert rights.role_on(user, fund) is people[user.email], (user.email, fund.code)
+            for fund in funds:
+                fmu = set(session.scalars(sa.select(User.email).where(rights.holding(fund, Role.fmu))))
+                assert fmu == {email for email, role in people.items() if role is Role.fmu}
+            held = session.scalar(sa.text("SELECT count(*) FROM fund_roles"))
+            assert held == 2 * sum(role is not Role.admin for role in people.values())
+
+        flask_migrate.downgrade(revision=BEFORE_FUND_ROLES)
+        assert "fund_roles" not in db.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM users")) == len(people)

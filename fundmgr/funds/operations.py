@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
-from fundmgr.accounts.models import Organization, User
+from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
+from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.funds import definition as d
 from fundmgr.funds.models import (
     BudgetCategory,
@@ -19,6 +21,7 @@ from fundmgr.funds.models import (
     EligibilityCheck,
     Fund,
     FundItem,
+    FundRole,
     GuidingPrinciple,
     Marker,
     Objective,
@@ -345,3 +348,53 @@ def load_geography(path: Path = M49_FILE) -> int:
                 setattr(country, key, value)
     db.session.flush()
     return added
+
+
+def require_administrator(actor: User | None) -> None:
+    """Refuse unless an administrator (or the system) acts: who holds which role is the installation's business."""
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed(_("Only administrators may grant or end roles on a fund."))
+
+
+def grant_role(user: User | None, fund: Fund, role: Role | str, *, actor: User | None) -> FundRole:
+    """Give a person a role on a fund; refuses an unknown person or role, an administrator, and a second role."""
+    require_administrator(actor)
+    problems = []
+    try:
+        role = Role(role)
+    except ValueError:
+        problems.append(_("Unknown role."))
+    else:
+        if role is Role.admin:
+            problems.append(_("Administrators hold their role on the whole installation, not on one fund."))
+    if user is None:
+        problems.append(_("Unknown person."))
+    elif user.is_admin:
+        problems.append(_("%(name)s is an administrator, who holds every role on every fund.", name=user.name))
+    elif any(held.fund_id == fund.id for held in user.fund_roles):
+        problems.append(_("%(name)s already holds a role on this fund; end it first.", name=user.name))
+    if problems:
+        raise ValidationFailed(problems)
+    assert user is not None  # refused above
+    assert isinstance(role, Role)  # refused above
+    held = FundRole(user=user, fund=fund, role=role)
+    db.session.add(held)
+    record_audit("fund_role.granted", user, actor=actor, fund_id=fund.id,
+                 after={"fund": fund.code, "role": role})  # fmt: skip
+    return held
+
+
+def end_role(user: User | None, fund: Fund, *, actor: User | None) -> Role:
+    """End the role a person holds on a fund (they no longer see it); refuses when they hold none there."""
+    require_administrator(actor)
+    held = next((h for h in user.fund_roles if h.fund_id == fund.id), None) if user is not None else None
+    if user is None:
+        raise ValidationFailed([_("Unknown person.")])
+    if held is None:
+        raise ValidationFailed([_("%(name)s holds no role on this fund.", name=user.name)])
+    role = held.role
+    user.fund_roles.remove(held)
+    db.session.delete(held)
+    record_audit("fund_role.ended", user, actor=actor, fund_id=fund.id,
+                 before={"fund": fund.code, "role": role, "since": held.since})  # fmt: skip
+    return role

@@ -20,10 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from fundmgr import clock
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Constituency, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import is_fmu, is_sc_member
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering import operations as ops
@@ -143,7 +144,7 @@ class People:
 
 def seed_steering(fund: Fund) -> list[str]:
     """Replay the Steering Committee's demo history and schedule the next meeting; returns report lines."""
-    people = demo_people()
+    people = demo_people(fund)
     proposals = demo_proposals(fund)
     if not people.members or not proposals:
         return ["Steering: no demo members or proposals; nothing done."]
@@ -157,12 +158,12 @@ def seed_steering(fund: Fund) -> list[str]:
     return lines
 
 
-def demo_people() -> People:
-    """The demo's FMU officer, the chair and the Steering Committee members."""
+def demo_people(fund: Fund) -> People:
+    """The demo's FMU officer, the chair and the Steering Committee members of the fund."""
     emails = [u["email"] for u in demo_data()["users"] if u["role"] in ("fmu", "sc_member")]
     users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
-    members = [users[e] for e in emails if e in users and users[e].role is Role.sc_member]
-    fmu = next((users[e] for e in emails if e in users and users[e].role is Role.fmu), None)
+    members = [users[e] for e in emails if e in users and is_sc_member(users[e], fund)]
+    fmu = next((users[e] for e in emails if e in users and is_fmu(users[e], fund)), None)
     chair = next((m for m in members if m.constituency is Constituency.chair), None)
     return People(fmu=fmu, chair=chair, members=members)
 

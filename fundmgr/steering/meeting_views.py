@@ -35,7 +35,7 @@ from fundmgr.steering.forms import (
 from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode, MeetingState, Stance, VoteChoice
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import consensus, quorum_for, tally
-from fundmgr.web import paginate, refusals_shown_on, wants_json
+from fundmgr.web import in_fund, paginate, refusals_shown_on, wants_json
 
 
 class MeetingListView(SteeringView):
@@ -81,9 +81,7 @@ class MeetingBaseView(SteeringView):
 
     def load(self, meeting_id: int, **_view_args: Any) -> None:
         self.load_fund()
-        self.meeting = db.session.get(Meeting, meeting_id)
-        if self.meeting is None:
-            abort(404)
+        self.meeting = in_fund(db.session.get(Meeting, meeting_id), self.fund)
 
     def can_access(self, user: User) -> bool:
         """Whoever may see the meeting (the FMU, administrators, SC members)."""

@@ -17,11 +17,11 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
-from fundmgr.accounts.models import Constituency, User
+from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, Rate, db
 from fundmgr.funds.models import Criterion, Fund
-from fundmgr.funds.rights import is_fund_manager, is_sc_member, works_with_committee
+from fundmgr.funds.rights import holders_among, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
 
@@ -111,8 +111,10 @@ def is_recused_given(proposal: Proposal, member: Any, conflicts: set[tuple[int, 
 
 
 def recused_member_ids(proposal: Proposal, members: list[Any]) -> set[int]:
-    """Of the given members, those recused from the proposal, in one query (Proposal.is_recused for many members)."""
-    members = [m for m in members if is_sc_member(m, proposal.fund)]
+    """Of the given members, those recused from the proposal, in two queries (Proposal.is_recused for many members):
+    who holds the member's role on the fund, and their declared conflicts."""
+    on_committee = holders_among(members, proposal.fund, Role.sc_member)
+    members = [m for m in members if m.id in on_committee]
     conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
     return {m.id for m in members if is_recused_given(proposal, m, conflicts)}
 

@@ -233,6 +233,20 @@ CASES: list[Case] = [
         )
     ],
     post("funds.switch", expect=answers(KEPT), data=lambda w: {"fund": "MIG", "next": "/fund/"}),  # one fund: no form
+    get("funds.people", expect=answers(FORBIDDEN, admin=OK)),
+    post(
+        "funds.people",
+        expect=answers(FORBIDDEN, admin=DONE),
+        owner="admin",
+        data=lambda w: {"email": w.emails["newcomer"], "fund": w.ids["fund"], "role": "viewer"},
+    ),
+    post(
+        "funds.end_role",
+        lambda w: {"user_id": w.users["agency_other"], "fund_id": w.ids["fund"]},
+        answers(FORBIDDEN, admin=DONE),
+        form_page=page("funds.people"),
+        owner="admin",
+    ),
     # --- Proposals ---
     get("proposals.list"),
     get("proposals.export", lambda w: {"fmt": "csv"}, variant="csv"),

@@ -115,6 +115,10 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     }
     world.users = {"anonymous": None} | {name: user.id for name, user in users.items()}
     world.emails = {name: user.email for name, user in users.items()}
+    # A person holding no role on the fund yet (the administrator grants one).
+    newcomer = make_user(Role.viewer, org="GOV-NLD", name="Newcomer Person", funds=[])
+    world.ids["newcomer"], world.ids["fund"] = newcomer.id, fund.id
+    world.emails["newcomer"] = newcomer.email
     lead, fmu, chair = users["agency_lead"], users["fmu"], users["sc_chair"]
     members = [users[n] for n in ("sc_member", "sc_chair", "sc_recused", "sc_declared")]
 
