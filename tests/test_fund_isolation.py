@@ -1,7 +1,7 @@
 """Roles are held per fund: the people of a second fund reach nothing of the Migration MPTF's.
 
 The access world (tests/access/world.py) fills the Migration MPTF. A second, small fund is loaded next to it
-from a definition file (tests/funds/data/second-fund.yaml); its FMU officer, a member of its Steering
+from its definition file (docs/examples/food-systems-fund.yaml); its FMU officer, a member of its Steering
 Committee, and agency staff of IOM (the organization that leads every proposal of the world) hold their role
 on it only. Every route of the URL map that names an object of the Migration MPTF refuses them (403 or 404)
 and writes nothing; the pages of their own fund show none of the Migration MPTF's proposals; they cannot
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,17 +20,16 @@ from flask import Flask
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.funds import rights
-from fundmgr.funds.definition import read_definition
 from fundmgr.funds.models import Fund
-from fundmgr.funds.operations import load_fund
+from fundmgr.funds.operations import load_fund_file
 from tests.access import harness
 from tests.access.harness import fingerprint, payload, recording_writes, response_text, url_of
 from tests.access.routes import CASES, Case, none
 from tests.access.world import CODES, World
 from tests.factories import sign_in
+from tests.support import SECOND_FUND_FILE, sampled_pairs
 from tests.support.database import ConnectionBoundSession
 
-SECOND_FUND = Path(__file__).parent / "funds" / "data" / "second-fund.yaml"
 # The second fund's people: (role, organization, constituency).
 OUTSIDERS = {
     "fmu": (Role.fmu, "IOM", None),
@@ -82,8 +80,7 @@ def isolated(request: pytest.FixtureRequest, app: Flask, world_state: harness.Wo
 
 
 def build_second(make_user) -> Second:
-    spec, sha256 = read_definition(SECOND_FUND)
-    fund, _changed = load_fund(spec, sha256, actor=None)
+    fund, _changed, _added = load_fund_file(SECOND_FUND_FILE, actor=None)
     db.session.flush()
     users = {
         name: make_user(role, org=org, constituency=constituency, funds=[fund], name=f"Second {name}")
@@ -114,8 +111,7 @@ def titles_in(text: str) -> list[str]:
     return [code for code in CODES.values() if code in text]
 
 
-@pytest.mark.parametrize("name", OUTSIDERS)
-@pytest.mark.parametrize("case", OBJECT_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize(("case", "name"), sampled_pairs(OBJECT_CASES, list(OUTSIDERS), lambda case: case.id))
 def test_people_of_another_fund_are_refused_every_object_of_this_one(app, world, second, case: Case, name: str):
     """Does every route naming a Migration MPTF object refuse the second fund's people, writing nothing?"""
     params = case.params(world)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -13,17 +11,15 @@ from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.funds import rights
-from fundmgr.funds.definition import read_definition
-from fundmgr.funds.operations import end_role, grant_role, load_fund
+from fundmgr.funds.operations import end_role, grant_role, load_fund_file
 from fundmgr.i18n import LANGUAGES
 from tests.factories import sign_in
-
-SECOND_FUND = Path(__file__).parent / "data" / "second-fund.yaml"
+from tests.support import SECOND_FUND_FILE
 
 
 @pytest.fixture
 def second_fund():
-    fund, _changed = load_fund(*read_definition(SECOND_FUND), actor=None)
+    fund, _changed, _added = load_fund_file(SECOND_FUND_FILE, actor=None)
     db.session.commit()
     return fund
 
@@ -103,7 +99,7 @@ def test_create_user_names_the_fund_when_several_are_loaded(app, fund, second_fu
     assert refused.exit_code != 0
     assert "--fund" in refused.output
     assert db.session.scalar(sa.select(User).where(User.email == "officer@example.org")) is None
-    done = runner.invoke(args=[*args, "--fund", "SDF"])
+    done = runner.invoke(args=[*args, "--fund", "FSF"])
     assert done.exit_code == 0, done.output
     officer = db.session.scalar(sa.select(User).where(User.email == "officer@example.org"))
     assert rights.role_on(officer, second_fund) is Role.fmu
