@@ -148,7 +148,7 @@ def test_one_cannot_switch_to_a_fund_one_holds_no_role_on(app, world, second, na
     client = client_of(app, second, name)
     client.post("/fund/switch", data={"fund": "MIG", "next": "/fund/"})
     page = client.get("/fund/").get_data(as_text=True)
-    assert "Second Fund" in page
+    assert "Food Systems Fund" in page
     assert 'value="MIG"' not in page
     assert client.get("/proposals/").status_code == 200  # the second fund's list, empty of the world's
 
