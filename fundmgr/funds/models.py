@@ -55,7 +55,8 @@ class Fund(Base):
     #  "gender_marker_min_level": 2, "gender_marker_share": "0.8"}; decimals kept as strings
     targets: so.Mapped[dict[str, Any]]
     disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
-    quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate())
+    # Superseded by the committee's quorum on seats (fundmgr.funds.committee); no longer read, dropped later.
+    quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.5"))
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
     reporting_period_months: so.Mapped[int] = so.mapped_column(default=12)
     report_due_days: so.Mapped[int] = so.mapped_column(default=60)

@@ -7,6 +7,7 @@ from flask import abort, redirect, render_template, request, session, url_for
 from fundmgr.accounts.models import OrganizationKind
 from fundmgr.funds import queries as q
 from fundmgr.funds.models import Fund, RegionLevel
+from fundmgr.funds.seats import rules_of
 from fundmgr.web import FundView, safe_next_url
 
 
@@ -26,7 +27,7 @@ class FundOverviewView(FundReferenceView):
     """The fund: money rules, budget range, allocation targets, review settings."""
 
     def process(self):
-        return self.render("overview.html", areas=q.active_areas(self.fund))
+        return self.render("overview.html", areas=q.active_areas(self.fund), committee_rules=rules_of(self.fund))
 
 
 class ThematicAreasView(FundReferenceView):

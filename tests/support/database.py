@@ -104,7 +104,8 @@ def clean_committed_data() -> None:
     """Delete what a committed test wrote, keeping the baseline (fund, geography, organizations)."""
     keep = {"alembic_version", "funds", "organizations", "regions", "countries", "fund_organizations",
             "area_objectives", "thematic_areas", "objectives", "guiding_principles", "markers",
-            "budget_categories", "criteria", "eligibility_checks"}  # fmt: skip
+            "budget_categories", "criteria", "eligibility_checks", "committee_rules", "committee_constituencies",
+            "committee_seats"}  # fmt: skip
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in keep:

@@ -32,6 +32,7 @@ from fundmgr.steering.operations.procedures import (
 )
 from fundmgr.steering.operations.reviews import ReviewInput, save_review, scoring_problems
 from fundmgr.steering.operations.routes import open_items_of, open_procedure_on, open_route_problems
+from fundmgr.steering.operations.seats import TermData, appoint_term, end_term, term_problems
 
 __all__ = [
     "LIFECYCLE_MOVES",
@@ -39,7 +40,9 @@ __all__ = [
     "DecisionData",
     "MeetingData",
     "ReviewInput",
+    "TermData",
     "add_agenda_items",
+    "appoint_term",
     "assign_reviewers",
     "cancel_meeting",
     "cast_vote",
@@ -50,6 +53,7 @@ __all__ = [
     "due_procedures",
     "eligible_for_procedure",
     "end_meeting",
+    "end_term",
     "move_meeting",
     "open_item",
     "open_items_of",
@@ -64,6 +68,7 @@ __all__ = [
     "scoring_problems",
     "start_meeting",
     "take_decision",
+    "term_problems",
     "update_criteria",
     "waive_conflict",
     "withdraw_written_procedure",
