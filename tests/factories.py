@@ -98,7 +98,8 @@ def give_seat(user: User, constituency: Constituency | None) -> SeatTerm:
     )  # fmt: skip
     taken = set(db.session.scalars(sa.select(SeatTerm.seat_id).where(SeatTerm.ends_on.is_(None))))
     free = [s for s in group.seats if s.id not in taken and not s.retired]
-    free.sort(key=lambda s: (not s.code.startswith(prefix), s.position))
+    # The vice-chair's seat last: a test names its vice-chair (tests/support/steering.make_vice_chair).
+    free.sort(key=lambda s: (s.vice_chair, not s.code.startswith(prefix), s.position))
     seat = free[0] if free else None
     if seat is None:
         n = next(_counter)

@@ -1,6 +1,6 @@
 """A chair who chairs: who presides over an item under the fund's conflict policy, who may work the board, and
-who signs what was decided. The test committee's seats: the chair (IOM) holds CHAIR, Germany MS-DONOR-1, the
-vice-chair's seat in the Migration MPTF's definition."""
+who signs what was decided. The test committee's seats: the chair (IOM) holds CHAIR; `vice_chair` moves Germany
+to the vice-chair's seat of the Migration MPTF's definition."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ from fundmgr.steering.models import DecisionOutcome, VoteChoice
 from fundmgr.steering.presiding import may_operate_item, presiding_member
 from tests.factories import sign_in
 from tests.steering.test_documents import pdf_text
+from tests.support.steering import make_vice_chair
+
+
+@pytest.fixture
+def vice_chair(committee, fund):
+    make_vice_chair(committee.germany, fund)
+    return committee.germany
 
 
 def set_rules(fund, **values) -> CommitteeRules:
@@ -55,7 +62,7 @@ def test_the_fmu_works_the_board_for_the_chair_who_still_signs(live_item, commit
     assert [p["name"] for p in letter_signatories(decision)] == ["Helena Chair", "Fatou FMU"]
 
 
-def test_the_vice_chair_presides_when_the_chair_is_absent(live_item, committee):
+def test_the_vice_chair_presides_when_the_chair_is_absent(live_item, committee, vice_chair):
     present = [m for m in committee.members if m is not committee.chair]
     item = live_item(present=present)
     assert presiding_member(item) == committee.germany
@@ -70,7 +77,9 @@ def test_the_vice_chair_presides_when_the_chair_is_absent(live_item, committee):
     assert signatory["role"] == "Presiding over the item for the Steering Committee"
 
 
-def test_under_a_recusal_policy_the_conflicted_chair_hands_the_item_to_the_vice_chair(live_item, committee, fund):
+def test_under_a_recusal_policy_the_conflicted_chair_hands_the_item_to_the_vice_chair(
+    live_item, committee, fund, vice_chair
+):
     set_rules(fund, conflict_rule=ConflictRule.recusal)
     item = live_item()
     assert presiding_member(item) == committee.germany
@@ -86,7 +95,7 @@ def test_a_designated_member_presides_under_a_designated_fallback(live_item, com
     assert presiding_member(item) == committee.morocco
 
 
-def test_nobody_presiding_means_no_decision(live_item, committee, fund):
+def test_nobody_presiding_means_no_decision(live_item, committee, vice_chair):
     """The chair and the vice-chair absent: the secretariat cannot record a decision nobody presided over."""
     present = [m for m in committee.members if m not in (committee.chair, committee.germany)]
     item = live_item(present=present)
