@@ -429,3 +429,53 @@ def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Fla
         assert "fund_roles" not in db.inspect(db.engine).get_table_names()
         with db.engine.connect() as connection:
             assert connection.scalar(sa.text("SELECT count(*) FROM users")) == len(people)
+
+
+# --- cb782e6b153c: the committee's seats and terms, who presided over an item ---
+
+BEFORE_SEATS = "6db3657340ed"
+
+
+def test_upgrade_seats_the_members_and_records_the_chair_as_presiding(own_database, fund_rows):
+    """Do existing members get a seat of their constituency with a current term, and decided items the chair as the
+    one who presided?"""
+    from fundmgr.funds.seats import CommitteeRules, SeatTerm
+
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_SEATS)
+        with db.engine.begin() as connection:
+            store_versions(connection, fund_rows, UNLABELLED_SNAPSHOT)
+            members = [(2, "Helena Chair", "chair"), (3, "Jonas Germany", "donor"), (4, "Karim UNHCR", "un_network"),
+                       (5, "Yasmine Morocco", "member_state"), (6, "Grace Stakeholder", "stakeholder")]  # fmt: skip
+            connection.execute(
+                as_stored("users").insert(),
+                [{"id": n, "email": f"m{n}@example.org", "name": name, "password_hash": "-", "role": Role.sc_member,
+                  "constituency": constituency, "organization_id": fund_rows["organizations"]["id"],
+                  "is_active_account": True, "session_token": f"t{n}", "created_at": now}
+                 for n, name, constituency in members],
+            )  # fmt: skip
+            connection.execute(as_stored("meetings").insert(), [
+                {"id": 1, "fund_id": fund_rows["funds"]["id"], "reference": "MIG-SC-2026-01", "title": "SC 12",
+                 "held_on": now.date(), "mode": "virtual", "location": "", "language": "en", "state": "closed",
+                 "created_at": now},
+            ])  # fmt: skip
+            connection.execute(as_stored("agenda_items").insert(), [
+                {"id": 1, "meeting_id": 1, "position": 1, "proposal_id": 1, "version_id": 1, "state": "decided"},
+            ])  # fmt: skip
+
+        flask_migrate.upgrade()
+        with so.Session(db.engine) as session:
+            terms = session.scalars(sa.select(SeatTerm).order_by(SeatTerm.holder_id)).all()
+            assert [(t.holder_id, t.seat.code, t.ends_on) for t in terms] == [
+                (2, "CHAIR", None), (3, "MS-DONOR-1", None), (4, "UN-1", None), (5, "MS-CHAMPION-1", None),
+                (6, "CSO-1", None),
+            ]  # fmt: skip
+            assert session.scalar(sa.select(CommitteeRules.quorum_voting_seats)) == 3
+            assert session.scalar(sa.select(as_stored("agenda_items").c.presided_by_id)) == 2
+
+            # the next load of the definition applies its committee: section (the seat codes above are its own)
+            assert session.scalar(sa.select(as_stored("funds").c.definition_sha256)) == ""
+
+        flask_migrate.downgrade(revision=BEFORE_SEATS)
+        assert "seat_terms" not in db.inspect(db.engine).get_table_names()

@@ -16,6 +16,7 @@ from fundmgr.funds import operations as ops
 from fundmgr.funds import queries as q
 from fundmgr.funds.forms import EndRoleForm, GrantRoleForm
 from fundmgr.funds.models import Fund, FundRole, RegionLevel
+from fundmgr.funds.seats import rules_of
 from fundmgr.web import FundView, paginate, refusals_shown_on, safe_next_url
 
 
@@ -35,7 +36,7 @@ class FundOverviewView(FundReferenceView):
     """The fund: money rules, budget range, allocation targets, review settings."""
 
     def process(self):
-        return self.render("overview.html", areas=q.active_areas(self.fund))
+        return self.render("overview.html", areas=q.active_areas(self.fund), committee_rules=rules_of(self.fund))
 
 
 class ThematicAreasView(FundReferenceView):
