@@ -145,6 +145,16 @@ def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUME
     )  # fmt: skip
 
 
+def store_generated(data: bytes, filename: str, content_type: str) -> StoredFile:
+    """Keep a document the app made (approved minutes) like an upload: under a new key, removed if the transaction
+    rolls back."""
+    key = f"{secrets.token_hex(1)}/{secrets.token_hex(16)}"
+    write_stored(key, data)
+    db.session().info.setdefault(STORED_IN_TRANSACTION, []).append(key)
+    return StoredFile(key=key, filename=filename, content_type=content_type, size=len(data),
+                      sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
+
+
 def send_stored(key: str, filename: str, content_type: str) -> Response:
     """A download of a stored file, always as an attachment (never rendered inline)."""
     return send_file(path_for(key), mimetype=content_type, as_attachment=True, download_name=filename)

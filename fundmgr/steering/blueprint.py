@@ -50,6 +50,14 @@ add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/open", mv.OpenItemV
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/close", mv.CloseItemView, "close_item")
 add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack", heavy=True)
 add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes", heavy=True)
+add_view(bp, "/meetings/<int:meeting_id>/minutes", mv.MinutesRecordView, "minutes_record")
+add_view(
+    bp,
+    "/meetings/<int:meeting_id>/minutes/<int:minutes_id>/approve",
+    mv.ApproveMinutesView,
+    "approve_minutes",
+    heavy=True,
+)
 
 # Written procedures and decisions
 add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")

@@ -8,18 +8,20 @@ from flask import abort
 from flask_login import current_user
 
 from fundmgr.db import db
+from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import works_with_committee
 from fundmgr.i18n import current_language
 from fundmgr.pdf import pdf_response
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
-from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState
+from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState, Meeting, Minutes, MinutesState
 from fundmgr.steering.views import SteeringView
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for
 from fundmgr.web import in_fund, paginate
 
 
 class DecisionListView(SteeringView):
-    """Every decision of the Steering Committee, latest first, each traced to its meeting or procedure."""
+    """Every decision of the Steering Committee, latest first, each traced to its meeting or procedure; then the
+    approvals of minutes."""
 
     def process(self):
         query = (
@@ -33,7 +35,19 @@ class DecisionListView(SteeringView):
             .order_by(Decision.decided_on.desc(), Decision.id.desc())
         )
         page = paginate(query)
-        return self.render("decisions.html", page=page)
+        return self.render("decisions.html", page=page, minutes_approved=minutes_approved(self.fund))
+
+
+def minutes_approved(fund: Fund) -> list[Minutes]:
+    """The committee's approvals of minutes (decisions about no proposal), latest first; a few a year."""
+    query = (
+        sa.select(Minutes)
+        .join(Minutes.meeting)
+        .where(Meeting.fund_id == fund.id, Minutes.state == MinutesState.approved)
+        .options(so.joinedload(Minutes.meeting), so.joinedload(Minutes.approved_in))
+        .order_by(Minutes.approved_at.desc(), Minutes.id.desc())
+    )
+    return list(db.session.scalars(query))
 
 
 class DecisionDetailView(SteeringView):

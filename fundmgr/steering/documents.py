@@ -2,10 +2,15 @@
 
 The FMU's copy is the full record. An SC member's copy leaves out, for each proposal they are
 recused from, the scores, the ranking and the votes (the decision itself stays: it binds everyone).
+
+Approved minutes are frozen (steering.operations.minutes): their full content is stored as JSON and their PDF as
+a file; a recused member's copy is rendered from the frozen content with the same redaction as the draft
+(`redacted_for`), so nothing after the approval changes what they say.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,10 +25,11 @@ from fundmgr.funds.seats import chair_term, rules_of, seat_labels
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
-from fundmgr.steering.models import AgendaItem, Decision, Meeting, Stance
+from fundmgr.steering.models import AgendaItem, Decision, Meeting, Minutes, Stance
 from fundmgr.steering.queries import ranking_for
 from fundmgr.steering.scoring import ProposalScore
 from fundmgr.steering.voting import DECISION_RULES, consensus, counted_votes, quorum_for, tally
+from fundmgr.storage import read_stored
 
 
 def meeting_data(meeting: Meeting) -> dict[str, Any]:
@@ -116,8 +122,12 @@ def decision_data(decision: Decision | None) -> dict[str, Any] | None:
     }
 
 
-def item_minutes(item: AgendaItem, reader: Any, names: dict[int, str]) -> dict[str, Any]:
-    """One item of the minutes: recusals, quorum, the decision; under consensus the reservations and objections
+# What a recused reader's copy leaves out of an item (the decision itself stays: it binds everyone).
+WITHHELD = ("reservations", "objections", "votes", "tally")
+
+
+def item_minutes(item: AgendaItem, names: dict[int, str]) -> dict[str, Any]:
+    """One item of the full minutes: recusals, quorum, the decision; under consensus the reservations and objections
     (named only where the member asked), never a count; under a vote the votes per member and their tally."""
     quorum = quorum_for(item)
     record = item.quorum_record or quorum.as_record()
@@ -127,16 +137,15 @@ def item_minutes(item: AgendaItem, reader: Any, names: dict[int, str]) -> dict[s
         "title": item.proposal.title,
         "state": item.state.title,
         "recused": [names.get(m, "?") for m in record["recused"]],
+        "recused_ids": list(record["recused"]),
         "quorum": {"eligible": len(record["eligible"]), "present": len(record["present"]),
                    "required": record["required"], "met": record["met"]},
         "decision": decision_data(item.decision),
         "presided_by": item.presided_by.name if item.presided_by else None,
-        # The member presiding over an item sees it whole, even where their organization takes part.
-        "redacted": item.proposal.is_recused(reader) and item.presided_by_id != getattr(reader, "id", None),
+        "presided_by_id": item.presided_by_id,
+        "redacted": False,
         "by_consensus": item.meeting.by_consensus,
     }  # fmt: skip
-    if data["redacted"]:
-        return data
     if item.meeting.by_consensus:
         positions = consensus(item, quorum)
         data["reservations"] = [position_minute(p, names) for p in positions.reservations]
@@ -156,15 +165,48 @@ def position_minute(position: Any, names: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def minutes_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
+def minutes_content(meeting: Meeting) -> dict[str, Any]:
+    """The full minutes as data (the FMU's copy): what approval freezes."""
     names = {a.member_id: a.member.name for a in meeting.attendance}
     seats = seat_labels(meeting.fund, meeting.held_on)
+    minutes = meeting.minutes
     return {
         "meeting": meeting_data(meeting) | {"started_at": meeting.started_at, "ended_at": meeting.ended_at},
         "present": [attendee(a, seats) for a in meeting.attendance if a.present],
         "absent": [attendee(a, seats) for a in meeting.attendance if not a.present],
-        "items": [item_minutes(item, reader, names) for item in meeting.items],
+        "items": [item_minutes(item, names) for item in meeting.items],
+        "summary": minutes.summary if minutes is not None else "",
+        "approved_here": [m.meeting.reference for m in approved_in(meeting)],
+        "approval": None,
     }
+
+
+def approved_in(meeting: Meeting) -> list[Minutes]:
+    """The minutes of earlier meetings the committee approved in this one."""
+    return list(db.session.scalars(sa.select(Minutes).where(Minutes.approved_in_id == meeting.id).order_by(Minutes.id)))
+
+
+def recused_references(meeting: Meeting, reader: Any) -> set[str]:
+    """The proposals on the meeting's agenda the reader is recused from now."""
+    return {item.proposal.reference for item in meeting.items if item.proposal.is_recused(reader)}
+
+
+def redacted_for(content: dict[str, Any], reader: Any, recused_now: set[str]) -> dict[str, Any]:
+    """The reader's copy of the minutes: without what was said on the items they were recused from (as the item's
+    record says, or now), unless they presided over it. One rule for the live draft and the frozen minutes."""
+    reader_id = getattr(reader, "id", None)
+    items = []
+    for item in content["items"]:
+        recused = item["reference"] in recused_now or (reader_id is not None and reader_id in item["recused_ids"])
+        if recused and item["presided_by_id"] != reader_id:
+            item = {k: v for k, v in item.items() if k not in WITHHELD} | {"redacted": True}
+        items.append(item)
+    return content | {"items": items}
+
+
+def minutes_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
+    """The minutes as the reader may see them, from the live records (a draft)."""
+    return redacted_for(minutes_content(meeting), reader, recused_references(meeting, reader))
 
 
 def attendee(attendance: Any, seats: dict[int, str]) -> dict[str, str]:
@@ -187,7 +229,66 @@ def meeting_pack_pdf(meeting: Meeting, reader: Any) -> bytes:
 
 
 def minutes_pdf(meeting: Meeting, reader: Any) -> bytes:
-    return render_in_language(meeting, "steering/minutes.html", minutes_data, reader)
+    """The reader's copy: approved minutes are the stored PDF (or, for a recused reader, the frozen content without
+    their items); a draft is built from the live records."""
+    minutes = meeting.minutes
+    if minutes is None or not minutes.is_frozen:
+        return render_in_language(meeting, "steering/minutes.html", minutes_data, reader)
+    assert minutes.content is not None
+    assert minutes.storage_key is not None
+    content = redacted_for(thaw(minutes.content), reader, recused_references(meeting, reader))
+    if not any(item["redacted"] for item in content["items"]):
+        return read_stored(minutes.storage_key)
+    return render_frozen(meeting.language, content)
+
+
+def render_frozen(language: str, content: dict[str, Any]) -> bytes:
+    with force_locale(language):
+        return render_pdf("steering/minutes.html", content | {"language": language})
+
+
+def frozen_minutes(meeting: Meeting, approval: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """What approving the minutes stores: their full content as JSON, in the meeting's language, with the approval
+    (where, when, who signed), and its PDF."""
+    with force_locale(meeting.language):
+        content = freeze(minutes_content(meeting) | {"approval": approval})
+    return content, render_frozen(meeting.language, thaw(content))
+
+
+def freeze(value: Any) -> Any:
+    """Plain data as JSON: dates, instants and amounts tagged so that `thaw` gives them back; lazy texts as text."""
+    if isinstance(value, dict):
+        return {str(k): freeze(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [freeze(v) for v in value]
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def thaw(value: Any) -> Any:
+    """The data `freeze` stored."""
+    if isinstance(value, list):
+        return [thaw(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.keys() == {"$decimal"}:
+        return Decimal(value["$decimal"])
+    if value.keys() == {"$datetime"}:
+        return datetime.fromisoformat(value["$datetime"])
+    if value.keys() == {"$date"}:
+        return date.fromisoformat(value["$date"])
+    return {k: thaw(v) for k, v in value.items()}
+
+
+def minutes_filename(meeting: Meeting) -> str:
+    return f"{meeting.reference}-minutes.pdf"
 
 
 # --- The decision letter --------------------------------------------------------------------------

@@ -182,6 +182,13 @@ class ConfirmForm(FlaskForm):
     confirmed = HiddenField(default="yes")
 
 
+class MinutesForm(FlaskForm):
+    """The FMU's summary of the discussion, printed above the items of the draft minutes."""
+
+    summary = TextAreaField(_l("Summary of the discussion"), validators=[Length(max=10_000)], render_kw={"rows": 8})
+    submit = SubmitField(_l("Save the draft"))
+
+
 class DecisionForm(FlaskForm):
     outcome = RadioField(_l("Decision"), choices=DecisionOutcome.choices(), validators=[InputRequired()])
     conditions = TextAreaField(_l("Conditions"), render_kw={"rows": 3})

@@ -22,7 +22,7 @@ from fundmgr.proposals.models import Proposal
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.board import board_context, board_summary, revision_of
-from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
+from fundmgr.steering.documents import meeting_pack_pdf, minutes_filename, minutes_pdf
 from fundmgr.steering.forms import (
     ActionForm,
     AgendaForm,
@@ -30,10 +30,20 @@ from fundmgr.steering.forms import (
     ConfirmForm,
     DecisionForm,
     MeetingForm,
+    MinutesForm,
     PositionForm,
     VoteForm,
 )
-from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode, MeetingState, Stance, VoteChoice
+from fundmgr.steering.models import (
+    AgendaItem,
+    Meeting,
+    MeetingMode,
+    MeetingState,
+    Minutes,
+    MinutesState,
+    Stance,
+    VoteChoice,
+)
 from fundmgr.steering.presiding import may_operate_item, may_run_meeting
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import consensus, quorum_for, tally
@@ -101,6 +111,7 @@ class MeetingView(MeetingBaseView):
                                    "can_run_meeting": may_run_meeting(user, meeting),
                                    "quorum_seats": rules_of(self.fund).quorum_voting_seats}  # fmt: skip
         context["recused_items"] = {item.id for item in meeting.items if item.proposal.is_recused(user)}
+        context["awaiting_approval"] = awaiting_approval(meeting) if context["can_run_meeting"] else []
         if meeting.can_manage(user):
             listed = {item.proposal_id for item in meeting.items}
             candidates = [p for p in q.proposals_in(self.fund, q.PIPELINE_STATES) if p.id not in listed]
@@ -113,6 +124,19 @@ class MeetingView(MeetingBaseView):
             )
             context |= {"agenda_form": agenda_form, "attendance_form": attendance_form}
         return self.render("meeting.html", **context)
+
+
+def awaiting_approval(meeting: Meeting) -> list[Minutes]:
+    """The draft minutes of earlier meetings of the fund this meeting, under way, may approve."""
+    if meeting.state is not MeetingState.in_progress:
+        return []
+    query = (
+        sa.select(Minutes)
+        .join(Minutes.meeting)
+        .where(Meeting.fund_id == meeting.fund_id, Minutes.state == MinutesState.draft, Meeting.id != meeting.id)
+        .order_by(Meeting.held_on, Meeting.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def attendance_label(attendance: Any, seats: dict[int, str]) -> str:
@@ -185,7 +209,7 @@ class AttendanceView(MeetingManageView):
 # Whole sentences, not "now %(state)s": a state's title does not fit mid-sentence in every language.
 MEETING_MOVED = {
     MeetingState.in_progress: _l("The meeting has started."),
-    MeetingState.closed: _l("The meeting has ended; its minutes are final."),
+    MeetingState.closed: _l("The meeting has ended; its minutes are drafted for the committee to approve."),
     MeetingState.cancelled: _l("The meeting has been cancelled."),
 }
 
@@ -214,7 +238,7 @@ class StartMeetingView(MeetingMoveView):
 
 
 class EndMeetingView(MeetingMoveView):
-    """The chair or the FMU ends the meeting; its minutes are final."""
+    """The chair or the FMU ends the meeting; its minutes are drafted."""
 
     operation = staticmethod(ops.end_meeting)
 
@@ -223,8 +247,8 @@ class ConfirmEndMeetingView(MeetingBaseView):
     """The page that asks the chair or the FMU to confirm ending the meeting (a final action; no script needed)."""
 
     def can_access(self, user: User) -> bool:
-        """The chair or the FMU end meetings."""
-        return self.meeting.can_chair(user)
+        """The chair, the vice-chair or the FMU end meetings."""
+        return may_run_meeting(user, self.meeting)
 
     def process(self):
         return self.render("confirm_end.html", meeting=self.meeting, form=ConfirmForm())
@@ -395,15 +419,79 @@ class DecisionView(ItemView):
         )
 
 
+# Whole sentences: why a document does not exist yet.
+NOT_YET = {
+    "pack": _l("The meeting pack exists once the agenda has an item."),
+    "minutes": _l("There are no minutes before the meeting has started."),
+}
+
+
+def not_yet(view: MeetingBaseView, document: str) -> Any:
+    """A document asked for before it means anything: 409 with the reason, and the way back to the meeting."""
+    return view.render("not_yet.html", meeting=view.meeting, message=NOT_YET[document]), 409
+
+
+def minutes_exist(meeting: Meeting) -> bool:
+    return meeting.state in (MeetingState.in_progress, MeetingState.closed)
+
+
 class MeetingPackView(MeetingBaseView):
-    """The meeting pack PDF (agenda, ranking, a page per proposal) in the meeting's language."""
+    """The meeting pack PDF (agenda, ranking, a page per proposal) in the meeting's language, once it has an agenda."""
 
     def process(self):
+        if not self.meeting.items:
+            return not_yet(self, "pack")
         return pdf_response(meeting_pack_pdf(self.meeting, current_user), f"{self.meeting.reference}-pack.pdf")
 
 
 class MinutesView(MeetingBaseView):
-    """The minutes PDF (attendance, quorum, recusals, votes, decisions) in the meeting's language."""
+    """The minutes PDF (attendance, quorum, recusals, positions or votes, decisions) in the meeting's language: the
+    stored approved PDF (a recused member's copy without their items), else the draft; none before the start."""
 
     def process(self):
-        return pdf_response(minutes_pdf(self.meeting, current_user), f"{self.meeting.reference}-minutes.pdf")
+        if not minutes_exist(self.meeting):
+            return not_yet(self, "minutes")
+        return pdf_response(minutes_pdf(self.meeting, current_user), minutes_filename(self.meeting))
+
+
+class MinutesRecordView(MeetingBaseView):
+    """The official minutes of a meeting: their state, who approved and signed them where; the FMU writes the
+    draft's summary."""
+
+    methods = ["GET", "POST"]
+
+    def process(self):
+        minutes = self.meeting.minutes
+        if not minutes_exist(self.meeting):
+            return not_yet(self, "minutes")
+        form = None
+        if minutes is not None and minutes.can_edit(current_user):
+            form = MinutesForm(summary=minutes.summary) if request.method == "GET" else MinutesForm()
+            if form.validate_on_submit():
+                with refusals_shown_on(form, form.summary):
+                    ops.edit_minutes(minutes, form.summary.data or "", actor=current_user)
+                    flash(_("The draft minutes are saved."), "success")
+                    return redirect(url_for("steering.minutes_record", meeting_id=self.meeting.id))
+        elif request.method == "POST":
+            abort(403)
+        return self.render("minutes.html", meeting=self.meeting, minutes=minutes, form=form)
+
+
+class ApproveMinutesView(MeetingBaseView, ActionView):
+    """In a meeting under way, whoever runs it records that the committee approves the minutes of an earlier
+    meeting; whoever presides signs them and they are frozen."""
+
+    def load(self, meeting_id: int, minutes_id: int) -> None:
+        super().load(meeting_id)
+        self.minutes = db.session.get(Minutes, minutes_id)
+        if self.minutes is None or self.minutes.meeting.fund_id != self.fund.id:
+            abort(404)
+
+    def can_access(self, user: User) -> bool:
+        """The chair, the vice-chair or the FMU, who run the meeting."""
+        return may_run_meeting(user, self.meeting)
+
+    def act(self):
+        ops.approve_minutes(self.minutes, self.meeting, actor=current_user)
+        flash(_("The minutes of %(ref)s are approved and signed.", ref=self.minutes.meeting.reference), "success")
+        return self.back()

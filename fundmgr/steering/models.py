@@ -215,7 +215,7 @@ class MeetingMode(TitledEnum):
 
 
 class MeetingState(TitledEnum):
-    """Where a meeting is: scheduled, under way, over (minutes final), or cancelled."""
+    """Where a meeting is: scheduled, under way, over (minutes drafted), or cancelled."""
 
     scheduled = "scheduled"
     in_progress = "in_progress"
@@ -260,6 +260,7 @@ class Meeting(Base):
     designated_presiding: so.Mapped[User | None] = so.relationship(foreign_keys=[designated_presiding_id])
     items: so.Mapped[list[AgendaItem]] = so.relationship(back_populates="meeting", order_by="AgendaItem.position")
     attendance: so.Mapped[list[Attendance]] = so.relationship(back_populates="meeting", order_by="Attendance.id")
+    minutes: so.Mapped[Minutes | None] = so.relationship(back_populates="meeting", foreign_keys="Minutes.meeting_id")
 
     audit_type = "meeting"
 
@@ -580,6 +581,78 @@ class Decision(Base):
         return self.outcome.title
 
 
+# ---------------------------------------------------------------------------------------------
+# The official minutes
+# ---------------------------------------------------------------------------------------------
+
+
+class MinutesState(TitledEnum):
+    """The official minutes of a meeting: a draft the FMU prepares once the meeting has ended, then approved by the
+    committee at a later meeting, signed and frozen."""
+
+    draft = "draft"
+    approved = "approved"
+
+
+MINUTES_TRANSITIONS: dict[MinutesState, frozenset[MinutesState]] = {
+    MinutesState.draft: frozenset({MinutesState.approved}),
+    MinutesState.approved: frozenset(),
+}
+
+
+class Minutes(Base):
+    """The one official set of minutes of a meeting (drafted when it ends).
+
+    The committee approves them at a later meeting while it is in session (`approved_in`); whoever presides over
+    that meeting signs them. Approval freezes them: `content` holds the minutes as data in the meeting's language
+    and the full PDF is stored (its sha256 kept); both are read from then on, never rebuilt from the live records.
+    A recused member's copy is the frozen content without the items they were recused from.
+    """
+
+    __tablename__ = "minutes"
+    __table_args__ = (
+        sa.CheckConstraint("state = 'draft' OR (storage_key IS NOT NULL AND content IS NOT NULL "
+                           "AND approved_in_id IS NOT NULL)", name="approved_is_frozen"),
+    )  # fmt: skip
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    state: so.Mapped[MinutesState] = so.mapped_column(default=MinutesState.draft)
+    # The secretariat's summary of the discussion, printed above the items.
+    summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    drafted_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    approved_in_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    approved_at: so.Mapped[datetime | None]
+    approved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    signed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    content: so.Mapped[dict[str, Any] | None]
+    filename: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    content_type: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    size: so.Mapped[int | None]
+    sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    storage_key: so.Mapped[str | None] = so.mapped_column(sa.String(80), unique=True)
+
+    meeting: so.Mapped[Meeting] = so.relationship(foreign_keys=[meeting_id], back_populates="minutes")
+    approved_in: so.Mapped[Meeting | None] = so.relationship(foreign_keys=[approved_in_id])
+    approved_by: so.Mapped[User | None] = so.relationship(foreign_keys=[approved_by_id])
+    signed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[signed_by_id])
+
+    audit_type = "minutes"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.meeting.reference} minutes"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state is MinutesState.approved
+
+    def can_edit(self, user: Any) -> bool:
+        """The FMU (the secretariat) prepares the draft."""
+        return not self.is_frozen and is_fund_manager(user, self.meeting.fund)
+
+
 TITLES: dict[type, dict[Any, Any]] = {
     ReviewState: {ReviewState.draft: _l("Draft"), ReviewState.submitted: _l("Submitted")},
     Recommendation: {
@@ -625,6 +698,7 @@ TITLES: dict[type, dict[Any, Any]] = {
         DecisionOutcome.defer: _l("Deferred for revision"),
         DecisionOutcome.reject: _l("Rejected"),
     },
+    MinutesState: {MinutesState.draft: _l("Draft"), MinutesState.approved: _l("Approved")},
     WrittenProcedureState: {
         WrittenProcedureState.open: _l("Open for objections"),
         WrittenProcedureState.adopted: _l("Adopted"),

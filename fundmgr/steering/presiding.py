@@ -59,6 +59,19 @@ def presiding_member(item: AgendaItem) -> Any | None:
     return None
 
 
+def presiding_over_meeting(meeting: Meeting) -> Any | None:
+    """Who presides over the meeting as a whole (what is not about one proposal, such as approving minutes): the
+    chair present for her seat, else the fallback present (the vice-chair, or the designated member)."""
+    chair = present_for(meeting, chair_term(meeting.fund, meeting.held_on))
+    if chair is not None:
+        return chair
+    if rules_of(meeting.fund).presiding_fallback is PresidingFallback.vice_chair:
+        return present_for(meeting, vice_chair_term(meeting.fund, meeting.held_on))
+    designated = meeting.designated_presiding
+    attendance = meeting.attendance_of(designated) if designated is not None else None
+    return designated if attendance is not None and attendance.present else None
+
+
 def may_preside(user: Any, item: AgendaItem) -> bool:
     """Whether the user presides over the item now."""
     person = presiding_member(item)

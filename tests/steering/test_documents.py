@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 from io import BytesIO
 
 import pytest
+import sqlalchemy as sa
 from pydantic import ValidationError
 from pypdf import PdfReader
 
+from fundmgr.audit import AuditEntry
 from fundmgr.db import db
+from fundmgr.errors import InvalidTransition, NotAllowed
 from fundmgr.steering import operations as ops
 from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
-from fundmgr.steering.models import DecisionOutcome, MeetingMode, Stance
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, MinutesState, Stance
+from fundmgr.storage import read_stored
 from tests.factories import sign_in, store_unchecked_snapshot
 from tests.support import TODAY
+
+
+def audit_entries(object_type: str, object_id: int) -> list[AuditEntry]:
+    query = sa.select(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+    return list(db.session.scalars(query.order_by(AuditEntry.id)))
 
 
 def pdf_text(data: bytes) -> str:
@@ -76,7 +86,7 @@ def test_the_pack_refuses_a_version_whose_frozen_content_lost_a_field(held, comm
 def test_the_minutes_record_attendance_quorum_recusals_votes_and_decisions(held, committee):
     text = pdf_text(minutes_pdf(held, committee.fmu))
     assert "Minutes" in text
-    assert "Yasmine Morocco Morocco Member States · Champion country 1" in text  # constituency from her seat
+    assert "Yasmine Morocco Morocco Member States · Champion country" in text  # constituency from her seat
     assert "Grace" in text
     assert "Absent" in text
     assert "Recused: Helena Chair, Karim UNHCR" in text
@@ -121,3 +131,119 @@ def test_documents_are_in_the_meetings_language(held, committee, client):
     assert "Tadjikistan" in french
     assert "FONDS D’AFFECTATION SPÉCIALE" in french.replace("'", "’").upper()
     assert "Tajikistan" not in french
+
+
+# --- The official minutes: drafted when the meeting ends, approved at a later meeting, signed, frozen ---
+
+
+@pytest.fixture
+def next_meeting(fund, committee):
+    """The committee's next meeting, under way, its first six members (the chair among them) present."""
+    meeting = ops.schedule_meeting(fund, ops.MeetingData("Thirteenth meeting", TODAY, MeetingMode.virtual),
+                                   actor=committee.fmu)  # fmt: skip
+    ops.record_attendance(meeting, {m.id for m in committee.members[:6]}, actor=committee.fmu)
+    ops.start_meeting(meeting, actor=committee.fmu)
+    db.session.commit()
+    return meeting
+
+
+def approve(held, next_meeting, committee):
+    ops.approve_minutes(held.minutes, next_meeting, actor=committee.fmu)
+    db.session.commit()
+    return held.minutes
+
+
+def test_ending_a_meeting_drafts_its_one_set_of_minutes_which_the_fmu_alone_prepares(held, committee):
+    minutes = held.minutes
+    assert minutes.state is MinutesState.draft
+    with pytest.raises(NotAllowed):
+        ops.edit_minutes(minutes, "The chair opened the meeting.", actor=committee.germany)
+    ops.edit_minutes(minutes, "The chair opened the meeting.\nTwo proposals were discussed.", actor=committee.fmu)
+    text = pdf_text(minutes_pdf(held, committee.germany))
+    assert "Draft: these minutes are not approved yet." in text
+    assert "Two proposals were discussed." in text
+    assert [e.action for e in audit_entries("minutes", minutes.id)] == ["minutes.drafted", "minutes.edited"]
+
+
+def test_minutes_are_approved_only_at_a_later_meeting_in_session(held, committee, fund):
+    with pytest.raises(InvalidTransition, match="later meeting"):
+        ops.approve_minutes(held.minutes, held, actor=committee.fmu)
+    later = ops.schedule_meeting(fund, ops.MeetingData("Thirteenth meeting", TODAY, MeetingMode.virtual),
+                                 actor=committee.fmu)  # fmt: skip
+    with pytest.raises(InvalidTransition, match="later meeting"):
+        ops.approve_minutes(held.minutes, later, actor=committee.fmu)
+    ops.start_meeting(later, actor=committee.fmu)
+    with pytest.raises(InvalidTransition, match="Nobody present presides"):  # nobody is marked present yet
+        ops.approve_minutes(held.minutes, later, actor=committee.fmu)
+    with pytest.raises(NotAllowed):
+        ops.approve_minutes(held.minutes, later, actor=committee.germany)
+    assert held.minutes.state is MinutesState.draft
+
+
+def test_approved_minutes_are_signed_by_whoever_presides_stored_and_never_change(held, next_meeting, committee):
+    """Does a change to the records after approval leave the approved PDF's bytes, and its sha256, as they were?"""
+    ops.edit_minutes(held.minutes, "Two proposals were discussed.", actor=committee.fmu)
+    minutes = approve(held, next_meeting, committee)
+    assert minutes.state is MinutesState.approved
+    assert minutes.signed_by == committee.chair
+    assert minutes.approved_in == next_meeting
+    stored = read_stored(minutes.storage_key)
+    assert hashlib.sha256(stored).hexdigest() == minutes.sha256
+    text = pdf_text(stored)
+    assert f"Approved by the Steering Committee at its meeting {next_meeting.reference}" in text
+    assert "Helena Chair · Chair of the Steering Committee" in text
+    assert "Draft" not in text
+
+    held.items[0].proposal.title = "Renamed afterwards"
+    held.items[1].decision.conditions = "Changed afterwards."
+    held.minutes.meeting.title = "Retitled afterwards"
+    db.session.commit()
+    assert minutes_pdf(held, committee.fmu) == stored
+    assert minutes_pdf(held, committee.germany) == stored
+    with pytest.raises(InvalidTransition, match="approved"):
+        ops.edit_minutes(minutes, "Rewritten.", actor=committee.fmu)
+    with pytest.raises(InvalidTransition):
+        ops.approve_minutes(minutes, next_meeting, actor=committee.fmu)
+    assert [e.action for e in audit_entries("minutes", minutes.id)][-1] == "minutes.approved"
+
+
+def test_a_recused_member_gets_the_frozen_minutes_without_their_items(held, next_meeting, committee):
+    minutes = approve(held, next_meeting, committee)
+    held.items[1].proposal.title = "Renamed afterwards"
+    db.session.commit()
+    copy = pdf_text(minutes_pdf(held, committee.unhcr))  # UNHCR takes part in the IOM-UNHCR item
+    assert copy != pdf_text(read_stored(minutes.storage_key))
+    assert "You were recused from this item" in copy
+    assert "No return without consent." not in copy  # the objection on the item she was recused from
+    assert "Safe return and reintegration" in copy  # the frozen title, not today's
+    assert "Renamed afterwards" not in copy
+    assert "Deferred" in copy  # the decision itself binds everyone
+
+
+def test_no_minutes_nor_pack_before_they_mean_something(client, fund, committee):
+    meeting = ops.schedule_meeting(fund, ops.MeetingData("Fourteenth meeting", TODAY, MeetingMode.virtual),
+                                   actor=committee.fmu)  # fmt: skip
+    db.session.commit()
+    sign_in(client, committee.fmu)
+    for path, message in (("/minutes.pdf", "no minutes before the meeting has started"),
+                          ("/minutes", "no minutes before the meeting has started"),
+                          ("/pack.pdf", "once the agenda has an item")):  # fmt: skip
+        response = client.get(f"/steering/meetings/{meeting.id}{path}")
+        assert response.status_code == 409
+        assert message in response.get_data(as_text=True)
+
+
+def test_the_committee_approves_minutes_in_session_and_the_register_lists_it(client, held, next_meeting, committee):
+    sign_in(client, committee.fmu)
+    page = client.get(f"/steering/meetings/{next_meeting.id}").get_data(as_text=True)
+    assert "Approval of the minutes of earlier meetings" in page
+    assert held.reference in page
+    response = client.post(f"/steering/meetings/{next_meeting.id}/minutes/{held.minutes.id}/approve")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert held.minutes.state is MinutesState.approved
+    register = client.get("/steering/decisions").get_data(as_text=True)
+    assert "Minutes approved" in register
+    assert held.reference in register
+    record = client.get(f"/steering/meetings/{held.id}/minutes").get_data(as_text=True)
+    assert held.minutes.sha256 in record

@@ -25,6 +25,7 @@ from fundmgr.steering.operations.meetings import (
     start_meeting,
     state_position,
 )
+from fundmgr.steering.operations.minutes import approve_minutes, draft_minutes, edit_minutes
 from fundmgr.steering.operations.procedures import (
     circulate_written_procedure,
     conclude_written_procedure,
@@ -47,6 +48,7 @@ __all__ = [
     "TermData",
     "add_agenda_items",
     "appoint_term",
+    "approve_minutes",
     "assign_reviewers",
     "cancel_meeting",
     "cast_vote",
@@ -54,7 +56,9 @@ __all__ = [
     "close_item",
     "conclude_written_procedure",
     "declare_conflict",
+    "draft_minutes",
     "due_procedures",
+    "edit_minutes",
     "eligible_for_procedure",
     "end_meeting",
     "end_term",

@@ -35,6 +35,7 @@ from fundmgr.steering.models import (
     VoteChoice,
 )
 from fundmgr.steering.operations.locks import lock
+from fundmgr.steering.operations.minutes import draft_minutes
 from fundmgr.steering.operations.rights import (
     require_not_recused,
     require_sc_member,
@@ -195,12 +196,14 @@ def start_meeting(meeting: Meeting, *, actor: User | None) -> None:
 
 
 def end_meeting(meeting: Meeting, *, actor: User | None) -> None:
-    """Close the meeting; items not decided stay with their proposals in review for a later meeting."""
+    """Close the meeting and draft its minutes; items not decided stay with their proposals in review for a later
+    meeting."""
     require_chair(meeting, actor)
     if meeting.open_item is not None:
         raise InvalidTransition(_("Close the open item before ending the meeting."))
     meeting.ended_at = clock.now()
     move_meeting(meeting, MeetingState.closed, actor=actor, action="meeting.ended")
+    draft_minutes(meeting, actor=actor)
 
 
 def cancel_meeting(meeting: Meeting, *, actor: User | None) -> None:

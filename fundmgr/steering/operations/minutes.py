@@ -1,0 +1,98 @@
+"""The official minutes of a meeting: drafted when it ends, prepared by the FMU, approved by the committee at a
+later meeting in session, signed by whoever presides over that meeting, then frozen.
+
+Approval is an act of the approving meeting rather than an agenda item or a written procedure: agenda items and
+procedures are about one proposal (their decision, quorum and recusals are the proposal's), and minutes approval
+needs none of that. The approving meeting's own minutes say which minutes it approved, and the decision register
+lists the approvals beside the decisions on proposals.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from fundmgr import clock
+from fundmgr.accounts.models import User
+from fundmgr.audit import record_audit
+from fundmgr.db import db
+from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
+from fundmgr.funds.rights import require_fund_manager
+from fundmgr.funds.seats import chair_term
+from fundmgr.steering.documents import frozen_minutes, minutes_filename
+from fundmgr.steering.models import MINUTES_TRANSITIONS, Meeting, MeetingState, Minutes, MinutesState
+from fundmgr.steering.operations.locks import lock
+from fundmgr.steering.operations.rights import text_problems
+from fundmgr.steering.presiding import may_run_meeting, presiding_over_meeting
+from fundmgr.storage import store_generated
+from fundmgr.workflow import require_transition
+
+
+def draft_minutes(meeting: Meeting, *, actor: User | None) -> Minutes:
+    """The meeting has ended: its one official set of minutes starts as a draft (part of ending the meeting)."""
+    if meeting.minutes is not None:
+        return meeting.minutes
+    minutes = Minutes(meeting=meeting, drafted_at=clock.now(), updated_at=clock.now())
+    db.session.add(minutes)
+    db.session.flush()
+    record_audit("minutes.drafted", minutes, actor=actor, after={"state": minutes.state},
+                 fund_id=meeting.fund_id, summary=meeting.reference)  # fmt: skip
+    return minutes
+
+
+def require_draft(minutes: Minutes) -> None:
+    if minutes.is_frozen:
+        raise InvalidTransition(_("These minutes are approved: they can no longer change."))
+
+
+def edit_minutes(minutes: Minutes, summary: str, *, actor: User | None) -> None:
+    """The FMU writes the draft's summary of the discussion (the rest is the meeting's record)."""
+    require_fund_manager(actor, minutes.meeting.fund)
+    minutes = lock(Minutes, minutes.id)
+    require_draft(minutes)
+    problems = text_problems(summary, _("The summary"))
+    if problems:
+        raise ValidationFailed(problems)
+    before = minutes.summary
+    minutes.summary = summary.strip()
+    minutes.updated_at = clock.now()
+    db.session.flush()
+    record_audit("minutes.edited", minutes, actor=actor, before={"summary": before},
+                 after={"summary": minutes.summary}, fund_id=minutes.meeting.fund_id,
+                 summary=minutes.meeting.reference)  # fmt: skip
+
+
+def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> None:
+    """The committee approves the minutes of an ended meeting at a later meeting in session; whoever presides over
+    it signs them; the minutes are frozen (their content and PDF stored, with its sha256)."""
+    meeting = minutes.meeting
+    if at.fund_id != meeting.fund_id:
+        raise NotAllowed(_("Minutes are approved by a meeting of the same fund."))
+    if actor is not None and not may_run_meeting(actor, at):
+        raise NotAllowed(_("Only the chair, the vice-chair or the Fund Management Unit may run the meeting."))
+    minutes = lock(Minutes, minutes.id)
+    require_draft(minutes)
+    if at.id == meeting.id or at.state is not MeetingState.in_progress:
+        raise InvalidTransition(_("Minutes are approved at a later meeting, while it is in session."))
+    signer = presiding_over_meeting(at)
+    if signer is None:
+        raise InvalidTransition(_("Nobody present presides over the meeting: mark the chair or the member who "
+                                  "presides in their place present."))  # fmt: skip
+    before = require_transition(minutes, MinutesState.approved, MINUTES_TRANSITIONS)
+    chair = chair_term(at.fund, at.held_on)
+    role = (_("Chair of the Steering Committee") if chair is not None and signer.id in chair.person_ids()
+            else _("Presiding over the meeting for the Steering Committee"))  # fmt: skip
+    now = clock.now()
+    approval = {"meeting": at.reference, "on": clock.today(at.fund), "signed_by": signer.name, "role": role}
+    content, pdf = frozen_minutes(meeting, approval)
+    stored = store_generated(pdf, minutes_filename(meeting), "application/pdf")
+    minutes.state = MinutesState.approved
+    minutes.approved_in_id, minutes.approved_at = at.id, now
+    minutes.approved_by_id, minutes.signed_by_id = actor and actor.id, signer.id
+    minutes.content = content
+    for name, value in stored.columns().items():
+        setattr(minutes, name, value)
+    db.session.flush()
+    record_audit("minutes.approved", minutes, actor=actor, before={"state": before},
+                 after={"state": minutes.state, "approved_in": at.reference, "signed_by": signer.name,
+                        "sha256": stored.sha256},
+                 fund_id=meeting.fund_id, summary=meeting.reference)  # fmt: skip
