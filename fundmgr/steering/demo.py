@@ -34,6 +34,8 @@ from fundmgr.steering.models import (
     DecisionOutcome,
     Meeting,
     MeetingMode,
+    Minutes,
+    MinutesState,
     Recommendation,
     Stance,
     VoteChoice,
@@ -291,10 +293,29 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
         present = {m.id for m in people.members if m.email not in spec.absent}
         ops.record_attendance(meeting, present, actor=people.fmu)
         ops.start_meeting(meeting, actor=people.chair)
-        outcomes = [decide_item(item, outcome, people) for item, (_p, outcome) in zip(items, pending, strict=True)]
+        outcomes = approve_previous_minutes(meeting, people)
+        outcomes += [decide_item(item, outcome, people) for item, (_p, outcome) in zip(items, pending, strict=True)]
         ops.end_meeting(meeting, actor=people.chair)
     done = [o for o in outcomes if not o.startswith("!")]
     return [f"{meeting.reference} ({spec.held_on}): {', '.join(done)}"] + [o[1:] for o in outcomes if o.startswith("!")]
+
+
+def approve_previous_minutes(meeting: Meeting, people: People) -> list[str]:
+    """The meeting first approves the minutes of the one before it (the last meeting's wait for the next one)."""
+    query = (
+        sa.select(Minutes)
+        .join(Minutes.meeting)
+        .where(Meeting.fund_id == meeting.fund_id, Minutes.state == MinutesState.draft, Meeting.id != meeting.id)
+        .order_by(Meeting.held_on.desc())
+    )
+    previous = db.session.scalars(query).first()
+    if previous is None:
+        return []
+    try:
+        ops.approve_minutes(previous, meeting, actor=people.fmu)
+    except DomainError as refusal:
+        return [f"!Steering: minutes of {previous.meeting.reference} not approved: {refusal.message}"]
+    return [f"minutes of {previous.meeting.reference} approved"]
 
 
 def decide_item(item: Any, outcome: DecisionOutcome, people: People) -> str:

@@ -680,6 +680,22 @@ CASES: list[Case] = [
     ),
     get("steering.pack", ids(meeting_id="live_meeting"), STEERING),
     get("steering.minutes", ids(meeting_id="past_meeting"), STEERING),
+    get("steering.minutes_record", ids(meeting_id="past_meeting"), STEERING),
+    post(
+        "steering.minutes_record",
+        ids(meeting_id="past_meeting"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"summary": "The chair opened the meeting."},
+    ),
+    post(
+        "steering.approve_minutes",
+        ids(meeting_id="live_meeting", minutes_id="past_minutes"),
+        # in the meeting under way, whoever runs it records the approval; the chair, present, signs
+        answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
+        form_page=page("steering.meeting", meeting_id="live_meeting"),
+        owner="fmu",
+    ),
     get("steering.new_procedure", expect=FMU_ADMIN),
     post(
         "steering.new_procedure",

@@ -250,7 +250,7 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
             item, steering_ops.DecisionData(DecisionOutcome.approve, "", p_active.latest_version.total), actor=chair
         )
         steering_ops.end_meeting(past, actor=chair)
-    world.ids |= {"past_meeting": past.id, "decision": decision.id}
+    world.ids |= {"past_meeting": past.id, "decision": decision.id, "past_minutes": past.minutes.id}
     allocation = db.session.scalars(
         sa.select(Allocation).where(Allocation.proposal_id == p_active.id).order_by(Allocation.id)
     ).first()

@@ -84,7 +84,10 @@ def test_proposal_pages_per_role(client, world, role):
 @pytest.mark.parametrize("suffix", ["", "/board", "/board.json", "/pack.pdf", "/minutes.pdf"])
 def test_meeting_pages_per_role(client, world, role, suffix):
     status = get(client, world["users"][role], f"/steering/meetings/{world['meeting'].id}{suffix}").status_code
-    assert status == STEERING_ONLY[role]
+    expected = STEERING_ONLY[role]
+    if suffix == "/minutes.pdf" and expected == 200:
+        expected = 409  # the meeting has not started: no minutes yet
+    assert status == expected
 
 
 @pytest.mark.parametrize("role", ["agency_member", "viewer", "sc_member"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 import sqlalchemy as sa
@@ -12,7 +13,8 @@ from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering.demo import CONDITIONS, UPCOMING_TITLE, seed_steering
 from fundmgr.steering.documents import minutes_data
-from fundmgr.steering.models import Decision, Meeting, MeetingState, Position, Vote
+from fundmgr.steering.models import Decision, Meeting, MeetingState, MinutesState, Position, Vote
+from fundmgr.storage import read_stored
 
 LATER = {"endorsed", "approved", "active", "closed", "deferred", "rejected"}
 
@@ -49,3 +51,16 @@ def test_the_demo_has_a_meeting_decided_by_consensus_with_a_reservation_minuted(
     assert item["objections"] == []
     assert "votes" not in item
     assert "tally" not in item
+
+
+def test_the_demos_minutes_are_each_approved_at_the_next_meeting(demo_app, fund):
+    """Each past meeting's minutes were approved, signed and stored at the next one; the last ones wait in draft."""
+    past = db.session.scalars(
+        sa.select(Meeting).where(Meeting.state == MeetingState.closed).order_by(Meeting.held_on)
+    ).all()
+    for earlier, later in zip(past, past[1:], strict=False):
+        assert earlier.minutes.state is MinutesState.approved, earlier.reference
+        assert earlier.minutes.approved_in == later
+        assert earlier.minutes.signed_by is not None
+        assert hashlib.sha256(read_stored(earlier.minutes.storage_key)).hexdigest() == earlier.minutes.sha256
+    assert past[-1].minutes.state is MinutesState.draft
