@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from itertools import pairwise
 
 import sqlalchemy as sa
 
@@ -58,7 +59,7 @@ def test_the_demos_minutes_are_each_approved_at_the_next_meeting(demo_app, fund)
     past = db.session.scalars(
         sa.select(Meeting).where(Meeting.state == MeetingState.closed).order_by(Meeting.held_on)
     ).all()
-    for earlier, later in zip(past, past[1:], strict=False):
+    for earlier, later in pairwise(past):
         assert earlier.minutes.state is MinutesState.approved, earlier.reference
         assert earlier.minutes.approved_in == later
         assert earlier.minutes.signed_by is not None
