@@ -26,6 +26,7 @@ from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
+from fundmgr.steering.models import Meeting, MinutesState
 from tests.support.database import app_on_new_database, build_database
 
 
@@ -479,3 +480,35 @@ def test_upgrade_seats_the_members_and_records_the_chair_as_presiding(own_databa
 
         flask_migrate.downgrade(revision=BEFORE_SEATS)
         assert "seat_terms" not in db.inspect(db.engine).get_table_names()
+
+
+# --- 8b41e6c2d7a5: one official set of minutes per meeting ---
+
+BEFORE_MINUTES = "cb782e6b153c"
+
+
+def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, own_demo):
+    """The demo at the previous head: each ended meeting gets its minutes as a draft, drafted when it ended (nothing
+    was approved before); meetings not held get none; the app reads them as drafts."""
+    meetings = sa.table("meetings", sa.column("id"), sa.column("state"),
+                        sa.column("ended_at", sa.DateTime(timezone=True)))  # fmt: skip
+    minutes = sa.table("minutes", sa.column("meeting_id"), sa.column("state"), sa.column("summary"),
+                       sa.column("drafted_at", sa.DateTime(timezone=True)))  # fmt: skip
+    with own_demo.app_context():
+        flask_migrate.downgrade(revision=BEFORE_MINUTES)
+        assert "minutes" not in db.inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            ended = connection.execute(
+                sa.select(meetings.c.id, meetings.c.ended_at).where(meetings.c.state == "closed")
+            ).all()
+            drafted = connection.execute(
+                sa.select(minutes.c.meeting_id, minutes.c.drafted_at, minutes.c.state, minutes.c.summary)
+            ).all()
+            held = connection.scalar(sa.select(sa.func.count()).select_from(meetings))
+        assert len(ended) == 6 and held == 7  # the upcoming meeting has none
+        assert sorted((m, at) for m, at, _s, _t in drafted) == sorted(ended)
+        assert {(s, t) for *_rest, s, t in drafted} == {("draft", "")}
+        meeting = db.session.get(Meeting, ended[0][0])
+        assert meeting.minutes.state is MinutesState.draft
+        db.session.remove()
