@@ -245,7 +245,7 @@ def test_from_an_agencys_draft_to_the_funds_annual_report(live_server, contexts,
     fmu.goto(meeting_url.removesuffix("/board"))
     fmu.get_by_role("link", name="End the meeting").click()
     fmu.get_by_role("button", name="Yes, end the meeting").click()
-    expect(flash(fmu)).to_contain_text("The meeting has ended; its minutes are final.")
+    expect(flash(fmu)).to_contain_text("The meeting has ended; its minutes are drafted for the committee to approve.")
     fmu.goto(f"{url}/finance/programmes/{proposal_id}")
     allocations = fmu.locator("main table").first
     expect(allocations).to_contain_text("642,000.00")  # UNICEF: 600,000 + 7%
