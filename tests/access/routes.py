@@ -483,8 +483,12 @@ CASES: list[Case] = [
         EXPENDITURE_WRITE,
         secrets=("active",),
         owner="fmu",
-        data=lambda w: {"year": str(TODAY.year), "category": str(w.ids["budget_category"]), "kind": "interim",
-                        "amount": "1000.00"},  # fmt: skip
+        data=lambda w: {
+            "year": str(TODAY.year),
+            "category": str(w.ids["budget_category"]),
+            "kind": "interim",
+            "amount": "1000.00",
+        },
     ),
     # --- Steering ---
     *[
