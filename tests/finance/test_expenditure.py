@@ -161,3 +161,23 @@ def test_the_dashboard_shows_funds_with_organizations_reconciled_to_the_cent(fun
     assert "Expenditure by participating organizations" in page
     assert "124,456.78" in page  # expenditure
     assert "255,543.22" in page  # balance with the organizations
+
+
+def test_an_agency_sees_and_reports_only_its_own_organizations_lines(funded, fmu, make_user, client):
+    proposal, iom, unhcr = funded
+    spend(unhcr, "4321.00", actor=fmu)
+    db.session.commit()
+    iom_staff = make_user(Role.agency, org="IOM", locale="fr")
+    sign_in(client, iom_staff)
+    page = client.get(f"/finance/programmes/{proposal.id}/expenditure").get_data(as_text=True)
+    assert f"/finance/allocations/{iom.id}/expenditure" in page  # its own line, with the form to report
+    assert "280\u202f000,00" in page  # what IOM holds: 300,000 less the 20,000 refund
+    assert "4\u202f321,00" not in page  # UNHCR's expenditure
+    assert "100\u202f000,00" not in page  # UNHCR's transfer
+    assert client.get(f"/finance/allocations/{unhcr.id}/expenditure").status_code == 403
+    form = {"year": "2025", "category": str(category(proposal.fund).id), "kind": "annual", "amount": "1 234,56"}
+    response = client.post(f"/finance/allocations/{iom.id}/expenditure", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    (row,) = delivery_by_organization(proposal.fund, [iom])
+    assert row.expenditure == D("1234.56")
