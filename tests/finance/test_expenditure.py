@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
+import pypdf
 import pytest
 import sqlalchemy as sa
 
@@ -161,6 +164,15 @@ def test_the_dashboard_shows_funds_with_organizations_reconciled_to_the_cent(fun
     assert "Expenditure by participating organizations" in page
     assert "124,456.78" in page  # expenditure
     assert "255,543.22" in page  # balance with the organizations
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/finance/dashboard.xlsx").data))
+    cells = {row[0]: row[1] for sheet in workbook for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert D(str(cells["Expenditure by participating organizations"])) == spent
+    assert D(str(cells["Balance with participating organizations"])) == transferred - refunded - spent
+    reader = pypdf.PdfReader(io.BytesIO(client.get("/finance/dashboard.pdf").data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Funds with participating organizations" in text
+    assert "124,456.78" in text
+    assert "255,543.22" in text
 
 
 def test_an_agency_sees_and_reports_only_its_own_organizations_lines(funded, fmu, make_user, client):
