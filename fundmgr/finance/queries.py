@@ -234,6 +234,21 @@ def programme_delivery(fund: Fund, label: str, allocations: Sequence[Allocation]
     return Delivery(label, sum((r.net_transferred for r in rows), ZERO), sum((r.expenditure for r in rows), ZERO))
 
 
+def expenditure_by_programme(fund: Fund, proposal_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Each programme's reported expenditure: the sum over its organizations (only programmes that have any)."""
+    allocations = dict(
+        db.session.execute(
+            sa.select(Allocation.id, Allocation.proposal_id).where(Allocation.proposal_id.in_(list(proposal_ids)))
+        )
+        .tuples()
+        .all()
+    )
+    result: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for allocation_id, amount in expenditure_by_allocation(fund, allocations).items():
+        result[allocations[allocation_id]] += amount
+    return dict(result)
+
+
 def expenditure_table(allocations: Sequence[Allocation]) -> dict[tuple[int, int, int, ExpenditureKind], Decimal]:
     """Reported amounts keyed by (allocation id, year, category id, kind)."""
     if not allocations:

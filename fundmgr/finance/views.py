@@ -317,7 +317,15 @@ class ProgrammesView(FinanceView):
             .order_by(Proposal.reference)
         )
         page = paginate(query, per_page=PER_PAGE)
-        return self.render("programmes.html", page=page, rows=q.programme_totals(page.items))
+        rows = q.programme_totals(page.items)
+        # agency staff see their own organization's expenditure only (on each programme's expenditure page)
+        shows_delivery = not is_agency_staff(current_user, self.fund)
+        spent = q.expenditure_by_programme(self.fund, [p.id for p in page.items]) if shows_delivery else {}
+        delivery = {
+            row.proposal.id: q.Delivery(row.proposal.reference, row.transferred, spent.get(row.proposal.id, q.ZERO))
+            for row in rows
+        }
+        return self.render("programmes.html", page=page, rows=rows, delivery=delivery, shows_delivery=shows_delivery)
 
 
 class ProgrammeView(FinanceView):

@@ -193,3 +193,14 @@ def test_an_agency_sees_and_reports_only_its_own_organizations_lines(funded, fmu
     db.session.expire_all()
     (row,) = delivery_by_organization(proposal.fund, [iom])
     assert row.expenditure == D("1234.56")
+
+
+def test_the_programmes_list_shows_each_programmes_delivery_rate(funded, fmu, client):
+    _proposal, iom, unhcr = funded
+    spend(iom, "70000.00", actor=fmu)
+    spend(unhcr, "25000.00", actor=fmu)
+    db.session.commit()
+    sign_in(client, fmu)
+    page = client.get("/finance/programmes").get_data(as_text=True)
+    assert "95,000.00" in page
+    assert "25.0%" in page  # 95,000 of the 380,000 transferred, less refunds
