@@ -392,7 +392,11 @@ class ExpenditureView(FinanceView):
             kinds=list(ExpenditureKind),
             delivery=q.delivery_by_organization(self.fund, allocations),
             total=q.programme_delivery(self.fund, self.proposal.reference, allocations),
-            may_report={a.id for a in allocations if ops.may_report_expenditure(current_user, a)},
+            may_report={
+                a.id
+                for a in allocations
+                if self.proposal.state in ops.REPORTING_STATES and ops.may_report_expenditure(current_user, a)
+            },
         )
 
 

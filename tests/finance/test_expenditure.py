@@ -204,3 +204,14 @@ def test_the_programmes_list_shows_each_programmes_delivery_rate(funded, fmu, cl
     page = client.get("/finance/programmes").get_data(as_text=True)
     assert "95,000.00" in page
     assert "25.0%" in page  # 95,000 of the 380,000 transferred, less refunds
+
+
+def test_a_closed_programmes_expenditure_page_offers_no_form(funded, fmu, client):
+    proposal, iom, _unhcr = funded
+    spend(iom, "1000.00", actor=fmu)
+    proposal.state = ProposalState.closed
+    db.session.commit()
+    sign_in(client, fmu)
+    page = client.get(f"/finance/programmes/{proposal.id}/expenditure").get_data(as_text=True)
+    assert "1,000.00" in page
+    assert f"/finance/allocations/{iom.id}/expenditure" not in page

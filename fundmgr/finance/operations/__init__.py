@@ -17,7 +17,12 @@ from fundmgr.finance.operations.contributions import (
     record_contribution,
     record_interest,
 )
-from fundmgr.finance.operations.expenditure import may_report_expenditure, record_expenditure, reporting_years
+from fundmgr.finance.operations.expenditure import (
+    REPORTING_STATES,
+    may_report_expenditure,
+    record_expenditure,
+    reporting_years,
+)
 from fundmgr.finance.operations.transfers import (
     begin_money_move,
     give_back,
@@ -27,6 +32,7 @@ from fundmgr.finance.operations.transfers import (
 )
 
 __all__ = [
+    "REPORTING_STATES",
     "ContributionData",
     "Share",
     "add_contribution",
