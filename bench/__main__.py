@@ -1,4 +1,4 @@
-"""fundmgr at a large fund's scale: pages, votes and PDFs measured against the floor in one run.
+"""fundmgr at a large fund's scale: pages, positions (or votes) and PDFs measured against the floor in one run.
 
     make bench                                   # scale 1 (5,000 proposals, 2,000 programmes)
     make bench BENCH_ARGS="--queries-10x"        # and SQL statements per page at 10x
@@ -7,9 +7,9 @@
 Generates the fund into a throwaway PostgreSQL database (created and dropped), serves it with
 gunicorn (2 workers, production configuration) on 127.0.0.1, measures every page with wrk
 (p50/p95/p99, requests per second) next to the floor (/health on the same server), has 50 members
-vote at once on live agenda items, counts SQL statements per page (X-Query-Count), times the annual
-results PDF for 200 programmes against WeasyPrint on a plain document of as many pages, then prints
-a table and writes the figures to bench-results/ as JSON.
+state then change positions at once on live agenda items (or vote, in a fund deciding by majority), counts SQL
+statements per page (X-Query-Count), times the annual results PDF for 200 programmes against WeasyPrint on a plain
+document of as many pages, then prints a table and writes the figures to bench-results/ as JSON.
 
     python -m bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
 """
@@ -40,7 +40,7 @@ from fundmgr import clock
 
 P95_GOAL_MS = 100
 FLOOR_SHARE_GOAL = 0.25
-VOTE_ROUNDS = 5
+ANSWER_ROUNDS = 5
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -137,18 +137,16 @@ def targets_and_pages(url: str) -> tuple[Any, list[Page]]:
     return targets, measured_pages(targets)
 
 
-def stored_votes_reader(url: str):
-    """Counts the votes stored for items, and any member counted twice on one item."""
+def stored_answers_reader(url: str, how: load.Answering):
+    """Reads back the answers stored for items (positions or votes, as the fund decides): (item, member, answer)."""
 
-    def read(item_ids: list[int]) -> tuple[int, int]:
+    def read(item_ids: list[int]) -> list[tuple[int, str, str]]:
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-            stored = conn.execute("SELECT count(*) FROM votes WHERE item_id = ANY(%s)", [item_ids]).fetchone()[0]
-            duplicates = conn.execute(
-                "SELECT count(*) FROM (SELECT item_id, member_id FROM votes WHERE item_id = ANY(%s) "
-                "GROUP BY item_id, member_id HAVING count(*) > 1) d",
+            return conn.execute(
+                f"SELECT a.item_id, u.email, a.{how.column} FROM {how.table} a JOIN users u ON u.id = a.member_id "  # noqa: S608
+                "WHERE a.item_id = ANY(%s)",
                 [item_ids],
-            ).fetchone()[0]
-        return stored, duplicates
+            ).fetchall()
 
     return read
 
@@ -166,7 +164,9 @@ def signed_in(base_url: str, emails: set[str]) -> dict[str, Client]:
 
 
 def open_board(clients: dict[str, Client], base_url: str, targets: Any) -> None:
-    """The first live item open with ten members' votes: the board the members poll."""
+    """The first live item open with ten members' positions (or votes, as the fund decides): the board the members
+    poll."""
+    how = load.answering(targets.decision_rule)
     chair = clients[FMU]
     token = chair.form_token(f"/steering/meetings/{targets.meeting_id}/board")
     item = f"/steering/meetings/{targets.meeting_id}/items/{targets.item_ids[0]}"
@@ -176,10 +176,10 @@ def open_board(clients: dict[str, Client], base_url: str, targets: Any) -> None:
         member = Client(base_url)
         member.sign_in(member_email(n), BENCH_PASSWORD)
         answer = member.post(
-            f"{item}/vote", {"csrf_token": member.form_token("/"), "choice": "approve"}, accept="application/json"
+            f"{item}/{how.route}", {"csrf_token": member.form_token("/")} | how.first(n), accept="application/json"
         )
         if answer.status != 201:
-            raise RuntimeError(f"a vote on the first live item answered HTTP {answer.status}")
+            raise RuntimeError(f"{how.route} on the first live item answered HTTP {answer.status}")
 
 
 def count_pass(url: str, storage: Path, log: Path) -> dict[str, int]:
@@ -208,17 +208,20 @@ def load_pass(url: str, storage: Path, log: Path, args: argparse.Namespace) -> t
                 flush=True,
             )
             results.append(result)
-        # the board's first item closes; then rounds of 50 members voting at once on the next ones
+        # the board's first item closes; then rounds of 50 members at once on the next ones, stating then changing
+        # positions (or votes, as the fund decides)
         chair = clients[FMU]
         token = chair.form_token(f"/steering/meetings/{targets.meeting_id}/board")
         chair.post(f"/steering/meetings/{targets.meeting_id}/items/{targets.item_ids[0]}/close", {"csrf_token": token})
-        members = list(signed_in(server.url, {member_email(n) for n in range(1, MEMBERS + 1)}).values())
-        for member in members:
+        members = list(signed_in(server.url, {member_email(n) for n in range(1, MEMBERS + 1)}).items())
+        for _email, member in members:
             member.form_token("/")
-        votes = load.vote_rounds(
-            chair, members, targets.meeting_id, targets.item_ids[1 : 1 + VOTE_ROUNDS], stored_votes_reader(url)
-        )
-    return results, votes
+        how = load.answering(targets.decision_rule)
+        answers = load.answer_rounds(
+            chair, members, targets.meeting_id, targets.item_ids[1 : 1 + ANSWER_ROUNDS], how,
+            stored_answers_reader(url, how),
+        )  # fmt: skip
+    return results, answers
 
 
 # --- Output ---------------------------------------------------------------------------------------------------
@@ -265,6 +268,7 @@ def verdicts(pages: list[dict[str, Any]]) -> None:
 def table(result: dict[str, Any]) -> str:
     m, d, s = result["machine"], result["dataset"], result["settings"]
     counts = d["counts"]
+    answers = "positions" if counts.get("positions") else "votes"
     lines = [
         f"fundmgr benchmark, {result['started'][:16].replace('T', ' ')} UTC: {m['cores']} cores ({m['cpu']}), "
         f"{m['memory_mb']} MB, load average {m['load_average'][0]:g} at the start, PostgreSQL {result['postgres']}, "
@@ -273,7 +277,8 @@ def table(result: dict[str, Any]) -> str:
         f"dataset: scale {d['scale']:g}, {counts.get('proposals', 0):,} proposals, {counts.get('programmes', 0):,} "
         f"funded programmes ({counts.get('programme_indicators', 0):,} indicators), "
         f"{counts.get('reviews', 0):,} reviews, "
-        f"{counts.get('votes', 0):,} votes, {d['rows']['budget_lines']:,} budget lines, {d['total_rows']:,} rows, "
+        f"{counts.get(answers, 0):,} {answers}, "
+        f"{d['rows']['budget_lines']:,} budget lines, {d['total_rows']:,} rows, "
         f"{d['database_mb']} MB; generated in {d['generate_seconds']} s",
         "",
         f"{'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'x floor':>8} {'SQL 1x':>7} "
@@ -292,15 +297,13 @@ def table(result: dict[str, Any]) -> str:
             f"{p['title'][:48]:<48} {p['p50_ms']:>8.1f} {p['p95_ms']:>8.1f} {p['p99_ms']:>8.1f} {p['rps']:>8.1f} "
             f"{p['floor_share']:>8.2f} {q1.get(p['key'], ''):>7} {q10.get(p['key'], ''):>8}  {goal}"
         )
-    v = result.get("votes")
-    if v:
-        refused = sum(r["refused_second"] for r in v["rounds"])
-        title = f"Vote: {MEMBERS} members at once, {len(v['rounds'])} items"
+    a = result.get("answers")
+    if a:
+        title = f"{a['noun'].capitalize()}: {MEMBERS} members at once, {len(a['rounds'])} items"
         lines.append(
-            f"{title:<48} {v['p50_ms']:>8.1f} "
-            f"{v['p95_ms']:>8.1f} {v['p99_ms']:>8.1f}   {v['recorded']} of {v['votes']} recorded, "
-            f"{v['stored']} stored, "
-            f"{v['duplicates_stored']} twice; {refused} second votes refused"
+            f"{title:<48} {a['p50_ms']:>8.1f} {a['p95_ms']:>8.1f} {a['p99_ms']:>8.1f}   "
+            f"{a['recorded']} of {a['answers']} recorded, {a['changed']} changed; {a['stored']} stored, "
+            f"{a['duplicates_stored']} twice, {a['lost']} lost"
         )
     p = result.get("pdf")
     if p:
@@ -382,11 +385,11 @@ def main(argv: list[str] | None = None) -> None:
             )
             print("Counting SQL statements per page...", flush=True)
             result["queries_1x"] = count_pass(url, work, work / "gunicorn.log")
-            print(f"Measuring pages ({args.seconds:g} s each) and votes...", flush=True)
-            pages, votes = load_pass(url, work, work / "gunicorn.log", args)
+            print(f"Measuring pages ({args.seconds:g} s each) and members taking part at once...", flush=True)
+            pages, answers = load_pass(url, work, work / "gunicorn.log", args)
             result["pages"] = [asdict(p) for p in pages]
             verdicts(result["pages"])
-            result["votes"] = votes.as_dict()
+            result["answers"] = answers.as_dict()
             if not args.skip_pdf:
                 print("Timing the annual results PDF for 200 programmes...", flush=True)
                 pdf_url = recreate_database(args.postgres, args.database + "_pdf")

@@ -1,4 +1,5 @@
-"""Load on the running server: wrk for the pages, threads for the members voting at once, X-Query-Count."""
+"""Load on the running server: wrk for the pages, threads for the members taking part at once (positions or votes,
+as the fund decides), X-Query-Count."""
 
 from __future__ import annotations
 
@@ -174,29 +175,74 @@ def query_counts(clients: dict[str, Client], pages: list[Page], requests: int = 
     return counts
 
 
-# --- Members voting at once ------------------------------------------------------------------------------------
+# --- Members taking part at once ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answering:
+    """How members take part on a live item, as their fund decides: under consensus they state positions (the
+    position route; a reservation states its text, an objection its reason), under majority they vote. Each member
+    answers once, then changes their answer; `first` and `change` give the n-th member's form for each."""
+
+    rule: str
+    route: str  # the item's POST route
+    table: str  # where the answers are stored, one row per member and item
+    column: str  # the stored answer
+    noun: str  # "positions" or "votes", for the output
+
+    def first(self, n: int) -> dict[str, str]:
+        if self.rule == "consensus":
+            if n % 5 == 4:
+                return {"stance": "reservation", "text": "Add sex- and age-disaggregated baselines within 6 months."}
+            return {"stance": "support"}
+        return {"choice": "approve"}
+
+    def change(self, n: int) -> dict[str, str]:
+        if self.rule == "consensus":
+            if n % 10 == 6:
+                return {"stance": "object", "text": "No return without consent.", "minute_by_name": "y"}
+            if n % 5 == 4:
+                return {"stance": "support"}
+            return {"stance": "reservation", "text": "Agree data-sharing arrangements before the second tranche."}
+        return {"choice": "reject" if n % 5 == 4 else "approve_with_conditions"}
+
+    def stored_value(self, form: dict[str, str]) -> str:
+        return form["stance"] if self.rule == "consensus" else form["choice"]
+
+
+def answering(decision_rule: str) -> Answering:
+    """The one place the benchmark follows the fund's decision rule."""
+    if decision_rule == "consensus":
+        return Answering("consensus", "position", "positions", "stance", "positions")
+    return Answering(decision_rule, "vote", "votes", "choice", "votes")
 
 
 @dataclass
-class VoteRound:
+class AnswerRound:
     item_id: int
-    voters: int
-    recorded: int  # 201 answers
-    refused_second: int  # second votes refused (each member tries again once all have voted)
+    members: int
+    recorded: int  # first answers answered 201
+    changed: int  # changed answers answered 201
     p50_ms: float
     p95_ms: float
     max_ms: float
-    seconds: float  # from the first vote sent to the last first vote answered
+    seconds: float  # from the first answer sent to the last first answer answered
 
 
 @dataclass
-class VoteResult:
-    rounds: list[VoteRound]
-    votes: int
+class AnswerResult:
+    """Members answering at once on live items: positions under consensus, votes under majority."""
+
+    rule: str
+    noun: str
+    rounds: list[AnswerRound]
+    answers: int  # first answers sent
     recorded: int
-    stored: int  # votes in the database for the rounds' items
-    duplicates_stored: int
-    p50_ms: float
+    changed: int
+    stored: int  # rows in the database for the rounds' items
+    duplicates_stored: int  # a member stored twice on one item
+    lost: int  # a member's last answer not what is stored (missing, or an earlier one)
+    p50_ms: float  # of every answer, first and changed
     p95_ms: float
     p99_ms: float
     max_ms: float
@@ -213,74 +259,97 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def vote_at_once(members: list[Client], action: str) -> tuple[list[tuple[int, float, float, float]], list[int]]:
-    """Every member votes at the same instant; once all have, each tries again. Returns (status, seconds,
-    sent, answered) of the first votes and the status of the second ones."""
-    start, voted = threading.Barrier(len(members)), threading.Barrier(len(members))
-    answers: list[tuple[int, float, float, float]] = [(0, 0.0, 0.0, 0.0)] * len(members)
-    seconds: list[int] = [0] * len(members)
+Answer = tuple[int, float, float, float]  # status, seconds, sent, answered
 
-    def vote(n: int, member: Client) -> None:
-        form = {"csrf_token": member.token or "", "choice": "approve"}
-        start.wait()
+
+def answer_at_once(members: list[Client], action: str, how: Answering) -> tuple[list[Answer], list[Answer]]:
+    """Every member answers at the same instant; once all have, each changes their answer at the same instant.
+    Returns (status, seconds, sent, answered) of the first answers and of the changes."""
+    start, answered = threading.Barrier(len(members)), threading.Barrier(len(members))
+    firsts: list[Answer] = [(0, 0.0, 0.0, 0.0)] * len(members)
+    changes: list[Answer] = [(0, 0.0, 0.0, 0.0)] * len(members)
+
+    def post(member: Client, form: dict[str, str]) -> Answer:
         started = time.perf_counter()
-        first = member.post(f"{action}/vote", form, accept="application/json")
-        answers[n] = (first.status, first.seconds, started, time.perf_counter())
-        voted.wait()  # everyone has voted: now each tries again (a double click, a second device)
-        seconds[n] = member.post(f"{action}/vote", form, accept="application/json").status
+        answer = member.post(f"{action}/{how.route}", {"csrf_token": member.token or ""} | form,
+                             accept="application/json")  # fmt: skip
+        return answer.status, answer.seconds, started, time.perf_counter()
 
-    threads = [threading.Thread(target=vote, args=(n, m)) for n, m in enumerate(members)]
+    def take_part(n: int, member: Client) -> None:
+        start.wait()
+        firsts[n] = post(member, how.first(n))
+        answered.wait()  # everyone has answered: now each changes their mind
+        changes[n] = post(member, how.change(n))
+
+    threads = [threading.Thread(target=take_part, args=(n, m)) for n, m in enumerate(members)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return answers, seconds
+    return firsts, changes
 
 
-def vote_rounds(
+def stored_check(rows: list[tuple[int, str, str]], last: dict[tuple[int, str], str]) -> tuple[int, int, int]:
+    """(stored, stored twice, lost) of the rows read back (item, member's email, answer) against each member's last
+    answer on each item: a member twice on an item, or whose last answer is not the one stored."""
+    seen: dict[tuple[int, str], list[str]] = {}
+    for item_id, email, value in rows:
+        seen.setdefault((item_id, email), []).append(value)
+    twice = sum(1 for values in seen.values() if len(values) > 1)
+    lost = sum(1 for key, value in last.items() if seen.get(key) != [value])
+    return len(rows), twice, lost
+
+
+def answer_rounds(
     chair: Client,
-    members: list[Client],
+    members: list[tuple[str, Client]],
     meeting_id: int,
     item_ids: list[int],
-    stored_votes: Callable[[list[int]], tuple[int, int]],
-) -> VoteResult:
-    """For each item: the chair opens it, every member votes at the same instant, each then tries a second
-    vote (refused), the chair closes it. `stored_votes` reads the database: (votes, duplicates)."""
+    how: Answering,
+    stored: Callable[[list[int]], list[tuple[int, str, str]]],
+) -> AnswerResult:
+    """For each item: the chair opens it, every member answers at the same instant (states a position, or votes),
+    each then changes their answer, the chair closes it. `stored` reads the rows back: (item, email, answer)."""
     board = f"/steering/meetings/{meeting_id}/board"
     chair_token = chair.form_token(board)
-    rounds, latencies = [], []
+    clients = [client for _email, client in members]
+    rounds, latencies, last = [], [], {}
     for item_id in item_ids:
         action = f"/steering/meetings/{meeting_id}/items/{item_id}"
         opened = chair.post(f"{action}/open", {"csrf_token": chair_token})
         if opened.status != 302:
             raise RuntimeError(f"opening item {item_id} answered HTTP {opened.status}")
-        answers, seconds = vote_at_once(members, action)
+        firsts, changes = answer_at_once(clients, action, how)
         closed = chair.post(f"{action}/close", {"csrf_token": chair_token})
         if closed.status != 302:
             raise RuntimeError(f"closing item {item_id} answered HTTP {closed.status}")
-        round_latencies = [a[1] * 1000 for a in answers]
+        for n, (email, _client) in enumerate(members):
+            last[(item_id, email)] = how.stored_value(how.change(n) if changes[n][0] == 201 else how.first(n))
+        round_latencies = [a[1] * 1000 for a in firsts + changes]
         latencies += round_latencies
-        first_sent = min(a[2] for a in answers)
-        last_done = max(a[3] for a in answers)
         rounds.append(
-            VoteRound(
+            AnswerRound(
                 item_id=item_id,
-                voters=len(members),
-                recorded=sum(1 for a in answers if a[0] == 201),
-                refused_second=sum(1 for status in seconds if status == 409),
+                members=len(members),
+                recorded=sum(1 for a in firsts if a[0] == 201),
+                changed=sum(1 for a in changes if a[0] == 201),
                 p50_ms=round(statistics.median(round_latencies), 1),
                 p95_ms=round(percentile(round_latencies, 0.95), 1),
                 max_ms=round(max(round_latencies), 1),
-                seconds=round(last_done - first_sent, 2),
+                seconds=round(max(a[3] for a in firsts) - min(a[2] for a in firsts), 2),
             )
         )
-    stored, duplicates = stored_votes(item_ids)
-    return VoteResult(
+    count, twice, lost = stored_check(stored(item_ids), last)
+    return AnswerResult(
+        rule=how.rule,
+        noun=how.noun,
         rounds=rounds,
-        votes=len(latencies),
+        answers=sum(r.members for r in rounds),
         recorded=sum(r.recorded for r in rounds),
-        stored=stored,
-        duplicates_stored=duplicates,
+        changed=sum(r.changed for r in rounds),
+        stored=count,
+        duplicates_stored=twice,
+        lost=lost,
         p50_ms=round(statistics.median(latencies), 1),
         p95_ms=round(percentile(latencies, 0.95), 1),
         p99_ms=round(percentile(latencies, 0.99), 1),

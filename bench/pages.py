@@ -37,6 +37,7 @@ class Targets:
 
     meeting_id: int
     item_ids: list[int]
+    decision_rule: str  # the fund's: members state positions (consensus) or vote (majority) on the items
     proposal_id: int
     programme_id: int
     list_total: int
@@ -67,7 +68,7 @@ def find_targets() -> Targets:
         .where(ThematicArea.code == LIST_AREA)
     )
     deep = max(1, math.ceil(total / current_app.config["PAGE_SIZE"]))
-    return Targets(meeting.id, items, proposal_id, programme_id, total, deep)
+    return Targets(meeting.id, items, meeting.fund.decision_rule, proposal_id, programme_id, total, deep)
 
 
 def measured_pages(t: Targets) -> list[Page]:

@@ -147,8 +147,30 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from fundmgr.funds.queries import all_funds, current_fund
+    from flask_login import current_user
+
+    from fundmgr.accounts.models import Role
+    from fundmgr.funds import rights
+    from fundmgr.funds.queries import all_funds, current_fund, my_funds
     from fundmgr.web import form_problems, page_url
+
+    def holds_on_current_fund(user: Any, roles: tuple[Role, ...] | None) -> bool:
+        role = rights.role_on(user, current_fund())
+        return role is not None and (roles is None or role in roles)
+
+    def holds(*roles: str) -> bool:
+        """Templates: whether the signed-in person holds one of the roles on the fund they work in."""
+        return holds_on_current_fund(current_user, tuple(Role(role) for role in roles) or None)
+
+    def my_role() -> Role | None:
+        """Templates: the signed-in person's role on the fund they work in (None: no role there)."""
+        return rights.role_on(current_user, current_fund())
+
+    def holds_on(user: Any, fund: Any, *roles: str) -> bool:
+        """Templates (e-mails): whether a person holds one of the roles on a named fund."""
+        return rights.has_role(user, fund, *(Role(role) for role in roles))
+
+    app.extensions["fundmgr.holds"] = holds_on_current_fund
 
     app.jinja_env.filters.update(
         l10n=localize,
@@ -162,6 +184,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_fund=current_fund,
         all_funds=all_funds,
+        my_funds=my_funds,
+        holds=holds,
+        holds_on=holds_on,
+        my_role=my_role,
         get_locale=get_locale,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         form_problems=form_problems,
@@ -171,11 +197,10 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Every `flask ...` command, here and only here (README.md's table lists them; tests/test_cli.py checks)."""
-    from fundmgr.accounts.cli import create_user_command
     from fundmgr.cli import backup_command, restore_command
     from fundmgr.deadlines.cli import send_reminders_command
     from fundmgr.demo.cli import seed_demo_command
-    from fundmgr.funds.cli import fund_group, reference_group
+    from fundmgr.funds.cli import create_user_command, fund_group, reference_group
     from fundmgr.notifications.cli import send_digests_command
     from fundmgr.results.cli import report_group, results_group
     from fundmgr.steering.cli import steering_group

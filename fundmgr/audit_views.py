@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from fundmgr.accounts.models import Role
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
+from fundmgr.funds.queries import current_fund
 from fundmgr.web import FundView, add_view, db_int, paginate
 
 EXPORT_LIMIT = 50_000
@@ -19,6 +21,9 @@ EXPORT_LIMIT = 50_000
 def filtered_entries() -> sa.Select:
     """Entries matching the request's filters (object, action, actor), newest first."""
     query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if not current_user.is_admin:  # the FMU reads its own fund's history, never another fund's
+        fund = current_fund()
+        query = query.where(sa.or_(AuditEntry.fund_id.is_(None), AuditEntry.fund_id == getattr(fund, "id", None)))
     args = request.args
     if args.get("object_type"):
         query = query.where(AuditEntry.object_type == args["object_type"])

@@ -17,6 +17,8 @@ from fundmgr.web import FundView, add_view, safe_next_url
 class HomeView(FundView):
     """The start page: what the fund is, and where each role goes next."""
 
+    fund_scoped = False  # about the person or the installation, not one fund
+
     login_required = False
 
     def process(self) -> ResponseReturnValue:
@@ -25,6 +27,8 @@ class HomeView(FundView):
 
 class SetLanguageView(FundView):
     """Switch the interface language; remembered in the session and, when signed in, the account."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
 
     methods = ["POST"]
     login_required = False
@@ -40,6 +44,8 @@ class SetLanguageView(FundView):
 
 class HealthView(FundView):
     """Liveness and database probe for load balancers and benchmarks."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
 
     login_required = False
 

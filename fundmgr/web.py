@@ -93,6 +93,9 @@ class FundView(View):
     methods = ["GET"]
     login_required = True
     roles: tuple[Role, ...] | None = None
+    # A page of the fund the user works in: a person holding no role on it is refused (403). Pages about the
+    # person or the installation (sign-in, profile, notifications, language) say False.
+    fund_scoped = True
 
     def __init__(self, heavy: bool = False) -> None:
         self.heavy = heavy  # renders an expensive document: see fundmgr.heavy (set by add_view)
@@ -100,7 +103,8 @@ class FundView(View):
     def dispatch_request(self, **view_args: Any) -> Any:
         if self.login_required and not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if self.roles is not None and not current_user.has_role(*self.roles):
+        gated = self.roles is not None or self.fund_scoped
+        if gated and current_user.is_authenticated and not holds_on_current_fund(current_user, self.roles):
             abort(403)
         self.load(**view_args)
         if not self.can_access(current_user):
@@ -151,6 +155,24 @@ class FundView(View):
 
     def back_url(self) -> str:
         return safe_next_url(request.referrer) or url_for("pages.home")
+
+
+def holds_on_current_fund(user: Any, roles: tuple[Role, ...] | None) -> bool:
+    """Whether the user holds one of the roles (None: any role) on the fund they work in.
+
+    The rights module answers (fundmgr.funds.rights, set on the app by its wiring: the core imports no domain).
+    """
+    answer: bool = current_app.extensions["fundmgr.holds"](user, roles)
+    return answer
+
+
+def in_fund(obj: Any, fund: Any, fund_id: int | None = None) -> Any:
+    """An object reached by id, if it belongs to the fund the user works in; else 404 (unknown, or another fund's:
+    the rights asked of the current fund say nothing about it). `fund_id`: the object's fund when it holds none."""
+    owner = fund_id if fund_id is not None else getattr(obj, "fund_id", None)
+    if obj is None or fund is None or owner != fund.id:
+        abort(404)
+    return obj
 
 
 def problems_of(exc: DomainError) -> list[str]:

@@ -19,7 +19,7 @@ def meeting_in_session(title: str, proposal_title: str = ECUADOR) -> Meeting:
     """Everyone present, the demo proposal (in review) on the agenda and open for votes; flushed, not committed."""
     proposal = db.session.scalar(sa.select(Proposal).where(Proposal.title == proposal_title))
     assert proposal.state is ProposalState.in_review
-    people = demo_people()
+    people = demo_people(proposal.fund)
     for item in ops.open_items_of(proposal):  # one route to a decision at a time: the demo's next meeting lends it
         ops.remove_agenda_item(item, actor=people.fmu)
     meeting = ops.schedule_meeting(

@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.accounts.operations import hasher
 from fundmgr.db import db
-from fundmgr.funds.models import Country, Fund
+from fundmgr.funds.models import Country, Fund, FundRole
+from fundmgr.funds.seats import CommitteeConstituency, Seat, SeatTerm
 from fundmgr.proposals.budget import budget_totals, programme_years
 from fundmgr.proposals.models import (
     BudgetLine,
@@ -49,9 +50,12 @@ def organization(code: str) -> Organization:
 
 @pytest.fixture
 def make_user() -> Callable[..., User]:
-    """Create a user: make_user(Role.agency, org="IOM", constituency=None, name=None)."""
+    """Create a user holding the role on the Migration MPTF (administrators: on the installation):
+    make_user(Role.agency, org="IOM", constituency=None, name=None, funds=None); `funds=[...]` names the funds
+    the role is held on instead."""
 
-    def _make(role: Role = Role.agency, org: str = "IOM", constituency: Constituency | None = None, **kw) -> User:
+    def _make(role: Role = Role.agency, org: str = "IOM", constituency: Constituency | None = None,
+              funds: list[Fund] | None = None, **kw) -> User:  # fmt: skip
         n = next(_counter)
         if role is Role.sc_member and constituency is None:
             constituency = Constituency.un_network
@@ -66,10 +70,61 @@ def make_user() -> Callable[..., User]:
             **kw,
         )
         db.session.add(user)
+        if role is not Role.admin:
+            if funds is None:
+                funds = [db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))]
+            for fund in funds:
+                db.session.add(FundRole(user=user, fund=fund, role=role))
+        db.session.flush()
+        if role is Role.sc_member:
+            give_seat(user, constituency)
         db.session.commit()
         return user
 
     return _make
+
+
+# users.constituency (kept until per-fund roles land) -> (the committee's constituency, preferred seat prefix)
+SEAT_OF = {
+    Constituency.chair: ("chair", "CHAIR"),
+    Constituency.un_network: ("un_entities", "UN-"),
+    Constituency.donor: ("member_states", "MS-DONOR-"),
+    Constituency.member_state: ("member_states", "MS-CHAMPION-"),
+    Constituency.stakeholder: ("stakeholders", "CSO-"),
+}
+TERMS_FROM = date(2019, 5, 8)
+
+
+def give_seat(user: User, constituency: Constituency | None) -> SeatTerm:
+    """A Steering Committee member of the tests holds a seat of the Migration MPTF from its establishment: a free
+    seat of their constituency in the definition (preferring the kind their constituency names), else a new one."""
+    fund = db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))
+    code, prefix = SEAT_OF[constituency or Constituency.un_network]
+    group = db.session.scalar(
+        sa.select(CommitteeConstituency).where(CommitteeConstituency.fund_id == fund.id,
+                                               CommitteeConstituency.code == code)
+    )  # fmt: skip
+    taken = set(db.session.scalars(sa.select(SeatTerm.seat_id).where(SeatTerm.ends_on.is_(None))))
+    free = [s for s in group.seats if s.id not in taken and not s.retired]
+    # The vice-chair's seat last: a test names its vice-chair (tests/support/steering.make_vice_chair).
+    free.sort(key=lambda s: (s.vice_chair, not s.code.startswith(prefix), s.position))
+    seat = free[0] if free else None
+    if seat is None:
+        n = next(_counter)
+        seat = Seat(
+            fund_id=fund.id,
+            constituency_id=group.id,
+            code=f"{prefix.rstrip('-')}-T{n}",
+            name={"en": f"Seat {n}", "fr": f"Siège {n}", "es": f"Puesto {n}"},
+            position=1000 + n,
+        )
+        db.session.add(seat)
+        db.session.flush()
+    term = SeatTerm(seat_id=seat.id, holder_id=user.id, starts_on=TERMS_FROM)
+    db.session.add(term)
+    db.session.flush()
+    db.session.expire(seat, ["terms"])
+    return term
 
 
 def sign_in(client: FlaskClient, user: User) -> FlaskClient:

@@ -47,6 +47,7 @@ from tests.access.routes import (
     Case,
 )
 from tests.access.world import RAW_MARKUP, ROLES, World
+from tests.support import sampled_pairs
 
 REFUSALS = (FORBIDDEN, HIDDEN, LOGIN)
 NO_SUCH_ID = 2_000_000_000
@@ -93,17 +94,7 @@ def last_audit_id() -> int:
     return db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEntry.id), 0)))
 
 
-def matrix() -> list:
-    """Every route for every role; off the last database only a third of the pairs (`sampled`), turning with the
-    route so that every route meets three or four roles there and every role a third of the routes."""
-    return [
-        pytest.param(case, role, id=f"{case.id}-{role}", marks=() if (i + j) % 3 == 0 else pytest.mark.sampled)
-        for i, case in enumerate(CASES)
-        for j, role in enumerate(ROLES)
-    ]
-
-
-@pytest.mark.parametrize(("case", "role"), matrix())
+@pytest.mark.parametrize(("case", "role"), sampled_pairs(CASES, ROLES, lambda case: case.id))
 def test_route_answers_role_as_expected(app, world, case: Case, role: str):
     """Does the route answer this role as the matrix says, writing nothing it should not and leaking nothing?"""
     url = url_of(case, world)

@@ -21,7 +21,7 @@ from flask import Flask
 
 from fundmgr import MIGRATIONS
 from fundmgr.accounts import operations as account_operations
-from fundmgr.accounts.models import Role
+from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import ProposalState, ProposalVersion
@@ -48,6 +48,18 @@ def own_database(backend: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on an empty database of its own, not the one the other tests share."""
     with app_on_new_database(backend, tmp_path) as app:
         yield app
+
+
+@pytest.fixture
+def own_demo(own_database: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The whole demo on a database of its own: a test that migrates down and up must not touch the shared demo."""
+    monkeypatch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    build_database(own_database)
+    with own_database.app_context():
+        seed_demo("demo-password-12")
+        db.session.commit()
+        db.session.remove()
+    return own_database
 
 
 def test_upgrade_downgrade_upgrade(own_database: Flask):
@@ -276,7 +288,7 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
             assert connection.execute(sa.text("SELECT count(*) FROM proposal_versions")).scalar_one() == 1
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(demo_app, committed):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(committed, own_demo):
     """With the whole demo: does 5d2e8a41c9f3 give back the same fund, organizations and proposals it was given?"""
     own = sa.table("fund_own_organizations", sa.column("organization_id"))
     organizations = sa.table("organizations", sa.column("id"), sa.column("kind"))
@@ -289,7 +301,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(d
                        for name in tables}  # fmt: skip
             return counted | {"fund": stored_fund()}
 
-    with demo_app.app_context():
+    with own_demo.app_context():
         db.session.remove()
         upgraded = state()
         with db.engine.connect() as connection:
@@ -318,16 +330,12 @@ VOTE_OF = {"support": "approve", "reservation": "approve_with_conditions", "obje
            "stand_aside": "abstain"}  # fmt: skip
 
 
-def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(committed, own_database, monkeypatch):
+def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(committed, own_demo):
     """(`committed`: the demo is seeded through the session, not in the shared test transaction.)
     The demo at the previous head, its committee having voted: each vote becomes the member's position (approve:
     support, with conditions: a reservation, reject: an objection, abstain: stand aside), none minuted by name,
     the votes kept; a fund deciding by majority keeps its votes only; the downgrade drops the positions alone."""
-    monkeypatch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    build_database(own_database)
-    with own_database.app_context():
-        seed_demo("demo-password-12")
-        db.session.commit()
+    with own_demo.app_context():
         positions = sa.table("positions", *(sa.column(c) for c in ("item_id", "member_id", "stance", "text",
                                                                  "minute_by_name")))  # fmt: skip
         votes = sa.table("votes", sa.column("id"))
@@ -362,10 +370,10 @@ def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(commit
 
 # --- 1c45176e08cf: expenditure by participating organizations ---
 
-BEFORE_EXPENDITURE = "5c1d7e2a9f30"
+BEFORE_EXPENDITURE = "cb782e6b153c"
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(demo_app, committed):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(committed, own_demo):
     """With the whole demo at the previous head: does the upgrade keep every allocation, transfer and ledger line,
     start with no expenditure (organizations report from now on), then take the organizations' reports again?"""
     from fundmgr.finance.queries import balances
@@ -382,7 +390,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(demo_app,
         db.session.expire_all()
         return {fund.code: balances(fund).expenditure for fund in db.session.scalars(sa.select(Fund))}
 
-    with demo_app.app_context():
+    with own_demo.app_context():
         db.session.remove()
         before, reported = counts(), spent()
         with db.engine.connect() as connection:
@@ -405,3 +413,116 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(demo_app,
             if connection.dialect.name == "postgresql":  # the ids were given: the next report takes the one after
                 connection.execute(sa.text("SELECT setval('expenditures_id_seq', (SELECT max(id) FROM expenditures))"))
         assert spent() == reported
+
+
+# --- 6db3657340ed: roles held per fund ---
+
+BEFORE_FUND_ROLES = "5c1d7e2a9f30"
+
+
+@pytest.fixture
+def shared_rows() -> dict[str, list[dict[str, Any]]]:
+    """The bundled fund's row and every organization's, from the shared test database, to copy into another."""
+    return {
+        name: [dict(row) for row in db.session.execute(sa.select(as_stored(name))).mappings()]
+        for name in ("funds", "organizations")
+    }
+
+
+def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Flask, shared_rows):
+    """Do the demo's people, one role each before the revision, hold that role on every fund loaded after it?"""
+    from fundmgr.funds import rights
+    from fundmgr.funds.models import Fund
+    from fundmgr.scenario import demo_data
+
+    people = {spec["email"]: Role(spec["role"]) for spec in demo_data()["users"]}
+    assert Role.admin in people.values()
+    assert len(set(people.values())) == len(Role)
+    (mig,) = shared_rows["funds"]
+    second = {**mig, "id": mig["id"] + 1, "code": "SDF"}
+    organizations = {row["code"]: row["id"] for row in shared_rows["organizations"]}
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_FUND_ROLES)
+        with db.engine.begin() as connection:  # as the released code stored them: one role on users, nothing else
+            connection.execute(as_stored("organizations").insert(), shared_rows["organizations"])
+            connection.execute(as_stored("funds").insert(), [mig, second])
+            connection.execute(
+                as_stored("users").insert(),
+                [
+                    {"email": spec["email"], "name": spec["name"], "password_hash": "-", "role": Role(spec["role"]),
+                     "organization_id": organizations.get(spec["organization"], organizations["IOM"]),
+                     "constituency": Constituency(spec["constituency"]) if spec.get("constituency") else None,
+                     "is_active_account": True, "session_token": "t", "created_at": datetime(2026, 12, 1, tzinfo=UTC)}
+                    for spec in demo_data()["users"]
+                ],
+            )  # fmt: skip
+
+        flask_migrate.upgrade()
+        with so.Session(db.engine) as session:
+            funds = list(session.scalars(sa.select(Fund)))
+            users = list(session.scalars(sa.select(User)))
+            assert len(funds) == 2
+            assert len(users) == len(people)
+            for user in users:
+                for fund in funds:
+                    assert rights.role_on(user, fund) is people[user.email], (user.email, fund.code)
+            for fund in funds:
+                fmu = set(session.scalars(sa.select(User.email).where(rights.holding(fund, Role.fmu))))
+                assert fmu == {email for email, role in people.items() if role is Role.fmu}
+            held = session.scalar(sa.text("SELECT count(*) FROM fund_roles"))
+            assert held == 2 * sum(role is not Role.admin for role in people.values())
+
+        flask_migrate.downgrade(revision=BEFORE_FUND_ROLES)
+        assert "fund_roles" not in db.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM users")) == len(people)
+
+
+# --- cb782e6b153c: the committee's seats and terms, who presided over an item ---
+
+BEFORE_SEATS = "6db3657340ed"
+
+
+def test_upgrade_seats_the_members_and_records_the_chair_as_presiding(own_database, fund_rows):
+    """Do existing members get a seat of their constituency with a current term, and decided items the chair as the
+    one who presided?"""
+    from fundmgr.funds.seats import CommitteeRules, SeatTerm
+
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_SEATS)
+        with db.engine.begin() as connection:
+            store_versions(connection, fund_rows, UNLABELLED_SNAPSHOT)
+            members = [(2, "Helena Chair", "chair"), (3, "Jonas Germany", "donor"), (4, "Karim UNHCR", "un_network"),
+                       (5, "Yasmine Morocco", "member_state"), (6, "Grace Stakeholder", "stakeholder")]  # fmt: skip
+            connection.execute(
+                as_stored("users").insert(),
+                [{"id": n, "email": f"m{n}@example.org", "name": name, "password_hash": "-", "role": Role.sc_member,
+                  "constituency": constituency, "organization_id": fund_rows["organizations"]["id"],
+                  "is_active_account": True, "session_token": f"t{n}", "created_at": now}
+                 for n, name, constituency in members],
+            )  # fmt: skip
+            connection.execute(as_stored("meetings").insert(), [
+                {"id": 1, "fund_id": fund_rows["funds"]["id"], "reference": "MIG-SC-2026-01", "title": "SC 12",
+                 "held_on": now.date(), "mode": "virtual", "location": "", "language": "en", "state": "closed",
+                 "created_at": now},
+            ])  # fmt: skip
+            connection.execute(as_stored("agenda_items").insert(), [
+                {"id": 1, "meeting_id": 1, "position": 1, "proposal_id": 1, "version_id": 1, "state": "decided"},
+            ])  # fmt: skip
+
+        flask_migrate.upgrade()
+        with so.Session(db.engine) as session:
+            terms = session.scalars(sa.select(SeatTerm).order_by(SeatTerm.holder_id)).all()
+            assert [(t.holder_id, t.seat.code, t.ends_on) for t in terms] == [
+                (2, "CHAIR", None), (3, "MS-DONOR-1", None), (4, "UN-1", None), (5, "MS-CHAMPION-1", None),
+                (6, "CSO-1", None),
+            ]  # fmt: skip
+            assert session.scalar(sa.select(CommitteeRules.quorum_voting_seats)) == 3
+            assert session.scalar(sa.select(as_stored("agenda_items").c.presided_by_id)) == 2
+
+            # the next load of the definition applies its committee: section (the seat codes above are its own)
+            assert session.scalar(sa.select(as_stored("funds").c.definition_sha256)) == ""
+
+        flask_migrate.downgrade(revision=BEFORE_SEATS)
+        assert "seat_terms" not in db.inspect(db.engine).get_table_names()

@@ -191,7 +191,7 @@ def read_through(client: FlaskClient, response, known: KnownData, endpoint: str 
 
 def typed(data) -> list[str]:
     """What a test types into a form (and the names of the files it sends): data on the pages that follow."""
-    values = [v for _name, v in (data or {}).items(multi=True)]
+    values = [v for _name, v in data.items(multi=True)] if data is not None else []  # an empty form sends nothing
     return [v if isinstance(v, str) else v[1] for v in values if isinstance(v, str | tuple)]
 
 

@@ -4,10 +4,11 @@ At scale 1: 5,000 proposals created over ten years, each with its draft (partici
 about 20 budget lines, a results matrix of 10 indicators), its submitted versions (snapshots of
 ProposalSnapshots as fundmgr.proposals.versions.snapshot_of builds them) and FMU screenings; reviews and
 scores by a Steering Committee of 50 members; monthly meetings with attendance, agenda items,
-votes and decisions (some by written procedure); ten years of donor commitments and deposits;
-the ledger with every allocation, transfer, release and fee; 2,000 funded programmes with their
-live matrices (20,000 indicators), reporting periods and progress reports with disaggregated
-values; and a live meeting in progress today for the vote and board measurements.
+positions (votes, in a fund deciding by majority) and decisions (some by written procedure); ten
+years of donor commitments and deposits; the ledger with every allocation, transfer, release and
+fee; 2,000 funded programmes with their live matrices (20,000 indicators), reporting periods and
+progress reports with disaggregated values; and a live meeting in progress today for the
+positions and board measurements.
 
 Rows go in through the bulk writer (COPY on PostgreSQL), not through the operations one by one,
 but they follow the operations' rules: every proposal's history follows the transition table,

@@ -1,4 +1,4 @@
-"""The rows of decisions, agenda items, votes, written procedures, and the live meeting."""
+"""The rows of decisions, agenda items, positions (or votes), written procedures, and the live meeting."""
 
 from __future__ import annotations
 
@@ -8,11 +8,24 @@ from decimal import Decimal
 
 from bench.dataset.context import moment
 from bench.dataset.plans import DecisionPlan, MeetingPlan
-from fundmgr.steering.models import DecisionOutcome, ItemState, VoteChoice, WrittenProcedureState
+from fundmgr.steering.models import DecisionOutcome, ItemState, Stance, VoteChoice, WrittenProcedureState
+
+# What members state under consensus, as the demo has it: support for an approval, standing aside on a deferral or
+# a rejection; one member states an approval's conditions as a reservation, minuted with their name, and "no
+# consensus" (a rejection) stands on one member's objection, minuted without a name unless they ask (now and then).
+STANCES = {
+    DecisionOutcome.approve: Stance.support,
+    DecisionOutcome.approve_with_conditions: Stance.support,
+    DecisionOutcome.endorse: Stance.support,
+    DecisionOutcome.defer: Stance.stand_aside,
+    DecisionOutcome.reject: Stance.stand_aside,
+}
+OBJECTION = "Largely an information campaign, with a weak link to policy change; it cannot be funded as it stands."
 
 
 class DecisionRows:
-    """Part of Generator: writes decisions, agenda items, votes, written procedures and the live meeting."""
+    """Part of Generator: writes decisions, agenda items, positions (consensus) or votes (majority), written
+    procedures and the live meeting."""
 
     def write_decisions(self) -> None:
         by_meeting: dict[int, list[DecisionPlan]] = defaultdict(list)
@@ -69,19 +82,49 @@ class DecisionRows:
                 },
             },
         )
-        for member_id in sorted(present):
-            out.add(
+        when = [opened + timedelta(minutes=rng.randint(1, 15)) for _ in present]
+        if self.w.fund.decision_rule == "consensus":
+            self.write_positions(item_id, sorted(present), when, decision)
+        else:
+            self.write_votes(item_id, sorted(present), when, decision)
+        self.write_decision(decision, item_id=item_id, procedure_id=None)
+
+    def write_votes(self, item_id: int, members: list[int], when: list, decision: DecisionPlan) -> None:
+        for member_id, at in zip(members, when, strict=True):
+            self.out.add(
                 "votes",
                 {
-                    "id": out.next_id("votes"),
+                    "id": self.out.next_id("votes"),
                     "item_id": item_id,
                     "member_id": member_id,
                     "choice": self.choice_for(decision.outcome),
-                    "cast_at": opened + timedelta(minutes=rng.randint(1, 15)),
+                    "cast_at": at,
                 },
             )
             self.counts["votes"] += 1
-        self.write_decision(decision, item_id=item_id, procedure_id=None)
+
+    def write_positions(self, item_id: int, members: list[int], when: list, decision: DecisionPlan) -> None:
+        """Each present member's position; one of them states the conditions (a reservation) or objects."""
+        speaker = self.rng.choice(members) if members else None
+        for member_id, at in zip(members, when, strict=True):
+            stance, text, by_name = STANCES[decision.outcome], "", False
+            if member_id == speaker and decision.outcome is DecisionOutcome.approve_with_conditions:
+                stance, text, by_name = Stance.reservation, self.conditions(decision), True
+            elif member_id == speaker and decision.outcome is DecisionOutcome.reject:
+                stance, text, by_name = Stance.object, OBJECTION, self.rng.random() < 0.2
+            self.out.add(
+                "positions",
+                {
+                    "id": self.out.next_id("positions"),
+                    "item_id": item_id,
+                    "member_id": member_id,
+                    "stance": stance,
+                    "text": text,
+                    "minute_by_name": by_name,
+                    "updated_at": at,
+                },
+            )
+            self.counts["positions"] += 1
 
     def write_procedure(self, decision: DecisionPlan) -> None:
         out, rng, plan = self.out, self.rng, decision.proposal

@@ -60,7 +60,7 @@ class Organization(Base):
 
 
 class Role(TitledEnum):
-    """What a user may do; one role per user."""
+    """What a person may do: administrator on the installation, any other role on one fund (`FundRole`)."""
 
     admin = "admin"
     fmu = "fmu"
@@ -131,33 +131,10 @@ class User(UserMixin, Base):
         """Session identifier: the id and the session token, so a password change ends old sessions."""
         return f"{self.id}:{self.session_token}"
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     @property
     def is_admin(self) -> bool:
+        """An administrator of the whole installation; every other role is held per fund (fundmgr.funds.rights)."""
         return self.role is Role.admin
-
-    @property
-    def is_fmu(self) -> bool:
-        return self.role is Role.fmu
-
-    @property
-    def is_sc_member(self) -> bool:
-        return self.role is Role.sc_member
-
-    @property
-    def is_agency(self) -> bool:
-        return self.role is Role.agency
-
-    @property
-    def is_viewer(self) -> bool:
-        return self.role is Role.viewer
-
-    @property
-    def manages_fund(self) -> bool:
-        """FMU officers and administrators manage the fund's data."""
-        return self.role in (Role.fmu, Role.admin)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
@@ -170,7 +147,5 @@ class AnonymousUser(AnonymousUserMixin):
     role = None
     locale = None
     organization_id = None
-    is_admin = is_fmu = is_sc_member = is_agency = is_viewer = manages_fund = False
-
-    def has_role(self, *roles: Role) -> bool:
-        return False
+    is_admin = False
+    fund_roles: list = []

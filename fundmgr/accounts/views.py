@@ -64,6 +64,8 @@ PER_ADDRESS_AND_ACCOUNT = [
 class LoginView(FundView):
     """Sign in; the same answer whether the e-mail or the password was wrong."""
 
+    fund_scoped = False  # about the person or the installation, not one fund
+
     methods = ["GET", "POST"]
     login_required = False
     decorators = PER_ADDRESS_AND_ACCOUNT
@@ -93,6 +95,8 @@ class LoginView(FundView):
 class LogoutView(FundView):
     """Sign out."""
 
+    fund_scoped = False  # about the person or the installation, not one fund
+
     methods = ["POST"]
 
     def process(self):
@@ -109,6 +113,8 @@ class LogoutView(FundView):
 
 class ProfileView(FundView):
     """One's own account: details, language, password."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
 
     methods = ["GET", "POST"]
 
@@ -134,6 +140,8 @@ class ProfileView(FundView):
 class ResetRequestView(FundView):
     """Ask for a password-reset link; the answer never tells whether the address has an account."""
 
+    fund_scoped = False  # about the person or the installation, not one fund
+
     methods = ["GET", "POST"]
     login_required = False
     decorators = PER_ADDRESS_AND_ACCOUNT
@@ -151,6 +159,8 @@ class ResetRequestView(FundView):
 
 class ResetPasswordView(FundView):
     """Choose a new password from the link received by e-mail."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
 
     methods = ["GET", "POST"]
     login_required = False
@@ -175,6 +185,8 @@ class ResetPasswordView(FundView):
 class UsersView(FundView):
     """The administrator's list of accounts, with how many live sessions each has."""
 
+    fund_scoped = False  # about the person or the installation, not one fund
+
     roles = (Role.admin,)
 
     def process(self):
@@ -186,6 +198,8 @@ class UsersView(FundView):
 
 class EndSessionsView(FundView):
     """An administrator ends every session of a user: each of their browsers must sign in again."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
 
     methods = ["POST"]
     roles = (Role.admin,)

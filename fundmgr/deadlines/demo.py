@@ -36,7 +36,7 @@ def seed_deadlines(fund: Fund) -> list[str]:
 
     Runs after the demo's notifications: what it tells people goes to their bells only, never by e-mail.
     """
-    people = demo_people()
+    people = demo_people(fund)
     if people.fmu is None or not people.members:
         return ["Deadlines: no demo FMU officer or members; nothing done."]
     with in_app_only():

@@ -23,7 +23,7 @@ from fundmgr.i18n import current_language
 from fundmgr.proposals.models import Proposal
 from fundmgr.results.models import ReportingPeriod
 from fundmgr.steering.models import WrittenProcedure
-from fundmgr.web import FundView, safe_next_url
+from fundmgr.web import FundView, in_fund, safe_next_url
 
 MAX_SEARCH = 100
 
@@ -104,7 +104,7 @@ class RemindScoringView(RemindView):
     """Remind the SC members who have not submitted their scores of a proposal in review."""
 
     def load(self, proposal_id: int) -> None:
-        self.proposal = db.session.get(Proposal, proposal_id) or abort(404)
+        self.proposal = in_fund(db.session.get(Proposal, proposal_id), current_fund())
 
     def find(self) -> q.Deadline | None:
         return q.scoring_deadline_of(self.proposal)
@@ -114,7 +114,7 @@ class RemindProcedureView(RemindView):
     """Remind the eligible members who have not answered an open written procedure."""
 
     def load(self, procedure_id: int) -> None:
-        self.procedure = db.session.get(WrittenProcedure, procedure_id) or abort(404)
+        self.procedure = in_fund(db.session.get(WrittenProcedure, procedure_id), current_fund())
 
     def find(self) -> q.Deadline | None:
         return q.procedure_deadline_of(self.procedure)
@@ -128,6 +128,7 @@ class RemindReportView(RemindView):
             db.select(ReportingPeriod).where(ReportingPeriod.programme_id == programme_id,
                                              ReportingPeriod.number == number)
         ) or abort(404)  # fmt: skip
+        in_fund(self.period, current_fund(), self.period.programme.proposal.fund_id)
 
     def find(self) -> q.Deadline | None:
         return q.report_deadline_of(self.period)

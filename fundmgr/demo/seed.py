@@ -17,7 +17,7 @@ from fundmgr.deadlines.demo import seed_deadlines
 from fundmgr.finance.demo import seed_contributions, seed_transfers
 from fundmgr.funds import definition as d
 from fundmgr.funds.models import Fund
-from fundmgr.funds.operations import load_fund_file, upsert_organization
+from fundmgr.funds.operations import grant_role, load_fund_file, upsert_organization
 from fundmgr.notifications import paused
 from fundmgr.notifications.demo import seed_notifications
 from fundmgr.proposals.demo import seed_proposals
@@ -49,8 +49,8 @@ def seed_organizations(fund: Fund) -> None:
     db.session.flush()
 
 
-def seed_users(password: str) -> list[User]:
-    """One account per demo person; existing e-mails are left as they are."""
+def seed_users(fund: Fund, password: str) -> list[User]:
+    """One account per demo person, holding their role on the fund; existing e-mails are left as they are."""
     users = []
     for spec in demo_data()["users"]:
         user = db.session.scalar(sa.select(User).where(User.email == spec["email"]))
@@ -66,6 +66,8 @@ def seed_users(password: str) -> list[User]:
                 password=password,
                 actor=None,
             )
+        if not user.is_admin and not any(held.fund_id == fund.id for held in user.fund_roles):
+            grant_role(user, fund, Role(spec["role"]), actor=None)
         users.append(user)
     db.session.flush()
     return users
@@ -81,7 +83,7 @@ def seed_demo(password: str) -> SeedReport:
     report = SeedReport()
     fund = seed_fund()
     seed_organizations(fund)
-    report.users = seed_users(password)
+    report.users = seed_users(fund, password)
     report.lines.append(
         f"Fund {fund.code}: {len(fund.thematic_areas)} thematic areas, {len(fund.objectives)} objectives."
     )

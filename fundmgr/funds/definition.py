@@ -89,8 +89,66 @@ class Targets(Strict):
 
 class Review(Strict):
     disagreement_threshold: Annotated[Decimal, Field(gt=0, le=100)]
-    quorum_share: Share
     decision_rule: Literal["consensus", "majority"]
+
+
+class SeatSpec(Strict):
+    """A seat on the committee: held by one person, with an alternate, for a term (terms live in the app)."""
+
+    code: Code
+    name: Text
+    vice_chair: bool = False
+
+
+class ConstituencySpec(Strict):
+    """A constituency of the committee and its seats; `votes: false` for ex officio seats without a vote."""
+
+    code: Code
+    name: Text
+    votes: bool = True
+    seats: Annotated[list[SeatSpec], Field(min_length=1)]
+
+
+class QuorumSpec(Strict):
+    """An item is quorate when at least this many voting seats not conflicted on it are represented."""
+
+    voting_seats_represented: Annotated[int, Field(ge=1, le=500)]
+
+
+class ConflictPolicy(Strict):
+    """What a member's organization taking part in a proposal means, and who presides over such an item."""
+
+    participating_organization: Literal["no_scoring", "no_decision", "recusal"]
+    chair_presides_when_conflicted: bool
+    presiding_fallback: Literal["vice_chair", "designated"]
+    secretariat_operates_board: bool = True
+
+
+class Committee(Strict):
+    """The Steering Committee: its constituencies and seats, its quorum and its conflict policy."""
+
+    constituencies: Annotated[list[ConstituencySpec], Field(min_length=1)]
+    quorum: QuorumSpec
+    conflicts: ConflictPolicy
+
+    @model_validator(mode="after")
+    def seats_resolve(self) -> Committee:
+        unique(self.constituencies, "code", "constituency")
+        seats = [seat for c in self.constituencies for seat in c.seats]
+        unique(seats, "code", "seat")
+        if not any(c.code == "chair" for c in self.constituencies):
+            raise ValueError("committee.constituencies must include the chair's (code: chair)")
+        vice = [s for c in self.constituencies for s in c.seats if s.vice_chair]
+        if len(vice) > 1:
+            raise ValueError("at most one seat may be the vice-chair's")
+        if any(not c.votes and s.vice_chair for c in self.constituencies for s in c.seats):
+            raise ValueError("the vice-chair's seat must be a voting seat")
+        if self.conflicts.presiding_fallback == "vice_chair" and not vice:
+            raise ValueError("presiding_fallback vice_chair needs a seat marked vice_chair")
+        voting = sum(len(c.seats) for c in self.constituencies if c.votes)
+        if self.quorum.voting_seats_represented > voting:
+            raise ValueError(f"quorum.voting_seats_represented exceeds the {voting} voting seats")
+        return self
 
 
 class Reporting(Strict):
@@ -217,6 +275,7 @@ class FundDefinition(Strict):
     money: Money
     targets: Targets
     review: Review
+    committee: Committee
     reporting: Reporting = Reporting()
     reminders: Reminders = Reminders()
     thematic_areas: Annotated[list[ThematicArea], Field(min_length=1)]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from fundmgr.accounts.models import Organization
+from fundmgr import clock
+from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import Base, Money, Rate
 from fundmgr.i18n import localize, territory_name
 
@@ -68,7 +69,8 @@ class Fund(Base):
     # The dimensions indicators may be disaggregated by: [{"code": "sex", "name": {en, fr, es}}, ...]
     disaggregations: so.Mapped[list[Any]] = so.mapped_column(default=list, server_default="[]")
     disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
-    quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate())
+    # Superseded by the committee's quorum on seats (fundmgr.funds.committee); no longer read, dropped later.
+    quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.5"))
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
     reporting_period_months: so.Mapped[int] = so.mapped_column(default=12)
     report_due_days: so.Mapped[int] = so.mapped_column(default=60)
@@ -130,6 +132,28 @@ class Fund(Base):
 
     def __repr__(self) -> str:
         return f"<Fund {self.code}>"
+
+
+class FundRole(Base):
+    """The role a person holds on one fund (administrators hold theirs on the installation: `User.is_admin`)."""
+
+    __tablename__ = "fund_roles"
+    __table_args__ = (sa.UniqueConstraint("user_id", "fund_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    role: so.Mapped[Role]
+    since: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    # Read when a rights question first asks about the person (many people at once: `rights.holders_among`).
+    user: so.Mapped[User] = so.relationship(
+        backref=so.backref("fund_roles", lazy="select", cascade="all, delete-orphan", passive_deletes=True)
+    )
+    fund: so.Mapped[Fund] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<FundRole {self.user_id} {self.fund_id} {self.role.value}>"
 
 
 class FundItem:

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
-from fundmgr.accounts.models import Organization, User
+from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
+from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.funds import definition as d
 from fundmgr.funds.models import (
     BudgetCategory,
@@ -19,6 +21,7 @@ from fundmgr.funds.models import (
     EligibilityCheck,
     Fund,
     FundItem,
+    FundRole,
     GuidingPrinciple,
     Marker,
     Objective,
@@ -27,6 +30,7 @@ from fundmgr.funds.models import (
     ThematicArea,
     fund_own_organizations,
 )
+from fundmgr.funds.seats import CommitteeConstituency, CommitteeRules, ConflictRule, PresidingFallback, Seat
 
 M49_FILE = Path(__file__).parent / "data" / "m49.csv"
 
@@ -140,7 +144,7 @@ def sync_items(fund: Fund, model: type[FundItem], specs: list[tuple[str, int, di
 FUND_FIELDS = [
     "gateway_code", "name", "short_name", "description", "currency", "established", "time_zone", "aa_fee_rate",
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
-    "min_participating_organizations", "targets", "disagreement_threshold", "quorum_share", "decision_rule",
+    "min_participating_organizations", "targets", "disagreement_threshold", "decision_rule",
     "reporting_period_months", "report_due_days", "reminder_days", "objectives_title", "disaggregations",
 ]  # fmt: skip
 
@@ -164,7 +168,6 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "min_participating_organizations": spec.money.min_participating_organizations,
         "targets": spec.targets.model_dump(mode="json"),
         "disagreement_threshold": spec.review.disagreement_threshold,
-        "quorum_share": spec.review.quorum_share,
         "decision_rule": spec.review.decision_rule,
         "reporting_period_months": spec.reporting.period_months,
         "report_due_days": spec.reporting.due_days_after_period,
@@ -215,6 +218,7 @@ def load_fund(spec: d.FundDefinition, sha256: str, *, actor: User | None) -> tup
     fund.definition_sha256 = sha256
     db.session.flush()
     sync_reference_lists(fund, spec)
+    sync_committee(fund, spec.committee)
     fund.participating_organizations = [org for org in participants.values() if org is not None]
     fund.own_organizations.extend(org for org in own if org not in fund.own_organizations)
     db.session.flush()
@@ -345,3 +349,95 @@ def load_geography(path: Path = M49_FILE) -> int:
                 setattr(country, key, value)
     db.session.flush()
     return added
+
+
+def require_administrator(actor: User | None) -> None:
+    """Refuse unless an administrator (or the system) acts: who holds which role is the installation's business."""
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed(_("Only administrators may grant or end roles on a fund."))
+
+
+def grant_role(user: User | None, fund: Fund, role: Role | str, *, actor: User | None) -> FundRole:
+    """Give a person a role on a fund; refuses an unknown person or role, an administrator, and a second role."""
+    require_administrator(actor)
+    problems = []
+    try:
+        role = Role(role)
+    except ValueError:
+        problems.append(_("Unknown role."))
+    else:
+        if role is Role.admin:
+            problems.append(_("Administrators hold their role on the whole installation, not on one fund."))
+    if user is None:
+        problems.append(_("Unknown person."))
+    elif user.is_admin:
+        problems.append(_("%(name)s is an administrator, who holds every role on every fund.", name=user.name))
+    elif any(held.fund_id == fund.id for held in user.fund_roles):
+        problems.append(_("%(name)s already holds a role on this fund; end it first.", name=user.name))
+    if problems:
+        raise ValidationFailed(problems)
+    assert user is not None  # refused above
+    assert isinstance(role, Role)  # refused above
+    held = FundRole(user=user, fund=fund, role=role)
+    db.session.add(held)
+    record_audit("fund_role.granted", user, actor=actor, fund_id=fund.id,
+                 after={"fund": fund.code, "role": role})  # fmt: skip
+    return held
+
+
+def end_role(user: User | None, fund: Fund, *, actor: User | None) -> Role:
+    """End the role a person holds on a fund (they no longer see it); refuses when they hold none there."""
+    require_administrator(actor)
+    held = next((h for h in user.fund_roles if h.fund_id == fund.id), None) if user is not None else None
+    if user is None:
+        raise ValidationFailed([_("Unknown person.")])
+    if held is None:
+        raise ValidationFailed([_("%(name)s holds no role on this fund.", name=user.name)])
+    role = held.role
+    user.fund_roles.remove(held)
+    db.session.delete(held)
+    record_audit("fund_role.ended", user, actor=actor, fund_id=fund.id,
+                 before={"fund": fund.code, "role": role, "since": held.since})  # fmt: skip
+    return role
+
+
+def sync_committee(fund: Fund, spec: d.Committee) -> None:
+    """Bring the committee's rules, constituencies and seats in line with the definition. Seats the file no
+    longer names are retired, never deleted: their terms are the committee's history."""
+    rules = db.session.scalar(sa.select(CommitteeRules).where(CommitteeRules.fund_id == fund.id))
+    if rules is None:
+        rules = CommitteeRules(fund_id=fund.id)
+        db.session.add(rules)
+    rules.quorum_voting_seats = spec.quorum.voting_seats_represented
+    rules.conflict_rule = ConflictRule(spec.conflicts.participating_organization)
+    rules.chair_presides_when_conflicted = spec.conflicts.chair_presides_when_conflicted
+    rules.presiding_fallback = PresidingFallback(spec.conflicts.presiding_fallback)
+    rules.secretariat_operates_board = spec.conflicts.secretariat_operates_board
+    constituencies = {
+        c.code: c
+        for c in db.session.scalars(sa.select(CommitteeConstituency).where(CommitteeConstituency.fund_id == fund.id))
+    }
+    seats = {s.code: s for s in db.session.scalars(sa.select(Seat).where(Seat.fund_id == fund.id))}
+    for c in constituencies.values():
+        c.retired = True
+    for s in seats.values():
+        s.retired = True
+    seat_position = 0
+    for position, c_spec in enumerate(spec.constituencies, start=1):
+        constituency = constituencies.get(c_spec.code)
+        if constituency is None:
+            constituency = CommitteeConstituency(fund_id=fund.id, code=c_spec.code, position=position, name={})
+            db.session.add(constituency)
+        constituency.name, constituency.votes = c_spec.name.model_dump(), c_spec.votes
+        constituency.position, constituency.retired = position, False
+        db.session.flush()
+        for s_spec in c_spec.seats:
+            seat_position += 1
+            seat = seats.get(s_spec.code)
+            if seat is None:
+                seat = Seat(fund_id=fund.id, code=s_spec.code, position=seat_position, name={},
+                            constituency_id=constituency.id)  # fmt: skip
+                db.session.add(seat)
+            seat.constituency_id, seat.name = constituency.id, s_spec.name.model_dump()
+            seat.position, seat.vice_chair, seat.retired = seat_position, s_spec.vice_chair, False
+    db.session.flush()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import g, has_request_context, session
+from flask_login import current_user
 
 from fundmgr.accounts.models import Organization, OrganizationKind
 from fundmgr.db import db
+from fundmgr.funds import rights
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel, ThematicArea, fund_own_organizations
 
 
@@ -15,16 +17,21 @@ def all_funds() -> list[Fund]:
     return list(db.session.scalars(sa.select(Fund).order_by(Fund.id)))
 
 
+def my_funds() -> list[Fund]:
+    """The funds the signed-in person may work in: those they hold a role on (administrators: all)."""
+    return rights.funds_of(current_user, all_funds())
+
+
 def current_fund() -> Fund | None:
-    """The fund the user works in: the one chosen in the session, else the first one loaded."""
+    """The fund the user works in: the one chosen in the session, else the first one they hold a role on, else
+    the first one loaded (a visitor; a person holding no role anywhere, whom every page of the fund refuses)."""
     if has_request_context() and "current_fund" in g:
         return g.current_fund
-    fund = None
+    funds = all_funds()
+    signed_in = has_request_context() and current_user.is_authenticated
+    mine = rights.funds_of(current_user, funds) if signed_in else funds
     code = session.get("fund") if has_request_context() else None
-    if code:
-        fund = db.session.scalar(sa.select(Fund).where(Fund.code == code))
-    if fund is None:
-        fund = db.session.scalar(sa.select(Fund).order_by(Fund.id).limit(1))
+    fund = next((f for f in mine if f.code == code), None) or next(iter(mine), None) or next(iter(funds), None)
     if has_request_context():
         g.current_fund = fund
     return fund

@@ -1,8 +1,8 @@
 """Who holds which role on a fund, and the checks operations make with it: every rights question asks here.
 
-Each question names the fund. Roles are global today (`User.role`); when people hold roles per fund, this
-module and the data change, not its callers. The system (the command line, scheduled jobs) acts with
-actor None.
+Each question names the fund. People hold their role per fund (`FundRole`, the `fund_roles` table);
+administrators hold theirs on the whole installation (`User.is_admin`). The system (the command line,
+scheduled jobs) acts with actor None.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fundmgr.accounts.models import Role, User
+from fundmgr.db import db
 from fundmgr.errors import NotAllowed
-from fundmgr.funds.models import Fund
+from fundmgr.funds.models import Fund, FundRole
 from fundmgr.i18n import current_language
 
 # The people who manage a fund's data: its Fund Management Unit and the administrators.
@@ -35,11 +36,15 @@ HOLDERS = {
 }
 
 
-def role_on(user: Any, fund: Fund) -> Role | None:
-    """The role the user holds on the fund; None for a visitor who has not signed in (or the system)."""
+def role_on(user: Any, fund: Fund | None) -> Role | None:
+    """The role the user holds on the fund; None for a visitor who has not signed in, the system, or no fund."""
     if user is None or not user.is_authenticated:
         return None
-    return user.role  # one role per user, the same on every fund, until roles are held per fund
+    if user.is_admin:
+        return Role.admin
+    if fund is None:
+        return None
+    return next((held.role for held in user.fund_roles if held.fund_id == fund.id), None)
 
 
 def has_role(user: Any, fund: Fund, *roles: Role) -> bool:
@@ -49,7 +54,36 @@ def has_role(user: Any, fund: Fund, *roles: Role) -> bool:
 
 def holding(fund: Fund, *roles: Role) -> sa.ColumnElement[bool]:
     """SQL on users: those who hold one of the roles on the fund (`has_role` for every user at once)."""
-    return User.role.in_(roles)
+    on_fund = User.id.in_(sa.select(FundRole.user_id).where(FundRole.fund_id == fund.id, FundRole.role.in_(roles)))
+    return sa.or_(User.role == Role.admin, on_fund) if Role.admin in roles else on_fund
+
+
+def holders_among(users: list[Any], fund: Fund, *roles: Role) -> set[int]:
+    """The ids of those of the users who hold one of the roles on the fund, in one query (`has_role` for many)."""
+    ids = [user.id for user in users]
+    if not ids:
+        return set()
+    query = sa.select(User.id).where(User.id.in_(ids), holding(fund, *roles))
+    return set(db.session.scalars(query))
+
+
+def roles_held(user: Any) -> set[Role]:
+    """Every role the user holds, on any fund (what concerns the person rather than one fund: their preferences)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    if user.is_admin:
+        return {Role.admin}
+    return {held.role for held in user.fund_roles}
+
+
+def holds_any_role(user: Any, fund: Fund) -> bool:
+    """Whether the user holds some role on the fund (administrators hold one on every fund)."""
+    return role_on(user, fund) is not None
+
+
+def funds_of(user: Any, funds: list[Fund]) -> list[Fund]:
+    """Of the funds, those the user holds a role on (administrators: all of them)."""
+    return [fund for fund in funds if holds_any_role(user, fund)]
 
 
 def is_fund_manager(user: Any, fund: Fund) -> bool:

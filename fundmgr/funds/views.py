@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from fundmgr.accounts.models import OrganizationKind
+from fundmgr.accounts.models import OrganizationKind, Role, User
+from fundmgr.accounts.operations import normalize_email
+from fundmgr.choices import options
+from fundmgr.db import db
+from fundmgr.errors import ValidationFailed
+from fundmgr.funds import operations as ops
 from fundmgr.funds import queries as q
-from fundmgr.funds.models import Fund, RegionLevel
-from fundmgr.web import FundView, safe_next_url
+from fundmgr.funds.forms import EndRoleForm, GrantRoleForm
+from fundmgr.funds.models import Fund, FundRole, RegionLevel
+from fundmgr.funds.seats import rules_of
+from fundmgr.web import FundView, paginate, refusals_shown_on, safe_next_url
 
 
 class FundReferenceView(FundView):
@@ -26,7 +36,7 @@ class FundOverviewView(FundReferenceView):
     """The fund: money rules, budget range, allocation targets, review settings."""
 
     def process(self):
-        return self.render("overview.html", areas=q.active_areas(self.fund))
+        return self.render("overview.html", areas=q.active_areas(self.fund), committee_rules=rules_of(self.fund))
 
 
 class ThematicAreasView(FundReferenceView):
@@ -102,12 +112,62 @@ class CountriesView(FundReferenceView):
 
 
 class SwitchFundView(FundView):
-    """Work in another fund (when more than one is loaded)."""
+    """Work in another fund (one the person holds a role on)."""
 
     methods = ["POST"]
+    fund_scoped = False
 
     def process(self):
         code = request.form.get("fund", "")
-        if code in {fund.code for fund in q.all_funds()}:
+        if code in {fund.code for fund in q.my_funds()}:
             session["fund"] = code
         return redirect(safe_next_url(request.form.get("next")) or url_for("pages.home"))
+
+
+class PeopleRolesView(FundView):
+    """The administrators' list of people with their role on each fund, and the form that grants one."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.admin,)
+    fund_scoped = False  # about the installation: every fund at once
+
+    def process(self):
+        funds = q.all_funds()
+        form = GrantRoleForm()
+        form.fund.choices = options([(fund.id, fund.label) for fund in funds])
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                user = db.session.scalar(sa.select(User).where(User.email == normalize_email(form.email.data)))
+                fund = next(f for f in funds if f.id == form.fund.data)
+                ops.grant_role(user, fund, form.role.data, actor=current_user._get_current_object())
+                flash(_("%(name)s now holds this role on %(fund)s.", name=user.name, fund=fund.label), "success")
+                return redirect(url_for("funds.people"))
+        page = paginate(sa.select(User).order_by(User.name, User.id))
+        return render_template(
+            "funds/people.html", page=page, funds=funds, form=form, end_form=EndRoleForm(), roles=roles_of(page.items)
+        )
+
+
+def roles_of(users: list[User]) -> dict[tuple[int, int], Role]:
+    """The role each of the users holds on each fund, by (user id, fund id)."""
+    held = db.session.scalars(sa.select(FundRole).where(FundRole.user_id.in_([u.id for u in users])))
+    return {(h.user_id, h.fund_id): h.role for h in held}
+
+
+class EndRoleView(FundView):
+    """An administrator ends a person's role on a fund."""
+
+    methods = ["POST"]
+    roles = (Role.admin,)
+    fund_scoped = False  # about the installation: every fund at once
+
+    def load(self, user_id: int, fund_id: int) -> None:
+        self.user = db.session.get(User, user_id) or abort(404)
+        self.fund = db.session.get(Fund, fund_id) or abort(404)
+
+    def process(self):
+        if not EndRoleForm().validate_on_submit():
+            raise ValidationFailed([_("The form expired; please try again.")])
+        ops.end_role(self.user, self.fund, actor=current_user._get_current_object())
+        flash(_("%(name)s no longer holds a role on %(fund)s.", name=self.user.name, fund=self.fund.label), "success")
+        return redirect(url_for("funds.people"))

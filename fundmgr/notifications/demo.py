@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import holding
 from fundmgr.notifications import events
 from fundmgr.notifications.models import Channel, Notification
 from fundmgr.notifications.operations import in_app_only, set_preferences
@@ -27,7 +28,7 @@ def seed_notifications(fund: Fund) -> list[str]:
         return []  # seeded already
     with in_app_only():
         replay(fund)
-    seed_preferences()
+    seed_preferences(fund)
     db.session.flush()
     count = db.session.scalar(sa.select(sa.func.count(Notification.id)))
     return [f"{count} notifications for the demo accounts (in the app; no e-mail)."]
@@ -71,16 +72,16 @@ def replay(fund: Fund) -> None:
         events.on_report_submitted(report, actor=None)
 
 
-def seed_preferences() -> None:
+def seed_preferences(fund: Fund) -> None:
     """Some demo people chose otherwise than the defaults: the last FMU officer reads submissions and reports in
     the daily digest; the chair follows meetings in the app only."""
-    officers = list(db.session.scalars(sa.select(User).where(User.role == Role.fmu).order_by(User.id)))
+    officers = list(db.session.scalars(sa.select(User).where(holding(fund, Role.fmu)).order_by(User.id)))
     if len(officers) > 1:
         officer = officers[-1]
         set_preferences(officer, {"proposal_submitted": Channel.digest, "report_submitted": Channel.digest},
                         actor=officer)  # fmt: skip
     chair = db.session.scalar(
-        sa.select(User).where(User.role == Role.sc_member, User.constituency == Constituency.chair).order_by(User.id)
+        sa.select(User).where(holding(fund, Role.sc_member), User.constituency == Constituency.chair).order_by(User.id)
     )
     if chair is not None:
         set_preferences(chair, {"meeting_scheduled": Channel.in_app}, actor=chair)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from fundmgr.accounts.models import Role
+from fundmgr.funds import rights
 from fundmgr.notifications.models import Channel
 
 AGENCY, FMU, SC = Role.agency, Role.fmu, Role.sc_member
@@ -49,7 +50,8 @@ class Kind:
     trigger: str = ""
 
     def applies_to(self, user: object) -> bool:
-        return getattr(user, "role", None) in self.roles
+        """Whether the user holds, on some fund, a role this kind is for."""
+        return bool(rights.roles_held(user) & self.roles)
 
 
 KINDS: dict[str, Kind] = {}

@@ -42,6 +42,8 @@ def target_of(notification: Notification) -> str | None:
 class NotificationListView(FundView):
     """One's notifications, newest first, unread ones marked; each opens the page it is about."""
 
+    fund_scoped = False  # about the person or the installation, not one fund
+
     def process(self):
         query = (
             sa.select(Notification)
@@ -56,6 +58,8 @@ class NotificationListView(FundView):
 
 class OpenNotificationView(FundView):
     """Open a notification: it is marked read and the page it is about is shown."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
 
     methods = ["POST"]
 
@@ -72,6 +76,8 @@ class OpenNotificationView(FundView):
 class MarkAllReadView(FundView):
     """Mark every notification read."""
 
+    fund_scoped = False  # about the person or the installation, not one fund
+
     methods = ["POST"]
 
     def process(self):
@@ -83,6 +89,8 @@ class MarkAllReadView(FundView):
 
 class PreferencesView(FundView):
     """Choose, per kind of notification, an e-mail at once, the app only, or the daily digest."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
 
     methods = ["GET", "POST"]
 

@@ -36,7 +36,7 @@ from fundmgr.proposals.models import (
 from fundmgr.proposals.queries import SORTS, ProposalFilters, count_by_state, list_query
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored
-from fundmgr.web import FundView, db_int, form_problems, paginate, refusals_shown_on, wants_json
+from fundmgr.web import FundView, db_int, form_problems, in_fund, paginate, refusals_shown_on, wants_json
 
 
 def fund_or_404() -> Fund:
@@ -142,8 +142,8 @@ class ProposalBaseView(FundView):
     """Loads the proposal: 404 for those who may not know it exists, 403 for a recused SC member."""
 
     def load(self, proposal_id: int, **view_args: Any) -> None:
-        self.proposal = db.session.get(Proposal, proposal_id)
-        if self.proposal is None or not self.proposal.can_view(current_user):
+        self.proposal = in_fund(db.session.get(Proposal, proposal_id), fq.current_fund())
+        if not self.proposal.can_view(current_user):
             abort(404)
 
     def can_access(self, user) -> bool:

@@ -23,6 +23,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import holding
 from fundmgr.i18n import territory_name
 from fundmgr.numbers import plain_text
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
@@ -61,7 +62,7 @@ def seed_results(fund: Fund) -> list[str]:
     lines = [load_demo_framework(fund)]
     framework = ops.framework_of(fund)
     programmes = [ops.establish_programme(p, actor=None) for p in funded_proposals(fund)]
-    fmu = demo_person(Role.fmu)
+    fmu = demo_person(fund, Role.fmu)
     linked = sum(link_programme(p, framework, fmu) for p in programmes) if fmu else 0
     counts: dict[str, int] = {}
     for outcome in report_on(programmes, framework, fmu, clock.today(fund)):
@@ -92,9 +93,9 @@ def funded_proposals(fund: Fund) -> list[Proposal]:
     )
 
 
-def demo_person(role: Role, organization_code: str | None = None) -> User | None:
-    """The first active user of the role (and organization), demo people first."""
-    query = sa.select(User).where(User.role == role, User.is_active_account.is_(True)).order_by(User.id)
+def demo_person(fund: Fund, role: Role, organization_code: str | None = None) -> User | None:
+    """The first active user holding the role on the fund (and of the organization), demo people first."""
+    query = sa.select(User).where(holding(fund, role), User.is_active_account.is_(True)).order_by(User.id)
     if organization_code:
         query = query.join(User.organization).where(Organization.code == organization_code)
     return db.session.scalar(query.limit(1))
@@ -217,7 +218,7 @@ def report_on(programmes: list[Programme], framework: ResultsFramework, fmu: Use
     outcomes = []
     endings = last_report_endings(programmes, today)
     for programme in programmes:
-        lead = demo_person(Role.agency, programme.proposal.lead_organization.code)
+        lead = demo_person(programme.proposal.fund, Role.agency, programme.proposal.lead_organization.code)
         if lead is None:
             continue
         ended = [p for p in programme.periods if p.has_ended(today)]

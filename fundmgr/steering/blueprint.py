@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from fundmgr.steering import committee_views as cv
 from fundmgr.steering import decision_views as dv
 from fundmgr.steering import meeting_views as mv
 from fundmgr.steering import procedure_views as pv
@@ -24,6 +25,10 @@ add_view(bp, "/ranking", v.RankingView, "ranking")
 add_view(bp, "/portfolio", v.PortfolioView, "portfolio")
 add_view(bp, "/pipeline", v.PipelineView, "pipeline")
 add_view(bp, "/criteria", v.CriteriaView, "criteria")
+
+# The committee: seats and terms
+add_view(bp, "/committee", cv.CommitteeView, "committee")
+add_view(bp, "/committee/terms/<int:term_id>/end", cv.EndTermView, "end_term")
 
 # Meetings, the live board, votes and decisions
 add_view(bp, "/meetings", mv.MeetingListView, "meetings")

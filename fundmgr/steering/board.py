@@ -16,6 +16,7 @@ from flask_babel import ngettext
 
 from fundmgr.funds.rights import is_sc_member
 from fundmgr.steering.models import ItemState, Meeting, MeetingState
+from fundmgr.steering.presiding import may_operate_item, may_preside, presiding_member
 from fundmgr.steering.queries import can_see_scores, score_proposals
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for, tally
 
@@ -26,18 +27,22 @@ def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "meeting": meeting,
         "item": item,
-        "can_chair": meeting.can_chair(user),
+        # the agenda's Open buttons: the items this user may open (presides over, or works the board for)
+        "openable": {other.id for other in meeting.items if may_operate_item(user, other)},
         "members": {a.member_id: a.member for a in meeting.attendance},
     }
     if item is None:
         return context
     quorum = quorum_for(item)
-    redacted = item.proposal.is_recused(user)
+    presiding = presiding_member(item)
+    # The member presiding sees the item whole, even one where their organization takes part (they abstain).
+    redacted = item.proposal.is_recused(user) and not may_preside(user, item)
     context |= {
         "quorum": quorum,
+        "presiding": presiding,
         "recused_members": [context["members"][m] for m in sorted(quorum.recused_ids)],
         "redacted": redacted,
-        "chair_item": context["can_chair"] and not redacted,
+        "chair_item": may_operate_item(user, item),
     }
     if redacted:
         return context
@@ -48,6 +53,7 @@ def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
         and attendance.present
         and meeting.state is MeetingState.in_progress
         and item.state is ItemState.open
+        and not item.proposal.is_recused(user)  # the chair presiding over such an item abstains
     )
     context["by_consensus"] = meeting.by_consensus
     if meeting.by_consensus:
@@ -108,6 +114,7 @@ def board_summary(context: dict[str, Any]) -> dict[str, Any]:
         "title": item.proposal.title,
         "state": item.state.value,
         "recused": [m.name for m in context["recused_members"]],
+        "presiding": context["presiding"].name if context["presiding"] else None,
         "quorum": {"eligible": quorum.eligible, "present": quorum.present, "required": quorum.required,
                    "met": quorum.met},
     }  # fmt: skip

@@ -15,7 +15,7 @@ from fundmgr.steering.documents import allocations_of, decision_letter_filename,
 from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState
 from fundmgr.steering.views import SteeringView
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for
-from fundmgr.web import paginate
+from fundmgr.web import in_fund, paginate
 
 
 class DecisionListView(SteeringView):
@@ -47,8 +47,8 @@ class DecisionDetailView(SteeringView):
 
     def load(self, decision_id: int) -> None:
         self.load_fund()
-        self.decision = db.session.get(Decision, decision_id)
-        if self.decision is None or not self.decision.proposal.can_view(current_user):
+        self.decision = in_fund(db.session.get(Decision, decision_id), self.fund)
+        if not self.decision.proposal.can_view(current_user):
             abort(404)
 
     def process(self):

@@ -20,10 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from fundmgr import clock
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Constituency, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
 from fundmgr.funds.models import Fund
+from fundmgr.funds.rights import is_fmu, is_sc_member
+from fundmgr.funds.seats import seats_of, term_of
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering import operations as ops
@@ -36,6 +38,7 @@ from fundmgr.steering.models import (
     Stance,
     VoteChoice,
 )
+from fundmgr.steering.presiding import presiding_member
 from fundmgr.steering.queries import active_criteria, review_of
 
 A, AC, E, D, R = (
@@ -143,11 +146,12 @@ class People:
 
 def seed_steering(fund: Fund) -> list[str]:
     """Replay the Steering Committee's demo history and schedule the next meeting; returns report lines."""
-    people = demo_people()
+    people = demo_people(fund)
     proposals = demo_proposals(fund)
     if not people.members or not proposals:
         return ["Steering: no demo members or proposals; nothing done."]
-    lines = [f"Steering: {declare_conflicts(proposals, people)} conflicts of interest declared."]
+    lines = [f"Steering: {appoint_seats(fund, people)} seats filled."]
+    lines += [f"Steering: {declare_conflicts(proposals, people)} conflicts of interest declared."]
     for spec in HISTORY:
         lines += hold_meeting(fund, spec, proposals, people)
     for key, circulated, deadline, amount in WRITTEN:
@@ -157,14 +161,44 @@ def seed_steering(fund: Fund) -> list[str]:
     return lines
 
 
-def demo_people() -> People:
-    """The demo's FMU officer, the chair and the Steering Committee members."""
+def demo_people(fund: Fund) -> People:
+    """The demo's FMU officer, the chair and the Steering Committee members of the fund."""
     emails = [u["email"] for u in demo_data()["users"] if u["role"] in ("fmu", "sc_member")]
     users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
-    members = [users[e] for e in emails if e in users and users[e].role is Role.sc_member]
-    fmu = next((users[e] for e in emails if e in users and users[e].role is Role.fmu), None)
+    members = [users[e] for e in emails if e in users and is_sc_member(users[e], fund)]
+    fmu = next((users[e] for e in emails if e in users and is_fmu(users[e], fund)), None)
     chair = next((m for m in members if m.constituency is Constituency.chair), None)
     return People(fmu=fmu, chair=chair, members=members)
+
+
+# users.constituency (kept until per-fund roles land) -> the committee's constituency and preferred seat prefix
+SEAT_OF = {
+    Constituency.chair: ("chair", "CHAIR"),
+    Constituency.un_network: ("un_entities", "UN-"),
+    Constituency.donor: ("member_states", "MS-DONOR-"),
+    Constituency.member_state: ("member_states", "MS-CHAMPION-"),
+    Constituency.stakeholder: ("stakeholders", "CSO-"),
+}
+
+
+def appoint_seats(fund: Fund, people: People) -> int:
+    """The FMU appoints each demo member to a seat of their constituency from the fund's establishment (the
+    first donor's seat is the vice-chair's); members who already sit are left as they are."""
+    appointed = 0
+    start = fund.established or date(2019, 5, 8)
+    seats = seats_of(fund)
+    for member in people.members:
+        if term_of(member, fund, start) is not None or member.constituency is None:
+            continue
+        code, prefix = SEAT_OF[member.constituency]
+        free = [s for s in seats if s.constituency.code == code and s.code.startswith(prefix) and not s.terms]
+        free = free or [s for s in seats if s.constituency.code == code and not s.terms]
+        if not free:
+            continue
+        with clock.as_of(start):
+            ops.appoint_term(free[0], ops.TermData(member, None, start), actor=people.fmu)
+        appointed += 1
+    return appointed
 
 
 def demo_proposals(fund: Fund) -> dict[str, Proposal]:
@@ -265,8 +299,8 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
 
 def decide_item(item: Any, outcome: DecisionOutcome, people: People) -> str:
     """Open the item, let the present members state positions (or vote), record the decision; a refusal is reported,
-    not raised."""
-    runner = people.fmu if item.proposal.is_recused(people.chair) else people.chair
+    not raised. Whoever presides runs the item: the chair, also over the items where IOM takes part (she abstains)."""
+    runner = presiding_member(item) or people.fmu
     amount = item.version.total if outcome.funds else None
     try:
         with db.session.begin_nested():

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.finance.models import Allocation
-from fundmgr.funds.rights import holding, is_fund_manager
+from fundmgr.funds.rights import is_fund_manager
+from fundmgr.funds.seats import chair_term, rules_of, seat_labels
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
@@ -34,7 +34,7 @@ def meeting_data(meeting: Meeting) -> dict[str, Any]:
         "mode": meeting.mode.title,
         "location": meeting.location,
         "state": meeting.state.title,
-        "quorum_share": meeting.effective_quorum_share,
+        "quorum_seats": rules_of(meeting.fund).quorum_voting_seats,
         "decision_rule": str(DECISION_RULES.get(meeting.fund.decision_rule, meeting.fund.decision_rule)),
         "fund": localize(meeting.fund.name),
         "currency": meeting.fund.currency,
@@ -130,7 +130,9 @@ def item_minutes(item: AgendaItem, reader: Any, names: dict[int, str]) -> dict[s
         "quorum": {"eligible": len(record["eligible"]), "present": len(record["present"]),
                    "required": record["required"], "met": record["met"]},
         "decision": decision_data(item.decision),
-        "redacted": item.proposal.is_recused(reader),
+        "presided_by": item.presided_by.name if item.presided_by else None,
+        # The member presiding over an item sees it whole, even where their organization takes part.
+        "redacted": item.proposal.is_recused(reader) and item.presided_by_id != getattr(reader, "id", None),
         "by_consensus": item.meeting.by_consensus,
     }  # fmt: skip
     if data["redacted"]:
@@ -156,20 +158,21 @@ def position_minute(position: Any, names: dict[int, str]) -> dict[str, Any]:
 
 def minutes_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
     names = {a.member_id: a.member.name for a in meeting.attendance}
+    seats = seat_labels(meeting.fund, meeting.held_on)
     return {
         "meeting": meeting_data(meeting) | {"started_at": meeting.started_at, "ended_at": meeting.ended_at},
-        "present": [attendee(a) for a in meeting.attendance if a.present],
-        "absent": [attendee(a) for a in meeting.attendance if not a.present],
+        "present": [attendee(a, seats) for a in meeting.attendance if a.present],
+        "absent": [attendee(a, seats) for a in meeting.attendance if not a.present],
         "items": [item_minutes(item, reader, names) for item in meeting.items],
     }
 
 
-def attendee(attendance: Any) -> dict[str, str]:
+def attendee(attendance: Any, seats: dict[int, str]) -> dict[str, str]:
     member = attendance.member
     return {
         "name": member.name,
         "organization": member.organization.label,
-        "constituency": member.constituency.title if member.constituency else "",
+        "constituency": seats.get(member.id, ""),
     }
 
 
@@ -191,23 +194,23 @@ def minutes_pdf(meeting: Meeting, reader: Any) -> bytes:
 
 
 def letter_signatories(decision: Decision) -> list[dict[str, str]]:
-    """Who signs: the Steering Committee's chair, and the FMU officer who recorded or circulated it."""
-    chair = db.session.scalar(
-        sa.select(User)
-        .where(
-            holding(decision.fund, Role.sc_member),
-            User.constituency == Constituency.chair,
-            User.is_active_account.is_(True),
-        )
-        .order_by(User.id)
-        .limit(1)
-    )
+    """Who signs: the member who presided over the item (a written procedure: the chair on the day of the
+    decision), and the FMU officer who recorded or circulated it."""
+    presiding, role = None, _("Chair of the Steering Committee")
+    if decision.item is not None:
+        presiding = decision.item.presided_by
+        chair = chair_term(decision.fund, decision.decided_on)
+        if presiding is not None and (chair is None or presiding.id not in chair.person_ids()):
+            role = _("Presiding over the item for the Steering Committee")
+    else:
+        term = chair_term(decision.fund, decision.decided_on)
+        presiding = term.holder if term is not None else None
     officer = decision.procedure.circulated_by if decision.procedure else None
     if is_fund_manager(decision.recorded_by, decision.fund):
         officer = decision.recorded_by
     people = []
-    if chair is not None:
-        people.append({"name": chair.name, "role": _("Chair of the Steering Committee")})
+    if presiding is not None:
+        people.append({"name": presiding.name, "role": role})
     if is_fund_manager(officer, decision.fund):
         people.append({"name": officer.name, "role": _("Fund Management Unit")})
     return people

@@ -129,8 +129,25 @@ class MeetingForm(FlaskForm):
     mode = SelectField(_l("Mode"), choices=MeetingMode.choices())
     location = StringField(_l("Place or video link"), validators=[Length(max=200)])
     language = SelectField(_l("Language of the meeting and its documents"), choices=LANGUAGE_CHOICES)
-    quorum = NumberField(_l("Quorum (percentage of voting members who must be present)"), kind=PERCENTAGE)
     submit = SubmitField(_l("Schedule the meeting"))
+
+
+class TermForm(FlaskForm):
+    """The FMU appoints a holder and an alternate to a seat for a term."""
+
+    seat = SelectField(_l("Seat"), coerce=int)
+    holder = SelectField(_l("Holder"), coerce=int)
+    alternate = SelectField(_l("Alternate"), coerce=int)
+    starts_on = DateField(_l("From"), validators=[InputRequired()])
+    ends_on = DateField(_l("To (last day; empty: until the term is ended)"), validators=[Optional()])
+    submit = SubmitField(_l("Appoint"))
+
+
+class EndTermForm(FlaskForm):
+    """The FMU ends a term on a day."""
+
+    ends_on = DateField(_l("Last day of the term"), validators=[InputRequired()])
+    submit = SubmitField(_l("End the term"))
 
 
 class AgendaForm(FlaskForm):

@@ -16,6 +16,7 @@ from fundmgr.choices import options
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
+from fundmgr.funds.seats import rules_of, seat_labels
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import Proposal
 from fundmgr.steering import operations as ops
@@ -33,9 +34,10 @@ from fundmgr.steering.forms import (
     VoteForm,
 )
 from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode, MeetingState, Stance, VoteChoice
+from fundmgr.steering.presiding import may_operate_item, may_run_meeting
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import consensus, quorum_for, tally
-from fundmgr.web import paginate, refusals_shown_on, wants_json
+from fundmgr.web import in_fund, paginate, refusals_shown_on, wants_json
 
 
 class MeetingListView(SteeringView):
@@ -53,7 +55,7 @@ class MeetingListView(SteeringView):
 
 
 class MeetingNewView(SteeringView):
-    """The FMU schedules a meeting: date, mode, language, quorum (the fund's unless set)."""
+    """The FMU schedules a meeting: date, mode, place, language (the quorum is the committee's, on its seats)."""
 
     methods = ["GET", "POST"]
     roles = FUND_MANAGERS
@@ -67,7 +69,6 @@ class MeetingNewView(SteeringView):
                 mode=MeetingMode(form.mode.data),
                 location=form.location.data or "",
                 language=form.language.data,
-                quorum_share=form.quorum.data,
             )
             with refusals_shown_on(form):
                 meeting = ops.schedule_meeting(self.fund, data, actor=current_user)
@@ -81,9 +82,7 @@ class MeetingBaseView(SteeringView):
 
     def load(self, meeting_id: int, **_view_args: Any) -> None:
         self.load_fund()
-        self.meeting = db.session.get(Meeting, meeting_id)
-        if self.meeting is None:
-            abort(404)
+        self.meeting = in_fund(db.session.get(Meeting, meeting_id), self.fund)
 
     def can_access(self, user: User) -> bool:
         """Whoever may see the meeting (the FMU, administrators, SC members)."""
@@ -98,7 +97,9 @@ class MeetingView(MeetingBaseView):
 
     def process(self):
         meeting, user = self.meeting, current_user
-        context: dict[str, Any] = {"meeting": meeting, "action_form": ActionForm()}
+        context: dict[str, Any] = {"meeting": meeting, "action_form": ActionForm(),
+                                   "can_run_meeting": may_run_meeting(user, meeting),
+                                   "quorum_seats": rules_of(self.fund).quorum_voting_seats}  # fmt: skip
         context["recused_items"] = {item.id for item in meeting.items if item.proposal.is_recused(user)}
         if meeting.can_manage(user):
             listed = {item.proposal_id for item in meeting.items}
@@ -106,15 +107,18 @@ class MeetingView(MeetingBaseView):
             agenda_form = AgendaForm()
             agenda_form.proposals.choices = options([(p.id, f"{p.reference} · {p.title}") for p in candidates])
             attendance_form = AttendanceForm(present=[a.member_id for a in meeting.attendance if a.present])
-            attendance_form.present.choices = options([(a.member_id, attendance_label(a)) for a in meeting.attendance])
+            seats = seat_labels(self.fund, meeting.held_on)
+            attendance_form.present.choices = options(
+                [(a.member_id, attendance_label(a, seats)) for a in meeting.attendance]
+            )
             context |= {"agenda_form": agenda_form, "attendance_form": attendance_form}
         return self.render("meeting.html", **context)
 
 
-def attendance_label(attendance: Any) -> str:
+def attendance_label(attendance: Any, seats: dict[int, str]) -> str:
     member = attendance.member
-    constituency = member.constituency.title if member.constituency else ""
-    return f"{member.name} ({member.organization.label}, {constituency})"
+    seat = seats.get(member.id, _("no seat"))
+    return f"{member.name} ({member.organization.label}, {seat})"
 
 
 class MeetingManageView(MeetingBaseView):
@@ -192,8 +196,8 @@ class MeetingMoveView(MeetingBaseView, ActionView):
     operation: Any
 
     def can_access(self, user: User) -> bool:
-        """The chair or the FMU start and end meetings."""
-        return self.meeting.can_chair(user)
+        """The chair, the vice-chair or the FMU start and end meetings."""
+        return may_run_meeting(user, self.meeting)
 
     def act(self):
         self.operation(self.meeting, actor=current_user)
@@ -220,7 +224,7 @@ class ConfirmEndMeetingView(MeetingBaseView):
 
     def can_access(self, user: User) -> bool:
         """The chair or the FMU end meetings."""
-        return self.meeting.can_chair(user)
+        return may_run_meeting(user, self.meeting)
 
     def process(self):
         return self.render("confirm_end.html", meeting=self.meeting, form=ConfirmForm())
@@ -290,8 +294,8 @@ class ItemMoveView(ItemView, ActionView):
     operation: Any
 
     def can_access(self, user: User) -> bool:
-        """The chair (not recused from the item) or the FMU runs the items."""
-        return self.meeting.can_chair(user) and not self.item.proposal.is_recused(user)
+        """Whoever presides over the item (steering.presiding), or the FMU for them where the policy lets it."""
+        return may_operate_item(user, self.item)
 
     def act(self):
         self.operation(self.item, actor=current_user)
@@ -299,13 +303,13 @@ class ItemMoveView(ItemView, ActionView):
 
 
 class OpenItemView(ItemMoveView):
-    """The chair or the FMU opens an item for discussion and votes."""
+    """Whoever presides (or the FMU for them) opens an item for discussion and votes."""
 
     operation = staticmethod(ops.open_item)
 
 
 class CloseItemView(ItemMoveView):
-    """The chair or the FMU closes the item's votes."""
+    """Whoever presides (or the FMU for them) closes the item's votes."""
 
     operation = staticmethod(ops.close_item)
 
@@ -358,13 +362,13 @@ class PositionView(ItemView):
 
 
 class DecisionView(ItemView):
-    """The chair or the FMU records the decision on an item: outcome, conditions, approved amount."""
+    """Whoever presides (or the FMU for them) records the decision on an item: outcome, conditions, amount."""
 
     methods = ["GET", "POST"]
 
     def can_access(self, user: User) -> bool:
-        """The chair (not recused from the item) or the FMU records decisions."""
-        return self.meeting.can_chair(user) and not self.item.proposal.is_recused(user)
+        """Whoever presides over the item, or the FMU for them where the policy lets it, records its decision."""
+        return may_operate_item(user, self.item)
 
     def process(self):
         item = self.item

@@ -17,11 +17,11 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
-from fundmgr.accounts.models import Constituency, User
+from fundmgr.accounts.models import Role, User
 from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, Rate, db
 from fundmgr.funds.models import Criterion, Fund
-from fundmgr.funds.rights import is_fund_manager, is_sc_member, works_with_committee
+from fundmgr.funds.rights import holders_among, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
 
@@ -111,8 +111,10 @@ def is_recused_given(proposal: Proposal, member: Any, conflicts: set[tuple[int, 
 
 
 def recused_member_ids(proposal: Proposal, members: list[Any]) -> set[int]:
-    """Of the given members, those recused from the proposal, in one query (Proposal.is_recused for many members)."""
-    members = [m for m in members if is_sc_member(m, proposal.fund)]
+    """Of the given members, those recused from the proposal, in two queries (Proposal.is_recused for many members):
+    who holds the member's role on the fund, and their declared conflicts."""
+    on_committee = holders_among(members, proposal.fund, Role.sc_member)
+    members = [m for m in members if m.id in on_committee]
     conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
     return {m.id for m in members if is_recused_given(proposal, m, conflicts)}
 
@@ -243,15 +245,19 @@ class Meeting(Base):
     mode: so.Mapped[MeetingMode]
     location: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     language: so.Mapped[str] = so.mapped_column(sa.String(2), default="en")
-    # Share of the voting members who must be present; empty: the fund's quorum_share.
+    # No longer read: the quorum is counted on the committee's seats (fundmgr.steering.voting). Dropped later.
     quorum_share: so.Mapped[Decimal | None] = so.mapped_column(Rate())
     state: so.Mapped[MeetingState] = so.mapped_column(default=MeetingState.scheduled)
     scheduled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     started_at: so.Mapped[datetime | None]
     ended_at: so.Mapped[datetime | None]
+    # Under a `designated` presiding fallback: the member the committee designated to preside over the items
+    # the chair may not preside over (or all of them in the chair's absence).
+    designated_presiding_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 
-    fund: so.Mapped[Fund] = so.relationship()
+    fund: so.Mapped[Fund] = so.relationship(foreign_keys=[fund_id])
+    designated_presiding: so.Mapped[User | None] = so.relationship(foreign_keys=[designated_presiding_id])
     items: so.Mapped[list[AgendaItem]] = so.relationship(back_populates="meeting", order_by="AgendaItem.position")
     attendance: so.Mapped[list[Attendance]] = so.relationship(back_populates="meeting", order_by="Attendance.id")
 
@@ -260,10 +266,6 @@ class Meeting(Base):
     @property
     def display_name(self) -> str:
         return f"{self.reference} ({self.held_on.isoformat()})"
-
-    @property
-    def effective_quorum_share(self) -> Decimal:
-        return self.quorum_share if self.quorum_share is not None else self.fund.quorum_share
 
     @property
     def by_consensus(self) -> bool:
@@ -290,10 +292,6 @@ class Meeting(Base):
     def can_manage(self, user: Any) -> bool:
         """The FMU (the SC's secretariat) schedules meetings, builds agendas and records attendance."""
         return is_fund_manager(user, self.fund)
-
-    def can_chair(self, user: Any) -> bool:
-        """The chair (an SC member of the chair constituency) or the FMU secretariat runs the items."""
-        return self.can_manage(user) or (is_sc_member(user, self.fund) and user.constituency is Constituency.chair)
 
 
 class Attendance(Base):
@@ -345,8 +343,12 @@ class AgendaItem(Base):
     closed_at: so.Mapped[datetime | None]
     # Who was eligible, present and recused when the decision was recorded, for the minutes.
     quorum_record: so.Mapped[dict[str, Any] | None]
+    # Who presided over the item (set when it is opened, kept when its decision is recorded): they sign its
+    # decision letter and its part of the minutes.
+    presided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 
     meeting: so.Mapped[Meeting] = so.relationship(back_populates="items")
+    presided_by: so.Mapped[User | None] = so.relationship()
     proposal: so.Mapped[Proposal] = so.relationship()
     version: so.Mapped[ProposalVersion] = so.relationship()
     votes: so.Mapped[list[Vote]] = so.relationship(back_populates="item", order_by="Vote.id")

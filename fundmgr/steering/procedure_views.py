@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +22,7 @@ from fundmgr.steering.documents import allocations_of
 from fundmgr.steering.forms import ActionForm, ResponseForm, WrittenProcedureForm
 from fundmgr.steering.models import WrittenProcedure, WrittenProcedureState, recused_proposal_ids
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
-from fundmgr.web import db_int, paginate, refusals_shown_on
+from fundmgr.web import db_int, in_fund, paginate, refusals_shown_on
 
 
 class ProcedureListView(SteeringView):
@@ -68,9 +68,7 @@ class ProcedureBaseView(SteeringView):
 
     def load(self, procedure_id: int, **_view_args: Any) -> None:
         self.load_fund()
-        self.procedure = db.session.get(WrittenProcedure, procedure_id)
-        if self.procedure is None:
-            abort(404)
+        self.procedure = in_fund(db.session.get(WrittenProcedure, procedure_id), self.fund)
 
     def back(self) -> Any:
         return redirect(url_for("steering.procedure", procedure_id=self.procedure.id))

@@ -40,7 +40,7 @@ from fundmgr.steering.models import (
     recused_proposal_ids,
 )
 from fundmgr.steering.portfolio import build_portfolio, candidates_for
-from fundmgr.web import FundView, db_int, form_problems, paginate, refusals_shown_on
+from fundmgr.web import FundView, db_int, form_problems, in_fund, paginate, refusals_shown_on
 
 
 class SteeringView(FundView):
@@ -68,8 +68,8 @@ class ProposalView(SteeringView):
 
     def load(self, proposal_id: int, **_view_args: Any) -> None:
         self.load_fund()
-        self.proposal = db.session.get(Proposal, proposal_id)
-        if self.proposal is None or not self.proposal.can_view(current_user):
+        self.proposal = in_fund(db.session.get(Proposal, proposal_id), self.fund)
+        if not self.proposal.can_view(current_user):
             abort(404)
 
     def can_access(self, user: User) -> bool:
@@ -254,7 +254,8 @@ class WaiveConflictView(SteeringView):
 
     def load(self, conflict_id: int) -> None:
         self.load_fund()
-        self.conflict = db.session.get(Conflict, conflict_id) or abort(404)
+        conflict = db.session.get(Conflict, conflict_id) or abort(404)
+        self.conflict = in_fund(conflict, self.fund, conflict.proposal.fund_id)
 
     def process(self):
         form = WaiverForm()

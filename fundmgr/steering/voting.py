@@ -1,46 +1,50 @@
-"""Quorum, vote counts and consensus of an agenda item.
+"""Quorum, vote counts and consensus of an agenda item, on the committee's seats.
 
-Quorum rule: more than the meeting's quorum share of the item's voting members must be present
-(the Migration MPTF: share 0.5, "more than half"). The voting members of an item are the
-members invited to the meeting who are not recused from its proposal: a recused member neither
-counts towards the quorum nor votes, and their vote, should one exist, is not counted.
+A seat is represented when its holder or its alternate is present; it has one voice, whoever of them speaks
+(the holder when both are present). The seats of an item are the voting seats with a term on the meeting's day
+whose members are not excluded from the item's decision: a declared conflict always excludes; a member's
+organization taking part in the proposal excludes unless the fund's conflict policy is `no_scoring`. The item
+is quorate when at least the fund's number of voting seats (`committee.quorum` in the definition) is
+represented among them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.steering.models import AgendaItem, Position, Stance, VoteChoice, recused_member_ids
+from fundmgr.accounts.models import Role
+from fundmgr.funds.rights import holders_among
+from fundmgr.funds.seats import CommitteeRules, ConflictRule, rules_of, terms_on
+from fundmgr.proposals.models import Proposal
+from fundmgr.steering.models import AgendaItem, Position, Stance, VoteChoice, active_conflicts
 
 DECISION_RULES = {"consensus": _l("consensus"), "majority": _l("majority")}
 
 
 @dataclass(frozen=True)
 class Quorum:
-    """Who may vote on an item, who of them is present, and how many must be."""
+    """Which voting seats an item has, which of them are represented, who speaks for them, how many must be."""
 
-    share: Decimal
-    eligible_ids: frozenset[int]
+    required: int
+    eligible_seat_ids: frozenset[int]
+    represented_seat_ids: frozenset[int]
+    # One person per represented seat: the one whose voice counts (holder first, else the alternate).
     present_ids: frozenset[int]
+    # Invited members excluded from the item's decision (conflicts, or their organization takes part).
     recused_ids: frozenset[int]
 
     @property
     def eligible(self) -> int:
-        return len(self.eligible_ids)
+        return len(self.eligible_seat_ids)
 
     @property
     def present(self) -> int:
-        return len(self.present_ids)
-
-    @property
-    def required(self) -> int:
-        """The smallest number of present members that is more than share × eligible (at least one)."""
-        return min(int(self.share * self.eligible) + 1, max(self.eligible, 1))
+        return len(self.represented_seat_ids)
 
     @property
     def met(self) -> bool:
@@ -49,26 +53,58 @@ class Quorum:
     def as_record(self) -> dict[str, Any]:
         """Plain data kept on the item when its decision is recorded (for the minutes)."""
         return {
-            "share": str(self.share),
-            "eligible": sorted(self.eligible_ids),
-            "present": sorted(self.present_ids),
+            "eligible": sorted(self.eligible_seat_ids),
+            "present": sorted(self.represented_seat_ids),
+            "voices": sorted(self.present_ids),
             "recused": sorted(self.recused_ids),
             "required": self.required,
             "met": self.met,
         }
 
 
+def excluded_from_decision(proposal: Proposal, members: Iterable[Any], rules: CommitteeRules) -> set[int]:
+    """Of the given members, those who may not take part in the proposal's decision (one query)."""
+    members = list(members)
+    seated = holders_among(members, proposal.fund, Role.sc_member)
+    members = [m for m in members if m.id in seated]
+    conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
+    takes_part = rules.conflict_rule is not ConflictRule.no_scoring
+    return {
+        m.id
+        for m in members
+        if (proposal.id, m.id) in conflicts or (takes_part and m.organization_id in proposal.organization_ids)
+    }
+
+
 def quorum_for(item: AgendaItem) -> Quorum:
-    """The item's quorum now, from the meeting's attendance and the proposal's recusals."""
+    """The item's quorum now, from the seats held on the meeting's day, the attendance and the conflicts."""
     meeting = item.meeting
-    recused = recused_member_ids(item.proposal, [a.member for a in meeting.attendance])
-    eligible = {a.member_id for a in meeting.attendance} - recused
-    present = {a.member_id for a in meeting.attendance if a.present} - recused
+    rules = rules_of(meeting.fund)
+    present = {a.member_id for a in meeting.attendance if a.present}
+    terms = [t for t in terms_on(meeting.fund, meeting.held_on) if t.seat.votes]
+    people = {a.member_id: a.member for a in meeting.attendance}
+    for term in terms:
+        people[term.holder_id] = term.holder
+        if term.alternate is not None:
+            people[term.alternate.id] = term.alternate
+    excluded = excluded_from_decision(item.proposal, people.values(), rules)
+    eligible, represented, voices = set(), set(), set()
+    for term in terms:
+        persons = [p for p in (term.holder_id, term.alternate_id) if p is not None and p not in excluded]
+        if not persons:
+            continue
+        eligible.add(term.seat_id)
+        speakers = [p for p in persons if p in present]
+        if speakers:
+            represented.add(term.seat_id)
+            voices.add(speakers[0])
+    invited = {a.member_id for a in meeting.attendance}
     return Quorum(
-        share=meeting.effective_quorum_share,
-        eligible_ids=frozenset(eligible),
-        present_ids=frozenset(present),
-        recused_ids=frozenset(recused),
+        required=rules.quorum_voting_seats,
+        eligible_seat_ids=frozenset(eligible),
+        represented_seat_ids=frozenset(represented),
+        present_ids=frozenset(voices),
+        recused_ids=frozenset(excluded & invited),
     )
 
 
@@ -106,8 +142,8 @@ class Tally:
 
 
 def counted_votes(item: AgendaItem, quorum: Quorum) -> list[Any]:
-    """The item's votes by members not recused from it."""
-    return [v for v in item.votes if v.member_id not in quorum.recused_ids]
+    """The item's votes that count: one per represented seat, by the member who speaks for it."""
+    return [v for v in item.votes if v.member_id in quorum.present_ids]
 
 
 def tally(item: AgendaItem, quorum: Quorum) -> Tally:

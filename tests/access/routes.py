@@ -236,6 +236,20 @@ CASES: list[Case] = [
         )
     ],
     post("funds.switch", expect=answers(KEPT), data=lambda w: {"fund": "MIG", "next": "/fund/"}),  # one fund: no form
+    get("funds.people", expect=answers(FORBIDDEN, admin=OK)),
+    post(
+        "funds.people",
+        expect=answers(FORBIDDEN, admin=DONE),
+        owner="admin",
+        data=lambda w: {"email": w.emails["newcomer"], "fund": w.ids["fund"], "role": "viewer"},
+    ),
+    post(
+        "funds.end_role",
+        lambda w: {"user_id": w.users["agency_other"], "fund_id": w.ids["fund"]},
+        answers(FORBIDDEN, admin=DONE),
+        form_page=page("funds.people"),
+        owner="admin",
+    ),
     # --- Proposals ---
     get("proposals.list"),
     get("proposals.export", lambda w: {"fmt": "csv"}, variant="csv"),
@@ -558,6 +572,26 @@ CASES: list[Case] = [
         form_page=page("steering.proposal", proposal_id="p:review"),
         owner="fmu",
         data=lambda w: {"reason": "The co-financing ended last year."},
+    ),
+    get("steering.committee", expect=STEERING),
+    post(
+        "steering.committee",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {
+            "seat": w.ids["spare_seat"],
+            "holder": w.ids["spare_member"],
+            "alternate": 0,
+            "starts_on": TODAY.isoformat(),
+        },
+    ),
+    post(
+        "steering.end_term",
+        ids(term_id="term"),
+        FMU_ADMIN_DO,
+        form_page=page("steering.committee"),
+        owner="fmu",
+        data=lambda w: {"ends_on": (TODAY + timedelta(days=365)).isoformat()},
     ),
     get("steering.meeting", ids(meeting_id="live_meeting"), STEERING),
     get("steering.meeting", ids(meeting_id="scheduled_meeting"), STEERING, variant="scheduled"),

@@ -28,6 +28,7 @@ from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops
 from fundmgr.finance.models import Allocation, ContributionKind
 from fundmgr.funds.models import Fund
+from fundmgr.funds.seats import term_of
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import AttachmentKind, Proposal
 from fundmgr.results import operations as results_ops
@@ -115,8 +116,14 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     }
     world.users = {"anonymous": None} | {name: user.id for name, user in users.items()}
     world.emails = {name: user.email for name, user in users.items()}
+    # A person holding no role on the fund yet (the administrator grants one).
+    newcomer = make_user(Role.viewer, org="GOV-NLD", name="Newcomer Person", funds=[])
+    world.ids["newcomer"], world.ids["fund"] = newcomer.id, fund.id
+    world.emails["newcomer"] = newcomer.email
     lead, fmu, chair = users["agency_lead"], users["fmu"], users["sc_chair"]
-    members = [users[n] for n in ("sc_member", "sc_chair", "sc_recused", "sc_declared")]
+    # A fifth member (no role of the matrix of their own): with them, three seats not conflicted make the quorum.
+    extra = make_user(Role.sc_member, org="GOV-DNK", constituency=Constituency.donor, name="Extra Member")
+    members = [users[n] for n in ("sc_member", "sc_chair", "sc_recused", "sc_declared")] + [extra]
 
     deposit = finance_ops.record_contribution(
         fund,
@@ -288,7 +295,19 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     db.session.commit()
 
     world.reset_token = password_reset_token(lead)
+    build_seats(world, fund, users, make_user)
     return world
+
+
+def build_seats(world: World, fund: Fund, users: dict[str, User], make_user: Callable[..., User]) -> None:
+    """The committee's terms: the donor's (to end) and, made last so no meeting invites them, a member whose term
+    ended yesterday (free to be appointed again)."""
+    world.ids["term"] = term_of(users["sc_member"], fund, TODAY).id
+    spare = make_user(Role.sc_member, org="GOV-NOR", constituency=Constituency.donor, name="Spare Member")
+    term = term_of(spare, fund, TODAY)
+    term.ends_on = TODAY - timedelta(days=1)
+    db.session.commit()
+    world.ids |= {"spare_member": spare.id, "spare_seat": term.seat_id}
 
 
 def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> None:

@@ -54,7 +54,7 @@ def free_proposal(state: ProposalState = ProposalState.endorsed) -> Proposal:
 
 def meeting_under_way(title: str) -> Meeting:
     """A meeting in progress, every member present (the FMU set it up earlier)."""
-    people = demo_people()
+    people = demo_people(current_fund())
     meeting = ops.schedule_meeting(current_fund(), ops.MeetingData(title, clock.today(), MeetingMode.virtual),
                                    actor=people.fmu)  # fmt: skip
     ops.record_attendance(meeting, {m.id for m in people.members}, actor=people.fmu)
@@ -65,7 +65,7 @@ def meeting_under_way(title: str) -> Meeting:
 def open_on_agenda(meeting: Meeting, proposal: Proposal, *, behind_the_rule: bool = False) -> AgendaItem:
     """Put the proposal on the agenda and open its item for votes. `behind_the_rule`: as a second route to a
     decision, which only data written before the one-route rule may hold; deciding must hold on its own."""
-    people = demo_people()
+    people = demo_people(current_fund())
     if behind_the_rule:
         item = AgendaItem(position=len(meeting.items) + 1, proposal_id=proposal.id,
                           version_id=proposal.latest_version.id)  # fmt: skip
@@ -161,7 +161,7 @@ def test_a_meeting_and_a_written_procedure_deciding_one_proposal_at_once_record_
     """A written procedure approving the proposal is concluded as a meeting rejects it, at the same instant."""
 
     def build() -> tuple[int, int, str]:
-        people = demo_people()
+        people = demo_people(current_fund())
         proposal = free_proposal()
         data = ops.DecisionData(DecisionOutcome.approve, approved_amount=proposal.latest_version.total)
         deadline = clock.today() + timedelta(days=10)
@@ -272,7 +272,7 @@ def test_ten_identical_answers_to_a_written_procedure_count_once(target):
         proposal = free_proposal()
         return ops.circulate_written_procedure(
             proposal, ops.DecisionData(DecisionOutcome.reject), rationale="Out of scope.",
-            deadline=clock.today() + timedelta(days=10), actor=demo_people().fmu,
+            deadline=clock.today() + timedelta(days=10), actor=demo_people(current_fund()).fmu,
         ).id  # fmt: skip
 
     procedure_id = target.setup(build)

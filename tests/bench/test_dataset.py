@@ -26,7 +26,17 @@ from fundmgr.results import reports
 from fundmgr.results.models import Programme, ProgrammeIndicator
 from fundmgr.results.operations import add_months, default_periods, guess_measure
 from fundmgr.results.rollup import Point, combine
-from fundmgr.steering.models import AgendaItem, ItemState, Meeting, MeetingState
+from fundmgr.steering.models import (
+    AgendaItem,
+    Decision,
+    DecisionOutcome,
+    ItemState,
+    Meeting,
+    MeetingState,
+    Position,
+    Stance,
+    Vote,
+)
 from fundmgr.steering.portfolio import build_portfolio
 from fundmgr.steering.voting import quorum_for
 from tests.factories import sign_in
@@ -144,8 +154,8 @@ def test_every_history_follows_the_transition_table(generated):
         assert last.get(str(proposal.id), ProposalState.draft) is proposal.state
 
 
-def test_every_member_may_vote_on_the_live_meetings_items(generated):
-    """On today's meeting, are all 50 members present and none recused, so each can vote once?"""
+def test_every_member_may_take_part_on_the_live_meetings_items(generated):
+    """On today's meeting, are all 50 members present and none recused, so each can state a position (or vote)?"""
     meeting = db.session.scalar(sa.select(Meeting).where(Meeting.state == MeetingState.in_progress))
     assert len([a for a in meeting.attendance if a.present]) == MEMBERS
     items = db.session.scalars(sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)).all()
@@ -217,3 +227,37 @@ def test_the_portfolio_sums_what_each_funded_programme_holds(generated, fund):
     assert {s.key: s.funded for s in portfolio.areas if s.funded} == by_area
     assert {s.key: s.funded for s in portfolio.regions if s.funded} == by_region
     assert portfolio.gender.funded == at_level > 0
+
+
+def test_a_consensus_fund_decided_on_positions_as_the_demo_states_them(generated, fund):
+    """Under consensus, does each present, non-recused member hold one position on each decided item (no votes), one
+    member stating an approval's conditions as a reservation minuted by name and a rejection's objection with its
+    reason?"""
+    assert fund.decision_rule == "consensus"
+    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Position.id))) == generated["counts"]["positions"] > 0
+    decisions = db.session.scalars(sa.select(Decision).where(Decision.item_id.is_not(None))).all()
+    outcomes = set()
+    for decision in decisions:
+        item = db.session.get(AgendaItem, decision.item_id)
+        assert sorted(p.member_id for p in item.positions) == item.quorum_record["present"]
+        stated = [(p.stance, p.text, p.minute_by_name) for p in item.positions if p.stance.needs_text]
+        if decision.outcome is DecisionOutcome.approve_with_conditions:
+            assert stated == [(Stance.reservation, decision.conditions, True)]
+        elif decision.outcome is DecisionOutcome.reject:
+            assert [(stance, bool(text)) for stance, text, _ in stated] == [(Stance.object, True)]
+        else:
+            assert stated == []
+        outcomes.add(decision.outcome)
+    assert {DecisionOutcome.approve_with_conditions, DecisionOutcome.reject} <= outcomes
+
+
+def test_a_majority_fund_decided_on_votes(app, fund):
+    """Under majority, does each present, non-recused member hold one vote on each decided item, and no position?"""
+    fund.decision_rule = "majority"
+    db.session.flush()
+    generated = generate(SCALE, seed=11)
+    assert db.session.scalar(sa.select(sa.func.count(Position.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == generated["counts"]["votes"] > 0
+    for item in db.session.scalars(sa.select(AgendaItem).where(AgendaItem.state == ItemState.decided)):
+        assert sorted(v.member_id for v in item.votes) == item.quorum_record["present"]

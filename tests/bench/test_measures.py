@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
+
 from bench.client import csrf_token
-from bench.load import percentile
+from bench.load import answering, percentile, stored_check
+from fundmgr.db import db
 from tests.factories import sign_in
 
 
@@ -22,3 +26,35 @@ def test_the_client_reads_the_csrf_token_of_the_login_form_and_of_other_forms(cl
     sign_in(client, make_user())
     page = client.get("/proposals/").get_data(as_text=True)
     assert csrf_token(page)
+
+
+@pytest.mark.parametrize("rule", ["consensus", "majority"])
+def test_members_answer_then_change_their_answer_as_their_fund_decides(rule, client, fund, committee, live_item):
+    """Does the app take the benchmark's first answers and changes (positions under consensus, with a reservation's
+    text and an objection's reason; votes under majority) and keep each member's last answer once?"""
+    fund.decision_rule = rule
+    db.session.commit()
+    item = live_item()
+    how = answering(rule)
+    action = f"/steering/meetings/{item.meeting_id}/items/{item.id}/{how.route}"
+    voices = committee.members[2:]  # the chair (IOM) and UNHCR are recused from an IOM-UNHCR proposal
+    last = {}
+    for n, member in enumerate(voices, start=2):
+        sign_in(client, member)
+        for form in (how.first(n), how.change(n)):
+            assert client.post(action, data=form, headers={"Accept": "application/json"}).status_code == 201
+        last[(item.id, member.email)] = how.stored_value(how.change(n))
+    assert all(how.first(n) != how.change(n) for n in range(50))  # every member changes their answer
+    rows = db.session.execute(
+        sa.text(f"SELECT a.item_id, u.email, a.{how.column} FROM {how.table} a JOIN users u ON u.id = a.member_id")
+    ).all()
+    assert stored_check([tuple(r) for r in rows], last) == (len(voices), 0, 0)
+    if rule == "consensus":
+        assert set(last.values()) == {"support", "reservation", "object"}
+
+
+def test_an_answer_stored_twice_or_not_the_last_one_is_counted():
+    """Does the check count a member stored twice, and a member whose last answer is missing or an earlier one?"""
+    last = {(1, "a"): "support", (1, "b"): "object", (1, "c"): "reservation", (2, "a"): "support"}
+    rows = [(1, "a", "support"), (1, "a", "support"), (1, "b", "support"), (2, "a", "support")]
+    assert stored_check(rows, last) == (4, 1, 3)  # a twice on 1; a (twice), b (earlier answer) and c (missing) lost

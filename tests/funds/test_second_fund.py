@@ -20,7 +20,7 @@ from fundmgr.proposals.forms import IndicatorForm
 from fundmgr.proposals.operations import IndicatorValues
 from fundmgr.proposals.operations.matrix import indicator_problems
 from tests.factories import sign_in
-from tests.fixtures.funds import SECOND_FUND_FILE
+from tests.support import SECOND_FUND_FILE
 
 EXAMPLE = SECOND_FUND_FILE
 MIGRATION_TERMS = ("GCM", "Global Compact", "Migratory status", "migratory", "Migration")

@@ -75,7 +75,8 @@ def test_a_submission_that_fails_after_notifying_sends_nothing(app, client, cast
 
 
 def test_a_decision_that_fails_after_its_letter_is_queued_sends_nothing(app, client, cast, fund, iom_in_review,
-                                                                        make_deposit, outbox, monkeypatch):  # fmt: skip
+                                                                        make_deposit, outbox, monkeypatch,
+                                                                        third_seat):  # fmt: skip
     """Does a decision whose last step fails (the letters already queued) send no e-mail and leave no trace?"""
     make_deposit("20000000.00")
     proposal = iom_in_review()
@@ -83,7 +84,7 @@ def test_a_decision_that_fails_after_its_letter_is_queued_sends_nothing(app, cli
         fund, steering_ops.MeetingData("Extraordinary meeting", TODAY, MeetingMode.virtual), actor=cast.fmu
     )
     (item,) = steering_ops.add_agenda_items(live, [proposal], actor=cast.fmu)
-    steering_ops.record_attendance(live, {cast.sc.id, cast.chair.id}, actor=cast.fmu)
+    steering_ops.record_attendance(live, {cast.sc.id, cast.chair.id, third_seat.id}, actor=cast.fmu)
     steering_ops.start_meeting(live, actor=cast.fmu)
     steering_ops.open_item(item, actor=cast.fmu)
     db.session.commit()

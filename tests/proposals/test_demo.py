@@ -16,7 +16,7 @@ from fundmgr.scenario import demo_data
 def test_demo_proposals_reach_their_status_with_exact_budgets(fund):
     """Does every demo proposal exist once, at its intake status, with the demo file's budget to the cent?"""
     seed_organizations(fund)
-    seed_users("demo-password-123")
+    seed_users(fund, "demo-password-123")
     seed_proposals(fund)
     db.session.commit()
     proposals = {p.title: p for p in db.session.scalars(sa.select(Proposal).where(Proposal.fund_id == fund.id))}

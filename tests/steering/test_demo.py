@@ -36,7 +36,7 @@ def test_the_demo_replays_the_committees_history_once(demo_app, fund):
     assert any("MIG-WP-" in line for line in lines)
     positions_before = db.session.scalar(sa.select(sa.func.count(Position.id)))
     seed_demo("demo-password-12")
-    assert seed_steering(fund) == ["Steering: 0 conflicts of interest declared."]
+    assert seed_steering(fund) == ["Steering: 0 seats filled.", "Steering: 0 conflicts of interest declared."]
     assert db.session.scalar(sa.select(sa.func.count(Position.id))) == positions_before
 
 

@@ -76,12 +76,14 @@ def test_the_pack_refuses_a_version_whose_frozen_content_lost_a_field(held, comm
 def test_the_minutes_record_attendance_quorum_recusals_votes_and_decisions(held, committee):
     text = pdf_text(minutes_pdf(held, committee.fmu))
     assert "Minutes" in text
-    assert "Yasmine Morocco Morocco Country of origin, transit or" in text
+    assert "Yasmine Morocco Morocco Member States · Champion country 2" in text  # constituency from her seat
     assert "Grace" in text
     assert "Absent" in text
     assert "Recused: Helena Chair, Karim UNHCR" in text
-    assert "6 of 7 voting members present; 4 needed." in text  # the UNDP item: nobody recused
-    assert "4 of 5 voting members present; 3 needed." in text  # the IOM item: chair and UNHCR recused
+    assert "6 of 7 voting seats represented; 3 needed." in text  # the UNDP item: nobody recused
+    assert "4 of 5 voting seats represented; 3 needed." in text  # the IOM item: chair and UNHCR recused
+    assert text.count("Presided over by Helena Chair.") == 2  # she presides over the IOM item too
+    assert "Jonas Germany" in text
     assert "Endorsed into the pipeline by consensus" in text
     assert "Deferred" in text
     assert "Revise the budget." in text

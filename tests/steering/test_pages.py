@@ -214,7 +214,7 @@ def test_the_board_json_shows_votes_as_they_come_in(client, committee, by_majori
     assert board["item"]["reference"] == items[0].proposal.reference
     assert board["item"]["votes_cast"] == 0
     assert board["item"]["can_vote"] is True
-    assert board["item"]["quorum"] == {"eligible": 7, "present": 7, "required": 4, "met": True}
+    assert board["item"]["quorum"] == {"eligible": 7, "present": 7, "required": 3, "met": True}
     unchanged = client.get(f"/steering/meetings/{meeting.id}/board.json?since={board['revision']}").json
     assert unchanged["unchanged"] is True
     assert "html" not in unchanged

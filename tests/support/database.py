@@ -106,7 +106,8 @@ def clean_committed_data() -> None:
     keep = {"alembic_version", "funds", "organizations", "regions", "countries", "fund_organizations",
             "fund_own_organizations",
             "area_objectives", "thematic_areas", "objectives", "guiding_principles", "markers",
-            "budget_categories", "criteria", "eligibility_checks"}  # fmt: skip
+            "budget_categories", "criteria", "eligibility_checks", "committee_rules", "committee_constituencies",
+            "committee_seats"}  # fmt: skip
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in keep:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from fundmgr.db import db
+from fundmgr.funds.seats import seats_of, term_of
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import Recommendation
+from tests.support import TODAY
 
 
 def scores_for(fund, values: list[int]) -> ops.ReviewInput:
@@ -14,3 +17,15 @@ def scores_for(fund, values: list[int]) -> ops.ReviewInput:
         recommendation=Recommendation.approve,
         comment="Sound design.",
     )
+
+
+def make_vice_chair(member, fund) -> None:
+    """Move the member's current term to the vice-chair's seat (swapping with whoever held it)."""
+    term = term_of(member, fund, TODAY)
+    vice = next(s for s in seats_of(fund) if s.vice_chair)
+    other = vice.term_on(TODAY)
+    if other is not None:
+        other.seat_id = term.seat_id
+    term.seat_id = vice.id
+    db.session.commit()
+    db.session.expire_all()

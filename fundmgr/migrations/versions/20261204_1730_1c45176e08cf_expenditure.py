@@ -4,7 +4,7 @@ A new table: existing funds have no expenditure yet (organizations report it fro
 migrated; the demo records its expenditure through the operation.
 
 Revision ID: 1c45176e08cf
-Revises: 5c1d7e2a9f30
+Revises: cb782e6b153c
 Create Date: 2026-12-04 17:30:00.000000
 
 """
@@ -16,7 +16,7 @@ import fundmgr.db
 
 # revision identifiers, used by Alembic.
 revision = "1c45176e08cf"
-down_revision = "5c1d7e2a9f30"
+down_revision = "cb782e6b153c"
 branch_labels = None
 depends_on = None
 

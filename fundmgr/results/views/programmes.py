@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundmgr import clock
-from fundmgr.funds.queries import active
+from fundmgr.funds.queries import active, current_fund
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results.models import Measure
 from fundmgr.results.views.base import ResultsView
-from fundmgr.web import db_int, paginate, refusals_shown_on
+from fundmgr.web import db_int, in_fund, paginate, refusals_shown_on
 
 
 class ProgrammesView(ResultsView):
@@ -60,6 +60,7 @@ class ProgrammeBase(ResultsView):
         self.programme = q.load_programme(programme_id)
         if self.programme is None or not self.programme.can_view(current_user):
             abort(404)
+        in_fund(self.programme, current_fund(), self.programme.proposal.fund_id)
         self.fund = self.programme.proposal.fund
         self.framework = q.framework_for(self.fund)
 

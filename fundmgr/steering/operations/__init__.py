@@ -35,6 +35,7 @@ from fundmgr.steering.operations.procedures import (
 )
 from fundmgr.steering.operations.reviews import ReviewInput, save_review, scoring_problems
 from fundmgr.steering.operations.routes import open_items_of, open_procedure_on, open_route_problems
+from fundmgr.steering.operations.seats import TermData, appoint_term, end_term, term_problems
 
 __all__ = [
     "LIFECYCLE_MOVES",
@@ -43,7 +44,9 @@ __all__ = [
     "MeetingData",
     "PositionData",
     "ReviewInput",
+    "TermData",
     "add_agenda_items",
+    "appoint_term",
     "assign_reviewers",
     "cancel_meeting",
     "cast_vote",
@@ -54,6 +57,7 @@ __all__ = [
     "due_procedures",
     "eligible_for_procedure",
     "end_meeting",
+    "end_term",
     "move_meeting",
     "open_item",
     "open_items_of",
@@ -70,6 +74,7 @@ __all__ = [
     "start_meeting",
     "state_position",
     "take_decision",
+    "term_problems",
     "update_criteria",
     "waive_conflict",
     "withdraw_written_procedure",

@@ -31,6 +31,7 @@ from fundmgr.steering.models import (
 from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.meetings import close_item, require_chair
 from fundmgr.steering.operations.rights import text_problems
+from fundmgr.steering.presiding import presiding_member
 from fundmgr.steering.queries import PIPELINE_STATES
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for
 from fundmgr.workflow import require_transition
@@ -131,8 +132,9 @@ def take_decision(
 
 
 def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None) -> Decision:
-    """The chair or the secretariat records the meeting's decision on an item (closing it), if quorate: under
-    consensus, no approval while an objection stands; under a vote, not before a vote is cast."""
+    """The member presiding over the item (or the secretariat for them) records the meeting's decision on it
+    (closing it), if quorate: under consensus, no approval while an objection stands; under a vote, not before a
+    vote is cast. Who presided is kept on the item: they sign the letter."""
     # The proposal first, before anything is written: a decision racing this one (another meeting, a written
     # procedure) waits here holding nothing the fund's lock would wait for.
     proposal_ops.lock_proposal(item.proposal)
@@ -148,7 +150,7 @@ def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None)
     quorum = quorum_for(item)
     if not quorum.met:
         raise InvalidTransition(
-            _("There is no quorum for this item: %(present)d of %(eligible)d voting members are present, "
+            _("There is no quorum for this item: %(present)d of %(eligible)d voting seats are represented, "
               "%(required)d are needed.", present=quorum.present, eligible=quorum.eligible, required=quorum.required)
         )  # fmt: skip
     if meeting.by_consensus:
@@ -162,11 +164,16 @@ def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None)
             )  # fmt: skip
     elif not counted_votes(item, quorum):
         raise InvalidTransition(_("No vote has been cast on this item: take the votes before recording the decision."))
+    presiding = presiding_member(item)
+    if presiding is None:
+        raise InvalidTransition(_("Nobody present may preside over this item: mark the chair or the member who "
+                                  "presides in their place present."))  # fmt: skip
     before = require_transition(item, ItemState.decided, ITEM_TRANSITIONS)
     decision = take_decision(
         item.proposal, item.version, data, reference=f"{meeting.reference}/{item.position}",
         decided_on=meeting.held_on, actor=actor, item=item,
     )  # fmt: skip
+    item.presided_by = presiding
     item.state = ItemState.decided
     item.quorum_record = quorum.as_record()
     db.session.flush()

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fundmgr import clock
-from fundmgr.accounts.models import Constituency, User
+from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Fund
-from fundmgr.funds.rights import is_fund_manager, is_sc_member, require_fund_manager
+from fundmgr.funds.rights import is_fund_manager, require_fund_manager
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import Proposal
 from fundmgr.proposals.operations import lock_proposal
@@ -42,6 +41,7 @@ from fundmgr.steering.operations.rights import (
     text_problems,
 )
 from fundmgr.steering.operations.routes import open_route_problems
+from fundmgr.steering.presiding import may_operate_item, may_run_meeting, presiding_member
 from fundmgr.steering.queries import PIPELINE_STATES, sc_members
 from fundmgr.steering.voting import quorum_for
 from fundmgr.workflow import require_transition
@@ -56,7 +56,6 @@ class MeetingData:
     mode: MeetingMode | None
     location: str = ""
     language: str = "en"
-    quorum_share: Decimal | None = None
 
 
 def meeting_problems(data: MeetingData) -> list[str]:
@@ -68,8 +67,6 @@ def meeting_problems(data: MeetingData) -> list[str]:
         problems.append(_("The mode is required."))
     if data.language not in LANGUAGES:
         problems.append(_("The language must be English, French or Spanish."))
-    if data.quorum_share is not None and not (0 <= data.quorum_share < 1):
-        problems.append(_("The quorum must be a share from 0% to below 100%."))
     return problems
 
 
@@ -95,7 +92,6 @@ def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Me
         mode=data.mode,
         location=data.location.strip(),
         language=data.language,
-        quorum_share=data.quorum_share,
         scheduled_by_id=actor and actor.id,
     )
     db.session.add(meeting)
@@ -214,13 +210,24 @@ def cancel_meeting(meeting: Meeting, *, actor: User | None) -> None:
 
 
 def require_chair(meeting: Meeting, actor: User | None, item: AgendaItem | None = None) -> None:
-    """The FMU secretariat, or the chair (not recused from the item's proposal)."""
-    if actor is None or is_fund_manager(actor, meeting.fund):
+    """Starting and ending the meeting: the FMU secretariat, the chair or the vice-chair. An item's controls:
+    whoever presides over it (steering.presiding), or the FMU working the board for them where the fund's policy
+    lets it."""
+    if actor is None:
         return
-    if not is_sc_member(actor, meeting.fund) or actor.constituency is not Constituency.chair:
-        raise NotAllowed(_("Only the chair or the Fund Management Unit may run the meeting."))
-    if item is not None and item.proposal.is_recused(actor):
-        raise NotAllowed(_("You are recused from this item; the Fund Management Unit runs it."))
+    if item is None:
+        if not may_run_meeting(actor, meeting):
+            raise NotAllowed(_("Only the chair, the vice-chair or the Fund Management Unit may run the meeting."))
+        return
+    if may_operate_item(actor, item):
+        return
+    if is_fund_manager(actor, meeting.fund):
+        raise NotAllowed(_("Under the fund's policy only the member presiding over this item may run it."))
+    person = presiding_member(item)
+    if person is None:
+        raise NotAllowed(_("Nobody present may preside over this item: mark the chair or the member who presides "
+                           "in their place present."))  # fmt: skip
+    raise NotAllowed(_("%(name)s presides over this item.", name=person.name))
 
 
 def open_item(item: AgendaItem, *, actor: User | None) -> None:
@@ -233,6 +240,7 @@ def open_item(item: AgendaItem, *, actor: User | None) -> None:
         raise InvalidTransition(_("Close the open item first."))
     before = require_transition(item, ItemState.open, ITEM_TRANSITIONS)
     item.state = ItemState.open
+    item.presided_by = presiding_member(item)
     item.opened_at = clock.now()
     item.closed_at = None
     db.session.flush()

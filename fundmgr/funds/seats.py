@@ -1,0 +1,238 @@
+"""A fund's Steering Committee: its rules, constituencies and seats (from the definition file) and who holds
+which seat when (seat terms, kept in the app with their history).
+
+A seat is held by one person with an alternate, for a term; a seat is represented in a meeting when its holder
+or its alternate is present, and it has one voice whoever of them speaks. The constituency of a member is the
+constituency of the seat they hold (or stand in for) today, not a field of the user.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from fundmgr import clock
+from fundmgr.accounts.models import User
+from fundmgr.choices import TitledEnum
+from fundmgr.db import Base, db
+from fundmgr.funds.models import Fund
+from fundmgr.i18n import localize
+
+
+class ConflictRule(TitledEnum):
+    """What a member's organization taking part in a proposal means for that member."""
+
+    no_scoring = "no_scoring"
+    no_decision = "no_decision"
+    recusal = "recusal"
+
+
+class PresidingFallback(TitledEnum):
+    """Who presides over an item the chair may not preside over, or when the chair is absent."""
+
+    vice_chair = "vice_chair"
+    designated = "designated"
+
+
+ConflictRule.set_titles({
+    ConflictRule.no_scoring: _l("may not score the proposal"),
+    ConflictRule.no_decision: _l("may neither score the proposal nor take part in its decision"),
+    ConflictRule.recusal: _l("leaves the item altogether"),
+})  # fmt: skip
+PresidingFallback.set_titles({
+    PresidingFallback.vice_chair: _l("the vice-chair"),
+    PresidingFallback.designated: _l("a member the committee designates"),
+})  # fmt: skip
+
+
+class CommitteeRules(Base):
+    """The committee's quorum and conflict policy, from the fund's definition file (committee: section)."""
+
+    __tablename__ = "committee_rules"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), unique=True)
+    # An item is quorate when at least this many voting seats not conflicted on it are represented.
+    quorum_voting_seats: so.Mapped[int]
+    conflict_rule: so.Mapped[ConflictRule]
+    chair_presides_when_conflicted: so.Mapped[bool]
+    presiding_fallback: so.Mapped[PresidingFallback]
+    # The FMU may work the board's controls for whoever presides (who presided is still recorded and signs).
+    secretariat_operates_board: so.Mapped[bool]
+
+    fund: so.Mapped[Fund] = so.relationship()
+
+    audit_type = "committee_rules"
+
+
+class CommitteeConstituency(Base):
+    """A constituency of a fund's committee (the chair; UN entities; Member States; ...)."""
+
+    __tablename__ = "committee_constituencies"
+    __table_args__ = (sa.UniqueConstraint("fund_id", "code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    name: so.Mapped[dict[str, str]]
+    votes: so.Mapped[bool] = so.mapped_column(default=True)
+    position: so.Mapped[int]
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    seats: so.Mapped[list[Seat]] = so.relationship(back_populates="constituency", order_by="Seat.position")
+
+    @property
+    def label(self) -> str:
+        return localize(self.name)
+
+
+class Seat(Base):
+    """One seat of a fund's committee; retired (never deleted) when the definition drops it: terms keep it."""
+
+    __tablename__ = "committee_seats"
+    __table_args__ = (sa.UniqueConstraint("fund_id", "code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    constituency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("committee_constituencies.id"), index=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    name: so.Mapped[dict[str, str]]
+    position: so.Mapped[int]
+    vice_chair: so.Mapped[bool] = so.mapped_column(default=False)
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    fund: so.Mapped[Fund] = so.relationship()
+    constituency: so.Mapped[CommitteeConstituency] = so.relationship(back_populates="seats", lazy="joined")
+    terms: so.Mapped[list[SeatTerm]] = so.relationship(back_populates="seat", order_by="SeatTerm.starts_on")
+
+    audit_type = "seat"
+
+    @property
+    def label(self) -> str:
+        return localize(self.name)
+
+    @property
+    def display_name(self) -> str:
+        return self.code
+
+    @property
+    def votes(self) -> bool:
+        return self.constituency.votes
+
+    @property
+    def is_chair(self) -> bool:
+        return self.constituency.code == CHAIR
+
+    def term_on(self, day: date) -> SeatTerm | None:
+        return next((t for t in self.terms if t.covers(day)), None)
+
+
+CHAIR = "chair"
+
+
+class SeatTerm(Base):
+    """A person holding a seat, with an alternate, from a date to a date (open-ended until ended); kept forever."""
+
+    __tablename__ = "seat_terms"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_in_order"),
+        sa.CheckConstraint("alternate_id IS NULL OR alternate_id <> holder_id", name="alternate_not_holder"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    seat_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("committee_seats.id"), index=True)
+    holder_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    alternate_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    starts_on: so.Mapped[date]
+    ends_on: so.Mapped[date | None]  # the last day of the term, inclusive; empty: until ended
+    appointed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    appointed_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    seat: so.Mapped[Seat] = so.relationship(back_populates="terms", lazy="joined")
+    holder: so.Mapped[User] = so.relationship(foreign_keys=[holder_id], lazy="joined")
+    alternate: so.Mapped[User | None] = so.relationship(foreign_keys=[alternate_id], lazy="joined")
+
+    audit_type = "seat_term"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.seat.code} {self.starts_on.isoformat()}"
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    def person_ids(self) -> set[int]:
+        return {self.holder_id} | ({self.alternate_id} if self.alternate_id is not None else set())
+
+
+# --- Reading the committee ------------------------------------------------------------------------------
+
+
+def rules_of(fund: Fund) -> CommitteeRules:
+    """The committee's rules (every loaded fund has them: the definition's committee: section is required)."""
+    rules = db.session.scalar(sa.select(CommitteeRules).where(CommitteeRules.fund_id == fund.id))
+    assert rules is not None, f"fund {fund.code} has no committee rules: load its definition"
+    return rules
+
+
+def seats_of(fund: Fund, *, retired: bool = False) -> list[Seat]:
+    query = sa.select(Seat).join(Seat.constituency).where(Seat.fund_id == fund.id)
+    if not retired:
+        query = query.where(Seat.retired.is_(False))
+    return list(db.session.scalars(query.order_by(CommitteeConstituency.position, Seat.position)).unique())
+
+
+def terms_on(fund: Fund, day: date) -> list[SeatTerm]:
+    """The terms running on a day, one per seat at most (overlaps are refused when terms are appointed)."""
+    query = (
+        sa.select(SeatTerm)
+        .join(SeatTerm.seat)
+        .where(
+            Seat.fund_id == fund.id,
+            SeatTerm.starts_on <= day,
+            sa.or_(SeatTerm.ends_on.is_(None), SeatTerm.ends_on >= day),
+        )
+        .order_by(Seat.position)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def term_of(user: Any, fund: Fund, day: date | None = None) -> SeatTerm | None:
+    """The term in which the user holds a seat of the fund (or stands in for its holder) on a day (today)."""
+    user_id = getattr(user, "id", None)
+    if user_id is None:
+        return None
+    day = day or clock.today(fund)
+    terms = [t for t in terms_on(fund, day) if user_id in t.person_ids()]
+    return next((t for t in terms if t.holder_id == user_id), terms[0] if terms else None)
+
+
+def constituency_of(user: Any, fund: Fund, day: date | None = None) -> CommitteeConstituency | None:
+    """The constituency the user sits for on the fund's committee on a day (today)."""
+    term = term_of(user, fund, day)
+    return term.seat.constituency if term else None
+
+
+def chair_term(fund: Fund, day: date | None = None) -> SeatTerm | None:
+    day = day or clock.today(fund)
+    return next((t for t in terms_on(fund, day) if t.seat.is_chair), None)
+
+
+def vice_chair_term(fund: Fund, day: date | None = None) -> SeatTerm | None:
+    day = day or clock.today(fund)
+    return next((t for t in terms_on(fund, day) if t.seat.vice_chair), None)
+
+
+def seat_labels(fund: Fund, day: date) -> dict[int, str]:
+    """Person id -> "constituency · seat" for everyone holding or standing in for a seat on a day (one query)."""
+    labels: dict[int, str] = {}
+    for term in terms_on(fund, day):
+        label = f"{term.seat.constituency.label} · {term.seat.label}"
+        labels[term.holder_id] = label
+        if term.alternate_id is not None:
+            labels.setdefault(term.alternate_id, label)
+    return labels

@@ -1,0 +1,87 @@
+"""Who presides over an agenda item. Presiding is not voting: the fund's conflict policy decides.
+
+The chair (whoever is present for the chair's seat: its holder, else its alternate) presides, also over an item
+where her organization takes part when the policy lets her (`chair_presides_when_conflicted`, and the policy is
+not `recusal`): she then presides and abstains. Otherwise, or in her absence, the fallback presides: the
+vice-chair (whoever is present for the seat marked vice_chair) or the member the committee designated for the
+meeting, under the same rule. Nobody presides when none of them may.
+
+The FMU, as the committee's secretariat, may work the board's controls for whoever presides when the policy says
+so (`secretariat_operates_board`): in a room, the secretariat usually drives the screen. Who presided is still
+the presiding member: recorded on the item, and signing its decision letter and its part of the minutes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fundmgr.funds.rights import is_fund_manager, is_sc_member
+from fundmgr.funds.seats import ConflictRule, PresidingFallback, SeatTerm, chair_term, rules_of, vice_chair_term
+from fundmgr.steering.models import AgendaItem, ItemState, Meeting
+
+
+def present_for(meeting: Meeting, term: SeatTerm | None) -> Any | None:
+    """The person present for a seat in the meeting: its holder, else its alternate; None if neither is."""
+    if term is None:
+        return None
+    for person in (term.holder, term.alternate):
+        attendance = meeting.attendance_of(person) if person is not None else None
+        if attendance is not None and attendance.present:
+            return person
+    return None
+
+
+def may_preside_over(person: Any, item: AgendaItem) -> bool:
+    """Whether the policy lets this person preside over the item, given their conflicts."""
+    if not item.proposal.is_recused(person):
+        return True
+    rules = rules_of(item.meeting.fund)
+    return rules.chair_presides_when_conflicted and rules.conflict_rule is not ConflictRule.recusal
+
+
+def presiding_member(item: AgendaItem) -> Any | None:
+    """The member who presides over the item (who presided, once it is decided); None when nobody may."""
+    if item.state is ItemState.decided and item.presided_by is not None:
+        return item.presided_by
+    meeting = item.meeting
+    chair = present_for(meeting, chair_term(meeting.fund, meeting.held_on))
+    if chair is not None and may_preside_over(chair, item):
+        return chair
+    rules = rules_of(meeting.fund)
+    if rules.presiding_fallback is PresidingFallback.vice_chair:
+        fallback = present_for(meeting, vice_chair_term(meeting.fund, meeting.held_on))
+    else:
+        designated = meeting.designated_presiding
+        attendance = meeting.attendance_of(designated) if designated is not None else None
+        fallback = designated if attendance is not None and attendance.present else None
+    if fallback is not None and may_preside_over(fallback, item):
+        return fallback
+    return None
+
+
+def may_preside(user: Any, item: AgendaItem) -> bool:
+    """Whether the user presides over the item now."""
+    person = presiding_member(item)
+    return person is not None and getattr(user, "id", None) == person.id
+
+
+def may_operate_item(user: Any, item: AgendaItem) -> bool:
+    """Whether the user may work the item's controls (open, close, record the decision): the presiding member,
+    or the FMU secretariat for them when the policy says so."""
+    if may_preside(user, item):
+        return True
+    return is_fund_manager(user, item.meeting.fund) and rules_of(item.meeting.fund).secretariat_operates_board
+
+
+def may_run_meeting(user: Any, meeting: Meeting) -> bool:
+    """Whether the user may start and end the meeting: the FMU secretariat, the chair or the vice-chair (holder
+    or alternate of their seats)."""
+    if is_fund_manager(user, meeting.fund):
+        return True
+    if not is_sc_member(user, meeting.fund):
+        return False
+    user_id = getattr(user, "id", None)
+    for term in (chair_term(meeting.fund, meeting.held_on), vice_chair_term(meeting.fund, meeting.held_on)):
+        if term is not None and user_id in term.person_ids():
+            return True
+    return False
