@@ -224,7 +224,7 @@ class ConfirmEndMeetingView(MeetingBaseView):
 
     def can_access(self, user: User) -> bool:
         """The chair or the FMU end meetings."""
-        return self.meeting.can_chair(user)
+        return may_run_meeting(user, self.meeting)
 
     def process(self):
         return self.render("confirm_end.html", meeting=self.meeting, form=ConfirmForm())

@@ -54,6 +54,8 @@ def food(fund, make_user) -> FoodCommittee:
         ops.appoint_term(seats[code], ops.TermData(holder=person, alternate=None, starts_on=date(2026, 1, 1)),
                          actor=fmu)  # fmt: skip
         people[code] = person
+    unseated = make_user(Role.viewer, org="WFP", funds=[], name="Food member without a seat")
+    grant_role(unseated, second, Role.sc_member, actor=None)
     db.session.commit()
     return FoodCommittee(second, fmu, people["CHAIR"], people["RBA-1"], people["RBA-2"], people["DONOR-1"],
                          people["DONOR-2"], people["FARMERS-1"])  # fmt: skip
@@ -80,7 +82,7 @@ def test_the_second_fund_meets_votes_under_quorum_and_its_presiding_member_decid
     and is the decision recorded by the vice-chair presiding (the chair's FAO leads the proposal)?"""
     meeting, item = food_meeting
     own = {food.chair, food.wfp, food.ifad, food.donor1, food.donor2, food.farmers}
-    assert {a.member_id for a in meeting.attendance} == {p.id for p in own}
+    assert {a.member_id for a in meeting.attendance} == {p.id for p in own}  # not the member without a seat
     assert not {a.member_id for a in meeting.attendance} & {m.id for m in committee.members}
 
     ops.record_attendance(meeting, {p.id for p in (food.chair, food.wfp, food.ifad, food.donor1)}, actor=food.fmu)
