@@ -76,7 +76,7 @@ def make_user() -> Callable[..., User]:
             for fund in funds:
                 db.session.add(FundRole(user=user, fund=fund, role=role))
         db.session.flush()
-        if role is Role.sc_member:
+        if role is Role.sc_member and any(f.code == "MIG" for f in funds or []):  # a seat only where the role is held
             give_seat(user, constituency)
         db.session.commit()
         return user
