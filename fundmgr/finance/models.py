@@ -119,8 +119,8 @@ ENTRY_KIND_TITLES = {
     EntryKind.interest: _l("Interest and other income"),
     EntryKind.allocation: _l("Allocation"),
     EntryKind.allocation_release: _l("Allocation released"),
-    EntryKind.transfer: _l("Transfer to a participating organization"),
-    EntryKind.refund: _l("Refund from a participating organization"),
+    EntryKind.transfer: _l("Transfer to a Participating UN Organization"),
+    EntryKind.refund: _l("Refund from a Participating UN Organization"),
 }
 EntryKind.set_titles(ENTRY_KIND_TITLES)
 # What can still be allocated moves with these kinds; transfers and refunds move cash only

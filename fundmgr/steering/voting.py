@@ -65,8 +65,8 @@ class Quorum:
 def excluded_from_decision(proposal: Proposal, members: Iterable[Any], rules: CommitteeRules) -> set[int]:
     """Of the given members, those who may not take part in the proposal's decision (one query)."""
     members = list(members)
-    seated = holders_among(members, proposal.fund, Role.sc_member)
-    members = [m for m in members if m.id in seated]
+    holders = holders_among(members, proposal.fund, Role.sc_member)  # one query, however many members
+    members = [m for m in members if m.id in holders]
     conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
     takes_part = rules.conflict_rule is not ConflictRule.no_scoring
     return {

@@ -138,7 +138,7 @@ def test_the_journeys_key_pages_in_french_and_spanish(
     agency = person(language.agency)
     check_page(agency, language, "/", "Proposals")
     check_page(agency, language, "/proposals/", "Joint programme proposals", "Status", "Sort by")
-    check_page(agency, language, f"/proposals/{demo.draft}", "Summary", "Participating organizations", "Attachments")
+    check_page(agency, language, f"/proposals/{demo.draft}", "Summary", "Participating UN Organizations", "Attachments")
     check_page(agency, language, f"/proposals/{demo.draft}/budget", "Category", "Save the budget")
     check_amounts(agency, language)
     first = agency.locator("input.budget-cell").first
@@ -155,7 +155,7 @@ def test_the_journeys_key_pages_in_french_and_spanish(
     check_page(fmu, language, f"/steering/meetings/{live_meeting}", "Agenda", "Attendance", "Live board")
     check_page(fmu, language, "/finance/", "Funding dashboard", "Funding status")
     check_amounts(fmu, language)
-    check_page(fmu, language, f"/finance/programmes/{demo.approved}", "Allocations per participating organization")
+    check_page(fmu, language, f"/finance/programmes/{demo.approved}", "Allocations per Participating UN Organization")
     check_amounts(fmu, language)
     check_page(fmu, language, demo.submitted, "Review", "Accept the report", "Lessons learned")
     check_page(fmu, language, "/results/annual", "Annual results report", "Download the PDF")
