@@ -223,8 +223,8 @@ class ConfirmEndMeetingView(MeetingBaseView):
     """The page that asks the chair or the FMU to confirm ending the meeting (a final action; no script needed)."""
 
     def can_access(self, user: User) -> bool:
-        """The chair or the FMU end meetings."""
-        return self.meeting.can_chair(user)
+        """The chair, the vice-chair or the FMU end meetings (as EndMeetingView)."""
+        return may_run_meeting(user, self.meeting)
 
     def process(self):
         return self.render("confirm_end.html", meeting=self.meeting, form=ConfirmForm())
