@@ -197,7 +197,7 @@ def test_ten_identical_votes_then_ten_identical_approvals_count_once(target):
     member = target.browser(MEMBER)
     board = f"/steering/meetings/{meeting_id}/board"
     answers = same_form_at_once(member, board, f"/steering/meetings/{meeting_id}/items/{item_id}/vote",
-                                {"choice": "approve"})  # fmt: skip
+                                {"choice": "approve", "confirmed": "yes"})  # fmt: skip
     assert no_server_error(answers), statuses(answers)
     assert target.count(sa.select(sa.func.count()).where(Vote.item_id == item_id)) == 1
 
