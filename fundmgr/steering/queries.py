@@ -309,6 +309,7 @@ class HomeSummary:
     meetings: list[Meeting] = field(default_factory=list)
     procedures: list[WrittenProcedure] = field(default_factory=list)
     unassigned: int = 0
+    live: list[Meeting] = field(default_factory=list)  # under way now: invited to it, or its secretariat
 
 
 def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
@@ -327,6 +328,13 @@ def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
             .limit(3)
         )
     )
+    in_progress = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.fund_id == fund.id, Meeting.state == MeetingState.in_progress)
+        .order_by(Meeting.held_on, Meeting.id)
+    )
+    member = is_sc_member(user, fund)
+    summary.live = [m for m in in_progress if not member or m.attendance_of(user) is not None]
     open_procedures = db.session.scalars(
         sa.select(WrittenProcedure)
         .where(WrittenProcedure.fund_id == fund.id, WrittenProcedure.state == WrittenProcedureState.open)

@@ -160,7 +160,7 @@ def test_the_journeys_key_pages_in_french_and_spanish(
     check_page(fmu, language, demo.submitted, "Review", "Accept the report", "Lessons learned")
     check_page(fmu, language, "/results/annual", "Annual results report", "Download the PDF")
 
-    # A member: the review form and the live board with its vote buttons
+    # A member: the review form and the live board with its position form (the demo fund decides by consensus)
     member = person(language.member)
     check_page(
         member, language, f"/steering/proposals/{demo.in_review}/review", "Overall recommendation", "Submit the review"
@@ -171,8 +171,9 @@ def test_the_journeys_key_pages_in_french_and_spanish(
         f"/steering/meetings/{live_meeting}/board",
         "Live board",
         "Open for votes",
-        "Approve",
-        "Abstain",
+        "Support",
+        "Support with a reservation",
+        "State my position",
     )
 
     # The lead agency's report form (the IOM focal point reads it in the language for once)

@@ -19,7 +19,7 @@ from fundmgr.funds.rights import is_fund_manager, require_fund_manager
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import Proposal
 from fundmgr.proposals.operations import lock_proposal
-from fundmgr.signals import agenda_added, meeting_scheduled
+from fundmgr.signals import agenda_added, item_opened, meeting_scheduled
 from fundmgr.steering.models import (
     ITEM_TRANSITIONS,
     MEETING_TRANSITIONS,
@@ -247,6 +247,7 @@ def open_item(item: AgendaItem, *, actor: User | None) -> None:
     db.session.flush()
     record_audit("item.opened", item, actor=actor, before={"state": before}, after={"state": item.state},
                  fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+    item_opened.send(item, actor=actor)
 
 
 def close_item(item: AgendaItem, *, actor: User | None) -> None:
