@@ -11,6 +11,8 @@ signal carries the `actor` (a User, or None for the system).
   `members` (the Users assigned), `due_on` and `before` ({"members": ids assigned before, "due_on": ...}).
 - `meeting_scheduled`: fundmgr.steering.operations.schedule_meeting; sender the meeting.
 - `agenda_added`: fundmgr.steering.operations.add_agenda_items; sender the meeting, with `proposals`.
+- `item_opened`: fundmgr.steering.operations.open_item (opened or reopened in a meeting under way); sender
+  the agenda item.
 - `procedure_circulated`: fundmgr.steering.operations.circulate_written_procedure; sender the procedure.
 - `decision_taken`: fundmgr.steering.operations.take_decision (in a meeting or by written procedure),
   once the decision is carried out; sender the decision.
@@ -30,6 +32,7 @@ proposal_state_changed = fundmgr_signals.signal("proposal-state-changed")
 reviewers_assigned = fundmgr_signals.signal("reviewers-assigned")
 meeting_scheduled = fundmgr_signals.signal("meeting-scheduled")
 agenda_added = fundmgr_signals.signal("agenda-added")
+item_opened = fundmgr_signals.signal("item-opened")
 procedure_circulated = fundmgr_signals.signal("procedure-circulated")
 decision_taken = fundmgr_signals.signal("decision-taken")
 allocations_approved = fundmgr_signals.signal("allocations-approved")

@@ -76,7 +76,7 @@ def make_user() -> Callable[..., User]:
             for fund in funds:
                 db.session.add(FundRole(user=user, fund=fund, role=role))
         db.session.flush()
-        if role is Role.sc_member:
+        if role is Role.sc_member and any(f.code == "MIG" for f in funds or []):  # a seat only where the role is held
             give_seat(user, constituency)
         db.session.commit()
         return user
@@ -146,7 +146,8 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
 
     make_proposal(state=ProposalState.in_review, lead="IOM", partners=("UNHCR",), area="TA2",
                   direct={"IOM": "700000.00", "UNHCR": "500000.00"}, country="TJK")
-    Direct costs are split evenly over the programme years in the first budget category.
+    Direct costs are split evenly over the programme years in the first budget category; `in_fund=` makes it
+    in another fund than the Migration MPTF (its creator holding the agency role there).
     """
 
     def _make(
@@ -162,12 +163,14 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         duration_months: int = 24,
         creator: User | None = None,
         marker_level: int = 2,
+        in_fund: Fund | None = None,
     ) -> Proposal:
         n = next(_counter)
-        creator = creator or make_user(Role.agency, org=lead)
-        area_obj = next(a for a in fund.thematic_areas if a.code == area)
+        target = in_fund or fund
+        creator = creator or make_user(Role.agency, org=lead, funds=[target])
+        area_obj = next(a for a in target.thematic_areas if a.code == area)
         proposal = Proposal(
-            fund=fund,
+            fund=target,
             reference=f"TEST-{n:05d}",
             title=title or f"Joint programme {n}",
             summary="Strengthening migration governance with government and civil society partners.",
@@ -175,7 +178,7 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
             region_code=region,
             primary_area=area_obj,
             objectives=[area_obj.objectives[0]],
-            principles=fund.guiding_principles[:2],
+            principles=target.guiding_principles[:2],
             duration_months=duration_months,
             start_date=date(2027, 1, 1),
             government_endorsement=True,
@@ -183,16 +186,16 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
             created_by=creator,
         )
         db.session.add(proposal)
-        for marker in fund.markers:
+        for marker in target.markers:
             proposal.markers.append(
                 ProposalMarker(marker=marker, level=marker_level, justification="Explained in section 4.")
             )
         direct = direct or {lead: "700000.00", **{code: "500000.00" for code in partners}}
         years = programme_years(duration_months)
-        category = fund.budget_categories[0]
+        category = target.budget_categories[0]
         for code in (lead, *partners):
             org = organization(code)
-            proposal.participants.append(Participant(organization=org, indirect_rate=fund.indirect_cost_rate))
+            proposal.participants.append(Participant(organization=org, indirect_rate=target.indirect_cost_rate))
             amount = Decimal(direct.get(code, "0.00"))
             share = (amount / years).quantize(Decimal("0.01"))
             for year in range(1, years + 1):

@@ -63,6 +63,7 @@ FIELDS = [
     ("finance.new_transfer:POST", "amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("finance.new_refund:POST", "amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("finance.release:POST", "amount", [*MONEY_BAD, "0", "999999999.99"]),
+    ("finance.report_expenditure:POST", "amount", [*MONEY_BAD, "999999999.99"]),  # 0 corrects a figure to nothing
     ("steering.decide:POST", "approved_amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("steering.new_meeting:POST", "quorum", PERCENT_BAD),
     ("steering.criteria:POST", "rows-0-weight", [*PERCENT_BAD, "0"]),

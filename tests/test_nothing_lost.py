@@ -73,6 +73,8 @@ FAILURES = [
      "fundmgr.finance.operations.contributions", "mirror_entries", 1),
     ("a transfer, once its ledger entry is written", "finance.new_transfer:POST",
      "fundmgr.finance.operations.transfers", "add_entry", 1),
+    ("an organization's expenditure, once it is written", "finance.report_expenditure:POST",
+     "fundmgr.finance.operations.expenditure", "record_audit", 1),
     ("a report's acceptance, once it is logged", "results.report_review:POST",
      "fundmgr.results.operations.progress_reports", "record_audit", 1),
     ("new evidence, once its file is stored", "results.evidence_upload:POST",

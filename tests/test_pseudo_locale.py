@@ -279,6 +279,7 @@ REFUSED_FORMS = [
     ("proposals.budget:POST", {"amount-": "12,34.5.6"}, "agency_lead", ERROR_BOX),
     ("finance.new_contribution:POST", {"amount": "-5", "on_date": ""}, "fmu", ""),
     ("finance.new_interest:POST", {"amount": "abc"}, "fmu", ""),
+    ("finance.report_expenditure:POST", {"amount": "999999999.99"}, "agency_lead", ""),  # above what IOM received
     ("steering.new_meeting:POST", {"title": "", "held_on": "2020-13-45"}, "fmu", ERROR_BOX),
     ("steering.review:POST", {"submit": "Submit", "save": None}, "sc_member", ERROR_BOX),
     ("results.period_new:POST", {"start": "", "end": "", "due": "yesterday"}, "fmu", ""),

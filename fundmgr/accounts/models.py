@@ -73,7 +73,7 @@ ROLE_TITLES = {
     Role.admin: _l("Administrator"),
     Role.fmu: _l("Fund Management Unit"),
     Role.sc_member: _l("Steering Committee member"),
-    Role.agency: _l("Agency (participating organization)"),
+    Role.agency: _l("Agency (Participating UN Organization)"),
     Role.viewer: _l("Viewer"),
 }
 Role.set_titles(ROLE_TITLES)

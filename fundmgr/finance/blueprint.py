@@ -9,6 +9,7 @@ bp = Blueprint("finance", __name__, url_prefix="/finance")
 # For the home card and the shared funding-status table.
 bp.add_app_template_global(queries.balances, "finance_balances")
 bp.add_app_template_global(queries.funding_status_rows, "finance_status_rows")
+bp.add_app_template_global(queries.organization_status_rows, "finance_organization_rows")
 
 add_view(bp, "/", views.DashboardView, "dashboard")
 add_view(bp, "/dashboard.xlsx", views.DashboardExportView, "dashboard_xlsx", heavy=True)
@@ -22,6 +23,8 @@ add_view(bp, "/contributions/<int:contribution_id>", views.ContributionView, "co
 add_view(bp, "/contributions/<int:contribution_id>/correct", views.CorrectContributionView, "correct_contribution")
 add_view(bp, "/programmes", views.ProgrammesView, "programmes")
 add_view(bp, "/programmes/<int:proposal_id>", views.ProgrammeView, "programme")
+add_view(bp, "/programmes/<int:proposal_id>/expenditure", views.ExpenditureView, "expenditure")
+add_view(bp, "/allocations/<int:allocation_id>/expenditure", views.ReportExpenditureView, "report_expenditure")
 add_view(bp, "/allocations/<int:allocation_id>/transfer", views.NewTransferView, "new_transfer")
 add_view(bp, "/allocations/<int:allocation_id>/refund", views.NewRefundView, "new_refund")
 add_view(bp, "/allocations/<int:allocation_id>/release", views.ReleaseView, "release")

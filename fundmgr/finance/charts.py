@@ -74,7 +74,7 @@ def region_chart(rows: list[ShareRow]) -> str:
 
 def organization_chart(rows: list[ShareRow], currency: str = "") -> str:
     return charts.horizontal_bar_chart(
-        in_millions(_("Allocations by participating organization"), currency),
+        in_millions(_("Allocations by Participating UN Organization"), currency),
         [(row.axis_label, row.amount / MILLION) for row in rows],
         money=False,
     )

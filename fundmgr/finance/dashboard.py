@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from fundmgr.finance import charts
@@ -23,6 +24,7 @@ class Dashboard:
     by_region: list[q.ShareRow]
     by_organization: list[q.ShareRow]
     gender: q.MarkerFigures
+    with_organizations: list[tuple[str, Decimal, str]] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -33,6 +35,7 @@ def dashboard(fund: Fund) -> Dashboard:
         currency=fund.currency,
         balances=balances,
         status=q.funding_status_rows(balances),
+        with_organizations=q.organization_status_rows(balances),
         years=q.capitalization_by_year(fund),
         donors=q.contributions_by_donor(fund),
         by_area=q.allocations_by_area(fund),

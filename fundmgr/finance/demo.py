@@ -22,7 +22,14 @@ from fundmgr import clock
 from fundmgr.accounts.models import Organization
 from fundmgr.db import db, to_cents
 from fundmgr.finance import operations as ops
-from fundmgr.finance.models import Allocation, Contribution, ContributionKind, EntryKind, LedgerEntry
+from fundmgr.finance.models import (
+    Allocation,
+    Contribution,
+    ContributionKind,
+    EntryKind,
+    ExpenditureKind,
+    LedgerEntry,
+)
 from fundmgr.finance.queries import allocation_money, balances
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import localize
@@ -147,17 +154,60 @@ def seed_transfers(fund: Fund) -> list[str]:
             Proposal.state.in_([ProposalState.approved, ProposalState.active]),
         )
     )
-    transfers = closed = 0
+    transfers = closed = reports = 0
     for proposal in proposals:
         spec = statuses.get(proposal.title)
         if spec is None or spec["status"] not in ("active", "closed"):
             continue
         transfers += transfer_tranches(proposal, spec, full=spec["status"] == "closed")
+        reports += seed_expenditure(proposal, closing=spec["status"] == "closed")
         if spec["status"] == "closed" and proposal.state is ProposalState.active:
             proposal_ops.close_programme(proposal, actor=None, summary="Programme completed (demo).")
             closed += 1
     db.session.flush()
-    return [f"Transfers: {transfers} tranches recorded, {closed} programmes closed."]
+    return [
+        f"Transfers: {transfers} tranches recorded, {closed} programmes closed.",
+        f"Expenditure: {reports} figures reported by participating organizations.",
+    ]
+
+
+# How the demo's organizations spend, by the number of the UNSDG budget category (staff, supplies,
+# contractual services, travel, transfers to counterparts, general operating costs).
+SPENDING = {1: Decimal("0.35"), 2: Decimal("0.10"), 4: Decimal("0.25"), 5: Decimal("0.08"), 6: Decimal("0.12"),
+            7: Decimal("0.10")}  # fmt: skip
+
+
+def seed_expenditure(proposal: Proposal, *, closing: bool) -> int:
+    """Each organization reports what it spent of its transfers, through the real operation.
+
+    Past years are certified annual figures; the current year an interim one. A programme about to
+    close has spent 97% of what it received, an active one 65% (delivery lags the transfers).
+    """
+    fund = proposal.fund
+    today = clock.today(fund)
+    categories = {c.number: c for c in fund.budget_categories if not c.retired}
+    allocations = db.session.scalars(
+        sa.select(Allocation).where(Allocation.proposal_id == proposal.id).order_by(Allocation.id)
+    ).all()
+    reported = 0
+    for money in allocation_money(allocations):
+        allocation = money.allocation
+        if money.net_transferred <= 0 or not allocation.transfers:
+            continue
+        first = min(t.on_date for t in allocation.transfers).year
+        years = list(range(first, today.year + 1))
+        spent = money.net_transferred * (Decimal("0.97") if closing else Decimal("0.65"))
+        for year in years:
+            kind = ExpenditureKind.annual if year < today.year or closing else ExpenditureKind.interim
+            for number, share in SPENDING.items():
+                if number not in categories:
+                    continue
+                amount = to_cents(spent * share / len(years) - Decimal("0.005"))  # rounded down: never above
+                ops.record_expenditure(
+                    allocation, year=year, category=categories[number], kind=kind, amount=amount, actor=None
+                )
+                reported += 1
+    return reported
 
 
 def transfer_tranches(proposal: Proposal, spec: dict[str, Any], *, full: bool) -> int:

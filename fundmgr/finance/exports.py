@@ -35,6 +35,9 @@ def status_sheet(fund: Fund) -> Sheet:
     rows.append([_("Available, unearmarked"), balances.unearmarked_available])
     for code, amount in balances.available_by_area.items():
         rows.append([_("Available, earmarked to %(area)s", area=code), amount])
+    rows += [[label, amount] for label, amount, _style in q.organization_status_rows(balances)]
+    share = balances.share_with_organizations
+    rows.append([_("Balance with participating organizations as a share of transfers"), ratio(share)])
     return Sheet(_("Funding status"), [_("Line"), _("Amount (%(currency)s)", currency=fund.currency)], rows)
 
 

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from fundmgr.finance.models import ContributionKind
+from fundmgr.finance.models import ContributionKind, ExpenditureKind
 from fundmgr.i18n import current_language
 from fundmgr.numbers import EXCHANGE_RATE, MONEY, NumberField
 
@@ -63,3 +63,17 @@ class InterestForm(MoneyMovementForm):
     """Interest or other income credited by the Administrative Agent."""
 
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class ExpenditureForm(FlaskForm):
+    """What an organization spent in a year and budget category (a new figure, or a correction of one)."""
+
+    year = SelectField(_l("Year"), coerce=int, validators=[InputRequired()])
+    category = SelectField(_l("Budget category"), coerce=int, validators=[InputRequired()])
+    kind = RadioField(
+        _l("Kind"),
+        choices=ExpenditureKind.choices(),
+        default=ExpenditureKind.interim.value,
+        validators=[InputRequired()],
+    )
+    amount = NumberField(_l("Expenditure"), kind=MONEY, required=True)

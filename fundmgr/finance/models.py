@@ -18,7 +18,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
 from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, Rate
-from fundmgr.funds.models import Fund, ThematicArea
+from fundmgr.funds.models import BudgetCategory, Fund, ThematicArea
 from fundmgr.funds.rights import is_fmu
 from fundmgr.proposals.models import Proposal, ProposalVersion
 
@@ -119,8 +119,8 @@ ENTRY_KIND_TITLES = {
     EntryKind.interest: _l("Interest and other income"),
     EntryKind.allocation: _l("Allocation"),
     EntryKind.allocation_release: _l("Allocation released"),
-    EntryKind.transfer: _l("Transfer to a participating organization"),
-    EntryKind.refund: _l("Refund from a participating organization"),
+    EntryKind.transfer: _l("Transfer to a Participating UN Organization"),
+    EntryKind.refund: _l("Refund from a Participating UN Organization"),
 }
 EntryKind.set_titles(ENTRY_KIND_TITLES)
 # What can still be allocated moves with these kinds; transfers and refunds move cash only
@@ -222,3 +222,47 @@ class Transfer(Base):
     allocation: so.Mapped[Allocation] = so.relationship(back_populates="transfers")
 
     audit_type = "transfer"
+
+
+class ExpenditureKind(TitledEnum):
+    """Expenditure an organization reports during the year (interim) or certifies after it (annual)."""
+
+    interim = "interim"
+    annual = "annual"
+
+
+EXPENDITURE_KIND_TITLES = {
+    ExpenditureKind.interim: _l("Interim (voluntary)"),
+    ExpenditureKind.annual: _l("Annual (certified)"),
+}
+ExpenditureKind.set_titles(EXPENDITURE_KIND_TITLES)
+
+
+class Expenditure(Base):
+    """What one participating organization spent of its allocation in one year and budget category.
+
+    One row per (allocation, year, category, kind): a correction changes the amount (audited with
+    before and after). A year's certified annual figures, once any is reported, replace its interim ones
+    (see fundmgr.finance.queries.expenditure_by_allocation).
+    """
+
+    __tablename__ = "expenditures"
+    __table_args__ = (
+        sa.UniqueConstraint("allocation_id", "year", "category_id", "kind"),
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    allocation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("allocations.id"), index=True)
+    year: so.Mapped[int]
+    category_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("budget_categories.id"))
+    kind: so.Mapped[ExpenditureKind]
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+    updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    allocation: so.Mapped[Allocation] = so.relationship()
+    category: so.Mapped[BudgetCategory] = so.relationship(lazy="joined")
+
+    audit_type = "expenditure"

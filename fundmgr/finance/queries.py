@@ -26,6 +26,8 @@ from fundmgr.finance.models import (
     Contribution,
     ContributionKind,
     EntryKind,
+    Expenditure,
+    ExpenditureKind,
     LedgerEntry,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
@@ -56,6 +58,7 @@ class Balances:
     available: Decimal = ZERO  # what the Steering Committee can still allocate
     available_by_area: dict[str, Decimal] = field(default_factory=dict)
     unearmarked_available: Decimal = ZERO
+    expenditure: Decimal = ZERO  # reported by participating organizations (see expenditure_by_allocation)
 
     @property
     def sources(self) -> Decimal:
@@ -71,6 +74,21 @@ class Balances:
     def cash_with_agent(self) -> Decimal:
         """Gateway "balance with the Administrative Agent"."""
         return self.sources - self.uses
+
+    @property
+    def net_transferred(self) -> Decimal:
+        """Gateway "net funded amount": transfers to participating organizations less their refunds."""
+        return self.transferred - self.refunded
+
+    @property
+    def with_organizations(self) -> Decimal:
+        """Gateway "balance with participating organizations": net transfers less their expenditure."""
+        return self.net_transferred - self.expenditure
+
+    @property
+    def share_with_organizations(self) -> Decimal | None:
+        """That balance as a share of the net transfers (None before any transfer)."""
+        return self.with_organizations / self.net_transferred if self.net_transferred else None
 
     @property
     def undisbursed(self) -> Decimal:
@@ -115,6 +133,7 @@ def balances(fund: Fund) -> Balances:
         available=of(*AVAILABLE_KINDS),
         available_by_area=dict(sorted(by_area.items())),
         unearmarked_available=unearmarked,
+        expenditure=sum(expenditure_by_allocation(fund).values(), ZERO),
     )
 
 
@@ -134,14 +153,108 @@ def funding_status_rows(result: Balances) -> list[tuple[str, Decimal, str]]:
         (_("Contributions from donors (deposits)"), result.received, "line"),
         (_("Interest and other income"), result.interest, "line"),
         (_("Total source of funds"), result.sources, "total"),
-        (_("Transfers to participating organizations"), result.transferred, "line"),
-        (_("Refunds from participating organizations"), -result.refunded, "line"),
+        (_("Transfers to Participating UN Organizations"), result.transferred, "line"),
+        (_("Refunds from Participating UN Organizations"), -result.refunded, "line"),
         (_("Administrative Agent fee"), result.fees, "line"),
         (_("Total use of funds"), result.uses, "total"),
         (_("Balance with the Administrative Agent"), result.cash_with_agent, "total"),
         (_("of which allocated, not yet transferred"), result.undisbursed, "detail"),
         (_("of which available for allocation"), result.available, "detail"),
     ]
+
+
+def organization_status_rows(result: Balances) -> list[tuple[str, Decimal, str]]:
+    """The lower half of the Gateway's table, funds with participating organizations (label, amount, style)."""
+    return [
+        (_("Transfers to participating organizations, less refunds"), result.net_transferred, "line"),
+        (_("Expenditure by participating organizations"), result.expenditure, "line"),
+        (_("Balance with participating organizations"), result.with_organizations, "total"),
+    ]
+
+
+# --- Expenditure by participating organizations ----------------------------------------------------
+
+
+def expenditure_by_allocation(fund: Fund, allocation_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """Each allocation's reported expenditure: per year, its certified annual figures, or its interim ones if none."""
+    query = (
+        sa.select(Expenditure.allocation_id, Expenditure.year, Expenditure.kind, sa.func.sum(Expenditure.amount))
+        .where(Expenditure.fund_id == fund.id)
+        .group_by(Expenditure.allocation_id, Expenditure.year, Expenditure.kind)
+    )
+    if allocation_ids is not None:
+        query = query.where(Expenditure.allocation_id.in_(list(allocation_ids)))
+    figures: dict[int, list[tuple[int, ExpenditureKind, Decimal]]] = defaultdict(list)
+    for allocation_id, year, kind, total in db.session.execute(query):
+        figures[allocation_id].append((year, kind, total))
+    return {allocation_id: reported_total(rows) for allocation_id, rows in figures.items()}
+
+
+def reported_total(figures: Iterable[tuple[int, ExpenditureKind, Decimal]]) -> Decimal:
+    """One organization's expenditure from its (year, kind, amount) figures: a year's annual ones, else its interim."""
+    by_year: dict[int, dict[ExpenditureKind, Decimal]] = defaultdict(dict)
+    for year, kind, amount in figures:
+        by_year[year][kind] = by_year[year].get(kind, ZERO) + amount
+    return sum(
+        (kinds.get(ExpenditureKind.annual, kinds.get(ExpenditureKind.interim, ZERO)) for kinds in by_year.values()),
+        ZERO,
+    )
+
+
+@dataclass
+class Delivery:
+    """Money with an organization (or a programme): net transfers, expenditure, balance and delivery rate."""
+
+    label: str
+    net_transferred: Decimal
+    expenditure: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.net_transferred - self.expenditure
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Delivery rate: expenditure / net transfers (None before any transfer)."""
+        return self.expenditure / self.net_transferred if self.net_transferred else None
+
+
+def delivery_by_organization(fund: Fund, allocations: Sequence[Allocation]) -> list[Delivery]:
+    """One row per allocation (one organization of a programme), in the order given."""
+    spent = expenditure_by_allocation(fund, [a.id for a in allocations])
+    return [
+        Delivery(m.allocation.organization.label, m.net_transferred, spent.get(m.allocation.id, ZERO))
+        for m in allocation_money(allocations)
+    ]
+
+
+def programme_delivery(fund: Fund, label: str, allocations: Sequence[Allocation]) -> Delivery:
+    """The programme's totals over the given allocations."""
+    rows = delivery_by_organization(fund, allocations)
+    return Delivery(label, sum((r.net_transferred for r in rows), ZERO), sum((r.expenditure for r in rows), ZERO))
+
+
+def expenditure_by_programme(fund: Fund, proposal_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Each programme's reported expenditure: the sum over its organizations (only programmes that have any)."""
+    allocations = dict(
+        db.session.execute(
+            sa.select(Allocation.id, Allocation.proposal_id).where(Allocation.proposal_id.in_(list(proposal_ids)))
+        )
+        .tuples()
+        .all()
+    )
+    result: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for allocation_id, amount in expenditure_by_allocation(fund, allocations).items():
+        result[allocations[allocation_id]] += amount
+    return dict(result)
+
+
+def expenditure_table(allocations: Sequence[Allocation]) -> dict[tuple[int, int, int, ExpenditureKind], Decimal]:
+    """Reported amounts keyed by (allocation id, year, category id, kind)."""
+    if not allocations:
+        return {}
+    rows = db.session.scalars(sa.select(Expenditure).where(Expenditure.allocation_id.in_([a.id for a in allocations])))
+    return {(e.allocation_id, e.year, e.category_id, e.kind): e.amount for e in rows}
 
 
 # --- Per programme and per allocation ------------------------------------------------------------

@@ -24,15 +24,23 @@ from fundmgr.finance.exports import dashboard_workbook, ledger_workbook
 from fundmgr.finance.forms import (
     ContributionForm,
     CorrectionForm,
+    ExpenditureForm,
     InterestForm,
     MoneyMovementForm,
     currency_choices,
 )
-from fundmgr.finance.models import Allocation, Contribution, ContributionKind, EntryKind, LedgerEntry
+from fundmgr.finance.models import (
+    Allocation,
+    Contribution,
+    ContributionKind,
+    EntryKind,
+    ExpenditureKind,
+    LedgerEntry,
+)
 from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import active_areas, current_fund
-from fundmgr.funds.rights import FUND_MANAGERS, is_fmu
+from fundmgr.funds.rights import FUND_MANAGERS, is_agency_staff, is_fmu
 from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
@@ -309,7 +317,15 @@ class ProgrammesView(FinanceView):
             .order_by(Proposal.reference)
         )
         page = paginate(query, per_page=PER_PAGE)
-        return self.render("programmes.html", page=page, rows=q.programme_totals(page.items))
+        rows = q.programme_totals(page.items)
+        # agency staff see their own organization's expenditure only (on each programme's expenditure page)
+        shows_delivery = not is_agency_staff(current_user, self.fund)
+        spent = q.expenditure_by_programme(self.fund, [p.id for p in page.items]) if shows_delivery else {}
+        delivery = {
+            row.proposal.id: q.Delivery(row.proposal.reference, row.transferred, spent.get(row.proposal.id, q.ZERO))
+            for row in rows
+        }
+        return self.render("programmes.html", page=page, rows=rows, delivery=delivery, shows_delivery=shows_delivery)
 
 
 class ProgrammeView(FinanceView):
@@ -317,13 +333,7 @@ class ProgrammeView(FinanceView):
 
     def load(self, proposal_id: int) -> None:
         super().load()
-        proposal = db.session.get(Proposal, proposal_id)
-        # Unknown, not yet funded, or another organization's programme: the user may not know it exists.
-        if proposal is None or proposal.fund_id != self.fund.id or proposal.state not in FUNDED_STATES:
-            abort(404)
-        if not proposal.can_view(current_user):
-            abort(404)
-        self.proposal = proposal
+        self.proposal = load_programme(self.fund, proposal_id)
 
     def process(self):
         allocations = db.session.scalars(
@@ -339,6 +349,96 @@ class ProgrammeView(FinanceView):
             money=money,
             total=q.programme_totals([self.proposal])[0],
             can_move_money=is_fmu(current_user, self.fund),
+        )
+
+
+def load_programme(fund: Fund, proposal_id: int) -> Proposal:
+    """A funded programme of the fund the user may see; anything else is 404 (they may not know it exists)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.fund_id != fund.id or proposal.state not in FUNDED_STATES:
+        abort(404)
+    if not proposal.can_view(current_user):
+        abort(404)
+    return proposal
+
+
+def expenditure_lines(fund: Fund, user: User, proposal: Proposal) -> list[Allocation]:
+    """The allocations whose expenditure the user sees: agency staff their own organization's, others all."""
+    query = sa.select(Allocation).where(Allocation.proposal_id == proposal.id).order_by(Allocation.id)
+    if is_agency_staff(user, fund):
+        query = query.where(Allocation.organization_id == user.organization_id)
+    return list(db.session.scalars(query))
+
+
+class ExpenditureView(FinanceView):
+    """A programme's expenditure by organization, budget category and year, with delivery rates."""
+
+    def load(self, proposal_id: int) -> None:
+        super().load()
+        self.proposal = load_programme(self.fund, proposal_id)
+
+    def process(self):
+        allocations = expenditure_lines(self.fund, current_user, self.proposal)
+        amounts = q.expenditure_table(allocations)
+        years = sorted({year for (_a, year, _c, _k) in amounts})
+        categories = [c for c in self.fund.budget_categories if not c.retired or any(k[2] == c.id for k in amounts)]
+        return self.render(
+            "expenditure.html",
+            proposal=self.proposal,
+            allocations=allocations,
+            amounts=amounts,
+            years=years,
+            categories=categories,
+            kinds=list(ExpenditureKind),
+            delivery=q.delivery_by_organization(self.fund, allocations),
+            total=q.programme_delivery(self.fund, self.proposal.reference, allocations),
+            may_report={
+                a.id
+                for a in allocations
+                if self.proposal.state in ops.REPORTING_STATES and ops.may_report_expenditure(current_user, a)
+            },
+        )
+
+
+class ReportExpenditureView(FinanceView):
+    """The form where an organization (or the FMU) records or corrects a figure of its expenditure."""
+
+    methods = ["GET", "POST"]
+
+    def load(self, allocation_id: int) -> None:
+        super().load()
+        allocation = db.session.get(Allocation, allocation_id)
+        if allocation is None or allocation.fund_id != self.fund.id:
+            abort(404)
+        load_programme(self.fund, allocation.proposal_id)
+        self.allocation = allocation
+
+    def can_access(self, user: User) -> bool:
+        return ops.may_report_expenditure(user, self.allocation)
+
+    def process(self):
+        proposal = self.allocation.proposal
+        form = ExpenditureForm()
+        form.year.choices = [(year, str(year)) for year in reversed(ops.reporting_years(proposal, self.allocation))]
+        active = [c for c in self.fund.budget_categories if not c.retired]
+        form.category.choices = [(c.id, f"{c.number}. {c.label}") for c in active]
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                ops.record_expenditure(
+                    self.allocation,
+                    year=form.year.data,
+                    category=next(c for c in active if c.id == form.category.data),
+                    kind=ExpenditureKind(form.kind.data),
+                    amount=form.amount.data,
+                    actor=acting_user(),
+                )
+                flash(_("The expenditure was recorded."), "success")
+                return redirect(url_for("finance.expenditure", proposal_id=proposal.id))
+        return self.render(
+            "expenditure_form.html",
+            form=form,
+            allocation=self.allocation,
+            delivery=q.delivery_by_organization(self.fund, [self.allocation])[0],
         )
 
 

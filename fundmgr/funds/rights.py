@@ -31,7 +31,7 @@ HOLDERS = {
     Role.fmu: _l("the Fund Management Unit"),
     Role.admin: _l("administrators"),
     Role.sc_member: _l("members of the Steering Committee"),
-    Role.agency: _l("staff of participating organizations"),
+    Role.agency: _l("staff of Participating UN Organizations"),
     Role.viewer: _l("viewers"),
 }
 

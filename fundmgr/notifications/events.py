@@ -14,6 +14,9 @@ leaves no notification and sends no e-mail. Who receives what:
 - meeting_scheduled: the FMU schedules a meeting -> the invited SC members; the FMU.
 - meeting_pack_ready: proposals are put on a scheduled meeting's agenda (its pack then lists them) -> the
   invited SC members; the FMU; one unread notification per meeting, refreshed as the agenda grows.
+- item_opened: an agenda item opens (or reopens) in a meeting under way -> the members recorded as present
+  (in the app by default; e-mail if they choose it); one unread notification per meeting, refreshed as
+  items open.
 - decision_taken: a decision is recorded in a meeting, or a written procedure is adopted -> agency staff
   of every participating organization; the FMU; the decision letter (PDF, in each one's language) attached.
 - allocation_approved: an approval allocates money -> each organization's agency staff (their own
@@ -45,7 +48,7 @@ from fundmgr.notifications.operations import language_of, notify
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.results.models import ProgressReport, ReviewDecision
 from fundmgr.steering.documents import decision_letter_data, decision_letter_filename, render_decision_letter
-from fundmgr.steering.models import Decision, Meeting, MeetingState, WrittenProcedure
+from fundmgr.steering.models import AgendaItem, Decision, Meeting, MeetingState, WrittenProcedure
 from fundmgr.steering.queries import sc_members
 
 # --- Audiences -----------------------------------------------------------------------------------------
@@ -142,6 +145,15 @@ def on_agenda_added(meeting: Meeting, *, proposals: list[Proposal], actor: User 
            visible_to=meeting.can_view, key=f"meeting-pack:{meeting.id}")  # fmt: skip
 
 
+def on_item_opened(item: AgendaItem, *, actor: User | None, **_data: Any) -> None:
+    """The members present hear that an item is open, with a link to the live board (one unread per meeting)."""
+    meeting = item.meeting
+    present = [attendance.member for attendance in meeting.attendance if attendance.present]
+    notify("item_opened", present, link=("steering.board", {"meeting_id": meeting.id}),
+           context={"meeting": meeting, "item": item, "proposal": item.proposal}, actor=actor,
+           visible_to=meeting.can_view, key=f"meeting-live:{meeting.id}")  # fmt: skip
+
+
 def letter_attachments(decision: Decision):
     """The decision letter in each recipient's language, rendered only when an e-mail is really written."""
     data_by_language: dict[str, dict[str, Any]] = {}
@@ -217,6 +229,7 @@ RECEIVERS = [
     (signals.procedure_circulated, on_procedure_circulated),
     (signals.meeting_scheduled, on_meeting_scheduled),
     (signals.agenda_added, on_agenda_added),
+    (signals.item_opened, on_item_opened),
     (signals.decision_taken, on_decision_taken),
     (signals.allocations_approved, on_allocations_approved),
     (signals.transfer_recorded, on_transfer_recorded),

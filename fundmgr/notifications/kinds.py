@@ -164,6 +164,15 @@ register_kind(
     trigger="FMU puts proposals on a meeting's agenda (one unread notification per meeting, refreshed)",
 )
 register_kind(
+    "item_opened",
+    _l("Item opened in a meeting"),
+    _l("In a meeting you attend, an item opens for positions or votes: the link leads to the live board."),
+    group=STEERING,
+    roles=(SC,),
+    default=Channel.in_app,
+    trigger="whoever presides (or the FMU for them) opens an agenda item in a meeting under way",
+)
+register_kind(
     "decision_taken",
     _l("Decision taken"),
     _l("The Steering Committee decides on a proposal; the decision letter comes attached."),

@@ -121,7 +121,7 @@ class OrganizationsForm(FlaskForm):
     """The lead organization and the other participating organizations."""
 
     lead = SelectField(_l("Lead organization"), [DataRequired()])
-    partners = CheckboxListField(_l("Other participating organizations"), [Optional()])
+    partners = CheckboxListField(_l("Other Participating UN Organizations"), [Optional()])
 
     def __init__(self, fund: Fund, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -147,7 +147,7 @@ def organization_problems(proposal: Proposal) -> list[str]:
     if len(participants) < fund.min_participating_organizations:
         problems.append(
             _(
-                "A joint programme has at least %(n)d participating UN organizations; this one has %(count)d.",
+                "A joint programme has at least %(n)d Participating UN Organizations; this one has %(count)d.",
                 n=fund.min_participating_organizations,
                 count=len(participants),
             )
@@ -158,7 +158,7 @@ def organization_problems(proposal: Proposal) -> list[str]:
     if proposal.lead_organization_id is None:
         problems.append(_("Choose the lead organization."))
     elif proposal.lead_organization_id not in {o.id for o in participants}:
-        problems.append(_("The lead organization must be one of the participating organizations."))
+        problems.append(_("The lead organization must be one of the Participating UN Organizations."))
     return problems
 
 

@@ -201,8 +201,9 @@ class NewProposalView(FundView):
         if form.validate_on_submit():
             with refusals_shown_on(form):
                 proposal = ops.create_proposal(fund, form.details(), actor=current_user)
-                flash(_("Draft %(ref)s created. Now choose the participating organizations.", ref=proposal.reference),
-                      "success")  # fmt: skip
+                message = _("Draft %(ref)s created. Now choose the Participating UN Organizations.",
+                            ref=proposal.reference)  # fmt: skip
+                flash(message, "success")
                 return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
         return render_template("proposals/new.html", form=form, fund=fund)
 
@@ -260,7 +261,7 @@ class EditOrganizationsView(DraftSectionView):
                 ops.set_participants(
                     proposal, lead=form.chosen_lead, organizations=form.chosen_partners, actor=current_user
                 )
-                return self.saved(_("Participating organizations saved."), "proposals.budget")
+                return self.saved(_("Participating UN Organizations saved."), "proposals.budget")
         return self.render("organizations.html", form=form)
 
 

@@ -162,6 +162,9 @@ class AttendanceForm(FlaskForm):
 
 class VoteForm(FlaskForm):
     choice = RadioField(_l("Your vote"), choices=VoteChoice.choices(), validators=[InputRequired()])
+    # Set by the confirmation page: a vote is cast only once confirmed there (scripts sending JSON confirm by
+    # sending it).
+    confirmed = HiddenField()
 
 
 class PositionForm(FlaskForm):

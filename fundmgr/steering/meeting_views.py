@@ -247,7 +247,7 @@ class ConfirmEndMeetingView(MeetingBaseView):
     """The page that asks the chair or the FMU to confirm ending the meeting (a final action; no script needed)."""
 
     def can_access(self, user: User) -> bool:
-        """The chair, the vice-chair or the FMU end meetings."""
+        """The chair, the vice-chair or the FMU end meetings (as EndMeetingView)."""
         return may_run_meeting(user, self.meeting)
 
     def process(self):
@@ -339,7 +339,8 @@ class CloseItemView(ItemMoveView):
 
 
 class VoteView(ItemView):
-    """A member votes on the open item from their own device; answers JSON to scripts."""
+    """A member votes on the open item from their own device, once confirmed on its own page (no script needed);
+    answers JSON to scripts."""
 
     methods = ["POST"]
 
@@ -351,7 +352,10 @@ class VoteView(ItemView):
         form = VoteForm()
         if not form.validate_on_submit():
             raise ValidationFailed(form_problems(form) or [_("Choose your vote.")])
-        vote = ops.cast_vote(self.item, current_user, VoteChoice(form.choice.data), actor=current_user)
+        choice = VoteChoice(form.choice.data)
+        if form.confirmed.data != "yes" and not wants_json():
+            return self.render("confirm_vote.html", meeting=self.meeting, item=self.item, choice=choice)
+        vote = ops.cast_vote(self.item, current_user, choice, actor=current_user)
         if wants_json():
             return jsonify(vote={"item": self.item.id, "choice": vote.choice.value}), 201
         flash(_("Your vote is recorded: %(choice)s.", choice=vote.choice.title), "success")

@@ -15,6 +15,7 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, works_with_committee
+from fundmgr.funds.seats import terms_on
 from fundmgr.proposals.models import Participant, Proposal, ProposalState, ProposalVersion
 from fundmgr.steering.models import (
     Assignment,
@@ -76,6 +77,13 @@ def sc_members(fund: Fund) -> list[User]:
             sa.select(User).where(holding(fund, Role.sc_member), User.is_active_account.is_(True)).order_by(User.name)
         )
     )
+
+
+def seated_members(fund: Fund, day: date) -> list[User]:
+    """The members a meeting of the fund on that day invites: its active SC members holding a seat of its committee
+    (or standing in for its holder) that day, by name."""
+    seated = {person for term in terms_on(fund, day) for person in term.person_ids()}
+    return [member for member in sc_members(fund) if member.id in seated]
 
 
 def scoring_deadlines(version_ids: Sequence[int]) -> dict[int, date]:
@@ -301,6 +309,7 @@ class HomeSummary:
     meetings: list[Meeting] = field(default_factory=list)
     procedures: list[WrittenProcedure] = field(default_factory=list)
     unassigned: int = 0
+    live: list[Meeting] = field(default_factory=list)  # under way now: invited to it, or its secretariat
 
 
 def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
@@ -319,6 +328,13 @@ def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
             .limit(3)
         )
     )
+    in_progress = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.fund_id == fund.id, Meeting.state == MeetingState.in_progress)
+        .order_by(Meeting.held_on, Meeting.id)
+    )
+    member = is_sc_member(user, fund)
+    summary.live = [m for m in in_progress if not member or m.attendance_of(user) is not None]
     open_procedures = db.session.scalars(
         sa.select(WrittenProcedure)
         .where(WrittenProcedure.fund_id == fund.id, WrittenProcedure.state == WrittenProcedureState.open)

@@ -17,7 +17,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.funds.rights import is_sc_member
+from fundmgr.accounts.models import Role
+from fundmgr.funds.rights import holders_among
 from fundmgr.funds.seats import CommitteeRules, ConflictRule, rules_of, terms_on
 from fundmgr.proposals.models import Proposal
 from fundmgr.steering.models import AgendaItem, Position, Stance, VoteChoice, active_conflicts
@@ -63,7 +64,9 @@ class Quorum:
 
 def excluded_from_decision(proposal: Proposal, members: Iterable[Any], rules: CommitteeRules) -> set[int]:
     """Of the given members, those who may not take part in the proposal's decision (one query)."""
-    members = [m for m in members if is_sc_member(m, proposal.fund)]
+    members = list(members)
+    holders = holders_among(members, proposal.fund, Role.sc_member)  # one query, however many members
+    members = [m for m in members if m.id in holders]
     conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
     takes_part = rules.conflict_rule is not ConflictRule.no_scoring
     return {

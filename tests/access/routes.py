@@ -106,6 +106,9 @@ FUNDED_READ = answers(HIDDEN, agency_lead=OK, sc=OK, fmu=OK, viewer=OK, admin=OK
 # A report not yet accepted: the programme's agencies, the FMU and admins only.
 UNPUBLISHED_READ = answers(HIDDEN, agency_lead=OK, fmu=OK, admin=OK)
 LEAD_REPORTS = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
+# An allocation to IOM: IOM's staff and the FMU report its expenditure; others reading the programme may not.
+EXPENDITURE_READ = answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=OK, fmu=OK)
+EXPENDITURE_WRITE = answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=DONE, fmu=DONE)
 RESULTS_MANAGE_READ = answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK)
 RESULTS_MANAGE_WRITE = answers(FORBIDDEN, agency_other=HIDDEN, fmu=DONE, admin=DONE)
 
@@ -485,6 +488,22 @@ CASES: list[Case] = [
         )
         for name in ("new_transfer", "new_refund", "release")
     ],
+    # expenditure: the programme's readers see it; the allocation's own organization (IOM) and the FMU report it
+    get("finance.expenditure", proposal("active"), FUNDED_READ, secrets=("active",)),
+    get("finance.report_expenditure", ids(allocation_id="allocation"), EXPENDITURE_READ, secrets=("active",)),
+    post(
+        "finance.report_expenditure",
+        ids(allocation_id="allocation"),
+        EXPENDITURE_WRITE,
+        secrets=("active",),
+        owner="fmu",
+        data=lambda w: {
+            "year": str(TODAY.year),
+            "category": str(w.ids["budget_category"]),
+            "kind": "interim",
+            "amount": "1000.00",
+        },
+    ),
     # --- Steering ---
     *[
         get(f"steering.{name}", expect=STEERING)

@@ -255,6 +255,7 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
         sa.select(Allocation).where(Allocation.proposal_id == p_active.id).order_by(Allocation.id)
     ).first()
     world.ids["allocation"] = allocation.id
+    world.ids["budget_category"] = fund.budget_categories[0].id
     finance_ops.record_transfer(allocation, amount=(allocation.total / 2).quantize(Decimal("0.01")),
                                 on_date=start, reference="TR-WORLD-01", actor=fmu)  # fmt: skip
     build_reports(world, p_active, lead, fmu)

@@ -21,8 +21,8 @@ from fundmgr.steering.models import (
     DecisionOutcome,
     Meeting,
     MeetingMode,
+    Position,
     ProcedureResponse,
-    Vote,
     WrittenProcedure,
 )
 from tests.attack.conftest import (
@@ -184,9 +184,9 @@ def test_a_meeting_and_a_written_procedure_deciding_one_proposal_at_once_record_
     assert_one_decision(target, proposal_id)
 
 
-def test_ten_identical_votes_then_ten_identical_approvals_count_once(target):
-    """A member's vote sent ten times at once is one vote; the chair's approval sent ten times at once is one
-    decision, whose money is allocated once."""
+def test_ten_identical_positions_then_ten_identical_approvals_count_once(target):
+    """A member's position sent ten times at once is one position (the demo fund decides by consensus); the
+    chair's approval sent ten times at once is one decision, whose money is allocated once."""
 
     def build() -> tuple[int, int, int, str]:
         proposal = free_proposal()
@@ -196,10 +196,10 @@ def test_ten_identical_votes_then_ten_identical_approvals_count_once(target):
     proposal_id, meeting_id, item_id, total = target.setup(build)
     member = target.browser(MEMBER)
     board = f"/steering/meetings/{meeting_id}/board"
-    answers = same_form_at_once(member, board, f"/steering/meetings/{meeting_id}/items/{item_id}/vote",
-                                {"choice": "approve"})  # fmt: skip
+    answers = same_form_at_once(member, board, f"/steering/meetings/{meeting_id}/items/{item_id}/position",
+                                {"stance": "support"})  # fmt: skip
     assert no_server_error(answers), statuses(answers)
-    assert target.count(sa.select(sa.func.count()).where(Vote.item_id == item_id)) == 1
+    assert target.count(sa.select(sa.func.count()).where(Position.item_id == item_id)) == 1
 
     url = f"/steering/meetings/{meeting_id}/items/{item_id}/decision"
     answers = same_form_at_once(target.browser(FMU), url, url, {"outcome": "approve", "approved_amount": total})

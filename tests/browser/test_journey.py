@@ -74,9 +74,9 @@ def write_the_proposal(page: Page, start: date) -> int:
     proposal_id = int(re.search(r"/proposals/(\d+)/", page.url).group(1))
 
     # Organizations: UNICEF leads, WHO takes part
-    page.get_by_role("group", name="Other participating organizations").locator("input[value='WHO']").check()
+    page.get_by_role("group", name="Other Participating UN Organizations").locator("input[value='WHO']").check()
     page.get_by_role("button", name="Save the organizations").click()
-    expect(flash(page)).to_contain_text("Participating organizations saved.")
+    expect(flash(page)).to_contain_text("Participating UN Organizations saved.")
 
     # Budget: the grid's totals follow the typing before the server recomputes them
     page.get_by_label("UNICEF, Staff and other personnel costs, Year 1").fill("450,000")

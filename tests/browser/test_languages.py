@@ -138,7 +138,7 @@ def test_the_journeys_key_pages_in_french_and_spanish(
     agency = person(language.agency)
     check_page(agency, language, "/", "Proposals")
     check_page(agency, language, "/proposals/", "Joint programme proposals", "Status", "Sort by")
-    check_page(agency, language, f"/proposals/{demo.draft}", "Summary", "Participating organizations", "Attachments")
+    check_page(agency, language, f"/proposals/{demo.draft}", "Summary", "Participating UN Organizations", "Attachments")
     check_page(agency, language, f"/proposals/{demo.draft}/budget", "Category", "Save the budget")
     check_amounts(agency, language)
     first = agency.locator("input.budget-cell").first
@@ -155,12 +155,12 @@ def test_the_journeys_key_pages_in_french_and_spanish(
     check_page(fmu, language, f"/steering/meetings/{live_meeting}", "Agenda", "Attendance", "Live board")
     check_page(fmu, language, "/finance/", "Funding dashboard", "Funding status")
     check_amounts(fmu, language)
-    check_page(fmu, language, f"/finance/programmes/{demo.approved}", "Allocations per participating organization")
+    check_page(fmu, language, f"/finance/programmes/{demo.approved}", "Allocations per Participating UN Organization")
     check_amounts(fmu, language)
     check_page(fmu, language, demo.submitted, "Review", "Accept the report", "Lessons learned")
     check_page(fmu, language, "/results/annual", "Annual results report", "Download the PDF")
 
-    # A member: the review form and the live board with its vote buttons
+    # A member: the review form and the live board with its position form (the demo fund decides by consensus)
     member = person(language.member)
     check_page(
         member, language, f"/steering/proposals/{demo.in_review}/review", "Overall recommendation", "Submit the review"
@@ -171,8 +171,9 @@ def test_the_journeys_key_pages_in_french_and_spanish(
         f"/steering/meetings/{live_meeting}/board",
         "Live board",
         "Open for votes",
-        "Approve",
-        "Abstain",
+        "Support",
+        "Support with a reservation",
+        "State my position",
     )
 
     # The lead agency's report form (the IOM focal point reads it in the language for once)

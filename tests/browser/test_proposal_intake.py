@@ -36,7 +36,7 @@ def test_an_agency_completes_and_submits_a_proposal_with_the_keyboard_only(live_
     # Organizations: UNICEF leads, UNHCR takes part
     press_on(page, id_of(page, "partners", "UNHCR"), "Space")
     press_on(page, "main form button.btn-primary")
-    expect(page.get_by_text("Participating organizations saved.")).to_be_visible()
+    expect(page.get_by_text("Participating UN Organizations saved.")).to_be_visible()
 
     # Budget, with live totals while typing
     unicef_staff = page.locator("input.budget-cell").first

@@ -150,3 +150,36 @@ def test_the_same_transfer_sent_six_times_at_once_is_made_once(committed, fund, 
 
     assert sorted(outcomes) == ["Transfer TR-2026-07 is already recorded for this allocation."] * 5 + ["sent"]
     assert db.session.scalar(sa.select(sa.func.sum(Transfer.amount))) == D("100000.00")
+
+
+@pytest.mark.postgres_only
+def test_racing_expenditure_reports_never_total_more_than_the_transfers(committed, fund, make_deposit, approve):
+    """Six reports of USD 200,000 at once, each in its own category, on the USD 300,000 IOM received: one passes."""
+    from fundmgr.finance.models import Expenditure, ExpenditureKind
+    from fundmgr.finance.operations import record_expenditure
+    from fundmgr.funds.models import BudgetCategory
+    from tests.support.concurrency import run_at_once
+
+    make_deposit("2000000.00")
+    _proposal, (iom, _unhcr) = approve()
+    record_transfer(iom, amount=D("300000.00"), on_date=date(2024, 7, 1), reference="TR-1", actor=None)
+    db.session.commit()
+    allocation_id, categories = iom.id, [c.id for c in fund.budget_categories][:6]
+    db.session.remove()
+
+    def report(category_id: int):
+        def job() -> None:
+            record_expenditure(
+                db.session.get(Allocation, allocation_id),
+                year=2025,
+                category=db.session.get(BudgetCategory, category_id),
+                kind=ExpenditureKind.interim,
+                amount=D("200000.00"),
+                actor=None,
+            )
+
+        return job
+
+    results = run_at_once(committed, [report(c) for c in categories])
+    assert results.count("ok") == 1
+    assert db.session.scalar(sa.select(sa.func.sum(Expenditure.amount))) == D("200000.00")

@@ -7,10 +7,17 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from fundmgr.audit import AuditEntry
 from fundmgr.db import db, to_cents
 from fundmgr.finance.demo import FULL_UNTIL, LATER_SHARE, OUTSTANDING_FROM, seed_contributions, seed_transfers
-from fundmgr.finance.models import Contribution, ContributionKind, EntryKind, LedgerEntry, Transfer
-from fundmgr.finance.queries import allocation_money, balances, capitalization_by_year, contributions_by_donor
+from fundmgr.finance.models import Contribution, ContributionKind, EntryKind, Expenditure, LedgerEntry, Transfer
+from fundmgr.finance.queries import (
+    allocation_money,
+    balances,
+    capitalization_by_year,
+    contributions_by_donor,
+    delivery_by_organization,
+)
 from fundmgr.i18n import localize
 from fundmgr.proposals.models import ProposalState
 from fundmgr.scenario import demo_data
@@ -91,3 +98,19 @@ def test_transfers_in_tranches_activate_and_close_the_demo_programmes(fund, make
         assert money.to_transfer == expected_left
     seed_transfers(fund)
     assert db.session.scalar(sa.select(sa.func.count(Transfer.id))) == 10
+
+
+def test_the_demo_programmes_report_expenditure_within_their_transfers(fund, make_deposit, approve):
+    """Through the real operation: every funded organization reports, closed ones near all they received."""
+    make_deposit("5000000.00")
+    _closed, closed_allocations = approve(title=localize(demo_proposal("closed")["title"], "en"))
+    _active, active_allocations = approve(title=localize(demo_proposal("active")["title"], "en"))
+    seed_transfers(fund)
+    db.session.expire_all()
+    for allocations, delivery in ((closed_allocations, D("0.97")), (active_allocations, D("0.65"))):
+        for row in delivery_by_organization(fund, allocations):
+            assert row.expenditure <= row.net_transferred
+            assert row.rate is not None
+            assert delivery - D("0.001") <= row.rate <= delivery
+    audited = db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "expenditure.recorded"))
+    assert audited == db.session.scalar(sa.select(sa.func.count(Expenditure.id))) > 0

@@ -15,6 +15,8 @@ from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops
 from fundmgr.finance.models import Allocation
 from fundmgr.i18n import format_money
+from fundmgr.notifications import operations as ops
+from fundmgr.notifications.models import Channel
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.results import operations as results_ops
 from fundmgr.results.models import Programme
@@ -156,6 +158,36 @@ def test_the_meeting_pack_is_announced_once_while_unread(cast, geneva_meeting, i
     assert len(sent_to(outbox, cast.sc)) == 2
     assert len(sent_to(outbox, cast.chair)) == 1
     assert len(notifications_of(cast.sc, "meeting_pack_ready")) == 2
+
+
+def test_an_opened_item_tells_the_members_present_in_the_app_once_per_meeting(cast, geneva_meeting, iom_in_review,
+                                                                              outbox):  # fmt: skip
+    """Do the members present (not the absent one) hear in the app that an item opened, with a link to the live
+    board, by e-mail only if they chose it; and does the next item refresh the unread notification?"""
+    ops.set_preferences(cast.chair, {"item_opened": Channel.email}, actor=cast.chair)
+    first, second = iom_in_review(), iom_in_review()
+    one, two = steering_ops.add_agenda_items(geneva_meeting, [first, second], actor=cast.fmu)
+    steering_ops.record_attendance(geneva_meeting, {cast.sc.id, cast.chair.id}, actor=cast.fmu)
+    steering_ops.start_meeting(geneva_meeting, actor=cast.fmu)
+    db.session.commit()
+    assert not in_app(cast, "item_opened")  # nothing is open yet
+    steering_ops.open_item(one, actor=cast.fmu)
+    db.session.commit()
+
+    assert in_app(cast, "item_opened") == {"sc", "chair"}  # not Karim, absent; not the FMU who opened it
+    (notification,) = notifications_of(cast.sc, "item_opened")
+    assert first.reference in notification.title
+    assert notification.link_endpoint == "steering.board"
+    assert told(cast, outbox, "item_opened") == {"chair"}  # e-mail only for whoever chose it
+    (message,) = sent_to(outbox, cast.chair, "item_opened")
+    assert f"/steering/meetings/{geneva_meeting.id}/board" in message.body
+    assert first.reference in message.subject
+
+    steering_ops.close_item(one, actor=cast.fmu)
+    steering_ops.open_item(two, actor=cast.fmu)
+    db.session.commit()
+    (notification,) = notifications_of(cast.sc, "item_opened")  # refreshed while unread, not a second one
+    assert second.reference in notification.title
 
 
 def test_a_decision_reaches_the_agencies_with_the_letter_in_their_language(cast, decide, outbox):

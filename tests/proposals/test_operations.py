@@ -127,7 +127,7 @@ def test_submission_lists_every_problem_and_changes_nothing(fund, make_user):
     assert any("summary" in p for p in problems)
     assert any("Gender marker" in p for p in problems)
     assert any("endorsement letter" in p for p in problems)
-    assert any("at least 2 participating UN organizations" in p for p in problems)
+    assert any("at least 2 Participating UN Organizations" in p for p in problems)
     assert any("total budget" in p for p in problems)
     assert any("outcome" in p for p in problems)
     db.session.rollback()

@@ -38,10 +38,10 @@ def test_one_objective_must_belong_to_the_primary_area(make_ready_draft, fund):
 
 def test_a_joint_programme_needs_two_organizations_and_a_lead_among_them(make_ready_draft):
     proposal = make_ready_draft(partners=())
-    assert any("at least 2 participating UN organizations; this one has 1" in p for p in submission_problems(proposal))
+    assert any("at least 2 Participating UN Organizations; this one has 1" in p for p in submission_problems(proposal))
     proposal = make_ready_draft(partners=("UNHCR",))
     proposal.lead_organization = organization("UNICEF")
-    assert submission_problems(proposal) == ["The lead organization must be one of the participating organizations."]
+    assert submission_problems(proposal) == ["The lead organization must be one of the Participating UN Organizations."]
 
 
 @pytest.mark.parametrize(

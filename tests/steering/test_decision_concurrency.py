@@ -30,8 +30,10 @@ ROUNDS = 3  # the race was lost every time before the fix; a few rounds make a l
 
 @pytest.fixture
 def setting(committed, fund, make_user, make_proposal, make_deposit):
-    """Three donor members (none recused), the FMU, money enough for any approval, and a maker of proposals."""
-    members = [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(3)]
+    """The chair who presides and three donor members (none recused), the FMU, money enough for any approval, and
+    a maker of proposals."""
+    chair = make_user(Role.sc_member, org="OECD", constituency=Constituency.chair)
+    members = [chair] + [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(3)]
     fmu = make_user(Role.fmu)
     make_deposit("5000000.00")
 

@@ -207,6 +207,25 @@ def test_votes_through_the_json_api(client, committee, by_majority, running):
     assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == 1
 
 
+def test_a_vote_is_cast_once_confirmed_on_a_page_without_script(client, committee, by_majority, running):
+    """Does a vote from the board's buttons ask for confirmation first (nothing recorded), then, confirmed, show
+    the member's vote at the top of the board?"""
+    meeting, items = running
+    url = f"/steering/meetings/{meeting.id}/items/{items[0].id}/vote"
+    sign_in(client, committee.germany)
+    asked = client.post(url, data={"choice": "reject"})
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert 'name="confirmed" value="yes"' in page
+    assert "<script>" not in page
+    assert "Yes, vote “Reject”" in text(asked)
+    assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == 0
+    board = client.post(url, data={"choice": "reject", "confirmed": "yes"}, follow_redirects=True)
+    assert "Your vote is recorded: Reject." in text(board)
+    assert "You voted: Reject." in text(board)
+    assert db.session.scalar(sa.select(Vote.choice)) is VoteChoice.reject
+
+
 def test_the_board_json_shows_votes_as_they_come_in(client, committee, by_majority, running):
     meeting, items = running
     sign_in(client, committee.spain)
@@ -348,6 +367,21 @@ def test_the_home_card_lists_a_members_reviews_due_and_the_next_meeting(client, 
     assert meeting.title in page
     sign_in(client, committee.fmu)
     assert meeting.title in text(client.get("/"))
+
+
+def test_the_home_page_leads_members_to_a_meeting_under_way_in_one_tap(client, committee, meeting, live_item):
+    """Is a member told on the home page, above the cards, that a meeting they attend is live, with its open item
+    and a link to the live board; and is nobody told so before it starts?"""
+    board = f'href="/steering/meetings/{meeting.id}/board"'
+    sign_in(client, committee.germany)
+    assert board not in client.get("/").get_data(as_text=True)  # scheduled, not under way
+    item = live_item()
+    page = client.get("/").get_data(as_text=True)
+    assert board in page
+    assert page.index(board) < page.index("Welcome,")  # first on a phone's screen
+    assert f"Open item: {item.proposal.reference}" in text(client.get("/"))
+    sign_in(client, committee.fmu)
+    assert board in client.get("/").get_data(as_text=True)
 
 
 def test_a_french_secretary_records_an_amount_written_the_french_way(client, committee, running, make_deposit):

@@ -32,7 +32,7 @@ def set_rules(fund, **values) -> CommitteeRules:
     return rules
 
 
-def test_the_chair_whose_organization_takes_part_presides_abstains_and_signs(live_item, committee):
+def test_the_chair_whose_organization_takes_part_presides_abstains_and_signs(by_majority, live_item, committee):
     """IOM takes part: under the Migration policy the chair presides, may not vote, records the decision, and
     the letter and the minutes carry her name as the one who presided."""
     item = live_item()  # IOM leads, UNHCR takes part; everyone present

@@ -32,7 +32,9 @@ def alternate(make_user, committee, fund):
     return person
 
 
-def test_an_alternate_represents_the_seat_and_holder_and_alternate_count_once(alternate, meeting, committee, in_review):
+def test_an_alternate_represents_the_seat_and_holder_and_alternate_count_once(
+    by_majority, alternate, meeting, committee, in_review
+):
     proposal = in_review(lead="UNDP", partners=("UNFPA",))
     (item,) = ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
     ops.record_attendance(meeting, {alternate.id, committee.spain.id}, actor=committee.fmu)

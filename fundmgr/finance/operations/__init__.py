@@ -17,6 +17,12 @@ from fundmgr.finance.operations.contributions import (
     record_contribution,
     record_interest,
 )
+from fundmgr.finance.operations.expenditure import (
+    REPORTING_STATES,
+    may_report_expenditure,
+    record_expenditure,
+    reporting_years,
+)
 from fundmgr.finance.operations.transfers import (
     begin_money_move,
     give_back,
@@ -26,6 +32,7 @@ from fundmgr.finance.operations.transfers import (
 )
 
 __all__ = [
+    "REPORTING_STATES",
     "ContributionData",
     "Share",
     "add_contribution",
@@ -35,12 +42,15 @@ __all__ = [
     "begin_money_move",
     "correct_contribution",
     "give_back",
+    "may_report_expenditure",
     "mirror_entries",
     "post_deposit",
     "record_contribution",
+    "record_expenditure",
     "record_interest",
     "record_refund",
     "record_transfer",
     "release_allocation",
+    "reporting_years",
     "scale_to",
 ]

@@ -93,7 +93,7 @@ def allocation_problems(
             )
         )
     if not version_shares(version):
-        problems.append(_("The approved version has no participating organization with a budget."))
+        problems.append(_("The approved version has no Participating UN Organization with a budget."))
     problems += reference_problems(reference, _("The decision reference"))
     return problems
 

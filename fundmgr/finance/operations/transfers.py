@@ -24,7 +24,7 @@ from fundmgr.finance.operations.checks import (
     reference_problems,
     require_bookkeeper,
 )
-from fundmgr.finance.queries import AllocationMoney, allocation_money
+from fundmgr.finance.queries import AllocationMoney, allocation_money, expenditure_by_allocation
 from fundmgr.funds.models import Fund
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import ProposalState
@@ -138,6 +138,14 @@ def record_refund(
         amount,
         fund,
         _("Only %(limit)s of this allocation has been transferred; a refund of %(amount)s is too much."),
+    )
+    # what the organization reports having spent can no longer come back
+    spent = expenditure_by_allocation(fund, [allocation.id]).get(allocation.id, Decimal(0))
+    refuse_above(
+        figures.net_transferred - spent,
+        amount,
+        fund,
+        _("The organization holds only %(limit)s unspent of this allocation; a refund of %(amount)s is too much."),
     )
     entry = LedgerEntry(
         fund_id=fund.id,

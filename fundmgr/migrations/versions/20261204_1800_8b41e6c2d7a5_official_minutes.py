@@ -4,7 +4,7 @@ Every meeting that has already ended gets its minutes as a draft, drafted when i
 before: the minutes were generated for each reader at any time).
 
 Revision ID: 8b41e6c2d7a5
-Revises: cb782e6b153c
+Revises: 1c45176e08cf
 Create Date: 2026-12-04 18:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "8b41e6c2d7a5"
-down_revision = "cb782e6b153c"
+down_revision = "1c45176e08cf"
 branch_labels = None
 depends_on = None
 

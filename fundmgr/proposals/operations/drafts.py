@@ -74,7 +74,7 @@ def create_proposal(fund: Fund, details: ProposalDetails, *, actor: User) -> Pro
     """Start a draft led by the actor's organization, with a new reference."""
     require_person_with_role(actor, fund, Role.agency)
     if actor.organization_id not in {o.id for o in fund.participating_organizations}:
-        raise NotAllowed(_("Your organization is not a participating organization of this fund."))
+        raise NotAllowed(_("Your organization is not a Participating UN Organization of this fund."))
     proposal = Proposal(
         fund=fund,
         reference=next_reference(fund, clock.today(fund).year),

@@ -19,7 +19,7 @@ from fundmgr.funds.rights import is_fund_manager, require_fund_manager
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import Proposal
 from fundmgr.proposals.operations import lock_proposal
-from fundmgr.signals import agenda_added, meeting_scheduled
+from fundmgr.signals import agenda_added, item_opened, meeting_scheduled
 from fundmgr.steering.models import (
     ITEM_TRANSITIONS,
     MEETING_TRANSITIONS,
@@ -43,7 +43,7 @@ from fundmgr.steering.operations.rights import (
 )
 from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.presiding import may_operate_item, may_run_meeting, presiding_member
-from fundmgr.steering.queries import PIPELINE_STATES, sc_members
+from fundmgr.steering.queries import PIPELINE_STATES, seated_members
 from fundmgr.steering.voting import quorum_for
 from fundmgr.workflow import require_transition
 
@@ -79,7 +79,8 @@ def next_meeting_reference(fund: Fund, year: int) -> str:
 
 
 def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Meeting:
-    """The FMU schedules a meeting; every current SC member is invited (attendance is recorded later)."""
+    """The FMU schedules a meeting; the members holding (or standing in for) a seat of the fund's committee on the
+    meeting's day are invited, nobody of another fund (attendance is recorded later)."""
     require_fund_manager(actor, fund)
     problems = meeting_problems(data)
     if problems:
@@ -96,7 +97,7 @@ def schedule_meeting(fund: Fund, data: MeetingData, *, actor: User | None) -> Me
         scheduled_by_id=actor and actor.id,
     )
     db.session.add(meeting)
-    for member in sc_members(fund):
+    for member in seated_members(fund, meeting.held_on):
         meeting.attendance.append(Attendance(member_id=member.id))
     db.session.flush()
     record_audit("meeting.scheduled", meeting, actor=actor, after=snapshot(meeting), summary=meeting.reference)
@@ -249,6 +250,7 @@ def open_item(item: AgendaItem, *, actor: User | None) -> None:
     db.session.flush()
     record_audit("item.opened", item, actor=actor, before={"state": before}, after={"state": item.state},
                  fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
+    item_opened.send(item, actor=actor)
 
 
 def close_item(item: AgendaItem, *, actor: User | None) -> None:
