@@ -65,7 +65,6 @@ FIELDS = [
     ("finance.release:POST", "amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("finance.report_expenditure:POST", "amount", [*MONEY_BAD, "999999999.99"]),  # 0 corrects a figure to nothing
     ("steering.decide:POST", "approved_amount", [*MONEY_BAD, "0", "999999999.99"]),
-    ("steering.new_meeting:POST", "quorum", PERCENT_BAD),
     ("steering.criteria:POST", "rows-0-weight", [*PERCENT_BAD, "0"]),
     ("steering.criteria:POST", "rows-0-scale_max", [*WHOLE_BAD, "1000"]),
     ("proposals.budget:POST", "amount-", MONEY_BAD),  # a name ending in "-": the form's first such field

@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from bench.dataset.context import Size, World
+from bench.dataset.context import MEMBERS, Size, World
 from bench.dataset.decision_rows import DecisionRows
 from bench.dataset.planning import Planning
 from bench.dataset.plans import MeetingPlan, ProposalPlan
@@ -17,7 +17,9 @@ from bench.dataset.world import build_world
 from bench.writer import BulkWriter
 from fundmgr import clock
 from fundmgr.db import db
+from fundmgr.funds.definition import Committee, bundled_definition, read_definition
 from fundmgr.funds.models import Fund
+from fundmgr.funds.operations import sync_committee
 from fundmgr.results import operations as results_ops
 from fundmgr.results.framework import bundled_framework, read_framework
 
@@ -48,9 +50,33 @@ def prepare_fund(today: date) -> Fund:
         results_ops.load_framework(fund, spec, sha256, actor=None)
     # the benchmark's fund has ten years of history: it must exist for all of them
     fund.established = date(today.year - 9, 1, 1)
+    sync_committee(fund, large_committee())
     db.session.flush()
     db.session.expire_all()
     return fund
+
+
+# A large fund's committee: as many voting seats as the benchmark's members, in the constituencies of the bundled
+# definition and in the order bench.dataset.world seats its members (chair, UN entities, Member States, stakeholders).
+LARGE_COMMITTEE_SEATS = {"chair": 1, "un_entities": 12, "member_states": 30, "stakeholders": 7}
+
+
+def large_committee() -> Committee:
+    """The bundled fund's committee with LARGE_COMMITTEE_SEATS voting seats (MEMBERS in all); its rules unchanged."""
+    committee = read_definition(bundled_definition())[0].committee.model_dump(mode="json")
+    for constituency in committee["constituencies"]:
+        count = LARGE_COMMITTEE_SEATS.get(constituency["code"])
+        if count is None:
+            continue
+        first = constituency["seats"][0]
+        prefix = constituency["code"].upper().replace("_", "-")
+        constituency["seats"] = [
+            {**first, "code": first["code"] if count == 1 else f"{prefix}-{n}",
+             "vice_chair": n == 1 and constituency["code"] == "member_states"}
+            for n in range(1, count + 1)
+        ]  # fmt: skip
+    assert sum(LARGE_COMMITTEE_SEATS.values()) == MEMBERS
+    return Committee.model_validate(committee)
 
 
 def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026, flush_rows: int = 200_000) -> dict:

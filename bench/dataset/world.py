@@ -17,6 +17,7 @@ from fundmgr.accounts.models import Constituency, Organization, OrganizationKind
 from fundmgr.accounts.operations import hasher
 from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel
+from fundmgr.funds.seats import seats_of
 from fundmgr.results import operations as results_ops
 from fundmgr.results.models import Measure
 
@@ -181,6 +182,10 @@ def build_world(fund: Fund, today: date, rng: random.Random, out: BulkWriter) ->
                 "created_at": datetime.combine(date(first_year, 1, 2), time(9), UTC),
             },
         )
+        if role is not Role.admin:  # administrators hold theirs on the installation
+            since = datetime.combine(date(first_year, 1, 2), time(9), UTC)
+            out.add("fund_roles", {"id": out.next_id("fund_roles"), "user_id": ident, "fund_id": fund.id,
+                                   "role": role, "since": since})  # fmt: skip
         return ident
 
     codes = {code: ident for ident, code in punos}
@@ -219,6 +224,13 @@ def build_world(fund: Fund, today: date, rng: random.Random, out: BulkWriter) ->
         Member(user(f"member{n:02d}", person(200 + n), Role.sc_member, org, constituency), org, person(200 + n))
         for n, (org, constituency) in enumerate(seats[:MEMBERS], start=1)
     ]
+    # each member holds the voting seat of the same rank (the fund's committee has as many: see prepare_fund)
+    voting = [seat for seat in seats_of(fund) if seat.votes]
+    for member_id, seat in zip((m.id for m in members), voting, strict=True):
+        out.add("seat_terms", {"id": out.next_id("seat_terms"), "seat_id": seat.id, "holder_id": member_id,
+                               "alternate_id": None, "starts_on": date(first_year, 1, 1), "ends_on": None,
+                               "appointed_by_id": None,
+                               "appointed_at": datetime.combine(date(first_year, 1, 2), time(9), UTC)})  # fmt: skip
     sitting = {m.organization_id for m in members}
     world = World(
         fund=fund,

@@ -139,6 +139,13 @@ def test_not_yaml_is_refused():
         parse_definition("- just a list")
 
 
+def test_a_section_written_twice_is_refused_not_silently_replaced():
+    """A definition giving one key twice (two `committee:` sections, say) is refused naming the key and line."""
+    text = bundled_definition().read_text(encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"the key 'committee' is given twice"):
+        parse_definition(text + "\ncommittee: {}\n")
+
+
 def test_a_second_fund_is_configuration(app, fund, tmp_path):
     """Can a second fund with other areas, objectives and rules be loaded from a file alone?"""
     data = bundled()
