@@ -111,7 +111,9 @@ def test_the_chair_presides_a_consensus_meeting_on_her_organizations_item(
     helena.goto(board_url.removesuffix("/board"))
     helena.get_by_role("link", name="End the meeting").click()
     helena.get_by_role("button", name="Yes, end the meeting").click()
-    expect(helena.locator("main")).to_contain_text("The meeting has ended; its minutes are final.")
+    expect(helena.locator("main")).to_contain_text(
+        "The meeting has ended; its minutes are drafted for the committee to approve."
+    )
     minutes = pdf_text(helena, f"{url}/steering/meetings/{guatemala_meeting}/minutes.pdf")
     assert "Approved by consensus" in minutes
     assert "Ingrid Solberg" in minutes
