@@ -2,9 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from fundmgr.accounts.models import TokenScope
+from fundmgr.choices import options
 from fundmgr.i18n import LANGUAGE_NAMES
 
 
@@ -63,4 +65,18 @@ class ResetPasswordForm(FlaskForm):
         _l("Repeat the new password"),
         [DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    """Make a personal token for the JSON API."""
+
+    name = StringField(_l("Name"), [DataRequired(), Length(max=100)])
+    scope = SelectField(_l("What it may do"), choices=TokenScope.choices(), validators=[DataRequired()])
+    days = SelectField(
+        _l("Valid for"),
+        choices=options(
+            [("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("One year"))]
+        ),
+        validators=[DataRequired()],
     )

@@ -149,3 +149,50 @@ class AnonymousUser(AnonymousUserMixin):
     organization_id = None
     is_admin = False
     fund_roles: list = []
+
+
+class TokenScope(TitledEnum):
+    """What an API token may do: read only, or also write (submit expenditure, indicator values, reports)."""
+
+    read = "read"
+    read_write = "read_write"
+
+
+TOKEN_SCOPE_TITLES = {
+    TokenScope.read: _l("Read only"),
+    TokenScope.read_write: _l("Read and write"),
+}
+TokenScope.set_titles(TOKEN_SCOPE_TITLES)
+
+
+class ApiToken(Base):
+    """A personal token for the JSON API: acts as its owner, with the owner's roles on each fund.
+
+    Only the sha256 of the secret is kept (the secret is shown once, when made); `prefix` lets the owner tell
+    their tokens apart. A token is usable until it expires or is revoked.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(16))
+    scope: so.Mapped[TokenScope]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    expires_at: so.Mapped[datetime]
+    revoked_at: so.Mapped[datetime | None]
+    last_used_at: so.Mapped[datetime | None]
+
+    user: so.Mapped[User] = so.relationship(lazy="joined")
+
+    audit_type = "api_token"
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope is TokenScope.read_write
+
+    def can_revoke(self, user: object) -> bool:
+        """Only its owner revokes a token (administrators end a person's access by deactivating the account)."""
+        return getattr(user, "id", None) == self.user_id and self.revoked_at is None

@@ -1,9 +1,10 @@
-"""Writes to accounts: creating users, signing in, passwords, preferences."""
+"""Writes to accounts: creating users, signing in, passwords, preferences, API tokens."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -16,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from fundmgr import clock
 from fundmgr.accounts import sessions
-from fundmgr.accounts.models import Constituency, Organization, Role, User
+from fundmgr.accounts.models import ApiToken, Constituency, Organization, Role, TokenScope, User
 from fundmgr.accounts.sessions import UserSession
 from fundmgr.audit import record_audit
 from fundmgr.db import db
@@ -227,3 +228,100 @@ def reset_password(token: str, new: str) -> User:
         raise ValidationFailed([_("This reset link is invalid or has expired. Ask for a new one.")])
     set_password(user, new, actor=user, action="user.password_reset")
     return user
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+TOKEN_LIFETIMES = (30, 90, 365)  # the days a new token may live; a token that never expires is not offered
+TOKEN_PREFIX = "fmk_"  # marks the secret as a fundmgr key (secret scanners, logs)
+TOKEN_NAME_LENGTH = 100
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may get before a use writes it again
+
+
+def token_problems(name: str, scope: object, days: object) -> list[str]:
+    """Everything wrong with a new token's settings, all at once."""
+    problems = []
+    if not isinstance(name, str) or not name.strip():
+        problems.append(_("Give the token a name, to recognise it later."))
+    elif len(name.strip()) > TOKEN_NAME_LENGTH:
+        problems.append(_("The name can have at most %(count)d characters.", count=TOKEN_NAME_LENGTH))
+    if not isinstance(scope, TokenScope):
+        problems.append(_("Choose what the token may do."))
+    if days not in TOKEN_LIFETIMES:
+        problems.append(_("Choose how long the token stays valid."))
+    return problems
+
+
+def create_api_token(user: User, *, name: str, scope: TokenScope, days: int, actor: User) -> tuple[ApiToken, str]:
+    """Make a personal API token; returns it and its secret, which is shown once and stored only as its sha256."""
+    if actor is None or actor.id != user.id:
+        raise NotAllowed(_("Only the account's owner can make its API tokens."))
+    problems = token_problems(name, scope, days)
+    if problems:
+        raise ValidationFailed(problems)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name.strip(),
+        token_hash=sessions.key_hash(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        scope=scope,
+        expires_at=clock.now() + timedelta(days=days),
+    )
+    db.session.add(token)
+    record_audit("api_token.created", token, actor=actor, after=token_state(token))
+    return token, secret
+
+
+def revoke_api_token(token: ApiToken, *, actor: User) -> None:
+    """Revoke a token at once: every later request made with it is refused."""
+    if not token.can_revoke(actor):
+        raise NotAllowed(_("Only the token's owner can revoke it, once."))
+    before = token_state(token)
+    token.revoked_at = clock.now()
+    record_audit("api_token.revoked", token, actor=actor, before=before, after=token_state(token))
+
+
+def token_state(token: ApiToken) -> dict[str, object]:
+    """A token for the audit log: never its hash."""
+    return {
+        "name": token.name,
+        "prefix": token.prefix,
+        "scope": token.scope,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def token_for_secret(secret: str) -> ApiToken | None:
+    """The live token (not revoked, not expired, of an active account) this secret opens, or None; notes its use."""
+    if not secret or len(secret) > 200:
+        return None
+    now = clock.now()
+    row = db.session.execute(
+        sa.select(ApiToken, (sa.func.coalesce(ApiToken.last_used_at, ApiToken.created_at) < now - TOKEN_TOUCH_EVERY)
+                  .label("stale"))
+        .join(ApiToken.user)
+        .where(
+            ApiToken.token_hash == sessions.key_hash(secret),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            User.is_active_account.is_(True),
+        )
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    if row.stale or row.ApiToken.last_used_at is None:
+        row.ApiToken.last_used_at = now  # bookkeeping, saved with the request's commit
+    return row.ApiToken
+
+
+def tokens_of(user: User) -> list[tuple[ApiToken, bool]]:
+    """The user's tokens, newest first, each with whether it has expired."""
+    now = clock.now()
+    rows = db.session.execute(
+        sa.select(ApiToken, (ApiToken.expires_at <= now).label("expired"))
+        .where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return [(row.ApiToken, bool(row.expired)) for row in rows]

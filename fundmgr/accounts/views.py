@@ -14,13 +14,14 @@ from flask_login import current_user, login_user, logout_user
 from fundmgr.accounts import operations as ops
 from fundmgr.accounts import sessions
 from fundmgr.accounts.forms import (
+    ApiTokenForm,
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
-from fundmgr.accounts.models import Role, User
+from fundmgr.accounts.models import ApiToken, Role, TokenScope, User
 from fundmgr.db import db
 from fundmgr.emails import absolute_url
 from fundmgr.extensions import limiter, login_manager
@@ -133,8 +134,63 @@ class ProfileView(FundView):
                 login_user(current_user._get_current_object())  # this session lives on, under the new token
                 flash(_("Your password has been changed; your other sessions have ended."), "success")
                 return redirect(url_for("accounts.profile"))
-        language_form = LanguageForm(locale=current_user.locale or "en")
-        return render_template("accounts/profile.html", form=form, language_form=language_form)
+        return profile_page(form=form)
+
+
+def profile_page(form=None, token_form=None, new_secret: str | None = None):
+    """The account page: details, language, password, API tokens (a new token's secret shown this once)."""
+    return render_template(
+        "accounts/profile.html",
+        form=form or PasswordChangeForm(formdata=None),
+        language_form=LanguageForm(locale=current_user.locale or "en"),
+        token_form=token_form or ApiTokenForm(formdata=None),
+        tokens=ops.tokens_of(current_user._get_current_object()),
+        new_secret=new_secret,
+    )
+
+
+class CreateApiTokenView(FundView):
+    """Make a personal API token; its secret is shown once, on the page that answers."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
+
+    methods = ["POST"]
+
+    def process(self):
+        form = ApiTokenForm()
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                user = current_user._get_current_object()
+                days = {str(d): d for d in ops.TOKEN_LIFETIMES}.get(form.days.data, 0)
+                _token, secret = ops.create_api_token(
+                    user, name=form.name.data, scope=TokenScope(form.scope.data), days=days, actor=user
+                )
+                db.session.commit()  # the secret is shown only once the token is saved
+                flash(_("Your token is made. Copy it now: it will not be shown again."), "success")
+                return profile_page(new_secret=secret)
+        return profile_page(token_form=form)
+
+
+class RevokeApiTokenView(FundView):
+    """Revoke one of one's API tokens: it stops working at once."""
+
+    fund_scoped = False  # about the person or the installation, not one fund
+
+    methods = ["POST"]
+
+    def load(self, token_id: int) -> None:
+        token = db.session.get(ApiToken, token_id)
+        if token is None or token.user_id != current_user.id:
+            abort(404)  # another person's token: as if it did not exist
+        self.token = token
+
+    def can_access(self, user) -> bool:
+        return self.token.can_revoke(user)
+
+    def process(self):
+        ops.revoke_api_token(self.token, actor=current_user._get_current_object())
+        flash(_("The token %(name)s is revoked.", name=self.token.name), "success")
+        return redirect(url_for("accounts.profile"))
 
 
 class ResetRequestView(FundView):
