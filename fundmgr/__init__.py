@@ -110,6 +110,9 @@ def register_blueprints(app: Flask) -> None:
     from fundmgr.deadlines.blueprint import bp as deadlines_bp
 
     app.register_blueprint(deadlines_bp)
+    from fundmgr.api import init_api
+
+    init_api(app)
 
 
 CSRF_MESSAGE = _l("The form expired or was not sent from this site. Nothing was saved; please try again.")

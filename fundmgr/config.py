@@ -41,6 +41,14 @@ DEFAULTS: dict[str, Any] = {
     # all workers together on PostgreSQL, per worker elsewhere); more at once are answered 503 "being prepared".
     "HEAVY_RATE_LIMIT": "30 per minute",
     "HEAVY_CONCURRENCY": 1,
+    # The JSON API (fundmgr.api): every request counted per token (per address without one).
+    "API_RATE_LIMIT": "300 per minute",
+    # flask-smorest: the OpenAPI document built from the code, at /api/v1/openapi.json
+    "API_TITLE": "fundmgr",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
     # How many reverse proxies stand before the app: X-Forwarded-For/-Proto are believed from that many, no more.
     "PROXY_COUNT": 0,
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # whole request; attachments have their own limit

@@ -49,6 +49,7 @@ def concurrent_change(exc: sa.exc.DBAPIError) -> ConcurrentChange | None:
 
 ERROR_TITLES = {
     400: _l("Bad request"),
+    401: _l("Not signed in"),
     403: _l("Access denied"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
@@ -61,6 +62,7 @@ ERROR_TITLES = {
 }
 ERROR_MESSAGES = {
     400: _l("The request could not be understood."),
+    401: _l("Send a valid API token in the Authorization header: Bearer followed by the token."),
     403: _l("You do not have the rights to see this page or do this action."),
     404: _l("There is nothing here. The address may be mistyped, or the page may have moved."),
     405: _l("This address does not accept this kind of request."),
@@ -68,13 +70,38 @@ ERROR_MESSAGES = {
     429: _l("Too many attempts. Please wait a minute and try again."),
     500: _l("An unexpected error occurred. Nothing was saved. The team has been told."),
 }
+# The stable code of each error status in JSON answers (the JSON API's `code`; the message is translated).
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def json_error(status: int, message: str | None = None, code: str | None = None, **details: Any) -> Response:
+    """An error as JSON: a stable `code`, a `message` in the user's language, and details (problems, errors)."""
+    text = message or str(ERROR_MESSAGES.get(status, ERROR_TITLES.get(status, ERROR_MESSAGES[500])))
+    response = jsonify(code=code or ERROR_CODES.get(status, "error"), message=text, **details)
+    response.status_code = status
+    return response
 
 
 def render_error(code: int, message: str | None = None) -> tuple[Any, int]:
     """An error page in the user's language, or JSON for API clients."""
     message = message or str(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     title = str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+    if request.path.startswith("/api/"):
+        return json_error(code, message), code
+    if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, message=message), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 

@@ -362,11 +362,21 @@ def load_programme(fund: Fund, proposal_id: int) -> Proposal:
     return proposal
 
 
-def expenditure_lines(fund: Fund, user: User, proposal: Proposal) -> list[Allocation]:
-    """The allocations whose expenditure the user sees: agency staff their own organization's, others all."""
-    query = sa.select(Allocation).where(Allocation.proposal_id == proposal.id).order_by(Allocation.id)
+def expenditure_seen_by(fund: Fund, user: User) -> sa.ColumnElement[bool]:
+    """SQL on allocations: those whose expenditure the user sees: agency staff their own organization's, others all
+    (of the programmes they may see)."""
     if is_agency_staff(user, fund):
-        query = query.where(Allocation.organization_id == user.organization_id)
+        return Allocation.organization_id == user.organization_id
+    return sa.true()
+
+
+def expenditure_lines(fund: Fund, user: User, proposal: Proposal) -> list[Allocation]:
+    """The allocations of a programme whose expenditure the user sees."""
+    query = (
+        sa.select(Allocation)
+        .where(Allocation.proposal_id == proposal.id, expenditure_seen_by(fund, user))
+        .order_by(Allocation.id)
+    )
     return list(db.session.scalars(query))
 
 
