@@ -198,7 +198,7 @@ class PageArgs(ma.Schema):
 
     cursor = ma.fields.String(validate=ma.validate.Length(max=64), metadata={"description": "next_cursor of the page before"})
     limit = ma.fields.Integer(
-        load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT), strict=True,
+        load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
         metadata={"description": f"items per page, 1 to {MAX_LIMIT}"},
     )  # fmt: skip
 

@@ -55,6 +55,17 @@ def schema_name(schema: dict[str, Any] | None) -> str:
     return str(schema.get("$ref", "")).rsplit("/", 1)[-1]
 
 
+def field_type(spec: dict[str, Any]) -> str:
+    """What a schema's field holds: its type(s), the schema it refers to, or a list of them."""
+    if "$ref" in spec:
+        return schema_name(spec)
+    kind = spec.get("type", "")
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    if "array" in kinds and isinstance(spec.get("items"), dict):
+        return f"[{field_type(spec['items'])}]"
+    return " | ".join(k for k in kinds if k) or "object"
+
+
 class ApiDocsView(FundView):
     """The JSON API's reference: every route with its parameters and schemas, from the OpenAPI document."""
 
@@ -69,6 +80,7 @@ class ApiDocsView(FundView):
             operations=operations(document),
             schemas=document.get("components", {}).get("schemas", {}),
             schema_name=schema_name,
+            field_type=field_type,
         )
 
 

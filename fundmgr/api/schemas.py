@@ -6,6 +6,7 @@ several languages are answered in the user's language.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
@@ -18,6 +19,15 @@ from fundmgr.web import DB_INT_MAX
 
 Id = fields.Integer
 TEXT_LIMIT = 20_000
+
+
+class UtcDateTime(fields.DateTime):
+    """A moment in ISO 8601 with its offset (stored in UTC; SQLite gives it back without one)."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def localized(attribute: str) -> fields.Function:
@@ -90,14 +100,14 @@ class ProposalSchema(ma.Schema):
     total_amount = Money()
     start_date = fields.Date(allow_none=True)
     duration_months = fields.Integer(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
+    submitted_at = UtcDateTime(allow_none=True)
 
 
 ProposalPage = page_schema("ProposalPage", ProposalSchema)
 
 
 class DecisionFilters(PageArgs):
-    proposal_id = fields.Integer(strict=True, validate=validate.Range(1, DB_INT_MAX))
+    proposal_id = fields.Integer(validate=validate.Range(1, DB_INT_MAX))
 
 
 class DecisionSchema(ma.Schema):
@@ -117,7 +127,7 @@ DecisionPage = page_schema("DecisionPage", DecisionSchema)
 
 
 class ProgrammeMoneyFilters(PageArgs):
-    proposal_id = fields.Integer(strict=True, validate=validate.Range(1, DB_INT_MAX))
+    proposal_id = fields.Integer(validate=validate.Range(1, DB_INT_MAX))
     organization = fields.String(validate=validate.Length(max=40), metadata={"description": "organization code"})
 
 
@@ -168,7 +178,7 @@ ContributionPage = page_schema("ContributionPage", ContributionSchema)
 
 
 class ExpenditureFilters(ProgrammeMoneyFilters):
-    year = fields.Integer(strict=True, validate=validate.Range(1900, 2999))
+    year = fields.Integer(validate=validate.Range(1900, 2999))
 
 
 class ExpenditureSchema(ma.Schema):
@@ -178,7 +188,7 @@ class ExpenditureSchema(ma.Schema):
     category = fields.Function(lambda e: e.category.code, dump_only=True)
     kind = enum_value("kind")
     amount = Money()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 ExpenditurePage = page_schema("ExpenditurePage", ExpenditureSchema)
@@ -312,8 +322,8 @@ class ReportSchema(ma.Schema):
     programme_id = fields.Function(lambda r: r.period.programme_id, dump_only=True)
     state = enum_value("state")
     lessons_learned = fields.String()
-    submitted_at = fields.DateTime(allow_none=True)
-    accepted_at = fields.DateTime(allow_none=True)
+    submitted_at = UtcDateTime(allow_none=True)
+    accepted_at = UtcDateTime(allow_none=True)
     values = fields.List(fields.Nested(IndicatorValueSchema))
     narratives = fields.List(fields.Nested(NarrativeSchema))
 
