@@ -75,8 +75,6 @@ class ApiTokenForm(FlaskForm):
     scope = SelectField(_l("What it may do"), choices=TokenScope.choices(), validators=[DataRequired()])
     days = SelectField(
         _l("Valid for"),
-        choices=options(
-            [("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("One year"))]
-        ),
+        choices=options([("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("One year"))]),
         validators=[DataRequired()],
     )

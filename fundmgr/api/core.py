@@ -10,14 +10,12 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import abort, g, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import HTTPException
 
 from fundmgr.accounts import operations as account_ops
-from fundmgr.accounts.models import ApiToken
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.extensions import csrf, limiter
@@ -196,7 +194,9 @@ def found(obj: Any, fund: Fund, fund_id: int | None = None) -> Any:
 class PageArgs(ma.Schema):
     """Where a list goes on from (the previous page's `next_cursor`) and how many items it gives."""
 
-    cursor = ma.fields.String(validate=ma.validate.Length(max=64), metadata={"description": "next_cursor of the page before"})
+    cursor = ma.fields.String(
+        validate=ma.validate.Length(max=64), metadata={"description": "next_cursor of the page before"}
+    )
     limit = ma.fields.Integer(
         load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
         metadata={"description": f"items per page, 1 to {MAX_LIMIT}"},
@@ -228,4 +228,3 @@ def page_of(query: sa.Select, id_column: Any, args: dict[str, Any]) -> dict[str,
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next_cursor": encode_cursor(rows[-1].id) if more and rows else None}
-

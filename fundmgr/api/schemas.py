@@ -204,7 +204,7 @@ class ExpenditureInput(ma.Schema):
     amount = fields.String(
         required=True,
         validate=[validate.Length(max=40), validate.Regexp(r"^-?[0-9]+(\.[0-9]+)?$")],
-        metadata={"description": "exact decimal amount as a string, e.g. \"1250.50\""},
+        metadata={"description": 'exact decimal amount as a string, e.g. "1250.50"'},
     )
 
 
@@ -359,4 +359,3 @@ class ReportInput(ma.Schema):
     values = fields.List(fields.Nested(IndicatorValueInput), load_default=list, validate=validate.Length(max=500))
     narratives = fields.List(fields.Nested(NarrativeInput), load_default=list, validate=validate.Length(max=500))
     lessons_learned = fields.String(load_default="", validate=validate.Length(max=TEXT_LIMIT))
-

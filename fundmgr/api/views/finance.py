@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, g
 
+from fundmgr.accounts.models import Organization
 from fundmgr.api.core import bp, found, fund_named, page_of, refuse
 from fundmgr.api.schemas import (
     AllocationPage,
@@ -19,7 +21,6 @@ from fundmgr.api.schemas import (
     ProgrammeMoneyFilters,
     TransferPage,
 )
-from fundmgr.accounts.models import Organization
 from fundmgr.db import db
 from fundmgr.finance import operations as ops
 from fundmgr.finance.models import Allocation, Contribution, Expenditure, ExpenditureKind, Transfer
@@ -28,7 +29,6 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager
 from fundmgr.proposals.models import Proposal
 from fundmgr.web import ERROR_MESSAGES
-from decimal import Decimal, InvalidOperation
 
 
 def seen_allocations(fund: Fund, proposal_id: int | None, organization: str | None) -> sa.Select:
@@ -110,7 +110,9 @@ def submit_expenditure(data: dict[str, Any], fund_code: str, allocation_id: int)
     """Record (or correct) what the organization spent in a year and budget category (the same operation as the page)."""
     fund = fund_named(fund_code)
     allocation = found(db.session.get(Allocation, allocation_id), fund)
-    if not db.session.scalar(seen_allocations(fund, None, None).where(Allocation.id == allocation.id).exists().select()):
+    if not db.session.scalar(
+        seen_allocations(fund, None, None).where(Allocation.id == allocation.id).exists().select()
+    ):
         abort(404)  # a programme the caller may not know
     user = g.api_token.user
     if not ops.may_report_expenditure(user, allocation):

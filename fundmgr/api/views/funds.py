@@ -19,7 +19,12 @@ from fundmgr.web import ERROR_MESSAGES
 
 def fund_item(fund: Fund) -> dict[str, Any]:
     role = role_on(g.api_token.user, fund)
-    return {"code": fund.code, "name": localize(fund.name), "currency": fund.currency, "role": role.value if role else None}
+    return {
+        "code": fund.code,
+        "name": localize(fund.name),
+        "currency": fund.currency,
+        "role": role.value if role else None,
+    }
 
 
 @bp.route("/funds")

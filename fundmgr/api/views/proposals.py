@@ -8,7 +8,14 @@ import sqlalchemy as sa
 from flask import abort, g
 
 from fundmgr.api.core import bp, found, fund_named, page_of
-from fundmgr.api.schemas import DecisionFilters, DecisionPage, DecisionSchema, ProposalFilters, ProposalPage, ProposalSchema
+from fundmgr.api.schemas import (
+    DecisionFilters,
+    DecisionPage,
+    DecisionSchema,
+    ProposalFilters,
+    ProposalPage,
+    ProposalSchema,
+)
 from fundmgr.db import db
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.proposals.visibility import may_see, visible_to
