@@ -200,6 +200,22 @@ CASES: list[Case] = [
         owner="fmu",
         data=lambda w: {"current": PASSWORD, "new": "a brand new passphrase", "confirm": "a brand new passphrase"},
     ),
+    post(
+        "accounts.create_api_token",
+        expect=answers(DONE),
+        form_page=page("accounts.profile"),
+        owner="agency_lead",
+        data=lambda w: {"name": "ERP link", "scope": "read_write", "days": "90"},
+    ),
+    post(
+        "accounts.revoke_api_token",
+        ids(token_id="api_token"),
+        answers(HIDDEN, agency_lead=DONE),
+        form_page=page("accounts.profile"),
+        owner="agency_lead",
+    ),  # a token is its owner's alone: anyone else's try is as for a token that does not exist
+    get("api_docs.docs", expect=EVERYONE),
+    get("api-docs.openapi_json", expect=EVERYONE),
     get("accounts.reset_request", expect=EVERYONE),
     post(
         "accounts.reset_request",

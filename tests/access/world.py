@@ -23,6 +23,8 @@ import sqlalchemy as sa
 
 from fundmgr import clock
 from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts import operations as account_ops
+from fundmgr.accounts.models import TokenScope
 from fundmgr.accounts.operations import password_reset_token
 from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops
@@ -296,7 +298,25 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
 
     world.reset_token = password_reset_token(lead)
     build_seats(world, fund, users, make_user)
+    build_api_tokens(world)
     return world
+
+
+def build_api_tokens(world: World) -> None:
+    """A read-write API token for every signed-in role (tests/access/api_routes.py); the lead's can be revoked."""
+    tokens = {}
+    for role, user_id in world.users.items():
+        if user_id is None:
+            continue
+        user = db.session.get(User, user_id)
+        token, tokens[role] = account_ops.create_api_token(
+            user, name=f"<b>{role}</b> =SUM(1)", scope=TokenScope.read_write, days=30, actor=user
+        )
+        if role == "agency_lead":
+            db.session.flush()
+            world.ids["api_token"] = token.id
+    world.extra["api_tokens"] = tokens
+    db.session.commit()
 
 
 def build_seats(world: World, fund: Fund, users: dict[str, User], make_user: Callable[..., User]) -> None:
@@ -344,6 +364,7 @@ def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> No
                                                 actor=lead)  # fmt: skip
     db.session.commit()
     world.ids |= {"accepted_evidence": evidence.id, "draft_evidence": draft_evidence.id, "accepted_report": first.id}
+    world.ids |= {"draft_report": third.id, "draft_period_id": periods[2].id}
     world.ids |= {"accepted_period": 1, "submitted_period": 2, "draft_period": 3, "open_period": 4}
     last = periods[-1]
     start = last.end_date + timedelta(days=1)
