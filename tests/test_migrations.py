@@ -21,7 +21,7 @@ from flask import Flask
 
 from fundmgr import MIGRATIONS
 from fundmgr.accounts import operations as account_operations
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Constituency, Role, TokenScope, User
 from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import ProposalState, ProposalVersion
@@ -559,4 +559,34 @@ def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, o
         assert {(s, t) for *_rest, s, t in drafted} == {("draft", "")}
         meeting = db.session.get(Meeting, ended[0][0])
         assert meeting.minutes.state is MinutesState.draft
+        db.session.remove()
+
+
+# --- e7a3c9d14b62: personal API tokens ---
+
+BEFORE_API_TOKENS = "8b41e6c2d7a5"
+
+
+def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own_demo):
+    """The demo at the previous head: the upgrade adds an empty token table, keeps every account, and a demo person
+    then makes a token that opens the API, and revokes it."""
+    with own_demo.app_context():
+        people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_API_TOKENS)
+        assert "api_tokens" not in db.inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        assert "api_tokens" in db.inspect(db.engine).get_table_names()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == people
+        user = db.session.scalar(sa.select(User).where(User.email == "nadia.rahman@fundmgr.example"))
+        token, secret = account_operations.create_api_token(
+            user, name="ERP", scope=TokenScope.read, days=30, actor=user
+        )
+        db.session.commit()
+        answer = own_demo.test_client().get("/api/v1/funds", headers={"Authorization": f"Bearer {secret}"})
+        assert answer.status_code == 200
+        assert [fund["code"] for fund in answer.json["items"]] == ["MIG"]
+        account_operations.revoke_api_token(db.session.merge(token), actor=db.session.merge(user))
+        db.session.commit()
+        assert own_demo.test_client().get("/api/v1/funds", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
         db.session.remove()
