@@ -588,5 +588,8 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
         assert [fund["code"] for fund in answer.json["items"]] == ["MIG"]
         account_operations.revoke_api_token(db.session.merge(token), actor=db.session.merge(user))
         db.session.commit()
-        assert own_demo.test_client().get("/api/v1/funds", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+        assert (
+            own_demo.test_client().get("/api/v1/funds", headers={"Authorization": f"Bearer {secret}"}).status_code
+            == 401
+        )
         db.session.remove()

@@ -233,7 +233,7 @@ def reset_password(token: str, new: str) -> User:
 # --- API tokens ------------------------------------------------------------------------------
 
 TOKEN_LIFETIMES = (30, 90, 365)  # the days a new token may live; a token that never expires is not offered
-TOKEN_PREFIX = "fmk_"  # marks the secret as a fundmgr key (secret scanners, logs)
+TOKEN_PREFIX = "fmk_"  # noqa: S105 - not a secret: marks one as a fundmgr key (secret scanners, logs)
 TOKEN_NAME_LENGTH = 100
 TOKEN_TOUCH_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may get before a use writes it again
 

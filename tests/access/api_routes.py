@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from tests.access.routes import (
     DONE,
     DRAFT_READ,
@@ -113,13 +111,17 @@ API_CASES: list[ApiCase] = [
     get("get_report", with_ids(report_id="accepted_report"), with_token(FUNDED_READ), variant="accepted"),
     get("get_report", with_ids(report_id="draft_report"), with_token(UNPUBLISHED_READ), variant="draft"),
     ApiCase(
-        "api.submit_expenditure", "POST", with_ids(allocation_id="allocation"), with_token(EXPENDITURE_WRITE),
+        "api.submit_expenditure",
+        "POST",
+        with_ids(allocation_id="allocation"),
+        with_token(EXPENDITURE_WRITE),
         body=expenditure_body,
-    ),  # fmt: skip
+    ),
     ApiCase("api.save_report", "PUT", with_ids(period_id="draft_period_id"), PROGRAMME_WRITE, body=report_body),
     ApiCase(
-        "api.submit_report", "POST", with_ids(report_id="draft_report"),
+        "api.submit_report",
+        "POST",
+        with_ids(report_id="draft_report"),
         with_token(answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)),
-    ),  # fmt: skip
+    ),
 ]
-

@@ -22,9 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from fundmgr import clock
-from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.accounts import operations as account_ops
-from fundmgr.accounts.models import TokenScope
+from fundmgr.accounts.models import Constituency, Role, TokenScope, User
 from fundmgr.accounts.operations import password_reset_token
 from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops

@@ -32,10 +32,13 @@ def test_a_token_is_stored_only_as_its_hash_and_its_creation_audited(make_user):
     user = make_user(Role.agency)
     token, secret = ops.create_api_token(user, name="ERP", scope=TokenScope.read_write, days=90, actor=user)
     db.session.flush()
-    assert secret.startswith("fmk_") and secret not in (token.token_hash, token.prefix)
-    assert len(token.token_hash) == 64 and secret.startswith(token.prefix)
+    assert secret.startswith("fmk_")
+    assert secret not in (token.token_hash, token.prefix)
+    assert len(token.token_hash) == 64
+    assert secret.startswith(token.prefix)
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "api_token.created"))
-    assert entry.actor_id == user.id and token.token_hash not in str(entry.after)
+    assert entry.actor_id == user.id
+    assert token.token_hash not in str(entry.after)
 
 
 def test_bad_token_settings_are_refused_all_at_once(make_user):
@@ -69,7 +72,8 @@ def test_without_a_live_token_the_api_answers_401_json(app, make_user):
     for headers in ({}, bearer("fmk_nope"), bearer(revoked), bearer(expired), {"Authorization": "Basic eDp5"}):
         response = client.get("/api/v1/funds", headers=headers)
         assert response.status_code == 401
-        assert response.json["code"] == "unauthorized" and response.json["message"]
+        assert response.json["code"] == "unauthorized"
+        assert response.json["message"]
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -90,7 +94,8 @@ def test_a_token_acts_with_its_owners_role_on_each_fund(app, make_user, fund):
     assert [(f["code"], f["role"]) for f in listed["items"]] == [(fund.code, "viewer")]
     outsider = make_user(Role.viewer, funds=[])
     answer = client.get(f"/api/v1/funds/{fund.code}", headers=bearer(make_token(outsider)))
-    assert answer.status_code == 403 and answer.json["code"] == "no_role_on_fund"
+    assert answer.status_code == 403
+    assert answer.json["code"] == "no_role_on_fund"
     assert client.get("/api/v1/funds/NOPE", headers=bearer(secret)).status_code == 404
 
 
@@ -100,7 +105,8 @@ def test_a_read_only_token_cannot_write(app, make_user, fund):
     response = app.test_client().post(
         f"/api/v1/funds/{fund.code}/allocations/1/expenditure", headers=bearer(make_token(user)), json={}
     )
-    assert response.status_code == 403 and response.json["code"] == "read_only_token"
+    assert response.status_code == 403
+    assert response.json["code"] == "read_only_token"
 
 
 def test_a_use_is_noted_on_the_token(app, make_user):
@@ -130,8 +136,10 @@ def test_the_account_page_makes_a_token_shown_once_and_revokes_it(app, make_user
     assert "API tokens" in page.text
     made = client.post("/account/tokens", data={"name": "ERP link", "scope": "read_write", "days": "90"})
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
-    assert made.status_code == 200 and 'id="new-token"' in made.text
-    assert "ERP link" in client.get("/account/").text and 'id="new-token"' not in client.get("/account/").text
+    assert made.status_code == 200
+    assert 'id="new-token"' in made.text
+    assert "ERP link" in client.get("/account/").text
+    assert 'id="new-token"' not in client.get("/account/").text
     client.post(f"/account/tokens/{token.id}/revoke")
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).revoked_at is not None

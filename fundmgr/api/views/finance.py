@@ -107,7 +107,7 @@ def exact_amount(text: str) -> Decimal | None:
 @bp.arguments(ExpenditureInput)
 @bp.response(201, ExpenditureSchema)
 def submit_expenditure(data: dict[str, Any], fund_code: str, allocation_id: int) -> Expenditure:
-    """Record (or correct) what the organization spent in a year and budget category (the same operation as the page)."""
+    """Record (or correct) what the organization spent in a year and budget category (the page's operation)."""
     fund = fund_named(fund_code)
     allocation = found(db.session.get(Allocation, allocation_id), fund)
     if not db.session.scalar(
