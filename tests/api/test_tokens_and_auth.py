@@ -143,3 +143,15 @@ def test_the_account_page_makes_a_token_shown_once_and_revokes_it(app, make_user
     client.post(f"/account/tokens/{token.id}/revoke")
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).revoked_at is not None
+
+
+def test_every_use_of_a_token_is_rate_limited(app, make_user, monkeypatch):
+    """Past the API's limit, is a token answered 429 JSON, while another token still gets through?"""
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
+    client = app.test_client()
+    busy, other = bearer(make_token(make_user(Role.viewer))), bearer(make_token(make_user(Role.viewer)))
+    answers = [client.get("/api/v1/funds", headers=busy).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    refused = client.get("/api/v1/funds", headers=busy)
+    assert refused.json["code"] == "too_many_requests"
+    assert client.get("/api/v1/funds", headers=other).status_code == 200
