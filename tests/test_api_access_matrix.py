@@ -119,3 +119,45 @@ def test_guessing_an_api_id_tells_nothing(app, world, case: ApiCase, role: str):
     fake = {name: NO_SUCH_ID if isinstance(value, int) else value for name, value in real.items()}
     known, unknown = send(app, world, case, role), send(app, world, case, role, fake)
     assert (known.status_code, known.json) == (unknown.status_code, unknown.json)
+
+
+HOSTILE_VALUES = [
+    {"actual": "1e999"},
+    {"actual": "NaN"},
+    {"actual": "9" * 39},
+    {"actual": 12.5},
+    {"actual": ["1"]},
+    {"status": "excellent"},
+    {"parts": {"sex": {"female": "abc"}}},
+    {"parts": "sex"},
+    {"indicator_id": "one"},
+    {"indicator_id": 2**40},
+]
+HOSTILE_REPORTS = [
+    {"values": "all"},
+    {"narratives": [{"outcome_id": 1}]},
+    {"lessons_learned": 42},
+    {"lessons_learned": "x" * 20_001},
+    [],
+]
+
+
+@pytest.mark.parametrize("body", [*({"value": v} for v in HOSTILE_VALUES), *HOSTILE_REPORTS], ids=repr)
+def test_hostile_report_input_is_refused_as_json_and_writes_nothing(app, world, body):
+    """Are bad decimals, huge numbers and wrong types in a progress report refused 4xx JSON, nothing written?"""
+    case = next(case for case in API_CASES if case.endpoint == "api.save_report")
+    good = case.body(world)
+    if isinstance(body, dict) and "value" in body:
+        body = good | {"values": [good["values"][0] | body["value"], *good["values"][1:]]}
+    elif isinstance(body, dict):
+        body = good | body
+    before = fingerprint(exclude=BOOKKEEPING)
+    audit_before = last_audit_id()
+    hostile = ApiCase(case.endpoint, case.method, case.params, case.expect, body=lambda _w: body)
+    response = send(app, world, hostile, "agency_lead")
+    db.session.expire_all()
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:500]
+    assert response.json["code"]
+    assert response.json["message"]
+    assert changed_tables(before, fingerprint(exclude=BOOKKEEPING)) == set()
+    assert last_audit_id() == audit_before
