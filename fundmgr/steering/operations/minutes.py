@@ -21,6 +21,7 @@ from fundmgr.funds.seats import chair_term
 from fundmgr.steering.documents import frozen_minutes, minutes_filename
 from fundmgr.steering.models import MINUTES_TRANSITIONS, Meeting, MeetingState, Minutes, MinutesState
 from fundmgr.steering.operations.locks import lock
+from fundmgr.steering.operations.records import record_minutes_link
 from fundmgr.steering.operations.rights import text_problems
 from fundmgr.steering.presiding import may_run_meeting, presiding_over_meeting
 from fundmgr.storage import store_generated
@@ -92,6 +93,7 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
     for name, value in stored.columns().items():
         setattr(minutes, name, value)
     db.session.flush()
+    record_minutes_link(minutes)
     record_audit("minutes.approved", minutes, actor=actor, before={"state": before},
                  after={"state": minutes.state, "approved_in": at.reference, "signed_by": signer.name,
                         "sha256": stored.sha256},

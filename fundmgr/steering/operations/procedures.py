@@ -26,6 +26,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
+from fundmgr.steering.operations.records import record_decision_link
 from fundmgr.steering.operations.rights import require_not_recused, require_sc_member, text_problems
 from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.queries import sc_members
@@ -128,6 +129,8 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     procedure.state = target
     procedure.concluded_at = clock.now()
     db.session.flush()
+    if decision is not None:
+        record_decision_link(decision)
     record_audit("written_procedure.concluded", procedure, actor=actor, before={"state": before},
                  after={"state": target, "objections": len(objections)}, summary=procedure.reference)  # fmt: skip
     return decision
