@@ -30,7 +30,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.meetings import close_item, require_chair
-from fundmgr.steering.operations.records import record_decision_link
+from fundmgr.steering.operations.records import lock_chain, record_decision_link
 from fundmgr.steering.operations.rights import text_problems
 from fundmgr.steering.presiding import presiding_member
 from fundmgr.steering.queries import PIPELINE_STATES
@@ -141,6 +141,7 @@ def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None)
     # The proposal first, before anything is written: a decision racing this one (another meeting, a written
     # procedure) waits here holding nothing the fund's lock would wait for.
     proposal_ops.lock_proposal(item.proposal)
+    lock_chain(item.proposal.fund)
     item = lock(AgendaItem, item.id)
     meeting = item.meeting
     require_chair(meeting, actor, item)

@@ -26,7 +26,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
-from fundmgr.steering.operations.records import record_decision_link
+from fundmgr.steering.operations.records import lock_chain, record_decision_link
 from fundmgr.steering.operations.rights import require_not_recused, require_sc_member, text_problems
 from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.queries import sc_members
@@ -110,6 +110,7 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     deadline has passed without objection, or earlier when every eligible member said they do not object."""
     require_fund_manager(actor, procedure.fund)
     lock_proposal(procedure.proposal)  # first, as a meeting's decision does: deciding waits here, holding nothing
+    lock_chain(procedure.fund)
     procedure = lock(WrittenProcedure, procedure.id)
     objections = procedure.objections
     answered = {r.member_id for r in procedure.responses}

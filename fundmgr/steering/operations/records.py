@@ -38,10 +38,17 @@ def append_link(session: so.Session, fund: Fund, kind: RecordKind, payload: dict
     return record
 
 
+def lock_chain(fund: Fund) -> None:
+    """Take the fund's row lock, which guards the head of its decision record, before anything of the decision is
+    written (an audit entry or a decision row naming the fund would make two deciders wait on each other). Of two
+    decisions of one fund at the same moment, the second waits here, then links to the first; the unique (fund,
+    sequence) refuses what might slip past. Taken after the proposal's lock, as money takes it."""
+    lock_fund(fund)
+
+
 def record_decision_link(decision: Decision) -> DecisionRecord:
-    """Fix the decision in the fund's record (part of taking it). The fund's row lock is the chain head's: of two
-    decisions at the same moment, the second waits, then links to the first (unique (fund, sequence) besides)."""
-    lock_fund(decision.fund)
+    """Fix the decision in the fund's record (part of taking it, the chain locked first: `lock_chain`)."""
+    lock_chain(decision.fund)
     db.session.flush()
     return append_link(db.session, decision.fund, RecordKind.decision, decision_payload(decision),
                        decision_id=decision.id)  # fmt: skip
@@ -50,7 +57,7 @@ def record_decision_link(decision: Decision) -> DecisionRecord:
 def record_minutes_link(minutes: Minutes) -> DecisionRecord:
     """Fix approved minutes (the hash of their PDF) in the fund's record, as a link of their own."""
     fund = minutes.meeting.fund
-    lock_fund(fund)
+    lock_chain(fund)
     db.session.flush()
     return append_link(db.session, fund, RecordKind.minutes, minutes_payload(minutes), minutes_id=minutes.id)
 
