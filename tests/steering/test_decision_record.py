@@ -66,7 +66,10 @@ def test_the_demos_record_holds_every_decision_and_approval_in_one_chain(demo_ap
     assert [link.previous_hash for link in chain] == [GENESIS] + [link.record_hash for link in chain[:-1]]
     payload = json.loads(link_of(approval(fund)).payload)
     assert payload["proposal"]["version_sha256"] == approval(fund).version.snapshot.sha256()
-    assert payload["scores"] and payload["criteria"] and payload["allocations"] and payload["origin"]["quorum"]
+    assert payload["scores"]
+    assert payload["criteria"]
+    assert payload["allocations"]
+    assert payload["origin"]["quorum"]
 
 
 def test_verify_decisions_passes_on_the_demo(demo_app, fund):
@@ -177,3 +180,41 @@ def test_the_minutes_and_the_letter_print_the_decisions_hash(demo_app, fund, kin
         content = minutes_content(db.session.get(Meeting, item.meeting_id))
         hashes = [i["decision"]["record_hash"] for i in content["items"] if i["decision"]]
         assert link.record_hash in hashes
+
+
+def fmu_client(app, fund):
+    from fundmgr.accounts.models import Role, User
+    from fundmgr.funds.models import FundRole
+    from tests.factories import sign_in
+
+    fmu = db.session.scalars(
+        sa.select(User).join(FundRole, FundRole.user_id == User.id).where(FundRole.fund_id == fund.id,
+                                                                          FundRole.role == Role.fmu)
+    ).first()  # fmt: skip
+    fmu.locale = "en"  # the demo's FMU officer reads French
+    return sign_in(app.test_client(), fmu)
+
+
+def test_the_decision_page_shows_its_hash_and_the_fmu_verifies_it(demo_app, fund):
+    """The FMU reads the decision's hash on its page, follows "Verify the record" and is told it still matches; after
+    an amount is changed in the database, the same page says it no longer matches and names the allocations."""
+    decision = approval(fund)
+    link = link_of(decision)
+    client = fmu_client(demo_app, fund)
+    page = client.get(f"/steering/decisions/{decision.id}").get_data(as_text=True)
+    assert link.short_hash in page
+    assert link.record_hash in page
+    verify_url = f"/steering/decisions/{decision.id}/verify"
+    assert verify_url in page
+    page = client.get(verify_url).get_data(as_text=True)
+    assert "The record still matches the stored data" in page
+    table = Allocation.__table__
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.reference == decision.reference)
+        .values(direct=table.c.direct + 1, total=table.c.total + 1)
+    )
+    db.session.commit()
+    page = client.get(verify_url).get_data(as_text=True)
+    assert "The record no longer matches" in page
+    assert "allocations" in page
