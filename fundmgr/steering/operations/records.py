@@ -50,7 +50,7 @@ def record_decision_link(decision: Decision) -> DecisionRecord:
     """Fix the decision in the fund's record (part of taking it, the chain locked first: `lock_chain`)."""
     lock_chain(decision.fund)
     db.session.flush()
-    return append_link(db.session, decision.fund, RecordKind.decision, decision_payload(decision),
+    return append_link(db.session(), decision.fund, RecordKind.decision, decision_payload(decision),
                        decision_id=decision.id)  # fmt: skip
 
 
@@ -59,7 +59,7 @@ def record_minutes_link(minutes: Minutes) -> DecisionRecord:
     fund = minutes.meeting.fund
     lock_chain(fund)
     db.session.flush()
-    return append_link(db.session, fund, RecordKind.minutes, minutes_payload(minutes), minutes_id=minutes.id)
+    return append_link(db.session(), fund, RecordKind.minutes, minutes_payload(minutes), minutes_id=minutes.id)
 
 
 def build_chain(session: so.Session) -> int:
