@@ -181,7 +181,7 @@ def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None)
     item.state = ItemState.decided
     item.quorum_record = quorum.as_record()
     db.session.flush()
-    record_decision_link(decision)
+    record_decision_link(decision, actor=actor)
     record_audit("item.decided", item, actor=actor, before={"state": before}, after={"state": item.state},
                  fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
     return decision

@@ -94,7 +94,7 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
     for name, value in stored.columns().items():
         setattr(minutes, name, value)
     db.session.flush()
-    record_minutes_link(minutes)
+    record_minutes_link(minutes, actor=actor)
     record_audit("minutes.approved", minutes, actor=actor, before={"state": before},
                  after={"state": minutes.state, "approved_in": at.reference, "signed_by": signer.name,
                         "sha256": stored.sha256},

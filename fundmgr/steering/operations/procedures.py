@@ -131,7 +131,7 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     procedure.concluded_at = clock.now()
     db.session.flush()
     if decision is not None:
-        record_decision_link(decision)
+        record_decision_link(decision, actor=actor)
     record_audit("written_procedure.concluded", procedure, actor=actor, before={"state": before},
                  after={"state": target, "objections": len(objections)}, summary=procedure.reference)  # fmt: skip
     return decision

@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from fundmgr.accounts.models import User
+from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.finance.operations.checks import lock_fund
 from fundmgr.funds.models import Fund
@@ -46,20 +48,28 @@ def lock_chain(fund: Fund) -> None:
     lock_fund(fund)
 
 
-def record_decision_link(decision: Decision) -> DecisionRecord:
+def audited(record: DecisionRecord, subject: str, actor: User | None) -> DecisionRecord:
+    record_audit("decision_record.appended", record, actor=actor, fund_id=record.fund_id, summary=subject,
+                 after={"sequence": record.sequence, "record_hash": record.record_hash})  # fmt: skip
+    return record
+
+
+def record_decision_link(decision: Decision, *, actor: User | None) -> DecisionRecord:
     """Fix the decision in the fund's record (part of taking it, the chain locked first: `lock_chain`)."""
     lock_chain(decision.fund)
     db.session.flush()
-    return append_link(db.session(), decision.fund, RecordKind.decision, decision_payload(decision),
-                       decision_id=decision.id)  # fmt: skip
+    record = append_link(db.session(), decision.fund, RecordKind.decision, decision_payload(decision),
+                         decision_id=decision.id)  # fmt: skip
+    return audited(record, decision.reference, actor)
 
 
-def record_minutes_link(minutes: Minutes) -> DecisionRecord:
+def record_minutes_link(minutes: Minutes, *, actor: User | None) -> DecisionRecord:
     """Fix approved minutes (the hash of their PDF) in the fund's record, as a link of their own."""
     fund = minutes.meeting.fund
     lock_chain(fund)
     db.session.flush()
-    return append_link(db.session(), fund, RecordKind.minutes, minutes_payload(minutes), minutes_id=minutes.id)
+    record = append_link(db.session(), fund, RecordKind.minutes, minutes_payload(minutes), minutes_id=minutes.id)
+    return audited(record, minutes.meeting.reference, actor)
 
 
 def build_chain(session: so.Session) -> int:
