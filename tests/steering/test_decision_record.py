@@ -218,3 +218,20 @@ def test_the_decision_page_shows_its_hash_and_the_fmu_verifies_it(demo_app, fund
     page = client.get(verify_url).get_data(as_text=True)
     assert "The record no longer matches" in page
     assert "allocations" in page
+
+
+def test_approved_minutes_whose_stored_pdf_was_changed_are_found(demo_app, fund):
+    """Approving minutes appended a link holding the sha256 of their PDF: a stored file changed on disk shows."""
+    from fundmgr.steering.models import Minutes
+    from fundmgr.storage import read_stored, write_stored
+
+    link = next(link for link in links(fund) if link.kind is RecordKind.minutes)
+    minutes = db.session.get(Minutes, link.minutes_id)
+    assert json.loads(link.payload)["pdf_sha256"] == minutes.sha256
+    original = read_stored(minutes.storage_key)
+    write_stored(minutes.storage_key, original + b"\n% edited")
+    try:
+        fails_naming(demo_app, f"{minutes.meeting.reference} minutes", "pdf_sha256")
+    finally:
+        write_stored(minutes.storage_key, original)
+    assert verify(demo_app).exit_code == 0
