@@ -206,7 +206,7 @@ def register_commands(app: Flask) -> None:
     from fundmgr.funds.cli import create_user_command, fund_group, reference_group
     from fundmgr.notifications.cli import send_digests_command
     from fundmgr.results.cli import report_group, results_group
-    from fundmgr.steering.cli import steering_group
+    from fundmgr.steering.cli import steering_group, verify_decisions_command
 
     for command in (
         reference_group,
@@ -218,6 +218,7 @@ def register_commands(app: Flask) -> None:
         send_digests_command,
         send_reminders_command,
         steering_group,
+        verify_decisions_command,
         report_group,
         results_group,
     ):

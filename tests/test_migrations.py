@@ -593,3 +593,33 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
             == 401
         )
         db.session.remove()
+
+
+# --- 3f9a7c2e51b4: the decision record, a chain of the committee's decisions per fund ---
+
+BEFORE_DECISION_RECORD = "e7a3c9d14b62"
+
+
+def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
+    """The demo at the previous head: every decision and approval of minutes gets its link, per fund in the order
+    they were taken, and `verify-decisions` passes on the result."""
+    from fundmgr.steering.models import Decision, DecisionRecord, RecordKind
+    from fundmgr.steering.records import GENESIS
+
+    with own_demo.app_context():
+        before = {(d.reference, d.decided_on) for d in db.session.scalars(sa.select(Decision))}
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_DECISION_RECORD)
+        assert "decision_records" not in db.inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        links = db.session.scalars(sa.select(DecisionRecord).order_by(DecisionRecord.fund_id, DecisionRecord.sequence))
+        links = list(links)
+        decided = [link.decision for link in links if link.kind is RecordKind.decision]
+        assert {(d.reference, d.decided_on) for d in decided} == before
+        assert [d.decided_on for d in decided] == sorted(d.decided_on for d in decided)
+        assert any(link.kind is RecordKind.minutes for link in links)
+        assert [link.previous_hash for link in links] == [GENESIS] + [link.record_hash for link in links[:-1]]
+        db.session.remove()
+        result = own_demo.test_cli_runner().invoke(args=["verify-decisions"])
+        assert result.exit_code == 0, result.output
+        assert f"OK: {len(links)} records verified." in result.output

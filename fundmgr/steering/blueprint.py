@@ -68,4 +68,5 @@ add_view(bp, "/written-procedures/<int:procedure_id>/conclude", pv.ConcludeProce
 add_view(bp, "/written-procedures/<int:procedure_id>/withdraw", pv.WithdrawProcedureView, "withdraw_procedure")
 add_view(bp, "/decisions", dv.DecisionListView, "decisions")
 add_view(bp, "/decisions/<int:decision_id>", dv.DecisionDetailView, "decision")
+add_view(bp, "/decisions/<int:decision_id>/verify", dv.DecisionVerifyView, "verify_decision")
 add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter", heavy=True)

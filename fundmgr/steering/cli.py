@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from fundmgr.db import db
 from fundmgr.errors import DomainError
+from fundmgr.funds.models import Fund
 from fundmgr.steering.operations import conclude_written_procedure, due_procedures
+from fundmgr.steering.verification import fund_findings
 
 
 def close_written_procedures() -> list[str]:
@@ -37,3 +40,26 @@ def close_written_procedures_command() -> None:
     db.session.commit()
     for line in lines or ["No written procedure is due."]:
         click.echo(line)
+
+
+@click.command("verify-decisions")
+@click.option("--fund", "fund_code", default=None, help="Verify only this fund's record (its code).")
+@with_appcontext
+def verify_decisions_command(fund_code: str | None) -> None:
+    """Recompute every link of the decision record from the stored data and the chain; fail on any mismatch."""
+    query = sa.select(Fund).order_by(Fund.code)
+    if fund_code is not None:
+        query = query.where(Fund.code == fund_code)
+    funds = list(db.session.scalars(query))
+    if fund_code is not None and not funds:
+        raise click.ClickException(f"No fund has the code {fund_code}.")
+    checked, findings = 0, []
+    for fund in funds:
+        count, found = fund_findings(fund)
+        checked += count
+        findings += found
+    for finding in findings:
+        click.echo(f"MISMATCH {finding.line()}", err=True)
+    if findings:
+        raise SystemExit(1)
+    click.echo(f"OK: {checked} records verified.")

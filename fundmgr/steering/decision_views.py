@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
@@ -9,11 +11,12 @@ from flask_login import current_user
 
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
-from fundmgr.funds.rights import works_with_committee
+from fundmgr.funds.rights import is_fund_manager, works_with_committee
 from fundmgr.i18n import current_language
 from fundmgr.pdf import pdf_response
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
 from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState, Meeting, Minutes, MinutesState
+from fundmgr.steering.verification import decision_findings, decision_record_of
 from fundmgr.steering.views import SteeringView
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for
 from fundmgr.web import in_fund, paginate
@@ -85,7 +88,23 @@ class DecisionDetailView(SteeringView):
             allocations=allocations_of(decision),
             outcomes=DecisionOutcome,
             item_states=ItemState,
+            record=decision_record_of(decision),
+            can_verify=is_fund_manager(current_user, self.fund),
         )
+
+
+class DecisionVerifyView(DecisionDetailView):
+    """Whether the decision's link in the fund's decision record still matches the stored data (FMU, administrators:
+    an auditor is given one of these accounts), with the link's hashes and what it fixed."""
+
+    def can_access(self, user) -> bool:
+        return is_fund_manager(user, self.fund)
+
+    def process(self):
+        record, findings = decision_findings(self.decision)
+        payload = json.dumps(json.loads(record.payload), indent=2, sort_keys=True, ensure_ascii=False) if record else ""
+        return self.render("decision_verify.html", decision=self.decision, record=record, findings=findings,
+                           payload=payload)  # fmt: skip
 
 
 class DecisionLetterView(DecisionDetailView):

@@ -28,6 +28,7 @@ from fundmgr.steering.facts import key_facts
 from fundmgr.steering.models import AgendaItem, Decision, Meeting, Minutes, Stance
 from fundmgr.steering.queries import ranking_for
 from fundmgr.steering.scoring import ProposalScore
+from fundmgr.steering.verification import decision_record_of
 from fundmgr.steering.voting import DECISION_RULES, consensus, counted_votes, quorum_for, tally
 from fundmgr.storage import read_stored
 
@@ -112,8 +113,10 @@ def decision_data(decision: Decision | None) -> dict[str, Any] | None:
     if decision is None:
         return None
     allocations = allocations_of(decision)
+    record = decision_record_of(decision)
     return {
         "reference": decision.reference,
+        "record_hash": record.record_hash if record is not None else None,
         "outcome": str(decision.outcome_title),
         "conditions": decision.conditions,
         "approved_amount": decision.approved_amount,
@@ -344,6 +347,7 @@ def decision_letter_data(decision: Decision) -> dict[str, Any]:
         "procedure": {"reference": procedure.reference, "deadline": procedure.deadline} if procedure else None,
         "allocations": allocations_of(decision),
         "signatories": letter_signatories(decision),
+        "record_hash": record.record_hash if (record := decision_record_of(decision)) is not None else None,
     }
 
 

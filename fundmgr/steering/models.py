@@ -653,6 +653,57 @@ class Minutes(Base):
         return not self.is_frozen and is_fund_manager(user, self.meeting.fund)
 
 
+# ---------------------------------------------------------------------------------------------
+# The decision record: a tamper-evident chain per fund
+# ---------------------------------------------------------------------------------------------
+
+
+class RecordKind(TitledEnum):
+    """What a link of the decision record fixes: a decision on a proposal, or the approval of minutes."""
+
+    decision = "decision"
+    minutes = "minutes"
+
+
+class DecisionRecord(Base):
+    """One link of a fund's decision record, written in the transaction of the decision (or the minutes' approval).
+
+    `payload` is the canonical JSON of what the decision was taken on (steering.records); `record_hash` is the
+    sha256 of the link (fund, sequence, kind, payload hash and the previous link's hash), so that changing, removing
+    or reordering any link, or the data it was computed from, shows (`flask verify-decisions`). Links are never
+    changed: approving minutes appends a link of its own.
+    """
+
+    __tablename__ = "decision_records"
+    __table_args__ = (
+        sa.UniqueConstraint("fund_id", "sequence"),
+        sa.CheckConstraint("(decision_id IS NULL) <> (minutes_id IS NULL)", name="one_subject"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    sequence: so.Mapped[int]
+    kind: so.Mapped[RecordKind]
+    decision_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("decisions.id"), unique=True)
+    minutes_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("minutes.id"), unique=True)
+    payload: so.Mapped[str] = so.mapped_column(sa.Text)
+    payload_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    previous_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    record_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    fund: so.Mapped[Fund] = so.relationship()
+    decision: so.Mapped[Decision | None] = so.relationship()
+    minutes: so.Mapped[Minutes | None] = so.relationship()
+
+    audit_type = "decision_record"
+
+    @property
+    def short_hash(self) -> str:
+        """The first 12 hex digits: enough to tell links apart on paper; the full hash is printed beside it."""
+        return self.record_hash[:12]
+
+
 TITLES: dict[type, dict[Any, Any]] = {
     ReviewState: {ReviewState.draft: _l("Draft"), ReviewState.submitted: _l("Submitted")},
     Recommendation: {
@@ -699,6 +750,7 @@ TITLES: dict[type, dict[Any, Any]] = {
         DecisionOutcome.reject: _l("Rejected"),
     },
     MinutesState: {MinutesState.draft: _l("Draft"), MinutesState.approved: _l("Approved")},
+    RecordKind: {RecordKind.decision: _l("Decision"), RecordKind.minutes: _l("Minutes approved")},
     WrittenProcedureState: {
         WrittenProcedureState.open: _l("Open for objections"),
         WrittenProcedureState.adopted: _l("Adopted"),

@@ -995,6 +995,12 @@ CASES: list[Case] = [
         data=lambda w: {"meeting_scheduled": "digest", "decision_taken": "digest"},
     ),
     get("steering.decision_letter", ids(decision_id="decision"), FUNDED_READ, secrets=("active",)),
+    get(
+        "steering.verify_decision",
+        ids(decision_id="decision"),
+        answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK),
+        secrets=("active",),
+    ),
     # --- Deadlines: the FMU's page, and "send a reminder now" to those who have not done their part (the review
     # proposal's member who has not scored, the procedure's members who have not answered, the draft report's lead) ---
     get("deadlines.index", expect=FMU_ADMIN),

@@ -182,3 +182,33 @@ def test_an_agenda_and_a_written_procedure_at_once_take_the_proposal_once(commit
         sa.select(sa.func.count(WrittenProcedure.id)).where(WrittenProcedure.proposal_id == proposal_id)
     )
     assert items + procedures == 1
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_decisions_of_one_fund_at_once_take_the_next_two_links_of_its_record(committed, setting, round_):
+    """Two meetings decide on two proposals at the same moment: each decision gets its own link, the second chained
+    to the first, and the record verifies."""
+    from fundmgr.steering.models import DecisionRecord
+    from fundmgr.steering.records import GENESIS
+    from fundmgr.steering.verification import fund_findings
+
+    fund, members, fmu, make = setting
+    first, second = make(), make()
+    items = [
+        open_item_behind_the_rule(meeting_under_way(fund, members, fmu, title), proposal, fmu)
+        for title, proposal in (("Morning session", first), ("Afternoon session", second))
+    ]
+    data = [approval(first), ops.DecisionData(DecisionOutcome.reject)]
+    db.session.commit()
+    ids = [item.id for item in items], fmu.id, fund.id
+    db.session.remove()
+
+    item_ids, fmu_id, fund_id = ids
+    results = run_at_once(committed, [decide_job(i, fmu_id, d) for i, d in zip(item_ids, data, strict=True)])
+    assert results == ["ok", "ok"], results
+    links = db.session.scalars(
+        sa.select(DecisionRecord).where(DecisionRecord.fund_id == fund_id).order_by(DecisionRecord.sequence)
+    ).all()
+    assert [link.sequence for link in links] == [1, 2]
+    assert [link.previous_hash for link in links] == [GENESIS, links[0].record_hash]
+    assert fund_findings(links[0].fund) == (2, [])

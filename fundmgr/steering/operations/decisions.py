@@ -30,6 +30,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.meetings import close_item, require_chair
+from fundmgr.steering.operations.records import lock_chain, record_decision_link
 from fundmgr.steering.operations.rights import text_problems
 from fundmgr.steering.presiding import presiding_member
 from fundmgr.steering.queries import PIPELINE_STATES
@@ -87,7 +88,9 @@ def take_decision(
     proposal: Proposal, version: ProposalVersion, data: DecisionData, *, reference: str, decided_on: date,
     actor: User | None, item: AgendaItem | None = None, procedure: WrittenProcedure | None = None,
 ) -> Decision:  # fmt: skip
-    """Record a decision and carry it out: allocate an approval's money, then move the proposal.
+    """Record a decision and carry it out: allocate an approval's money, then move the proposal. The caller, once
+    it has written what the decision's origin keeps (the item's quorum), fixes it in the record
+    (`record_decision_link`).
 
     The proposal is locked first and its state checked after the lock: of two decisions on it at the same
     moment (two meetings, or a meeting and a written procedure), the second finds it decided and is refused,
@@ -138,6 +141,7 @@ def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None)
     # The proposal first, before anything is written: a decision racing this one (another meeting, a written
     # procedure) waits here holding nothing the fund's lock would wait for.
     proposal_ops.lock_proposal(item.proposal)
+    lock_chain(item.proposal.fund)
     item = lock(AgendaItem, item.id)
     meeting = item.meeting
     require_chair(meeting, actor, item)
@@ -177,6 +181,7 @@ def record_decision(item: AgendaItem, data: DecisionData, *, actor: User | None)
     item.state = ItemState.decided
     item.quorum_record = quorum.as_record()
     db.session.flush()
+    record_decision_link(decision, actor=actor)
     record_audit("item.decided", item, actor=actor, before={"state": before}, after={"state": item.state},
                  fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
     return decision

@@ -21,6 +21,7 @@ from fundmgr.funds.seats import chair_term
 from fundmgr.steering.documents import frozen_minutes, minutes_filename
 from fundmgr.steering.models import MINUTES_TRANSITIONS, Meeting, MeetingState, Minutes, MinutesState
 from fundmgr.steering.operations.locks import lock
+from fundmgr.steering.operations.records import lock_chain, record_minutes_link
 from fundmgr.steering.operations.rights import text_problems
 from fundmgr.steering.presiding import may_run_meeting, presiding_over_meeting
 from fundmgr.storage import store_generated
@@ -69,6 +70,7 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
         raise NotAllowed(_("Minutes are approved by a meeting of the same fund."))
     if actor is not None and not may_run_meeting(actor, at):
         raise NotAllowed(_("Only the chair, the vice-chair or the Fund Management Unit may run the meeting."))
+    lock_chain(meeting.fund)
     minutes = lock(Minutes, minutes.id)
     require_draft(minutes)
     if at.id == meeting.id or at.state is not MeetingState.in_progress:
@@ -92,6 +94,7 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
     for name, value in stored.columns().items():
         setattr(minutes, name, value)
     db.session.flush()
+    record_minutes_link(minutes, actor=actor)
     record_audit("minutes.approved", minutes, actor=actor, before={"state": before},
                  after={"state": minutes.state, "approved_in": at.reference, "signed_by": signer.name,
                         "sha256": stored.sha256},

@@ -26,6 +26,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
+from fundmgr.steering.operations.records import lock_chain, record_decision_link
 from fundmgr.steering.operations.rights import require_not_recused, require_sc_member, text_problems
 from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.queries import sc_members
@@ -109,6 +110,7 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     deadline has passed without objection, or earlier when every eligible member said they do not object."""
     require_fund_manager(actor, procedure.fund)
     lock_proposal(procedure.proposal)  # first, as a meeting's decision does: deciding waits here, holding nothing
+    lock_chain(procedure.fund)
     procedure = lock(WrittenProcedure, procedure.id)
     objections = procedure.objections
     answered = {r.member_id for r in procedure.responses}
@@ -128,6 +130,8 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     procedure.state = target
     procedure.concluded_at = clock.now()
     db.session.flush()
+    if decision is not None:
+        record_decision_link(decision, actor=actor)
     record_audit("written_procedure.concluded", procedure, actor=actor, before={"state": before},
                  after={"state": target, "objections": len(objections)}, summary=procedure.reference)  # fmt: skip
     return decision
