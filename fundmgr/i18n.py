@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,6 +26,12 @@ LANGUAGE_NAMES = dict(zip(LANGUAGES, ("English", "Français", "Español"), stric
 TERRITORY_FALLBACK_NAMES = {"830": _l("Channel Islands")}
 FILE_SIZE_UNITS = (("digital-byte", 1), ("digital-kilobyte", 1000), ("digital-megabyte", 1000**2),
                    ("digital-gigabyte", 1000**3))  # fmt: skip
+
+
+def alphabetical(text: str) -> str:
+    """A sort key that files a name where a reader looks for it: accents and case aside (Égypte before Zambie)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def texts_of(form: Any, prefix: str) -> dict[str, str]:
