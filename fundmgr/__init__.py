@@ -20,7 +20,9 @@ from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db m
 from fundmgr.extensions import babel, bootstrap, csrf, limiter, login_manager, mail, migrate
 from fundmgr.i18n import (
     LANGUAGE_NAMES,
+    format_day,
     format_file_size,
+    format_moment,
     format_money,
     format_number,
     format_percent,
@@ -152,6 +154,7 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
+    from fundmgr import clock
     from fundmgr.accounts.models import Role
     from fundmgr.funds import rights
     from fundmgr.funds.queries import all_funds, current_fund, my_funds
@@ -175,7 +178,17 @@ def register_template_helpers(app: Flask) -> None:
 
     app.extensions["fundmgr.holds"] = holds_on_current_fund
 
+    def moment(value: Any) -> str:
+        """Templates: a date and time in the reader's language and the fund's time zone, which it names."""
+        return format_moment(value, clock.zone_of(current_fund()))
+
+    def day(value: Any) -> str:
+        """Templates: a day in the reader's language (a moment's day in the fund's time zone)."""
+        return format_day(value, clock.zone_of(current_fund()))
+
     app.jinja_env.filters.update(
+        moment=moment,
+        day=day,
         l10n=localize,
         money=format_money,
         number=format_number,

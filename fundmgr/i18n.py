@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
 
 from babel import Locale
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_format_percent
 from babel.units import format_unit
@@ -25,6 +28,12 @@ LANGUAGE_NAMES = dict(zip(LANGUAGES, ("English", "Français", "Español"), stric
 TERRITORY_FALLBACK_NAMES = {"830": _l("Channel Islands")}
 FILE_SIZE_UNITS = (("digital-byte", 1), ("digital-kilobyte", 1000), ("digital-megabyte", 1000**2),
                    ("digital-gigabyte", 1000**3))  # fmt: skip
+
+
+def alphabetical(text: str) -> str:
+    """A sort key that files a name where a reader looks for it: accents and case aside (Égypte before Zambie)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def texts_of(form: Any, prefix: str) -> dict[str, str]:
@@ -89,6 +98,31 @@ def language_choices() -> list[tuple[str, LazyString]]:
         return LazyString(lambda: language_name(code)[:1].upper() + language_name(code)[1:])
 
     return [(code, name(code)) for code in LANGUAGE_NAMES]
+
+
+def format_moment(value: datetime | None, zone: tzinfo) -> str:
+    """A moment in the reader's language and the fund's time zone, saying which: "4 déc. 2026, 20:55 UTC+1"."""
+    if value is None:
+        return ""
+    locale = get_locale() or Locale.parse("en")
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)  # stored naive means UTC
+    pattern = get_datetime_format("medium", locale=locale)
+    text = pattern.format(format_time(local, "short", locale=locale), format_date(local, "medium", locale=locale))
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    hours, rest = divmod(abs(minutes), 60)
+    sign = "+" if minutes >= 0 else "-"
+    suffix = "UTC" if not minutes else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return f"{text} {suffix}"
+
+
+def format_day(value: date | datetime | None, zone: tzinfo) -> str:
+    """A day in the reader's language; a moment is first placed in the fund's time zone."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).date()
+    return format_date(value, "medium", locale=get_locale() or Locale.parse("en"))
 
 
 def format_money(value: Decimal | int | None, language: str | None = None) -> str:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fundmgr import clock
+from fundmgr.i18n import format_day, format_moment
 
 GENEVA = SimpleNamespace(time_zone="Europe/Zurich")
 AUCKLAND = SimpleNamespace(time_zone="Pacific/Auckland")
@@ -57,3 +58,20 @@ def test_a_deadline_is_past_from_midnight_after_its_day():
 def test_an_unknown_time_zone_is_refused_by_name():
     with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
         clock.time_zone("Mars/Olympus")
+
+
+@pytest.mark.once
+@pytest.mark.parametrize(
+    ("language", "zone", "expected"),
+    [
+        ("fr", "Europe/Zurich", "4 déc. 2026, 20:55 UTC+1"),
+        ("en", "UTC", "Dec 4, 2026, 7:55\u202fPM UTC"),
+        ("es", "Asia/Kathmandu", "5 dic 2026, 1:40 UTC+5:45"),
+    ],
+)
+def test_a_moment_is_shown_in_the_readers_language_and_names_its_time_zone(app, language, zone, expected):
+    """A notification's time reads in the reader's language and says which time zone it is in."""
+    stored = datetime(2026, 12, 4, 19, 55)  # naive: stored in UTC
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert format_moment(stored, ZoneInfo(zone)) == expected
+        assert format_day(stored, ZoneInfo(zone)).startswith(expected.split(",")[0])

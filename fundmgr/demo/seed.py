@@ -34,6 +34,7 @@ class SeedReport:
 
     lines: list[str] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
+    fund: Fund | None = None
 
 
 def seed_fund() -> Fund:
@@ -80,8 +81,8 @@ def seed_demo(password: str) -> SeedReport:
     screened, donors contribute, the Steering Committee decides (approvals allocate money),
     funds are transferred, programmes report results.
     """
-    report = SeedReport()
     fund = seed_fund()
+    report = SeedReport(fund=fund)
     seed_organizations(fund)
     report.users = seed_users(fund, password)
     report.lines.append(

@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import date
 from decimal import Decimal
 
-from babel.numbers import get_currency_name, list_currencies
+from babel.core import get_global
+from babel.numbers import get_currency_name, get_territory_currencies
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from fundmgr import clock
 from fundmgr.finance.models import ContributionKind, ExpenditureKind
-from fundmgr.i18n import current_language
+from fundmgr.i18n import alphabetical, current_language
 from fundmgr.numbers import EXCHANGE_RATE, MONEY, NumberField
 
+COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CHF", "NOK", "SEK", "DKK", "JPY", "CAD", "AUD")
 
-def currency_choices() -> list[SelectChoice]:
-    """ISO 4217 currencies named in the user's language, the most used ones first."""
+
+@functools.cache
+def currencies_in_use(today: date) -> frozenset[str]:
+    """The currencies legal tender somewhere on a day (CLDR): no Austrian schilling, no funds codes."""
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, start_date=today, tender=True)
+    )
+
+
+def currency_choices(keep: str | None = None) -> list[SelectChoice]:
+    """Currencies in use today named in the user's language, the most used ones first, then by name.
+
+    `keep` is a record's own currency, offered even if it went out of use since it was recorded.
+    """
     language = current_language()
-    common = ["USD", "EUR", "GBP", "CHF", "NOK", "SEK", "DKK", "JPY", "CAD", "AUD"]
-    others = sorted(set(list_currencies()) - set(common))
-    return [SelectChoice(code, f"{code} – {get_currency_name(code, locale=language)}") for code in common + others]
+    in_use = currencies_in_use(clock.today()) | ({keep} if keep else set())
+    others = sorted(
+        in_use - set(COMMON_CURRENCIES), key=lambda code: alphabetical(get_currency_name(code, locale=language))
+    )
+    return [
+        SelectChoice(code, f"{code} – {get_currency_name(code, locale=language)}")
+        for code in (*COMMON_CURRENCIES, *others)
+    ]
 
 
 class ContributionForm(FlaskForm):

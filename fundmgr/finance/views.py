@@ -41,6 +41,7 @@ from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import active_areas, current_fund
 from fundmgr.funds.rights import FUND_MANAGERS, is_agency_staff, is_fmu
+from fundmgr.i18n import alphabetical
 from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
@@ -196,14 +197,15 @@ class ContributionFormView(FinanceView):
     methods = ["GET", "POST"]
     roles = (Role.fmu,)
 
-    def prepare(self, form: ContributionForm) -> ContributionForm:
-        donors = db.session.scalars(
-            sa.select(Organization).where(Organization.kind == OrganizationKind.donor).order_by(Organization.code)
+    def prepare(self, form: ContributionForm, recorded_currency: str | None = None) -> ContributionForm:
+        donors = sorted(
+            db.session.scalars(sa.select(Organization).where(Organization.kind == OrganizationKind.donor)),
+            key=lambda donor: alphabetical(donor.label),  # "Government of …" would file them all under G
         )
         form.donor.choices = [SelectChoice(0, _("Choose the donor"))] + [
             SelectChoice(d.id, f"{d.label} – {d.full_name}") for d in donors
         ]
-        form.currency.choices = currency_choices()
+        form.currency.choices = currency_choices(keep=recorded_currency)
         form.area.choices = [SelectChoice(0, _("Unearmarked"))] + [
             SelectChoice(a.id, f"{a.number}. {a.label}") for a in active_areas(self.fund)
         ]
@@ -249,7 +251,9 @@ class CorrectContributionView(ContributionFormView):
 
     def process(self):
         original = self.contribution
-        form = self.prepare(CorrectionForm(data=None if request.method == "POST" else prefill(original)))
+        form = self.prepare(
+            CorrectionForm(data=None if request.method == "POST" else prefill(original)), original.currency
+        )
         if form.validate_on_submit():
             replacement = None if form.cancel.data else self.data_of(form)
             with refusals_shown_on(form):

@@ -11,6 +11,7 @@ from fundmgr.accounts.models import Organization, OrganizationKind
 from fundmgr.db import db
 from fundmgr.funds import rights
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel, ThematicArea, fund_own_organizations
+from fundmgr.i18n import alphabetical
 
 
 def all_funds() -> list[Fund]:
@@ -72,7 +73,7 @@ def regions(level: RegionLevel | None = None) -> list[Region]:
     query = sa.select(Region).order_by(Region.code)
     if level is not None:
         query = query.where(Region.level == level)
-    return sorted(db.session.scalars(query), key=lambda r: r.label)
+    return sorted(db.session.scalars(query), key=lambda r: alphabetical(r.label))
 
 
 def countries(region_code: str | None = None) -> list[Country]:
@@ -86,4 +87,4 @@ def countries(region_code: str | None = None) -> list[Country]:
                 Country.intermediate_code == region_code,
             )
         )
-    return sorted(db.session.scalars(query), key=lambda c: c.label)
+    return sorted(db.session.scalars(query), key=lambda c: alphabetical(c.label))

@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from fundmgr.accounts.models import Organization
 from fundmgr.choices import options
 from fundmgr.funds import queries as fq
-from fundmgr.funds.models import Fund, Marker, RegionLevel
+from fundmgr.funds.models import Fund, Marker
 from fundmgr.i18n import localize
 from fundmgr.numbers import INDICATOR_VALUE, CountField, NumberField
 from fundmgr.proposals.models import AttachmentKind, Proposal, Screening
@@ -65,8 +65,8 @@ class DetailsForm(FlaskForm):
         countries = fq.countries()
         self.country.choices = [BLANK, *options((c.iso3, c.label) for c in countries)]
         self.countries.choices = options((c.iso3, c.label) for c in countries)
-        regions = [r for r in fq.regions() if r.level in (RegionLevel.region, RegionLevel.subregion)]
-        self.region.choices = [BLANK, *options((r.code, r.label) for r in regions)]
+        # every M49 level the list filter offers: Western Africa and the Caribbean are intermediate regions
+        self.region.choices = [BLANK, *options((r.code, r.label) for r in fq.regions())]
         areas = fq.active(fund.thematic_areas)
         self.primary_area.choices = [BLANK, *options((a.code, f"{a.number}. {a.label}") for a in areas)]
         self.objectives.choices = options((o.number, o.label) for o in fq.active(fund.objectives))

@@ -151,6 +151,24 @@ def test_bad_amounts_are_refused_with_a_message_and_nothing_written(client, make
     assert db.session.scalar(sa.select(sa.func.count(Contribution.id))) == 0
 
 
+def test_the_currency_list_offers_currencies_in_use_not_withdrawn_ones(client, make_user):
+    sign_in(client, make_user(Role.fmu))
+    html = client.get("/finance/contributions/new").get_data(as_text=True)
+    assert all(f'value="{code}"' in html for code in ("USD", "EUR", "XOF", "MAD", "BDT"))
+    assert not any(f'value="{code}"' in html for code in ("ATS", "DEM", "FRF", "XAU", "USN"))
+    response = client.post("/finance/contributions/new", data=contribution_form(currency="ATS"))
+    assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Contribution.id))) == 0
+
+
+def test_donors_are_listed_by_name_in_the_users_language(client, make_user):
+    sign_in(client, make_user(Role.fmu, locale="fr"))
+    html = client.get("/finance/contributions/new").get_data(as_text=True)
+    donors = html[html.index('name="donor"') : html.index("</select>", html.index('name="donor"'))]
+    # Espagne, États-Unis, Maroc: the accent does not send the United States after Maroc
+    assert donors.index("Espagne") < donors.index("États-Unis") < donors.index("Maroc") < donors.index("Norvège")
+
+
 def test_every_problem_of_the_form_is_shown_at_once(client, make_user):
     sign_in(client, make_user(Role.fmu))
     response = client.post(

@@ -64,6 +64,22 @@ def test_an_agency_creates_a_draft_and_fills_its_sections(client, fund, make_use
             "proposal.outcome_added", "proposal.indicator_added"} <= actions  # fmt: skip
 
 
+def test_a_programme_covers_any_region_the_list_filter_offers(client, make_proposal):
+    """Western, Eastern, Middle and Southern Africa, the Caribbean, South and Central America (M49)."""
+    proposal = make_proposal()
+    sign_in(client, proposal.created_by)
+    form = client.get(f"/proposals/{proposal.id}/details").get_data(as_text=True)
+    assert all(f'value="{code}"' in form for code in ("011", "014", "017", "018", "029", "005", "013"))
+    region = "029"
+    response = client.post(f"/proposals/{proposal.id}/details", data={
+        "title": "Mano River corridor", "summary": "Border management.", "scope": "region", "region": region,
+        "primary_area": "TA3", "duration_months": "24",
+    })  # fmt: skip
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert proposal.region_code == region
+
+
 def test_a_bad_details_form_rerenders_with_every_error(client, make_proposal):
     proposal = make_proposal()
     sign_in(client, proposal.created_by)

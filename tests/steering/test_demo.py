@@ -8,8 +8,10 @@ from itertools import pairwise
 
 import sqlalchemy as sa
 
+from fundmgr.accounts.models import User
 from fundmgr.db import db
-from fundmgr.demo.seed import seed_demo
+from fundmgr.demo.cli import account_table
+from fundmgr.demo.seed import SeedReport, seed_demo
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering.demo import CONDITIONS, UPCOMING_TITLE, seed_steering
@@ -65,3 +67,16 @@ def test_the_demos_minutes_are_each_approved_at_the_next_meeting(demo_app, fund)
         assert earlier.minutes.signed_by is not None
         assert hashlib.sha256(read_stored(earlier.minutes.storage_key)).hexdigest() == earlier.minutes.sha256
     assert past[-1].minutes.state is MinutesState.draft
+
+
+def test_the_demo_account_table_says_who_chairs_and_each_accounts_language(demo_app, fund):
+    """`make run` prints who each account is: the chair and vice-chair by their seat, and the language they read."""
+    demo_emails = [spec["email"] for spec in demo_data()["users"]]
+    users = list(db.session.scalars(sa.select(User).where(User.email.in_(demo_emails))))
+    table = account_table(SeedReport(users=users, fund=fund)).splitlines()
+    assert table[0].split() == ["role", "organization", "language", "committee", "seat", "e-mail"]
+    line_of = {line.split()[-1]: line for line in table[1:]}
+    assert len(line_of) == len(demo_emails)
+    assert "Chair" in line_of["helena.marchetti@fundmgr.example"]
+    assert line_of["fatou.diallo@fundmgr.example"].split()[:3] == ["fmu", "IOM", "fr"]
+    assert "sc_member" in line_of["helena.marchetti@fundmgr.example"]
