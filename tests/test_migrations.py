@@ -26,7 +26,8 @@ from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
-from fundmgr.steering.models import Meeting, MinutesState
+from fundmgr.funds.models import Fund
+from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
 from tests.support.database import app_on_new_database, build_database
 
 
@@ -559,4 +560,23 @@ def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, o
         assert {(s, t) for *_rest, s, t in drafted} == {("draft", "")}
         meeting = db.session.get(Meeting, ended[0][0])
         assert meeting.minutes.state is MinutesState.draft
+        db.session.remove()
+
+
+BEFORE_PORTFOLIO_RUNS = "8b41e6c2d7a5"
+
+
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_portfolio_runs(committed, own_demo):
+    """The demo at the previous head upgrades with no proposal computed yet, and the app then stores one."""
+    with own_demo.app_context():
+        flask_migrate.downgrade(revision=BEFORE_PORTFOLIO_RUNS)
+        assert "portfolio_runs" not in db.inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PortfolioRun)) == 0
+        fund = db.session.scalars(sa.select(Fund)).first()
+        run = PortfolioRun(fund=fund, budget=Decimal("10.05"), feasible=True, rules={}, candidates=[], result={})
+        db.session.add(run)
+        db.session.flush()
+        assert db.session.get(PortfolioRun, run.id).budget == Decimal("10.05")
+        db.session.rollback()
         db.session.remove()
