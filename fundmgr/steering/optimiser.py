@@ -248,7 +248,9 @@ class SelectionModel:
 
     def __init__(self, highspy, options: Sequence[Option], rules: Rules) -> None:
         self.highspy = highspy
-        self.h = highspy.Highs()
+        # The core binding (in highspy's __all__): the Highs wrapper adds interrupt callbacks a web request does not
+        # need and prints a banner to standard output each time it is made.
+        self.h = highspy._Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("threads", 1)
         self.h.setOptionValue("random_seed", 0)
@@ -331,16 +333,17 @@ def members(options: Sequence[Option], attribute: str) -> dict[str, list[int]]:
     return dict(sorted(result.items()))
 
 
-# The order in which a left-out proposal's reasons are named: the FMU's own choice first, then the money.
+# The order in which a left-out proposal's reasons are named: the FMU's own choice first, then what more money
+# would not change (caps, shares), the money last.
 REASON_ORDER = [
     Reason.excluded,
-    Reason.budget,
     Reason.per_country,
     Reason.country_cap,
     Reason.organization_cap,
     Reason.ceiling,
     Reason.floor,
     Reason.marker_floor,
+    Reason.budget,
 ]
 
 

@@ -7,8 +7,8 @@ recommended at the time. Amounts and scores are stored as decimal text; the opti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -195,28 +195,45 @@ class RunView:
     total: Decimal
     remaining: Decimal
     targets: list[TargetRow]
+    recused: list[dict[str, Any]] = field(default_factory=list)  # listed by title only, for this reader
+    hidden_scores: set[str] = field(default_factory=set)  # references whose scores this reader may not see yet
 
     @property
     def feasible(self) -> bool:
         return bool(self.run.feasible)
 
 
-def run_view(run: Any, fund: Fund) -> RunView:
-    """What the page and the pack say about a stored run (from its stored rules, candidates and answer only)."""
-    by_reference = {c["reference"]: c for c in run.candidates}
+def run_view(run: Any, fund: Fund, recused: Collection[int] = (), visible: Collection[int] | None = None) -> RunView:
+    """What the page and the pack say about a stored run (from its stored rules, candidates and answer only), as a
+    reader sees it: proposals they are recused from by title only (no score, no reason), and no score they may not
+    see yet (`visible`: the proposal ids whose scores they see; None for all)."""
+    by_reference = {c["reference"]: shown_candidate(c) for c in run.candidates}
     selected = [by_reference[r] for r in run.result["selected"]]
-    total = sum((Decimal(c["gap"]) for c in selected), ZERO)
-    left_out = [(by_reference[i["reference"]], reason_text(i, fund)) for i in run.result["left_out"]]
+    total = sum((c["gap"] for c in selected), ZERO)
+    hidden = {c["reference"] for c in run.candidates if visible is not None and c["id"] not in visible}
+    shown = [c for c in by_reference.values() if c["id"] not in recused]
+    left_out = [
+        (by_reference[i["reference"]], reason_text(i, fund, with_score=i["reference"] not in hidden))
+        for i in run.result["left_out"]
+        if by_reference[i["reference"]]["id"] not in recused
+    ]
     return RunView(
         run=run,
         candidates=by_reference,
-        selected=selected,
+        selected=[c for c in selected if c["id"] not in recused],
         left_out=left_out,
-        unscored=[c for c in run.candidates if c["score"] is None],
+        unscored=[c for c in shown if c["score"] is None],
         total=total,
         remaining=run.budget - total,
         targets=target_rows(run.rules, selected, fund),
+        recused=[c for c in by_reference.values() if c["id"] in recused],
+        hidden_scores=hidden,
     )
+
+
+def shown_candidate(candidate: dict[str, Any]) -> dict[str, Any]:
+    """A stored candidate with its score and need as Decimals."""
+    return candidate | {"score": optional(candidate["score"]), "gap": Decimal(candidate["gap"])}
 
 
 def group_label(group: str | None, code: str, fund: Fund) -> str:
@@ -272,7 +289,7 @@ def marker_label(fund: Fund) -> str:
     return _("%(marker)s at level %(level)d or above", marker=marker.label, level=level)
 
 
-def reason_text(item: dict[str, Any], fund: Fund) -> str:
+def reason_text(item: dict[str, Any], fund: Fund, *, with_score: bool = True) -> str:
     """Why a proposal is left out, in words, with how far its score is from the last one taken."""
     reason = Reason(item["reason"])
     subject = item["subject"]
@@ -296,7 +313,7 @@ def reason_text(item: dict[str, Any], fund: Fund) -> str:
         text = _("Would take the share of %(marker)s below its floor.", marker=marker_label(fund))
     else:
         text = _("Fits alone, but a better-scoring whole needs the money elsewhere.")
-    if item["below_last"] is not None:
+    if with_score and item["below_last"] is not None:
         below = Decimal(item["below_last"])
         gap = format_decimal(abs(below), format="0.00")
         if below >= 0:
