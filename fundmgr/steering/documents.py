@@ -26,6 +26,7 @@ from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
 from fundmgr.steering.models import AgendaItem, Decision, Meeting, Minutes, Stance
+from fundmgr.steering.portfolio_proposal import pack_section
 from fundmgr.steering.queries import ranking_for
 from fundmgr.steering.scoring import ProposalScore
 from fundmgr.steering.voting import DECISION_RULES, consensus, counted_votes, quorum_for, tally
@@ -95,7 +96,12 @@ def pack_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
             }
         )
     ranked = sorted((p for p in pages if p["score"] and p["score"]["rank"]), key=lambda p: p["score"]["rank"])
-    return {"meeting": meeting_data(meeting), "pages": pages, "ranked": ranked}
+    return {
+        "meeting": meeting_data(meeting),
+        "pages": pages,
+        "ranked": ranked,
+        "portfolio": pack_section(meeting, reader),
+    }
 
 
 def allocations_of(decision: Decision) -> list[dict[str, Any]]:

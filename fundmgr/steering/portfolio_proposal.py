@@ -23,7 +23,14 @@ from fundmgr.i18n import territory_name
 from fundmgr.numbers import MONEY, number_text
 from fundmgr.proposals.models import Proposal, ProposalMarker
 from fundmgr.steering.optimiser import Group, LeftOut, Option, Outcome, Reason, Rules, ShareBound, optimise
-from fundmgr.steering.queries import PIPELINE_STATES, proposals_in, score_proposals
+from fundmgr.steering.models import DecisionOutcome, Meeting, recused_proposal_ids
+from fundmgr.steering.queries import (
+    PIPELINE_STATES,
+    latest_portfolio_run,
+    proposals_in,
+    score_proposals,
+    visible_score_ids,
+)
 from fundmgr.steering.scoring import rank
 
 ZERO = Decimal("0.00")
@@ -321,3 +328,45 @@ def reason_text(item: dict[str, Any], fund: Fund, *, with_score: bool = True) ->
         else:
             text += " " + _("Score %(gap)s above the last one taken.", gap=gap)
     return text
+
+
+def seen_by(run: Any, user: Any) -> RunView | None:
+    """A stored run as this reader may see it: conflicts of interest respected as on the ranking page."""
+    if run is None:
+        return None
+    ids = [c["id"] for c in run.candidates]
+    proposals = list(db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids)))) if ids else []
+    recused = recused_proposal_ids(user, proposals)
+    visible = visible_score_ids(user, run.fund, proposals)
+    return run_view(run, run.fund, recused, visible)
+
+
+# --- The meeting pack ----------------------------------------------------------------------------
+
+# The outcomes that go the way of a proposal in the selection (it moves on to funding).
+FOR_IT = (DecisionOutcome.approve, DecisionOutcome.approve_with_conditions, DecisionOutcome.endorse)
+
+
+def pack_section(meeting: Meeting, reader: Any) -> dict[str, Any] | None:
+    """The portfolio proposal as the committee saw it when the meeting began (the latest before it; before it
+    begins, the latest), as the reader may see it, and where the committee's decisions departed from it."""
+    run = latest_portfolio_run(meeting.fund, before=meeting.started_at)
+    view = seen_by(run, reader)
+    if view is None:
+        return None
+    recused = {c["id"] for c in view.recused}
+    departures = []
+    for item in meeting.items:
+        decision = item.decision
+        if decision is None or item.proposal_id in recused:
+            continue
+        recommended = item.proposal.reference in view.run.result["selected"]
+        for_it = decision.outcome in FOR_IT
+        if recommended != for_it:
+            departures.append({
+                "reference": item.proposal.reference,
+                "title": item.proposal.title,
+                "recommended": recommended,
+                "outcome": str(decision.outcome.title),
+            })  # fmt: skip
+    return {"view": view, "departures": departures, "decided": any(item.decision for item in meeting.items)}

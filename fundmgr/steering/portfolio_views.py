@@ -10,29 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundmgr.accounts.models import User
-from fundmgr.db import db
 from fundmgr.finance.queries import balances
 from fundmgr.funds.rights import is_fund_manager
-from fundmgr.proposals.models import Proposal
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.forms import portfolio_form
-from fundmgr.steering.models import PortfolioRun, recused_proposal_ids
 from fundmgr.steering.optimiser import Group
-from fundmgr.steering.portfolio_proposal import RunView, candidate_rows, run_view
+from fundmgr.steering.portfolio_proposal import candidate_rows, seen_by
 from fundmgr.steering.views import SteeringView
 from fundmgr.web import refusals_shown_on
-
-
-def seen_by(run: PortfolioRun | None, user: Any) -> RunView | None:
-    """A stored run as this reader may see it: conflicts of interest respected as on the ranking page."""
-    if run is None:
-        return None
-    ids = [c["id"] for c in run.candidates]
-    proposals = list(db.session.scalars(db.select(Proposal).where(Proposal.id.in_(ids)))) if ids else []
-    recused = recused_proposal_ids(user, proposals)
-    visible = q.visible_score_ids(user, run.fund, proposals)
-    return run_view(run, run.fund, recused, visible)
 
 
 class PortfolioProposalView(SteeringView):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from fundmgr.db import db
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.steering import operations as ops
-from fundmgr.steering.models import PortfolioRun
+from fundmgr.steering.documents import meeting_pack_pdf
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, PortfolioRun, Stance
 from tests.factories import sign_in
+from tests.support import TODAY
 
 
 def text(response) -> str:
@@ -33,6 +38,10 @@ def scored(fund, committee, in_review, assign, submit_review):
         return made
 
     return _make
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
 def ask(client, **fields):
@@ -110,3 +119,34 @@ def test_only_the_fmu_asks_and_a_refused_request_writes_nothing(client, fund, co
         ops.propose_portfolio(fund, ops.PortfolioRequest(budget=Decimal("5.00"), include={1}, exclude={1}),
                               actor=committee.fmu)  # fmt: skip
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PortfolioRun)) == 0
+
+
+def test_the_pack_shows_the_recommendation_with_its_reasons_and_where_the_decisions_departed(
+    fund, committee, scored, frozen_clock
+):
+    """Recommended: the two best; the committee defers the best and endorses the third: both are departures."""
+    best, second, third = scored()
+    frozen_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    ops.propose_portfolio(fund, ops.PortfolioRequest(budget=Decimal("3000000.00")), actor=committee.fmu)
+    frozen_clock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+    meeting = ops.schedule_meeting(fund, ops.MeetingData("Portfolio meeting", TODAY, MeetingMode.hybrid),
+                                   actor=committee.fmu)  # fmt: skip
+    items = ops.add_agenda_items(meeting, [best, third], actor=committee.fmu)
+    before = pdf_text(meeting_pack_pdf(meeting, committee.fmu))
+    assert "Portfolio proposal (recommendation)" in before
+    assert "Budget: needs USD 852,000.00 more." in before
+    assert "departed" not in before
+    ops.record_attendance(meeting, {m.id for m in committee.members[:6]}, actor=committee.fmu)
+    ops.start_meeting(meeting, actor=committee.fmu)
+    frozen_clock(datetime(2026, 11, 2, 11, 0, tzinfo=UTC))
+    ops.propose_portfolio(fund, ops.PortfolioRequest(budget=Decimal("9000000.00")), actor=committee.fmu)  # later
+    for item, outcome in ((items[0], DecisionOutcome.defer), (items[1], DecisionOutcome.endorse)):
+        ops.open_item(item, actor=committee.fmu)
+        ops.state_position(item, committee.germany, ops.PositionData(Stance.support), actor=committee.germany)
+        ops.record_decision(item, ops.DecisionData(outcome, "Revise." if outcome is DecisionOutcome.defer else ""),
+                            actor=committee.fmu)  # fmt: skip
+    after = pdf_text(meeting_pack_pdf(meeting, committee.fmu))
+    assert "Budget: needs USD 852,000.00 more." in after  # what was recommended when the meeting began
+    assert "Where the decisions departed from the recommendation" in after
+    assert "Best in Ecuador: recommended, decided: Deferred for revision." in after
+    assert "Third in Tajikistan: not recommended, decided: Endorsed into the pipeline." in after
