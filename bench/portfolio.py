@@ -62,7 +62,8 @@ def measure(rounds: int = ROUNDS) -> dict:
         outcome = optimise(options, request)
         seconds.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
-    assert outcome is not None and outcome.feasible
+    assert outcome is not None
+    assert outcome.feasible
     chosen = [o for o in options if o.key in outcome.selected_set]
     assert not breaks(chosen, request), "the answer breaks a rule"
     median_cpu = statistics.median(cpu)

@@ -24,9 +24,9 @@ from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
+from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
-from fundmgr.funds.models import Fund
 from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
 from tests.support.database import app_on_new_database, build_database
 

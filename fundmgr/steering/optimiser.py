@@ -264,9 +264,7 @@ class SelectionModel:
             upper = 0.0 if o.key in rules.exclude else 1.0
             self.h.addCol(0.0, lower, upper, 0, [], [])
         if self.n:
-            self.h.changeColsIntegrality(
-                self.n, list(range(self.n)), [highspy.HighsVarType.kInteger] * self.n
-            )
+            self.h.changeColsIntegrality(self.n, list(range(self.n)), [highspy.HighsVarType.kInteger] * self.n)
         # Money in units that keep the rows near 1 for the solver (HiGHS warns of, and slows on, bounds of 10^9);
         # a whole cent stays well above its feasibility tolerance, and `breaks` checks the answer exactly.
         self.unit = money_unit(rules.budget)

@@ -22,8 +22,8 @@ from fundmgr.funds.models import Fund, Region
 from fundmgr.i18n import territory_name
 from fundmgr.numbers import MONEY, number_text
 from fundmgr.proposals.models import Proposal, ProposalMarker
-from fundmgr.steering.optimiser import Group, LeftOut, Option, Outcome, Reason, Rules, ShareBound, optimise
 from fundmgr.steering.models import DecisionOutcome, Meeting, recused_proposal_ids
+from fundmgr.steering.optimiser import Group, LeftOut, Option, Outcome, Reason, Rules, ShareBound, optimise
 from fundmgr.steering.queries import (
     PIPELINE_STATES,
     latest_portfolio_run,

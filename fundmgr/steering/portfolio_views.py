@@ -63,8 +63,9 @@ class PortfolioProposalView(SteeringView):
 
     def request_of(self, form: Any) -> ops.PortfolioRequest:
         shares = [
-            ops.ShareLimits(group, code, form[f"{group.value}_floor_{code}"].data,
-                            form[f"{group.value}_ceiling_{code}"].data)  # fmt: skip
+            ops.ShareLimits(
+                group, code, form[f"{group.value}_floor_{code}"].data, form[f"{group.value}_ceiling_{code}"].data
+            )
             for group, codes in ((Group.area, [a.code for a in self.areas()]), (Group.region, self.regions()))
             for code in codes
         ]
@@ -78,5 +79,3 @@ class PortfolioProposalView(SteeringView):
             include=set(form.include.data or []),
             exclude=set(form.exclude.data or []),
         )
-
-

@@ -20,6 +20,7 @@ from fundmgr.steering.documents import meeting_pack_pdf, minutes_data
 from fundmgr.steering.models import Decision, Meeting, MeetingState, MinutesState, PortfolioRun, Position, Vote
 from fundmgr.storage import read_stored
 
+
 def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 

@@ -177,4 +177,5 @@ def test_an_organization_cap_is_named_before_a_ceiling_it_also_breaks():
 def test_rules_no_selection_can_meet_give_no_selection():
     """Must include a proposal bigger than the budget: nothing meets the rules, and nothing is proposed."""
     outcome = optimise([Option("A", Decimal("5"), 1000)], Rules(budget=10, include=frozenset({"A"})))
-    assert not outcome.feasible and outcome.selected == []
+    assert not outcome.feasible
+    assert outcome.selected == []

@@ -55,7 +55,8 @@ def test_a_budget_bound_proposal_says_how_much_more_it_needs(client, committee, 
     sign_in(client, committee.fmu)
     assert ask(client).status_code == 302
     page = text(client.get("/steering/portfolio/proposal"))
-    assert "Best in Ecuador" in page and "Second in Ecuador" in page
+    assert "Best in Ecuador" in page
+    assert "Second in Ecuador" in page
     assert "Budget: needs USD 852,000.00 more." in page  # 1,284,000.00 needed, 432,000.00 left
     assert "Score 1.00 below the last one taken." in page
     assert "432,000.00" in page  # remaining: 3,000,000.00 − 2 × 1,284,000.00
@@ -125,7 +126,7 @@ def test_the_pack_shows_the_recommendation_with_its_reasons_and_where_the_decisi
     fund, committee, scored, frozen_clock
 ):
     """Recommended: the two best; the committee defers the best and endorses the third: both are departures."""
-    best, second, third = scored()
+    best, _second, third = scored()
     frozen_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     ops.propose_portfolio(fund, ops.PortfolioRequest(budget=Decimal("3000000.00")), actor=committee.fmu)
     frozen_clock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
