@@ -227,7 +227,9 @@ class ResponseForm(FlaskForm):
 # --- Portfolio proposals --------------------------------------------------------------------------
 
 
-def portfolio_form(areas: Sequence[Any], regions: Sequence[str], candidates: Sequence[Any], **kwargs: Any) -> FlaskForm:
+def portfolio_form(
+    areas: Sequence[tuple[str, str]], regions: Sequence[tuple[str, str]], candidates: Sequence[Any], **kwargs: Any
+) -> FlaskForm:
     """The FMU's request for a portfolio proposal: the budget, floors and ceilings per thematic area and region
     (percentages of the selected money), the marker floor, caps, and the proposals to include or exclude."""
 
@@ -241,10 +243,12 @@ def portfolio_form(areas: Sequence[Any], regions: Sequence[str], candidates: Seq
         exclude = CheckboxListField(_l("Must exclude"), coerce=int, validators=[Optional()])
         submit = SubmitField(_l("Propose a portfolio"))
 
-    for prefix, codes in (("area", [a.code for a in areas]), ("region", list(regions))):
-        for code in codes:
-            setattr(PortfolioForm, f"{prefix}_floor_{code}", NumberField(_l("Floor (%)"), kind=PERCENTAGE))
-            setattr(PortfolioForm, f"{prefix}_ceiling_{code}", NumberField(_l("Ceiling (%)"), kind=PERCENTAGE))
+    for prefix, named in (("area", areas), ("region", regions)):  # (code, name) pairs
+        for code, name in named:
+            floor = NumberField(_l("Floor for %(name)s (%%)", name=name), kind=PERCENTAGE)
+            ceiling = NumberField(_l("Ceiling for %(name)s (%%)", name=name), kind=PERCENTAGE)
+            setattr(PortfolioForm, f"{prefix}_floor_{code}", floor)
+            setattr(PortfolioForm, f"{prefix}_ceiling_{code}", ceiling)
     form = PortfolioForm(**kwargs)
     choices = options((c["id"], f"{c['reference']} {c['title']}") for c in candidates)
     form.include.choices = choices

@@ -12,6 +12,7 @@ from flask_login import current_user
 from fundmgr.accounts.models import User
 from fundmgr.finance.queries import balances
 from fundmgr.funds.rights import is_fund_manager
+from fundmgr.i18n import territory_name
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.forms import portfolio_form
@@ -56,7 +57,9 @@ class PortfolioProposalView(SteeringView):
     def request_form(self) -> Any:
         """The request form, its budget filled on a first view with the money available for allocation."""
         candidates = candidate_rows(self.fund)
-        form = portfolio_form(self.areas(), self.regions(), candidates)
+        areas = [(a.code, f"{a.number}. {a.label}") for a in self.areas()]
+        regions = [(code, territory_name(code)) for code in self.regions()]
+        form = portfolio_form(areas, regions, candidates)
         if request.method == "GET":
             form.budget.data = balances(self.fund).available
         return form
