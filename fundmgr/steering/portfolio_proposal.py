@@ -176,13 +176,15 @@ class TargetRow:
     """One rule of the request and how the selection meets it."""
 
     label: str
-    value: Decimal  # a share, an amount or a count
+    value: Decimal | None  # a share (None when nothing is selected), an amount or a count
     floor: Decimal | None
     ceiling: Decimal | None
     kind: str  # "share", "money" or "count"
 
     @property
     def met(self) -> bool:
+        if self.value is None:
+            return True
         return (self.floor is None or self.value >= self.floor) and (self.ceiling is None or self.value <= self.ceiling)
 
     @property
@@ -254,8 +256,8 @@ def target_rows(rules: dict[str, Any], selected: Sequence[dict[str, Any]], fund:
     """Each rule of the request with the selection's value next to it."""
     total = sum((Decimal(c["gap"]) for c in selected), ZERO)
 
-    def share(amount: Decimal) -> Decimal:
-        return amount / total if total else ZERO
+    def share(amount: Decimal) -> Decimal | None:
+        return amount / total if total else None
 
     rows = [TargetRow(_("Budget"), total, None, Decimal(rules["budget"]), "money")]
     for bound in rules["shares"]:
