@@ -26,7 +26,7 @@ from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
 from fundmgr.steering.models import AgendaItem, Decision, Meeting, Minutes, Stance
-from fundmgr.steering.portfolio_proposal import pack_section
+from fundmgr.steering.portfolio_proposal import minutes_departures, pack_section
 from fundmgr.steering.queries import ranking_for
 from fundmgr.steering.scoring import ProposalScore
 from fundmgr.steering.voting import DECISION_RULES, consensus, counted_votes, quorum_for, tally
@@ -184,6 +184,7 @@ def minutes_content(meeting: Meeting) -> dict[str, Any]:
         "summary": minutes.summary if minutes is not None else "",
         "approved_here": [m.meeting.reference for m in approved_in(meeting)],
         "approval": None,
+        "departures": minutes_departures(meeting),
     }
 
 
@@ -207,7 +208,11 @@ def redacted_for(content: dict[str, Any], reader: Any, recused_now: set[str]) ->
         if recused and item["presided_by_id"] != reader_id:
             item = {k: v for k, v in item.items() if k not in WITHHELD} | {"redacted": True}
         items.append(item)
-    return content | {"items": items}
+    withheld = {item["reference"] for item in items if item["redacted"]}
+    departures = content.get("departures")  # minutes frozen before portfolio proposals have none
+    if departures:
+        departures = [d for d in departures if d["reference"] not in withheld]
+    return content | {"items": items, "departures": departures}
 
 
 def minutes_data(meeting: Meeting, reader: Any) -> dict[str, Any]:

@@ -356,19 +356,31 @@ def pack_section(meeting: Meeting, reader: Any) -> dict[str, Any] | None:
     view = seen_by(run, reader)
     if view is None:
         return None
-    recused = {c["id"] for c in view.recused}
+    recused = {c["reference"] for c in view.recused}
+    shown = [d for d in departures_from(meeting, view.run) if d["reference"] not in recused]
+    return {"view": view, "departures": shown, "decided": any(item.decision for item in meeting.items)}
+
+
+def departures_from(meeting: Meeting, run: Any) -> list[dict[str, Any]]:
+    """The meeting's decisions that went another way than the run recommended (selected but not approved or
+    endorsed, or approved or endorsed without being selected)."""
     departures = []
     for item in meeting.items:
         decision = item.decision
-        if decision is None or item.proposal_id in recused:
+        if decision is None:
             continue
-        recommended = item.proposal.reference in view.run.result["selected"]
-        for_it = decision.outcome in FOR_IT
-        if recommended != for_it:
+        recommended = item.proposal.reference in run.result["selected"]
+        if recommended != (decision.outcome in FOR_IT):
             departures.append({
                 "reference": item.proposal.reference,
                 "title": item.proposal.title,
                 "recommended": recommended,
                 "outcome": str(decision.outcome.title),
             })  # fmt: skip
-    return {"view": view, "departures": departures, "decided": any(item.decision for item in meeting.items)}
+    return departures
+
+
+def minutes_departures(meeting: Meeting) -> list[dict[str, Any]] | None:
+    """Where the decisions departed from the recommendation the meeting began with (None: there was none)."""
+    run = latest_portfolio_run(meeting.fund, before=meeting.started_at)
+    return departures_from(meeting, run) if run is not None else None

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from fundmgr.db import db
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.steering import operations as ops
-from fundmgr.steering.documents import meeting_pack_pdf
+from fundmgr.steering.documents import meeting_pack_pdf, minutes_pdf
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, PortfolioRun, Stance
 from tests.factories import sign_in
 from tests.support import TODAY
@@ -151,3 +151,7 @@ def test_the_pack_shows_the_recommendation_with_its_reasons_and_where_the_decisi
     assert "Where the decisions departed from the recommendation" in after
     assert "Best in Ecuador: recommended, decided: Deferred for revision." in after
     assert "Third in Tajikistan: not recommended, decided: Endorsed into the pipeline." in after
+    ops.end_meeting(meeting, actor=committee.fmu)
+    minutes = pdf_text(minutes_pdf(meeting, committee.fmu))
+    assert "Where the decisions departed from the recommendation" in minutes
+    assert "Best in Ecuador: recommended, decided: Deferred for revision." in minutes
