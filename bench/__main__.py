@@ -9,7 +9,8 @@ gunicorn (2 workers, production configuration) on 127.0.0.1, measures every page
 (p50/p95/p99, requests per second) next to the floor (/health on the same server), has 50 members
 state then change positions at once on live agenda items (or vote, in a fund deciding by majority), counts SQL
 statements per page (X-Query-Count), times the annual results PDF for 200 programmes against WeasyPrint on a plain
-document of as many pages, then prints a table and writes the figures to bench-results/ as JSON.
+document of as many pages, solves a portfolio proposal of 5,000 candidates with 20 constraints (bench/portfolio.py;
+alone: python -m bench.portfolio), then prints a table and writes the figures to bench-results/ as JSON.
 
     python -m bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
 """
@@ -31,7 +32,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from bench import load, pdf
+from bench import load, pdf, portfolio
 from bench.client import Client
 from bench.dataset import BENCH_PASSWORD, MEMBERS, generate
 from bench.pages import FMU, Page, find_targets, measured_pages, member_email
@@ -305,6 +306,8 @@ def table(result: dict[str, Any]) -> str:
             f"{a['recorded']} of {a['answers']} recorded, {a['changed']} changed; {a['stored']} stored, "
             f"{a['duplicates_stored']} twice, {a['lost']} lost"
         )
+    if result.get("portfolio"):
+        lines += ["", portfolio.line(result["portfolio"])]
     p = result.get("pdf")
     if p:
         r, f = p["report"], p["floor"]
@@ -390,6 +393,8 @@ def main(argv: list[str] | None = None) -> None:
             result["pages"] = [asdict(p) for p in pages]
             verdicts(result["pages"])
             result["answers"] = answers.as_dict()
+            print("Solving a portfolio proposal of 5,000 candidates...", flush=True)
+            result["portfolio"] = portfolio.measure()
             if not args.skip_pdf:
                 print("Timing the annual results PDF for 200 programmes...", flush=True)
                 pdf_url = recreate_database(args.postgres, args.database + "_pdf")

@@ -67,6 +67,13 @@ FIELDS = [
     ("steering.decide:POST", "approved_amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("steering.criteria:POST", "rows-0-weight", [*PERCENT_BAD, "0"]),
     ("steering.criteria:POST", "rows-0-scale_max", [*WHOLE_BAD, "1000"]),
+    ("steering.portfolio_proposal:POST", "budget", [*MONEY_BAD, "0"]),
+    ("steering.portfolio_proposal:POST", "country_cap", [*MONEY_BAD, "0"]),
+    ("steering.portfolio_proposal:POST", "organization_cap", [*MONEY_BAD, "0"]),
+    ("steering.portfolio_proposal:POST", "per_country", [*WHOLE_BAD, "0"]),
+    ("steering.portfolio_proposal:POST", "marker_floor", PERCENT_BAD),
+    ("steering.portfolio_proposal:POST", "area_ceiling_TA1", PERCENT_BAD),
+    ("steering.portfolio_proposal:POST", "region_floor_002", PERCENT_BAD),
     ("proposals.budget:POST", "amount-", MONEY_BAD),  # a name ending in "-": the form's first such field
     ("proposals.budget:POST", "rate-", PERCENT_BAD),
     ("proposals.details:POST", "duration_months", [*WHOLE_BAD, "0", "241"]),

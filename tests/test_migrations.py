@@ -24,9 +24,10 @@ from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import Constituency, Role, TokenScope, User
 from fundmgr.db import db
 from fundmgr.demo.seed import seed_demo
+from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
-from fundmgr.steering.models import Meeting, MinutesState
+from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
 from tests.support.database import app_on_new_database, build_database
 
 
@@ -597,7 +598,7 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
 
 # --- 3f9a7c2e51b4: the decision record, a chain of the committee's decisions per fund ---
 
-BEFORE_DECISION_RECORD = "e7a3c9d14b62"
+BEFORE_DECISION_RECORD = "4f7a2c9e1b36"
 
 
 def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
@@ -623,3 +624,22 @@ def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committ
         result = own_demo.test_cli_runner().invoke(args=["verify-decisions"])
         assert result.exit_code == 0, result.output
         assert f"OK: {len(links)} records verified." in result.output
+
+
+BEFORE_PORTFOLIO_RUNS = "e7a3c9d14b62"
+
+
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_portfolio_runs(committed, own_demo):
+    """The demo at the previous head upgrades with no proposal computed yet, and the app then stores one."""
+    with own_demo.app_context():
+        flask_migrate.downgrade(revision=BEFORE_PORTFOLIO_RUNS)
+        assert "portfolio_runs" not in db.inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PortfolioRun)) == 0
+        fund = db.session.scalars(sa.select(Fund)).first()
+        run = PortfolioRun(fund=fund, budget=Decimal("10.05"), feasible=True, rules={}, candidates=[], result={})
+        db.session.add(run)
+        db.session.flush()
+        assert db.session.get(PortfolioRun, run.id).budget == Decimal("10.05")
+        db.session.rollback()
+        db.session.remove()

@@ -5,6 +5,7 @@ from flask import Blueprint
 from fundmgr.steering import committee_views as cv
 from fundmgr.steering import decision_views as dv
 from fundmgr.steering import meeting_views as mv
+from fundmgr.steering import portfolio_views as pfv
 from fundmgr.steering import procedure_views as pv
 from fundmgr.steering import views as v
 from fundmgr.steering.queries import home_summary
@@ -23,6 +24,7 @@ add_view(bp, "/proposals/<int:proposal_id>/review", v.ReviewFormView, "review")
 add_view(bp, "/conflicts/<int:conflict_id>/waive", v.WaiveConflictView, "waive_conflict")
 add_view(bp, "/ranking", v.RankingView, "ranking")
 add_view(bp, "/portfolio", v.PortfolioView, "portfolio")
+add_view(bp, "/portfolio/proposal", pfv.PortfolioProposalView, "portfolio_proposal")
 add_view(bp, "/pipeline", v.PipelineView, "pipeline")
 add_view(bp, "/criteria", v.CriteriaView, "criteria")
 

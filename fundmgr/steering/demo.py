@@ -23,6 +23,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Constituency, User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
+from fundmgr.finance.queries import balances
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fmu, is_sc_member
 from fundmgr.funds.seats import seats_of, term_of
@@ -292,6 +293,7 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
         items = ops.add_agenda_items(meeting, [p for p, _o in pending], actor=people.fmu)
         present = {m.id for m in people.members if m.email not in spec.absent}
         ops.record_attendance(meeting, present, actor=people.fmu)
+        propose_portfolio(fund, people)
         ops.start_meeting(meeting, actor=people.chair)
         outcomes = approve_previous_minutes(meeting, people)
         outcomes += [decide_item(item, outcome, people) for item, (_p, outcome) in zip(items, pending, strict=True)]
@@ -417,4 +419,26 @@ def schedule_upcoming(fund: Fund, proposals: dict[str, Proposal], people: People
     )  # fmt: skip
     if waiting:
         ops.add_agenda_items(meeting, waiting, actor=people.fmu)
-    return [f"{meeting.reference} scheduled for {meeting.held_on} with {len(waiting)} proposals in review."]
+    return [
+        f"{meeting.reference} scheduled for {meeting.held_on} with {len(waiting)} proposals in review.",
+        propose_portfolio(fund, people),
+    ]
+
+
+# The FMU's rules for the demo's portfolio proposals: one programme per country, at least half the money at the
+# fund's marker level; the budget is the money available, or an indicative envelope before the money arrives.
+DEMO_ENVELOPE = Decimal("10000000.00")
+DEMO_PER_COUNTRY = 1
+DEMO_MARKER_FLOOR = Decimal("0.50")
+
+
+def propose_portfolio(fund: Fund, people: People) -> str:
+    """The FMU asks for a portfolio proposal of the proposals before the committee, before a meeting."""
+    available = balances(fund).available
+    request = ops.PortfolioRequest(
+        budget=available if available > 0 else DEMO_ENVELOPE,
+        per_country=DEMO_PER_COUNTRY,
+        marker_floor=DEMO_MARKER_FLOOR if fund.marker_share else None,
+    )
+    run = ops.propose_portfolio(fund, request, actor=people.fmu)
+    return f"Portfolio proposal: {len(run.selected_references)} of {len(run.candidates)} proposals recommended."

@@ -26,6 +26,7 @@ from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
 from fundmgr.steering.facts import key_facts
 from fundmgr.steering.models import AgendaItem, Decision, Meeting, Minutes, Stance
+from fundmgr.steering.portfolio_proposal import minutes_departures, pack_section
 from fundmgr.steering.queries import ranking_for
 from fundmgr.steering.scoring import ProposalScore
 from fundmgr.steering.verification import decision_record_of
@@ -96,7 +97,12 @@ def pack_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
             }
         )
     ranked = sorted((p for p in pages if p["score"] and p["score"]["rank"]), key=lambda p: p["score"]["rank"])
-    return {"meeting": meeting_data(meeting), "pages": pages, "ranked": ranked}
+    return {
+        "meeting": meeting_data(meeting),
+        "pages": pages,
+        "ranked": ranked,
+        "portfolio": pack_section(meeting, reader),
+    }
 
 
 def allocations_of(decision: Decision) -> list[dict[str, Any]]:
@@ -181,6 +187,7 @@ def minutes_content(meeting: Meeting) -> dict[str, Any]:
         "summary": minutes.summary if minutes is not None else "",
         "approved_here": [m.meeting.reference for m in approved_in(meeting)],
         "approval": None,
+        "departures": minutes_departures(meeting),
     }
 
 
@@ -204,7 +211,11 @@ def redacted_for(content: dict[str, Any], reader: Any, recused_now: set[str]) ->
         if recused and item["presided_by_id"] != reader_id:
             item = {k: v for k, v in item.items() if k not in WITHHELD} | {"redacted": True}
         items.append(item)
-    return content | {"items": items}
+    withheld = {item["reference"] for item in items if item["redacted"]}
+    departures = content.get("departures")  # minutes frozen before portfolio proposals have none
+    if departures:
+        departures = [d for d in departures if d["reference"] not in withheld]
+    return content | {"items": items, "departures": departures}
 
 
 def minutes_data(meeting: Meeting, reader: Any) -> dict[str, Any]:

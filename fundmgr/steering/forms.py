@@ -222,3 +222,35 @@ class ResponseForm(FlaskForm):
     )
     reason = TextAreaField(_l("Reason (required for an objection)"), render_kw={"rows": 3})
     submit = SubmitField(_l("Send my answer"))
+
+
+# --- Portfolio proposals --------------------------------------------------------------------------
+
+
+def portfolio_form(
+    areas: Sequence[tuple[str, str]], regions: Sequence[tuple[str, str]], candidates: Sequence[Any], **kwargs: Any
+) -> FlaskForm:
+    """The FMU's request for a portfolio proposal: the budget, floors and ceilings per thematic area and region
+    (percentages of the selected money), the marker floor, caps, and the proposals to include or exclude."""
+
+    class PortfolioForm(FlaskForm):
+        budget = NumberField(_l("Budget"), kind=MONEY, required=True)
+        marker_floor = NumberField(_l("At least this share at the target marker level (%)"), kind=PERCENTAGE)
+        country_cap = NumberField(_l("At most this much per country"), kind=MONEY)
+        organization_cap = NumberField(_l("At most this much per lead organization"), kind=MONEY)
+        per_country = CountField(_l("At most this many proposals per country"))
+        include = CheckboxListField(_l("Must include"), coerce=int, validators=[Optional()])
+        exclude = CheckboxListField(_l("Must exclude"), coerce=int, validators=[Optional()])
+        submit = SubmitField(_l("Propose a portfolio"))
+
+    for prefix, named in (("area", areas), ("region", regions)):  # (code, name) pairs
+        for code, name in named:
+            floor = NumberField(_l("Floor for %(name)s (%%)", name=name), kind=PERCENTAGE)
+            ceiling = NumberField(_l("Ceiling for %(name)s (%%)", name=name), kind=PERCENTAGE)
+            setattr(PortfolioForm, f"{prefix}_floor_{code}", floor)
+            setattr(PortfolioForm, f"{prefix}_ceiling_{code}", ceiling)
+    form = PortfolioForm(**kwargs)
+    choices = options((c["id"], f"{c['reference']} {c['title']}") for c in candidates)
+    form.include.choices = choices
+    form.exclude.choices = choices
+    return form

@@ -772,3 +772,40 @@ CONSENSUS_TITLES: dict[DecisionOutcome, Any] = {
 }
 # The outcomes an objection that stands makes impossible.
 NEEDS_CONSENSUS = frozenset({DecisionOutcome.approve, DecisionOutcome.approve_with_conditions, DecisionOutcome.endorse})
+
+
+# ---------------------------------------------------------------------------------------------
+# Portfolio proposals
+# ---------------------------------------------------------------------------------------------
+
+
+class PortfolioRun(Base):
+    """A portfolio proposal the FMU asked for: the rules (inputs), the candidates as they stood, and the answer.
+
+    Kept as it was computed, so the meeting pack shows what was recommended at the time, whatever scores or
+    requests have changed since. `rules`, `candidates` and `result` are plain JSON (amounts and scores as
+    decimal text); the committee's decision stays theirs, the pack shows where it departed from this.
+    """
+
+    __tablename__ = "portfolio_runs"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    budget: so.Mapped[Decimal] = so.mapped_column(Money())
+    feasible: so.Mapped[bool]
+    rules: so.Mapped[dict[str, Any]]
+    candidates: so.Mapped[list[Any]]
+    result: so.Mapped[dict[str, Any]]
+
+    fund: so.Mapped[Fund] = so.relationship()
+    created_by: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def selected_references(self) -> list[str]:
+        return list(self.result.get("selected", []))
+
+    def can_view(self, user: Any) -> bool:
+        """The FMU and the fund's SC members see the proposals the FMU asked for."""
+        return works_with_committee(user, self.fund)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from fundmgr.steering.models import (
     Conflict,
     Meeting,
     MeetingState,
+    PortfolioRun,
     Recommendation,
     Review,
     ReviewState,
@@ -375,3 +376,14 @@ def unassigned_count(fund: Fund) -> int:
     proposals = proposals_in(fund, [ProposalState.in_review])
     versions = [p.latest_version.id for p in proposals if p.latest_version]
     return len(versions) - len(scoring_deadlines(versions))
+
+
+# --- Portfolio proposals -----------------------------------------------------------------------
+
+
+def latest_portfolio_run(fund: Fund, before: datetime | None = None) -> PortfolioRun | None:
+    """The fund's latest portfolio proposal (computed before the given instant, when one is given)."""
+    query = sa.select(PortfolioRun).where(PortfolioRun.fund_id == fund.id)
+    if before is not None:
+        query = query.where(PortfolioRun.created_at <= before)
+    return db.session.scalar(query.order_by(PortfolioRun.created_at.desc(), PortfolioRun.id.desc()).limit(1))

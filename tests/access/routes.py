@@ -526,6 +526,13 @@ CASES: list[Case] = [
         for name in ("index", "ranking", "portfolio", "meetings", "procedures", "decisions")
     ],
     get("steering.portfolio", expect=STEERING, variant="try", query="try=1&select=1&select=2"),
+    get("steering.portfolio_proposal", expect=STEERING),
+    post(
+        "steering.portfolio_proposal",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"budget": "2500000.00", "per_country": "1", "area_ceiling_TA1": "60", "marker_floor": "50"},
+    ),
     get("steering.pipeline", expect=DASHBOARDS),
     get("steering.criteria", expect=FMU_ADMIN),
     post(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from io import BytesIO
 from itertools import pairwise
 
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from fundmgr.accounts.models import User
 from fundmgr.db import db
@@ -15,9 +17,14 @@ from fundmgr.demo.seed import SeedReport, seed_demo
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering.demo import CONDITIONS, UPCOMING_TITLE, seed_steering
-from fundmgr.steering.documents import minutes_data
-from fundmgr.steering.models import Decision, Meeting, MeetingState, MinutesState, Position, Vote
+from fundmgr.steering.documents import meeting_pack_pdf, minutes_data
+from fundmgr.steering.models import Decision, Meeting, MeetingState, MinutesState, PortfolioRun, Position, Vote
 from fundmgr.storage import read_stored
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
 
 LATER = {"endorsed", "approved", "active", "closed", "deferred", "rejected"}
 
@@ -80,3 +87,16 @@ def test_the_demo_account_table_says_who_chairs_and_each_accounts_language(demo_
     assert "Chair" in line_of["helena.marchetti@fundmgr.example"]
     assert line_of["fatou.diallo@fundmgr.example"].split()[:3] == ["fmu", "IOM", "fr"]
     assert "sc_member" in line_of["helena.marchetti@fundmgr.example"]
+
+
+def test_the_demos_meeting_pack_shows_the_proposed_portfolio_with_its_reasons(demo_app, fund):
+    """The FMU asked for a portfolio proposal before each meeting; the 11th meeting's pack shows it, every proposal
+    left out with its reason, and how the decisions compared with it."""
+    eleventh = db.session.scalar(sa.select(Meeting).where(Meeting.title.like("%11th meeting%")))
+    fmu = db.session.scalar(sa.select(User).where(User.email == "fatou.diallo@fundmgr.example"))
+    text = pdf_text(meeting_pack_pdf(eleventh, fmu))
+    assert "Portfolio proposal (recommendation)" in text
+    assert "Left out, and why" in text
+    assert "Where the decisions departed from the recommendation" in text
+    runs = db.session.scalars(sa.select(PortfolioRun).order_by(PortfolioRun.id)).all()
+    assert len(runs) == 7  # one before each of the six meetings held, one for the next

@@ -26,6 +26,7 @@ from fundmgr.steering.operations.meetings import (
     state_position,
 )
 from fundmgr.steering.operations.minutes import approve_minutes, draft_minutes, edit_minutes
+from fundmgr.steering.operations.portfolio_runs import PortfolioRequest, ShareLimits, propose_portfolio
 from fundmgr.steering.operations.procedures import (
     circulate_written_procedure,
     conclude_written_procedure,
@@ -43,8 +44,10 @@ __all__ = [
     "CriterionData",
     "DecisionData",
     "MeetingData",
+    "PortfolioRequest",
     "PositionData",
     "ReviewInput",
+    "ShareLimits",
     "TermData",
     "add_agenda_items",
     "appoint_term",
@@ -68,6 +71,7 @@ __all__ = [
     "open_procedure_on",
     "open_route_problems",
     "position_problems",
+    "propose_portfolio",
     "record_attendance",
     "record_decision",
     "remove_agenda_item",
