@@ -106,7 +106,7 @@ def format_moment(value: datetime | None, zone: tzinfo) -> str:
         return ""
     locale = get_locale() or Locale.parse("en")
     local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)  # stored naive means UTC
-    pattern = get_datetime_format("medium", locale=locale)
+    pattern = str(get_datetime_format("medium", locale=locale))  # "{1}, {0}": date, then time
     text = pattern.format(format_time(local, "short", locale=locale), format_date(local, "medium", locale=locale))
     offset = local.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset else 0
