@@ -163,6 +163,8 @@ class Proposal(Base):
     # Denormalized from the budget for lists and sorting; kept in step by the budget operations.
     total_amount: so.Mapped[Decimal] = so.mapped_column(Money(), default=Decimal("0.00"))
     withdrawal_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The call the proposal answers (fundmgr.calls; None: sent outside any call, as before calls existed).
+    call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
 
     fund: so.Mapped[Fund] = so.relationship()
     country: so.Mapped[Country | None] = so.relationship()
