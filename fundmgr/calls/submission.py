@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 
 from fundmgr import clock
 from fundmgr.calls.models import Call, CallState
-from fundmgr.db import db
 from fundmgr.i18n import format_money
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import Proposal
@@ -16,10 +15,9 @@ from fundmgr.proposals.rules import SUBMISSION_RULES
 
 def call_problems(proposal: Proposal) -> list[str]:
     """A first submission goes to an open call; every submission stays within the call's ceiling."""
-    if proposal.call_id is None:
+    call = proposal.call
+    if call is None:
         return []
-    call = db.session.get(Call, proposal.call_id)
-    assert call is not None  # a foreign key
     problems = []
     # a proposal returned or deferred for revision was received while the call was open: it may come back
     if proposal.version_count == 0 and not call.is_open:

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -28,6 +28,9 @@ from fundmgr.funds.models import (
 )
 from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member
 from fundmgr.proposals.snapshot import ProposalSnapshot, SnapshotColumn
+
+if TYPE_CHECKING:  # calls build on proposals: the model is named here only for its type
+    from fundmgr.calls.models import Call
 
 
 class ProposalState(TitledEnum):
@@ -176,6 +179,7 @@ class Proposal(Base):
     )
     lead_organization: so.Mapped[Organization | None] = so.relationship()
     created_by: so.Mapped[User] = so.relationship()
+    call: so.Mapped[Call | None] = so.relationship("Call")
     participants: so.Mapped[list[Participant]] = so.relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="Participant.id"
     )
