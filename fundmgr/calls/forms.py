@@ -125,4 +125,3 @@ def choose_call_form(calls: list[Call], current: int | None) -> ChooseCallForm:
 def chosen_call_id(form: ChooseCallForm) -> int | None:
     value = form.call.data or ""
     return int(value) if value.isascii() and value.isdigit() else None
-

@@ -22,8 +22,11 @@ S = ProposalState
 # in every bucket it reached: a selected one was received and screened too).
 OUTCOME = (
     ("received", _l("Received"), frozenset(S) - {S.draft, S.withdrawn}),
-    ("screened", _l("Screened"), frozenset({S.in_review, S.endorsed, S.approved, S.active, S.closed, S.deferred,
-                                            S.rejected})),  # fmt: skip
+    (
+        "screened",
+        _l("Screened"),
+        frozenset({S.in_review, S.endorsed, S.approved, S.active, S.closed, S.deferred, S.rejected}),
+    ),  # fmt: skip
     ("selected", _l("Selected (approved)"), frozenset({S.approved, S.active, S.closed})),
     ("pipelined", _l("In the pipeline (endorsed)"), frozenset({S.endorsed})),
     ("not_selected", _l("Not selected"), frozenset({S.rejected})),
@@ -80,7 +83,5 @@ def outcome(call: Call) -> list[OutcomeLine]:
 def proposals_of(call: Call, user: Any) -> sa.Select[tuple[Proposal]]:
     """The call's proposals the user may know about."""
     return (
-        sa.select(Proposal)
-        .where(Proposal.call_id == call.id, visible_to(user, call.fund))
-        .order_by(Proposal.reference)
+        sa.select(Proposal).where(Proposal.call_id == call.id, visible_to(user, call.fund)).order_by(Proposal.reference)
     )

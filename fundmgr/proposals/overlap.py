@@ -67,6 +67,11 @@ def share(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def text_floor(threshold: float = THRESHOLD) -> float:
+    """The text score below which no proposal can reach the threshold, whatever it shares."""
+    return (threshold - 100 * (COUNTRY_WEIGHT + ORGANIZATION_WEIGHT)) / TEXT_WEIGHT
+
+
 def rank(
     ids: list[int],
     scores: np.ndarray,
@@ -80,7 +85,7 @@ def rank(
     """Of the notes (ids, with their text scores against the checked one), those whose score reaches the threshold,
     best first. Countries and organizations add at most their weights: only a note whose text is close enough can
     reach the threshold, which spares most of them the rest."""
-    floor = (threshold - 100 * (COUNTRY_WEIGHT + ORGANIZATION_WEIGHT)) / TEXT_WEIGHT
+    floor = text_floor(threshold)
     mine_c, mine_o = countries.get(checked, frozenset()), organizations.get(checked, frozenset())
     found = []
     for index in np.flatnonzero(scores >= floor):
@@ -130,23 +135,22 @@ _INDEXES: dict[int, FundIndex] = {}
 _LOCK = threading.Lock()
 
 
-def places_and_organizations(fund_id: int) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]]]:
-    """Each proposal's countries and organizations (lead included), in two queries."""
-    in_fund = sa.select(Proposal.id).where(Proposal.fund_id == fund_id)
+def places_and_organizations(ids: list[int]) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]]]:
+    """The proposals' countries and organizations (lead included), in three queries."""
     countries: dict[int, set[int]] = defaultdict(set)
     organizations: dict[int, set[int]] = defaultdict(set)
     for pid, country_id, lead_id in db.session.execute(
-        sa.select(Proposal.id, Proposal.country_id, Proposal.lead_organization_id).where(Proposal.fund_id == fund_id)
+        sa.select(Proposal.id, Proposal.country_id, Proposal.lead_organization_id).where(Proposal.id.in_(ids))
     ):
         if country_id is not None:
             countries[pid].add(country_id)
         if lead_id is not None:
             organizations[pid].add(lead_id)
     countries_query = sa.select(proposal_countries.c.proposal_id, proposal_countries.c.country_id)
-    for pid, country_id in db.session.execute(countries_query.where(proposal_countries.c.proposal_id.in_(in_fund))):
+    for pid, country_id in db.session.execute(countries_query.where(proposal_countries.c.proposal_id.in_(ids))):
         countries[pid].add(country_id)
     for pid, org_id in db.session.execute(
-        sa.select(Participant.proposal_id, Participant.organization_id).where(Participant.proposal_id.in_(in_fund))
+        sa.select(Participant.proposal_id, Participant.organization_id).where(Participant.proposal_id.in_(ids))
     ):
         organizations[pid].add(org_id)
     return ({pid: frozenset(c) for pid, c in countries.items()},
@@ -180,7 +184,9 @@ def overlaps_of(proposal: Proposal, *, limit: int = LIMIT) -> list[Overlap]:
     if not ids:
         return []
     scores = text_scores(word_counts([text_of(proposal.title, proposal.summary)]), counts)
-    countries, organizations = places_and_organizations(proposal.fund_id)
+    # only a proposal whose text comes close enough can be listed: read the places and organizations of those alone
+    close = [ids[n] for n in np.flatnonzero(scores >= text_floor())]
+    countries, organizations = places_and_organizations([proposal.id, *close])
     found = rank(ids, scores, countries, organizations, proposal.id, limit=limit)
     loaded = {p.id: p for p in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_([f.id for f in found])))}
     return [Overlap(loaded[likeness.id], likeness) for likeness in found]
