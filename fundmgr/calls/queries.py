@@ -18,15 +18,15 @@ from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.proposals.visibility import visible_to
 
 S = ProposalState
-# How a call's outcome counts its proposals, each bucket by the states that put a proposal in it (a proposal counts
-# in every bucket it reached: a selected one was received and screened too).
+# How a call's outcome counts its proposals submitted at least once, each bucket by the states that put a proposal in
+# it (a proposal counts in every bucket it reached: a selected one was received and screened too).
 OUTCOME = (
-    ("received", _l("Received"), frozenset(S) - {S.draft, S.withdrawn}),
+    ("received", _l("Received"), frozenset(S)),
     (
         "screened",
         _l("Screened"),
         frozenset({S.in_review, S.endorsed, S.approved, S.active, S.closed, S.deferred, S.rejected}),
-    ),  # fmt: skip
+    ),
     ("selected", _l("Selected (approved)"), frozenset({S.approved, S.active, S.closed})),
     ("pipelined", _l("In the pipeline (endorsed)"), frozenset({S.endorsed})),
     ("not_selected", _l("Not selected"), frozenset({S.rejected})),
@@ -68,7 +68,7 @@ def outcome(call: Call) -> list[OutcomeLine]:
     """How many of the call's proposals reached each bucket, and what they ask for."""
     query = (
         sa.select(Proposal.state, sa.func.count(), sa.func.coalesce(sa.func.sum(Proposal.total_amount), 0))
-        .where(Proposal.call_id == call.id)
+        .where(Proposal.call_id == call.id, Proposal.version_count > 0)
         .group_by(Proposal.state)
     )
     by_state = {state: (count, Decimal(amount)) for state, count, amount in db.session.execute(query)}

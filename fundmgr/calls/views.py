@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

@@ -18,7 +18,6 @@ from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language
 from fundmgr.numbers import MONEY, PERCENTAGE, number_symbols
 from fundmgr.pdf import pdf_response, render_pdf
-from fundmgr.proposals.overlap import overlaps_of
 from fundmgr.proposals import forms
 from fundmgr.proposals import operations as ops
 from fundmgr.proposals.display import compare, describe_draft, describe_version
@@ -34,6 +33,7 @@ from fundmgr.proposals.models import (
     ProposalState,
     ProposalVersion,
 )
+from fundmgr.proposals.overlap import overlaps_of
 from fundmgr.proposals.queries import SORTS, ProposalFilters, count_by_state, list_query
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored

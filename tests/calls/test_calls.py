@@ -55,13 +55,15 @@ def test_a_call_is_drafted_edited_published_and_closed_each_step_audited(fund, m
     """Does the call move draft -> published -> closed, editable only as a draft, each change in the audit log?"""
     fmu = make_user(Role.fmu)
     call = call_ops.open_call(fund, details(fund), actor=fmu)
-    assert call.state is CallState.draft and call.reference.startswith(f"MIG-CALL-{call.opens_on.year}-")
+    assert call.state is CallState.draft
+    assert call.reference.startswith(f"MIG-CALL-{call.opens_on.year}-")
     call_ops.edit_call(call, details(fund, ceiling=Decimal("2000000.00")), actor=fmu)
     call_ops.publish_call(call, actor=fmu)
     with pytest.raises(InvalidTransition, match="can no longer change"):
         call_ops.edit_call(call, details(fund), actor=fmu)
     call_ops.close_call(call, actor=fmu)
-    assert call.state is CallState.closed and call.ceiling == Decimal("2000000.00")
+    assert call.state is CallState.closed
+    assert call.ceiling == Decimal("2000000.00")
     with pytest.raises(InvalidTransition):
         call_ops.publish_call(call, actor=fmu)
     actions = db.session.scalars(
@@ -99,7 +101,8 @@ def test_a_closed_call_takes_no_more_proposals(open_call, make_ready_draft, make
 
 def test_a_call_past_its_closing_date_is_closed(open_call, make_ready_draft):
     call = open_call(opens_on=TODAY - timedelta(days=30), closes_on=TODAY - timedelta(days=1))
-    assert not call.is_open and call.phase == "closed"
+    assert not call.is_open
+    assert call.phase == "closed"
     proposal = make_ready_draft()
     with pytest.raises(ValidationFailed, match="is closed"):
         call_ops.choose_call(proposal, call, actor=proposal.created_by)
@@ -154,7 +157,8 @@ def test_the_public_list_shows_published_calls_only_without_sign_in(client, fund
     db.session.commit()
     page = client.get("/calls/open").get_data(as_text=True)
     assert "OPENCALL" in page
-    assert "DRAFTCALL" not in page and "CLOSEDCALL" not in page
+    assert "DRAFTCALL" not in page
+    assert "CLOSEDCALL" not in page
 
 
 def test_the_fmu_opens_a_call_through_the_form(client, fund, make_user):
@@ -167,4 +171,6 @@ def test_the_fmu_opens_a_call_through_the_form(client, fund, make_user):
     assert answer.status_code == 200
     assert "Call of the form" in answer.get_data(as_text=True)
     call = db.session.scalar(sa.select(call_ops.Call).where(call_ops.Call.fund_id == fund.id))
-    assert call.is_rolling and call.ceiling == Decimal("2000000.00") and [r.code for r in call.regions] == ["142"]
+    assert call.is_rolling
+    assert call.ceiling == Decimal("2000000.00")
+    assert [r.code for r in call.regions] == ["142"]
