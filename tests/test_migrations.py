@@ -560,3 +560,37 @@ def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, o
         meeting = db.session.get(Meeting, ended[0][0])
         assert meeting.minutes.state is MinutesState.draft
         db.session.remove()
+
+
+# --- 3f7a9c2e5b14: calls for proposals ---
+
+BEFORE_CALLS = "8b41e6c2d7a5"
+
+
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_calls(committed, own_demo):
+    """The demo at the previous head (no calls): does the upgrade keep every proposal as it was, answering no call,
+    and can a call then be opened and the proposals attached, as the app does?"""
+    from fundmgr.calls.demo import seed_calls
+    from fundmgr.funds.models import Fund
+    from fundmgr.proposals.models import Proposal
+
+    proposals = sa.table("proposals", sa.column("id"), sa.column("state"), sa.column("total_amount"))
+    with own_demo.app_context():
+        with db.engine.connect() as connection:
+            before = connection.execute(sa.select(proposals).order_by(proposals.c.id)).all()
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_CALLS)
+        inspector = db.inspect(db.engine)
+        assert "calls" not in inspector.get_table_names()
+        assert "call_id" not in {c["name"] for c in inspector.get_columns("proposals")}
+
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.select(proposals).order_by(proposals.c.id)).all() == before
+            assert connection.scalar(sa.text("SELECT count(*) FROM proposals WHERE call_id IS NOT NULL")) == 0
+            assert connection.scalar(sa.text("SELECT count(*) FROM calls")) == 0
+        fund = db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))
+        assert seed_calls(fund)
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).where(Proposal.call_id.is_not(None))) > 0
+        db.session.remove()
