@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
@@ -33,7 +34,7 @@ class CheckboxListField(SelectMultipleField):
 
 def within_years(form: Any, field: Any) -> None:
     if isinstance(field.data, date) and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-        raise ValidationError(_l("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+        raise ValidationError(_("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
 def text_fields(prefix: str, label: Any, *, limit: int, required: bool = False, area: bool = True) -> dict[str, Any]:
@@ -61,7 +62,7 @@ class CallForm(FlaskForm):
 
     def validate_closes_on(self, field: Any) -> None:
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
-            raise ValidationError(_l("The call cannot close before it opens."))
+            raise ValidationError(_("The call cannot close before it opens."))
 
 
 for _name, _field in {
