@@ -78,18 +78,34 @@ def upgrade() -> None:
                                 name=op.f("fk_call_objectives_objective_id_objectives")),
         sa.PrimaryKeyConstraint("call_id", "objective_id", name=op.f("pk_call_objectives")),
     )
-    with op.batch_alter_table("proposals", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("call_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_proposals_call_id"), ["call_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_proposals_call_id_calls"), "calls", ["call_id"], ["id"])
+    add_call_reference()
+    op.create_index(op.f("ix_proposals_call_id"), "proposals", ["call_id"], unique=False)
     # The data: every existing proposal answers no call (call_id NULL), which the new column already says.
 
 
+def add_call_reference() -> None:
+    """proposals.call_id. On SQLite without a batch rebuild: rebuilding proposals drops the table, and with foreign
+    keys on that cascades to its participants, budget lines, versions and everything else that hangs from it. A
+    column left by a downgrade on SQLite is reused."""
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        if "call_id" not in {c["name"] for c in sa.inspect(bind).get_columns("proposals")}:
+            op.execute("ALTER TABLE proposals ADD COLUMN call_id INTEGER "
+                       "CONSTRAINT fk_proposals_call_id_calls REFERENCES calls (id)")
+        return
+    op.add_column("proposals", sa.Column("call_id", sa.Integer(), nullable=True))
+    op.create_foreign_key(op.f("fk_proposals_call_id_calls"), "proposals", "calls", ["call_id"], ["id"])
+
+
 def downgrade() -> None:
-    with op.batch_alter_table("proposals", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_proposals_call_id_calls"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_proposals_call_id"))
-        batch_op.drop_column("call_id")
+    op.execute("UPDATE proposals SET call_id = NULL")  # the calls go: nothing may point at them
+    op.drop_index(op.f("ix_proposals_call_id"), table_name="proposals")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f("fk_proposals_call_id_calls"), "proposals", type_="foreignkey")
+        op.drop_column("proposals", "call_id")
+    # SQLite: the nullable column stays, empty (the code before this revision ignores it). Dropping a column that
+    # references another table needs a rebuild of proposals, which with foreign keys on would cascade-delete
+    # everything that hangs from it.
     op.drop_table("call_objectives")
     op.drop_table("call_regions")
     op.drop_table("call_areas")
