@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.accounts.operations import create_user
-from fundmgr.db import db
 from fundmgr.calls.demo import seed_calls
+from fundmgr.db import db
 from fundmgr.deadlines.demo import seed_deadlines
 from fundmgr.finance.demo import seed_contributions, seed_transfers
 from fundmgr.funds import definition as d
