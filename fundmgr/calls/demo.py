@@ -34,7 +34,7 @@ def seed_calls(fund: Fund) -> list[str]:
         ops.choose_call(proposal, calls[0], actor=None)  # the system records the call each one answered
         attached += 1
     db.session.flush()
-    return [f"{len(calls)} call(s); {attached} proposals answer {calls[0].reference}."]
+    return [f"{len(calls)} calls; {attached} proposals answer {calls[0].reference}."]
 
 
 def seed_call(fund: Fund, spec: dict, fmu: User | None) -> Call:
