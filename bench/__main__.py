@@ -13,6 +13,7 @@ document of as many pages, solves a portfolio proposal of 5,000 candidates with 
 alone: python -m bench.portfolio), then prints a table and writes the figures to bench-results/ as JSON.
 
     python -m bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
+    python -m bench --overlap                  # only the overlap check (recall, false alarms, time at 5,000)
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (for --profile)")
     parser.add_argument("--profile", metavar="PAGE", help="profile one page with pyinstrument on a kept database")
+    parser.add_argument(
+        "--overlap", action="store_true", help="only the overlap check: seeded near-duplicates among 5,000 notes"
+    )
     args = parser.parse_args(argv)
     if not 0.1 <= args.scale <= 10:
         parser.error("--scale must be between 0.1 and 10")
@@ -359,6 +363,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.profile:
         return profile(args)
+    if args.overlap:
+        from bench import overlap
+
+        return overlap.main([])
     if not load.wrk_available():
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it).")
     started = clock.now()

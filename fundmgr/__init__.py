@@ -99,6 +99,7 @@ def begin_sqlite(connection: sa.Connection) -> None:
 def register_blueprints(app: Flask) -> None:
     from fundmgr import audit_views, pages
     from fundmgr.accounts.blueprint import bp as accounts_bp
+    from fundmgr.calls.blueprint import bp as calls_bp
     from fundmgr.finance.blueprint import bp as finance_bp
     from fundmgr.funds.blueprint import bp as funds_bp
     from fundmgr.notifications.blueprint import bp as notifications_bp
@@ -106,7 +107,17 @@ def register_blueprints(app: Flask) -> None:
     from fundmgr.results.blueprint import bp as results_bp
     from fundmgr.steering.blueprint import bp as steering_bp
 
-    for bp in (pages.bp, audit_views.bp, accounts_bp, funds_bp, proposals_bp, finance_bp, steering_bp, results_bp):
+    for bp in (
+        pages.bp,
+        audit_views.bp,
+        accounts_bp,
+        funds_bp,
+        proposals_bp,
+        calls_bp,
+        finance_bp,
+        steering_bp,
+        results_bp,
+    ):
         app.register_blueprint(bp)
     app.register_blueprint(notifications_bp)
     from fundmgr.deadlines.blueprint import bp as deadlines_bp

@@ -6,6 +6,7 @@ from fundmgr import (
 )
 from fundmgr.accounts import models as accounts_models  # noqa: F401
 from fundmgr.accounts import sessions as accounts_sessions  # noqa: F401
+from fundmgr.calls import models as calls_models  # noqa: F401
 from fundmgr.deadlines import models as deadlines_models  # noqa: F401
 from fundmgr.finance import models as finance_models  # noqa: F401
 from fundmgr.funds import models as funds_models  # noqa: F401

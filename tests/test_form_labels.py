@@ -168,7 +168,8 @@ class Crawl:
 
 
 def start_pages(user: User | None) -> list[str]:
-    """The home page, and one proposal the person may see in each state (and its money and results pages).
+    """The home page, a draft call for its managers, and one proposal the person may see in each state (and its
+    money and results pages).
 
     The crawl visits a few pages per endpoint only; starting from each state makes sure the pages of
     every stage (a draft's sections, screening, a programme to transfer money to or report on) are in.
@@ -176,6 +177,11 @@ def start_pages(user: User | None) -> list[str]:
     urls = ["/"]
     if user is None:
         return urls
+    from fundmgr.calls.models import Call, CallState
+
+    draft_call = db.session.scalar(sa.select(Call).where(Call.state == CallState.draft).order_by(Call.id))
+    if draft_call is not None and draft_call.can_manage(user):
+        urls.append(f"/calls/{draft_call.id}")  # a draft's page leads to its edit form
     for state in ProposalState:
         proposal = next(
             (p for p in db.session.scalars(sa.select(Proposal).where(Proposal.state == state)) if p.can_view(user)),

@@ -64,6 +64,8 @@ FIELDS = [
     ("finance.new_refund:POST", "amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("finance.release:POST", "amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("finance.report_expenditure:POST", "amount", [*MONEY_BAD, "999999999.99"]),  # 0 corrects a figure to nothing
+    ("calls.new:POST", "ceiling", [*MONEY_BAD, "0", "999999999.99"]),  # above the fund's largest budget
+    ("calls.edit:POST", "ceiling", [*MONEY_BAD, "0"]),
     ("steering.decide:POST", "approved_amount", [*MONEY_BAD, "0", "999999999.99"]),
     ("steering.criteria:POST", "rows-0-weight", [*PERCENT_BAD, "0"]),
     ("steering.criteria:POST", "rows-0-scale_max", [*WHOLE_BAD, "1000"]),

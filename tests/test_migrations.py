@@ -598,7 +598,7 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
 
 # --- 3f9a7c2e51b4: the decision record, a chain of the committee's decisions per fund ---
 
-BEFORE_DECISION_RECORD = "4f7a2c9e1b36"
+BEFORE_DECISION_RECORD = "3f7a9c2e5b14"
 
 
 def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
@@ -642,4 +642,46 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_portfolio_runs(commit
         db.session.flush()
         assert db.session.get(PortfolioRun, run.id).budget == Decimal("10.05")
         db.session.rollback()
+
+
+# --- 3f7a9c2e5b14: calls for proposals ---
+
+BEFORE_CALLS = "4f7a2c9e1b36"
+
+
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_calls(committed, own_demo):
+    """The demo at the previous head (no calls): does the upgrade keep every proposal as it was, answering no call,
+    and can a call then be opened and the proposals attached, as the app does?"""
+    from fundmgr.calls.demo import seed_calls
+    from fundmgr.funds.models import Fund
+    from fundmgr.proposals.models import Proposal
+
+    proposals = sa.table("proposals", sa.column("id"), sa.column("state"), sa.column("total_amount"))
+    hanging = ("participants", "budget_lines", "proposal_versions", "matrix_outcomes", "allocations", "agenda_items")
+
+    def rows() -> tuple[Any, dict[str, int]]:
+        with db.engine.connect() as connection:
+            listed = connection.execute(sa.select(proposals).order_by(proposals.c.id)).all()
+            return listed, {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name)))
+                            .scalar_one() for name in hanging}  # fmt: skip
+
+    with own_demo.app_context():
+        before = rows()
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_CALLS)
+        inspector = db.inspect(db.engine)
+        assert "calls" not in inspector.get_table_names()
+        if db.engine.dialect.name != "sqlite":  # SQLite keeps the empty column (no table rebuild)
+            assert "call_id" not in {c["name"] for c in inspector.get_columns("proposals")}
+        assert rows() == before
+
+        flask_migrate.upgrade()
+        assert rows() == before
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM proposals WHERE call_id IS NOT NULL")) == 0
+            assert connection.scalar(sa.text("SELECT count(*) FROM calls")) == 0
+        fund = db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))
+        assert seed_calls(fund)
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).where(Proposal.call_id.is_not(None))) > 0
         db.session.remove()

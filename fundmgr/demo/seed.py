@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from fundmgr.accounts.models import Constituency, Organization, Role, User
 from fundmgr.accounts.operations import create_user
+from fundmgr.calls.demo import seed_calls
 from fundmgr.db import db
 from fundmgr.deadlines.demo import seed_deadlines
 from fundmgr.finance.demo import seed_contributions, seed_transfers
@@ -90,7 +91,7 @@ def seed_demo(password: str) -> SeedReport:
     )
     report.lines.append(f"{len(report.users)} demo accounts.")
     with paused():  # the demo's history is not e-mailed; its latest events fill the bells afterwards
-        for step in (seed_proposals, seed_contributions, seed_steering, seed_transfers, seed_results):
+        for step in (seed_proposals, seed_calls, seed_contributions, seed_steering, seed_transfers, seed_results):
             report.lines.extend(step(fund))
     report.lines.extend(seed_notifications(fund))
     report.lines.extend(seed_deadlines(fund))

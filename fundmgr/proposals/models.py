@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -28,6 +28,9 @@ from fundmgr.funds.models import (
 )
 from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member
 from fundmgr.proposals.snapshot import ProposalSnapshot, SnapshotColumn
+
+if TYPE_CHECKING:  # calls build on proposals: the model is named here only for its type
+    from fundmgr.calls.models import Call
 
 
 class ProposalState(TitledEnum):
@@ -163,6 +166,8 @@ class Proposal(Base):
     # Denormalized from the budget for lists and sorting; kept in step by the budget operations.
     total_amount: so.Mapped[Decimal] = so.mapped_column(Money(), default=Decimal("0.00"))
     withdrawal_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The call the proposal answers (fundmgr.calls; None: sent outside any call, as before calls existed).
+    call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
 
     fund: so.Mapped[Fund] = so.relationship()
     country: so.Mapped[Country | None] = so.relationship()
@@ -174,6 +179,7 @@ class Proposal(Base):
     )
     lead_organization: so.Mapped[Organization | None] = so.relationship()
     created_by: so.Mapped[User] = so.relationship()
+    call: so.Mapped[Call | None] = so.relationship("Call")
     participants: so.Mapped[list[Participant]] = so.relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="Participant.id"
     )

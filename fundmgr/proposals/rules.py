@@ -6,6 +6,7 @@ submit page can show them all at once and the submit operation can refuse while 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -17,6 +18,10 @@ from fundmgr.proposals.budget import BudgetTotals, budget_totals
 from fundmgr.proposals.models import AttachmentKind, Proposal
 
 ZERO = Decimal("0.00")
+
+# Rules other packages add (fundmgr.calls: the call must be open, the budget within its ceiling); each is called
+# as rule(proposal) -> problems, and its problems are listed with the others.
+SUBMISSION_RULES: list[Callable[[Proposal], list[str]]] = []
 
 
 def submission_problems(proposal: Proposal) -> list[str]:
@@ -32,6 +37,7 @@ def submission_problems(proposal: Proposal) -> list[str]:
         *organization_problems(proposal),
         *budget_problems(proposal, totals),
         *matrix_problems(proposal),
+        *(problem for rule in SUBMISSION_RULES for problem in rule(proposal)),
     ]
 
 

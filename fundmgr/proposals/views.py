@@ -33,6 +33,7 @@ from fundmgr.proposals.models import (
     ProposalState,
     ProposalVersion,
 )
+from fundmgr.proposals.overlap import overlaps_of
 from fundmgr.proposals.queries import SORTS, ProposalFilters, count_by_state, list_query
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored
@@ -503,14 +504,14 @@ class ScreeningView(ProposalBaseView):
         proposal = self.proposal
         screening = proposal.latest_screening
         if proposal.state is not ProposalState.screening or screening is None:
-            return self.render("screening.html", form=None, action_form=forms.PlainForm())
+            return self.render("screening.html", form=None, action_form=forms.PlainForm(), overlaps=None)
         form = forms.screening_form(screening, request.form if request.method == "POST" else None)
         if form.validate_on_submit():
             with refusals_shown_on(form):
                 self.act(form, request.form.get("action", "save"))
                 return redirect(self.detail_url() if proposal.state is not ProposalState.screening else request.path)
         return self.render("screening.html", 422 if form_problems(form) else 200, form=form,
-                           action_form=forms.PlainForm())  # fmt: skip
+                           action_form=forms.PlainForm(), overlaps=overlaps_of(proposal))  # fmt: skip
 
     def act(self, form, action: str) -> None:
         """Save the checklist, then forward or return; a refusal undoes the whole request."""

@@ -105,6 +105,17 @@ IN_REVIEW_READ = answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=FORBIDDEN, sc
 FUNDED_READ = answers(HIDDEN, agency_lead=OK, sc=OK, fmu=OK, viewer=OK, admin=OK)
 # A report not yet accepted: the programme's agencies, the FMU and admins only.
 UNPUBLISHED_READ = answers(HIDDEN, agency_lead=OK, fmu=OK, admin=OK)
+CALL_DRAFT_READ = answers(HIDDEN, fmu=OK, admin=OK)
+CALL_DRAFT_WRITE = answers(HIDDEN, fmu=DONE, admin=DONE)
+CALL_FORM = {
+    "title_en": "A call",
+    "title_fr": "Un appel",
+    "title_es": "Una convocatoria",
+    "opens_on": "2026-01-15",
+    "closes_on": "2026-03-31",
+    "ceiling": "2,000,000.00",
+    "description_en": "What the call asks for.",
+}
 LEAD_REPORTS = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
 # An allocation to IOM: IOM's staff and the FMU report its expenditure; others reading the programme may not.
 EXPENDITURE_READ = answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=OK, fmu=OK)
@@ -980,6 +991,38 @@ CASES: list[Case] = [
     ],
     # --- Notifications: one's own list and settings; the lead agency's newest notification is hers alone.
     # "Mark all read" changes something for whoever the world told something (not UNDP, viewers, admins). ---
+    # --- Calls for proposals: drafts known to the FMU and administrators only; the open list to anyone ---
+    get("calls.list"),
+    get("calls.public", expect=EVERYONE),
+    get("calls.new", expect=FMU_ADMIN),
+    post("calls.new", expect=FMU_ADMIN_DO, owner="fmu", data=lambda w: CALL_FORM),
+    get("calls.detail", ids(call_id="open_call"), variant="open"),
+    get("calls.detail", ids(call_id="draft_call"), CALL_DRAFT_READ, variant="draft"),
+    get("calls.edit", ids(call_id="draft_call"), CALL_DRAFT_READ),
+    post("calls.edit", ids(call_id="draft_call"), CALL_DRAFT_WRITE, owner="fmu", data=lambda w: CALL_FORM),
+    post(
+        "calls.publish",
+        ids(call_id="draft_call"),
+        CALL_DRAFT_WRITE,
+        form_page=page("calls.detail", call_id="draft_call"),
+        owner="fmu",
+    ),
+    post(
+        "calls.close",
+        ids(call_id="open_call"),
+        FMU_ADMIN_DO,
+        form_page=page("calls.detail", call_id="open_call"),
+        owner="fmu",
+    ),
+    get("calls.proposal_call", proposal("draft"), DRAFT_EDIT, secrets=("draft",)),
+    post(
+        "calls.proposal_call",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"call": str(w.ids["open_call"])},
+    ),
     get("notifications.list"),
     post(
         "notifications.open",

@@ -298,6 +298,7 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     world.reset_token = password_reset_token(lead)
     build_seats(world, fund, users, make_user)
     build_api_tokens(world)
+    build_calls(world, fund, fmu)
     return world
 
 
@@ -316,6 +317,28 @@ def build_api_tokens(world: World) -> None:
             world.ids["api_token"] = token.id
     world.extra["api_tokens"] = tokens
     db.session.commit()
+
+
+def build_calls(world: World, fund: Fund, fmu: User) -> None:
+    """Calls: a draft (only the FMU and administrators know it), an open one, and one closed."""
+    from fundmgr.calls import operations as call_ops
+
+    def details(title: str) -> call_ops.CallDetails:
+        return call_ops.CallDetails(
+            title={"en": title, "fr": title, "es": title}, description={"en": hostile("CALLTEXT7")},
+            eligibility={"en": "Two Participating UN Organizations at least."}, documents={"en": "Endorsement letter."},
+            opens_on=TODAY - timedelta(days=30), closes_on=TODAY + timedelta(days=60), ceiling=Decimal("2500000.00"),
+            area_ids=[fund.thematic_areas[0].id], region_codes=["002"], objective_ids=[fund.objectives[0].id],
+        )  # fmt: skip
+
+    draft = call_ops.open_call(fund, details("Draft call WINDCALL7"), actor=fmu)
+    opened = call_ops.open_call(fund, details("First call of the fund"), actor=fmu)
+    call_ops.publish_call(opened, actor=fmu)
+    closed = call_ops.open_call(fund, details("An earlier call"), actor=fmu)
+    call_ops.publish_call(closed, actor=fmu)
+    call_ops.close_call(closed, actor=fmu)
+    db.session.commit()
+    world.ids |= {"draft_call": draft.id, "open_call": opened.id, "closed_call": closed.id}
 
 
 def build_seats(world: World, fund: Fund, users: dict[str, User], make_user: Callable[..., User]) -> None:
