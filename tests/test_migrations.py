@@ -23,6 +23,7 @@ from fundmgr import MIGRATIONS
 from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
+from fundmgr.funds.models import Fund
 from fundmgr.demo.seed import seed_demo
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
@@ -560,3 +561,27 @@ def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, o
         meeting = db.session.get(Meeting, ended[0][0])
         assert meeting.minutes.state is MinutesState.draft
         db.session.remove()
+
+
+# --- 3f7a9c2e5b18: the fund's IATI publication settings ---
+
+BEFORE_IATI = "8b41e6c2d7a5"
+
+
+def test_upgrade_gives_existing_funds_an_empty_iati_section_and_keeps_them(own_database):
+    """A fund stored before: does it come through with nothing published to IATI until its file is loaded again?"""
+    stored = dict(db.session.execute(sa.select(as_stored("funds")).where(sa.text("code = 'MIG'"))).mappings().one())
+    assert stored.pop("iati")  # the shared database's fund was loaded from the file, which publishes
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_IATI)
+        with db.engine.begin() as connection:
+            typed = as_stored("funds").c
+            connection.execute(sa.table("funds", *(sa.column(name, typed[name].type) for name in stored)).insert(), [stored])
+        flask_migrate.upgrade()
+        with so.Session(db.engine) as session:
+            fund = session.scalars(sa.select(Fund)).one()
+            assert (fund.code, fund.iati) == ("MIG", {})
+        flask_migrate.downgrade(revision=BEFORE_IATI)
+        assert "iati" not in {c["name"] for c in db.inspect(db.engine).get_columns("funds")}
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT code FROM funds")).scalar_one() == "MIG"
