@@ -23,8 +23,8 @@ from fundmgr import MIGRATIONS
 from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import Constituency, Role, User
 from fundmgr.db import db
-from fundmgr.funds.models import Fund
 from fundmgr.demo.seed import seed_demo
+from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
 from fundmgr.steering.models import Meeting, MinutesState
@@ -576,7 +576,8 @@ def test_upgrade_gives_existing_funds_an_empty_iati_section_and_keeps_them(own_d
         flask_migrate.upgrade(revision=BEFORE_IATI)
         with db.engine.begin() as connection:
             typed = as_stored("funds").c
-            connection.execute(sa.table("funds", *(sa.column(name, typed[name].type) for name in stored)).insert(), [stored])
+            table = sa.table("funds", *(sa.column(name, typed[name].type) for name in stored))
+            connection.execute(table.insert(), [stored])
         flask_migrate.upgrade()
         with so.Session(db.engine) as session:
             fund = session.scalars(sa.select(Fund)).one()
