@@ -14,7 +14,7 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import all_funds, current_fund
 from fundmgr.opendata import dossier, iati
 from fundmgr.opendata.public import public_fund
-from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.proposals.models import Proposal
 from fundmgr.web import FundView, in_fund
 
 # Public answers may be kept by browsers and proxies for a few minutes; the page varies by language (the
@@ -91,7 +91,7 @@ class DossierView(FundView):
 
     def load(self, proposal_id: int) -> None:
         self.proposal = in_fund(db.session.get(Proposal, proposal_id), current_fund())
-        if self.proposal.state not in FUNDED_STATES or not self.proposal.can_view(current_user):
+        if not self.proposal.is_funded or not self.proposal.can_view(current_user):
             abort(404)
 
     def can_access(self, user: User) -> bool:
