@@ -103,6 +103,8 @@ DRAFT_WRITE = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
 IN_REVIEW_READ = answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=FORBIDDEN, sc_declared=FORBIDDEN, fmu=OK, admin=OK)
 # A funded programme is published: viewers and the Steering Committee read it too.
 FUNDED_READ = answers(HIDDEN, agency_lead=OK, sc=OK, fmu=OK, viewer=OK, admin=OK)
+# A funded programme's whole file: the fund's managers; whoever may not see the programme does not learn of it.
+DOSSIER = answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK)
 # A report not yet accepted: the programme's agencies, the FMU and admins only.
 UNPUBLISHED_READ = answers(HIDDEN, agency_lead=OK, fmu=OK, admin=OK)
 LEAD_REPORTS = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
@@ -435,6 +437,14 @@ CASES: list[Case] = [
         secrets=("review",),
     ),
     get("proposals.compare", proposal("review"), IN_REVIEW_READ, secrets=("review",)),
+    # --- Open data: the IATI file and the public page answer anyone; the dossier only the fund's managers ---
+    get("opendata.iati_activities", expect=EVERYONE),
+    get("opendata.fund_iati_activities", lambda w: {"fund_code": "MIG"}, EVERYONE),
+    get("opendata.fund_iati_activities", lambda w: {"fund_code": "NOFUND"}, answers(HIDDEN, anonymous=HIDDEN),
+        variant="unknown fund", guessable=False),  # fmt: skip
+    get("opendata.fund_page", lambda w: {"fund_code": "MIG"}, EVERYONE),
+    get("opendata.dossier", proposal("active"), DOSSIER, secrets=("active",)),
+    get("opendata.dossier", proposal("review"), answers(HIDDEN), variant="not funded", secrets=("review",)),
     # --- Finance ---
     *[
         get(f"finance.{name}", expect=DASHBOARDS)
