@@ -440,8 +440,13 @@ CASES: list[Case] = [
     # --- Open data: the IATI file and the public page answer anyone; the dossier only the fund's managers ---
     get("opendata.iati_activities", expect=EVERYONE),
     get("opendata.fund_iati_activities", lambda w: {"fund_code": "MIG"}, EVERYONE),
-    get("opendata.fund_iati_activities", lambda w: {"fund_code": "NOFUND"}, answers(HIDDEN, anonymous=HIDDEN),
-        variant="unknown fund", guessable=False),  # fmt: skip
+    get(
+        "opendata.fund_iati_activities",
+        lambda w: {"fund_code": "NOFUND"},
+        answers(HIDDEN, anonymous=HIDDEN),
+        variant="unknown fund",
+        guessable=False,
+    ),
     get("opendata.fund_page", lambda w: {"fund_code": "MIG"}, EVERYONE),
     get("opendata.dossier", proposal("active"), DOSSIER, secrets=("active",)),
     get("opendata.dossier", proposal("review"), answers(HIDDEN), variant="not funded", secrets=("review",)),
