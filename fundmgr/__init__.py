@@ -105,9 +105,9 @@ def register_blueprints(app: Flask) -> None:
     from fundmgr.results.blueprint import bp as results_bp
     from fundmgr.steering.blueprint import bp as steering_bp
 
-    for bp in (pages.bp, audit_views.bp, accounts_bp, funds_bp, proposals_bp, finance_bp, steering_bp, results_bp,
-               opendata_bp):
+    for bp in (pages.bp, audit_views.bp, accounts_bp, funds_bp, proposals_bp, finance_bp, steering_bp, results_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(opendata_bp)
     app.register_blueprint(notifications_bp)
     from fundmgr.deadlines.blueprint import bp as deadlines_bp
 
