@@ -32,6 +32,7 @@ from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.finance import queries as fq
 from fundmgr.funds.models import Fund
+from fundmgr.opendata.iati import recipients, split_hundred
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 
 STANDARD = Path(str(distribution("pyIATI").locate_file("iati/resources/standard/2-03")))
@@ -250,3 +251,21 @@ def test_a_second_fund_publishes_under_its_own_identifier_and_sectors(second_fun
     assert activity.findtext("iati-identifier") == fund.iati["activity_identifier"] == "XM-DAC-41119-FSF00"
     assert activity.xpath("sector/@code") == ["31120", "31161"]
     assert not activity.xpath("tag/@vocabulary-uri")  # the example gives no URI for its vocabulary
+
+
+@pytest.mark.once
+def test_a_programme_without_countries_is_published_for_its_un_region():
+    """A regional programme names its UN M49 region (IATI region vocabulary 2) for all of its work."""
+    activity = etree.Element("iati-activity")
+    recipients(activity, Proposal(region_code="145"))
+    (region,) = activity
+    assert (region.tag, dict(region.attrib)) == (
+        "recipient-region", {"code": "145", "vocabulary": "2", "percentage": "100"}
+    )  # fmt: skip
+    assert codelist("RegionVocabulary") >= {region.get("vocabulary")}
+
+
+@pytest.mark.once
+def test_shares_between_countries_sum_to_exactly_100():
+    assert split_hundred(3) == ["33.33", "33.33", "33.34"]
+    assert split_hundred(1) == ["100"]
