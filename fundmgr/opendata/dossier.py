@@ -2,7 +2,8 @@
 
 Built synchronously in the request for now: fundmgr has no job queue yet; once it has one, the dossier becomes a
 background job with its progress shown (issue 17). The files come from the builders the pages use: each version's
-PDF, each decision's letter, the stored attachments and evidence; tables are CSV (fundmgr.exports).
+PDF, each decision's letter and the approved minutes of its meeting, each progress report's PDF, the stored
+attachments and evidence; tables are CSV (fundmgr.exports).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from fundmgr.pdf import render_pdf
 from fundmgr.proposals.display import compare, describe_version
 from fundmgr.proposals.models import Proposal
 from fundmgr.results.models import Programme, ReportState
+from fundmgr.results.reports import programme_report_filename, programme_report_pdf
 from fundmgr.steering.documents import decision_letter_filename, decision_letter_pdf
 from fundmgr.steering.models import Decision
 from fundmgr.storage import read_stored
@@ -65,6 +67,10 @@ def dossier_files(proposal: Proposal) -> dict[str, bytes]:
     decisions = list(db.session.scalars(sa.select(Decision).where(Decision.proposal_id == proposal.id)))
     for decision in decisions:
         files[f"decisions/{decision_letter_filename(decision)}"] = decision_letter_pdf(decision, str(get_locale()))
+        minutes = decision.item.meeting.minutes if decision.item is not None else None
+        if minutes is not None and minutes.is_frozen and minutes.storage_key:
+            # the approved minutes as signed (the meeting's whole record: the item's decision is in it)
+            files[f"decisions/minutes-{decision.item.meeting.reference}.pdf"] = read_stored(minutes.storage_key)
     files["decisions/decisions.json"] = json_bytes([
         {"reference": d.reference, "outcome": d.outcome.value, "decided_on": d.decided_on, "conditions": d.conditions,
          "approved_amount": d.approved_amount}
@@ -95,7 +101,7 @@ def money_tables(files: dict[str, bytes], proposal: Proposal) -> None:
 
 
 def reports(files: dict[str, bytes], proposal: Proposal) -> None:
-    """Progress reports sent to the FMU (as JSON: values and lessons) and their evidence files."""
+    """Progress reports sent to the FMU (their PDF, as the report page gives it) and their evidence files."""
     programme = db.session.scalar(sa.select(Programme).where(Programme.proposal_id == proposal.id))
     if programme is None:
         return
@@ -103,11 +109,7 @@ def reports(files: dict[str, bytes], proposal: Proposal) -> None:
         report = period.report
         if report is None or report.state is ReportState.draft:  # an organization's unsent work is its own
             continue
-        values = [{"indicator": v.indicator.name, "actual": v.actual, "comment": v.comment} for v in report.values]
-        files[f"reports/period-{period.number}.json"] = json_bytes({
-            "period": period.number, "start": period.start_date, "end": period.end_date, "state": report.state.value,
-            "lessons_learned": report.lessons_learned, "values": values,
-        })  # fmt: skip
+        files[f"reports/{programme_report_filename(report, 'pdf')}"] = programme_report_pdf(report, str(get_locale()))
         for evidence in report.evidence:
             path = f"reports/period-{period.number}/evidence/{evidence.id}-{secure_filename(evidence.filename)}"
             files[path] = read_stored(evidence.storage_key)

@@ -48,13 +48,16 @@ def test_the_fmu_downloads_a_programmes_whole_file_with_a_manifest(demo_app, fun
     if proposal.version_count > 1:
         assert any(p.startswith("versions/compare-") for p in listed)
     decisions = db.session.scalars(sa.select(Decision).where(Decision.proposal_id == proposal.id)).all()
-    letters = [p for p in listed if p.startswith("decisions/") and p.endswith(".pdf")]
+    letters = [p for p in listed if p.startswith("decisions/") and p.endswith("-decision-letter.pdf")]
     assert len(letters) == len(decisions) > 0
     allocations = db.session.scalars(sa.select(Allocation).where(Allocation.proposal_id == proposal.id)).all()
     table = archive.read("money/allocations.csv").decode("utf-8-sig")
     assert all(a.reference in table for a in allocations)
     assert {"screening.json", "money/transfers.csv", "money/expenditure.csv"} <= set(listed)
-    assert any(p.startswith("reports/") for p in listed)
+    reports = [p for p in listed if p.startswith("reports/") and p.endswith(".pdf")]
+    assert reports
+    assert archive.read(reports[0]).startswith(b"%PDF")
+    assert any(p.startswith("decisions/minutes-") for p in listed), "the approved minutes of the deciding meeting"
 
 
 def test_only_the_fund_managers_take_a_dossier_and_only_of_a_funded_programme(demo_app, fund, make_user):
