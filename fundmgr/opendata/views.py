@@ -17,17 +17,18 @@ from fundmgr.opendata.public import public_fund
 from fundmgr.proposals.models import Proposal
 from fundmgr.web import FundView, in_fund
 
-# Public answers may be kept by browsers and proxies for a few minutes; the page varies by language (the
-# session's or the browser's) and, for a signed-in visitor, by the menu, so it is cached publicly only when
-# nobody is signed in.
+# Published answers may be kept a few minutes. The IATI file is the same for everyone: shared caches may keep it.
+# The page varies by language (the session's or the browser's) and carries the session's CSRF token in its
+# language form, so only the visitor's own browser keeps it, and not at all once someone is signed in (the menu).
 PUBLIC_MAX_AGE = 300
 
 
-def cached(response: Response) -> Response:
+def cached(response: Response, *, shared: bool) -> Response:
+    """The answer with how long it may be kept, and by whom."""
     if current_user.is_authenticated:
         response.headers["Cache-Control"] = "private, max-age=0"
     else:
-        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+        response.headers["Cache-Control"] = f"{'public' if shared else 'private'}, max-age={PUBLIC_MAX_AGE}"
     response.vary.update({"Cookie", "Accept-Language"})
     return response
 
@@ -50,7 +51,7 @@ class ActivitiesView(PublicView):
     """Every published fund and its funded programmes as IATI 2.03 activities (XML)."""
 
     def process(self) -> ResponseReturnValue:
-        return cached(Response(iati.activities_document(all_funds()), mimetype="application/xml"))
+        return cached(Response(iati.activities_document(all_funds()), mimetype="application/xml"), shared=True)
 
 
 class FundActivitiesView(PublicView):
@@ -62,7 +63,7 @@ class FundActivitiesView(PublicView):
             abort(404)
 
     def process(self) -> ResponseReturnValue:
-        return cached(Response(iati.activities_document([self.fund]), mimetype="application/xml"))
+        return cached(Response(iati.activities_document([self.fund]), mimetype="application/xml"), shared=True)
 
 
 class FundPageView(PublicView):
@@ -82,7 +83,8 @@ class FundPageView(PublicView):
                     publishes_iati=published,
                     areas={area.code: area for area in self.fund.thematic_areas},
                 )
-            )
+            ),
+            shared=False,
         )
 
 

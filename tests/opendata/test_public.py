@@ -17,11 +17,12 @@ MARK = "leakmark"
 
 
 def test_anyone_reads_the_public_page_without_signing_in_with_the_funding_status(demo_app, fund):
-    """The factsheet: the Gateway's funding status, donors, programmes with delivery, cached for a few minutes."""
+    """The factsheet: the Gateway's funding status, donors, programmes with delivery, kept a few minutes by the
+    visitor's own browser (not by shared caches: the page carries the session's form token)."""
     client = demo_app.test_client()
     answer = client.get(f"/public/{fund.code}")
     assert answer.status_code == 200
-    assert answer.headers["Cache-Control"] == "public, max-age=300"
+    assert answer.headers["Cache-Control"] == "private, max-age=300"
     page = answer.text
     for label in ("Contributions from donors (deposits)", "Balance with the Administrative Agent",
                   "Contributions by donor", "Delivery rate", "Pipeline"):  # fmt: skip
