@@ -1019,8 +1019,9 @@ UNKNOWN = {
     "viewer": EVERY_PROPOSAL - {"active"},
     "admin": frozenset(),
 }
-# Titles a role must never read anywhere (a funded programme is published, e.g. in the annual report).
-NEVER_SHOWN = UNKNOWN | {"agency_other": IOM - {"active"}}
+# Titles a role must never read anywhere (a funded programme is published, e.g. in the annual report and, for
+# anyone without signing in, on the fund's public page and in its IATI file).
+NEVER_SHOWN = UNKNOWN | {"agency_other": IOM - {"active"}, "anonymous": EVERY_PROPOSAL - {"active"}}
 # Proposals whose content (beyond the title) a recused member must never read.
 RECUSED_FROM = {"sc_recused": IOM, "sc_declared": frozenset({"review", "vote", "decide", "pending", "procedure"})}
 
