@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from fundmgr.finance.blueprint import bp as finance_bp
     from fundmgr.funds.blueprint import bp as funds_bp
     from fundmgr.notifications.blueprint import bp as notifications_bp
+    from fundmgr.opendata.blueprint import bp as opendata_bp
     from fundmgr.proposals.blueprint import bp as proposals_bp
     from fundmgr.results.blueprint import bp as results_bp
     from fundmgr.steering.blueprint import bp as steering_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         results_bp,
     ):
         app.register_blueprint(bp)
+    app.register_blueprint(opendata_bp)
     app.register_blueprint(notifications_bp)
     from fundmgr.deadlines.blueprint import bp as deadlines_bp
 

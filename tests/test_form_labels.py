@@ -54,6 +54,11 @@ NOT_PAGES = {
     # linked from a meeting under way; the demo has none (tests/steering/test_consensus.py follows the link)
     "steering.confirm_end_meeting",
     "api-docs.openapi_json",  # the OpenAPI document (JSON), linked from the API's documentation page
+
+
+    # downloads: a programme's dossier (tests/opendata/test_dossier.py), the IATI files (the fund's own is
+    # linked from its public page; tests/opendata/test_iati.py)
+    "opendata.dossier", "opendata.iati_activities", "opendata.fund_iati_activities",
 }  # fmt: skip
 FIELDS = {"input", "select", "textarea"}
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}  # buttons are named by their text or value
@@ -224,7 +229,7 @@ def crawl(app: Flask, client: FlaskClient, start: list[str]) -> Crawl:
             endpoint = endpoint_of(app, target.path)
             if link in queued or endpoint in (None, "static", "bootstrap.static"):
                 continue
-            if target.path.endswith((".pdf", ".xlsx", ".csv", ".json")):
+            if target.path.endswith((".pdf", ".xlsx", ".csv", ".json", ".zip", ".xml")):
                 continue  # downloads have no fields, and rendering them is slow
             if seen_per_endpoint[endpoint] >= PAGES_PER_ENDPOINT:
                 continue

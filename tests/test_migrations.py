@@ -598,7 +598,7 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
 
 # --- 3f9a7c2e51b4: the decision record, a chain of the committee's decisions per fund ---
 
-BEFORE_DECISION_RECORD = "3f7a9c2e5b14"
+BEFORE_DECISION_RECORD = "3f7a9c2e5b18"
 
 
 def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
@@ -685,3 +685,28 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_calls(committed, own_
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).where(Proposal.call_id.is_not(None))) > 0
         db.session.remove()
+
+
+# --- 3f7a9c2e5b18: the fund's IATI publication settings ---
+
+BEFORE_IATI = "3f7a9c2e5b14"
+
+
+def test_upgrade_gives_existing_funds_an_empty_iati_section_and_keeps_them(own_database):
+    """A fund stored before: does it come through with nothing published to IATI until its file is loaded again?"""
+    stored = dict(db.session.execute(sa.select(as_stored("funds")).where(sa.text("code = 'MIG'"))).mappings().one())
+    assert stored.pop("iati")  # the shared database's fund was loaded from the file, which publishes
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_IATI)
+        with db.engine.begin() as connection:
+            typed = as_stored("funds").c
+            table = sa.table("funds", *(sa.column(name, typed[name].type) for name in stored))
+            connection.execute(table.insert(), [stored])
+        flask_migrate.upgrade()
+        with so.Session(db.engine) as session:
+            fund = session.scalars(sa.select(Fund)).one()
+            assert (fund.code, fund.iati) == ("MIG", {})
+        flask_migrate.downgrade(revision=BEFORE_IATI)
+        assert "iati" not in {c["name"] for c in db.inspect(db.engine).get_columns("funds")}
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT code FROM funds")).scalar_one() == "MIG"

@@ -250,6 +250,46 @@ class Currency(Strict):
     name: Text
 
 
+# An IATI organisation or activity identifier: no "/", "&", "|" or "?" (the IATI Standard Ruleset's pattern).
+IatiRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$")]
+
+
+class IatiOrganization(Strict):
+    """The organization that publishes the fund's IATI file: its IATI identifier, IATI type code and name."""
+
+    ref: IatiRef
+    type: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]  # IATI OrganisationType, e.g. 40 multilateral
+    name: Text
+
+
+class IatiSector(Strict):
+    """A DAC 5-digit purpose code and the share of the fund's work it describes (percent)."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    percentage: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
+
+
+class Iati(Strict):
+    """How the fund publishes IATI 2.03 activities (fundmgr/opendata): the fund is the parent activity, each
+    funded programme a child identified as `<activity_identifier>-<programme reference>`."""
+
+    reporting_org: IatiOrganization
+    # The fund's own activity identifier: the reporting organization's identifier, then the fund's code.
+    activity_identifier: IatiRef
+    sectors: Annotated[list[IatiSector], Field(min_length=1)]
+    # Where the fund's thematic areas (IATI vocabulary 99, the reporting organization's own) are described.
+    thematic_vocabulary_uri: Annotated[str, StringConstraints(pattern=r"^https://\S{1,300}$")] | None = None
+
+    @model_validator(mode="after")
+    def identifier_and_sectors(self) -> Iati:
+        if not self.activity_identifier.startswith(self.reporting_org.ref + "-"):
+            raise ValueError("iati.activity_identifier must start with the reporting organization's ref and a '-'")
+        unique(self.sectors, "code", "sector")
+        if sum(sector.percentage for sector in self.sectors) != 100:
+            raise ValueError("iati.sectors: the percentages must sum to 100")
+        return self
+
+
 def unique(items: list, attr: str, what: str) -> None:
     seen: set = set()
     for item in items:
@@ -292,6 +332,8 @@ class FundDefinition(Strict):
     participating_organizations: Annotated[list[OrgCode], Field(min_length=1)]
     # Organizations of this fund alone: added when no organization has the code yet, never redefining one.
     organizations: list[Organization] = []
+    # IATI 2.03 publication (/iati/activities.xml); a fund without this section is not published there.
+    iati: Iati | None = None
 
     @model_validator(mode="after")
     def references_resolve(self) -> FundDefinition:

@@ -68,6 +68,8 @@ class Fund(Base):
     objectives_title: so.Mapped[dict[str, str]] = so.mapped_column(default=dict, server_default="{}")
     # The dimensions indicators may be disaggregated by: [{"code": "sex", "name": {en, fr, es}}, ...]
     disaggregations: so.Mapped[list[Any]] = so.mapped_column(default=list, server_default="[]")
+    # The definition's `iati:` section (reporting organization, identifiers, sectors); {} when not published.
+    iati: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict, server_default="{}")
     disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
     # Superseded by the committee's quorum on seats (fundmgr.funds.committee); no longer read, dropped later.
     quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.5"))

@@ -238,6 +238,11 @@ class Proposal(Base):
         return version.screening if version else None
 
     @property
+    def is_funded(self) -> bool:
+        """Approved, active or closed: a programme the fund finances."""
+        return self.state in FUNDED_STATES
+
+    @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 

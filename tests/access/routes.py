@@ -103,6 +103,8 @@ DRAFT_WRITE = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
 IN_REVIEW_READ = answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=FORBIDDEN, sc_declared=FORBIDDEN, fmu=OK, admin=OK)
 # A funded programme is published: viewers and the Steering Committee read it too.
 FUNDED_READ = answers(HIDDEN, agency_lead=OK, sc=OK, fmu=OK, viewer=OK, admin=OK)
+# A funded programme's whole file: the fund's managers; whoever may not see the programme does not learn of it.
+DOSSIER = answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK)
 # A report not yet accepted: the programme's agencies, the FMU and admins only.
 UNPUBLISHED_READ = answers(HIDDEN, agency_lead=OK, fmu=OK, admin=OK)
 CALL_DRAFT_READ = answers(HIDDEN, fmu=OK, admin=OK)
@@ -462,6 +464,13 @@ CASES: list[Case] = [
         secrets=("review",),
     ),
     get("proposals.compare", proposal("review"), IN_REVIEW_READ, secrets=("review",)),
+    # --- Open data: the IATI files and the public page answer anyone, the same for everyone (published data: no
+    # object of the fund to guess); the dossier only the fund's managers. An unknown fund and a programme not
+    # funded (404 for all) are tested in tests/opendata. ---
+    get("opendata.iati_activities", expect=EVERYONE),
+    get("opendata.fund_iati_activities", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
+    get("opendata.fund_page", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
+    get("opendata.dossier", proposal("active"), DOSSIER, secrets=("active",)),
     # --- Finance ---
     *[
         get(f"finance.{name}", expect=DASHBOARDS)
@@ -1082,8 +1091,9 @@ UNKNOWN = {
     "viewer": EVERY_PROPOSAL - {"active"},
     "admin": frozenset(),
 }
-# Titles a role must never read anywhere (a funded programme is published, e.g. in the annual report).
-NEVER_SHOWN = UNKNOWN | {"agency_other": IOM - {"active"}}
+# Titles a role must never read anywhere (a funded programme is published, e.g. in the annual report and, for
+# anyone without signing in, on the fund's public page and in its IATI file).
+NEVER_SHOWN = UNKNOWN | {"agency_other": IOM - {"active"}, "anonymous": EVERY_PROPOSAL - {"active"}}
 # Proposals whose content (beyond the title) a recused member must never read.
 RECUSED_FROM = {"sc_recused": IOM, "sc_declared": frozenset({"review", "vote", "decide", "pending", "procedure"})}
 

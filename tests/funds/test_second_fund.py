@@ -54,6 +54,7 @@ PAGES = [
     "/results/annual",
     "/results/annual/2026.pdf",
     "/results/annual/2026.xlsx",
+    "/public/FSF",
 ]
 
 

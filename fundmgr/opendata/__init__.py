@@ -1,0 +1,1 @@
+"""Open data: the fund's IATI 2.03 activity file, its public page, and a programme's dossier."""

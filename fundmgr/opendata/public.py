@@ -1,0 +1,87 @@
+"""What a fund's public page shows: only what the fund publishes (figures, published programmes, countries).
+
+Never a draft, a score, a conflict, a declined or withdrawn proposal, or a person: every row comes from the
+finance dashboard (one rule, one place) or from programmes in PUBLISHED_STATES, and names organizations only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from fundmgr.db import db
+from fundmgr.finance import queries as fq
+from fundmgr.finance.dashboard import Dashboard, dashboard
+from fundmgr.funds.models import Fund
+from fundmgr.proposals.models import FUNDED_STATES, Proposal
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class PublicProgramme:
+    """A funded programme as the public sees it: money in, money out, delivery."""
+
+    reference: str
+    title: str
+    state: str
+    organizations: list[str]
+    countries: list[str]
+    allocated: Decimal
+    transferred: Decimal
+    expenditure: Decimal
+
+    @property
+    def delivery(self) -> Decimal | None:
+        """Expenditure over net transfers (None before any transfer)."""
+        return self.expenditure / self.transferred if self.transferred else None
+
+
+@dataclass
+class PublicFund:
+    """Every figure and list of the public page."""
+
+    fund: Fund
+    figures: Dashboard
+    programmes: list[PublicProgramme]
+    pipeline: list[Proposal]
+    countries: list[str]
+
+
+def public_fund(fund: Fund) -> PublicFund:
+    """The public page's content, from the dashboard and the funded and endorsed programmes."""
+    funded = list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+            .order_by(Proposal.reference)
+        )
+    )
+    spent = fq.expenditure_by_programme(fund, [p.id for p in funded])
+    programmes = [
+        PublicProgramme(
+            reference=money.proposal.reference,
+            title=money.proposal.title,
+            state=str(money.proposal.state.title),
+            organizations=sorted(p.organization.label for p in money.proposal.participants),
+            countries=sorted(country_names(money.proposal)),
+            allocated=money.allocated,
+            transferred=money.transferred,
+            expenditure=spent.get(money.proposal.id, ZERO),
+        )
+        for money in fq.programme_totals(funded)
+    ]
+    return PublicFund(
+        fund=fund,
+        figures=dashboard(fund),
+        programmes=programmes,
+        pipeline=fq.endorsed_by_endorsement_date(fund),
+        countries=sorted({name for p in programmes for name in p.countries}),
+    )
+
+
+def country_names(proposal: Proposal) -> set[str]:
+    countries = {*proposal.countries, *([proposal.country] if proposal.country else [])}
+    return {country.label for country in countries}

@@ -1,0 +1,271 @@
+"""The IATI 2.03 activity file: valid against the official schema and codelists, and the IATI Standard Ruleset.
+
+The schema and codelists are the official IATI 2.03 files shipped by pyIATI 0.4.1 (a test dependency; its code is
+never imported, only its files are read). The IATI Standard Ruleset checks tested here:
+
+- every rule of the ruleset file pyIATI ships (rulesets/standard_ruleset.json), interpreted for the file:
+  an activity has a planned or actual start date and a sector; planned and actual start dates precede the end
+  dates; identifiers and organization references hold no "/", "&", "|" or "?"; recipient-country and
+  recipient-region percentages sum to 100; a participating organization has a ref or a narrative; transaction
+  dates and value dates are not in the future; budget and result period starts precede their ends; an
+  indicator has at most one reference; a baseline, target or actual of a quantitative indicator has a value;
+- and the Standard's further rules that apply to what fundmgr publishes: actual start and end dates not in the
+  future; sector percentages sum to 100 per vocabulary; a budget period is no longer than a year; every value
+  has a value-date; every activity identifier starts with the reporting organization's identifier; a child
+  activity names its parent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from importlib.metadata import distribution
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+
+from fundmgr import clock
+from fundmgr.db import db
+from fundmgr.finance import queries as fq
+from fundmgr.funds.models import Fund
+from fundmgr.opendata.iati import recipients, split_hundred
+from fundmgr.proposals.models import FUNDED_STATES, Proposal
+
+STANDARD = Path(str(distribution("pyIATI").locate_file("iati/resources/standard/2-03")))
+# DAC purpose codes added to the CRS list after pyIATI 0.4.1 took its copy of the Sector codelist (2018); the
+# current list (https://iatistandard.org/en/iati-standard/203/codelists/sector/) has them.
+NEWER_DAC_CODES = {"15190"}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@pytest.fixture(scope="module")
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(STANDARD / "schemas" / "iati-activities-schema.xsd")))
+
+
+def codelist(name: str) -> set[str]:
+    tree = etree.parse(str(STANDARD / "codelists" / f"{name}.xml"))
+    return set(tree.xpath("//codelist-item/code/text()"))
+
+
+@pytest.fixture
+def published(demo_app) -> etree._ElementTree:
+    """The demo fund's IATI file, as anyone fetches it without signing in."""
+    answer = demo_app.test_client().get("/iati/activities.xml")
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/xml"
+    return etree.ElementTree(etree.fromstring(answer.data))
+
+
+def test_the_file_validates_against_the_official_iati_203_activity_schema(published, schema):
+    """Would the IATI Validator accept the file's structure?"""
+    assert schema.validate(published), [f"{e.line}: {e.message}" for e in schema.error_log][:10]
+
+
+def test_the_fund_is_the_parent_and_each_funded_programme_a_child(published, fund):
+    """One parent activity for the fund, one child per approved, active or closed programme, linked both ways."""
+    activities = published.getroot()
+    (parent,) = activities.xpath("iati-activity[@hierarchy='1']")
+    assert parent.findtext("iati-identifier") == "XM-DAC-41119-MIG00"
+    funded = db.session.scalars(sa.select(Proposal.reference).where(Proposal.state.in_(FUNDED_STATES))).all()
+    children = {a.findtext("iati-identifier"): a for a in activities.xpath("iati-activity[@hierarchy='2']")}
+    assert set(children) == {f"XM-DAC-41119-MIG00-{reference}" for reference in funded}
+    assert set(parent.xpath("related-activity[@type='2']/@ref")) == set(children)
+    for child in children.values():
+        assert child.xpath("related-activity[@type='1']/@ref") == ["XM-DAC-41119-MIG00"]
+        assert child.xpath("sector[@vocabulary='1']/@code") == ["15190"]
+        assert child.xpath("result/indicator/period/target/@value"), "the programme matrix's targets are published"
+    assert parent.xpath("tag[@vocabulary='99']/@vocabulary-uri") == ["https://mptf.undp.org/fund/mig00"] * 5
+    assert {n.get(XML_LANG) for n in parent.xpath("title/narrative")} == {None, "fr", "es"}
+
+
+def test_the_transactions_reconcile_with_the_funding_status(published, fund):
+    """Incoming funds are the deposits, disbursements the transfers, to the cent, as the dashboard shows them."""
+    balances = fq.balances(fund)
+    root = published.getroot()
+
+    def total(hierarchy: str, kind: str) -> Decimal:
+        path = f"iati-activity[@hierarchy='{hierarchy}']/transaction[transaction-type/@code='{kind}']/value/text()"
+        return sum((Decimal(v) for v in root.xpath(path)), Decimal(0))
+
+    assert total("1", "1") == balances.received
+    assert total("2", "3") == balances.transferred
+    assert total("2", "4") == balances.expenditure
+    kinds = set(root.xpath("//transaction/transaction-type/@code"))
+    assert kinds == {"11", "1", "2", "3", "4"}
+    assert all(len(v.split(".")[1]) == 2 for v in root.xpath("//transaction/value/text()")), "money to the cent"
+
+
+CODED = [
+    ("//activity-status/@code", "ActivityStatus"),
+    ("//activity-date/@type", "ActivityDateType"),
+    ("//activity-scope/@code", "ActivityScope"),
+    ("//participating-org/@role", "OrganisationRole"),
+    ("//participating-org/@type | //reporting-org/@type | //provider-org/@type | //receiver-org/@type",
+     "OrganisationType"),
+    ("//transaction-type/@code", "TransactionType"),
+    ("//@currency | //@default-currency", "Currency"),
+    ("//recipient-country/@code", "Country"),
+    ("//sector/@vocabulary", "SectorVocabulary"),
+    ("//tag/@vocabulary", "TagVocabulary"),
+    ("//budget/@type", "BudgetType"),
+    ("//budget/@status", "BudgetStatus"),
+    ("//result/@type", "ResultType"),
+    ("//indicator/@measure", "IndicatorMeasure"),
+    ("//description/@type", "DescriptionType"),
+    ("//related-activity/@type", "RelatedActivityType"),
+    ("//document-link/category/@code", "DocumentCategory"),
+    ("//document-link/language/@code | //@xml:lang", "Language"),
+    ("//document-link/@format", "FileFormat"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "name"), CODED, ids=[name for _path, name in CODED])
+def test_every_code_is_in_the_official_codelist(published, path, name):
+    """Does every coded value come from the IATI 2.03 codelist its attribute names?"""
+    used = set(published.getroot().xpath(path))
+    assert used, f"nothing coded at {path}"
+    assert used <= codelist(name)
+
+
+def test_every_dac_sector_is_a_dac_purpose_code(published):
+    sectors = set(published.getroot().xpath("//sector[@vocabulary='1']/@code"))
+    assert sectors <= codelist("Sector") | NEWER_DAC_CODES
+
+
+# --- The IATI Standard Ruleset ---------------------------------------------------------------------------------
+
+
+def ruleset() -> dict:
+    return json.loads((STANDARD / "rulesets" / "standard_ruleset.json").read_text())
+
+
+def first_date(context: etree._Element, path: str, today: date) -> date | None:
+    if path == "NOW":
+        return today
+    found = context.xpath(path)
+    return date.fromisoformat(str(found[0])[:10]) if found else None
+
+
+def broken_rules(root: etree._Element, today: date) -> list[str]:
+    """Each rule of the Standard Ruleset the file breaks, as 'context kind case'."""
+    broken = []
+    for context_path, rules in ruleset().items():
+        for context in root.xpath(context_path.replace("//iati-organisation", "//no-organisation-here")):
+            for kind, body in rules.items():
+                for case in body["cases"]:
+                    if not passes(kind, case, context, today):
+                        broken.append(f"{context_path} {kind} {case}")
+    return broken
+
+
+def passes(kind: str, case: dict, context: etree._Element, today: date) -> bool:
+    if kind == "atleast_one":
+        return any(context.xpath(path) for path in case["paths"])
+    if kind == "no_more_than_one":
+        return sum(len(context.xpath(path)) for path in case["paths"]) <= 1
+    if kind == "date_order":
+        less, more = first_date(context, case["less"], today), first_date(context, case["more"], today)
+        return less is None or more is None or less <= more
+    if kind == "regex_matches":
+        return all(re.fullmatch(case["regex"], str(value)) for path in case["paths"] for value in context.xpath(path))
+    if kind == "sum":
+        values = [Decimal(v) for path in case["paths"] for v in context.xpath(path)]
+        return not values or sum(values) == Decimal(case["sum"])
+    raise AssertionError(f"a rule kind this test does not know: {kind}")
+
+
+def test_the_file_passes_the_iati_standard_ruleset(published, fund):
+    """Every rule of the official ruleset file holds on every activity (dates not in the future, percentages...)."""
+    assert broken_rules(published.getroot(), clock.today(fund)) == []
+
+
+def test_the_ruleset_check_catches_a_transaction_dated_in_the_future(published, fund):
+    """The interpreter above can fail: a transaction dated tomorrow breaks the ruleset."""
+    root = published.getroot()
+    (date_element, *_rest) = root.xpath("//transaction/transaction-date")
+    date_element.set("iso-date", date.fromordinal(clock.today(fund).toordinal() + 1).isoformat())
+    assert any("transaction date_order" in rule for rule in broken_rules(root, clock.today(fund)))
+
+
+def test_actual_dates_are_not_in_the_future(published, fund):
+    today = clock.today(fund).isoformat()
+    actual = published.getroot().xpath("//activity-date[@type='2' or @type='4']/@iso-date")
+    assert actual
+    assert max(actual) <= today
+
+
+def test_sector_percentages_sum_to_100_per_vocabulary(published):
+    for activity in published.getroot().iter("iati-activity"):
+        for vocabulary in set(activity.xpath("sector/@vocabulary")):
+            shares = activity.xpath(f"sector[@vocabulary='{vocabulary}']/@percentage")
+            assert sum(Decimal(share) for share in shares) == 100
+
+
+def test_budget_periods_are_no_longer_than_a_year_and_values_have_their_date(published):
+    budgets = published.getroot().xpath("//budget")
+    assert budgets
+    for budget in budgets:
+        start = date.fromisoformat(budget.find("period-start").get("iso-date"))
+        end = date.fromisoformat(budget.find("period-end").get("iso-date"))
+        assert start < end
+        assert (end - start).days < 366
+    values = published.getroot().xpath("//value")
+    assert values
+    assert all(value.get("value-date") for value in values)
+
+
+def test_identifiers_start_with_the_reporting_organizations(published):
+    for activity in published.getroot().iter("iati-activity"):
+        reporting = activity.find("reporting-org").get("ref")
+        assert activity.findtext("iati-identifier").startswith(reporting + "-")
+
+
+# --- Routes ------------------------------------------------------------------------------------------------------
+
+
+def test_one_funds_file_and_an_unknown_fund(client, fund):
+    """/iati/<fund>/activities.xml answers for a publishing fund, 404 for an unknown or unpublished one."""
+    answer = client.get(f"/iati/{fund.code}/activities.xml")
+    assert answer.status_code == 200
+    assert b"<iati-identifier>XM-DAC-41119-MIG00</iati-identifier>" in answer.data
+    assert answer.headers["Cache-Control"] == "public, max-age=300"  # the same for everyone: shared caches keep it
+    assert client.get("/iati/NOSUCHFUND/activities.xml").status_code == 404
+    fund.iati = {}
+    db.session.commit()
+    assert client.get(f"/iati/{fund.code}/activities.xml").status_code == 404
+    assert b"iati-activity" not in client.get("/iati/activities.xml").data
+
+
+def test_a_second_fund_publishes_under_its_own_identifier_and_sectors(second_fund_app, schema):
+    """The example fund (its own definition file) publishes its own activity, valid, with its two sectors."""
+    answer = second_fund_app.test_client().get("/iati/activities.xml")
+    tree = etree.ElementTree(etree.fromstring(answer.data))
+    assert schema.validate(tree), [e.message for e in schema.error_log][:5]
+    (activity,) = tree.getroot()
+    fund = db.session.scalars(sa.select(Fund)).one()
+    assert activity.findtext("iati-identifier") == fund.iati["activity_identifier"] == "XM-DAC-41119-FSF00"
+    assert activity.xpath("sector/@code") == ["31120", "31161"]
+    assert not activity.xpath("tag/@vocabulary-uri")  # the example gives no URI for its vocabulary
+
+
+@pytest.mark.once
+def test_a_programme_without_countries_is_published_for_its_un_region():
+    """A regional programme names its UN M49 region (IATI region vocabulary 2) for all of its work."""
+    activity = etree.Element("iati-activity")
+    recipients(activity, Proposal(region_code="145"))
+    (region,) = activity
+    assert (region.tag, dict(region.attrib)) == (
+        "recipient-region", {"code": "145", "vocabulary": "2", "percentage": "100"}
+    )  # fmt: skip
+    assert codelist("RegionVocabulary") >= {region.get("vocabulary")}
+
+
+@pytest.mark.once
+def test_shares_between_countries_sum_to_exactly_100():
+    assert split_hundred(3) == ["33.33", "33.33", "33.34"]
+    assert split_hundred(1) == ["100"]
