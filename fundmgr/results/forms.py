@@ -103,6 +103,17 @@ class PeriodForm(FlaskForm):
     due = DateField(_l("Report due"), [InputRequired()])
 
 
+class ProgrammeStartForm(FlaskForm):
+    """The date a programme started, set by the FMU with its reason."""
+
+    start = DateField(_l("Start date"), [InputRequired()])
+    reason = TextAreaField(
+        _l("Reason"),
+        [DataRequired(), Length(max=2000)],
+        description=_l("Why the programme started on this date rather than on its first transfer."),
+    )
+
+
 class ReviewForm(FlaskForm):
     """The FMU's review of a submitted report."""
 

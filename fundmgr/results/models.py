@@ -228,8 +228,13 @@ class Programme(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), unique=True)
     version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    # Implementation dates follow reality (fundmgr.results.schedule): the start is the first transfer's date (or
+    # one the FMU set, with its reason), the end follows from the duration; both are kept here for queries.
     start_date: so.Mapped[date]
     end_date: so.Mapped[date]
+    start_source: so.Mapped[str] = so.mapped_column(sa.String(20), default="planned", server_default="planned")
+    start_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    duration_months: so.Mapped[int]
     established_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     proposal: so.Mapped[Proposal] = so.relationship()
@@ -381,6 +386,10 @@ class ReportingPeriod(Base):
     @property
     def fund_id(self) -> int:
         return self.programme.fund_id
+
+    def has_started(self, today: date) -> bool:
+        """Whether the period's first day has come: its report can be written from then on."""
+        return self.start_date <= today
 
     def has_ended(self, today: date) -> bool:
         """Whether the period's last day is over: its report is owed from then on."""

@@ -59,15 +59,26 @@ def report_state(report: ProgressReport) -> dict[str, Any]:
     }
 
 
+def why_no_report(period: ReportingPeriod) -> str | None:
+    """Why the period cannot take a report now (the programme is not funded, the period has not started), or None."""
+    programme = period.programme
+    if programme.proposal.state not in FUNDED_STATES:
+        return _("Only funded programmes report progress.")
+    if not period.has_started(clock.today(programme.proposal.fund)):
+        return _(
+            "This period starts on %(day)s: its report can be written from then on.", day=period.start_date.isoformat()
+        )
+    return None
+
+
 def save_report(period: ReportingPeriod, data: ReportInput, *, actor: User) -> ProgressReport:
     """Save the lead agency's progress report on a period as a draft; values are checked, every problem listed."""
     programme = period.programme
     report = period.report
     require(report.can_edit(actor) if report else programme.can_report(actor))
-    if programme.proposal.state not in FUNDED_STATES:
-        raise InvalidTransition(_("Only funded programmes report progress."))
-    if period.start_date > clock.today(programme.proposal.fund):
-        raise InvalidTransition(_("This period has not started yet."))
+    closed = why_no_report(period)
+    if closed:
+        raise InvalidTransition(closed)
     checked, problems = check_report_values(programme, data)
     if problems:
         raise ValidationFailed(problems)

@@ -57,6 +57,10 @@ class ReportEditView(PeriodBase):
         return self.report.can_edit(user) if self.report else self.programme.can_report(user)
 
     def process(self):
+        closed = ops.why_no_report(self.period)
+        if closed and request.method == "GET":
+            flash(closed, "warning")  # the form does not open on a period that cannot take a report
+            return redirect(self.period_url())
         form = rf.report_form_class(self.programme, self.framework)()
         if request.method == "GET" and self.report:
             rf.fill_report_form(form, self.report)
