@@ -47,15 +47,13 @@ def calendar_periods(start: date, end: date, calendar: ReportingCalendar) -> lis
 
     Calendar years: one period per year the programme runs in, due on the annual narrative due date of the next
     year; the last one, ending with the programme, is the final narrative report, due `final_narrative_months`
-    after the end (never before the annual date of that year).
+    after the end (operational closure).
     """
     if calendar.basis == PROGRAMME_YEAR:
         return default_periods(start, end, calendar.period_months, calendar.due_days_after_period)
     periods = []
     for year in range(start.year, end.year + 1):
         period_start, period_end = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-        due = calendar.narrative_due_on(year)
-        if period_end == end:
-            due = max(due, calendar.final_narrative_due_on(end))
+        due = calendar.final_narrative_due_on(end) if period_end == end else calendar.narrative_due_on(year)
         periods.append((period_start, period_end, due))
     return periods

@@ -65,9 +65,7 @@ def calendar_year_periods(start: date, end: date) -> list[tuple[date, date, date
     result = []
     for year in range(start.year, end.year + 1):
         period_start, period_end = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-        due = date(year + 1, 3, 31)
-        if period_end == end:
-            due = max(due, add_months(end, 4))
+        due = add_months(end, 4) if period_end == end else date(year + 1, 3, 31)
         result.append((period_start, period_end, due))
     return result
 
