@@ -200,3 +200,22 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     assert sum(D(str(row[2])) - D(str(row[3])) for row in delivery) == net
     missing = list(workbook["Reports not received"].iter_rows(min_row=2, values_only=True))
     assert {row[0] for row in missing} == {boundary, early}
+
+
+def test_the_deadlines_page_lists_the_annual_financial_reports_the_calendar_asks_for(fund, awkward_year, client, fmu):
+    """On 2026-06-01, 2025's certified expenditure was due on 30 April: IOM certified it for one programme;
+    UNHCR (interim figures only) and IOM on the other owe it; UNHCR on that one has received nothing to report on."""
+    from fundmgr.deadlines.queries import financial_report_deadlines
+    from tests.support.results import RESULTS_DAY
+
+    owed = financial_report_deadlines(fund, RESULTS_DAY)
+    boundary, early = (awkward_year[k].proposal.reference for k in ("boundary", "early"))
+    assert sorted((d.proposal.reference, d.organization.code, d.year, d.due_on) for d in owed) == sorted([
+        (boundary, "UNHCR", 2025, date(2026, 4, 30)),
+        (early, "IOM", 2025, date(2026, 4, 30)),
+    ])  # fmt: skip
+    assert all(d.is_past(RESULTS_DAY) for d in owed)
+    sign_in(client, fmu)
+    page = client.get("/deadlines/").get_data(as_text=True)
+    assert "Annual financial reports" in page and "04-30" in page
+    assert page.count("Overdue") >= 2

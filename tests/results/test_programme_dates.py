@@ -128,3 +128,19 @@ def test_the_fmu_sets_the_start_on_its_page(client, make_programme, fmu):
     assert (programme.start_date, programme.end_date, programme.start_source) == (
         date(2026, 2, 1), date(2027, 1, 31), "set"
     )
+
+
+@pytest.mark.once
+def test_the_reporting_calendar_comes_from_the_definition_file_with_the_mptf_defaults():
+    from fundmgr.funds.calendar import ReportingCalendar
+    from fundmgr.funds.definition import Reporting, read_definition
+    from tests.support import SECOND_FUND_FILE
+
+    spec, _sha = read_definition(SECOND_FUND_FILE)
+    calendar = ReportingCalendar.of(spec.reporting.model_dump())
+    assert calendar.narrative_due_on(2025) == date(2026, 2, 28)
+    assert calendar.financial_due_on(2025) == date(2026, 3, 31)
+    assert calendar.final_financial_due_on(date(2027, 8, 1)) == date(2028, 6, 30)  # the default, the file says nothing
+    assert ReportingCalendar.of({}) == ReportingCalendar.of(Reporting().model_dump())
+    with pytest.raises(ValueError, match="annual_narrative_due is not a day of the year"):
+        Reporting(annual_narrative_due="02-30")
