@@ -76,7 +76,9 @@ def upgrade():
     with op.batch_alter_table("programmes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("start_source", sa.String(length=20), server_default="planned", nullable=False))
         batch_op.add_column(sa.Column("start_reason", sa.Text(), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("duration_months", sa.Integer(), nullable=True))
+        # counted below for every row; the default only lets SQLite add a NOT NULL column without rebuilding the
+        # table (programmes is referenced by other tables), dropped where the database can
+        batch_op.add_column(sa.Column("duration_months", sa.Integer(), server_default="0", nullable=False))
     connection = op.get_bind()
     first_transfers = dict(
         connection.execute(
@@ -106,8 +108,8 @@ def upgrade():
                 values.update(start_date=first, end_date=new_end)
                 redraw(connection, programme_id, own, kept, first, new_end)
         connection.execute(programmes.update().where(programmes.c.id == programme_id).values(**values))
-    with op.batch_alter_table("programmes", schema=None) as batch_op:
-        batch_op.alter_column("duration_months", existing_type=sa.Integer(), nullable=False)
+    if connection.dialect.name != "sqlite":
+        op.alter_column("programmes", "duration_months", server_default=None)
 
 
 def redraw(connection, programme_id, own, kept, start, end) -> None:
@@ -136,9 +138,7 @@ def redraw(connection, programme_id, own, kept, start, end) -> None:
 
 
 def downgrade():
-    with op.batch_alter_table("programmes", schema=None) as batch_op:
-        batch_op.drop_column("duration_months")
-        batch_op.drop_column("start_reason")
-        batch_op.drop_column("start_source")
-    with op.batch_alter_table("funds", schema=None) as batch_op:
-        batch_op.drop_column("reporting_calendar")
+    # plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): both tables are referenced by others, never rebuilt
+    for column in ("duration_months", "start_reason", "start_source"):
+        op.drop_column("programmes", column)
+    op.drop_column("funds", "reporting_calendar")
