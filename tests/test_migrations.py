@@ -600,9 +600,13 @@ def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_it
         with db.engine.begin() as connection:
             paid = {p: as_date(d) for p, d in connection.execute(first_transfer)}
             # one paid programme as a new one would be: no report yet (its reports' rows go with them)
-            fresh = connection.execute(
-                sa.select(programmes.c.id).where(programmes.c.proposal_id.in_(list(paid))).order_by(programmes.c.id)
-            ).scalars().first()
+            fresh = (
+                connection.execute(
+                    sa.select(programmes.c.id).where(programmes.c.proposal_id.in_(list(paid))).order_by(programmes.c.id)
+                )
+                .scalars()
+                .first()
+            )
             fresh_periods = sa.select(periods.c.id).where(periods.c.programme_id == fresh)
             connection.execute(reports.delete().where(reports.c.period_id.in_(fresh_periods)))
             reported = {row[0] for row in connection.execute(sa.select(reports.c.period_id))}

@@ -79,7 +79,9 @@ def as_at_asked(fund: Fund) -> date | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        flash(_("The date %(text)s is not understood (YYYY-MM-DD): today's figures are shown.", text=text[:20]), "warning")
+        flash(
+            _("The date %(text)s is not understood (YYYY-MM-DD): today's figures are shown.", text=text[:20]), "warning"
+        )
         return None
     return day if day.year >= 1900 else None
 

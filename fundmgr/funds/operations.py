@@ -145,7 +145,8 @@ FUND_FIELDS = [
     "gateway_code", "name", "short_name", "description", "currency", "established", "time_zone", "aa_fee_rate",
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "decision_rule",
-    "reporting_period_months", "report_due_days", "reporting_calendar", "reminder_days", "objectives_title", "disaggregations",
+    "reporting_period_months", "report_due_days", "reporting_calendar", "reminder_days", "objectives_title",
+    "disaggregations",
 ]  # fmt: skip
 
 

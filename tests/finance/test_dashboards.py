@@ -157,8 +157,8 @@ def test_the_pipeline_is_funded_greedily_in_order(fund, small_fund, make_proposa
 def test_the_excel_export_holds_the_same_figures(fund, small_fund):
     workbook = openpyxl.load_workbook(io.BytesIO(dashboard_workbook(fund, dashboard(fund))))
     assert workbook.sheetnames == [
-        "Funding status", "By organization, money", "Capitalization", "Donors", "By thematic area", "By region", "By organization",
-        "By marker",
+        "Funding status", "By organization, money", "Capitalization", "Donors", "By thematic area", "By region",
+        "By organization", "By marker",
     ]  # fmt: skip
     status = {row[0]: row[1] for row in workbook["Funding status"].iter_rows(min_row=2, values_only=True)}
     assert status["Contributions from donors (deposits)"] == 2300000

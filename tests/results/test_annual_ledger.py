@@ -61,7 +61,8 @@ def awkward_year(fund, make_programme, make_deposit, fmu):
     record_contribution(fund, contribution_data(fund, "500000.00", rate="1.05", on_date=date(2026, 2, 1),
                                                 **commitment), actor=fmu)  # fmt: skip
     typo = record_contribution(fund, contribution_data(fund, "250000.00", currency="USD", rate="1", donor="GOV-NOR",
-                                                       on_date=date(2025, 4, 1), reference="SAA-2025-NOR"), actor=fmu)  # fmt: skip
+                                                       on_date=date(2025, 4, 1), reference="SAA-2025-NOR"),
+                               actor=fmu)  # fmt: skip
     correct_contribution(typo, replacement=contribution_data(fund, "205000.00", currency="USD", rate="1",
                                                              donor="GOV-NOR", on_date=date(2025, 4, 1),
                                                              reference="SAA-2025-NOR"),
@@ -156,7 +157,10 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     figures = dashboard(fund, YEAR_END)
     b = figures.balances
     assert (b.received, b.transferred, b.refunded, b.expenditure) == (
-        sql["deposits"], sql["transfers"], sql["refunds"], sql["expenditure"]
+        sql["deposits"],
+        sql["transfers"],
+        sql["refunds"],
+        sql["expenditure"],
     )
     assert sum(m.transferred for m in figures.organizations) == sql["transfers"]
     assert sum(m.balance for m in figures.organizations) == held
@@ -183,7 +187,8 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     with app.test_request_context():
         text = text_of(reports.annual_report_pdf(fund, 2025, "en"))
         workbook = openpyxl.load_workbook(io.BytesIO(reports.annual_report_xlsx(fund, 2025, "en")))
-    assert boundary in text and early in text
+    assert boundary in text
+    assert early in text
     assert late not in text  # paid in 2026: not active in 2025
     assert "Funding status as at 2025-12-31" in text
     for value in (sql["deposits"], sql["transfers"], sql["refunds"], sql["expenditure"], held, D("540000.00")):
@@ -217,5 +222,6 @@ def test_the_deadlines_page_lists_the_annual_financial_reports_the_calendar_asks
     assert all(d.is_past(RESULTS_DAY) for d in owed)
     sign_in(client, fmu)
     page = client.get("/deadlines/").get_data(as_text=True)
-    assert "Annual financial reports" in page and "04-30" in page
+    assert "Annual financial reports" in page
+    assert "04-30" in page
     assert page.count("Overdue") >= 2

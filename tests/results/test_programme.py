@@ -101,7 +101,9 @@ def test_a_period_cannot_be_moved_outside_the_programmes_dates(make_programme, m
     fmu = make_user(Role.fmu)
     message = r"A period must lie within the programme's dates, 2024-01-01 to 2025-12-31."
     with pytest.raises(ValidationFailed, match=message):
-        ops.update_period(programme.periods[0], start=date(2023, 7, 1), end=date(2023, 12, 31), due=date(2024, 3, 31), actor=fmu)
+        ops.update_period(
+            programme.periods[0], start=date(2023, 7, 1), end=date(2023, 12, 31), due=date(2024, 3, 31), actor=fmu
+        )
     with pytest.raises(ValidationFailed, match=message):
         ops.add_period(programme, start=date(2026, 1, 1), end=date(2026, 6, 30), due=date(2026, 8, 31), actor=fmu)
     assert [(p.start_date, p.end_date) for p in programme.periods] == [

@@ -97,7 +97,9 @@ def test_a_report_is_submitted_only_after_its_period_ends(make_programme, lead_o
     report = ops.save_report(programme.periods[0], entries_for(programme, values), actor=lead)
     with pytest.raises(ValidationFailed, match=r"The period ends on 2026-12-31; submit the report after that."):
         ops.submit_report(report, actor=lead)
-    with pytest.raises(InvalidTransition, match=r"This period starts on 2027-01-01: its report can be written from then on."):
+    with pytest.raises(
+        InvalidTransition, match=r"This period starts on 2027-01-01: its report can be written from then on."
+    ):
         ops.save_report(programme.periods[1], entries_for(programme, {}), actor=lead)
 
 

@@ -12,12 +12,20 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition
+from fundmgr.funds.calendar import add_months
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.snapshot import Indicator, Outcome
-from fundmgr.funds.calendar import add_months
 from fundmgr.results.schedule import PLANNED, calendar_periods, default_periods, end_date_for
 
-__all__ = ["add_months", "build_matrix", "calendar_periods", "default_periods", "establish_on_approval", "establish_programme", "guess_measure"]
+__all__ = [
+    "add_months",
+    "build_matrix",
+    "calendar_periods",
+    "default_periods",
+    "establish_on_approval",
+    "establish_programme",
+    "guess_measure",
+]
 from fundmgr.results.models import (
     Measure,
     Programme,
@@ -26,7 +34,6 @@ from fundmgr.results.models import (
     ProgrammeOutput,
     ReportingPeriod,
 )
-
 
 PERCENT_WORDS = ("%", "percent", "pourcent", "porcentaje", "share of", "proportion")
 

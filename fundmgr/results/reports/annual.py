@@ -164,7 +164,7 @@ def finance_data(fund: Fund, year: int) -> dict[str, Any]:
 
 
 def funding_status_at(fund: Fund, year: int) -> dict[str, Any]:
-    """The Gateway's funding-status table, money with each organization and donors' outstanding commitments at 31 Dec."""
+    """The Gateway's funding-status table, each organization's money and donors' outstanding commitments at 31 Dec."""
     year_end = date(year, 12, 31)
     balances = finance.balances(fund, year_end)
     return {
@@ -398,11 +398,18 @@ def status_sheets(status: dict[str, Any], programmes: list[dict[str, Any]]) -> l
             _("Delivery"),
             [_("Programme"), _("Organization"), *money_header, _("Delivery rate (%)")],
             [
-                [p["facts"]["reference"], m.label, m.transferred, m.refunded, m.expenditure, m.balance,
-                 number_cell(percent_number(m.rate))]
+                [
+                    p["facts"]["reference"],
+                    m.label,
+                    m.transferred,
+                    m.refunded,
+                    m.expenditure,
+                    m.balance,
+                    number_cell(percent_number(m.rate)),
+                ]
                 for p in programmes
                 for m in p["delivery"]
-            ],  # fmt: skip
+            ],
         ),
         Sheet(
             _("Reports not received"),
