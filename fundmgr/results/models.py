@@ -408,6 +408,22 @@ class ReportingPeriod(Base):
 
 # --- Progress reports ------------------------------------------------------------------------
 
+# The narrative sections of a progress report a donor reads, in the report's order: (column, title, what to write).
+REPORT_SECTIONS: list[tuple[str, Any, Any]] = [
+    ("challenges", _l("Challenges and risks"), _l("What slowed the programme, the risks met and how they were managed.")),
+    (
+        "principles_applied",
+        _l("Markers and guiding principles"),
+        _l("How gender equality, human rights, the guiding principles and the other markers were applied."),
+    ),
+    (
+        "partnerships",
+        _l("Partnerships and participation"),
+        _l("Work with governments and partners, and how migrants and communities took part."),
+    ),
+    ("human_story", _l("A human-interest story"), _l("One person's or one community's story, told with consent.")),
+]
+
 
 class ProgressReport(Base):
     """The lead agency's progress report on one period: values, narratives, lessons, evidence."""
@@ -418,6 +434,11 @@ class ProgressReport(Base):
     period_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("reporting_periods.id"), unique=True)
     state: so.Mapped[ReportState] = so.mapped_column(default=ReportState.draft, index=True)
     lessons_learned: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The sections a donor reads beside the results (REPORT_SECTIONS): each a text of the lead agency.
+    challenges: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    principles_applied: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    partnerships: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    human_story: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)

@@ -1,10 +1,12 @@
-"""results: implementation dates follow reality; funds: the reporting calendar of their definition.
+"""results: implementation dates follow reality, report sections a donor reads; funds: their reporting calendar.
 
 Programmes get where their start comes from (planned, first transfer, set by the FMU with a reason) and their
 duration in months; funds get their reporting calendar (empty: the MPTF Office's defaults, calendar years, until
 the definition file is loaded again). Existing rows: each programme's duration is counted from its dates; a
 programme with transfers starts on the date of its first one, its end follows from the duration, and its
 periods without a progress report are drawn again by calendar year (a period with a report is kept as it is).
+Progress reports get their narrative sections (challenges and risks, markers and guiding principles, partnerships
+and participation, a human-interest story), empty in existing reports.
 
 Revision ID: 3f7a9c2e5b14
 Revises: 8b41e6c2d7a5
@@ -24,6 +26,7 @@ down_revision = "8b41e6c2d7a5"
 branch_labels = None
 depends_on = None
 
+REPORT_SECTIONS = ("challenges", "principles_applied", "partnerships", "human_story")
 programmes = sa.table(
     "programmes",
     sa.column("id", sa.Integer),
@@ -79,6 +82,8 @@ def upgrade():
         # counted below for every row; the default only lets SQLite add a NOT NULL column without rebuilding the
         # table (programmes is referenced by other tables), dropped where the database can
         batch_op.add_column(sa.Column("duration_months", sa.Integer(), server_default="0", nullable=False))
+    for column in REPORT_SECTIONS:  # empty in existing reports: written from now on
+        op.add_column("progress_reports", sa.Column(column, sa.Text(), server_default="", nullable=False))
     connection = op.get_bind()
     first_transfers = dict(
         connection.execute(
@@ -138,6 +143,8 @@ def redraw(connection, programme_id, own, kept, start, end) -> None:
 
 
 def downgrade():
+    for column in REPORT_SECTIONS:
+        op.drop_column("progress_reports", column)
     # plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): both tables are referenced by others, never rebuilt
     for column in ("duration_months", "start_reason", "start_source"):
         op.drop_column("programmes", column)

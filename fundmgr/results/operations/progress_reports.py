@@ -17,6 +17,7 @@ from fundmgr.results.models import (
     REPORT_TRANSITIONS,
     IndicatorStatus,
     IndicatorValue,
+    REPORT_SECTIONS,
     OutcomeNarrative,
     Programme,
     ProgressReport,
@@ -39,6 +40,7 @@ class ReportInput:
     entries: dict[int, IndicatorEntry] = field(default_factory=dict)  # by programme indicator id
     narratives: dict[int, str] = field(default_factory=dict)  # by programme outcome id
     lessons_learned: str = ""
+    sections: dict[str, str] = field(default_factory=dict)  # by REPORT_SECTIONS column
 
 
 def report_state(report: ProgressReport) -> dict[str, Any]:
@@ -56,6 +58,7 @@ def report_state(report: ProgressReport) -> dict[str, Any]:
         },
         "narratives": {str(n.outcome_id): n.text for n in report.narratives},
         "lessons_learned": report.lessons_learned,
+        **{column: getattr(report, column) for column, _title, _help in REPORT_SECTIONS},
     }
 
 
@@ -132,6 +135,8 @@ def write_report(report: ProgressReport, programme: Programme, data: ReportInput
         else:
             narrative.text = text
     report.lessons_learned = data.lessons_learned.strip()
+    for column, _title, _help in REPORT_SECTIONS:
+        setattr(report, column, (data.sections.get(column) or "").strip())
 
 
 def missing_for_submission(report: ProgressReport) -> list[str]:

@@ -23,6 +23,7 @@ from fundmgr.pdf import render_pdf
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import queries as q
 from fundmgr.results.models import (
+    REPORT_SECTIONS,
     Programme,
     ProgrammeIndicator,
     ProgrammeOutcome,
@@ -231,6 +232,9 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
                 "progress": percent_number(mean(o["share"] for o in outcomes)),
                 "report_period": report.period.number if report else None,
                 "lessons": report.lessons_learned if report else "",
+                "sections": [(str(title), getattr(report, column)) for column, title, _help in REPORT_SECTIONS]
+                if report
+                else [],
                 "delivery": delivery.get(programme.proposal_id, []),
                 "missing": missing_reports(programme, cutoff),
             }
