@@ -14,7 +14,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from fundmgr.choices import options
 from fundmgr.i18n import language_choices, localize
 from fundmgr.numbers import INDICATOR_VALUE, number_text
-from fundmgr.results.models import REPORT_SECTIONS, AggregationRule, IndicatorStatus, Measure, Programme, ResultsFramework
+from fundmgr.results.models import (
+    REPORT_SECTIONS,
+    AggregationRule,
+    IndicatorStatus,
+    Measure,
+    Programme,
+    ResultsFramework,
+)
 
 TEXT_MAX = 4000
 

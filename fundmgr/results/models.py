@@ -410,7 +410,11 @@ class ReportingPeriod(Base):
 
 # The narrative sections of a progress report a donor reads, in the report's order: (column, title, what to write).
 REPORT_SECTIONS: list[tuple[str, Any, Any]] = [
-    ("challenges", _l("Challenges and risks"), _l("What slowed the programme, the risks met and how they were managed.")),
+    (
+        "challenges",
+        _l("Challenges and risks"),
+        _l("What slowed the programme, the risks met and how they were managed."),
+    ),
     (
         "principles_applied",
         _l("Markers and guiding principles"),

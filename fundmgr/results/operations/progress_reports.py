@@ -14,10 +14,10 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.proposals.models import FUNDED_STATES
 from fundmgr.results.models import (
+    REPORT_SECTIONS,
     REPORT_TRANSITIONS,
     IndicatorStatus,
     IndicatorValue,
-    REPORT_SECTIONS,
     OutcomeNarrative,
     Programme,
     ProgressReport,
