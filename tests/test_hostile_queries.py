@@ -27,7 +27,8 @@ world_state, isolated, world = harness.world_state, harness.isolated, harness.wo
 # Every query parameter the app reads (request.args, the list filters, the annual report's form, paging).
 PARAMETERS = ["page", "per_page", "sort", "status", "area", "region", "country", "organization", "marker", "q",
               "kind", "extra", "try", "select", "since", "lang", "year", "outcome", "output", "old", "new", "next",
-              "object_type", "object_id", "action", "actor", "proposal", "state", "fmt", "when", "show"]  # fmt: skip
+              "object_type", "object_id", "action", "actor", "proposal", "state", "fmt", "when", "show",
+              "as_at"]  # fmt: skip
 # url_for's own options: a page copying its query string into links must not obey them.
 URL_FOR_OPTIONS = ["_external", "_scheme", "_anchor", "_method"]
 JUNK = ["-1", "99999999999999999999999999", "NaN", "'; DROP TABLE proposals;--", "%", "\\", "a\x00b",

@@ -598,7 +598,7 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
 
 # --- 3f9a7c2e51b4: the decision record, a chain of the committee's decisions per fund ---
 
-BEFORE_DECISION_RECORD = "3f7a9c2e5b18"
+BEFORE_DECISION_RECORD = "a6d2b8e41f07"
 
 
 def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
@@ -710,3 +710,81 @@ def test_upgrade_gives_existing_funds_an_empty_iati_section_and_keeps_them(own_d
         assert "iati" not in {c["name"] for c in db.inspect(db.engine).get_columns("funds")}
         with db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT code FROM funds")).scalar_one() == "MIG"
+
+
+# --- a6d2b8e41f07: implementation dates follow reality; the fund's reporting calendar ---
+
+BEFORE_PROGRAMME_DATES = "3f7a9c2e5b18"
+
+
+def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_its_periods(committed, own_demo):
+    """The demo at the previous head, its unreported programmes put back on their planned dates (a year later, as
+    before this change): the upgrade counts each programme's duration, starts every paid programme on its first
+    transfer with its end and calendar-year periods following, and keeps every period that has a report."""
+    from datetime import date, timedelta
+
+    from fundmgr.funds.calendar import ReportingCalendar
+    from fundmgr.funds.models import Fund
+    from fundmgr.results.models import Programme
+    from fundmgr.results.schedule import calendar_periods
+
+    programmes = sa.table("programmes", sa.column("id"), sa.column("proposal_id"), sa.column("start_date", sa.Date),
+                          sa.column("end_date", sa.Date))  # fmt: skip
+    periods = sa.table("reporting_periods", sa.column("id"), sa.column("programme_id"), sa.column("number"),
+                       sa.column("start_date", sa.Date), sa.column("end_date", sa.Date))  # fmt: skip
+    reports = sa.table("progress_reports", sa.column("period_id"))
+    first_transfer = sa.text(
+        "SELECT a.proposal_id, MIN(t.on_date) FROM transfers t JOIN allocations a ON a.id = t.allocation_id "
+        "GROUP BY a.proposal_id"
+    )
+
+    def as_date(value: Any) -> date:
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+    with own_demo.app_context():
+        db.session.remove()
+        with db.engine.connect() as connection:
+            at_head = dict(connection.execute(sa.text("SELECT id, duration_months FROM programmes")).tuples().all())
+        flask_migrate.downgrade(revision=BEFORE_PROGRAMME_DATES)
+        assert "start_source" not in {c["name"] for c in db.inspect(db.engine).get_columns("programmes")}
+        with db.engine.begin() as connection:
+            paid = {p: as_date(d) for p, d in connection.execute(first_transfer)}
+            # one paid programme as a new one would be: no report yet (its reports' rows go with them)
+            fresh = (
+                connection.execute(
+                    sa.select(programmes.c.id).where(programmes.c.proposal_id.in_(list(paid))).order_by(programmes.c.id)
+                )
+                .scalars()
+                .first()
+            )
+            fresh_periods = sa.select(periods.c.id).where(periods.c.programme_id == fresh)
+            connection.execute(reports.delete().where(reports.c.period_id.in_(fresh_periods)))
+            reported = {row[0] for row in connection.execute(sa.select(reports.c.period_id))}
+            kept = {row.id: tuple(row) for row in connection.execute(sa.select(periods)) if row.id in reported}
+            with_reports = {row[1] for row in kept.values()}
+            moved = []
+            for row in connection.execute(sa.select(programmes)).all():
+                if row.proposal_id in paid and row.id not in with_reports:
+                    planned = (row.start_date + timedelta(days=365), row.end_date + timedelta(days=365))
+                    connection.execute(programmes.update().where(programmes.c.id == row.id)
+                                       .values(start_date=planned[0], end_date=planned[1]))  # fmt: skip
+                    moved.append(row.id)
+        assert moved, "the demo has paid programmes without reports"
+
+        flask_migrate.upgrade()
+        db.session.remove()
+        with db.engine.connect() as connection:
+            after = {row.id: tuple(row) for row in connection.execute(sa.select(periods))}
+        assert {pid: after[pid] for pid in kept} == kept  # every reported period as it was, number included
+        calendar = ReportingCalendar()
+        for programme in db.session.scalars(sa.select(Programme)):
+            assert programme.duration_months == at_head[programme.id]
+            if programme.proposal_id in paid:
+                assert programme.start_source == "first_transfer"
+            if programme.id in moved:
+                assert programme.start_date == paid[programme.proposal_id]
+                assert [(p.start_date, p.end_date, p.due_date) for p in programme.periods] == calendar_periods(
+                    programme.start_date, programme.end_date, calendar
+                )
+        assert {fund.calendar for fund in db.session.scalars(sa.select(Fund))} == {calendar}
+        db.session.remove()

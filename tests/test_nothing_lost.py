@@ -77,6 +77,8 @@ FAILURES = [
      "fundmgr.finance.operations.expenditure", "record_audit", 1),
     ("a report's acceptance, once it is logged", "results.report_review:POST",
      "fundmgr.results.operations.progress_reports", "record_audit", 1),
+    ("a programme's start date, once its periods are drawn again", "results.programme_start:POST",
+     "fundmgr.results.operations.dates", "record_audit", 1),
     ("new evidence, once its file is stored", "results.evidence_upload:POST",
      "fundmgr.results.operations.evidence", "record_audit", 1),
     ("a password change, once the new hash is set", "accounts.profile:POST", "fundmgr.accounts.operations",

@@ -38,6 +38,9 @@ class ResultsPlan:
                 "version_id": version.id,
                 "start_date": plan.start,
                 "end_date": plan.end,
+                "duration_months": plan.content["duration"],
+                "start_source": "planned",
+                "start_reason": "",
                 "established_at": moment(rng, plan.funded_on),
             },
         )
@@ -48,9 +51,7 @@ class ResultsPlan:
 
         tables = ("programme_outcomes", "programme_outputs")
         outcomes = write_matrix(out, plan.content["matrix"], tables, {"programme_id": programme_id}, add)
-        periods = results_ops.default_periods(
-            plan.start, plan.end, w.fund.reporting_period_months, w.fund.report_due_days
-        )
+        periods = results_ops.calendar_periods(plan.start, plan.end, w.fund.calendar)
         pace = Decimal(str(rng.choice([0.7, 0.9, 1.0, 1.05, 1.2])))
         ended = [p for p in periods if p[1] < w.today and plan.state is not S.approved]
         for number, (start, end, due) in enumerate(periods, start=1):

@@ -19,6 +19,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.deadlines.models import LAST_OFFSET, DeadlineKind, ReminderSent
+from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind, Transfer
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import holding
 from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal, ProposalState, ProposalVersion
@@ -349,6 +350,57 @@ def report_deadlines(
             deadline.parties.append(party)
         deadlines.append(deadline)
     return deadlines
+
+
+# --- Annual financial reports of the participating organizations (the fund's reporting calendar) ----------
+
+
+@dataclass
+class FinancialReportDue:
+    """One organization's annual financial report on one programme and year: due by the fund's calendar."""
+
+    proposal: Proposal
+    organization: Any
+    year: int
+    due_on: date
+    received: bool
+
+    def is_past(self, today: date) -> bool:
+        return clock.is_past(self.due_on, today)
+
+
+def financial_report_deadlines(fund: Fund, today: date, *, include_done: bool = False) -> list[FinancialReportDue]:
+    """Each organization of a funded programme owes certified annual expenditure for every calendar year the
+    programme ran in, once the year is over (due `annual_financial_due` of the next year); received when recorded."""
+    calendar = fund.calendar
+    rows = db.session.execute(
+        sa.select(Allocation, Programme.start_date, Programme.end_date)
+        .join(Programme, Programme.proposal_id == Allocation.proposal_id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .where(Allocation.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+        .where(sa.exists().where(Transfer.allocation_id == Allocation.id))
+        .options(so.joinedload(Allocation.proposal), so.joinedload(Allocation.organization))
+    ).all()
+    certified = set(
+        db.session.execute(
+            sa.select(Expenditure.allocation_id, Expenditure.year)
+            .where(Expenditure.fund_id == fund.id, Expenditure.kind == ExpenditureKind.annual)
+            .distinct()
+        ).tuples()
+    )
+    result = []
+    for allocation, start, end in rows:
+        for year in range(start.year, min(end.year, today.year - 1) + 1):
+            received = (allocation.id, year) in certified
+            if received and not include_done:
+                continue
+            result.append(
+                FinancialReportDue(
+                    allocation.proposal, allocation.organization, year, calendar.financial_due_on(year), received
+                )
+            )
+    result.sort(key=lambda d: (d.due_on, d.proposal.reference, d.organization.code))
+    return result
 
 
 # --- All of them, for the FMU's page ---------------------------------------------------------------

@@ -64,6 +64,8 @@ class DeadlinesView(FundView):
             show_choices=SHOW_CHOICES,
             form=RemindForm(),
             days_before=format_list([str(d) for d in self.fund.reminder_days or []], locale=current_language()),
+            financial=q.financial_report_deadlines(self.fund, day, include_done=show == "all"),
+            calendar=self.fund.calendar,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,23 +26,27 @@ class Dashboard:
     by_organization: list[q.ShareRow]
     gender: q.MarkerFigures
     with_organizations: list[tuple[str, Decimal, str]] = field(default_factory=list)
+    organizations: list[q.OrganizationMoney] = field(default_factory=list)
+    as_at: date | None = None  # the figures as at this day (None: everything recorded)
     charts: dict[str, str] = field(default_factory=dict)
 
 
-def dashboard(fund: Fund) -> Dashboard:
-    """Every figure of the funding dashboard, with its charts once the fund has money."""
-    balances = q.balances(fund)
+def dashboard(fund: Fund, as_at: date | None = None) -> Dashboard:
+    """Every figure of the funding dashboard as at a date (the page, its Excel export and its PDF call this)."""
+    balances = q.balances(fund, as_at)
     result = Dashboard(
         currency=fund.currency,
         balances=balances,
         status=q.funding_status_rows(balances),
         with_organizations=q.organization_status_rows(balances),
-        years=q.capitalization_by_year(fund),
-        donors=q.contributions_by_donor(fund),
-        by_area=q.allocations_by_area(fund),
-        by_region=q.allocations_by_region(fund),
-        by_organization=q.allocations_by_organization(fund),
-        gender=q.allocations_by_target_marker(fund),
+        organizations=q.money_by_organization(fund, as_at),
+        as_at=as_at,
+        years=q.capitalization_by_year(fund, as_at),
+        donors=q.contributions_by_donor(fund, as_at),
+        by_area=q.allocations_by_area(fund, as_at),
+        by_region=q.allocations_by_region(fund, as_at),
+        by_organization=q.allocations_by_organization(fund, as_at),
+        gender=q.allocations_by_target_marker(fund, as_at),
     )
     if result.years:
         result.charts = {

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from fundmgr.db import db
 from fundmgr.exports import Sheet, xlsx_bytes
 from fundmgr.finance import queries as q
+from fundmgr.finance.dashboard import Dashboard
 from fundmgr.finance.models import LedgerEntry
 from fundmgr.funds.models import Fund
 
@@ -29,19 +30,34 @@ def share_sheet(title: str, first_column: str, rows: list[q.ShareRow], currency:
     )
 
 
-def status_sheet(fund: Fund) -> Sheet:
-    balances = q.balances(fund)
-    rows: list[list[Any]] = [[label, amount] for label, amount, _style in q.funding_status_rows(balances)]
+def status_sheet(d: Dashboard) -> Sheet:
+    balances = d.balances
+    rows: list[list[Any]] = [[label, amount] for label, amount, _style in d.status]
     rows.append([_("Available, unearmarked"), balances.unearmarked_available])
     for code, amount in balances.available_by_area.items():
         rows.append([_("Available, earmarked to %(area)s", area=code), amount])
-    rows += [[label, amount] for label, amount, _style in q.organization_status_rows(balances)]
+    rows += [[label, amount] for label, amount, _style in d.with_organizations]
     share = balances.share_with_organizations
     rows.append([_("Balance with participating organizations as a share of transfers"), ratio(share)])
-    return Sheet(_("Funding status"), [_("Line"), _("Amount (%(currency)s)", currency=fund.currency)], rows)
+    if d.as_at is not None:
+        rows.insert(0, [_("As at"), d.as_at])
+    return Sheet(_("Funding status"), [_("Line"), _("Amount (%(currency)s)", currency=d.currency)], rows)
 
 
-def capitalization_sheet(fund: Fund) -> Sheet:
+def organizations_sheet(d: Dashboard) -> Sheet:
+    header = [
+        _("Organization"),
+        _("Transfers"),
+        _("Refunds"),
+        _("Expenditure"),
+        _("Balance with the organization"),
+        _("Delivery rate"),
+    ]
+    rows = [[m.label, m.transferred, m.refunded, m.expenditure, m.balance, ratio(m.rate)] for m in d.organizations]
+    return Sheet(_("By organization, money"), header, rows)
+
+
+def capitalization_sheet(d: Dashboard) -> Sheet:
     header = [
         _("Year"),
         _("Commitments signed"),
@@ -53,29 +69,29 @@ def capitalization_sheet(fund: Fund) -> Sheet:
     ]
     rows = [
         [y.year, y.committed, y.deposited, y.interest, y.allocated, y.cumulative_deposited, y.cumulative_allocated]
-        for y in q.capitalization_by_year(fund)
+        for y in d.years
     ]
     return Sheet(_("Capitalization"), header, rows)
 
 
-def donors_sheet(fund: Fund) -> Sheet:
+def donors_sheet(d: Dashboard) -> Sheet:
     header = [_("Donor"), _("Committed"), _("Deposited"), _("Outstanding commitments")]
-    rows = [[d.label, d.committed, d.deposited, d.outstanding] for d in q.contributions_by_donor(fund)]
+    rows = [[donor.label, donor.committed, donor.deposited, donor.outstanding] for donor in d.donors]
     return Sheet(_("Donors"), header, rows)
 
 
-def dashboard_workbook(fund: Fund) -> bytes:
-    """Funding status, capitalization, donors and every allocation breakdown, one sheet each."""
-    gender = q.allocations_by_target_marker(fund)
+def dashboard_workbook(fund: Fund, d: Dashboard) -> bytes:
+    """Funding status, money per organization, capitalization, donors and every allocation breakdown, one sheet each."""
     return xlsx_bytes(
         [
-            status_sheet(fund),
-            capitalization_sheet(fund),
-            donors_sheet(fund),
-            share_sheet(_("By thematic area"), _("Thematic area"), q.allocations_by_area(fund), fund.currency),
-            share_sheet(_("By region"), _("Region"), q.allocations_by_region(fund), fund.currency),
-            share_sheet(_("By organization"), _("Organization"), q.allocations_by_organization(fund), fund.currency),
-            share_sheet(_("By marker"), gender.marker_name or _("Level"), gender.rows, fund.currency),
+            status_sheet(d),
+            organizations_sheet(d),
+            capitalization_sheet(d),
+            donors_sheet(d),
+            share_sheet(_("By thematic area"), _("Thematic area"), d.by_area, fund.currency),
+            share_sheet(_("By region"), _("Region"), d.by_region, fund.currency),
+            share_sheet(_("By organization"), _("Organization"), d.by_organization, fund.currency),
+            share_sheet(_("By marker"), d.gender.marker_name or _("Level"), d.gender.rows, fund.currency),
         ]
     )
 

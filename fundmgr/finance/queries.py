@@ -96,19 +96,35 @@ class Balances:
         return self.allocated - (self.transferred - self.refunded)
 
 
-def ledger_sums(fund: Fund) -> dict[tuple[EntryKind, int | None], Decimal]:
-    """The sum of the fund's ledger entries per (kind, earmarked area id)."""
+def ledger_until(fund: Fund, as_at: date | None) -> list[sa.ColumnElement[bool]]:
+    """Ledger conditions: the fund's entries, those dated up to `as_at` when one is given."""
+    conditions = [LedgerEntry.fund_id == fund.id]
+    if as_at is not None:
+        conditions.append(LedgerEntry.on_date <= as_at)
+    return conditions
+
+
+def expenditure_until(as_at: date | None) -> list[sa.ColumnElement[bool]]:
+    """Expenditure conditions: the years reported by `as_at` (a year counts once it is over: as at 31 December)."""
+    if as_at is None:
+        return []
+    last_year = as_at.year if (as_at.month, as_at.day) == (12, 31) else as_at.year - 1
+    return [Expenditure.year <= last_year]
+
+
+def ledger_sums(fund: Fund, as_at: date | None = None) -> dict[tuple[EntryKind, int | None], Decimal]:
+    """The sum of the fund's ledger entries per (kind, earmarked area id), up to a date when one is given."""
     rows = db.session.execute(
         sa.select(LedgerEntry.kind, LedgerEntry.area_id, sa.func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.fund_id == fund.id)
+        .where(*ledger_until(fund, as_at))
         .group_by(LedgerEntry.kind, LedgerEntry.area_id)
     )
     return {(kind, area_id): total for kind, area_id, total in rows}
 
 
-def balances(fund: Fund) -> Balances:
-    """All the fund's balances, from one grouped query over its ledger."""
-    sums = ledger_sums(fund)
+def balances(fund: Fund, as_at: date | None = None) -> Balances:
+    """All the fund's balances, from one grouped query over its ledger (as at a date when one is given)."""
+    sums = ledger_sums(fund, as_at)
     codes = area_codes(fund)
 
     def of(*kinds: EntryKind) -> Decimal:
@@ -133,7 +149,7 @@ def balances(fund: Fund) -> Balances:
         available=of(*AVAILABLE_KINDS),
         available_by_area=dict(sorted(by_area.items())),
         unearmarked_available=unearmarked,
-        expenditure=sum(expenditure_by_allocation(fund).values(), ZERO),
+        expenditure=sum(expenditure_by_allocation(fund, as_at=as_at).values(), ZERO),
     )
 
 
@@ -172,14 +188,78 @@ def organization_status_rows(result: Balances) -> list[tuple[str, Decimal, str]]
     ]
 
 
+@dataclass
+class OrganizationMoney:
+    """One participating organization's money as at a date: transfers, refunds, expenditure, and what it holds."""
+
+    code: str
+    label: str
+    transferred: Decimal = ZERO
+    refunded: Decimal = ZERO
+    expenditure: Decimal = ZERO
+
+    @property
+    def net_transferred(self) -> Decimal:
+        return self.transferred - self.refunded
+
+    @property
+    def balance(self) -> Decimal:
+        return self.net_transferred - self.expenditure
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Delivery rate: expenditure / net transfers (None before any transfer)."""
+        return self.expenditure / self.net_transferred if self.net_transferred else None
+
+
+def money_by_allocation(fund: Fund, as_at: date | None = None) -> dict[int, tuple[int, int, OrganizationMoney]]:
+    """Per allocation (one organization of one programme): (proposal id, organization id, its money) up to a date."""
+    allocations = db.session.execute(
+        sa.select(Allocation.id, Allocation.proposal_id, Organization)
+        .join(Organization, Organization.id == Allocation.organization_id)
+        .where(Allocation.fund_id == fund.id)
+    ).all()
+    result = {
+        allocation_id: (proposal_id, org.id, OrganizationMoney(org.code, org.label))
+        for allocation_id, proposal_id, org in allocations
+    }
+    rows = db.session.execute(
+        sa.select(LedgerEntry.allocation_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        .where(*ledger_until(fund, as_at), LedgerEntry.kind.in_([EntryKind.transfer, EntryKind.refund]))
+        .group_by(LedgerEntry.allocation_id, LedgerEntry.kind)
+    )
+    for allocation_id, kind, total in rows:
+        money = result[allocation_id][2]
+        if kind is EntryKind.transfer:
+            money.transferred -= total
+        else:
+            money.refunded += total
+    for allocation_id, amount in expenditure_by_allocation(fund, as_at=as_at).items():
+        result[allocation_id][2].expenditure += amount
+    return result
+
+
+def money_by_organization(fund: Fund, as_at: date | None = None) -> list[OrganizationMoney]:
+    """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances)."""
+    totals: dict[int, OrganizationMoney] = {}
+    for _proposal_id, organization_id, money in money_by_allocation(fund, as_at).values():
+        total = totals.setdefault(organization_id, OrganizationMoney(money.code, money.label))
+        total.transferred += money.transferred
+        total.refunded += money.refunded
+        total.expenditure += money.expenditure
+    return sorted((m for m in totals.values() if m.transferred or m.expenditure), key=lambda m: m.code)
+
+
 # --- Expenditure by participating organizations ----------------------------------------------------
 
 
-def expenditure_by_allocation(fund: Fund, allocation_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+def expenditure_by_allocation(
+    fund: Fund, allocation_ids: Iterable[int] | None = None, *, as_at: date | None = None
+) -> dict[int, Decimal]:
     """Each allocation's reported expenditure: per year, its certified annual figures, or its interim ones if none."""
     query = (
         sa.select(Expenditure.allocation_id, Expenditure.year, Expenditure.kind, sa.func.sum(Expenditure.amount))
-        .where(Expenditure.fund_id == fund.id)
+        .where(Expenditure.fund_id == fund.id, *expenditure_until(as_at))
         .group_by(Expenditure.allocation_id, Expenditure.year, Expenditure.kind)
     )
     if allocation_ids is not None:
@@ -438,19 +518,20 @@ class YearFigures:
     cumulative_allocated: Decimal = ZERO
 
 
-def capitalization_by_year(fund: Fund) -> list[YearFigures]:
+def capitalization_by_year(fund: Fund, as_at: date | None = None) -> list[YearFigures]:
     """Commitments, deposits, interest and allocations per year, and cumulated; no year skipped."""
     year = sa.extract("year", LedgerEntry.on_date)
+    dated = [Contribution.on_date <= as_at] if as_at is not None else []
     ledger_rows = db.session.execute(
         sa.select(year, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.fund_id == fund.id)
+        .where(*ledger_until(fund, as_at))
         .where(LedgerEntry.kind.in_([EntryKind.deposit, EntryKind.interest, *ALLOCATION_KINDS]))
         .group_by(year, LedgerEntry.kind)
     )
     c_year = sa.extract("year", Contribution.on_date)
     commitment_rows = db.session.execute(
         sa.select(c_year, sa.func.sum(Contribution.usd_amount))
-        .where(Contribution.fund_id == fund.id, Contribution.kind == ContributionKind.commitment)
+        .where(Contribution.fund_id == fund.id, Contribution.kind == ContributionKind.commitment, *dated)
         .group_by(c_year)
     )
     years: dict[int, YearFigures] = {}
@@ -670,8 +751,9 @@ class DonorFigures:
     outstanding: Decimal = ZERO  # signed but not yet deposited
 
 
-def contributions_by_donor(fund: Fund) -> list[DonorFigures]:
-    """Per donor: committed, deposited, and outstanding commitments (per agreement, in its currency)."""
+def contributions_by_donor(fund: Fund, as_at: date | None = None) -> list[DonorFigures]:
+    """Per donor: committed, deposited, and outstanding commitments (per agreement, in its currency), as at a date."""
+    dated = [Contribution.on_date <= as_at] if as_at is not None else []
     rows = db.session.execute(
         sa.select(
             Contribution.donor_id,
@@ -680,7 +762,7 @@ def contributions_by_donor(fund: Fund) -> list[DonorFigures]:
             sa.func.sum(Contribution.amount),
             sa.func.sum(Contribution.usd_amount),
         )
-        .where(Contribution.fund_id == fund.id)
+        .where(Contribution.fund_id == fund.id, *dated)
         .group_by(Contribution.donor_id, Contribution.reference, Contribution.kind)
     ).all()
     donors = db.session.scalars(sa.select(Organization).where(Organization.id.in_({row[0] for row in rows})))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -71,36 +72,60 @@ def acting_user() -> User:
     return current_user._get_current_object()
 
 
+def as_at_asked(fund: Fund) -> date | None:
+    """The day the dashboard is shown as at (`?as_at=YYYY-MM-DD`); none, or a date not understood: today's figures."""
+    text = request.args.get("as_at", "")
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        flash(
+            _("The date %(text)s is not understood (YYYY-MM-DD): today's figures are shown.", text=text[:20]), "warning"
+        )
+        return None
+    return day if day.year >= 1900 else None
+
+
 class DashboardView(FinanceView):
-    """The fund's money at a glance: balances, capitalization, and allocations against the targets."""
+    """The fund's money at a glance (as at a chosen date): balances, capitalization, allocations against the targets."""
 
     roles = DASHBOARD_ROLES
 
     def process(self):
+        as_at = as_at_asked(self.fund)
+        this_year = clock.today(self.fund).year
         return self.render(
             "dashboard.html",
-            d=dashboard(self.fund),
+            d=dashboard(self.fund, as_at),
+            as_at=as_at,
+            year_ends=[date(year, 12, 31) for year in range(this_year - 1, this_year - 6, -1)],
             areas={area.code: area for area in active_areas(self.fund)},
         )
 
 
 class DashboardPdfView(FinanceView):
-    """The dashboard as a PDF, e.g. for a Steering Committee meeting pack."""
+    """The dashboard as a PDF (as at a chosen date), e.g. for a Steering Committee meeting pack."""
 
     roles = DASHBOARD_ROLES
 
     def process(self):
-        data = funding_status_pdf(self.fund, dashboard(self.fund))
-        return pdf_response(data, f"{self.fund.code}-funding-status-{clock.today(self.fund).isoformat()}.pdf")
+        as_at = as_at_asked(self.fund)
+        data = funding_status_pdf(self.fund, dashboard(self.fund, as_at))
+        day = as_at or clock.today(self.fund)
+        return pdf_response(data, f"{self.fund.code}-funding-status-{day.isoformat()}.pdf")
 
 
 class DashboardExportView(FinanceView):
-    """The dashboard's tables as an Excel workbook."""
+    """The dashboard's tables as an Excel workbook (as at a chosen date)."""
 
     roles = DASHBOARD_ROLES
 
     def process(self):
-        return download(dashboard_workbook(self.fund), f"{self.fund.code}-funding-status.xlsx", "xlsx")
+        as_at = as_at_asked(self.fund)
+        suffix = f"-{as_at.isoformat()}" if as_at else ""
+        workbook = dashboard_workbook(self.fund, dashboard(self.fund, as_at))
+        return download(workbook, f"{self.fund.code}-funding-status{suffix}.xlsx", "xlsx")
 
 
 class LedgerView(FinanceView):

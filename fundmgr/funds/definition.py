@@ -151,9 +151,32 @@ class Committee(Strict):
         return self
 
 
+MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+
+
 class Reporting(Strict):
+    """The reporting calendar (fundmgr.funds.calendar): the MPTF Office's defaults when the file says nothing.
+
+    `basis: calendar_year`: an annual narrative report per calendar year, due `annual_narrative_due` ("MM-DD") of
+    the next year; `programme_year`: a report every `period_months` from the programme's start, due
+    `due_days_after_period` days after each period.
+    """
+
+    basis: Literal["calendar_year", "programme_year"] = "calendar_year"
+    annual_narrative_due: MonthDay = "03-31"
+    annual_financial_due: MonthDay = "04-30"
+    final_narrative_months: Annotated[int, Field(ge=0, le=24)] = 4
+    final_financial_due: MonthDay = "06-30"
     period_months: Annotated[int, Field(ge=1, le=24)] = 12
     due_days_after_period: Annotated[int, Field(ge=0, le=365)] = 60
+
+    @model_validator(mode="after")
+    def days_exist(self) -> Reporting:
+        for name in ("annual_narrative_due", "annual_financial_due", "final_financial_due"):
+            month, day = (int(part) for part in getattr(self, name).split("-"))
+            if day > (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+                raise ValueError(f"{name} is not a day of the year")
+        return self
 
 
 class Reminders(Strict):

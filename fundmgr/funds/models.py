@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import Base, Money, Rate
+from fundmgr.funds.calendar import ReportingCalendar
 from fundmgr.i18n import localize, territory_name
 
 fund_organizations = sa.Table(
@@ -76,6 +77,8 @@ class Fund(Base):
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
     reporting_period_months: so.Mapped[int] = so.mapped_column(default=12)
     report_due_days: so.Mapped[int] = so.mapped_column(default=60)
+    # The definition's `reporting:` section (fundmgr.funds.calendar.ReportingCalendar, read with `calendar`).
+    reporting_calendar: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
     # Days before a deadline on which reminders go out, largest first (fundmgr.deadlines adds the last one).
     reminder_days: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=lambda: [14, 3])
     definition_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
@@ -99,6 +102,11 @@ class Fund(Base):
     @property
     def label(self) -> str:
         return localize(self.short_name)
+
+    @property
+    def calendar(self) -> ReportingCalendar:
+        """When the fund's programmes report (its definition's `reporting:` section, defaults filled in)."""
+        return ReportingCalendar.of(self.reporting_calendar)
 
     @property
     def objectives_label(self) -> str:

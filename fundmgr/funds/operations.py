@@ -145,7 +145,8 @@ FUND_FIELDS = [
     "gateway_code", "name", "short_name", "description", "currency", "established", "time_zone", "aa_fee_rate",
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "decision_rule",
-    "reporting_period_months", "report_due_days", "reminder_days", "objectives_title", "disaggregations", "iati",
+    "reporting_period_months", "report_due_days", "reporting_calendar", "reminder_days", "objectives_title",
+    "disaggregations", "iati",
 ]  # fmt: skip
 
 
@@ -171,6 +172,7 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "decision_rule": spec.review.decision_rule,
         "reporting_period_months": spec.reporting.period_months,
         "report_due_days": spec.reporting.due_days_after_period,
+        "reporting_calendar": spec.reporting.model_dump(),
         "reminder_days": sorted(spec.reminders.days_before, reverse=True),
         "objectives_title": spec.objectives_title.model_dump(),
         "disaggregations": [dimension.model_dump() for dimension in spec.disaggregations],

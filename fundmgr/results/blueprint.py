@@ -3,15 +3,17 @@
 from flask import Blueprint
 
 from fundmgr.numbers import INDICATOR_VALUE, number_text
-from fundmgr.results.operations import establish_on_approval
+from fundmgr.results.operations import establish_on_approval, start_on_first_transfer
 from fundmgr.results.views import annual, framework, periods, programmes, progress_reports
-from fundmgr.signals import proposal_state_changed
+from fundmgr.signals import proposal_state_changed, transfer_recorded
 from fundmgr.web import add_view
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
 # An approved proposal gets its live matrix and reporting periods in the transaction that approves it.
 proposal_state_changed.connect(establish_on_approval)
+# Its implementation starts with its first transfer: dates and periods follow in the transfer's transaction.
+transfer_recorded.connect(start_on_first_transfer)
 
 
 @bp.app_template_filter("quantity")
@@ -42,6 +44,7 @@ add_view(bp, "/framework/indicators/<int:indicator_id>", framework.FundIndicator
 add_view(bp, "/framework/indicators/<int:indicator_id>/retire", framework.FundIndicatorRetireView, "indicator_retire")
 add_view(bp, programme, programmes.ProgrammeView, "programme")
 add_view(bp, programme + "/links", programmes.LinksView, "links")
+add_view(bp, programme + "/start", periods.ProgrammeStartView, "programme_start")
 add_view(bp, programme + "/periods/new", periods.PeriodDatesView, "period_new")
 add_view(bp, period, progress_reports.PeriodView, "period")
 add_view(bp, period + "/dates", periods.PeriodDatesView, "period_dates")

@@ -199,7 +199,9 @@ def plausible_input(period: ReportingPeriod, framework: ResultsFramework, pace: 
         for outcome in programme.outcomes
     }
     lessons = script["lessons"][(programme.id + period.number) % len(script["lessons"])]
-    return ops.ReportInput(entries=entries, narratives=narratives, lessons_learned=lessons)
+    place = place_of(programme.proposal)
+    sections = {column: text.format(lead=lead, country=place) for column, text in script["sections"].items()}
+    return ops.ReportInput(entries=entries, narratives=narratives, lessons_learned=lessons, sections=sections)
 
 
 def place_of(proposal: Proposal) -> str:

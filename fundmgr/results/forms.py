@@ -14,7 +14,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from fundmgr.choices import options
 from fundmgr.i18n import language_choices, localize
 from fundmgr.numbers import INDICATOR_VALUE, number_text
-from fundmgr.results.models import AggregationRule, IndicatorStatus, Measure, Programme, ResultsFramework
+from fundmgr.results.models import (
+    REPORT_SECTIONS,
+    AggregationRule,
+    IndicatorStatus,
+    Measure,
+    Programme,
+    ResultsFramework,
+)
 
 TEXT_MAX = 4000
 
@@ -103,6 +110,17 @@ class PeriodForm(FlaskForm):
     due = DateField(_l("Report due"), [InputRequired()])
 
 
+class ProgrammeStartForm(FlaskForm):
+    """The date a programme started, set by the FMU with its reason."""
+
+    start = DateField(_l("Start date"), [InputRequired()])
+    reason = TextAreaField(
+        _l("Reason"),
+        [DataRequired(), Length(max=2000)],
+        description=_l("Why the programme started on this date rather than on its first transfer."),
+    )
+
+
 class ReviewForm(FlaskForm):
     """The FMU's review of a submitted report."""
 
@@ -143,6 +161,10 @@ def report_form_class(programme: Programme, framework: ResultsFramework | None) 
     """A progress report form: value, status and comment per indicator, its parts, a narrative per outcome."""
     fields: dict[str, Any] = {
         "lessons": TextAreaField(_l("Lessons learned"), [Length(max=TEXT_MAX)]),
+        **{
+            column: TextAreaField(title, [Length(max=TEXT_MAX)], description=help_text)
+            for column, title, help_text in REPORT_SECTIONS
+        },
     }
     for outcome in programme.outcomes:
         fields[f"narrative-{outcome.id}"] = TextAreaField(
@@ -172,6 +194,8 @@ def indicator_dimensions(indicator: Any, framework: ResultsFramework | None) -> 
 def fill_report_form(form: FlaskForm, report: Any) -> None:
     """Show a saved report's content in its form, numbers written the user's way."""
     form.lessons.data = report.lessons_learned
+    for column, _title, _help in REPORT_SECTIONS:
+        form[column].data = getattr(report, column)
     for narrative in report.narratives:
         if f"narrative-{narrative.outcome_id}" in form:
             form[f"narrative-{narrative.outcome_id}"].data = narrative.text

@@ -228,8 +228,13 @@ class Programme(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), unique=True)
     version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    # Implementation dates follow reality (fundmgr.results.schedule): the start is the first transfer's date (or
+    # one the FMU set, with its reason), the end follows from the duration; both are kept here for queries.
     start_date: so.Mapped[date]
     end_date: so.Mapped[date]
+    start_source: so.Mapped[str] = so.mapped_column(sa.String(20), default="planned", server_default="planned")
+    start_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    duration_months: so.Mapped[int]
     established_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     proposal: so.Mapped[Proposal] = so.relationship()
@@ -382,6 +387,10 @@ class ReportingPeriod(Base):
     def fund_id(self) -> int:
         return self.programme.fund_id
 
+    def has_started(self, today: date) -> bool:
+        """Whether the period's first day has come: its report can be written from then on."""
+        return self.start_date <= today
+
     def has_ended(self, today: date) -> bool:
         """Whether the period's last day is over: its report is owed from then on."""
         return clock.is_past(self.end_date, today)
@@ -399,6 +408,26 @@ class ReportingPeriod(Base):
 
 # --- Progress reports ------------------------------------------------------------------------
 
+# The narrative sections of a progress report a donor reads, in the report's order: (column, title, what to write).
+REPORT_SECTIONS: list[tuple[str, Any, Any]] = [
+    (
+        "challenges",
+        _l("Challenges and risks"),
+        _l("What slowed the programme, the risks met and how they were managed."),
+    ),
+    (
+        "principles_applied",
+        _l("Markers and guiding principles"),
+        _l("How gender equality, human rights, the guiding principles and the other markers were applied."),
+    ),
+    (
+        "partnerships",
+        _l("Partnerships and participation"),
+        _l("Work with governments and partners, and how migrants and communities took part."),
+    ),
+    ("human_story", _l("A human-interest story"), _l("One person's or one community's story, told with consent.")),
+]
+
 
 class ProgressReport(Base):
     """The lead agency's progress report on one period: values, narratives, lessons, evidence."""
@@ -409,6 +438,11 @@ class ProgressReport(Base):
     period_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("reporting_periods.id"), unique=True)
     state: so.Mapped[ReportState] = so.mapped_column(default=ReportState.draft, index=True)
     lessons_learned: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The sections a donor reads beside the results (REPORT_SECTIONS): each a text of the lead agency.
+    challenges: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    principles_applied: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    partnerships: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    human_story: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now, onupdate=clock.now)

@@ -896,6 +896,15 @@ CASES: list[Case] = [
         data=lambda w: {},
         extra={"link_first": True},
     ),
+    get("results.programme_start", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
+    post(
+        "results.programme_start",
+        ids(programme_id="programme"),
+        RESULTS_MANAGE_WRITE,
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"start": w.extra["programme_start"], "reason": "Agreed with the organizations."},
+    ),
     get("results.period_new", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
     post(
         "results.period_new",

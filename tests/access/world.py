@@ -356,8 +356,14 @@ def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> No
     """The active programme's reports: 1 accepted (with a photo), 2 submitted, 3 a complete draft (with a file)."""
     programme = db.session.scalar(sa.select(Programme).where(Programme.proposal_id == proposal.id))
     world.ids["programme"] = programme.id
+    assert len(programme.periods) == 5, "calendar years: the first and the last partial"
+    # the last one removed, so that adding a period (within the programme's dates) has one to add
+    last = programme.periods[-1]
+    next_period = (last.start_date.isoformat(), last.end_date.isoformat(), last.due_date.isoformat())
+    results_ops.remove_period(last, actor=fmu)
+    db.session.expire(programme, ["periods"])
     periods = programme.periods
-    assert len(periods) == 4, "four yearly periods"
+    assert len(periods) == 4, "four periods left"
     assert periods[2].end_date < TODAY <= periods[3].end_date, "the fourth period is under way"
 
     def report(number: int, value: str):
@@ -388,10 +394,8 @@ def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> No
     world.ids |= {"accepted_evidence": evidence.id, "draft_evidence": draft_evidence.id, "accepted_report": first.id}
     world.ids |= {"draft_report": third.id, "draft_period_id": periods[2].id}
     world.ids |= {"accepted_period": 1, "submitted_period": 2, "draft_period": 3, "open_period": 4}
-    last = periods[-1]
-    start = last.end_date + timedelta(days=1)
-    world.extra["next_period"] = (start.isoformat(), (start + timedelta(days=364)).isoformat(),
-                                  (start + timedelta(days=424)).isoformat())  # fmt: skip
+    world.extra["next_period"] = next_period
     world.extra["later_due"] = (periods[3].due_date + timedelta(days=10)).isoformat()
+    world.extra["programme_start"] = programme.start_date.isoformat()
     for item in (evidence, draft_evidence):
         world.files[item.storage_key] = PDF_BYTES

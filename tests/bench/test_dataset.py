@@ -24,7 +24,7 @@ from fundmgr.proposals.versions import snapshot_of
 from fundmgr.results import queries as q
 from fundmgr.results import reports
 from fundmgr.results.models import Programme, ProgrammeIndicator
-from fundmgr.results.operations import add_months, default_periods, guess_measure
+from fundmgr.results.operations import add_months, calendar_periods, guess_measure
 from fundmgr.results.rollup import Point, combine
 from fundmgr.steering.models import (
     AgendaItem,
@@ -132,9 +132,7 @@ def test_programmes_are_what_establishing_the_approved_version_builds(generated,
         ]
         actual = [(i.name, i.unit, i.measure, i.baseline, i.target, i.disaggregation) for i in programme.indicators]
         assert actual == expected
-        periods = default_periods(
-            programme.start_date, programme.end_date, fund.reporting_period_months, fund.report_due_days
-        )
+        periods = calendar_periods(programme.start_date, programme.end_date, fund.calendar)
         assert [(p.start_date, p.end_date, p.due_date) for p in programme.periods] == periods
         assert programme.proposal.state in (ProposalState.approved, ProposalState.active, ProposalState.closed)
 

@@ -11,3 +11,11 @@ from tests.support import TODAY
 @pytest.fixture(autouse=True)
 def on_today(frozen_clock) -> None:
     frozen_clock(TODAY)
+
+
+@pytest.fixture
+def yearly_from_the_start(fund) -> None:
+    """These tests place report deadlines by a calendar of their own: a report every 12 months from each programme's
+    start, due 60 days after each period (the machinery of reminders is under test, not the MPTF calendar); used by
+    the modules that place report deadlines."""
+    fund.reporting_calendar = {"basis": "programme_year", "period_months": 12, "due_days_after_period": 60}

@@ -20,6 +20,8 @@ from tests.support.deadlines import DUE
 from tests.support.mail import notifications_of
 from tests.support.results import submitted_report
 
+pytestmark = pytest.mark.usefixtures("yearly_from_the_start")
+
 
 def before(days: int, due: date = DUE) -> date:
     return due - timedelta(days=days)

@@ -18,6 +18,8 @@ from fundmgr.steering.models import DecisionOutcome
 from tests.support.deadlines import DUE
 from tests.support.results import entries_for, submitted_report
 
+pytestmark = pytest.mark.usefixtures("yearly_from_the_start")
+
 FULL = {"Number of migrants assisted": "10", "Number of officials trained": "150",
         "Share of trained officials applying the guidelines": "45"}  # fmt: skip
 

@@ -36,7 +36,7 @@ def test_counts_split_into_whole_parts_that_add_up():
 def test_the_demo_reports_on_ended_periods_once(fund, make_programme, make_user):
     make_user(Role.fmu)
     a = make_programme(start=date(2024, 1, 1), duration_months=36)  # 2 periods ended, the last past due
-    b = make_programme(start=date(2024, 7, 1), duration_months=24)  # 1 period ended, past due
+    b = make_programme(start=date(2025, 1, 1), duration_months=24)  # 1 period ended, past due
     c = make_programme(start=date(2022, 1, 1), duration_months=24, state=ProposalState.closed)
     d = make_programme(start=date(2021, 1, 1), duration_months=24, state=ProposalState.closed)
     lines = seed_results(fund)

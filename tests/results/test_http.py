@@ -278,10 +278,14 @@ def test_the_fmu_changes_period_dates_through_the_form(as_, programme):
     assert "The period must start before it ends." in html
     assert "The report cannot be due before the period ends." in html
     assert "The dates overlap period 1." in html
-    ok = client.post(url, data={"start": "2025-01-01", "end": "2026-03-31", "due": "2026-05-31"})
+    outside = client.post(url, data={"start": "2025-01-01", "end": "2026-03-31", "due": "2026-05-31"})
+    assert "A period must lie within the programme&#39;s dates, 2024-01-01 to 2025-12-31." in outside.get_data(
+        as_text=True
+    )
+    ok = client.post(url, data={"start": "2025-01-01", "end": "2025-12-31", "due": "2026-05-31"})
     assert ok.status_code == 302
     db.session.expire_all()
-    assert programme.periods[1].end_date == date(2026, 3, 31)
+    assert programme.periods[1].due_date == date(2026, 5, 31)
 
 
 @pytest.mark.parametrize("who", ["lead", "sc_member", "fmu", "viewer", "admin"])

@@ -32,23 +32,23 @@ def test_an_approved_programme_gets_its_matrix_and_periods(make_programme):
     assert (share.baseline, share.target, share.measure) == (Decimal(20), Decimal(60), Measure.percentage)
     assert train.measure is Measure.number
     assert [(p.number, p.start_date, p.end_date, p.due_date) for p in programme.periods] == [
-        (1, date(2024, 1, 1), date(2024, 12, 31), date(2025, 3, 1)),  # due 60 days after the period
-        (2, date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 1)),
+        (1, date(2024, 1, 1), date(2024, 12, 31), date(2025, 3, 31)),  # the annual report: 31 March of the next year
+        (2, date(2025, 1, 1), date(2025, 12, 31), date(2026, 4, 30)),  # the final report: 4 months after the end
     ]
 
 
-def test_the_last_period_ends_with_the_programme(make_programme):
+def test_periods_are_calendar_years_and_the_last_ends_with_the_programme(make_programme):
     programme = make_programme(start=date(2024, 7, 1), duration_months=30)
-    assert [(p.start_date, p.end_date) for p in programme.periods] == [
-        (date(2024, 7, 1), date(2025, 6, 30)),
-        (date(2025, 7, 1), date(2026, 6, 30)),
-        (date(2026, 7, 1), date(2026, 12, 31)),
+    assert [(p.start_date, p.end_date, p.due_date) for p in programme.periods] == [
+        (date(2024, 7, 1), date(2024, 12, 31), date(2025, 3, 31)),
+        (date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 31)),
+        (date(2026, 1, 1), date(2026, 12, 31), date(2027, 4, 30)),
     ]
 
 
 def test_periods_follow_the_fund_definition(make_programme, fund):
     """A fund that reports every six months, 30 days after each period, gets such periods (configuration, not code)."""
-    fund.reporting_period_months, fund.report_due_days = 6, 30
+    fund.reporting_calendar = {"basis": "programme_year", "period_months": 6, "due_days_after_period": 30}
     programme = make_programme(start=date(2024, 1, 31), duration_months=12)
     assert [(p.start_date, p.end_date, p.due_date) for p in programme.periods] == [
         (date(2024, 1, 31), date(2024, 7, 30), date(2024, 8, 29)),
@@ -87,12 +87,29 @@ def test_the_fmu_moves_and_adds_periods(make_programme, make_user):
     programme = make_programme()
     fmu = make_user(Role.fmu)
     second = programme.periods[1]
-    ops.update_period(second, start=date(2025, 1, 1), end=date(2026, 3, 31), due=date(2026, 5, 31), actor=fmu)
-    added = ops.add_period(programme, start=date(2026, 4, 1), end=date(2026, 9, 30), due=date(2026, 11, 30), actor=fmu)
+    ops.update_period(second, start=date(2025, 1, 1), end=date(2025, 6, 30), due=date(2025, 8, 31), actor=fmu)
+    added = ops.add_period(programme, start=date(2025, 7, 1), end=date(2025, 12, 31), due=date(2026, 4, 30), actor=fmu)
     assert added.number == 3
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "reporting_period.changed"))
     assert entry.before["end_date"] == "2025-12-31"
-    assert entry.after["end_date"] == "2026-03-31"
+    assert entry.after["end_date"] == "2025-06-30"
+
+
+def test_a_period_cannot_be_moved_outside_the_programmes_dates(make_programme, make_user):
+    """The programme runs 2024-01-01 to 2025-12-31: a period before its start or after its end is refused, clearly."""
+    programme = make_programme()
+    fmu = make_user(Role.fmu)
+    message = r"A period must lie within the programme's dates, 2024-01-01 to 2025-12-31."
+    with pytest.raises(ValidationFailed, match=message):
+        ops.update_period(
+            programme.periods[0], start=date(2023, 7, 1), end=date(2023, 12, 31), due=date(2024, 3, 31), actor=fmu
+        )
+    with pytest.raises(ValidationFailed, match=message):
+        ops.add_period(programme, start=date(2026, 1, 1), end=date(2026, 6, 30), due=date(2026, 8, 31), actor=fmu)
+    assert [(p.start_date, p.end_date) for p in programme.periods] == [
+        (date(2024, 1, 1), date(2024, 12, 31)),
+        (date(2025, 1, 1), date(2025, 12, 31)),
+    ]
 
 
 def test_period_dates_that_overlap_or_run_backwards_are_refused(make_programme, make_user):
@@ -127,7 +144,7 @@ def test_the_last_period_without_a_report_is_removed(make_programme, make_user):
     db.session.expire_all()
     assert [p.number for p in programme.periods] == [1]
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "reporting_period.removed"))
-    assert entry.before == {"number": 2, "start_date": "2025-01-01", "end_date": "2025-12-31", "due_date": "2026-03-01"}
+    assert entry.before == {"number": 2, "start_date": "2025-01-01", "end_date": "2025-12-31", "due_date": "2026-04-30"}
 
 
 @pytest.mark.parametrize("role", [Role.agency, Role.sc_member, Role.viewer])

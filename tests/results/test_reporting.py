@@ -97,7 +97,9 @@ def test_a_report_is_submitted_only_after_its_period_ends(make_programme, lead_o
     report = ops.save_report(programme.periods[0], entries_for(programme, values), actor=lead)
     with pytest.raises(ValidationFailed, match=r"The period ends on 2026-12-31; submit the report after that."):
         ops.submit_report(report, actor=lead)
-    with pytest.raises(InvalidTransition, match=r"This period has not started yet."):
+    with pytest.raises(
+        InvalidTransition, match=r"This period starts on 2027-01-01: its report can be written from then on."
+    ):
         ops.save_report(programme.periods[1], entries_for(programme, {}), actor=lead)
 
 
@@ -162,9 +164,9 @@ def test_a_draft_cannot_be_accepted(programme, lead_of, make_user):
 
 def test_overdue_reports_are_listed_and_counted_for_the_fmu(make_programme, lead_of, fund):
     """Periods past their due date without a report handed in: none, a draft, or a returned report."""
-    late = make_programme(start=date(2024, 1, 1))  # periods due 2025-03-01 and 2026-03-01: both overdue on TODAY
-    on_time = make_programme(start=date(2025, 1, 1), duration_months=12)  # due 2026-03-01, report submitted
-    running = make_programme(start=date(2025, 6, 1), duration_months=24)  # period 1 ends 2026-05-31, due 2026-07-30
+    late = make_programme(start=date(2024, 1, 1))  # periods due 2025-03-31 and 2026-04-30: both overdue on TODAY
+    on_time = make_programme(start=date(2025, 1, 1), duration_months=12)  # due 2026-04-30, report submitted
+    running = make_programme(start=date(2026, 1, 1), duration_months=5)  # ends 2026-05-31, final report due 2026-09-30
     submitted_report(on_time, 1, VALUES | {"Number of migrants assisted": "5"}, lead_of(on_time))
     ops.save_report(late.periods[1], entries_for(late, VALUES), actor=lead_of(late))
     overdue = db.session.scalars(q.overdue_periods(fund, RESULTS_DAY)).all()

@@ -4,6 +4,7 @@ Every operation checks the actor's rights and the rules itself, flushes, never c
 module per part of the work; import the operations from this package.
 """
 
+from fundmgr.results.operations.dates import set_programme_start, start_on_first_transfer
 from fundmgr.results.operations.editing import (
     IndicatorSpec,
     save_fund_indicator,
@@ -14,6 +15,7 @@ from fundmgr.results.operations.editing import (
 )
 from fundmgr.results.operations.establishing import (
     add_months,
+    calendar_periods,
     default_periods,
     establish_on_approval,
     establish_programme,
@@ -30,6 +32,7 @@ from fundmgr.results.operations.progress_reports import (
     review_report,
     save_report,
     submit_report,
+    why_no_report,
 )
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "add_evidence",
     "add_months",
     "add_period",
+    "calendar_periods",
     "default_periods",
     "establish_on_approval",
     "establish_programme",
@@ -56,7 +60,10 @@ __all__ = [
     "save_report",
     "set_indicator_links",
     "set_indicator_retired",
+    "set_programme_start",
+    "start_on_first_transfer",
     "submit_report",
     "update_goal",
     "update_period",
+    "why_no_report",
 ]

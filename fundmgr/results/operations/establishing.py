@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +12,20 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition
+from fundmgr.funds.calendar import add_months
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.snapshot import Indicator, Outcome
+from fundmgr.results.schedule import PLANNED, calendar_periods, default_periods, end_date_for
+
+__all__ = [
+    "add_months",
+    "build_matrix",
+    "calendar_periods",
+    "default_periods",
+    "establish_on_approval",
+    "establish_programme",
+    "guess_measure",
+]
 from fundmgr.results.models import (
     Measure,
     Programme,
@@ -24,27 +34,6 @@ from fundmgr.results.models import (
     ProgrammeOutput,
     ReportingPeriod,
 )
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day of the month, months later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def default_periods(start: date, end: date, months: int, due_days: int) -> list[tuple[date, date, date]]:
-    """(start, end, due) of each period: every `months` from the start; the last one ends with the programme."""
-    periods: list[tuple[date, date, date]] = []
-    number = 0
-    while True:
-        period_start = add_months(start, number * months)
-        if period_start > end:
-            return periods
-        period_end = min(add_months(start, (number + 1) * months) - timedelta(days=1), end)
-        periods.append((period_start, period_end, period_end + timedelta(days=due_days)))
-        number += 1
-
 
 PERCENT_WORDS = ("%", "percent", "pourcent", "porcentaje", "share of", "proportion")
 
@@ -72,14 +61,17 @@ def establish_programme(proposal: Proposal, *, actor: User | None) -> Programme:
     start = snapshot.start_date or proposal.start_date or clock.today(proposal.fund)
     duration = snapshot.duration_months or proposal.duration_months or proposal.fund.reporting_period_months
     programme = Programme(
-        proposal=proposal, version=version, start_date=start, end_date=add_months(start, duration) - timedelta(days=1)
+        proposal=proposal,
+        version=version,
+        start_date=start,
+        start_source=PLANNED,
+        duration_months=duration,
+        end_date=end_date_for(start, duration),
     )
     db.session.add(programme)
     build_matrix(programme, snapshot.matrix)
-    fund = proposal.fund
     for number, (period_start, period_end, due) in enumerate(
-        default_periods(programme.start_date, programme.end_date, fund.reporting_period_months, fund.report_due_days),
-        start=1,
+        calendar_periods(programme.start_date, programme.end_date, proposal.fund.calendar), start=1
     ):
         programme.periods.append(
             ReportingPeriod(number=number, start_date=period_start, end_date=period_end, due_date=due)

@@ -17,7 +17,7 @@ from fundmgr.results.operations.rights import require
 def check_period_dates(
     programme: Programme, period: ReportingPeriod | None, start: date | None, end: date | None, due: date | None
 ) -> list[str]:
-    """What is wrong with a period's dates: order, and overlap with the programme's other periods."""
+    """What is wrong with a period's dates: order, the programme's dates, and overlap with its other periods."""
     if start is None or end is None or due is None:
         return [_("Give the start, end and due dates.")]
     problems = []
@@ -25,6 +25,14 @@ def check_period_dates(
         problems.append(_("The period must start before it ends."))
     if due < end:
         problems.append(_("The report cannot be due before the period ends."))
+    if start < programme.start_date or end > programme.end_date:
+        problems.append(
+            _(
+                "A period must lie within the programme's dates, %(start)s to %(end)s.",
+                start=programme.start_date.isoformat(),
+                end=programme.end_date.isoformat(),
+            )
+        )
     for other in programme.periods:
         if other is not period and other.start_date <= end and start <= other.end_date:
             problems.append(_("The dates overlap period %(n)d.", n=other.number))

@@ -14,6 +14,7 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.proposals.models import FUNDED_STATES
 from fundmgr.results.models import (
+    REPORT_SECTIONS,
     REPORT_TRANSITIONS,
     IndicatorStatus,
     IndicatorValue,
@@ -39,6 +40,7 @@ class ReportInput:
     entries: dict[int, IndicatorEntry] = field(default_factory=dict)  # by programme indicator id
     narratives: dict[int, str] = field(default_factory=dict)  # by programme outcome id
     lessons_learned: str = ""
+    sections: dict[str, str] = field(default_factory=dict)  # by REPORT_SECTIONS column
 
 
 def report_state(report: ProgressReport) -> dict[str, Any]:
@@ -56,7 +58,20 @@ def report_state(report: ProgressReport) -> dict[str, Any]:
         },
         "narratives": {str(n.outcome_id): n.text for n in report.narratives},
         "lessons_learned": report.lessons_learned,
+        **{column: getattr(report, column) for column, _title, _help in REPORT_SECTIONS},
     }
+
+
+def why_no_report(period: ReportingPeriod) -> str | None:
+    """Why the period cannot take a report now (the programme is not funded, the period has not started), or None."""
+    programme = period.programme
+    if programme.proposal.state not in FUNDED_STATES:
+        return _("Only funded programmes report progress.")
+    if not period.has_started(clock.today(programme.proposal.fund)):
+        return _(
+            "This period starts on %(day)s: its report can be written from then on.", day=period.start_date.isoformat()
+        )
+    return None
 
 
 def save_report(period: ReportingPeriod, data: ReportInput, *, actor: User) -> ProgressReport:
@@ -64,10 +79,9 @@ def save_report(period: ReportingPeriod, data: ReportInput, *, actor: User) -> P
     programme = period.programme
     report = period.report
     require(report.can_edit(actor) if report else programme.can_report(actor))
-    if programme.proposal.state not in FUNDED_STATES:
-        raise InvalidTransition(_("Only funded programmes report progress."))
-    if period.start_date > clock.today(programme.proposal.fund):
-        raise InvalidTransition(_("This period has not started yet."))
+    closed = why_no_report(period)
+    if closed:
+        raise InvalidTransition(closed)
     checked, problems = check_report_values(programme, data)
     if problems:
         raise ValidationFailed(problems)
@@ -121,6 +135,8 @@ def write_report(report: ProgressReport, programme: Programme, data: ReportInput
         else:
             narrative.text = text
     report.lessons_learned = data.lessons_learned.strip()
+    for column, _title, _help in REPORT_SECTIONS:
+        setattr(report, column, (data.sections.get(column) or "").strip())
 
 
 def missing_for_submission(report: ProgressReport) -> list[str]:

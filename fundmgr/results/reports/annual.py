@@ -23,6 +23,7 @@ from fundmgr.pdf import render_pdf
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import queries as q
 from fundmgr.results.models import (
+    REPORT_SECTIONS,
     Programme,
     ProgrammeIndicator,
     ProgrammeOutcome,
@@ -163,6 +164,43 @@ def finance_data(fund: Fund, year: int) -> dict[str, Any]:
     }
 
 
+def funding_status_at(fund: Fund, year: int) -> dict[str, Any]:
+    """The Gateway's funding-status table, each organization's money and donors' outstanding commitments at 31 Dec."""
+    year_end = date(year, 12, 31)
+    balances = finance.balances(fund, year_end)
+    return {
+        "as_at": year_end,
+        "status": finance.funding_status_rows(balances),
+        "with_organizations": finance.organization_status_rows(balances),
+        "share_with_organizations": balances.share_with_organizations,
+        "organizations": finance.money_by_organization(fund, year_end),
+        "donors": finance.contributions_by_donor(fund, year_end),
+    }
+
+
+def delivery_by_programme(fund: Fund, year: int) -> dict[int, list[finance.OrganizationMoney]]:
+    """Per programme (proposal id): each organization's transfers, refunds, expenditure and delivery at 31 Dec."""
+    result: dict[int, list[finance.OrganizationMoney]] = {}
+    for proposal_id, _organization_id, money in finance.money_by_allocation(fund, date(year, 12, 31)).values():
+        result.setdefault(proposal_id, []).append(money)
+    return {key: sorted(rows, key=lambda m: m.code) for key, rows in result.items()}
+
+
+def missing_reports(programme: Programme, cutoff: date) -> list[dict[str, Any]]:
+    """The programme's periods ended by the cutoff whose report was not received or not yet accepted."""
+    return [
+        {
+            "number": period.number,
+            "start": period.start_date,
+            "end": period.end_date,
+            "due": period.due_date,
+            "state": period.report.state.title if period.report else _("Not received"),
+        }
+        for period in programme.periods
+        if period.end_date <= cutoff and (period.report is None or period.report.state is not ReportState.accepted)
+    ]
+
+
 def money_totals(years: list[finance.YearFigures], by_area: list[finance.ShareRow], year: int) -> dict[str, Decimal]:
     """Deposits of the year and to its end, and everything allocated, for the summary."""
     this_year = next((y for y in years if y.year == year), None)
@@ -180,6 +218,7 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
     programmes = programmes_of_year(fund, year)
     readings = q.latest_accepted([i.id for p in programmes for i in p.indicators], cutoff)
     allocated = finance.allocated_by_proposal(fund, as_of=cutoff)
+    delivery = delivery_by_programme(fund, year)
     programme_rows = []
     for programme in programmes:
         items = q.programme_progress(programme, readings)
@@ -193,6 +232,11 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
                 "progress": percent_number(mean(o["share"] for o in outcomes)),
                 "report_period": report.period.number if report else None,
                 "lessons": report.lessons_learned if report else "",
+                "sections": [(str(title), getattr(report, column)) for column, title, _help in REPORT_SECTIONS]
+                if report
+                else [],
+                "delivery": delivery.get(programme.proposal_id, []),
+                "missing": missing_reports(programme, cutoff),
             }
         )
     areas = area_rows(fund, cutoff, lang, framework)
@@ -204,9 +248,9 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
         "fund": fund_facts(fund, lang),
         "year": year,
         "goal": localize(framework.goal, lang) if framework else "",
-        "note": localize(framework.note, lang) if framework else "",
         "summary": summary(programmes, programme_rows, areas, money, first, cutoff),
         "finance": money,
+        "status": funding_status_at(fund, year),
         "areas": areas,
         "area_chart": progress_chart(
             _("Progress towards the fund's targets, by thematic area (%)"),
@@ -342,8 +386,45 @@ def annual_report_xlsx(fund: Fund, year: int, lang: str) -> bytes:
                         for y in money["years"]
                     ],
                 ),
+                *status_sheets(data["status"], programmes),
             ]
         )
+
+
+def status_sheets(status: dict[str, Any], programmes: list[dict[str, Any]]) -> list[Sheet]:
+    """The funding status at the year's end, delivery by programme and organization, and the reports missing."""
+    as_at = status["as_at"].isoformat()
+    lines = [[label, amount] for label, amount, _style in [*status["status"], *status["with_organizations"]]]
+    money_header = [_("Transfers"), _("Refunds"), _("Expenditure"), _("Balance with the organization")]
+    return [
+        Sheet(_("Funding status"), [_("Line"), _("Amount as at %(date)s", date=as_at)], lines),
+        Sheet(
+            _("Delivery"),
+            [_("Programme"), _("Organization"), *money_header, _("Delivery rate (%)")],
+            [
+                [
+                    p["facts"]["reference"],
+                    m.label,
+                    m.transferred,
+                    m.refunded,
+                    m.expenditure,
+                    m.balance,
+                    number_cell(percent_number(m.rate)),
+                ]
+                for p in programmes
+                for m in p["delivery"]
+            ],
+        ),
+        Sheet(
+            _("Reports not received"),
+            [_("Programme"), _("Period"), _("Start"), _("End"), _("Due"), _("State")],
+            [
+                [p["facts"]["reference"], m["number"], m["start"], m["end"], m["due"], m["state"]]
+                for p in programmes
+                for m in p["missing"]
+            ],
+        ),
+    ]
 
 
 def fund_indicator_header() -> list[str]:

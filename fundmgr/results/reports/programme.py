@@ -13,7 +13,7 @@ from fundmgr.exports import Sheet, xlsx_bytes
 from fundmgr.finance import queries as finance
 from fundmgr.pdf import render_pdf
 from fundmgr.results import queries as q
-from fundmgr.results.models import ProgressReport, ReportState
+from fundmgr.results.models import REPORT_SECTIONS, ProgressReport, ReportState
 from fundmgr.results.reports.rows import (
     all_indicator_rows,
     breakdown_cells,
@@ -54,6 +54,7 @@ def programme_report_data(report: ProgressReport, lang: str) -> dict[str, Any]:
             "submitted_at": report.submitted_at,
             "accepted_at": report.accepted_at,
             "lessons": report.lessons_learned,
+            "sections": [(str(title), getattr(report, column)) for column, title, _help in REPORT_SECTIONS],
         },
         "outcomes": outcomes,
         "rows": rows,
@@ -90,6 +91,7 @@ def programme_report_xlsx(report: ProgressReport, lang: str) -> bytes:
                 _("Narratives"),
                 [_("Outcome"), _("Statement"), _("Progress made")],
                 [[o["position"], o["statement"], o["narrative"]] for o in data["outcomes"]]
+                + [[title, "", text] for title, text in data["report"]["sections"]]
                 + [[_("Lessons learned"), "", data["report"]["lessons"]]],
             ),
         ]

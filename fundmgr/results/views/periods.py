@@ -87,3 +87,25 @@ class PeriodRemoveView(ProgrammeBase):
         ops.remove_period(self.period, actor=current_user)
         flash(_("Period %(n)d has been removed.", n=self.period.number), "success")
         return redirect(url_for("results.programme", programme_id=self.programme.id))
+
+
+class ProgrammeStartView(ProgrammeBase):
+    """The FMU sets the date a programme started, with a reason; its end and periods follow."""
+
+    methods = ["GET", "POST"]
+
+    def can_access(self, user) -> bool:
+        return self.programme.can_manage(user)
+
+    def process(self):
+        form = rf.ProgrammeStartForm()
+        if request.method == "GET":
+            form.start.data, form.reason.data = self.programme.start_date, self.programme.start_reason
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                ops.set_programme_start(
+                    self.programme, start=form.start.data, reason=form.reason.data or "", actor=current_user
+                )
+                flash(_("The programme's dates and reporting periods have been updated."), "success")
+                return redirect(url_for("results.programme", programme_id=self.programme.id))
+        return self.render("programme_start.html", programme=self.programme, form=form)

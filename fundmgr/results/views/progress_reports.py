@@ -19,7 +19,7 @@ from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results import reports
-from fundmgr.results.models import Evidence, ReviewDecision
+from fundmgr.results.models import REPORT_SECTIONS, Evidence, ReviewDecision
 from fundmgr.results.values import IndicatorEntry
 from fundmgr.results.views.base import ResultsView, requested_language
 from fundmgr.results.views.periods import PeriodBase
@@ -45,6 +45,7 @@ class PeriodView(PeriodBase):
             evidence_form=rf.EvidenceForm(),
             dimensions=lambda indicator: rf.indicator_dimensions(indicator, self.framework),
             today=clock.today(self.fund),
+            report_sections=REPORT_SECTIONS,
         )
 
 
@@ -57,6 +58,10 @@ class ReportEditView(PeriodBase):
         return self.report.can_edit(user) if self.report else self.programme.can_report(user)
 
     def process(self):
+        closed = ops.why_no_report(self.period)
+        if closed and request.method == "GET":
+            flash(closed, "warning")  # the form does not open on a period that cannot take a report
+            return redirect(self.period_url())
         form = rf.report_form_class(self.programme, self.framework)()
         if request.method == "GET" and self.report:
             rf.fill_report_form(form, self.report)
@@ -73,6 +78,7 @@ class ReportEditView(PeriodBase):
             report=self.report,
             form=form,
             dimensions=lambda indicator: rf.indicator_dimensions(indicator, self.framework),
+            report_sections=REPORT_SECTIONS,
         )
 
     def report_input(self, form) -> ops.ReportInput:
@@ -95,6 +101,7 @@ class ReportEditView(PeriodBase):
             entries=entries,
             narratives={o.id: form[f"narrative-{o.id}"].data or "" for o in self.programme.outcomes},
             lessons_learned=form.lessons.data or "",
+            sections={column: form[column].data or "" for column, _title, _help in REPORT_SECTIONS},
         )
 
 
