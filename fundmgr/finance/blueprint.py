@@ -24,6 +24,7 @@ add_view(bp, "/contributions/<int:contribution_id>/correct", views.CorrectContri
 add_view(bp, "/programmes", views.ProgrammesView, "programmes")
 add_view(bp, "/programmes/<int:proposal_id>", views.ProgrammeView, "programme")
 add_view(bp, "/programmes/<int:proposal_id>/expenditure", views.ExpenditureView, "expenditure")
+add_view(bp, "/programmes/<int:proposal_id>/close", views.FinancialClosureView, "close")
 add_view(bp, "/allocations/<int:allocation_id>/expenditure", views.ReportExpenditureView, "report_expenditure")
 add_view(bp, "/allocations/<int:allocation_id>/transfer", views.NewTransferView, "new_transfer")
 add_view(bp, "/allocations/<int:allocation_id>/refund", views.NewRefundView, "new_refund")

@@ -163,6 +163,10 @@ class Proposal(Base):
     # Denormalized from the budget for lists and sorting; kept in step by the budget operations.
     total_amount: so.Mapped[Decimal] = so.mapped_column(Money(), default=Decimal("0.00"))
     withdrawal_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Closure (fundmgr.results / fundmgr.finance operations): activities ended and the final report accepted
+    # (the state moves to closed), then the final certified expenditure and the unspent balance refunded.
+    operationally_closed_on: so.Mapped[date | None]
+    financially_closed_on: so.Mapped[date | None]
 
     fund: so.Mapped[Fund] = so.relationship()
     country: so.Mapped[Country | None] = so.relationship()

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results.operations import establish_on_approval
-from fundmgr.results.views import annual, framework, periods, programmes, progress_reports
+from fundmgr.results.views import annual, closure, framework, periods, programmes, progress_reports
 from fundmgr.signals import proposal_state_changed
 from fundmgr.web import add_view
 
@@ -42,6 +42,7 @@ add_view(bp, "/framework/indicators/<int:indicator_id>", framework.FundIndicator
 add_view(bp, "/framework/indicators/<int:indicator_id>/retire", framework.FundIndicatorRetireView, "indicator_retire")
 add_view(bp, programme, programmes.ProgrammeView, "programme")
 add_view(bp, programme + "/links", programmes.LinksView, "links")
+add_view(bp, "/closure/<int:proposal_id>", closure.OperationalClosureView, "close")
 add_view(bp, programme + "/periods/new", periods.PeriodDatesView, "period_new")
 add_view(bp, period, progress_reports.PeriodView, "period")
 add_view(bp, period + "/dates", periods.PeriodDatesView, "period_dates")

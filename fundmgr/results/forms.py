@@ -8,7 +8,16 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundmgr.choices import options
@@ -101,6 +110,13 @@ class PeriodForm(FlaskForm):
     start = DateField(_l("Start"), [InputRequired()])
     end = DateField(_l("End"), [InputRequired()])
     due = DateField(_l("Report due"), [InputRequired()])
+
+
+class OperationalClosureForm(FlaskForm):
+    """The FMU closes a programme operationally: the activities ended on a date, the final report accepted."""
+
+    closed_on = DateField(_l("Closure date"), [InputRequired()])
+    activities_ended = BooleanField(_l("The programme's activities have ended"))
 
 
 class ReviewForm(FlaskForm):

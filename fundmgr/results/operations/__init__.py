@@ -4,6 +4,7 @@ Every operation checks the actor's rights and the rules itself, flushes, never c
 module per part of the work; import the operations from this package.
 """
 
+from fundmgr.results.operations.closure import close_operationally, closure_checklist, operational_closure_problems
 from fundmgr.results.operations.editing import (
     IndicatorSpec,
     save_fund_indicator,
@@ -40,12 +41,15 @@ __all__ = [
     "add_evidence",
     "add_months",
     "add_period",
+    "close_operationally",
+    "closure_checklist",
     "default_periods",
     "establish_on_approval",
     "establish_programme",
     "framework_of",
     "guess_measure",
     "load_framework",
+    "operational_closure_problems",
     "remove_evidence",
     "remove_period",
     "return_report",
