@@ -60,8 +60,10 @@ def test_the_demo_reports_on_ended_periods_once_and_closes_the_completed_program
         (d.id, 1): ReportState.accepted,
         (d.id, 2): ReportState.accepted,
     }
-    assert c.proposal.state is ProposalState.closed and c.proposal.financially_closed_on is None
-    assert d.proposal.state is ProposalState.closed and d.proposal.financially_closed_on is not None
+    assert c.proposal.state is ProposalState.closed
+    assert c.proposal.financially_closed_on is None
+    assert d.proposal.state is ProposalState.closed
+    assert d.proposal.financially_closed_on is not None
     assert count(overdue_periods(fund, RESULTS_DAY)) == 1  # a's second report
     report = a.periods[0].report
     assisted = report.value_for(a.indicators[0].id)
