@@ -80,7 +80,7 @@ def demo_proposal(status: str) -> dict:
     return next(p for p in demo_data()["proposals"] if p["status"] == status)
 
 
-def test_transfers_in_tranches_activate_the_demo_programmes_and_pay_the_completed_ones_in_full(
+def test_tranches_activate_the_demo_programmes_and_pay_the_completed_ones_in_full(
     fund, make_deposit, approve
 ):
     make_deposit("5000000.00")
