@@ -397,7 +397,9 @@ class ExpenditureView(FinanceView):
             may_report={
                 a.id
                 for a in allocations
-                if self.proposal.state in ops.REPORTING_STATES and ops.may_report_expenditure(current_user, a)
+                if self.proposal.state in ops.REPORTING_STATES
+                and not self.proposal.financially_closed_on
+                and ops.may_report_expenditure(current_user, a)
             },
         )
 

@@ -18,13 +18,7 @@ from fundmgr.proposals.models import Proposal, ProposalState
 def content_closed_problems(proposal: Proposal) -> list[str]:
     """The refusal of any change to an operationally closed programme's content (empty while it is open)."""
     if proposal.state is ProposalState.closed:
-        return [
-            _(
-                "Programme %(reference)s is closed (%(date)s): it is read-only.",
-                reference=proposal.reference,
-                date=proposal.operationally_closed_on.isoformat() if proposal.operationally_closed_on else "",
-            )
-        ]
+        return [_("Programme %(reference)s is closed: it is read-only.", reference=proposal.reference)]
     return []
 
 

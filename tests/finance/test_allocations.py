@@ -183,8 +183,8 @@ def test_a_transfer_needs_a_plausible_date(fund, make_deposit, approve, fmu):
 
 def test_a_closed_programme_receives_no_transfer(fund, make_deposit, approve, fmu):
     make_deposit("2000000.00")
-    _proposal, (iom, _unhcr) = approve(state=ProposalState.closed)
-    with pytest.raises(ValidationFailed, match="approved or active programmes only"):
+    proposal, (iom, _unhcr) = approve(state=ProposalState.closed)
+    with pytest.raises(ValidationFailed, match=f"Programme {proposal.reference} is closed: it is read-only"):
         record_transfer(iom, amount=D("1.00"), on_date=date(2024, 7, 1), reference="TR", actor=fmu)
 
 

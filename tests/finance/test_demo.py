@@ -80,9 +80,7 @@ def demo_proposal(status: str) -> dict:
     return next(p for p in demo_data()["proposals"] if p["status"] == status)
 
 
-def test_tranches_activate_the_demo_programmes_and_pay_the_completed_ones_in_full(
-    fund, make_deposit, approve
-):
+def test_tranches_activate_the_demo_programmes_and_pay_the_completed_ones_in_full(fund, make_deposit, approve):
     make_deposit("5000000.00")
     closed_spec, active_spec = demo_proposal("closed"), demo_proposal("active")
     closed, _ = approve(title=localize(closed_spec["title"], "en"))

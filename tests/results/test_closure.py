@@ -91,7 +91,7 @@ def test_an_operationally_closed_programme_is_read_only_but_for_its_final_expend
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "programme.closed")).one()
     assert entry.after["operationally_closed_on"] == RESULTS_DAY.isoformat()
     iom, _unhcr = allocations_of(finished)
-    read_only = f"Programme {proposal.reference} is closed ({RESULTS_DAY.isoformat()}): it is read-only."
+    read_only = f"Programme {proposal.reference} is closed: it is read-only."
     refusals = [
         lambda: finance_ops.record_transfer(iom, amount=D("1.00"), on_date=RESULTS_DAY, reference="TR-9", actor=fmu),
         lambda: ops.add_period(
