@@ -560,3 +560,35 @@ def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, o
         meeting = db.session.get(Meeting, ended[0][0])
         assert meeting.minutes.state is MinutesState.draft
         db.session.remove()
+
+
+# --- e5a7c3d19b42: the dates of a programme's operational and financial closure ---
+
+BEFORE_CLOSURE = "8b41e6c2d7a5"
+
+
+def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo):
+    """The demo at the previous head: each closed programme's operational closure is dated the day it was closed
+    (its audited move); no programme is financially closed (no operation did it before); the rest stay open."""
+    from fundmgr.proposals.models import Proposal, ProposalState
+
+    audit = sa.table("audit_entries", sa.column("object_id"), sa.column("action"),
+                     sa.column("created_at", sa.DateTime(timezone=True)))  # fmt: skip
+    with own_demo.app_context():
+        flask_migrate.downgrade(revision=BEFORE_CLOSURE)
+        assert "operationally_closed_on" not in {c["name"] for c in db.inspect(db.engine).get_columns("proposals")}
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            moved = {
+                int(object_id): at.date()
+                for object_id, at in connection.execute(
+                    sa.select(audit.c.object_id, audit.c.created_at).where(audit.c.action == "programme.closed")
+                )
+            }
+        proposals = db.session.scalars(sa.select(Proposal)).all()
+        closed = {p.id: p.operationally_closed_on for p in proposals if p.state is ProposalState.closed}
+        assert closed  # the demo closes its completed programmes
+        assert closed == moved
+        assert all(p.operationally_closed_on is None for p in proposals if p.state is not ProposalState.closed)
+        assert all(p.financially_closed_on is None for p in proposals)
+        db.session.remove()

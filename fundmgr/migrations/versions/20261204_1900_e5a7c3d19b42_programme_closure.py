@@ -59,6 +59,6 @@ def as_date(value: object) -> dt.date:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("proposals") as batch:
-        batch.drop_column("financially_closed_on")
-        batch.drop_column("operationally_closed_on")
+    # plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch would copy the table many others point to
+    op.drop_column("proposals", "financially_closed_on")
+    op.drop_column("proposals", "operationally_closed_on")
