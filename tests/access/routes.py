@@ -504,6 +504,16 @@ CASES: list[Case] = [
             "amount": "1000.00",
         },
     ),
+    # closure: the FMU closes the active programme financially only once it is closed operationally (refused here)
+    get("finance.close", proposal("active"), FMU_ONLY, secrets=("active",)),
+    post(
+        "finance.close",
+        proposal("active"),
+        answers(FORBIDDEN, fmu=KEPT),
+        secrets=("active",),
+        owner="fmu",
+        data=lambda w: {"closed_on": TODAY.isoformat(), "reference": "FC-2026-01"},
+    ),
     # --- Steering ---
     *[
         get(f"steering.{name}", expect=STEERING)
@@ -852,6 +862,16 @@ CASES: list[Case] = [
         secrets=("active",),
         data=lambda w: {},
         extra={"link_first": True},
+    ),
+    # operational closure: its final report is not accepted, so the FMU's closure is refused (kept)
+    get("results.close", proposal("active"), RESULTS_MANAGE_READ, secrets=("active",)),
+    post(
+        "results.close",
+        proposal("active"),
+        answers(FORBIDDEN, agency_other=HIDDEN, fmu=KEPT, admin=KEPT),
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"closed_on": TODAY.isoformat(), "activities_ended": "y"},
     ),
     get("results.period_new", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
     post(
