@@ -10,6 +10,9 @@ bp = Blueprint("finance", __name__, url_prefix="/finance")
 bp.add_app_template_global(queries.balances, "finance_balances")
 bp.add_app_template_global(queries.funding_status_rows, "finance_status_rows")
 bp.add_app_template_global(queries.organization_status_rows, "finance_organization_rows")
+# The programme's section of the proposal page, and an agency's programmes on its home page.
+bp.add_app_template_global(queries.programme_summary, "finance_programme_summary")
+bp.add_app_template_global(queries.funded_programmes_of, "finance_programmes_of")
 
 add_view(bp, "/", views.DashboardView, "dashboard")
 add_view(bp, "/dashboard.xlsx", views.DashboardExportView, "dashboard_xlsx", heavy=True)

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results.operations import establish_on_approval
+from fundmgr.results.queries import next_report_due
 from fundmgr.results.views import annual, closure, framework, periods, programmes, progress_reports
 from fundmgr.signals import proposal_state_changed
 from fundmgr.web import add_view
@@ -23,7 +24,7 @@ def quantity_filter(value) -> str:
 @bp.app_context_processor
 def results_helpers() -> dict:
     """The home card's figures, computed only when the card is shown."""
-    return {"results_home_summary": annual.home_summary}
+    return {"results_home_summary": annual.home_summary, "results_next_due": next_report_due}
 
 
 programme = "/programmes/<int:programme_id>"

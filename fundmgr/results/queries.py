@@ -385,3 +385,16 @@ def first_programme_start(fund: Fund) -> date | None:
     return db.session.scalar(
         sa.select(sa.func.min(Programme.start_date)).join(Programme.proposal).where(Proposal.fund_id == fund.id)
     )
+
+
+def next_report_due(proposal: Proposal) -> ReportingPeriod | None:
+    """The programme's first period whose progress report is not handed in yet: what is due next (None when none)."""
+    return db.session.scalar(
+        sa.select(ReportingPeriod)
+        .join(Programme)
+        .outerjoin(ProgressReport, ProgressReport.period_id == ReportingPeriod.id)
+        .where(Programme.proposal_id == proposal.id)
+        .where(sa.or_(ProgressReport.id.is_(None), ProgressReport.state.not_in(HANDED_IN_STATES)))
+        .order_by(ReportingPeriod.number)
+        .limit(1)
+    )

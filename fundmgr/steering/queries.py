@@ -20,6 +20,8 @@ from fundmgr.proposals.models import Participant, Proposal, ProposalState, Propo
 from fundmgr.steering.models import (
     Assignment,
     Conflict,
+    Decision,
+    DecisionOutcome,
     Meeting,
     MeetingState,
     Recommendation,
@@ -375,3 +377,14 @@ def unassigned_count(fund: Fund) -> int:
     proposals = proposals_in(fund, [ProposalState.in_review])
     versions = [p.latest_version.id for p in proposals if p.latest_version]
     return len(versions) - len(scoring_deadlines(versions))
+
+
+def funding_decision(proposal: Proposal) -> Decision | None:
+    """The Steering Committee's decision that funded the proposal (the latest, should there be more), if any."""
+    funding = [DecisionOutcome.approve, DecisionOutcome.approve_with_conditions]
+    return db.session.scalar(
+        sa.select(Decision)
+        .where(Decision.proposal_id == proposal.id, Decision.outcome.in_(funding))
+        .order_by(Decision.decided_on.desc(), Decision.id.desc())
+        .limit(1)
+    )
