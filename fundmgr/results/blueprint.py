@@ -5,7 +5,7 @@ from flask import Blueprint
 from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results.operations import establish_on_approval
 from fundmgr.results.queries import next_report_due
-from fundmgr.results.views import annual, closure, framework, periods, programmes, progress_reports
+from fundmgr.results.views import annual, closure, extensions, framework, periods, programmes, progress_reports
 from fundmgr.signals import proposal_state_changed
 from fundmgr.web import add_view
 
@@ -44,6 +44,8 @@ add_view(bp, "/framework/indicators/<int:indicator_id>/retire", framework.FundIn
 add_view(bp, programme, programmes.ProgrammeView, "programme")
 add_view(bp, programme + "/links", programmes.LinksView, "links")
 add_view(bp, "/closure/<int:proposal_id>", closure.OperationalClosureView, "close")
+add_view(bp, programme + "/extension", extensions.ExtensionRequestView, "extension_request")
+add_view(bp, "/extensions/<int:extension_id>", extensions.ExtensionView, "extension")
 add_view(bp, programme + "/periods/new", periods.PeriodDatesView, "period_new")
 add_view(bp, period, progress_reports.PeriodView, "period")
 add_view(bp, period + "/dates", periods.PeriodDatesView, "period_dates")

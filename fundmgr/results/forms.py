@@ -119,6 +119,30 @@ class OperationalClosureForm(FlaskForm):
     activities_ended = BooleanField(_l("The programme's activities have ended"))
 
 
+class ExtensionForm(FlaskForm):
+    """The lead agency asks for a no-cost extension: the new end date and why."""
+
+    new_end_date = DateField(_l("New end date"), [InputRequired()])
+    reason = TextAreaField(_l("Reason"), [Length(max=TEXT_MAX)])
+
+
+class ExtensionDecisionForm(FlaskForm):
+    """The FMU's (or the Steering Committee's) decision on a requested extension."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=options(
+            [
+                ("approve", _l("Approve")),
+                ("refuse", _l("Refuse")),
+                ("forward", _l("Forward to the Steering Committee")),
+            ]
+        ),
+        validators=[InputRequired()],
+    )
+    note = TextAreaField(_l("Note"), [Length(max=TEXT_MAX)])
+
+
 class ReviewForm(FlaskForm):
     """The FMU's review of a submitted report."""
 

@@ -19,6 +19,7 @@ from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
+    Extension,
     FundIndicator,
     FundOutcome,
     IndicatorValue,
@@ -398,3 +399,9 @@ def next_report_due(proposal: Proposal) -> ReportingPeriod | None:
         .order_by(ReportingPeriod.number)
         .limit(1)
     )
+
+
+def extensions_of(programme: Programme) -> list[Extension]:
+    """The programme's requests for a no-cost extension, latest first."""
+    query = sa.select(Extension).where(Extension.programme_id == programme.id).order_by(Extension.id.desc())
+    return list(db.session.scalars(query))
