@@ -873,6 +873,35 @@ CASES: list[Case] = [
         secrets=("active",),
         data=lambda w: {"closed_on": TODAY.isoformat(), "activities_ended": "y"},
     ),
+    # no-cost extensions: the lead agency asks (one is already waiting: kept); the FMU decides the waiting one
+    get(
+        "results.extension_request",
+        ids(programme_id="programme"),
+        answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=OK),
+        secrets=("active",),
+    ),
+    post(
+        "results.extension_request",
+        ids(programme_id="programme"),
+        answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=KEPT),
+        owner="agency_lead",
+        secrets=("active",),
+        data=lambda w: {"new_end_date": "2031-12-31", "reason": "The rains came late."},
+    ),
+    get(
+        "results.extension",
+        ids(extension_id="extension"),
+        answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=HIDDEN, fmu=OK, admin=OK),
+        secrets=("active",),
+    ),
+    post(
+        "results.extension",
+        ids(extension_id="extension"),
+        answers(HIDDEN, agency_lead=FORBIDDEN, sc=FORBIDDEN, sc_recused=HIDDEN, fmu=DONE, admin=DONE),
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"decision": "approve", "note": "Agreed."},
+    ),
     get("results.period_new", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
     post(
         "results.period_new",

@@ -62,7 +62,7 @@ class ExtensionView(ResultsView):
         self.extension = in_fund(db.session.get(Extension, extension_id), self.fund)
         programme = self.extension.programme
         seen = programme.can_see_unpublished(current_user) or is_sc_member(current_user, self.fund)
-        if not (seen and programme.can_view(current_user)):
+        if not (seen and programme.proposal.can_see_content(current_user)):
             abort(404)
 
     def can_access(self, user) -> bool:
