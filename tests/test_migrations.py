@@ -570,6 +570,7 @@ BEFORE_CLOSURE = "8b41e6c2d7a5"
 def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo):
     """The demo at the previous head: each closed programme's operational closure is dated the day it was closed
     (its audited move); no programme is financially closed (no operation did it before); the rest stay open."""
+    from fundmgr.funds.models import Fund
     from fundmgr.proposals.models import Proposal, ProposalState
 
     audit = sa.table("audit_entries", sa.column("object_id"), sa.column("action"),
@@ -591,4 +592,9 @@ def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo
         assert closed == moved
         assert all(p.operationally_closed_on is None for p in proposals if p.state is not ProposalState.closed)
         assert all(p.financially_closed_on is None for p in proposals)
+        # every fund takes the defaults after approval; no extension was ever asked
+        funds = db.session.scalars(sa.select(Fund)).all()
+        assert {(f.extension_notice_months, f.extension_committee_months) for f in funds} == {(3, 6)}
+        assert {(f.delivery_warning_gap, f.tranche_min_delivery) for f in funds} == {(Decimal("0.25"), Decimal("0.7"))}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("extensions"))) == 0
         db.session.remove()
