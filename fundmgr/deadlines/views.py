@@ -16,6 +16,7 @@ from fundmgr.deadlines import operations as ops
 from fundmgr.deadlines import queries as q
 from fundmgr.deadlines.forms import KIND_CHOICES, SHOW_CHOICES, WHEN_CHOICES, RemindForm
 from fundmgr.deadlines.models import DeadlineKind
+from fundmgr.deadlines.warnings import early_warnings
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import current_fund
 from fundmgr.funds.rights import FUND_MANAGERS
@@ -64,6 +65,7 @@ class DeadlinesView(FundView):
             show_choices=SHOW_CHOICES,
             form=RemindForm(),
             days_before=format_list([str(d) for d in self.fund.reminder_days or []], locale=current_language()),
+            warnings=early_warnings(self.fund, day),
         )
 
 
