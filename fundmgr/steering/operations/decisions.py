@@ -71,7 +71,7 @@ def decision_problems(proposal: Proposal, version: ProposalVersion, data: Decisi
                 _("The approved amount cannot exceed the version's budget (%(total)s).",
                   total=format_money(version.total))
             )  # fmt: skip
-    elif data.approved_amount is not None:
+    elif data.approved_amount is not None or data.amounts is not None:
         problems.append(_("Only an approval carries an amount."))
     return problems
 
