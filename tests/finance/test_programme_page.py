@@ -22,9 +22,16 @@ def programme_in(state: ProposalState, *, conditions: bool = False) -> Proposal:
 
 
 def staff_of(proposal: Proposal, organization_id: int) -> User:
-    return db.session.scalar(
-        sa.select(User).where(holding(proposal.fund, Role.agency), User.organization_id == organization_id).limit(1)
+    """A staff member of the organization, reading in English (the demo's people read in their own languages)."""
+    user = db.session.scalar(
+        sa.select(User)
+        .where(holding(proposal.fund, Role.agency), User.organization_id == organization_id)
+        .order_by(User.id)
+        .limit(1)
     )
+    user.locale = "en"
+    db.session.flush()
+    return user
 
 
 def page_of(proposal: Proposal, user: User) -> str:
