@@ -598,7 +598,7 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
 
 # --- 3f9a7c2e51b4: the decision record, a chain of the committee's decisions per fund ---
 
-BEFORE_DECISION_RECORD = "a6d2b8e41f07"
+BEFORE_DECISION_RECORD = "e5a7c3d19b42"
 
 
 def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
@@ -787,4 +787,41 @@ def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_it
                     programme.start_date, programme.end_date, calendar
                 )
         assert {fund.calendar for fund in db.session.scalars(sa.select(Fund))} == {calendar}
+
+
+# --- e5a7c3d19b42: the dates of a programme's operational and financial closure ---
+
+BEFORE_CLOSURE = "a6d2b8e41f07"
+
+
+def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo):
+    """The demo at the previous head: each closed programme's operational closure is dated the day it was closed
+    (its audited move); no programme is financially closed (no operation did it before); the rest stay open."""
+    from fundmgr.funds.models import Fund
+    from fundmgr.proposals.models import Proposal, ProposalState
+
+    audit = sa.table("audit_entries", sa.column("object_id"), sa.column("action"),
+                     sa.column("created_at", sa.DateTime(timezone=True)))  # fmt: skip
+    with own_demo.app_context():
+        flask_migrate.downgrade(revision=BEFORE_CLOSURE)
+        assert "operationally_closed_on" not in {c["name"] for c in db.inspect(db.engine).get_columns("proposals")}
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            moved = {
+                int(object_id): at.date()
+                for object_id, at in connection.execute(
+                    sa.select(audit.c.object_id, audit.c.created_at).where(audit.c.action == "programme.closed")
+                )
+            }
+        proposals = db.session.scalars(sa.select(Proposal)).all()
+        closed = {p.id: p.operationally_closed_on for p in proposals if p.state is ProposalState.closed}
+        assert closed  # the demo closes its completed programmes
+        assert closed == moved
+        assert all(p.operationally_closed_on is None for p in proposals if p.state is not ProposalState.closed)
+        assert all(p.financially_closed_on is None for p in proposals)
+        # every fund takes the defaults after approval; no extension was ever asked
+        funds = db.session.scalars(sa.select(Fund)).all()
+        assert {(f.extension_notice_months, f.extension_committee_months) for f in funds} == {(3, 6)}
+        assert {(f.delivery_warning_gap, f.tranche_min_delivery) for f in funds} == {(Decimal("0.25"), Decimal("0.7"))}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("extensions"))) == 0
         db.session.remove()

@@ -16,6 +16,7 @@ from fundmgr.deadlines import operations as ops
 from fundmgr.deadlines import queries as q
 from fundmgr.deadlines.forms import KIND_CHOICES, SHOW_CHOICES, WHEN_CHOICES, RemindForm
 from fundmgr.deadlines.models import DeadlineKind
+from fundmgr.deadlines.warnings import early_warnings
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import current_fund
 from fundmgr.funds.rights import FUND_MANAGERS
@@ -66,6 +67,7 @@ class DeadlinesView(FundView):
             days_before=format_list([str(d) for d in self.fund.reminder_days or []], locale=current_language()),
             financial=q.financial_report_deadlines(self.fund, day, include_done=show == "all"),
             calendar=self.fund.calendar,
+            warnings=early_warnings(self.fund, day),
         )
 
 

@@ -10,6 +10,9 @@ bp = Blueprint("finance", __name__, url_prefix="/finance")
 bp.add_app_template_global(queries.balances, "finance_balances")
 bp.add_app_template_global(queries.funding_status_rows, "finance_status_rows")
 bp.add_app_template_global(queries.organization_status_rows, "finance_organization_rows")
+# The programme's section of the proposal page, and an agency's programmes on its home page.
+bp.add_app_template_global(queries.programme_summary, "finance_programme_summary")
+bp.add_app_template_global(queries.funded_programmes_of, "finance_programmes_of")
 
 add_view(bp, "/", views.DashboardView, "dashboard")
 add_view(bp, "/dashboard.xlsx", views.DashboardExportView, "dashboard_xlsx", heavy=True)
@@ -24,6 +27,7 @@ add_view(bp, "/contributions/<int:contribution_id>/correct", views.CorrectContri
 add_view(bp, "/programmes", views.ProgrammesView, "programmes")
 add_view(bp, "/programmes/<int:proposal_id>", views.ProgrammeView, "programme")
 add_view(bp, "/programmes/<int:proposal_id>/expenditure", views.ExpenditureView, "expenditure")
+add_view(bp, "/programmes/<int:proposal_id>/close", views.FinancialClosureView, "close")
 add_view(bp, "/allocations/<int:allocation_id>/expenditure", views.ReportExpenditureView, "report_expenditure")
 add_view(bp, "/allocations/<int:allocation_id>/transfer", views.NewTransferView, "new_transfer")
 add_view(bp, "/allocations/<int:allocation_id>/refund", views.NewRefundView, "new_refund")

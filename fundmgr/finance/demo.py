@@ -33,7 +33,6 @@ from fundmgr.finance.models import (
 from fundmgr.finance.queries import allocation_money, balances
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import localize
-from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 
@@ -146,7 +145,7 @@ def seed_interest(fund: Fund) -> int:
 
 
 def seed_transfers(fund: Fund) -> list[str]:
-    """Transfer the approved demo programmes' allocations in tranches; close the demo's closed ones."""
+    """Transfer the approved demo programmes' allocations in tranches (the results demo closes the completed ones)."""
     statuses = {localize(p["title"], "en"): p for p in demo_data().get("proposals") or []}
     proposals = db.session.scalars(
         sa.select(Proposal).where(
@@ -154,19 +153,16 @@ def seed_transfers(fund: Fund) -> list[str]:
             Proposal.state.in_([ProposalState.approved, ProposalState.active]),
         )
     )
-    transfers = closed = reports = 0
+    transfers = reports = 0
     for proposal in proposals:
         spec = statuses.get(proposal.title)
         if spec is None or spec["status"] not in ("active", "closed"):
             continue
         transfers += transfer_tranches(proposal, spec, full=spec["status"] == "closed")
         reports += seed_expenditure(proposal, closing=spec["status"] == "closed")
-        if spec["status"] == "closed" and proposal.state is ProposalState.active:
-            proposal_ops.close_programme(proposal, actor=None, summary="Programme completed (demo).")
-            closed += 1
     db.session.flush()
     return [
-        f"Transfers: {transfers} tranches recorded, {closed} programmes closed.",
+        f"Transfers: {transfers} tranches recorded.",
         f"Expenditure: {reports} figures reported by participating organizations.",
     ]
 

@@ -83,6 +83,13 @@ class MoneyMovementForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[DataRequired(), Length(max=60)])
 
 
+class FinancialClosureForm(FlaskForm):
+    """The FMU closes a programme financially on a date; the refunds of the unspent balances carry the reference."""
+
+    closed_on = DateField(_l("Closure date"), validators=[InputRequired(message=_l("Enter the date."))])
+    reference = StringField(_l("Reference of the refunds"), validators=[DataRequired(), Length(max=60)])
+
+
 class InterestForm(MoneyMovementForm):
     """Interest or other income credited by the Administrative Agent."""
 

@@ -31,8 +31,10 @@ from fundmgr.finance.models import (
     LedgerEntry,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
+from fundmgr.funds.rights import is_agency_staff
 from fundmgr.i18n import localize, territory_name
-from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState, ProposalVersion
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalMarker, ProposalState, ProposalVersion
+from fundmgr.proposals.visibility import visible_to
 
 ZERO = Decimal("0.00")
 ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)
@@ -784,3 +786,51 @@ def contributions_by_donor(fund: Fund, as_at: date | None = None) -> list[DonorF
             unpaid = committed_usd * (committed_amount - deposited_amount) / committed_amount
             figures[donor_id].outstanding += to_cents(unpaid)
     return sorted(figures.values(), key=lambda f: (-(f.deposited + f.outstanding), f.code))
+
+
+# --- A programme's money as its page shows it ------------------------------------------------------
+
+
+@dataclass
+class ProgrammeSummary:
+    """A funded programme's money for one reader: each organization's allocation and transfers, and the delivery
+    the reader may see (agency staff: their own organization's only; everyone else: every one and the total)."""
+
+    money: list[AllocationMoney]
+    delivery: list[Delivery]
+    total: Delivery | None
+
+    @property
+    def allocated(self) -> Decimal:
+        return sum((m.net for m in self.money), ZERO)
+
+    @property
+    def transferred(self) -> Decimal:
+        return sum((m.net_transferred for m in self.money), ZERO)
+
+
+def programme_summary(proposal: Proposal, user: Any) -> ProgrammeSummary:
+    """What the programme's page shows of its money to this reader (see ProgrammeSummary)."""
+    fund = proposal.fund
+    allocations = list(
+        db.session.scalars(
+            sa.select(Allocation)
+            .where(Allocation.proposal_id == proposal.id)
+            .options(so.selectinload(Allocation.transfers))
+            .order_by(Allocation.id)
+        )
+    )
+    own_only = is_agency_staff(user, fund)
+    seen = [a for a in allocations if not own_only or a.organization_id == user.organization_id]
+    total = None if own_only else programme_delivery(fund, proposal.reference, allocations)
+    return ProgrammeSummary(allocation_money(allocations), delivery_by_organization(fund, seen), total)
+
+
+def funded_programmes_of(fund: Fund, user: Any) -> list[ProgrammeMoney]:
+    """The funded programmes the user may see, with their money: an agency's own programmes on its home page."""
+    proposals = db.session.scalars(
+        sa.select(Proposal)
+        .where(visible_to(user, fund), Proposal.state.in_(FUNDED_STATES))
+        .order_by(Proposal.reference)
+    ).all()
+    return programme_totals(list(proposals))

@@ -26,6 +26,7 @@ from fundmgr.finance.forms import (
     ContributionForm,
     CorrectionForm,
     ExpenditureForm,
+    FinancialClosureForm,
     InterestForm,
     MoneyMovementForm,
     currency_choices,
@@ -378,6 +379,7 @@ class ProgrammeView(FinanceView):
             money=money,
             total=q.programme_totals([self.proposal])[0],
             can_move_money=is_fmu(current_user, self.fund),
+            can_close=is_fmu(current_user, self.fund),
         )
 
 
@@ -434,7 +436,9 @@ class ExpenditureView(FinanceView):
             may_report={
                 a.id
                 for a in allocations
-                if self.proposal.state in ops.REPORTING_STATES and ops.may_report_expenditure(current_user, a)
+                if self.proposal.state in ops.REPORTING_STATES
+                and not self.proposal.financially_closed_on
+                and ops.may_report_expenditure(current_user, a)
             },
         )
 
@@ -549,6 +553,37 @@ class ReleaseView(AllocationMoneyView):
     title = _l("Release part of the allocation")
     help_text = _l("Released money is no longer allocated to the programme and becomes available again.")
     done_message = _l("The release was recorded.")
+
+
+class FinancialClosureView(FinanceView):
+    """The FMU closes a programme financially: the unspent balances are refunded, the rest released."""
+
+    methods = ["GET", "POST"]
+    roles = (Role.fmu,)
+
+    def load(self, proposal_id: int) -> None:
+        super().load()
+        self.proposal = load_programme(self.fund, proposal_id)
+
+    def process(self):
+        form = FinancialClosureForm()
+        if request.method == "GET":
+            form.closed_on.data = clock.today(self.fund)
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                ops.close_financially(
+                    self.proposal, closed_on=form.closed_on.data, reference=form.reference.data, actor=acting_user()
+                )
+                flash(_("The programme is closed financially; the unspent balances are refunded."), "success")
+                return redirect(url_for("finance.programme", proposal_id=self.proposal.id))
+        allocations = expenditure_lines(self.fund, current_user, self.proposal)
+        return self.render(
+            "closure_form.html",
+            form=form,
+            proposal=self.proposal,
+            delivery=q.delivery_by_organization(self.fund, allocations),
+            outstanding=ops.financial_closure_outstanding(self.proposal),
+        )
 
 
 class PipelineMoneyView(FinanceView):

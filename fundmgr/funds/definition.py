@@ -179,6 +179,22 @@ class Reporting(Strict):
         return self
 
 
+class AfterApproval(Strict):
+    """Changes to a funded programme and the early warning on the FMU's deadlines page.
+
+    `extension_notice_months`: a no-cost extension is asked no later than this many months before the programme
+    ends. `extension_committee_months`: an extension longer than this is decided by the Steering Committee, a
+    shorter one by the FMU. `delivery_warning_gap`: a programme is flagged when its delivery rate lags the share of
+    its time elapsed by more than this. `tranche_min_delivery`: the delivery rate an organization reaches before
+    its next tranche is released (with its reports accepted).
+    """
+
+    extension_notice_months: Annotated[int, Field(ge=0, le=24)] = 3
+    extension_committee_months: Annotated[int, Field(ge=0, le=60)] = 6
+    delivery_warning_gap: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.25")
+    tranche_min_delivery: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.70")
+
+
 class Reminders(Strict):
     """When people are reminded of their deadlines (scoring, written procedures, progress reports).
 
@@ -341,6 +357,7 @@ class FundDefinition(Strict):
     committee: Committee
     reporting: Reporting = Reporting()
     reminders: Reminders = Reminders()
+    after_approval: AfterApproval = AfterApproval()
     thematic_areas: Annotated[list[ThematicArea], Field(min_length=1)]
     # What the fund calls its objectives, in headings and columns ("GCM objectives", "SDG targets").
     objectives_title: Text

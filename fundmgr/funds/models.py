@@ -81,6 +81,11 @@ class Fund(Base):
     reporting_calendar: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
     # Days before a deadline on which reminders go out, largest first (fundmgr.deadlines adds the last one).
     reminder_days: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=lambda: [14, 3])
+    # After approval (the definition's `after_approval:` section; fundmgr.funds.definition.AfterApproval).
+    extension_notice_months: so.Mapped[int] = so.mapped_column(default=3, server_default="3")
+    extension_committee_months: so.Mapped[int] = so.mapped_column(default=6, server_default="6")
+    delivery_warning_gap: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.25"))
+    tranche_min_delivery: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.70"))
     definition_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
 
     thematic_areas: so.Mapped[list[ThematicArea]] = so.relationship(

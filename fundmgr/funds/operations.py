@@ -146,7 +146,8 @@ FUND_FIELDS = [
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "decision_rule",
     "reporting_period_months", "report_due_days", "reporting_calendar", "reminder_days", "objectives_title",
-    "disaggregations", "iati",
+    "disaggregations", "iati", "extension_notice_months", "extension_committee_months", "delivery_warning_gap",
+    "tranche_min_delivery",
 ]  # fmt: skip
 
 
@@ -177,6 +178,10 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "objectives_title": spec.objectives_title.model_dump(),
         "disaggregations": [dimension.model_dump() for dimension in spec.disaggregations],
         "iati": spec.iati.model_dump(mode="json") if spec.iati else {},
+        "extension_notice_months": spec.after_approval.extension_notice_months,
+        "extension_committee_months": spec.after_approval.extension_committee_months,
+        "delivery_warning_gap": spec.after_approval.delivery_warning_gap,
+        "tranche_min_delivery": spec.after_approval.tranche_min_delivery,
     }
 
 

@@ -169,6 +169,11 @@ class Proposal(Base):
     # The call the proposal answers (fundmgr.calls; None: sent outside any call, as before calls existed).
     call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
 
+    # Closure (fundmgr.results / fundmgr.finance operations): activities ended and the final report accepted
+    # (the state moves to closed), then the final certified expenditure and the unspent balance refunded.
+    operationally_closed_on: so.Mapped[date | None]
+    financially_closed_on: so.Mapped[date | None]
+
     fund: so.Mapped[Fund] = so.relationship()
     country: so.Mapped[Country | None] = so.relationship()
     countries: so.Mapped[list[Country]] = so.relationship(secondary=proposal_countries)

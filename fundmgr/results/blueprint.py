@@ -4,7 +4,8 @@ from flask import Blueprint
 
 from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results.operations import establish_on_approval, start_on_first_transfer
-from fundmgr.results.views import annual, framework, periods, programmes, progress_reports
+from fundmgr.results.queries import next_report_due
+from fundmgr.results.views import annual, closure, extensions, framework, periods, programmes, progress_reports
 from fundmgr.signals import proposal_state_changed, transfer_recorded
 from fundmgr.web import add_view
 
@@ -25,7 +26,7 @@ def quantity_filter(value) -> str:
 @bp.app_context_processor
 def results_helpers() -> dict:
     """The home card's figures, computed only when the card is shown."""
-    return {"results_home_summary": annual.home_summary}
+    return {"results_home_summary": annual.home_summary, "results_next_due": next_report_due}
 
 
 programme = "/programmes/<int:programme_id>"
@@ -45,6 +46,11 @@ add_view(bp, "/framework/indicators/<int:indicator_id>/retire", framework.FundIn
 add_view(bp, programme, programmes.ProgrammeView, "programme")
 add_view(bp, programme + "/links", programmes.LinksView, "links")
 add_view(bp, programme + "/start", periods.ProgrammeStartView, "programme_start")
+
+
+add_view(bp, "/closure/<int:proposal_id>", closure.OperationalClosureView, "close")
+add_view(bp, programme + "/extension", extensions.ExtensionRequestView, "extension_request")
+add_view(bp, "/extensions/<int:extension_id>", extensions.ExtensionView, "extension")
 add_view(bp, programme + "/periods/new", periods.PeriodDatesView, "period_new")
 add_view(bp, period, progress_reports.PeriodView, "period")
 add_view(bp, period + "/dates", periods.PeriodDatesView, "period_dates")

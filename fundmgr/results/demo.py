@@ -22,9 +22,10 @@ import yaml
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import db
+from fundmgr.finance import operations as finance_ops
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import holding
-from fundmgr.i18n import territory_name
+from fundmgr.i18n import localize, territory_name
 from fundmgr.numbers import plain_text
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import operations as ops
@@ -38,6 +39,7 @@ from fundmgr.results.models import (
     ResultsFramework,
 )
 from fundmgr.results.values import IndicatorEntry
+from fundmgr.scenario import demo_data
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo.yaml"
 # How a count splits across each dimension's groups (illustrative shares, in the framework's order).
@@ -65,7 +67,8 @@ def seed_results(fund: Fund) -> list[str]:
     fmu = demo_person(fund, Role.fmu)
     linked = sum(link_programme(p, framework, fmu) for p in programmes) if fmu else 0
     counts: dict[str, int] = {}
-    for outcome in report_on(programmes, framework, fmu, clock.today(fund)):
+    closing = finished(programmes)
+    for outcome in report_on(programmes, framework, fmu, clock.today(fund), closing):
         counts[outcome] = counts.get(outcome, 0) + 1
     db.session.flush()
     lines.append(f"{len(programmes)} funded programmes; {linked} indicators linked to the fund's framework.")
@@ -74,7 +77,35 @@ def seed_results(fund: Fund) -> list[str]:
         + (", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "none new")
         + "."
     )
+    if fmu is not None and closing:
+        lines.append(close_finished(closing, fmu, clock.today(fund)))
     return lines
+
+
+def finished(programmes: list[Programme]) -> list[Programme]:
+    """The active programmes the scenario has completed (status closed), their last period ended: to be closed."""
+    titles = {localize(p["title"], "en") for p in demo_data().get("proposals") or [] if p.get("status") == "closed"}
+    today = clock.today(programmes[0].proposal.fund) if programmes else None
+    return [
+        p
+        for p in programmes
+        if p.proposal.state is ProposalState.active
+        and p.proposal.title in titles
+        and p.periods
+        and today is not None
+        and p.periods[-1].has_ended(today)
+    ]
+
+
+def close_finished(closing: list[Programme], fmu: User, today: date) -> str:
+    """Close the completed programmes through the real operations: all operationally (their final reports are
+    accepted), the one that ended first financially too (its organizations certified their final expenditure)."""
+    closing = sorted(closing, key=lambda p: p.periods[-1].end_date)
+    for programme in closing:
+        ops.close_operationally(programme, closed_on=today, activities_ended=True, actor=fmu)
+    first = closing[0].proposal
+    finance_ops.close_financially(first, closed_on=today, reference=f"{first.reference}-FC"[:60], actor=fmu)
+    return f"Programmes closed: {len(closing)} operationally, 1 financially ({first.reference})."
 
 
 def load_demo_framework(fund: Fund) -> str:
@@ -213,13 +244,18 @@ def place_of(proposal: Proposal) -> str:
 # --- The reporting story ----------------------------------------------------------------------------------
 
 
-def report_on(programmes: list[Programme], framework: ResultsFramework, fmu: User | None, today: date) -> list[str]:
-    """Write the reports of every ended period not yet reported on; returns what became of each."""
+def report_on(
+    programmes: list[Programme], framework: ResultsFramework, fmu: User | None, today: date, closing: list[Programme]
+) -> list[str]:
+    """Write the reports of every ended period not yet reported on (a closed programme's are frozen); returns what
+    became of each. The programmes about to close have their final reports accepted."""
     if fmu is None:
         return []
     outcomes = []
-    endings = last_report_endings(programmes, today)
+    endings = last_report_endings([p for p in programmes if p not in closing], today)
     for programme in programmes:
+        if programme.proposal.state is ProposalState.closed:
+            continue
         lead = demo_person(programme.proposal.fund, Role.agency, programme.proposal.lead_organization.code)
         if lead is None:
             continue
@@ -239,8 +275,7 @@ def last_report_endings(programmes: list[Programme], today: date) -> dict[int, s
     """How the story ends for the last ended period of some programmes (all others are accepted).
 
     Active programmes: a last report past its due date is left overdue (the first one), later ones
-    are submitted and wait for review. Closed programmes: the most recently ended one's final report
-    was returned for revision, the next one's waits for review.
+    are submitted and wait for review.
     """
     endings: dict[int, str] = {}
     overdue_left = False
@@ -253,13 +288,6 @@ def last_report_endings(programmes: list[Programme], today: date) -> dict[int, s
             endings[last.id], overdue_left = "overdue", True
         else:
             endings[last.id] = "submitted"
-    closed = sorted(
-        (p for p in programmes if p.proposal.state is ProposalState.closed and p.periods),
-        key=lambda p: p.periods[-1].end_date,
-        reverse=True,
-    )
-    for programme, ending in zip(closed, ("returned", "submitted"), strict=False):
-        endings[programme.periods[-1].id] = ending
     return endings
 
 

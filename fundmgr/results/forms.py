@@ -8,7 +8,16 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundmgr.choices import options
@@ -119,6 +128,37 @@ class ProgrammeStartForm(FlaskForm):
         [DataRequired(), Length(max=2000)],
         description=_l("Why the programme started on this date rather than on its first transfer."),
     )
+
+
+class OperationalClosureForm(FlaskForm):
+    """The FMU closes a programme operationally: the activities ended on a date, the final report accepted."""
+
+    closed_on = DateField(_l("Closure date"), [InputRequired()])
+    activities_ended = BooleanField(_l("The programme's activities have ended"))
+
+
+class ExtensionForm(FlaskForm):
+    """The lead agency asks for a no-cost extension: the new end date and why."""
+
+    new_end_date = DateField(_l("New end date"), [InputRequired()])
+    reason = TextAreaField(_l("Reason"), [Length(max=TEXT_MAX)])
+
+
+class ExtensionDecisionForm(FlaskForm):
+    """The FMU's (or the Steering Committee's) decision on a requested extension."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=options(
+            [
+                ("approve", _l("Approve")),
+                ("refuse", _l("Refuse")),
+                ("forward", _l("Forward to the Steering Committee")),
+            ]
+        ),
+        validators=[InputRequired()],
+    )
+    note = TextAreaField(_l("Note"), [Length(max=TEXT_MAX)])
 
 
 class ReviewForm(FlaskForm):

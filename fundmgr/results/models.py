@@ -591,3 +591,77 @@ class ReportReview(Base):
 
     report: so.Mapped[ProgressReport] = so.relationship(back_populates="reviews")
     reviewer: so.Mapped[User] = so.relationship()
+
+
+# --- No-cost extensions ------------------------------------------------------------------------------
+
+
+class ExtensionState(TitledEnum):
+    """Where a request for a no-cost extension is: asked, forwarded by the FMU to the committee, decided."""
+
+    requested = "requested"
+    forwarded = "forwarded"
+    approved = "approved"
+    refused = "refused"
+
+
+ExtensionState.set_titles(
+    {
+        ExtensionState.requested: _l("Requested"),
+        ExtensionState.forwarded: _l("Forwarded to the Steering Committee"),
+        ExtensionState.approved: _l("Approved"),
+        ExtensionState.refused: _l("Refused"),
+    }
+)
+X = ExtensionState
+EXTENSION_TRANSITIONS: dict[ExtensionState, frozenset[ExtensionState]] = {
+    X.requested: frozenset({X.approved, X.refused, X.forwarded}),
+    X.forwarded: frozenset({X.approved, X.refused}),
+    X.approved: frozenset(),
+    X.refused: frozenset(),
+}
+OPEN_EXTENSION_STATES = frozenset({X.requested, X.forwarded})
+
+
+class Extension(Base):
+    """The lead agency asks to end the programme later at no cost, with a reason; the FMU reviews it and decides,
+    or, above the fund's threshold (`extension_committee_months`), forwards it to the Steering Committee."""
+
+    __tablename__ = "extensions"
+    __table_args__ = (sa.CheckConstraint("new_end_date > current_end_date", name="ends_later"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    programme_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    state: so.Mapped[ExtensionState] = so.mapped_column(default=ExtensionState.requested)
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    current_end_date: so.Mapped[date]
+    new_end_date: so.Mapped[date]
+    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    requested_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_at: so.Mapped[datetime | None]
+
+    programme: so.Mapped[Programme] = so.relationship()
+    requested_by: so.Mapped[User] = so.relationship(foreign_keys=[requested_by_id])
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+
+    audit_type = "extension"
+
+    @property
+    def fund_id(self) -> int:
+        return self.programme.fund_id
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.programme.proposal.reference} → {self.new_end_date.isoformat()}"
+
+    @property
+    def months(self) -> int:
+        """How many months later the programme would end (a started month counts)."""
+        old, new = self.current_end_date, self.new_end_date
+        return (new.year - old.year) * 12 + new.month - old.month + (1 if new.day > old.day else 0)
+
+    def for_committee(self) -> bool:
+        """Longer than the fund lets the FMU decide alone."""
+        return self.months > self.programme.proposal.fund.extension_committee_months

@@ -19,6 +19,7 @@ from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
+    Extension,
     FundIndicator,
     FundOutcome,
     IndicatorValue,
@@ -385,3 +386,22 @@ def first_programme_start(fund: Fund) -> date | None:
     return db.session.scalar(
         sa.select(sa.func.min(Programme.start_date)).join(Programme.proposal).where(Proposal.fund_id == fund.id)
     )
+
+
+def next_report_due(proposal: Proposal) -> ReportingPeriod | None:
+    """The programme's first period whose progress report is not handed in yet: what is due next (None when none)."""
+    return db.session.scalar(
+        sa.select(ReportingPeriod)
+        .join(Programme)
+        .outerjoin(ProgressReport, ProgressReport.period_id == ReportingPeriod.id)
+        .where(Programme.proposal_id == proposal.id)
+        .where(sa.or_(ProgressReport.id.is_(None), ProgressReport.state.not_in(HANDED_IN_STATES)))
+        .order_by(ReportingPeriod.number)
+        .limit(1)
+    )
+
+
+def extensions_of(programme: Programme) -> list[Extension]:
+    """The programme's requests for a no-cost extension, latest first."""
+    query = sa.select(Extension).where(Extension.programme_id == programme.id).order_by(Extension.id.desc())
+    return list(db.session.scalars(query))

@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
+from fundmgr.db import db
 from fundmgr.funds.calendar import PROGRAMME_YEAR, ReportingCalendar, add_months
 
 if TYPE_CHECKING:
@@ -25,8 +28,18 @@ def end_date_for(start: date, months: int) -> date:
 
 
 def programme_end_date(programme: Programme) -> date:
-    """The programme's end: its start plus its duration (the one function computing it)."""
-    return end_date_for(programme.start_date, programme.duration_months)
+    """The programme's end: its start plus its duration, or the end of the latest approved no-cost extension."""
+    from fundmgr.results.models import Extension, ExtensionState  # the models import this module
+
+    planned = end_date_for(programme.start_date, programme.duration_months)
+    if programme.id is None:
+        return planned
+    extended = db.session.scalar(
+        sa.select(sa.func.max(Extension.new_end_date)).where(
+            Extension.programme_id == programme.id, Extension.state == ExtensionState.approved
+        )
+    )
+    return max(planned, extended) if extended else planned
 
 
 def default_periods(start: date, end: date, months: int, due_days: int) -> list[tuple[date, date, date]]:

@@ -8,12 +8,14 @@ from fundmgr.steering import meeting_views as mv
 from fundmgr.steering import portfolio_views as pfv
 from fundmgr.steering import procedure_views as pv
 from fundmgr.steering import views as v
-from fundmgr.steering.queries import home_summary
+from fundmgr.steering.queries import funding_decision, home_summary
 from fundmgr.web import add_view
 
 bp = Blueprint("steering", __name__, url_prefix="/steering")
 # For the home page card.
 bp.add_app_template_global(home_summary, "steering_home")
+# For the programme's section of the proposal page.
+bp.add_app_template_global(funding_decision, "steering_funding_decision")
 
 # Reviews, ranking, portfolio, pipeline, criteria
 add_view(bp, "/", v.ReviewListView, "index")

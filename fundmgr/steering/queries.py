@@ -20,6 +20,8 @@ from fundmgr.proposals.models import Participant, Proposal, ProposalState, Propo
 from fundmgr.steering.models import (
     Assignment,
     Conflict,
+    Decision,
+    DecisionOutcome,
     Meeting,
     MeetingState,
     PortfolioRun,
@@ -387,3 +389,14 @@ def latest_portfolio_run(fund: Fund, before: datetime | None = None) -> Portfoli
     if before is not None:
         query = query.where(PortfolioRun.created_at <= before)
     return db.session.scalar(query.order_by(PortfolioRun.created_at.desc(), PortfolioRun.id.desc()).limit(1))
+
+
+def funding_decision(proposal: Proposal) -> Decision | None:
+    """The Steering Committee's decision that funded the proposal (the latest, should there be more), if any."""
+    funding = [DecisionOutcome.approve, DecisionOutcome.approve_with_conditions]
+    return db.session.scalar(
+        sa.select(Decision)
+        .where(Decision.proposal_id == proposal.id, Decision.outcome.in_(funding))
+        .order_by(Decision.decided_on.desc(), Decision.id.desc())
+        .limit(1)
+    )

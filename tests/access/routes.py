@@ -540,6 +540,16 @@ CASES: list[Case] = [
             "amount": "1000.00",
         },
     ),
+    # closure: the FMU closes the active programme financially only once it is closed operationally (refused here)
+    get("finance.close", proposal("active"), FMU_ONLY, secrets=("active",)),
+    post(
+        "finance.close",
+        proposal("active"),
+        answers(FORBIDDEN, fmu=KEPT),
+        secrets=("active",),
+        owner="fmu",
+        data=lambda w: {"closed_on": TODAY.isoformat(), "reference": "FC-2026-01"},
+    ),
     # --- Steering ---
     *[
         get(f"steering.{name}", expect=STEERING)
@@ -904,6 +914,45 @@ CASES: list[Case] = [
         owner="fmu",
         secrets=("active",),
         data=lambda w: {"start": w.extra["programme_start"], "reason": "Agreed with the organizations."},
+    ),
+    # operational closure: its final report is not accepted, so the FMU's closure is refused (kept)
+    get("results.close", proposal("active"), RESULTS_MANAGE_READ, secrets=("active",)),
+    post(
+        "results.close",
+        proposal("active"),
+        answers(FORBIDDEN, agency_other=HIDDEN, fmu=KEPT, admin=KEPT),
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"closed_on": TODAY.isoformat(), "activities_ended": "y"},
+    ),
+    # no-cost extensions: the lead agency asks (one is already waiting: kept); the FMU decides the waiting one
+    get(
+        "results.extension_request",
+        ids(programme_id="programme"),
+        answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=OK),
+        secrets=("active",),
+    ),
+    post(
+        "results.extension_request",
+        ids(programme_id="programme"),
+        answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=KEPT),
+        owner="agency_lead",
+        secrets=("active",),
+        data=lambda w: {"new_end_date": "2031-12-31", "reason": "The rains came late."},
+    ),
+    get(
+        "results.extension",
+        ids(extension_id="extension"),
+        answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=HIDDEN, fmu=OK, admin=OK),
+        secrets=("active",),
+    ),
+    post(
+        "results.extension",
+        ids(extension_id="extension"),
+        answers(HIDDEN, agency_lead=FORBIDDEN, sc=FORBIDDEN, sc_recused=HIDDEN, fmu=DONE, admin=DONE),
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"decision": "approve", "note": "Agreed."},
     ),
     get("results.period_new", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
     post(

@@ -34,7 +34,7 @@ from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import AttachmentKind, Proposal
 from fundmgr.results import operations as results_ops
 from fundmgr.results.framework import bundled_framework, read_framework
-from fundmgr.results.models import FundIndicator, Programme
+from fundmgr.results.models import Extension, FundIndicator, Programme
 from fundmgr.results.values import IndicatorEntry
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, Stance
@@ -399,3 +399,15 @@ def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> No
     world.extra["programme_start"] = programme.start_date.isoformat()
     for item in (evidence, draft_evidence):
         world.files[item.storage_key] = PDF_BYTES
+    # a no-cost extension of two months waiting for the FMU (written as a row: the world's day may be past the
+    # last day to ask, which the extension tests cover)
+    extension = Extension(
+        programme=programme,
+        reason=f"Elections delayed the field work. {hostile('EXTENSION7')}",
+        current_end_date=programme.end_date,
+        new_end_date=programme.end_date + timedelta(days=60),
+        requested_by_id=lead.id,
+    )
+    db.session.add(extension)
+    db.session.commit()
+    world.ids["extension"] = extension.id

@@ -80,6 +80,57 @@ def test_scaled_allocations_sum_exactly_to_the_approved_amount(fund, make_deposi
     assert balances(fund).allocated == D("777777.77")
 
 
+def organization_ids(proposal) -> dict[str, int]:
+    return {p.organization.code: p.organization_id for p in proposal.participants}
+
+
+def test_the_committee_sets_each_organizations_amount(fund, make_deposit, make_proposal):
+    """1,000,000 approved of 1,284,000: the committee gives UNHCR its whole 535,000 and IOM the rest (pro rata
+    would cut both); each amount is split between direct and indirect costs as in the budget."""
+    make_deposit("2000000.00")
+    proposal = make_proposal(ProposalState.in_review)
+    orgs = organization_ids(proposal)
+    version = proposal.latest_version
+    allocations = allocate_approved(
+        proposal, version, approved_amount=D("1000000.00"), decided_on=DECIDED, reference="SC-2024-03", actor=None,
+        amounts={orgs["IOM"]: D("465000.00"), orgs["UNHCR"]: D("535000.00")},
+    )  # fmt: skip
+    assert parts(allocations) == {
+        "IOM": (D("434579.44"), D("30420.56"), D("465000.00")),
+        "UNHCR": (D("500000.00"), D("35000.00"), D("535000.00")),
+    }
+    assert balances(fund).allocated == D("1000000.00")
+
+
+def test_the_committees_amounts_must_add_up_and_stay_within_each_budget(fund, make_deposit, make_proposal):
+    make_deposit("2000000.00")
+    proposal = make_proposal(ProposalState.in_review)
+    orgs, version = organization_ids(proposal), proposal.latest_version
+
+    def split(amounts):
+        with pytest.raises(ValidationFailed) as refused:
+            allocate_approved(
+                proposal, version, approved_amount=D("1000000.00"), decided_on=DECIDED, reference="SC-1",
+                actor=None, amounts=amounts,
+            )  # fmt: skip
+        return refused.value.problems
+
+    assert split({orgs["IOM"]: D("1000000.00")}) == [
+        "Give an amount for each Participating UN Organization of the approved version."
+    ]
+    assert split({orgs["IOM"]: D("400000.00"), orgs["UNHCR"]: D("535000.00")}) == [
+        "The organizations' amounts add up to 935,000.00, not the approved amount (1,000,000.00)."
+    ]
+    assert split({orgs["IOM"]: D("400000.00"), orgs["UNHCR"]: D("600000.00")}) == [
+        "An organization's amount cannot exceed its budget in the version (535,000.00)."
+    ]
+    assert split({orgs["IOM"]: D("-1.00"), orgs["UNHCR"]: D("0.001")}) == [
+        "Each organization's amount must be more than zero.",
+        "Each organization's amount can have at most two decimals.",
+    ]
+    assert db.session.scalar(sa.select(sa.func.count(Allocation.id))) == 0
+
+
 def test_more_than_the_version_total_is_refused(fund, make_deposit, make_proposal):
     make_deposit("5000000.00")
     proposal = make_proposal(ProposalState.in_review)
@@ -183,8 +234,8 @@ def test_a_transfer_needs_a_plausible_date(fund, make_deposit, approve, fmu):
 
 def test_a_closed_programme_receives_no_transfer(fund, make_deposit, approve, fmu):
     make_deposit("2000000.00")
-    _proposal, (iom, _unhcr) = approve(state=ProposalState.closed)
-    with pytest.raises(ValidationFailed, match="approved or active programmes only"):
+    proposal, (iom, _unhcr) = approve(state=ProposalState.closed)
+    with pytest.raises(ValidationFailed, match=f"Programme {proposal.reference} is closed: it is read-only"):
         record_transfer(iom, amount=D("1.00"), on_date=date(2024, 7, 1), reference="TR", actor=fmu)
 
 

@@ -92,11 +92,13 @@ def test_refusals_name_every_problem(funded, fund, fmu):
         spend(iom, "1.00", year=TODAY.year + 1, actor=fmu)
 
 
-def test_a_closed_programme_keeps_its_expenditure(funded, fmu):
+def test_a_financially_closed_programme_keeps_its_expenditure(funded, fmu):
     proposal, iom, _unhcr = funded
     proposal.state = ProposalState.closed
-    with pytest.raises(ValidationFailed, match="The programme is closed"):
-        spend(iom, "1.00", actor=fmu)
+    spend(iom, "1.00", kind=ANNUAL, actor=fmu)  # operationally closed: the final figures are still certified
+    proposal.operationally_closed_on = proposal.financially_closed_on = TODAY
+    with pytest.raises(ValidationFailed, match="is financially closed"):
+        spend(iom, "2.00", kind=ANNUAL, actor=fmu)
 
 
 def test_agencies_report_only_for_their_own_organization(funded, make_user):
@@ -206,10 +208,11 @@ def test_the_programmes_list_shows_each_programmes_delivery_rate(funded, fmu, cl
     assert "25.0%" in page  # 95,000 of the 380,000 transferred, less refunds
 
 
-def test_a_closed_programmes_expenditure_page_offers_no_form(funded, fmu, client):
+def test_a_financially_closed_programmes_expenditure_page_offers_no_form(funded, fmu, client):
     proposal, iom, _unhcr = funded
     spend(iom, "1000.00", actor=fmu)
     proposal.state = ProposalState.closed
+    proposal.operationally_closed_on = proposal.financially_closed_on = TODAY
     db.session.commit()
     sign_in(client, fmu)
     page = client.get(f"/finance/programmes/{proposal.id}/expenditure").get_data(as_text=True)

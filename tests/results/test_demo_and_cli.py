@@ -15,6 +15,7 @@ from fundmgr.accounts.models import Role
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState
+from fundmgr.results import demo as demo_module
 from fundmgr.results import reports
 from fundmgr.results.demo import seed_results, split
 from fundmgr.results.models import ProgressReport, ReportState, ResultsFramework
@@ -33,26 +34,37 @@ def test_counts_split_into_whole_parts_that_add_up():
     assert sum(split(Decimal(3333), ["0.18", "0.27", "0.50", "0.05"])) == 3333
 
 
-def test_the_demo_reports_on_ended_periods_once(fund, make_programme, make_user):
+def test_the_demo_reports_on_ended_periods_once_and_closes_the_completed_programmes(
+    fund, make_programme, make_user, monkeypatch
+):
     make_user(Role.fmu)
     a = make_programme(start=date(2024, 1, 1), duration_months=36)  # 2 periods ended, the last past due
     b = make_programme(start=date(2025, 1, 1), duration_months=24)  # 1 period ended, past due
-    c = make_programme(start=date(2022, 1, 1), duration_months=24, state=ProposalState.closed)
-    d = make_programme(start=date(2021, 1, 1), duration_months=24, state=ProposalState.closed)
-    lines = seed_results(fund)
-    assert lines[-1] == (
-        "Progress reports written: 3 accepted, 1 left overdue, 1 returned for revision, 2 submitted, awaiting review."
+    c = make_programme(start=date(2022, 1, 1), duration_months=24)  # completed: the scenario closes it
+    d = make_programme(start=date(2021, 1, 1), duration_months=24)  # completed first: closed financially too
+    completed = {c.id, d.id}
+    monkeypatch.setattr(
+        demo_module,
+        "finished",
+        lambda programmes: [p for p in programmes if p.id in completed and p.proposal.state is ProposalState.active],
     )
+    lines = seed_results(fund)
+    assert lines[-2] == "Progress reports written: 5 accepted, 1 left overdue, 1 submitted, awaiting review."
+    assert lines[-1] == f"Programmes closed: 2 operationally, 1 financially ({d.proposal.reference})."
     states = {(r.period.programme_id, r.period.number): r.state for r in db.session.scalars(sa.select(ProgressReport))}
     assert states == {
         (a.id, 1): ReportState.accepted,
         (b.id, 1): ReportState.submitted,
         (c.id, 1): ReportState.accepted,
-        (c.id, 2): ReportState.returned,  # the most recently closed programme's final report
+        (c.id, 2): ReportState.accepted,  # the final report, accepted before the closure
         (d.id, 1): ReportState.accepted,
-        (d.id, 2): ReportState.submitted,
+        (d.id, 2): ReportState.accepted,
     }
-    assert count(overdue_periods(fund, RESULTS_DAY)) == 2  # a's second report, and c's returned final report
+    assert c.proposal.state is ProposalState.closed
+    assert c.proposal.financially_closed_on is None
+    assert d.proposal.state is ProposalState.closed
+    assert d.proposal.financially_closed_on is not None
+    assert count(overdue_periods(fund, RESULTS_DAY)) == 1  # a's second report
     report = a.periods[0].report
     assisted = report.value_for(a.indicators[0].id)
     parts = assisted.breakdown["sex"]

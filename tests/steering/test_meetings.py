@@ -273,6 +273,23 @@ def test_approval_allocates_and_approves_in_one_step(fund, live_item, committee,
     assert balances(fund).available == available - Decimal("1000000.00")
 
 
+def test_the_committee_sets_each_organizations_amount_in_its_decision(fund, live_item, committee, make_deposit):
+    """Approving 1,000,000 of 1,284,000 with UNHCR's whole 535,000: IOM gets the 465,000 left, not a pro rata cut."""
+    make_deposit("3000000.00")
+    item = live_item()
+    ops.state_position(item, committee.germany, ops.PositionData(Stance.support), actor=committee.germany)
+    ids = {p.organization.code: p.organization_id for p in item.proposal.participants}
+    amounts = {ids["IOM"]: Decimal("465000.00"), ids["UNHCR"]: Decimal("535000.00")}
+    decision = ops.record_decision(
+        item, ops.DecisionData(DecisionOutcome.approve, "", Decimal("1000000.00"), amounts), actor=committee.fmu
+    )
+    allocations = db.session.scalars(sa.select(Allocation).where(Allocation.reference == decision.reference)).all()
+    assert {a.organization.code: a.total for a in allocations} == {
+        "IOM": Decimal("465000.00"),
+        "UNHCR": Decimal("535000.00"),
+    }
+
+
 def test_approval_is_refused_when_the_money_is_short_and_nothing_is_written(live_item, committee, make_deposit):
     """With 100,000 available, approving 1,284,000 is refused: no decision, no allocation, still in review."""
     make_deposit("101010.11")

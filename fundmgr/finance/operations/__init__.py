@@ -8,6 +8,11 @@ movement; import the operations from this package.
 
 from fundmgr.finance.operations.allocations import Share, allocate_approved, scale_to
 from fundmgr.finance.operations.checks import add_entry, amount_problems
+from fundmgr.finance.operations.closure import (
+    close_financially,
+    financial_closure_outstanding,
+    financial_closure_problems,
+)
 from fundmgr.finance.operations.contributions import (
     ContributionData,
     add_contribution,
@@ -40,7 +45,10 @@ __all__ = [
     "allocate_approved",
     "amount_problems",
     "begin_money_move",
+    "close_financially",
     "correct_contribution",
+    "financial_closure_outstanding",
+    "financial_closure_problems",
     "give_back",
     "may_report_expenditure",
     "mirror_entries",

@@ -26,6 +26,7 @@ from fundmgr.finance.operations.checks import (
 from fundmgr.finance.queries import ZERO, balances
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import require_role_or_system
+from fundmgr.i18n import format_money
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.signals import allocations_approved
 
@@ -75,6 +76,40 @@ def version_shares(version: ProposalVersion) -> list[Share]:
     return [Share(p.organization_id, p.direct, p.indirect) for p in version.snapshot.participants if p.total > 0]
 
 
+def split_problems(version: ProposalVersion, approved_amount: Any, amounts: dict[int, Decimal]) -> list[str]:
+    """What is wrong with the amounts per organization the committee set: one for each of the version's
+    organizations with a budget, none above what it asked, summing exactly to the approved amount."""
+    shares = {s.organization_id: s.total for s in version_shares(version)}
+    problems = []
+    if set(amounts) != set(shares):
+        problems.append(_("Give an amount for each Participating UN Organization of the approved version."))
+        return problems
+    for organization_id, amount in amounts.items():
+        problems += [] if amount == 0 else amount_problems(amount, _("Each organization's amount"))
+        if isinstance(amount, Decimal) and amount.is_finite() and amount > shares[organization_id]:
+            problems.append(
+                _("An organization's amount cannot exceed its budget in the version (%(total)s).",
+                  total=format_money(shares[organization_id]))
+            )  # fmt: skip
+    total = sum((a for a in amounts.values() if isinstance(a, Decimal) and a.is_finite()), ZERO)
+    if not problems and total != approved_amount:
+        problems.append(
+            _("The organizations' amounts add up to %(total)s, not the approved amount (%(approved)s).",
+              total=format_money(total), approved=format_money(approved_amount))
+        )  # fmt: skip
+    return problems
+
+
+def committee_shares(version: ProposalVersion, amounts: dict[int, Decimal]) -> list[Share]:
+    """Each organization's amount as the committee set it, split between direct and indirect costs in the
+    proportion of its budget (an organization given nothing gets no allocation)."""
+    return [
+        scale_to([share], amounts[share.organization_id])[0]
+        for share in version_shares(version)
+        if amounts[share.organization_id] > 0
+    ]
+
+
 def allocation_problems(
     proposal: Proposal, version: ProposalVersion, approved_amount: Any, reference: str
 ) -> list[str]:
@@ -106,11 +141,14 @@ def allocate_approved(
     decided_on: date,
     reference: str,
     actor: User | None,
+    amounts: dict[int, Decimal] | None = None,
 ) -> list[Allocation]:
     """Allocate an approved amount to the version's organizations, refused when the money is not there.
 
     Below the version's total, each organization's direct and indirect costs are scaled down
-    proportionally. The money comes from the proposal's area earmark first, then unearmarked.
+    proportionally, unless the committee set each organization's amount (`amounts`, by organization id:
+    they must add up to the approved amount). The money comes from the proposal's area earmark first, then
+    unearmarked.
     Does not move the proposal (the Steering Committee's decision does, in the same transaction).
     """
     fund = proposal.fund
@@ -119,6 +157,8 @@ def allocate_approved(
     require_role_or_system(actor, fund, Role.fmu, Role.admin, Role.sc_member)
     problems = allocation_problems(proposal, version, approved_amount, reference)
     problems += [] if isinstance(decided_on, date) else [_("The decision date is required.")]
+    if not problems and amounts is not None:
+        problems += split_problems(version, approved_amount, amounts)
     if problems:
         raise ValidationFailed(problems)
     lock_fund(fund)
@@ -132,7 +172,10 @@ def allocate_approved(
         raise InsufficientFunds(short_message(fund, approved_amount, result.unearmarked_available, earmark, area))
     allocations = []
     from_earmark = min(earmark, approved_amount)
-    for share in scale_to(version_shares(version), approved_amount):
+    shares = (
+        scale_to(version_shares(version), approved_amount) if amounts is None else committee_shares(version, amounts)
+    )
+    for share in shares:
         allocation = Allocation(
             fund_id=fund.id,
             proposal_id=proposal.id,

@@ -20,10 +20,12 @@ from fundmgr.funds.models import BudgetCategory
 from fundmgr.funds.rights import is_agency_staff, is_fmu
 from fundmgr.i18n import format_money
 from fundmgr.numbers import MONEY
+from fundmgr.proposals.closure import money_closed_problems
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.proposals.visibility import may_see
 
-REPORTING_STATES = frozenset({ProposalState.approved, ProposalState.active})
+# A closed programme's organizations still certify their final expenditure, until its financial closure.
+REPORTING_STATES = frozenset({ProposalState.approved, ProposalState.active, ProposalState.closed})
 
 
 def may_report_expenditure(user: Any, allocation: Allocation) -> bool:
@@ -49,10 +51,8 @@ def reporting_years(proposal: Proposal, allocation: Allocation) -> list[int]:
 def expenditure_problems(allocation: Allocation, year: Any, category: Any, amount: Any) -> list[str]:
     """Everything wrong with a reported figure, all at once."""
     proposal = allocation.proposal
-    problems = []
-    if proposal.state is ProposalState.closed:
-        problems.append(_("The programme is closed: its expenditure can no longer change."))
-    elif proposal.state not in REPORTING_STATES:
+    problems = money_closed_problems(proposal)
+    if proposal.state not in REPORTING_STATES:
         problems.append(_("Expenditure is reported for approved or active programmes only."))
     years = reporting_years(proposal, allocation)
     if not isinstance(year, int) or year not in years:
@@ -97,8 +97,8 @@ def record_expenditure(
         raise ValidationFailed(problems)
     lock_fund(fund)
     # read after the lock: another report or a refund committed meanwhile counts
-    db.session.refresh(proposal, attribute_names=["state"])
-    if proposal.state not in REPORTING_STATES:
+    db.session.refresh(proposal, attribute_names=["state", "financially_closed_on"])
+    if proposal.state not in REPORTING_STATES or money_closed_problems(proposal):
         raise ValidationFailed(expenditure_problems(allocation, year, category, amount))
     rows = db.session.scalars(sa.select(Expenditure).where(Expenditure.allocation_id == allocation.id)).all()
     existing = next((e for e in rows if (e.year, e.category_id, e.kind) == (year, category.id, kind)), None)

@@ -27,6 +27,7 @@ from fundmgr.finance.operations.checks import (
 from fundmgr.finance.queries import AllocationMoney, allocation_money, expenditure_by_allocation
 from fundmgr.funds.models import Fund
 from fundmgr.proposals import operations as proposal_ops
+from fundmgr.proposals.closure import content_closed_problems, money_closed_problems
 from fundmgr.proposals.models import ProposalState
 from fundmgr.signals import transfer_recorded
 
@@ -51,6 +52,11 @@ def begin_money_move(
     if problems:
         raise ValidationFailed(problems)
     lock_fund(fund)
+    # read after the lock: a financial closure committed meanwhile freezes the programme's money
+    db.session.refresh(allocation.proposal, attribute_names=["state", "financially_closed_on"])
+    closed = money_closed_problems(allocation.proposal)
+    if closed:
+        raise ValidationFailed(closed)
     return allocation_money([allocation])[0]
 
 
@@ -72,7 +78,9 @@ def record_transfer(
     # read after the lock: a transfer committed meanwhile may have activated the programme
     db.session.refresh(proposal, attribute_names=["state"])
     if proposal.state not in TRANSFERABLE_STATES:
-        raise ValidationFailed([_("Transfers are made to approved or active programmes only.")])
+        raise ValidationFailed(
+            content_closed_problems(proposal) or [_("Transfers are made to approved or active programmes only.")]
+        )
     refuse_above(
         figures.to_transfer,
         amount,

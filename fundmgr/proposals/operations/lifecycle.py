@@ -77,6 +77,10 @@ def activate_programme(proposal: Proposal, *, actor: User | None, summary: str =
     move_proposal(proposal, ProposalState.active, actor=actor, action="programme.activated", summary=summary)
 
 
-def close_programme(proposal: Proposal, *, actor: User | None, summary: str = "") -> None:
-    """An active programme is operationally closed."""
-    move_proposal(proposal, ProposalState.closed, actor=actor, action="programme.closed", summary=summary)
+def close_programme(
+    proposal: Proposal, *, actor: User | None, summary: str = "", details: dict[str, Any] | None = None
+) -> None:
+    """An active programme is operationally closed (fundmgr.results.operations.close_operationally checks when)."""
+    move_proposal(
+        proposal, ProposalState.closed, actor=actor, action="programme.closed", summary=summary, details=details
+    )

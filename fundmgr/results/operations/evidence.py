@@ -10,7 +10,7 @@ from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.results.models import Evidence, ProgressReport
-from fundmgr.results.operations.rights import require
+from fundmgr.results.operations.rights import require, require_open
 from fundmgr.storage import DOCUMENT_TYPES, IMAGE_TYPES, delete_after_commit, store_upload
 
 EVIDENCE_TYPES = DOCUMENT_TYPES | IMAGE_TYPES
@@ -19,6 +19,7 @@ EVIDENCE_TYPES = DOCUMENT_TYPES | IMAGE_TYPES
 def add_evidence(report: ProgressReport, upload: FileStorage | None, caption: str, *, actor: User) -> Evidence:
     """Attach a file (PDF, Word, Excel, PNG or JPEG photo, checked by content) to a report being written."""
     require(report.can_edit(actor))
+    require_open(report.programme)
     if len(caption.strip()) > 300:
         raise ValidationFailed([_("The caption may have at most 300 characters.")])
     stored = store_upload(upload, allowed=EVIDENCE_TYPES)
@@ -43,6 +44,7 @@ def add_evidence(report: ProgressReport, upload: FileStorage | None, caption: st
 def remove_evidence(evidence: Evidence, *, actor: User) -> None:
     """Remove a file from a report being written; the file itself is deleted once the removal is committed."""
     require(evidence.report.can_edit(actor))
+    require_open(evidence.report.programme)
     record_audit(
         "report_evidence.removed",
         evidence,

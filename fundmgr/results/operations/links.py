@@ -13,7 +13,7 @@ from fundmgr.audit import record_audit
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import Objective
 from fundmgr.results.models import FundIndicator, Measure, Programme, ProgrammeIndicator
-from fundmgr.results.operations.rights import require
+from fundmgr.results.operations.rights import require, require_open
 
 
 @dataclass
@@ -29,6 +29,7 @@ class IndicatorLink:
 def set_indicator_links(programme: Programme, links: Sequence[IndicatorLink], *, actor: User) -> None:
     """Link programme indicators to fund indicators and the fund's objectives; a link must compare like with like."""
     require(programme.can_manage(actor))
+    require_open(programme)
     problems = []
     for link in links:
         target = link.fund_indicator

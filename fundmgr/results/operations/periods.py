@@ -11,7 +11,7 @@ from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.results.models import Programme, ReportingPeriod
-from fundmgr.results.operations.rights import require
+from fundmgr.results.operations.rights import require, require_open
 
 
 def check_period_dates(
@@ -43,6 +43,7 @@ def update_period(period: ReportingPeriod, *, start: date, end: date, due: date,
     """Change a period's dates and due date (e.g. after a no-cost extension)."""
     programme = period.programme
     require(programme.can_manage(actor))
+    require_open(programme)
     problems = check_period_dates(programme, period, start, end, due)
     if problems:
         raise ValidationFailed(problems)
@@ -55,6 +56,7 @@ def update_period(period: ReportingPeriod, *, start: date, end: date, due: date,
 def add_period(programme: Programme, *, start: date, end: date, due: date, actor: User) -> ReportingPeriod:
     """Add a reporting period after the programme's last one."""
     require(programme.can_manage(actor))
+    require_open(programme)
     problems = check_period_dates(programme, None, start, end, due)
     if not problems and programme.periods and start <= programme.periods[-1].end_date:
         problems.append(_("A new period starts after the last one."))
@@ -77,6 +79,7 @@ def remove_period(period: ReportingPeriod, *, actor: User) -> None:
     """Remove the programme's last period, as long as nothing was reported on it."""
     programme = period.programme
     require(programme.can_manage(actor))
+    require_open(programme)
     if period.report is not None:
         raise ValidationFailed([_("A period with a progress report cannot be removed.")])
     if period is not programme.periods[-1]:

@@ -27,7 +27,7 @@ from fundmgr.results.models import (
     ReviewDecision,
 )
 from fundmgr.results.operations.loading import framework_of
-from fundmgr.results.operations.rights import require
+from fundmgr.results.operations.rights import require, require_open
 from fundmgr.results.values import IndicatorEntry, check_entry
 from fundmgr.signals import report_reviewed, report_submitted
 from fundmgr.workflow import require_transition
@@ -79,6 +79,7 @@ def save_report(period: ReportingPeriod, data: ReportInput, *, actor: User) -> P
     programme = period.programme
     report = period.report
     require(report.can_edit(actor) if report else programme.can_report(actor))
+    require_open(programme)
     closed = why_no_report(period)
     if closed:
         raise InvalidTransition(closed)
@@ -163,6 +164,7 @@ def missing_for_submission(report: ProgressReport) -> list[str]:
 def submit_report(report: ProgressReport, *, actor: User) -> None:
     """The lead agency hands a complete report in for the FMU's review, once the period has ended."""
     require(report.programme.can_report(actor))
+    require_open(report.programme)
     before = require_transition(report, ReportState.submitted, REPORT_TRANSITIONS)
     problems = []
     if report.period.end_date > clock.today(report.programme.proposal.fund):
@@ -183,6 +185,7 @@ def submit_report(report: ProgressReport, *, actor: User) -> None:
 def review_report(report: ProgressReport, decision: ReviewDecision, comment: str, *, actor: User) -> ReportReview:
     """The FMU returns a submitted report with comments, or accepts it (its figures then count in the roll-ups)."""
     require(report.can_review(actor))
+    require_open(report.programme)
     target = ReportState(decision.value)
     before = require_transition(report, target, REPORT_TRANSITIONS)
     comment = comment.strip()

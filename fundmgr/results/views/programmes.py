@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from fundmgr import clock
 from fundmgr.funds.queries import active, current_fund
+from fundmgr.funds.rights import is_sc_member
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
@@ -80,6 +81,9 @@ class ProgrammeView(ProgrammeBase):
                 o.id: q.outcome_progress(items[i.id] for i in o.indicators) for o in self.programme.outcomes
             },
             today=day,
+            extensions=q.extensions_of(self.programme)
+            if self.programme.can_see_unpublished(current_user) or is_sc_member(current_user, self.fund)
+            else [],
         )
 
 

@@ -45,6 +45,8 @@ class DecisionData:
     outcome: DecisionOutcome | None
     conditions: str = ""
     approved_amount: Decimal | None = None
+    # Each organization's amount (by organization id) when the committee sets them; None: pro rata of the budgets.
+    amounts: dict[int, Decimal] | None = None
 
 
 def decision_problems(proposal: Proposal, version: ProposalVersion, data: DecisionData) -> list[str]:
@@ -70,7 +72,7 @@ def decision_problems(proposal: Proposal, version: ProposalVersion, data: Decisi
                 _("The approved amount cannot exceed the version's budget (%(total)s).",
                   total=format_money(version.total))
             )  # fmt: skip
-    elif data.approved_amount is not None:
+    elif data.approved_amount is not None or data.amounts is not None:
         problems.append(_("Only an approval carries an amount."))
     return problems
 
@@ -120,7 +122,7 @@ def take_decision(
         # raises InsufficientFunds when the money is not there: nothing of the decision stays
         allocate_approved(
             proposal, version, approved_amount=data.approved_amount, decided_on=decided_on, reference=reference,
-            actor=actor,
+            actor=actor, amounts=data.amounts,
         )  # fmt: skip
     LIFECYCLE_MOVES[data.outcome](proposal, actor=actor, summary=f"{reference}: {data.outcome.title}")
     record_audit(
