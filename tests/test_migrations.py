@@ -171,7 +171,9 @@ def store_versions(connection: sa.Connection, shared: dict[str, dict[str, Any]],
                       "withdrawal_reason": ""},
     }  # fmt: skip
     for name, row in rows.items():
-        connection.execute(as_stored(name).insert(), [row])
+        # the columns the table has at the revision the test stands on: later revisions add some (funds.iati...)
+        existing = {column["name"] for column in sa.inspect(connection).get_columns(name)}
+        connection.execute(as_stored(name).insert(), [{k: v for k, v in row.items() if k in existing}])
     connection.execute(
         as_stored("proposal_versions").insert(),
         [
