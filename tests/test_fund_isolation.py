@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
@@ -30,10 +30,10 @@ from tests.factories import sign_in
 from tests.support import SECOND_FUND_FILE, sampled_pairs
 from tests.support.database import ConnectionBoundSession
 
-# The second fund's people: (role, organization, constituency).
+# The second fund's people: (role, organization, seat).
 OUTSIDERS = {
     "fmu": (Role.fmu, "IOM", None),
-    "sc_member": (Role.sc_member, "GOV-DEU", Constituency.donor),
+    "sc_member": (Role.sc_member, "GOV-DEU", "MS-DONOR-"),
     "agency": (Role.agency, "IOM", None),  # IOM leads every proposal of the Migration MPTF's world
 }
 OBJECT_CASES = [case for case in CASES if case.params is not none and case.guessable]
@@ -83,8 +83,8 @@ def build_second(make_user) -> Second:
     fund, _changed, _added = load_fund_file(SECOND_FUND_FILE, actor=None)
     db.session.flush()
     users = {
-        name: make_user(role, org=org, constituency=constituency, funds=[fund], name=f"Second {name}")
-        for name, (role, org, constituency) in OUTSIDERS.items()
+        name: make_user(role, org=org, seat=seat, funds=[fund], name=f"Second {name}")
+        for name, (role, org, seat) in OUTSIDERS.items()
     }
     return Second(fund.id, {name: user.id for name, user in users.items()})
 

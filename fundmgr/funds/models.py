@@ -69,8 +69,6 @@ class Fund(Base):
     # The dimensions indicators may be disaggregated by: [{"code": "sex", "name": {en, fr, es}}, ...]
     disaggregations: so.Mapped[list[Any]] = so.mapped_column(default=list, server_default="[]")
     disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
-    # Superseded by the committee's quorum on seats (fundmgr.funds.committee); no longer read, dropped later.
-    quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.5"))
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
     reporting_period_months: so.Mapped[int] = so.mapped_column(default=12)
     report_due_days: so.Mapped[int] = so.mapped_column(default=60)
