@@ -86,6 +86,21 @@ def test_under_a_recusal_policy_the_conflicted_chair_hands_the_item_to_the_vice_
     assert not may_operate_item(committee.chair, item)
 
 
+def test_the_minutes_list_the_recused_chair_and_the_vice_chair_who_presided_in_her_place(
+    live_item, committee, fund, vice_chair
+):
+    set_rules(fund, conflict_rule=ConflictRule.recusal)
+    item = live_item()  # IOM, the chair's organization, leads the proposal
+    ops.close_item(item, actor=committee.germany)
+    ops.record_decision(item, ops.DecisionData(DecisionOutcome.defer, "Revise."), actor=committee.germany)
+    db.session.commit()
+    text = pdf_text(minutes_pdf(item.meeting, committee.fmu))
+    assert "Presided over by Jonas Germany." in text
+    recused = text.split("Recused:")[1].split(".")[0]
+    assert "Helena Chair" in recused
+    assert "Jonas Germany" not in recused
+
+
 def test_a_designated_member_presides_under_a_designated_fallback(live_item, committee, fund):
     set_rules(fund, chair_presides_when_conflicted=False, presiding_fallback=PresidingFallback.designated)
     item = live_item()
