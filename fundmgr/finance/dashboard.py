@@ -34,8 +34,8 @@ def dashboard(fund: Fund) -> Dashboard:
     result = Dashboard(
         currency=fund.currency,
         balances=balances,
-        status=q.funding_status_rows(balances),
-        with_organizations=q.organization_status_rows(balances),
+        status=q.funding_status_rows(balances, fund),
+        with_organizations=q.organization_status_rows(balances, fund),
         years=q.capitalization_by_year(fund),
         donors=q.contributions_by_donor(fund),
         by_area=q.allocations_by_area(fund),
@@ -49,7 +49,7 @@ def dashboard(fund: Fund) -> Dashboard:
             "cumulative": charts.cumulative_chart(result.years, fund.currency),
             "area": charts.area_chart(result.by_area),
             "region": charts.region_chart(result.by_region),
-            "organization": charts.organization_chart(result.by_organization, fund.currency),
+            "organization": charts.organization_chart(result.by_organization, fund, fund.currency),
             "gender": charts.gender_chart(result.gender, fund.currency),
         }
     return result

@@ -31,13 +31,14 @@ def share_sheet(title: str, first_column: str, rows: list[q.ShareRow], currency:
 
 def status_sheet(fund: Fund) -> Sheet:
     balances = q.balances(fund)
-    rows: list[list[Any]] = [[label, amount] for label, amount, _style in q.funding_status_rows(balances)]
+    rows: list[list[Any]] = [[label, amount] for label, amount, _style in q.funding_status_rows(balances, fund)]
     rows.append([_("Available, unearmarked"), balances.unearmarked_available])
     for code, amount in balances.available_by_area.items():
         rows.append([_("Available, earmarked to %(area)s", area=code), amount])
-    rows += [[label, amount] for label, amount, _style in q.organization_status_rows(balances)]
+    rows += [[label, amount] for label, amount, _style in q.organization_status_rows(balances, fund)]
     share = balances.share_with_organizations
-    rows.append([_("Balance with participating organizations as a share of transfers"), ratio(share)])
+    rows.append([_("Balance with %(organizations)s as a share of transfers", organizations=fund.participants_label),
+                 ratio(share)])  # fmt: skip
     return Sheet(_("Funding status"), [_("Line"), _("Amount (%(currency)s)", currency=fund.currency)], rows)
 
 

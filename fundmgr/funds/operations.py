@@ -146,6 +146,7 @@ FUND_FIELDS = [
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "decision_rule",
     "reporting_period_months", "report_due_days", "reminder_days", "objectives_title", "disaggregations",
+    "participants_title",
 ]  # fmt: skip
 
 
@@ -174,6 +175,7 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "reminder_days": sorted(spec.reminders.days_before, reverse=True),
         "objectives_title": spec.objectives_title.model_dump(),
         "disaggregations": [dimension.model_dump() for dimension in spec.disaggregations],
+        "participants_title": spec.participating_organizations_title.model_dump(),
     }
 
 

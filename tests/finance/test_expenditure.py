@@ -153,7 +153,7 @@ def test_the_dashboard_shows_funds_with_organizations_reconciled_to_the_cent(fun
     db.session.commit()
     transferred, refunded, spent = gateway_sums_in_sql(fund)
     assert spent == D("23456.78") + D("1000.01") + D("99999.99")
-    rows = organization_status_rows(balances(fund))
+    rows = organization_status_rows(balances(fund), fund)
     assert [amount for _label, amount, _style in rows] == [
         transferred - refunded,
         spent,

@@ -1,11 +1,15 @@
 """constituency from the seat: drop users.constituency (a member's constituency is that of the seat they hold) and
-the quorum shares no code reads since the quorum is counted on seats (funds.quorum_share, meetings.quorum_share).
+the quorum shares no code reads since the quorum is counted on seats (funds.quorum_share, meetings.quorum_share);
+what a fund calls the organizations it finances comes from its definition (funds.participants_title).
 
 Data: every Steering Committee member with a constituency holds a running seat of that constituency on the
 committee of each fund they are a member of; one who holds none gets a seat never held yet (of the seat kind their
 constituency names, else another of the constituency, else a new seat), for a term from the fund's establishment.
 On SQLite, `users` is rebuilt (a CHECK constraint names the column) with foreign keys off: dropping the old table
 with them on would delete every row referring to a person (their roles, sessions, seats).
+
+Every existing fund gets the Migration MPTF's wording ("Participating UN Organization(s)", what the app wrote
+until now), and its definition is read again at its next `flask fund load` (which writes the fund's own).
 
 Downgrade: the columns come back; a member's constituency is read back from their seat (chair, UN entities, donor
 or champion seats, stakeholders), a member without a seat is `un_network`. On SQLite the CHECK constraint is not
@@ -44,6 +48,12 @@ CONSTITUENCIES = {
                                              "fr": "Société civile et autres parties prenantes",
                                              "es": "Sociedad civil y otras partes interesadas"}),
 }  # fmt: skip
+PARTICIPANTS = {
+    "singular": {"en": "Participating UN Organization", "fr": "Organisation des Nations Unies participante",
+                 "es": "Organización participante de las Naciones Unidas"},
+    "plural": {"en": "Participating UN Organizations", "fr": "Organisations des Nations Unies participantes",
+               "es": "Organizaciones participantes de las Naciones Unidas"},
+}  # fmt: skip
 CONSTITUENCY_ENUM = sa.Enum(*CONSTITUENCIES, name="constituency", native_enum=False, length=40)
 
 
@@ -59,9 +69,12 @@ def upgrade() -> None:
     else:
         op.drop_constraint(op.f(CHECK), "users", type_="check")
         op.drop_column("users", "constituency")
-    # Plain DROP COLUMN (no constraint names them): never a rebuild of funds or meetings.
+    # Plain ADD/DROP COLUMN (no constraint names them): never a rebuild of funds or meetings.
     for table in ("funds", "meetings"):
         op.execute(f"ALTER TABLE {table} DROP COLUMN quorum_share")
+    op.add_column("funds", sa.Column("participants_title", sa.JSON(), server_default="{}", nullable=False))
+    funds = sa.table("funds", sa.column("participants_title", sa.JSON()), sa.column("definition_sha256"))
+    op.get_bind().execute(funds.update().values(participants_title=PARTICIPANTS, definition_sha256=""))
 
 
 class foreign_keys_off:
@@ -146,6 +159,7 @@ def new_seat(conn: sa.Connection, seats: sa.Table, fund_id: int, group_id: int, 
 
 def downgrade() -> None:
     conn = op.get_bind()
+    op.execute("ALTER TABLE funds DROP COLUMN participants_title")
     share = sa.text("500000") if conn.dialect.name == "sqlite" else sa.text("0.5")  # 0.5, as ScaledDecimal stores it
     op.add_column("funds", sa.Column("quorum_share", fundmgr.db.ScaledDecimal(precision=12, scale=6), nullable=False,
                                      server_default=share))  # fmt: skip
