@@ -17,7 +17,6 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.rights import has_role, require_fund_manager
 from fundmgr.funds.seats import Seat, SeatTerm
-from fundmgr.steering.operations.locks import lock
 
 
 @dataclass
@@ -103,11 +102,15 @@ def appoint_term(seat: Seat, data: TermData, *, actor: User | None) -> SeatTerm:
 def change_alternate(term: SeatTerm, alternate: User | None, *, actor: User | None) -> None:
     """The FMU names another alternate (or none) for a term that has not ended; the same rules as appointing it."""
     require_fund_manager(actor, term.seat.fund)
-    term = lock(SeatTerm, term.id)
+    # the term's row alone (its eager joins may not be locked on PostgreSQL), then read it again
+    db.session.execute(sa.select(SeatTerm.id).where(SeatTerm.id == term.id).with_for_update())
+    db.session.refresh(term)
     seat = term.seat
     if term.ends_on is not None and term.ends_on < clock.today(seat.fund):
         raise InvalidTransition(_("This term already ended on %(day)s.", day=term.ends_on.isoformat()))
-    data = TermData(holder=term.holder, alternate=alternate, starts_on=term.starts_on, ends_on=term.ends_on)
+    # from today on: the new alternate may have sat elsewhere before
+    data = TermData(holder=term.holder, alternate=alternate, starts_on=max(term.starts_on, clock.today(seat.fund)),
+                    ends_on=term.ends_on)  # fmt: skip
     problems = term_problems(seat, data, ignore=term)
     if problems:
         raise ValidationFailed(problems)
