@@ -196,3 +196,14 @@ def test_no_secret_key_fallback_in_production(tmp_path, monkeypatch):
     monkeypatch.delenv("FUNDMGR_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="FUNDMGR_SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+
+
+def test_my_account_shows_the_seat_i_hold_and_its_constituency(client, make_user):
+    """A committee member reads the constituency of the seat they hold; agency staff, who hold none, read neither."""
+    member = make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-2")
+    page = sign_in(client, member).get("/account/").get_data(as_text=True)
+    assert "Member States" in page
+    assert "Contributing donor 2" in page
+    staff = make_user(Role.agency, org="IOM")
+    page = sign_in(client, staff).get("/account/").get_data(as_text=True)
+    assert "Constituency" not in page
