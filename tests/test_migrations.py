@@ -144,9 +144,9 @@ UNLABELLED_SNAPSHOT: dict[str, Any] = {
 
 # Columns a later revision dropped, which the revisions these tests start from still hold.
 DROPPED = {
-    "users": [sa.column("constituency", sa.String(40))],
-    "funds": [sa.column("quorum_share", ScaledDecimal(12, 6))],
-    "meetings": [sa.column("quorum_share", ScaledDecimal(12, 6))],
+    "users": [("constituency", sa.String(40))],
+    "funds": [("quorum_share", ScaledDecimal(12, 6))],
+    "meetings": [("quorum_share", ScaledDecimal(12, 6))],
 }
 
 
@@ -155,7 +155,8 @@ def as_stored(name: str, *, before_drops: bool = False) -> sa.TableClause:
     the columns later revisions dropped (to write rows at an earlier revision)."""
     table = db.metadata.tables[name]
     columns = [sa.column(c.name, sa.JSON() if isinstance(c.type, SnapshotColumn) else c.type) for c in table.columns]
-    return sa.table(name, *columns, *(DROPPED.get(name, []) if before_drops else []))
+    dropped = [sa.column(column, kind) for column, kind in DROPPED.get(name, [])] if before_drops else []
+    return sa.table(name, *columns, *dropped)
 
 
 def store_versions(connection: sa.Connection, shared: dict[str, dict[str, Any]], *snapshots: dict) -> None:
