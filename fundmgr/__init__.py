@@ -169,7 +169,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from fundmgr import clock
     from fundmgr.accounts.models import Role
-    from fundmgr.funds import rights
+    from fundmgr.funds import rights, seats
     from fundmgr.funds.queries import all_funds, current_fund, my_funds
     from fundmgr.web import form_problems, page_url
 
@@ -184,6 +184,12 @@ def register_template_helpers(app: Flask) -> None:
     def my_role() -> Role | None:
         """Templates: the signed-in person's role on the fund they work in (None: no role there)."""
         return rights.role_on(current_user, current_fund())
+
+    def my_seat() -> Any:
+        """Templates: the seat term the signed-in person holds (or stands in for) on the committee of the fund they
+        work in today; None when they sit on none."""
+        fund = current_fund()
+        return seats.term_of(current_user, fund) if fund is not None else None
 
     def holds_on(user: Any, fund: Any, *roles: str) -> bool:
         """Templates (e-mails): whether a person holds one of the roles on a named fund."""
@@ -217,6 +223,7 @@ def register_template_helpers(app: Flask) -> None:
         holds=holds,
         holds_on=holds_on,
         my_role=my_role,
+        my_seat=my_seat,
         get_locale=get_locale,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         form_problems=form_problems,

@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from fundmgr.accounts.models import Constituency, Organization, Role, User
+from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.accounts.operations import hasher
 from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund, FundRole
-from fundmgr.funds.seats import CommitteeConstituency, Seat, SeatTerm
+from fundmgr.funds.seats import Seat, SeatTerm, free_seat, seats_of
 from fundmgr.proposals.budget import budget_totals, programme_years
 from fundmgr.proposals.models import (
     BudgetLine,
@@ -51,20 +51,18 @@ def organization(code: str) -> Organization:
 @pytest.fixture
 def make_user() -> Callable[..., User]:
     """Create a user holding the role on the Migration MPTF (administrators: on the installation):
-    make_user(Role.agency, org="IOM", constituency=None, name=None, funds=None); `funds=[...]` names the funds
-    the role is held on instead."""
+    make_user(Role.agency, org="IOM", seat=None, name=None, funds=None); `funds=[...]` names the funds the role is
+    held on instead. A Steering Committee member of the Migration MPTF holds a seat whose code is, or starts with,
+    `seat` ("CHAIR", "UN-", "MS-DONOR-", "MS-CHAMPION-", "CSO-"; UN entities' seats by default)."""
 
-    def _make(role: Role = Role.agency, org: str = "IOM", constituency: Constituency | None = None,
+    def _make(role: Role = Role.agency, org: str = "IOM", seat: str | None = None,
               funds: list[Fund] | None = None, **kw) -> User:  # fmt: skip
         n = next(_counter)
-        if role is Role.sc_member and constituency is None:
-            constituency = Constituency.un_network
         user = User(
             email=kw.pop("email", f"user{n}-{secrets.token_hex(3)}@example.org"),
             name=kw.pop("name", f"{role.value.title()} User {n}"),
             role=role,
             organization=organization(org),
-            constituency=constituency,
             password_hash=PASSWORD_HASH,
             session_token=secrets.token_hex(16),
             **kw,
@@ -77,44 +75,28 @@ def make_user() -> Callable[..., User]:
                 db.session.add(FundRole(user=user, fund=fund, role=role))
         db.session.flush()
         if role is Role.sc_member and any(f.code == "MIG" for f in funds or []):  # a seat only where the role is held
-            give_seat(user, constituency)
+            give_seat(user, seat or "UN-")
         db.session.commit()
         return user
 
     return _make
 
 
-# users.constituency (kept until per-fund roles land) -> (the committee's constituency, preferred seat prefix)
-SEAT_OF = {
-    Constituency.chair: ("chair", "CHAIR"),
-    Constituency.un_network: ("un_entities", "UN-"),
-    Constituency.donor: ("member_states", "MS-DONOR-"),
-    Constituency.member_state: ("member_states", "MS-CHAMPION-"),
-    Constituency.stakeholder: ("stakeholders", "CSO-"),
-}
 TERMS_FROM = date(2019, 5, 8)
 
 
-def give_seat(user: User, constituency: Constituency | None) -> SeatTerm:
+def give_seat(user: User, code: str) -> SeatTerm:
     """A Steering Committee member of the tests holds a seat of the Migration MPTF from its establishment: a free
-    seat of their constituency in the definition (preferring the kind their constituency names), else a new one."""
+    seat named by `code` (`funds.seats.free_seat`, as the demo's), else a new one of the same constituency."""
     fund = db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))
-    code, prefix = SEAT_OF[constituency or Constituency.un_network]
-    group = db.session.scalar(
-        sa.select(CommitteeConstituency).where(CommitteeConstituency.fund_id == fund.id,
-                                               CommitteeConstituency.code == code)
-    )  # fmt: skip
-    taken = set(db.session.scalars(sa.select(SeatTerm.seat_id).where(SeatTerm.ends_on.is_(None))))
-    free = [s for s in group.seats if s.id not in taken and not s.retired]
-    # The vice-chair's seat last: a test names its vice-chair (tests/support/steering.make_vice_chair).
-    free.sort(key=lambda s: (s.vice_chair, not s.code.startswith(prefix), s.position))
-    seat = free[0] if free else None
+    seat = free_seat(fund, code)
     if seat is None:
+        like = next(s for s in seats_of(fund, retired=True) if s.code.startswith(code))
         n = next(_counter)
         seat = Seat(
             fund_id=fund.id,
-            constituency_id=group.id,
-            code=f"{prefix.rstrip('-')}-T{n}",
+            constituency_id=like.constituency_id,
+            code=f"{code.rstrip('-')}-T{n}",
             name={"en": f"Seat {n}", "fr": f"Siège {n}", "es": f"Puesto {n}"},
             position=1000 + n,
         )

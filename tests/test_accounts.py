@@ -10,6 +10,7 @@ from fundmgr.accounts.operations import authenticate, change_password, create_us
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.funds.rights import has_role
 from tests.factories import PASSWORD, organization, sign_in
 
 
@@ -137,7 +138,6 @@ def test_create_user_hashes_with_argon2_and_audits(fund):
     [
         ({"email": "not-an-email"}, "The e-mail address is not valid."),
         ({"password": "short"}, "The password must have at least 10 characters."),
-        ({"role": Role.sc_member}, "Steering Committee members, and only they, have a constituency."),
         ({"name": "  "}, "The name is required."),
     ],
 )
@@ -155,12 +155,12 @@ def test_create_user_command(app, fund):
     runner = app.test_cli_runner()
     args = [
         "create-user", "--email", "sc@example.org", "--name", "SC Member", "--role", "sc_member",
-        "--organization", "GOV-DEU", "--constituency", "donor", "--password", "long enough pass",
+        "--organization", "GOV-DEU", "--password", "long enough pass",
     ]  # fmt: skip
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "sc@example.org"))
-    assert user.constituency.value == "donor"
+    assert has_role(user, fund, Role.sc_member)
     again = runner.invoke(args=args)
     assert again.exit_code != 0
     assert "already exists" in again.output
@@ -196,3 +196,14 @@ def test_no_secret_key_fallback_in_production(tmp_path, monkeypatch):
     monkeypatch.delenv("FUNDMGR_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="FUNDMGR_SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+
+
+def test_my_account_shows_the_seat_i_hold_and_its_constituency(client, make_user):
+    """A committee member reads the constituency of the seat they hold; agency staff, who hold none, read neither."""
+    member = make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-2")
+    page = sign_in(client, member).get("/account/").get_data(as_text=True)
+    assert "Member States" in page
+    assert "Contributing donor 2" in page
+    staff = make_user(Role.agency, org="IOM")
+    page = sign_in(client, staff).get("/account/").get_data(as_text=True)
+    assert "Constituency" not in page

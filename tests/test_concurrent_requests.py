@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fundmgr.accounts.models import Constituency, Role
+from fundmgr.accounts.models import Role
 from fundmgr.db import db, is_concurrent_conflict
 from fundmgr.finance.models import Allocation
 from fundmgr.proposals import operations as proposal_ops
@@ -64,8 +64,8 @@ def test_ten_identical_submits_at_once_submit_once_and_refuse_nine_cleanly(commi
 
 def test_ten_identical_approvals_at_once_allocate_once(committed, fund, make_user, make_proposal, make_deposit):
     """The chair's decision form sent ten times at once: one decision, its allocations once, no 500."""
-    members = [make_user(Role.sc_member, org="OECD", constituency=Constituency.chair)]  # presides over the item
-    members += [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(3)]
+    members = [make_user(Role.sc_member, org="OECD", seat="CHAIR")]  # presides over the item
+    members += [make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-") for _ in range(3)]
     fmu = make_user(Role.fmu)
     make_deposit("5000000.00")
     proposal = make_proposal(ProposalState.in_review, lead="UNDP", partners=("UNFPA",))

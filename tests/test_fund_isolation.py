@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
@@ -25,21 +25,20 @@ from fundmgr.funds.operations import load_fund_file
 from tests.access import harness
 from tests.access.harness import fingerprint, payload, recording_writes, response_text, url_of
 from tests.access.routes import CASES, Case, none
-from tests.access.world import CODES, World
+from tests.access.world import CODES
 from tests.factories import sign_in
 from tests.support import SECOND_FUND_FILE, sampled_pairs
-from tests.support.database import ConnectionBoundSession
 
-# The second fund's people: (role, organization, constituency).
+# The second fund's people: (role, organization, seat).
 OUTSIDERS = {
     "fmu": (Role.fmu, "IOM", None),
-    "sc_member": (Role.sc_member, "GOV-DEU", Constituency.donor),
+    "sc_member": (Role.sc_member, "GOV-DEU", "MS-DONOR-"),
     "agency": (Role.agency, "IOM", None),  # IOM leads every proposal of the Migration MPTF's world
 }
 OBJECT_CASES = [case for case in CASES if case.params is not none and case.guessable]
 PAGE_CASES = [case for case in CASES if case.params is none and case.method == "GET"]
 
-world_state = harness.world_state
+world_state, world = harness.world_state, harness.world
 
 
 @dataclass
@@ -56,43 +55,24 @@ SECONDS: dict[int, Second] = {}  # per world (one per database)
 @pytest.fixture(autouse=True)
 def isolated(request: pytest.FixtureRequest, app: Flask, world_state: harness.WorldState) -> Iterator[None]:
     """The access harness's savepoint per test, the second fund built once beside the world first."""
-    with app.app_context():
-        original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": world_state.connection, "join_transaction_mode": "create_savepoint",
-             "class_": ConnectionBoundSession}
-        )  # fmt: skip
-        nested = None
-        try:
-            harness.ensure_world(request, world_state)
-            if id(world_state) not in SECONDS:
-                SECONDS[id(world_state)] = build_second(request.getfixturevalue("make_user"))
-                db.session.commit()
-            nested = world_state.connection.begin_nested()
-            yield
-        finally:
-            db.session.remove()
-            db.session = original
-            if nested is not None and nested.is_active:
-                nested.rollback()
-            if world_state.world is not None:
-                harness.restore_files(world_state.world)
+
+    def second_fund() -> None:
+        if id(world_state) not in SECONDS:
+            SECONDS[id(world_state)] = build_second(request.getfixturevalue("make_user"))
+            db.session.commit()
+
+    with harness.in_world(request, app, world_state, beside=second_fund):
+        yield
 
 
 def build_second(make_user) -> Second:
     fund, _changed, _added = load_fund_file(SECOND_FUND_FILE, actor=None)
     db.session.flush()
     users = {
-        name: make_user(role, org=org, constituency=constituency, funds=[fund], name=f"Second {name}")
-        for name, (role, org, constituency) in OUTSIDERS.items()
+        name: make_user(role, org=org, seat=seat, funds=[fund], name=f"Second {name}")
+        for name, (role, org, seat) in OUTSIDERS.items()
     }
     return Second(fund.id, {name: user.id for name, user in users.items()})
-
-
-@pytest.fixture
-def world(world_state: harness.WorldState) -> World:
-    assert world_state.world is not None
-    return world_state.world
 
 
 @pytest.fixture

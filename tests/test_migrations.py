@@ -21,8 +21,8 @@ from flask import Flask
 
 from fundmgr import MIGRATIONS
 from fundmgr.accounts import operations as account_operations
-from fundmgr.accounts.models import Constituency, Role, TokenScope, User
-from fundmgr.db import db
+from fundmgr.accounts.models import Role, TokenScope, User
+from fundmgr.db import ScaledDecimal, db
 from fundmgr.demo.seed import seed_demo
 from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import ProposalState, ProposalVersion
@@ -143,12 +143,21 @@ UNLABELLED_SNAPSHOT: dict[str, Any] = {
 }
 
 
-def as_stored(name: str) -> sa.TableClause:
-    """A table as the database holds it: a snapshot is plain JSON, not read through the model."""
+# Columns a later revision dropped, which the revisions these tests start from still hold.
+DROPPED = {
+    "users": [("constituency", sa.String(40))],
+    "funds": [("quorum_share", ScaledDecimal(12, 6))],
+    "meetings": [("quorum_share", ScaledDecimal(12, 6))],
+}
+
+
+def as_stored(name: str, *, before_drops: bool = False) -> sa.TableClause:
+    """A table as the database holds it: a snapshot is plain JSON, not read through the model; `before_drops`: with
+    the columns later revisions dropped (to write rows at an earlier revision)."""
     table = db.metadata.tables[name]
-    return sa.table(
-        name, *(sa.column(c.name, sa.JSON() if isinstance(c.type, SnapshotColumn) else c.type) for c in table.columns)
-    )
+    columns = [sa.column(c.name, sa.JSON() if isinstance(c.type, SnapshotColumn) else c.type) for c in table.columns]
+    dropped = [sa.column(column, kind) for column, kind in DROPPED.get(name, [])] if before_drops else []
+    return sa.table(name, *columns, *dropped)
 
 
 def store_versions(connection: sa.Connection, shared: dict[str, dict[str, Any]], *snapshots: dict) -> None:
@@ -173,7 +182,8 @@ def store_versions(connection: sa.Connection, shared: dict[str, dict[str, Any]],
     for name, row in rows.items():
         # the columns the table has at the revision the test stands on: later revisions add some (funds.iati...)
         existing = {column["name"] for column in sa.inspect(connection).get_columns(name)}
-        connection.execute(as_stored(name).insert(), [{k: v for k, v in row.items() if k in existing}])
+        row = {key: value for key, value in row.items() if key in existing}
+        connection.execute(as_stored(name, before_drops=True).insert(), [row])
     connection.execute(
         as_stored("proposal_versions").insert(),
         [
@@ -198,6 +208,8 @@ def fund_rows() -> dict[str, dict[str, Any]]:
         table = as_stored(name)
         rows[name] = dict(db.session.execute(sa.select(table).where(sa.text(condition))).mappings().one())
     # as the fund was stored before 5d2e8a41c9f3 (the revisions these tests start from)
+    rows["funds"]["quorum_share"] = Decimal("0.5")
+    del rows["funds"]["participants_title"]  # added by 04dc1252768a
     for column in ("objectives_title", "disaggregations"):
         del rows["funds"][column]
     targets = rows["funds"]["targets"]
@@ -427,10 +439,23 @@ BEFORE_FUND_ROLES = "5c1d7e2a9f30"
 @pytest.fixture
 def shared_rows() -> dict[str, list[dict[str, Any]]]:
     """The bundled fund's row and every organization's, from the shared test database, to copy into another."""
-    return {
+    rows = {
         name: [dict(row) for row in db.session.execute(sa.select(as_stored(name))).mappings()]
         for name in ("funds", "organizations")
     }
+    for fund in rows["funds"]:
+        fund["quorum_share"] = Decimal("0.5")  # as stored before 04dc1252768a dropped it
+        del fund["participants_title"]  # which 04dc1252768a added
+    return rows
+
+
+# users.constituency, before the seats held said it, of the demo's seat codes
+OLD_CONSTITUENCIES = {"CHAIR": "chair", "UN-": "un_network", "MS-DONOR-": "donor", "MS-CHAMPION-": "member_state",
+                      "CSO-": "stakeholder"}  # fmt: skip
+
+
+def old_constituency(seat: str | None) -> str | None:
+    return next((old for prefix, old in OLD_CONSTITUENCIES.items() if seat and seat.startswith(prefix)), None)
 
 
 def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Flask, shared_rows):
@@ -449,13 +474,13 @@ def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Fla
         flask_migrate.upgrade(revision=BEFORE_FUND_ROLES)
         with db.engine.begin() as connection:  # as the released code stored them: one role on users, nothing else
             connection.execute(as_stored("organizations").insert(), shared_rows["organizations"])
-            connection.execute(as_stored("funds").insert(), [mig, second])
+            connection.execute(as_stored("funds", before_drops=True).insert(), [mig, second])
             connection.execute(
-                as_stored("users").insert(),
+                as_stored("users", before_drops=True).insert(),
                 [
                     {"email": spec["email"], "name": spec["name"], "password_hash": "-", "role": Role(spec["role"]),
                      "organization_id": organizations.get(spec["organization"], organizations["IOM"]),
-                     "constituency": Constituency(spec["constituency"]) if spec.get("constituency") else None,
+                     "constituency": old_constituency(spec.get("seat")),
                      "is_active_account": True, "session_token": "t", "created_at": datetime(2026, 12, 1, tzinfo=UTC)}
                     for spec in demo_data()["users"]
                 ],
@@ -500,7 +525,7 @@ def test_upgrade_seats_the_members_and_records_the_chair_as_presiding(own_databa
             members = [(2, "Helena Chair", "chair"), (3, "Jonas Germany", "donor"), (4, "Karim UNHCR", "un_network"),
                        (5, "Yasmine Morocco", "member_state"), (6, "Grace Stakeholder", "stakeholder")]  # fmt: skip
             connection.execute(
-                as_stored("users").insert(),
+                as_stored("users", before_drops=True).insert(),
                 [{"id": n, "email": f"m{n}@example.org", "name": name, "password_hash": "-", "role": Role.sc_member,
                   "constituency": constituency, "organization_id": fund_rows["organizations"]["id"],
                   "is_active_account": True, "session_token": f"t{n}", "created_at": now}
@@ -600,7 +625,7 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
 
 # --- 3f9a7c2e51b4: the decision record, a chain of the committee's decisions per fund ---
 
-BEFORE_DECISION_RECORD = "e5a7c3d19b42"
+BEFORE_DECISION_RECORD = "04dc1252768a"
 
 
 def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
@@ -826,4 +851,49 @@ def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo
         assert {(f.extension_notice_months, f.extension_committee_months) for f in funds} == {(3, 6)}
         assert {(f.delivery_warning_gap, f.tranche_min_delivery) for f in funds} == {(Decimal("0.25"), Decimal("0.7"))}
         assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("extensions"))) == 0
+
+
+# --- 04dc1252768a: a member's constituency is the seat's; the quorum shares go ---
+
+BEFORE_SEAT_CONSTITUENCY = "e5a7c3d19b42"
+
+
+def test_the_demo_comes_through_dropping_the_constituency_column_with_every_member_seated(committed, own_demo):
+    """The demo at the previous head, one member's seat term taken away: after the upgrade every member sits for the
+    constituency their account named, the unseated one in a seat of hers; nobody lost a role, a session or a
+    seat; the columns are gone. Down again, each member's constituency is read back from their seat."""
+    users = sa.table("users", sa.column("id"), sa.column("email"), sa.column("constituency"))
+    terms = sa.table("seat_terms", sa.column("id"), sa.column("holder_id"))
+    seats_code = sa.text(
+        "SELECT u.email, s.code, c.code FROM seat_terms t JOIN committee_seats s ON s.id = t.seat_id "
+        "JOIN committee_constituencies c ON c.id = s.constituency_id JOIN users u ON u.id = t.holder_id "
+        "WHERE t.ends_on IS NULL"
+    )
+    counts = sa.text("SELECT (SELECT count(*) FROM fund_roles), (SELECT count(*) FROM user_sessions), "
+                     "(SELECT count(*) FROM audit_entries)")  # fmt: skip
+    with own_demo.app_context():
+        with db.engine.connect() as connection:
+            before = connection.execute(counts).one()
+            seated = {email: seat for email, seat, _group in connection.execute(seats_code)}
+        flask_migrate.downgrade(revision=BEFORE_SEAT_CONSTITUENCY)
+        with db.engine.begin() as connection:
+            named = dict(connection.execute(sa.select(users.c.email, users.c.constituency)
+                                            .where(users.c.constituency.is_not(None))).all())  # fmt: skip
+            assert named == {email: old_constituency(seat) for email, seat in seated.items()}
+            grace = connection.scalar(sa.select(users.c.id).where(users.c.email == "grace.wanjiru@fundmgr.example"))
+            connection.execute(terms.delete().where(terms.c.holder_id == grace))
+
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            after = {email: (seat, group) for email, seat, group in connection.execute(seats_code)}
+            assert connection.execute(counts).one() == before
+        assert set(after) == set(seated)
+        assert after["grace.wanjiru@fundmgr.example"] == ("CSO-1", "stakeholders")  # the first stakeholder seat free
+        assert {email: seat for email, (seat, _group) in after.items() if not email.startswith("grace")} == {
+            email: seat for email, seat in seated.items() if not email.startswith("grace")
+        }
+        inspector = db.inspect(db.engine)
+        assert "constituency" not in {c["name"] for c in inspector.get_columns("users")}
+        assert "quorum_share" not in {c["name"] for c in inspector.get_columns("funds")}
+        assert "quorum_share" not in {c["name"] for c in inspector.get_columns("meetings")}
         db.session.remove()

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bench.dataset.context import moment
 from bench.dataset.plans import DecisionPlan, MeetingPlan
+from fundmgr.funds.seats import rules_of
 from fundmgr.steering.models import DecisionOutcome, ItemState, Stance, VoteChoice, WrittenProcedureState
 
 # What members state under consensus, as the demo has it: support for an approval, standing aside on a deferral or
@@ -28,6 +29,7 @@ class DecisionRows:
     procedures and the live meeting."""
 
     def write_decisions(self) -> None:
+        self.quorum_required = rules_of(self.w.fund).quorum_voting_seats  # voting seats represented (one each)
         by_meeting: dict[int, list[DecisionPlan]] = defaultdict(list)
         procedures = []
         for plan in self.plans:
@@ -57,8 +59,7 @@ class DecisionRows:
         recused = {m.id for m in self.w.members if plan.recused(m)}
         eligible = {m.id for m in self.w.members} - recused
         present = meeting.present - recused
-        share = self.w.fund.quorum_share
-        required = min(int(share * len(eligible)) + 1, max(len(eligible), 1))
+        required = self.quorum_required
         item_id = out.next_id("agenda_items")
         opened = moment(rng, meeting.held_on)
         out.add(
@@ -73,9 +74,9 @@ class DecisionRows:
                 "opened_at": opened,
                 "closed_at": opened + timedelta(minutes=20),
                 "quorum_record": {
-                    "share": str(share),
                     "eligible": sorted(eligible),
                     "present": sorted(present),
+                    "voices": sorted(present),
                     "recused": sorted(recused),
                     "required": required,
                     "met": len(present) >= required,

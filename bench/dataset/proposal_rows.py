@@ -55,7 +55,6 @@ class ProposalRows:
                 "mode": self.rng.choice(list(MeetingMode)),
                 "location": "Geneva and online",
                 "language": "en",
-                "quorum_share": None,
                 "state": meeting.state,
                 "scheduled_by_id": fmu,
                 "created_at": moment(self.rng, meeting.held_on - timedelta(days=30)),

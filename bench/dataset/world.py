@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bench.dataset.context import BENCH_PASSWORD, EMAIL_DOMAIN, FEE_RATE_FALLBACK, MEMBERS, STAKEHOLDERS, Member, World
 from bench.writer import BulkWriter
-from fundmgr.accounts.models import Constituency, Organization, OrganizationKind, Role
+from fundmgr.accounts.models import Organization, OrganizationKind, Role
 from fundmgr.accounts.operations import hasher
 from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel
@@ -164,7 +164,7 @@ def build_world(fund: Fund, today: date, rng: random.Random, out: BulkWriter) ->
 
     password = hasher.hash(BENCH_PASSWORD)
 
-    def user(email: str, name: str, role: Role, organization: int, constituency: Constituency | None = None) -> int:
+    def user(email: str, name: str, role: Role, organization: int) -> int:
         ident = out.next_id("users")
         out.add(
             "users",
@@ -175,7 +175,6 @@ def build_world(fund: Fund, today: date, rng: random.Random, out: BulkWriter) ->
                 "password_hash": password,
                 "role": role,
                 "organization_id": organization,
-                "constituency": constituency,
                 "locale": "en",
                 "is_active_account": True,
                 "session_token": secrets.token_hex(16),
@@ -214,15 +213,15 @@ def build_world(fund: Fund, today: date, rng: random.Random, out: BulkWriter) ->
         stakeholders.append(ident)
     un_network = [org for org, _code in punos if org != home][:12]
     seats = (
-        [(home, Constituency.chair)]
-        + [(org, Constituency.un_network) for org in un_network]
-        + [(donors[n % len(donors)][0], Constituency.donor) for n in range(15)]
-        + [(donors[-1 - n % len(donors)][0], Constituency.member_state) for n in range(15)]
-        + [(stakeholders[n % len(stakeholders)], Constituency.stakeholder) for n in range(7)]
+        [(home, "CHAIR")]
+        + [(org, "UN-") for org in un_network]
+        + [(donors[n % len(donors)][0], "MS-DONOR-") for n in range(15)]
+        + [(donors[-1 - n % len(donors)][0], "MS-CHAMPION-") for n in range(15)]
+        + [(stakeholders[n % len(stakeholders)], "CSO-") for n in range(7)]
     )
     members = [
-        Member(user(f"member{n:02d}", person(200 + n), Role.sc_member, org, constituency), org, person(200 + n))
-        for n, (org, constituency) in enumerate(seats[:MEMBERS], start=1)
+        Member(user(f"member{n:02d}", person(200 + n), Role.sc_member, org), org, person(200 + n))
+        for n, (org, _seat) in enumerate(seats[:MEMBERS], start=1)
     ]
     # each member holds the voting seat of the same rank (the fund's committee has as many: see prepare_fund)
     voting = [seat for seat in seats_of(fund) if seat.votes]

@@ -79,33 +79,10 @@ ROLE_TITLES = {
 Role.set_titles(ROLE_TITLES)
 
 
-class Constituency(TitledEnum):
-    """The constituency a Steering Committee member represents."""
-
-    chair = "chair"
-    un_network = "un_network"
-    donor = "donor"
-    member_state = "member_state"
-    stakeholder = "stakeholder"
-
-
-CONSTITUENCY_TITLES = {
-    Constituency.chair: _l("Chair"),
-    Constituency.un_network: _l("UN Network member"),
-    Constituency.donor: _l("Contributing donor"),
-    Constituency.member_state: _l("Country of origin, transit or destination"),
-    Constituency.stakeholder: _l("Stakeholder (civil society, migrants, private sector)"),
-}
-Constituency.set_titles(CONSTITUENCY_TITLES)
-
-
 class User(UserMixin, Base):
-    """A person who signs in. Steering Committee members carry a constituency."""
+    """A person who signs in. A committee member's constituency is that of the seat they hold (`funds.seats`)."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        sa.CheckConstraint("(role = 'sc_member') = (constituency IS NOT NULL)", name="constituency_iff_sc_member"),
-    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
@@ -113,7 +90,6 @@ class User(UserMixin, Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
     role: so.Mapped[Role]
     organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
-    constituency: so.Mapped[Constituency | None]
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     is_active_account: so.Mapped[bool] = so.mapped_column(default=True)
     # Changes on password change or reset; part of the session so old sessions end.

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from fundmgr import clock
 from fundmgr.accounts import sessions
-from fundmgr.accounts.models import ApiToken, Constituency, Organization, Role, TokenScope, User
+from fundmgr.accounts.models import ApiToken, Organization, Role, TokenScope, User
 from fundmgr.accounts.sessions import UserSession
 from fundmgr.audit import record_audit
 from fundmgr.db import db
@@ -52,11 +52,10 @@ def create_user(
     role: Role,
     organization: Organization,
     password: str,
-    constituency: Constituency | None = None,
     locale: str | None = None,
     actor: User | None,
 ) -> User:
-    """Create an account; refuses a taken e-mail, a weak password or a missing constituency."""
+    """Create an account; refuses a taken e-mail or a weak password."""
     problems = []
     try:
         email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
@@ -68,8 +67,6 @@ def create_user(
     if not name.strip():
         problems.append(_("The name is required."))
     problems += password_problems(password)
-    if (role is Role.sc_member) != (constituency is not None):
-        problems.append(_("Steering Committee members, and only they, have a constituency."))
     if locale is not None and locale not in LANGUAGES:
         problems.append(_("Unknown language."))
     if problems:
@@ -79,7 +76,6 @@ def create_user(
         name=name.strip(),
         role=role,
         organization=organization,
-        constituency=constituency,
         locale=locale,
         password_hash=hasher.hash(password),
         session_token=secrets.token_hex(16),
@@ -89,9 +85,8 @@ def create_user(
         "user.created",
         user,
         actor=actor,
-        after={"email": email, "name": user.name, "role": role, "organization": organization.code,
-               "constituency": constituency},
-    )  # fmt: skip
+        after={"email": email, "name": user.name, "role": role, "organization": organization.code},
+    )
     return user
 
 

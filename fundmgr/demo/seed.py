@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from fundmgr.accounts.models import Constituency, Organization, Role, User
+from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.accounts.operations import create_user
 from fundmgr.calls.demo import seed_calls
 from fundmgr.db import db
@@ -63,7 +63,6 @@ def seed_users(fund: Fund, password: str) -> list[User]:
                 name=spec["name"],
                 role=Role(spec["role"]),
                 organization=org,
-                constituency=Constituency(spec["constituency"]) if spec.get("constituency") else None,
                 locale=spec.get("locale"),
                 password=password,
                 actor=None,

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from fundmgr import charts
 from fundmgr.finance.queries import MarkerFigures, ShareRow, YearFigures
+from fundmgr.funds.models import Fund
 from fundmgr.i18n import format_number
 
 MILLION = Decimal(1_000_000)
@@ -72,9 +73,9 @@ def region_chart(rows: list[ShareRow]) -> str:
     return share_against_target_chart(_("Allocations by region, against the targets"), rows)
 
 
-def organization_chart(rows: list[ShareRow], currency: str = "") -> str:
+def organization_chart(rows: list[ShareRow], fund: Fund, currency: str = "") -> str:
     return charts.horizontal_bar_chart(
-        in_millions(_("Allocations by Participating UN Organization"), currency),
+        in_millions(_("Allocations by %(organization)s", organization=fund.participant_label), currency),
         [(row.axis_label, row.amount / MILLION) for row in rows],
         money=False,
     )

@@ -26,6 +26,7 @@ class Dashboard:
     by_organization: list[q.ShareRow]
     gender: q.MarkerFigures
     with_organizations: list[tuple[str, Decimal, str]] = field(default_factory=list)
+    participants_label: str = ""  # what the fund calls the organizations it finances (its definition file)
     organizations: list[q.OrganizationMoney] = field(default_factory=list)
     as_at: date | None = None  # the figures as at this day (None: everything recorded)
     charts: dict[str, str] = field(default_factory=dict)
@@ -37,8 +38,9 @@ def dashboard(fund: Fund, as_at: date | None = None) -> Dashboard:
     result = Dashboard(
         currency=fund.currency,
         balances=balances,
-        status=q.funding_status_rows(balances),
-        with_organizations=q.organization_status_rows(balances),
+        status=q.funding_status_rows(balances, fund),
+        with_organizations=q.organization_status_rows(balances, fund),
+        participants_label=fund.participants_label,
         organizations=q.money_by_organization(fund, as_at),
         as_at=as_at,
         years=q.capitalization_by_year(fund, as_at),
@@ -54,7 +56,7 @@ def dashboard(fund: Fund, as_at: date | None = None) -> Dashboard:
             "cumulative": charts.cumulative_chart(result.years, fund.currency),
             "area": charts.area_chart(result.by_area),
             "region": charts.region_chart(result.by_region),
-            "organization": charts.organization_chart(result.by_organization, fund.currency),
+            "organization": charts.organization_chart(result.by_organization, fund, fund.currency),
             "gender": charts.gender_chart(result.gender, fund.currency),
         }
     return result

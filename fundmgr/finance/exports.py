@@ -38,7 +38,8 @@ def status_sheet(d: Dashboard) -> Sheet:
         rows.append([_("Available, earmarked to %(area)s", area=code), amount])
     rows += [[label, amount] for label, amount, _style in d.with_organizations]
     share = balances.share_with_organizations
-    rows.append([_("Balance with participating organizations as a share of transfers"), ratio(share)])
+    rows.append([_("Balance with %(organizations)s as a share of transfers", organizations=d.participants_label),
+                 ratio(share)])  # fmt: skip
     if d.as_at is not None:
         rows.insert(0, [_("As at"), d.as_at])
     return Sheet(_("Funding status"), [_("Line"), _("Amount (%(currency)s)", currency=d.currency)], rows)

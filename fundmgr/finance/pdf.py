@@ -12,5 +12,11 @@ def funding_status_pdf(fund: Fund, figures: Dashboard) -> bytes:
     """Render templates/pdf/finance/funding_status.html from plain figures."""
     return render_pdf(
         "finance/funding_status.html",
-        {"fund_name": fund.name, "as_of": figures.as_at or clock.today(fund), "d": figures},
+        {
+            "fund_name": fund.name,
+            "as_of": figures.as_at or clock.today(fund),
+            "d": figures,
+            "organization": fund.participant_label,
+            "organizations": fund.participants_label,
+        },
     )

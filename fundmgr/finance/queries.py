@@ -165,14 +165,16 @@ def available_for(fund: Fund, area_code: str | None) -> Decimal:
     return result.unearmarked_available + result.available_by_area.get(area_code or "", ZERO)
 
 
-def funding_status_rows(result: Balances) -> list[tuple[str, Decimal, str]]:
-    """The Gateway's funding-status table: (label, amount, style) per line; style is line, total or detail."""
+def funding_status_rows(result: Balances, fund: Fund) -> list[tuple[str, Decimal, str]]:
+    """The Gateway's funding-status table: (label, amount, style) per line; style is line, total or detail; the
+    organizations the fund finances named as the fund calls them."""
+    organizations = fund.participants_label
     return [
         (_("Contributions from donors (deposits)"), result.received, "line"),
         (_("Interest and other income"), result.interest, "line"),
         (_("Total source of funds"), result.sources, "total"),
-        (_("Transfers to Participating UN Organizations"), result.transferred, "line"),
-        (_("Refunds from Participating UN Organizations"), -result.refunded, "line"),
+        (_("Transfers to %(organizations)s", organizations=organizations), result.transferred, "line"),
+        (_("Refunds from %(organizations)s", organizations=organizations), -result.refunded, "line"),
         (_("Administrative Agent fee"), result.fees, "line"),
         (_("Total use of funds"), result.uses, "total"),
         (_("Balance with the Administrative Agent"), result.cash_with_agent, "total"),
@@ -181,13 +183,16 @@ def funding_status_rows(result: Balances) -> list[tuple[str, Decimal, str]]:
     ]
 
 
-def organization_status_rows(result: Balances) -> list[tuple[str, Decimal, str]]:
-    """The lower half of the Gateway's table, funds with participating organizations (label, amount, style)."""
+def organization_status_rows(result: Balances, fund: Fund) -> list[tuple[str, Decimal, str]]:
+    """The lower half of the Gateway's table, funds with the organizations the fund finances (label, amount,
+    style), named as the fund calls them."""
+    organizations = fund.participants_label
     return [
-        (_("Transfers to participating organizations, less refunds"), result.net_transferred, "line"),
-        (_("Expenditure by participating organizations"), result.expenditure, "line"),
-        (_("Balance with participating organizations"), result.with_organizations, "total"),
-    ]
+        (_("Transfers to %(organizations)s, less refunds", organizations=organizations), result.net_transferred,
+         "line"),
+        (_("Expenditure by %(organizations)s", organizations=organizations), result.expenditure, "line"),
+        (_("Balance with %(organizations)s", organizations=organizations), result.with_organizations, "total"),
+    ]  # fmt: skip
 
 
 @dataclass

@@ -8,7 +8,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from fundmgr.accounts.models import Constituency, Organization, Role
+from fundmgr.accounts.models import Organization, Role
 from fundmgr.accounts.operations import create_user
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
@@ -86,12 +86,11 @@ def reference_load_command(path: Path | None) -> None:
 @click.option(
     "--fund", "fund_code", default=None, help="Code of the fund the role is held on (needed when several are loaded)."
 )
-@click.option("--constituency", type=click.Choice([c.value for c in Constituency]), default=None)
 @click.option("--locale", type=click.Choice(LANGUAGES), default=None)
 @click.password_option(help="Prompted for (twice) when not given.")
 @with_appcontext
 def create_user_command(
-    email: str, name: str, role: str, organization_code: str, fund_code: str | None, constituency: str | None,
+    email: str, name: str, role: str, organization_code: str, fund_code: str | None,
     locale: str | None, password: str,
 ) -> None:  # fmt: skip
     """Create a user account holding a role on a fund (an administrator: on every fund)."""
@@ -116,7 +115,6 @@ def create_user_command(
             name=name,
             role=Role(role),
             organization=org,
-            constituency=Constituency(constituency) if constituency else None,
             locale=locale,
             password=password,
             actor=None,

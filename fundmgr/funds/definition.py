@@ -46,6 +46,13 @@ class Text(Strict):
     es: NonEmpty
 
 
+class Term(Strict):
+    """A term of the fund's vocabulary, in the singular and the plural (each in every language)."""
+
+    singular: Text
+    plural: Text
+
+
 class Money(Strict):
     administrative_agent_fee_rate: Share
     indirect_cost_rate: Share
@@ -368,6 +375,8 @@ class FundDefinition(Strict):
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     eligibility_checks: Annotated[list[EligibilityCheck], Field(min_length=1)]
     disaggregations: list[Disaggregation] = []
+    # What the fund calls the organizations it finances ("Participating UN Organization"), as it writes it.
+    participating_organizations_title: Term
     # Codes of organizations of the shared reference data (or of `organizations` below).
     participating_organizations: Annotated[list[OrgCode], Field(min_length=1)]
     # Organizations of this fund alone: added when no organization has the code yet, never redefining one.

@@ -71,9 +71,9 @@ class Fund(Base):
     disaggregations: so.Mapped[list[Any]] = so.mapped_column(default=list, server_default="[]")
     # The definition's `iati:` section (reporting organization, identifiers, sectors); {} when not published.
     iati: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict, server_default="{}")
+    # What the fund calls the organizations it finances: {"singular": {en, fr, es}, "plural": {en, fr, es}}.
+    participants_title: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict, server_default="{}")
     disagreement_threshold: so.Mapped[Decimal] = so.mapped_column(Rate())
-    # Superseded by the committee's quorum on seats (fundmgr.funds.committee); no longer read, dropped later.
-    quorum_share: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.5"))
     decision_rule: so.Mapped[str] = so.mapped_column(sa.String(20))
     reporting_period_months: so.Mapped[int] = so.mapped_column(default=12)
     report_due_days: so.Mapped[int] = so.mapped_column(default=60)
@@ -117,6 +117,17 @@ class Fund(Base):
     def objectives_label(self) -> str:
         """What the fund calls its objectives, in the current language."""
         return localize(self.objectives_title)
+
+    @property
+    def participant_label(self) -> str:
+        """What the fund calls one organization it finances ("Participating UN Organization"), in the current
+        language."""
+        return localize(self.participants_title.get("singular") or {})
+
+    @property
+    def participants_label(self) -> str:
+        """What the fund calls the organizations it finances ("Participating UN Organizations")."""
+        return localize(self.participants_title.get("plural") or {})
 
     @property
     def disaggregation_codes(self) -> list[str]:

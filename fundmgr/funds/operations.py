@@ -146,8 +146,8 @@ FUND_FIELDS = [
     "indirect_cost_rate", "budget_min", "budget_max", "duration_months_min", "duration_months_max",
     "min_participating_organizations", "targets", "disagreement_threshold", "decision_rule",
     "reporting_period_months", "report_due_days", "reporting_calendar", "reminder_days", "objectives_title",
-    "disaggregations", "iati", "extension_notice_months", "extension_committee_months", "delivery_warning_gap",
-    "tranche_min_delivery",
+    "disaggregations", "participants_title", "iati", "extension_notice_months", "extension_committee_months",
+    "delivery_warning_gap", "tranche_min_delivery",
 ]  # fmt: skip
 
 
@@ -182,6 +182,7 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "extension_committee_months": spec.after_approval.extension_committee_months,
         "delivery_warning_gap": spec.after_approval.delivery_warning_gap,
         "tranche_min_delivery": spec.after_approval.tranche_min_delivery,
+        "participants_title": spec.participating_organizations_title.model_dump(),
     }
 
 

@@ -227,6 +227,18 @@ def vice_chair_term(fund: Fund, day: date | None = None) -> SeatTerm | None:
     return next((t for t in terms_on(fund, day) if t.seat.vice_chair), None)
 
 
+def free_seat(fund: Fund, code: str) -> Seat | None:
+    """A seat of the fund never held yet, named by its code or by a prefix of codes ("MS-DONOR-"): the seat with that
+    very code, else one whose code starts so, else another of the same constituency; the vice-chair's only when
+    named or no other is left. None when every seat of the constituency has been held."""
+    seats = seats_of(fund)
+    groups = {s.constituency_id for s in seats if s.code.startswith(code)}
+    held = set(db.session.scalars(sa.select(SeatTerm.seat_id).join(SeatTerm.seat).where(Seat.fund_id == fund.id)))
+    free = [s for s in seats if s.constituency_id in groups and s.id not in held]
+    free.sort(key=lambda s: (s.code != code, s.vice_chair, not s.code.startswith(code), s.position))
+    return free[0] if free else None
+
+
 def seat_labels(fund: Fund, day: date) -> dict[int, str]:
     """Person id -> "constituency · seat" for everyone holding or standing in for a seat on a day (one query)."""
     labels: dict[int, str] = {}

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import holding
+from fundmgr.funds.seats import chair_term
 from fundmgr.notifications import events
 from fundmgr.notifications.models import Channel, Notification
 from fundmgr.notifications.operations import in_app_only, set_preferences
@@ -80,8 +81,7 @@ def seed_preferences(fund: Fund) -> None:
         officer = officers[-1]
         set_preferences(officer, {"proposal_submitted": Channel.digest, "report_submitted": Channel.digest},
                         actor=officer)  # fmt: skip
-    chair = db.session.scalar(
-        sa.select(User).where(holding(fund, Role.sc_member), User.constituency == Constituency.chair).order_by(User.id)
-    )
+    term = chair_term(fund)
+    chair = term.holder if term is not None else None
     if chair is not None:
         set_preferences(chair, {"meeting_scheduled": Channel.in_app}, actor=chair)

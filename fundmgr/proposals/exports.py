@@ -27,7 +27,7 @@ def export_rows(proposals: Sequence[Proposal], fund: Fund, user: Any) -> tuple[l
         _("Title"),
         _("Status"),
         _("Lead organization"),
-        _("Participating UN Organizations"),
+        fund.participants_label,
         _("Country or region"),
         _("Primary thematic area"),
         *[m.label for m in markers],

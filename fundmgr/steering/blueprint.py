@@ -6,6 +6,7 @@ from fundmgr.steering import committee_views as cv
 from fundmgr.steering import decision_views as dv
 from fundmgr.steering import meeting_views as mv
 from fundmgr.steering import portfolio_views as pfv
+from fundmgr.steering import presiding_views as presiding
 from fundmgr.steering import procedure_views as pv
 from fundmgr.steering import views as v
 from fundmgr.steering.queries import funding_decision, home_summary
@@ -33,6 +34,7 @@ add_view(bp, "/criteria", v.CriteriaView, "criteria")
 # The committee: seats and terms
 add_view(bp, "/committee", cv.CommitteeView, "committee")
 add_view(bp, "/committee/terms/<int:term_id>/end", cv.EndTermView, "end_term")
+add_view(bp, "/committee/terms/<int:term_id>/alternate", presiding.ChangeAlternateView, "change_alternate")
 
 # Meetings, the live board, votes and decisions
 add_view(bp, "/meetings", mv.MeetingListView, "meetings")
@@ -41,6 +43,7 @@ add_view(bp, "/meetings/<int:meeting_id>", mv.MeetingView, "meeting")
 add_view(bp, "/meetings/<int:meeting_id>/agenda", mv.AgendaAddView, "add_agenda")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/remove", mv.AgendaRemoveView, "remove_item")
 add_view(bp, "/meetings/<int:meeting_id>/attendance", mv.AttendanceView, "attendance")
+add_view(bp, "/meetings/<int:meeting_id>/presiding", presiding.DesignatePresidingView, "designate_presiding")
 add_view(bp, "/meetings/<int:meeting_id>/start", mv.StartMeetingView, "start_meeting")
 add_view(bp, "/meetings/<int:meeting_id>/end", mv.EndMeetingView, "end_meeting")
 add_view(bp, "/meetings/<int:meeting_id>/end/confirm", mv.ConfirmEndMeetingView, "confirm_end_meeting")

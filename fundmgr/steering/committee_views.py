@@ -18,6 +18,7 @@ from fundmgr.funds.rights import FUND_MANAGERS, is_fund_manager
 from fundmgr.funds.seats import SeatTerm, rules_of, seats_of
 from fundmgr.steering import operations as ops
 from fundmgr.steering.forms import EndTermForm, TermForm
+from fundmgr.steering.presiding_views import alternate_form
 from fundmgr.steering.queries import sc_members
 from fundmgr.steering.views import SteeringView
 from fundmgr.web import form_problems, refusals_shown_on
@@ -62,6 +63,7 @@ class CommitteeView(SteeringView):
         return self.render(
             "committee.html", seats=seats, today=today, rules=rules_of(self.fund), form=form,
             end_form=EndTermForm() if manager else None,
+            alternate_choices=alternate_form(self.fund).alternate.choices if manager else [],
         )  # fmt: skip
 
 

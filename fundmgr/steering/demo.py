@@ -20,13 +20,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from fundmgr import clock
-from fundmgr.accounts.models import Constituency, User
+from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
 from fundmgr.finance.queries import balances
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fmu, is_sc_member
-from fundmgr.funds.seats import seats_of, term_of
+from fundmgr.funds.seats import chair_term, free_seat, term_of
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering import operations as ops
@@ -143,7 +143,7 @@ COMMENTS = {
 @dataclass
 class People:
     fmu: User
-    chair: User
+    chair: User | None
     members: list[User]
 
 
@@ -165,42 +165,34 @@ def seed_steering(fund: Fund) -> list[str]:
 
 
 def demo_people(fund: Fund) -> People:
-    """The demo's FMU officer, the chair and the Steering Committee members of the fund."""
+    """The demo's FMU officer, the chair (whoever holds the chair's seat) and the Steering Committee members."""
     emails = [u["email"] for u in demo_data()["users"] if u["role"] in ("fmu", "sc_member")]
     users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
     members = [users[e] for e in emails if e in users and is_sc_member(users[e], fund)]
     fmu = next((users[e] for e in emails if e in users and is_fmu(users[e], fund)), None)
-    chair = next((m for m in members if m.constituency is Constituency.chair), None)
-    return People(fmu=fmu, chair=chair, members=members)
+    chair = chair_term(fund, fund.established or TERMS_FROM)
+    return People(fmu=fmu, chair=chair.holder if chair else None, members=members)
 
 
-# users.constituency (kept until per-fund roles land) -> the committee's constituency and preferred seat prefix
-SEAT_OF = {
-    Constituency.chair: ("chair", "CHAIR"),
-    Constituency.un_network: ("un_entities", "UN-"),
-    Constituency.donor: ("member_states", "MS-DONOR-"),
-    Constituency.member_state: ("member_states", "MS-CHAMPION-"),
-    Constituency.stakeholder: ("stakeholders", "CSO-"),
-}
+TERMS_FROM = date(2019, 5, 8)  # when a fund without an establishment date seats its first committee
 
 
 def appoint_seats(fund: Fund, people: People) -> int:
-    """The FMU appoints each demo member to a seat of their constituency from the fund's establishment (the
-    first donor's seat is the vice-chair's); members who already sit are left as they are."""
+    """The FMU appoints each demo member to the seat demo.yaml names (its code), from the fund's establishment;
+    members who already sit, and seats already held, are left as they are."""
     appointed = 0
-    start = fund.established or date(2019, 5, 8)
-    seats = seats_of(fund)
+    start = fund.established or TERMS_FROM
+    seat_codes = {u["email"]: u["seat"] for u in demo_data()["users"] if u.get("seat")}
     for member in people.members:
-        if term_of(member, fund, start) is not None or member.constituency is None:
-            continue
-        code, prefix = SEAT_OF[member.constituency]
-        free = [s for s in seats if s.constituency.code == code and s.code.startswith(prefix) and not s.terms]
-        free = free or [s for s in seats if s.constituency.code == code and not s.terms]
-        if not free:
+        seat = free_seat(fund, seat_codes.get(member.email, "")) if member.email in seat_codes else None
+        if seat is None or term_of(member, fund, start) is not None:
             continue
         with clock.as_of(start):
-            ops.appoint_term(free[0], ops.TermData(member, None, start), actor=people.fmu)
+            ops.appoint_term(seat, ops.TermData(member, None, start), actor=people.fmu)
         appointed += 1
+    if people.chair is None:  # the chair's seat was filled just now
+        chair = chair_term(fund, start)
+        people.chair = chair.holder if chair else None
     return appointed
 
 
@@ -346,11 +338,20 @@ POSITIONS = {A: Stance.support, AC: Stance.support, E: Stance.support, D: Stance
 OBJECTION = "Largely an information campaign, with a weak link to policy change; it cannot be funded as it stands."
 
 
+DONOR_SEATS, STAKEHOLDER_SEATS = "MS-DONOR-", "CSO-"  # the demo's speakers, by the seat they hold
+
+
+def seat_code(member: User, meeting: Any) -> str:
+    """The code of the seat the member holds (or stands in for) on the meeting's day; empty when none."""
+    term = term_of(member, meeting.fund, meeting.held_on)
+    return term.seat.code if term else ""
+
+
 def state_positions(item: Any, outcome: DecisionOutcome, people: People) -> None:
     """The present, non-recused members state their positions; one donor states the reservation or objection."""
     present = {a.member_id for a in item.meeting.attendance if a.present}
     voices = [m for m in people.members if m.id in present and not item.proposal.is_recused(m)]
-    speaker = next((m for m in voices if m.constituency is Constituency.donor), None)
+    speaker = next((m for m in voices if seat_code(m, item.meeting).startswith(DONOR_SEATS)), None)
     for member in voices:
         data = ops.PositionData(POSITIONS[outcome])
         if member is speaker and outcome is AC:
@@ -367,7 +368,7 @@ def cast_votes(item: Any, outcome: DecisionOutcome, people: People) -> None:
         if member.id not in present or item.proposal.is_recused(member):
             continue
         choice = VOTES[outcome]
-        if outcome is R and member.constituency is Constituency.stakeholder:
+        if outcome is R and seat_code(member, item.meeting).startswith(STAKEHOLDER_SEATS):
             choice = VoteChoice.abstain
         ops.cast_vote(item, member, choice, actor=member)
 

@@ -150,6 +150,20 @@ class EndTermForm(FlaskForm):
     submit = SubmitField(_l("End the term"))
 
 
+class AlternateForm(FlaskForm):
+    """The FMU names another alternate (or none) for a running term."""
+
+    alternate = SelectField(_l("Alternate"), coerce=int)
+    submit = SubmitField(_l("Change the alternate"))
+
+
+class PresidingForm(FlaskForm):
+    """The committee designates the member who presides when the chair and the vice-chair may not."""
+
+    member = SelectField(_l("Member presiding in the chair's place"), coerce=int)
+    submit = SubmitField(_l("Designate"))
+
+
 class AgendaForm(FlaskForm):
     proposals = CheckboxListField(_l("Proposals to add"), coerce=int)
     submit = SubmitField(_l("Add to the agenda"))

@@ -45,6 +45,7 @@ from fundmgr.steering.models import (
     VoteChoice,
 )
 from fundmgr.steering.presiding import may_operate_item, may_run_meeting
+from fundmgr.steering.presiding_views import presiding_form
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import consensus, quorum_for, tally
 from fundmgr.web import in_fund, paginate, refusals_shown_on, wants_json
@@ -112,6 +113,8 @@ class MeetingView(MeetingBaseView):
                                    "quorum_seats": rules_of(self.fund).quorum_voting_seats}  # fmt: skip
         context["recused_items"] = {item.id for item in meeting.items if item.proposal.is_recused(user)}
         context["awaiting_approval"] = awaiting_approval(meeting) if context["can_run_meeting"] else []
+        runs = context["can_run_meeting"] and meeting.state in (MeetingState.scheduled, MeetingState.in_progress)
+        context["presiding_form"] = presiding_form(meeting) if runs else None
         if meeting.can_manage(user):
             listed = {item.proposal_id for item in meeting.items}
             candidates = [p for p in q.proposals_in(self.fund, q.PIPELINE_STATES) if p.id not in listed]

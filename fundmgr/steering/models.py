@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.choices import TitledEnum
-from fundmgr.db import Base, Money, Rate, db
+from fundmgr.db import Base, Money, db
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import holders_among, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.i18n import LANGUAGES
@@ -245,8 +245,6 @@ class Meeting(Base):
     mode: so.Mapped[MeetingMode]
     location: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     language: so.Mapped[str] = so.mapped_column(sa.String(2), default="en")
-    # No longer read: the quorum is counted on the committee's seats (fundmgr.steering.voting). Dropped later.
-    quorum_share: so.Mapped[Decimal | None] = so.mapped_column(Rate())
     state: so.Mapped[MeetingState] = so.mapped_column(default=MeetingState.scheduled)
     scheduled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)

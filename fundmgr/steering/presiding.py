@@ -4,7 +4,8 @@ The chair (whoever is present for the chair's seat: its holder, else its alterna
 where her organization takes part when the policy lets her (`chair_presides_when_conflicted`, and the policy is
 not `recusal`): she then presides and abstains. Otherwise, or in her absence, the fallback presides: the
 vice-chair (whoever is present for the seat marked vice_chair) or the member the committee designated for the
-meeting, under the same rule. Nobody presides when none of them may.
+meeting, under the same rule; when the vice-chair may not either (recused or absent), the designated member.
+Nobody presides when none of them may.
 
 The FMU, as the committee's secretariat, may work the board's controls for whoever presides when the policy says
 so (`secretariat_operates_board`): in a room, the secretariat usually drives the screen. Who presided is still
@@ -47,16 +48,19 @@ def presiding_member(item: AgendaItem) -> Any | None:
     chair = present_for(meeting, chair_term(meeting.fund, meeting.held_on))
     if chair is not None and may_preside_over(chair, item):
         return chair
-    rules = rules_of(meeting.fund)
-    if rules.presiding_fallback is PresidingFallback.vice_chair:
-        fallback = present_for(meeting, vice_chair_term(meeting.fund, meeting.held_on))
-    else:
-        designated = meeting.designated_presiding
-        attendance = meeting.attendance_of(designated) if designated is not None else None
-        fallback = designated if attendance is not None and attendance.present else None
-    if fallback is not None and may_preside_over(fallback, item):
-        return fallback
-    return None
+    return next((person for person in fallbacks_present(meeting) if may_preside_over(person, item)), None)
+
+
+def fallbacks_present(meeting: Meeting) -> list[Any]:
+    """Who presides in the chair's place, in order, of those present: the vice-chair (under a vice_chair fallback),
+    then the member the committee designated for the meeting (`operations.designate_presiding`)."""
+    people = []
+    if rules_of(meeting.fund).presiding_fallback is PresidingFallback.vice_chair:
+        people.append(present_for(meeting, vice_chair_term(meeting.fund, meeting.held_on)))
+    designated = meeting.designated_presiding
+    attendance = meeting.attendance_of(designated) if designated is not None else None
+    people.append(designated if attendance is not None and attendance.present else None)
+    return [person for person in people if person is not None]
 
 
 def presiding_over_meeting(meeting: Meeting) -> Any | None:
@@ -65,11 +69,7 @@ def presiding_over_meeting(meeting: Meeting) -> Any | None:
     chair = present_for(meeting, chair_term(meeting.fund, meeting.held_on))
     if chair is not None:
         return chair
-    if rules_of(meeting.fund).presiding_fallback is PresidingFallback.vice_chair:
-        return present_for(meeting, vice_chair_term(meeting.fund, meeting.held_on))
-    designated = meeting.designated_presiding
-    attendance = meeting.attendance_of(designated) if designated is not None else None
-    return designated if attendance is not None and attendance.present else None
+    return next(iter(fallbacks_present(meeting)), None)
 
 
 def may_preside(user: Any, item: AgendaItem) -> bool:

@@ -5,7 +5,7 @@ A seat is represented when its holder or its alternate is present; it has one vo
 whose members are not excluded from the item's decision: a declared conflict always excludes; a member's
 organization taking part in the proposal excludes unless the fund's conflict policy is `no_scoring`. The item
 is quorate when at least the fund's number of voting seats (`committee.quorum` in the definition) is
-represented among them.
+represented among them. What the meeting decides as a whole (approving minutes) counts every voting seat.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fundmgr.accounts.models import Role
 from fundmgr.funds.rights import holders_among
 from fundmgr.funds.seats import CommitteeRules, ConflictRule, rules_of, terms_on
 from fundmgr.proposals.models import Proposal
-from fundmgr.steering.models import AgendaItem, Position, Stance, VoteChoice, active_conflicts
+from fundmgr.steering.models import AgendaItem, Meeting, Position, Stance, VoteChoice, active_conflicts
 
 DECISION_RULES = {"consensus": _l("consensus"), "majority": _l("majority")}
 
@@ -78,7 +78,17 @@ def excluded_from_decision(proposal: Proposal, members: Iterable[Any], rules: Co
 
 def quorum_for(item: AgendaItem) -> Quorum:
     """The item's quorum now, from the seats held on the meeting's day, the attendance and the conflicts."""
-    meeting = item.meeting
+    return seats_quorum(item.meeting, item.proposal)
+
+
+def meeting_quorum(meeting: Meeting) -> Quorum:
+    """The quorum of the meeting as a whole, for what is not about one proposal (approving minutes): every voting
+    seat with a term on the meeting's day, nobody excluded."""
+    return seats_quorum(meeting, None)
+
+
+def seats_quorum(meeting: Meeting, proposal: Proposal | None) -> Quorum:
+    """The voting seats represented at the meeting, leaving out the members excluded from the proposal's decision."""
     rules = rules_of(meeting.fund)
     present = {a.member_id for a in meeting.attendance if a.present}
     terms = [t for t in terms_on(meeting.fund, meeting.held_on) if t.seat.votes]
@@ -87,7 +97,7 @@ def quorum_for(item: AgendaItem) -> Quorum:
         people[term.holder_id] = term.holder
         if term.alternate is not None:
             people[term.alternate.id] = term.alternate
-    excluded = excluded_from_decision(item.proposal, people.values(), rules)
+    excluded = excluded_from_decision(proposal, people.values(), rules) if proposal is not None else set()
     eligible, represented, voices = set(), set(), set()
     for term in terms:
         persons = [p for p in (term.holder_id, term.alternate_id) if p is not None and p not in excluded]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -59,24 +59,35 @@ def world_state(app: Flask) -> Iterator[WorldState]:
 @pytest.fixture(autouse=True)
 def isolated(request: pytest.FixtureRequest, app: Flask, world_state: WorldState) -> Iterator[None]:
     """Replaces the suite's per-test transaction: the test runs in a savepoint of the module's world."""
+    with in_world(request, app, world_state):
+        yield
+
+
+@contextmanager
+def in_world(request: pytest.FixtureRequest, app: Flask, state: WorldState,
+             beside: Callable[[], None] | None = None) -> Iterator[None]:  # fmt: skip
+    """A savepoint of the module's world, built on the first test (with `beside`, whatever a module builds once
+    next to it, e.g. a second fund); the test's session is bound to the world's connection."""
     with app.app_context():
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": world_state.connection, "join_transaction_mode": "create_savepoint",
+            {"bind": state.connection, "join_transaction_mode": "create_savepoint",
              "class_": ConnectionBoundSession}
         )  # fmt: skip
         nested = None
         try:
-            ensure_world(request, world_state)
-            nested = world_state.connection.begin_nested()
+            ensure_world(request, state)
+            if beside is not None:
+                beside()
+            nested = state.connection.begin_nested()
             yield
         finally:
             db.session.remove()
             db.session = original
             if nested is not None and nested.is_active:
                 nested.rollback()
-            if world_state.world is not None:
-                restore_files(world_state.world)
+            if state.world is not None:
+                restore_files(state.world)
 
 
 def ensure_world(request: pytest.FixtureRequest, state: WorldState) -> None:

@@ -646,6 +646,14 @@ CASES: list[Case] = [
         owner="fmu",
         data=lambda w: {"ends_on": (TODAY + timedelta(days=365)).isoformat()},
     ),
+    post(
+        "steering.change_alternate",
+        ids(term_id="term"),
+        FMU_ADMIN_DO,
+        form_page=page("steering.committee"),
+        owner="fmu",
+        data=lambda w: {"alternate": str(w.ids["spare_member"])},  # their own term ended yesterday
+    ),
     get("steering.meeting", ids(meeting_id="live_meeting"), STEERING),
     get("steering.meeting", ids(meeting_id="scheduled_meeting"), STEERING, variant="scheduled"),
     get("steering.new_meeting", expect=FMU_ADMIN),
@@ -677,6 +685,14 @@ CASES: list[Case] = [
         form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
         owner="fmu",
         data=lambda w: {"present": [str(w.users["sc_member"]), str(w.users["sc_chair"])]},
+    ),
+    post(
+        "steering.designate_presiding",
+        ids(meeting_id="scheduled_meeting"),
+        answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),  # whoever runs the meeting
+        form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
+        owner="fmu",
+        data=lambda w: {"member": str(w.users["sc_member"])},
     ),
     post(
         "steering.start_meeting",

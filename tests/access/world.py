@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from fundmgr import clock
 from fundmgr.accounts import operations as account_ops
-from fundmgr.accounts.models import Constituency, Role, TokenScope, User
+from fundmgr.accounts.models import Role, TokenScope, User
 from fundmgr.accounts.operations import password_reset_token
 from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops
@@ -44,14 +44,14 @@ from tests.support.files import PDF_BYTES, upload
 
 ROLES = ("anonymous", "agency_lead", "agency_other", "sc_member", "sc_chair", "sc_recused", "sc_declared",
          "fmu", "viewer", "admin")  # fmt: skip
-# Who each role is: (role, organization, constituency). IOM leads the world's proposals with UNHCR.
+# Who each role is: (role, organization, the seat held: its code or a prefix). IOM leads the proposals with UNHCR.
 PEOPLE = {
     "agency_lead": (Role.agency, "IOM", None),
     "agency_other": (Role.agency, "UNDP", None),
-    "sc_member": (Role.sc_member, "GOV-DEU", Constituency.donor),
-    "sc_chair": (Role.sc_member, "GOV-ESP", Constituency.chair),
-    "sc_recused": (Role.sc_member, "UNHCR", Constituency.un_network),  # UNHCR takes part: recused
-    "sc_declared": (Role.sc_member, "GOV-MAR", Constituency.member_state),  # declares conflicts
+    "sc_member": (Role.sc_member, "GOV-DEU", "MS-DONOR-"),
+    "sc_chair": (Role.sc_member, "GOV-ESP", "CHAIR"),
+    "sc_recused": (Role.sc_member, "UNHCR", "UN-"),  # UNHCR takes part: recused
+    "sc_declared": (Role.sc_member, "GOV-MAR", "MS-CHAMPION-"),  # declares conflicts
     "fmu": (Role.fmu, "IOM", None),
     "viewer": (Role.viewer, "GOV-NLD", None),
     "admin": (Role.admin, "IOM", None),
@@ -112,8 +112,8 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     """Build the world (committing, as the factories do) and return its ids."""
     world = World()
     users = {
-        name: make_user(role, org=org, constituency=constituency, name=f"{name.replace('_', ' ').title()} Person")
-        for name, (role, org, constituency) in PEOPLE.items()
+        name: make_user(role, org=org, seat=seat, name=f"{name.replace('_', ' ').title()} Person")
+        for name, (role, org, seat) in PEOPLE.items()
     }
     world.users = {"anonymous": None} | {name: user.id for name, user in users.items()}
     world.emails = {name: user.email for name, user in users.items()}
@@ -123,7 +123,7 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     world.emails["newcomer"] = newcomer.email
     lead, fmu, chair = users["agency_lead"], users["fmu"], users["sc_chair"]
     # A fifth member (no role of the matrix of their own): with them, three seats not conflicted make the quorum.
-    extra = make_user(Role.sc_member, org="GOV-DNK", constituency=Constituency.donor, name="Extra Member")
+    extra = make_user(Role.sc_member, org="GOV-DNK", seat="MS-DONOR-", name="Extra Member")
     members = [users[n] for n in ("sc_member", "sc_chair", "sc_recused", "sc_declared")] + [extra]
 
     deposit = finance_ops.record_contribution(
@@ -345,7 +345,7 @@ def build_seats(world: World, fund: Fund, users: dict[str, User], make_user: Cal
     """The committee's terms: the donor's (to end) and, made last so no meeting invites them, a member whose term
     ended yesterday (free to be appointed again)."""
     world.ids["term"] = term_of(users["sc_member"], fund, TODAY).id
-    spare = make_user(Role.sc_member, org="GOV-NOR", constituency=Constituency.donor, name="Spare Member")
+    spare = make_user(Role.sc_member, org="GOV-NOR", seat="MS-DONOR-", name="Spare Member")
     term = term_of(spare, fund, TODAY)
     term.ends_on = TODAY - timedelta(days=1)
     db.session.commit()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from fundmgr.accounts.models import Constituency, Role
+from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.deadlines import cli, queries
 from fundmgr.deadlines.models import ReminderSent
@@ -28,7 +28,7 @@ DUE = TODAY + timedelta(days=20)
 @pytest.fixture
 def deadlines(committed, make_user, make_proposal):
     """Three proposals in review assigned to MEMBERS members, and a written procedure, all due on DUE (committed)."""
-    members = [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(MEMBERS)]
+    members = [make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-") for _ in range(MEMBERS)]
     fmu = make_user(Role.fmu)
     for _ in range(3):
         proposal = make_proposal(ProposalState.in_review, lead="UNDP", partners=("UNFPA",))

@@ -155,7 +155,7 @@ def test_the_dashboard_shows_funds_with_organizations_reconciled_to_the_cent(fun
     db.session.commit()
     transferred, refunded, spent = gateway_sums_in_sql(fund)
     assert spent == D("23456.78") + D("1000.01") + D("99999.99")
-    rows = organization_status_rows(balances(fund))
+    rows = organization_status_rows(balances(fund), fund)
     assert [amount for _label, amount, _style in rows] == [
         transferred - refunded,
         spent,
@@ -163,16 +163,16 @@ def test_the_dashboard_shows_funds_with_organizations_reconciled_to_the_cent(fun
     ]
     sign_in(client, fmu)
     page = client.get("/finance/").get_data(as_text=True)
-    assert "Expenditure by participating organizations" in page
+    assert "Expenditure by Participating UN Organizations" in page  # as the fund's definition calls them
     assert "124,456.78" in page  # expenditure
     assert "255,543.22" in page  # balance with the organizations
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/finance/dashboard.xlsx").data))
     cells = {row[0]: row[1] for sheet in workbook for row in sheet.iter_rows(values_only=True) if row and row[0]}
-    assert D(str(cells["Expenditure by participating organizations"])) == spent
-    assert D(str(cells["Balance with participating organizations"])) == transferred - refunded - spent
+    assert D(str(cells["Expenditure by Participating UN Organizations"])) == spent
+    assert D(str(cells["Balance with Participating UN Organizations"])) == transferred - refunded - spent
     reader = pypdf.PdfReader(io.BytesIO(client.get("/finance/dashboard.pdf").data))
     text = " ".join(page.extract_text() for page in reader.pages)
-    assert "Funds with participating organizations" in text
+    assert "Funds with Participating UN Organizations" in " ".join(text.split())
     assert "124,456.78" in text
     assert "255,543.22" in text
 

@@ -75,6 +75,19 @@ def test_the_example_fund_shows_its_own_vocabulary_and_nothing_of_migration(seco
         assert "Climate marker: at least 50%" in text
 
 
+@pytest.mark.parametrize("path", ["/finance/", "/finance/dashboard.pdf", "/finance/dashboard.xlsx"])
+def test_the_funding_status_names_the_organizations_as_the_fund_calls_them(second_fund_app, path):
+    """The example fund finances "Recipient UN organizations": its funding status says so, never the Migration
+    MPTF's "Participating UN Organizations"."""
+    client = second_fund_app.test_client()
+    with second_fund_app.app_context():
+        sign_in(client, db.session.get(User, second_fund_app.fmu_id))
+    text = document_text(client.get(path))
+    assert "Recipient UN organizations" in text
+    assert "Participating UN Organization" not in text
+    assert "participating organization" not in text
+
+
 def document_text(response) -> str:
     """The words a person reads on a page, in a PDF or in a workbook."""
     if response.mimetype == "application/pdf":
@@ -98,6 +111,7 @@ def test_next_to_the_migration_fund_nothing_of_it_changes(app, fund):
     assert set(after) - set(before) <= {"FSF-SECRETARIAT"}
     assert (fund.objectives_title, fund.disaggregations) == (title, disaggregations)
     assert fund.objectives_label == "GCM objectives"
+    assert fund.participants_label == "Participating UN Organizations"
     assert fund.target_marker.code == "gender"
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Role, User
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.errors import NotAllowed, ValidationFailed
@@ -155,7 +155,7 @@ RUNS = 4
 @pytest.mark.postgres_only
 def test_overlapping_digest_runs_send_each_item_once(committed, make_user):
     """Do digest runs started at the same moment claim each user's items once between them (row locks)?"""
-    members = [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(6)]
+    members = [make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-") for _ in range(6)]
     for member in members:
         ops.set_preferences(member, {"meeting_scheduled": Channel.digest}, actor=member)
     db.session.commit()

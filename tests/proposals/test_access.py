@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fundmgr.accounts.models import Constituency, Role
+from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import AttachmentKind, ProposalState
@@ -23,7 +23,7 @@ def as_persona(client, make_user):
             "lead": lambda: proposal.created_by,
             "partner": lambda: make_user(Role.agency, org="UNHCR"),
             "other_agency": lambda: make_user(Role.agency, org="UNICEF"),
-            "sc": lambda: make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor),
+            "sc": lambda: make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-"),
             "sc_conflicted": lambda: make_user(Role.sc_member, org="IOM"),
             "fmu": lambda: make_user(Role.fmu),
             "viewer": lambda: make_user(Role.viewer, org="GOV-NLD"),

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from fundmgr.accounts.models import Constituency, Role
+from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.results import operations as ops
 from fundmgr.results.models import Evidence, IndicatorValue, ProgressReport, ReportState
@@ -46,8 +46,8 @@ def programme(make_programme):
 def person(make_user):
     def _person(who: str):
         role, org = PEOPLE[who]
-        constituency = Constituency.donor if org.startswith("GOV") and role is Role.sc_member else None
-        return make_user(role, org=org, constituency=constituency)
+        seat = "MS-DONOR-" if org.startswith("GOV") and role is Role.sc_member else None
+        return make_user(role, org=org, seat=seat)
 
     return _person
 

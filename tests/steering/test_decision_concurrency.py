@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.finance.models import Allocation
 from fundmgr.proposals.models import Proposal, ProposalState
@@ -32,8 +32,8 @@ ROUNDS = 3  # the race was lost every time before the fix; a few rounds make a l
 def setting(committed, fund, make_user, make_proposal, make_deposit):
     """The chair who presides and three donor members (none recused), the FMU, money enough for any approval, and
     a maker of proposals."""
-    chair = make_user(Role.sc_member, org="OECD", constituency=Constituency.chair)
-    members = [chair] + [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(3)]
+    chair = make_user(Role.sc_member, org="OECD", seat="CHAIR")
+    members = [chair] + [make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-") for _ in range(3)]
     fmu = make_user(Role.fmu)
     make_deposit("5000000.00")
 

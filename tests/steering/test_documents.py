@@ -180,6 +180,23 @@ def test_minutes_are_approved_only_at_a_later_meeting_in_session(held, committee
     assert held.minutes.state is MinutesState.draft
 
 
+def test_minutes_are_approved_only_with_a_quorum_of_the_committee(held, committee, fund):
+    """The chair and one member present at the next meeting are not a quorum (three voting seats): refused, the
+    minutes stay a draft; a third member arriving makes it one."""
+    later = ops.schedule_meeting(fund, ops.MeetingData("Thirteenth meeting", TODAY, MeetingMode.virtual),
+                                 actor=committee.fmu)  # fmt: skip
+    ops.record_attendance(later, {committee.chair.id, committee.germany.id}, actor=committee.fmu)
+    ops.start_meeting(later, actor=committee.fmu)
+    with pytest.raises(InvalidTransition, match="2 of the 3 voting seats needed are represented"):
+        ops.approve_minutes(held.minutes, later, actor=committee.fmu)
+    assert held.minutes.state is MinutesState.draft
+    ops.record_attendance(later, {committee.chair.id, committee.germany.id, committee.spain.id}, actor=committee.fmu)
+    ops.approve_minutes(held.minutes, later, actor=committee.fmu)
+    assert held.minutes.state is MinutesState.approved
+    (entry,) = [e for e in audit_entries("minutes", held.minutes.id) if e.action == "minutes.approved"]
+    assert entry.after["quorum"]["met"] is True
+
+
 def test_approved_minutes_are_signed_by_whoever_presides_stored_and_never_change(held, next_meeting, committee):
     """Does a change to the records after approval leave the approved PDF's bytes, and its sha256, as they were?"""
     ops.edit_minutes(held.minutes, "Two proposals were discussed.", actor=committee.fmu)

@@ -5,9 +5,12 @@ to the vice-chair's seat of the Migration MPTF's definition."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from fundmgr.accounts.models import Role
+from fundmgr.audit import AuditEntry
 from fundmgr.db import db
-from fundmgr.errors import InvalidTransition, NotAllowed
+from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.seats import CommitteeRules, ConflictRule, PresidingFallback, rules_of
 from fundmgr.steering import operations as ops
 from fundmgr.steering.documents import letter_signatories, minutes_pdf
@@ -86,6 +89,21 @@ def test_under_a_recusal_policy_the_conflicted_chair_hands_the_item_to_the_vice_
     assert not may_operate_item(committee.chair, item)
 
 
+def test_the_minutes_list_the_recused_chair_and_the_vice_chair_who_presided_in_her_place(
+    live_item, committee, fund, vice_chair
+):
+    set_rules(fund, conflict_rule=ConflictRule.recusal)
+    item = live_item()  # IOM, the chair's organization, leads the proposal
+    ops.close_item(item, actor=committee.germany)
+    ops.record_decision(item, ops.DecisionData(DecisionOutcome.defer, "Revise."), actor=committee.germany)
+    db.session.commit()
+    text = pdf_text(minutes_pdf(item.meeting, committee.fmu))
+    assert "Presided over by Jonas Germany." in text
+    recused = text.split("Recused:")[1].split(".")[0]
+    assert "Helena Chair" in recused
+    assert "Jonas Germany" not in recused
+
+
 def test_a_designated_member_presides_under_a_designated_fallback(live_item, committee, fund):
     set_rules(fund, chair_presides_when_conflicted=False, presiding_fallback=PresidingFallback.designated)
     item = live_item()
@@ -124,3 +142,40 @@ def test_the_board_gives_the_presiding_chair_the_controls(client, live_item, com
     assert 'id="close-item"' not in other.get_data(as_text=True)
     answer = client.post(f"/steering/meetings/{item.meeting_id}/items/{item.id}/close")
     assert answer.status_code == 403
+
+
+def test_a_member_designated_by_the_committee_presides_when_the_chair_and_vice_chair_may_not(
+    live_item, committee, fund, vice_chair, client
+):
+    """The chair and the vice-chair absent: nobody presides until the chair's secretariat designates Spain on the
+    meeting page; then she presides and signs. A member who runs nothing may not designate; the choice is audited."""
+    present = [m for m in committee.members if m not in (committee.chair, committee.germany)]
+    item = live_item(present=present)
+    assert presiding_member(item) is None
+    with pytest.raises(NotAllowed):
+        ops.designate_presiding(item.meeting, committee.spain, actor=committee.morocco)
+    sign_in(client, committee.fmu)
+    page = client.get(f"/steering/meetings/{item.meeting_id}").get_data(as_text=True)
+    assert 'id="presiding-heading"' in page
+    answer = client.post(f"/steering/meetings/{item.meeting_id}/presiding", data={"member": str(committee.spain.id)})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert presiding_member(item) == committee.spain
+    (entry,) = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "meeting.presiding_designated"))
+    assert entry.after == {"designated_presiding": "Carmen Spain"}
+    ops.close_item(item, actor=committee.spain)
+    decision = ops.record_decision(item, ops.DecisionData(DecisionOutcome.defer, "Revise."), actor=committee.spain)
+    db.session.commit()
+    assert [p["name"] for p in letter_signatories(decision)] == ["Carmen Spain"]
+
+
+def test_only_a_member_with_a_seat_may_be_designated_and_only_before_the_meeting_ends(live_item, committee, make_user):
+    item = live_item()
+    staff = make_user(Role.agency, org="IOM", name="Agency Person")
+    with pytest.raises(ValidationFailed, match="holds no seat"):
+        ops.designate_presiding(item.meeting, staff, actor=committee.fmu)
+    ops.close_item(item, actor=committee.chair)
+    ops.record_decision(item, ops.DecisionData(DecisionOutcome.defer, "Revise."), actor=committee.chair)
+    ops.end_meeting(item.meeting, actor=committee.fmu)
+    with pytest.raises(InvalidTransition, match="before the meeting ends"):
+        ops.designate_presiding(item.meeting, committee.spain, actor=committee.fmu)

@@ -122,3 +122,34 @@ def test_only_the_fmu_manages_terms_members_see_the_committee(client, fund, comm
     assert "End the term" in page.get_data(as_text=True)
     db.session.expire_all()
     assert term_of(committee.germany, fund, TODAY).ends_on is None
+
+
+def test_the_fmu_changes_the_alternate_of_a_running_term_and_the_history_says_so(make_user, committee, fund, client):
+    """A new alternate stands in from now; one sitting on another seat is refused; the change is audited; a
+    member may not make it."""
+    person = make_user(Role.sc_member, org="GOV-DEU", name="Lena Germany")
+    own = term_of(person, fund, TODAY)
+    own.ends_on = TODAY - timedelta(days=1)  # she sat on a seat until yesterday: free from today
+    db.session.commit()
+    term = term_of(committee.germany, fund, TODAY)
+    with pytest.raises(NotAllowed):
+        ops.change_alternate(term, person, actor=committee.germany)
+    with pytest.raises(ValidationFailed, match="already sits on the seat"):
+        ops.change_alternate(term, committee.spain, actor=committee.fmu)
+    sign_in(client, committee.fmu)
+    answer = client.post(f"/steering/committee/terms/{term.id}/alternate", data={"alternate": str(person.id)})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert term_of(person, fund, TODAY).id == term.id  # she stands in for Germany
+    (entry,) = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "seat.alternate_changed"))
+    assert (entry.before, entry.after) == ({"alternate": None}, {"alternate": "Lena Germany"})
+    page = client.get("/steering/committee").get_data(as_text=True)
+    assert "alternate: Lena Germany" in page
+
+
+def test_an_ended_term_keeps_its_alternate(committee, fund, make_user):
+    term = term_of(committee.germany, fund, TODAY)
+    ops.end_term(term, TODAY - timedelta(days=1), actor=committee.fmu)
+    person = make_user(Role.sc_member, org="GOV-DEU", name="Lena Germany")
+    with pytest.raises(InvalidTransition, match="already ended"):
+        ops.change_alternate(term, person, actor=committee.fmu)

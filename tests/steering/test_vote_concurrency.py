@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from fundmgr.accounts.models import Constituency, Role, User
+from fundmgr.accounts.models import Role, User
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
@@ -28,7 +28,7 @@ def open_item(request, committed, fund, make_user, make_proposal):
     majority (put back afterwards); returns (item id, member ids, FMU id)."""
     rule, fund_id = fund.decision_rule, fund.id
     fund.decision_rule = request.param
-    members = [make_user(Role.sc_member, org="GOV-DEU", constituency=Constituency.donor) for _ in range(MEMBERS)]
+    members = [make_user(Role.sc_member, org="GOV-DEU", seat="MS-DONOR-") for _ in range(MEMBERS)]
     fmu = make_user(Role.fmu)
     proposal = make_proposal(ProposalState.in_review, lead="UNDP", partners=("UNFPA",))
     meeting = ops.schedule_meeting(fund, ops.MeetingData("Concurrency", date(2027, 1, 1), MeetingMode.virtual),

@@ -6,7 +6,7 @@ in the order they were taken, computed from the stored data by the same code tha
 (fundmgr.steering.operations.records.build_chain) on this migration's connection.
 
 Revision ID: 3f9a7c2e51b4
-Revises: e5a7c3d19b42
+Revises: 04dc1252768a
 Create Date: 2026-12-04 19:00:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3f9a7c2e51b4"
-down_revision = "e5a7c3d19b42"
+down_revision = "04dc1252768a"
 branch_labels = None
 depends_on = None
 

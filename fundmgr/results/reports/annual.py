@@ -159,7 +159,7 @@ def finance_data(fund: Fund, year: int) -> dict[str, Any]:
             "capitalization": finance_charts.cumulative_chart(years) if years else "",
             "area": finance_charts.area_chart(by_area) if by_area else "",
             "region": finance_charts.region_chart(by_region) if by_region else "",
-            "organization": finance_charts.organization_chart(by_organization) if by_organization else "",
+            "organization": finance_charts.organization_chart(by_organization, fund) if by_organization else "",
         },
     }
 

@@ -27,6 +27,7 @@ from fundmgr.steering.operations.meetings import (
 )
 from fundmgr.steering.operations.minutes import approve_minutes, draft_minutes, edit_minutes
 from fundmgr.steering.operations.portfolio_runs import PortfolioRequest, ShareLimits, propose_portfolio
+from fundmgr.steering.operations.presiding import designate_presiding
 from fundmgr.steering.operations.procedures import (
     circulate_written_procedure,
     conclude_written_procedure,
@@ -37,7 +38,7 @@ from fundmgr.steering.operations.procedures import (
 )
 from fundmgr.steering.operations.reviews import ReviewInput, save_review, scoring_problems
 from fundmgr.steering.operations.routes import open_items_of, open_procedure_on, open_route_problems
-from fundmgr.steering.operations.seats import TermData, appoint_term, end_term, term_problems
+from fundmgr.steering.operations.seats import TermData, appoint_term, change_alternate, end_term, term_problems
 
 __all__ = [
     "LIFECYCLE_MOVES",
@@ -55,10 +56,12 @@ __all__ = [
     "assign_reviewers",
     "cancel_meeting",
     "cast_vote",
+    "change_alternate",
     "circulate_written_procedure",
     "close_item",
     "conclude_written_procedure",
     "declare_conflict",
+    "designate_presiding",
     "draft_minutes",
     "due_procedures",
     "edit_minutes",

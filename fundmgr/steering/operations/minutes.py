@@ -24,6 +24,7 @@ from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.records import lock_chain, record_minutes_link
 from fundmgr.steering.operations.rights import text_problems
 from fundmgr.steering.presiding import may_run_meeting, presiding_over_meeting
+from fundmgr.steering.voting import meeting_quorum
 from fundmgr.storage import store_generated
 from fundmgr.workflow import require_transition
 
@@ -79,6 +80,11 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
     if signer is None:
         raise InvalidTransition(_("Nobody present presides over the meeting: mark the chair or the member who "
                                   "presides in their place present."))  # fmt: skip
+    quorum = meeting_quorum(at)
+    if not quorum.met:
+        raise InvalidTransition(_("Minutes are approved with a quorum of the committee: %(present)d of the "
+                                  "%(required)d voting seats needed are represented.",
+                                  present=quorum.present, required=quorum.required))  # fmt: skip
     before = require_transition(minutes, MinutesState.approved, MINUTES_TRANSITIONS)
     chair = chair_term(at.fund, at.held_on)
     role = (_("Chair of the Steering Committee") if chair is not None and signer.id in chair.person_ids()
@@ -97,5 +103,5 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
     record_minutes_link(minutes, actor=actor)
     record_audit("minutes.approved", minutes, actor=actor, before={"state": before},
                  after={"state": minutes.state, "approved_in": at.reference, "signed_by": signer.name,
-                        "sha256": stored.sha256},
+                        "sha256": stored.sha256, "quorum": quorum.as_record()},
                  fund_id=meeting.fund_id, summary=meeting.reference)  # fmt: skip

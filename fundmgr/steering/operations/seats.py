@@ -1,5 +1,6 @@
-"""Who holds which seat of the committee, when: the FMU appoints a holder and an alternate for a term and ends
-terms. Terms of one seat never overlap, nor do a person's seats; history is kept (a term is ended, not deleted)."""
+"""Who holds which seat of the committee, when: the FMU appoints a holder and an alternate for a term, changes the
+alternate of a running term, and ends terms. Terms of one seat never overlap, nor do a person's seats; history is
+kept (a term is ended, not deleted)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
@@ -95,6 +97,32 @@ def appoint_term(seat: Seat, data: TermData, *, actor: User | None) -> SeatTerm:
     record_audit("seat.term_appointed", term, actor=actor, after=snapshot(term), fund_id=seat.fund_id,
                  summary=f"{seat.code}: {data.holder.name}")  # fmt: skip
     return term
+
+
+def change_alternate(term: SeatTerm, alternate: User | None, *, actor: User | None) -> None:
+    """The FMU names another alternate (or none) for a term that has not ended; the same rules as appointing it."""
+    require_fund_manager(actor, term.seat.fund)
+    # the term's row alone (its eager joins may not be locked on PostgreSQL), then read it again
+    db.session.execute(sa.select(SeatTerm.id).where(SeatTerm.id == term.id).with_for_update())
+    db.session.refresh(term)
+    seat = term.seat
+    if term.ends_on is not None and term.ends_on < clock.today(seat.fund):
+        raise InvalidTransition(_("This term already ended on %(day)s.", day=term.ends_on.isoformat()))
+    # from today on: the new alternate may have sat elsewhere before
+    data = TermData(holder=term.holder, alternate=alternate, starts_on=max(term.starts_on, clock.today(seat.fund)),
+                    ends_on=term.ends_on)  # fmt: skip
+    problems = term_problems(seat, data, ignore=term)
+    if problems:
+        raise ValidationFailed(problems)
+    before = term.alternate
+    if (before and before.id) == (alternate and alternate.id):
+        return
+    term.alternate_id = alternate.id if alternate is not None else None
+    db.session.flush()
+    db.session.expire(term, ["alternate"])
+    record_audit("seat.alternate_changed", term, actor=actor, before={"alternate": before.name if before else None},
+                 after={"alternate": alternate.name if alternate else None}, fund_id=seat.fund_id,
+                 summary=f"{seat.code}: {term.holder.name}")  # fmt: skip
 
 
 def end_term(term: SeatTerm, ends_on: date | None, *, actor: User | None) -> None:
