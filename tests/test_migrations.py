@@ -160,6 +160,13 @@ def as_stored(name: str, *, before_drops: bool = False) -> sa.TableClause:
     return sa.table(name, *columns, *dropped)
 
 
+def as_it_was(connection: sa.Connection, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows copied from today's database, with only the columns the table has at the revision the test stands on
+    (later revisions add some: funds.iati, the reporting calendar, the closure settings...)."""
+    existing = {column["name"] for column in sa.inspect(connection).get_columns(name)}
+    return [{key: value for key, value in row.items() if key in existing} for row in rows]
+
+
 def store_versions(connection: sa.Connection, shared: dict[str, dict[str, Any]], *snapshots: dict) -> None:
     """A proposal with one version per snapshot, stored as given (its fund and organization copied)."""
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -180,10 +187,7 @@ def store_versions(connection: sa.Connection, shared: dict[str, dict[str, Any]],
                       "withdrawal_reason": ""},
     }  # fmt: skip
     for name, row in rows.items():
-        # the columns the table has at the revision the test stands on: later revisions add some (funds.iati...)
-        existing = {column["name"] for column in sa.inspect(connection).get_columns(name)}
-        row = {key: value for key, value in row.items() if key in existing}
-        connection.execute(as_stored(name, before_drops=True).insert(), [row])
+        connection.execute(as_stored(name, before_drops=True).insert(), as_it_was(connection, name, [row]))
     connection.execute(
         as_stored("proposal_versions").insert(),
         [
@@ -474,7 +478,9 @@ def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Fla
         flask_migrate.upgrade(revision=BEFORE_FUND_ROLES)
         with db.engine.begin() as connection:  # as the released code stored them: one role on users, nothing else
             connection.execute(as_stored("organizations").insert(), shared_rows["organizations"])
-            connection.execute(as_stored("funds", before_drops=True).insert(), [mig, second])
+            connection.execute(
+                as_stored("funds", before_drops=True).insert(), as_it_was(connection, "funds", [mig, second])
+            )
             connection.execute(
                 as_stored("users", before_drops=True).insert(),
                 [

@@ -94,7 +94,13 @@ def reportable(email: str) -> Allocation:
     from fundmgr.finance.operations.expenditure import REPORTING_STATES
 
     allocations = db.session.scalars(sa.select(Allocation).order_by(Allocation.id))
-    return next(a for a in allocations if a.proposal.state in REPORTING_STATES and may_report_expenditure(user, a))
+    return next(
+        a
+        for a in allocations
+        if a.proposal.state in REPORTING_STATES
+        and a.proposal.financially_closed_on is None  # a financially closed programme's money is read-only
+        and may_report_expenditure(user, a)
+    )
 
 
 def test_an_organization_submits_its_expenditure_audited(demo_app):

@@ -155,7 +155,7 @@ def test_the_journeys_key_pages_in_french_and_spanish(
     check_page(fmu, language, f"/steering/meetings/{live_meeting}", "Agenda", "Attendance", "Live board")
     check_page(fmu, language, "/finance/", "Funding dashboard", "Funding status")
     check_amounts(fmu, language)
-    check_page(fmu, language, f"/finance/programmes/{demo.approved}", "Allocations and transfers")
+    check_page(fmu, language, f"/finance/programmes/{demo.approved}", "Closure", "Transfers")
     check_amounts(fmu, language)
     check_page(fmu, language, demo.submitted, "Review", "Accept the report", "Lessons learned")
     check_page(fmu, language, "/results/annual", "Annual results report", "Download the PDF")

@@ -49,6 +49,6 @@ def funding_status(fund_code: str) -> dict[str, Any]:
     fund = fund_named(fund_code)
     if not has_role(g.api_token.user, fund, *DASHBOARD_ROLES):
         refuse(403, "forbidden", str(ERROR_MESSAGES[403]))
-    rows = finance_queries.funding_status_rows(finance_queries.balances(fund))
+    rows = finance_queries.funding_status_rows(finance_queries.balances(fund), fund)
     return {"currency": fund.currency, "lines": [{"label": label, "amount": amount, "style": style}
                                                 for label, amount, style in rows]}  # fmt: skip

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-24 14:52:09.507493
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import fundmgr.db
-
 
 # revision identifiers, used by Alembic.
 revision = '4b02be6698cc'

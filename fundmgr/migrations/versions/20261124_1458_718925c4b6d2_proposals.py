@@ -6,11 +6,10 @@ Revises: 4b02be6698cc
 Create Date: 2026-11-24 14:58:49.253922
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import fundmgr.db
-
 
 # revision identifiers, used by Alembic.
 revision = '718925c4b6d2'

@@ -17,9 +17,6 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-import fundmgr.db
-
-
 # revision identifiers, used by Alembic.
 revision = 'cb782e6b153c'
 down_revision = '6db3657340ed'

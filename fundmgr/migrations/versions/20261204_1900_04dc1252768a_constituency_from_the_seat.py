@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fundmgr.db
+from fundmgr.migrating import foreign_keys_off
 
 # revision identifiers, used by Alembic.
 revision = "04dc1252768a"
@@ -75,26 +76,6 @@ def upgrade() -> None:
     op.add_column("funds", sa.Column("participants_title", sa.JSON(), server_default="{}", nullable=False))
     funds = sa.table("funds", sa.column("participants_title", sa.JSON()), sa.column("definition_sha256"))
     op.get_bind().execute(funds.update().values(participants_title=PARTICIPANTS, definition_sha256=""))
-
-
-class foreign_keys_off:
-    """SQLite: foreign keys off around a table rebuild. The pragma is ignored inside a transaction: alembic's
-    autocommit block commits the migration's transaction, and the BEGIN the app's `begin` hook still emits for the
-    block is ended on the driver's connection before the pragma (the next transaction begins after the block)."""
-
-    def __enter__(self) -> None:
-        self.pragma("OFF")
-
-    def __exit__(self, *exc: object) -> None:
-        self.pragma("ON")
-
-    @staticmethod
-    def pragma(value: str) -> None:
-        with op.get_context().autocommit_block():
-            driver = op.get_bind().connection.dbapi_connection
-            if driver.in_transaction:
-                driver.execute("COMMIT")
-            driver.execute(f"PRAGMA foreign_keys={value}")
 
 
 def seat_every_member() -> None:

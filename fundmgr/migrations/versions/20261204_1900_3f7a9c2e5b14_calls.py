@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fundmgr.db
+from fundmgr.migrating import foreign_keys_off
 
 # revision identifiers, used by Alembic.
 revision = "3f7a9c2e5b14"
@@ -103,9 +104,11 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f("fk_proposals_call_id_calls"), "proposals", type_="foreignkey")
         op.drop_column("proposals", "call_id")
-    # SQLite: the nullable column stays, empty (the code before this revision ignores it). Dropping a column that
-    # references another table needs a rebuild of proposals, which with foreign keys on would cascade-delete
-    # everything that hangs from it.
+    else:
+        # a column that references another table goes only with a rebuild of proposals, which with foreign keys
+        # on would cascade-delete everything that hangs from it; left in place, it would point at a dropped table
+        with foreign_keys_off(), op.batch_alter_table("proposals", recreate="always") as batch_op:
+            batch_op.drop_column("call_id")
     op.drop_table("call_objectives")
     op.drop_table("call_regions")
     op.drop_table("call_areas")

@@ -170,8 +170,8 @@ def funding_status_at(fund: Fund, year: int) -> dict[str, Any]:
     balances = finance.balances(fund, year_end)
     return {
         "as_at": year_end,
-        "status": finance.funding_status_rows(balances),
-        "with_organizations": finance.organization_status_rows(balances),
+        "status": finance.funding_status_rows(balances, fund),
+        "with_organizations": finance.organization_status_rows(balances, fund),
         "share_with_organizations": balances.share_with_organizations,
         "organizations": finance.money_by_organization(fund, year_end),
         "donors": finance.contributions_by_donor(fund, year_end),
