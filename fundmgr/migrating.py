@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import op
 
 
@@ -19,7 +21,7 @@ class foreign_keys_off:  # noqa: N801 - used as `with foreign_keys_off():`, like
     @staticmethod
     def pragma(value: str) -> None:
         with op.get_context().autocommit_block():
-            driver = op.get_bind().connection.dbapi_connection
+            driver: Any = op.get_bind().connection.dbapi_connection  # sqlite3's own connection
             if driver.in_transaction:
                 driver.execute("COMMIT")
             driver.execute(f"PRAGMA foreign_keys={value}")
