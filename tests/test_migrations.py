@@ -732,9 +732,9 @@ def test_upgrade_gives_existing_funds_an_empty_iati_section_and_keeps_them(own_d
     with own_database.app_context():
         flask_migrate.upgrade(revision=BEFORE_IATI)
         with db.engine.begin() as connection:
-            typed = as_stored("funds").c
-            table = sa.table("funds", *(sa.column(name, typed[name].type) for name in stored))
-            connection.execute(table.insert(), [stored])
+            # as the fund stood then: the columns of that revision, the quorum share a later one dropped
+            row = as_it_was(connection, "funds", [stored | {"quorum_share": Decimal("0.5")}])
+            connection.execute(as_stored("funds", before_drops=True).insert(), row)
         flask_migrate.upgrade()
         with so.Session(db.engine) as session:
             fund = session.scalars(sa.select(Fund)).one()

@@ -23,6 +23,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops
+from fundmgr.funds.calendar import add_months
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import holding
 from fundmgr.i18n import localize, territory_name
@@ -31,6 +32,7 @@ from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.results import operations as ops
 from fundmgr.results.framework import bundled_framework, read_framework
 from fundmgr.results.models import (
+    Extension,
     IndicatorStatus,
     Measure,
     Programme,
@@ -38,6 +40,7 @@ from fundmgr.results.models import (
     ReportingPeriod,
     ResultsFramework,
 )
+from fundmgr.results.operations.extensions import last_day_to_ask
 from fundmgr.results.values import IndicatorEntry
 from fundmgr.scenario import demo_data
 
@@ -79,7 +82,30 @@ def seed_results(fund: Fund) -> list[str]:
     )
     if fmu is not None and closing:
         lines.append(close_finished(closing, fmu, clock.today(fund)))
+    asked = ask_for_an_extension(fund, programmes, clock.today(fund))
+    if asked:
+        lines.append(asked)
     return lines
+
+
+def ask_for_an_extension(fund: Fund, programmes: list[Programme], today: date) -> str | None:
+    """Once: the lead agency of the programme ending soonest that may still ask requests a six-month no-cost
+    extension, left for the FMU to decide."""
+    if db.session.scalar(sa.select(Extension.id).limit(1)) is not None:
+        return None
+    open_to_ask = [
+        p
+        for p in programmes
+        if p.proposal.state is ProposalState.active and not clock.is_past(last_day_to_ask(p), today)
+    ]
+    for programme in sorted(open_to_ask, key=lambda p: p.end_date):
+        lead_code = programme.proposal.lead_organization.code if programme.proposal.lead_organization else None
+        lead = demo_person(fund, Role.agency, lead_code)
+        if lead is not None and programme.can_report(lead):
+            reason = "Elections in the country delayed the field work by half a year; the budget covers it."
+            ops.request_extension(programme, new_end_date=add_months(programme.end_date, 6), reason=reason, actor=lead)
+            return f"No-cost extension asked for {programme.proposal.reference}, for the FMU to decide."
+    return None
 
 
 def finished(programmes: list[Programme]) -> list[Programme]:

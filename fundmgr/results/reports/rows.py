@@ -149,7 +149,12 @@ def programme_facts(programme: Programme, lang: str, allocated: Decimal | None =
 
 
 def fund_facts(fund: Fund, lang: str) -> dict[str, Any]:
-    return {"name": localize(fund.name, lang), "short_name": localize(fund.short_name, lang), "currency": fund.currency}
+    return {
+        "name": localize(fund.name, lang),
+        "short_name": localize(fund.short_name, lang),
+        "currency": fund.currency,
+        "participant": localize(fund.participants_title.get("singular") or {}, lang),
+    }
 
 
 # --- Charts and Excel cells, the same in both reports ---------------------------------------------
