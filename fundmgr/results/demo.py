@@ -10,7 +10,7 @@ reports are left submitted, one returned and one overdue so every queue has some
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -40,7 +40,6 @@ from fundmgr.results.models import (
     ReportingPeriod,
     ResultsFramework,
 )
-from fundmgr.results.operations.extensions import last_day_to_ask
 from fundmgr.results.values import IndicatorEntry
 from fundmgr.scenario import demo_data
 
@@ -82,29 +81,33 @@ def seed_results(fund: Fund) -> list[str]:
     )
     if fmu is not None and closing:
         lines.append(close_finished(closing, fmu, clock.today(fund)))
-    asked = ask_for_an_extension(fund, programmes, clock.today(fund))
+    asked = ask_for_an_extension(fund, programmes, fmu)
     if asked:
         lines.append(asked)
     return lines
 
 
-def ask_for_an_extension(fund: Fund, programmes: list[Programme], today: date) -> str | None:
-    """Once: the lead agency of the programme ending soonest that may still ask requests a six-month no-cost
-    extension, left for the FMU to decide."""
-    if db.session.scalar(sa.select(Extension.id).limit(1)) is not None:
+def ask_for_an_extension(fund: Fund, programmes: list[Programme], fmu: User | None) -> str | None:
+    """Once: six months before it was due to end, the lead agency of the active programme ending soonest asked for
+    a six-month no-cost extension, and the FMU approved it a week later (replayed on those days)."""
+    if fmu is None or db.session.scalar(sa.select(Extension.id).limit(1)) is not None:
         return None
-    open_to_ask = [
-        p
-        for p in programmes
-        if p.proposal.state is ProposalState.active and not clock.is_past(last_day_to_ask(p), today)
-    ]
-    for programme in sorted(open_to_ask, key=lambda p: p.end_date):
+    for programme in sorted(
+        (p for p in programmes if p.proposal.state is ProposalState.active), key=lambda p: p.end_date
+    ):
         lead_code = programme.proposal.lead_organization.code if programme.proposal.lead_organization else None
         lead = demo_person(fund, Role.agency, lead_code)
-        if lead is not None and programme.can_report(lead):
-            reason = "Elections in the country delayed the field work by half a year; the budget covers it."
-            ops.request_extension(programme, new_end_date=add_months(programme.end_date, 6), reason=reason, actor=lead)
-            return f"No-cost extension asked for {programme.proposal.reference}, for the FMU to decide."
+        if lead is None or not programme.can_report(lead):
+            continue
+        asked_on = add_months(programme.end_date, -6)
+        reason = "Elections in the country delayed the field work by half a year; the budget covers it."
+        with clock.as_of(asked_on):
+            extension = ops.request_extension(
+                programme, new_end_date=add_months(programme.end_date, 6), reason=reason, actor=lead
+            )
+        with clock.as_of(asked_on + timedelta(days=7)):
+            ops.decide_extension(extension, decision="approve", note="", actor=fmu)
+        return f"No-cost extension of {programme.proposal.reference} to {programme.end_date.isoformat()}, approved."
     return None
 
 

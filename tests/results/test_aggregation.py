@@ -58,9 +58,11 @@ def linked(make_programme, framework, make_user):
 
 
 @pytest.fixture
-def portfolio(linked, accepted_report, lead_of):
+def portfolio(fund, linked, accepted_report, lead_of):
     """P1 reports 2024 and 2025 (accepted); P2 reports to March 2025 (accepted) and to March 2026 (only submitted);
     P3 has a draft. Only accepted figures may count."""
+    # reports every 12 months from each start (the roll-up rules are under test, not the MPTF's calendar years)
+    fund.reporting_calendar = {"basis": "programme_year", "period_months": 12, "due_days_after_period": 60}
     p1 = linked(date(2024, 1, 1))
     p2 = linked(date(2024, 4, 1))
     p3 = linked(date(2024, 1, 1))

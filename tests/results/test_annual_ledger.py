@@ -174,7 +174,7 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     assert D(str(lines["Contributions from donors (deposits)"])) == sql["deposits"]
     assert D(str(lines["Transfers to Participating UN Organizations"])) == sql["transfers"]
     assert D(str(lines[f"Expenditure by {fund.participants_label}"])) == sql["expenditure"]
-    assert D(str(lines["Balance with participating organizations"])) == held
+    assert D(str(lines[f"Balance with {fund.participants_label}"])) == held
 
     # the dashboard page
     sign_in(client, fmu)
