@@ -40,11 +40,15 @@ def reported_outside(programme: Programme, start: date, end: date) -> list[str]:
 def regenerate_periods(programme: Programme) -> None:
     """The periods from the programme's dates and the fund's calendar; a period with a report is kept as it is."""
     kept = [period for period in programme.periods if period.report is not None]
-    for period in [period for period in programme.periods if period.report is None]:
+    dropped = [period for period in programme.periods if period.report is None]
+    for period in dropped:
         programme.periods.remove(period)
     for period in kept:  # out of the way of the new numbers until all are known
         period.number = -period.number
     db.session.flush()
+    for period in dropped:  # deleted: SQLite may give a new period the same id, which the session must not hold
+        if period in db.session:
+            db.session.expunge(period)
     fresh = [
         ReportingPeriod(start_date=start, end_date=end, due_date=due)
         for start, end, due in calendar_periods(
