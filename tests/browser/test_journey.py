@@ -258,9 +258,15 @@ def test_from_an_agencys_draft_to_the_funds_annual_report(live_server, contexts,
     expect(flash(fmu)).to_contain_text("The transfer was recorded.")
     expect(state_badge(fmu)).to_have_text("Active")
 
-    # ... and, the first reporting period not being over yet, ends it yesterday
+    # ... the programme started with today's transfer; the organizations began a month earlier, which the FMU
+    # records with its reason; then, the first reporting period not being over yet, ends it yesterday
     fmu.goto(f"{url}/results/")
     fmu.get_by_role("link", name=TITLE).click()
+    fmu.get_by_role("link", name="Set the start date").click()
+    fmu.get_by_label("Start date").fill((today - timedelta(days=30)).isoformat())
+    fmu.get_by_label("Reason").fill("The organizations began the work with their own funds a month earlier.")
+    fmu.get_by_role("button", name="Save").click()
+    expect(flash(fmu)).to_contain_text("The programme's dates and reporting periods have been updated.")
     periods = fmu.get_by_role("table").filter(has_text="Report due")
     first_period = periods.get_by_role("row").nth(1)
     if date.fromisoformat(first_period.get_by_role("cell").nth(1).inner_text().split(" – ")[1]) >= today:
