@@ -1,9 +1,13 @@
 """decision record: a tamper-evident chain of the committee's decisions per fund.
 
 Each decision, and each approval of minutes, is a link holding the canonical JSON of what it was taken on, its
-hash and the previous link's. The decisions and approvals taken before this revision are linked here, per fund
-in the order they were taken, computed from the stored data by the same code that links new ones
-(fundmgr.steering.operations.records.build_chain) on this migration's connection.
+hash and the previous link's. The decisions and approvals taken before this revision are linked per fund in the
+order they were taken, computed from the stored data by the same code that links new ones
+(fundmgr.steering.operations.records.build_chain).
+
+That code reads the current models, which later revisions extend, so it cannot run here: on a database at this
+revision the models' later columns do not exist yet. It runs once an upgrade reaches the head (fundmgr/migrations/
+env.py), where models and schema agree; it links only what is not yet linked, so it is a no-op afterwards.
 
 Revision ID: 3f9a7c2e51b4
 Revises: 04dc1252768a
@@ -12,7 +16,6 @@ Create Date: 2026-12-04 19:00:00.000000
 """
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from alembic import op
 
 # revision identifiers, used by Alembic.
@@ -50,12 +53,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("record_hash", name=op.f("uq_decision_records_record_hash")),
     )  # fmt: skip
     op.create_index(op.f("ix_decision_records_fund_id"), "decision_records", ["fund_id"])
-
-    from fundmgr.steering.operations.records import build_chain
-
-    with so.Session(bind=op.get_bind()) as session:
-        build_chain(session)
-        session.flush()
+    # The decisions taken before this revision are linked after the upgrade reaches the head (see the docstring).
 
 
 def downgrade() -> None:
