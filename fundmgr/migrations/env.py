@@ -3,6 +3,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from alembic import context
 from alembic.runtime.migration import MigrationContext
@@ -31,13 +32,13 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-def at_the_head(connection) -> bool:
+def at_the_head(connection: sa.Connection) -> bool:
     """Has the database reached the newest revision, where the models and the schema agree?"""
     heads = set(ScriptDirectory.from_config(config).get_heads())
     return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
-def complete_at_the_head(connection) -> None:
+def complete_at_the_head(connection: sa.Connection) -> None:
     """Data steps that read the current models, run once the schema matches them.
 
     A revision's data migration may not use the models: a later revision changes them, and the revision would
