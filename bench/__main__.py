@@ -36,13 +36,24 @@ import sqlalchemy as sa
 from bench import load, pdf, portfolio
 from bench.client import Client
 from bench.dataset import BENCH_PASSWORD, MEMBERS, generate
-from bench.pages import FMU, Page, find_targets, measured_pages, member_email
+from bench.pages import API, FMU, PUBLIC, Page, api_secret, find_targets, measured_pages, member_email
 from bench.server import WORKERS, Server
 from fundmgr import clock
 
-P95_GOAL_MS = 100
-FLOOR_SHARE_GOAL = 0.25
+P95_GOAL_MS = {1: 50, 10: 60}  # a page's p95 at scale 1 and at scale 10 (between them: the scale 10 goal)
+FLOOR_SHARE_GOAL = 0.5  # of the layout floor's throughput
+ANSWERS_P95_GOAL_MS = 100
 ANSWER_ROUNDS = 5
+# A run is flagged as taken on a busy machine when the load average before it starts (nothing of the benchmark runs
+# yet) is above this share of the cores, or when before some page it is above the cores plus this margin (the
+# benchmark itself keeps about the cores busy: two workers, wrk and PostgreSQL).
+BUSY_START_SHARE = 0.5
+BUSY_PAGE_MARGIN = 1.0
+
+
+def p95_goal(scale: float) -> int:
+    """The p95 goal of a page at this scale of the fund."""
+    return P95_GOAL_MS[1] if scale <= 1 else P95_GOAL_MS[10]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,6 +76,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="PAGE", help="profile one page with pyinstrument on a kept database")
     parser.add_argument(
         "--overlap", action="store_true", help="only the overlap check: seeded near-duplicates among 5,000 notes"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE.json", "AFTER.json"),
+        help="print two runs' figures side by side (e.g. scale 1 and scale 10, or before and after a change)",
     )
     args = parser.parse_args(argv)
     if not 0.1 <= args.scale <= 10:
@@ -92,15 +110,18 @@ def drop_database(server: str, name: str) -> None:
 
 
 def bench_app(url: str):
+    from bench.floor import add_layout_floor
     from fundmgr import create_app
 
-    return create_app(
-        {
-            "ENV_NAME": "testing",
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "STORAGE_DIR": tempfile.gettempdir(),
-        }
+    return add_layout_floor(
+        create_app(
+            {
+                "ENV_NAME": "testing",
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "STORAGE_DIR": tempfile.gettempdir(),
+            }
+        )
     )
 
 
@@ -132,14 +153,16 @@ def build_dataset(url: str, scale: float) -> dict[str, Any]:
     }
 
 
-def targets_and_pages(url: str) -> tuple[Any, list[Page]]:
+def targets_and_pages(url: str) -> tuple[Any, list[Page], str]:
+    """The generated fund's objects, the pages that show them, and a fresh API token of the FMU to read the API."""
     from fundmgr.db import db
 
     app = bench_app(url)
     with app.app_context():
         targets = find_targets()
+        secret = api_secret(API.removeprefix("api:"))
         db.engine.dispose()
-    return targets, measured_pages(targets)
+    return targets, measured_pages(targets), secret
 
 
 def stored_answers_reader(url: str, how: load.Answering):
@@ -159,12 +182,16 @@ def stored_answers_reader(url: str, how: load.Answering):
 # --- Runs against the server ----------------------------------------------------------------------------------
 
 
-def signed_in(base_url: str, emails: set[str]) -> dict[str, Client]:
+def signed_in(base_url: str, users: set[str], api_token: str | None = None) -> dict[str, Client]:
+    """A client per page user: signed in through the form, holding the API token, or anonymous (PUBLIC)."""
     clients = {}
-    for email in sorted(emails):
+    for user in sorted(users):
         client = Client(base_url)
-        client.sign_in(email, BENCH_PASSWORD)
-        clients[email] = client
+        if user == API:
+            client.bearer = api_token
+        elif user != PUBLIC:
+            client.sign_in(user, BENCH_PASSWORD)
+        clients[user] = client
     return clients
 
 
@@ -188,28 +215,30 @@ def open_board(clients: dict[str, Client], base_url: str, targets: Any) -> None:
 
 
 def count_pass(url: str, storage: Path, log: Path) -> dict[str, int]:
-    targets, pages = targets_and_pages(url)
+    targets, pages, secret = targets_and_pages(url)
     with Server(url, storage, count_queries=True, log=log) as server:
-        clients = signed_in(server.url, {page.user for page in pages})
+        clients = signed_in(server.url, {page.user for page in pages}, secret)
         open_board(clients, server.url, targets)
         return load.query_counts(clients, pages)
 
 
 def load_pass(url: str, storage: Path, log: Path, args: argparse.Namespace) -> tuple[list[load.PageResult], Any]:
-    targets, pages = targets_and_pages(url)
+    targets, pages, secret = targets_and_pages(url)
     results = []
     with Server(url, storage, log=log) as server:
-        clients = signed_in(server.url, {page.user for page in pages})
+        clients = signed_in(server.url, {page.user for page in pages}, secret)
         for page in pages:
             check = clients[page.user].get(page.path)
             if check.status != 200:
                 raise RuntimeError(f"{page.path} answered HTTP {check.status} before the run")
+            before = os.getloadavg()[0]
             result = load.measure_page(
                 server.url, page, clients[page.user], seconds=args.seconds, connections=args.connections
             )
+            result.load_before, result.load_after = round(before, 2), round(os.getloadavg()[0], 2)
             print(
                 f"  {page.title:<48} p95 {result.p95_ms:8.1f} ms  {result.rps:8.1f} req/s  "
-                f"(load average {os.getloadavg()[0]:.1f})",
+                f"(load average {result.load_before:.1f} before, {result.load_after:.1f} after)",
                 flush=True,
             )
             results.append(result)
@@ -262,22 +291,43 @@ def machine() -> dict[str, Any]:
     }
 
 
-def verdicts(pages: list[dict[str, Any]]) -> None:
-    floor = next(p for p in pages if p["key"] == "floor")
+def verdicts(pages: list[dict[str, Any]], scale: float) -> None:
+    """Each page's throughput as a share of both floors, and whether it meets the goals at this scale."""
+    health = next(p for p in pages if p["key"] == "floor")
+    layout = next(p for p in pages if p["key"] == "layout")
     for page in pages:
-        page["floor_share"] = round(page["rps"] / floor["rps"], 3) if floor["rps"] else None
-        page["p95_ok"] = page["p95_ms"] <= P95_GOAL_MS
+        page["health_share"] = round(page["rps"] / health["rps"], 3) if health["rps"] else None
+        page["floor_share"] = round(page["rps"] / layout["rps"], 3) if layout["rps"] else None
+        page["p95_ok"] = page["p95_ms"] <= p95_goal(scale)
         page["throughput_ok"] = (page["floor_share"] or 0) >= FLOOR_SHARE_GOAL
+
+
+def busy_reasons(result: dict[str, Any]) -> list[str]:
+    """Why the figures were taken on a busy machine (other work running), if they were."""
+    cores = result["machine"]["cores"] or 1
+    reasons = []
+    start = result["machine"]["load_average"][0]
+    if start > BUSY_START_SHARE * cores:
+        reasons.append(f"load average {start:g} before the run on {cores} cores")
+    loaded = [p for p in result.get("pages", []) if p["load_before"] > cores + BUSY_PAGE_MARGIN]
+    if loaded:
+        highest = max(loaded, key=lambda p: p["load_before"])
+        reasons.append(
+            f"load average above {cores + BUSY_PAGE_MARGIN:g} before {len(loaded)} of {len(result['pages'])} pages "
+            f"(up to {highest['load_before']:g}, before {highest['key']})"
+        )
+    return reasons
 
 
 def table(result: dict[str, Any]) -> str:
     m, d, s = result["machine"], result["dataset"], result["settings"]
     counts = d["counts"]
     answers = "positions" if counts.get("positions") else "votes"
+    after = m.get("load_average_after", [m["load_average"][0]])[0]
     lines = [
         f"fundmgr benchmark, {result['started'][:16].replace('T', ' ')} UTC: {m['cores']} cores ({m['cpu']}), "
-        f"{m['memory_mb']} MB, load average {m['load_average'][0]:g} at the start, PostgreSQL {result['postgres']}, "
-        f"gunicorn {WORKERS} sync workers, {m['wrk']} "
+        f"{m['memory_mb']} MB, load average {m['load_average'][0]:g} at the start and {after:g} at the end, "
+        f"PostgreSQL {result['postgres']}, gunicorn {WORKERS} sync workers, {m['wrk']} "
         f"({s['connections']} connections, {s['seconds']:g} s per page)",
         f"dataset: scale {d['scale']:g}, {counts.get('proposals', 0):,} proposals, {counts.get('programmes', 0):,} "
         f"funded programmes ({counts.get('programme_indicators', 0):,} indicators), "
@@ -285,22 +335,29 @@ def table(result: dict[str, Any]) -> str:
         f"{counts.get(answers, 0):,} {answers}, "
         f"{d['rows']['budget_lines']:,} budget lines, {d['total_rows']:,} rows, "
         f"{d['database_mb']} MB; generated in {d['generate_seconds']} s",
+        f"goals: p95 at most {s['goal_p95_ms']} ms, throughput at least {s['goal_floor_share']:g} of the layout floor",
+    ]
+    if result.get("busy"):
+        lines.append("BUSY MACHINE, figures not comparable: " + "; ".join(result["busy"]))
+    lines += [
         "",
-        f"{'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'x floor':>8} {'SQL 1x':>7} "
-        f"{'SQL 10x':>8}  goal",
+        f"{'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'x layout':>8} {'x health':>8} "
+        f"{'SQL 1x':>7} {'SQL 10x':>8} {'load':>10}  goal",
     ]
     q1, q10 = result.get("queries_1x", {}), result.get("queries_10x", {})
     for p in result["pages"]:
         goal = (
             "floor"
-            if p["key"] == "floor"
+            if p["key"] in ("floor", "layout")
             else ("ok" if p["p95_ok"] and p["throughput_ok"] else "p95" if not p["p95_ok"] else "req/s")
         )
         if p["errors"] or p["non200"]:
             goal += f" ({p['errors']} errors, {p['non200']} not 200)"
+        load = f"{p['load_before']:.1f}>{p['load_after']:.1f}"
         lines.append(
             f"{p['title'][:48]:<48} {p['p50_ms']:>8.1f} {p['p95_ms']:>8.1f} {p['p99_ms']:>8.1f} {p['rps']:>8.1f} "
-            f"{p['floor_share']:>8.2f} {q1.get(p['key'], ''):>7} {q10.get(p['key'], ''):>8}  {goal}"
+            f"{p['floor_share']:>8.2f} {p['health_share']:>8.2f} {q1.get(p['key'], ''):>7} "
+            f"{q10.get(p['key'], ''):>8} {load:>10}  {goal}"
         )
     a = result.get("answers")
     if a:
@@ -326,6 +383,31 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def compare(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Two runs side by side, page by page: p95, throughput as a share of the layout floor, SQL statements."""
+
+    def heading(run: dict[str, Any]) -> str:
+        busy = " BUSY" if run.get("busy") else ""
+        return f"scale {run['dataset']['scale']:g}, {run['started'][:16].replace('T', ' ')}{busy}"
+
+    lines = [
+        f"A: {heading(before)}; B: {heading(after)}",
+        "",
+        f"{'page':<48} {'p95 A':>8} {'p95 B':>8} {'layout A':>8} {'layout B':>8} {'SQL A':>6} {'SQL B':>6}",
+    ]
+    later = {p["key"]: p for p in after["pages"]}
+    for a in before["pages"]:
+        b = later.get(a["key"])
+        if b is None:
+            continue
+        lines.append(
+            f"{a['title'][:48]:<48} {a['p95_ms']:>8.1f} {b['p95_ms']:>8.1f} {a.get('floor_share') or 0:>8.2f} "
+            f"{b.get('floor_share') or 0:>8.2f} {before.get('queries_1x', {}).get(a['key'], ''):>6} "
+            f"{after.get('queries_1x', {}).get(a['key'], ''):>6}"
+        )
+    return "\n".join(lines)
+
+
 def postgres_version(server: str) -> str:
     with psycopg.connect(server) as conn:
         return conn.execute("SHOW server_version").fetchone()[0].split()[0]
@@ -339,22 +421,24 @@ def profile(args: argparse.Namespace) -> None:
     from fundmgr.db import db
 
     url = database_url(args.postgres, args.database)
-    targets, pages = targets_and_pages(url)
+    targets, pages, secret = targets_and_pages(url)
     page = next((p for p in pages if p.key == args.profile), None)
     if page is None:
         sys.exit(f"--profile takes one of: {', '.join(p.key for p in pages)}")
     app = bench_app(url)
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.email == page.user))
-        session_id = user.get_id()
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = session_id, True
-    client.get(page.path)
+    headers = {"Authorization": f"Bearer {secret}"} if page.user == API else {}
+    if page.user not in (API, PUBLIC):
+        with app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.email == page.user))
+            session_id = user.get_id()
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = session_id, True
+    client.get(page.path, headers=headers)
     profiler = Profiler(interval=0.0005)
     with profiler:
         for _ in range(5):
-            assert client.get(page.path).status_code == 200
+            assert client.get(page.path, headers=headers).status_code == 200
     print(profiler.output_text(unicode=True, color=False, show_all=False))
     del targets
 
@@ -363,6 +447,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.profile:
         return profile(args)
+    if args.compare:
+        print(compare(*(json.loads(path.read_text()) for path in args.compare)))
+        return None
     if args.overlap:
         from bench import overlap
 
@@ -382,8 +469,9 @@ def main(argv: list[str] | None = None) -> None:
             "connections": args.connections,
             "workers": WORKERS,
             "wrk_threads": 1,
-            "goal_p95_ms": P95_GOAL_MS,
+            "goal_p95_ms": p95_goal(args.scale),
             "goal_floor_share": FLOOR_SHARE_GOAL,
+            "goal_answers_p95_ms": ANSWERS_P95_GOAL_MS,
         },
     }
     print(f"Generating the fund at scale {args.scale:g} into {args.database}...", flush=True)
@@ -399,7 +487,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Measuring pages ({args.seconds:g} s each) and members taking part at once...", flush=True)
             pages, answers = load_pass(url, work, work / "gunicorn.log", args)
             result["pages"] = [asdict(p) for p in pages]
-            verdicts(result["pages"])
+            verdicts(result["pages"], args.scale)
             result["answers"] = answers.as_dict()
             print("Solving a portfolio proposal of 5,000 candidates...", flush=True)
             result["portfolio"] = portfolio.measure()
@@ -424,6 +512,8 @@ def main(argv: list[str] | None = None) -> None:
             if not args.keep:
                 drop_database(args.postgres, args.database)
     result["total_seconds"] = round(time.perf_counter() - counter, 1)
+    result["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["busy"] = busy_reasons(result)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"bench-{started.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2, default=str))

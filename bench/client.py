@@ -47,10 +47,18 @@ class Client:
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.cookies: dict[str, str] = {}
         self.token: str | None = None
+        self.bearer: str | None = None  # a personal API token, sent instead of the session
 
     @property
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The headers that say who asks: the API token, the session cookie, or nothing (a public page)."""
+        if self.bearer:
+            return {"Authorization": f"Bearer {self.bearer}"}
+        return {"Cookie": self.cookie_header} if self.cookies else {}
 
     def request(
         self,
@@ -61,9 +69,7 @@ class Client:
         accept: str = "text/html",
         timeout: float = 300,
     ) -> Response:
-        headers = {"User-Agent": USER_AGENT, "Accept": accept}
-        if self.cookies:
-            headers["Cookie"] = self.cookie_header
+        headers = {"User-Agent": USER_AGENT, "Accept": accept} | self.credentials
         body = None
         if form is not None:
             body = urlencode(form)

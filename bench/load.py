@@ -54,13 +54,15 @@ class PageResult:
     errors: int
     non200: int
     bytes_per_response: int
+    load_before: float = 0.0  # the machine's 1-minute load average before and after the measured run
+    load_after: float = 0.0
 
 
 def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(url: str, cookie: str, *, seconds: float, connections: int, threads: int = 1) -> dict:
+def run_wrk(url: str, credentials: dict[str, str], *, seconds: float, connections: int, threads: int = 1) -> dict:
     """One wrk run (bounded by its duration and a 60 s timeout per request); its figures as a dict."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
@@ -72,8 +74,7 @@ def run_wrk(url: str, cookie: str, *, seconds: float, connections: int, threads:
             f"-d{max(1, round(seconds))}s",
             "--timeout",
             "60s",
-            "-H",
-            f"Cookie: {cookie}",
+            *(option for name, value in credentials.items() for option in ("-H", f"{name}: {value}")),
             "-H",
             f"User-Agent: {USER_AGENT}",
             "-H",
@@ -97,9 +98,9 @@ MIN_REQUESTS = 10
 def measure_page(base_url: str, page: Page, client: Client, *, seconds: float, connections: int) -> PageResult:
     """A short warm-up, then the measured run; a page too slow for wrk to finish 10 requests in the time
     is measured with exactly 10 requests instead (as many at once as wrk's connections)."""
-    cookie = client.cookie_header
-    run_wrk(base_url + page.path, cookie, seconds=1, connections=connections)
-    figures = run_wrk(base_url + page.path, cookie, seconds=seconds, connections=connections)
+    credentials = client.credentials
+    run_wrk(base_url + page.path, credentials, seconds=1, connections=connections)
+    figures = run_wrk(base_url + page.path, credentials, seconds=seconds, connections=connections)
     if figures["requests"] < MIN_REQUESTS:
         figures = bounded_run(client, page.path, MIN_REQUESTS, connections)
     duration = figures["duration_us"] / 1e6

@@ -16,6 +16,9 @@ from fundmgr.results.models import Programme
 from fundmgr.steering.models import AgendaItem, Meeting, MeetingState
 
 FMU = f"fmu1@{EMAIL_DOMAIN}"
+PUBLIC = "public"  # a page anyone may read: requested with no session
+API = f"api:{FMU}"  # the API, requested with the FMU's personal token instead of a session
+LAYOUT_FLOOR_PATH = "/bench/layout"  # the layout floor, served by the benchmark's app only (bench.floor)
 LIST_AREA = "TA2"  # the thematic area with the most proposals (its target share is the largest)
 
 
@@ -28,7 +31,7 @@ class Page:
     key: str
     title: str
     path: str
-    user: str  # whose session requests it
+    user: str  # whose session requests it (an e-mail), the FMU's token (API) or nobody (PUBLIC)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Targets:
     programme_id: int
     list_total: int
     deep_page: int
+    fund_code: str
 
 
 def find_targets() -> Targets:
@@ -68,13 +72,30 @@ def find_targets() -> Targets:
         .where(ThematicArea.code == LIST_AREA)
     )
     deep = max(1, math.ceil(total / current_app.config["PAGE_SIZE"]))
-    return Targets(meeting.id, items, meeting.fund.decision_rule, proposal_id, programme_id, total, deep)
+    return Targets(
+        meeting.id, items, meeting.fund.decision_rule, proposal_id, programme_id, total, deep, meeting.fund.code
+    )
+
+
+def api_secret(email: str) -> str:
+    """A read-only personal API token of this person, made as they would make it (the shortest lifetime)."""
+    from fundmgr.accounts.models import TokenScope, User
+    from fundmgr.accounts.operations import TOKEN_LIFETIMES, create_api_token
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    lifetime = min(TOKEN_LIFETIMES)
+    _token, secret = create_api_token(user, name="benchmark", scope=TokenScope.read, days=lifetime, actor=user)
+    db.session.commit()
+    return secret
 
 
 def measured_pages(t: Targets) -> list[Page]:
-    """Every page of the benchmark, the floor first; the board is polled by a member, the rest by the FMU."""
+    """Every page of the benchmark, the two floors first; the board is polled by a member, the API is read with the
+    FMU's token, the public fund page by nobody signed in, the rest by the FMU."""
+    api = f"/api/v1/funds/{t.fund_code}"
     return [
         Page("floor", "Floor: /health (same app, same server)", "/health", FMU),
+        Page("layout", "Floor: signed-in page, layout only", LAYOUT_FLOOR_PATH, FMU),
         Page("dashboard", "Finance dashboard", "/finance/", FMU),
         Page("list", f"Proposals filtered (area {LIST_AREA}), page 1", f"/proposals/?area={LIST_AREA}", FMU),
         Page(
@@ -94,4 +115,9 @@ def measured_pages(t: Targets) -> list[Page]:
         Page("framework", "Results: framework roll-ups", "/results/framework", FMU),
         Page("annual", "Results: annual report page", "/results/annual", FMU),
         Page("reports", "Results: reports to review and overdue", "/results/reports", FMU),
+        Page("public", "Public fund page (no sign-in)", f"/public/{t.fund_code}", PUBLIC),
+        Page("api_proposals", "API: proposals, first page", f"{api}/proposals", API),
+        Page("api_programmes", "API: programmes, first page", f"{api}/programmes", API),
+        Page("api_transfers", "API: transfers, first page", f"{api}/transfers", API),
+        Page("api_status", "API: funding-status table", f"{api}/funding-status", API),
     ]

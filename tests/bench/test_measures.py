@@ -58,3 +58,35 @@ def test_an_answer_stored_twice_or_not_the_last_one_is_counted():
     last = {(1, "a"): "support", (1, "b"): "object", (1, "c"): "reservation", (2, "a"): "support"}
     rows = [(1, "a", "support"), (1, "a", "support"), (1, "b", "support"), (2, "a", "support")]
     assert stored_check(rows, last) == (4, 1, 3)  # a twice on 1; a (twice), b (earlier answer) and c (missing) lost
+
+
+def page_figures(key: str, rps: float, p95: float, load: float = 0.5) -> dict:
+    return {"key": key, "rps": rps, "p95_ms": p95, "load_before": load}
+
+
+def test_pages_are_measured_against_both_floors_and_the_goal_of_their_scale():
+    """Is a page's throughput a share of the layout floor (the goal) and of /health (for reference), and is its p95
+    held to 50 ms at scale 1 and 60 ms at scale 10?"""
+    from bench.__main__ import verdicts
+
+    pages = [page_figures("floor", 400, 3), page_figures("layout", 100, 20), page_figures("ranking", 40, 55)]
+    verdicts(pages, scale=1)
+    ranking = pages[2]
+    assert (ranking["floor_share"], ranking["health_share"]) == (0.4, 0.1)
+    assert (ranking["p95_ok"], ranking["throughput_ok"]) == (False, False)
+    verdicts(pages, scale=10)
+    assert ranking["p95_ok"]
+
+
+def test_a_run_on_a_busy_machine_is_flagged():
+    """Is a run flagged when the machine was loaded before it started, or well beyond the benchmark's own load
+    before some page, and left unflagged on a quiet machine?"""
+    from bench.__main__ import busy_reasons
+
+    quiet = {"machine": {"cores": 2, "load_average": [0.3]}, "pages": [page_figures("floor", 1, 1, load=2.4)]}
+    assert busy_reasons(quiet) == []
+    started_busy = {"machine": {"cores": 2, "load_average": [4.2]}, "pages": []}
+    assert busy_reasons(started_busy) == ["load average 4.2 before the run on 2 cores"]
+    pages = [page_figures("floor", 1, 1, load=2.0), page_figures("ranking", 1, 1, load=7.5)]
+    reasons = busy_reasons({"machine": {"cores": 2, "load_average": [0.2]}, "pages": pages})
+    assert reasons == ["load average above 3 before 1 of 2 pages (up to 7.5, before ranking)"]
