@@ -365,7 +365,8 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"{title:<48} {a['p50_ms']:>8.1f} {a['p95_ms']:>8.1f} {a['p99_ms']:>8.1f}   "
             f"{a['recorded']} of {a['answers']} recorded, {a['changed']} changed; {a['stored']} stored, "
-            f"{a['duplicates_stored']} twice, {a['lost']} lost"
+            f"{a['duplicates_stored']} twice, {a['lost']} lost; "
+            + ("ok" if a["p95_ms"] <= ANSWERS_P95_GOAL_MS else f"p95 above {ANSWERS_P95_GOAL_MS} ms")
         )
     if result.get("portfolio"):
         lines += ["", portfolio.line(result["portfolio"])]
