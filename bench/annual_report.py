@@ -28,7 +28,7 @@ from fundmgr.db import db
 from fundmgr.finance.models import ContributionKind
 from fundmgr.finance.operations import ContributionData, allocate_approved, record_contribution
 from fundmgr.funds import definition
-from fundmgr.funds.models import Country, Fund
+from fundmgr.funds.models import Country, Fund, FundRole
 from fundmgr.funds.operations import load_fund_file
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.budget import budget_totals
@@ -139,6 +139,7 @@ class Generator:
         user = User(email=f"{role.value}-{organization.id}@bench.example", name=f"{role.value} {organization.code}",
                     role=role, organization=organization, password_hash="!", session_token=secrets.token_hex(16))  # noqa: S106  # fmt: skip
         db.session.add(user)
+        db.session.add(FundRole(user=user, fund=self.fund, role=role))  # roles are held per fund
         return user
 
     def lead_user(self, organization: Organization) -> User:
