@@ -16,22 +16,36 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 from fundmgr.db import db
 from fundmgr.proposals.models import Participant, Proposal, proposal_countries
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import HashingVectorizer
 
 # Weights of the three signals in the score (0-100) and the score from which a proposal is listed; calibrated on the
 # benchmark's seeded near-duplicates (README, "Benchmark").
 TEXT_WEIGHT, COUNTRY_WEIGHT, ORGANIZATION_WEIGHT = 0.8, 0.1, 0.1
 THRESHOLD = 55.0
 LIMIT = 10
-HASHER = HashingVectorizer(ngram_range=(1, 2), n_features=2**20, alternate_sign=False, norm=None, dtype=np.float32)
+N_FEATURES = 2**20
+
+
+@cache
+def hasher() -> HashingVectorizer:
+    """The word and word-pair hasher. scikit-learn loads on the first check, not with the app: importing it takes
+    seconds, which every worker, test process and command would otherwise pay at start-up."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        ngram_range=(1, 2), n_features=N_FEATURES, alternate_sign=False, norm=None, dtype=np.float32
+    )
 
 
 @dataclass(frozen=True)
@@ -51,11 +65,13 @@ def text_of(title: str, summary: str) -> str:
 
 def word_counts(texts: list[str]) -> sparse.csr_matrix:
     """One row of hashed word and word-pair counts per text."""
-    return HASHER.transform(texts).tocsr()
+    return hasher().transform(texts).tocsr()
 
 
 def text_scores(query: sparse.csr_matrix, counts: sparse.csr_matrix) -> np.ndarray:
     """The cosine (0-100) of the query's TF-IDF vector with each row's, weighted by the rows' document frequencies."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     weights = TfidfTransformer(sublinear_tf=True).fit(counts)
     return np.asarray((weights.transform(counts) @ weights.transform(query).T).todense()).ravel() * 100
 
@@ -127,7 +143,9 @@ class FundIndex:
         if new_ids:
             blocks.append(word_counts([current[pid] for pid in new_ids]))
         self.ids = kept + new_ids
-        self.counts = sparse.vstack(blocks).tocsr() if blocks else sparse.csr_matrix((0, HASHER.n_features))
+        from scipy import sparse
+
+        self.counts = sparse.vstack(blocks).tocsr() if blocks else sparse.csr_matrix((0, N_FEATURES))
         self.texts = current
 
 
