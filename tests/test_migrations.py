@@ -16,19 +16,17 @@ import sqlalchemy.orm as so
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from argon2 import PasswordHasher
 from flask import Flask
 
 from fundmgr import MIGRATIONS
 from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import Role, TokenScope, User
 from fundmgr.db import ScaledDecimal, db
-from fundmgr.demo.seed import seed_demo
 from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
 from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
-from tests.support.database import app_on_new_database, build_database
+from tests.support.database import app_on_new_database
 
 
 def test_models_and_migrations_agree(app):
@@ -50,18 +48,6 @@ def own_database(backend: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on an empty database of its own, not the one the other tests share."""
     with app_on_new_database(backend, tmp_path) as app:
         yield app
-
-
-@pytest.fixture
-def own_demo(own_database: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The whole demo on a database of its own: a test that migrates down and up must not touch the shared demo."""
-    monkeypatch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    build_database(own_database)
-    with own_database.app_context():
-        seed_demo("demo-password-12")
-        db.session.commit()
-        db.session.remove()
-    return own_database
 
 
 def test_upgrade_downgrade_upgrade(own_database: Flask):

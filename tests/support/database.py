@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,11 +44,12 @@ def postgres_reachable() -> bool:
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
 
 
-def create_postgres_database() -> tuple[str, str]:
-    """A fresh database on the test server for this process; returns (name, SQLAlchemy URL)."""
+def create_postgres_database(template: str | None = None) -> tuple[str, str]:
+    """A fresh database on the test server for this process, empty or a copy of the template database; returns
+    (name, SQLAlchemy URL)."""
     name = f"fundmgr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     base = PG_SERVER.rsplit("/", 1)[0]
     return name, f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
 
@@ -115,14 +119,20 @@ def clean_committed_data() -> None:
 
 
 @contextmanager
-def app_on_new_database(backend: str, folder: Path, **config) -> Iterator[Flask]:
-    """The application on a new, empty database of the backend's kind, its files in folder; dropped afterwards."""
+def app_on_new_database(backend: str, folder: Path, copy_of: DatabaseCopy | None = None, **config) -> Iterator[Flask]:
+    """The application on a new database of the backend's kind, empty or a copy of another (its rows and stored
+    files), its files in folder; dropped afterwards."""
     pg_name = None
+    folder.mkdir(parents=True, exist_ok=True)
+    if copy_of:
+        shutil.copytree(copy_of.storage, folder / "storage", dirs_exist_ok=True)
     if backend == "postgresql":
-        pg_name, url = create_postgres_database()
+        pg_name, url = create_postgres_database(template=copy_of.database if copy_of else None)
     else:
-        folder.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{folder / 'fundmgr.sqlite3'}"
+        if copy_of:
+            with sqlite3.connect(copy_of.database) as source, sqlite3.connect(folder / "fundmgr.sqlite3") as target:
+                source.backup(target)
     application = create_app(app_config(url, folder) | config)
     application.test_client_class = RequestScopedClient
     try:
@@ -132,6 +142,25 @@ def app_on_new_database(backend: str, folder: Path, **config) -> Iterator[Flask]
             db.engine.dispose()
         if pg_name:
             drop_postgres_database(pg_name)
+
+
+@dataclass(frozen=True)
+class DatabaseCopy:
+    """What a new database starts from: another database (a PostgreSQL name or an SQLite file) and its stored files.
+    Copying a built database takes a fraction of a second where building it again (the demo) takes many."""
+
+    database: str
+    storage: Path
+
+
+@contextmanager
+def kept_for_copies(application: Flask) -> Iterator[DatabaseCopy]:
+    """The application's database, closed (a PostgreSQL template database takes no connections) and offered as the
+    start of copies; the application must not use it meanwhile."""
+    with application.app_context():
+        url = db.engine.url
+        db.engine.dispose()
+    yield DatabaseCopy(url.database or "", Path(application.config["STORAGE_DIR"]))
 
 
 @contextmanager
