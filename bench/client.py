@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import json
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 # wrk sends the same User-Agent: Flask-Login's session protection would otherwise see a new client.
@@ -25,6 +28,19 @@ class Response:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def multipart(form: dict[str, str], name: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    """A form with one file as a browser encodes it: the body and its Content-Type."""
+    boundary = secrets.token_hex(16)
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+             for key, value in form.items()]  # fmt: skip
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n\r\n'
+    parts.append(head.encode() + data + f"\r\n--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def csrf_token(html: str) -> str:
@@ -68,10 +84,14 @@ class Client:
         *,
         accept: str = "text/html",
         timeout: float = 300,
+        file: tuple[str, str, bytes] | None = None,
     ) -> Response:
+        """Send a request; a form with a file (its field name, file name and bytes) goes as multipart/form-data."""
         headers = {"User-Agent": USER_AGENT, "Accept": accept} | self.credentials
-        body = None
-        if form is not None:
+        body: str | bytes | None = None
+        if file is not None:
+            body, headers["Content-Type"] = multipart(form or {}, *file)
+        elif form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)

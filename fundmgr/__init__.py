@@ -15,7 +15,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from fundmgr.audit_labels import action_label
 from fundmgr.config import load_config
+from fundmgr.confirmation import undo_url
 from fundmgr.db import db as database  # not `db`: that name is the fundmgr.db module
 from fundmgr.extensions import babel, bootstrap, csrf, limiter, login_manager, mail, migrate
 from fundmgr.i18n import (
@@ -102,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from fundmgr.calls.blueprint import bp as calls_bp
     from fundmgr.finance.blueprint import bp as finance_bp
     from fundmgr.funds.blueprint import bp as funds_bp
+    from fundmgr.jobs.blueprint import init_jobs
     from fundmgr.notifications.blueprint import bp as notifications_bp
     from fundmgr.opendata.blueprint import bp as opendata_bp
     from fundmgr.proposals.blueprint import bp as proposals_bp
@@ -121,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.register_blueprint(opendata_bp)
+    init_jobs(app)
     app.register_blueprint(notifications_bp)
     from fundmgr.deadlines.blueprint import bp as deadlines_bp
 
@@ -215,6 +219,7 @@ def register_template_helpers(app: Flask) -> None:
         territory=territory_name,
         filesize=format_file_size,
         language_name=language_name,
+        action_label=action_label,
     )
     app.jinja_env.globals.update(
         current_fund=current_fund,
@@ -227,6 +232,7 @@ def register_template_helpers(app: Flask) -> None:
         get_locale=get_locale,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         form_problems=form_problems,
+        undo_url=undo_url,
         page_url=page_url,
     )
 
@@ -237,6 +243,7 @@ def register_commands(app: Flask) -> None:
     from fundmgr.deadlines.cli import send_reminders_command
     from fundmgr.demo.cli import seed_demo_command
     from fundmgr.funds.cli import create_user_command, fund_group, reference_group
+    from fundmgr.jobs.cli import cron_command, worker_command
     from fundmgr.notifications.cli import send_digests_command
     from fundmgr.results.cli import report_group, results_group
     from fundmgr.steering.cli import steering_group, verify_decisions_command
@@ -254,5 +261,7 @@ def register_commands(app: Flask) -> None:
         verify_decisions_command,
         report_group,
         results_group,
+        worker_command,
+        cron_command,
     ):
         app.cli.add_command(command)

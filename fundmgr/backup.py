@@ -2,8 +2,9 @@
 
 The archive is a zip file holding `database.jsonl` (one line per table row; values keep their exact
 form: Decimal as text, dates in ISO), every stored file the database points at (under `files/<key>`,
-read and written through fundmgr.storage), and `manifest.json`: the format, the schema revision, the row
-count per table, and the sha256 of the rows and of each file. The same on SQLite and PostgreSQL.
+read and written through fundmgr.storage: the local folder or the S3 bucket alike), and `manifest.json`:
+the format, the schema revision, the row count per table, and the sha256 of the rows and of each file.
+The same on SQLite and PostgreSQL.
 
 Restore checks the whole archive before changing anything (a damaged, truncated or mismatched archive,
 or one of another schema revision, is refused and nothing changes). It then adds the archive's files to
@@ -34,13 +35,12 @@ from pydantic import BaseModel
 
 from fundmgr import clock
 from fundmgr.db import db
-from fundmgr.storage import delete_stored, is_key, read_stored, stored_keys, write_stored
+from fundmgr.storage import KEY_COLUMN, delete_stored, is_key, read_stored, stored_keys, write_stored
 
 FORMAT: Final = "fundmgr-backup/2"
 MANIFEST = "manifest.json"
 DATABASE = "database.jsonl"
 FILES = "files/"
-KEY_COLUMN = "storage_key"  # a column of this name holds a fundmgr.storage key: its file is backed up
 BATCH = 1000
 # What reading a damaged or truncated member raises (CRC mismatch, broken deflate stream, cut short).
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
@@ -332,7 +332,10 @@ def load_database(archive: zipfile.ZipFile, manifest: Manifest) -> dict[str, int
                     raise BackupError(f"a row of {table.name} points at a file the backup does not list")
                 links = {c.name: row[c.name] for c in self_referencing(table) if row.get(c.name) is not None}
                 if links:  # a row may point at a later row of its own table: link it once all are in
-                    self_links.append((table, {**{c.name: row[c.name] for c in table.primary_key.columns}, **links}))
+                    # (with the values of columns the update would otherwise stamp anew, such as updated_at)
+                    stamped = {c.name: row[c.name] for c in table.columns if c.onupdate is not None and c.name in row}
+                    keys = {c.name: row[c.name] for c in table.primary_key.columns}
+                    self_links.append((table, {**keys, **links, **stamped}))
                     row.update(dict.fromkeys(links))
                 pending.setdefault(table.name, []).append(row)
                 counts[table.name] += 1

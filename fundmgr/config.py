@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # whole request; attachments have their own limit
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
     "STORAGE_DIR": None,  # uploaded files; defaults to <instance>/storage, outside the web root
+    # Uploaded files in an S3-compatible bucket instead (s3://bucket/prefix): what several app servers share.
+    # Credentials from the standard AWS_* variables; S3_ENDPOINT_URL for a store other than AWS (MinIO, Ceph).
+    "STORAGE_URL": None,
+    "S3_ENDPOINT_URL": None,
     "DEMO_PASSWORD": None,  # set by `make run` so seed-demo can print working accounts
     "PAGE_SIZE": 25,
     # Where people reach fundmgr: the links of e-mails (also those sent by CLI commands) start with it.
@@ -69,6 +73,14 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "fundmgr@localhost",
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    # Background jobs (fundmgr.jobs): FUNDMGR_QUEUE_URL names a Redis (redis://host:6379/0) and `flask --app fundmgr
+    # worker` runs them; without one they run in a thread of the web server ("thread"), or before the request
+    # answers ("request", the tests).
+    "QUEUE_URL": None,
+    "QUEUE_NAME": "fundmgr",  # the RQ queue's name: installations sharing one Redis keep theirs apart
+    "JOBS_INLINE": "thread",
+    # With a queue, an e-mail that cannot be sent is tried again after each of these waits (seconds), then failed.
+    "MAIL_RETRY_INTERVALS": [60, 300, 1800],
     "COUNT_QUERIES": False,  # add X-Query-Count (SQL statements per request) to responses; benchmark only
 }
 
@@ -131,6 +143,12 @@ def check_config(app: Flask) -> None:
             )
         # Development only: a random key per process, so sessions end at restart.
         app.config["SECRET_KEY"] = os.urandom(32).hex()
+    storage_url = app.config["STORAGE_URL"]
+    if storage_url and (urlsplit(storage_url).scheme != "s3" or not urlsplit(storage_url).netloc):
+        raise RuntimeError(
+            f"FUNDMGR_STORAGE_URL is {storage_url!r}: name an S3 bucket (s3://bucket or s3://bucket/prefix), "
+            "or leave it unset to keep files in FUNDMGR_STORAGE_DIR."
+        )
     if app.config["ENV_NAME"] not in ("development", "testing"):
         base_url = app.config["BASE_URL"]
         if not base_url or urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +28,26 @@ CENT = Decimal("0.01")
 def to_cents(value: Decimal) -> Decimal:
     """Round a Decimal to cents, half up, as UN financial statements do."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def apportion(total: Decimal, weights: Sequence[Decimal], quantum: Decimal = CENT) -> list[Decimal]:
+    """Split `total` in proportion to `weights` into parts that add up to it exactly (largest-remainder method).
+
+    The one rule for splitting money (a programme's allocation over its thematic areas' shares): each part is
+    the exact proportion rounded toward zero to the cent; the cents left over go one each to the parts with
+    the largest remainders, the earlier part first on a tie. A negative total splits like its opposite.
+    """
+    weight_total = sum(weights, Decimal(0))
+    if not weights or not weight_total:
+        raise ValueError("apportion needs weights that do not sum to zero")
+    if total < 0:
+        return [-part for part in apportion(-total, weights, quantum)]
+    exact = [total * weight / weight_total for weight in weights]
+    parts = [value.quantize(quantum, rounding=ROUND_DOWN) for value in exact]
+    leftover = int((total - sum(parts, Decimal(0))) / quantum)
+    for i in sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))[:leftover]:
+        parts[i] += quantum
+    return parts
 
 
 class ScaledDecimal(sa.types.TypeDecorator):

@@ -34,6 +34,7 @@ from fundmgr.db import db
 from fundmgr.extensions import mail
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+MAIL_TRANSPORT = "fundmgr_mail_transport"  # key of app.extensions: a function that queues a message for a worker
 QUEUE = "fundmgr_mail_queue"  # key of Session.info: [(message, SessionTransaction), ...]
 
 
@@ -104,10 +105,15 @@ def forget_ended(session: so.Session, transaction: Any) -> None:
 def deliver(message: Message) -> None:
     """Send one message now: to the SMTP server, Flask-Mail's test recorder, or the development outbox.
 
-    Called after the commit: a failure to send is logged, never raised (the change is saved).
+    Called after the commit: a failure to send is logged, never raised (the change is saved). With a job queue
+    the message goes to the worker instead, which tries again with back-off (fundmgr.jobs.tasks).
     """
     app = current_app
+    transport = app.extensions.get(MAIL_TRANSPORT)
     try:
+        if transport is not None:
+            transport(message)
+            return
         if app.config.get("MAIL_SERVER") or app.extensions["mail"].suppress:
             mail.send(message)  # suppressed (tests): recorded only
         else:

@@ -10,7 +10,9 @@ kept every worker busy and the health probe waiting ten seconds. So every route 
   advisory lock per slot, tried without waiting); elsewhere per worker (a semaphore, tried without waiting).
 
 Over the cap the answer comes at once: 503 with Retry-After and a page saying the document is being prepared
-by another request; no worker waits. Rendering off the request (a job queue) is the next step.
+by another request; no worker waits. The longest documents (the annual report, a meeting pack, a dossier) are
+not rendered in the request at all: their routes only ask for a job (fundmgr.jobs), which is quick, and the
+limits then count the asks.
 """
 
 from __future__ import annotations

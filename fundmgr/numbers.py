@@ -80,6 +80,8 @@ EXCHANGE_RATE = Kind(
 )
 PERCENTAGE = Kind(decimals=4, largest=Decimal(100), example=Decimal("7.5"), per=100)
 INDICATOR_VALUE = Kind(decimals=4, largest=Decimal(10) ** 11, example=Decimal(1250))
+# A thematic area's share of a programme, typed in percent and stored so (60 is 60%).
+AREA_SHARE = Kind(decimals=2, smallest=Decimal("0.01"), largest=Decimal(100), example=Decimal(60))
 COUNT = Kind(decimals=0, largest=Decimal(1000000), example=Decimal(12))
 
 

@@ -1,12 +1,16 @@
-"""Uploaded files: checked by their content, stored outside the web root under random names.
+"""Uploaded files: checked by their content, stored outside the web root under the sha256 of their content.
 
-Files follow the transaction that records them: a file stored during a transaction that
-then rolls back is deleted (nothing would point at it), and a file whose row is removed is
-deleted only once the removal commits (a rollback keeps it).
+Two backends keep the bytes, chosen by configuration: a local folder (FUNDMGR_STORAGE_DIR, the default) or an
+S3-compatible bucket (FUNDMGR_STORAGE_URL=s3://bucket/prefix), which every app server shares. Keys are written
+once: a new file's key is the sha256 of its content, so rows holding equal files share one object. Files kept
+before content addressing keep their random keys and are read as before.
 
-Stored bytes are read and written only through this module's functions (path_for, write_stored,
-read_stored, stored_keys, delete_stored, send_stored), so another place to keep them, such as an
-S3-compatible store, would change this module alone.
+Files follow the transaction that records them: an object created during a transaction that then rolls back is
+deleted (unless a committed row points at it), and a file whose row is removed is deleted only once the removal
+commits, and only if no other row still points at it (a rollback keeps it).
+
+Stored bytes are read and written only through this module's functions (write_stored, read_stored, stored_keys,
+delete_stored, send_stored; path_for for the local folder), so fundmgr.backup and the views work on either backend.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
+from urllib.parse import urlsplit
 
+import boto3
 import filetype
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from botocore.exceptions import ClientError
 from flask import Response, current_app, has_app_context, send_file
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
@@ -64,26 +71,152 @@ class StoredFile:
         }
 
 
-def storage_root() -> Path:
-    root = Path(current_app.config["STORAGE_DIR"]).resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def is_key(key: str) -> bool:
     """Whether a text has the form of a storage key (letters, digits and slashes)."""
     return bool(key) and all(c.isalnum() or c == "/" for c in key)
 
 
+def content_key(data: bytes) -> str:
+    """The key of some bytes: their sha256 (under a folder of its first two digits), so equal files share one."""
+    digest = hashlib.sha256(data).hexdigest()
+    return f"{digest[:2]}/{digest}"
+
+
+class Backend(Protocol):
+    """Where stored bytes are kept: a local folder or an S3-compatible bucket."""
+
+    def write(self, key: str, data: bytes) -> None: ...
+    def read(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def keys(self) -> set[str]: ...
+    def delete(self, key: str) -> None: ...
+    def send(self, key: str, filename: str, content_type: str) -> Response: ...
+
+
+class LocalBackend:
+    """Files in a folder outside the web root (FUNDMGR_STORAGE_DIR): one machine's disk."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        """The file of a storage key; keys are generated here, but check anyway that none escapes the root."""
+        root = self.root.resolve()
+        if not is_key(key):
+            raise ValueError("invalid storage key")
+        path = (root / key).resolve()
+        if not path.is_relative_to(root):
+            raise ValueError("storage key escapes the storage folder")
+        return path
+
+    def write(self, key: str, data: bytes) -> None:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")  # not a key: keys() never lists it
+        partial.write_bytes(data)
+        partial.replace(path)
+
+    def read(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def keys(self) -> set[str]:
+        root = self.root.resolve()
+        found = (path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+        return {key for key in found if is_key(key)}
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def send(self, key: str, filename: str, content_type: str) -> Response:
+        return send_file(self.path(key), mimetype=content_type, as_attachment=True, download_name=filename)
+
+
+class S3Backend:
+    """Objects in an S3-compatible bucket (FUNDMGR_STORAGE_URL=s3://bucket/prefix), shared by every app server.
+
+    Credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, an
+    instance role); FUNDMGR_S3_ENDPOINT_URL names a store other than AWS (MinIO, Ceph, a provider's endpoint).
+    """
+
+    def __init__(self, url: str, endpoint_url: str | None):
+        parts = urlsplit(url)
+        self.bucket = parts.netloc
+        self.prefix = parts.path.strip("/")
+        self.client = boto3.client("s3", endpoint_url=endpoint_url)
+
+    def name(self, key: str) -> str:
+        if not is_key(key):
+            raise ValueError("invalid storage key")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def write(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.name(key), Body=data)  # whole or nothing
+
+    def fetch(self, key: str) -> dict[str, Any]:
+        """The object's GetObject answer (its Body streams the bytes); FileNotFoundError when there is none."""
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.name(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(key) from exc
+            raise
+
+    def read(self, key: str) -> bytes:
+        return self.fetch(key)["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.name(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise
+        return True
+
+    def keys(self) -> set[str]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        found: set[str] = set()
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            found.update(item["Key"][len(start) :] for item in page.get("Contents", []))
+        return {key for key in found if is_key(key)}
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.name(key))
+
+    def send(self, key: str, filename: str, content_type: str) -> Response:
+        # streamed through the app, after the view's permission check: the bucket stays private and reachable
+        # from the app servers only, and no link outlives the check (see docs/deployment.md)
+        stored = self.fetch(key)
+        response = send_file(stored["Body"], mimetype=content_type, as_attachment=True, download_name=filename)
+        response.content_length = stored["ContentLength"]
+        return response
+
+
+def backend() -> Backend:
+    """The current app's storage backend, made once per app (per process: a boto3 client is made after the fork)."""
+    made = current_app.extensions.get(BACKEND)
+    if made is None:
+        url = current_app.config["STORAGE_URL"]
+        if url:
+            made = S3Backend(url, current_app.config["S3_ENDPOINT_URL"])
+        else:
+            made = LocalBackend(Path(current_app.config["STORAGE_DIR"]))
+        current_app.extensions[BACKEND] = made
+    return made
+
+
+BACKEND = "fundmgr.storage"
+
+
 def path_for(key: str) -> Path:
-    """The file of a storage key; keys are generated here, but check anyway that none escapes the root."""
-    root = storage_root()
-    if not is_key(key):
-        raise ValueError("invalid storage key")
-    path = (root / key).resolve()
-    if not path.is_relative_to(root):
-        raise ValueError("storage key escapes the storage folder")
-    return path
+    """The file of a storage key in the local folder (only when files are kept there)."""
+    local = backend()
+    if not isinstance(local, LocalBackend):
+        raise RuntimeError("files are kept in object storage, not in a local folder")
+    return local.path(key)
 
 
 def sniff(head: bytes, stream: IO[bytes], extension: str) -> bool:
@@ -136,70 +269,98 @@ def store_upload(upload: FileStorage | None, *, allowed: frozenset[str] = DOCUME
                 )
             ]
         )
-    key = f"{secrets.token_hex(1)}/{secrets.token_hex(16)}"
-    write_stored(key, data)
-    db.session().info.setdefault(STORED_IN_TRANSACTION, []).append(key)
-    return StoredFile(
-        key=key, filename=filename, content_type=CONTENT_TYPES[extension], size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )  # fmt: skip
+    return keep(data, filename, CONTENT_TYPES[extension])
 
 
 def store_generated(data: bytes, filename: str, content_type: str) -> StoredFile:
-    """Keep a document the app made (approved minutes) like an upload: under a new key, removed if the transaction
-    rolls back."""
-    key = f"{secrets.token_hex(1)}/{secrets.token_hex(16)}"
-    write_stored(key, data)
-    db.session().info.setdefault(STORED_IN_TRANSACTION, []).append(key)
+    """Keep a document the app made (approved minutes) like an upload."""
+    return keep(data, filename, content_type)
+
+
+def keep(data: bytes, filename: str, content_type: str) -> StoredFile:
+    """Store bytes under their content's key, once (write-once: an object already there is left as it is).
+
+    The transaction remembers the bytes: if it rolls back, an object it created is deleted unless a committed row
+    points at it; once it commits, an object another transaction deleted meanwhile is written again.
+    """
+    key = content_key(data)
+    store = backend()
+    created = not store.exists(key)
+    if created:
+        store.write(key, data)
+    stored = db.session().info.setdefault(STORED_IN_TRANSACTION, {})
+    stored[key] = (data, created or stored.get(key, (b"", False))[1])
     return StoredFile(key=key, filename=filename, content_type=content_type, size=len(data),
-                      sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
+                      sha256=key.rsplit("/", 1)[-1])  # fmt: skip
 
 
 def send_stored(key: str, filename: str, content_type: str) -> Response:
-    """A download of a stored file, always as an attachment (never rendered inline)."""
-    return send_file(path_for(key), mimetype=content_type, as_attachment=True, download_name=filename)
+    """A download of a stored file, always as an attachment (never rendered inline); the caller checked the right."""
+    return backend().send(key, filename, content_type)
 
 
 def write_stored(key: str, data: bytes) -> None:
     """Keep the bytes under the key, replacing what it held; never half-written (a crash leaves the old bytes)."""
-    path = path_for(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.part")  # not a key: stored_keys() never lists it
-    partial.write_bytes(data)
-    partial.replace(path)
+    backend().write(key, data)
 
 
 def read_stored(key: str) -> bytes:
     """The bytes kept under the key; FileNotFoundError when there are none."""
-    return path_for(key).read_bytes()
+    return backend().read(key)
 
 
 def stored_keys() -> set[str]:
     """The key of every stored file."""
-    root = storage_root()
-    keys = (path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
-    return {key for key in keys if is_key(key)}
+    return backend().keys()
 
 
 def delete_stored(key: str) -> None:
     """Remove a stored file now."""
-    path_for(key).unlink(missing_ok=True)
+    backend().delete(key)
 
 
 def delete_after_commit(key: str) -> None:
-    """Remove a stored file once the current transaction commits (its row is being deleted)."""
+    """Remove a stored file once the current transaction commits (its row is being deleted), unless another row
+    still points at it (content addressing: equal files share one object)."""
     db.session().info.setdefault(REMOVED_IN_TRANSACTION, []).append(key)
 
 
-STORED_IN_TRANSACTION = "fundmgr.storage.stored"
+def referenced(connection: sa.Connection | so.Session, key: str) -> bool:
+    """Whether a row of any table with a `storage_key` column points at the key (as the connection sees them)."""
+    tables = [table for table in db.metadata.sorted_tables if KEY_COLUMN in table.c]
+    return any(
+        connection.execute(sa.select(sa.literal(1)).where(table.c[KEY_COLUMN] == key).limit(1)).first()
+        for table in tables
+    )
+
+
+KEY_COLUMN = "storage_key"  # a column of this name holds a storage key (fundmgr.backup backs its file up too)
+STORED_IN_TRANSACTION = "fundmgr.storage.stored"  # key -> (bytes, whether this transaction created the object)
 REMOVED_IN_TRANSACTION = "fundmgr.storage.removed"
+
+
+@sa.event.listens_for(so.Session, "before_commit")
+def keep_files_still_pointed_at(session: so.Session) -> None:
+    # decided inside the transaction, which sees its own removals: after commit no SQL can run on it
+    removed = session.info.get(REMOVED_IN_TRANSACTION)
+    if removed:
+        session.flush()
+        session.info[REMOVED_IN_TRANSACTION] = [key for key in removed if not referenced(session, key)]
 
 
 @sa.event.listens_for(so.Session, "after_commit")
 def settle_files_after_commit(session: so.Session) -> None:
-    session.info.pop(STORED_IN_TRANSACTION, None)
-    for key in session.info.pop(REMOVED_IN_TRANSACTION, []):
-        delete_stored(key)
+    stored = session.info.pop(STORED_IN_TRANSACTION, {})
+    removed = session.info.pop(REMOVED_IN_TRANSACTION, [])
+    if not (stored or removed):
+        return
+    store = backend()
+    for key, (data, _created) in stored.items():
+        if not store.exists(key):  # a concurrent removal or rollback of the same content deleted it
+            store.write(key, data)
+    for key in dict.fromkeys(removed):
+        if key not in stored:
+            store.delete(key)
 
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")
@@ -208,5 +369,10 @@ def settle_files_after_rollback(session: so.Session, previous_transaction: so.Se
     if previous_transaction.nested or previous_transaction.parent is not None or not has_app_context():
         return
     session.info.pop(REMOVED_IN_TRANSACTION, None)
-    for key in session.info.pop(STORED_IN_TRANSACTION, []):
-        delete_stored(key)
+    created = [key for key, (_data, new) in session.info.pop(STORED_IN_TRANSACTION, {}).items() if new]
+    if created:
+        with db.engine.connect() as connection:  # the committed rows: the rolled-back ones point at nothing
+            kept = {key for key in created if referenced(connection, key)}
+        for key in created:
+            if key not in kept:
+                delete_stored(key)

@@ -45,6 +45,7 @@ pytest_plugins = [
     "tests.fixtures.deadlines",
     "tests.fixtures.demo",
     "tests.fixtures.funds",
+    "tests.fixtures.storage",
 ]
 # Fixtures of an application on a database of its own: a test asking for one runs in that database.
 OWN_DATABASE_APPS = ("demo_app", "second_fund_app")

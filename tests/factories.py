@@ -17,15 +17,18 @@ from fundmgr.accounts.operations import hasher
 from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund, FundRole
 from fundmgr.funds.seats import Seat, SeatTerm, free_seat, seats_of
-from fundmgr.proposals.budget import budget_totals, programme_years
+from fundmgr.proposals.budget import programme_years, requested_total
 from fundmgr.proposals.models import (
     BudgetLine,
     MatrixIndicator,
     MatrixOutcome,
     MatrixOutput,
+    NationalPartner,
     Participant,
+    PartnerKind,
     Proposal,
     ProposalMarker,
+    ProposalStage,
     ProposalState,
     ProposalVersion,
 )
@@ -146,6 +149,7 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         creator: User | None = None,
         marker_level: int = 2,
         in_fund: Fund | None = None,
+        concept_note: bool = False,
     ) -> Proposal:
         n = next(_counter)
         target = in_fund or fund
@@ -153,7 +157,7 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         area_obj = next(a for a in target.thematic_areas if a.code == area)
         proposal = Proposal(
             fund=target,
-            reference=f"TEST-{n:05d}",
+            reference=f"TEST-{n:05d}" if state is not ProposalState.draft else None,  # given at submission
             title=title or f"Joint programme {n}",
             summary="Strengthening migration governance with government and civil society partners.",
             country=db.session.scalar(sa.select(Country).where(Country.iso3 == country)) if country else None,
@@ -168,6 +172,8 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
             created_by=creator,
         )
         db.session.add(proposal)
+        if concept_note:
+            fill_concept_note(proposal)
         for marker in target.markers:
             proposal.markers.append(
                 ProposalMarker(marker=marker, level=marker_level, justification="Explained in section 4.")
@@ -177,14 +183,24 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
         category = target.budget_categories[0]
         for code in (lead, *partners):
             org = organization(code)
-            proposal.participants.append(Participant(organization=org, indirect_rate=target.indirect_cost_rate))
             amount = Decimal(direct.get(code, "0.00"))
+            proposal.participants.append(
+                Participant(
+                    organization=org,
+                    indirect_rate=target.indirect_cost_rate,
+                    indicative_amount=amount if concept_note else None,
+                )
+            )
+            if concept_note:
+                continue  # indicative amounts, no budget grid
             share = (amount / years).quantize(Decimal("0.01"))
             for year in range(1, years + 1):
                 line_amount = share if year < years else amount - share * (years - 1)
                 proposal.budget_lines.append(
                     BudgetLine(organization=org, category=category, year=year, amount=line_amount)
                 )
+        if concept_note:
+            return finish(proposal, state, creator)
         outcome = MatrixOutcome(position=1, statement="Migrants access services safely.")
         output = MatrixOutput(position=1, statement="Service providers trained.")
         outcome.outputs.append(output)
@@ -194,16 +210,37 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
                             means_of_verification="Training attendance records")
         )  # fmt: skip
         proposal.outcomes.append(outcome)
-        db.session.flush()
-        proposal.total_amount = budget_totals(proposal).total
-        if state is not ProposalState.draft:
-            freeze_version(proposal, actor=creator)
-            proposal.submitted_at = proposal.versions[-1].submitted_at
-        proposal.state = state
-        db.session.commit()
-        return proposal
+        return finish(proposal, state, creator)
 
     return _make
+
+
+def fill_concept_note(proposal: Proposal) -> None:
+    """The concept note's own content: the case, SDG targets, the RC's endorsement, a national partner."""
+    proposal.stage = ProposalStage.concept_note
+    if proposal.reference_number:  # a draft has none until it is submitted
+        proposal.reference_number += "-CN"
+    proposal.problem_statement = "Migrants lack safe access to services along the route."
+    proposal.theory_of_change = "If officials are trained and services linked, migrants reach them safely."
+    proposal.cooperation_framework = "Outcome 3 of the Cooperation Framework 2026-2030."
+    proposal.knowledge_platform = "Good practices shared on the knowledge platform; peers met through the hub."
+    proposal.rc_endorsement = True
+    proposal.sdg_targets = ["10.7", "8.8"]
+    proposal.national_partners.append(
+        NationalPartner(position=0, name="Ministry of Labour", kind=PartnerKind.government, role="Co-chairs the board")
+    )
+
+
+def finish(proposal: Proposal, state: ProposalState, creator: User) -> Proposal:
+    """Total the proposal, freeze its version once past draft, put it in its state."""
+    db.session.flush()
+    proposal.total_amount = requested_total(proposal)
+    if state is not ProposalState.draft:
+        freeze_version(proposal, actor=creator)
+        proposal.submitted_at = proposal.versions[-1].submitted_at
+    proposal.state = state
+    db.session.commit()
+    return proposal
 
 
 def revise_snapshot(version: ProposalVersion, **changes: object) -> None:

@@ -53,3 +53,55 @@ def test_exports_neutralise_formulas(client, entries):
     assert "user.updated" in values
     assert "'=cmd|' /C calc'!A0" in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def audit_actions_in_code() -> set[str]:
+    """Every action the code passes to record_audit (directly or via an `action=` argument); f-strings expanded."""
+    import ast
+    import pathlib
+
+    from fundmgr.finance.models import BudgetRevision, TopUp, TopUpState
+    from fundmgr.results.models import ExtensionState, ReviewDecision
+
+    expansions = {
+        "extension.": [s.value for s in ExtensionState],
+        "progress_report.": [d.value for d in ReviewDecision],
+    }
+    # a change after approval is audited as f"{change.audit_type}.{state}" (finance/operations/changes.py)
+    changes = [f"{kind.audit_type}.{state.value}" for kind in (TopUp, BudgetRevision) for state in TopUpState]
+    found: set[str] = set()
+    for path in pathlib.Path("fundmgr").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            values = [node.args[0]] if name == "record_audit" and node.args else []
+            values += [kw.value for kw in node.keywords if kw.arg == "action"]
+            for value in values:
+                for const in ast.walk(value):
+                    if isinstance(const, ast.Constant) and const.value == ".":
+                        found.update(changes)
+                    elif isinstance(const, ast.Constant) and isinstance(const.value, str) and "." in const.value:
+                        prefix = const.value
+                        found.update(prefix + v for v in expansions[prefix]) if prefix in expansions else found.add(
+                            prefix
+                        )
+    return found
+
+
+def test_every_audit_action_has_a_label():
+    from fundmgr.audit_labels import ACTION_LABELS
+
+    actions = audit_actions_in_code()
+    assert len(actions) > 100
+    assert sorted(actions - set(ACTION_LABELS)) == []
+
+
+def test_log_shows_translated_labels_not_codes(client, make_user):
+    target = make_user(Role.agency, name="Target")
+    fmu = make_user(Role.fmu, name="Officer", locale="fr")
+    record_audit("proposal.matrix_item_removed", target, actor=fmu)
+    sign_in(client, fmu)
+    html = client.get(f"/audit/?object_type=users&object_id={target.id}").get_data(as_text=True)
+    assert "Élément de la matrice des résultats supprimé" in html
+    assert ">proposal.matrix_item_removed<" not in html

@@ -2,7 +2,7 @@
 
 Files whose content is not what their name says, files that are too large, and file names built to
 escape the storage folder or to break the download's headers. A refused file leaves nothing behind
-(no row, no stored file); an accepted one is stored under a random name inside the storage folder and
+(no row, no stored file); an accepted one is stored under its content's sha256 inside the storage folder and
 downloads as an attachment with a clean name.
 """
 
@@ -22,10 +22,11 @@ from flask.testing import FlaskClient
 from fundmgr.db import db
 from fundmgr.proposals.models import Attachment
 from fundmgr.results.models import Evidence
+from fundmgr.storage import content_key
 from tests.access import harness
 from tests.access.harness import client_as, recording_writes, storage_listing
 from tests.access.world import RAW_MARKUP, World
-from tests.support.files import PDF_BYTES, office_bytes
+from tests.support.files import PDF_BYTES, office_bytes, unique_pdf
 
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
 world_state, isolated, world = harness.world_state, harness.isolated, harness.world
@@ -150,10 +151,12 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused(app, world, w
 @pytest.mark.parametrize("where", UPLOADS)
 @pytest.mark.parametrize("filename", NAMES, ids=range(len(NAMES)))
 def test_a_file_name_cannot_escape_the_storage_folder_or_the_download_header(app, world, where, filename):
-    """Is a hostile file name stored cleaned, the file kept under a random name, and downloaded safely?"""
+    """Is a hostile file name stored cleaned, the file kept under its content's sha256 (never the name), and
+    downloaded safely?"""
     root = Path(app.config["STORAGE_DIR"]).resolve()
     files_before = storage_listing(app)
-    response = upload_to(app, world, where, filename, PDF_BYTES)
+    content = unique_pdf()
+    response = upload_to(app, world, where, filename, content)
     page = response.page
     assert response.status_code < 500
     assert not RAW_MARKUP.search(page)
@@ -163,7 +166,7 @@ def test_a_file_name_cannot_escape_the_storage_folder_or_the_download_header(app
     if not new_files:  # refused (a name left without a usable extension, or a header the server cannot read)
         assert REFUSED.search(page)
         return
-    assert all(re.fullmatch(r"[0-9a-f]{2}/[0-9a-f]{32}", key) for key in new_files)
+    assert new_files == {content_key(content)}
     assert all((root / key).resolve().is_relative_to(root) for key in new_files)
     row = rows[-1]
     assert not UNSAFE_IN_NAME.search(row.filename), row.filename
@@ -175,7 +178,7 @@ def test_a_file_name_cannot_escape_the_storage_folder_or_the_download_header(app
                                             number=world.ids["draft_period"], evidence_id=row.id)  # fmt: skip
     with client_as(app, world, "agency_lead").get(download) as answer:
         assert answer.status_code == 200
-        assert answer.data == PDF_BYTES
+        assert answer.data == content
         disposition = answer.headers["Content-Disposition"]
         assert answer.headers["Content-Type"] == "application/pdf"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
@@ -194,7 +197,8 @@ def test_a_file_above_the_size_limit_is_refused_with_a_message(app, world, where
     """Is a file one byte over the limit refused, saying so, with nothing stored?"""
     monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 1024 * 1024)
     files_before = storage_listing(app)
-    big = PDF_BYTES + b"%" * (1024 * 1024 - len(PDF_BYTES) + 1)
+    base = unique_pdf()  # a new file each run: equal files share one stored object
+    big = base + b"%" * (1024 * 1024 - len(base) + 1)
     client = uploader(app, world)
     with recording_writes() as writes:
         response = upload_to(app, world, where, "big.pdf", big, client=client)

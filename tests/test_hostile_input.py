@@ -58,6 +58,7 @@ def latest_decision_page(world: World) -> list[str]:
 # Where a saved text shows when neither the answer nor the form shows it.
 SHOWN_ON = {
     "steering.decide": latest_decision_page,  # the board moves on; the decision's page states its conditions
+    "steering.decide_matter": latest_decision_page,  # back on the meeting; the decision's page states its wording
     "finance.new_interest": lambda w: [url_for("finance.ledger_xlsx")],  # the ledger's Excel export has notes
 }
 # A reason is kept and shown with an objection (an answer without objection needs none).

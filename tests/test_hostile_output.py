@@ -22,7 +22,7 @@ world_state, isolated, world = harness.world_state, harness.isolated, harness.wo
 
 EXPORTS = [c for c in CASES if c.method == "GET" and (c.variant in ("csv", "xlsx") or c.endpoint.endswith("_xlsx")
                                                       or c.endpoint.endswith("xlsx"))]  # fmt: skip
-PDFS = [c for c in CASES if c.method == "GET" and ("pdf" in c.endpoint or c.variant == "pdf"
+PDFS = [c for c in CASES if c.method == "GET" and ("pdf" in c.endpoint or c.variant.endswith("pdf")
                                                    or c.endpoint in ("steering.pack", "steering.minutes"))]  # fmt: skip
 
 

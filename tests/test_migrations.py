@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from fundmgr import MIGRATIONS
+from fundmgr import MIGRATIONS, clock
 from fundmgr.accounts import operations as account_operations
 from fundmgr.accounts.models import Role, TokenScope, User
 from fundmgr.db import ScaledDecimal, db
@@ -41,6 +41,14 @@ def test_one_head():
     """Is the migration history a single line (no unmerged branches)?"""
     script = ScriptDirectory(str(MIGRATIONS))
     assert len(script.get_heads()) == 1
+
+
+def allocated(connection: sa.Connection) -> dict[int, Decimal]:
+    """Each proposal's allocated money (not its allocation rows: a downgrade below the top-ups, 01482030c4d1, folds
+    a top-up's allocation into its organization's first, the same money in one row fewer)."""
+    allocations = sa.table("allocations", sa.column("proposal_id"), sa.column("total"))
+    query = sa.select(allocations.c.proposal_id, sa.func.sum(allocations.c.total)).group_by(allocations.c.proposal_id)
+    return {proposal_id: Decimal(str(total)) for proposal_id, total in connection.execute(query).all()}
 
 
 @pytest.fixture
@@ -218,16 +226,17 @@ def test_upgrade_labels_stored_snapshots_which_then_read_as_the_model(own_databa
 
         flask_migrate.upgrade()
         labelled = {"schema_version": 1, **UNLABELLED_SNAPSHOT}
-        assert stored_snapshots() == {1: labelled, 2: {"schema_version": 1, **revised}}
+        # 3: the concept note derived for the proposal (bf8cde206288) is submitted with a copy of its first version
+        assert stored_snapshots() == {1: labelled, 2: {"schema_version": 1, **revised}, 3: labelled}
         with so.Session(db.engine) as session:
-            first, second = session.scalars(sa.select(ProposalVersion).order_by(ProposalVersion.number))
+            first, second = session.scalars(sa.select(ProposalVersion).order_by(ProposalVersion.id).limit(2))
             assert first.snapshot.stored() == labelled
             assert first.snapshot.totals.total == Decimal("1284000.00")
             assert first.snapshot.matrix[0].outputs[0].indicators[0].target == Decimal("200")
             assert second.snapshot.title == "Safe labour migration corridors (revised)"
 
         flask_migrate.downgrade(revision=BEFORE_SCHEMA_VERSION)
-        assert stored_snapshots() == {1: UNLABELLED_SNAPSHOT, 2: revised}
+        assert stored_snapshots() == {1: UNLABELLED_SNAPSHOT, 2: revised, 3: UNLABELLED_SNAPSHOT}
 
 
 def test_upgrade_refuses_a_malformed_snapshot_and_changes_nothing(own_database, fund_rows, caplog):
@@ -280,7 +289,8 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
         assert stored["targets"]["marker_share"] == {"marker": "gender", "min_level": 2, "share": "0.80"}
         assert "gender_marker_share" not in stored["targets"]
         with so.Session(db.engine) as session:  # the fund's proposal is still there (no rebuild cascaded)
-            version = session.scalars(sa.select(ProposalVersion)).one()
+            # the proposal's first version (the second is its derived concept note's copy, bf8cde206288)
+            version = session.scalars(sa.select(ProposalVersion).order_by(ProposalVersion.id)).first()
             assert version.proposal.fund.target_marker is None  # markers are not copied in this test
             assert version.proposal.fund.marker_share["marker"] == "gender"
             assert version.proposal.fund.disaggregation_title("migratory_status") == "Migratory status"
@@ -291,7 +301,8 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
         with db.engine.connect() as connection:
             table = sa.table("funds", sa.column("targets", sa.JSON))
             assert connection.execute(sa.select(table.c.targets)).scalar_one() == old_targets
-            assert connection.execute(sa.text("SELECT count(*) FROM proposal_versions")).scalar_one() == 1
+            # the proposal's version and its concept note's, kept by a downgrade
+            assert connection.execute(sa.text("SELECT count(*) FROM proposal_versions")).scalar_one() == 2
 
 
 def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(committed, own_demo):
@@ -385,12 +396,15 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(committed
     from fundmgr.finance.queries import balances
     from fundmgr.funds.models import Fund
 
-    tables = ("proposals", "allocations", "transfers", "ledger_entries", "audit_entries")
+    tables = ("proposals", "transfers", "ledger_entries", "audit_entries")
 
-    def counts() -> dict[str, int]:
+    def counts() -> dict[str, Any]:
         with db.engine.connect() as connection:
-            return {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
-                    for name in tables}  # fmt: skip
+            # the direct costs a matter of the fund charged go with it below 0131edfac1ad
+            return {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name, sa.column("kind")))
+                                             .where(sa.column("kind") != "direct_costs" if name == "ledger_entries"
+                                                    else sa.true())).scalar_one()
+                    for name in tables} | {"allocated": allocated(connection)}  # fmt: skip
 
     def spent() -> dict[str, Any]:
         db.session.expire_all()
@@ -456,7 +470,8 @@ def test_upgrade_keeps_every_demo_persons_rights_on_every_fund(own_database: Fla
 
     people = {spec["email"]: Role(spec["role"]) for spec in demo_data()["users"]}
     assert Role.admin in people.values()
-    assert len(set(people.values())) == len(Role)
+    # every role there was at that revision (9971a1b9b8d3 added technical reviewers)
+    assert set(people.values()) == set(Role) - {Role.technical_reviewer}
     (mig,) = shared_rows["funds"]
     second = {**mig, "id": mig["id"] + 1, "code": "SDF"}
     organizations = {row["code"]: row["id"] for row in shared_rows["organizations"]}
@@ -627,7 +642,8 @@ def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committ
     from fundmgr.steering.records import GENESIS
 
     with own_demo.app_context():
-        before = {(d.reference, d.decided_on) for d in db.session.scalars(sa.select(Decision))}
+        # the matters of the fund go below 0131edfac1ad (its decisions table cannot hold them)
+        before = {(d.reference, d.decided_on) for d in db.session.scalars(sa.select(Decision)) if not d.is_matter}
         db.session.remove()
         flask_migrate.downgrade(revision=BEFORE_DECISION_RECORD)
         assert "decision_records" not in db.inspect(db.engine).get_table_names()
@@ -676,13 +692,13 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_calls(committed, own_
     from fundmgr.proposals.models import Proposal
 
     proposals = sa.table("proposals", sa.column("id"), sa.column("state"), sa.column("total_amount"))
-    hanging = ("participants", "budget_lines", "proposal_versions", "matrix_outcomes", "allocations", "agenda_items")
+    hanging = ("participants", "budget_lines", "proposal_versions", "matrix_outcomes", "agenda_items")
 
-    def rows() -> tuple[Any, dict[str, int]]:
+    def rows() -> tuple[Any, dict[str, Any]]:
         with db.engine.connect() as connection:
             listed = connection.execute(sa.select(proposals).order_by(proposals.c.id)).all()
             return listed, {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name)))
-                            .scalar_one() for name in hanging}  # fmt: skip
+                            .scalar_one() for name in hanging} | {"allocated": allocated(connection)}  # fmt: skip
 
     with own_demo.app_context():
         before = rows()
@@ -895,3 +911,293 @@ def test_the_demo_comes_through_dropping_the_constituency_column_with_every_memb
         assert "quorum_share" not in {c["name"] for c in inspector.get_columns("funds")}
         assert "quorum_share" not in {c["name"] for c in inspector.get_columns("meetings")}
         db.session.remove()
+
+
+# --- 29ca2e8f3d7e: jobs, the documents people ask for, run in the background ---
+
+BEFORE_JOBS = "3f9a7c2e51b4"
+
+
+def test_upgrade_adds_the_jobs_table_and_a_demo_person_asks_for_the_annual_report(committed, own_demo):
+    """The demo at the previous head: the upgrade adds an empty jobs table and keeps every account; a demo person
+    then asks for the annual report and gets it from the job's page."""
+    from tests.factories import sign_in
+    from tests.support.jobs import document
+
+    with own_demo.app_context():
+        people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_JOBS)
+        assert "jobs" not in db.inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        assert "jobs" in db.inspect(db.engine).get_table_names()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == people
+        user = db.session.scalar(sa.select(User).where(User.email == "nadia.rahman@fundmgr.example"))
+        client = sign_in(own_demo.test_client(), user)
+        db.session.remove()
+        answer = document(client, "/results/annual/2025.xlsx")
+        assert answer.status_code == 200
+        assert answer.data.startswith(b"PK")
+
+
+# --- 0131edfac1ad: decisions on matters of the fund, not one proposal ---
+
+BEFORE_MATTERS = "29ca2e8f3d7e"
+
+
+def test_the_demos_decisions_come_through_matters_and_a_matter_needs_no_proposal(committed, own_demo):
+    """The demo's decisions on proposals keep their proposal and version and are about a proposal after the upgrade;
+    down, its matters (and the direct costs they charged) go, as the old table cannot hold them; up again, a decision
+    without a proposal is accepted for a matter decided by a meeting, refused for a proposal's."""
+    decisions = sa.table("decisions", sa.column("reference"), sa.column("proposal_id"), sa.column("version_id"),
+                         sa.column("subject"))  # fmt: skip
+    entries = sa.text("SELECT count(*) FROM ledger_entries WHERE kind = 'direct_costs'")
+    with own_demo.app_context():
+        with db.engine.connect() as connection:
+            on_proposals = set(connection.execute(
+                sa.select(decisions.c.reference, decisions.c.proposal_id, decisions.c.version_id)
+                .where(decisions.c.subject == "proposal")).all())  # fmt: skip
+            assert connection.scalar(entries) == 1  # the demo's approved direct costs
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_MATTERS)
+        with db.engine.connect() as connection:
+            kept = set(connection.execute(sa.text("SELECT reference, proposal_id, version_id FROM decisions")).all())
+            assert kept == on_proposals
+            assert connection.scalar(entries) == 0
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            after = set(connection.execute(sa.select(decisions.c.reference, decisions.c.proposal_id,
+                                                     decisions.c.version_id, decisions.c.subject)).all())  # fmt: skip
+            meeting = connection.execute(sa.text("SELECT id, fund_id, held_on FROM meetings ORDER BY held_on")).first()
+        assert after == {(*row, "proposal") for row in on_proposals}
+        columns = {"fund_id": meeting.fund_id, "outcome": "approve", "conditions": "", "decided_on": meeting.held_on,
+                   "recorded_at": clock.now()}  # fmt: skip
+        insert = sa.table("decisions", *(sa.column(c) for c in [*columns, "reference", "subject", "meeting_id",
+                                                                "matter"]))  # fmt: skip
+        with db.engine.begin() as connection:
+            connection.execute(insert.insert().values(**columns, reference="M-1", subject="allocation_targets",
+                                                      meeting_id=meeting.id, matter="Adopted."))  # fmt: skip
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(insert.insert().values(**columns, reference="M-2", subject="proposal",
+                                                      meeting_id=meeting.id, matter=""))  # fmt: skip
+
+
+# --- a4374bee606a: what the FMU publishes on the public page ---
+BEFORE_PUBLICATIONS = "0131edfac1ad"
+
+
+def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summary(committed, own_demo):
+    """The demo at the previous head: the upgrade adds the empty publication tables, keeps every decision, and the
+    FMU then publishes a funding decision's summary, which the public page shows."""
+    from fundmgr.opendata import operations as publishing
+    from fundmgr.steering.models import Decision, DecisionOutcome
+
+    with own_demo.app_context():
+        decisions = db.session.scalar(sa.select(sa.func.count()).select_from(Decision))
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_PUBLICATIONS)
+        assert not {"publications", "publication_files"} & set(db.inspect(db.engine).get_table_names())
+        flask_migrate.upgrade()
+        assert {"publications", "publication_files"} <= set(db.inspect(db.engine).get_table_names())
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == decisions
+        decision = db.session.scalars(sa.select(Decision).where(Decision.outcome == DecisionOutcome.approve)).first()
+        fmu = db.session.scalar(sa.select(User).where(User.email == "fatou.diallo@fundmgr.example"))
+        publishing.publish_decision_summary(decision, {"en": "Funded after the upgrade."}, actor=fmu)
+        db.session.commit()
+        assert "Funded after the upgrade." in own_demo.test_client().get("/public/MIG").text
+
+
+# --- 01482030c4d1: top-ups and budget revisions ---
+
+BEFORE_TOP_UPS = "a4374bee606a"
+
+
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_top_ups(committed, own_demo):
+    """The demo's top-up is folded into the organization's first allocation on the way down (the money allocated,
+    transferred and in the ledger unchanged, one allocation per organization again); the upgrade keeps every
+    allocation, adds the fund's thresholds, and a new top-up can be allocated to the same organization again."""
+
+    def money() -> dict[str, Any]:
+        """The ledger's totals by kind (allocated, transferred, ...), read without the models of either revision."""
+        with db.engine.connect() as connection:
+            return dict(connection.execute(sa.text("SELECT kind, sum(amount) FROM ledger_entries GROUP BY kind")).all())
+
+    count = sa.text("SELECT count(*), count(DISTINCT proposal_id || '-' || organization_id) FROM allocations")
+    with own_demo.app_context():
+        db.session.remove()
+        before = money()
+        with db.engine.connect() as connection:
+            allocations, pairs = connection.execute(count).one()
+        assert allocations == pairs + 1  # the demo's top-up: a second allocation to one organization
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_TOP_UPS)
+        assert "top_ups" not in db.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.execute(count).one() == (pairs, pairs)
+        assert money() == before
+        db.session.remove()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(count).one() == (pairs, pairs)
+            assert set(connection.execute(sa.text("SELECT top_up_committee_above FROM funds")).scalars()) == {0}
+        assert money() == before
+
+
+# --- bf8cde206288: concept notes and programme documents ---
+
+BEFORE_CONCEPT_NOTES = "01482030c4d1"
+
+
+def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note(committed, own_demo):
+    """The demo down at the previous head, where a downgrade keeps the concept notes as proposals; then, as in a
+    database from before the two stages, without them: does each proposal come through the upgrade as a programme
+    document, unchanged, with its concept note derived (selected once submitted, its first version copied, each
+    organization's share of the budget as its indicative amount), as the demo derives them?"""
+    from fundmgr.proposals.models import Proposal, ProposalStage
+
+    def notes() -> dict[str, tuple]:
+        return {
+            p.reference: (p.state, p.version_count, p.total_amount, p.title,
+                          sorted((x.organization.code, x.indicative_amount) for x in p.participants),
+                          p.concept_note.reference if p.concept_note else None,
+                          p.programme_document.reference if p.programme_document else None)
+            for p in db.session.scalars(sa.select(Proposal))
+        }  # fmt: skip
+
+    with own_demo.app_context():
+        before = notes()
+        assert any(state is ProposalState.selected for state, *_ in before.values())
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_CONCEPT_NOTES)
+        with db.engine.connect() as connection:
+            refs = [r for (r,) in connection.execute(sa.text("SELECT reference FROM proposals"))]
+        # a downgrade keeps the concept notes, as proposals ("-CN"); drafts have references again below c4ee83f48b86
+        assert sorted(r for r in refs if "-DRAFT-" not in r) == sorted(r for r in before if r != "Draft")
+        with db.engine.begin() as connection:  # a database from before the two stages has none
+            notes_sql = "SELECT id FROM proposals WHERE reference LIKE '%-CN'"
+            for name in ("participants", "proposal_markers", "proposal_objectives", "proposal_principles",
+                         "proposal_countries", "proposal_versions"):  # fmt: skip
+                connection.execute(sa.text(f"DELETE FROM {name} WHERE proposal_id IN ({notes_sql})"))
+            connection.execute(sa.text(f"DELETE FROM proposals WHERE id IN ({notes_sql})"))
+        flask_migrate.upgrade()
+        assert notes() == before
+        for document in db.session.scalars(
+            sa.select(Proposal).where(Proposal.stage == ProposalStage.programme_document)
+        ):
+            note = document.concept_note
+            assert note.title == document.title
+            assert note.lead_organization_id == document.lead_organization_id
+            if document.versions:
+                assert note.versions[0].snapshot.sha256() == document.versions[0].snapshot.sha256()
+
+
+# --- 9971a1b9b8d3: thematic areas with shares; technical reviewers' invitations and comments ---
+
+BEFORE_AREA_SHARES = "bf8cde206288"
+
+
+def test_the_upgrade_gives_each_demo_proposal_its_primary_area_at_100_percent(committed, own_demo):
+    """The demo at the previous head: after the upgrade each proposal with a primary area holds it at 100%, and
+    the dashboard's sums by area are the same as before; down again the new tables are gone."""
+    from fundmgr.finance.queries import allocations_by_area
+    from fundmgr.funds.models import Fund
+
+    primaries = sa.text("SELECT id, primary_area_id FROM proposals WHERE primary_area_id IS NOT NULL")
+
+    def by_area() -> dict[str, Any]:
+        db.session.expire_all()
+        return {(f.code, r.key): r.amount for f in db.session.scalars(sa.select(Fund)) for r in allocations_by_area(f)}
+
+    with own_demo.app_context():
+        sums = by_area()
+        assert any(sums.values())
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_AREA_SHARES)
+        tables = set(db.inspect(db.engine).get_table_names())
+        assert not tables & {"proposal_areas", "review_invitations", "review_comments"}
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            expected = {(pid, area_id) for pid, area_id in connection.execute(primaries)}
+            shares = connection.execute(
+                sa.select(sa.column("proposal_id"), sa.column("area_id"), sa.column("share")).select_from(
+                    sa.table("proposal_areas")
+                )
+            ).all()
+        assert expected
+        assert {(pid, area_id) for pid, area_id, _share in shares} == expected
+        db.session.remove()
+        from fundmgr.proposals.models import Proposal
+
+        assert all(p.area_shares[0][1] == 100 for p in db.session.scalars(sa.select(Proposal)) if p.primary_area)
+        assert by_area() == sums
+
+
+# --- c4ee83f48b86: the reference number is given at submission ---
+
+BEFORE_REFERENCE_AT_SUBMISSION = "9971a1b9b8d3"
+
+
+def test_drafts_give_back_their_reference_and_nothing_hanging_from_proposals_is_lost(committed, own_demo):
+    """The demo at the previous head (every draft holding a reference): the upgrade takes the drafts' references
+    away, keeps every submitted proposal's, and loses no row of the tables that hang from proposals (SQLite
+    rebuilds the table)."""
+    from fundmgr.proposals.models import BudgetLine, MatrixOutcome, Participant, Proposal, ProposalState
+
+    def counts() -> tuple[int, ...]:
+        return tuple(
+            db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Proposal, Participant, BudgetLine, MatrixOutcome)
+        )
+
+    with own_demo.app_context():
+        references = sa.select(Proposal.id, Proposal.reference_number).where(Proposal.version_count > 0)
+        submitted = dict(db.session.execute(references).all())
+        before = counts()
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_REFERENCE_AT_SUBMISSION)
+        rows = db.session.execute(sa.text("SELECT id, reference, state FROM proposals")).all()
+        assert all(reference for _id, reference, _state in rows)
+        assert any(reference.startswith("MIG-DRAFT-") for _id, reference, state in rows if state == "draft")
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert counts() == before
+        drafts = db.session.scalars(sa.select(Proposal).where(Proposal.state == ProposalState.draft)).all()
+        assert drafts
+        assert all(p.reference_number is None and p.reference == "Draft" for p in drafts)
+        assert dict(db.session.execute(references).all()) == submitted
+        db.session.remove()
+
+
+# --- 1b4c8b24a585: content-addressed storage, rows with equal files share one storage key ---
+
+BEFORE_CONTENT_KEYS = "c4ee83f48b86"
+
+
+def test_the_demos_files_keep_their_keys_through_content_addressed_storage(committed, own_demo):
+    """The demo at the previous head: do its attachments and minutes keep their (random) keys through the upgrade,
+    and may two rows then point at one stored file, as equal uploads now do?"""
+    keys = sa.text("SELECT 'a', id, storage_key FROM attachments UNION ALL "
+                   "SELECT 'm', id, storage_key FROM minutes WHERE storage_key IS NOT NULL ORDER BY 1, 2")  # fmt: skip
+    with own_demo.app_context():
+        with db.engine.connect() as connection:
+            before = connection.execute(keys).all()
+        assert any(kind == "a" for kind, _id, _key in before)
+        assert any(kind == "m" for kind, _id, _key in before)
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_CONTENT_KEYS)
+        unique = {tuple(u["column_names"]) for u in db.inspect(db.engine).get_unique_constraints("attachments")}
+        assert ("storage_key",) in unique
+        flask_migrate.upgrade()
+        inspector = db.inspect(db.engine)
+        for table in ("attachments", "report_evidence", "minutes"):
+            assert ("storage_key",) not in {tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)}
+            assert ["storage_key"] in [i["column_names"] for i in inspector.get_indexes(table)]
+        with db.engine.connect() as connection:
+            assert connection.execute(keys).all() == before
+            attachments = sa.Table("attachments", sa.MetaData(), autoload_with=connection)
+            row = connection.execute(sa.select(attachments).order_by(attachments.c.id)).mappings().first()
+            copy = {name: value for name, value in row.items() if name != "id"}
+            connection.execute(attachments.insert().values(copy))  # a second row pointing at the same file
+            shared = sa.select(sa.func.count()).where(attachments.c.storage_key == row["storage_key"])
+            assert connection.execute(shared).scalar_one() == 2
+            connection.rollback()

@@ -94,8 +94,9 @@ POSTS = [
     for case in POST_CASES
     for role in dict.fromkeys([doer(case), *[r for r, a in case.expect.items() if a == KEPT and r != "anonymous"][:1]])
 ]
-# People's own files, served as they sent them.
-UPLOADS = {"proposals.attachment", "results.evidence"}
+# People's own files, served as they sent them; a job's file, kept as it was made (in the language it was asked in:
+# the world's were made in English, before the test chose its language).
+UPLOADS = {"proposals.attachment", "results.evidence", "jobs.file"}
 # Records kept as they were written (the audit log's export): only their headings are text of the page.
 RAW_RECORDS = {"audit.export"}
 

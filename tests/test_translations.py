@@ -69,3 +69,25 @@ def test_every_string_is_translated_with_its_placeholders(language):
             if set(PLACEHOLDER.findall(text)) != expected:
                 problems.append(f"placeholders differ: {ids[0]!r} -> {text!r}")
     assert problems == []
+
+
+# The fund's own words (docs: /work/shared/domain.md, "Terminology"): what an English string names, each translation
+# names with the fund's official term, whatever it says around it.
+OFFICIAL_TERMS = {
+    "es": {"Steering Committee": "comité rector", "Participating UN Organization": "participante"},
+    "fr": {"Steering Committee": "comité de pilotage", "Participating UN Organization": "participante"},
+}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_committee_and_the_organizations_are_named_as_the_fund_names_them(language):
+    """Is the Steering Committee the "Comité Rector" in Spanish and the "Comité de pilotage" in French everywhere, and
+    a Participating UN Organization an "organización participante" / "organisation participante"?"""
+    problems = []
+    for message in catalog(language):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for term, official in OFFICIAL_TERMS[language].items():
+            if any(term.lower() in i.lower() for i in ids if i):
+                problems += [f"{ids[0]!r} -> {s!r}" for s in strings if official not in " ".join(s.lower().split())]
+    assert problems == []

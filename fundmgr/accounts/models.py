@@ -67,6 +67,7 @@ class Role(TitledEnum):
     sc_member = "sc_member"
     agency = "agency"
     viewer = "viewer"
+    technical_reviewer = "technical_reviewer"
 
 
 ROLE_TITLES = {
@@ -75,6 +76,7 @@ ROLE_TITLES = {
     Role.sc_member: _l("Steering Committee member"),
     Role.agency: _l("Agency (Participating UN Organization)"),
     Role.viewer: _l("Viewer"),
+    Role.technical_reviewer: _l("Technical reviewer"),
 }
 Role.set_titles(ROLE_TITLES)
 

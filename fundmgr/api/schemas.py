@@ -83,8 +83,22 @@ class FundingStatusSchema(ma.Schema):
 # --- Proposals and decisions -----------------------------------------------------------------
 
 
+def filter_text(description: str) -> fields.String:
+    """A filter of a list, as the pages' filters take it (at most 200 characters)."""
+    return fields.String(validate=validate.Length(max=200), metadata={"description": description})
+
+
 class ProposalFilters(PageArgs):
-    state = fields.String(validate=validate.Length(max=40), metadata={"description": "only proposals in this state"})
+    """The proposals list page's filters (fundmgr.proposals.queries.ProposalFilters), and the call."""
+
+    state = filter_text("only proposals in this state")
+    area = filter_text("thematic area code")
+    region = filter_text("M49 region code (the proposal's region or one of its countries')")
+    country = filter_text("ISO 3166 alpha-3 code of one of the proposal's countries")
+    organization = filter_text("code of a participating organization")
+    marker = filter_text('at least a level on a marker, "<marker code>:<level>", e.g. "gender:2"')
+    q = filter_text("words in the reference, title or summary")
+    call_id = fields.Integer(validate=validate.Range(1, DB_INT_MAX), metadata={"description": "only this call's"})
 
 
 class ProposalSchema(ma.Schema):
@@ -97,6 +111,7 @@ class ProposalSchema(ma.Schema):
         dump_only=True, allow_none=True, metadata={"description": "null where the caller is recused"},
     )  # fmt: skip
     lead_organization = code_of("lead_organization")
+    call_id = fields.Integer(allow_none=True)
     total_amount = Money()
     start_date = fields.Date(allow_none=True)
     duration_months = fields.Integer(allow_none=True)
@@ -121,6 +136,37 @@ class DecisionSchema(ma.Schema):
 
 
 DecisionPage = page_schema("DecisionPage", DecisionSchema)
+
+
+# --- Calls for proposals -----------------------------------------------------------------------
+
+
+class CallFilters(PageArgs):
+    state = fields.String(validate=validate.OneOf(["draft", "published", "closed"]),
+                          metadata={"description": "only calls in this state"})  # fmt: skip
+
+
+class CallSchema(ma.Schema):
+    id = Id()
+    reference = fields.String()
+    state = enum_value("state")
+    phase = fields.String(metadata={"description": "draft, upcoming, open or closed (the fund's date)"})
+    title = localized("title")
+    description = localized("description")
+    eligibility = localized("eligibility")
+    documents = localized("documents")
+    opens_on = fields.Date()
+    closes_on = fields.Date(allow_none=True, metadata={"description": "null: a rolling call"})
+    ceiling = Money(metadata={"description": "the most one joint programme may ask for"})
+    areas = fields.Function(lambda c: [a.code for a in c.areas], dump_only=True,
+                            metadata={"description": "thematic area codes"})  # fmt: skip
+    regions = fields.Function(lambda c: [r.code for r in c.regions], dump_only=True,
+                              metadata={"description": "M49 region codes"})  # fmt: skip
+    published_at = UtcDateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
+
+
+CallPage = page_schema("CallPage", CallSchema)
 
 
 # --- Money ------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fundmgr.calls.models import Call
 from fundmgr.calls.operations import MAX_TITLE, CallDetails
 from fundmgr.choices import options
+from fundmgr.dates import DateField
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import LANGUAGES, fill_texts, texts_of

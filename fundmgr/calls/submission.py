@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from fundmgr import clock
 from fundmgr.calls.models import Call, CallState
 from fundmgr.i18n import format_money
-from fundmgr.proposals.budget import budget_totals
+from fundmgr.proposals.budget import requested_total
 from fundmgr.proposals.models import Proposal
 from fundmgr.proposals.rules import SUBMISSION_RULES
 
@@ -19,10 +19,11 @@ def call_problems(proposal: Proposal) -> list[str]:
     if call is None:
         return []
     problems = []
-    # a proposal returned or deferred for revision was received while the call was open: it may come back
-    if proposal.version_count == 0 and not call.is_open:
+    # a proposal returned or deferred for revision was received while the call was open: it may come back; so may a
+    # programme document, developed from a concept note the call received
+    if proposal.version_count == 0 and proposal.concept_note_id is None and not call.is_open:
         problems.append(closed_problem(call))
-    total = budget_totals(proposal).total
+    total = requested_total(proposal)
     if total > call.ceiling:
         problems.append(
             _(
@@ -48,5 +49,5 @@ def closed_problem(call: Call) -> str:
     return _("The call “%(call)s” is closed: it takes no more proposals.", call=call.label)
 
 
-if call_problems not in SUBMISSION_RULES:
-    SUBMISSION_RULES.append(call_problems)
+if (call_problems, "calls.proposal_call") not in SUBMISSION_RULES:
+    SUBMISSION_RULES.append((call_problems, "calls.proposal_call"))

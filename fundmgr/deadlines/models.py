@@ -20,17 +20,23 @@ class DeadlineKind(TitledEnum):
     scoring = "scoring"
     procedure = "procedure"
     report = "report"
+    # each organization's certified annual expenditure, and its certified final financial statements
+    financial = "financial"
 
 
 KIND_TITLES = {
     DeadlineKind.scoring: _l("Scoring"),
     DeadlineKind.procedure: _l("Written procedures"),
     DeadlineKind.report: _l("Progress reports"),
+    DeadlineKind.financial: _l("Financial reports"),
 }
 DeadlineKind.set_titles(KIND_TITLES)
 # The last reminder's offset (days before the deadline): the deadline day itself for scoring and written
 # procedures (they close at its end), the day after it (overdue) for progress reports.
-LAST_OFFSET = {DeadlineKind.scoring: 0, DeadlineKind.procedure: 0, DeadlineKind.report: -1}
+LAST_OFFSET = {DeadlineKind.scoring: 0, DeadlineKind.procedure: 0, DeadlineKind.report: -1, DeadlineKind.financial: -1}
+# The kinds with their own section (and "send a reminder now") on the deadlines page; financial reports are listed
+# in the page's table of the reporting calendar and reminded by `flask send-reminders`.
+PAGE_KINDS = (DeadlineKind.scoring, DeadlineKind.procedure, DeadlineKind.report)
 
 
 class ReminderSent(Base):
@@ -51,7 +57,8 @@ class ReminderSent(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
     kind: so.Mapped[DeadlineKind]
-    # The proposal version (scoring), written procedure or reporting period the deadline belongs to.
+    # The proposal version (scoring), written procedure or reporting period the deadline belongs to; for financial
+    # reports, the organization's first allocation of the programme (the due date tells the year and the report).
     object_id: so.Mapped[int]
     recipient_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     due_on: so.Mapped[date]

@@ -35,6 +35,8 @@ def notification_kind(deadline: Deadline, days_left: int) -> str:
         return "scoring_reminder"
     if deadline.kind is DeadlineKind.procedure:
         return "procedure_reminder"
+    if deadline.kind is DeadlineKind.financial:
+        return "financial_report_due"
     return "report_overdue" if days_left < 0 else "report_due"
 
 
@@ -75,7 +77,9 @@ def deliver(deadline: Deadline, recipients: Sequence[User], today: date, *, acto
         link=deadline.action(),
         context=reminder_context(deadline, days_left),
         actor=actor,
-        visible_to=deadline.proposal.can_see_content if deadline.kind is not DeadlineKind.report else None,
+        visible_to=deadline.proposal.can_see_content
+        if deadline.kind in (DeadlineKind.scoring, DeadlineKind.procedure)
+        else None,
     )
 
 
@@ -89,6 +93,7 @@ def reminder_context(deadline: Deadline, days_left: int) -> dict[str, Any]:
         "version": subject if kind is DeadlineKind.scoring else None,
         "procedure": subject if kind is DeadlineKind.procedure else None,
         "period": subject if kind is DeadlineKind.report else None,
+        "financial": subject if kind is DeadlineKind.financial else None,
         "due_on": deadline.due_on,
         "days_left": days_left,
         "days_late": max(0, -days_left),
@@ -99,7 +104,13 @@ def reminder_context(deadline: Deadline, days_left: int) -> dict[str, Any]:
 def audit_reminders(deadline: Deadline, action: str, recipients: Sequence[User], offset: int | None,
                     *, actor: User | None) -> None:  # fmt: skip
     """One audit entry per deadline and sending, on the object the deadline is about."""
-    target = deadline.proposal if deadline.kind is DeadlineKind.scoring else deadline.subject
+    target = (
+        deadline.proposal
+        if deadline.kind is DeadlineKind.scoring
+        else deadline.subject.allocation
+        if deadline.kind is DeadlineKind.financial
+        else deadline.subject
+    )
     when = _offset_label(offset)
     record_audit(
         action,

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
-from fundmgr.deadlines.models import LAST_OFFSET, DeadlineKind, ReminderSent
+from fundmgr.deadlines.models import LAST_OFFSET, PAGE_KINDS, DeadlineKind, ReminderSent
 from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind, Transfer
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import holding
@@ -130,6 +130,8 @@ class Deadline:
         """Everybody concerned has done their part."""
         if self.kind is DeadlineKind.report:
             return self.handed_in
+        if self.kind is DeadlineKind.financial:
+            return bool(self.subject.received)
         return not self.waiting
 
     def days_left(self, today: date) -> int:
@@ -152,6 +154,8 @@ class Deadline:
             return f"{self.subject.reference} · {self.proposal.reference}"
         if self.kind is DeadlineKind.report:
             return f"{self.proposal.reference} / {self.subject.number}"
+        if self.kind is DeadlineKind.financial:
+            return f"{self.proposal.reference} · {self.organization.code} · {self.subject.year}"
         return f"{self.proposal.reference} v{self.subject.number}"
 
     def page(self) -> tuple[str, dict[str, Any]]:
@@ -160,6 +164,8 @@ class Deadline:
             return "steering.proposal", {"proposal_id": self.proposal.id}
         if self.kind is DeadlineKind.procedure:
             return "steering.procedure", {"procedure_id": self.subject.id}
+        if self.kind is DeadlineKind.financial:
+            return "finance.expenditure", {"proposal_id": self.proposal.id}
         return "results.period", {"programme_id": self.subject.programme_id, "number": self.subject.number}
 
     def action(self) -> tuple[str, dict[str, Any]]:
@@ -357,13 +363,17 @@ def report_deadlines(
 
 @dataclass
 class FinancialReportDue:
-    """One organization's annual financial report on one programme and year: due by the fund's calendar."""
+    """One organization's annual financial report on one programme and year (certified annual expenditure), or its
+    certified final financial statements (`final`, on the year of the financial closure): due by the fund's
+    calendar. `allocation` is the organization's first allocation of the programme (the reminders' object)."""
 
     proposal: Proposal
     organization: Any
     year: int
     due_on: date
     received: bool
+    allocation: Allocation | None = None
+    final: bool = False
 
     def is_past(self, today: date) -> bool:
         return clock.is_past(self.due_on, today)
@@ -371,7 +381,9 @@ class FinancialReportDue:
 
 def financial_report_deadlines(fund: Fund, today: date, *, include_done: bool = False) -> list[FinancialReportDue]:
     """Each organization of a funded programme owes certified annual expenditure for every calendar year the
-    programme ran in, once the year is over (due `annual_financial_due` of the next year); received when recorded."""
+    programme ran in, once the year is over (due `annual_financial_due` of the next year), and after the financial
+    closure its certified final financial statements (due `final_financial_due` of the next year: received with its
+    certified expenditure of the closure's year); received when recorded. An organization's top-ups count with it."""
     calendar = fund.calendar
     rows = db.session.execute(
         sa.select(Allocation, Programme.start_date, Programme.end_date)
@@ -379,28 +391,69 @@ def financial_report_deadlines(fund: Fund, today: date, *, include_done: bool = 
         .join(Proposal, Proposal.id == Allocation.proposal_id)
         .where(Allocation.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
         .where(sa.exists().where(Transfer.allocation_id == Allocation.id))
+        .order_by(Allocation.id)
         .options(so.joinedload(Allocation.proposal), so.joinedload(Allocation.organization))
     ).all()
     certified = set(
         db.session.execute(
-            sa.select(Expenditure.allocation_id, Expenditure.year)
+            sa.select(Allocation.proposal_id, Allocation.organization_id, Expenditure.year)
+            .join(Allocation, Allocation.id == Expenditure.allocation_id)
             .where(Expenditure.fund_id == fund.id, Expenditure.kind == ExpenditureKind.annual)
             .distinct()
         ).tuples()
     )
-    result = []
+    owing: dict[tuple[int, int], tuple[Allocation, date, date]] = {}
     for allocation, start, end in rows:
-        for year in range(start.year, min(end.year, today.year - 1) + 1):
-            received = (allocation.id, year) in certified
+        owing.setdefault((allocation.proposal_id, allocation.organization_id), (allocation, start, end))
+    result = []
+    for (proposal_id, organization_id), (allocation, start, end) in owing.items():
+        due = [
+            (year, calendar.financial_due_on(year), False)
+            for year in range(start.year, min(end.year, today.year - 1) + 1)
+        ]
+        closed_on = allocation.proposal.financially_closed_on
+        if closed_on is not None:
+            due.append((closed_on.year, calendar.final_financial_due_on(closed_on), True))
+        for year, due_on, final in due:
+            received = (proposal_id, organization_id, year) in certified
             if received and not include_done:
                 continue
             result.append(
-                FinancialReportDue(
-                    allocation.proposal, allocation.organization, year, calendar.financial_due_on(year), received
-                )
-            )
+                FinancialReportDue(allocation.proposal, allocation.organization, year, due_on, received, allocation,
+                                   final)
+            )  # fmt: skip
     result.sort(key=lambda d: (d.due_on, d.proposal.reference, d.organization.code))
     return result
+
+
+def financial_deadlines(fund: Fund, today: date, *, reach: int, since: date) -> list[Deadline]:
+    """The financial reports not received, due between `since` and `reach` days from today, as deadlines on which
+    the organization's agency staff are reminded."""
+    owed = [
+        d
+        for d in financial_report_deadlines(fund, today)
+        if since <= d.due_on <= today + timedelta(days=reach) and d.allocation is not None
+    ]
+    if not owed:
+        return []
+    staff: dict[int | None, list[User]] = defaultdict(list)
+    for user in db.session.scalars(
+        sa.select(User)
+        .where(holding(fund, Role.agency), User.is_active_account.is_(True))
+        .where(User.organization_id.in_({d.organization.id for d in owed}))
+        .order_by(User.name)
+    ):
+        staff[user.organization_id].append(user)
+    deadlines = []
+    for owing in owed:
+        assert owing.allocation is not None  # kept above
+        deadline = Deadline(DeadlineKind.financial, owing.allocation.id, fund.id, owing.due_on, owing, owing.proposal,
+                            organization=owing.organization)  # fmt: skip
+        deadline.parties = [
+            Party(user, PartyState.waiting, "no_report") for user in staff.get(owing.organization.id, [])
+        ]
+        deadlines.append(deadline)
+    return deadlines
 
 
 # --- All of them, for the FMU's page ---------------------------------------------------------------
@@ -412,7 +465,7 @@ def horizon_of(fund: Fund) -> int:
 
 
 def fund_deadlines(
-    fund: Fund, today: date, *, kinds: Iterable[DeadlineKind] = tuple(DeadlineKind), include_done: bool = False
+    fund: Fund, today: date, *, kinds: Iterable[DeadlineKind] = PAGE_KINDS, include_done: bool = False
 ) -> list[Deadline]:
     """The fund's deadlines of the given kinds, by due date; without include_done only those someone still owes."""
     kinds = set(kinds)
@@ -471,7 +524,7 @@ def offsets_for(kind: DeadlineKind, reminder_days: Iterable[int]) -> list[int]:
 def due_offset(kind: DeadlineKind, reminder_days: Iterable[int], days_left: int) -> int | None:
     """The reminder due when the deadline is `days_left` days away: the latest one whose day has come
     (its offset is at least days_left), if its day is at most CATCH_UP_DAYS past and the deadline still open."""
-    if kind is not DeadlineKind.report and days_left < 0:
+    if LAST_OFFSET[kind] == 0 and days_left < 0:
         return None  # scoring and written procedures are closed: nobody can act any more
     come = [offset for offset in offsets_for(kind, reminder_days) if offset >= days_left]
     if not come:
@@ -493,7 +546,9 @@ def scheduled_deadlines(fund: Fund, today: date) -> list[Deadline]:
     """The fund's deadlines a scheduled reminder may be due for today (those still owed, not long past)."""
     reach = max(offsets_for(DeadlineKind.report, fund.reminder_days or []))
     deadlines = [d for d in scoring_deadlines(fund) + procedure_deadlines(fund) if not d.is_past(today)]
-    deadlines += report_deadlines(fund, today, horizon=reach, since=today - timedelta(days=CATCH_UP_DAYS + 1))
+    since = today - timedelta(days=CATCH_UP_DAYS + 1)
+    deadlines += report_deadlines(fund, today, horizon=reach, since=since)
+    deadlines += financial_deadlines(fund, today, reach=reach, since=since)
     return [d for d in deadlines if not d.complete]
 
 

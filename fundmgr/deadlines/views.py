@@ -15,7 +15,7 @@ from fundmgr.db import db
 from fundmgr.deadlines import operations as ops
 from fundmgr.deadlines import queries as q
 from fundmgr.deadlines.forms import KIND_CHOICES, SHOW_CHOICES, WHEN_CHOICES, RemindForm
-from fundmgr.deadlines.models import DeadlineKind
+from fundmgr.deadlines.models import PAGE_KINDS, DeadlineKind
 from fundmgr.deadlines.warnings import early_warnings
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import current_fund
@@ -45,7 +45,7 @@ class DeadlinesView(FundView):
         when = request.args.get("when", "")
         show = request.args.get("show", "waiting")
         search = request.args.get("q", "")[:MAX_SEARCH].strip()
-        kinds = [DeadlineKind(kind)] if kind in {k.value for k in DeadlineKind} else list(DeadlineKind)
+        kinds = [DeadlineKind(kind)] if kind in {k.value for k in PAGE_KINDS} else list(PAGE_KINDS)
         deadlines = q.fund_deadlines(self.fund, day, kinds=kinds, include_done=show == "all")
         if when == "overdue":
             deadlines = [d for d in deadlines if d.is_past(day)]

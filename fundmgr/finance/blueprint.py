@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from fundmgr.finance import queries, views
+from fundmgr.finance import change_views, queries, views
 from fundmgr.web import add_view
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -33,3 +33,7 @@ add_view(bp, "/allocations/<int:allocation_id>/transfer", views.NewTransferView,
 add_view(bp, "/allocations/<int:allocation_id>/refund", views.NewRefundView, "new_refund")
 add_view(bp, "/allocations/<int:allocation_id>/release", views.ReleaseView, "release")
 add_view(bp, "/pipeline", views.PipelineMoneyView, "pipeline")
+add_view(bp, "/programmes/<int:proposal_id>/top-up", change_views.TopUpRequestView, "top_up_request")
+add_view(bp, "/top-ups/<int:top_up_id>", change_views.TopUpView, "top_up")
+add_view(bp, "/programmes/<int:proposal_id>/revision", change_views.RevisionRequestView, "revision_request")
+add_view(bp, "/revisions/<int:revision_id>", change_views.RevisionView, "revision")

@@ -10,10 +10,12 @@ from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundmgr import clock
+from fundmgr.choices import options
+from fundmgr.dates import DateField
 from fundmgr.finance.models import ContributionKind, ExpenditureKind
 from fundmgr.i18n import alphabetical, current_language
 from fundmgr.numbers import EXCHANGE_RATE, MONEY, NumberField
@@ -108,3 +110,38 @@ class ExpenditureForm(FlaskForm):
         validators=[InputRequired()],
     )
     amount = NumberField(_l("Expenditure"), kind=MONEY, required=True)
+
+
+class TopUpForm(FlaskForm):
+    """The lead agency asks for a top-up: the organization that receives it, the amount and why."""
+
+    organization = SelectField(_l("Organization"), coerce=int, validators=[InputRequired()])
+    amount = NumberField(_l("Amount"), kind=MONEY, required=True)
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=4000)])
+
+
+class RevisionForm(FlaskForm):
+    """The lead agency asks for a budget revision: direct costs moved from one budget line of a year to another."""
+
+    from_organization = SelectField(_l("From organization"), coerce=int, validators=[InputRequired()])
+    from_category = SelectField(_l("From budget category"), validators=[InputRequired()])
+    to_organization = SelectField(_l("To organization"), coerce=int, validators=[InputRequired()])
+    to_category = SelectField(_l("To budget category"), validators=[InputRequired()])
+    year = SelectField(_l("Programme year"), coerce=int, validators=[InputRequired()])
+    amount = NumberField(_l("Direct costs moved"), kind=MONEY, required=True)
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=4000)])
+
+
+class ChangeDecisionForm(FlaskForm):
+    """The FMU's (or the Steering Committee's) decision on a requested top-up or budget revision."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=options(
+            [("approve", _l("Approve")), ("refuse", _l("Refuse")), ("forward", _l("Forward to the Steering Committee"))]
+        ),
+        validators=[InputRequired()],
+    )
+    reference = StringField(_l("Decision reference"), validators=[Optional(), Length(max=60)])
+    decided_on = DateField(_l("Decision date"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=4000)])

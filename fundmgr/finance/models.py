@@ -111,6 +111,7 @@ class EntryKind(TitledEnum):
     allocation_release = "allocation_release"  # + an allocation given back (not transferred, or refunded)
     transfer = "transfer"  # - cash sent to a participating organization
     refund = "refund"  # + cash returned by a participating organization
+    direct_costs = "direct_costs"  # - the FMU's and secretariat's budget the Steering Committee approved
 
 
 ENTRY_KIND_TITLES = {
@@ -121,13 +122,15 @@ ENTRY_KIND_TITLES = {
     EntryKind.allocation_release: _l("Allocation released"),
     EntryKind.transfer: _l("Transfer to a Participating UN Organization"),
     EntryKind.refund: _l("Refund from a Participating UN Organization"),
+    EntryKind.direct_costs: _l("Direct costs (Fund Management Unit and secretariat)"),
 }
 EntryKind.set_titles(ENTRY_KIND_TITLES)
 # What can still be allocated moves with these kinds; transfers and refunds move cash only
 # (the money was already allocated when it leaves or comes back).
 AVAILABLE_KINDS = frozenset(
-    {EntryKind.deposit, EntryKind.aa_fee, EntryKind.interest, EntryKind.allocation, EntryKind.allocation_release}
-)
+    {EntryKind.deposit, EntryKind.aa_fee, EntryKind.interest, EntryKind.allocation, EntryKind.allocation_release,
+     EntryKind.direct_costs}
+)  # fmt: skip
 CASH_KINDS = frozenset({EntryKind.deposit, EntryKind.aa_fee, EntryKind.interest, EntryKind.transfer, EntryKind.refund})
 
 
@@ -151,6 +154,8 @@ class LedgerEntry(Base):
     allocation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("allocations.id"), index=True)
     transfer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("transfers.id"), index=True)
     proposal_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    # The Steering Committee's decision the entry carries out (direct costs: the decision approving them).
+    decision_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("decisions.id"), index=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
@@ -166,11 +171,13 @@ class LedgerEntry(Base):
 
 
 class Allocation(Base):
-    """Money the Steering Committee approved for one participating organization of a programme."""
+    """Money the Steering Committee approved for one participating organization of a programme.
+
+    The approval gives each organization one allocation; a top-up approved later (`top_up_id`) adds another.
+    """
 
     __tablename__ = "allocations"
     __table_args__ = (
-        sa.UniqueConstraint("proposal_id", "organization_id"),
         sa.CheckConstraint("direct >= 0 AND indirect >= 0", name="parts_not_negative"),
         sa.CheckConstraint("total = direct + indirect", name="total_is_sum"),
         sa.CheckConstraint("total > 0", name="total_positive"),
@@ -186,11 +193,14 @@ class Allocation(Base):
     total: so.Mapped[Decimal] = so.mapped_column(Money())
     decided_on: so.Mapped[date]
     reference: so.Mapped[str] = so.mapped_column(sa.String(60))
+    # The top-up (cost extension) this allocation carries out; empty for the approval's own allocations.
+    top_up_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("top_ups.id"), unique=True)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     proposal: so.Mapped[Proposal] = so.relationship()
     version: so.Mapped[ProposalVersion] = so.relationship()
+    top_up: so.Mapped[TopUp | None] = so.relationship()
     organization: so.Mapped[Organization] = so.relationship(lazy="joined")
     transfers: so.Mapped[list[Transfer]] = so.relationship(back_populates="allocation", order_by="Transfer.tranche")
 
@@ -266,3 +276,139 @@ class Expenditure(Base):
     category: so.Mapped[BudgetCategory] = so.relationship(lazy="joined")
 
     audit_type = "expenditure"
+
+
+class TopUpState(TitledEnum):
+    """Where a request for a change after approval (a top-up, a budget revision) is: asked, forwarded by the FMU to
+    the committee, decided."""
+
+    requested = "requested"
+    forwarded = "forwarded"
+    approved = "approved"
+    refused = "refused"
+
+
+TopUpState.set_titles(
+    {
+        TopUpState.requested: _l("Requested"),
+        TopUpState.forwarded: _l("Forwarded to the Steering Committee"),
+        TopUpState.approved: _l("Approved"),
+        TopUpState.refused: _l("Refused"),
+    }
+)
+TOP_UP_TRANSITIONS: dict[TopUpState, frozenset[TopUpState]] = {
+    TopUpState.requested: frozenset({TopUpState.approved, TopUpState.refused, TopUpState.forwarded}),
+    TopUpState.forwarded: frozenset({TopUpState.approved, TopUpState.refused}),
+    TopUpState.approved: frozenset(),
+    TopUpState.refused: frozenset(),
+}
+OPEN_TOP_UP_STATES = frozenset({TopUpState.requested, TopUpState.forwarded})
+
+
+class TopUp(Base):
+    """A cost extension: the lead agency asks, with a reason, for more money for one organization of its programme;
+    the FMU reviews it and decides or, above the fund's threshold (`top_up_committee_above`), forwards it to the
+    Steering Committee. An approval is a new allocation to the same programme (numbered: top-up 1, 2, ...)."""
+
+    __tablename__ = "top_ups"
+    __table_args__ = (
+        sa.UniqueConstraint("proposal_id", "number"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    number: so.Mapped[int]
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    state: so.Mapped[TopUpState] = so.mapped_column(default=TopUpState.requested)
+    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    requested_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The decision: its reference and date (the allocation's), who recorded it and when.
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    decided_on: so.Mapped[date | None]
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_at: so.Mapped[datetime | None]
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    organization: so.Mapped[Organization] = so.relationship(lazy="joined")
+    requested_by: so.Mapped[User] = so.relationship(foreign_keys=[requested_by_id])
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+
+    audit_type = "top_up"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.proposal.reference} +{self.number}"
+
+    def for_committee(self) -> bool:
+        """Larger than the fund lets the FMU decide alone."""
+        return self.amount > self.proposal.fund.top_up_committee_above
+
+
+class BudgetRevision(Base):
+    """The lead agency asks, with a reason, to move direct costs between two budget lines (categories or
+    organizations) of its programme, never changing the approved total; the FMU reviews it and decides or, when the
+    share of the budget moved is above the fund's threshold (`revision_committee_share`), forwards it to the
+    Steering Committee. An approval freezes the revised budget as the proposal's next version (compared with the
+    one before like any two versions) and, between organizations, moves the allocation with it."""
+
+    __tablename__ = "budget_revisions"
+    __table_args__ = (
+        sa.UniqueConstraint("proposal_id", "number"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    number: so.Mapped[int]
+    # the version revised, and the version the approval froze
+    base_version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    from_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
+    from_category: so.Mapped[str] = so.mapped_column(sa.String(40))
+    to_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
+    to_category: so.Mapped[str] = so.mapped_column(sa.String(40))
+    year: so.Mapped[int]
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    state: so.Mapped[TopUpState] = so.mapped_column(default=TopUpState.requested)
+    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    requested_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    decided_on: so.Mapped[date | None]
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_at: so.Mapped[datetime | None]
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    base_version: so.Mapped[ProposalVersion] = so.relationship(foreign_keys=[base_version_id])
+    version: so.Mapped[ProposalVersion | None] = so.relationship(foreign_keys=[version_id])
+    from_organization: so.Mapped[Organization] = so.relationship(foreign_keys=[from_organization_id], lazy="joined")
+    to_organization: so.Mapped[Organization] = so.relationship(foreign_keys=[to_organization_id], lazy="joined")
+    requested_by: so.Mapped[User] = so.relationship(foreign_keys=[requested_by_id])
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+
+    audit_type = "budget_revision"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.proposal.reference} R{self.number}"
+
+    @property
+    def share(self) -> Decimal:
+        """The share of the revised version's direct costs moved."""
+        direct = self.base_version.direct_total
+        return self.amount / direct if direct else Decimal(1)
+
+    def category_label(self, code: str) -> str:
+        """A budget category's name in the reader's language (the code of one the fund no longer has)."""
+        return next((c.label for c in self.proposal.fund.budget_categories if c.code == code), code)
+
+    def for_committee(self) -> bool:
+        """Moving more of the budget than the fund lets the FMU decide alone."""
+        return self.share > self.proposal.fund.revision_committee_share

@@ -7,7 +7,7 @@ exports and PDFs (the results package's annual report) show the same numbers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -29,11 +29,14 @@ from fundmgr.finance.models import (
     Expenditure,
     ExpenditureKind,
     LedgerEntry,
+    TopUp,
+    TopUpState,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
 from fundmgr.i18n import localize, territory_name
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalMarker, ProposalState, ProposalVersion
+from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.proposals.visibility import visible_to
 
 ZERO = Decimal("0.00")
@@ -47,7 +50,7 @@ ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)
 class Balances:
     """The fund's balances, each the sum of its ledger entries, as positive amounts.
 
-    received - fees + interest - allocated = available, and available is the sum of
+    received - fees + interest - allocated - direct_costs = available, and available is the sum of
     unearmarked_available and of available_by_area (the earmarked balance of each area).
     """
 
@@ -55,6 +58,7 @@ class Balances:
     fees: Decimal = ZERO  # the Administrative Agent's fee
     interest: Decimal = ZERO  # interest and other income
     allocated: Decimal = ZERO  # approved allocations, less what was released
+    direct_costs: Decimal = ZERO  # the FMU's and secretariat's budget the Steering Committee approved
     transferred: Decimal = ZERO  # sent to participating organizations
     refunded: Decimal = ZERO  # returned by participating organizations
     available: Decimal = ZERO  # what the Steering Committee can still allocate
@@ -146,6 +150,7 @@ def balances(fund: Fund, as_at: date | None = None) -> Balances:
         fees=-of(EntryKind.aa_fee),
         interest=of(EntryKind.interest),
         allocated=-of(*ALLOCATION_KINDS),
+        direct_costs=-of(EntryKind.direct_costs),
         transferred=-of(EntryKind.transfer),
         refunded=of(EntryKind.refund),
         available=of(*AVAILABLE_KINDS),
@@ -218,6 +223,12 @@ class OrganizationMoney:
         """Delivery rate: expenditure / net transfers (None before any transfer)."""
         return self.expenditure / self.net_transferred if self.net_transferred else None
 
+    def add(self, other: OrganizationMoney) -> None:
+        """Count another allocation's money of the same organization in this one (a top-up's)."""
+        self.transferred += other.transferred
+        self.refunded += other.refunded
+        self.expenditure += other.expenditure
+
 
 def money_by_allocation(fund: Fund, as_at: date | None = None) -> dict[int, tuple[int, int, OrganizationMoney]]:
     """Per allocation (one organization of one programme): (proposal id, organization id, its money) up to a date."""
@@ -246,14 +257,25 @@ def money_by_allocation(fund: Fund, as_at: date | None = None) -> dict[int, tupl
     return result
 
 
+def top_ups_approved(fund: Fund, first: date, last: date) -> dict[int, list[TopUp]]:
+    """Per programme (proposal id): the top-ups approved between two days, in their order."""
+    query = (
+        sa.select(TopUp)
+        .where(TopUp.fund_id == fund.id, TopUp.state == TopUpState.approved)
+        .where(TopUp.decided_on >= first, TopUp.decided_on <= last)
+        .order_by(TopUp.proposal_id, TopUp.number)
+    )
+    result: dict[int, list[TopUp]] = {}
+    for top_up in db.session.scalars(query):
+        result.setdefault(top_up.proposal_id, []).append(top_up)
+    return result
+
+
 def money_by_organization(fund: Fund, as_at: date | None = None) -> list[OrganizationMoney]:
     """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances)."""
     totals: dict[int, OrganizationMoney] = {}
     for _proposal_id, organization_id, money in money_by_allocation(fund, as_at).values():
-        total = totals.setdefault(organization_id, OrganizationMoney(money.code, money.label))
-        total.transferred += money.transferred
-        total.refunded += money.refunded
-        total.expenditure += money.expenditure
+        totals.setdefault(organization_id, OrganizationMoney(money.code, money.label)).add(money)
     return sorted((m for m in totals.values() if m.transferred or m.expenditure), key=lambda m: m.code)
 
 
@@ -503,6 +525,9 @@ def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
             # the versions' totals only: their frozen content is large and read through its model
             so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
             so.joinedload(Proposal.primary_area),
+            so.selectinload(Proposal.area_rows),
+            so.selectinload(Proposal.participants),
+            so.selectinload(Proposal.countries),
         )
         .order_by(endorsed_at.c.at.nulls_last(), Proposal.id)
     )
@@ -616,15 +641,19 @@ def allocated_by_proposal(fund: Fund, as_of: date | None = None) -> dict[int, De
     return {proposal_id: -total for proposal_id, total in rows if total}
 
 
+def by_area(amounts: Mapping[int, Decimal]) -> dict[int | None, Decimal]:
+    """Amounts per proposal summed per thematic area id, each split over its areas' shares to the cent."""
+    shares = area_shares_of(amounts)
+    result: dict[int | None, Decimal] = {}
+    for proposal_id, amount in amounts.items():
+        for area_id, part in split_by_area(amount, shares[proposal_id]):
+            result[area_id] = result.get(area_id, ZERO) + part
+    return result
+
+
 def allocations_by_area(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
-    """Allocations per primary thematic area of the programmes, against the area targets."""
-    rows = db.session.execute(
-        sa.select(Proposal.primary_area_id, sa.func.sum(LedgerEntry.amount))
-        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
-        .where(*allocated_in(fund, as_of))
-        .group_by(Proposal.primary_area_id)
-    )
-    amounts = {area_id: -total for area_id, total in rows}
+    """Allocations per thematic area of the programmes (split by the areas' shares), against the area targets."""
+    amounts = by_area(allocated_by_proposal(fund, as_of))
     areas = db.session.scalars(
         sa.select(ThematicArea).where(ThematicArea.fund_id == fund.id).order_by(ThematicArea.number)
     )

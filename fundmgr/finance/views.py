@@ -33,11 +33,13 @@ from fundmgr.finance.forms import (
 )
 from fundmgr.finance.models import (
     Allocation,
+    BudgetRevision,
     Contribution,
     ContributionKind,
     EntryKind,
     ExpenditureKind,
     LedgerEntry,
+    TopUp,
 )
 from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
@@ -373,6 +375,7 @@ class ProgrammeView(FinanceView):
             .order_by(Allocation.id)
         ).all()
         money = q.allocation_money(allocations)
+        knows = ops.may_know(current_user, self.proposal) and self.proposal.can_see_content(current_user)
         return self.render(
             "programme.html",
             proposal=self.proposal,
@@ -380,6 +383,10 @@ class ProgrammeView(FinanceView):
             total=q.programme_totals([self.proposal])[0],
             can_move_money=is_fmu(current_user, self.fund),
             can_close=is_fmu(current_user, self.fund),
+            top_ups=ops.changes_of(TopUp, self.proposal) if knows else [],
+            revisions=ops.changes_of(BudgetRevision, self.proposal) if knows else [],
+            can_ask=ops.may_ask(current_user, self.proposal),
+            knows_changes=knows,
         )
 
 

@@ -193,13 +193,18 @@ class AfterApproval(Strict):
     ends. `extension_committee_months`: an extension longer than this is decided by the Steering Committee, a
     shorter one by the FMU. `delivery_warning_gap`: a programme is flagged when its delivery rate lags the share of
     its time elapsed by more than this. `tranche_min_delivery`: the delivery rate an organization reaches before
-    its next tranche is released (with its reports accepted).
+    its next tranche is released (with its reports accepted). `top_up_committee_above`: a top-up (cost extension)
+    above this amount is decided by the Steering Committee, a smaller one by the FMU (0: the committee decides all).
+    `revision_committee_share`: a budget revision moving more than this share of the direct costs is decided by the
+    Steering Committee.
     """
 
     extension_notice_months: Annotated[int, Field(ge=0, le=24)] = 3
     extension_committee_months: Annotated[int, Field(ge=0, le=60)] = 6
     delivery_warning_gap: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.25")
     tranche_min_delivery: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.70")
+    top_up_committee_above: Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), decimal_places=2)] = Decimal(0)
+    revision_committee_share: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.10")
 
 
 class Reminders(Strict):
@@ -277,11 +282,17 @@ class EligibilityCheck(Strict):
     text: Text
 
 
+# An IATI organisation or activity identifier: no "/", "&", "|" or "?" (the IATI Standard Ruleset's pattern).
+IatiRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$")]
+
+
 class Organization(Strict):
     code: OrgCode
     kind: OrganizationKind
     acronym: Text
     name: Text
+    # Its IATI organisation identifier (XM-DAC-<code> for DAC members and multilateral agencies), if it has one.
+    iati_identifier: IatiRef | None = None
 
 
 class Disaggregation(Strict):
@@ -294,10 +305,6 @@ class Disaggregation(Strict):
 class Currency(Strict):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     name: Text
-
-
-# An IATI organisation or activity identifier: no "/", "&", "|" or "?" (the IATI Standard Ruleset's pattern).
-IatiRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$")]
 
 
 class IatiOrganization(Strict):
@@ -315,6 +322,15 @@ class IatiSector(Strict):
     percentage: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 
+class IatiPolicyMarker(Strict):
+    """One of the fund's markers published as an OECD DAC policy marker (IATI PolicyMarker, vocabulary 1), with the
+    DAC significance (PolicySignificance: 0 not targeted, 1 significant, 2 principal) of each level of the scale."""
+
+    marker: Code
+    code: Annotated[str, StringConstraints(pattern=r"^[1-9]$")]
+    significance: dict[int, Annotated[str, StringConstraints(pattern=r"^[0-4]$")]]
+
+
 class Iati(Strict):
     """How the fund publishes IATI 2.03 activities (fundmgr/opendata): the fund is the parent activity, each
     funded programme a child identified as `<activity_identifier>-<programme reference>`."""
@@ -325,6 +341,8 @@ class Iati(Strict):
     sectors: Annotated[list[IatiSector], Field(min_length=1)]
     # Where the fund's thematic areas (IATI vocabulary 99, the reporting organization's own) are described.
     thematic_vocabulary_uri: Annotated[str, StringConstraints(pattern=r"^https://\S{1,300}$")] | None = None
+    # The markers with a DAC policy marker; the others are published in the reporting organization's vocabulary.
+    policy_markers: list[IatiPolicyMarker] = []
 
     @model_validator(mode="after")
     def identifier_and_sectors(self) -> Iati:
@@ -395,6 +413,10 @@ class FundDefinition(Strict):
         unique(self.eligibility_checks, "code", "eligibility check")
         unique(self.organizations, "code", "organization")
         unique(self.disaggregations, "code", "disaggregation")
+        if self.iati is not None:
+            unknown_markers = sorted({m.marker for m in self.iati.policy_markers} - {m.code for m in self.markers})
+            if unknown_markers:
+                raise ValueError(f"iati.policy_markers names markers {unknown_markers} that are not defined")
         numbers = {o.number for o in self.objectives}
         for area in self.thematic_areas:
             missing = sorted(set(area.objectives) - numbers)

@@ -86,6 +86,10 @@ class Fund(Base):
     extension_committee_months: so.Mapped[int] = so.mapped_column(default=6, server_default="6")
     delivery_warning_gap: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.25"))
     tranche_min_delivery: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.70"))
+    # A top-up (cost extension) above this amount is decided by the Steering Committee, a smaller one by the FMU.
+    top_up_committee_above: so.Mapped[Decimal] = so.mapped_column(Money(), default=Decimal(0), server_default="0")
+    # A budget revision moving more than this share of the direct costs is decided by the Steering Committee.
+    revision_committee_share: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.10"))
     definition_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
 
     thematic_areas: so.Mapped[list[ThematicArea]] = so.relationship(

@@ -147,8 +147,18 @@ FUND_FIELDS = [
     "min_participating_organizations", "targets", "disagreement_threshold", "decision_rule",
     "reporting_period_months", "report_due_days", "reporting_calendar", "reminder_days", "objectives_title",
     "disaggregations", "participants_title", "iati", "extension_notice_months", "extension_committee_months",
-    "delivery_warning_gap", "tranche_min_delivery",
+    "delivery_warning_gap", "tranche_min_delivery", "top_up_committee_above",
+    "revision_committee_share",
 ]  # fmt: skip
+
+
+def iati_settings(spec: d.FundDefinition) -> dict[str, Any]:
+    """The definition's `iati:` section as the fund keeps it, with the IATI identifiers of the organizations the
+    file defines of its own (those of the shared reference data are read from its file); {} when not published."""
+    if spec.iati is None:
+        return {}
+    own = {org.code: org.iati_identifier for org in spec.organizations if org.iati_identifier}
+    return spec.iati.model_dump(mode="json") | ({"organization_identifiers": own} if own else {})
 
 
 def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
@@ -177,11 +187,13 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "reminder_days": sorted(spec.reminders.days_before, reverse=True),
         "objectives_title": spec.objectives_title.model_dump(),
         "disaggregations": [dimension.model_dump() for dimension in spec.disaggregations],
-        "iati": spec.iati.model_dump(mode="json") if spec.iati else {},
+        "iati": iati_settings(spec),
         "extension_notice_months": spec.after_approval.extension_notice_months,
         "extension_committee_months": spec.after_approval.extension_committee_months,
         "delivery_warning_gap": spec.after_approval.delivery_warning_gap,
         "tranche_min_delivery": spec.after_approval.tranche_min_delivery,
+        "top_up_committee_above": spec.after_approval.top_up_committee_above,
+        "revision_committee_share": spec.after_approval.revision_committee_share,
         "participants_title": spec.participating_organizations_title.model_dump(),
     }
 

@@ -33,6 +33,7 @@ HOLDERS = {
     Role.sc_member: _l("members of the Steering Committee"),
     Role.agency: _l("staff of Participating UN Organizations"),
     Role.viewer: _l("viewers"),
+    Role.technical_reviewer: _l("technical reviewers"),
 }
 
 
@@ -99,6 +100,11 @@ def is_fmu(user: Any, fund: Fund) -> bool:
 def is_sc_member(user: Any, fund: Fund) -> bool:
     """A member of the fund's Steering Committee."""
     return has_role(user, fund, Role.sc_member)
+
+
+def is_technical_reviewer(user: Any, fund: Fund) -> bool:
+    """An expert (of the Network's working groups) the FMU may invite to comment on the fund's proposals."""
+    return has_role(user, fund, Role.technical_reviewer)
 
 
 def works_with_committee(user: Any, fund: Fund) -> bool:

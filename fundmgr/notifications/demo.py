@@ -64,7 +64,8 @@ def replay(fund: Fund) -> None:
         events.on_meeting_scheduled(meeting, actor=None)
         if meeting.items:
             events.on_agenda_added(meeting, proposals=[item.proposal for item in meeting.items], actor=None)
-    for decision in latest(sa.select(Decision).where(Decision.fund_id == fund.id), Decision.recorded_at.desc()):
+    on_proposals = sa.select(Decision).where(Decision.fund_id == fund.id, Decision.proposal_id.is_not(None))
+    for decision in latest(on_proposals, Decision.recorded_at.desc()):
         events.on_decision_taken(decision, actor=None)
     for report in latest(
         sa.select(ProgressReport).where(ProgressReport.state == ReportState.submitted),

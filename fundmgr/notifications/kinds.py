@@ -221,6 +221,15 @@ register_kind(
     trigger="`flask send-reminders` (fundmgr.deadlines): the day after a report's due date, once",
 )
 register_kind(
+    "financial_report_due",
+    _l("Financial report due"),
+    _l("A reminder before your organization's certified annual expenditure or final financial statements are due, "
+       "and once they are overdue."),
+    group=RESULTS,
+    roles=(AGENCY,),
+    trigger="`flask send-reminders` (fundmgr.deadlines): the fund's days before the due date, and the day after it",
+)  # fmt: skip
+register_kind(
     "report_returned",
     _l("Progress report returned"),
     _l("The Fund Management Unit returns a progress report with what to change."),

@@ -1,9 +1,8 @@
 """A funded programme's whole file in one zip, with a manifest of every file's sha256.
 
-Built synchronously in the request for now: fundmgr has no job queue yet; once it has one, the dossier becomes a
-background job with its progress shown (issue 17). The files come from the builders the pages use: each version's
-PDF, each decision's letter and the approved minutes of its meeting, each progress report's PDF, the stored
-attachments and evidence; tables are CSV (fundmgr.exports).
+Built by a background job (fundmgr.jobs), its progress shown file by file. The files come from the builders the
+pages use: each version's PDF, each decision's letter and the approved minutes of its meeting, each progress
+report's PDF, the stored attachments and evidence; tables are CSV (fundmgr.exports).
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ import io
 import itertools
 import json
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, send_file
 from flask_babel import format_date, get_locale
 from werkzeug.utils import secure_filename
 
@@ -44,13 +43,22 @@ def version_pdf(version: Any) -> bytes:
     return render_pdf("proposals/version.html", data)
 
 
-def dossier_files(proposal: Proposal) -> dict[str, bytes]:
-    """Every file of the dossier by its path in the zip (the manifest is added by `dossier_zip`)."""
+Progress = Callable[[int, str], None]  # (percent, step): how far the dossier is (fundmgr.jobs)
+
+
+def no_progress(percent: int, step: str) -> None:
+    """Nobody follows the progress."""
+
+
+def dossier_files(proposal: Proposal, progress: Progress = no_progress) -> dict[str, bytes]:
+    """Every file of the dossier by its path in the zip (the manifest is added by `dossier_zip`); progress after
+    each PDF, the slow part (versions up to 40 %, progress reports up to 70 %)."""
     files: dict[str, bytes] = {}
     ref = proposal.reference
     versions = proposal.versions
-    for version in versions:
+    for number, version in enumerate(versions, start=1):
         files[f"versions/{ref}-v{version.number}.pdf"] = version_pdf(version)
+        progress(5 + 35 * number // len(versions), "files")
     for old, new in itertools.pairwise(versions):
         diff = compare(describe_version(old), describe_version(new))
         files[f"versions/compare-v{old.number}-v{new.number}.json"] = json_bytes(diff)
@@ -77,7 +85,7 @@ def dossier_files(proposal: Proposal) -> dict[str, bytes]:
         for d in decisions
     ])  # fmt: skip
     money_tables(files, proposal)
-    reports(files, proposal)
+    reports(files, proposal, progress)
     return files
 
 
@@ -100,12 +108,13 @@ def money_tables(files: dict[str, bytes], proposal: Proposal) -> None:
     )  # fmt: skip
 
 
-def reports(files: dict[str, bytes], proposal: Proposal) -> None:
+def reports(files: dict[str, bytes], proposal: Proposal, progress: Progress = no_progress) -> None:
     """Progress reports sent to the FMU (their PDF, as the report page gives it) and their evidence files."""
     programme = db.session.scalar(sa.select(Programme).where(Programme.proposal_id == proposal.id))
     if programme is None:
         return
-    for period in programme.periods:
+    for number, period in enumerate(programme.periods, start=1):
+        progress(40 + 30 * number // len(programme.periods), "files")
         report = period.report
         if report is None or report.state is ReportState.draft:  # an organization's unsent work is its own
             continue
@@ -119,9 +128,10 @@ def json_bytes(data: Any) -> bytes:
     return json.dumps(data, default=str, ensure_ascii=False, indent=2, sort_keys=True).encode()
 
 
-def dossier_zip(proposal: Proposal) -> bytes:
-    """The zip: every file, then manifest.json naming each with its size and sha256."""
-    files = dossier_files(proposal)
+def dossier_zip(proposal: Proposal, progress: Progress = no_progress) -> bytes:
+    """The zip: every file, then manifest.json naming each with its size and sha256; progress as files are added."""
+    progress(5, "collect")
+    files = dossier_files(proposal, progress)
     manifest = {
         "programme": proposal.reference,
         "generated_at": clock.now().isoformat(timespec="seconds"),
@@ -132,13 +142,12 @@ def dossier_zip(proposal: Proposal) -> bytes:
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in sorted(files.items()):
+        for number, (path, data) in enumerate(sorted(files.items()), start=1):
             archive.writestr(path, data)
+            progress(70 + 20 * number // len(files), "files")
         archive.writestr("manifest.json", json_bytes(manifest))
     return buffer.getvalue()
 
 
-def dossier_response(proposal: Proposal) -> Response:
-    """The dossier as a download."""
-    return send_file(io.BytesIO(dossier_zip(proposal)), mimetype="application/zip", as_attachment=True,
-                     download_name=f"{proposal.reference}-dossier.zip")  # fmt: skip
+def dossier_filename(proposal: Proposal) -> str:
+    return f"{proposal.reference}-dossier.zip"

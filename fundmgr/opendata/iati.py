@@ -10,6 +10,7 @@ come from the fund definition's `iati:` section; a fund without one is not publi
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from fundmgr.db import db, to_cents
 from fundmgr.emails import absolute_url
 from fundmgr.finance import queries as fq
 from fundmgr.finance.models import Allocation, Contribution, ContributionKind, Expenditure, ExpenditureKind, Transfer
+from fundmgr.funds.definition import read_reference
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.budget import budget_totals
@@ -47,6 +49,18 @@ OUTPUT, OUTCOME = "1", "2"
 MEASURES = {Measure.number: "1", Measure.percentage: "2"}
 DOCUMENT_CATEGORY = "A02"  # objectives / purpose of activity: the fund's public page
 DAC_VOCABULARY, OWN_VOCABULARY, UN_REGIONS = "1", "99", "2"
+
+
+@functools.cache
+def reference_identifiers() -> dict[str, str]:
+    """Organization code -> IATI organisation identifier, from the shared reference data's file."""
+    return {org.code: org.iati_identifier for org in read_reference().organizations if org.iati_identifier}
+
+
+def organization_ref(fund: Fund, organization: Organization) -> str | None:
+    """The organization's IATI identifier: the fund file's for its own organizations, else the reference data's."""
+    own = fund.iati.get("organization_identifiers", {})
+    return own.get(organization.code) or reference_identifiers().get(organization.code)
 
 
 def publishes(fund: Fund) -> bool:
@@ -105,8 +119,13 @@ class Writer:
         return parent
 
     @classmethod
-    def organization(cls, parent: etree._Element, tag: str, organization: Organization, **attributes: str) -> None:
-        element = cls.sub(parent, tag, type=ORGANIZATION_TYPES[organization.kind], **attributes)
+    def organization(
+        cls, parent: etree._Element, tag: str, organization: Organization, fund: Fund, **attributes: str
+    ) -> None:
+        """An organization with its IATI identifier (when it has one), IATI type and names."""
+        ref = organization_ref(fund, organization)
+        element = cls.sub(parent, tag, **({"ref": ref} if ref else {}), type=ORGANIZATION_TYPES[organization.kind],
+                          **attributes)  # fmt: skip
         cls.narratives(element, organization.name)
 
     @classmethod
@@ -174,7 +193,7 @@ def fund_activity(root: etree._Element, fund: Fund, programmes: list[Proposal]) 
         )
     )  # fmt: skip
     for donor in sorted({c.donor for c in contributions}, key=lambda o: o.code):
-        W.organization(activity, "participating-org", donor, role=FUNDING)
+        W.organization(activity, "participating-org", donor, fund, role=FUNDING)
     reporting_org = spec["reporting_org"]
     extending = W.sub(
         activity, "participating-org", ref=reporting_org["ref"], type=reporting_org["type"], role=EXTENDING
@@ -182,7 +201,7 @@ def fund_activity(root: etree._Element, fund: Fund, programmes: list[Proposal]) 
     W.narratives(extending, reporting_org["name"])
     implementers = {p.organization for proposal in programmes for p in proposal.participants}
     for organization in sorted(implementers, key=lambda o: o.code):
-        W.organization(activity, "participating-org", organization, role=IMPLEMENTING)
+        W.organization(activity, "participating-org", organization, fund, role=IMPLEMENTING)
     W.sub(activity, "activity-status", code="2")
     # The schema asks for a date: the fund's establishment, else its first contribution (both actual starts),
     # else a planned start of today (a fund loaded but not yet capitalized).
@@ -199,7 +218,7 @@ def fund_activity(root: etree._Element, fund: Fund, programmes: list[Proposal]) 
         kind = INCOMING_COMMITMENT if contribution.kind is ContributionKind.commitment else INCOMING_FUNDS
         transaction = W.transaction(activity, kind, contribution.on_date, contribution.usd_amount, fund.currency,
                                     reference=contribution.reference)  # fmt: skip
-        W.organization(transaction, "provider-org", contribution.donor)
+        W.organization(transaction, "provider-org", contribution.donor, fund)
     document_link(activity, fund)
     for proposal in programmes:
         W.sub(activity, "related-activity", ref=child_identifier(fund, proposal), type="2")
@@ -235,9 +254,9 @@ def programme_activity(root: etree._Element, fund: Fund, proposal: Proposal) -> 
                    role=FUNDING, activity_id=spec["activity_identifier"])  # fmt: skip
     W.narratives(funder, fund.name)
     if proposal.lead_organization is not None:
-        W.organization(activity, "participating-org", proposal.lead_organization, role=ACCOUNTABLE)
+        W.organization(activity, "participating-org", proposal.lead_organization, fund, role=ACCOUNTABLE)
     for participant in sorted(proposal.participants, key=lambda p: p.organization.code):
-        W.organization(activity, "participating-org", participant.organization, role=IMPLEMENTING)
+        W.organization(activity, "participating-org", participant.organization, fund, role=IMPLEMENTING)
     W.sub(activity, "activity-status", code=ACTIVITY_STATUS[proposal.state])
     transfers = [t for a in allocations for t in a.transfers if t.on_date <= today]
     if start:
@@ -256,6 +275,7 @@ def programme_activity(root: etree._Element, fund: Fund, proposal: Proposal) -> 
         sector = W.sub(activity, "sector", vocabulary=OWN_VOCABULARY, code=proposal.primary_area.code,
                        percentage="100", **vocabulary_uri(fund))  # fmt: skip
         W.narratives(sector, proposal.primary_area.name)
+    policy_markers(activity, fund, proposal)
     if start:
         for year_start, year_end, value in yearly_budget(proposal, start):
             W.period(activity, "budget", year_start, year_end, value, fund.currency)
@@ -264,6 +284,24 @@ def programme_activity(root: etree._Element, fund: Fund, proposal: Proposal) -> 
     W.sub(activity, "related-activity", ref=spec["activity_identifier"], type="1")
     if programme is not None:
         results(activity, programme)
+
+
+def policy_markers(activity: etree._Element, fund: Fund, proposal: Proposal) -> None:
+    """The programme's ratings on the fund's markers: a marker with a DAC policy marker (the fund's `policy_markers`,
+    e.g. gender equality 1) as that marker with the DAC significance of its level; the others in the reporting
+    organization's vocabulary (99), named, without a significance (IATI gives one for DAC markers only)."""
+    dac = {m["marker"]: m for m in fund.iati.get("policy_markers", [])}
+    for rating in sorted(proposal.markers, key=lambda r: r.marker.number):
+        if rating.level is None:
+            continue
+        mapped = dac.get(rating.marker.code)
+        if mapped is None:
+            element = W.sub(activity, "policy-marker", vocabulary=OWN_VOCABULARY, code=rating.marker.code,
+                            **vocabulary_uri(fund))  # fmt: skip
+            W.narratives(element, rating.marker.name)
+        elif str(rating.level) in mapped["significance"]:
+            W.sub(activity, "policy-marker", vocabulary=DAC_VOCABULARY, code=mapped["code"],
+                  significance=mapped["significance"][str(rating.level)])  # fmt: skip
 
 
 def programme_dates(proposal: Proposal, programme: Programme | None) -> tuple[date | None, date | None]:
@@ -315,15 +353,15 @@ def programme_transactions(
         if allocation.decided_on <= today:
             transaction = W.transaction(activity, COMMITMENT, allocation.decided_on, allocation.total, fund.currency,
                                         reference=allocation.reference)  # fmt: skip
-            W.organization(transaction, "receiver-org", allocation.organization)
+            W.organization(transaction, "receiver-org", allocation.organization, fund)
     for transfer in sorted(transfers, key=lambda t: (t.on_date, t.id)):
         transaction = W.transaction(activity, DISBURSEMENT, transfer.on_date, transfer.amount, fund.currency,
                                     reference=transfer.reference)  # fmt: skip
-        W.organization(transaction, "receiver-org", transfer.allocation.organization)
+        W.organization(transaction, "receiver-org", transfer.allocation.organization, fund)
     for allocation, year, spent in expenditure_by_year(allocations):
         on = min(date(year, 12, 31), today)
         transaction = W.transaction(activity, EXPENDITURE, on, spent, fund.currency)
-        W.organization(transaction, "provider-org", allocation.organization)
+        W.organization(transaction, "provider-org", allocation.organization, fund)
 
 
 def expenditure_by_year(allocations: list[Allocation]) -> list[tuple[Allocation, int, Decimal]]:

@@ -15,7 +15,8 @@ from fundmgr.db import db
 from fundmgr.finance import queries as fq
 from fundmgr.finance.dashboard import Dashboard, dashboard
 from fundmgr.funds.models import Fund
-from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.opendata.models import Publication, PublicationKind
+from fundmgr.proposals.models import FUNDED_STATES, PUBLISHED_STATES, Proposal
 
 ZERO = Decimal("0.00")
 
@@ -48,6 +49,31 @@ class PublicFund:
     programmes: list[PublicProgramme]
     pipeline: list[Proposal]
     countries: list[str]
+    documents: PublishedDocuments
+
+
+@dataclass
+class PublishedDocuments:
+    """What the FMU approved for publication and has not withdrawn: annual reports (latest year first) and the
+    public summaries of decisions on programmes the fund publishes (latest first)."""
+
+    annual_reports: list[Publication]
+    decision_summaries: list[Publication]
+
+
+def published_documents(fund: Fund) -> PublishedDocuments:
+    """The fund's live publications; a decision's summary only while its programme is one the fund publishes."""
+    query = sa.select(Publication).where(Publication.fund_id == fund.id, Publication.withdrawn_at.is_(None))
+    rows = list(db.session.scalars(query.order_by(Publication.year.desc(), Publication.published_at.desc())))
+    return PublishedDocuments(
+        annual_reports=[p for p in rows if p.kind is PublicationKind.annual_report],
+        decision_summaries=[p for p in rows if p.kind is PublicationKind.decision_summary and still_public(p)],
+    )
+
+
+def still_public(publication: Publication) -> bool:
+    """A decision's summary shows while its programme is one the fund publishes (not withdrawn or closed early)."""
+    return publication.decision is not None and publication.decision.proposal.state in PUBLISHED_STATES
 
 
 def public_fund(fund: Fund) -> PublicFund:
@@ -79,6 +105,7 @@ def public_fund(fund: Fund) -> PublicFund:
         programmes=programmes,
         pipeline=fq.endorsed_by_endorsement_date(fund),
         countries=sorted({name for p in programmes for name in p.countries}),
+        documents=published_documents(fund),
     )
 
 

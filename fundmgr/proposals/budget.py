@@ -83,3 +83,8 @@ def budget_totals(proposal: Proposal) -> BudgetTotals:
         by_year=dict(by_year),
         cells=cells,
     )
+
+
+def requested_total(proposal: Proposal) -> Decimal:
+    """What the proposal asks of the fund: a concept note's indicative total, a programme document's budget."""
+    return proposal.indicative_total if proposal.is_concept_note else budget_totals(proposal).total

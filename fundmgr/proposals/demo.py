@@ -18,13 +18,25 @@ import sqlalchemy as sa
 from weasyprint import HTML
 from werkzeug.datastructures import FileStorage
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db, to_cents
 from fundmgr.funds.models import Country, Fund
 from fundmgr.funds.queries import active
 from fundmgr.proposals import operations as ops
-from fundmgr.proposals.budget import programme_years
-from fundmgr.proposals.models import AttachmentKind, Proposal
+from fundmgr.proposals.budget import budget_totals, programme_years
+from fundmgr.proposals.models import (
+    AttachmentKind,
+    NationalPartner,
+    Participant,
+    PartnerKind,
+    Proposal,
+    ProposalMarker,
+    ProposalStage,
+    ProposalState,
+    ProposalVersion,
+)
+from fundmgr.proposals.operations.drafts import CONCEPT_SUFFIX
 from fundmgr.scenario import demo_data
 
 INTAKE_STATUSES = {"draft", "submitted", "screening", "returned", "withdrawn", "in_review"}
@@ -84,10 +96,20 @@ def demo_user(role: Role, organization_code: str | None = None) -> User:
 
 
 def seed_one(fund: Fund, spec: dict[str, Any]) -> Proposal:
-    """One demo proposal, drafted, budgeted and brought to its demo status."""
+    """One demo proposal, drafted, budgeted and brought to its demo status; one the committee took up in the past
+    is written and submitted on its `submitted_on` day (its reference is of that year)."""
+    if not spec.get("submitted_on"):
+        return draft_and_advance(fund, spec)
+    with clock.as_of(spec["submitted_on"]):
+        return draft_and_advance(fund, spec)
+
+
+def draft_and_advance(fund: Fund, spec: dict[str, Any]) -> Proposal:
     agency = demo_user(Role.agency, spec["lead"])
     endorsed = spec["government_endorsement"] or spec["status"] != "draft"  # a returned one loses it below
-    proposal = ops.create_proposal(fund, demo_details(fund, spec, endorsed=endorsed), actor=agency)
+    proposal = ops.create_proposal(
+        fund, demo_details(fund, spec, endorsed=endorsed), actor=agency, stage=ProposalStage.programme_document
+    )
     organizations = {o.code: o for o in fund.participating_organizations}
     ops.set_participants(
         proposal,
@@ -272,3 +294,64 @@ def revise_after_return(
     ops.submit_proposal(proposal, actor=agency)
     ops.start_screening(proposal, actor=officer)
     return {item.check.code: item.check_id for item in proposal.latest_screening.items}
+
+
+# --- The concept notes of the demo's programmes ---------------------------------------------------------------
+
+
+def seed_concept_notes(fund: Fund) -> list[str]:
+    """Each demo programme gets the concept note it was developed from, as the migration to two stages derives
+    them (revision bf8cde206288): a copy of its description, place, alignment, markers and organizations with their
+    share of the budget as indicative amounts, submitted with that version, and selected. The
+    demo's programmes thus stand where an upgraded fund's do."""
+    documents = db.session.scalars(
+        sa.select(Proposal).where(Proposal.fund_id == fund.id, Proposal.stage == ProposalStage.programme_document,
+                                  Proposal.concept_note_id.is_(None)).order_by(Proposal.id)
+    ).all()  # fmt: skip
+    for document in documents:
+        derive_concept_note(document)
+    db.session.flush()
+    return [f"{len(documents)} concept notes derived from the demo's programmes."]
+
+
+def concept_reference(document: Proposal) -> str | None:
+    """The concept note's reference: the programme's with the suffix; none while the programme is a draft."""
+    return f"{document.reference_number}{CONCEPT_SUFFIX}" if document.reference_number else None
+
+
+def derive_concept_note(document: Proposal) -> Proposal:
+    first = document.versions[0] if document.versions else None
+    amounts = {org_id: share.total for org_id, share in budget_totals(document).participants.items()}
+    note = Proposal(
+        fund=document.fund, stage=ProposalStage.concept_note, reference=concept_reference(document),
+        state=ProposalState.selected if first else ProposalState.draft, version_count=1 if first else 0,
+        title=document.title, summary=document.summary, country=document.country, region_code=document.region_code,
+        countries=list(document.countries), primary_area=document.primary_area, objectives=list(document.objectives),
+        principles=list(document.principles), duration_months=document.duration_months,
+        start_date=document.start_date, government_endorsement=document.government_endorsement,
+        lead_organization=document.lead_organization, created_by=document.created_by, call=document.call,
+        submitted_at=document.submitted_at, total_amount=first.total if first else document.total_amount,
+        rc_endorsement=True, sdg_targets=["10.7"],
+        problem_statement=document.summary, theory_of_change=document.summary,
+        cooperation_framework="Aligned with the Cooperation Framework's outcome on governance and migration.",
+        knowledge_platform="Shares its practices on the Network's knowledge platform; peers reached through the hub.",
+    )  # fmt: skip
+    for participant in document.participants:
+        participant.indicative_amount = amounts.get(participant.organization_id)
+        note.participants.append(Participant(organization=participant.organization,
+                                             indirect_rate=participant.indirect_rate,
+                                             indicative_amount=participant.indicative_amount))  # fmt: skip
+    note.markers = [ProposalMarker(marker=m.marker, level=m.level, justification=m.justification)
+                    for m in document.markers]  # fmt: skip
+    note.national_partners = [
+        NationalPartner(position=0, name="Ministry of Interior", kind=PartnerKind.government,
+                        role="Leads the national coordination mechanism on migration."),
+    ]  # fmt: skip
+    if first is not None:
+        note.versions.append(ProposalVersion(number=1, submitted_at=first.submitted_at,
+                                             submitted_by=first.submitted_by, snapshot=first.snapshot,
+                                             direct_total=first.direct_total, indirect_total=first.indirect_total,
+                                             total=first.total))  # fmt: skip
+    document.concept_note = note
+    db.session.add(note)
+    return note

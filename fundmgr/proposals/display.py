@@ -59,6 +59,7 @@ def describe(snapshot: ProposalSnapshot, fund: Fund) -> dict[str, Any]:
         "reference": snapshot.reference,
         "title": snapshot.title,
         "summary": snapshot.summary,
+        "participants_label": fund.participants_label,
         "location": location_label(snapshot, labels),
         "multi_country": snapshot.region is not None,
         "primary_area": f"{area.number}. {area.label}" if area else "",

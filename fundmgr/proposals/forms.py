@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -9,7 +10,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
+    FieldList,
+    Form,
+    FormField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -17,16 +20,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fundmgr.accounts.models import Organization
 from fundmgr.choices import options
+from fundmgr.dates import DateField
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Fund, Marker
 from fundmgr.i18n import localize
-from fundmgr.numbers import INDICATOR_VALUE, CountField, NumberField
-from fundmgr.proposals.models import AttachmentKind, Proposal, Screening
+from fundmgr.numbers import AREA_SHARE, INDICATOR_VALUE, CountField, NumberField
+from fundmgr.proposals.models import HUNDRED, AttachmentKind, Proposal, Screening
 from fundmgr.proposals.operations import IndicatorValues, ProposalDetails
 
 BLANK = SelectChoice("", "—")
@@ -37,6 +41,21 @@ class CheckboxListField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+OTHER_AREAS = 4  # rows offered for areas beside the primary one
+
+
+class AreaShareForm(Form):
+    """Another thematic area of a proposal and its share."""
+
+    area = SelectField(_l("Other thematic area"), [Optional()])
+    share = NumberField(_l("Share (%)"), [Optional()], kind=AREA_SHARE)
+
+    def validate_area(self, field: SelectField) -> None:
+        """A share without its area would be dropped: ask for the area."""
+        if not field.data and self.share.data is not None:
+            raise ValidationError(_l("Choose the thematic area of this share."))
 
 
 class DetailsForm(FlaskForm):
@@ -53,6 +72,8 @@ class DetailsForm(FlaskForm):
     region = SelectField(_l("Region (multi-country programmes)"), [Optional()])
     countries = SelectMultipleField(_l("Countries (multi-country programmes)"), [Optional()], render_kw={"size": 8})
     primary_area = SelectField(_l("Primary thematic area"), [Optional()])
+    primary_share = NumberField(_l("Share of the primary area (%)"), [Optional()], kind=AREA_SHARE)
+    other_areas = FieldList(FormField(AreaShareForm), min_entries=OTHER_AREAS, max_entries=OTHER_AREAS)
     objectives = CheckboxListField(_l("Objectives"), [Optional()], coerce=int)
     principles = CheckboxListField(_l("Guiding principles addressed"), [Optional()])
     duration_months = CountField(_l("Duration in months"), [Optional(), NumberRange(1, 240)])
@@ -69,6 +90,8 @@ class DetailsForm(FlaskForm):
         self.region.choices = [BLANK, *options((r.code, r.label) for r in fq.regions())]
         areas = fq.active(fund.thematic_areas)
         self.primary_area.choices = [BLANK, *options((a.code, f"{a.number}. {a.label}") for a in areas)]
+        for row in self.other_areas:
+            row.area.choices = self.primary_area.choices
         self.objectives.choices = options((o.number, o.label) for o in fq.active(fund.objectives))
         self.principles.choices = options((p.code, p.label) for p in fq.active(fund.guiding_principles))
 
@@ -85,6 +108,8 @@ class DetailsForm(FlaskForm):
                 "region": proposal.region_code or "",
                 "countries": [c.iso3 for c in proposal.countries],
                 "primary_area": proposal.primary_area.code if proposal.primary_area else "",
+                "primary_share": proposal.area_shares[0][1] if proposal.area_shares else None,
+                "other_areas": [{"area": area.code, "share": share} for area, share in proposal.area_shares[1:]],
                 "objectives": [o.number for o in proposal.objectives],
                 "principles": [p.code for p in proposal.principles],
                 "duration_months": proposal.duration_months,
@@ -109,6 +134,12 @@ class DetailsForm(FlaskForm):
             region_code=(self.region.data or None) if multi else None,
             countries=[by_iso3[c] for c in self.countries.data or [] if c in by_iso3] if multi else [],
             primary_area=areas.get(self.primary_area.data or ""),
+            primary_share=self.primary_share.data if self.primary_share.data is not None else HUNDRED,
+            other_areas=[
+                (areas[row.area.data], row.share.data if row.share.data is not None else Decimal(0))
+                for row in self.other_areas
+                if row.area.data in areas
+            ],
             objectives=[objectives[n] for n in self.objectives.data or [] if n in objectives],
             principles=[principles[c] for c in self.principles.data or [] if c in principles],
             duration_months=self.duration_months.data,
@@ -256,3 +287,21 @@ def screening_answers(form: FlaskForm) -> dict[int, tuple[bool | None, str]]:
         )
         for item in form.items
     }
+
+
+class InviteReviewerForm(FlaskForm):
+    """The technical reviewer the FMU invites to comment on a proposal."""
+
+    reviewer = SelectField(_l("Technical reviewer"), [DataRequired()])
+
+    def __init__(self, reviewers: list[Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reviewers = {str(user.id): user for user in reviewers}
+        people = ((key, f"{user.name} ({user.organization.label})") for key, user in self.reviewers.items())
+        self.reviewer.choices = [BLANK, *options(people)]
+
+
+class ReviewCommentForm(FlaskForm):
+    """A technical reviewer's comment on a proposal."""
+
+    body = TextAreaField(_l("Comment"), [DataRequired(), Length(max=20000)], render_kw={"rows": 6})

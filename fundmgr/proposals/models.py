@@ -1,4 +1,20 @@
-"""Joint programme proposals and everything they hold."""
+"""Joint programme proposals and everything they hold: the two stages of the programme cycle.
+
+One `Proposal` table holds both stages, told apart by `stage`:
+
+- a **concept note** (stage 1) is short: description, problem and theory of change in brief, alignment, markers,
+  geography (a country, a region's countries, migration corridors or global scope), the participating
+  organizations each with an indicative amount, national partners, SDG targets, Cooperation Framework alignment,
+  the Resident Coordinator's and the government's endorsement and the use of the Network's knowledge platform;
+  its submission checks leave out the budget grid and the results matrix. The Steering Committee selects it for
+  development, endorses it into the pipeline, or declines it (state `rejected`).
+- a **programme document** (stage 2) is opened from a selected concept note (`concept_note_id`), prefilled with its
+  content, and adds the full budget grid, the results matrix, the workplan by year, the risk log, the M&E plan and
+  the sustainability and exit strategy; FMU clearance and the SC's approval allocate money as before.
+
+One table rather than two keeps every existing part (versions, screening, overlap, decisions, finance) working on
+both stages; the rules that differ by stage are in fundmgr.proposals.rules and the lifecycle table below.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
@@ -26,11 +43,23 @@ from fundmgr.funds.models import (
     Objective,
     ThematicArea,
 )
-from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member
+from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member, is_technical_reviewer
 from fundmgr.proposals.snapshot import ProposalSnapshot, SnapshotColumn
 
 if TYPE_CHECKING:  # calls build on proposals: the model is named here only for its type
     from fundmgr.calls.models import Call
+
+
+class ProposalStage(TitledEnum):
+    """Which of the two stages of the programme cycle a proposal is."""
+
+    concept_note = "concept_note"
+    programme_document = "programme_document"
+
+
+ProposalStage.set_titles(
+    {ProposalStage.concept_note: _l("Concept note"), ProposalStage.programme_document: _l("Programme document")}
+)
 
 
 class ProposalState(TitledEnum):
@@ -42,6 +71,7 @@ class ProposalState(TitledEnum):
     returned = "returned"
     in_review = "in_review"
     endorsed = "endorsed"
+    selected = "selected"
     approved = "approved"
     active = "active"
     closed = "closed"
@@ -62,6 +92,7 @@ STATE_TITLES = {
     ProposalState.returned: _l("Returned for revision"),
     ProposalState.in_review: _l("In Steering Committee review"),
     ProposalState.endorsed: _l("Endorsed (pipeline)"),
+    ProposalState.selected: _l("Selected for development"),
     ProposalState.approved: _l("Approved"),
     ProposalState.active: _l("Active"),
     ProposalState.closed: _l("Closed"),
@@ -77,6 +108,7 @@ STATE_BADGES = {
     ProposalState.returned: "warning",
     ProposalState.in_review: "primary",
     ProposalState.endorsed: "primary",
+    ProposalState.selected: "success",
     ProposalState.approved: "success",
     ProposalState.active: "success",
     ProposalState.closed: "dark",
@@ -84,6 +116,8 @@ STATE_BADGES = {
     ProposalState.rejected: "danger",
     ProposalState.withdrawn: "light",
 }
+
+HUNDRED = Decimal(100)
 
 S = ProposalState
 # The one transition table of the proposal lifecycle. Every operation that moves a
@@ -93,9 +127,12 @@ TRANSITIONS: dict[ProposalState, frozenset[ProposalState]] = {
     S.submitted: frozenset({S.screening, S.withdrawn}),
     S.screening: frozenset({S.in_review, S.returned, S.withdrawn}),
     S.returned: frozenset({S.submitted, S.withdrawn}),
-    S.in_review: frozenset({S.endorsed, S.approved, S.deferred, S.rejected, S.withdrawn}),
+    S.in_review: frozenset({S.endorsed, S.selected, S.approved, S.deferred, S.rejected, S.withdrawn}),
     S.deferred: frozenset({S.submitted, S.withdrawn}),
-    S.endorsed: frozenset({S.approved, S.rejected}),
+    # a pipeline concept note is selected (invited to develop its programme document) when funds arrive
+    S.endorsed: frozenset({S.selected, S.approved, S.rejected}),
+    # a concept note selected for development: its programme document carries the cycle on
+    S.selected: frozenset(),
     S.approved: frozenset({S.active}),
     S.active: frozenset({S.closed}),
     S.closed: frozenset(),
@@ -104,10 +141,17 @@ TRANSITIONS: dict[ProposalState, frozenset[ProposalState]] = {
 }
 EDITABLE_STATES = frozenset({S.draft, S.returned, S.deferred})
 # From review on, Steering Committee members see every proposal.
-REVIEW_AND_LATER = frozenset({S.in_review, S.endorsed, S.approved, S.active, S.closed, S.deferred, S.rejected})
+REVIEW_AND_LATER = frozenset(
+    {S.in_review, S.endorsed, S.selected, S.approved, S.active, S.closed, S.deferred, S.rejected}
+)
 # What the fund publishes (the pipeline and the funded portfolio): viewers see these.
 PUBLISHED_STATES = frozenset({S.endorsed, S.approved, S.active, S.closed})
+# The states a concept note's decision may lead to; and a programme document's (approval allocates money).
+CONCEPT_NOTE_DECIDED = frozenset({S.selected, S.endorsed, S.rejected, S.deferred})
 FUNDED_STATES = frozenset({S.approved, S.active, S.closed})
+
+# A technical reviewer is invited to comment on a proposal from its submission until the committee decides.
+COMMENTABLE_STATES = frozenset({S.submitted, S.screening, S.in_review})
 
 # Rules other packages add (fundmgr.steering: declared conflicts of interest) that recuse a
 # Steering Committee member from a proposal; each is called as rule(proposal, user) -> bool.
@@ -133,6 +177,22 @@ proposal_countries = sa.Table(
 )
 
 
+class ProposalArea(Base):
+    """A thematic area of a proposal with its share of the programme in percent (the primary area's included).
+
+    The shares of a proposal add up to 100. A proposal without these rows counts wholly in its primary area
+    (`area_shares`).
+    """
+
+    __tablename__ = "proposal_areas"
+
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True)
+    area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("thematic_areas.id"), primary_key=True)
+    share: so.Mapped[Decimal] = so.mapped_column(ScaledDecimal(5, 2))
+
+    area: so.Mapped[ThematicArea] = so.relationship(lazy="joined")
+
+
 class Proposal(Base):
     """A joint programme proposal (concept note) and, once funded, the programme itself."""
 
@@ -146,7 +206,8 @@ class Proposal(Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)
+    # Given at the first submission (drafts have none: `reference` then reads "Draft").
+    reference_number: so.Mapped[str | None] = so.mapped_column("reference", sa.String(30), unique=True)
     state: so.Mapped[ProposalState] = so.mapped_column(default=ProposalState.draft)
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -169,6 +230,26 @@ class Proposal(Base):
     # The call the proposal answers (fundmgr.calls; None: sent outside any call, as before calls existed).
     call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
 
+    # --- the two stages (see the module docstring) ---
+    stage: so.Mapped[ProposalStage] = so.mapped_column(default=ProposalStage.programme_document)
+    # a programme document: the concept note it was developed from
+    concept_note_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposals.id"), unique=True, index=True)
+    problem_statement: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    theory_of_change: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # the programme covers no country in particular (global scope)
+    global_scope: so.Mapped[bool] = so.mapped_column(default=False)
+    # SDG target codes (e.g. "10.7"), each one of fundmgr/data/sdg_targets.csv, in the order given
+    sdg_targets: so.Mapped[list[Any]] = so.mapped_column(default=list)
+    cooperation_framework: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    rc_endorsement: so.Mapped[bool] = so.mapped_column(default=False)
+    knowledge_platform: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # a concept note selected for development: the deadline for its programme document and its indicative amount
+    development_deadline: so.Mapped[date | None]
+    selected_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
+    # programme document sections
+    me_plan: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    sustainability: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
     # Closure (fundmgr.results / fundmgr.finance operations): activities ended and the final report accepted
     # (the state moves to closed), then the final certified expenditure and the unspent balance refunded.
     operationally_closed_on: so.Mapped[date | None]
@@ -178,6 +259,7 @@ class Proposal(Base):
     country: so.Mapped[Country | None] = so.relationship()
     countries: so.Mapped[list[Country]] = so.relationship(secondary=proposal_countries)
     primary_area: so.Mapped[ThematicArea | None] = so.relationship()
+    area_rows: so.Mapped[list[ProposalArea]] = so.relationship(cascade="all, delete-orphan")
     objectives: so.Mapped[list[Objective]] = so.relationship(secondary=proposal_objectives, order_by=Objective.number)
     principles: so.Mapped[list[GuidingPrinciple]] = so.relationship(
         secondary=proposal_principles, order_by=GuidingPrinciple.number
@@ -199,8 +281,47 @@ class Proposal(Base):
     versions: so.Mapped[list[ProposalVersion]] = so.relationship(
         back_populates="proposal", order_by="ProposalVersion.number"
     )
+    concept_note: so.Mapped[Proposal | None] = so.relationship(
+        remote_side="Proposal.id", back_populates="programme_document"
+    )
+    programme_document: so.Mapped[Proposal | None] = so.relationship(back_populates="concept_note", uselist=False)
+    corridors: so.Mapped[list[Corridor]] = so.relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Corridor.position"
+    )
+    national_partners: so.Mapped[list[NationalPartner]] = so.relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="NationalPartner.position"
+    )
+    workplan: so.Mapped[list[WorkplanItem]] = so.relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="(WorkplanItem.year, WorkplanItem.position)"
+    )
+    risks: so.Mapped[list[Risk]] = so.relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Risk.position"
+    )
 
     audit_type = "proposal"
+
+    @hybrid_property
+    def reference(self) -> str:
+        """The reference number (MIG-2026-0042), or "Draft" before the first submission."""
+        return self.reference_number or str(_l("Draft"))
+
+    @reference.inplace.setter
+    def _reference_setter(self, value: str | None) -> None:
+        self.reference_number = value
+
+    @reference.inplace.expression
+    @classmethod
+    def _reference_expression(cls) -> sa.ColumnElement[str | None]:
+        return cls.reference_number
+
+    @property
+    def is_concept_note(self) -> bool:
+        return self.stage is ProposalStage.concept_note
+
+    @property
+    def indicative_total(self) -> Decimal:
+        """The sum of the participating organizations' indicative amounts (a concept note's total)."""
+        return sum((p.indicative_amount or Decimal("0.00") for p in self.participants), Decimal("0.00"))
 
     @property
     def display_name(self) -> str:
@@ -213,6 +334,15 @@ class Proposal(Base):
         if self.lead_organization_id:
             ids.add(self.lead_organization_id)
         return ids
+
+    @property
+    def area_shares(self) -> list[tuple[ThematicArea, Decimal]]:
+        """Each thematic area with its share in percent, the primary first (all of it in the primary area
+        when no share was given)."""
+        if self.area_rows:
+            rows = sorted(self.area_rows, key=lambda r: (r.area_id != self.primary_area_id, r.area.number))
+            return [(row.area, row.share) for row in rows]
+        return [(self.primary_area, HUNDRED)] if self.primary_area else []
 
     @property
     def latest_version(self) -> ProposalVersion | None:
@@ -271,17 +401,24 @@ class Proposal(Base):
         return visibility.may_see(user, self)
 
     def is_recused(self, user: Any) -> bool:
-        """An SC member stays out of a proposal their organization takes part in, or that they declared a conflict on.
+        """An SC member or a technical reviewer stays out of a proposal their organization takes part in, or that
+        they declared a conflict on.
 
         A recused member sees the proposal's title and the fact of their recusal, nothing else.
         """
-        if not is_sc_member(user, self.fund):
+        if not (is_sc_member(user, self.fund) or is_technical_reviewer(user, self.fund)):
             return False
         return user.organization_id in self.organization_ids or any(rule(self, user) for rule in RECUSAL_RULES)
 
     def can_edit(self, user: Any, check_state: bool = True) -> bool:
         """Agency staff of a participating organization edit drafts and returned proposals."""
         return is_agency_staff(user, self.fund) and self.takes_part(user) and (not check_state or self.is_editable)
+
+    def can_delete(self, user: Any) -> bool:
+        """A draft never submitted is deleted by its author or by staff of its lead organization."""
+        never_submitted = self.state is ProposalState.draft and not self.version_count
+        mine = self.created_by_id == getattr(user, "id", None) or self.is_lead(user)
+        return never_submitted and self.can_edit(user, check_state=False) and mine
 
     def can_submit(self, user: Any) -> bool:
         """Only the lead organization submits (and resubmits)."""
@@ -317,9 +454,123 @@ class Participant(Base):
     proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     indirect_rate: so.Mapped[Decimal] = so.mapped_column(Rate())
+    # what the organization expects to receive (a concept note's indicative budget, before the budget grid)
+    indicative_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
 
     proposal: so.Mapped[Proposal] = so.relationship(back_populates="participants")
     organization: so.Mapped[Organization] = so.relationship(lazy="joined")
+
+
+class Corridor(Base):
+    """A migration corridor of a proposal: its countries in order, origin first, destination last, transit between."""
+
+    __tablename__ = "corridors"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int]
+
+    proposal: so.Mapped[Proposal] = so.relationship(back_populates="corridors")
+    stops: so.Mapped[list[CorridorStop]] = so.relationship(
+        cascade="all, delete-orphan", order_by="CorridorStop.position", lazy="selectin"
+    )
+
+    @property
+    def countries(self) -> list[Country]:
+        return [stop.country for stop in self.stops]
+
+    @property
+    def label(self) -> str:
+        return " → ".join(c.label for c in self.countries)
+
+
+class CorridorStop(Base):
+    """One country of a corridor, at its place in the order."""
+
+    __tablename__ = "corridor_stops"
+    __table_args__ = (sa.UniqueConstraint("corridor_id", "position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    corridor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("corridors.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int]
+    country_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("countries.id"))
+
+    country: so.Mapped[Country] = so.relationship(lazy="joined")
+
+
+class PartnerKind(TitledEnum):
+    """What kind of national partner takes part in a programme."""
+
+    government = "government"
+    civil_society = "civil_society"
+    migrant_diaspora = "migrant_diaspora"
+    private_sector = "private_sector"
+
+
+PartnerKind.set_titles({
+    PartnerKind.government: _l("Government entity"),
+    PartnerKind.civil_society: _l("Civil society organization"),
+    PartnerKind.migrant_diaspora: _l("Migrants’ or diaspora organization"),
+    PartnerKind.private_sector: _l("Private sector"),
+})  # fmt: skip
+
+
+class NationalPartner(Base):
+    """A national partner of a proposal (not a UN organization, receives no transfer) and its role."""
+
+    __tablename__ = "national_partners"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int]
+    name: so.Mapped[str] = so.mapped_column(sa.String(300))
+    kind: so.Mapped[PartnerKind]
+    role: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    proposal: so.Mapped[Proposal] = so.relationship(back_populates="national_partners")
+
+
+class WorkplanItem(Base):
+    """An activity of a programme document's workplan, in one programme year."""
+
+    __tablename__ = "workplan_items"
+    __table_args__ = (sa.CheckConstraint("year >= 1", name="year_positive"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    year: so.Mapped[int]
+    position: so.Mapped[int]
+    activity: so.Mapped[str] = so.mapped_column(sa.Text)
+
+    proposal: so.Mapped[Proposal] = so.relationship(back_populates="workplan")
+
+
+class RiskLevel(TitledEnum):
+    """How likely a risk is, or how hard it would hit."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+RiskLevel.set_titles({RiskLevel.low: _l("Low"), RiskLevel.medium: _l("Medium"), RiskLevel.high: _l("High")})
+
+
+class Risk(Base):
+    """A line of a programme document's risk log."""
+
+    __tablename__ = "risks"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int]
+    risk: so.Mapped[str] = so.mapped_column(sa.Text)
+    likelihood: so.Mapped[RiskLevel]
+    impact: so.Mapped[RiskLevel]
+    mitigation: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    owner: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+
+    proposal: so.Mapped[Proposal] = so.relationship(back_populates="risks")
 
 
 class ProposalMarker(Base):
@@ -455,7 +706,7 @@ class Attachment(Base):
     content_type: so.Mapped[str] = so.mapped_column(sa.String(100))
     size: so.Mapped[int]
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
-    storage_key: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    storage_key: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)  # shared by rows with the same content
     uploaded_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     removed_at: so.Mapped[datetime | None]
@@ -546,3 +797,46 @@ class ProposalCounter(Base):
     fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True)
     year: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
     last_number: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class ReviewInvitation(Base):
+    """The FMU's invitation of a technical reviewer (an expert of the Network's working groups) to comment on a
+    proposal. The reviewer sees the proposal while the invitation stands; they neither score nor vote."""
+
+    __tablename__ = "review_invitations"
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "reviewer_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    reviewer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    invited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    invited_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    withdrawn_at: so.Mapped[datetime | None]
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    reviewer: so.Mapped[User] = so.relationship(foreign_keys=[reviewer_id], lazy="joined")
+    invited_by: so.Mapped[User | None] = so.relationship(foreign_keys=[invited_by_id])
+    comments: so.Mapped[list[ReviewComment]] = so.relationship(
+        back_populates="invitation", order_by="ReviewComment.written_at"
+    )
+
+    audit_type = "review_invitation"
+
+    @property
+    def is_open(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class ReviewComment(Base):
+    """What an invited technical reviewer wrote on a proposal, for the FMU and the Steering Committee."""
+
+    __tablename__ = "review_comments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    invitation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("review_invitations.id"), index=True)
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    written_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    invitation: so.Mapped[ReviewInvitation] = so.relationship(back_populates="comments")
+
+    audit_type = "review_comment"

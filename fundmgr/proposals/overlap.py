@@ -205,6 +205,9 @@ def overlaps_of(proposal: Proposal, *, limit: int = LIMIT) -> list[Overlap]:
     # only a proposal whose text comes close enough can be listed: read the places and organizations of those alone
     close = [ids[n] for n in np.flatnonzero(scores >= text_floor())]
     countries, organizations = places_and_organizations([proposal.id, *close])
-    found = rank(ids, scores, countries, organizations, proposal.id, limit=limit)
+    # a concept note and its own programme document are one programme at two stages, not an overlap
+    stages = {proposal.concept_note_id, proposal.programme_document.id if proposal.programme_document else None}
+    found = [f for f in rank(ids, scores, countries, organizations, proposal.id, limit=limit + 1)
+             if f.id not in stages][:limit]  # fmt: skip
     loaded = {p.id: p for p in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_([f.id for f in found])))}
     return [Overlap(loaded[likeness.id], likeness) for likeness in found]

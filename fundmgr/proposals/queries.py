@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from fundmgr.accounts.models import Organization
-from fundmgr.db import db
+from fundmgr.accounts.models import Organization, Role, User
+from fundmgr.db import apportion, db
 from fundmgr.funds.models import Country, Fund, Marker, ThematicArea
+from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, is_technical_reviewer
 from fundmgr.proposals.models import (
+    HUNDRED,
     Participant,
     Proposal,
+    ProposalArea,
     ProposalMarker,
     ProposalState,
+    ReviewInvitation,
     proposal_countries,
 )
 from fundmgr.proposals.visibility import visible_to
@@ -150,6 +155,7 @@ def list_query(user: Any, fund: Fund, filters: ProposalFilters) -> sa.Select:
         so.joinedload(Proposal.lead_organization),
         so.joinedload(Proposal.country),
         so.joinedload(Proposal.primary_area),
+        so.selectinload(Proposal.area_rows),
         so.selectinload(Proposal.participants),
         so.selectinload(Proposal.countries),
         so.selectinload(Proposal.markers),
@@ -161,3 +167,86 @@ def count_by_state(user: Any, fund: Fund, states: frozenset[ProposalState]) -> d
     visible = visible_proposals(user, fund).where(Proposal.state.in_(states)).subquery()
     rows = db.session.execute(sa.select(visible.c.state, sa.func.count()).group_by(visible.c.state))
     return dict(rows.tuples().all())
+
+
+# --- Thematic areas with shares --------------------------------------------------------------------------
+
+AreaShares = list[tuple[int | None, Decimal]]
+
+
+def area_shares_of(proposal_ids: Iterable[int]) -> dict[int, AreaShares]:
+    """Each proposal's thematic area ids with their shares in percent, the primary first, in two queries
+    (`Proposal.area_shares` for many): wholly its primary area (None: no area) when no share was given."""
+    ids = list(set(proposal_ids))
+    if not ids:
+        return {}
+    primary = dict(
+        db.session.execute(sa.select(Proposal.id, Proposal.primary_area_id).where(Proposal.id.in_(ids))).tuples().all()
+    )
+    rows = (
+        db.session.execute(
+            sa.select(ProposalArea.proposal_id, ProposalArea.area_id, ProposalArea.share, ThematicArea.number)
+            .join(ThematicArea, ThematicArea.id == ProposalArea.area_id)
+            .where(ProposalArea.proposal_id.in_(ids))
+        )
+        .tuples()
+        .all()
+    )
+    given: dict[int, list[tuple[bool, int, int, Decimal]]] = {}
+    for pid, area_id, share, number in rows:
+        given.setdefault(pid, []).append((area_id != primary.get(pid), number, area_id, share))
+    return {
+        pid: [(area_id, share) for _p, _n, area_id, share in sorted(given[pid])]
+        if pid in given
+        else [(primary.get(pid), HUNDRED)]
+        for pid in ids
+    }
+
+
+def split_by_area(amount: Decimal, shares: AreaShares) -> AreaShares:
+    """An amount of one proposal split over its areas' shares to the cent, the parts adding up exactly (`apportion`)."""
+    return list(
+        zip([area for area, _share in shares], apportion(amount, [share for _area, share in shares]), strict=True)
+    )
+
+
+# --- Technical review ------------------------------------------------------------------------------------
+
+
+def may_read_technical_review(user: Any, proposal: Proposal) -> bool:
+    """The technical reviewers' comments go to the FMU (and administrators), to Steering Committee members who read
+    the proposal, and to each invited reviewer (their own)."""
+    fund = proposal.fund
+    if is_fund_manager(user, fund):
+        return True
+    if is_sc_member(user, fund) or is_technical_reviewer(user, fund):
+        return proposal.can_see_content(user)
+    return False
+
+
+def technical_review_of(proposal: Proposal, user: Any) -> list[ReviewInvitation]:
+    """The invitations of the proposal with their comments that the user may read (a reviewer: their own)."""
+    if not may_read_technical_review(user, proposal):
+        return []
+    query = (
+        sa.select(ReviewInvitation)
+        .where(ReviewInvitation.proposal_id == proposal.id)
+        .options(so.selectinload(ReviewInvitation.comments))
+        .order_by(ReviewInvitation.invited_at, ReviewInvitation.id)
+    )
+    if is_technical_reviewer(user, proposal.fund):
+        query = query.where(ReviewInvitation.reviewer_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def reviewers_to_invite(proposal: Proposal) -> list[User]:
+    """The fund's technical reviewers who may be invited: not invited yet (or withdrawn), without a conflict."""
+    invited = sa.select(ReviewInvitation.reviewer_id).where(
+        ReviewInvitation.proposal_id == proposal.id, ReviewInvitation.withdrawn_at.is_(None)
+    )
+    candidates = db.session.scalars(
+        sa.select(User)
+        .where(holding(proposal.fund, Role.technical_reviewer), User.id.not_in(invited))
+        .order_by(User.name)
+    )
+    return [user for user in candidates if not proposal.is_recused(user)]

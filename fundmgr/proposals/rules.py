@@ -16,29 +16,160 @@ from fundmgr.funds.queries import active
 from fundmgr.i18n import format_money, format_percent
 from fundmgr.proposals.budget import BudgetTotals, budget_totals
 from fundmgr.proposals.models import AttachmentKind, Proposal
+from fundmgr.proposals.sdg import sdg_targets
 
 ZERO = Decimal("0.00")
 
 # Rules other packages add (fundmgr.calls: the call must be open, the budget within its ceiling); each is called
 # as rule(proposal) -> problems, and its problems are listed with the others.
-SUBMISSION_RULES: list[Callable[[Proposal], list[str]]] = []
+# A rule's problems are fixed on the page (endpoint) named with it.
+SUBMISSION_RULES: list[tuple[Callable[[Proposal], list[str]], str]] = []
 
 
-def submission_problems(proposal: Proposal) -> list[str]:
-    """Every rule of the fund the proposal does not meet yet (empty: it may be submitted)."""
+class Problem(str):
+    """A broken rule, told as text, with the endpoint of the page where the user fixes it."""
+
+    endpoint: str
+
+    def __new__(cls, text: str, endpoint: str) -> Problem:
+        problem = super().__new__(cls, text)
+        problem.endpoint = endpoint
+        return problem
+
+
+def submission_problems(proposal: Proposal) -> list[Problem]:
+    """Every rule of the fund the proposal does not meet yet (empty: it may be submitted), each with its page: a
+    concept note's rules of stage 1, a programme document's of stage 2, then the rules other packages add."""
+    groups = concept_note_groups(proposal) if proposal.is_concept_note else programme_document_groups(proposal)
+    groups += [(rule(proposal), endpoint) for rule, endpoint in SUBMISSION_RULES]
+    return [Problem(text, endpoint) for texts, endpoint in groups for text in texts]
+
+
+def programme_document_groups(proposal: Proposal) -> list[tuple[list[str], str]]:
+    """A programme document's rules, each with its page: the full budget grid, the results matrix, the sections."""
     totals = budget_totals(proposal)
     return [
-        *description_problems(proposal),
-        *location_problems(proposal),
-        *alignment_problems(proposal),
-        *marker_problems(proposal),
-        *duration_problems(proposal),
-        *endorsement_problems(proposal),
-        *organization_problems(proposal),
-        *budget_problems(proposal, totals),
-        *matrix_problems(proposal),
-        *(problem for rule in SUBMISSION_RULES for problem in rule(proposal)),
+        (description_problems(proposal), "proposals.details"),
+        (location_problems(proposal), "proposals.details"),
+        (alignment_problems(proposal), "proposals.details"),
+        (marker_problems(proposal), "proposals.markers"),
+        (duration_problems(proposal), "proposals.details"),
+        (government_problems(proposal), "proposals.details"),
+        (letter_problems(proposal), "proposals.attachments"),
+        (organization_problems(proposal), "proposals.organizations"),
+        (budget_problems(proposal, totals), "proposals.budget"),
+        (matrix_problems(proposal), "proposals.matrix"),
+        (programme_section_problems(proposal, totals.years), "proposals.sections"),
     ]
+
+
+def concept_note_groups(proposal: Proposal) -> list[tuple[list[str], str]]:
+    """A concept note's rules, each with its page: the short content of stage 1, indicative amounts instead of a
+    budget grid, no matrix."""
+    return [
+        (description_problems(proposal), "proposals.details"),
+        (case_problems(proposal), "proposals.concept"),
+        (concept_location_problems(proposal), "proposals.details"),
+        (alignment_problems(proposal), "proposals.details"),
+        (marker_problems(proposal), "proposals.markers"),
+        (concept_duration_problems(proposal), "proposals.details"),
+        (concept_endorsement_problems(proposal), "proposals.concept"),
+        (organization_problems(proposal), "proposals.organizations"),
+        (indicative_amount_problems(proposal), "proposals.concept"),
+        (partner_problems(proposal), "proposals.concept"),
+        (sdg_problems(proposal), "proposals.concept"),
+    ]
+
+
+def case_problems(proposal: Proposal) -> list[str]:
+    """The problem, the theory of change, the Cooperation Framework and the knowledge platform, each in brief."""
+    texts = [
+        (proposal.problem_statement, _("Describe the problem the programme addresses.")),
+        (proposal.theory_of_change, _("State the programme’s theory of change.")),
+        (proposal.cooperation_framework, _("Explain how the programme aligns with the Cooperation Framework.")),
+        (proposal.knowledge_platform,
+         _("Explain how the programme uses and feeds the Network’s knowledge platform and connection hub.")),
+    ]  # fmt: skip
+    return [problem for text, problem in texts if not text.strip()]
+
+
+def concept_location_problems(proposal: Proposal) -> list[str]:
+    """One country, a region's countries, migration corridors, or global scope."""
+    problems = []
+    for n, corridor in enumerate(proposal.corridors, start=1):
+        if len(corridor.stops) < 2:
+            problems.append(_("Corridor %(n)d names fewer than two countries (origin and destination).", n=n))
+    if proposal.global_scope or proposal.corridors:
+        return problems
+    return problems + location_problems(proposal)
+
+
+def concept_duration_problems(proposal: Proposal) -> list[str]:
+    """The duration within the fund's range (the start date waits for the programme document)."""
+    return [p for p in duration_problems(proposal) if p != _("Give the planned start date.")]
+
+
+def concept_endorsement_problems(proposal: Proposal) -> list[str]:
+    problems = []
+    if not proposal.rc_endorsement:
+        problems.append(_("The Resident Coordinator must endorse the concept note before it is submitted."))
+    if not proposal.government_endorsement:
+        problems.append(_("The government must endorse the programme before it is submitted."))
+    return problems
+
+
+def indicative_amount_problems(proposal: Proposal) -> list[str]:
+    """Each organization with an indicative amount, the total within the fund's range."""
+    problems = [
+        _("Give the indicative amount of %(org)s.", org=p.organization.label)
+        for p in proposal.participants
+        if p.indicative_amount is None or p.indicative_amount <= ZERO
+    ]
+    fund = proposal.fund
+    total = proposal.indicative_total
+    if not problems and not fund.budget_min <= total <= fund.budget_max:
+        problems.append(
+            _("The indicative total (%(total)s %(currency)s) must lie between %(min)s and %(max)s.",
+              total=format_money(total), currency=fund.currency, min=format_money(fund.budget_min),
+              max=format_money(fund.budget_max))
+        )  # fmt: skip
+    return problems
+
+
+def partner_problems(proposal: Proposal) -> list[str]:
+    return [
+        _("Give the role of the national partner “%(name)s”.", name=p.name)
+        for p in proposal.national_partners
+        if not p.role.strip()
+    ]
+
+
+def sdg_problems(proposal: Proposal) -> list[str]:
+    """At least one SDG target, each one of the Agenda's."""
+    if not proposal.sdg_targets:
+        return [_("Name the SDG targets the programme contributes to (e.g. 10.7).")]
+    unknown = [code for code in proposal.sdg_targets if code not in sdg_targets()]
+    return [_("These are not SDG targets: %(codes)s.", codes=", ".join(unknown))] if unknown else []
+
+
+def programme_section_problems(proposal: Proposal, years: int) -> list[str]:
+    """A programme document developed from a concept note: workplan, risk log, M&E plan, sustainability."""
+    if proposal.concept_note_id is None:
+        return []  # a proposal from before the two stages
+    problems = []
+    if not proposal.workplan:
+        problems.append(_("Add the workplan’s activities for each programme year."))
+    late = sorted({item.year for item in proposal.workplan if item.year > years})
+    if late:
+        problems.append(_("The workplan has activities in year %(years)s, beyond the programme’s %(n)d years.",
+                          years=", ".join(str(y) for y in late), n=years))  # fmt: skip
+    if not proposal.risks:
+        problems.append(_("Add at least one risk to the risk log."))
+    if not proposal.me_plan.strip():
+        problems.append(_("Write the monitoring and evaluation plan."))
+    if not proposal.sustainability.strip():
+        problems.append(_("Write the sustainability and exit strategy."))
+    return problems + partner_problems(proposal)
 
 
 def description_problems(proposal: Proposal) -> list[str]:
@@ -135,13 +266,16 @@ def duration_problems(proposal: Proposal) -> list[str]:
     return problems
 
 
-def endorsement_problems(proposal: Proposal) -> list[str]:
-    problems = []
+def government_problems(proposal: Proposal) -> list[str]:
     if not proposal.government_endorsement:
-        problems.append(_("The government must endorse the programme before it is submitted."))
+        return [_("The government must endorse the programme before it is submitted.")]
+    return []
+
+
+def letter_problems(proposal: Proposal) -> list[str]:
     if not any(a.kind is AttachmentKind.endorsement_letter for a in proposal.current_attachments):
-        problems.append(_("Attach the government’s endorsement letter."))
-    return problems
+        return [_("Attach the government’s endorsement letter.")]
+    return []
 
 
 def organization_problems(proposal: Proposal) -> list[str]:

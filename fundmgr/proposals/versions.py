@@ -7,11 +7,13 @@ participants' totals, results builds the programme's live matrix from its matrix
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from fundmgr import clock
 from fundmgr.accounts.models import User
-from fundmgr.db import db
+from fundmgr.db import db, to_cents
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import MatrixIndicator, Proposal, ProposalVersion
 from fundmgr.proposals.snapshot import SCHEMA_VERSION, Indicator, Outcome, Output, ProposalSnapshot
@@ -109,7 +111,49 @@ def snapshot_of(proposal: Proposal) -> ProposalSnapshot:
 
 def freeze_version(proposal: Proposal, *, actor: User) -> ProposalVersion:
     """Record the proposal's current content as its next immutable version."""
-    snapshot = snapshot_of(proposal)
+    return add_version(proposal, snapshot_of(proposal), actor=actor)
+
+
+def moved_budget(snapshot: ProposalSnapshot, move: BudgetMove) -> ProposalSnapshot:
+    """The snapshot with `move.amount` of direct costs moved from one (organization, category) line of a year to
+    another, and its totals (each organization's indirect costs at its rate) computed again. ValueError when the
+    line moved from holds less than the amount."""
+    data = snapshot.model_dump(mode="python")
+    lines = data["budget"]["lines"]
+    source = next((ln for ln in lines if (ln["organization_id"], ln["category"], ln["year"]) == move.source), None)
+    if source is None or Decimal(source["amount"]) < move.amount:
+        raise ValueError("the line moved from holds less than the amount")
+    source["amount"] = Decimal(source["amount"]) - move.amount
+    target = next((ln for ln in lines if (ln["organization_id"], ln["category"], ln["year"]) == move.target), None)
+    if target is None:
+        code = next(p["code"] for p in data["participants"] if p["organization_id"] == move.target[0])
+        target = {"organization_id": move.target[0], "organization": code, "category": move.target[1],
+                  "year": move.target[2], "amount": Decimal(0)}  # fmt: skip
+        lines.append(target)
+        lines.sort(key=lambda ln: (ln["organization_id"], ln["category"], ln["year"]))
+    target["amount"] = Decimal(target["amount"]) + move.amount
+    for participant in data["participants"]:
+        own = [Decimal(ln["amount"]) for ln in lines if ln["organization_id"] == participant["organization_id"]]
+        participant["direct"] = sum(own, Decimal("0.00"))
+        participant["indirect"] = to_cents(participant["direct"] * Decimal(participant["indirect_rate"]))
+        participant["total"] = participant["direct"] + participant["indirect"]
+    direct = sum((p["direct"] for p in data["participants"]), Decimal("0.00"))
+    indirect = sum((p["indirect"] for p in data["participants"]), Decimal("0.00"))
+    data["totals"] = {"direct": direct, "indirect": indirect, "total": direct + indirect}
+    return ProposalSnapshot.model_validate(data)
+
+
+@dataclass(frozen=True)
+class BudgetMove:
+    """Direct costs moved between two budget lines: (organization id, category code, programme year) each."""
+
+    source: tuple[int, str, int]
+    target: tuple[int, str, int]
+    amount: Decimal
+
+
+def add_version(proposal: Proposal, snapshot: ProposalSnapshot, *, actor: User) -> ProposalVersion:
+    """Record a snapshot as the proposal's next immutable version (a submission, or a budget revision)."""
     version = ProposalVersion(
         proposal=proposal,
         number=proposal.version_count + 1,

@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundmgr.accounts.models import Role
+from fundmgr.confirmation import offer_undo, pending_undo, unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
 from fundmgr.funds import queries as fq
+from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language
 from fundmgr.numbers import MONEY, PERCENTAGE, number_symbols
@@ -24,6 +26,7 @@ from fundmgr.proposals.display import compare, describe_draft, describe_version
 from fundmgr.proposals.exports import export_rows
 from fundmgr.proposals.grid import BudgetGrid
 from fundmgr.proposals.models import (
+    COMMENTABLE_STATES,
     Attachment,
     AttachmentKind,
     MatrixIndicator,
@@ -32,9 +35,18 @@ from fundmgr.proposals.models import (
     Proposal,
     ProposalState,
     ProposalVersion,
+    ReviewInvitation,
 )
 from fundmgr.proposals.overlap import overlaps_of
-from fundmgr.proposals.queries import SORTS, ProposalFilters, count_by_state, list_query
+from fundmgr.proposals.queries import (
+    SORTS,
+    ProposalFilters,
+    count_by_state,
+    list_query,
+    may_read_technical_review,
+    reviewers_to_invite,
+    technical_review_of,
+)
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored
 from fundmgr.web import FundView, db_int, form_problems, in_fund, paginate, refusals_shown_on, wants_json
@@ -186,6 +198,8 @@ def detail_page(proposal: Proposal, problems: list[str] | None = None, status: i
         refused=status != 200,
         action_form=forms.PlainForm(),
         showing_version=not own_draft,
+        reads_technical_review=may_read_technical_review(current_user, proposal),
+        invitations=technical_review_of(proposal, current_user),
     )
     return page, status
 
@@ -202,8 +216,8 @@ class NewProposalView(FundView):
         if form.validate_on_submit():
             with refusals_shown_on(form):
                 proposal = ops.create_proposal(fund, form.details(), actor=current_user)
-                message = _("Draft %(ref)s created. Now choose the Participating UN Organizations.",
-                            ref=proposal.reference)  # fmt: skip
+                message = _("Draft created: it gets its reference number when it is submitted. "
+                            "Now choose the Participating UN Organizations.")  # fmt: skip
                 flash(message, "success")
                 return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
         return render_template("proposals/new.html", form=form, fund=fund)
@@ -262,7 +276,8 @@ class EditOrganizationsView(DraftSectionView):
                 ops.set_participants(
                     proposal, lead=form.chosen_lead, organizations=form.chosen_partners, actor=current_user
                 )
-                return self.saved(_("Participating UN Organizations saved."), "proposals.budget")
+                next_page = "proposals.concept" if proposal.is_concept_note else "proposals.budget"
+                return self.saved(_("Participating UN Organizations saved."), next_page)
         return self.render("organizations.html", form=form)
 
 
@@ -385,11 +400,38 @@ class RemoveMatrixItemView(MatrixItemView):
     methods = ["POST"]
 
     def edit(self):
-        ops.remove_matrix_item(self.item, actor=current_user)
-        return self.saved(_("Removed from the results matrix."), "proposals.matrix")
+        questions = {
+            "outcomes": _("Remove the outcome “%(name)s”?"),
+            "outputs": _("Remove the output “%(name)s”?"),
+            "indicators": _("Remove the indicator “%(name)s”?"),
+        }
+        name = getattr(self.item, "statement", None) or self.item.name
+        consequence = _("Its outputs and indicators are removed with it.") if self.kind == "outcomes" else (
+            _("Its indicators are removed with it.") if self.kind == "outputs" else "")  # fmt: skip
+        if page := unconfirmed(questions[self.kind] % {"name": name}, consequence, back=self.back_url()):
+            return page
+        removed = ops.remove_matrix_item(self.item, actor=current_user)
+        offer_undo(url_for("proposals.matrix_restore", proposal_id=self.proposal.id), removed)
+        flash(_("Removed from the results matrix."), "undo")
+        return redirect(self.back_url())
 
     def back_url(self) -> str:
         return url_for("proposals.matrix", proposal_id=self.proposal.id)
+
+
+class RestoreMatrixItemView(DraftSectionView):
+    """Undo the last removal from the draft's results matrix."""
+
+    methods = ["POST"]
+
+    def edit(self):
+        removed = pending_undo(request.path)
+        if removed is None:
+            flash(_("There is nothing to undo."), "warning")
+        else:
+            ops.restore_matrix_item(self.proposal, removed, actor=current_user)  # a refusal shows its own page
+            flash(_("Put back in the results matrix."), "success")
+        return redirect(url_for("proposals.matrix", proposal_id=self.proposal.id))
 
 
 class AttachmentsView(DraftSectionView):
@@ -429,6 +471,24 @@ class DownloadAttachmentView(AttachmentBaseView):
         return send_stored(a.storage_key, a.filename, a.content_type)
 
 
+class DeleteDraftView(ProposalBaseView):
+    """Delete a draft never submitted: its author or its lead organization, once confirmed."""
+
+    methods = ["POST"]
+
+    def can_access(self, user) -> bool:
+        return self.proposal.can_delete(user)
+
+    def process(self):
+        question = _("Delete the draft “%(title)s”?", title=self.proposal.title)
+        consequence = _("Everything written in it and its files are deleted with it; this cannot be undone.")
+        if page := unconfirmed(question, consequence, back=self.detail_url()):
+            return page
+        ops.delete_draft(self.proposal, actor=current_user)
+        flash(_("The draft “%(title)s” has been deleted.", title=self.proposal.title), "success")
+        return redirect(url_for("proposals.list"))
+
+
 class RemoveAttachmentView(AttachmentBaseView):
     """Take a file off the draft."""
 
@@ -438,6 +498,10 @@ class RemoveAttachmentView(AttachmentBaseView):
         return self.proposal.can_edit(user, check_state=False)
 
     def process(self):
+        back = url_for("proposals.attachments", proposal_id=self.proposal.id)
+        question = _("Remove “%(name)s” from the draft?", name=self.attachment.filename)
+        if page := unconfirmed(question, back=back):
+            return page
         ops.remove_attachment(self.attachment, actor=current_user)
         flash(_("“%(name)s” removed from the draft.", name=self.attachment.filename), "success")
         return redirect(url_for("proposals.attachments", proposal_id=self.proposal.id))
@@ -504,14 +568,17 @@ class ScreeningView(ProposalBaseView):
         proposal = self.proposal
         screening = proposal.latest_screening
         if proposal.state is not ProposalState.screening or screening is None:
-            return self.render("screening.html", form=None, action_form=forms.PlainForm(), overlaps=None)
+            return self.render("screening.html", form=None, action_form=forms.PlainForm(), overlaps=None,
+                               invitations=technical_review_of(proposal, current_user))  # fmt: skip
         form = forms.screening_form(screening, request.form if request.method == "POST" else None)
         if form.validate_on_submit():
             with refusals_shown_on(form):
                 self.act(form, request.form.get("action", "save"))
                 return redirect(self.detail_url() if proposal.state is not ProposalState.screening else request.path)
         return self.render("screening.html", 422 if form_problems(form) else 200, form=form,
-                           action_form=forms.PlainForm(), overlaps=overlaps_of(proposal))  # fmt: skip
+                           action_form=forms.PlainForm(), overlaps=overlaps_of(proposal),
+                           invitations=technical_review_of(proposal, current_user),
+                           d=describe_version(proposal.submitted_version))  # fmt: skip
 
     def act(self, form, action: str) -> None:
         """Save the checklist, then forward or return; a refusal undoes the whole request."""
@@ -571,3 +638,96 @@ class CompareView(ProposalBaseView):
         old = self.proposal.version(request.args.get("old", versions[-2].number, type=db_int)) or versions[-2]
         new = self.proposal.version(request.args.get("new", versions[-1].number, type=db_int)) or versions[-1]
         return self.render("compare.html", old=old, new=new, diff=compare(describe_version(old), describe_version(new)))
+
+
+# --- Technical review ------------------------------------------------------------------------------------
+
+
+class TechnicalReviewView(ProposalBaseView):
+    """The technical reviewers invited on a proposal and their comments: the FMU invites, a reviewer comments."""
+
+    def can_access(self, user) -> bool:
+        return may_read_technical_review(user, self.proposal)
+
+    def process(self):
+        return technical_review_page(self.proposal)
+
+
+def technical_review_page(proposal: Proposal, *, invite_form=None, comment_form=None):
+    """The page, with a form refused on the last request (status 422) or fresh ones."""
+    fund_manager = rights.is_fund_manager(current_user, proposal.fund)
+    open_to_comments = proposal.state in COMMENTABLE_STATES
+    invitations = technical_review_of(proposal, current_user)
+    if fund_manager and open_to_comments and invite_form is None:
+        invite_form = forms.InviteReviewerForm(reviewers_to_invite(proposal))
+    own = next((i for i in invitations if i.reviewer_id == current_user.id and i.is_open), None)
+    if own is not None and open_to_comments and comment_form is None:
+        comment_form = forms.ReviewCommentForm()
+    refused = any(form is not None and form_problems(form) for form in (invite_form, comment_form))
+    page = render_template(
+        "proposals/technical_review.html",
+        proposal=proposal,
+        invitations=invitations,
+        invite_form=invite_form if fund_manager and open_to_comments else None,
+        comment_form=comment_form if own is not None and open_to_comments else None,
+        action_form=forms.PlainForm(),
+        fund_manager=fund_manager,
+    )
+    return page, 422 if refused else 200
+
+
+class InviteReviewerView(ProposalBaseView):
+    """The FMU invites a technical reviewer of the fund to comment on the proposal."""
+
+    methods = ["POST"]
+    roles = (Role.fmu, Role.admin)
+
+    def process(self):
+        form = forms.InviteReviewerForm(reviewers_to_invite(self.proposal))
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                invitation = ops.invite_reviewer(self.proposal, form.reviewers[form.reviewer.data], actor=current_user)
+                flash(_("%(name)s is invited to review the proposal.", name=invitation.reviewer.name), "success")
+                return redirect(url_for("proposals.technical_review", proposal_id=self.proposal.id))
+        return technical_review_page(self.proposal, invite_form=form)
+
+
+class WithdrawInvitationView(ProposalBaseView):
+    """The FMU withdraws an invitation: the reviewer no longer sees the proposal."""
+
+    methods = ["POST"]
+    roles = (Role.fmu, Role.admin)
+
+    def load(self, proposal_id: int, invitation_id: int) -> None:
+        super().load(proposal_id)
+        self.invitation = db.session.get(ReviewInvitation, invitation_id)
+        if self.invitation is None or self.invitation.proposal_id != self.proposal.id:
+            abort(404)
+
+    def process(self):
+        form = forms.PlainForm()
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                ops.withdraw_invitation(self.invitation, actor=current_user)
+                flash(_("The invitation has been withdrawn."), "success")
+                return redirect(url_for("proposals.technical_review", proposal_id=self.proposal.id))
+        flash(" ".join(form_problems(form)), "danger")
+        return redirect(url_for("proposals.technical_review", proposal_id=self.proposal.id))
+
+
+class ReviewCommentView(ProposalBaseView):
+    """An invited technical reviewer comments on the proposal, for the FMU and the Steering Committee."""
+
+    methods = ["POST"]
+    roles = (Role.technical_reviewer,)
+
+    def process(self):
+        form = forms.ReviewCommentForm()
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                ops.comment_on(self.proposal, form.body.data or "", actor=current_user)
+                flash(
+                    _("Your comment has been sent to the Fund Management Unit and the Steering Committee."), "success"
+                )
+                return redirect(url_for("proposals.technical_review", proposal_id=self.proposal.id))
+        return technical_review_page(self.proposal, comment_form=form)

@@ -23,6 +23,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops
+from fundmgr.finance.models import TopUp
 from fundmgr.funds.calendar import add_months
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import holding
@@ -84,7 +85,49 @@ def seed_results(fund: Fund) -> list[str]:
     asked = ask_for_an_extension(fund, programmes, fmu)
     if asked:
         lines.append(asked)
+    lines += change_after_approval(fund, programmes, fmu)
     return lines
+
+
+def change_after_approval(fund: Fund, programmes: list[Programme], fmu: User | None) -> list[str]:
+    """Once, on the active programme ending last: its lead agency asks for a budget revision (a tenth of its first
+    budget line moved to another category, approved by the FMU) and for a top-up of USD 50,000 for itself, which the
+    FMU forwards and a member of the Steering Committee approves; both through the real operations."""
+    member = demo_person(fund, Role.sc_member)
+    if fmu is None or member is None or db.session.scalar(sa.select(TopUp.id).limit(1)) is not None:
+        return []
+    active = sorted((p for p in programmes if p.proposal.state is ProposalState.active), key=lambda p: p.end_date)
+    for programme in reversed(active):
+        proposal = programme.proposal
+        lead = demo_person(fund, Role.agency, proposal.lead_organization.code if proposal.lead_organization else None)
+        version = proposal.latest_version
+        if lead is None or version is None or not finance_ops.may_ask(lead, proposal):
+            continue
+        line = next((ln for ln in version.snapshot.budget.lines if ln.organization_id == lead.organization_id
+                     and ln.amount > 0), None)  # fmt: skip
+        others = [c.code for c in fund.budget_categories if line is not None and c.code != line.category]
+        if line is None or not others:
+            continue
+        moved = (line.amount / 10).quantize(Decimal("0.01"))
+        data = finance_ops.RevisionData(lead.organization_id, line.category, lead.organization_id, others[0],
+                                        line.year, moved, "Training costs were lower than planned; more field "
+                                        "visits are needed.")  # fmt: skip
+        revision = finance_ops.request_revision(proposal, data, actor=lead)
+        today = clock.today(fund)
+        finance_ops.decide_revision(revision, decision="approve", note="", actor=fmu, reference="FMU-REV-01",
+                                    decided_on=today)  # fmt: skip
+        top_up = finance_ops.request_top_up(
+            proposal, organization_id=lead.organization_id, amount=Decimal("50000.00"),
+            reason="Arrivals doubled in the second year; the shelters need another season.", actor=lead,
+        )  # fmt: skip
+        finance_ops.decide_top_up(top_up, decision="forward", note="Reviewed: the budget holds.", actor=fmu)
+        finance_ops.decide_top_up(top_up, decision="approve", note="", actor=member, reference="SC-TOPUP-01",
+                                  decided_on=today)  # fmt: skip
+        return [
+            f"Budget revision of {proposal.reference} approved; a top-up of USD 50,000.00 approved by the Steering "
+            "Committee."
+        ]
+    return []
 
 
 def ask_for_an_extension(fund: Fund, programmes: list[Programme], fmu: User | None) -> str | None:

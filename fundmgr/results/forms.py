@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundmgr.choices import options
+from fundmgr.dates import DateField
 from fundmgr.i18n import language_choices, localize
 from fundmgr.numbers import INDICATOR_VALUE, number_text
 from fundmgr.results.models import (

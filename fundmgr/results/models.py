@@ -556,7 +556,7 @@ class Evidence(Base):
     content_type: so.Mapped[str] = so.mapped_column(sa.String(100))
     size: so.Mapped[int]
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
-    storage_key: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    storage_key: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)  # shared by rows with the same content
     uploaded_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from fundmgr.db import db
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.proposals.queries import area_shares_of
 from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
@@ -292,19 +294,17 @@ def latest_values(cutoff: date, *conditions: sa.ColumnElement[bool]) -> sa.Subqu
 
 
 def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = None) -> list[AreaRollup]:
-    """Results by thematic area: each area's outcomes, their indicators' roll-ups and its programme count."""
+    """Results by thematic area: each area's outcomes, their indicators' roll-ups and its programme count (the
+    programmes with a share in the area)."""
     framework = framework or framework_for(fund)
     rollups = fund_rollups(fund, cutoff, framework)
-    counts = dict(
-        db.session.execute(
-            sa.select(Proposal.primary_area_id, sa.func.count(Programme.id))
-            .join(Programme.proposal)
-            .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
-            .group_by(Proposal.primary_area_id)
-        )
-        .tuples()
-        .all()
+    # a programme counts in every thematic area it has a share in
+    started = db.session.scalars(
+        sa.select(Proposal.id)
+        .join(Programme.proposal)
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
     )
+    counts = Counter(area_id for shares in area_shares_of(started).values() for area_id, _share in shares)
     areas = []
     for area in fund.thematic_areas:
         if area.retired:

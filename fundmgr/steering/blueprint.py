@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from fundmgr.steering import committee_views as cv
 from fundmgr.steering import decision_views as dv
+from fundmgr.steering import matter_views
 from fundmgr.steering import meeting_views as mv
 from fundmgr.steering import portfolio_views as pfv
 from fundmgr.steering import presiding_views as presiding
@@ -56,6 +57,7 @@ add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/decision", mv.Decis
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/open", mv.OpenItemView, "open_item")
 add_view(bp, "/meetings/<int:meeting_id>/items/<int:item_id>/close", mv.CloseItemView, "close_item")
 add_view(bp, "/meetings/<int:meeting_id>/pack.pdf", mv.MeetingPackView, "pack", heavy=True)
+add_view(bp, "/meetings/<int:meeting_id>/matters/new", matter_views.MatterView, "decide_matter")
 add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes", heavy=True)
 add_view(bp, "/meetings/<int:meeting_id>/minutes", mv.MinutesRecordView, "minutes_record")
 add_view(

@@ -23,8 +23,8 @@ from fundmgr.web import in_fund, paginate
 
 
 class DecisionListView(SteeringView):
-    """Every decision of the Steering Committee, latest first, each traced to its meeting or procedure; then the
-    approvals of minutes."""
+    """Every decision of the Steering Committee, on proposals and on matters of the fund, latest first, each traced
+    to its meeting or procedure; then the approvals of minutes."""
 
     def process(self):
         query = (
@@ -34,6 +34,7 @@ class DecisionListView(SteeringView):
                 so.joinedload(Decision.proposal),
                 so.joinedload(Decision.item).joinedload(AgendaItem.meeting),
                 so.joinedload(Decision.procedure),
+                so.joinedload(Decision.meeting),
             )
             .order_by(Decision.decided_on.desc(), Decision.id.desc())
         )
@@ -65,12 +66,19 @@ class DecisionDetailView(SteeringView):
     def load(self, decision_id: int) -> None:
         self.load_fund()
         self.decision = in_fund(db.session.get(Decision, decision_id), self.fund)
-        if not self.decision.proposal.can_view(current_user):
+        proposal = self.decision.proposal
+        # a matter of the fund is the committee's and the FMU's; a proposal's decision, whoever sees the proposal
+        if not (
+            proposal.can_view(current_user) if proposal is not None else works_with_committee(current_user, self.fund)
+        ):
             abort(404)
 
     def process(self):
         decision, item = self.decision, self.decision.item
-        redacted = not works_with_committee(current_user, self.fund) or decision.proposal.is_recused(current_user)
+        proposal = decision.proposal
+        redacted = not works_with_committee(current_user, self.fund) or (
+            proposal is not None and proposal.is_recused(current_user)
+        )
         votes = positions = None
         if item is not None and not redacted:
             quorum = quorum_for(item)

@@ -33,6 +33,7 @@ from fundmgr.steering import operations as ops
 from fundmgr.steering.models import (
     Conflict,
     DecisionOutcome,
+    DecisionSubject,
     Meeting,
     MeetingMode,
     Minutes,
@@ -103,6 +104,21 @@ HISTORY = (
         (("gm-return-reintegration", E), ("sn-adverse-drivers", D)),
     ),
 )  # fmt: skip
+# Matters of the fund the meetings decided as a whole (by meeting title): what, as the committee worded it, and
+# the amount of approved direct costs (the FMU's and secretariat's budget, charged to the fund).
+MATTERS = {
+    "Steering Committee, 8th meeting: 2023 allocation": (
+        (DecisionSubject.allocation_targets,
+         "The Steering Committee adopts the allocation targets of the fund: a balanced share for each of the five "
+         "thematic areas, a share for each region, and at least 80% of the resources for joint programmes with a "
+         "gender marker of 2 or 3.", None),
+    ),
+    "Steering Committee, 13th meeting: mid-year review": (
+        (DecisionSubject.direct_costs,
+         "The Steering Committee approves the direct costs of the Fund Management Unit and of its secretariat "
+         "support for July 2026 to June 2027.", Decimal("450000.00")),
+    ),
+}  # fmt: skip
 # Approved between meetings, once the money had arrived, by written procedure.
 WRITTEN = (("gm-return-reintegration", date(2026, 8, 3), date(2026, 8, 14), Decimal("2600000.00")),)
 IN_REVIEW = ProposalState.in_review
@@ -288,6 +304,7 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
         propose_portfolio(fund, people)
         ops.start_meeting(meeting, actor=people.chair)
         outcomes = approve_previous_minutes(meeting, people)
+        outcomes += decide_matters(meeting, people)
         outcomes += [decide_item(item, outcome, people) for item, (_p, outcome) in zip(items, pending, strict=True)]
         ops.end_meeting(meeting, actor=people.chair)
     done = [o for o in outcomes if not o.startswith("!")]
@@ -310,6 +327,22 @@ def approve_previous_minutes(meeting: Meeting, people: People) -> list[str]:
     except DomainError as refusal:
         return [f"!Steering: minutes of {previous.meeting.reference} not approved: {refusal.message}"]
     return [f"minutes of {previous.meeting.reference} approved"]
+
+
+def decide_matters(meeting: Meeting, people: People) -> list[str]:
+    """The meeting decides its matters of the fund (MATTERS) as a whole, the chair running it; a refusal is
+    reported, not raised."""
+    outcomes = []
+    for subject, wording, amount in MATTERS.get(meeting.title, ()):
+        try:
+            with db.session.begin_nested():
+                decision = ops.decide_matter(meeting, ops.MatterData(subject, DecisionOutcome.approve, wording, amount),
+                                             actor=people.chair or people.fmu)  # fmt: skip
+        except DomainError as refusal:
+            outcomes.append(f"!Steering: {subject.value} not decided at {meeting.reference}: {refusal.message}")
+        else:
+            outcomes.append(f"{decision.reference} {subject.value}")
+    return outcomes
 
 
 def decide_item(item: Any, outcome: DecisionOutcome, people: People) -> str:

@@ -24,6 +24,7 @@ from fundmgr.funds.rights import is_fund_manager
 from fundmgr.funds.seats import chair_term, rules_of, seat_labels
 from fundmgr.i18n import localize
 from fundmgr.pdf import render_pdf
+from fundmgr.proposals.queries import technical_review_of
 from fundmgr.steering.facts import key_facts
 from fundmgr.steering.models import AgendaItem, Decision, Meeting, Minutes, Stance
 from fundmgr.steering.portfolio_proposal import minutes_departures, pack_section
@@ -46,6 +47,7 @@ def meeting_data(meeting: Meeting) -> dict[str, Any]:
         "decision_rule": str(DECISION_RULES.get(meeting.fund.decision_rule, meeting.fund.decision_rule)),
         "fund": localize(meeting.fund.name),
         "currency": meeting.fund.currency,
+        "participants": meeting.fund.participants_label,
     }
 
 
@@ -73,6 +75,15 @@ def score_data(entry: ProposalScore | None) -> dict[str, Any] | None:
     }
 
 
+def technical_comments(proposal: Any, reader: Any) -> list[dict[str, Any]]:
+    """The technical reviewers' comments on the proposal the reader may read, as plain data."""
+    return [
+        {"reviewer": i.reviewer.name, "organization": i.reviewer.organization.label, "body": c.body}
+        for i in technical_review_of(proposal, reader)
+        for c in i.comments
+    ]
+
+
 def pack_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
     """Agenda, ranking of the agenda's proposals, and a page per proposal with key facts and scores.
 
@@ -94,6 +105,7 @@ def pack_data(meeting: Meeting, reader: Any) -> dict[str, Any]:
                 "facts": None if recused else key_facts(meeting.fund, item.version),
                 "score": score_data(entry),
                 "scores_hidden": not recused and entry is None,
+                "technical_comments": [] if recused else technical_comments(item.proposal, reader),
             }
         )
     ranked = sorted((p for p in pages if p["score"] and p["score"]["rank"]), key=lambda p: p["score"]["rank"])
@@ -186,8 +198,26 @@ def minutes_content(meeting: Meeting) -> dict[str, Any]:
         "items": [item_minutes(item, names) for item in meeting.items],
         "summary": minutes.summary if minutes is not None else "",
         "approved_here": [m.meeting.reference for m in approved_in(meeting)],
+        "matters": [matter_minutes(d, names) for d in meeting.matters],
         "approval": None,
         "departures": minutes_departures(meeting),
+    }
+
+
+def matter_minutes(decision: Decision, names: dict[int, str]) -> dict[str, Any]:
+    """A matter the meeting decided as a whole, as its minutes record it (no tally: the decision and its wording)."""
+    record = decision_record_of(decision)
+    quorum = decision.quorum_record or {}
+    return {
+        "reference": decision.reference,
+        "subject": str(decision.subject.title),
+        "matter": decision.matter,
+        "outcome": str(decision.outcome_title),
+        "approved_amount": decision.approved_amount,
+        "call": decision.call.display_name if decision.call is not None else None,
+        "presided_by": names.get(decision.presided_by_id or 0, ""),
+        "quorum": {"present": len(quorum.get("present", [])), "required": quorum.get("required", 0)},
+        "record_hash": record.record_hash if record is not None else None,
     }
 
 
@@ -309,14 +339,15 @@ def minutes_filename(meeting: Meeting) -> str:
 
 
 def letter_signatories(decision: Decision) -> list[dict[str, str]]:
-    """Who signs: the member who presided over the item (a written procedure: the chair on the day of the
-    decision), and the FMU officer who recorded or circulated it."""
+    """Who signs: the member who presided over the item (a matter: over the meeting; a written procedure: the chair
+    on the day of the decision), and the FMU officer who recorded or circulated it."""
     presiding, role = None, _("Chair of the Steering Committee")
-    if decision.item is not None:
-        presiding = decision.item.presided_by
+    if decision.item is not None or decision.meeting is not None:
+        presiding = decision.item.presided_by if decision.item is not None else decision.presided_by
         chair = chair_term(decision.fund, decision.decided_on)
         if presiding is not None and (chair is None or presiding.id not in chair.person_ids()):
-            role = _("Presiding over the item for the Steering Committee")
+            role = (_("Presiding over the item for the Steering Committee") if decision.item is not None
+                    else _("Presiding over the meeting for the Steering Committee"))  # fmt: skip
     else:
         term = chair_term(decision.fund, decision.decided_on)
         presiding = term.holder if term is not None else None
@@ -334,17 +365,25 @@ def letter_signatories(decision: Decision) -> list[dict[str, str]]:
 def decision_letter_data(decision: Decision) -> dict[str, Any]:
     """Everything the letter says, as plain data in the current language (render it in the same one)."""
     proposal, item, procedure = decision.proposal, decision.item, decision.procedure
-    lead = proposal.lead_organization
-    organizations = ([lead] if lead else []) + [
-        p.organization for p in proposal.participants if p.organization_id != proposal.lead_organization_id
-    ]
+    organizations = []
+    if proposal is not None:
+        lead = proposal.lead_organization
+        organizations = ([lead] if lead else []) + [
+            p.organization for p in proposal.participants if p.organization_id != proposal.lead_organization_id
+        ]
     meeting = None
-    if item is not None:
-        meeting = {"reference": item.meeting.reference, "title": item.meeting.title, "held_on": item.meeting.held_on,
-                   "position": item.position}  # fmt: skip
+    if (held_in := decision.held_in) is not None:
+        meeting = {"reference": held_in.reference, "title": held_in.title, "held_on": held_in.held_on,
+                   "position": item.position if item is not None else None}  # fmt: skip
     return {
+        "subject": decision.subject.value,
+        "subject_title": decision.subject.title,
+        "matter": decision.matter,
+        "call": decision.call.display_name if decision.call is not None else None,
         "fund": localize(decision.fund.name),
         "currency": decision.fund.currency,
+        "participant": decision.fund.participant_label,
+        "participants": decision.fund.participants_label,
         "reference": decision.reference,
         "decided_on": decision.decided_on,
         "outcome": decision.outcome.value,
@@ -352,7 +391,9 @@ def decision_letter_data(decision: Decision) -> dict[str, Any]:
         "funds": decision.outcome.funds,
         "conditions": decision.conditions,
         "approved_amount": decision.approved_amount,
-        "proposal": {"reference": proposal.reference, "title": proposal.title, "version": decision.version.number},
+        "proposal": {"reference": proposal.reference, "title": proposal.title, "version": decision.version.number}
+        if proposal is not None and decision.version is not None
+        else None,
         "addressees": [{"acronym": o.label, "name": o.full_name} for o in organizations],
         "meeting": meeting,
         "procedure": {"reference": procedure.reference, "deadline": procedure.deadline} if procedure else None,

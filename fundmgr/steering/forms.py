@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -23,11 +23,23 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from fundmgr.choices import options
+from fundmgr.dates import DateField
 from fundmgr.funds.models import Criterion
 from fundmgr.i18n import fill_texts, language_choices, texts_of
 from fundmgr.numbers import MONEY, PERCENTAGE, CountField, NumberField
 from fundmgr.proposals.forms import CheckboxListField
-from fundmgr.steering.models import CONSENSUS_TITLES, DecisionOutcome, MeetingMode, Recommendation, Stance, VoteChoice
+from fundmgr.steering.models import (
+    CONSENSUS_TITLES,
+    MATTER_OUTCOMES,
+    MATTER_SUBJECTS,
+    DecisionOutcome,
+    DecisionSubject,
+    MeetingMode,
+    Recommendation,
+    Stance,
+    VoteChoice,
+)
+from fundmgr.steering.operations.decisions import DecisionData
 
 LANGUAGE_CHOICES = options(language_choices())
 
@@ -210,15 +222,65 @@ class DecisionForm(FlaskForm):
     outcome = RadioField(_l("Decision"), choices=DecisionOutcome.choices(), validators=[InputRequired()])
     conditions = TextAreaField(_l("Conditions"), render_kw={"rows": 3})
     approved_amount = NumberField(_l("Approved amount (USD)"), kind=MONEY)
+    development_deadline = DateField(_l("Programme document due by (a selection)"), validators=[Optional()])
+    indicative_amount = NumberField(_l("Indicative amount (a selection, USD)"), kind=MONEY)
     submit = SubmitField(_l("Record the decision"))
 
     def outcome_value(self) -> DecisionOutcome | None:
         return DecisionOutcome(self.outcome.data) if self.outcome.data else None
 
+    def decision_data(self, amounts: dict[int, Decimal] | None = None) -> DecisionData:
+        """The decision as the operations take it, with the amounts per organization the committee set (None: pro
+        rata); a selection's terms only with a selection."""
+        outcome = self.outcome_value()
+        selecting = outcome is DecisionOutcome.select
+        return DecisionData(
+            outcome, self.conditions.data or "", self.approved_amount.data, amounts,
+            development_deadline=self.development_deadline.data if selecting else None,
+            indicative_amount=self.indicative_amount.data if selecting else None,
+        )  # fmt: skip
+
     def by_consensus(self) -> DecisionForm:
         """The outcomes as a consensus body names them ("approved by consensus", ..., "no consensus")."""
         self.outcome.choices = options([(o.value, CONSENSUS_TITLES[o]) for o in DecisionOutcome])
         return self
+
+
+class MatterForm(FlaskForm):
+    """A matter of the fund the meeting decides as a whole (not one proposal)."""
+
+    # labels lazily translated: the form is built at import, before anyone's language is known
+    subject = RadioField(_l("What the committee decides"), validators=[InputRequired()],
+                         choices=options((s.value, DecisionSubject.titles()[s]) for s in MATTER_SUBJECTS))  # fmt: skip
+    outcome = RadioField(_l("Decision"), validators=[InputRequired()],
+                         choices=options((o.value, DecisionOutcome.titles()[o]) for o in MATTER_OUTCOMES))  # fmt: skip
+    matter = TextAreaField(_l("The decision as the committee words it"), render_kw={"rows": 4})
+    amount = NumberField(_l("Approved amount (USD)"), kind=MONEY)
+    call = SelectField(_l("Call for proposals"), coerce=int)
+    submit = SubmitField(_l("Record the decision"))
+
+    def by_consensus(self) -> MatterForm:
+        """The outcomes as a consensus body names them."""
+        self.outcome.choices = options([(o.value, CONSENSUS_TITLES[o]) for o in MATTER_OUTCOMES])
+        return self
+
+
+def with_organization_amounts(form_class: type[DecisionForm], organizations: list[tuple[int, str]]) -> type[Any]:
+    """The decision form with one amount field per participating organization (`org_<id>`): the committee sets
+    each organization's part when it approves less than requested (empty: pro rata of the budgets)."""
+    fields = {
+        f"org_{organization_id}": NumberField(_l("Amount for %(organization)s", organization=label), kind=MONEY)
+        for organization_id, label in organizations
+    }
+    return type("OrganizationAmountsForm", (form_class,), fields)
+
+
+def organization_amounts(form: Any, organization_ids: list[int]) -> dict[int, Decimal] | None:
+    """The amounts per organization typed into the form (None when every field is empty: pro rata)."""
+    typed = {i: form[f"org_{i}"].data for i in organization_ids}
+    if all(value is None for value in typed.values()):
+        return None
+    return {i: (value if value is not None else Decimal(0)) for i, value in typed.items()}
 
 
 class WrittenProcedureForm(DecisionForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,12 +14,19 @@ from flask_login import current_user
 
 from fundmgr.accounts.models import User
 from fundmgr.choices import options
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.finance import operations as finance_ops
 from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
 from fundmgr.funds.seats import rules_of, seat_labels
+from fundmgr.i18n import current_language
+from fundmgr.jobs.kinds import Kind, Output, Progress, register
+from fundmgr.jobs.models import Job
+from fundmgr.jobs.runner import ask
+from fundmgr.jobs.views import asked_redirect
 from fundmgr.pdf import pdf_response
-from fundmgr.proposals.models import Proposal
+from fundmgr.proposals.models import Proposal, ProposalVersion
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.board import board_context, board_summary, revision_of
@@ -33,6 +41,8 @@ from fundmgr.steering.forms import (
     MinutesForm,
     PositionForm,
     VoteForm,
+    organization_amounts,
+    with_organization_amounts,
 )
 from fundmgr.steering.models import (
     AgendaItem,
@@ -184,6 +194,9 @@ class AgendaRemoveView(MeetingManageView):
     def process(self):
         if not ActionForm().validate_on_submit():
             abort(400)
+        question = _("Take %(ref)s off the agenda?", ref=self.item.proposal.reference)
+        if page := unconfirmed(question, back=self.back().location):
+            return page
         ops.remove_agenda_item(self.item, actor=current_user)
         flash(_("The item is removed from the agenda."), "success")
         return self.back()
@@ -261,6 +274,9 @@ class CancelMeetingView(MeetingMoveView):
     """The FMU cancels a meeting."""
 
     operation = staticmethod(ops.cancel_meeting)
+
+    def question(self) -> tuple[str, str]:
+        return _("Cancel the meeting?"), _("A cancelled meeting cannot be started again.")
 
     def can_access(self, user: User) -> bool:
         """The FMU (the secretariat) cancels meetings."""
@@ -392,6 +408,20 @@ class PositionView(ItemView):
         return self.back()
 
 
+def organizations_of(version: ProposalVersion) -> list[tuple[int, str]]:
+    """The version's organizations with a budget, as (id, label), in the version's order."""
+    labels = {p.organization_id: p.code for p in version.snapshot.participants}
+    labels |= {p.organization_id: p.organization.label for p in version.proposal.participants}
+    return [(s.organization_id, labels[s.organization_id]) for s in finance_ops.version_shares(version)]
+
+
+def pro_rata_of(version: ProposalVersion, approved: Any) -> dict[int, Any]:
+    """Each organization's pro rata part of the approved amount typed (nothing when it is not a valid amount)."""
+    if not isinstance(approved, Decimal) or not 0 < approved <= version.total:
+        return {}
+    return finance_ops.pro_rata_amounts(version, approved)
+
+
 class DecisionView(ItemView):
     """Whoever presides (or the FMU for them) records the decision on an item: outcome, conditions, amount."""
 
@@ -403,13 +433,23 @@ class DecisionView(ItemView):
 
     def process(self):
         item = self.item
-        form = DecisionForm()
+        # a concept note is not funded (its programme document will be): no amounts per organization
+        organizations = [] if item.proposal.is_concept_note else organizations_of(item.version)
+        form = with_organization_amounts(DecisionForm, organizations)()
         if self.meeting.by_consensus:
             form.by_consensus()
         if request.method == "GET":
-            form.approved_amount.data = item.version.total
+            if item.proposal.is_concept_note:
+                form.indicative_amount.data = item.proposal.indicative_total
+            else:
+                form.approved_amount.data = item.version.total
+                for organization_id, amount in finance_ops.pro_rata_amounts(item.version, item.version.total).items():
+                    form[f"org_{organization_id}"].data = amount
         elif form.validate_on_submit():
-            data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
+            amounts = organization_amounts(form, [i for i, _label in organizations])
+            if amounts is not None and amounts == finance_ops.pro_rata_amounts(item.version, item.version.total):
+                amounts = None  # left as prefilled (each organization's budget): pro rata of the approved amount
+            data = form.decision_data(amounts)
             with refusals_shown_on(form):
                 decision = ops.record_decision(item, data, actor=current_user)
                 flash(_("Decision %(ref)s is recorded.", ref=decision.reference), "success")
@@ -423,6 +463,8 @@ class DecisionView(ItemView):
             quorum=quorum,
             tally=None if self.meeting.by_consensus else tally(item, quorum),
             consensus=consensus(item, quorum) if self.meeting.by_consensus else None,
+            organization_fields=[form[f"org_{i}"] for i, _label in organizations],
+            pro_rata=pro_rata_of(item.version, form.approved_amount.data),
         )
 
 
@@ -442,13 +484,35 @@ def minutes_exist(meeting: Meeting) -> bool:
     return meeting.state in (MeetingState.in_progress, MeetingState.closed)
 
 
+def build_meeting_pack(job: Job, progress: Progress) -> Output:
+    """The meeting pack as its asker may read it (a recused member's copy leaves their items out)."""
+    meeting = db.session.get(Meeting, job.params["meeting_id"])
+    assert meeting is not None
+    progress(10, "render")
+    return Output(meeting_pack_pdf(meeting, current_user), f"{meeting.reference}-pack.pdf", "application/pdf")
+
+
+def may_see_meeting_pack(user: User, job: Job) -> bool:
+    """Whoever may still see the meeting."""
+    meeting = db.session.get(Meeting, job.params["meeting_id"])
+    return meeting is not None and meeting.can_view(user)
+
+
+MEETING_PACK = register(Kind("meeting-pack", _l("Meeting pack"), build_meeting_pack, may_see_meeting_pack))
+
+
 class MeetingPackView(MeetingBaseView):
-    """The meeting pack PDF (agenda, ranking, a page per proposal) in the meeting's language, once it has an agenda."""
+    """Ask for the meeting pack PDF (agenda, ranking, a page per proposal) in the meeting's language, once it has
+    an agenda: a job."""
+
+    methods = ["POST"]
 
     def process(self):
         if not self.meeting.items:
             return not_yet(self, "pack")
-        return pdf_response(meeting_pack_pdf(self.meeting, current_user), f"{self.meeting.reference}-pack.pdf")
+        params = {"meeting_id": self.meeting.id}
+        job = ask(MEETING_PACK, fund=self.fund, user=current_user, params=params, language=current_language())
+        return asked_redirect(job)
 
 
 class MinutesView(MeetingBaseView):

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import Role, User
+from fundmgr.calls.models import Call
 from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, db
 from fundmgr.funds.models import Criterion, Fund
@@ -259,6 +260,10 @@ class Meeting(Base):
     items: so.Mapped[list[AgendaItem]] = so.relationship(back_populates="meeting", order_by="AgendaItem.position")
     attendance: so.Mapped[list[Attendance]] = so.relationship(back_populates="meeting", order_by="Attendance.id")
     minutes: so.Mapped[Minutes | None] = so.relationship(back_populates="meeting", foreign_keys="Minutes.meeting_id")
+    # The matters of the fund the meeting decided as a whole, in the order decided.
+    matters: so.Mapped[list[Decision]] = so.relationship(
+        back_populates="meeting", foreign_keys="Decision.meeting_id", order_by="Decision.id"
+    )
 
     audit_type = "meeting"
 
@@ -439,6 +444,8 @@ class DecisionOutcome(TitledEnum):
     approve = "approve"
     approve_with_conditions = "approve_with_conditions"
     endorse = "endorse"
+    # a concept note selected for development of its programme document (with a deadline and an indicative amount)
+    select = "select"
     defer = "defer"
     reject = "reject"
 
@@ -480,6 +487,9 @@ class WrittenProcedure(Base):
     outcome: so.Mapped[DecisionOutcome]
     conditions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     approved_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
+    # a selection's deadline for the programme document and its indicative amount
+    development_deadline: so.Mapped[date | None]
+    indicative_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
     rationale: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Members may object until the end of this day in the fund's time zone.
     deadline: so.Mapped[date]
@@ -536,25 +546,61 @@ class ProcedureResponse(Base):
     audit_type = "written_procedure_response"
 
 
+class DecisionSubject(TitledEnum):
+    """What a decision of the committee is about: one proposal (an agenda item or a written procedure), or a matter
+    of the fund the meeting decides as a whole. (Approving minutes is the approving meeting's act: `Minutes`.)"""
+
+    proposal = "proposal"
+    allocation_targets = "allocation_targets"  # adopting the fund's allocation targets (its definition's `targets`)
+    call = "call"  # opening a call for proposals
+    direct_costs = "direct_costs"  # approving the FMU's and secretariat's budget, charged to the fund
+
+
+# The subjects whose approval carries an amount.
+AMOUNT_SUBJECTS = frozenset({DecisionSubject.proposal, DecisionSubject.direct_costs})
+MATTER_SUBJECTS = tuple(s for s in DecisionSubject if s is not DecisionSubject.proposal)
+
+
 class Decision(Base):
-    """The Steering Committee's decision on a proposal version, taken in a meeting or by written procedure."""
+    """The Steering Committee's decision: on a proposal version, taken on an agenda item or by written procedure;
+    or on a matter of the fund (targets, a call, direct costs), taken by a meeting as a whole."""
 
     __tablename__ = "decisions"
     __table_args__ = (
-        sa.CheckConstraint("(item_id IS NULL) <> (procedure_id IS NULL)", name="one_origin"),
-        sa.CheckConstraint("(outcome IN ('approve', 'approve_with_conditions')) = (approved_amount IS NOT NULL)",
+        sa.CheckConstraint("(item_id IS NOT NULL AND procedure_id IS NULL AND meeting_id IS NULL) OR "
+                           "(item_id IS NULL AND procedure_id IS NOT NULL AND meeting_id IS NULL) OR "
+                           "(item_id IS NULL AND procedure_id IS NULL AND meeting_id IS NOT NULL)", name="one_origin"),
+        sa.CheckConstraint("(subject NOT IN ('proposal', 'direct_costs') AND approved_amount IS NULL) OR "
+                           "(subject IN ('proposal', 'direct_costs') AND "
+                           "(outcome IN ('approve', 'approve_with_conditions')) = (approved_amount IS NOT NULL))",
                            name="amount_iff_funded"),
         sa.CheckConstraint("approved_amount IS NULL OR approved_amount > 0", name="amount_positive"),
+        sa.CheckConstraint("(subject = 'proposal') = (proposal_id IS NOT NULL AND version_id IS NOT NULL)",
+                           name="proposal_iff_subject"),
     )  # fmt: skip
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(60), unique=True)
-    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
-    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    subject: so.Mapped[DecisionSubject] = so.mapped_column(
+        default=DecisionSubject.proposal, server_default=DecisionSubject.proposal.value
+    )
+    proposal_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    # A matter's decision as the committee words it ("adopts the allocation targets ...").
+    matter: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    # The call a `call` decision opens.
+    call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
+    # A matter's origin: the meeting that decided it as a whole, who presided (signs) and its quorum then.
+    meeting_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    presided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    quorum_record: so.Mapped[dict[str, Any] | None]
     outcome: so.Mapped[DecisionOutcome]
     conditions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     approved_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
+    # a selection's deadline for the programme document and its indicative amount
+    development_deadline: so.Mapped[date | None]
+    indicative_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
     decided_on: so.Mapped[date]
     item_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agenda_items.id"), unique=True)
     procedure_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("written_procedures.id"), unique=True)
@@ -562,19 +608,32 @@ class Decision(Base):
     recorded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
     fund: so.Mapped[Fund] = so.relationship()
-    proposal: so.Mapped[Proposal] = so.relationship()
-    version: so.Mapped[ProposalVersion] = so.relationship()
+    proposal: so.Mapped[Proposal | None] = so.relationship()
+    version: so.Mapped[ProposalVersion | None] = so.relationship()
     item: so.Mapped[AgendaItem | None] = so.relationship(back_populates="decision")
     procedure: so.Mapped[WrittenProcedure | None] = so.relationship(back_populates="decision")
-    recorded_by: so.Mapped[User | None] = so.relationship()
+    meeting: so.Mapped[Meeting | None] = so.relationship(foreign_keys=[meeting_id], back_populates="matters")
+    presided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[presided_by_id])
+    call: so.Mapped[Call | None] = so.relationship()
+    recorded_by: so.Mapped[User | None] = so.relationship(foreign_keys="Decision.recorded_by_id")
 
     audit_type = "decision"
+
+    @property
+    def is_matter(self) -> bool:
+        """Whether the decision is about a matter of the fund rather than one proposal."""
+        return self.subject is not DecisionSubject.proposal
+
+    @property
+    def held_in(self) -> Meeting | None:
+        """The meeting that took the decision (on an item, or as a whole), if any."""
+        return self.item.meeting if self.item is not None else self.meeting
 
     @property
     def outcome_title(self) -> Any:
         """The outcome as the committee words it: a meeting of a fund deciding by consensus records "approved by
         consensus", ..., "no consensus"; otherwise the outcome's own title."""
-        if self.item is not None and self.item.meeting.by_consensus:
+        if self.held_in is not None and self.held_in.by_consensus:
             return CONSENSUS_TITLES[self.outcome]
         return self.outcome.title
 
@@ -629,7 +688,7 @@ class Minutes(Base):
     content_type: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     size: so.Mapped[int | None]
     sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-    storage_key: so.Mapped[str | None] = so.mapped_column(sa.String(80), unique=True)
+    storage_key: so.Mapped[str | None] = so.mapped_column(sa.String(80), index=True)  # shared by same content
 
     meeting: so.Mapped[Meeting] = so.relationship(foreign_keys=[meeting_id], back_populates="minutes")
     approved_in: so.Mapped[Meeting | None] = so.relationship(foreign_keys=[approved_in_id])
@@ -744,10 +803,17 @@ TITLES: dict[type, dict[Any, Any]] = {
         DecisionOutcome.approve: _l("Approved"),
         DecisionOutcome.approve_with_conditions: _l("Approved with conditions"),
         DecisionOutcome.endorse: _l("Endorsed into the pipeline"),
+        DecisionOutcome.select: _l("Selected for development"),
         DecisionOutcome.defer: _l("Deferred for revision"),
         DecisionOutcome.reject: _l("Rejected"),
     },
     MinutesState: {MinutesState.draft: _l("Draft"), MinutesState.approved: _l("Approved")},
+    DecisionSubject: {
+        DecisionSubject.proposal: _l("A proposal"),
+        DecisionSubject.allocation_targets: _l("Adoption of the allocation targets"),
+        DecisionSubject.call: _l("Opening of a call for proposals"),
+        DecisionSubject.direct_costs: _l("Approval of the direct costs (Fund Management Unit and secretariat)"),
+    },
     RecordKind: {RecordKind.decision: _l("Decision"), RecordKind.minutes: _l("Minutes approved")},
     WrittenProcedureState: {
         WrittenProcedureState.open: _l("Open for objections"),
@@ -765,11 +831,15 @@ CONSENSUS_TITLES: dict[DecisionOutcome, Any] = {
     DecisionOutcome.approve: _l("Approved by consensus"),
     DecisionOutcome.approve_with_conditions: _l("Approved with conditions"),
     DecisionOutcome.endorse: _l("Endorsed into the pipeline by consensus"),
+    DecisionOutcome.select: _l("Selected for development by consensus"),
     DecisionOutcome.defer: _l("Deferred"),
     DecisionOutcome.reject: _l("No consensus"),
 }
+# What a meeting may decide on a matter of the fund: it approves it, sends it back, or does not agree.
+MATTER_OUTCOMES = (DecisionOutcome.approve, DecisionOutcome.defer, DecisionOutcome.reject)
 # The outcomes an objection that stands makes impossible.
-NEEDS_CONSENSUS = frozenset({DecisionOutcome.approve, DecisionOutcome.approve_with_conditions, DecisionOutcome.endorse})
+NEEDS_CONSENSUS = frozenset({DecisionOutcome.approve, DecisionOutcome.approve_with_conditions, DecisionOutcome.endorse,
+                             DecisionOutcome.select})  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

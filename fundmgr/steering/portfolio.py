@@ -28,6 +28,7 @@ from fundmgr.finance.queries import (
 from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
 from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState
+from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.steering.queries import PIPELINE_STATES, Ranking, proposals_in, ranking_for
 from fundmgr.steering.scoring import ProposalScore
 
@@ -121,7 +122,7 @@ def build_portfolio(user: Any, fund: Fund, selected_ids: set[int] | None = None)
 
 @dataclass(frozen=True)
 class Placed:
-    """Money of one or more proposals with the same thematic area, UN M49 region and gender-marker level."""
+    """Money of a proposal (its part in one thematic area) with the area, UN M49 region and gender-marker level."""
 
     area_code: str
     region_code: str  # the UN M49 region; "" for global programmes
@@ -134,9 +135,9 @@ def rated_on(marker: Marker | None) -> sa.ColumnElement[bool]:
 
 
 def funded_amounts(fund: Fund, marker: Marker | None) -> list[Placed]:
-    """What the fund allocated (net of releases) per area, place and gender-marker level, summed in the database:
-    a fund with thousands of programmes costs the page no more than one with ten."""
-    place = (Proposal.primary_area_id, Country.region_code, Proposal.region_code, ProposalMarker.level)
+    """What the fund allocated (net of releases) per area, place and gender-marker level: summed per programme in
+    the database, each programme's money then split over its thematic areas' shares (to the cent)."""
+    place = (Proposal.id, Country.region_code, Proposal.region_code, ProposalMarker.level)
     rows = db.session.execute(
         sa.select(*place, sa.func.sum(LedgerEntry.amount))
         .select_from(LedgerEntry)
@@ -146,38 +147,38 @@ def funded_amounts(fund: Fund, marker: Marker | None) -> list[Placed]:
         .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
         .group_by(*place)
     )
-    return placed(
-        fund, [(area, country, region, level, -total) for area, country, region, level, total in rows if total]
-    )
+    return placed(fund, [(pid, country, region, level, -total) for pid, country, region, level, total in rows if total])
 
 
 def selected_amounts(fund: Fund, marker: Marker | None, gaps: dict[int, Decimal]) -> list[Placed]:
-    """The selected proposals' funding gaps with their area, place and gender-marker level."""
+    """The selected proposals' funding gaps with their areas, place and gender-marker level."""
     if not gaps:
         return []
     rows = db.session.execute(
-        sa.select(
-            Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code, ProposalMarker.level
-        )
+        sa.select(Proposal.id, Country.region_code, Proposal.region_code, ProposalMarker.level)
         .outerjoin(Country, Country.id == Proposal.country_id)
         .outerjoin(ProposalMarker, rated_on(marker))
         .where(Proposal.id.in_(list(gaps)))
     )
-    return placed(fund, [(area, country, region, level, gaps[pid]) for pid, area, country, region, level in rows])
+    return placed(fund, [(pid, country, region, level, gaps[pid]) for pid, country, region, level in rows])
 
 
-def placed(fund: Fund, rows: Iterable[tuple[int | None, str | None, str | None, int | None, Decimal]]) -> list[Placed]:
-    """Thematic area codes and the UN M49 region of each row's country (or multi-country region)."""
+def placed(fund: Fund, rows: Iterable[tuple[int, str | None, str | None, int | None, Decimal]]) -> list[Placed]:
+    """Each proposal's money split over its thematic areas' shares, with the UN M49 region of its country
+    (or multi-country region)."""
+    rows = list(rows)
     parents = {code: (level, parent) for code, level, parent in db.session.execute(
         sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
     codes = {area.id: area.code for area in fund.thematic_areas}
+    shares = area_shares_of(pid for pid, *_rest in rows)
     regions: dict[str | None, str] = {}
     result = []
-    for area_id, country_region, region, level, amount in rows:
+    for pid, country_region, region, level, amount in rows:
         code = country_region or region
         if code not in regions:
             regions[code] = top_region(code, parents) or ""
-        result.append(Placed(codes.get(area_id, ""), regions[code], level, amount))
+        for area_id, part in split_by_area(amount, shares[pid]):
+            result.append(Placed(codes.get(area_id or 0, ""), regions[code], level, part))
     return result
 
 

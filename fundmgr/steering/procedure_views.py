@@ -52,7 +52,7 @@ class ProcedureNewView(SteeringView):
         form.proposal.choices = options([(p.id, f"{p.reference} · {p.title}") for p in candidates])
         if form.validate_on_submit():
             proposal = next(p for p in candidates if p.id == form.proposal.data)
-            data = ops.DecisionData(form.outcome_value(), form.conditions.data or "", form.approved_amount.data)
+            data = form.decision_data()
             with refusals_shown_on(form):
                 procedure = ops.circulate_written_procedure(
                     proposal, data, rationale=form.rationale.data or "", deadline=form.deadline.data,
@@ -144,3 +144,6 @@ class WithdrawProcedureView(ProcedureMoveView):
     """The FMU withdraws a written procedure."""
 
     operation = staticmethod(ops.withdraw_written_procedure)
+
+    def question(self) -> tuple[str, str]:
+        return _("Withdraw the written procedure?"), _("Members can no longer answer it.")

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from fundmgr.finance.models import Allocation
+from fundmgr.finance.models import Allocation, LedgerEntry
 from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import Proposal, ProposalVersion
 from fundmgr.steering.models import (
@@ -209,8 +209,12 @@ def allocations_fixed(session: so.Session, decision: Decision) -> list[dict[str,
 def decision_payload(decision: Decision, recorded: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the decision was taken on, from the stored data. `recorded` (verifying) gives the criteria and the
     versions ranked together as the record fixed them; without it (deciding) they are today's."""
+    if decision.is_matter:
+        return matter_payload(decision)
     session = session_of(decision)
     proposal, version, fund = decision.proposal, decision.version, decision.fund
+    assert proposal is not None  # a decision on a proposal names it (check constraint)
+    assert version is not None
     at = decision.recorded_at
     criteria = recorded["criteria"] if recorded else fund_criteria(fund)
     among = [{"proposal": e["proposal"], "version": e["version"]} for e in recorded["ranking"]] if recorded else (
@@ -228,6 +232,15 @@ def decision_payload(decision: Decision, recorded: dict[str, Any] | None = None)
             "conditions": decision.conditions,
             "approved_amount": exact(decision.approved_amount),
             "decided_on": decision.decided_on.isoformat(),
+            # a selection's terms (left out of every other decision, whose records predate them)
+            **(
+                {
+                    "development_deadline": decision.development_deadline.isoformat(),
+                    "indicative_amount": exact(decision.indicative_amount),
+                }
+                if decision.development_deadline is not None
+                else {}
+            ),
         },
         "proposal": {
             "reference": proposal.reference,
@@ -251,6 +264,40 @@ def decision_payload(decision: Decision, recorded: dict[str, Any] | None = None)
         "origin": origin_of(decision),
         "allocations": allocations_fixed(session, decision),
     }
+
+
+def matter_payload(decision: Decision) -> dict[str, Any]:
+    """What a decision on a matter of the fund fixes: the decision and its wording, the meeting that took it (who
+    presided, who was present, its quorum), the call it opens, the fund's targets it adopts, the ledger entries
+    carrying it out (approved direct costs)."""
+    session = session_of(decision)
+    meeting = session.get(Meeting, decision.meeting_id)
+    assert meeting is not None  # a matter is decided by a meeting (check constraint)
+    call = decision.call
+    entries = session.scalars(sa.select(LedgerEntry).where(LedgerEntry.decision_id == decision.id)
+                              .order_by(LedgerEntry.id))  # fmt: skip
+    return {
+        "schema": SCHEMA,
+        "kind": RecordKind.decision.value,
+        "fund": decision.fund.code,
+        "decision": {
+            "reference": decision.reference,
+            "subject": decision.subject.value,
+            "matter": decision.matter,
+            "outcome": decision.outcome.value,
+            "approved_amount": exact(decision.approved_amount),
+            "decided_on": decision.decided_on.isoformat(),
+        },
+        "origin": {
+            "meeting": meeting.reference,
+            "held_on": meeting.held_on.isoformat(),
+            "presided_by": decision.presided_by_id,
+            "quorum": decision.quorum_record,
+        },
+        "call": call.reference if call is not None else None,
+        "ledger": [{"kind": e.kind.value, "amount": exact(e.amount), "on_date": e.on_date.isoformat()}
+                   for e in entries],
+    }  # fmt: skip
 
 
 def recusals_of(decision: Decision, proposal: Proposal, conflicts: list[Conflict], waived: set[int]) -> list[int]:
@@ -282,7 +329,10 @@ def minutes_payload(minutes: Minutes) -> dict[str, Any]:
         "meeting": meeting.reference,
         "approved_in": approved_in.reference if approved_in is not None else None,
         "signed_by": minutes.signed_by_id,
-        "decisions": sorted(i.decision.reference for i in meeting.items if i.decision is not None),
+        "decisions": sorted(
+            [i.decision.reference for i in meeting.items if i.decision is not None]
+            + [d.reference for d in meeting.matters]
+        ),
         "pdf_sha256": file_sha256,
         "stored_sha256": minutes.sha256,
     }

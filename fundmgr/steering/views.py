@@ -13,6 +13,7 @@ from flask_login import current_user
 from fundmgr.accounts.models import Role, User
 from fundmgr.charts import share_chart
 from fundmgr.choices import options
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.finance.queries import balances
@@ -448,7 +449,13 @@ class ActionView(SteeringView):
         form = ActionForm()
         if not form.validate_on_submit():
             raise ValidationFailed(form_problems(form) or [_("The form expired; please try again.")])
+        if (question := self.question()) and (page := unconfirmed(*question, back=self.back().location)):
+            return page
         return self.act()
+
+    def question(self) -> tuple[str, str] | None:
+        """A final action asks first: (question, what will happen); None acts at once."""
+        return None
 
     def act(self) -> Any:
         raise NotImplementedError

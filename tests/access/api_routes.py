@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.access.routes import (
+    CALL_DRAFT_READ,
     DONE,
     DRAFT_READ,
     EXPENDITURE_WRITE,
@@ -89,12 +90,15 @@ def get(endpoint: str, params=fund_only, expect=EVERY_TOKEN, **kw: Any) -> ApiCa
     return ApiCase(f"api.{endpoint}", "GET", params, expect, **kw)
 
 
-PROGRAMME_WRITE = with_token(answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=DONE))
+PROGRAMME_WRITE = with_token(answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=DONE))
 
 API_CASES: list[ApiCase] = [
     get("list_funds", lambda w: {}),
     get("get_fund"),
     get("funding_status", expect=with_token(answers(FORBIDDEN, sc=OK, fmu=OK, admin=OK, viewer=OK))),
+    get("list_calls"),
+    get("get_call", with_ids(call_id="open_call"), variant="open"),
+    get("get_call", with_ids(call_id="draft_call"), with_token(CALL_DRAFT_READ), variant="draft"),
     get("list_proposals"),
     get("get_proposal", proposal_of("active"), with_token(FUNDED_READ), variant="programme"),
     get("get_proposal", proposal_of("draft"), with_token(DRAFT_READ), variant="draft"),

@@ -29,7 +29,9 @@ from tests.support.files import PDF_BYTES
 
 OK, DONE, KEPT, FORBIDDEN, HIDDEN, LOGIN = "ok", "done", "kept", "403", "404", "login"
 SC = ("sc_member", "sc_chair", "sc_recused", "sc_declared")
-GROUPS = {"sc": SC, "signed_in": ROLES[1:], "agencies": ("agency_lead", "agency_other")}
+# Those who know none of IOM's proposals but the one a reviewer is invited on (in screening).
+GROUPS = {"sc": SC, "signed_in": ROLES[1:], "agencies": ("agency_lead", "agency_other"),
+          "outsiders": ("agency_other", "reviewer")}  # fmt: skip
 
 
 def answers(default: str, *, anonymous: str = LOGIN, **by_role: str) -> dict[str, str]:
@@ -93,6 +95,8 @@ FMU_ONLY = answers(FORBIDDEN, fmu=OK)
 FMU_ADMIN_DO = answers(FORBIDDEN, fmu=DONE, admin=DONE)
 FMU_DOES = answers(FORBIDDEN, fmu=DONE)
 STEERING = answers(FORBIDDEN, sc=OK, fmu=OK, admin=OK)
+# A job the FMU asked for: nobody else knows it, but administrators.
+MY_JOB = answers(HIDDEN, fmu=OK, admin=OK)
 DASHBOARDS = answers(FORBIDDEN, sc=OK, fmu=OK, admin=OK, viewer=OK)
 AGENCIES = answers(FORBIDDEN, agencies=OK)
 # A draft of IOM (with UNHCR): its agencies edit it; the FMU and admins read it; nobody else knows it.
@@ -104,7 +108,7 @@ IN_REVIEW_READ = answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=FORBIDDEN, sc
 # A funded programme is published: viewers and the Steering Committee read it too.
 FUNDED_READ = answers(HIDDEN, agency_lead=OK, sc=OK, fmu=OK, viewer=OK, admin=OK)
 # A funded programme's whole file: the fund's managers; whoever may not see the programme does not learn of it.
-DOSSIER = answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK)
+DOSSIER = answers(FORBIDDEN, outsiders=HIDDEN, fmu=OK, admin=OK)
 # A report not yet accepted: the programme's agencies, the FMU and admins only.
 UNPUBLISHED_READ = answers(HIDDEN, agency_lead=OK, fmu=OK, admin=OK)
 CALL_DRAFT_READ = answers(HIDDEN, fmu=OK, admin=OK)
@@ -120,10 +124,10 @@ CALL_FORM = {
 }
 LEAD_REPORTS = answers(HIDDEN, agency_lead=DONE, fmu=FORBIDDEN, admin=FORBIDDEN)
 # An allocation to IOM: IOM's staff and the FMU report its expenditure; others reading the programme may not.
-EXPENDITURE_READ = answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=OK, fmu=OK)
-EXPENDITURE_WRITE = answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=DONE, fmu=DONE)
-RESULTS_MANAGE_READ = answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK)
-RESULTS_MANAGE_WRITE = answers(FORBIDDEN, agency_other=HIDDEN, fmu=DONE, admin=DONE)
+EXPENDITURE_READ = answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=OK, fmu=OK)
+EXPENDITURE_WRITE = answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=DONE, fmu=DONE)
+RESULTS_MANAGE_READ = answers(FORBIDDEN, outsiders=HIDDEN, fmu=OK, admin=OK)
+RESULTS_MANAGE_WRITE = answers(FORBIDDEN, outsiders=HIDDEN, fmu=DONE, admin=DONE)
 
 
 def get(endpoint: str, params=none, expect=SIGNED_IN, **kw: Any) -> Case:
@@ -132,6 +136,11 @@ def get(endpoint: str, params=none, expect=SIGNED_IN, **kw: Any) -> Case:
 
 def post(endpoint: str, params=none, expect=FMU_ADMIN, **kw: Any) -> Case:
     return Case(endpoint, "POST", params, expect, **kw)
+
+
+def asks(expect: Mapping[str, str]) -> dict[str, str]:
+    """Asking for a document: those who could read it record a job (audited), the others are refused as before."""
+    return {role: DONE if answer == OK else answer for role, answer in expect.items()}
 
 
 def page(endpoint: str, **params: str) -> Callable[[World], str]:
@@ -326,6 +335,34 @@ CASES: list[Case] = [
         secrets=("draft",),
         data=lambda w: {"lead": "IOM", "partners": ["UNHCR", "ILO"]},
     ),
+    get("proposals.mine", expect=AGENCIES),
+    get("proposals.concept", proposal("concept"), DRAFT_EDIT, secrets=("concept",)),
+    post(
+        "proposals.concept",
+        proposal("concept"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("concept",),
+        data=lambda w: {"problem_statement": "Revised problem.", "corridors": "TJK > TUR > DEU"},
+    ),
+    get("proposals.sections", proposal("draft"), DRAFT_EDIT, secrets=("draft",)),
+    post(
+        "proposals.sections",
+        proposal("draft"),
+        DRAFT_WRITE,
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"me_plan": "Quarterly monitoring visits.", "workplan": "1: Train officials"},
+    ),
+    get("proposals.invite", proposal("pipeline"), FMU_ONLY, secrets=("pipeline",)),
+    post(
+        "proposals.invite",
+        proposal("pipeline"),
+        FMU_DOES,
+        owner="fmu",
+        secrets=("pipeline",),
+        data=lambda w: {"deadline": (TODAY + timedelta(days=30)).isoformat(), "amount": "500,000.00"},
+    ),
     post(
         "proposals.markers",
         proposal("draft"),
@@ -379,6 +416,13 @@ CASES: list[Case] = [
         form_page=page("proposals.matrix", proposal_id="p:draft"),
         owner="agency_lead",
         secrets=("draft",),
+        data=lambda w: {"confirmed": "yes"},
+    ),
+    post(
+        "proposals.matrix_restore",
+        proposal("draft"),
+        answers(HIDDEN, agency_lead=KEPT, fmu=FORBIDDEN, admin=FORBIDDEN),  # nothing was removed in this session
+        secrets=("draft",),  # its form is in the message after a removal (tests/proposals/test_matrix_removal.py)
     ),
     post(
         "proposals.attachments",
@@ -416,6 +460,16 @@ CASES: list[Case] = [
         form_page=page("proposals.attachments", proposal_id="p:draft"),
         owner="agency_lead",
         secrets=("draft",),
+        data=lambda w: {"confirmed": "yes"},
+    ),
+    post(
+        "proposals.delete_draft",
+        proposal("draft"),
+        DRAFT_WRITE,
+        form_page=page("proposals.detail", proposal_id="p:draft"),
+        owner="agency_lead",
+        secrets=("draft",),
+        data=lambda w: {"confirmed": "yes"},
     ),
     post(
         "proposals.submit",
@@ -442,6 +496,45 @@ CASES: list[Case] = [
         secrets=("submitted",),
     ),
     get("proposals.screening", proposal("screening"), FMU_ONLY, secrets=("screening",)),
+    # --- Technical review: the FMU invites; the invited reviewer (on the proposal in screening) comments; the
+    # comments go to the FMU and, from review on, to the members not recused. ---
+    get(
+        "proposals.technical_review",
+        proposal("screening"),
+        answers(HIDDEN, agency_lead=FORBIDDEN, fmu=OK, admin=OK, reviewer=OK),
+        secrets=("screening",),
+    ),
+    get(
+        "proposals.technical_review",
+        proposal("review"),
+        answers(HIDDEN, agency_lead=FORBIDDEN, sc=OK, sc_recused=FORBIDDEN, sc_declared=FORBIDDEN, fmu=OK, admin=OK),
+        variant="review",
+        secrets=("review",),
+    ),
+    post(
+        "proposals.invite_reviewer",
+        proposal("review"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        form_page=page("proposals.technical_review", proposal_id="p:review"),
+        data=lambda w: {"reviewer": str(w.users["reviewer"])},
+        secrets=("review",),
+    ),
+    post(
+        "proposals.withdraw_invitation",
+        lambda w: {"proposal_id": w.proposals["screening"], "invitation_id": w.ids["invitation"]},
+        FMU_ADMIN_DO,
+        secrets=("screening",),
+    ),
+    post(
+        "proposals.review_comment",
+        proposal("screening"),
+        answers(FORBIDDEN, reviewer=DONE),
+        owner="reviewer",
+        form_page=page("proposals.technical_review", proposal_id="p:screening"),
+        data=lambda w: {"body": "The search and rescue component needs a budget line."},
+        secrets=("screening",),
+    ),
     post(
         "proposals.screening",
         proposal("screening"),
@@ -470,7 +563,39 @@ CASES: list[Case] = [
     get("opendata.iati_activities", expect=EVERYONE),
     get("opendata.fund_iati_activities", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
     get("opendata.fund_page", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
-    get("opendata.dossier", proposal("active"), DOSSIER, secrets=("active",)),
+    post(
+        "opendata.dossier",
+        proposal("active"),
+        asks(DOSSIER),
+        secrets=("active",),
+        owner="fmu",
+        form_page=page("proposals.detail", proposal_id="p:active"),
+    ),
+    get(
+        "opendata.public_document",
+        lambda w: {"fund_code": "MIG", "file_id": w.ids["publication_file"]},
+        EVERYONE,
+        guessable=False,
+    ),  # published: anyone may read it (another fund's id is tested in tests/opendata)
+    get("opendata.publications", expect=FMU_ADMIN),
+    post("opendata.publications", expect=FMU_ADMIN_DO, owner="fmu", data=lambda w: {"year": str(TODAY.year - 1)}),
+    get("opendata.decision_summary", ids(decision_id="decision"), FMU_ADMIN),
+    post(
+        "opendata.decision_summary",
+        ids(decision_id="decision"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        data=lambda w: {"summary_en": "The committee funded it.", "summary_fr": "", "summary_es": ""},
+    ),
+    post(
+        "opendata.withdraw",
+        ids(publication_id="publication"),
+        FMU_ADMIN_DO,
+        form_page=page("opendata.publications"),
+        owner="fmu",
+    ),
+    get("opendata.pipeline", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
+    get("opendata.pipeline_booklet", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
     # --- Finance ---
     *[
         get(f"finance.{name}", expect=DASHBOARDS)
@@ -540,6 +665,64 @@ CASES: list[Case] = [
             "amount": "1000.00",
         },
     ),
+    # top-ups: the lead agency asks (one is already waiting: kept); the FMU forwards the waiting one to the committee
+    get(
+        "finance.top_up_request",
+        proposal("active"),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=OK),
+        secrets=("active",),
+    ),
+    post(
+        "finance.top_up_request",
+        proposal("active"),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=KEPT),
+        owner="agency_lead",
+        secrets=("active",),
+        data=lambda w: {"organization": str(w.ids["top_up_organization"]), "amount": "1000.00", "reason": "More."},
+    ),
+    get(
+        "finance.top_up",
+        ids(top_up_id="top_up"),
+        answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=HIDDEN, fmu=OK, admin=OK),
+        secrets=("active",),
+    ),
+    post(
+        "finance.top_up",
+        ids(top_up_id="top_up"),
+        answers(HIDDEN, agency_lead=FORBIDDEN, sc=FORBIDDEN, sc_recused=HIDDEN, fmu=DONE, admin=DONE),
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"decision": "forward", "note": "Reviewed: the budget holds."},
+    ),
+    # budget revisions: the lead agency asks (one is already waiting: kept); the FMU approves the waiting one
+    get(
+        "finance.revision_request",
+        proposal("active"),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=OK),
+        secrets=("active",),
+    ),
+    post(
+        "finance.revision_request",
+        proposal("active"),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=KEPT),
+        owner="agency_lead",
+        secrets=("active",),
+        data=lambda w: w.extra["revision_form"],
+    ),
+    get(
+        "finance.revision",
+        ids(revision_id="revision"),
+        answers(HIDDEN, agency_lead=OK, sc=OK, sc_recused=HIDDEN, fmu=OK, admin=OK),
+        secrets=("active",),
+    ),
+    post(
+        "finance.revision",
+        ids(revision_id="revision"),
+        answers(HIDDEN, agency_lead=FORBIDDEN, sc=FORBIDDEN, sc_recused=HIDDEN, fmu=DONE, admin=DONE),
+        owner="fmu",
+        secrets=("active",),
+        data=lambda w: {"decision": "approve", "reference": "FMU-R-1", "decided_on": TODAY.isoformat(), "note": ""},
+    ),
     # closure: the FMU closes the active programme financially only once it is closed operationally (refused here)
     get("finance.close", proposal("active"), FMU_ONLY, secrets=("active",)),
     post(
@@ -574,13 +757,13 @@ CASES: list[Case] = [
     get(
         "steering.proposal",
         proposal("review"),
-        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, sc=OK, fmu=OK, admin=OK),
+        answers(FORBIDDEN, outsiders=HIDDEN, viewer=HIDDEN, sc=OK, fmu=OK, admin=OK),
         secrets=("review",),
     ),
     post(
         "steering.assign",
         proposal("review"),
-        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, fmu=DONE, admin=DONE),
+        answers(FORBIDDEN, outsiders=HIDDEN, viewer=HIDDEN, fmu=DONE, admin=DONE),
         form_page=page("steering.proposal", proposal_id="p:review"),
         owner="fmu",
         secrets=("review",),
@@ -591,7 +774,7 @@ CASES: list[Case] = [
         proposal("review"),
         answers(
             FORBIDDEN,
-            agency_other=HIDDEN,
+            outsiders=HIDDEN,
             viewer=HIDDEN,
             sc_member=DONE,
             sc_chair=DONE,
@@ -606,13 +789,13 @@ CASES: list[Case] = [
     get(
         "steering.review",
         proposal("review"),
-        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, sc_member=OK, sc_chair=OK),
+        answers(FORBIDDEN, outsiders=HIDDEN, viewer=HIDDEN, sc_member=OK, sc_chair=OK),
         secrets=("review",),
     ),
     post(
         "steering.review",
         proposal("review"),
-        answers(FORBIDDEN, agency_other=HIDDEN, viewer=HIDDEN, sc_member=DONE, sc_chair=KEPT),
+        answers(FORBIDDEN, outsiders=HIDDEN, viewer=HIDDEN, sc_member=DONE, sc_chair=KEPT),
         owner="sc_member",
         secrets=("review",),
         data=lambda w: {"save": "Save draft", "comment": "First impressions."},
@@ -677,6 +860,7 @@ CASES: list[Case] = [
         FMU_ADMIN_DO,
         form_page=page("steering.meeting", meeting_id="live_meeting"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     post(
         "steering.attendance",
@@ -720,6 +904,7 @@ CASES: list[Case] = [
         FMU_ADMIN_DO,
         form_page=page("steering.meeting", meeting_id="scheduled_meeting"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     get("steering.board", ids(meeting_id="live_meeting"), STEERING),
     get("steering.board_data", ids(meeting_id="live_meeting"), STEERING),
@@ -766,7 +951,13 @@ CASES: list[Case] = [
         owner="fmu",
         data=lambda w: {"outcome": "approve"},
     ),
-    get("steering.pack", ids(meeting_id="live_meeting"), STEERING),
+    post(
+        "steering.pack",
+        ids(meeting_id="live_meeting"),
+        asks(STEERING),
+        owner="fmu",
+        form_page=page("steering.meeting", meeting_id="live_meeting"),
+    ),
     get("steering.minutes", ids(meeting_id="past_meeting"), STEERING),
     get("steering.minutes_record", ids(meeting_id="past_meeting"), STEERING),
     post(
@@ -783,6 +974,19 @@ CASES: list[Case] = [
         answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
         form_page=page("steering.meeting", meeting_id="live_meeting"),
         owner="fmu",
+    ),
+    get(
+        "steering.decide_matter",
+        ids(meeting_id="live_meeting"),
+        answers(FORBIDDEN, sc_chair=OK, fmu=OK, admin=OK),
+    ),
+    post(
+        "steering.decide_matter",
+        ids(meeting_id="live_meeting"),
+        # in the meeting under way, whoever runs it records what the committee decides on a matter of the fund
+        answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
+        owner="fmu",
+        data=lambda w: {"subject": "allocation_targets", "outcome": "approve", "matter": "Adopted.", "call": "0"},
     ),
     get("steering.new_procedure", expect=FMU_ADMIN),
     post(
@@ -819,6 +1023,7 @@ CASES: list[Case] = [
         FMU_ADMIN_DO,
         form_page=page("steering.procedure", procedure_id="procedure"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     get("steering.decision", ids(decision_id="decision"), FUNDED_READ, secrets=("active",)),
     # --- Results ---
@@ -826,8 +1031,25 @@ CASES: list[Case] = [
     get("results.reports", expect=answers(FORBIDDEN, agencies=OK, fmu=OK, admin=OK)),
     get("results.framework"),
     get("results.annual"),
-    get("results.annual_file", lambda w: {"year": TODAY.year, "kind": "pdf"}, variant="pdf"),
-    get("results.annual_file", lambda w: {"year": TODAY.year, "kind": "xlsx"}, variant="xlsx"),
+    *[
+        post(
+            "results.annual_file",
+            lambda w, kind=kind: {"year": TODAY.year, "kind": kind},
+            asks(SIGNED_IN),
+            variant=kind,
+            query="lang=en",
+            owner="fmu",
+            form_page=page("results.annual"),
+        )
+        for kind in ("pdf", "xlsx")
+    ],
+    # --- Jobs: a document is its asker's (and administrators') ---
+    get("jobs.mine"),
+    get("jobs.job", ids(job_id="annual_pdf_job"), MY_JOB),
+    *[
+        get("jobs.file", ids(job_id=key), MY_JOB, variant=variant)
+        for key, variant in (("annual_pdf_job", "pdf"), ("annual_xlsx_job", "xlsx"), ("pack_job", "pack-pdf"))
+    ],
     *[
         get(f"results.{name}", params, FMU_ADMIN)
         for name, params in (
@@ -936,7 +1158,7 @@ CASES: list[Case] = [
     post(
         "results.close",
         proposal("active"),
-        answers(FORBIDDEN, agency_other=HIDDEN, fmu=KEPT, admin=KEPT),
+        answers(FORBIDDEN, outsiders=HIDDEN, fmu=KEPT, admin=KEPT),
         owner="fmu",
         secrets=("active",),
         data=lambda w: {"closed_on": TODAY.isoformat(), "activities_ended": "y"},
@@ -945,13 +1167,13 @@ CASES: list[Case] = [
     get(
         "results.extension_request",
         ids(programme_id="programme"),
-        answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=OK),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=OK),
         secrets=("active",),
     ),
     post(
         "results.extension_request",
         ids(programme_id="programme"),
-        answers(FORBIDDEN, agency_other=HIDDEN, agency_lead=KEPT),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=KEPT),
         owner="agency_lead",
         secrets=("active",),
         data=lambda w: {"new_end_date": "2031-12-31", "reason": "The rains came late."},
@@ -999,6 +1221,7 @@ CASES: list[Case] = [
         form_page=page("results.programme", programme_id="programme"),
         owner="fmu",
         secrets=("active",),
+        data=lambda w: {"confirmed": "yes"},
     ),
     get("results.period", period("accepted_period"), FUNDED_READ, variant="accepted", secrets=("active",)),
     get("results.period", period("draft_period"), UNPUBLISHED_READ, variant="draft", secrets=("active",)),
@@ -1031,7 +1254,7 @@ CASES: list[Case] = [
         form_page=page("results.period", programme_id="programme", number="submitted_period"),
         owner="fmu",
         secrets=("active",),
-        data=lambda w: {"decision": "accepted"},
+        data=lambda w: {"decision": "accepted", "confirmed": "yes"},
     ),
     post(
         "results.evidence_upload",
@@ -1063,6 +1286,7 @@ CASES: list[Case] = [
         form_page=page("results.period", programme_id="programme", number="draft_period"),
         owner="agency_lead",
         secrets=("active",),
+        data=lambda w: {"confirmed": "yes"},
     ),
     *[
         get(f"results.{name}", period("accepted_period"), FUNDED_READ, variant="accepted", secrets=("active",))
@@ -1116,14 +1340,15 @@ CASES: list[Case] = [
     ),
     post(
         "notifications.read_all",
-        expect=answers(DONE, agency_other=KEPT, viewer=KEPT, admin=KEPT),
+        expect=answers(DONE, agency_other=KEPT, viewer=KEPT, admin=KEPT, reviewer=KEPT),
         form_page=lambda w: "/notifications/",
         owner="agency_lead",
     ),
     get("notifications.preferences"),
     post(
         "notifications.preferences",
-        expect=answers(DONE, viewer=KEPT, admin=KEPT),  # viewers and administrators receive no notification
+        # viewers, administrators and technical reviewers receive no notification
+        expect=answers(DONE, viewer=KEPT, admin=KEPT, reviewer=KEPT),
         owner="fmu",
         data=lambda w: {"meeting_scheduled": "digest", "decision_taken": "digest"},
     ),
@@ -1131,7 +1356,7 @@ CASES: list[Case] = [
     get(
         "steering.verify_decision",
         ids(decision_id="decision"),
-        answers(FORBIDDEN, agency_other=HIDDEN, fmu=OK, admin=OK),
+        answers(FORBIDDEN, outsiders=HIDDEN, fmu=OK, admin=OK),
         secrets=("active",),
     ),
     # --- Deadlines: the FMU's page, and "send a reminder now" to those who have not done their part (the review
@@ -1164,10 +1389,15 @@ UNKNOWN = {
     "fmu": frozenset(),
     "viewer": EVERY_PROPOSAL - {"active"},
     "admin": frozenset(),
+    "reviewer": EVERY_PROPOSAL - {"screening"},  # invited on the proposal in screening only
 }
 # Titles a role must never read anywhere (a funded programme is published, e.g. in the annual report and, for
 # anyone without signing in, on the fund's public page and in its IATI file).
-NEVER_SHOWN = UNKNOWN | {"agency_other": IOM - {"active"}, "anonymous": EVERY_PROPOSAL - {"active"}}
+NEVER_SHOWN = UNKNOWN | {
+    "agency_other": IOM - {"active"},
+    "anonymous": EVERY_PROPOSAL - {"active"},
+    "reviewer": EVERY_PROPOSAL - {"screening", "active"},
+}
 # Proposals whose content (beyond the title) a recused member must never read.
 RECUSED_FROM = {"sc_recused": IOM, "sc_declared": frozenset({"review", "vote", "decide", "pending", "procedure"})}
 

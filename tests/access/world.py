@@ -30,20 +30,24 @@ from fundmgr.finance import operations as finance_ops
 from fundmgr.finance.models import Allocation, ContributionKind
 from fundmgr.funds.models import Fund
 from fundmgr.funds.seats import term_of
+from fundmgr.jobs import runner
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import AttachmentKind, Proposal
 from fundmgr.results import operations as results_ops
 from fundmgr.results.framework import bundled_framework, read_framework
 from fundmgr.results.models import Extension, FundIndicator, Programme
 from fundmgr.results.values import IndicatorEntry
+from fundmgr.results.views.annual import ANNUAL_REPORT
 from fundmgr.steering import operations as steering_ops
+from fundmgr.steering.meeting_views import MEETING_PACK
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, Stance
+from fundmgr.storage import read_stored
 from tests.factories import organization
 from tests.support import TODAY
 from tests.support.files import PDF_BYTES, upload
 
 ROLES = ("anonymous", "agency_lead", "agency_other", "sc_member", "sc_chair", "sc_recused", "sc_declared",
-         "fmu", "viewer", "admin")  # fmt: skip
+         "fmu", "viewer", "admin", "reviewer")  # fmt: skip
 # Who each role is: (role, organization, the seat held: its code or a prefix). IOM leads the proposals with UNHCR.
 PEOPLE = {
     "agency_lead": (Role.agency, "IOM", None),
@@ -55,13 +59,14 @@ PEOPLE = {
     "fmu": (Role.fmu, "IOM", None),
     "viewer": (Role.viewer, "GOV-NLD", None),
     "admin": (Role.admin, "IOM", None),
+    "reviewer": (Role.technical_reviewer, "UNFPA", None),  # a technical reviewer invited on the proposal in screening
 }
 # Each proposal's title carries a code word (so a page can be searched for a leak of it), and hostile text:
 # markup and script that must come back escaped, and a formula a spreadsheet must not run.
 CODES = {
     "draft": "AURORA7", "other_draft": "BOREALIS7", "submitted": "CYGNUS7", "screening": "DRACO7",
     "review": "ERIDANUS7", "vote": "FORNAX7", "decide": "GEMINI7", "pending": "HYDRA7", "procedure": "LYRA7",
-    "active": "ORION7",
+    "active": "ORION7", "concept": "PEGASUS7", "pipeline": "SCORPIUS7",
 }  # fmt: skip
 SUBJECTS = {
     "draft": "Safe labour corridors for seasonal workers",
@@ -74,6 +79,8 @@ SUBJECTS = {
     "pending": "Access to justice for migrant workers",
     "procedure": "Children on the move: alternatives to detention",
     "active": "Regular pathways for the most vulnerable",
+    "concept": "Labour mobility from Central Asia to Europe",
+    "pipeline": "Migrant health along the Eastern route",
 }
 
 
@@ -148,9 +155,9 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     world.ids["fund_output"] = next(o.id for o in indicator.outcome.outputs)
 
     def draft(key: str, *, lead_org: str = "IOM", partners: tuple[str, ...] = ("UNHCR",), creator: User = lead,
-              start: date | None = None, duration: int = 24) -> Proposal:  # fmt: skip
+              start: date | None = None, duration: int = 24, concept_note: bool = False) -> Proposal:  # fmt: skip
         proposal = make_proposal(title=TITLES[key], lead=lead_org, partners=partners, creator=creator,
-                                 duration_months=duration)  # fmt: skip
+                                 duration_months=duration, concept_note=concept_note)  # fmt: skip
         proposal.summary = f"Summary of {key}: confidential design SUMMARY-{key.upper()}.\n<i>notes</i> & more"
         if start:
             proposal.start_date = start
@@ -198,6 +205,9 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     p_screening = draft("screening")
     submit(p_screening)
     screen(p_screening)
+    invitation = proposal_ops.invite_reviewer(p_screening, users["reviewer"], actor=fmu)
+    proposal_ops.comment_on(p_screening, f"Expert comment {hostile('REVIEW7')}", actor=users["reviewer"])
+    world.ids["invitation"] = invitation.id
 
     # In review with two versions: returned once at screening, resubmitted.
     p_review = draft("review")
@@ -207,6 +217,12 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     p_review.summary += " Revised."
     to_review(p_review)
     world.ids["review_attachment"] = p_review.attachments[0].id
+
+    # A concept note drafted by IOM, and one the committee endorsed into the pipeline.
+    draft("concept", concept_note=True)
+    p_pipeline = draft("pipeline", concept_note=True)
+    to_review(p_pipeline)
+    proposal_ops.endorse_proposal(p_pipeline, actor=None)
 
     in_review = {key: draft(key) for key in ("vote", "decide", "pending", "procedure")}
     for proposal in in_review.values():
@@ -299,7 +315,44 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     build_seats(world, fund, users, make_user)
     build_api_tokens(world)
     build_calls(world, fund, fmu)
+    build_jobs(world, fund, fmu)
+    build_publications(world, fund, fmu)
     return world
+
+
+def build_jobs(world: World, fund: Fund, fmu: User) -> None:
+    """Documents the FMU asked for, done: the annual report as PDF and Excel, the live meeting's pack."""
+    asks = {
+        "annual_pdf_job": (ANNUAL_REPORT, {"year": TODAY.year, "kind": "pdf", "lang": "en"}),
+        "annual_xlsx_job": (ANNUAL_REPORT, {"year": TODAY.year, "kind": "xlsx", "lang": "en"}),
+        "pack_job": (MEETING_PACK, {"meeting_id": world.ids["live_meeting"]}),
+    }
+    for key, (kind, params) in asks.items():
+        job = runner.ask(kind, fund=fund, user=fmu, params=params, language="en")
+        db.session.commit()
+        runner.run(job.id)
+        assert job.storage_key, job.error
+        world.ids[key] = job.id
+        world.files[job.storage_key] = read_stored(job.storage_key)
+
+
+def build_publications(world: World, fund: Fund, fmu: User) -> None:
+    """On the public page: the funding decision's summary (by the FMU's operation) and an annual report's file
+    (stored as the operation stores its PDFs, without rendering three reports for every module's world)."""
+    from fundmgr.opendata import operations as publishing
+    from fundmgr.opendata.models import Publication, PublicationFile, PublicationKind
+    from fundmgr.steering.models import Decision
+    from fundmgr.storage import store_generated
+    from tests.support.files import PDF_BYTES
+
+    decision = db.session.get(Decision, world.ids["decision"])
+    summary = publishing.publish_decision_summary(decision, {"en": f"Funded. {hostile('SUMMARY7')}"}, actor=fmu)
+    report = Publication(fund=fund, kind=PublicationKind.annual_report, year=TODAY.year - 1, published_by=fmu)
+    stored = store_generated(PDF_BYTES, "annual-report-en.pdf", "application/pdf")
+    report.files.append(PublicationFile(language="en", **stored.columns()))
+    db.session.add(report)
+    db.session.commit()
+    world.ids |= {"publication": summary.id, "publication_file": report.files[0].id}
 
 
 def build_api_tokens(world: World) -> None:
@@ -411,3 +464,16 @@ def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> No
     db.session.add(extension)
     db.session.commit()
     world.ids["extension"] = extension.id
+    # a top-up for the lead organization waiting for the FMU (above the fund's threshold: it is forwarded)
+    top_up = finance_ops.request_top_up(proposal, organization_id=lead.organization_id, amount=Decimal("25000.00"),
+                                        reason=f"More arrivals. {hostile('TOPUP7')}", actor=lead)  # fmt: skip
+    # and a budget revision moving 1,000 of the lead's direct costs to another category, waiting for the FMU
+    categories = [c.code for c in proposal.fund.budget_categories]
+    move = finance_ops.RevisionData(lead.organization_id, categories[0], lead.organization_id, categories[1], 1,
+                                    Decimal("1000.00"), f"Staff costs. {hostile('REVISION7')}")  # fmt: skip
+    revision = finance_ops.request_revision(proposal, move, actor=lead)
+    db.session.commit()
+    world.ids |= {"top_up": top_up.id, "top_up_organization": lead.organization_id, "revision": revision.id}
+    world.extra["revision_form"] = {"year": "1", "from_organization": str(lead.organization_id),
+                                    "from_category": categories[0], "to_organization": str(lead.organization_id),
+                                    "to_category": categories[1], "amount": "500.00", "reason": "More."}  # fmt: skip

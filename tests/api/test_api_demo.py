@@ -88,6 +88,33 @@ def test_an_agency_sees_only_what_its_pages_show(demo_app):
     assert client.get(f"/api/v1/funds/{FUND}/contributions", headers=headers).status_code == 403
 
 
+def test_proposals_filter_as_the_page_and_calls_list_what_the_page_shows(demo_app):
+    """Do the proposal filters give what the proposals page gives for the same filters, and the calls list the
+    calls page's calls (a viewer: no draft)?"""
+    from fundmgr.calls.queries import calls_of
+    from fundmgr.funds.models import Fund
+    from fundmgr.proposals import queries as pq
+
+    email = "fatou.diallo@fundmgr.example"
+    client, headers = demo_app.test_client(), token_of(email, TokenScope.read)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    fund = db.session.scalar(sa.select(Fund).where(Fund.code == FUND))
+    area = fund.thematic_areas[0].code
+    for args in ({"state": "active"}, {"area": area}, {"organization": "IOM", "q": "a"}, {"country": "XXX"}):
+        listed = client.get(f"/api/v1/funds/{FUND}/proposals", query_string=args | {"limit": 100}, headers=headers)
+        page = pq.ProposalFilters.from_args({"status": args.get("state", "")} | args)
+        expected = set(db.session.scalars(pq.apply_filters(pq.visible_proposals(user, fund), fund, page)).all())
+        assert {p["id"] for p in listed.json["items"]} == {p.id for p in expected}, args
+    calls = client.get(f"/api/v1/funds/{FUND}/calls", headers=headers).json["items"]
+    assert {c["id"] for c in calls} == {c.id for c in db.session.scalars(calls_of(fund, user))}
+    assert calls
+    answered = client.get(f"/api/v1/funds/{FUND}/proposals", query_string={"call_id": calls[0]["id"]}, headers=headers)
+    assert answered.json["items"]
+    assert all(p["call_id"] == calls[0]["id"] for p in answered.json["items"])
+    bad = client.get(f"/api/v1/funds/{FUND}/calls", query_string={"state": "secret"}, headers=headers)
+    assert (bad.status_code, bad.json["code"]) == (422, "invalid_input")
+
+
 def reportable(email: str) -> Allocation:
     user = db.session.scalar(sa.select(User).where(User.email == email))
     from fundmgr.finance.operations import may_report_expenditure

@@ -17,23 +17,19 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from flask import Flask
 
 from bench.client import Client, Response
 from bench.server import Server
-from fundmgr import create_app
 from fundmgr.db import db
-from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
+from fundmgr.demo.seed import DEFAULT_PASSWORD
 from fundmgr.finance.models import ContributionKind
 from fundmgr.finance.operations import ContributionData, record_contribution
 from fundmgr.funds.models import Fund, Organization
-from tests.support.database import BuiltOnce, app_config, create_postgres_database, drop_postgres_database
+from tests.support.database import BuiltOnce
 
 RACERS = 10  # identical requests sent at once: a double click is two, a stuck "submit" button pressed again ten
 FMU = "fatou.diallo@fundmgr.example"
@@ -127,22 +123,14 @@ def no_server_error(answers: list[Response]) -> bool:
 
 
 @pytest.fixture(scope="session")
-def target(backend: str, built_once: BuiltOnce, tmp_path_factory: pytest.TempPathFactory) -> Target:
-    """gunicorn (2 workers, production configuration) on a fresh PostgreSQL database with the demo data."""
-    assert backend == "postgresql"
-    return built_once.get("attack", lambda: served_demo(tmp_path_factory.mktemp("attack")))
+def target(built_once: BuiltOnce, served_demo_database, tmp_path_factory: pytest.TempPathFactory) -> Target:
+    """gunicorn (2 workers, production configuration) on a PostgreSQL database with the demo data."""
+    return built_once.get("attack", lambda: served_demo(*served_demo_database, tmp_path_factory.mktemp("attack")))
 
 
 @contextmanager
-def served_demo(tmp: Path) -> Iterator[Target]:
-    name, url = create_postgres_database()
-    app = create_app(app_config(url, tmp) | {"TESTING": False, "SERVER_NAME": None, "MAIL_SUPPRESS_SEND": True})
-    # the demo's 28 accounts hashed cheaply (argon2id all the same): a second each saved; the server rehashes a
-    # password with the production parameters when its account signs in
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    with app.app_context(), mock.patch("fundmgr.accounts.operations.hasher", cheap):
-        flask_migrate.upgrade()
-        seed_demo(DEFAULT_PASSWORD)
+def served_demo(url: str, app: Flask, tmp: Path) -> Iterator[Target]:
+    with app.app_context():
         fund = db.session.scalar(sa.select(Fund))
         donor = db.session.scalar(sa.select(Organization).where(Organization.code == "GOV-DEU"))
         # money enough for every approval the attacks race for
@@ -155,10 +143,5 @@ def served_demo(tmp: Path) -> Iterator[Target]:
         db.session.remove()
     # e-mails are recorded by Flask-Mail, not written to the checkout's instance/outbox/
     env = {"FUNDMGR_MAIL_SUPPRESS_SEND": "true"}
-    try:
-        with Server(url, tmp / "storage", log=tmp / "gunicorn.log", env=env) as server:
-            yield Target(server.url, app)
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        drop_postgres_database(name)
+    with Server(url, tmp / "storage", log=tmp / "gunicorn.log", env=env) as server:
+        yield Target(server.url, app)

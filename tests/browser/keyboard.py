@@ -31,10 +31,12 @@ def press_on(page: Page, selector: str, key: str = "Enter") -> None:
 
 
 def type_date(page: Page, selector: str, day_and_month: str, year: str) -> None:
-    """Type a date into the browser's date field; day and month alike, so either order the locale uses fits."""
+    """Type a date as the interface language writes it (fundmgr/dates.py); day and month alike, so either order
+    the language uses fits."""
     tab_to(page, selector)
-    page.keyboard.type(f"{day_and_month}{day_and_month}{year}")
-    expect(page.locator(selector)).to_have_value(f"{year}-{day_and_month}-{day_and_month}")
+    typed = f"{day_and_month}/{day_and_month}/{year}"
+    page.keyboard.type(typed)
+    expect(page.locator(selector)).to_have_value(typed)
 
 
 def id_of(page: Page, name: str, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import artifact, switch_language
@@ -31,3 +32,36 @@ def test_sign_in_and_switch_language(live_server, page, languages_restored):
     expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
     live_server.login(page, "pieter.devries@fundmgr.example")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize(
+    ("email", "work"),
+    [
+        ("fatou.diallo@fundmgr.example", "/proposals/?status=submitted"),  # the FMU: what to screen
+        ("karim.haddad@fundmgr.example", "/steering/"),  # a Steering Committee member: reviews due, meetings
+        ("helena.marchetti@fundmgr.example", "/steering/"),  # the chair
+        ("nadia.rahman@fundmgr.example", "/proposals/?status=returned"),  # agency staff: drafts, returned ones
+        ("pieter.devries@fundmgr.example", "/finance/"),  # a donor's viewer: the fund's money
+        ("admin@fundmgr.example", "/proposals/?status=submitted"),
+    ],
+)
+def test_each_roles_own_work_is_on_a_phones_first_screen(live_server, page, email, work):
+    """On a 390 x 844 phone, the person's own work is in the first screen (in their own language); the fund's
+    description is folded below it."""
+    page.set_viewport_size(PHONE)
+    live_server.login(page, email)
+    page.goto(live_server.url + "/")
+    first_card = page.locator("#my-work .card").first
+    expect(first_card.locator(f'a[href^="{work}"]').first).to_be_visible()
+    box = first_card.bounding_box()
+    assert box is not None
+    assert box["y"] + min(box["height"], 200) <= PHONE["height"]  # the card's top and its first lines show
+    about = page.locator("#about-fund")
+    expect(about).not_to_have_attribute("open", "")
+    assert about.bounding_box()["y"] > box["y"]
+    expect(about.locator(".lead")).to_be_hidden()
+    about.locator("summary").click()
+    expect(about.locator(".lead")).to_be_visible()

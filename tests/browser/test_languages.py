@@ -158,7 +158,7 @@ def test_the_journeys_key_pages_in_french_and_spanish(
     check_page(fmu, language, f"/finance/programmes/{demo.approved}", "Closure", "Transfers")
     check_amounts(fmu, language)
     check_page(fmu, language, demo.submitted, "Review", "Accept the report", "Lessons learned")
-    check_page(fmu, language, "/results/annual", "Annual results report", "Download the PDF")
+    check_page(fmu, language, "/results/annual", "Annual results report", "Prepare the PDF")
 
     # A member: the review form and the live board with its position form (the demo fund decides by consensus)
     member = person(language.member)

@@ -114,3 +114,25 @@ def test_the_demo_programmes_report_expenditure_within_their_transfers(fund, mak
             assert delivery - D("0.001") <= row.rate <= delivery
     audited = db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "expenditure.recorded"))
     assert audited == db.session.scalar(sa.select(sa.func.count(Expenditure.id))) > 0
+
+
+def test_the_demo_has_a_budget_revision_and_a_top_up_through_the_operations(demo_app, fund):
+    """One programme's lead agency asked for both: the FMU approved the revision (the budget's next version, its total
+    unchanged), the Steering Committee the top-up (a new allocation to the same programme); both audited."""
+    from fundmgr.finance.models import Allocation, BudgetRevision, TopUp, TopUpState
+
+    (revision,) = db.session.scalars(sa.select(BudgetRevision)).all()
+    assert revision.state is TopUpState.approved
+    assert revision.version is not None
+    assert revision.version.total == revision.base_version.total
+    (top_up,) = db.session.scalars(sa.select(TopUp)).all()
+    assert (top_up.state, top_up.amount) == (TopUpState.approved, Decimal("50000.00"))
+    allocation = db.session.scalar(sa.select(Allocation).where(Allocation.top_up_id == top_up.id))
+    assert allocation.total == Decimal("50000.00")
+    assert allocation.proposal_id == revision.proposal_id == top_up.proposal_id
+    audited = sa.or_(
+        sa.and_(AuditEntry.object_type == "budget_revision", AuditEntry.object_id == str(revision.id)),
+        sa.and_(AuditEntry.object_type == "top_up", AuditEntry.object_id == str(top_up.id)),
+    )
+    actions = set(db.session.scalars(sa.select(AuditEntry.action).where(audited)))
+    assert {"budget_revision.approved", "top_up.forwarded", "top_up.approved"} <= actions

@@ -9,8 +9,9 @@ from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.finance import queries as fq
 from fundmgr.i18n import LANGUAGES
+from fundmgr.opendata import operations as publishing
 from fundmgr.proposals.models import PUBLISHED_STATES, Proposal, Screening
-from fundmgr.steering.models import Conflict, Decision, Position, ProcedureResponse, Review, Score
+from fundmgr.steering.models import Conflict, Decision, DecisionOutcome, Position, ProcedureResponse, Review, Score
 from tests.factories import sign_in
 
 MARK = "leakmark"
@@ -74,6 +75,10 @@ def mark_everything_unpublished() -> list[str]:
         for row in rows:
             setattr(row, column, f"{MARK} {model.__name__} {column}")
         counts.append(f"{model.__name__}.{column}: {len(rows)}")
+    funded = db.session.scalars(sa.select(Decision).where(Decision.outcome == DecisionOutcome.approve)).first()
+    withdrawn = publishing.publish_decision_summary(funded, {"en": f"{MARK} withdrawn summary"}, actor=None)
+    publishing.withdraw(withdrawn, actor=None)
+    counts.append("Publication.withdrawn: 1")
     for user in db.session.scalars(sa.select(User)):
         user.name = f"{MARK} Person {user.id}"
         user.email = f"{MARK}{user.id}@example.org"
@@ -82,8 +87,9 @@ def mark_everything_unpublished() -> list[str]:
 
 
 def test_nothing_unpublished_leaks_to_the_public_page_or_the_iati_file(demo_app, fund):
-    """Drafts, declined proposals, scores, reviews, conflicts, positions, conditions, screening notes and every
-    person's name and e-mail are marked; neither the public page (in each language) nor the IATI file shows one."""
+    """Drafts, declined proposals, scores, reviews, conflicts, positions, conditions, screening notes, a withdrawn
+    publication and every person's name and e-mail are marked; neither the public page (in each language) nor the
+    IATI file shows one; the pipeline lists the endorsed notes and nothing of their review."""
     counts = mark_everything_unpublished()
     assert all(not count.endswith(": 0") for count in counts), counts  # the demo has each kind of text
     client = demo_app.test_client()
@@ -95,3 +101,8 @@ def test_nothing_unpublished_leaks_to_the_public_page_or_the_iati_file(demo_app,
         assert "@" not in answer.text.replace("xml:lang", ""), "no e-mail address"
     published = db.session.scalars(sa.select(Proposal).where(Proposal.state.in_(PUBLISHED_STATES))).all()
     assert all(str(escape(p.title)) in answers[0].text for p in published), "the published programmes are there"
+    pipeline = answers[0].text.split('id="pipeline-heading"')[1].split("</section>")[0]
+    endorsed = [p for p in published if p.state.value == "endorsed"]
+    assert endorsed
+    assert all(str(escape(p.title)) in pipeline for p in endorsed), "the pipeline lists the endorsed notes"
+    assert not any(word in pipeline.lower() for word in ("score", "conflict", "%")), "and nothing of their review"

@@ -13,7 +13,7 @@ from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import AttachmentKind
 from fundmgr.storage import path_for
 from tests.factories import sign_in
-from tests.support.files import PDF_BYTES, office_bytes, upload
+from tests.support.files import PDF_BYTES, office_bytes, unique_pdf, upload
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,9 @@ def test_files_above_the_size_limit_are_refused(app, make_proposal, monkeypatch)
 
 def test_a_rolled_back_upload_leaves_no_file_behind(make_proposal):
     proposal = make_proposal()
-    attachment = ops.add_attachment(proposal, AttachmentKind.other, upload(), actor=proposal.created_by)
+    attachment = ops.add_attachment(
+        proposal, AttachmentKind.other, upload(data=unique_pdf()), actor=proposal.created_by
+    )
     stored = path_for(attachment.storage_key)
     assert stored.exists()
     db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -30,14 +31,24 @@ def actions_of(proposal: Proposal) -> list[str]:
     )
 
 
-def test_new_drafts_get_the_next_reference_of_the_fund_and_year(fund, make_user):
-    """Are references MIG-<year>-0001, -0002 ... with the creator's organization leading?"""
+def test_drafts_get_the_next_reference_of_the_fund_and_year_when_submitted(fund, make_user, make_ready_draft):
+    """A draft has no reference ("Draft"); submissions get MIG-<year>-0001, -0002 ... in the order submitted,
+    of the submission's year; the creator's organization leads."""
     agency = make_user(Role.agency, org="UNICEF")
     first = ops.create_proposal(fund, ops.ProposalDetails(title="First"), actor=agency)
-    second = ops.create_proposal(fund, ops.ProposalDetails(title="Second"), actor=agency)
-    year = clock.today(fund).year
-    assert first.reference == f"MIG-{year}-0001"
-    assert second.reference == f"MIG-{year}-0002"
+    assert (first.reference_number, first.reference) == (None, "Draft")
+    assert first.is_concept_note  # a new draft is a concept note
+    later, earlier = make_ready_draft(), make_ready_draft()
+    with clock.as_of(date(2027, 2, 1)):
+        ops.submit_proposal(earlier, actor=earlier.created_by)
+        ops.submit_proposal(later, actor=later.created_by)
+    assert earlier.reference == "MIG-2027-0001"
+    assert later.reference == "MIG-2027-0002"
+    assert earlier.versions[0].snapshot.reference == "MIG-2027-0001"
+    note = make_ready_draft(concept_note=True)
+    with clock.as_of(date(2027, 3, 1)):
+        ops.submit_proposal(note, actor=note.created_by)
+    assert note.reference == "MIG-2027-0003-CN"  # a concept note's reference says so
     assert first.lead_organization.code == "UNICEF"
     assert [p.organization.code for p in first.participants] == ["UNICEF"]
     assert first.participants[0].indirect_rate == Decimal("0.07")
@@ -117,7 +128,8 @@ def test_matrix_items_are_added_numbered_and_renumbered(make_proposal):
 
 
 def test_submission_lists_every_problem_and_changes_nothing(fund, make_user):
-    """Does submitting a bare draft list all its problems at once, leaving it a draft without a version?"""
+    """Does submitting a bare concept note list all its problems at once (the concept note's: no budget grid, no
+    results matrix), leaving it a draft without a version?"""
     agency = make_user(Role.agency)
     proposal = ops.create_proposal(fund, ops.ProposalDetails(title="Bare"), actor=agency)
     with pytest.raises(ValidationFailed) as refused:
@@ -126,10 +138,11 @@ def test_submission_lists_every_problem_and_changes_nothing(fund, make_user):
     assert len(problems) >= 12
     assert any("summary" in p for p in problems)
     assert any("Gender marker" in p for p in problems)
-    assert any("endorsement letter" in p for p in problems)
+    assert any("Resident Coordinator" in p for p in problems)
     assert any("at least 2 Participating UN Organizations" in p for p in problems)
-    assert any("total budget" in p for p in problems)
-    assert any("outcome" in p for p in problems)
+    assert any("indicative amount of IOM" in p for p in problems)
+    assert any("SDG targets" in p for p in problems)
+    assert not any("total budget" in p or "outcome" in p or "endorsement letter" in p for p in problems)
     db.session.rollback()
     db.session.expire_all()
     assert proposal.state is ProposalState.draft
@@ -241,3 +254,62 @@ def test_a_deferred_proposal_is_revised_and_resubmitted_as_a_new_version(make_pr
     assert proposal.state is ProposalState.submitted
     assert [v.number for v in proposal.versions] == [1, 2]
     assert proposal.versions[1].snapshot.title == "Revised after deferral"
+
+
+def test_re_screening_starts_from_the_previous_answers(submitted, fmu, client):
+    """After a return and a resubmission, does the new checklist carry the earlier answers and comments,
+    and does the screening page show the proposal beside it?"""
+    from tests.factories import sign_in
+
+    proposal = submitted()
+    screening = ops.start_screening(proposal, actor=fmu)
+    first, second, *_rest = screening.items
+    ops.record_screening(proposal, {first.check_id: (False, "No letter"), second.check_id: (True, "fine")}, actor=fmu)
+    ops.return_for_revision(proposal, "Attach the letter.", actor=fmu)
+    ops.submit_proposal(proposal, actor=proposal.created_by)
+    again = ops.start_screening(proposal, actor=fmu)
+    answers = {item.check_id: (item.passed, item.comment) for item in again.items}
+    assert answers[first.check_id] == (False, "No letter")
+    assert answers[second.check_id] == (True, "fine")
+    db.session.commit()
+    sign_in(client, fmu)
+    html = client.get(f"/proposals/{proposal.id}/screening").get_data(as_text=True)
+    checked = re.findall(rf'<input checked[^>]*name="passed_{first.check_id}"[^>]*value="(\w*)"', html)
+    assert checked == ["no"]
+    assert "No letter" in html
+    assert proposal.summary[:40] in html
+    assert f"/proposals/{proposal.id}/versions/2" in html
+
+
+def test_a_draft_is_deleted_by_its_author_with_its_content_and_audited(make_proposal, make_user, client):
+    """The author deletes a draft once confirmed: its content goes, the audit log keeps what it held, and
+    nothing of any other proposal is touched; a submitted proposal cannot be deleted."""
+    from tests.factories import sign_in
+
+    keep = make_proposal(title="Kept draft")
+    proposal = make_proposal(title="Abandoned idea")
+    author = proposal.created_by
+    partner = make_user(Role.agency, org="UNHCR")
+    assert not proposal.can_delete(partner)  # a partner organization takes part but does not delete
+    db.session.commit()
+    pid = proposal.id
+    kept = (len(keep.participants), len(keep.budget_lines), len(keep.outcomes))
+    sign_in(client, author)
+    page = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert 'data-confirm="Delete the draft “Abandoned idea”?"' in page
+    asked = client.post(f"/proposals/{pid}/delete")
+    assert "this cannot be undone" in asked.get_data(as_text=True)
+    assert db.session.get(Proposal, pid) is not None
+    assert client.post(f"/proposals/{pid}/delete", data={"confirmed": "yes"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Proposal, pid) is None
+    assert (len(keep.participants), len(keep.budget_lines), len(keep.outcomes)) == kept
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "proposal.draft_deleted"))
+    assert (entry.object_id, entry.actor_id, entry.before["title"]) == (str(pid), author.id, "Abandoned idea")
+
+
+def test_a_submitted_proposal_cannot_be_deleted(submitted):
+    proposal = submitted()
+    assert not proposal.can_delete(proposal.created_by)
+    with pytest.raises(NotAllowed):
+        ops.delete_draft(proposal, actor=proposal.created_by)

@@ -36,32 +36,30 @@ def test_an_agency_creates_a_draft_and_fills_its_sections(client, fund, make_use
         f"level_{markers['human_rights']}": "3", f"justification_{markers['human_rights']}": "Legal identity.",
     })  # fmt: skip
     assert response.status_code == 302
-    client.post(f"/proposals/{proposal.id}/matrix/outcomes/new", data={"statement": "Children hold documents."})
-    db.session.expire_all()
-    outcome = proposal.outcomes[0]
-    client.post(f"/proposals/{proposal.id}/matrix/outputs/new?outcome={outcome.id}", data={"statement": "Teams run."})
-    db.session.expire_all()
-    output = proposal.outcomes[0].outputs[0]
-    response = client.post(
-        f"/proposals/{proposal.id}/matrix/indicators/new?outcome={outcome.id}&output={output.id}",
-        data={"name": "Children registered", "unit": "persons", "baseline": "0", "target": "7,000",
-              "means_of_verification": "Registry records", "disaggregation": ["sex", "age"]},
-    )  # fmt: skip
+    unicef, unhcr = (p.organization_id for p in proposal.participants)
+    response = client.post(f"/proposals/{proposal.id}/concept", data={
+        "problem_statement": "Children born on the move go unregistered.", "theory_of_change": "Registry reaches.",
+        "corridors": "KGZ > KAZ > RUS", "sdg_targets": "16.9, 10.7", "cooperation_framework": "Outcome 2.",
+        "knowledge_platform": "Shares the registry's practice.", "partners-0-name": "Civil Registry Service",
+        "partners-0-kind": "government", "partners-0-role": "Registers the children.",
+        f"amount_{unicef}": "600,000", f"amount_{unhcr}": "400,000",
+    })  # fmt: skip
     assert response.status_code == 302
     db.session.expire_all()
-    indicator = proposal.outcomes[0].outputs[0].indicators[0]
-    assert (indicator.name, str(indicator.target), indicator.disaggregation) == (
-        "Children registered", "7000.000000", ["sex", "age"]
-    )  # fmt: skip
+    assert proposal.corridors[0].label == "Kyrgyzstan → Kazakhstan → Russia"
+    assert proposal.sdg_targets == ["16.9", "10.7"]
+    assert [(p.name, p.kind.value) for p in proposal.national_partners] == [("Civil Registry Service", "government")]
+    assert proposal.total_amount == proposal.indicative_total == 1_000_000
     ratings = {m.marker.code: m.level for m in proposal.markers}
     assert ratings == {"gender": 2, "human_rights": 3, "child_sensitivity": None}
 
     html = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert "Rate the programme on the Child-sensitivity marker." in html
-    assert "Attach the government’s endorsement letter." in html
+    assert "The Resident Coordinator must endorse the concept note before it is submitted." in html
+    assert "results matrix" not in html
     actions = set(db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_id == str(proposal.id))))
     assert {"proposal.created", "proposal.participants_updated", "proposal.markers_updated",
-            "proposal.outcome_added", "proposal.indicator_added"} <= actions  # fmt: skip
+            "proposal.concept_updated"} <= actions  # fmt: skip
 
 
 def test_a_programme_covers_any_region_the_list_filter_offers(client, make_proposal):
@@ -172,3 +170,35 @@ def test_home_cards_count_what_needs_action(client, make_proposal, make_user):
     assert "1 submitted, waiting for screening" in html
     sign_in(client, make_user(Role.agency, org="IOM"))
     assert "1 returned for revision" in client.get("/").get_data(as_text=True)
+
+
+def test_a_proposal_takes_several_thematic_areas_whose_shares_add_up_to_100(client, make_proposal):
+    """Shares not adding up to 100 are refused with the sum named and nothing written; 60/40 is kept."""
+    proposal = make_proposal()
+    sign_in(client, proposal.created_by)
+    data = {"title": proposal.title, "scope": "country", "country": "KGZ", "primary_area": "TA2",
+            "primary_share": "60", "other_areas-0-area": "TA3", "other_areas-0-share": "30"}  # fmt: skip
+    response = client.post(f"/proposals/{proposal.id}/details", data=data)
+    assert response.status_code == 200
+    assert "The shares of the thematic areas add up to 90%; they must add up to 100%." in response.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert [(a.code, s) for a, s in proposal.area_shares] == [(proposal.primary_area.code, 100)]
+
+    for hostile in ({"other_areas-0-area": "TA2", "other_areas-0-share": "40"},  # the primary twice
+                    {"other_areas-0-share": "-40"}, {"other_areas-0-share": "40.001"},
+                    {"other_areas-0-area": "<script>", "primary_share": "100"},
+                    {"other_areas-0-area": "", "primary_share": "60"}):  # a share without its area  # fmt: skip
+        response = client.post(f"/proposals/{proposal.id}/details", data={**data, **hostile})
+        assert response.status_code == 200, hostile  # the form again, with the problem
+        db.session.expire_all()
+        assert [(a.code, s) for a, s in proposal.area_shares] == [(proposal.primary_area.code, 100)]
+
+    response = client.post(f"/proposals/{proposal.id}/details", data={**data, "other_areas-0-share": "40"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [(a.code, s) for a, s in proposal.area_shares] == [("TA2", 60), ("TA3", 40)]
+    page = client.get(f"/proposals/{proposal.id}/details").get_data(as_text=True)
+    assert 'value="60"' in page
+    assert 'value="40"' in page

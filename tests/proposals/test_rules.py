@@ -147,3 +147,17 @@ def test_problem_list_for_an_fmu_reader_is_not_shown(client, make_ready_draft, m
     proposal = make_ready_draft()
     sign_in(client, make_user(Role.fmu))
     assert "Before it can be submitted" not in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+
+
+def test_each_problem_links_to_the_page_that_fixes_it(client, make_ready_draft, make_user):
+    """The problems listed on the draft's page are links to the tab where the user fixes each one."""
+    proposal = make_ready_draft(partners=())
+    proposal.summary = ""
+    proposal.outcomes.clear()
+    db.session.flush()
+    problems = {p.endpoint for p in submission_problems(proposal)}
+    assert {"proposals.details", "proposals.organizations", "proposals.matrix"} <= problems
+    sign_in(client, make_user(Role.agency, org=proposal.lead_organization.code))
+    html = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert f'<a href="/proposals/{proposal.id}/details">Write a summary of the programme.</a>' in html
+    assert f'<a href="/proposals/{proposal.id}/matrix">Add at least one outcome' in html

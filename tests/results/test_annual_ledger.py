@@ -2,20 +2,22 @@
 that year? An awkward 2025: deposits in euros and dollars, a commitment half paid, a corrected deposit, a refund,
 transfers on both sides of the year's end, certified and interim expenditure, and a programme planned for 2027 but
 paid in 2025. The report's PDF (pdftotext), its Excel workbook, the dashboard as at 31 December and its export are
-compared with sums computed in SQL."""
+compared with sums computed in SQL. A top-up (decided by the Steering Committee, transferred in 2025) and a no-cost
+extension change the boundary programme; the reminders of the financial reports follow the fund's calendar."""
 
 from __future__ import annotations
 
 import io
 import re
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.finance.dashboard import dashboard
 from fundmgr.finance.exports import dashboard_workbook
@@ -23,12 +25,16 @@ from fundmgr.finance.models import Allocation, ContributionKind, EntryKind, Expe
 from fundmgr.finance.operations import (
     allocate_approved,
     correct_contribution,
+    decide_top_up,
     record_contribution,
     record_expenditure,
     record_refund,
     record_transfer,
+    request_top_up,
 )
+from fundmgr.funds.calendar import add_months
 from fundmgr.proposals.models import ProposalState
+from fundmgr.results import operations as results_ops
 from fundmgr.results import reports
 from tests.factories import sign_in
 from tests.finance.helpers import contribution_data
@@ -48,7 +54,7 @@ def amount(value: Decimal) -> str:
 
 
 @pytest.fixture
-def awkward_year(fund, make_programme, make_deposit, fmu):
+def awkward_year(fund, make_programme, make_deposit, fmu, make_user):
     """Three programmes: two active in 2025 (one planned for 2027, paid in 2025), one paid only in 2026."""
     make_deposit("3000000.00", on_date=date(2025, 1, 10))
     record_contribution(fund, contribution_data(fund, "1000000.00", rate="1.1215", on_date=date(2025, 2, 1),
@@ -83,6 +89,18 @@ def awkward_year(fund, make_programme, make_deposit, fmu):
     record_refund(iom, amount=D("20000.33"), on_date=date(2025, 11, 30), reference="RF-B1", actor=fmu)
     record_transfer(unhcr, amount=D("100000.17"), on_date=YEAR_END, reference="TR-B2", actor=fmu)
     record_transfer(iom, amount=D("40000.00"), on_date=date(2026, 1, 2), reference="TR-B3", actor=fmu)
+    # a top-up of IOM's part, forwarded by the FMU and approved by the committee, half transferred in 2025
+    lead = make_user(Role.agency, org="IOM")
+    top_up = request_top_up(made["boundary"].proposal, organization_id=iom.organization_id, amount=D("60000.00"),
+                            reason="More arrivals than planned.", actor=lead)  # fmt: skip
+    decide_top_up(top_up, decision="forward", note="Reviewed.", actor=fmu)
+    more = decide_top_up(top_up, decision="approve", note="", actor=make_user(Role.sc_member),
+                         reference="SC-2025-TU", decided_on=date(2025, 6, 2))  # fmt: skip
+    record_transfer(more, amount=D("30000.00"), on_date=date(2025, 7, 1), reference="TR-TU1", actor=fmu)
+    # and a no-cost extension of two months
+    extension = results_ops.request_extension(made["boundary"], new_end_date=add_months(made["boundary"].end_date, 2),
+                                              reason="Elections delayed the field work.", actor=lead)  # fmt: skip
+    results_ops.decide_extension(extension, decision="approve", note="", actor=fmu)
     early_iom, _early_unhcr = allocations(made["early"])
     record_transfer(early_iom, amount=D("125000.50"), on_date=date(2025, 9, 1), reference="TR-E1", actor=fmu)
     late_iom, _late_unhcr = allocations(made["late"])
@@ -146,7 +164,7 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     # by hand: 3,000,000 + EUR 1,000,000 at 1.1215 + EUR 300,000 at 1.10 + 205,000 (the corrected 250,000)
     assert sql == {
         "deposits": D("3000000.00") + D("1121500.00") + D("330000.00") + D("205000.00"),
-        "transfers": D("300000.00") + D("100000.17") + D("125000.50"),
+        "transfers": D("300000.00") + D("30000.00") + D("100000.17") + D("125000.50"),
         "refunds": D("20000.33"),
         "expenditure": D("150000.00") + D("30000.55") + D("10000.10") + D("2500.25"),
     }
@@ -196,6 +214,7 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     assert "Reports not received" in text
     assert re.search(rf"{boundary} 1: 2025-03-15 – 2025-12-31 2026-03-31 Not received", text)
     assert "Illustrative" not in text
+    assert "Top-up 1 approved on 2025-06-02 (SC-2025-TU): IOM, USD 60,000.00." in text
     status = {row[0]: row[1] for row in workbook["Funding status"].iter_rows(min_row=2, values_only=True)}
     assert D(str(status["Transfers to Participating UN Organizations"])) == sql["transfers"]
     assert D(str(status[f"Expenditure by {fund.participants_label}"])) == sql["expenditure"]
@@ -225,3 +244,32 @@ def test_the_deadlines_page_lists_the_annual_financial_reports_the_calendar_asks
     assert "Annual financial reports" in page
     assert "04-30" in page
     assert page.count("Overdue") >= 2
+
+
+def test_the_financial_reports_are_reminded_by_the_calendar(fund, awkward_year, make_user, run_reminders):
+    """UNHCR owes 2025's certified expenditure on the boundary programme (interim figures only), due 30 April 2026:
+    its staff are reminded 14 and 3 days before and the day after; IOM, which certified it, is not. After the
+    financial closure, the certified final statements are due 30 June of the next year."""
+    unhcr = make_user(Role.agency, org="UNHCR")
+    make_user(Role.agency, org="IOM")
+    db.session.commit()
+    due = date(2026, 4, 30)
+    sent = {day: run_reminders(due - timedelta(days=day)) for day in (15, 14, 3, 0, -1, -2)}
+    assert [day for day, s in sent.items() if s.messages] == [14, 3, -1]
+    assert all(set(s.counts) == {"financial_report_due"} for s in sent.values() if s.messages)
+    boundary, early = (awkward_year[k].proposal.reference for k in ("boundary", "early"))
+    to_unhcr = {m.subject for s in sent.values() for m in s.messages if unhcr.email in m.recipients}
+    assert to_unhcr == {f"Annual financial report 2025 due on April 30, 2026: {boundary}"}
+    to_iom = {m.subject for s in sent.values() for m in s.messages if unhcr.email not in m.recipients}
+    assert to_iom == {f"Annual financial report 2025 due on April 30, 2026: {early}"}  # IOM certified the other
+    assert f"/finance/programmes/{awkward_year['boundary'].proposal_id}/expenditure" in sent[3].messages[0].body
+    assert "1 day late" in " ".join(m.body for m in sent[-1].messages)
+    # once closed financially (here set directly: the closure itself is tested in tests/finance), the certified final
+    # statements of each organization paid are due 30 June of the next year
+    from fundmgr.deadlines.queries import financial_report_deadlines
+
+    awkward_year["early"].proposal.financially_closed_on = date(2026, 3, 1)
+    finals = [d for d in financial_report_deadlines(fund, date(2026, 5, 2)) if d.final]
+    assert [(d.proposal.reference, d.organization.code, d.due_on) for d in finals] == [
+        (early, "IOM", date(2027, 6, 30))
+    ]

@@ -14,6 +14,7 @@ from fundmgr.db import db
 from fundmgr.results import operations as ops
 from fundmgr.results.models import Evidence, IndicatorValue, ProgressReport, ReportState
 from tests.factories import sign_in
+from tests.support.jobs import document
 from tests.support.results import entries_for
 
 VALUES = {
@@ -186,7 +187,9 @@ def test_the_lead_writes_submits_and_resubmits_after_a_return(as_, client, progr
     assert "Add the sources." in html
     client.post(period_url(programme, suffix="/submit"))
     sign_in(client, person("fmu"))
-    client.post(period_url(programme, suffix="/review"), data={"decision": "accepted", "comment": ""})
+    client.post(
+        period_url(programme, suffix="/review"), data={"decision": "accepted", "comment": "", "confirmed": "yes"}
+    )
     db.session.expire_all()
     assert report.state is ReportState.accepted
 
@@ -202,7 +205,7 @@ def test_only_the_fmu_reviews(as_, programme, lead_of, who, status):
     lead = lead_of(programme)
     ops.submit_report(draft(programme, lead), actor=lead)
     db.session.commit()
-    response = as_(who).post(period_url(programme, suffix="/review"), data={"decision": "accepted"})
+    response = as_(who).post(period_url(programme, suffix="/review"), data={"decision": "accepted", "confirmed": "yes"})
     assert response.status_code == status
 
 
@@ -224,7 +227,9 @@ def test_evidence_photos_are_checked_by_content(as_, programme, lead_of):
     assert download.data == PNG
     assert download.headers["Content-Disposition"].startswith("attachment")
     download.close()
-    assert lead.post(period_url(programme, suffix=f"/evidence/{evidence.id}/remove")).status_code == 302
+    remove = period_url(programme, suffix=f"/evidence/{evidence.id}/remove")
+    assert "Remove “training.png” from the report?" in lead.post(remove).get_data(as_text=True)  # asks first
+    assert lead.post(remove, data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Evidence.id))) == 0
 
@@ -363,10 +368,10 @@ def test_the_annual_report_page_offers_the_downloads(as_, programme, who):
 
 def test_the_annual_report_downloads_as_excel(as_, programme, accepted_report):
     accepted_report(programme, 1, VALUES)
-    response = as_("viewer").get("/results/annual/2024.xlsx")
+    response = document(as_("viewer"), "/results/annual/2024.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == 'attachment; filename="MIG-results-2024-en.xlsx"'
-    assert as_("viewer").get("/results/annual/1999.pdf").status_code == 404
+    assert response.headers["Content-Disposition"] == "attachment; filename=MIG-results-2024-en.xlsx"
+    assert as_("viewer").post("/results/annual/1999.pdf").status_code == 404
 
 
 @pytest.mark.parametrize("who", ["sc_member", "viewer", "admin", "other_agency"])
@@ -398,7 +403,7 @@ def test_the_fmu_adds_and_edits_an_output(as_, framework):
 
 def test_the_annual_report_downloads_as_pdf(as_, programme, accepted_report):
     accepted_report(programme, 1, VALUES)
-    response = as_("viewer").get("/results/annual/2024.pdf?lang=es")
+    response = document(as_("viewer"), "/results/annual/2024.pdf?lang=es")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-")

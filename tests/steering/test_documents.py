@@ -19,6 +19,7 @@ from fundmgr.steering.models import DecisionOutcome, MeetingMode, MinutesState, 
 from fundmgr.storage import read_stored
 from tests.factories import sign_in, store_unchecked_snapshot
 from tests.support import TODAY
+from tests.support.jobs import document
 
 
 def audit_entries(object_type: str, object_id: int) -> list[AuditEntry]:
@@ -124,7 +125,7 @@ def test_documents_are_in_the_meetings_language(held, committee, client):
     held.language = "fr"
     db.session.commit()
     sign_in(client, committee.fmu)
-    response = client.get(f"/steering/meetings/{held.id}/pack.pdf")
+    response = document(client, f"/steering/meetings/{held.id}/pack.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     french = pdf_text(response.data)
@@ -245,7 +246,8 @@ def test_no_minutes_nor_pack_before_they_mean_something(client, fund, committee)
     for path, message in (("/minutes.pdf", "no minutes before the meeting has started"),
                           ("/minutes", "no minutes before the meeting has started"),
                           ("/pack.pdf", "once the agenda has an item")):  # fmt: skip
-        response = client.get(f"/steering/meetings/{meeting.id}{path}")
+        url = f"/steering/meetings/{meeting.id}{path}"
+        response = client.post(url) if path == "/pack.pdf" else client.get(url)
         assert response.status_code == 409
         assert message in response.get_data(as_text=True)
 
@@ -264,3 +266,19 @@ def test_the_committee_approves_minutes_in_session_and_the_register_lists_it(cli
     assert held.reference in register
     record = client.get(f"/steering/meetings/{held.id}/minutes").get_data(as_text=True)
     assert held.minutes.sha256 in record
+
+
+def test_the_pack_carries_the_technical_reviewers_comments_but_not_to_a_recused_reader(held, committee, make_user):
+    from fundmgr.accounts.models import Role
+    from fundmgr.proposals.models import ReviewComment, ReviewInvitation
+
+    iom = next(item.proposal for item in held.items if item.proposal.lead_organization.code == "IOM")
+    reviewer = make_user(Role.technical_reviewer, org="UNFPA", name="Rosa Expert")
+    invitation = ReviewInvitation(proposal_id=iom.id, reviewer_id=reviewer.id, invited_by_id=committee.fmu.id)
+    db.session.add(ReviewComment(invitation=invitation, body="Consent procedures need detail."))
+    db.session.commit()
+    pack = pdf_text(meeting_pack_pdf(held, committee.fmu))
+    assert "Comments of the technical reviewers" in pack
+    assert "Consent procedures need detail." in pack
+    assert "Rosa Expert" in pack
+    assert "Consent procedures" not in pdf_text(meeting_pack_pdf(held, committee.unhcr))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.finance.models import Allocation
 from fundmgr.funds.models import Criterion
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import ProposalState
@@ -22,6 +24,8 @@ from fundmgr.steering.models import (
     DecisionOutcome,
     Meeting,
     MeetingMode,
+    MeetingState,
+    Position,
     Review,
     ReviewState,
     Stance,
@@ -298,13 +302,24 @@ def test_the_fmu_runs_the_meeting_through_the_pages(client, fund, committee, in_
                                                                     "approved_amount": "1,000,000.00"})  # fmt: skip
     assert refused.status_code == 200
     assert "State the conditions" in text(refused)
-    done = client.post(
-        f"{base}/items/{item.id}/decision", data={"outcome": "approve", "approved_amount": "1,000,000.00"}
-    )
+    # one amount per organization, prefilled with its budget; the committee's split must add up to the approval
+    ids = {p.organization.code: p.organization_id for p in proposal.participants}
+    assert "Amount for UNFPA" in text(form)
+    approve = {"outcome": "approve", "approved_amount": "1,000,000.00"}
+    split = {f"org_{ids['UNDP']}": "500,000.00", f"org_{ids['UNFPA']}": "400,000.00"}
+    wrong = client.post(f"{base}/items/{item.id}/decision", data=approve | split)
+    assert wrong.status_code == 200
+    assert "add up to 900,000.00, not the approved amount (1,000,000.00)" in text(wrong)
+    assert "Pro rata: 583,333.33" in text(wrong)  # UNDP's part of 1,000,000, pro rata of its 749,000 in 1,284,000
+    assert db.session.scalar(sa.select(sa.func.count(Decision.id))) == 0
+    split[f"org_{ids['UNFPA']}"] = "500,000.00"
+    done = client.post(f"{base}/items/{item.id}/decision", data=approve | split)
     assert done.status_code == 302
     db.session.expire_all()
     decision = db.session.scalar(sa.select(Decision))
     assert decision.approved_amount == Decimal("1000000.00")
+    allocated = db.session.execute(sa.select(Allocation.organization_id, Allocation.total)).tuples().all()
+    assert dict(allocated) == {ids["UNDP"]: Decimal("500000.00"), ids["UNFPA"]: Decimal("500000.00")}
     assert proposal.state is ProposalState.approved
     trace = text(client.get(f"/steering/decisions/{decision.id}"))
     assert meeting.reference in trace
@@ -397,3 +412,34 @@ def test_a_french_secretary_records_an_amount_written_the_french_way(client, com
     assert client.post(url, data={"outcome": "approve", "approved_amount": "1 000 000,50"}).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(Decision.approved_amount)) == Decimal("1000000.50")
+
+
+def test_an_objection_and_ending_the_meeting_ask_for_confirmation_on_pages_without_inline_script(
+    client, committee, running
+):
+    """Do an objection (consensus) and the end of the meeting each ask first on a page of their own, with no inline
+    script, record nothing until confirmed, then show their result?"""
+    meeting, items = running
+    url = f"/steering/meetings/{meeting.id}/items/{items[0].id}/position"
+    sign_in(client, committee.germany)
+    asked = client.post(url, data={"stance": "object", "text": "Not costed."})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert 'name="confirmed" value="yes"' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # scripts, if any, are files
+    assert db.session.scalar(sa.select(sa.func.count(Position.id))) == 0
+    board = client.post(url, data={"stance": "object", "text": "Not costed.", "confirmed": "yes"},
+                        follow_redirects=True)  # fmt: skip
+    assert "Your position: Object" in text(board)
+    ops.close_item(items[0], actor=committee.fmu)
+    db.session.commit()
+    sign_in(client, committee.chair)
+    confirm = client.get(f"/steering/meetings/{meeting.id}/end/confirm")
+    page = confirm.get_data(as_text=True)
+    assert "Yes, end the meeting" in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.in_progress
+    ended = client.post(f"/steering/meetings/{meeting.id}/end", data={"confirmed": "yes"}, follow_redirects=True)
+    assert "its minutes are drafted" in text(ended)
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.closed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,8 @@ import sqlalchemy as sa
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
+from fundmgr.finance.models import ContributionKind
+from fundmgr.finance.operations import ContributionData, record_contribution
 from fundmgr.funds.models import Fund
 from fundmgr.funds.operations import grant_role, load_fund_file
 from fundmgr.funds.seats import seats_of
@@ -19,7 +22,8 @@ from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, VoteChoice
 from fundmgr.steering.voting import quorum_for
-from tests.factories import sign_in
+from tests.factories import organization, sign_in
+from tests.funds.test_second_fund import MIGRATION_TERMS, document_text
 from tests.support import SECOND_FUND_FILE, TODAY
 
 JSON = {"Accept": "application/json"}
@@ -113,6 +117,53 @@ def test_the_second_fund_meets_votes_under_quorum_and_its_presiding_member_decid
     db.session.commit()
     assert (decision.outcome, decision.proposal) == (DecisionOutcome.defer, item.proposal)
     assert item.presided_by == food.donor1  # who signs the letter
+
+
+def test_the_second_funds_committee_documents_speak_its_own_words(client, food, food_meeting):
+    """Do the second fund's meeting pack, minutes, decision letter and proposal version say "Recipient UN
+    organizations", never the Migration MPTF's "Participating UN Organization", GCM or migration?"""
+    meeting, item = food_meeting
+    record_contribution(
+        food.fund,
+        ContributionData(
+            donor=organization("GOV-DEU"),
+            kind=ContributionKind.deposit,
+            on_date=TODAY,
+            currency="USD",
+            amount=Decimal("5000000"),
+            rate_to_usd=Decimal("1"),
+            area=None,
+            reference="SAA-FSF-1",
+        ),
+        actor=None,
+    )
+    ops.record_attendance(meeting, {p.id for p in (food.chair, food.ifad, food.donor1, food.donor2)}, actor=food.fmu)
+    ops.start_meeting(meeting, actor=food.fmu)
+    ops.open_item(item, actor=food.donor1)
+    for member in (food.ifad, food.donor1, food.donor2):
+        ops.cast_vote(item, member, VoteChoice.approve, actor=member)
+    decision = ops.record_decision(item, ops.DecisionData(outcome=DecisionOutcome.approve,
+                                   approved_amount=item.version.total), actor=food.donor1)  # fmt: skip
+    db.session.commit()
+    sign_in(client, food.fmu)
+    paths = [f"/steering/meetings/{meeting.id}/pack.pdf", f"/steering/meetings/{meeting.id}/minutes.pdf",
+             f"/steering/decisions/{decision.id}/letter.pdf",
+             f"/proposals/{item.proposal_id}/versions/{item.version.number}.pdf"]  # fmt: skip
+    texts = {}
+    for path in paths:
+        if path == paths[0]:  # the pack is asked for (a job), then read from the job's page
+            asked = client.post(path)
+            assert asked.status_code == 303, path
+            response = client.get(asked.headers["Location"] + "/file")
+        else:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        texts[path] = " ".join(document_text(response).split())  # words, whatever the line breaks
+        response.close()
+        for term in (*MIGRATION_TERMS, "Participating UN Organization"):
+            assert term not in texts[path], (path, term)
+    assert "Recipient UN organizations" in texts[paths[0]]
+    assert "Recipient UN organizations" in texts[paths[2]]
 
 
 def test_nobody_of_one_fund_acts_on_the_others_meeting(client, fund, committee, meeting, food, food_meeting):

@@ -27,3 +27,10 @@ def sampled_pairs(rows: Sequence[Any], columns: Sequence[Any], row_id: Callable[
         for i, row in enumerate(rows)
         for j, column in enumerate(columns)
     ]
+
+
+def sampled_rows(rows: Sequence[Any], row_id: Callable[[Any], str] = str) -> list[Any]:
+    """Every row of a list as test parameters; off the last database only every third runs (`sampled_pairs` for
+    a table of one column)."""
+    return [pytest.param(row, id=row_id(row), marks=() if i % 3 == 0 else pytest.mark.sampled)
+            for i, row in enumerate(rows)]  # fmt: skip

@@ -74,6 +74,7 @@ def app_config(url: str, tmp: Path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "STORAGE_DIR": str(tmp / "storage"),
         "SERVER_NAME": "localhost",
+        "JOBS_INLINE": "request",  # a job asked for runs before the request answers, on the test's transaction
     }
 
 

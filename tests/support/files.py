@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import secrets
 import zipfile
 
 from werkzeug.datastructures import FileStorage
@@ -12,6 +13,11 @@ PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def unique_pdf() -> bytes:
+    """A valid PDF no other test stores: files are kept under their content's sha256, shared by equal files."""
+    return PDF_BYTES + f"% {secrets.token_hex(8)}\n".encode()
 
 
 def office_bytes(kind: str) -> bytes:

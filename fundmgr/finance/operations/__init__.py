@@ -6,7 +6,14 @@ second waits, then reads the balances the first one committed. One module per ki
 movement; import the operations from this package.
 """
 
-from fundmgr.finance.operations.allocations import Share, allocate_approved, scale_to
+from fundmgr.finance.operations.allocations import (
+    Share,
+    allocate_approved,
+    pro_rata_amounts,
+    scale_to,
+    version_shares,
+)
+from fundmgr.finance.operations.changes import changes_of, may_ask, may_decide, may_know
 from fundmgr.finance.operations.checks import add_entry, amount_problems
 from fundmgr.finance.operations.closure import (
     close_financially,
@@ -22,12 +29,15 @@ from fundmgr.finance.operations.contributions import (
     record_contribution,
     record_interest,
 )
+from fundmgr.finance.operations.direct_costs import charge_direct_costs
 from fundmgr.finance.operations.expenditure import (
     REPORTING_STATES,
     may_report_expenditure,
     record_expenditure,
     reporting_years,
 )
+from fundmgr.finance.operations.revisions import RevisionData, decide_revision, request_revision
+from fundmgr.finance.operations.top_ups import decide_top_up, request_top_up, top_up_organizations
 from fundmgr.finance.operations.transfers import (
     begin_money_move,
     give_back,
@@ -39,20 +49,29 @@ from fundmgr.finance.operations.transfers import (
 __all__ = [
     "REPORTING_STATES",
     "ContributionData",
+    "RevisionData",
     "Share",
     "add_contribution",
     "add_entry",
     "allocate_approved",
     "amount_problems",
     "begin_money_move",
+    "changes_of",
+    "charge_direct_costs",
     "close_financially",
     "correct_contribution",
+    "decide_revision",
+    "decide_top_up",
     "financial_closure_outstanding",
     "financial_closure_problems",
     "give_back",
+    "may_ask",
+    "may_decide",
+    "may_know",
     "may_report_expenditure",
     "mirror_entries",
     "post_deposit",
+    "pro_rata_amounts",
     "record_contribution",
     "record_expenditure",
     "record_interest",
@@ -60,5 +79,9 @@ __all__ = [
     "record_transfer",
     "release_allocation",
     "reporting_years",
+    "request_revision",
+    "request_top_up",
     "scale_to",
+    "top_up_organizations",
+    "version_shares",
 ]

@@ -76,6 +76,11 @@ def version_shares(version: ProposalVersion) -> list[Share]:
     return [Share(p.organization_id, p.direct, p.indirect) for p in version.snapshot.participants if p.total > 0]
 
 
+def pro_rata_amounts(version: ProposalVersion, approved_amount: Decimal) -> dict[int, Decimal]:
+    """Each organization's part of an approved amount, pro rata of its budget in the version (by organization id)."""
+    return {s.organization_id: s.total for s in scale_to(version_shares(version), approved_amount)}
+
+
 def split_problems(version: ProposalVersion, approved_amount: Any, amounts: dict[int, Decimal]) -> list[str]:
     """What is wrong with the amounts per organization the committee set: one for each of the version's
     organizations with a budget, none above what it asked, summing exactly to the approved amount."""
@@ -165,49 +170,68 @@ def allocate_approved(
     # checked after the lock, so that two decisions on one proposal cannot both allocate
     if db.session.scalar(sa.select(Allocation.id).where(Allocation.proposal_id == proposal.id).limit(1)):
         raise ValidationFailed([_("This proposal already has its allocations.")])
-    area = proposal.primary_area
-    result = balances(fund)
-    earmark = result.available_by_area.get(area.code, ZERO) if area else ZERO
-    if result.unearmarked_available + earmark < approved_amount:
-        raise InsufficientFunds(short_message(fund, approved_amount, result.unearmarked_available, earmark, area))
+    from_earmark = earmarked_available(proposal, approved_amount)
     allocations = []
-    from_earmark = min(earmark, approved_amount)
     shares = (
         scale_to(version_shares(version), approved_amount) if amounts is None else committee_shares(version, amounts)
     )
     for share in shares:
-        allocation = Allocation(
-            fund_id=fund.id,
-            proposal_id=proposal.id,
-            version_id=version.id,
-            organization_id=share.organization_id,
-            direct=share.direct,
-            indirect=share.indirect,
-            total=share.total,
-            decided_on=decided_on,
-            reference=reference.strip(),
-            created_by_id=actor_id(actor),
-        )
-        db.session.add(allocation)
-        db.session.flush()
         earmarked_part = min(from_earmark, share.total)
         from_earmark -= earmarked_part
-        links = {"allocation_id": allocation.id, "proposal_id": proposal.id, "reference": allocation.reference}
-        add_entry(
-            fund, EntryKind.allocation, -earmarked_part, decided_on, actor=actor, area_id=area and area.id, **links
-        )
-        add_entry(fund, EntryKind.allocation, earmarked_part - share.total, decided_on, actor=actor, **links)
-        record_audit(
-            "allocation.created",
-            allocation,
-            actor=actor,
-            after=snapshot(allocation),
-            summary=f"{proposal.reference} {money(allocation.total, fund)}",
+        allocation = add_allocation(
+            proposal, version.id, share, earmarked_part, decided_on=decided_on, reference=reference, actor=actor
         )
         allocations.append(allocation)
     db.session.flush()
     allocations_approved.send(proposal, allocations=allocations, actor=actor)
     return allocations
+
+
+def earmarked_available(proposal: Proposal, amount: Decimal) -> Decimal:
+    """How much of `amount` comes from the proposal's area earmark (the rest is unearmarked); InsufficientFunds
+    when the two together cannot cover it. Call under the fund's lock."""
+    fund = proposal.fund
+    area = proposal.primary_area
+    result = balances(fund)
+    earmark = result.available_by_area.get(area.code, ZERO) if area else ZERO
+    if result.unearmarked_available + earmark < amount:
+        raise InsufficientFunds(short_message(fund, amount, result.unearmarked_available, earmark, area))
+    return min(earmark, amount)
+
+
+def add_allocation(
+    proposal: Proposal, version_id: int, share: Share, earmarked_part: Decimal, *, decided_on: date, reference: str,
+    actor: User | None, top_up_id: int | None = None,
+) -> Allocation:  # fmt: skip
+    """Write one organization's allocation and its ledger entries (`earmarked_part` from the area's earmark)."""
+    fund = proposal.fund
+    area = proposal.primary_area
+    allocation = Allocation(
+        fund_id=fund.id,
+        proposal_id=proposal.id,
+        version_id=version_id,
+        organization_id=share.organization_id,
+        direct=share.direct,
+        indirect=share.indirect,
+        total=share.total,
+        decided_on=decided_on,
+        reference=reference.strip(),
+        top_up_id=top_up_id,
+        created_by_id=actor_id(actor),
+    )
+    db.session.add(allocation)
+    db.session.flush()
+    links = {"allocation_id": allocation.id, "proposal_id": proposal.id, "reference": allocation.reference}
+    add_entry(fund, EntryKind.allocation, -earmarked_part, decided_on, actor=actor, area_id=area and area.id, **links)
+    add_entry(fund, EntryKind.allocation, earmarked_part - share.total, decided_on, actor=actor, **links)
+    record_audit(
+        "allocation.created",
+        allocation,
+        actor=actor,
+        after=snapshot(allocation),
+        summary=f"{proposal.reference} {money(allocation.total, fund)}",
+    )
+    return allocation
 
 
 def short_message(

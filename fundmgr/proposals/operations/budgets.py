@@ -11,14 +11,14 @@ from fundmgr.audit import record_audit
 from fundmgr.errors import ValidationFailed
 from fundmgr.i18n import format_percent
 from fundmgr.numbers import MONEY, number_text
-from fundmgr.proposals.budget import budget_totals
+from fundmgr.proposals.budget import budget_totals, requested_total
 from fundmgr.proposals.models import BudgetLine, Proposal
 from fundmgr.proposals.operations.rights import require_editor
 
 
 def refresh_total(proposal: Proposal) -> None:
-    """Keep the list's denormalized total in step with the budget."""
-    proposal.total_amount = budget_totals(proposal).total
+    """Keep the list's denormalized total in step with the budget (a concept note's: its indicative amounts)."""
+    proposal.total_amount = requested_total(proposal)
 
 
 def budget_problems(

@@ -4,26 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.audit import record_audit
-from fundmgr.db import db
-from fundmgr.errors import NotAllowed, ValidationFailed
+from fundmgr.db import CENT, db
+from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Country, Fund, GuidingPrinciple, Objective, ThematicArea
 from fundmgr.funds.queries import active
 from fundmgr.funds.rights import require_person_with_role
-from fundmgr.proposals.models import Participant, Proposal, ProposalCounter, ProposalMarker
+from fundmgr.numbers import AREA_SHARE, number_text
+from fundmgr.proposals.models import (
+    HUNDRED,
+    Participant,
+    Proposal,
+    ProposalArea,
+    ProposalCounter,
+    ProposalMarker,
+    ProposalStage,
+    ProposalState,
+)
 from fundmgr.proposals.operations.budgets import refresh_total
+from fundmgr.proposals.operations.lifecycle import lock_proposal
 from fundmgr.proposals.operations.rights import require_editor, text_problem
 from fundmgr.proposals.versions import details_of
 
 MAX_DURATION_MONTHS = 240
+CONCEPT_SUFFIX = "-CN"
+ZERO = Decimal(0)
 
 
 # --- Creating a draft and its details -------------------------------------------------------------
@@ -39,6 +52,9 @@ class ProposalDetails:
     region_code: str | None = None
     countries: list[Country] = field(default_factory=list)
     primary_area: ThematicArea | None = None
+    # the primary area's share in percent (100 when it is the only one) and the other areas with theirs
+    primary_share: Decimal = HUNDRED
+    other_areas: list[tuple[ThematicArea, Decimal]] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
     principles: list[GuidingPrinciple] = field(default_factory=list)
     duration_months: int | None = None
@@ -70,14 +86,20 @@ def locked_counter(fund: Fund, year: int) -> ProposalCounter | None:
     )
 
 
-def create_proposal(fund: Fund, details: ProposalDetails, *, actor: User) -> Proposal:
-    """Start a draft led by the actor's organization, with a new reference."""
+def create_proposal(
+    fund: Fund, details: ProposalDetails, *, actor: User, stage: ProposalStage = ProposalStage.concept_note
+) -> Proposal:
+    """Start a draft concept note led by the actor's organization (its reference, MIG-2026-0042-CN, is given at the
+    first submission).
+
+    A programme document is opened from a selected concept note (operations.stages); `stage` makes one directly
+    only for the demo, which derives the concept notes of its programmes afterwards as the migration did."""
     require_person_with_role(actor, fund, Role.agency)
     if actor.organization_id not in {o.id for o in fund.participating_organizations}:
         raise NotAllowed(_("Your organization is not a Participating UN Organization of this fund."))
     proposal = Proposal(
         fund=fund,
-        reference=next_reference(fund, clock.today(fund).year),
+        stage=stage,
         title="",
         created_by=actor,
         lead_organization_id=actor.organization_id,
@@ -88,8 +110,13 @@ def create_proposal(fund: Fund, details: ProposalDetails, *, actor: User) -> Pro
     db.session.add(proposal)
     apply_details(proposal, details)
     db.session.flush()
-    record_audit("proposal.created", proposal, actor=actor, after=details_of(proposal), summary=proposal.title)
+    record_audit("proposal.created", proposal, actor=actor, after=audited_details(proposal), summary=proposal.title)
     return proposal
+
+
+def audited_details(proposal: Proposal) -> dict[str, Any]:
+    """The details as the audit trail records them: with the thematic areas' shares."""
+    return {**details_of(proposal), "area_shares": {a.code: str(share) for a, share in proposal.area_shares}}
 
 
 def details_problems(proposal: Proposal, details: ProposalDetails) -> list[str]:
@@ -106,13 +133,46 @@ def details_problems(proposal: Proposal, details: ProposalDetails) -> list[str]:
         problems.append(_("Choose the region of a multi-country programme."))
     foreign = [
         item
-        for item in [details.primary_area, *details.objectives, *details.principles]
+        for item in [
+            details.primary_area,
+            *(a for a, _s in details.other_areas),
+            *details.objectives,
+            *details.principles,
+        ]
         if item is not None and item.fund_id != fund.id
     ]
     if foreign:
         problems.append(_("Choose thematic areas, objectives and principles of this fund."))
+    problems += area_share_problems(details)
     if details.duration_months is not None and not 1 <= details.duration_months <= MAX_DURATION_MONTHS:
         problems.append(_("The duration is a number of months between 1 and %(n)d.", n=MAX_DURATION_MONTHS))
+    return problems
+
+
+def area_share_problems(details: ProposalDetails) -> list[str]:
+    """What is wrong with the thematic areas' shares: each above 0 and at most 100 with two decimals at most,
+    no area twice, other areas only beside a primary one, all adding up to 100%."""
+    other = [area for area, _share in details.other_areas]
+    if other and details.primary_area is None:
+        return [_("Choose the primary thematic area before other areas.")]
+    if details.primary_area is None:
+        return []
+    problems = []
+    shares = [details.primary_share, *(share for _area, share in details.other_areas)]
+    if any(not ZERO < share <= HUNDRED or share != share.quantize(CENT) for share in shares):
+        problems.append(
+            _("Each thematic area's share is a percentage above 0 and at most 100, with two decimals at most.")
+        )
+    if len({area.id for area in [details.primary_area, *other]}) != len(other) + 1:
+        problems.append(_("Name each thematic area once."))
+    total = sum(shares, ZERO)
+    if total != HUNDRED:
+        problems.append(
+            _(
+                "The shares of the thematic areas add up to %(total)s%%; they must add up to 100%%.",
+                total=number_text(total, AREA_SHARE),
+            )
+        )
     return problems
 
 
@@ -126,6 +186,11 @@ def apply_details(proposal: Proposal, details: ProposalDetails) -> None:
     proposal.region_code = details.region_code
     proposal.countries = list(details.countries) if details.region_code else []
     proposal.primary_area = details.primary_area
+    areas = [(details.primary_area, details.primary_share), *details.other_areas] if details.primary_area else []
+    kept = {row.area_id: row for row in proposal.area_rows}
+    proposal.area_rows = [kept.get(area.id) or ProposalArea(area_id=area.id) for area, _share in areas]
+    for row, (_area, share) in zip(proposal.area_rows, areas, strict=True):
+        row.share = share
     proposal.objectives = sorted(set(details.objectives), key=lambda o: o.number)
     proposal.principles = sorted(set(details.principles), key=lambda p: p.number)
     proposal.duration_months = details.duration_months
@@ -136,11 +201,11 @@ def apply_details(proposal: Proposal, details: ProposalDetails) -> None:
 def update_details(proposal: Proposal, details: ProposalDetails, *, actor: User) -> None:
     """Change a draft's title, summary, place, alignment, duration, start and endorsement."""
     require_editor(proposal, actor)
-    before = details_of(proposal)
+    before = audited_details(proposal)
     apply_details(proposal, details)
     refresh_total(proposal)  # the duration decides which years count
     db.session.flush()
-    record_audit("proposal.details_updated", proposal, actor=actor, before=before, after=details_of(proposal))
+    record_audit("proposal.details_updated", proposal, actor=actor, before=before, after=audited_details(proposal))
 
 
 # --- Participating organizations ------------------------------------------------------------------
@@ -209,3 +274,17 @@ def save_markers(proposal: Proposal, ratings: dict[int, tuple[int | None, str]],
     db.session.flush()
     after = {m.marker.code: {"level": m.level, "justification": m.justification} for m in proposal.markers}
     record_audit("proposal.markers_updated", proposal, actor=actor, before=before, after=after)
+
+
+def delete_draft(proposal: Proposal, *, actor: User) -> None:
+    """Delete a draft that was never submitted, with its content and files; the audit log keeps what it held."""
+    if not proposal.can_delete(actor):
+        raise NotAllowed(_("Only the draft’s author or staff of its lead organization may delete it."))
+    lock_proposal(proposal)
+    if proposal.state is not ProposalState.draft or proposal.version_count:
+        raise InvalidTransition(_("Only a draft that was never submitted can be deleted."))
+    record_audit("proposal.draft_deleted", proposal, actor=actor, before=details_of(proposal), summary=proposal.title)
+    for attachment in list(proposal.attachments):
+        db.session.delete(attachment)
+    db.session.delete(proposal)  # its participants, markers, budget and matrix go with it
+    db.session.flush()

@@ -151,10 +151,12 @@ def update_indicator(indicator: MatrixIndicator, values: IndicatorValues, *, act
     record_audit("proposal.indicator_updated", proposal, actor=actor, before=before, after=indicator_state(indicator))
 
 
-def remove_matrix_item(item: MatrixOutcome | MatrixOutput | MatrixIndicator, *, actor: User) -> None:
-    """Remove an outcome (with its outputs and indicators), an output (with its indicators) or an indicator."""
+def remove_matrix_item(item: MatrixOutcome | MatrixOutput | MatrixIndicator, *, actor: User) -> dict[str, Any]:
+    """Remove an outcome (with its outputs and indicators), an output (with its indicators) or an indicator;
+    returns what was removed, for `restore_matrix_item` to put back."""
     proposal = matrix_proposal(item)
     require_editor(proposal, actor)
+    removed = removed_tree(item)
     before = {"removed": getattr(item, "statement", None) or getattr(item, "name", "")}
     if isinstance(item, MatrixOutcome):
         proposal.outcomes.remove(item)
@@ -175,6 +177,92 @@ def remove_matrix_item(item: MatrixOutcome | MatrixOutput | MatrixIndicator, *, 
             renumber(outcome.outcome_indicators)
     db.session.flush()
     record_audit("proposal.matrix_item_removed", proposal, actor=actor, before=before)
+    return removed
+
+
+def indicator_tree(indicator: MatrixIndicator) -> dict[str, Any]:
+    return {
+        "position": indicator.position,
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "baseline": None if indicator.baseline is None else str(indicator.baseline),
+        "target": None if indicator.target is None else str(indicator.target),
+        "means_of_verification": indicator.means_of_verification,
+        "disaggregation": list(indicator.disaggregation or []),
+    }
+
+
+def output_tree(output: MatrixOutput) -> dict[str, Any]:
+    return {"position": output.position, "statement": output.statement,
+            "indicators": [indicator_tree(i) for i in output.indicators]}  # fmt: skip
+
+
+def removed_tree(item: MatrixOutcome | MatrixOutput | MatrixIndicator) -> dict[str, Any]:
+    """An item of the matrix and everything under it, as plain data (JSON), with where it stood."""
+    if isinstance(item, MatrixOutcome):
+        return {"kind": "outcomes", "position": item.position, "statement": item.statement,
+                "outputs": [output_tree(o) for o in item.outputs],
+                "indicators": [indicator_tree(i) for i in item.outcome_indicators]}  # fmt: skip
+    if isinstance(item, MatrixOutput):
+        return {"kind": "outputs", "outcome_id": item.outcome_id, **output_tree(item)}
+    return {"kind": "indicators", "outcome_id": item.outcome_id, "output_id": item.output_id, **indicator_tree(item)}
+
+
+def new_indicator(tree: dict[str, Any]) -> MatrixIndicator:
+    return MatrixIndicator(
+        position=tree["position"], name=tree["name"], unit=tree["unit"],
+        baseline=None if tree["baseline"] is None else Decimal(tree["baseline"]),
+        target=None if tree["target"] is None else Decimal(tree["target"]),
+        means_of_verification=tree["means_of_verification"], disaggregation=list(tree["disaggregation"]),
+    )  # fmt: skip
+
+
+def new_output(tree: dict[str, Any], outcome: MatrixOutcome) -> MatrixOutput:
+    output = MatrixOutput(position=tree["position"], statement=tree["statement"])
+    for child in tree["indicators"]:
+        indicator = new_indicator(child)
+        output.indicators.append(indicator)
+        outcome.indicators.append(indicator)
+    return output
+
+
+def put_back(items: list[Any], item: Any, position: int) -> None:
+    items.insert(max(0, min(position - 1, len(items))), item)
+    renumber(items)
+
+
+def restore_matrix_item(proposal: Proposal, tree: dict[str, Any], *, actor: User) -> None:
+    """Put back what `remove_matrix_item` removed from a draft, where it stood (its parent must still exist)."""
+    require_editor(proposal, actor)
+    outcomes = {o.id: o for o in proposal.outcomes}
+    if tree["kind"] == "outcomes":
+        outcome = MatrixOutcome(position=tree["position"], statement=tree["statement"])
+        for child in tree["outputs"]:
+            outcome.outputs.append(new_output(child, outcome))
+        outcome.indicators.extend(new_indicator(child) for child in tree["indicators"])
+        put_back(proposal.outcomes, outcome, tree["position"])
+        name = tree["statement"]
+    else:
+        parent = outcomes.get(tree["outcome_id"])
+        if parent is None:
+            raise ValidationFailed([_("What held the removed item was removed too; it cannot be put back.")])
+        if tree["kind"] == "outputs":
+            put_back(parent.outputs, new_output(tree, parent), tree["position"])
+            name = tree["statement"]
+        else:
+            indicator = new_indicator(tree)
+            output = next((o for o in parent.outputs if o.id == tree["output_id"]), None)
+            if tree["output_id"] is not None and output is None:
+                raise ValidationFailed([_("What held the removed item was removed too; it cannot be put back.")])
+            siblings = output.indicators if output is not None else parent.outcome_indicators
+            parent.indicators.append(indicator)
+            if output is not None:
+                output.indicators.append(indicator)
+            ordered = [i for i in siblings if i is not indicator]
+            put_back(ordered, indicator, tree["position"])
+            name = tree["name"]
+    db.session.flush()
+    record_audit("proposal.matrix_item_restored", proposal, actor=actor, after={"restored": name})
 
 
 def renumber(items: list[Any]) -> None:

@@ -11,6 +11,7 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.queries import active
 from fundmgr.proposals.models import TRANSITIONS, Proposal, ProposalState, Screening, ScreeningItem, ScreeningOutcome
+from fundmgr.proposals.operations.drafts import CONCEPT_SUFFIX, next_reference
 from fundmgr.proposals.operations.lifecycle import lock_proposal, move_proposal
 from fundmgr.proposals.operations.rights import MAX_TEXT, require_lead, require_screener
 from fundmgr.proposals.rules import submission_problems
@@ -24,7 +25,11 @@ def submit_proposal(proposal: Proposal, *, actor: User) -> None:
     lock_proposal(proposal)  # a second click, or another person's act, waits and sees this one's result
     require_transition(proposal, ProposalState.submitted, TRANSITIONS)
     if problems := submission_problems(proposal):
-        raise ValidationFailed(problems, _("The proposal cannot be submitted yet: %(n)d problems.", n=len(problems)))
+        message = _("The proposal cannot be submitted yet: %(n)d problems.", n=len(problems))
+        raise ValidationFailed(list[str](problems), message)
+    if proposal.reference_number is None:  # the first submission gives the reference, of its year
+        suffix = CONCEPT_SUFFIX if proposal.is_concept_note else ""
+        proposal.reference_number = next_reference(proposal.fund, clock.today(proposal.fund).year) + suffix
     version = freeze_version(proposal, actor=actor)
     proposal.submitted_at = version.submitted_at
     move_proposal(
@@ -44,12 +49,22 @@ def start_screening(proposal: Proposal, *, actor: User) -> Screening:
     require_transition(proposal, ProposalState.screening, TRANSITIONS)
     checks = active(proposal.fund.eligibility_checks)
     version = proposal.latest_version
-    screening = Screening(
-        version=version, screener=actor, items=[ScreeningItem(check=c, passed=None, comment="") for c in checks]
-    )
+    earlier = previous_answers(proposal)
+    items = [ScreeningItem(check=c, passed=earlier.get(c.id, (None, ""))[0], comment=earlier.get(c.id, (None, ""))[1])
+             for c in checks]  # fmt: skip
+    screening = Screening(version=version, screener=actor, items=items)
     db.session.add(screening)
     move_proposal(proposal, ProposalState.screening, actor=actor, action="proposal.screening_started")
     return screening
+
+
+def previous_answers(proposal: Proposal) -> dict[int, tuple[bool | None, str]]:
+    """The answers of the last screening of an earlier version: check id -> (passed, comment); a re-screening
+    starts from them."""
+    for version in reversed(proposal.versions[:-1]):
+        if version.screening is not None:
+            return {item.check_id: (item.passed, item.comment) for item in version.screening.items}
+    return {}
 
 
 def current_screening(proposal: Proposal) -> Screening:

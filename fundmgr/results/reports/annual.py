@@ -179,11 +179,24 @@ def funding_status_at(fund: Fund, year: int) -> dict[str, Any]:
 
 
 def delivery_by_programme(fund: Fund, year: int) -> dict[int, list[finance.OrganizationMoney]]:
-    """Per programme (proposal id): each organization's transfers, refunds, expenditure and delivery at 31 Dec."""
-    result: dict[int, list[finance.OrganizationMoney]] = {}
-    for proposal_id, _organization_id, money in finance.money_by_allocation(fund, date(year, 12, 31)).values():
-        result.setdefault(proposal_id, []).append(money)
-    return {key: sorted(rows, key=lambda m: m.code) for key, rows in result.items()}
+    """Per programme (proposal id): each organization's transfers, refunds, expenditure and delivery at 31 Dec (an
+    organization's top-ups counted with its first allocation)."""
+    result: dict[int, dict[int, finance.OrganizationMoney]] = {}
+    for proposal_id, organization_id, money in finance.money_by_allocation(fund, date(year, 12, 31)).values():
+        rows = result.setdefault(proposal_id, {})
+        rows.setdefault(organization_id, finance.OrganizationMoney(money.code, money.label)).add(money)
+    return {key: sorted(rows.values(), key=lambda m: m.code) for key, rows in result.items()}
+
+
+def top_up_row(top_up: Any) -> dict[str, Any]:
+    """A top-up approved in the year, as the report states it."""
+    return {
+        "number": top_up.number,
+        "organization": top_up.organization.label,
+        "amount": top_up.amount,
+        "decided_on": top_up.decided_on,
+        "reference": top_up.reference,
+    }
 
 
 def missing_reports(programme: Programme, cutoff: date) -> list[dict[str, Any]]:
@@ -219,6 +232,7 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
     readings = q.latest_accepted([i.id for p in programmes for i in p.indicators], cutoff)
     allocated = finance.allocated_by_proposal(fund, as_of=cutoff)
     delivery = delivery_by_programme(fund, year)
+    top_ups = finance.top_ups_approved(fund, first, cutoff)
     programme_rows = []
     for programme in programmes:
         items = q.programme_progress(programme, readings)
@@ -236,6 +250,7 @@ def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = 
                 if report
                 else [],
                 "delivery": delivery.get(programme.proposal_id, []),
+                "top_ups": [top_up_row(t) for t in top_ups.get(programme.proposal_id, [])],
                 "missing": missing_reports(programme, cutoff),
             }
         )

@@ -154,6 +154,7 @@ def fund_facts(fund: Fund, lang: str) -> dict[str, Any]:
         "short_name": localize(fund.short_name, lang),
         "currency": fund.currency,
         "participant": localize(fund.participants_title.get("singular") or {}, lang),
+        "participants": localize(fund.participants_title.get("plural") or {}, lang),
     }
 
 

@@ -5,18 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from fundmgr import clock
 from fundmgr.choices import options
-from fundmgr.exports import download
+from fundmgr.db import db
+from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import current_fund
-from fundmgr.funds.rights import is_agency_staff, is_fund_manager
+from fundmgr.funds.rights import holds_any_role, is_agency_staff, is_fund_manager
 from fundmgr.i18n import LANGUAGE_NAMES, current_language
-from fundmgr.pdf import pdf_response
+from fundmgr.jobs.kinds import Kind, Output, Progress, register
+from fundmgr.jobs.models import Job
+from fundmgr.jobs.runner import ask
+from fundmgr.jobs.views import asked_redirect
 from fundmgr.results import forms as rf
 from fundmgr.results import queries as q
 from fundmgr.results import reports
 from fundmgr.results.views.base import ResultsView, requested_language
+from fundmgr.storage import CONTENT_TYPES
 
 
 def report_years(fund) -> list[int]:
@@ -42,8 +49,31 @@ class AnnualView(ResultsView):
         )
 
 
+def build_annual_report(job: Job, progress: Progress) -> Output:
+    """The annual results report of the job's year, language and format (pdf or xlsx)."""
+    fund = db.session.get(Fund, job.fund_id)
+    assert fund is not None
+    year, kind, lang = job.params["year"], job.params["kind"], job.params["lang"]
+    progress(10, "render")
+    filename = reports.annual_report_filename(fund, year, lang, kind)
+    if kind == "pdf":
+        return Output(reports.annual_report_pdf(fund, year, lang), filename, CONTENT_TYPES["pdf"])
+    return Output(reports.annual_report_xlsx(fund, year, lang), filename, CONTENT_TYPES["xlsx"])
+
+
+def may_see_annual_report(user: Any, job: Job) -> bool:
+    """Whoever works in the fund, as the annual report page asks."""
+    fund = db.session.get(Fund, job.fund_id)
+    return fund is not None and holds_any_role(user, fund)
+
+
+ANNUAL_REPORT = register(Kind("annual-report", _l("Annual results report"), build_annual_report, may_see_annual_report))
+
+
 class AnnualFileView(ResultsView):
-    """The fund's annual results report for a year, as PDF or Excel (accepted figures only)."""
+    """Ask for the fund's annual results report for a year, as PDF or Excel (accepted figures only): a job."""
+
+    methods = ["POST"]
 
     def load(self, year: int, kind: str, **view_args: Any) -> None:
         super().load()
@@ -53,10 +83,9 @@ class AnnualFileView(ResultsView):
 
     def process(self):
         lang = requested_language()
-        filename = reports.annual_report_filename(self.fund, self.year, lang, self.kind)
-        if self.kind == "pdf":
-            return pdf_response(reports.annual_report_pdf(self.fund, self.year, lang), filename)
-        return download(reports.annual_report_xlsx(self.fund, self.year, lang), filename, "xlsx")
+        params = {"year": self.year, "kind": self.kind, "lang": lang}
+        job = ask(ANNUAL_REPORT, fund=self.fund, user=current_user, params=params, language=current_language())
+        return asked_redirect(job)
 
 
 def home_summary(user) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from fundmgr.confirmation import unconfirmed
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
@@ -84,6 +85,9 @@ class PeriodRemoveView(ProgrammeBase):
         return self.programme.can_manage(user)
 
     def process(self):
+        back = url_for("results.programme", programme_id=self.programme.id)
+        if page := unconfirmed(_("Remove period %(n)d?", n=self.period.number), back=back):
+            return page
         ops.remove_period(self.period, actor=current_user)
         flash(_("Period %(n)d has been removed.", n=self.period.number), "success")
         return redirect(url_for("results.programme", programme_id=self.programme.id))

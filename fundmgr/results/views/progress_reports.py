@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from fundmgr import clock
 from fundmgr.accounts.models import Role
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import download
@@ -144,6 +145,10 @@ class ReviewReportView(ReportActionBase):
         decision = request.form.get("decision", "")
         if not form.validate_on_submit() or decision not in {d.value for d in ReviewDecision}:
             raise ValidationFailed([_("Choose to return or to accept the report.")])
+        if decision == ReviewDecision.accepted.value:
+            consequence = _("Its figures then count in the fund's results; the report can no longer be changed.")
+            if page := unconfirmed(_("Accept the report?"), consequence, back=self.period_url()):
+                return page
         ops.review_report(self.report, ReviewDecision(decision), form.comment.data or "", actor=current_user)
         if decision == ReviewDecision.accepted.value:
             flash(_("The report has been accepted; its figures now count in the fund's results."), "success")
@@ -193,6 +198,9 @@ class EvidenceRemoveView(EvidenceBase):
         return self.report.can_edit(user)
 
     def process(self):
+        question = _("Remove “%(name)s” from the report?", name=self.evidence.filename)
+        if page := unconfirmed(question, back=self.period_url()):
+            return page
         ops.remove_evidence(self.evidence, actor=current_user)
         flash(_("The file has been removed."), "success")
         return redirect(self.period_url())

@@ -8,6 +8,7 @@ of the committee's work; import the operations from this package.
 from fundmgr.steering.operations.assignments import assign_reviewers, declare_conflict, waive_conflict
 from fundmgr.steering.operations.criteria import CriterionData, update_criteria
 from fundmgr.steering.operations.decisions import LIFECYCLE_MOVES, DecisionData, record_decision, take_decision
+from fundmgr.steering.operations.matters import MatterData, decide_matter, matter_problems
 from fundmgr.steering.operations.meetings import (
     MeetingData,
     PositionData,
@@ -44,6 +45,7 @@ __all__ = [
     "LIFECYCLE_MOVES",
     "CriterionData",
     "DecisionData",
+    "MatterData",
     "MeetingData",
     "PortfolioRequest",
     "PositionData",
@@ -60,6 +62,7 @@ __all__ = [
     "circulate_written_procedure",
     "close_item",
     "conclude_written_procedure",
+    "decide_matter",
     "declare_conflict",
     "designate_presiding",
     "draft_minutes",
@@ -68,6 +71,7 @@ __all__ = [
     "eligible_for_procedure",
     "end_meeting",
     "end_term",
+    "matter_problems",
     "move_meeting",
     "open_item",
     "open_items_of",

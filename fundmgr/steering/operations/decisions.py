@@ -47,6 +47,27 @@ class DecisionData:
     approved_amount: Decimal | None = None
     # Each organization's amount (by organization id) when the committee sets them; None: pro rata of the budgets.
     amounts: dict[int, Decimal] | None = None
+    # a concept note's selection for development: the deadline for its programme document and the indicative amount
+    development_deadline: date | None = None
+    indicative_amount: Decimal | None = None
+
+
+# What the committee decides on a concept note (it is not funded: its programme document will be).
+CONCEPT_NOTE_OUTCOMES = frozenset(
+    {DecisionOutcome.select, DecisionOutcome.endorse, DecisionOutcome.defer, DecisionOutcome.reject}
+)
+
+
+def stage_problems(proposal: Proposal, data: DecisionData) -> list[str]:
+    """A concept note is selected, pipelined, deferred or declined; only a concept note is selected."""
+    if proposal.is_concept_note and data.outcome not in CONCEPT_NOTE_OUTCOMES:
+        return [_("A concept note is not approved: select it for development, endorse it into the pipeline or "
+                  "decline it; its programme document is approved later.")]  # fmt: skip
+    if data.outcome is DecisionOutcome.select:
+        return proposal_ops.selection_problems(proposal, data.development_deadline, data.indicative_amount)
+    if data.development_deadline is not None or data.indicative_amount is not None:
+        return [_("Only a selection for development carries a deadline and an indicative amount.")]
+    return []
 
 
 def decision_problems(proposal: Proposal, version: ProposalVersion, data: DecisionData) -> list[str]:
@@ -64,6 +85,7 @@ def decision_problems(proposal: Proposal, version: ProposalVersion, data: Decisi
     if data.outcome is DecisionOutcome.approve_with_conditions and not data.conditions.strip():
         problems.append(_("State the conditions of the approval."))
     problems += text_problems(data.conditions, _("The conditions"))
+    problems += stage_problems(proposal, data)
     if data.outcome.funds:
         if data.approved_amount is None or data.approved_amount <= 0:
             problems.append(_("The approved amount is required and must be more than zero."))
@@ -77,6 +99,7 @@ def decision_problems(proposal: Proposal, version: ProposalVersion, data: Decisi
     return problems
 
 
+# (a selection moves the concept note with its terms: take_decision calls select_concept_note)
 LIFECYCLE_MOVES = {
     DecisionOutcome.approve: proposal_ops.approve_proposal,
     DecisionOutcome.approve_with_conditions: proposal_ops.approve_proposal,
@@ -110,6 +133,8 @@ def take_decision(
         outcome=data.outcome,
         conditions=data.conditions.strip(),
         approved_amount=data.approved_amount if data.outcome.funds else None,
+        development_deadline=data.development_deadline,
+        indicative_amount=data.indicative_amount,
         decided_on=decided_on,
         item=item,
         procedure=procedure,
@@ -124,7 +149,14 @@ def take_decision(
             proposal, version, approved_amount=data.approved_amount, decided_on=decided_on, reference=reference,
             actor=actor, amounts=data.amounts,
         )  # fmt: skip
-    LIFECYCLE_MOVES[data.outcome](proposal, actor=actor, summary=f"{reference}: {data.outcome.title}")
+    summary = f"{reference}: {data.outcome.title}"
+    if data.outcome is DecisionOutcome.select:
+        assert data.development_deadline is not None
+        assert data.indicative_amount is not None
+        proposal_ops.select_concept_note(proposal, deadline=data.development_deadline, amount=data.indicative_amount,
+                                         actor=actor, summary=summary)  # fmt: skip
+    else:
+        LIFECYCLE_MOVES[data.outcome](proposal, actor=actor, summary=summary)
     record_audit(
         "decision.recorded",
         decision,

@@ -21,10 +21,10 @@ from fundmgr.funds.seats import chair_term
 from fundmgr.steering.documents import frozen_minutes, minutes_filename
 from fundmgr.steering.models import MINUTES_TRANSITIONS, Meeting, MeetingState, Minutes, MinutesState
 from fundmgr.steering.operations.locks import lock
+from fundmgr.steering.operations.presiding import meeting_signer_and_quorum
 from fundmgr.steering.operations.records import lock_chain, record_minutes_link
 from fundmgr.steering.operations.rights import text_problems
-from fundmgr.steering.presiding import may_run_meeting, presiding_over_meeting
-from fundmgr.steering.voting import meeting_quorum
+from fundmgr.steering.presiding import may_run_meeting
 from fundmgr.storage import store_generated
 from fundmgr.workflow import require_transition
 
@@ -76,15 +76,7 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
     require_draft(minutes)
     if at.id == meeting.id or at.state is not MeetingState.in_progress:
         raise InvalidTransition(_("Minutes are approved at a later meeting, while it is in session."))
-    signer = presiding_over_meeting(at)
-    if signer is None:
-        raise InvalidTransition(_("Nobody present presides over the meeting: mark the chair or the member who "
-                                  "presides in their place present."))  # fmt: skip
-    quorum = meeting_quorum(at)
-    if not quorum.met:
-        raise InvalidTransition(_("Minutes are approved with a quorum of the committee: %(present)d of the "
-                                  "%(required)d voting seats needed are represented.",
-                                  present=quorum.present, required=quorum.required))  # fmt: skip
+    signer, quorum = meeting_signer_and_quorum(at)
     before = require_transition(minutes, MinutesState.approved, MINUTES_TRANSITIONS)
     chair = chair_term(at.fund, at.held_on)
     role = (_("Chair of the Steering Committee") if chair is not None and signer.id in chair.person_ids()

@@ -13,7 +13,8 @@ from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.seats import term_of
 from fundmgr.steering.models import Meeting, MeetingState
 from fundmgr.steering.operations.locks import lock
-from fundmgr.steering.presiding import may_run_meeting
+from fundmgr.steering.presiding import may_run_meeting, presiding_over_meeting
+from fundmgr.steering.voting import Quorum, meeting_quorum
 
 
 def designate_presiding(meeting: Meeting, member: User | None, *, actor: User | None) -> None:
@@ -36,3 +37,17 @@ def designate_presiding(meeting: Meeting, member: User | None, *, actor: User | 
                  before={"designated_presiding": before.name if before else None},
                  after={"designated_presiding": member.name if member else None},
                  fund_id=meeting.fund_id, summary=meeting.reference)  # fmt: skip
+
+
+def meeting_signer_and_quorum(meeting: Meeting) -> tuple[User, Quorum]:
+    """Who presides over the meeting in session (and signs what it decides as a whole: minutes, matters of the fund)
+    and its quorum of every voting seat; refused without either."""
+    signer = presiding_over_meeting(meeting)
+    if signer is None:
+        raise InvalidTransition(_("Nobody present presides over the meeting: mark the chair or the member who "
+                                  "presides in their place present."))  # fmt: skip
+    quorum = meeting_quorum(meeting)
+    if not quorum.met:
+        raise InvalidTransition(_("There is no quorum: %(present)d of the %(required)d voting seats needed are "
+                                  "represented.", present=quorum.present, required=quorum.required))  # fmt: skip
+    return signer, quorum

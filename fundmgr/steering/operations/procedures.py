@@ -68,6 +68,8 @@ def circulate_written_procedure(
         outcome=data.outcome,
         conditions=data.conditions.strip(),
         approved_amount=data.approved_amount if data.outcome.funds else None,
+        development_deadline=data.development_deadline,
+        indicative_amount=data.indicative_amount,
         rationale=rationale.strip(),
         deadline=deadline,
         circulated_by_id=actor and actor.id,
@@ -124,7 +126,9 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     before = require_transition(procedure, target, PROCEDURE_TRANSITIONS)
     decision = None
     if target is WrittenProcedureState.adopted:
-        data = DecisionData(procedure.outcome, procedure.conditions, procedure.approved_amount)
+        data = DecisionData(procedure.outcome, procedure.conditions, procedure.approved_amount,
+                            development_deadline=procedure.development_deadline,
+                            indicative_amount=procedure.indicative_amount)  # fmt: skip
         decision = take_decision(procedure.proposal, procedure.version, data, reference=procedure.reference,
                                  decided_on=clock.today(procedure.fund), actor=actor, procedure=procedure)  # fmt: skip
     procedure.state = target

@@ -1,0 +1,174 @@
+"""Two production servers (`gunicorn fundmgr.wsgi:app`, as the README runs it) on two ports, sharing one PostgreSQL
+database and one S3-compatible bucket (moto's server mode), and nothing else: what a platform puts behind its load
+balancer (docs/deployment.md). Whatever one server does, the other sees.
+
+The servers are started once for the module; each test is one thing a person would notice if the servers kept
+state of their own: a session, the sign-in limit, the live board, a file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from bench.client import Client, csrf_token
+from bench.server import Server, server_environment
+from fundmgr.db import db
+from fundmgr.demo.seed import DEFAULT_PASSWORD
+from fundmgr.proposals.models import Attachment, Proposal, ProposalState
+from fundmgr.storage import S3Backend
+from tests.support.files import unique_pdf
+from tests.support.served import free_proposal, meeting_under_way, open_on_agenda
+
+# on the attack suite's demo database, in its xdist group: seeded once for both
+pytestmark = [pytest.mark.postgres_only, pytest.mark.xdist_group("attack")]
+
+MEMBER = "jonas.becker@fundmgr.example"  # a donor on the Steering Committee, recused from no demo proposal
+SIGN_IN_LIMIT = 6  # per hour: a window that starts at the first attempt, so none closes during the test
+
+
+@pytest.fixture(autouse=True)
+def isolated() -> None:
+    """These tests work on the platform's own database, not in the per-test transaction."""
+
+
+@dataclass
+class Platform:
+    """What the test runs: the servers, the environment every process of the platform shares, and an app on the
+    same database for setting up and checking.
+
+    JOBS HOOK: once the jobs worker exists (`flask --app fundmgr worker`), start it in the `platform` fixture with
+    `environment` (the servers' database, secret key and object store), as the servers are started, and add
+    test_a_job_queued_by_one_is_done_by_the_worker: queue a job through servers[0], then wait for its state page
+    on servers[1] to offer the result.
+    """
+
+    servers: list[Server]
+    environment: dict[str, str]
+    app: Flask
+    folder: Path
+    member: dict[str, str] = field(default_factory=dict)  # the member's session cookie, signed in on the first
+    board: str = ""  # the live board of the meeting under way
+    item_id: int = 0  # the item open on it
+    drafter: dict[str, str] = field(default_factory=dict)  # the session of a draft's author (may attach files)
+    draft_id: int = 0
+
+    def stored_keys(self) -> set[str]:
+        """The keys in the platform's bucket."""
+        return S3Backend(self.environment["FUNDMGR_STORAGE_URL"], self.environment["FUNDMGR_S3_ENDPOINT_URL"]).keys()
+
+    def browser(self, server: int, cookies: dict[str, str] | None = None) -> Client:
+        """A browser talking to one of the servers, with the given session cookie."""
+        client = Client(self.servers[server].url)
+        client.cookies = dict(cookies or {})
+        return client
+
+
+@pytest.fixture(scope="module")
+def platform(served_demo_database, s3_emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """Two gunicorn servers (two workers each) on the demo, one database, one bucket, one secret key."""
+    folder = tmp_path_factory.mktemp("platform")
+    url, app = served_demo_database
+    with app.app_context():
+        item = open_on_agenda(meeting_under_way("Two servers"), free_proposal())
+        draft = db.session.scalars(
+            sa.select(Proposal).where(Proposal.state == ProposalState.draft).order_by(Proposal.id)
+        ).first()
+        ids = (item.meeting_id, item.id, draft.created_by.email, draft.id)
+        db.session.commit()
+        db.session.remove()
+    shared = s3_emulator.environment(s3_emulator.new_bucket()) | {
+        "FUNDMGR_SECRET_KEY": secrets.token_hex(32),  # one key: a session signed by one server holds on all
+        "FUNDMGR_LOGIN_RATE_LIMIT": f"{SIGN_IN_LIMIT} per hour",
+        "FUNDMGR_MAIL_SUPPRESS_SEND": "true",
+    }
+    # no FUNDMGR_STORAGE_DIR of use: each server gets a folder of its own, which must stay empty
+    servers = [Server(url, folder / f"local-{n}", log=folder / f"gunicorn-{n}.log", env=shared) for n in (0, 1)]
+    try:
+        for server in servers:
+            server.__enter__()
+        environment = server_environment(url, folder / "local-cli", count_queries=False) | shared
+        platform = Platform(servers, environment | {"FUNDMGR_BASE_URL": servers[0].url}, app, folder)
+        platform.board, platform.item_id = f"/steering/meetings/{ids[0]}/board", ids[1]
+        platform.draft_id = ids[3]
+        # every sign-in from this address counts against the limit: all are done here, before it is reached
+        platform.member, platform.drafter = (signed_in(platform, email) for email in (MEMBER, ids[2]))
+        yield platform
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def signed_in(platform: Platform, email: str) -> dict[str, str]:
+    """The session cookie of a sign-in through the first server."""
+    browser = platform.browser(0)
+    browser.sign_in(email, DEFAULT_PASSWORD)
+    return browser.cookies
+
+
+def test_a_session_signed_in_on_one_server_works_on_the_other(platform):
+    """Does the member's session cookie, from a sign-in on the first server, open their pages on the second?"""
+    for server in (0, 1):
+        page = platform.browser(server, platform.member).get("/account/")
+        assert page.status == 200, server
+        assert "Jonas" in page.text
+    assert platform.browser(1).get("/account/").status == 302  # without it: to the sign-in page
+
+
+def test_the_sign_in_limit_counts_the_attempts_on_both_servers_together(platform):
+    """Wrong passwords sent in turn to the two servers: is the limit reached once, in total, not once per server?"""
+    answers = []
+    for attempt in range(2 * SIGN_IN_LIMIT):
+        client = platform.browser(attempt % 2)
+        form = {"csrf_token": csrf_token(client.get("/account/login").text), "email": "nobody@example.org",
+                "password": "wrong password", "next": ""}  # fmt: skip
+        answers.append(client.post("/account/login", form).status)
+    assert answers.count(200) == SIGN_IN_LIMIT - 2  # the fixture's two sign-ins from this address counted too
+    assert answers[-2:] == [429, 429]  # refused by both servers
+    assert answers.index(429) == answers.count(200)  # once refused, refused everywhere
+
+
+def test_a_position_stated_through_one_server_shows_on_the_others_live_board(platform):
+    """The member states a position on the first server: does the second's board.json show it at once?"""
+    first, second = platform.browser(0, platform.member), platform.browser(1, platform.member)
+    meeting_url = platform.board.rsplit("/", 1)[0]
+    stated = first.post(f"{meeting_url}/items/{platform.item_id}/position",
+                        {"csrf_token": first.form_token(platform.board), "stance": "support"})  # fmt: skip
+    assert stated.status == 302
+    board = second.get(f"{platform.board}.json", accept="application/json")
+    assert board.status == 200
+    item = board.json()["item"]
+    assert item["id"] == platform.item_id
+    assert item["my_position"] == "support"
+    assert [p["stance"] for p in item["positions"]] == ["support"]
+
+
+def test_a_file_uploaded_through_one_server_downloads_through_the_other(platform):
+    """The drafter attaches a PDF through the first server: does the second serve it (from the shared bucket, not
+    a server's disk) to them, and refuse it to a Steering Committee member who may not see the draft?"""
+    drafter = platform.browser(0, platform.drafter)
+    attachments = f"/proposals/{platform.draft_id}/attachments"
+    content = unique_pdf()
+    fields = {"csrf_token": drafter.form_token(attachments), "kind": "other"}
+    sent = drafter.request("POST", attachments, fields, file=("file", "letter.pdf", content))
+    assert (sent.status, sent.headers.get("location")) == (302, attachments), sent.text[-3000:]
+    with platform.app.app_context():
+        key, attachment_id = db.session.execute(
+            sa.select(Attachment.storage_key, Attachment.id).where(Attachment.proposal_id == platform.draft_id)
+            .order_by(Attachment.id.desc())
+        ).first()  # fmt: skip
+        db.session.remove()
+    download = platform.browser(1, drafter.cookies).get(f"{attachments}/{attachment_id}")
+    assert download.status == 200
+    assert download.body == content
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert platform.browser(1, platform.member).get(f"{attachments}/{attachment_id}").status in (403, 404)
+    on_disk = [path for n in (0, 1) for path in (platform.folder / f"local-{n}").rglob("*") if path.is_file()]
+    assert on_disk == []  # nothing on a server's own disk
+    assert key in platform.stored_keys()  # in the bucket every server reads
