@@ -10,6 +10,7 @@ an aria-label, or an aria-labelledby pointing to text on the page.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from fundmgr.accounts.models import User
 from fundmgr.db import db
-from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.proposals.models import Proposal, ProposalStage, ProposalState
 from fundmgr.results.models import Programme
 from tests.demo_meeting import meeting_in_session
 from tests.factories import sign_in
@@ -56,6 +57,12 @@ NOT_PAGES = {
     # linked from a meeting under way; the demo has none (tests/steering/test_consensus.py follows the link)
     "steering.confirm_end_meeting",
     "api-docs.openapi_json",  # the OpenAPI document (JSON), linked from the API's documentation page
+    # a published document's PDF, linked from the public page once the FMU publishes one: the demo publishes none
+    # (tests/opendata/test_publications.py downloads it)
+    "opendata.public_document",
+    # the FMU's invitation of a pipeline concept note: the demo's pipeline holds programme documents only
+    # (tests/proposals/test_stage_pages.py fills the form through the pages)
+    "proposals.invite",
 
 
     # downloads: the IATI files (the fund's own is
@@ -178,8 +185,8 @@ class Crawl:
 
 
 def start_pages(user: User | None) -> list[str]:
-    """The home page, a draft call for its managers, and one proposal the person may see in each state (and its
-    money and results pages).
+    """The home page, a draft call for its managers, and one proposal the person may see in each stage and state
+    (and its money and results pages).
 
     The crawl visits a few pages per endpoint only; starting from each state makes sure the pages of
     every stage (a draft's sections, screening, a programme to transfer money to or report on) are in.
@@ -192,11 +199,9 @@ def start_pages(user: User | None) -> list[str]:
     draft_call = db.session.scalar(sa.select(Call).where(Call.state == CallState.draft).order_by(Call.id))
     if draft_call is not None and draft_call.can_manage(user):
         urls.append(f"/calls/{draft_call.id}")  # a draft's page leads to its edit form
-    for state in ProposalState:
-        proposal = next(
-            (p for p in db.session.scalars(sa.select(Proposal).where(Proposal.state == state)) if p.can_view(user)),
-            None,
-        )
+    for stage, state in itertools.product(ProposalStage, ProposalState):
+        proposals = db.session.scalars(sa.select(Proposal).where(Proposal.stage == stage, Proposal.state == state))
+        proposal = next((p for p in proposals if p.can_view(user)), None)
         if proposal is None:
             continue
         urls.append(f"/proposals/{proposal.id}")

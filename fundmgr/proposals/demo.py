@@ -35,6 +35,7 @@ from fundmgr.proposals.models import (
     ProposalStage,
     ProposalState,
     ProposalVersion,
+    RiskLevel,
 )
 from fundmgr.proposals.operations.drafts import CONCEPT_SUFFIX
 from fundmgr.scenario import demo_data
@@ -125,6 +126,7 @@ def draft_and_advance(fund: Fund, spec: dict[str, Any]) -> Proposal:
     )
     ops.save_budget(proposal, amounts=budget_cells(proposal, Decimal(spec["budget_total"])), actor=agency)
     add_matrix(proposal, spec["results"], agency)
+    ops.save_programme_sections(proposal, demo_sections(proposal), actor=agency)
     if endorsed:
         letter = FileStorage(io.BytesIO(endorsement_letter(spec["title"]["en"])), filename="endorsement-letter.pdf")
         ops.add_attachment(proposal, AttachmentKind.endorsement_letter, letter, actor=agency)
@@ -224,6 +226,29 @@ def add_matrix(proposal: Proposal, results: list[dict[str, Any]], actor: User) -
                     disaggregation=list(indicator["disaggregation"]),
                 )
                 ops.add_indicator(outcome, output, values, actor=actor)
+
+
+def demo_sections(proposal: Proposal) -> ops.ProgrammeSections:
+    """The programme document's own sections: each output of its matrix in the workplan of each programme year, and
+    the demo file's risk log, M&E plan and exit strategy (`programme_sections`)."""
+    common = demo_data()["programme_sections"]
+    outputs = [output.statement for outcome in proposal.outcomes for output in outcome.outputs]
+    years = range(1, programme_years(proposal.duration_months) + 1)
+    return ops.ProgrammeSections(
+        me_plan=common["me_plan"].strip(),
+        sustainability=common["sustainability"].strip(),
+        workplan=[(year, output) for year in years for output in outputs],
+        risks=[
+            ops.RiskEntry(
+                risk=r["risk"],
+                likelihood=RiskLevel(r["likelihood"]),
+                impact=RiskLevel(r["impact"]),
+                mitigation=r["mitigation"],
+                owner=r["owner"],
+            )
+            for r in common["risks"]
+        ],
+    )
 
 
 @cache

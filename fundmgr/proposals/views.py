@@ -450,21 +450,32 @@ class AttachmentsView(DraftSectionView):
 class AttachmentBaseView(ProposalBaseView):
     """Loads an attachment of the proposal; those who read versions only reach files of a version."""
 
+    # A download also reaches a file that one of the proposal's versions lists but another proposal holds: a concept
+    # note derived from its programme's first version (when the fund moved to two stages) lists that version's files.
+    reaches_listed_files = False
+
     def load(self, proposal_id: int, attachment_id: int) -> None:
         super().load(proposal_id)
         self.attachment = db.session.get(Attachment, attachment_id)
-        if self.attachment is None or self.attachment.proposal_id != self.proposal.id:
+        if self.attachment is None:
             abort(404)
-        if not self.proposal.can_see_draft(current_user) and not in_a_version(self.attachment):
+        listed = in_a_version(self.attachment, self.proposal)
+        if self.attachment.proposal_id != self.proposal.id:
+            if not (self.reaches_listed_files and listed):
+                abort(404)
+        elif not listed and not self.proposal.can_see_draft(current_user):
             abort(404)
 
 
-def in_a_version(attachment: Attachment) -> bool:
-    return any(a.id == attachment.id for version in attachment.proposal.versions for a in version.snapshot.attachments)
+def in_a_version(attachment: Attachment, proposal: Proposal) -> bool:
+    """The file is listed in one of the proposal's submitted versions."""
+    return any(a.id == attachment.id for version in proposal.versions for a in version.snapshot.attachments)
 
 
 class DownloadAttachmentView(AttachmentBaseView):
     """Download an attached file (always as a download, never shown inline)."""
+
+    reaches_listed_files = True
 
     def process(self):
         a = self.attachment
