@@ -528,6 +528,7 @@ def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
             so.selectinload(Proposal.area_rows),
             so.selectinload(Proposal.participants),
             so.selectinload(Proposal.countries),
+            so.selectinload(Proposal.corridors),  # their stops and countries load with them (selectin, joined)
         )
         .order_by(endorsed_at.c.at.nulls_last(), Proposal.id)
     )
