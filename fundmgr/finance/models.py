@@ -278,6 +278,35 @@ class Expenditure(Base):
     audit_type = "expenditure"
 
 
+class FinalStatement(Base):
+    """The certified final financial statements of one participating organization on a programme closed
+    financially: received on a date, recorded by the FMU with the document (its reference, file name or link).
+    One per organization and programme; until it is recorded the statements are due (`final_financial_due` of the
+    year after the financial closure) and the organization is reminded."""
+
+    __tablename__ = "final_statements"
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "organization_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
+    received_on: so.Mapped[date]
+    document: so.Mapped[str] = so.mapped_column(sa.String(300))
+    received_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    organization: so.Mapped[Organization] = so.relationship(lazy="joined")
+    received_by: so.Mapped[User | None] = so.relationship()
+
+    audit_type = "final_statement"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.proposal.reference} {self.organization.code}"
+
+
 class TopUpState(TitledEnum):
     """Where a request for a change after approval (a top-up, a budget revision) is: asked, forwarded by the FMU to
     the committee, decided."""

@@ -32,6 +32,7 @@ from fundmgr.finance.operations import (
     decide_top_up,
     record_contribution,
     record_expenditure,
+    record_final_statement,
     record_refund,
     record_transfer,
     request_top_up,
@@ -150,6 +151,9 @@ def close_within_the_year(programme, fmu, accepted_report) -> None:
     record_expenditure(unhcr, amount=D("49000.00"), **annual)
     refunds = close_financially(programme.proposal, closed_on=date(2025, 12, 15), reference="RF-C", actor=fmu)
     assert refunds == {iom.id: D("49999.60"), unhcr.id: D("1000.00")}
+    for allocation in (iom, unhcr):  # and their certified final financial statements arrive before the year's end
+        record_final_statement(programme.proposal, organization_id=allocation.organization_id,
+                               received_on=date(2025, 12, 20), document=f"CFS-{allocation.id}", actor=fmu)  # fmt: skip
 
 
 def allocations(programme):
