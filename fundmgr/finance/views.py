@@ -615,7 +615,9 @@ class FinalStatementsView(FinanceView):
         self.proposal = load_programme(self.fund, proposal_id)
 
     def process(self):
-        rows = final_statements_table(self.proposal)
+        # before the financial closure the form is still there (the operation refuses it, saying why)
+        received = ops.final_statements_of(self.proposal)
+        rows = [(o, received.get(o.id)) for o in ops.owing_organizations(self.proposal)]
         form = FinalStatementForm()
         form.organization.choices = [(o.id, o.label) for o, statement in rows if statement is None]
         if request.method == "GET":
