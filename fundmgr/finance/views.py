@@ -572,8 +572,8 @@ class ReleaseView(AllocationMoneyView):
     done_message = _l("The release was recorded.")
 
 
-class FinancialClosureView(FinanceView):
-    """The FMU closes a programme financially: the unspent balances are refunded, the rest released."""
+class ClosureFormView(FinanceView):
+    """Base of the FMU's forms on a funded programme's closure (the financial closure, the final statements)."""
 
     methods = ["GET", "POST"]
     roles = (Role.fmu,)
@@ -581,6 +581,10 @@ class FinancialClosureView(FinanceView):
     def load(self, proposal_id: int) -> None:
         super().load()
         self.proposal = load_programme(self.fund, proposal_id)
+
+
+class FinancialClosureView(ClosureFormView):
+    """The FMU closes a programme financially: the unspent balances are refunded, the rest released."""
 
     def process(self):
         form = FinancialClosureForm()
@@ -603,16 +607,9 @@ class FinancialClosureView(FinanceView):
         )
 
 
-class FinalStatementsView(FinanceView):
+class FinalStatementsView(ClosureFormView):
     """The FMU records the receipt of each organization's certified final financial statements after the financial
     closure (due by the fund's calendar; the organization is reminded until they are recorded)."""
-
-    methods = ["GET", "POST"]
-    roles = (Role.fmu,)
-
-    def load(self, proposal_id: int) -> None:
-        super().load()
-        self.proposal = load_programme(self.fund, proposal_id)
 
     def process(self):
         # before the financial closure the form is still there (the operation refuses it, saying why)
