@@ -26,6 +26,7 @@ from fundmgr.finance.forms import (
     ContributionForm,
     CorrectionForm,
     ExpenditureForm,
+    FinalStatementForm,
     FinancialClosureForm,
     InterestForm,
     MoneyMovementForm,
@@ -387,7 +388,16 @@ class ProgrammeView(FinanceView):
             revisions=ops.changes_of(BudgetRevision, self.proposal) if knows else [],
             can_ask=ops.may_ask(current_user, self.proposal),
             knows_changes=knows,
+            final_statements=final_statements_table(self.proposal),
         )
+
+
+def final_statements_table(proposal: Proposal) -> list[tuple[Organization, Any]]:
+    """After the financial closure, each organization paid and its certified final statements (None: not yet)."""
+    if proposal.financially_closed_on is None:
+        return []
+    received = ops.final_statements_of(proposal)
+    return [(o, received.get(o.id)) for o in ops.owing_organizations(proposal)]
 
 
 def load_programme(fund: Fund, proposal_id: int) -> Proposal:
@@ -562,8 +572,8 @@ class ReleaseView(AllocationMoneyView):
     done_message = _l("The release was recorded.")
 
 
-class FinancialClosureView(FinanceView):
-    """The FMU closes a programme financially: the unspent balances are refunded, the rest released."""
+class ClosureFormView(FinanceView):
+    """Base of the FMU's forms on a funded programme's closure (the financial closure, the final statements)."""
 
     methods = ["GET", "POST"]
     roles = (Role.fmu,)
@@ -571,6 +581,10 @@ class FinancialClosureView(FinanceView):
     def load(self, proposal_id: int) -> None:
         super().load()
         self.proposal = load_programme(self.fund, proposal_id)
+
+
+class FinancialClosureView(ClosureFormView):
+    """The FMU closes a programme financially: the unspent balances are refunded, the rest released."""
 
     def process(self):
         form = FinancialClosureForm()
@@ -590,6 +604,39 @@ class FinancialClosureView(FinanceView):
             proposal=self.proposal,
             delivery=q.delivery_by_organization(self.fund, allocations),
             outstanding=ops.financial_closure_outstanding(self.proposal),
+        )
+
+
+class FinalStatementsView(ClosureFormView):
+    """The FMU records the receipt of each organization's certified final financial statements after the financial
+    closure (due by the fund's calendar; the organization is reminded until they are recorded)."""
+
+    def process(self):
+        # before the financial closure the form is still there (the operation refuses it, saying why)
+        received = ops.final_statements_of(self.proposal)
+        rows = [(o, received.get(o.id)) for o in ops.owing_organizations(self.proposal)]
+        form = FinalStatementForm()
+        form.organization.choices = [(o.id, o.label) for o, statement in rows if statement is None]
+        if request.method == "GET":
+            form.received_on.data = clock.today(self.fund)
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                ops.record_final_statement(
+                    self.proposal,
+                    organization_id=form.organization.data,
+                    received_on=form.received_on.data,
+                    document=form.document.data,
+                    actor=acting_user(),
+                )
+                flash(_("The certified final financial statements are recorded as received."), "success")
+                return redirect(url_for("finance.final_statements", proposal_id=self.proposal.id))
+        closed_on = self.proposal.financially_closed_on
+        return self.render(
+            "final_statements.html",
+            form=form,
+            proposal=self.proposal,
+            rows=rows,
+            due_on=self.fund.calendar.final_financial_due_on(closed_on) if closed_on else None,
         )
 
 

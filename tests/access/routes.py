@@ -744,6 +744,16 @@ CASES: list[Case] = [
         owner="fmu",
         data=lambda w: {"closed_on": TODAY.isoformat(), "reference": "FC-2026-01"},
     ),
+    # certified final financial statements: recorded by the FMU after the financial closure (refused here: open)
+    get("finance.final_statements", proposal("active"), FMU_ONLY, secrets=("active",)),
+    post(
+        "finance.final_statements",
+        proposal("active"),
+        answers(FORBIDDEN, fmu=KEPT),
+        secrets=("active",),
+        owner="fmu",
+        data=lambda w: {"organization": "1", "received_on": TODAY.isoformat(), "document": "CFS-2026-01"},
+    ),
     # --- Steering ---
     *[
         get(f"steering.{name}", expect=STEERING)
