@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Organization
 from fundmgr.audit import AuditEntry
-from fundmgr.db import db, to_cents
+from fundmgr.db import apportion, db, to_cents
 from fundmgr.finance.models import (
     AVAILABLE_KINDS,
     Allocation,
@@ -498,15 +498,30 @@ def fundable(
     rows = []
     for proposal in proposals_in_order:
         gap = max(amount_requested(proposal) - allocated.get(proposal.id, ZERO), ZERO)
-        area = proposal.primary_area.code if proposal.primary_area else ""
-        earmark = earmarks.get(area, ZERO)
-        fits = gap <= unearmarked + earmark
+        # a programme in several areas draws on each area's earmark for that area's share only (as allocating does)
+        drawn = earmark_draw(gap, proposal.area_shares, earmarks)
+        from_earmarks = sum(drawn.values(), ZERO)
+        fits = gap <= unearmarked + from_earmarks
         if fits:
-            from_earmark = min(earmark, gap)
-            earmarks[area] = earmark - from_earmark
-            unearmarked -= gap - from_earmark
+            for code, part in drawn.items():
+                earmarks[code] = earmarks.get(code, ZERO) - part
+            unearmarked -= gap - from_earmarks
         rows.append(Fundability(proposal, fits, gap))
     return rows
+
+
+def earmark_draw(
+    amount: Decimal, area_shares: Sequence[tuple[ThematicArea, Decimal]], earmarks: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """What `amount` of a programme may take from each of its areas' earmarks (by area code, in the areas' order):
+    the area's share of the amount, split to the cent by `apportion`, or the earmark when it holds less."""
+    if not area_shares or amount <= 0:
+        return {area.code: ZERO for area, _share in area_shares}
+    parts = apportion(amount, [share for _area, share in area_shares])
+    return {
+        area.code: min(max(earmarks.get(area.code, ZERO), ZERO), part)
+        for (area, _share), part in zip(area_shares, parts, strict=True)
+    }
 
 
 def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
