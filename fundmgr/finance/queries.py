@@ -486,7 +486,8 @@ def amount_requested(proposal: Proposal) -> Decimal:
 def fundable(
     fund: Fund, proposals_in_order: Sequence[Proposal], *, extra_unearmarked: Decimal = ZERO
 ) -> list[Fundability]:
-    """Greedy in the given order: each proposal draws on its area's earmark, then on unearmarked money.
+    """Greedy in the given order: each proposal draws on its areas' earmarks (each for its share), then on
+    unearmarked money.
 
     A proposal the remaining money cannot fund is passed over; later, smaller ones may still fit.
     `extra_unearmarked` adds money that is expected (a what-if for an announced deposit).

@@ -153,8 +153,8 @@ def allocate_approved(
 
     Below the version's total, each organization's direct and indirect costs are scaled down
     proportionally, unless the committee set each organization's amount (`amounts`, by organization id:
-    they must add up to the approved amount). The money comes from the proposal's area earmark first, then
-    unearmarked.
+    they must add up to the approved amount). The money comes from its thematic areas' earmarks first, each for its
+    area's share of the amount (`earmarked_available`), then unearmarked.
     Does not move the proposal (the Steering Committee's decision does, in the same transaction).
     """
     fund = proposal.fund
