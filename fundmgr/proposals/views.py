@@ -633,6 +633,7 @@ class VersionPdfView(VersionBaseView):
             "number": version.number,
             "submitted_at": format_date(version.submitted_at, "long"),
             "submitted_by": version.submitted_by.name,
+            "concept_note": self.proposal.is_concept_note,
         }}  # fmt: skip
         pdf = render_pdf("proposals/version.html", data)
         return pdf_response(pdf, f"{self.proposal.reference}-v{version.number}.pdf")
