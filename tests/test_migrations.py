@@ -1055,9 +1055,10 @@ def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note
     organization's share of the budget as its indicative amount), as the demo derives them?"""
     from fundmgr.proposals.models import Proposal, ProposalStage
 
-    def notes() -> dict[str, tuple]:
+    def notes() -> dict[tuple, tuple]:
+        # keyed by stage and title: every draft's reference reads "Draft"
         return {
-            p.reference: (p.state, p.version_count, p.total_amount, p.title,
+            (p.stage.value, p.title): (p.reference, p.state, p.version_count, p.total_amount, p.title,
                           sorted((x.organization.code, x.indicative_amount) for x in p.participants),
                           p.concept_note.reference if p.concept_note else None,
                           p.programme_document.reference if p.programme_document else None)
@@ -1066,13 +1067,13 @@ def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note
 
     with own_demo.app_context():
         before = notes()
-        assert any(state is ProposalState.selected for state, *_ in before.values())
+        assert any(state is ProposalState.selected for _ref, state, *_ in before.values())
         db.session.remove()
         flask_migrate.downgrade(revision=BEFORE_CONCEPT_NOTES)
         with db.engine.connect() as connection:
             refs = [r for (r,) in connection.execute(sa.text("SELECT reference FROM proposals"))]
         # a downgrade keeps the concept notes, as proposals ("-CN"); drafts have references again below c4ee83f48b86
-        assert sorted(r for r in refs if "-DRAFT-" not in r) == sorted(r for r in before if r != "Draft")
+        assert sorted(r for r in refs if "-DRAFT-" not in r) == sorted(r for r, *_ in before.values() if r != "Draft")
         with db.engine.begin() as connection:  # a database from before the two stages has none
             notes_sql = "SELECT id FROM proposals WHERE reference LIKE '%-CN'"
             for name in ("participants", "proposal_markers", "proposal_objectives", "proposal_principles",
