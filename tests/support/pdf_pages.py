@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from pypdf import PdfReader
 
-
 FOOTER = 62  # points: pdf.css's bottom page margin (22 mm), where the running footer sits
 HEADING = 10.5  # points: headings are set larger (h3 11 pt), body text smaller (9.5 pt)
 
