@@ -66,3 +66,24 @@ def test_the_decision_letter_and_minutes_are_paginated(client, held, committee):
     letter = client.get(f"/steering/decisions/{held.items[0].decision.id}/letter.pdf").data
     assert len(PdfReader(io.BytesIO(letter)).pages) == 1, "a letter does not spill onto a second page"
     assert_paginated(client.get(f"/steering/meetings/{held.id}/minutes.pdf").data)
+
+
+def test_wherever_a_heading_falls_it_is_never_the_last_line_of_a_page(app, submitted):
+    """The version PDF with summaries of 1 to 50 lines (two lines apart, less than a heading's height) moves every
+    heading that follows across the page: none may end one, and no page may be left nearly empty."""
+    from fundmgr.proposals.display import describe_version
+
+    proposal = submitted()
+    with app.test_request_context(), force_locale("en"):
+        described = describe_version(proposal.latest_version)
+        version = {"number": 1, "submitted_at": "1 March 2026", "submitted_by": "Agency"}
+        ended, empty = {}, {}
+        for lines in range(1, 51, 2):
+            data = {"d": described | {"summary": "\n".join(f"Line {n} of the summary." for n in range(lines))}}
+            pages = pages_of(render_pdf("proposals/version.html", data | {"version": version}))
+            if found := pages_ending_with_a_heading(pages):
+                ended[lines] = found
+            if found := nearly_empty_pages(pages):
+                empty[lines] = found
+    assert ended == {}
+    assert empty == {}
