@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -46,7 +47,7 @@ from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import active_areas, current_fund
 from fundmgr.funds.rights import FUND_MANAGERS, is_agency_staff, is_fmu
-from fundmgr.i18n import alphabetical
+from fundmgr.i18n import alphabetical, requested_language
 from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
@@ -109,13 +110,16 @@ class DashboardView(FinanceView):
 
 
 class DashboardPdfView(FinanceView):
-    """The dashboard as a PDF (as at a chosen date), e.g. for a Steering Committee meeting pack."""
+    """The dashboard as a PDF (as at a chosen date), e.g. for a Steering Committee meeting pack; in the reader's
+    language or ?lang=."""
 
     roles = DASHBOARD_ROLES
 
     def process(self):
         as_at = as_at_asked(self.fund)
-        data = funding_status_pdf(self.fund, dashboard(self.fund, as_at))
+        lang = requested_language()
+        with force_locale(lang):
+            data = funding_status_pdf(self.fund, dashboard(self.fund, as_at))
         day = as_at or clock.today(self.fund)
         return pdf_response(data, f"{self.fund.code}-funding-status-{day.isoformat()}.pdf")
 

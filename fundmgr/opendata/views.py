@@ -8,6 +8,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +20,7 @@ from fundmgr.errors import ValidationFailed
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import current_fund
-from fundmgr.i18n import current_language
+from fundmgr.i18n import current_language, requested_language
 from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import Job
 from fundmgr.jobs.runner import ask
@@ -141,19 +142,25 @@ class PipelinePageView(PublicView):
 
 
 class PipelineBookletView(PublicView):
-    """The pipeline as a PDF booklet in the visitor's language, rendered once per change of what it lists."""
+    """The pipeline as a PDF booklet in the visitor's language or ?lang=, rendered once per change of what it lists."""
 
     def load(self, fund_code: str) -> None:
         self.fund = fund_by_code(fund_code)
 
     def process(self) -> ResponseReturnValue:
-        entries = pipeline.pipeline_entries(self.fund)
-        key = pipeline.tag(self.fund, entries)
+        lang = requested_language()
+        with force_locale(lang):
+            entries = pipeline.pipeline_entries(self.fund)
+            key = pipeline.tag(self.fund, entries)
         context = {"fund_name": self.fund.name, "currency": self.fund.currency, "entries": entries}
 
+        def rendered() -> bytes:
+            with force_locale(lang):
+                return render_pdf("opendata/pipeline.html", context)
+
         def answer() -> Response:
-            data = pipeline.booklet(key, lambda: render_pdf("opendata/pipeline.html", context))
-            response = pdf_response(data, f"{self.fund.code}-pipeline-{current_language()}.pdf")
+            data = pipeline.booklet(key, rendered)
+            response = pdf_response(data, f"{self.fund.code}-pipeline-{lang}.pdf")
             response.direct_passthrough = False
             return response
 
