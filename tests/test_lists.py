@@ -1,0 +1,174 @@
+"""The one list component (fundmgr/lists.py): sort by each shown column both ways, search, filter, pages, an export
+that holds exactly the filtered list, the state in the URL, hostile query strings; then each list built on it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from fundmgr.accounts.models import Role
+from fundmgr.audit import record_audit
+from fundmgr.audit_views import AUDIT_LOG
+from fundmgr.proposals.models import ProposalState
+from fundmgr.proposals.queries import PROPOSALS
+from tests.factories import sign_in
+
+HOSTILE = {
+    "sort": "title; DROP TABLE proposals",
+    "dir": "sideways",
+    "page": "-3",
+    "per_page": "1000000",
+    "status": "<script>alert(1)</script>",
+}
+
+
+def test_reading_the_query_string():
+    """Are known settings read, old names understood, and unusable ones ignored and named?"""
+    state = PROPOSALS.read({"q": " water ", "status": "submitted", "sort": "title", "dir": "desc", "page": "2",
+                            "per_page": "50"})  # fmt: skip
+    assert (state.q, state["status"], state.sort, state.direction, state.page, state.per_page) == (
+        "water", "submitted", "title", "desc", 2, 50)  # fmt: skip
+    assert state.ignored == []
+    assert PROPOSALS.read({"state": "submitted"})["status"] == "submitted"  # the name older links use
+    assert (PROPOSALS.read({"sort": "total-desc"}).sort, PROPOSALS.read({"sort": "total-desc"}).direction) == (
+        "total", "desc")  # fmt: skip
+    default = PROPOSALS.read({})
+    assert (default.sort, default.direction, default.page, default.per_page) == ("updated", "desc", 1, None)
+    hostile = PROPOSALS.read(HOSTILE)
+    assert hostile == default
+    assert set(hostile.ignored) == {"sort", "dir", "page", "per_page", "status"}
+    assert PROPOSALS.read({"q": "x" * 5000}).q == "x" * 200
+    assert AUDIT_LOG.read({"actor": "99999999999999999999"}).ignored == ["actor"]
+
+
+def test_the_url_holds_only_what_differs_from_the_defaults(app):
+    with app.test_request_context("/proposals/?status=draft&sort=title&page=3"):
+        state = PROPOSALS.read({"status": "draft", "sort": "title", "page": "3"})
+        assert state.args() == {"status": "draft", "sort": "title", "page": 3}
+        assert state.args(page=1, sort="updated", direction="desc") == {"status": "draft"}
+        assert state.aria_sort("title") == "ascending"
+        assert state.aria_sort("reference") is None
+        # a click on the sorted column's header turns it round, on another sorts by it from the first page
+        assert "dir=desc" in state.sort_url("title")
+        assert "page" not in state.sort_url("title")
+        assert "sort=total" in state.sort_url("total")
+        assert "dir" not in state.sort_url("total")
+
+
+@pytest.fixture
+def proposals(make_proposal):
+    made = [
+        make_proposal(title="Bravo", lead="IOM", direct={"IOM": "300000.00", "UNHCR": "100000.00"}),
+        make_proposal(ProposalState.submitted, title="Alpha water", lead="UNICEF", partners=("UNDP",),
+                      direct={"UNICEF": "900000.00", "UNDP": "100000.00"}),
+        make_proposal(ProposalState.in_review, title="Charlie", lead="ILO", partners=("UNDP",), area="TA2",
+                      direct={"ILO": "500000.00", "UNDP": "100000.00"}),
+    ]  # fmt: skip
+    return made
+
+
+def listed_titles(html: str) -> list[str]:
+    return re.findall(r'<a href="/proposals/\d+">([^<]*)</a>', html)
+
+
+@pytest.mark.parametrize("key", [c.key for c in PROPOSALS.shown if c.sortable])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_proposals_sort_by_each_shown_column(client, make_user, proposals, key, direction):
+    """Does every sortable header of the page sort, both ways, and say so with aria-sort?"""
+    sign_in(client, make_user(Role.fmu))
+    html = client.get(f"/proposals/?sort={key}&dir={direction}").get_data(as_text=True)
+    assert sorted(listed_titles(html)) == ["Alpha water", "Bravo", "Charlie"]
+    sorted_header = re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)"', html)
+    assert sorted_header == ["ascending" if direction == "asc" else "descending"]
+    assert "alert-warning" not in html
+
+
+def test_proposals_sort_search_filter_page_and_export_through_the_page(app, client, make_user, proposals,
+                                                                        monkeypatch):  # fmt: skip
+    sign_in(client, make_user(Role.fmu))
+    assert listed_titles(client.get("/proposals/?sort=title").get_data(as_text=True)) == [
+        "Alpha water", "Bravo", "Charlie"]  # fmt: skip
+    assert listed_titles(client.get("/proposals/?sort=title&dir=desc").get_data(as_text=True)) == [
+        "Charlie", "Bravo", "Alpha water"]  # fmt: skip
+    assert listed_titles(client.get("/proposals/?sort=total").get_data(as_text=True)) == [
+        "Alpha water", "Charlie", "Bravo"]  # fmt: skip
+    assert listed_titles(client.get("/proposals/?q=WATER").get_data(as_text=True)) == ["Alpha water"]
+    assert listed_titles(client.get("/proposals/?organization=UNDP&sort=title").get_data(as_text=True)) == [
+        "Alpha water", "Charlie"]  # fmt: skip
+    assert listed_titles(client.get("/proposals/?state=submitted").get_data(as_text=True)) == ["Alpha water"]
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    html = client.get("/proposals/?sort=title&page=2").get_data(as_text=True)
+    assert listed_titles(html) == ["Charlie"]
+    assert listed_titles(client.get("/proposals/?sort=title&per_page=1&page=2").get_data(as_text=True)) == ["Bravo"]
+    # the export holds the filtered list in the list's order, not a page of it
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/proposals/export.csv?organization=UNDP&sort=title&dir=desc&page=2").data.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert [r[1] for r in rows[1:]] == ["Charlie", "Alpha water"]
+    sheet = load_workbook(io.BytesIO(client.get("/proposals/export.xlsx?q=water").data)).active
+    assert [c.value for c in sheet["B"]][1:] == ["Alpha water"]
+
+
+def test_the_export_links_and_headers_keep_the_state(client, make_user, proposals):
+    sign_in(client, make_user(Role.fmu))
+    html = client.get("/proposals/?organization=UNDP&sort=title&per_page=1&page=2").get_data(as_text=True)
+    assert 'href="/proposals/export.csv?organization=UNDP&amp;sort=title&amp;per_page=1"' in html
+    header = re.search(r'<th scope="col" aria-sort="ascending"><a [^>]*href="([^"]*)"', html)
+    assert header.group(1) == "/proposals/?organization=UNDP&amp;sort=title&amp;dir=desc&amp;per_page=1"  # page 1
+
+
+@pytest.mark.parametrize("endpoint", ["/proposals/", "/audit/", "/proposals/export.csv", "/audit/export.csv"])
+def test_hostile_settings_are_ignored_and_said(client, make_user, proposals, endpoint):
+    """An unknown sort, a negative page, a huge page size, injected text: the list, with a message, never a 5xx."""
+    sign_in(client, make_user(Role.fmu))
+    response = client.get(endpoint, query_string=HOSTILE | {"q": "%' OR 1=1 --", "actor": "-1x"})
+    assert response.status_code == 200
+    if not endpoint.endswith(".csv"):
+        html = response.get_data(as_text=True)
+        assert "could not be used and were ignored" in html
+        assert "<script>alert(1)</script>" not in html
+    assert client.get(endpoint, query_string={"page": "99999"}).status_code == 200  # beyond the last: empty
+
+
+@pytest.fixture
+def entries(make_user):
+    fmu = make_user(Role.fmu, name="Officer")
+    other = make_user(Role.fmu, name="Another officer")
+    record_audit("user.updated", other, actor=fmu, summary="renamed the water desk")
+    record_audit("user.created", fmu, actor=other)
+    record_audit("proposal.submitted", fmu, actor=None)
+    return fmu
+
+
+@pytest.mark.parametrize("key", [c.key for c in AUDIT_LOG.shown if c.sortable])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_audit_log_sorts_by_each_shown_column(client, entries, key, direction):
+    sign_in(client, entries)
+    html = client.get(f"/audit/?sort={key}&dir={direction}&per_page=100").get_data(as_text=True)
+    assert re.findall(r'aria-sort="(\w+)"', html) == ["ascending" if direction == "asc" else "descending"]
+    assert 'title="user.updated"' in html
+    assert 'title="proposal.submitted"' in html
+
+
+def test_audit_log_sort_search_and_export_through_the_page(client, entries):
+    sign_in(client, entries)
+    html = client.get("/audit/?sort=action&dir=asc&action=user.").get_data(as_text=True)
+    assert re.findall(r'title="(user\.\w+)"', html) == ["user.created", "user.updated"]
+    html = client.get("/audit/?sort=action&dir=desc&action=user.").get_data(as_text=True)
+    assert re.findall(r'title="(user\.\w+)"', html) == ["user.updated", "user.created"]
+    html = client.get("/audit/?q=WATER desk").get_data(as_text=True)
+    assert re.findall(r'title="([a-z_]+\.\w+)"', html) == ["user.updated"]
+    rows = list(csv.reader(io.StringIO(
+        client.get("/audit/export.csv?sort=action&action=user.").data.decode("utf-8-sig"))))  # fmt: skip
+    assert rows[0][:4] == ["Time (UTC)", "Actor", "Action", "Object"]
+    assert [r[2] for r in rows[1:]] == ["user.created", "user.updated"]
