@@ -14,7 +14,7 @@ from flask_login import current_user
 from fundmgr.accounts.models import Role, User
 from fundmgr.audit import AuditEntry
 from fundmgr.funds.queries import current_fund
-from fundmgr.lists import Column, Filter, ListSpec
+from fundmgr.lists import Column, Filter, ListSpec, is_db_int
 from fundmgr.web import FundView, add_view, db_int
 
 
@@ -24,14 +24,6 @@ def actor_text(entry: AuditEntry) -> str:
 
 def actor_name() -> tuple[Any, ...]:
     return (sa.select(User.name).where(User.id == AuditEntry.actor_id).scalar_subquery(),)
-
-
-def is_db_int(text: str) -> bool:
-    try:
-        db_int(text)
-    except ValueError:
-        return False
-    return True
 
 
 # The audit log: newest first; its export holds each entry's before and after.

@@ -48,6 +48,11 @@ def contains(expression: Any, text: str) -> sa.ColumnElement[bool]:
     return expression.ilike(like_pattern(text), escape="\\")
 
 
+def enum_order(column: Any, enum: Any) -> Callable[[], tuple[Any, ...]]:
+    """A column of an enum sorted in the enum's declared order (a cycle's), not the alphabet's."""
+    return lambda: (sa.case(*[(column == member, n) for n, member in enumerate(enum)], else_=99),)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a list.
@@ -197,6 +202,11 @@ class ListSpec:
         """The request's page of the list."""
         state = self.read(request.args if args is None else args)
         return Listing(self, state, self.query(base, state, ctx), ctx)
+
+
+def is_db_int(text: str) -> bool:
+    """The text is a number the database can hold (a filter by id: `valid=is_db_int`)."""
+    return number(text) is not None
 
 
 def number(text: str) -> int | None:

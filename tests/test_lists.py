@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -13,8 +14,13 @@ from openpyxl import load_workbook
 from fundmgr.accounts.models import Role
 from fundmgr.audit import record_audit
 from fundmgr.audit_views import AUDIT_LOG
+from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState
 from fundmgr.proposals.queries import PROPOSALS
+from fundmgr.results.views.programmes import PROGRAMMES
+from fundmgr.steering import operations as steering_ops
+from fundmgr.steering.decision_views import DECISIONS
+from fundmgr.steering.models import DecisionOutcome, DecisionSubject
 from tests.factories import sign_in
 
 HOSTILE = {
@@ -172,3 +178,134 @@ def test_audit_log_sort_search_and_export_through_the_page(client, entries):
         client.get("/audit/export.csv?sort=action&action=user.").data.decode("utf-8-sig"))))  # fmt: skip
     assert rows[0][:4] == ["Time (UTC)", "Actor", "Action", "Object"]
     assert [r[2] for r in rows[1:]] == ["user.created", "user.updated"]
+
+
+# --- Programmes (results) ---
+
+
+@pytest.fixture
+def programmes(make_programme):
+    return [
+        make_programme(title="Bravo", lead="IOM", area="TA1"),
+        make_programme(title="Alpha water", lead="UNICEF", state=ProposalState.approved),
+        make_programme(title="Charlie", lead="ILO", state=ProposalState.closed),
+    ]
+
+
+def programme_titles(html: str) -> list[str]:
+    return re.findall(r'<a href="/results/programmes/\d+"><span class="ref-code">[^<]*</span> ([^<]*)</a>', html)
+
+
+@pytest.mark.parametrize("key", [c.key for c in PROGRAMMES.shown if c.sortable])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_programmes_sort_by_each_shown_column(client, make_user, programmes, key, direction):
+    sign_in(client, make_user(Role.fmu))
+    html = client.get(f"/results/?sort={key}&dir={direction}").get_data(as_text=True)
+    assert sorted(programme_titles(html)) == ["Alpha water", "Bravo", "Charlie"]
+    assert re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)"', html) == [
+        "ascending" if direction == "asc" else "descending"]  # fmt: skip
+    assert "alert-warning" not in html
+
+
+def test_programmes_sort_search_filter_and_export_through_the_page(client, make_user, programmes):
+    sign_in(client, make_user(Role.fmu))
+    get = lambda url: programme_titles(client.get(url).get_data(as_text=True))  # noqa: E731
+    assert get("/results/?sort=programme") == ["Alpha water", "Bravo", "Charlie"]
+    assert get("/results/?sort=programme&dir=desc") == ["Charlie", "Bravo", "Alpha water"]
+    assert get("/results/?sort=lead") == ["Charlie", "Bravo", "Alpha water"]  # ILO, IOM, UNICEF
+    assert get("/results/?q=WATER") == ["Alpha water"]
+    assert get("/results/?state=closed") == ["Charlie"]  # the name the page always used
+    area = programmes[0].proposal.primary_area_id
+    assert get(f"/results/?area={area}") == ["Bravo"]
+    html = client.get(f"/results/?area={area}&sort=programme").get_data(as_text=True)
+    assert f'href="/results/programmes.csv?area={area}&amp;sort=programme"' in html
+    export = client.get("/results/programmes.csv?sort=programme&dir=desc&state=closed&page=2")
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Reference", "Programme", "Lead"]
+    assert [r[1] for r in rows[1:]] == ["Charlie"]
+    sheet = load_workbook(io.BytesIO(client.get("/results/programmes.xlsx?sort=programme&dir=desc").data)).active
+    assert [c.value for c in sheet["B"]][1:] == ["Charlie", "Bravo", "Alpha water"]
+
+
+@pytest.mark.parametrize("endpoint", ["/results/", "/results/programmes.csv", "/results/programmes.xlsx"])
+def test_programmes_hostile_settings_are_ignored(client, make_user, programmes, endpoint):
+    sign_in(client, make_user(Role.fmu))
+    response = client.get(endpoint, query_string=HOSTILE | {"q": "%' OR 1=1 --", "area": "-1x", "state": "draft"})
+    assert response.status_code == 200
+    if endpoint == "/results/":
+        html = response.get_data(as_text=True)
+        assert "could not be used and were ignored" in html
+    assert client.get(endpoint, query_string={"page": "99999", "area": "9" * 30}).status_code == 200
+
+
+# --- The decisions register (steering) ---
+
+
+@pytest.fixture
+def decisions(meeting, committee, make_deposit):
+    """Three decisions of a meeting in session on matters of the fund: direct costs (an amount), targets twice."""
+    make_deposit("1000000.00")
+    steering_ops.record_attendance(meeting, {m.id for m in committee.members}, actor=committee.fmu)
+    steering_ops.start_meeting(meeting, actor=committee.fmu)
+    made = [
+        steering_ops.decide_matter(meeting, steering_ops.MatterData(
+            DecisionSubject.direct_costs, DecisionOutcome.approve, "Direct costs of the water desk",
+            Decimal("400000.00")), actor=committee.fmu),
+        steering_ops.decide_matter(meeting, steering_ops.MatterData(
+            DecisionSubject.allocation_targets, DecisionOutcome.approve, "Targets for 2027"), actor=committee.fmu),
+        steering_ops.decide_matter(meeting, steering_ops.MatterData(
+            DecisionSubject.allocation_targets, DecisionOutcome.reject, "Targets for 2028"), actor=committee.fmu),
+    ]  # fmt: skip
+    db.session.commit()
+    return committee, [d.reference for d in made]
+
+
+def decision_references(html: str) -> list[str]:
+    return re.findall(r'<a href="/steering/decisions/\d+">([^<]*)</a>', html)
+
+
+@pytest.mark.parametrize("key", [c.key for c in DECISIONS.shown if c.sortable])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_decisions_sort_by_each_shown_column(client, decisions, key, direction):
+    committee, references = decisions
+    sign_in(client, committee.fmu)
+    html = client.get(f"/steering/decisions?sort={key}&dir={direction}").get_data(as_text=True)
+    assert sorted(decision_references(html)) == sorted(references)
+    assert re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)"', html) == [
+        "ascending" if direction == "asc" else "descending"]  # fmt: skip
+    assert "alert-warning" not in html
+
+
+def test_decisions_sort_search_filter_and_export_through_the_page(client, decisions):
+    committee, (costs, targets, rejected) = decisions
+    sign_in(client, committee.fmu)
+    get = lambda url: decision_references(client.get(url).get_data(as_text=True))  # noqa: E731
+    assert get("/steering/decisions?sort=reference") == [costs, targets, rejected]
+    assert get("/steering/decisions?sort=reference&dir=desc") == [rejected, targets, costs]
+    assert get("/steering/decisions?sort=amount")[0] == costs  # the largest first
+    assert get("/steering/decisions?sort=outcome&dir=desc")[0] == rejected  # the cycle's order: reject last
+    assert get("/steering/decisions?q=WATER desk") == [costs]
+    assert get("/steering/decisions?outcome=reject") == [rejected]
+    assert get("/steering/decisions?subject=allocation_targets&sort=reference") == [targets, rejected]
+    html = client.get("/steering/decisions?subject=allocation_targets&sort=reference").get_data(as_text=True)
+    assert 'href="/steering/decisions.csv?subject=allocation_targets&amp;sort=reference"' in html
+    export = client.get("/steering/decisions.csv?subject=allocation_targets&sort=reference&dir=desc&page=2")
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Date", "Reference", "Subject"]
+    assert [r[1] for r in rows[1:]] == [rejected, targets]
+    sheet = load_workbook(io.BytesIO(client.get("/steering/decisions.xlsx?q=water").data)).active
+    assert [c.value for c in sheet["B"]][1:] == [costs]
+
+
+@pytest.mark.parametrize("endpoint", ["/steering/decisions", "/steering/decisions.csv", "/steering/decisions.xlsx"])
+def test_decisions_hostile_settings_are_ignored(client, decisions, endpoint):
+    committee, _references = decisions
+    sign_in(client, committee.fmu)
+    response = client.get(endpoint, query_string=HOSTILE | {"q": "%' OR 1=1 --", "outcome": "-1x", "subject": "x"})
+    assert response.status_code == 200
+    if endpoint == "/steering/decisions":
+        html = response.get_data(as_text=True)
+        assert "could not be used and were ignored" in html
+        assert "<script>alert(1)</script>" not in html
+    assert client.get(endpoint, query_string={"page": "99999"}).status_code == 200
+

@@ -76,6 +76,7 @@ add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespon
 add_view(bp, "/written-procedures/<int:procedure_id>/conclude", pv.ConcludeProcedureView, "conclude_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/withdraw", pv.WithdrawProcedureView, "withdraw_procedure")
 add_view(bp, "/decisions", dv.DecisionListView, "decisions")
+add_view(bp, "/decisions.<fmt>", dv.DecisionExportView, "decisions_export", heavy=True)
 add_view(bp, "/decisions/<int:decision_id>", dv.DecisionDetailView, "decision")
 add_view(bp, "/decisions/<int:decision_id>/verify", dv.DecisionVerifyView, "verify_decision")
 add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter", heavy=True)

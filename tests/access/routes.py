@@ -738,6 +738,8 @@ CASES: list[Case] = [
         get(f"steering.{name}", expect=STEERING)
         for name in ("index", "ranking", "portfolio", "meetings", "procedures", "decisions")
     ],
+    get("steering.decisions_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="outcome=approve"),
+    get("steering.decisions_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
     get("steering.portfolio", expect=STEERING, variant="try", query="try=1&select=1&select=2"),
     get("steering.portfolio_proposal", expect=STEERING),
     post(
@@ -1028,6 +1030,8 @@ CASES: list[Case] = [
     get("steering.decision", ids(decision_id="decision"), FUNDED_READ, secrets=("active",)),
     # --- Results ---
     get("results.programmes"),
+    get("results.programmes_export", lambda w: {"fmt": "csv"}, variant="csv", query="state=active"),
+    get("results.programmes_export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
     get("results.reports", expect=answers(FORBIDDEN, agencies=OK, fmu=OK, admin=OK)),
     get("results.framework"),
     get("results.annual"),
