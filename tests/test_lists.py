@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,8 @@ from openpyxl import load_workbook
 from fundmgr.accounts.models import Role
 from fundmgr.audit import record_audit
 from fundmgr.audit_views import AUDIT_LOG
+from fundmgr.calls import operations as call_ops
+from fundmgr.calls.views import CALLS
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState
 from fundmgr.proposals.queries import PROPOSALS
@@ -21,7 +24,9 @@ from fundmgr.results.views.programmes import PROGRAMMES
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.decision_views import DECISIONS
 from fundmgr.steering.models import DecisionOutcome, DecisionSubject
+from tests.calls.test_calls import details as call_details
 from tests.factories import sign_in
+from tests.support import TODAY
 
 HOSTILE = {
     "sort": "title; DROP TABLE proposals",
@@ -304,6 +309,82 @@ def test_decisions_hostile_settings_are_ignored(client, decisions, endpoint):
     response = client.get(endpoint, query_string=HOSTILE | {"q": "%' OR 1=1 --", "outcome": "-1x", "subject": "x"})
     assert response.status_code == 200
     if endpoint == "/steering/decisions":
+        html = response.get_data(as_text=True)
+        assert "could not be used and were ignored" in html
+        assert "<script>alert(1)</script>" not in html
+    assert client.get(endpoint, query_string={"page": "99999"}).status_code == 200
+
+
+# --- Calls for proposals ---
+
+
+@pytest.fixture
+def calls(fund, make_user):
+    """A draft (the FMU's only), a published call and a closed one, their windows and ceilings distinct."""
+    fmu = make_user(Role.fmu)
+
+    def call(title: str, days: int, ceiling: str):
+        return call_ops.open_call(fund, call_details(fund, title={"en": title, "fr": title, "es": title},
+                                                     opens_on=TODAY - timedelta(days=days),
+                                                     ceiling=Decimal(ceiling)), actor=fmu)  # fmt: skip
+
+    draft = call("Bravo draft", 5, "1000000.00")
+    published = call("Alpha water", 20, "3000000.00")
+    call_ops.publish_call(published, actor=fmu)
+    closed = call("Charlie", 40, "2000000.00")
+    call_ops.publish_call(closed, actor=fmu)
+    call_ops.close_call(closed, actor=fmu)
+    db.session.commit()
+    return fmu, draft, published, closed
+
+
+def call_titles(html: str) -> list[str]:
+    return re.findall(r'<a href="/calls/\d+">([^<]*)</a>', html)
+
+
+@pytest.mark.parametrize("key", [c.key for c in CALLS.shown if c.sortable])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_calls_sort_by_each_shown_column(client, calls, key, direction):
+    sign_in(client, calls[0])
+    html = client.get(f"/calls/?sort={key}&dir={direction}").get_data(as_text=True)
+    assert sorted(call_titles(html)) == ["Alpha water", "Bravo draft", "Charlie"]
+    assert re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)"', html) == [
+        "ascending" if direction == "asc" else "descending"]  # fmt: skip
+    assert "alert-warning" not in html
+
+
+def test_calls_sort_search_filter_and_export_through_the_page(client, make_user, calls):
+    sign_in(client, calls[0])
+    get = lambda url: call_titles(client.get(url).get_data(as_text=True))  # noqa: E731
+    assert get("/calls/") == ["Bravo draft", "Alpha water", "Charlie"]  # the newest first
+    assert get("/calls/?sort=window&dir=asc") == ["Charlie", "Alpha water", "Bravo draft"]
+    assert get("/calls/?sort=ceiling") == ["Alpha water", "Charlie", "Bravo draft"]  # the largest first
+    assert get("/calls/?sort=ceiling&dir=asc") == ["Bravo draft", "Charlie", "Alpha water"]
+    assert get("/calls/?sort=status") == ["Bravo draft", "Alpha water", "Charlie"]  # draft, published, closed
+    assert get("/calls/?q=WATER") == ["Alpha water"]
+    assert get("/calls/?status=closed") == ["Charlie"]
+    assert get("/calls/?state=draft") == ["Bravo draft"]
+    html = client.get("/calls/?status=published&sort=ceiling").get_data(as_text=True)
+    assert 'href="/calls/export.csv?status=published&amp;sort=ceiling"' in html
+    export = client.get("/calls/export.csv?sort=ceiling&dir=asc&page=2")
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Reference", "Title"]
+    assert [r[1] for r in rows[1:]] == ["Bravo draft", "Charlie", "Alpha water"]
+    sheet = load_workbook(io.BytesIO(client.get("/calls/export.xlsx?q=water").data)).active
+    assert [c.value for c in sheet["B"]][1:] == ["Alpha water"]
+    # the draft stays the FMU's, in the page and in the export
+    sign_in(client, make_user(Role.agency, org="IOM"))
+    assert get("/calls/") == ["Alpha water", "Charlie"]
+    export = client.get("/calls/export.csv?status=draft")
+    assert len(list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))) == 1
+
+
+@pytest.mark.parametrize("endpoint", ["/calls/", "/calls/export.csv", "/calls/export.xlsx"])
+def test_calls_hostile_settings_are_ignored(client, calls, endpoint):
+    sign_in(client, calls[0])
+    response = client.get(endpoint, query_string=HOSTILE | {"q": "%' OR 1=1 --", "state": "-1x"})
+    assert response.status_code == 200
+    if endpoint == "/calls/":
         html = response.get_data(as_text=True)
         assert "could not be used and were ignored" in html
         assert "<script>alert(1)</script>" not in html

@@ -1304,6 +1304,8 @@ CASES: list[Case] = [
     # "Mark all read" changes something for whoever the world told something (not UNDP, viewers, admins). ---
     # --- Calls for proposals: drafts known to the FMU and administrators only; the open list to anyone ---
     get("calls.list"),
+    get("calls.export", lambda w: {"fmt": "csv"}, variant="csv", query="status=published"),
+    get("calls.export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
     get("calls.public", expect=EVERYONE),
     get("calls.new", expect=FMU_ADMIN),
     post("calls.new", expect=FMU_ADMIN_DO, owner="fmu", data=lambda w: CALL_FORM),
