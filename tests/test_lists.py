@@ -23,7 +23,8 @@ from fundmgr.proposals.queries import PROPOSALS
 from fundmgr.results.views.programmes import PROGRAMMES
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.decision_views import DECISIONS
-from fundmgr.steering.models import DecisionOutcome, DecisionSubject
+from fundmgr.steering.meeting_views import MEETINGS
+from fundmgr.steering.models import DecisionOutcome, DecisionSubject, MeetingMode
 from tests.calls.test_calls import details as call_details
 from tests.factories import sign_in
 from tests.support import TODAY
@@ -390,3 +391,73 @@ def test_calls_hostile_settings_are_ignored(client, calls, endpoint):
         assert "<script>alert(1)</script>" not in html
     assert client.get(endpoint, query_string={"page": "99999"}).status_code == 200
 
+
+# --- Steering Committee meetings ---
+
+
+@pytest.fixture
+def meetings(fund, committee, in_review):
+    """Three meetings: a virtual one with an item, an in-person one cancelled, a hybrid one in French."""
+
+    def schedule(title: str, days: int, mode: MeetingMode, language: str = "en"):
+        return steering_ops.schedule_meeting(fund, steering_ops.MeetingData(
+            title=title, held_on=TODAY + timedelta(days=days), mode=mode, location="Geneva", language=language),
+            actor=committee.fmu)  # fmt: skip
+
+    bravo = schedule("Bravo water meeting", 10, MeetingMode.virtual)
+    steering_ops.add_agenda_items(bravo, [in_review()], actor=committee.fmu)
+    alpha = schedule("Alpha", 20, MeetingMode.in_person)
+    steering_ops.cancel_meeting(alpha, actor=committee.fmu)
+    schedule("Charlie", 5, MeetingMode.hybrid, "fr")
+    db.session.commit()
+    return committee
+
+
+def meeting_titles(html: str) -> list[str]:
+    return re.findall(r'<a href="/steering/meetings/\d+"><span class="ref-code">[^<]*</span> ([^<]*)</a>', html)
+
+
+@pytest.mark.parametrize("key", [c.key for c in MEETINGS.shown if c.sortable])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_meetings_sort_by_each_shown_column(client, meetings, key, direction):
+    sign_in(client, meetings.fmu)
+    html = client.get(f"/steering/meetings?sort={key}&dir={direction}").get_data(as_text=True)
+    assert sorted(meeting_titles(html)) == ["Alpha", "Bravo water meeting", "Charlie"]
+    assert re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)"', html) == [
+        "ascending" if direction == "asc" else "descending"]  # fmt: skip
+    assert "alert-warning" not in html
+
+
+def test_meetings_sort_search_filter_and_export_through_the_page(client, meetings):
+    sign_in(client, meetings.fmu)
+    get = lambda url: meeting_titles(client.get(url).get_data(as_text=True))  # noqa: E731
+    assert get("/steering/meetings") == ["Alpha", "Bravo water meeting", "Charlie"]  # the latest date first
+    assert get("/steering/meetings?sort=date&dir=asc") == ["Charlie", "Bravo water meeting", "Alpha"]
+    assert get("/steering/meetings?sort=meeting&dir=desc") == ["Charlie", "Bravo water meeting", "Alpha"]
+    assert get("/steering/meetings?sort=items")[0] == "Bravo water meeting"  # the most items first
+    assert get("/steering/meetings?sort=mode") == ["Alpha", "Bravo water meeting", "Charlie"]  # the enum's order
+    assert get("/steering/meetings?sort=language&dir=desc")[0] == "Charlie"
+    assert get("/steering/meetings?sort=state&dir=desc")[0] == "Alpha"  # cancelled last
+    assert get("/steering/meetings?q=WATER") == ["Bravo water meeting"]
+    assert get("/steering/meetings?state=cancelled") == ["Alpha"]
+    assert get("/steering/meetings?mode=hybrid") == ["Charlie"]
+    html = client.get("/steering/meetings?state=scheduled&sort=meeting").get_data(as_text=True)
+    assert 'href="/steering/meetings.csv?state=scheduled&amp;sort=meeting"' in html
+    export = client.get("/steering/meetings.csv?state=scheduled&sort=meeting&dir=desc&page=2")
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Date", "Reference", "Meeting"]
+    assert [r[2] for r in rows[1:]] == ["Charlie", "Bravo water meeting"]
+    sheet = load_workbook(io.BytesIO(client.get("/steering/meetings.xlsx?q=water").data)).active
+    assert [c.value for c in sheet["C"]][1:] == ["Bravo water meeting"]
+
+
+@pytest.mark.parametrize("endpoint", ["/steering/meetings", "/steering/meetings.csv", "/steering/meetings.xlsx"])
+def test_meetings_hostile_settings_are_ignored(client, meetings, endpoint):
+    sign_in(client, meetings.fmu)
+    response = client.get(endpoint, query_string=HOSTILE | {"q": "%' OR 1=1 --", "state": "-1x", "mode": "x"})
+    assert response.status_code == 200
+    if endpoint == "/steering/meetings":
+        html = response.get_data(as_text=True)
+        assert "could not be used and were ignored" in html
+        assert "<script>alert(1)</script>" not in html
+    assert client.get(endpoint, query_string={"page": "99999"}).status_code == 200

@@ -39,6 +39,7 @@ add_view(bp, "/committee/terms/<int:term_id>/alternate", presiding.ChangeAlterna
 
 # Meetings, the live board, votes and decisions
 add_view(bp, "/meetings", mv.MeetingListView, "meetings")
+add_view(bp, "/meetings.<fmt>", mv.MeetingExportView, "meetings_export", heavy=True)
 add_view(bp, "/meetings/new", mv.MeetingNewView, "new_meeting")
 add_view(bp, "/meetings/<int:meeting_id>", mv.MeetingView, "meeting")
 add_view(bp, "/meetings/<int:meeting_id>/agenda", mv.AgendaAddView, "add_agenda")

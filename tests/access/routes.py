@@ -740,6 +740,8 @@ CASES: list[Case] = [
     ],
     get("steering.decisions_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="outcome=approve"),
     get("steering.decisions_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
+    get("steering.meetings_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="state=closed"),
+    get("steering.meetings_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
     get("steering.portfolio", expect=STEERING, variant="try", query="try=1&select=1&select=2"),
     get("steering.portfolio_proposal", expect=STEERING),
     post(
