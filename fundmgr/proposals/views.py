@@ -13,11 +13,10 @@ from fundmgr.accounts.models import Role
 from fundmgr.confirmation import offer_undo, pending_undo, unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
-from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
 from fundmgr.funds import queries as fq
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
-from fundmgr.i18n import current_language, requested_language
+from fundmgr.i18n import requested_language
 from fundmgr.numbers import MONEY, PERCENTAGE, number_symbols
 from fundmgr.pdf import pdf_response, render_pdf
 from fundmgr.proposals import forms
@@ -39,17 +38,17 @@ from fundmgr.proposals.models import (
 )
 from fundmgr.proposals.overlap import overlaps_of
 from fundmgr.proposals.queries import (
-    SORTS,
-    ProposalFilters,
+    PROPOSALS,
     count_by_state,
-    list_query,
     may_read_technical_review,
     reviewers_to_invite,
+    row_loads,
     technical_review_of,
+    visible_proposals,
 )
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored
-from fundmgr.web import FundView, db_int, form_problems, in_fund, paginate, refusals_shown_on, wants_json
+from fundmgr.web import FundView, db_int, form_problems, in_fund, refusals_shown_on, wants_json
 
 
 def fund_or_404() -> Fund:
@@ -72,65 +71,16 @@ def proposal_counts(fund: Fund) -> dict[str, int]:
 
 
 class ProposalListView(FundView):
-    """The proposals the user may see, filtered, searched, sorted and paginated."""
+    """The proposals the user may see, filtered, searched, sorted and paginated (the list component)."""
 
     def process(self):
         fund = fund_or_404()
-        filters = ProposalFilters.from_args(request.args)
-        page = paginate(list_query(current_user, fund, filters))
-        return render_template(
-            "proposals/list.html",
-            fund=fund,
-            page=page,
-            filters=filters,
-            choices=filter_choices(fund),
-            sorts=sort_titles(),
-        )
-
-
-def sort_titles() -> list[tuple[str, str]]:
-    titles = {
-        "updated": _("Last changed first"),
-        "reference": _("Reference"),
-        "title": _("Title"),
-        "total-desc": _("Largest budget first"),
-        "total-asc": _("Smallest budget first"),
-        "submitted": _("Last submitted first"),
-    }
-    return [(key, titles[key]) for key in SORTS]
-
-
-# Reference data of a fund (its lists, the M49 geography) changes only when its definition is loaded again.
-CHOICES: dict[tuple[int, str, str], dict[str, list[tuple[str, str]]]] = {}
-
-
-def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    """The options of each filter of the list, built once per fund definition and language."""
-    key = (fund.id, fund.definition_sha256, current_language())
-    if key not in CHOICES:
-        CHOICES[key] = build_filter_choices(fund)
-    return CHOICES[key]
-
-
-def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    markers = fq.active(fund.markers)
-    return {
-        "status": [(s.value, s.title) for s in ProposalState],
-        "area": [(a.code, f"{a.number}. {a.label}") for a in fq.active(fund.thematic_areas)],
-        "region": [(r.code, r.label) for r in fq.regions()],
-        "country": [(c.iso3, c.label) for c in fq.countries()],
-        "organization": [(o.code, o.label) for o in fund.participating_organizations],
-        "marker": [
-            (f"{m.code}:{level}", _("%(marker)s: %(level)d or above", marker=m.label, level=level))
-            for m in markers
-            for level in m.values
-            if level > 0
-        ],
-    }
+        listing = PROPOSALS.listing(visible_proposals(current_user, fund).options(*row_loads()), fund)
+        return render_template("proposals/list.html", fund=fund, listing=listing)
 
 
 class ProposalExportView(FundView):
-    """The filtered list as CSV or Excel."""
+    """The filtered, sorted list as CSV or Excel: the same query as the page, without its pages."""
 
     def load(self, fmt: str) -> None:
         if fmt not in ("csv", "xlsx"):
@@ -139,13 +89,9 @@ class ProposalExportView(FundView):
 
     def process(self):
         fund = fund_or_404()
-        filters = ProposalFilters.from_args(request.args)
-        proposals = db.session.scalars(list_query(current_user, fund, filters)).unique().all()
-        header, rows = export_rows(proposals, fund, current_user)
-        name = f"proposals-{fund.code.lower()}"
-        if self.fmt == "csv":
-            return download(csv_bytes(header, rows), f"{name}.csv", "csv")
-        return download(xlsx_bytes([Sheet(_("Proposals"), header, rows)]), f"{name}.xlsx", "xlsx")
+        listing = PROPOSALS.listing(visible_proposals(current_user, fund).options(*row_loads()), fund)
+        table = export_rows(listing.rows(), fund, current_user)
+        return listing.download(self.fmt, f"proposals-{fund.code.lower()}", _("Proposals"), table)
 
 
 # --- One proposal ---

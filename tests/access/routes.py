@@ -759,6 +759,10 @@ CASES: list[Case] = [
         get(f"steering.{name}", expect=STEERING)
         for name in ("index", "ranking", "portfolio", "meetings", "procedures", "decisions")
     ],
+    get("steering.decisions_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="outcome=approve"),
+    get("steering.decisions_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
+    get("steering.meetings_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="state=closed"),
+    get("steering.meetings_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
     get("steering.portfolio", expect=STEERING, variant="try", query="try=1&select=1&select=2"),
     get("steering.portfolio_proposal", expect=STEERING),
     post(
@@ -1049,6 +1053,8 @@ CASES: list[Case] = [
     get("steering.decision", ids(decision_id="decision"), FUNDED_READ, secrets=("active",)),
     # --- Results ---
     get("results.programmes"),
+    get("results.programmes_export", lambda w: {"fmt": "csv"}, variant="csv", query="state=active"),
+    get("results.programmes_export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
     get("results.reports", expect=answers(FORBIDDEN, agencies=OK, fmu=OK, admin=OK)),
     get("results.framework"),
     get("results.annual"),
@@ -1321,6 +1327,8 @@ CASES: list[Case] = [
     # "Mark all read" changes something for whoever the world told something (not UNDP, viewers, admins). ---
     # --- Calls for proposals: drafts known to the FMU and administrators only; the open list to anyone ---
     get("calls.list"),
+    get("calls.export", lambda w: {"fmt": "csv"}, variant="csv", query="status=published"),
+    get("calls.export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
     get("calls.public", expect=EVERYONE),
     get("calls.new", expect=FMU_ADMIN),
     post("calls.new", expect=FMU_ADMIN_DO, owner="fmu", data=lambda w: CALL_FORM),
