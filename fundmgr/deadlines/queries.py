@@ -32,6 +32,7 @@ from fundmgr.steering.models import (
     WrittenProcedureState,
     active_conflicts,
     is_recused_given,
+    standing_given,
 )
 
 # A run that missed days still sends the latest reminder whose day has come, up to this many days late;
@@ -276,7 +277,7 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
             if answer is not None:
                 note = "objected" if answer.objects else "no_objection"
                 deadline.parties.append(Party(member, PartyState.done, note, answer.responded_at))
-            elif is_recused_given(procedure.proposal, member, conflicts):
+            elif not standing_given(procedure.proposal, member, conflicts).decides:
                 deadline.parties.append(Party(member, PartyState.recused, "recused"))
             else:
                 deadline.parties.append(Party(member, PartyState.waiting, "not_started"))
