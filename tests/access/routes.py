@@ -419,7 +419,7 @@ CASES: list[Case] = [
         data=lambda w: {"confirmed": "yes"},
     ),
     post(
-        "proposals.matrix_restore",
+        "proposals.restore",
         proposal("draft"),
         answers(HIDDEN, agency_lead=KEPT, fmu=FORBIDDEN, admin=FORBIDDEN),  # nothing was removed in this session
         secrets=("draft",),  # its form is in the message after a removal (tests/proposals/test_matrix_removal.py)
