@@ -735,6 +735,10 @@ class WithdrawInvitationView(ProposalBaseView):
     def process(self):
         form = forms.PlainForm()
         if form.validate_on_submit():
+            question = _("Withdraw the invitation to %(name)s?", name=self.invitation.reviewer.name)
+            back = url_for("proposals.technical_review", proposal_id=self.proposal.id)
+            if page := unconfirmed(question, _("The reviewer no longer sees the proposal."), back=back):
+                return page
             with refusals_shown_on(form):
                 ops.withdraw_invitation(self.invitation, actor=current_user)
                 flash(_("The invitation has been withdrawn."), "success")
