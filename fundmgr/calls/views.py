@@ -13,6 +13,7 @@ from fundmgr.calls import operations as ops
 from fundmgr.calls import queries as q
 from fundmgr.calls.forms import PlainForm, call_form, choose_call_form, chosen_call_id, details_of
 from fundmgr.calls.models import Call, CallState
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds import queries as fq
@@ -155,6 +156,9 @@ class CloseCallView(CallBaseView):
     def process(self):
         if not PlainForm().validate_on_submit():
             raise ValidationFailed([_("The form expired; please try again.")])
+        consequence = _("It then takes no more proposals; a closed call cannot be opened again.")
+        if page := unconfirmed(_("Close the call?"), consequence, back=url_for("calls.detail", call_id=self.call.id)):
+            return page
         ops.close_call(self.call, actor=current_user)
         flash(_("The call is closed: it takes no more proposals."), "success")
         return redirect(url_for("calls.detail", call_id=self.call.id))

@@ -219,9 +219,14 @@ class EditOrganizationsView(DraftSectionView):
                                   if p.organization_id != proposal.lead_organization_id]  # fmt: skip
         if form.validate_on_submit():
             with refusals_shown_on(form):
-                ops.set_participants(
+                removed = ops.set_participants(
                     proposal, lead=form.chosen_lead, organizations=form.chosen_partners, actor=current_user
                 )
+                if removed:
+                    offer_removal_undo(proposal, removed, "proposals.organizations",
+                                       _("Participating UN Organizations saved; those you took off left the draft "
+                                         "with their budget."))  # fmt: skip
+                    return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
                 next_page = "proposals.concept" if proposal.is_concept_note else "proposals.budget"
                 return self.saved(_("Participating UN Organizations saved."), next_page)
         return self.render("organizations.html", form=form)
@@ -251,7 +256,11 @@ class EditBudgetView(DraftSectionView):
             form.form_errors.extend(grid.error_list())
             if not form.form_errors:
                 with refusals_shown_on(form):
-                    ops.save_budget(self.proposal, amounts=amounts, rates=rates, actor=current_user)
+                    removed = ops.save_budget(self.proposal, amounts=amounts, rates=rates, actor=current_user)
+                    if removed:
+                        offer_removal_undo(self.proposal, removed, "proposals.budget",
+                                           _("Budget saved; the lines you cleared were removed."))  # fmt: skip
+                        return redirect(url_for("proposals.budget", proposal_id=self.proposal.id))
                     return self.saved(_("Budget saved."), "proposals.budget")
         decimal, group = number_symbols()
         return self.render(
@@ -357,27 +366,35 @@ class RemoveMatrixItemView(MatrixItemView):
         if page := unconfirmed(questions[self.kind] % {"name": name}, consequence, back=self.back_url()):
             return page
         removed = ops.remove_matrix_item(self.item, actor=current_user)
-        offer_undo(url_for("proposals.matrix_restore", proposal_id=self.proposal.id), removed)
-        flash(_("Removed from the results matrix."), "undo")
+        offer_removal_undo(self.proposal, removed, "proposals.matrix", _("Removed from the results matrix."))
         return redirect(self.back_url())
 
     def back_url(self) -> str:
         return url_for("proposals.matrix", proposal_id=self.proposal.id)
 
 
-class RestoreMatrixItemView(DraftSectionView):
-    """Undo the last removal from the draft's results matrix."""
+def offer_removal_undo(proposal: Proposal, removed: dict[str, Any] | None, page: str, message: str) -> None:
+    """After a save or a removal that took content away from a draft: the flash message with its Undo button,
+    which brings `removed` back to `RestoreRemovedView` and then to `page` (the one rule for every draft page)."""
+    if removed is None:
+        return
+    offer_undo(url_for("proposals.restore", proposal_id=proposal.id), {"page": page, "removed": removed})
+    flash(message, "undo")
+
+
+class RestoreRemovedView(DraftSectionView):
+    """Undo the last removal from the draft: from its results matrix, budget grid or partners."""
 
     methods = ["POST"]
 
     def edit(self):
-        removed = pending_undo(request.path)
-        if removed is None:
+        undo = pending_undo(request.path)
+        if undo is None:
             flash(_("There is nothing to undo."), "warning")
-        else:
-            ops.restore_matrix_item(self.proposal, removed, actor=current_user)  # a refusal shows its own page
-            flash(_("Put back in the results matrix."), "success")
-        return redirect(url_for("proposals.matrix", proposal_id=self.proposal.id))
+            return redirect(self.detail_url())
+        ops.restore_removed(self.proposal, undo["removed"], actor=current_user)  # a refusal shows its own page
+        flash(_("Put back in the draft."), "success")
+        return redirect(url_for(undo["page"], proposal_id=self.proposal.id))
 
 
 class AttachmentsView(DraftSectionView):
@@ -668,6 +685,10 @@ class WithdrawInvitationView(ProposalBaseView):
     def process(self):
         form = forms.PlainForm()
         if form.validate_on_submit():
+            question = _("Withdraw the invitation to %(name)s?", name=self.invitation.reviewer.name)
+            back = url_for("proposals.technical_review", proposal_id=self.proposal.id)
+            if page := unconfirmed(question, _("The reviewer no longer sees the proposal."), back=back):
+                return page
             with refusals_shown_on(form):
                 ops.withdraw_invitation(self.invitation, actor=current_user)
                 flash(_("The invitation has been withdrawn."), "success")

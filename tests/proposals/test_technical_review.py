@@ -64,7 +64,9 @@ def test_an_invited_reviewer_comments_for_the_fmu_and_the_committee(client, make
 
     sign_in(client, fmu)
     invitation = db.session.scalar(sa.select(ReviewInvitation))
-    answer = client.post(f"/proposals/{proposal.id}/technical-review/{invitation.id}/withdraw")
+    answer = client.post(
+        f"/proposals/{proposal.id}/technical-review/{invitation.id}/withdraw", data={"confirmed": "yes"}
+    )
     assert answer.status_code == 302
     sign_in(client, reviewer)
     assert client.get(f"/proposals/{proposal.id}").status_code == 404
