@@ -95,6 +95,13 @@ class Filter:
     maxlength: int = MAX_TEXT
 
 
+def enum_filter(name: str, label: Any, column: Any, enum: Any, *, aliases: tuple[str, ...] = ()) -> Filter:
+    """A filter on an enum column: a select of the enum's members by their titles."""
+    return Filter(name, label, lambda q, v, _ctx: q.where(column == enum(v)),
+                  lambda _ctx: [(m.value, str(m.title)) for m in enum],
+                  valid=lambda v: v in enum._value2member_map_, aliases=aliases)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ListSpec:
     """A list, declared: its columns, searched columns, filters, default order and tie-break (ids, so pages never

@@ -17,7 +17,7 @@ from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds import queries as fq
-from fundmgr.lists import Column, Filter, ListSpec, enum_order
+from fundmgr.lists import Column, ListSpec, enum_filter, enum_order
 from fundmgr.proposals.models import Proposal
 from fundmgr.web import FundView, form_problems, in_fund, paginate, refusals_shown_on
 
@@ -42,9 +42,7 @@ CALLS = ListSpec(
     search=(Call.reference, sa.cast(Call.title, sa.Text)),
     search_label=_l("Words in the reference or title"),
     filters=(
-        Filter("status", _l("Status"), lambda q, v, _f: q.where(Call.state == CallState(v)),
-               lambda _f: [(s.value, str(s.title)) for s in CallState],
-               valid=lambda v: v in CallState._value2member_map_, aliases=("state",)),
+        enum_filter("status", _l("Status"), Call.state, CallState, aliases=("state",)),
     ),
 )  # fmt: skip
 

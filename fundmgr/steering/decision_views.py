@@ -16,7 +16,7 @@ from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, works_with_committee
 from fundmgr.i18n import requested_language
-from fundmgr.lists import Column, Filter, ListSpec, enum_order
+from fundmgr.lists import Column, ListSpec, enum_filter, enum_order
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import Proposal
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
@@ -74,12 +74,8 @@ DECISIONS = ListSpec(
             proposal_value(Proposal.title)),
     search_label=_l("Words in the reference, proposal, matter or conditions"),
     filters=(
-        Filter("outcome", _l("Decision"), lambda q, v, _f: q.where(Decision.outcome == DecisionOutcome(v)),
-               lambda _f: [(o.value, str(o.title)) for o in DecisionOutcome],
-               valid=lambda v: v in DecisionOutcome._value2member_map_),
-        Filter("subject", _l("Subject"), lambda q, v, _f: q.where(Decision.subject == DecisionSubject(v)),
-               lambda _f: [(s.value, str(s.title)) for s in DecisionSubject],
-               valid=lambda v: v in DecisionSubject._value2member_map_),
+        enum_filter("outcome", _l("Decision"), Decision.outcome, DecisionOutcome),
+        enum_filter("subject", _l("Subject"), Decision.subject, DecisionSubject),
     ),
 )  # fmt: skip
 

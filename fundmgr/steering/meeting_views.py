@@ -25,7 +25,7 @@ from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import Job
 from fundmgr.jobs.runner import ask
 from fundmgr.jobs.views import asked_redirect
-from fundmgr.lists import Column, Filter, ListSpec, enum_order
+from fundmgr.lists import Column, ListSpec, enum_filter, enum_order
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import Proposal, ProposalVersion
 from fundmgr.steering import operations as ops
@@ -84,12 +84,8 @@ MEETINGS = ListSpec(
     search=(Meeting.title, Meeting.reference, Meeting.location),
     search_label=_l("Words in the title, reference or place"),
     filters=(
-        Filter("state", _l("State"), lambda q, v, _f: q.where(Meeting.state == MeetingState(v)),
-               lambda _f: [(s.value, str(s.title)) for s in MeetingState],
-               valid=lambda v: v in MeetingState._value2member_map_),
-        Filter("mode", _l("Mode"), lambda q, v, _f: q.where(Meeting.mode == MeetingMode(v)),
-               lambda _f: [(m.value, str(m.title)) for m in MeetingMode],
-               valid=lambda v: v in MeetingMode._value2member_map_),
+        enum_filter("state", _l("State"), Meeting.state, MeetingState),
+        enum_filter("mode", _l("Mode"), Meeting.mode, MeetingMode),
     ),
 )  # fmt: skip
 
