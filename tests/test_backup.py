@@ -28,9 +28,8 @@ from tests.support.files import PDF_BYTES, office_bytes, upload
 # its committee decides by consensus (positions), so nobody votes; nobody has made an API token; no programme has
 # asked for an extension yet
 EMPTY_IN_THE_DEMO = {"report_evidence", "user_sessions", "rate_limit_counters", "votes", "api_tokens", "extensions",
-                     # what the demo does not show yet: concept notes' own content, technical review, documents
-                     # asked for and publications (the round trip of each is tested with its own rows elsewhere)
-                     "corridors", "corridor_stops", "national_partners",
+                     # what the demo does not show yet: technical review, documents asked for and publications
+                     # (the round trip of each is tested with its own rows elsewhere)
                      "review_invitations", "review_comments", "jobs", "publications", "publication_files"}  # fmt: skip
 
 
