@@ -343,10 +343,10 @@ def load_database(archive: zipfile.ZipFile, manifest: Manifest) -> dict[str, int
                     flush_rows(connection, by_name, pending)
             flush_rows(connection, by_name, pending)
             for table, values in self_links:
-                keys = [c.name for c in table.primary_key.columns]
-                condition = sa.and_(*(table.c[k] == values[k] for k in keys))
+                key_names = [c.name for c in table.primary_key.columns]
+                condition = sa.and_(*(table.c[k] == values[k] for k in key_names))
                 connection.execute(
-                    table.update().where(condition).values({k: v for k, v in values.items() if k not in keys})
+                    table.update().where(condition).values({k: v for k, v in values.items() if k not in key_names})
                 )
             if {name: n for name, n in counts.items() if n} != {name: n for name, n in manifest.rows.items() if n}:
                 raise BackupError("the backup's rows differ from the counts its manifest lists")

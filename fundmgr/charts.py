@@ -52,6 +52,12 @@ COMMON = {
 }
 
 
+# A share's axis always runs from 0 to 100 %: an axis that stops at the largest value (28 %) makes a small share
+# look like a full one, and two charts side by side cannot be compared.
+SHARE_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1]
+PERCENT_TICKS = [0, 20, 40, 60, 80, 100]
+
+
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 # Drawing a chart costs pygal tens of milliseconds; a dashboard shows the same ones until money moves.
 DRAWN: OrderedDict[tuple[Any, ...], str] = OrderedDict()
@@ -121,11 +127,23 @@ def horizontal_bar_chart(title: str, items: Sequence[tuple[str, Decimal]], money
 
 
 @remembered
+def percent_bar_chart(title: str, items: Sequence[tuple[str, Decimal]]) -> str:
+    """A horizontal bar per item (label, percentage 0..100) on an axis fixed from 0 to 100 %."""
+    chart = pygal.HorizontalBar(title=title, show_legend=False, range=(0, 100), y_labels=PERCENT_TICKS, **COMMON)
+    chart.x_labels = [label for label, _value in items]
+    chart.value_formatter = lambda v: format_percent(Decimal(str(v)) / 100, 0)
+    chart.add(title, [min(max(as_number(value), 0.0), 100.0) for _label, value in items])
+    return render(chart)
+
+
+@remembered
 def share_chart(title: str, actual: dict[str, Decimal], target: dict[str, Decimal | None]) -> str:
-    """Actual shares next to target shares (0..1) for the same keys."""
-    chart = pygal.Bar(title=title, x_label_rotation=20 if len(actual) > 6 else 0, **COMMON)
+    """Actual shares next to target shares (0..1) for the same keys, on an axis fixed from 0 to 100 %."""
+    chart = pygal.Bar(
+        title=title, x_label_rotation=20 if len(actual) > 6 else 0, range=(0, 1), y_labels=SHARE_TICKS, **COMMON
+    )
     chart.x_labels = list(actual)
-    chart.value_formatter = lambda v: format_percent(Decimal(str(v)))
+    chart.value_formatter = lambda v: format_percent(Decimal(str(v)), 0)
     chart.add(_("Actual"), [as_number(v) for v in actual.values()])
     chart.add(_("Target"), [as_number(target.get(k)) if target.get(k) is not None else None for k in actual])
     return render(chart)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -1055,9 +1055,10 @@ def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note
     organization's share of the budget as its indicative amount), as the demo derives them?"""
     from fundmgr.proposals.models import Proposal, ProposalStage
 
-    def notes() -> dict[str, tuple]:
+    def notes() -> dict[tuple, tuple]:
+        # keyed by stage and title: every draft's reference reads "Draft"
         return {
-            p.reference: (p.state, p.version_count, p.total_amount, p.title,
+            (p.stage.value, p.title): (p.reference, p.state, p.version_count, p.total_amount, p.title,
                           sorted((x.organization.code, x.indicative_amount) for x in p.participants),
                           p.concept_note.reference if p.concept_note else None,
                           p.programme_document.reference if p.programme_document else None)
@@ -1066,13 +1067,13 @@ def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note
 
     with own_demo.app_context():
         before = notes()
-        assert any(state is ProposalState.selected for state, *_ in before.values())
+        assert any(state is ProposalState.selected for _ref, state, *_ in before.values())
         db.session.remove()
         flask_migrate.downgrade(revision=BEFORE_CONCEPT_NOTES)
         with db.engine.connect() as connection:
             refs = [r for (r,) in connection.execute(sa.text("SELECT reference FROM proposals"))]
         # a downgrade keeps the concept notes, as proposals ("-CN"); drafts have references again below c4ee83f48b86
-        assert sorted(r for r in refs if "-DRAFT-" not in r) == sorted(r for r in before if r != "Draft")
+        assert sorted(r for r in refs if "-DRAFT-" not in r) == sorted(r for r, *_ in before.values() if r != "Draft")
         with db.engine.begin() as connection:  # a database from before the two stages has none
             notes_sql = "SELECT id FROM proposals WHERE reference LIKE '%-CN'"
             for name in ("participants", "proposal_markers", "proposal_objectives", "proposal_principles",
@@ -1201,3 +1202,53 @@ def test_the_demos_files_keep_their_keys_through_content_addressed_storage(commi
             shared = sa.select(sa.func.count()).where(attachments.c.storage_key == row["storage_key"])
             assert connection.execute(shared).scalar_one() == 2
             connection.rollback()
+
+
+# --- 0bc5d8ca558e: certified final financial statements recorded ---
+
+BEFORE_FINAL_STATEMENTS = "1b4c8b24a585"
+
+
+def test_upgrade_records_the_final_statements_of_organizations_that_certified_the_closure_year(committed, own_demo):
+    """The demo at the previous head: its programme closed financially counted each organization's final statements
+    as received once it certified its expenditure for the closure's year. The upgrade records them as received on the
+    day the first certified figure of that year was recorded, by whom recorded it; nothing else is recorded, and the
+    deadlines read the records."""
+    from fundmgr.deadlines.queries import financial_report_deadlines
+    from fundmgr.funds.models import Fund
+
+    certified = sa.text(
+        "SELECT a.proposal_id, a.organization_id, e.year, e.updated_at, e.updated_by_id FROM expenditures e"
+        " JOIN allocations a ON a.id = e.allocation_id JOIN proposals p ON p.id = a.proposal_id"
+        " WHERE p.financially_closed_on IS NOT NULL AND e.kind = 'annual' ORDER BY e.updated_at, e.id"
+    )
+    closed_year = sa.text("SELECT id, financially_closed_on FROM proposals WHERE financially_closed_on IS NOT NULL")
+    with own_demo.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_FINAL_STATEMENTS)
+        assert "final_statements" not in db.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            years = {pid: (d if isinstance(d, date) else date.fromisoformat(str(d))).year
+                     for pid, d in connection.execute(closed_year)}  # fmt: skip
+            assert years  # the demo closes one programme financially through the real operations
+            expected = {}
+            for proposal_id, organization_id, year, at, by in connection.execute(certified):
+                if year != years[proposal_id]:
+                    continue
+                at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+                expected.setdefault((proposal_id, organization_id), (at.date(), by))
+        db.session.remove()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT proposal_id, organization_id, received_on, received_by_id, document FROM final_statements"
+                )
+            ).all()
+        assert expected
+        recorded = {(p, o): ((d if isinstance(d, date) else date.fromisoformat(str(d))), by) for p, o, d, by, _ in rows}
+        assert recorded == expected
+        assert all(doc.startswith("Certified expenditure for ") for *_rest, doc in rows)
+        for fund in db.session.scalars(sa.select(Fund)):
+            finals = [d for d in financial_report_deadlines(fund, date(2100, 1, 1), include_done=True) if d.final]
+            assert all(d.received for d in finals if (d.proposal.id, d.organization.id) in expected)

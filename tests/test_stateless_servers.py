@@ -1,14 +1,20 @@
 """Two production servers (`gunicorn fundmgr.wsgi:app`, as the README runs it) on two ports, sharing one PostgreSQL
-database and one S3-compatible bucket (moto's server mode), and nothing else: what a platform puts behind its load
-balancer (docs/deployment.md). Whatever one server does, the other sees.
+database, one S3-compatible bucket (moto's server mode) and one Redis queue worked by one `flask --app fundmgr
+worker`, and nothing else: what a platform puts behind its load balancer (docs/deployment.md). Whatever one server
+does, the other sees.
 
 The servers are started once for the module; each test is one thing a person would notice if the servers kept
-state of their own: a session, the sign-in limit, the live board, a file.
+state of their own: a session, the sign-in limit, the live board, a file, a job.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +37,10 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.xdist_group("attack")]
 
 MEMBER = "jonas.becker@fundmgr.example"  # a donor on the Steering Committee, recused from no demo proposal
 SIGN_IN_LIMIT = 6  # per hour: a window that starts at the first attempt, so none closes during the test
+# The platform's Redis: the test Redis's db 15 (tests/jobs), on a queue named for this run, so that parallel runs
+# and the jobs tests never take each other's jobs.
+REDIS_URL = os.environ.get("FUNDMGR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+JOB_WAIT = 120  # seconds the worker has to build a meeting pack on a busy machine
 
 
 @pytest.fixture(autouse=True)
@@ -41,12 +51,7 @@ def isolated() -> None:
 @dataclass
 class Platform:
     """What the test runs: the servers, the environment every process of the platform shares, and an app on the
-    same database for setting up and checking.
-
-    JOBS HOOK: once the jobs worker exists (`flask --app fundmgr worker`), start it in the `platform` fixture with
-    `environment` (the servers' database, secret key and object store), as the servers are started, and add
-    test_a_job_queued_by_one_is_done_by_the_worker: queue a job through servers[0], then wait for its state page
-    on servers[1] to offer the result.
+    same database for setting up and checking; the worker runs the queue named `queue_name` (None without Redis).
     """
 
     servers: list[Server]
@@ -58,6 +63,7 @@ class Platform:
     item_id: int = 0  # the item open on it
     drafter: dict[str, str] = field(default_factory=dict)  # the session of a draft's author (may attach files)
     draft_id: int = 0
+    queue_name: str | None = None
 
     def stored_keys(self) -> set[str]:
         """The keys in the platform's bucket."""
@@ -88,6 +94,10 @@ def platform(served_demo_database, s3_emulator, tmp_path_factory: pytest.TempPat
         "FUNDMGR_LOGIN_RATE_LIMIT": f"{SIGN_IN_LIMIT} per hour",
         "FUNDMGR_MAIL_SUPPRESS_SEND": "true",
     }
+    queue_name = f"platform-{uuid.uuid4().hex[:12]}" if redis_reachable() else None
+    if queue_name:  # the servers queue jobs there; the worker started below runs them
+        shared |= {"FUNDMGR_QUEUE_URL": REDIS_URL, "FUNDMGR_QUEUE_NAME": queue_name}
+    worker: subprocess.Popen | None = None
     # no FUNDMGR_STORAGE_DIR of use: each server gets a folder of its own, which must stay empty
     servers = [Server(url, folder / f"local-{n}", log=folder / f"gunicorn-{n}.log", env=shared) for n in (0, 1)]
     try:
@@ -95,6 +105,9 @@ def platform(served_demo_database, s3_emulator, tmp_path_factory: pytest.TempPat
             server.__enter__()
         environment = server_environment(url, folder / "local-cli", count_queries=False) | shared
         platform = Platform(servers, environment | {"FUNDMGR_BASE_URL": servers[0].url}, app, folder)
+        platform.queue_name = queue_name
+        if queue_name:
+            worker = start_worker(platform)
         platform.board, platform.item_id = f"/steering/meetings/{ids[0]}/board", ids[1]
         platform.draft_id = ids[3]
         # every sign-in from this address counts against the limit: all are done here, before it is reached
@@ -103,6 +116,57 @@ def platform(served_demo_database, s3_emulator, tmp_path_factory: pytest.TempPat
     finally:
         for server in servers:
             server.stop()
+        if worker is not None:
+            stop_worker(worker)
+        if queue_name:
+            forget_queue(queue_name)
+
+
+def redis_reachable() -> bool:
+    """Whether the test Redis answers (CI must have one: there, its absence fails the run)."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    try:
+        with Redis.from_url(REDIS_URL) as connection:
+            return bool(connection.ping())
+    except RedisDown:
+        if os.environ.get("CI") == "true":
+            raise
+        return False
+
+
+def start_worker(platform: Platform) -> subprocess.Popen:
+    """`flask --app fundmgr worker`, as the deployment guide runs it, with the servers' environment (database,
+    secret key, object store, queue); its output in the platform's folder."""
+    log = (platform.folder / "worker.log").open("ab")
+    command = [sys.executable, "-m", "flask", "--app", "fundmgr", "worker"]
+    worker = subprocess.Popen(command, env=platform.environment, stdout=log, stderr=log)
+    log.close()  # the child holds its own descriptor
+    time.sleep(0.5)
+    if worker.poll() is not None:
+        raise RuntimeError(f"the worker exited with {worker.returncode} (see {platform.folder / 'worker.log'})")
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """The worker this module started (by its own process), asked to stop, then made to."""
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def forget_queue(name: str) -> None:
+    """Remove what RQ kept in Redis for the platform's queue (its jobs, registries, the worker's keys)."""
+    from redis import Redis
+
+    with Redis.from_url(REDIS_URL) as connection:
+        for key in connection.scan_iter(f"*{name}*"):
+            connection.delete(key)
 
 
 def signed_in(platform: Platform, email: str) -> dict[str, str]:
@@ -172,3 +236,37 @@ def test_a_file_uploaded_through_one_server_downloads_through_the_other(platform
     on_disk = [path for n in (0, 1) for path in (platform.folder / f"local-{n}").rglob("*") if path.is_file()]
     assert on_disk == []  # nothing on a server's own disk
     assert key in platform.stored_keys()  # in the bucket every server reads
+
+
+def test_a_job_asked_through_one_server_is_done_by_the_worker_and_downloads_through_the_other(platform):
+    """The member asks for the meeting pack through the first server: the server only queues it; does the worker
+    build it (RQ reports its job finished), does the job's page on the second server offer the file, and does the
+    second server hand over the PDF (from the shared bucket)?"""
+    if platform.queue_name is None:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    from redis import Redis
+    from rq.job import Job as RqJob
+
+    first, second = platform.browser(0, platform.member), platform.browser(1, platform.member)
+    meeting_url = platform.board.rsplit("/", 1)[0]
+    asked = first.post(f"{meeting_url}/pack.pdf", {"csrf_token": first.form_token(platform.board)})
+    assert asked.status == 303, asked.text[-2000:]
+    job_page = asked.headers["location"].removeprefix(platform.servers[0].url)
+    job_id = int(job_page.rstrip("/").rsplit("/", 1)[1])
+    file_link = f"/jobs/{job_id}/file"
+    deadline = time.monotonic() + JOB_WAIT
+    page = second.get(job_page)
+    while file_link not in page.text and time.monotonic() < deadline:
+        assert page.status == 200
+        time.sleep(0.5)
+        page = second.get(job_page)
+    assert file_link in page.text, f"not ready after {JOB_WAIT} s (see {platform.folder / 'worker.log'})"
+    with Redis.from_url(REDIS_URL) as connection:
+        done_by = RqJob.fetch(f"{platform.queue_name}-job-{job_id}", connection=connection)
+        assert done_by.get_status() == "finished", "the worker ran it, through the queue"
+        assert done_by.worker_name, "a worker took it"
+    download = second.get(file_link)
+    assert download.status == 200
+    assert download.body.startswith(b"%PDF")
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert platform.browser(1).get(file_link).status in (302, 403, 404), "not to someone signed out"

@@ -19,7 +19,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from fundmgr.deadlines.models import LAST_OFFSET, PAGE_KINDS, DeadlineKind, ReminderSent
-from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind, Transfer
+from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind, FinalStatement, Transfer
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import holding
 from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal, ProposalState, ProposalVersion
@@ -382,8 +382,9 @@ class FinancialReportDue:
 def financial_report_deadlines(fund: Fund, today: date, *, include_done: bool = False) -> list[FinancialReportDue]:
     """Each organization of a funded programme owes certified annual expenditure for every calendar year the
     programme ran in, once the year is over (due `annual_financial_due` of the next year), and after the financial
-    closure its certified final financial statements (due `final_financial_due` of the next year: received with its
-    certified expenditure of the closure's year); received when recorded. An organization's top-ups count with it."""
+    closure its certified final financial statements (due `final_financial_due` of the next year: received once the
+    FMU records their receipt, see fundmgr.finance.operations.final_statements); received when recorded. An
+    organization's top-ups count with it."""
     calendar = fund.calendar
     rows = db.session.execute(
         sa.select(Allocation, Programme.start_date, Programme.end_date)
@@ -402,6 +403,13 @@ def financial_report_deadlines(fund: Fund, today: date, *, include_done: bool = 
             .distinct()
         ).tuples()
     )
+    finals = set(
+        db.session.execute(
+            sa.select(FinalStatement.proposal_id, FinalStatement.organization_id).where(
+                FinalStatement.fund_id == fund.id
+            )
+        ).tuples()
+    )
     owing: dict[tuple[int, int], tuple[Allocation, date, date]] = {}
     for allocation, start, end in rows:
         owing.setdefault((allocation.proposal_id, allocation.organization_id), (allocation, start, end))
@@ -415,7 +423,9 @@ def financial_report_deadlines(fund: Fund, today: date, *, include_done: bool = 
         if closed_on is not None:
             due.append((closed_on.year, calendar.final_financial_due_on(closed_on), True))
         for year, due_on, final in due:
-            received = (proposal_id, organization_id, year) in certified
+            received = (
+                (proposal_id, organization_id) in finals if final else (proposal_id, organization_id, year) in certified
+            )
             if received and not include_done:
                 continue
             result.append(

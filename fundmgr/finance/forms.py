@@ -92,6 +92,19 @@ class FinancialClosureForm(FlaskForm):
     reference = StringField(_l("Reference of the refunds"), validators=[DataRequired(), Length(max=60)])
 
 
+class FinalStatementForm(FlaskForm):
+    """The FMU records the receipt of an organization's certified final financial statements."""
+
+    organization = SelectField(_l("Organization"), coerce=int, validate_choice=False,
+                               validators=[InputRequired(message=_l("Choose the organization."))])  # fmt: skip
+    received_on = DateField(_l("Received on"), validators=[InputRequired(message=_l("Enter the date."))])
+    document = StringField(
+        _l("Document"),
+        description=_l("The statements' reference in the records, their file name or a link to them."),
+        validators=[DataRequired(), Length(max=300)],
+    )
+
+
 class InterestForm(MoneyMovementForm):
     """Interest or other income credited by the Administrative Agent."""
 

@@ -278,6 +278,35 @@ class Expenditure(Base):
     audit_type = "expenditure"
 
 
+class FinalStatement(Base):
+    """The certified final financial statements of one participating organization on a programme closed
+    financially: received on a date, recorded by the FMU with the document (its reference, file name or link).
+    One per organization and programme; until it is recorded the statements are due (`final_financial_due` of the
+    year after the financial closure) and the organization is reminded."""
+
+    __tablename__ = "final_statements"
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "organization_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
+    received_on: so.Mapped[date]
+    document: so.Mapped[str] = so.mapped_column(sa.String(300))
+    received_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+
+    proposal: so.Mapped[Proposal] = so.relationship()
+    organization: so.Mapped[Organization] = so.relationship(lazy="joined")
+    received_by: so.Mapped[User | None] = so.relationship()
+
+    audit_type = "final_statement"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.proposal.reference} {self.organization.code}"
+
+
 class TopUpState(TitledEnum):
     """Where a request for a change after approval (a top-up, a budget revision) is: asked, forwarded by the FMU to
     the committee, decided."""
@@ -305,7 +334,39 @@ TOP_UP_TRANSITIONS: dict[TopUpState, frozenset[TopUpState]] = {
 OPEN_TOP_UP_STATES = frozenset({TopUpState.requested, TopUpState.forwarded})
 
 
-class TopUp(Base):
+class ChangeRequest:
+    """What every change after approval (a top-up, a budget revision) records: the programme, its number, the lead
+    agency's request with its reason, the FMU's review and the decision (its reference and date, who recorded it and
+    when). The columns are the mapped classes' own: this mixin only writes them once."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    number: so.Mapped[int]
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    state: so.Mapped[TopUpState] = so.mapped_column(default=TopUpState.requested)
+    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    requested_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
+    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    decided_on: so.Mapped[date | None]
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_at: so.Mapped[datetime | None]
+
+    @so.declared_attr
+    def proposal(cls) -> so.Mapped[Proposal]:  # noqa: N805
+        return so.relationship(Proposal)
+
+    @so.declared_attr
+    def requested_by(cls) -> so.Mapped[User]:  # noqa: N805
+        return so.relationship(User, foreign_keys=[cls.requested_by_id])
+
+    @so.declared_attr
+    def decided_by(cls) -> so.Mapped[User | None]:  # noqa: N805
+        return so.relationship(User, foreign_keys=[cls.decided_by_id])
+
+
+class TopUp(ChangeRequest, Base):
     """A cost extension: the lead agency asks, with a reason, for more money for one organization of its programme;
     the FMU reviews it and decides or, above the fund's threshold (`top_up_committee_above`), forwards it to the
     Steering Committee. An approval is a new allocation to the same programme (numbered: top-up 1, 2, ...)."""
@@ -316,27 +377,10 @@ class TopUp(Base):
         sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
-    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
-    number: so.Mapped[int]
     organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
     amount: so.Mapped[Decimal] = so.mapped_column(Money())
-    reason: so.Mapped[str] = so.mapped_column(sa.Text)
-    state: so.Mapped[TopUpState] = so.mapped_column(default=TopUpState.requested)
-    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    requested_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
-    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    # The decision: its reference and date (the allocation's), who recorded it and when.
-    reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
-    decided_on: so.Mapped[date | None]
-    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    decided_at: so.Mapped[datetime | None]
 
-    proposal: so.Mapped[Proposal] = so.relationship()
     organization: so.Mapped[Organization] = so.relationship(lazy="joined")
-    requested_by: so.Mapped[User] = so.relationship(foreign_keys=[requested_by_id])
-    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
 
     audit_type = "top_up"
 
@@ -349,7 +393,7 @@ class TopUp(Base):
         return self.amount > self.proposal.fund.top_up_committee_above
 
 
-class BudgetRevision(Base):
+class BudgetRevision(ChangeRequest, Base):
     """The lead agency asks, with a reason, to move direct costs between two budget lines (categories or
     organizations) of its programme, never changing the approved total; the FMU reviews it and decides or, when the
     share of the budget moved is above the fund's threshold (`revision_committee_share`), forwards it to the
@@ -362,10 +406,6 @@ class BudgetRevision(Base):
         sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
-    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
-    number: so.Mapped[int]
     # the version revised, and the version the approval froze
     base_version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
     version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
@@ -375,23 +415,11 @@ class BudgetRevision(Base):
     to_category: so.Mapped[str] = so.mapped_column(sa.String(40))
     year: so.Mapped[int]
     amount: so.Mapped[Decimal] = so.mapped_column(Money())
-    reason: so.Mapped[str] = so.mapped_column(sa.Text)
-    state: so.Mapped[TopUpState] = so.mapped_column(default=TopUpState.requested)
-    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    requested_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
-    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    reference: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
-    decided_on: so.Mapped[date | None]
-    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    decided_at: so.Mapped[datetime | None]
 
-    proposal: so.Mapped[Proposal] = so.relationship()
     base_version: so.Mapped[ProposalVersion] = so.relationship(foreign_keys=[base_version_id])
     version: so.Mapped[ProposalVersion | None] = so.relationship(foreign_keys=[version_id])
     from_organization: so.Mapped[Organization] = so.relationship(foreign_keys=[from_organization_id], lazy="joined")
     to_organization: so.Mapped[Organization] = so.relationship(foreign_keys=[to_organization_id], lazy="joined")
-    requested_by: so.Mapped[User] = so.relationship(foreign_keys=[requested_by_id])
-    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
 
     audit_type = "budget_revision"
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Organization
 from fundmgr.audit import AuditEntry
-from fundmgr.db import db, to_cents
+from fundmgr.db import apportion, db, to_cents
 from fundmgr.finance.models import (
     AVAILABLE_KINDS,
     Allocation,
@@ -486,7 +486,8 @@ def amount_requested(proposal: Proposal) -> Decimal:
 def fundable(
     fund: Fund, proposals_in_order: Sequence[Proposal], *, extra_unearmarked: Decimal = ZERO
 ) -> list[Fundability]:
-    """Greedy in the given order: each proposal draws on its area's earmark, then on unearmarked money.
+    """Greedy in the given order: each proposal draws on its areas' earmarks (each for its share), then on
+    unearmarked money.
 
     A proposal the remaining money cannot fund is passed over; later, smaller ones may still fit.
     `extra_unearmarked` adds money that is expected (a what-if for an announced deposit).
@@ -498,15 +499,30 @@ def fundable(
     rows = []
     for proposal in proposals_in_order:
         gap = max(amount_requested(proposal) - allocated.get(proposal.id, ZERO), ZERO)
-        area = proposal.primary_area.code if proposal.primary_area else ""
-        earmark = earmarks.get(area, ZERO)
-        fits = gap <= unearmarked + earmark
+        # a programme in several areas draws on each area's earmark for that area's share only (as allocating does)
+        drawn = earmark_draw(gap, proposal.area_shares, earmarks)
+        from_earmarks = sum(drawn.values(), ZERO)
+        fits = gap <= unearmarked + from_earmarks
         if fits:
-            from_earmark = min(earmark, gap)
-            earmarks[area] = earmark - from_earmark
-            unearmarked -= gap - from_earmark
+            for code, part in drawn.items():
+                earmarks[code] = earmarks.get(code, ZERO) - part
+            unearmarked -= gap - from_earmarks
         rows.append(Fundability(proposal, fits, gap))
     return rows
+
+
+def earmark_draw(
+    amount: Decimal, area_shares: Sequence[tuple[ThematicArea, Decimal]], earmarks: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """What `amount` of a programme may take from each of its areas' earmarks (by area code, in the areas' order):
+    the area's share of the amount, split to the cent by `apportion`, or the earmark when it holds less."""
+    if not area_shares or amount <= 0:
+        return {area.code: ZERO for area, _share in area_shares}
+    parts = apportion(amount, [share for _area, share in area_shares])
+    return {
+        area.code: min(max(earmarks.get(area.code, ZERO), ZERO), part)
+        for (area, _share), part in zip(area_shares, parts, strict=True)
+    }
 
 
 def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
@@ -528,6 +544,7 @@ def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
             so.selectinload(Proposal.area_rows),
             so.selectinload(Proposal.participants),
             so.selectinload(Proposal.countries),
+            so.selectinload(Proposal.corridors),  # their stops and countries load with them (selectin, joined)
         )
         .order_by(endorsed_at.c.at.nulls_last(), Proposal.id)
     )

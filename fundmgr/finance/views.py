@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,6 +27,7 @@ from fundmgr.finance.forms import (
     ContributionForm,
     CorrectionForm,
     ExpenditureForm,
+    FinalStatementForm,
     FinancialClosureForm,
     InterestForm,
     MoneyMovementForm,
@@ -45,7 +47,7 @@ from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import active_areas, current_fund
 from fundmgr.funds.rights import FUND_MANAGERS, is_agency_staff, is_fmu
-from fundmgr.i18n import alphabetical
+from fundmgr.i18n import alphabetical, requested_language
 from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
@@ -108,13 +110,16 @@ class DashboardView(FinanceView):
 
 
 class DashboardPdfView(FinanceView):
-    """The dashboard as a PDF (as at a chosen date), e.g. for a Steering Committee meeting pack."""
+    """The dashboard as a PDF (as at a chosen date), e.g. for a Steering Committee meeting pack; in the reader's
+    language or ?lang=."""
 
     roles = DASHBOARD_ROLES
 
     def process(self):
         as_at = as_at_asked(self.fund)
-        data = funding_status_pdf(self.fund, dashboard(self.fund, as_at))
+        lang = requested_language()
+        with force_locale(lang):
+            data = funding_status_pdf(self.fund, dashboard(self.fund, as_at))
         day = as_at or clock.today(self.fund)
         return pdf_response(data, f"{self.fund.code}-funding-status-{day.isoformat()}.pdf")
 
@@ -387,7 +392,16 @@ class ProgrammeView(FinanceView):
             revisions=ops.changes_of(BudgetRevision, self.proposal) if knows else [],
             can_ask=ops.may_ask(current_user, self.proposal),
             knows_changes=knows,
+            final_statements=final_statements_table(self.proposal),
         )
+
+
+def final_statements_table(proposal: Proposal) -> list[tuple[Organization, Any]]:
+    """After the financial closure, each organization paid and its certified final statements (None: not yet)."""
+    if proposal.financially_closed_on is None:
+        return []
+    received = ops.final_statements_of(proposal)
+    return [(o, received.get(o.id)) for o in ops.owing_organizations(proposal)]
 
 
 def load_programme(fund: Fund, proposal_id: int) -> Proposal:
@@ -562,8 +576,8 @@ class ReleaseView(AllocationMoneyView):
     done_message = _l("The release was recorded.")
 
 
-class FinancialClosureView(FinanceView):
-    """The FMU closes a programme financially: the unspent balances are refunded, the rest released."""
+class ClosureFormView(FinanceView):
+    """Base of the FMU's forms on a funded programme's closure (the financial closure, the final statements)."""
 
     methods = ["GET", "POST"]
     roles = (Role.fmu,)
@@ -571,6 +585,10 @@ class FinancialClosureView(FinanceView):
     def load(self, proposal_id: int) -> None:
         super().load()
         self.proposal = load_programme(self.fund, proposal_id)
+
+
+class FinancialClosureView(ClosureFormView):
+    """The FMU closes a programme financially: the unspent balances are refunded, the rest released."""
 
     def process(self):
         form = FinancialClosureForm()
@@ -590,6 +608,39 @@ class FinancialClosureView(FinanceView):
             proposal=self.proposal,
             delivery=q.delivery_by_organization(self.fund, allocations),
             outstanding=ops.financial_closure_outstanding(self.proposal),
+        )
+
+
+class FinalStatementsView(ClosureFormView):
+    """The FMU records the receipt of each organization's certified final financial statements after the financial
+    closure (due by the fund's calendar; the organization is reminded until they are recorded)."""
+
+    def process(self):
+        # before the financial closure the form is still there (the operation refuses it, saying why)
+        received = ops.final_statements_of(self.proposal)
+        rows = [(o, received.get(o.id)) for o in ops.owing_organizations(self.proposal)]
+        form = FinalStatementForm()
+        form.organization.choices = [(o.id, o.label) for o, statement in rows if statement is None]
+        if request.method == "GET":
+            form.received_on.data = clock.today(self.fund)
+        if form.validate_on_submit():
+            with refusals_shown_on(form):
+                ops.record_final_statement(
+                    self.proposal,
+                    organization_id=form.organization.data,
+                    received_on=form.received_on.data,
+                    document=form.document.data,
+                    actor=acting_user(),
+                )
+                flash(_("The certified final financial statements are recorded as received."), "success")
+                return redirect(url_for("finance.final_statements", proposal_id=self.proposal.id))
+        closed_on = self.proposal.financially_closed_on
+        return self.render(
+            "final_statements.html",
+            form=form,
+            proposal=self.proposal,
+            rows=rows,
+            due_on=self.fund.calendar.final_financial_due_on(closed_on) if closed_on else None,
         )
 
 

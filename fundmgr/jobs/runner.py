@@ -40,19 +40,20 @@ JOB_TIMEOUT = 3600  # seconds a document may take on a worker
 
 
 def request_key(kind: Kind, fund: Fund | None, user: Any, params: dict[str, Any]) -> str:
-    """The same request (kind, fund, asker, parameters) always has the same key."""
-    text = json.dumps([kind.name, fund.id if fund else None, user.id, params], sort_keys=True, default=str)
+    """The same request (kind, fund, asker, parameters) always has the same key (asker None: the system)."""
+    text = json.dumps([kind.name, fund.id if fund else None, user.id if user else None, params], sort_keys=True,
+                      default=str)  # fmt: skip
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def ask(kind: Kind, *, fund: Fund | None, user: Any, params: dict[str, Any], language: str) -> Job:
     """Ask for a document: the job in progress for the same request, else a new one (audited), started once the
-    transaction commits."""
+    transaction commits. `user` None: a document the system keeps up to date (the IATI file), asked by nobody."""
     key = request_key(kind, fund, user, params)
     waiting = in_progress(key)
     if waiting is not None:
         return waiting
-    job = Job(kind=kind.name, fund_id=fund.id if fund else None, asked_by_id=user.id, params=params,
+    job = Job(kind=kind.name, fund_id=fund.id if fund else None, asked_by_id=user.id if user else None, params=params,
               request_key=key, language=language)  # fmt: skip
     try:
         with db.session.begin_nested():
@@ -65,6 +66,22 @@ def ask(kind: Kind, *, fund: Fund | None, user: Any, params: dict[str, Any], lan
     record_audit("job.ask", job, actor=user, after={"kind": kind.name, "params": params}, fund_id=job.fund_id)
     db.session().info.setdefault(COMMITTED, []).append(job.id)
     return job
+
+
+def run_here(job: Job) -> None:
+    """Run a job just asked for in this request, now, instead of handing it over once the transaction commits
+    (the first IATI file: a crawler gets the file rather than nothing). What the request had in `g` is kept."""
+    pending = db.session().info.get(COMMITTED, [])
+    if job.id in pending:
+        pending.remove(job.id)
+    db.session.commit()
+    kept = dict(g.__dict__) if has_request_context() else None
+    try:
+        run(job.id)
+    finally:
+        if kept is not None:
+            g.__dict__.clear()
+            g.__dict__.update(kept)
 
 
 def in_progress(key: str) -> Job | None:

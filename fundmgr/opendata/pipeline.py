@@ -1,8 +1,9 @@
 """The fund's public pipeline: the proposals the Steering Committee endorsed, as the public may read them.
 
-Each entry names only what the fund publishes about a pipeline proposal: reference, title, where it takes place,
-its participating organizations (never a person), its thematic areas with their shares and its indicative amount
-(the total of its latest submitted version). Never a draft, a score, a conflict, a declined or withdrawn proposal:
+Each entry names only what the fund publishes about a pipeline proposal: reference, title, where it takes place
+(its country or region, its migration corridors, or global scope), its participating organizations (never a
+person), its thematic areas with their shares, the SDG targets it contributes to and its indicative amount (the
+total of its latest submitted version). Never a draft, a score, a conflict, a declined or withdrawn proposal:
 only proposals in state `endorsed` are read (fundmgr.finance.queries.endorsed_by_endorsement_date).
 
 The page and the PDF booklet are rendered on demand from these entries; `tag` hashes the entries in the
@@ -28,7 +29,7 @@ from fundmgr.proposals.exports import area_share_labels, location_text
 from fundmgr.proposals.models import Proposal
 
 # Bump when the page or booklet templates change what they show: old ETags must not match the new rendering.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"  # 2: corridors, global scope and SDG targets
 BOOKLETS_KEPT = 12  # rendered booklets kept in memory (a few funds x three languages)
 
 
@@ -39,8 +40,11 @@ class PipelineEntry:
     reference: str
     title: str
     place: str  # the country, or the region and its countries
+    corridors: list[str]  # "Guatemala → Mexico → United States", origin first, in the visitor's language
+    global_scope: bool  # a global programme (no country in particular)
     organizations: list[str]  # the lead first
     areas: list[str]  # "2. Labour mobility (60%)", the primary first
+    sdg_targets: list[str]  # target codes ("10.7"), in the order the proposal gives them
     amount: Decimal
 
 
@@ -59,8 +63,11 @@ def pipeline_entries(fund: Fund) -> list[PipelineEntry]:
             reference=p.reference,
             title=p.title,
             place=location_text(p),
+            corridors=[corridor.label for corridor in p.corridors],
+            global_scope=p.global_scope,
             organizations=organizations_of(p),
             areas=area_share_labels(p),
+            sdg_targets=list(p.sdg_targets or []),
             amount=fq.amount_requested(p),
         )
         for p in fq.endorsed_by_endorsement_date(fund)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from fundmgr.db import db
 from fundmgr.finance import queries as fq
@@ -17,6 +18,7 @@ from fundmgr.finance.dashboard import Dashboard, dashboard
 from fundmgr.funds.models import Fund
 from fundmgr.opendata.models import Publication, PublicationKind
 from fundmgr.proposals.models import FUNDED_STATES, PUBLISHED_STATES, Proposal
+from fundmgr.steering.models import Decision
 
 ZERO = Decimal("0.00")
 
@@ -63,7 +65,14 @@ class PublishedDocuments:
 
 def published_documents(fund: Fund) -> PublishedDocuments:
     """The fund's live publications; a decision's summary only while its programme is one the fund publishes."""
-    query = sa.select(Publication).where(Publication.fund_id == fund.id, Publication.withdrawn_at.is_(None))
+    query = (
+        sa.select(Publication)
+        .where(Publication.fund_id == fund.id, Publication.withdrawn_at.is_(None))
+        .options(  # what the page shows of each, loaded with the list (not one publication at a time)
+            so.selectinload(Publication.files),
+            so.selectinload(Publication.decision).joinedload(Decision.proposal),
+        )
+    )
     rows = list(db.session.scalars(query.order_by(Publication.year.desc(), Publication.published_at.desc())))
     return PublishedDocuments(
         annual_reports=[p for p in rows if p.kind is PublicationKind.annual_report],
@@ -82,6 +91,11 @@ def public_fund(fund: Fund) -> PublicFund:
         db.session.scalars(
             sa.select(Proposal)
             .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+            .options(  # organizations and places with the list: the page's cost does not grow with the fund
+                so.selectinload(Proposal.participants),
+                so.selectinload(Proposal.countries),
+                so.joinedload(Proposal.country),
+            )
             .order_by(Proposal.reference)
         )
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,13 +19,13 @@ from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
-from fundmgr.funds.queries import all_funds, current_fund
-from fundmgr.i18n import current_language
+from fundmgr.funds.queries import current_fund
+from fundmgr.i18n import current_language, requested_language
 from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import Job
 from fundmgr.jobs.runner import ask
 from fundmgr.jobs.views import asked_redirect
-from fundmgr.opendata import dossier, iati, pipeline
+from fundmgr.opendata import dossier, iati, iati_file, pipeline
 from fundmgr.opendata import operations as ops
 from fundmgr.opendata.forms import annual_publication_form, summary_form, summary_of
 from fundmgr.opendata.models import Publication, PublicationFile
@@ -43,8 +44,10 @@ PUBLIC_MAX_AGE = 300
 
 
 def cached(response: Response, *, shared: bool) -> Response:
-    """The answer with how long it may be kept, and by whom."""
-    if current_user.is_authenticated:
+    """The answer with how long it may be kept, and by whom (a 503 is never kept)."""
+    if response.status_code == 503:
+        response.headers["Cache-Control"] = "no-store"
+    elif current_user.is_authenticated:
         response.headers["Cache-Control"] = "private, max-age=0"
     else:
         response.headers["Cache-Control"] = f"{'public' if shared else 'private'}, max-age={PUBLIC_MAX_AGE}"
@@ -67,10 +70,11 @@ class PublicView(FundView):
 
 
 class ActivitiesView(PublicView):
-    """Every published fund and its funded programmes as IATI 2.03 activities (XML)."""
+    """Every published fund and its funded programmes as IATI 2.03 activities (XML): the last file built by the
+    IATI job, which this request asks to rebuild when what it publishes changed (fundmgr.opendata.iati_file)."""
 
     def process(self) -> ResponseReturnValue:
-        return cached(Response(iati.activities_document(all_funds()), mimetype="application/xml"), shared=True)
+        return cached(iati_file.file_answer(None), shared=True)
 
 
 class FundActivitiesView(PublicView):
@@ -82,7 +86,7 @@ class FundActivitiesView(PublicView):
             abort(404)
 
     def process(self) -> ResponseReturnValue:
-        return cached(Response(iati.activities_document([self.fund]), mimetype="application/xml"), shared=True)
+        return cached(iati_file.file_answer(self.fund), shared=True)
 
 
 class FundPageView(PublicView):
@@ -138,19 +142,25 @@ class PipelinePageView(PublicView):
 
 
 class PipelineBookletView(PublicView):
-    """The pipeline as a PDF booklet in the visitor's language, rendered once per change of what it lists."""
+    """The pipeline as a PDF booklet in the visitor's language or ?lang=, rendered once per change of what it lists."""
 
     def load(self, fund_code: str) -> None:
         self.fund = fund_by_code(fund_code)
 
     def process(self) -> ResponseReturnValue:
-        entries = pipeline.pipeline_entries(self.fund)
-        key = pipeline.tag(self.fund, entries)
+        lang = requested_language()
+        with force_locale(lang):
+            entries = pipeline.pipeline_entries(self.fund)
+            key = pipeline.tag(self.fund, entries)
         context = {"fund_name": self.fund.name, "currency": self.fund.currency, "entries": entries}
 
+        def rendered() -> bytes:
+            with force_locale(lang):
+                return render_pdf("opendata/pipeline.html", context)
+
         def answer() -> Response:
-            data = pipeline.booklet(key, lambda: render_pdf("opendata/pipeline.html", context))
-            response = pdf_response(data, f"{self.fund.code}-pipeline-{current_language()}.pdf")
+            data = pipeline.booklet(key, rendered)
+            response = pdf_response(data, f"{self.fund.code}-pipeline-{lang}.pdf")
             response.direct_passthrough = False
             return response
 

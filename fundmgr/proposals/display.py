@@ -18,7 +18,8 @@ from fundmgr.accounts.models import Organization
 from fundmgr.db import db
 from fundmgr.funds.models import Country, Fund
 from fundmgr.i18n import format_money, format_percent, territory_name
-from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalVersion
+from fundmgr.proposals.exports import share_text
+from fundmgr.proposals.models import AttachmentKind, PartnerKind, Proposal, ProposalVersion, RiskLevel
 from fundmgr.proposals.snapshot import Indicator, ProposalSnapshot
 from fundmgr.proposals.versions import snapshot_of
 
@@ -34,11 +35,11 @@ class Labels:
         self.principles = {p.code: p for p in fund.guiding_principles}
         self.markers = {m.code: m for m in fund.markers}
         self.categories = {c.code: c for c in fund.budget_categories}
-        org_codes = {p.code for p in snapshot.participants} | {snapshot.lead}
+        org_codes = {p.code for p in snapshot.participants} | {snapshot.lead} | set(snapshot.indicative_amounts)
         self.organizations = {
             o.code: o for o in db.session.scalars(sa.select(Organization).where(Organization.code.in_(org_codes)))
         }
-        iso3s = set(snapshot.countries) | {snapshot.country}
+        iso3s = set(snapshot.countries) | {snapshot.country} | {c for corridor in snapshot.corridors for c in corridor}
         self.countries = {c.iso3: c for c in db.session.scalars(sa.select(Country).where(Country.iso3.in_(iso3s)))}
 
     def organization(self, code: str | None) -> str:
@@ -93,7 +94,75 @@ def describe(snapshot: ProposalSnapshot, fund: Fund) -> dict[str, Any]:
         "currency": fund.currency,
         "fund": fund.label,
         "fund_name": fund.name,
+        **stage_content(snapshot, labels),
     }
+
+
+def stage_content(snapshot: ProposalSnapshot, labels: Labels) -> dict[str, Any]:
+    """The concept note's content and the programme document's sections, readable (empty in a snapshot frozen
+    before they were kept)."""
+    workplan: dict[int, list[str]] = defaultdict(list)
+    for item in snapshot.workplan:
+        workplan[item.year].append(item.activity)
+    amounts = snapshot.indicative_amounts
+    content = {
+        "area_shares": [
+            {
+                "label": f"{labels.areas[a.area].number}. {labels.areas[a.area].label}"
+                if a.area in labels.areas
+                else a.area,
+                "share": a.share,
+                "share_text": share_text(a.share),
+            }
+            for a in snapshot.areas
+        ],
+        "problem_statement": snapshot.problem_statement,
+        "theory_of_change": snapshot.theory_of_change,
+        "corridors": [" → ".join(labels.country(c) for c in corridor) for corridor in snapshot.corridors],
+        "global_scope": snapshot.global_scope,
+        "partners": [
+            {"name": p.name, "kind": kind_title(PartnerKind, p.kind), "role": p.role}
+            for p in snapshot.national_partners
+        ],
+        "sdg_targets": list(snapshot.sdg_targets),
+        "cooperation_framework": snapshot.cooperation_framework,
+        "rc_endorsement": snapshot.rc_endorsement,
+        "knowledge_platform": snapshot.knowledge_platform,
+        "indicative_amounts": sorted(
+            ({"label": labels.organization(code), "amount": amount} for code, amount in amounts.items()),
+            key=lambda row: row["label"],
+        ),
+        "indicative_total": sum(amounts.values(), ZERO),
+        "workplan": [{"year": year, "activities": workplan[year]} for year in sorted(workplan)],
+        "risks": [
+            {
+                "risk": r.risk,
+                "likelihood": kind_title(RiskLevel, r.likelihood),
+                "impact": kind_title(RiskLevel, r.impact),
+                "mitigation": r.mitigation,
+                "owner": r.owner,
+            }
+            for r in snapshot.risks
+        ],
+        "me_plan": snapshot.me_plan,
+        "sustainability": snapshot.sustainability,
+    }
+    content["has_concept"] = any(content[key] for key in CONCEPT_KEYS)
+    content["has_sections"] = any(content[key] for key in SECTION_KEYS)
+    return content
+
+
+CONCEPT_KEYS = ("problem_statement", "theory_of_change", "corridors", "global_scope", "partners", "sdg_targets",
+                "cooperation_framework", "rc_endorsement", "knowledge_platform", "indicative_amounts")  # fmt: skip
+SECTION_KEYS = ("workplan", "risks", "me_plan", "sustainability")
+
+
+def kind_title(kind: type[PartnerKind] | type[RiskLevel], value: str) -> str:
+    """A stored enum value's title in the current language (the value itself if the enum no longer has it)."""
+    try:
+        return str(kind(value).title)
+    except ValueError:
+        return value
 
 
 def location_label(snapshot: ProposalSnapshot, labels: Labels) -> str:
@@ -288,8 +357,47 @@ def comparable_fields(d: dict[str, Any]) -> list[tuple[str, str]]:
         (_("Indirect support costs"), format_money(budget["indirect"])),
         (_("Total budget"), format_money(budget["total"])),
         (_("Results matrix"), "\n".join(matrix_lines(d))),
-        (_("Attachments"), "\n".join(f"{a['kind']}: {a['filename']}" for a in d["attachments"])),
     ]
+    fields += stage_fields(d)
+    fields.append((_("Attachments"), "\n".join(f"{a['kind']}: {a['filename']}" for a in d["attachments"])))
+    return fields
+
+
+def stage_fields(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """The concept note's content and the programme sections as (label, text), where the version has them (a
+    version frozen before they were kept has none: compared with a later one, each shows as added)."""
+    yes, no = _("Yes"), _("No")
+    fields = []
+    if d["area_shares"]:
+        fields.append((_("Thematic areas and shares"),
+                       "; ".join(f"{a['label']} ({a['share_text']})" for a in d["area_shares"])))  # fmt: skip
+    if d["has_concept"]:
+        fields += [
+            (_("Problem statement"), d["problem_statement"]),
+            (_("Theory of change"), d["theory_of_change"]),
+            (_("Migration corridors"), "\n".join(d["corridors"])),
+            (_("Global scope"), yes if d["global_scope"] else no),
+            (_("National partners"), "\n".join(f"{p['name']} ({p['kind']}): {p['role']}" for p in d["partners"])),
+            (_("SDG targets"), ", ".join(d["sdg_targets"])),
+            (_("Alignment with the Cooperation Framework"), d["cooperation_framework"]),
+            (_("Resident Coordinator’s endorsement"), yes if d["rc_endorsement"] else no),
+            (_("Use of the Network’s knowledge platform and connection hub"), d["knowledge_platform"]),
+            (_("Indicative amounts"),
+             "\n".join(f"{a['label']}: {format_money(a['amount'])}" for a in d["indicative_amounts"])),
+        ]  # fmt: skip
+    if d["has_sections"]:
+        fields += [
+            (_("Workplan"), "\n".join(_("Year %(n)d", n=w["year"]) + ": " + "; ".join(w["activities"])
+                                      for w in d["workplan"])),
+            (_("Risk log"), "\n".join(
+                _("%(risk)s (likelihood %(likelihood)s, impact %(impact)s); mitigation: %(mitigation)s; "
+                  "owner: %(owner)s",
+                  risk=r["risk"], likelihood=r["likelihood"], impact=r["impact"], mitigation=r["mitigation"] or "-",
+                  owner=r["owner"] or "-")
+                for r in d["risks"])),
+            (_("Monitoring and evaluation plan"), d["me_plan"]),
+            (_("Sustainability and exit strategy"), d["sustainability"]),
+        ]  # fmt: skip
     return fields
 
 

@@ -50,7 +50,9 @@ def programme_document_groups(proposal: Proposal) -> list[tuple[list[str], str]]
     totals = budget_totals(proposal)
     return [
         (description_problems(proposal), "proposals.details"),
-        (location_problems(proposal), "proposals.details"),
+        # placed as its concept note was: corridors (whose countries may lie in several regions) or global scope
+        # stand for the one country, and the document, which cannot change them, keeps them
+        (concept_location_problems(proposal), "proposals.details"),
         (alignment_problems(proposal), "proposals.details"),
         (marker_problems(proposal), "proposals.markers"),
         (duration_problems(proposal), "proposals.details"),

@@ -7,8 +7,10 @@ snapshot is read instead of turning into blanks in a meeting pack.
 
 Money stays exact: Decimal in Python, a string of digits in JSON, never a float.
 
-Changing the shape means a new `SCHEMA_VERSION` and an upgrade of the stored rows (a data migration,
-as b439c5f5ca48 labelled the unversioned rows version 1). Once hashes of decided versions are
+Fields added with an empty default and left out of the stored form while empty (`STAGE_FIELDS`: the concept
+note's and programme document's content) keep version 1: rows stored before them read with empty values and hash
+as they did. Any other change of the shape means a new `SCHEMA_VERSION` and an upgrade of the stored rows (a data
+migration, as b439c5f5ca48 labelled the unversioned rows version 1). Once hashes of decided versions are
 recorded (issue 21), stored rows can no longer be rewritten without breaking them: a later version
 must keep the older one's model and upgrade on reading. Other kinds of frozen document (issue 14:
 concept note, programme document) subclass `FrozenDocument`, reusing the parts, and `read_snapshot`
@@ -70,6 +72,8 @@ def digits(value: Decimal) -> str:
 # Each kind of number has one written form, so equal values serialise (and hash) alike.
 Amount = Annotated[Decimal, BeforeValidator(cents), PlainSerializer(digits, return_type=str)]
 Rate = Annotated[Decimal, BeforeValidator(rate), PlainSerializer(digits, return_type=str)]
+# A share in percent, two decimals (60.00), as proposal_areas keeps it.
+Percent = Annotated[Decimal, BeforeValidator(cents), PlainSerializer(digits, return_type=str)]
 # Indicator baselines and targets: as many decimals as given, written without trailing zeros (200, 12.5).
 Quantity = Annotated[
     Decimal, BeforeValidator(exact_decimal), PlainSerializer(lambda v: digits(v.normalize()), return_type=str)
@@ -154,6 +158,32 @@ class AttachmentRecord(Part):
     sha256: str
 
 
+class AreaShare(Part):
+    """A thematic area of the programme with its share in percent."""
+
+    area: str  # thematic area code
+    share: Percent
+
+
+class NationalPartnerRecord(Part):
+    name: str
+    kind: str  # a PartnerKind value
+    role: str
+
+
+class WorkplanActivity(Part):
+    year: int
+    activity: str
+
+
+class RiskRecord(Part):
+    risk: str
+    likelihood: str  # a RiskLevel value
+    impact: str
+    mitigation: str
+    owner: str
+
+
 class FrozenDocument(Part):
     """A document frozen at submission: versioned, stored as JSON, hashed in one canonical form."""
 
@@ -189,6 +219,37 @@ class ProposalSnapshot(FrozenDocument):
     totals: Totals
     matrix: list[Outcome]
     attachments: list[AttachmentRecord]
+    # The two stages' content (issue 14), added to schema version 1 without a new version: every field has an
+    # empty default and is left out of the stored (and hashed) form while empty, so a snapshot stored before reads
+    # with empty values and keeps the hash a decision record holds; nothing is written back to the old rows.
+    areas: list[AreaShare] = Field(default_factory=list)  # every area with its share (empty: all in the primary)
+    problem_statement: str = ""
+    theory_of_change: str = ""
+    corridors: list[list[str]] = Field(default_factory=list)  # ISO3 codes, origin -> transit -> destination
+    global_scope: bool = False
+    national_partners: list[NationalPartnerRecord] = Field(default_factory=list)
+    sdg_targets: list[str] = Field(default_factory=list)  # SDG target codes (10.7)
+    cooperation_framework: str = ""
+    rc_endorsement: bool = False
+    knowledge_platform: str = ""
+    indicative_amounts: dict[str, Amount] = Field(default_factory=dict)  # by organization code
+    workplan: list[WorkplanActivity] = Field(default_factory=list)
+    risks: list[RiskRecord] = Field(default_factory=list)
+    me_plan: str = ""
+    sustainability: str = ""
+
+    def stored(self) -> dict[str, Any]:
+        data = super().stored()
+        for name in STAGE_FIELDS:
+            if getattr(self, name) == ProposalSnapshot.model_fields[name].get_default(call_default_factory=True):
+                del data[name]
+        return data
+
+
+# The fields ProposalSnapshot gained after rows were stored, left out while empty (see `ProposalSnapshot.stored`).
+STAGE_FIELDS = ("areas", "problem_statement", "theory_of_change", "corridors", "global_scope", "national_partners",
+                "sdg_targets", "cooperation_framework", "rc_endorsement", "knowledge_platform", "indicative_amounts",
+                "workplan", "risks", "me_plan", "sustainability")  # fmt: skip
 
 
 def read_snapshot(data: Mapping[str, Any]) -> ProposalSnapshot:

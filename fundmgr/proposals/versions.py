@@ -106,7 +106,46 @@ def snapshot_of(proposal: Proposal) -> ProposalSnapshot:
             for a in proposal.attachments
             if a.removed_at is None
         ],
+        **stage_content_of(proposal),
     )
+
+
+def stage_content_of(proposal: Proposal) -> dict[str, Any]:
+    """The concept note's content (areas with shares, the case, corridors, partners, SDG targets, alignment,
+    endorsement, knowledge platform, indicative amounts) and the programme document's sections, as plain data."""
+    return {
+        # the shares only when the proposal gave them (else it is all in its primary area)
+        "areas": [{"area": area.code, "share": share} for area, share in proposal.area_shares]
+        if proposal.area_rows
+        else [],
+        "problem_statement": proposal.problem_statement,
+        "theory_of_change": proposal.theory_of_change,
+        "corridors": [[stop.country.iso3 for stop in corridor.stops] for corridor in proposal.corridors],
+        "global_scope": proposal.global_scope,
+        "national_partners": [
+            {"name": p.name, "kind": p.kind.value, "role": p.role} for p in proposal.national_partners
+        ],
+        "sdg_targets": list(proposal.sdg_targets or []),
+        "cooperation_framework": proposal.cooperation_framework,
+        "rc_endorsement": proposal.rc_endorsement,
+        "knowledge_platform": proposal.knowledge_platform,
+        "indicative_amounts": {
+            p.organization.code: p.indicative_amount for p in proposal.participants if p.indicative_amount is not None
+        },
+        "workplan": [{"year": w.year, "activity": w.activity} for w in proposal.workplan],
+        "risks": [
+            {
+                "risk": r.risk,
+                "likelihood": r.likelihood.value,
+                "impact": r.impact.value,
+                "mitigation": r.mitigation,
+                "owner": r.owner,
+            }
+            for r in proposal.risks
+        ],
+        "me_plan": proposal.me_plan,
+        "sustainability": proposal.sustainability,
+    }
 
 
 def freeze_version(proposal: Proposal, *, actor: User) -> ProposalVersion:

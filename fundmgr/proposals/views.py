@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
 from fundmgr.funds import queries as fq
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
-from fundmgr.i18n import current_language
+from fundmgr.i18n import current_language, requested_language
 from fundmgr.numbers import MONEY, PERCENTAGE, number_symbols
 from fundmgr.pdf import pdf_response, render_pdf
 from fundmgr.proposals import forms
@@ -625,16 +625,20 @@ class VersionView(VersionBaseView):
 
 
 class VersionPdfView(VersionBaseView):
-    """One submitted version as a PDF: cover, summary, organizations, objectives, markers, budget, matrix."""
+    """One submitted version as a PDF: cover, summary, organizations, objectives, markers, budget, matrix; in the
+    reader's language or ?lang=."""
 
     def process(self):
         version = self.version
-        data = {"d": describe_version(version), "version": {
-            "number": version.number,
-            "submitted_at": format_date(version.submitted_at, "long"),
-            "submitted_by": version.submitted_by.name,
-        }}  # fmt: skip
-        pdf = render_pdf("proposals/version.html", data)
+        lang = requested_language()
+        with force_locale(lang):
+            data = {"d": describe_version(version), "version": {
+                "number": version.number,
+                "submitted_at": format_date(version.submitted_at, "long"),
+                "submitted_by": version.submitted_by.name,
+                "concept_note": self.proposal.is_concept_note,
+            }}  # fmt: skip
+            pdf = render_pdf("proposals/version.html", data)
         return pdf_response(pdf, f"{self.proposal.reference}-v{version.number}.pdf")
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, works_with_committee
-from fundmgr.i18n import current_language
+from fundmgr.i18n import requested_language
 from fundmgr.pdf import pdf_response
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
 from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState, Meeting, Minutes, MinutesState
@@ -116,8 +116,8 @@ class DecisionVerifyView(DecisionDetailView):
 
 
 class DecisionLetterView(DecisionDetailView):
-    """The decision letter to the proposal's organizations (PDF), in the reader's language."""
+    """The decision letter to the proposal's organizations (PDF), in the reader's language or ?lang=."""
 
     def process(self):
-        data = decision_letter_pdf(self.decision, current_language())
+        data = decision_letter_pdf(self.decision, requested_language())
         return pdf_response(data, decision_letter_filename(self.decision))

@@ -20,7 +20,7 @@ from fundmgr.errors import ValidationFailed
 from fundmgr.finance import operations as finance_ops
 from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
 from fundmgr.funds.seats import rules_of, seat_labels
-from fundmgr.i18n import current_language
+from fundmgr.i18n import requested_language
 from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import Job
 from fundmgr.jobs.runner import ask
@@ -511,7 +511,7 @@ class MeetingPackView(MeetingBaseView):
         if not self.meeting.items:
             return not_yet(self, "pack")
         params = {"meeting_id": self.meeting.id}
-        job = ask(MEETING_PACK, fund=self.fund, user=current_user, params=params, language=current_language())
+        job = ask(MEETING_PACK, fund=self.fund, user=current_user, params=params, language=requested_language())
         return asked_redirect(job)
 
 

@@ -6,11 +6,15 @@ are Decimals, given to the solver in integer units of 1/10,000 (the ranking show
 programme (solved by HiGHS, through highspy) maximises the sum of the selected proposals' weighted scores:
 
     Σ cost·x ≤ budget                                    the budget
-    Σ_{i in group} cost·x ≥ floor · Σ cost·x             a floor on a thematic area's or region's share of the money
-    Σ_{i in group} cost·x ≤ ceiling · Σ cost·x           a ceiling on that share
+    Σ_i part_i·x ≥ floor · Σ cost·x                      a floor on a thematic area's or region's share of the money
+    Σ_i part_i·x ≤ ceiling · Σ cost·x                    a ceiling on that share
     Σ_{i at the marker level} cost·x ≥ floor · Σ cost·x  the share at or above the marker level
     Σ_{i in country} cost·x ≤ country cap, Σ_{i in country} x ≤ N, Σ_{i of organization} cost·x ≤ organization cap
     x = 1 ticked to include, x = 0 ticked to exclude
+
+A proposal's part in a region is its whole cost; its part in a thematic area is its share of that area (a 60/40
+programme counts 60% of its cost to one area and 40% to the other, split to the cent by `fundmgr.db.apportion`
+before it reaches the optimiser: `Option.areas`).
 
 Ties are broken by a second solve that keeps the best score and prefers the proposals earlier in the stable
 order (the ranking, then the reference); HiGHS runs on one thread, so the same inputs give the same answer.
@@ -45,6 +49,21 @@ class Option:
     country: str = ""
     organization: str = ""
     marker: bool = False  # at or above the fund's marker level
+    # the cost split over the thematic areas' shares, in cents adding up to `cost` (empty: all of it in `area`)
+    areas: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.areas and sum(part for _code, part in self.areas) != self.cost:
+            raise ValueError(f"{self.key}: the areas' parts do not add up to the cost")
+
+    def parts(self, group: Group) -> tuple[tuple[str, int], ...]:
+        """The option's cost by code of the group: its areas' parts, or all of it in its region (or one area)."""
+        if group is Group.area and self.areas:
+            return self.areas
+        return ((group_of(self, group), self.cost),)
+
+    def part_in(self, group: Group, code: str) -> int:
+        return sum(part for c, part in self.parts(group) if c == code)
 
 
 @dataclass(frozen=True)
@@ -140,8 +159,8 @@ class Tally:
         if option.organization:
             self.organizations[option.organization] = self.organizations.get(option.organization, 0) + option.cost
         for group in Group:
-            key = (group, group_of(option, group))
-            self.groups[key] = self.groups.get(key, 0) + option.cost
+            for code, part in option.parts(group):
+                self.groups[group, code] = self.groups.get((group, code), 0) + part
         if option.marker:
             self.marker += option.cost
 
@@ -191,8 +210,8 @@ def breaks_with(tally: Tally, option: Option | None, rules: Rules) -> list[LeftO
             problems.append(LeftOut(key, Reason.organization_cap, subject=organization))
     for bound in rules.shares:
         amount = tally.groups.get((bound.group, bound.code), 0)
-        if option is not None and group_of(option, bound.group) == bound.code:
-            amount += cost
+        if option is not None:
+            amount += option.part_in(bound.group, bound.code)
         if bound.ceiling is not None and amount > bound.ceiling * total:
             problems.append(LeftOut(key, Reason.ceiling, subject=bound.code, group=bound.group))
         if bound.floor is not None and amount < bound.floor * total:
@@ -239,7 +258,7 @@ def prefer_earlier(options: Sequence[Option], chosen: list[Option], rules: Rules
 
 
 def twin_key(option: Option) -> tuple:
-    return (score_units(option.score), option.cost, option.area, option.region, option.country,
+    return (score_units(option.score), option.cost, option.parts(Group.area), option.region, option.country,
             option.organization, option.marker)  # fmt: skip
 
 
@@ -275,7 +294,7 @@ class SelectionModel:
         self.add_row(0.0, 0.0, {**{i: costs[i] for i in range(self.n)}, self.total: -1.0})
         self.add_row(-inf, rules.budget / self.unit, {self.total: 1.0})
         for bound in rules.shares:
-            inside = {i: costs[i] for i, o in enumerate(options) if group_of(o, bound.group) == bound.code}
+            inside = {i: o.part_in(bound.group, bound.code) / self.unit for i, o in enumerate(options)}
             if bound.floor is not None:  # Σ_group cost·x − floor·total ≥ 0
                 self.add_row(0.0, inf, {**inside, self.total: -float(bound.floor)})
             if bound.ceiling is not None:  # Σ_group cost·x − ceiling·total ≤ 0

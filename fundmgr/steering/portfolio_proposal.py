@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from fundmgr.db import db, to_cents
+from fundmgr.db import apportion, db, to_cents
 from fundmgr.finance.queries import fundable, target_marker, top_region
 from fundmgr.funds.models import Fund, Region
 from fundmgr.i18n import territory_name
 from fundmgr.numbers import MONEY, number_text
 from fundmgr.proposals.models import Proposal, ProposalMarker
+from fundmgr.proposals.queries import area_shares_of
 from fundmgr.steering.models import DecisionOutcome, Meeting, recused_proposal_ids
 from fundmgr.steering.optimiser import Group, LeftOut, Option, Outcome, Reason, Rules, ShareBound, optimise
 from fundmgr.steering.queries import (
@@ -62,6 +63,8 @@ def candidate_rows(fund: Fund) -> list[dict[str, Any]]:
         (p for p in proposals if p.id not in scores), key=lambda p: p.reference
     )
     gaps = {row.proposal.id: row.gap for row in fundable(fund, in_order)}
+    area_codes = {a.id: a.code for a in fund.thematic_areas}
+    shares = area_shares_of(p.id for p in in_order)
     regions = region_of(in_order)
     levels = marker_levels(fund, in_order)
     rows = []
@@ -75,6 +78,8 @@ def candidate_rows(fund: Fund) -> list[dict[str, Any]]:
                 "score": str(score.quantize(Decimal("0.0001"))) if score is not None else None,
                 "gap": str(gaps[proposal.id]),
                 "area": proposal.primary_area.code if proposal.primary_area else "",
+                # every area with its share in percent, the primary first (a run stored before has none)
+                "areas": [[area_codes.get(a, ""), str(share)] for a, share in shares[proposal.id] if a is not None],
                 "region": regions.get(proposal.id, ""),
                 "country": proposal.country.iso2 if proposal.country else "",
                 "organization": proposal.lead_organization.label if proposal.lead_organization else "",
@@ -120,6 +125,7 @@ def options_of(candidates: Sequence[dict[str, Any]]) -> list[Option]:
             score=Decimal(c["score"]),
             cost=cents(Decimal(c["gap"])),
             area=c["area"],
+            areas=area_parts(cents(Decimal(c["gap"])), c.get("areas") or []),
             region=c["region"],
             country=c["country"],
             organization=c["organization"],
@@ -128,6 +134,15 @@ def options_of(candidates: Sequence[dict[str, Any]]) -> list[Option]:
         for c in candidates
         if c["score"] is not None and Decimal(c["gap"]) > 0
     ]
+
+
+def area_parts(cost: int, areas: Sequence[Sequence[str]]) -> tuple[tuple[str, int], ...]:
+    """A candidate's cost in cents split over its areas' shares to the cent (`apportion`); empty (all of it in its
+    primary area) when it has one area or none."""
+    if len(areas) < 2:
+        return ()
+    parts = apportion(Decimal(cost), [Decimal(share) for _code, share in areas], Decimal(1))
+    return tuple((code, int(part)) for (code, _share), part in zip(areas, parts, strict=True))
 
 
 def rules_of(rules: dict[str, Any]) -> Rules:
@@ -261,7 +276,7 @@ def target_rows(rules: dict[str, Any], selected: Sequence[dict[str, Any]], fund:
 
     rows = [TargetRow(_("Budget"), total, None, Decimal(rules["budget"]), "money")]
     for bound in rules["shares"]:
-        amount = sum((Decimal(c["gap"]) for c in selected if c[bound["group"]] == bound["code"]), ZERO)
+        amount = sum((part_in(c, bound["group"], bound["code"]) for c in selected), ZERO)
         rows.append(TargetRow(group_label(bound["group"], bound["code"], fund), share(amount),
                               optional(bound["floor"]), optional(bound["ceiling"]), "share"))  # fmt: skip
     if rules["marker_floor"] is not None:
@@ -288,6 +303,16 @@ def target_rows(rules: dict[str, Any], selected: Sequence[dict[str, Any]], fund:
             rows.append(TargetRow(_("Money led by %(organization)s", organization=code), amount, None,
                                   Decimal(rules["organization_cap"]), "money"))  # fmt: skip
     return rows
+
+
+def part_in(candidate: dict[str, Any], group: str, code: str) -> Decimal:
+    """A selected candidate's money in a group: its share of an area (as the optimiser counts it), its whole gap
+    in its region or its one area."""
+    gap = Decimal(candidate["gap"])
+    if group == Group.area and len(candidate.get("areas") or []) >= 2:
+        parts = area_parts(cents(gap), candidate["areas"])
+        return money(sum(part for c, part in parts if c == code))
+    return gap if candidate[group] == code else ZERO
 
 
 def marker_label(fund: Fund) -> str:

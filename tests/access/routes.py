@@ -130,6 +130,9 @@ RESULTS_MANAGE_READ = answers(FORBIDDEN, outsiders=HIDDEN, fmu=OK, admin=OK)
 RESULTS_MANAGE_WRITE = answers(FORBIDDEN, outsiders=HIDDEN, fmu=DONE, admin=DONE)
 
 
+IATI_FILE_WRITES = ("jobs", "audit_entries")
+
+
 def get(endpoint: str, params=none, expect=SIGNED_IN, **kw: Any) -> Case:
     return Case(endpoint, "GET", params, expect, **kw)
 
@@ -560,8 +563,16 @@ CASES: list[Case] = [
     # --- Open data: the IATI files and the public page answer anyone, the same for everyone (published data: no
     # object of the fund to guess); the dossier only the fund's managers. An unknown fund and a programme not
     # funded (404 for all) are tested in tests/opendata. ---
-    get("opendata.iati_activities", expect=EVERYONE),
-    get("opendata.fund_iati_activities", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
+    # the IATI file is a job's file the system keeps (fundmgr.opendata.iati_file): a GET may ask for it to be built
+    # (a job row, its audit entry), the one kind of write a GET may make
+    get("opendata.iati_activities", expect=EVERYONE, extra={"cache_writes": IATI_FILE_WRITES}),
+    get(
+        "opendata.fund_iati_activities",
+        lambda w: {"fund_code": "MIG"},
+        EVERYONE,
+        guessable=False,
+        extra={"cache_writes": IATI_FILE_WRITES},
+    ),
     get("opendata.fund_page", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
     post(
         "opendata.dossier",
@@ -732,6 +743,16 @@ CASES: list[Case] = [
         secrets=("active",),
         owner="fmu",
         data=lambda w: {"closed_on": TODAY.isoformat(), "reference": "FC-2026-01"},
+    ),
+    # certified final financial statements: recorded by the FMU after the financial closure (refused here: open)
+    get("finance.final_statements", proposal("active"), FMU_ONLY, secrets=("active",)),
+    post(
+        "finance.final_statements",
+        proposal("active"),
+        answers(FORBIDDEN, fmu=KEPT),
+        secrets=("active",),
+        owner="fmu",
+        data=lambda w: {"organization": "1", "received_on": TODAY.isoformat(), "document": "CFS-2026-01"},
     ),
     # --- Steering ---
     *[

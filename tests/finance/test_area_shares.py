@@ -4,20 +4,27 @@ by area: the dashboard and its Excel export, the portfolio balance, the annual r
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from fundmgr.db import apportion, db
+from fundmgr.errors import InsufficientFunds
 from fundmgr.finance.dashboard import dashboard
 from fundmgr.finance.exports import dashboard_workbook
-from fundmgr.finance.queries import allocations_by_area
-from fundmgr.proposals.models import ProposalArea
+from fundmgr.finance.models import Allocation, EntryKind, LedgerEntry
+from fundmgr.finance.operations import allocate_approved
+from fundmgr.finance.queries import allocations_by_area, balances, fundable
+from fundmgr.funds.models import ThematicArea
+from fundmgr.proposals.models import ProposalArea, ProposalState
 from fundmgr.results import reports
 from fundmgr.steering.portfolio import build_portfolio
 
 D = Decimal
+DECIDED = date(2024, 6, 1)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +86,84 @@ def test_every_sum_by_area_splits_the_programme_by_its_shares(app, fund, fmu, sp
     assert of((r.key, r.amount) for r in money["by_area"]) == EXPECTED
     assert money["allocated_total"] == D("1428000.01")
     assert sheet_amounts(annual["Allocations by area"]) == EXPECTED
+
+
+# --- Donors' earmarks: a programme in two areas draws on each area's earmark for that area's share only --------
+
+
+def in_two_areas(proposal, fund, first="TA2", second="TA3"):
+    areas = {a.code: a for a in fund.thematic_areas}
+    proposal.area_rows = [ProposalArea(area_id=areas[first].id, share=D(60)),
+                          ProposalArea(area_id=areas[second].id, share=D(40))]  # fmt: skip
+    db.session.commit()
+    return proposal
+
+
+def allocate(proposal, amount):
+    return allocate_approved(proposal, proposal.latest_version, approved_amount=D(amount), decided_on=DECIDED,
+                             reference="SC-2024-07", actor=None)  # fmt: skip
+
+
+def earmarked_by_area(proposal):
+    rows = db.session.execute(
+        sa.select(ThematicArea.code, sa.func.sum(LedgerEntry.amount))
+        .join(ThematicArea, ThematicArea.id == LedgerEntry.area_id)
+        .where(LedgerEntry.proposal_id == proposal.id, LedgerEntry.kind == EntryKind.allocation)
+        .group_by(ThematicArea.code)
+    )
+    return {code: -total for code, total in rows}
+
+
+def test_a_60_40_programme_draws_60_percent_from_one_earmark_and_40_from_the_other(fund, make_deposit, make_proposal):
+    make_deposit("1000000.00", area="TA2")  # 990,000.00 earmarked to TA2 after the fee
+    make_deposit("1000000.00", area="TA3")  # 990,000.00 to TA3
+    make_deposit("1000000.00")  # 990,000.00 unearmarked
+    proposal = in_two_areas(make_proposal(ProposalState.in_review, area="TA2"), fund)
+    allocations = allocate(proposal, "1000000.01")
+    assert earmarked_by_area(proposal) == {"TA2": D("600000.01"), "TA3": D("400000.00")}
+    result = balances(fund)
+    assert result.available_by_area == {"TA2": D("389999.99"), "TA3": D("590000.00")}
+    assert result.unearmarked_available == D("990000.00")
+    assert sum(a.total for a in allocations) == D("1000000.01")
+
+
+def test_an_areas_earmark_short_of_its_share_leaves_the_rest_to_unearmarked_money(fund, make_deposit, make_proposal):
+    make_deposit("1000000.00", area="TA2")  # 990,000.00
+    make_deposit("100000.00", area="TA3")  # 99,000.00: less than TA3's 40%
+    make_deposit("1000000.00")  # 990,000.00
+    proposal = in_two_areas(make_proposal(ProposalState.in_review, area="TA2"), fund)
+    allocate(proposal, "1000000.01")
+    assert earmarked_by_area(proposal) == {"TA2": D("600000.01"), "TA3": D("99000.00")}
+    result = balances(fund)
+    assert result.available_by_area == {"TA2": D("389999.99"), "TA3": D("0.00")}
+    assert result.unearmarked_available == D("990000.00") - D("301000.00")
+
+
+def test_the_other_areas_share_cannot_come_from_the_primary_areas_earmark(fund, make_deposit, make_proposal):
+    """With TA2's earmark holding it all, 40% of the programme (TA3's share) still needs TA3's earmark or unearmarked
+    money: refused with the amounts, nothing written."""
+    make_deposit("2000000.00", area="TA2")  # 1,980,000.00
+    make_deposit("100000.00")  # 99,000.00 unearmarked
+    proposal = in_two_areas(make_proposal(ProposalState.in_review, area="TA2"), fund)
+    with pytest.raises(InsufficientFunds) as refused:
+        allocate(proposal, "1000000.01")
+    assert refused.value.message == (
+        "The fund cannot cover USD 1,000,000.01: only USD 699,000.01 is available for this programme's thematic "
+        "areas (USD 99,000.00 unearmarked and USD 600,000.01 earmarked to their shares of it)."
+    )
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Allocation.id))) == 0
+
+
+def test_the_pipeline_counts_a_60_40_programme_against_each_earmark(fund, make_deposit, make_proposal):
+    """`fundable` (the pipeline's and the portfolio's order of funding) draws as allocating would: the 60/40 programme
+    fits with the two earmarks, and what it leaves of TA3's earmark pays a programme wholly in TA3."""
+    make_deposit("1000000.00", area="TA2")  # 990,000.00
+    make_deposit("1000000.00", area="TA3")  # 990,000.00
+    split = in_two_areas(make_proposal(ProposalState.endorsed, area="TA2"), fund)  # 1,284,000.00: 770,400 + 513,600
+    wholly = make_proposal(ProposalState.endorsed, area="TA3", partners=(), direct={"IOM": "445000.00"})  # 476,150
+    rows = fundable(fund, [split, wholly])
+    assert [(row.fundable, row.gap) for row in rows] == [(True, D("1284000.00")), (True, D("476150.00"))]
+    # a third one wholly in TA3: 990,000.00 - 513,600.00 - 476,150.00 = 250.00 is left of TA3's earmark
+    third = make_proposal(ProposalState.endorsed, area="TA3", partners=(), direct={"IOM": "300.00"})  # 321.00
+    assert [row.fundable for row in fundable(fund, [split, wholly, third])] == [True, True, False]

@@ -31,11 +31,14 @@ import sqlalchemy as sa
 from lxml import etree
 
 from fundmgr import clock
+from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.finance import queries as fq
 from fundmgr.funds.models import Fund
+from fundmgr.jobs.models import Job, JobState
+from fundmgr.opendata import iati
 from fundmgr.opendata.iati import recipients, split_hundred
-from fundmgr.proposals.models import FUNDED_STATES, Proposal
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 
 STANDARD = Path(str(distribution("pyIATI").locate_file("iati/resources/standard/2-03")))
 # DAC purpose codes added to the CRS list after pyIATI 0.4.1 took its copy of the Sector codelist (2018); the
@@ -62,6 +65,9 @@ def published_bytes(demo_app) -> bytes:
     answer = demo_app.test_client().get("/iati/activities.xml")
     assert answer.status_code == 200
     assert answer.mimetype == "application/xml"
+    with demo_app.app_context():  # fetching it built it (a job), outside any test's transaction: forget that job
+        db.session.execute(sa.delete(Job).where(Job.kind == "iati"))
+        db.session.commit()
     return answer.data
 
 
@@ -316,3 +322,56 @@ def test_a_programme_without_countries_is_published_for_its_un_region():
 def test_shares_between_countries_sum_to_exactly_100():
     assert split_hundred(3) == ["33.33", "33.33", "33.34"]
     assert split_hundred(1) == ["100"]
+
+
+def iati_jobs() -> list[Job]:
+    return list(db.session.scalars(sa.select(Job).where(Job.kind == "iati").order_by(Job.id)))
+
+
+def test_the_file_is_built_by_a_job_and_served_until_what_it_publishes_changes(demo_app, fund):
+    """The first request builds the file (a job, run there once); the next ones serve it as built, confirmed by its
+    ETag, asking for nothing; an audited change to what it publishes makes the next request answer at once with the
+    last file and ask for a new one, which the request after serves."""
+    client = demo_app.test_client()
+    first = client.get("/iati/activities.xml")
+    assert first.status_code == 200
+    assert first.mimetype == "application/xml"
+    (built,) = iati_jobs()
+    assert built.state is JobState.done
+    assert built.asked_by_id is None
+    assert built.fund_id is None
+    assert first.headers["ETag"] == f'"{built.sha256}"'
+    again = client.get("/iati/activities.xml", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/iati/activities.xml").data == first.data
+    assert len(iati_jobs()) == 1, "nothing changed: nothing asked"
+    programme = db.session.scalars(sa.select(Proposal).where(Proposal.state == ProposalState.active)).first()
+    programme.title = "A programme renamed"
+    record_audit("proposal.updated", programme, actor=None, after={"title": programme.title}, fund_id=fund.id)
+    db.session.commit()
+    stale = client.get("/iati/activities.xml")
+    assert stale.status_code == 200
+    assert stale.data == first.data, "the last file, at once"
+    assert len(iati_jobs()) == 2, "and a new one asked for (run after the answer here, by the worker in production)"
+    fresh = client.get("/iati/activities.xml")
+    assert b"A programme renamed" in fresh.data
+    assert fresh.headers["ETag"] != first.headers["ETag"]
+    assert len(iati_jobs()) == 2
+    assert client.get(f"/iati/{fund.code}/activities.xml").status_code == 200
+    assert len(iati_jobs()) == 3, "each fund's file is a job of its own"
+
+
+def test_a_file_that_could_not_be_built_asks_the_crawler_to_come_back(demo_app, monkeypatch):
+    """Never built and the build fails: 503 with Retry-After (the job failed, its error kept), no half file."""
+
+    def broken(_funds):
+        raise RuntimeError("the ledger is unreadable")
+
+    monkeypatch.setattr(iati, "activities_document", broken)
+    answer = demo_app.test_client().get("/iati/activities.xml")
+    assert answer.status_code == 503
+    assert int(answer.headers["Retry-After"]) > 0
+    assert answer.headers["Cache-Control"] == "no-store", "no cache keeps the refusal"
+    (job,) = iati_jobs()
+    assert job.state is JobState.failed
+    assert "unreadable" in job.error

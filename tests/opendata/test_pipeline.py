@@ -7,12 +7,15 @@ import subprocess
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import escape
 
 from fundmgr.db import db
 from fundmgr.finance.queries import endorsed_by_endorsement_date
+from fundmgr.funds.models import Country
 from fundmgr.i18n import LANGUAGES
-from fundmgr.proposals.models import ProposalArea, ProposalState
+from fundmgr.proposals.models import Corridor, CorridorStop, ProposalArea, ProposalState
 from tests.opendata.test_public import MARK, mark_everything_unpublished
 
 HEADINGS = {"en": "Indicative amount", "fr": "Montant indicatif", "es": "Importe indicativo"}
@@ -107,3 +110,39 @@ def test_nothing_unpublished_leaks_to_the_pipeline_page_or_booklet(demo_app, fun
             assert "@" not in shown, "no e-mail address"
         for p in endorsed_by_endorsement_date(fund):
             assert p.reference in text
+
+
+CORRIDOR_WORDS = {"en": "Corridor", "fr": "Corridor", "es": "Corredor"}
+
+
+def test_the_pipeline_shows_each_notes_corridors_and_sdg_targets_in_each_language(demo_app, fund):
+    """A concept note's migration corridors (origin to destination, countries named in the visitor's language),
+    global scope and SDG targets, on the page and in the booklet, in English, French and Spanish."""
+    first, second = endorsed_by_endorsement_date(fund)[:2]
+    countries = {
+        c.iso3: c for c in db.session.scalars(sa.select(Country).where(Country.iso3.in_(["GTM", "MEX", "USA"])))
+    }
+    first.corridors = [Corridor(position=0, stops=[CorridorStop(position=i, country=countries[code])
+                                                   for i, code in enumerate(("GTM", "MEX", "USA"))])]  # fmt: skip
+    first.sdg_targets = ["10.7", "8.8", "16.9"]
+    second.global_scope = True
+    second.sdg_targets = ["17.18"]
+    db.session.commit()
+    client = demo_app.test_client()
+    for language in LANGUAGES:
+        headers = {"Accept-Language": language}
+        page = client.get(f"/public/{fund.code}/pipeline", headers=headers).text
+        text = text_of(client.get(f"/public/{fund.code}/pipeline.pdf", headers=headers).data)
+        with force_locale(language):
+            corridor = " → ".join(countries[code].label for code in ("GTM", "MEX", "USA"))
+            heading, everywhere = _("SDG targets"), _("Global programme (no country in particular)")
+        row = page.split(f'id="pipeline-{first.reference}"')[1].split("</tr>")[0]
+        assert "10.7, 8.8, 16.9" in row
+        assert f"{CORRIDOR_WORDS[language]}" in row
+        assert str(escape(corridor)) in row
+        other = page.split(f'id="pipeline-{second.reference}"')[1].split("</tr>")[0]
+        assert "17.18" in other
+        assert str(escape(everywhere)) in other
+        assert str(escape(heading)) in page
+        for shown in ("10.7, 8.8, 16.9", "17.18", heading, corridor.split(" → ")[0]):
+            assert shown in text, (language, shown)

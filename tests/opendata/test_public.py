@@ -94,7 +94,9 @@ def test_nothing_unpublished_leaks_to_the_public_page_or_the_iati_file(demo_app,
     assert all(not count.endswith(": 0") for count in counts), counts  # the demo has each kind of text
     client = demo_app.test_client()
     answers = [client.get(f"/public/{fund.code}", headers={"Accept-Language": lang}) for lang in LANGUAGES]
-    answers += [client.get("/iati/activities.xml"), client.get(f"/iati/{fund.code}/activities.xml")]
+    for path in ("/iati/activities.xml", f"/iati/{fund.code}/activities.xml"):
+        client.get(path)  # a file built before the marks may answer first; this asks for the new one
+        answers.append(client.get(path))
     for answer in answers:
         assert answer.status_code == 200
         assert MARK not in answer.text.lower(), answer.request.path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from fundmgr.proposals.display import describe_version
 from fundmgr.proposals.models import ProposalState
-from fundmgr.proposals.snapshot import ProposalSnapshot, read_snapshot
+from fundmgr.proposals.snapshot import STAGE_FIELDS, ProposalSnapshot, read_snapshot
 from tests.factories import store_unchecked_snapshot
 
 Path = tuple[str | int, ...]
@@ -27,7 +28,28 @@ def stored(make_proposal) -> dict[str, Any]:
     data["attachments"] = [
         {"id": 7, "kind": "endorsement_letter", "filename": "letter.pdf", "size": 2048, "sha256": "0f" * 32}
     ]
-    return data
+    return data | STAGE_CONTENT
+
+
+# The two stages' content, a value in each field (what a concept note and its programme document add).
+STAGE_CONTENT: dict[str, Any] = {
+    "areas": [{"area": "TA2", "share": "60.00"}, {"area": "TA3", "share": "40.00"}],
+    "problem_statement": "Migrants lack safe access to services along the route.",
+    "theory_of_change": "If officials are trained, migrants reach services safely.",
+    "corridors": [["GTM", "MEX", "USA"]],
+    "global_scope": True,
+    "national_partners": [{"name": "Ministry of Labour", "kind": "government", "role": "Co-chairs the board"}],
+    "sdg_targets": ["10.7", "8.8"],
+    "cooperation_framework": "Outcome 3 of the Cooperation Framework.",
+    "rc_endorsement": True,
+    "knowledge_platform": "Good practices shared on the platform.",
+    "indicative_amounts": {"IOM": "700000.00", "UNHCR": "500000.00"},
+    "workplan": [{"year": 1, "activity": "Train border officials"}],
+    "risks": [{"risk": "Elections delay the law", "likelihood": "medium", "impact": "high",
+               "mitigation": "Engage early", "owner": "IOM"}],
+    "me_plan": "A baseline in year 1, a final evaluation.",
+    "sustainability": "The ministry takes over the centres.",
+}  # fmt: skip
 
 
 def leaves(value: Any, path: Path = ()) -> Iterator[Path]:
@@ -95,11 +117,13 @@ def test_any_changed_field_changes_the_hash(stored):
 def test_the_canonical_form_sorts_keys_and_writes_money_as_exact_strings(stored):
     """Is the hashed text one fixed form: sorted keys, no spaces, amounts as strings with their cents?"""
     text = read_snapshot(stored).canonical_json()
-    assert text.startswith('{"attachments":[{"filename":"letter.pdf","id":7,')
+    assert text.startswith('{"areas":[{"area":"TA2","share":"60.00"},{"area":"TA3","share":"40.00"}],'
+                           '"attachments":[{"filename":"letter.pdf","id":7,')  # fmt: skip
+    assert '"indicative_amounts":{"IOM":"700000.00","UNHCR":"500000.00"}' in text
     assert '"totals":{"direct":"1200000.00","indirect":"84000.00","total":"1284000.00"}' in text
 
 
-@pytest.mark.parametrize("field", sorted(ProposalSnapshot.model_fields))
+@pytest.mark.parametrize("field", sorted(set(ProposalSnapshot.model_fields) - set(STAGE_FIELDS)))
 def test_a_missing_field_is_refused_by_name(stored, field):
     """Is a snapshot without one of its fields refused, naming it, rather than read with a blank?"""
     del stored[field]
@@ -158,3 +182,32 @@ def test_a_version_takes_only_a_snapshot(make_proposal):
     version = make_proposal(ProposalState.submitted).latest_version
     with pytest.raises(TypeError):
         version.snapshot = version.snapshot.stored()
+
+
+def test_the_stage_fields_are_every_field_with_a_default():
+    optional = {name for name, info in ProposalSnapshot.model_fields.items() if not info.is_required()}
+    assert optional == set(STAGE_FIELDS) == set(STAGE_CONTENT)
+
+
+def test_a_snapshot_stored_before_the_stage_fields_reads_with_them_empty_and_keeps_its_hash(stored):
+    """A version frozen before the concept note's content and the programme sections were kept (its JSON has none of
+    their keys) still loads, with empty values, and hashes as it did (decision records hold that hash)."""
+    old = {key: value for key, value in stored.items() if key not in STAGE_FIELDS}
+    snapshot = read_snapshot(old)
+    assert snapshot.problem_statement == ""
+    assert snapshot.corridors == []
+    assert snapshot.rc_endorsement is False
+    assert snapshot.indicative_amounts == {}
+    assert snapshot.risks == []
+    assert snapshot.stored() == old
+    assert snapshot.sha256() == ProposalSnapshot.model_validate(old).sha256()
+    assert snapshot.canonical_json() == json.dumps(old, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_the_stage_fields_are_kept_and_change_the_hash(stored):
+    snapshot = read_snapshot(stored)
+    assert snapshot.stored() == stored
+    assert snapshot.indicative_amounts == {"IOM": Decimal("700000.00"), "UNHCR": Decimal("500000.00")}
+    assert snapshot.areas[0].share == Decimal("60.00")
+    without = read_snapshot({key: value for key, value in stored.items() if key not in STAGE_FIELDS})
+    assert snapshot.sha256() != without.sha256()

@@ -14,7 +14,7 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Country
 from fundmgr.proposals import operations as ops
-from fundmgr.proposals.models import PartnerKind, ProposalStage, ProposalState, RiskLevel
+from fundmgr.proposals.models import Corridor, CorridorStop, PartnerKind, ProposalStage, ProposalState, RiskLevel
 from fundmgr.proposals.operations.stages import concept_state, sections_state
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.proposals.sdg import parse_targets, sdg_targets
@@ -185,6 +185,20 @@ def test_the_committee_selects_a_concept_note_and_its_programme_document_opens_p
     problems = submission_problems(document)
     for missing in ("has no budget", "outcome", "workplan", "risk log", "monitoring and evaluation", "sustainability"):
         assert any(missing in p for p in problems), missing
+
+
+def test_a_programme_document_is_placed_by_its_concept_notes_corridor(committee, make_proposal, decide_by_procedure):
+    """A note placed by a corridor across regions (West Africa, through North Africa, to Europe) opens a programme
+    document placed by the same corridor: it is not asked for one country."""
+    note = make_proposal(ProposalState.in_review, concept_note=True, country=None)
+    stops = [CorridorStop(position=n, country=country(c)) for n, c in enumerate(("SEN", "MRT", "MAR", "ESP"))]
+    note.corridors = [Corridor(position=0, stops=stops)]
+    decide_by_procedure(note, selection())
+    document = note.programme_document
+    assert [c.label for c in document.corridors] == [note.corridors[0].label]
+    assert not any("programme country" in p for p in submission_problems(document))
+    document.corridors = []
+    assert any("programme country" in p for p in submission_problems(document))
 
 
 @pytest.mark.parametrize(("outcome", "state"), [(DecisionOutcome.endorse, ProposalState.endorsed),

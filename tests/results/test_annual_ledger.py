@@ -3,7 +3,10 @@ that year? An awkward 2025: deposits in euros and dollars, a commitment half pai
 transfers on both sides of the year's end, certified and interim expenditure, and a programme planned for 2027 but
 paid in 2025. The report's PDF (pdftotext), its Excel workbook, the dashboard as at 31 December and its export are
 compared with sums computed in SQL. A top-up (decided by the Steering Committee, transferred in 2025) and a no-cost
-extension change the boundary programme; the reminders of the financial reports follow the fund's calendar."""
+extension change the boundary programme; a fourth programme runs from February to July and is closed within the year
+through the real operations (its final report accepted, closed operationally, its certified expenditure recorded, then
+closed financially with each organization's unspent balance refunded through the ledger): the report still agrees and
+still lists it. The reminders of the financial reports follow the fund's calendar."""
 
 from __future__ import annotations
 
@@ -24,10 +27,12 @@ from fundmgr.finance.exports import dashboard_workbook
 from fundmgr.finance.models import Allocation, ContributionKind, EntryKind, Expenditure, ExpenditureKind, LedgerEntry
 from fundmgr.finance.operations import (
     allocate_approved,
+    close_financially,
     correct_contribution,
     decide_top_up,
     record_contribution,
     record_expenditure,
+    record_final_statement,
     record_refund,
     record_transfer,
     request_top_up,
@@ -53,9 +58,17 @@ def amount(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+CLOSED_VALUES = {
+    "Number of migrants assisted": "950",
+    "Number of officials trained": "180",
+    "Share of trained officials applying the guidelines": "55",
+}
+
+
 @pytest.fixture
-def awkward_year(fund, make_programme, make_deposit, fmu, make_user):
-    """Three programmes: two active in 2025 (one planned for 2027, paid in 2025), one paid only in 2026."""
+def awkward_year(fund, make_programme, make_deposit, fmu, make_user, accepted_report):
+    """Four programmes: three active in 2025 (one planned for 2027, paid in 2025; one closed in 2025), one paid only
+    in 2026."""
     make_deposit("3000000.00", on_date=date(2025, 1, 10))
     record_contribution(fund, contribution_data(fund, "1000000.00", rate="1.1215", on_date=date(2025, 2, 1),
                                                 reference="SAA-2025-DEU"), actor=fmu)  # fmt: skip
@@ -78,8 +91,10 @@ def awkward_year(fund, make_programme, make_deposit, fmu, make_user):
         ("boundary", "Transfers across the year end", date(2024, 1, 1)),
         ("early", "Planned for 2027, paid in 2025", date(2027, 1, 1)),
         ("late", "Paid only in 2026", date(2025, 6, 1)),
+        ("closed", "Six months, closed within the year", date(2025, 1, 1)),
     ):
-        programme = make_programme(start=planned, duration_months=24, state=ProposalState.approved, title=title)
+        months = 6 if key == "closed" else 24
+        programme = make_programme(start=planned, duration_months=months, state=ProposalState.approved, title=title)
         proposal = programme.proposal
         allocate_approved(proposal, proposal.latest_version, approved_amount=D("900000.00"),
                           decided_on=date(2025, 1, 15), reference=f"SC-2025-{key}", actor=fmu)  # fmt: skip
@@ -114,8 +129,31 @@ def awkward_year(fund, make_programme, make_deposit, fmu, make_user):
     record_expenditure(early_iom, category=categories[2], kind=ExpenditureKind.interim, amount=D("2500.25"), **spend)
     record_expenditure(iom, category=categories[0], kind=ExpenditureKind.interim, amount=D("5000.00"),
                        year=2026, actor=fmu)  # fmt: skip
+    close_within_the_year(made["closed"], fmu, accepted_report)
     db.session.commit()
     return made
+
+
+def close_within_the_year(programme, fmu, accepted_report) -> None:
+    """Paid on 3 February 2025 (so running 3 February to 2 August), its report accepted, closed operationally on 30
+    September and financially on 15 December: IOM refunds 49,999.60 and UNHCR 1,000.00 of what they did not spend."""
+    iom, unhcr = allocations(programme)
+    record_transfer(iom, amount=D("200000.00"), on_date=date(2025, 2, 3), reference="TR-C1", actor=fmu)
+    record_transfer(unhcr, amount=D("50000.00"), on_date=date(2025, 2, 3), reference="TR-C2", actor=fmu)
+    db.session.refresh(programme)
+    assert (programme.start_date, programme.end_date) == (date(2025, 2, 3), date(2025, 8, 2))
+    for period in programme.periods:
+        accepted_report(programme, period.number, CLOSED_VALUES)
+    results_ops.close_operationally(programme, closed_on=date(2025, 9, 30), activities_ended=True, actor=fmu)
+    category = programme.proposal.fund.budget_categories[0]
+    annual = dict(year=2025, category=category, kind=ExpenditureKind.annual, actor=fmu)
+    record_expenditure(iom, amount=D("150000.40"), **annual)
+    record_expenditure(unhcr, amount=D("49000.00"), **annual)
+    refunds = close_financially(programme.proposal, closed_on=date(2025, 12, 15), reference="RF-C", actor=fmu)
+    assert refunds == {iom.id: D("49999.60"), unhcr.id: D("1000.00")}
+    for allocation in (iom, unhcr):  # and their certified final financial statements arrive before the year's end
+        record_final_statement(programme.proposal, organization_id=allocation.organization_id,
+                               received_on=date(2025, 12, 20), document=f"CFS-{allocation.id}", actor=fmu)  # fmt: skip
 
 
 def allocations(programme):
@@ -164,10 +202,13 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     # by hand: 3,000,000 + EUR 1,000,000 at 1.1215 + EUR 300,000 at 1.10 + 205,000 (the corrected 250,000)
     assert sql == {
         "deposits": D("3000000.00") + D("1121500.00") + D("330000.00") + D("205000.00"),
-        "transfers": D("300000.00") + D("30000.00") + D("100000.17") + D("125000.50"),
-        "refunds": D("20000.33"),
-        "expenditure": D("150000.00") + D("30000.55") + D("10000.10") + D("2500.25"),
+        "transfers": D("300000.00") + D("30000.00") + D("100000.17") + D("125000.50") + D("250000.00"),
+        "refunds": D("20000.33") + D("49999.60") + D("1000.00"),  # the closed programme's refunds on 15 December
+        "expenditure": D("150000.00") + D("30000.55") + D("10000.10") + D("2500.25") + D("199000.40"),
     }
+    closed = awkward_year["closed"].proposal
+    assert closed.state is ProposalState.closed
+    assert (closed.operationally_closed_on, closed.financially_closed_on) == (date(2025, 9, 30), date(2025, 12, 15))
     net = sql["transfers"] - sql["refunds"]
     held = net - sql["expenditure"]
 
@@ -207,6 +248,7 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
         workbook = openpyxl.load_workbook(io.BytesIO(reports.annual_report_xlsx(fund, 2025, "en")))
     assert boundary in text
     assert early in text
+    assert closed.reference in text  # closed within the year, still active in it
     assert late not in text  # paid in 2026: not active in 2025
     assert "Funding status as at 2025-12-31" in text
     for value in (sql["deposits"], sql["transfers"], sql["refunds"], sql["expenditure"], held, D("540000.00")):
@@ -219,8 +261,13 @@ def test_the_annual_report_agrees_with_the_ledger_and_includes_every_programme_a
     assert D(str(status["Transfers to Participating UN Organizations"])) == sql["transfers"]
     assert D(str(status[f"Expenditure by {fund.participants_label}"])) == sql["expenditure"]
     delivery = list(workbook["Delivery"].iter_rows(min_row=2, values_only=True))
-    assert {row[0] for row in delivery} == {boundary, early}
+    assert {row[0] for row in delivery} == {boundary, early, closed.reference}
     assert sum(D(str(row[4])) for row in delivery) == sql["expenditure"]
+    closed_rows = {row[1]: [D(str(v)) for v in row[2:5]] for row in delivery if row[0] == closed.reference}
+    assert closed_rows == {  # transferred, refunded, spent: nothing left with either organization
+        "IOM": [D("200000.00"), D("49999.60"), D("150000.40")],
+        "UNHCR": [D("50000.00"), D("1000.00"), D("49000.00")],
+    }
     assert sum(D(str(row[2])) - D(str(row[3])) for row in delivery) == net
     missing = list(workbook["Reports not received"].iter_rows(min_row=2, values_only=True))
     assert {row[0] for row in missing} == {boundary, early}

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fundmgr.db import apportion
 from fundmgr.steering.optimiser import (
     Group,
     Option,
@@ -48,20 +49,33 @@ def total_units(options: list[Option], keys: list[str]) -> int:
 
 
 @st.composite
+def area_parts(draw, cost: int) -> tuple[tuple[str, int], ...]:
+    """No split (all in the primary area) or the cost over two or three areas' shares, to the cent (`apportion`)."""
+    codes = draw(st.one_of(st.just([]), st.lists(st.sampled_from(AREAS), min_size=2, max_size=3, unique=True)))
+    if not codes:
+        return ()
+    weights = [Decimal(draw(st.integers(min_value=5, max_value=95))) for _code in codes]
+    parts = apportion(Decimal(cost), weights, Decimal(1))
+    return tuple((code, int(part)) for code, part in zip(codes, parts, strict=True))
+
+
+@st.composite
 def option_lists(draw, max_size: int) -> list[Option]:
     size = draw(st.integers(min_value=0, max_value=max_size))
+    costs = [draw(st.integers(min_value=1, max_value=50)) * 1_000_000 + draw(st.integers(0, 99)) for _i in range(size)]
     return [
         Option(
             key=f"P{i:03d}",
             score=Decimal(draw(st.integers(min_value=100, max_value=500))) / 100,
-            cost=draw(st.integers(min_value=1, max_value=50)) * 1_000_000 + draw(st.integers(0, 99)),
+            cost=cost,
+            areas=draw(area_parts(cost)),
             area=draw(st.sampled_from(AREAS)),
             region=draw(st.sampled_from(REGIONS)),
             country=draw(st.sampled_from(COUNTRIES)),
             organization=draw(st.sampled_from(ORGANIZATIONS)),
             marker=draw(st.booleans()),
         )
-        for i in range(size)
+        for i, cost in enumerate(costs)
     ]
 
 
@@ -179,3 +193,27 @@ def test_rules_no_selection_can_meet_give_no_selection():
     outcome = optimise([Option("A", Decimal("5"), 1000)], Rules(budget=10, include=frozenset({"A"})))
     assert not outcome.feasible
     assert outcome.selected == []
+
+
+def test_a_programme_in_two_areas_counts_its_shares_against_the_bounds():
+    """A 60/40 programme counts 60% of its cost to one area and 40% to the other, to the cent: with TA2 at most
+    40% of the money, it fits alone (40% of it in TA2), while a programme wholly in TA2 does not."""
+    cost = 1_000_001  # 10,000.01: 60% is 6,000.006, apportioned 6,000.01 and 4,000.00
+    parts = apportion(Decimal(cost), [Decimal(60), Decimal(40)], Decimal(1))
+    split = Option("A", Decimal("5"), cost, area="TA1", areas=(("TA1", int(parts[0])), ("TA2", int(parts[1]))))
+    assert split.areas == (("TA1", 600_001), ("TA2", 400_000))
+    rules = Rules(budget=2_000_000, shares=(ShareBound(Group.area, "TA2", ceiling=Decimal("0.40")),
+                                            ShareBound(Group.area, "TA1", floor=Decimal("0.60"))))  # fmt: skip
+    assert breaks([split], rules) == []
+    assert optimise([split], rules).selected == ["A"]
+    wholly = Option("B", Decimal("5"), cost, area="TA2")
+    assert optimise([wholly], rules).selected == []
+    # one cent more in TA2 breaks the 40% ceiling
+    over = Option("C", Decimal("5"), cost, area="TA1", areas=(("TA1", 600_000), ("TA2", 400_001)))
+    assert [p.reason for p in breaks([over], rules)] == [Reason.ceiling, Reason.floor]
+    assert optimise([over], rules).left_out[0].reason is Reason.ceiling
+
+
+def test_the_areas_parts_must_add_up_to_the_cost():
+    with pytest.raises(ValueError, match="add up"):
+        Option("A", Decimal("5"), 100, areas=(("TA1", 60), ("TA2", 39)))

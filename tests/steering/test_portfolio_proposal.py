@@ -155,3 +155,33 @@ def test_the_pack_shows_the_recommendation_with_its_reasons_and_where_the_decisi
     minutes = pdf_text(minutes_pdf(meeting, committee.fmu))
     assert "Where the decisions departed from the recommendation" in minutes
     assert "Best in Ecuador: recommended, decided: Deferred for revision." in minutes
+
+
+@pytest.mark.once
+def test_a_candidate_in_two_areas_reaches_the_optimiser_and_the_targets_split_to_the_cent():
+    """A 60/40 candidate's gap of 10,000.01 counts 6,000.01 to its primary area and 4,000.00 to the other, in the
+    optimiser's options and in the targets the pack shows; a run stored before areas were kept counts it wholly."""
+    from fundmgr.steering.optimiser import Group
+    from fundmgr.steering.portfolio_proposal import options_of, part_in
+
+    candidate = {
+        "reference": "MIG-1",
+        "score": "4.0000",
+        "gap": "10000.01",
+        "area": "TA1",
+        "region": "019",
+        "country": "EC",
+        "organization": "IOM",
+        "marker": False,
+        "areas": [["TA1", "60.00"], ["TA2", "40.00"]],
+    }
+    (option,) = options_of([candidate])
+    assert option.areas == (("TA1", 600_001), ("TA2", 400_000))
+    assert part_in(candidate, Group.area, "TA1") == Decimal("6000.01")
+    assert part_in(candidate, Group.area, "TA2") == Decimal("4000.00")
+    assert part_in(candidate, Group.region, "019") == Decimal("10000.01")
+    stored_before = {key: value for key, value in candidate.items() if key != "areas"}
+    (old,) = options_of([stored_before])
+    assert old.areas == ()
+    assert old.part_in(Group.area, "TA1") == 1_000_001
+    assert part_in(stored_before, Group.area, "TA2") == Decimal("0.00")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, g
 
 from fundmgr.api.core import bp, fund_named, page_of, refuse
@@ -44,7 +45,9 @@ def results_framework(fund_code: str) -> Any:
 def list_programmes(fund_code: str, **page: Any) -> dict[str, Any]:
     """The fund's programmes (funded proposals) the caller may know about."""
     fund = fund_named(fund_code)
-    return page_of(q.programmes_query(fund, g.api_token.user), Programme.id, page)
+    # each item's reference and title: the proposal joined by programmes_query, loaded with the row
+    query = q.programmes_query(fund, g.api_token.user).options(so.contains_eager(Programme.proposal))
+    return page_of(query, Programme.id, page)
 
 
 def seen_programme(fund: Fund, programme_id: int) -> Programme:

@@ -36,6 +36,12 @@ from fundmgr.finance.operations.expenditure import (
     record_expenditure,
     reporting_years,
 )
+from fundmgr.finance.operations.final_statements import (
+    final_statement_problems,
+    final_statements_of,
+    owing_organizations,
+    record_final_statement,
+)
 from fundmgr.finance.operations.revisions import RevisionData, decide_revision, request_revision
 from fundmgr.finance.operations.top_ups import decide_top_up, request_top_up, top_up_organizations
 from fundmgr.finance.operations.transfers import (
@@ -62,6 +68,8 @@ __all__ = [
     "correct_contribution",
     "decide_revision",
     "decide_top_up",
+    "final_statement_problems",
+    "final_statements_of",
     "financial_closure_outstanding",
     "financial_closure_problems",
     "give_back",
@@ -70,10 +78,12 @@ __all__ = [
     "may_know",
     "may_report_expenditure",
     "mirror_entries",
+    "owing_organizations",
     "post_deposit",
     "pro_rata_amounts",
     "record_contribution",
     "record_expenditure",
+    "record_final_statement",
     "record_interest",
     "record_refund",
     "record_transfer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,7 +24,7 @@ from fundmgr.finance.operations.checks import (
     money,
     reference_problems,
 )
-from fundmgr.finance.queries import ZERO, balances
+from fundmgr.finance.queries import ZERO, balances, earmark_draw
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import require_role_or_system
 from fundmgr.i18n import format_money
@@ -152,8 +153,8 @@ def allocate_approved(
 
     Below the version's total, each organization's direct and indirect costs are scaled down
     proportionally, unless the committee set each organization's amount (`amounts`, by organization id:
-    they must add up to the approved amount). The money comes from the proposal's area earmark first, then
-    unearmarked.
+    they must add up to the approved amount). The money comes from its thematic areas' earmarks first, each for its
+    area's share of the amount (`earmarked_available`), then unearmarked.
     Does not move the proposal (the Steering Committee's decision does, in the same transaction).
     """
     fund = proposal.fund
@@ -170,16 +171,23 @@ def allocate_approved(
     # checked after the lock, so that two decisions on one proposal cannot both allocate
     if db.session.scalar(sa.select(Allocation.id).where(Allocation.proposal_id == proposal.id).limit(1)):
         raise ValidationFailed([_("This proposal already has its allocations.")])
-    from_earmark = earmarked_available(proposal, approved_amount)
+    from_earmarks = earmarked_available(proposal, approved_amount)
     allocations = []
     shares = (
         scale_to(version_shares(version), approved_amount) if amounts is None else committee_shares(version, amounts)
     )
     for share in shares:
-        earmarked_part = min(from_earmark, share.total)
-        from_earmark -= earmarked_part
+        # each organization's allocation takes what is left of the earmarks, area by area, before unearmarked money
+        earmarked: dict[int, Decimal] = {}
+        needed = share.total
+        for area_id, left in from_earmarks.items():
+            part = min(left, needed)
+            if part:
+                earmarked[area_id] = part
+                from_earmarks[area_id] = left - part
+                needed -= part
         allocation = add_allocation(
-            proposal, version.id, share, earmarked_part, decided_on=decided_on, reference=reference, actor=actor
+            proposal, version.id, share, earmarked, decided_on=decided_on, reference=reference, actor=actor
         )
         allocations.append(allocation)
     db.session.flush()
@@ -187,25 +195,30 @@ def allocate_approved(
     return allocations
 
 
-def earmarked_available(proposal: Proposal, amount: Decimal) -> Decimal:
-    """How much of `amount` comes from the proposal's area earmark (the rest is unearmarked); InsufficientFunds
-    when the two together cannot cover it. Call under the fund's lock."""
+def earmarked_available(proposal: Proposal, amount: Decimal) -> dict[int, Decimal]:
+    """How much of `amount` comes from each of the proposal's areas' earmarks, by area id (the rest is unearmarked);
+    InsufficientFunds when the earmarks and unearmarked money together cannot cover it. Call under the fund's lock.
+
+    A programme in several thematic areas draws on each area's earmark for that area's share of the amount only
+    (a 60/40 programme: at most 60% from the first area's earmark, 40% from the second's, split to the cent by
+    `apportion`), as the dashboards and the portfolio balance count it."""
     fund = proposal.fund
-    area = proposal.primary_area
     result = balances(fund)
-    earmark = result.available_by_area.get(area.code, ZERO) if area else ZERO
+    drawn = earmark_draw(amount, proposal.area_shares, result.available_by_area)
+    earmark = sum(drawn.values(), ZERO)
     if result.unearmarked_available + earmark < amount:
-        raise InsufficientFunds(short_message(fund, amount, result.unearmarked_available, earmark, area))
-    return min(earmark, amount)
+        areas = [area for area, _share in proposal.area_shares]
+        raise InsufficientFunds(short_message(fund, amount, result.unearmarked_available, earmark, areas))
+    return {area.id: part for (area, _share), part in zip(proposal.area_shares, drawn.values(), strict=True)}
 
 
 def add_allocation(
-    proposal: Proposal, version_id: int, share: Share, earmarked_part: Decimal, *, decided_on: date, reference: str,
-    actor: User | None, top_up_id: int | None = None,
+    proposal: Proposal, version_id: int, share: Share, earmarked: Mapping[int, Decimal], *, decided_on: date,
+    reference: str, actor: User | None, top_up_id: int | None = None,
 ) -> Allocation:  # fmt: skip
-    """Write one organization's allocation and its ledger entries (`earmarked_part` from the area's earmark)."""
+    """Write one organization's allocation and its ledger entries (`earmarked`: what comes from each area's earmark,
+    by area id; the rest is unearmarked)."""
     fund = proposal.fund
-    area = proposal.primary_area
     allocation = Allocation(
         fund_id=fund.id,
         proposal_id=proposal.id,
@@ -222,8 +235,10 @@ def add_allocation(
     db.session.add(allocation)
     db.session.flush()
     links = {"allocation_id": allocation.id, "proposal_id": proposal.id, "reference": allocation.reference}
-    add_entry(fund, EntryKind.allocation, -earmarked_part, decided_on, actor=actor, area_id=area and area.id, **links)
-    add_entry(fund, EntryKind.allocation, earmarked_part - share.total, decided_on, actor=actor, **links)
+    for area_id, part in earmarked.items():
+        add_entry(fund, EntryKind.allocation, -part, decided_on, actor=actor, area_id=area_id, **links)
+    from_earmarks = sum(earmarked.values(), ZERO)
+    add_entry(fund, EntryKind.allocation, from_earmarks - share.total, decided_on, actor=actor, **links)
     record_audit(
         "allocation.created",
         allocation,
@@ -235,9 +250,18 @@ def add_allocation(
 
 
 def short_message(
-    fund: Fund, needed: Decimal, unearmarked: Decimal, earmark: Decimal, area: ThematicArea | None
+    fund: Fund, needed: Decimal, unearmarked: Decimal, earmark: Decimal, areas: Sequence[ThematicArea]
 ) -> str:
-    if area is not None and earmark:
+    if len(areas) > 1 and earmark:
+        return _(
+            "The fund cannot cover %(needed)s: only %(available)s is available for this programme's thematic areas "
+            "(%(unearmarked)s unearmarked and %(earmark)s earmarked to their shares of it).",
+            needed=money(needed, fund),
+            available=money(unearmarked + earmark, fund),
+            unearmarked=money(unearmarked, fund),
+            earmark=money(earmark, fund),
+        )
+    if areas and earmark:
         return _(
             "The fund cannot cover %(needed)s: only %(available)s is available for this thematic area "
             "(%(unearmarked)s unearmarked and %(earmark)s earmarked to it).",

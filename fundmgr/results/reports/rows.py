@@ -162,9 +162,10 @@ def fund_facts(fund: Fund, lang: str) -> dict[str, Any]:
 
 
 def progress_chart(title: str, items: list[tuple[str, Decimal | None]]) -> str:
-    """Horizontal bars of progress (0..100 %), one per labelled item; items without a value are left out."""
+    """Horizontal bars of progress on an axis from 0 to 100 %, one per labelled item; items without a value are
+    left out."""
     shown = [(label, value) for label, value in items if value is not None]
-    return charts.horizontal_bar_chart(title, shown, money=False) if shown else ""
+    return charts.percent_bar_chart(title, shown) if shown else ""
 
 
 def indicator_header(fund: Fund, with_programme: bool = False) -> list[str]:

@@ -14,7 +14,7 @@ from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import current_fund
 from fundmgr.funds.rights import holds_any_role, is_agency_staff, is_fund_manager
-from fundmgr.i18n import LANGUAGE_NAMES, current_language
+from fundmgr.i18n import LANGUAGE_NAMES, current_language, requested_language
 from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import Job
 from fundmgr.jobs.runner import ask
@@ -22,7 +22,7 @@ from fundmgr.jobs.views import asked_redirect
 from fundmgr.results import forms as rf
 from fundmgr.results import queries as q
 from fundmgr.results import reports
-from fundmgr.results.views.base import ResultsView, requested_language
+from fundmgr.results.views.base import ResultsView
 from fundmgr.storage import CONTENT_TYPES
 
 

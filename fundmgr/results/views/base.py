@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 
 from fundmgr.funds.queries import current_fund
-from fundmgr.i18n import LANGUAGE_NAMES, current_language
 from fundmgr.web import FundView
 
 
@@ -21,9 +20,3 @@ class ResultsView(FundView):
 
     def render(self, template: str, **context: Any) -> str:
         return render_template(f"results/{template}", fund=self.fund, **context)
-
-
-def requested_language() -> str:
-    """The language asked for (?lang=), else the user's."""
-    lang = request.args.get("lang", "")
-    return lang if lang in LANGUAGE_NAMES else current_language()

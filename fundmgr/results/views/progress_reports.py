@@ -15,6 +15,7 @@ from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import download
 from fundmgr.funds.rights import is_agency_staff, is_fmu
+from fundmgr.i18n import requested_language
 from fundmgr.pdf import pdf_response
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
@@ -22,7 +23,7 @@ from fundmgr.results import queries as q
 from fundmgr.results import reports
 from fundmgr.results.models import REPORT_SECTIONS, Evidence, ReviewDecision
 from fundmgr.results.values import IndicatorEntry
-from fundmgr.results.views.base import ResultsView, requested_language
+from fundmgr.results.views.base import ResultsView
 from fundmgr.results.views.periods import PeriodBase
 from fundmgr.storage import send_stored
 from fundmgr.web import paginate, refusals_shown_on
