@@ -316,11 +316,12 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
 # The first call's concept notes (proposals.demo_call): what the 1st meeting decided on each, by its demo outcome.
 FIRST_CALL_OUTCOMES = {"endorsed": E, "declined": R}
 FIRST_CALL_QUALITY = {"endorsed": 3.8, "declined": 2.3}
+SCORERS = 2  # members scoring each note (enough for a ranking; each review is many audited writes)
 
 
 def decide_first_call(fund: Fund, people: People) -> list[str]:
     """The 1st meeting (online, in the first weeks of COVID-19) takes up the first call's concept notes the FMU
-    forwarded: three members score each one beforehand, giving the ranking, and the meeting endorses the good ones
+    forwarded: two members score each one beforehand, giving the ranking, and the meeting endorses the good ones
     into the pipeline and declines the others. (The six it selected became the first programmes, whose concept
     notes are derived at the end of the demo.)"""
     spec = first_call().get("meeting")
@@ -349,13 +350,13 @@ def decide_first_call(fund: Fund, people: People) -> list[str]:
 
 
 def score_notes(pending: list[tuple[Proposal, DecisionOutcome]], people: People, held_on: date) -> None:
-    """The FMU assigns three members to each note five weeks before the meeting; they score it the week before."""
+    """The FMU assigns two members to each note five weeks before the meeting; they score it the week before."""
     outcome_of = {v: k for k, v in FIRST_CALL_OUTCOMES.items()}
     with clock.as_of(held_on - timedelta(days=35)):
         reviewers = {}
         for n, (note, _outcome) in enumerate(pending):
             free = [m for m in people.members if not note.is_recused(m)]
-            reviewers[note.id] = [free[(n + k) % len(free)] for k in range(min(3, len(free)))]
+            reviewers[note.id] = [free[(n + k) % len(free)] for k in range(min(SCORERS, len(free)))]
             ops.assign_reviewers(note, reviewers[note.id], held_on - timedelta(days=7), actor=people.fmu)
     with clock.as_of(held_on - timedelta(days=9)):
         for note, outcome in pending:
