@@ -2,38 +2,66 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fundmgr.accounts.models import Role
+from fundmgr.accounts.models import Role, User
 from fundmgr.audit import AuditEntry
-from fundmgr.db import db
-from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
 from fundmgr.funds.queries import current_fund
-from fundmgr.web import FundView, add_view, db_int, paginate
+from fundmgr.lists import Column, Filter, ListSpec, is_db_int
+from fundmgr.web import FundView, add_view, db_int
 
-EXPORT_LIMIT = 50_000
+
+def actor_text(entry: AuditEntry) -> str:
+    return entry.actor.email if entry.actor else _("System")
 
 
-def filtered_entries() -> sa.Select:
-    """Entries matching the request's filters (object, action, actor), newest first."""
-    query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+def actor_name() -> tuple[Any, ...]:
+    return (sa.select(User.name).where(User.id == AuditEntry.actor_id).scalar_subquery(),)
+
+
+# The audit log: newest first; its export holds each entry's before and after.
+AUDIT_LOG = ListSpec(
+    name="audit",
+    columns=(
+        Column("time", _l("Time (UTC)"), (AuditEntry.created_at,), lambda e: e.created_at.replace(tzinfo=None),
+               first="desc"),
+        Column("actor", _l("Actor"), actor_name, actor_text),
+        Column("action", _l("Action"), (AuditEntry.action,), lambda e: e.action),
+        Column("object", _l("Object"), (AuditEntry.object_type, AuditEntry.object_id), lambda e: e.object_type),
+        Column("object_id", _l("Object id"), value=lambda e: e.object_id, shown=False),
+        Column("summary", _l("Summary"), value=lambda e: e.summary, shown=False),
+        Column("changes", _l("Changes"), exported=False),
+        Column("before", _l("Before"), value=lambda e: str(e.before or ""), shown=False),
+        Column("after", _l("After"), value=lambda e: str(e.after or ""), shown=False),
+    ),
+    default_sort="time",
+    tiebreak=(AuditEntry.id,),
+    search=(AuditEntry.action, AuditEntry.summary, AuditEntry.object_type, AuditEntry.object_id),
+    search_label=_l("Words in the action, summary or object"),
+    filters=(
+        Filter("object_type", _l("Object"), lambda q, v, _c: q.where(AuditEntry.object_type == v), maxlength=40),
+        Filter("object_id", _l("Object id"), lambda q, v, _c: q.where(AuditEntry.object_id == v), maxlength=40),
+        Filter("action", _l("Action starts with"), lambda q, v, _c: q.where(AuditEntry.action.startswith(v)),
+               maxlength=80),
+        Filter("actor", _l("Actor (user id)"), lambda q, v, _c: q.where(AuditEntry.actor_id == db_int(v)),
+               valid=is_db_int),
+    ),
+)  # fmt: skip
+
+
+def readable_entries() -> sa.Select:
+    """The entries the user may read: an administrator all, the FMU its own fund's and the installation's."""
+    query = sa.select(AuditEntry)
     if not current_user.is_admin:  # the FMU reads its own fund's history, never another fund's
         fund = current_fund()
         query = query.where(sa.or_(AuditEntry.fund_id.is_(None), AuditEntry.fund_id == getattr(fund, "id", None)))
-    args = request.args
-    if args.get("object_type"):
-        query = query.where(AuditEntry.object_type == args["object_type"])
-    if args.get("object_id"):
-        query = query.where(AuditEntry.object_id == args["object_id"])
-    if args.get("action"):
-        query = query.where(AuditEntry.action.startswith(args["action"]))
-    actor = args.get("actor", type=db_int)
-    if actor is not None:
-        query = query.where(AuditEntry.actor_id == actor)
     return query
 
 
@@ -49,8 +77,7 @@ class AuditLogView(FundView):
     roles = (Role.fmu, Role.admin)
 
     def process(self) -> ResponseReturnValue:
-        page = paginate(filtered_entries())
-        return render_template("audit/log.html", page=page, changes=changes)
+        return render_template("audit/log.html", listing=AUDIT_LOG.listing(readable_entries()), changes=changes)
 
 
 class AuditExportView(FundView):
@@ -62,17 +89,7 @@ class AuditExportView(FundView):
         self.kind = kind
 
     def process(self) -> ResponseReturnValue:
-        entries = db.session.scalars(filtered_entries().limit(EXPORT_LIMIT))
-        header = [_("Time (UTC)"), _("Actor"), _("Action"), _("Object"), _("Object id"), _("Summary"),
-                  _("Before"), _("After")]  # fmt: skip
-        rows = [
-            [e.created_at.replace(tzinfo=None), e.actor.email if e.actor else _("System"), e.action, e.object_type,
-             e.object_id, e.summary, str(e.before or ""), str(e.after or "")]
-            for e in entries
-        ]  # fmt: skip
-        if self.kind == "csv":
-            return download(csv_bytes(header, rows), "audit-log.csv", "csv")
-        return download(xlsx_bytes([Sheet(_("Audit log"), header, rows)]), "audit-log.xlsx", "xlsx")
+        return AUDIT_LOG.listing(readable_entries()).download(self.kind, "audit-log", _("Audit log"))
 
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

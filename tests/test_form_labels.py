@@ -46,7 +46,8 @@ PAGES_PER_ENDPOINT = 1
 # GET endpoints that are not HTML pages (downloads, data), or that no link of the demo leads to.
 NOT_PAGES = {
     "static", "bootstrap.static", "pages.health", "steering.board_data", "audit.export",
-    "proposals.export", "proposals.attachment", "proposals.version_pdf", "finance.dashboard_pdf",
+    "proposals.export", "results.programmes_export", "steering.decisions_export", "steering.meetings_export",
+    "calls.export", "proposals.attachment", "proposals.version_pdf", "finance.dashboard_pdf",
     "finance.dashboard_xlsx", "finance.ledger_xlsx", "steering.minutes", "results.evidence",
     "results.report_pdf", "results.report_xlsx",
     "opendata.pipeline_booklet",

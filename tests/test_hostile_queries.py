@@ -28,7 +28,7 @@ world_state, isolated, world = harness.world_state, harness.isolated, harness.wo
 PARAMETERS = ["page", "per_page", "sort", "status", "area", "region", "country", "organization", "marker", "q",
               "kind", "extra", "try", "select", "since", "lang", "year", "outcome", "output", "old", "new", "next",
               "object_type", "object_id", "action", "actor", "proposal", "state", "fmt", "when", "show",
-              "as_at"]  # fmt: skip
+              "as_at", "dir", "subject"]  # fmt: skip
 # url_for's own options: a page copying its query string into links must not obey them.
 URL_FOR_OPTIONS = ["_external", "_scheme", "_anchor", "_method"]
 JUNK = ["-1", "99999999999999999999999999", "NaN", "'; DROP TABLE proposals;--", "%", "\\", "a\x00b",
@@ -98,6 +98,7 @@ FILTER_VALUES = st.one_of(st.text(max_size=40), st.integers(min_value=-(10**25),
 @PROPERTY
 @given(args=st.dictionaries(st.sampled_from(PARAMETERS), FILTER_VALUES, max_size=8))
 @pytest.mark.parametrize("endpoint", ["proposals.list", "results.programmes", "audit.log", "steering.portfolio",
+                                      "steering.decisions",
                                       "finance.ledger", "finance.contributions", "fund.countries",
                                       "deadlines.index"])  # fmt: skip
 def test_list_filters_take_any_text(app, world: World, endpoint: str, args: dict[str, str]):

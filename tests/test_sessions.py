@@ -110,7 +110,7 @@ def test_an_administrator_ends_a_users_sessions_from_the_users_page(app, make_us
     assert "Departing Member" in page
     action = f"/account/users/{user.id}/end-sessions"
     assert f'action="{action}"' in page
-    response = administrator.post(action, follow_redirects=True)
+    response = administrator.post(action, data={"confirmed": "yes"}, follow_redirects=True)
     assert "2 sessions of Departing Member ended." in response.get_data(as_text=True)
     assert not any(is_signed_in(browser) for browser in browsers)
     assert is_signed_in(administrator)

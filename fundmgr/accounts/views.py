@@ -22,6 +22,7 @@ from fundmgr.accounts.forms import (
     ResetRequestForm,
 )
 from fundmgr.accounts.models import ApiToken, Role, TokenScope, User
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.emails import absolute_url
 from fundmgr.extensions import limiter, login_manager
@@ -188,6 +189,10 @@ class RevokeApiTokenView(FundView):
         return self.token.can_revoke(user)
 
     def process(self):
+        question = _("Revoke the token %(name)s?", name=self.token.name)
+        consequence = _("Programs using it can no longer reach the fund with it; this cannot be undone.")
+        if page := unconfirmed(question, consequence, back=url_for("accounts.profile")):
+            return page
         ops.revoke_api_token(self.token, actor=current_user._get_current_object())
         flash(_("The token %(name)s is revoked.", name=self.token.name), "success")
         return redirect(url_for("accounts.profile"))
@@ -264,6 +269,10 @@ class EndSessionsView(FundView):
         self.user = db.session.get(User, user_id) or abort(404)
 
     def process(self):
+        question = _("End every session of %(name)s?", name=self.user.name)
+        consequence = _("Each of their browsers must sign in again.")
+        if page := unconfirmed(question, consequence, back=url_for("accounts.users")):
+            return page
         ended = ops.end_user_sessions(self.user, actor=current_user._get_current_object())
         message = ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.", ended,
                            name=self.user.name)  # fmt: skip

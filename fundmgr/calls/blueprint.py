@@ -8,6 +8,7 @@ from fundmgr.web import add_view
 bp = Blueprint("calls", __name__)
 
 add_view(bp, "/calls/", views.CallListView, "list")
+add_view(bp, "/calls/export.<fmt>", views.CallExportView, "export", heavy=True)
 add_view(bp, "/calls/open", views.PublicCallsView, "public")
 add_view(bp, "/calls/new", views.NewCallView, "new")
 add_view(bp, "/calls/<int:call_id>", views.CallDetailView, "detail")

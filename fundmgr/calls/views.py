@@ -2,29 +2,73 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundmgr.accounts.models import Role
 from fundmgr.calls import operations as ops
 from fundmgr.calls import queries as q
 from fundmgr.calls.forms import PlainForm, call_form, choose_call_form, chosen_call_id, details_of
-from fundmgr.calls.models import Call
+from fundmgr.calls.models import Call, CallState
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds import queries as fq
+from fundmgr.lists import Column, ListSpec, enum_filter, enum_order
 from fundmgr.proposals.models import Proposal
 from fundmgr.web import FundView, form_problems, in_fund, paginate, refusals_shown_on
 
 
+def call_window(call: Call) -> str:
+    return f"{call.opens_on.isoformat()} – {call.closes_on.isoformat() if call.closes_on else _('rolling')}"
+
+
+# The fund's calls: newest first.
+CALLS = ListSpec(
+    name="calls",
+    columns=(
+        Column("reference", _l("Reference"), (Call.reference,), lambda c: c.reference),
+        Column("title", _l("Title"), value=lambda c: c.label),
+        Column("window", _l("Window"), (Call.opens_on, Call.closes_on), call_window, first="desc"),
+        Column("ceiling", _l("Ceiling per joint programme"), (Call.ceiling,), lambda c: c.ceiling, first="desc",
+               css="text-end"),
+        Column("status", _l("Status"), enum_order(Call.state, CallState), lambda c: str(c.phase_title)),
+    ),
+    default_sort="window",
+    tiebreak=(Call.id,),
+    search=(Call.reference, sa.cast(Call.title, sa.Text)),
+    search_label=_l("Words in the reference or title"),
+    filters=(
+        enum_filter("status", _l("Status"), Call.state, CallState, aliases=("state",)),
+    ),
+)  # fmt: skip
+
+
 class CallListView(FundView):
-    """The fund's calls: published and closed ones for everyone on the fund, drafts for its managers."""
+    """The fund's calls: published and closed ones for everyone on the fund, drafts for its managers (the list
+    component)."""
 
     def process(self):
         fund = fq.current_fund()
-        page = paginate(q.calls_of(fund, current_user))
-        return render_template("calls/list.html", page=page, fund=fund)
+        listing = CALLS.listing(q.calls_of(fund, current_user).order_by(None), fund)
+        return render_template("calls/list.html", listing=listing, fund=fund)
+
+
+class CallExportView(FundView):
+    """The filtered, sorted calls as CSV or Excel: the same query as the page, without its pages."""
+
+    def load(self, fmt: str) -> None:
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        self.fmt = fmt
+
+    def process(self):
+        fund = fq.current_fund()
+        listing = CALLS.listing(q.calls_of(fund, current_user).order_by(None), fund)
+        return listing.download(self.fmt, f"calls-{fund.code.lower()}", _("Calls for proposals"))
 
 
 class NewCallView(FundView):
@@ -110,6 +154,9 @@ class CloseCallView(CallBaseView):
     def process(self):
         if not PlainForm().validate_on_submit():
             raise ValidationFailed([_("The form expired; please try again.")])
+        consequence = _("It then takes no more proposals; a closed call cannot be opened again.")
+        if page := unconfirmed(_("Close the call?"), consequence, back=url_for("calls.detail", call_id=self.call.id)):
+            return page
         ops.close_call(self.call, actor=current_user)
         flash(_("The call is closed: it takes no more proposals."), "success")
         return redirect(url_for("calls.detail", call_id=self.call.id))

@@ -3,9 +3,11 @@
 from flask import Blueprint
 
 from fundmgr.deadlines import views as v
+from fundmgr.deadlines.queries import expenditure_due
 from fundmgr.web import add_view
 
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
+bp.add_app_template_global(expenditure_due, "expenditure_due")
 
 add_view(bp, "/", v.DeadlinesView, "index")
 add_view(bp, "/scoring/<int:proposal_id>/remind", v.RemindScoringView, "remind_scoring")

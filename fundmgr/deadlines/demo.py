@@ -23,7 +23,7 @@ from fundmgr.notifications.operations import in_app_only
 from fundmgr.proposals.models import Proposal, ProposalStage, ProposalState
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.demo import demo_people
-from fundmgr.steering.models import DecisionOutcome, WrittenProcedure
+from fundmgr.steering.models import DecisionOutcome, WrittenProcedure, standing
 
 RATIONALE = (
     "The contribution earmarked for thematic area 1 has arrived; the programme is the highest ranked in the "
@@ -73,7 +73,7 @@ def open_procedure(fund: Fund, people) -> list[str]:
         procedure = steering_ops.circulate_written_procedure(
             proposal, data, rationale=RATIONALE, deadline=start + timedelta(days=15), actor=people.fmu
         )
-    eligible = [m for m in people.members if not proposal.is_recused(m)]
+    eligible = [m for m in people.members if standing(proposal, m).decides]
     for offset, member in enumerate(eligible[:2]):
         with clock.as_of(start + timedelta(days=offset + 1)):
             steering_ops.respond_to_procedure(procedure, member, objects=False, reason="", actor=member)

@@ -21,7 +21,7 @@ from fundmgr.db import db
 from fundmgr.deadlines.models import LAST_OFFSET, PAGE_KINDS, DeadlineKind, ReminderSent
 from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind, FinalStatement, Transfer
 from fundmgr.funds.models import Fund
-from fundmgr.funds.rights import holding
+from fundmgr.funds.rights import holding, is_agency_staff
 from fundmgr.proposals.models import FUNDED_STATES, Participant, Proposal, ProposalState, ProposalVersion
 from fundmgr.results.models import HANDED_IN_STATES, Programme, ProgressReport, ReportingPeriod, ReportState
 from fundmgr.steering.models import (
@@ -32,6 +32,7 @@ from fundmgr.steering.models import (
     WrittenProcedureState,
     active_conflicts,
     is_recused_given,
+    standing_given,
 )
 
 # A run that missed days still sends the latest reminder whose day has come, up to this many days late;
@@ -276,7 +277,7 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
             if answer is not None:
                 note = "objected" if answer.objects else "no_objection"
                 deadline.parties.append(Party(member, PartyState.done, note, answer.responded_at))
-            elif is_recused_given(procedure.proposal, member, conflicts):
+            elif not standing_given(procedure.proposal, member, conflicts).decides:
                 deadline.parties.append(Party(member, PartyState.recused, "recused"))
             else:
                 deadline.parties.append(Party(member, PartyState.waiting, "not_started"))
@@ -434,6 +435,19 @@ def financial_report_deadlines(fund: Fund, today: date, *, include_done: bool = 
             )  # fmt: skip
     result.sort(key=lambda d: (d.due_on, d.proposal.reference, d.organization.code))
     return result
+
+
+def expenditure_due(user: Any, fund: Fund | None) -> list[tuple[FinancialReportDue, bool]]:
+    """The home page of agency staff: the certified expenditure (or final statements) their organization owes on
+    each of its programmes, each with whether it is overdue, by the fund's reporting calendar (the deadlines page's
+    and the reminders' computation)."""
+    if fund is None or not getattr(user, "is_authenticated", False) or user.organization_id is None:
+        return []
+    if not is_agency_staff(user, fund):
+        return []
+    today = clock.today(fund)
+    owed = financial_report_deadlines(fund, today)
+    return [(d, d.is_past(today)) for d in owed if d.organization.id == user.organization_id]
 
 
 def financial_deadlines(fund: Fund, today: date, *, reach: int, since: date) -> list[Deadline]:

@@ -8,6 +8,7 @@ constituency of the seat they hold (or stand in for) today, not a field of the u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +30,44 @@ class ConflictRule(TitledEnum):
     no_scoring = "no_scoring"
     no_decision = "no_decision"
     recusal = "recusal"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a Steering Committee member may do on one proposal: the one rule every page and operation follows.
+
+    `stays`: stays in the item (is listed on it, and may preside over it and abstain where the fund's policy lets
+    the chair); `sees`: reads the proposal's content, its scores and the other members' positions or votes, on every
+    page and in their copy of the pack and minutes (`Proposal.is_recused` is its negation); `scores`: is assigned
+    and scores it; `decides`: states a position or votes on its item, answers its written procedure, counts in its
+    quorum.
+    """
+
+    stays: bool
+    sees: bool
+    scores: bool
+    decides: bool
+
+
+# A member without a conflict on the proposal.
+FREE = Standing(stays=True, sees=True, scores=True, decides=True)
+# A member who leaves the item altogether: a declared conflict not waived, or the `recusal` policy.
+LEAVES = Standing(stays=False, sees=False, scores=False, decides=False)
+# A member whose organization takes part in the proposal, under each conflict policy of the fund's definition:
+# under every policy they neither score it nor see its scores and the others' positions; under `no_scoring`
+# they keep their say in the decision (state their own position or vote, count in the quorum).
+STANDINGS: dict[ConflictRule, Standing] = {
+    ConflictRule.no_scoring: Standing(stays=True, sees=False, scores=False, decides=True),
+    ConflictRule.no_decision: Standing(stays=True, sees=False, scores=False, decides=False),
+    ConflictRule.recusal: LEAVES,
+}
+
+
+def participant_standing(fund: Fund) -> Standing:
+    """What a member whose organization takes part in a proposal of the fund may do on it (the fund's policy)."""
+    # read once per fund loaded in the session (pages ask it for every item and member)
+    rules = fund.committee_rules or rules_of(fund)
+    return STANDINGS[rules.conflict_rule]
 
 
 class PresidingFallback(TitledEnum):
@@ -67,6 +106,9 @@ class CommitteeRules(Base):
     fund: so.Mapped[Fund] = so.relationship()
 
     audit_type = "committee_rules"
+
+
+Fund.committee_rules = so.relationship(CommitteeRules, uselist=False, viewonly=True)  # type: ignore[attr-defined]
 
 
 class CommitteeConstituency(Base):

@@ -10,6 +10,7 @@ from flask_login import current_user
 from fundmgr.accounts.models import OrganizationKind, Role, User
 from fundmgr.accounts.operations import normalize_email
 from fundmgr.choices import options
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds import operations as ops
@@ -168,6 +169,10 @@ class EndRoleView(FundView):
     def process(self):
         if not EndRoleForm().validate_on_submit():
             raise ValidationFailed([_("The form expired; please try again.")])
+        question = _("End the role of %(name)s on %(fund)s?", name=self.user.name, fund=self.fund.label)
+        consequence = _("They can no longer work on this fund until an administrator grants them a role again.")
+        if page := unconfirmed(question, consequence, back=url_for("funds.people")):
+            return page
         ops.end_role(self.user, self.fund, actor=current_user._get_current_object())
         flash(_("%(name)s no longer holds a role on %(fund)s.", name=self.user.name, fund=self.fund.label), "success")
         return redirect(url_for("funds.people"))

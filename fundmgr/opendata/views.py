@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from fundmgr.accounts.models import User
 from fundmgr.calls.forms import PlainForm
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds import rights
@@ -269,6 +270,9 @@ class WithdrawView(ManagerView):
     def process(self) -> ResponseReturnValue:
         if not PlainForm().validate_on_submit():
             raise ValidationFailed([_("The form expired; please try again.")])
+        question = _("Withdraw %(document)s from the public page?", document=self.publication.label)
+        if page := unconfirmed(question, back=url_for("opendata.publications")):
+            return page
         ops.withdraw(self.publication, actor=current_user)
         flash(_("The document is withdrawn from the public page."), "success")
         return redirect(url_for("opendata.publications"))

@@ -24,7 +24,7 @@ add_view(bp, "/<int:proposal_id>/matrix", views.MatrixView, "matrix")
 add_view(bp, "/<int:proposal_id>/matrix/<kind>/new", views.MatrixItemView, "matrix_new")
 add_view(bp, "/<int:proposal_id>/matrix/<kind>/<int:item_id>", views.MatrixItemView, "matrix_item")
 add_view(bp, "/<int:proposal_id>/matrix/<kind>/<int:item_id>/remove", views.RemoveMatrixItemView, "matrix_remove")
-add_view(bp, "/<int:proposal_id>/matrix/restore", views.RestoreMatrixItemView, "matrix_restore")
+add_view(bp, "/<int:proposal_id>/restore", views.RestoreRemovedView, "restore")
 add_view(bp, "/<int:proposal_id>/attachments", views.AttachmentsView, "attachments")
 add_view(bp, "/<int:proposal_id>/attachments/<int:attachment_id>", views.DownloadAttachmentView, "attachment")
 add_view(

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from fundmgr.accounts.models import Organization, Role, User
 from fundmgr.db import apportion, db
+from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Country, Fund, Marker, ThematicArea
 from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, is_technical_reviewer
+from fundmgr.i18n import current_language
+from fundmgr.lists import Column, Filter, ListSpec, ListState
 from fundmgr.proposals.models import (
     HUNDRED,
     Participant,
@@ -32,49 +36,6 @@ def visible_proposals(user: Any, fund: Fund) -> sa.Select:
     return sa.select(Proposal).where(visible_to(user, fund))
 
 
-SORTS = {
-    "updated": (Proposal.updated_at.desc(), Proposal.id.desc()),
-    "reference": (Proposal.reference.asc(),),
-    "title": (Proposal.title.asc(), Proposal.id.asc()),
-    "total-desc": (Proposal.total_amount.desc(), Proposal.id.asc()),
-    "total-asc": (Proposal.total_amount.asc(), Proposal.id.asc()),
-    "submitted": (Proposal.submitted_at.desc().nulls_last(), Proposal.id.desc()),
-}
-
-
-@dataclass
-class ProposalFilters:
-    """What a list of proposals is narrowed to; every field optional."""
-
-    status: str = ""
-    area: str = ""
-    region: str = ""
-    country: str = ""
-    organization: str = ""
-    marker: str = ""  # "<marker code>:<minimum level>"
-    q: str = ""
-    sort: str = "updated"
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> ProposalFilters:
-        """Read the filters from a query string; unknown values are ignored, not errors."""
-        filters = cls(**{name: (args.get(name) or "").strip()[:200] for name in cls.__dataclass_fields__})
-        if filters.status not in {s.value for s in ProposalState}:
-            filters.status = ""
-        if filters.sort not in SORTS:
-            filters.sort = "updated"
-        return filters
-
-    def args(self) -> dict[str, str]:
-        """The filters as query-string arguments (for page links and exports)."""
-        defaults = ProposalFilters()
-        return {name: value for name, value in vars(self).items() if value != getattr(defaults, name)}
-
-    @property
-    def active(self) -> bool:
-        return any(value for name, value in vars(self).items() if name != "sort")
-
-
 def in_region(code: str) -> sa.ColumnElement[bool]:
     return sa.or_(Country.region_code == code, Country.subregion_code == code, Country.intermediate_code == code)
 
@@ -90,51 +51,25 @@ def has_country(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     return sa.or_(single, multi)
 
 
-def like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def in_area(query: sa.Select, code: str, fund: Fund) -> sa.Select:
+    areas = sa.select(ThematicArea.id).where(ThematicArea.fund_id == fund.id, ThematicArea.code == code)
+    return query.where(Proposal.primary_area_id.in_(areas))
 
 
-def apply_filters(query: sa.Select, fund: Fund, filters: ProposalFilters) -> sa.Select:
-    """Narrow a proposals query by status, area, place, organization, marker and words in title or summary."""
-    if filters.status:
-        query = query.where(Proposal.state == ProposalState(filters.status))
-    if filters.area:
-        query = query.where(
-            Proposal.primary_area_id.in_(
-                sa.select(ThematicArea.id).where(ThematicArea.fund_id == fund.id, ThematicArea.code == filters.area)
-            )
+def with_organization(query: sa.Select, code: str, _fund: Fund) -> sa.Select:
+    return query.where(
+        sa.exists(
+            sa.select(Participant.id)
+            .join(Organization, Organization.id == Participant.organization_id)
+            .where(Participant.proposal_id == Proposal.id, Organization.code == code)
         )
-    if filters.region:
-        query = query.where(sa.or_(Proposal.region_code == filters.region, has_country(in_region(filters.region))))
-    if filters.country:
-        query = query.where(has_country(Country.iso3 == filters.country))
-    if filters.organization:
-        query = query.where(
-            sa.exists(
-                sa.select(Participant.id)
-                .join(Organization, Organization.id == Participant.organization_id)
-                .where(Participant.proposal_id == Proposal.id, Organization.code == filters.organization)
-            )
-        )
-    if filters.marker:
-        query = query.where(marker_condition(fund, filters.marker))
-    if filters.q:
-        pattern = like_pattern(filters.q)
-        query = query.where(
-            sa.or_(
-                Proposal.title.ilike(pattern, escape="\\"),
-                Proposal.summary.ilike(pattern, escape="\\"),
-                Proposal.reference.ilike(pattern, escape="\\"),
-            )
-        )
-    return query
+    )
 
 
 def marker_condition(fund: Fund, value: str) -> sa.ColumnElement[bool]:
     """Rated at least the given level on the given marker ("gender:2")."""
     code, _sep, level = value.partition(":")
-    if not level.isdigit():
+    if not (level.isascii() and level.isdigit()) or len(level) > 3:
         return sa.true()
     return sa.exists(
         sa.select(ProposalMarker.id)
@@ -148,10 +83,97 @@ def marker_condition(fund: Fund, value: str) -> sa.ColumnElement[bool]:
     )
 
 
-def list_query(user: Any, fund: Fund, filters: ProposalFilters) -> sa.Select:
+# Reference data of a fund (its lists, the M49 geography) changes only when its definition is loaded again.
+CHOICES: dict[tuple[int, str, str], dict[str, list[tuple[str, str]]]] = {}
+
+
+def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
+    """The options of each filter of the list, built once per fund definition and language."""
+    key = (fund.id, fund.definition_sha256, current_language())
+    if key not in CHOICES:
+        CHOICES[key] = build_filter_choices(fund)
+    return CHOICES[key]
+
+
+def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
+    markers = fq.active(fund.markers)
+    return {
+        "status": [(s.value, s.title) for s in ProposalState],
+        "area": [(a.code, f"{a.number}. {a.label}") for a in fq.active(fund.thematic_areas)],
+        "region": [(r.code, r.label) for r in fq.regions()],
+        "country": [(c.iso3, c.label) for c in fq.countries()],
+        "organization": [(o.code, o.label) for o in fund.participating_organizations],
+        "marker": [
+            (f"{m.code}:{level}", _("%(marker)s: %(level)d or above", marker=m.label, level=level))
+            for m in markers
+            for level in m.values
+            if level > 0
+        ],
+    }
+
+
+def choices_of(name: str) -> Any:
+    return lambda fund: filter_choices(fund)[name]
+
+
+def scalar(column: Any, key: Any, where: Any) -> Any:
+    """A value of another table as a sort expression (a correlated subquery), built when first sorted by."""
+    return lambda: (sa.select(column).where(key == where).scalar_subquery(),)
+
+
+def state_order() -> tuple[Any, ...]:
+    """The states in the order of the programme cycle (the enum's), not the alphabet's."""
+    return (sa.case(*[(Proposal.state == state, n) for n, state in enumerate(ProposalState)], else_=99),)
+
+
+# The list of proposals (the page, its export, the API's filters): what it shows, sorts, searches and filters by.
+PROPOSALS = ListSpec(
+    name="proposals",
+    columns=(
+        Column("reference", _l("Reference"), (Proposal.reference,), lambda p: p.reference),
+        Column("title", _l("Title"), (Proposal.title,), lambda p: p.title),
+        Column("organizations", _l("Organizations"),
+               scalar(Organization.code, Organization.id, Proposal.lead_organization_id)),
+        Column("place", _l("Country or region"),
+               lambda: (Proposal.region_code, *scalar(Country.iso3, Country.id, Proposal.country_id)())),
+        Column("area", _l("Thematic area"), scalar(ThematicArea.number, ThematicArea.id, Proposal.primary_area_id)),
+        Column("status", _l("Status"), state_order),
+        Column("total", _l("Total"), (Proposal.total_amount,), first="desc", css="money"),
+        Column("updated", _l("Last changed"), (Proposal.updated_at,), first="desc"),
+        Column("submitted", _l("Last submitted"), (Proposal.submitted_at,), first="desc", shown=False),
+    ),
+    default_sort="updated",
+    tiebreak=(Proposal.id,),
+    search=(Proposal.title, Proposal.summary, Proposal.reference),
+    search_label=_l("Words in the title, summary or reference"),
+    filters=(
+        Filter("status", _l("Status"), lambda q, v, _f: q.where(Proposal.state == ProposalState(v)),
+               choices_of("status"), valid=lambda v: v in ProposalState._value2member_map_, aliases=("state",)),
+        Filter("area", _l("Thematic area"), in_area, choices_of("area")),
+        Filter("region", _l("Region"), lambda q, v, _f: q.where(
+            sa.or_(Proposal.region_code == v, has_country(in_region(v)))), choices_of("region")),
+        Filter("country", _l("Country"), lambda q, v, _f: q.where(has_country(Country.iso3 == v)),
+               choices_of("country")),
+        Filter("organization", _l("Organization"), with_organization, choices_of("organization")),
+        Filter("marker", _l("Marker"), lambda q, v, fund: q.where(marker_condition(fund, v)), choices_of("marker")),
+    ),
+    sort_aliases={"total-desc": ("total", "desc"), "total-asc": ("total", "asc")},
+)  # fmt: skip
+
+
+def apply_filters(query: sa.Select, fund: Fund, state: ListState) -> sa.Select:
+    """Narrow a proposals query by the list's filters and search (no order: the API pages by id)."""
+    return PROPOSALS.narrow(query, state, fund)
+
+
+def list_query(user: Any, fund: Fund, state: ListState) -> sa.Select:
     """The proposals a list or an export shows, sorted, with what its rows display eager-loaded."""
-    query = apply_filters(visible_proposals(user, fund), fund, filters)
-    return query.order_by(*SORTS[filters.sort]).options(
+    return PROPOSALS.query(visible_proposals(user, fund), state, fund).options(*row_loads())
+
+
+def row_loads() -> tuple[Any, ...]:
+    """What a row of the list shows, eager-loaded (a page costs the same queries however many rows it has)."""
+    return (
         so.joinedload(Proposal.lead_organization),
         so.joinedload(Proposal.country),
         so.joinedload(Proposal.primary_area),

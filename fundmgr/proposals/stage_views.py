@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +20,7 @@ from fundmgr.proposals import operations as ops
 from fundmgr.proposals import stage_forms
 from fundmgr.proposals.models import Participant, Proposal, ProposalStage, ProposalState
 from fundmgr.proposals.rules import submission_problems
-from fundmgr.proposals.views import DraftSectionView, ProposalBaseView
+from fundmgr.proposals.views import DraftSectionView, ProposalBaseView, offer_removal_undo
 from fundmgr.web import FundView, form_problems, refusals_shown_on
 
 
@@ -32,7 +32,12 @@ class ConceptView(DraftSectionView):
         form = stage_forms.concept_form(self.proposal, formdata)
         if form.validate_on_submit():
             with refusals_shown_on(form):
-                ops.save_concept_content(self.proposal, stage_forms.concept_content(form), actor=current_user)
+                removed = ops.save_concept_content(self.proposal, stage_forms.concept_content(form),
+                                                   actor=current_user)  # fmt: skip
+                if removed:
+                    message = _("Concept note saved; the national partners you took off were removed.")
+                    offer_removal_undo(self.proposal, removed, "proposals.concept", message)
+                    return redirect(url_for("proposals.concept", proposal_id=self.proposal.id))
                 return self.saved(_("Concept note saved."))
         return self.render("concept.html", 422 if form_problems(form) or form.errors else 200, form=form)
 

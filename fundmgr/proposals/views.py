@@ -13,11 +13,10 @@ from fundmgr.accounts.models import Role
 from fundmgr.confirmation import offer_undo, pending_undo, unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
-from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
 from fundmgr.funds import queries as fq
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
-from fundmgr.i18n import current_language, requested_language
+from fundmgr.i18n import requested_language
 from fundmgr.numbers import MONEY, PERCENTAGE, number_symbols
 from fundmgr.pdf import pdf_response, render_pdf
 from fundmgr.proposals import forms
@@ -39,17 +38,17 @@ from fundmgr.proposals.models import (
 )
 from fundmgr.proposals.overlap import overlaps_of
 from fundmgr.proposals.queries import (
-    SORTS,
-    ProposalFilters,
+    PROPOSALS,
     count_by_state,
-    list_query,
     may_read_technical_review,
     reviewers_to_invite,
+    row_loads,
     technical_review_of,
+    visible_proposals,
 )
 from fundmgr.proposals.rules import submission_problems
 from fundmgr.storage import send_stored
-from fundmgr.web import FundView, db_int, form_problems, in_fund, paginate, refusals_shown_on, wants_json
+from fundmgr.web import FundView, db_int, form_problems, in_fund, refusals_shown_on, wants_json
 
 
 def fund_or_404() -> Fund:
@@ -72,65 +71,16 @@ def proposal_counts(fund: Fund) -> dict[str, int]:
 
 
 class ProposalListView(FundView):
-    """The proposals the user may see, filtered, searched, sorted and paginated."""
+    """The proposals the user may see, filtered, searched, sorted and paginated (the list component)."""
 
     def process(self):
         fund = fund_or_404()
-        filters = ProposalFilters.from_args(request.args)
-        page = paginate(list_query(current_user, fund, filters))
-        return render_template(
-            "proposals/list.html",
-            fund=fund,
-            page=page,
-            filters=filters,
-            choices=filter_choices(fund),
-            sorts=sort_titles(),
-        )
-
-
-def sort_titles() -> list[tuple[str, str]]:
-    titles = {
-        "updated": _("Last changed first"),
-        "reference": _("Reference"),
-        "title": _("Title"),
-        "total-desc": _("Largest budget first"),
-        "total-asc": _("Smallest budget first"),
-        "submitted": _("Last submitted first"),
-    }
-    return [(key, titles[key]) for key in SORTS]
-
-
-# Reference data of a fund (its lists, the M49 geography) changes only when its definition is loaded again.
-CHOICES: dict[tuple[int, str, str], dict[str, list[tuple[str, str]]]] = {}
-
-
-def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    """The options of each filter of the list, built once per fund definition and language."""
-    key = (fund.id, fund.definition_sha256, current_language())
-    if key not in CHOICES:
-        CHOICES[key] = build_filter_choices(fund)
-    return CHOICES[key]
-
-
-def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    markers = fq.active(fund.markers)
-    return {
-        "status": [(s.value, s.title) for s in ProposalState],
-        "area": [(a.code, f"{a.number}. {a.label}") for a in fq.active(fund.thematic_areas)],
-        "region": [(r.code, r.label) for r in fq.regions()],
-        "country": [(c.iso3, c.label) for c in fq.countries()],
-        "organization": [(o.code, o.label) for o in fund.participating_organizations],
-        "marker": [
-            (f"{m.code}:{level}", _("%(marker)s: %(level)d or above", marker=m.label, level=level))
-            for m in markers
-            for level in m.values
-            if level > 0
-        ],
-    }
+        listing = PROPOSALS.listing(visible_proposals(current_user, fund).options(*row_loads()), fund)
+        return render_template("proposals/list.html", fund=fund, listing=listing)
 
 
 class ProposalExportView(FundView):
-    """The filtered list as CSV or Excel."""
+    """The filtered, sorted list as CSV or Excel: the same query as the page, without its pages."""
 
     def load(self, fmt: str) -> None:
         if fmt not in ("csv", "xlsx"):
@@ -139,13 +89,9 @@ class ProposalExportView(FundView):
 
     def process(self):
         fund = fund_or_404()
-        filters = ProposalFilters.from_args(request.args)
-        proposals = db.session.scalars(list_query(current_user, fund, filters)).unique().all()
-        header, rows = export_rows(proposals, fund, current_user)
-        name = f"proposals-{fund.code.lower()}"
-        if self.fmt == "csv":
-            return download(csv_bytes(header, rows), f"{name}.csv", "csv")
-        return download(xlsx_bytes([Sheet(_("Proposals"), header, rows)]), f"{name}.xlsx", "xlsx")
+        listing = PROPOSALS.listing(visible_proposals(current_user, fund).options(*row_loads()), fund)
+        table = export_rows(listing.rows(), fund, current_user)
+        return listing.download(self.fmt, f"proposals-{fund.code.lower()}", _("Proposals"), table)
 
 
 # --- One proposal ---
@@ -273,9 +219,14 @@ class EditOrganizationsView(DraftSectionView):
                                   if p.organization_id != proposal.lead_organization_id]  # fmt: skip
         if form.validate_on_submit():
             with refusals_shown_on(form):
-                ops.set_participants(
+                removed = ops.set_participants(
                     proposal, lead=form.chosen_lead, organizations=form.chosen_partners, actor=current_user
                 )
+                if removed:
+                    offer_removal_undo(proposal, removed, "proposals.organizations",
+                                       _("Participating UN Organizations saved; those you took off left the draft "
+                                         "with their budget."))  # fmt: skip
+                    return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
                 next_page = "proposals.concept" if proposal.is_concept_note else "proposals.budget"
                 return self.saved(_("Participating UN Organizations saved."), next_page)
         return self.render("organizations.html", form=form)
@@ -305,7 +256,11 @@ class EditBudgetView(DraftSectionView):
             form.form_errors.extend(grid.error_list())
             if not form.form_errors:
                 with refusals_shown_on(form):
-                    ops.save_budget(self.proposal, amounts=amounts, rates=rates, actor=current_user)
+                    removed = ops.save_budget(self.proposal, amounts=amounts, rates=rates, actor=current_user)
+                    if removed:
+                        offer_removal_undo(self.proposal, removed, "proposals.budget",
+                                           _("Budget saved; the lines you cleared were removed."))  # fmt: skip
+                        return redirect(url_for("proposals.budget", proposal_id=self.proposal.id))
                     return self.saved(_("Budget saved."), "proposals.budget")
         decimal, group = number_symbols()
         return self.render(
@@ -411,27 +366,35 @@ class RemoveMatrixItemView(MatrixItemView):
         if page := unconfirmed(questions[self.kind] % {"name": name}, consequence, back=self.back_url()):
             return page
         removed = ops.remove_matrix_item(self.item, actor=current_user)
-        offer_undo(url_for("proposals.matrix_restore", proposal_id=self.proposal.id), removed)
-        flash(_("Removed from the results matrix."), "undo")
+        offer_removal_undo(self.proposal, removed, "proposals.matrix", _("Removed from the results matrix."))
         return redirect(self.back_url())
 
     def back_url(self) -> str:
         return url_for("proposals.matrix", proposal_id=self.proposal.id)
 
 
-class RestoreMatrixItemView(DraftSectionView):
-    """Undo the last removal from the draft's results matrix."""
+def offer_removal_undo(proposal: Proposal, removed: dict[str, Any] | None, page: str, message: str) -> None:
+    """After a save or a removal that took content away from a draft: the flash message with its Undo button,
+    which brings `removed` back to `RestoreRemovedView` and then to `page` (the one rule for every draft page)."""
+    if removed is None:
+        return
+    offer_undo(url_for("proposals.restore", proposal_id=proposal.id), {"page": page, "removed": removed})
+    flash(message, "undo")
+
+
+class RestoreRemovedView(DraftSectionView):
+    """Undo the last removal from the draft: from its results matrix, budget grid or partners."""
 
     methods = ["POST"]
 
     def edit(self):
-        removed = pending_undo(request.path)
-        if removed is None:
+        undo = pending_undo(request.path)
+        if undo is None:
             flash(_("There is nothing to undo."), "warning")
-        else:
-            ops.restore_matrix_item(self.proposal, removed, actor=current_user)  # a refusal shows its own page
-            flash(_("Put back in the results matrix."), "success")
-        return redirect(url_for("proposals.matrix", proposal_id=self.proposal.id))
+            return redirect(self.detail_url())
+        ops.restore_removed(self.proposal, undo["removed"], actor=current_user)  # a refusal shows its own page
+        flash(_("Put back in the draft."), "success")
+        return redirect(url_for(undo["page"], proposal_id=self.proposal.id))
 
 
 class AttachmentsView(DraftSectionView):
@@ -722,6 +685,10 @@ class WithdrawInvitationView(ProposalBaseView):
     def process(self):
         form = forms.PlainForm()
         if form.validate_on_submit():
+            question = _("Withdraw the invitation to %(name)s?", name=self.invitation.reviewer.name)
+            back = url_for("proposals.technical_review", proposal_id=self.proposal.id)
+            if page := unconfirmed(question, _("The reviewer no longer sees the proposal."), back=back):
+                return page
             with refusals_shown_on(form):
                 ops.withdraw_invitation(self.invitation, actor=current_user)
                 flash(_("The invitation has been withdrawn."), "success")

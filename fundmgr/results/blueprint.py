@@ -33,6 +33,7 @@ programme = "/programmes/<int:programme_id>"
 period = programme + "/periods/<int:number>"
 
 add_view(bp, "/", programmes.ProgrammesView, "programmes")
+add_view(bp, "/programmes.<fmt>", programmes.ProgrammesExportView, "programmes_export", heavy=True)
 add_view(bp, "/reports", progress_reports.ReportsView, "reports")
 add_view(bp, "/framework", framework.FrameworkView, "framework")
 add_view(bp, "/framework/goal", framework.GoalEditView, "goal_edit")

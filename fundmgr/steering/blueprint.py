@@ -39,6 +39,7 @@ add_view(bp, "/committee/terms/<int:term_id>/alternate", presiding.ChangeAlterna
 
 # Meetings, the live board, votes and decisions
 add_view(bp, "/meetings", mv.MeetingListView, "meetings")
+add_view(bp, "/meetings.<fmt>", mv.MeetingExportView, "meetings_export", heavy=True)
 add_view(bp, "/meetings/new", mv.MeetingNewView, "new_meeting")
 add_view(bp, "/meetings/<int:meeting_id>", mv.MeetingView, "meeting")
 add_view(bp, "/meetings/<int:meeting_id>/agenda", mv.AgendaAddView, "add_agenda")
@@ -76,6 +77,7 @@ add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespon
 add_view(bp, "/written-procedures/<int:procedure_id>/conclude", pv.ConcludeProcedureView, "conclude_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/withdraw", pv.WithdrawProcedureView, "withdraw_procedure")
 add_view(bp, "/decisions", dv.DecisionListView, "decisions")
+add_view(bp, "/decisions.<fmt>", dv.DecisionExportView, "decisions_export", heavy=True)
 add_view(bp, "/decisions/<int:decision_id>", dv.DecisionDetailView, "decision")
 add_view(bp, "/decisions/<int:decision_id>/verify", dv.DecisionVerifyView, "verify_decision")
 add_view(bp, "/decisions/<int:decision_id>/letter.pdf", dv.DecisionLetterView, "decision_letter", heavy=True)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from fundmgr.funds.rights import is_sc_member
-from fundmgr.steering.models import ItemState, Meeting, MeetingState
+from fundmgr.steering.models import ItemState, Meeting, MeetingState, standing
 from fundmgr.steering.presiding import may_operate_item, may_preside, presiding_member
 from fundmgr.steering.queries import can_see_scores, score_proposals
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for, tally
@@ -36,26 +36,31 @@ def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
     quorum = quorum_for(item)
     presiding = presiding_member(item)
     # The member presiding sees the item whole, even one where their organization takes part (they abstain).
-    redacted = item.proposal.is_recused(user) and not may_preside(user, item)
+    said = standing(item.proposal, user)
+    redacted = not said.sees and not may_preside(user, item)
     context |= {
         "quorum": quorum,
         "presiding": presiding,
         "recused_members": [context["members"][m] for m in sorted(quorum.recused_ids)],
         "redacted": redacted,
+        # the presiding member who may not decide the item (their organization takes part) abstains
+        "presiding_abstains": presiding is not None and not standing(item.proposal, presiding).decides,
+        # an SC member who takes part in the decision (`Standing.decides`), seeing the item or not
+        "decides": is_sc_member(user, meeting.fund) and said.decides,
         "chair_item": may_operate_item(user, item),
+        "by_consensus": meeting.by_consensus,
     }
-    if redacted:
-        return context
     attendance = meeting.attendance_of(user)
     may_take_part = (
-        is_sc_member(user, meeting.fund)
+        context["decides"]
         and attendance is not None
         and attendance.present
         and meeting.state is MeetingState.in_progress
         and item.state is ItemState.open
-        and not item.proposal.is_recused(user)  # the chair presiding over such an item abstains
     )
-    context["by_consensus"] = meeting.by_consensus
+    if redacted:
+        # their own position or vote and its controls only: never the others' nor the scores
+        return context | own_controls(item, quorum, user, may_take_part)
     if meeting.by_consensus:
         positions = consensus(item, quorum)
         stated = {p.member_id for p in positions.positions}
@@ -70,6 +75,16 @@ def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
     if can_see_scores(user, item.proposal):
         context["score"] = score_proposals(meeting.fund, [item.proposal]).get(item.proposal.id)
     return context
+
+
+def own_controls(item: Any, quorum: Any, user: Any, may_take_part: bool) -> dict[str, Any]:
+    """What a member who does not see the item but decides it (`no_scoring`) needs: their own position or vote."""
+    user_id = getattr(user, "id", None)
+    if item.meeting.by_consensus:
+        mine = next((p for p in consensus(item, quorum).positions if p.member_id == user_id), None)
+        return {"my_position": mine, "can_state": may_take_part}
+    mine = next((v for v in counted_votes(item, quorum) if v.member_id == user_id), None)
+    return {"my_vote": mine, "may_take_part": may_take_part, "can_vote": may_take_part and quorum.met}
 
 
 def votes_context(item: Any, quorum: Any, user: Any, members: dict[int, Any], may_take_part: bool) -> dict[str, Any]:

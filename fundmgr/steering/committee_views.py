@@ -12,6 +12,7 @@ from flask_login import current_user
 from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.choices import options
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.rights import FUND_MANAGERS, is_fund_manager
@@ -83,6 +84,10 @@ class EndTermView(SteeringView):
         form = EndTermForm()
         if not form.validate_on_submit():
             raise ValidationFailed(form_problems(form))
+        question = _("End the term on seat %(seat)s?", seat=self.term.seat.code)
+        consequence = _("%(holder)s no longer holds the seat after the term’s last day.", holder=self.term.holder.name)
+        if page := unconfirmed(question, consequence, back=url_for("steering.committee")):
+            return page
         ops.end_term(self.term, form.ends_on.data, actor=current_user)
         flash(_("The term on seat %(seat)s ends on %(day)s.", seat=self.term.seat.code,
                 day=form.ends_on.data.isoformat()), "success")  # fmt: skip

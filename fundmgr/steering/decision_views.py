@@ -3,43 +3,118 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, works_with_committee
 from fundmgr.i18n import requested_language
+from fundmgr.lists import Column, ListSpec, enum_filter, enum_order
 from fundmgr.pdf import pdf_response
+from fundmgr.proposals.models import Proposal
 from fundmgr.steering.documents import allocations_of, decision_letter_filename, decision_letter_pdf
-from fundmgr.steering.models import AgendaItem, Decision, DecisionOutcome, ItemState, Meeting, Minutes, MinutesState
+from fundmgr.steering.models import (
+    AgendaItem,
+    Decision,
+    DecisionOutcome,
+    DecisionSubject,
+    ItemState,
+    Meeting,
+    Minutes,
+    MinutesState,
+)
 from fundmgr.steering.verification import decision_findings, decision_record_of
 from fundmgr.steering.views import SteeringView
 from fundmgr.steering.voting import consensus, counted_votes, quorum_for
-from fundmgr.web import in_fund, paginate
+from fundmgr.web import in_fund
+
+
+def proposal_value(column: Any) -> Any:
+    """A column of the decision's proposal (NULL for a matter of the fund), as a correlated subquery."""
+    return sa.select(column).where(Proposal.id == Decision.proposal_id).scalar_subquery()
+
+
+def subject_text(decision: Decision) -> str:
+    if decision.proposal is not None:
+        return f"{decision.proposal.reference} {decision.proposal.title}"
+    return str(decision.subject.title)
+
+
+def outcome_text(decision: Decision) -> str:
+    return str(decision.outcome_title)
+
+
+def taken_text(decision: Decision) -> str:
+    return decision.held_in.reference if decision.held_in is not None else _("Written procedure")
+
+
+# The register of the committee's decisions: latest first, on proposals and on matters of the fund.
+DECISIONS = ListSpec(
+    name="decisions",
+    columns=(
+        Column("date", _l("Date"), (Decision.decided_on,), lambda d: d.decided_on, first="desc"),
+        Column("reference", _l("Reference"), (Decision.reference,), lambda d: d.reference),
+        Column("subject", _l("Subject"), lambda: (proposal_value(Proposal.reference), Decision.subject), subject_text),
+        Column("outcome", _l("Decision"), enum_order(Decision.outcome, DecisionOutcome), outcome_text),
+        Column("amount", _l("Approved amount"), (Decision.approved_amount,), lambda d: d.approved_amount,
+               first="desc", css="money"),
+        Column("taken", _l("Taken"), value=taken_text),
+        Column("conditions", _l("Conditions"), value=lambda d: d.conditions, shown=False),
+    ),
+    default_sort="date",
+    tiebreak=(Decision.id,),
+    search=(Decision.reference, Decision.matter, Decision.conditions, proposal_value(Proposal.reference),
+            proposal_value(Proposal.title)),
+    search_label=_l("Words in the reference, proposal, matter or conditions"),
+    filters=(
+        enum_filter("outcome", _l("Decision"), Decision.outcome, DecisionOutcome),
+        enum_filter("subject", _l("Subject"), Decision.subject, DecisionSubject),
+    ),
+)  # fmt: skip
+
+
+def decisions_of(fund: Fund) -> sa.Select:
+    """The fund's decisions, with what a row shows loaded."""
+    return (
+        sa.select(Decision)
+        .where(Decision.fund_id == fund.id)
+        .options(
+            so.joinedload(Decision.proposal),
+            so.joinedload(Decision.item).joinedload(AgendaItem.meeting),
+            so.joinedload(Decision.procedure),
+            so.joinedload(Decision.meeting),
+        )
+    )
 
 
 class DecisionListView(SteeringView):
     """Every decision of the Steering Committee, on proposals and on matters of the fund, latest first, each traced
-    to its meeting or procedure; then the approvals of minutes."""
+    to its meeting or procedure (the list component); then the approvals of minutes."""
 
     def process(self):
-        query = (
-            sa.select(Decision)
-            .where(Decision.fund_id == self.fund.id)
-            .options(
-                so.joinedload(Decision.proposal),
-                so.joinedload(Decision.item).joinedload(AgendaItem.meeting),
-                so.joinedload(Decision.procedure),
-                so.joinedload(Decision.meeting),
-            )
-            .order_by(Decision.decided_on.desc(), Decision.id.desc())
-        )
-        page = paginate(query)
-        return self.render("decisions.html", page=page, minutes_approved=minutes_approved(self.fund))
+        listing = DECISIONS.listing(decisions_of(self.fund), self.fund)
+        return self.render("decisions.html", listing=listing, minutes_approved=minutes_approved(self.fund))
+
+
+class DecisionExportView(SteeringView):
+    """The filtered, sorted register as CSV or Excel: the same query as the page, without its pages."""
+
+    def load(self, fmt: str, **view_args: Any) -> None:
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        self.fmt = fmt
+        self.load_fund()
+
+    def process(self):
+        listing = DECISIONS.listing(decisions_of(self.fund), self.fund)
+        return listing.download(self.fmt, f"decisions-{self.fund.code.lower()}", _("Decisions"))
 
 
 def minutes_approved(fund: Fund) -> list[Minutes]:

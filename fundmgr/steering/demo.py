@@ -42,6 +42,7 @@ from fundmgr.steering.models import (
     Recommendation,
     Stance,
     VoteChoice,
+    standing,
 )
 from fundmgr.steering.presiding import presiding_member
 from fundmgr.steering.queries import active_criteria, review_of
@@ -245,12 +246,12 @@ def score_proposals(proposals: Iterable[Proposal], people: People, assigned_on: 
     """Assign every non-recused member, who then scores (drafts of those already begun are completed)."""
     with clock.as_of(assigned_on):
         for proposal in proposals:
-            members = [m for m in people.members if not proposal.is_recused(m)]
+            members = [m for m in people.members if standing(proposal, m).scores]
             ops.assign_reviewers(proposal, members, due_on, actor=people.fmu)
     with clock.as_of(due_on - timedelta(days=4)):
         for proposal in proposals:
             for member in people.members:
-                if not proposal.is_recused(member):
+                if standing(proposal, member).scores:
                     submit_review(proposal, member)
 
 
@@ -458,7 +459,7 @@ def seat_code(member: User, meeting: Any) -> str:
 def state_positions(item: Any, outcome: DecisionOutcome, people: People) -> None:
     """The present, non-recused members state their positions; one donor states the reservation or objection."""
     present = {a.member_id for a in item.meeting.attendance if a.present}
-    voices = [m for m in people.members if m.id in present and not item.proposal.is_recused(m)]
+    voices = [m for m in people.members if m.id in present and standing(item.proposal, m).decides]
     speaker = next((m for m in voices if seat_code(m, item.meeting).startswith(DONOR_SEATS)), None)
     for member in voices:
         data = ops.PositionData(POSITIONS[outcome])
@@ -473,7 +474,7 @@ def cast_votes(item: Any, outcome: DecisionOutcome, people: People) -> None:
     """The present, non-recused members vote; the stakeholder abstains on a rejection."""
     present = {a.member_id for a in item.meeting.attendance if a.present}
     for member in people.members:
-        if member.id not in present or item.proposal.is_recused(member):
+        if member.id not in present or not standing(item.proposal, member).decides:
             continue
         choice = VOTES[outcome]
         if outcome is R and seat_code(member, item.meeting).startswith(STAKEHOLDER_SEATS):
@@ -493,7 +494,7 @@ def approve_in_writing(
             rationale="Funds for thematic area 3 have arrived; the programme ranked first in the pipeline for it.",
             deadline=deadline, actor=people.fmu,
         )  # fmt: skip
-    for offset, member in enumerate(m for m in people.members if not proposal.is_recused(m)):
+    for offset, member in enumerate(m for m in people.members if standing(proposal, m).decides):
         if offset < 3:
             with clock.as_of(circulated + timedelta(days=offset + 1)):
                 ops.respond_to_procedure(procedure, member, objects=False, reason="", actor=member)
@@ -513,11 +514,11 @@ def schedule_upcoming(fund: Fund, proposals: dict[str, Proposal], people: People
     start = clock.today(fund)
     with clock.as_of(start - timedelta(days=7)):
         for proposal in waiting:
-            members = [m for m in people.members if not proposal.is_recused(m)]
+            members = [m for m in people.members if standing(proposal, m).scores]
             ops.assign_reviewers(proposal, members, start + timedelta(days=10), actor=people.fmu)
     with clock.as_of(start - timedelta(days=2)):
         for proposal in waiting:
-            reviewers = [m for m in people.members if not proposal.is_recused(m)]
+            reviewers = [m for m in people.members if standing(proposal, m).scores]
             for n, member in enumerate(reviewers[:4]):
                 submit_review(proposal, member, submit=n < 3)
     meeting = ops.schedule_meeting(

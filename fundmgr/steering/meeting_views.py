@@ -20,11 +20,12 @@ from fundmgr.errors import ValidationFailed
 from fundmgr.finance import operations as finance_ops
 from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
 from fundmgr.funds.seats import rules_of, seat_labels
-from fundmgr.i18n import requested_language
+from fundmgr.i18n import language_name, requested_language
 from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import Job
 from fundmgr.jobs.runner import ask
 from fundmgr.jobs.views import asked_redirect
+from fundmgr.lists import Column, ListSpec, enum_filter, enum_order
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import Proposal, ProposalVersion
 from fundmgr.steering import operations as ops
@@ -58,21 +59,60 @@ from fundmgr.steering.presiding import may_operate_item, may_run_meeting
 from fundmgr.steering.presiding_views import presiding_form
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.steering.voting import consensus, quorum_for, tally
-from fundmgr.web import in_fund, paginate, refusals_shown_on, wants_json
+from fundmgr.web import in_fund, refusals_shown_on, wants_json
+
+
+def item_count() -> tuple[Any, ...]:
+    return (sa.select(sa.func.count(AgendaItem.id)).where(AgendaItem.meeting_id == Meeting.id).scalar_subquery(),)
+
+
+# The fund's meetings: the latest date first (the next ones, then the past ones).
+MEETINGS = ListSpec(
+    name="meetings",
+    columns=(
+        Column("date", _l("Date"), (Meeting.held_on,), lambda m: m.held_on, first="desc"),
+        Column("reference", _l("Reference"), (Meeting.reference,), lambda m: m.reference, shown=False),
+        Column("meeting", _l("Meeting"), (Meeting.title,), lambda m: m.title),
+        Column("mode", _l("Mode"), enum_order(Meeting.mode, MeetingMode), lambda m: str(m.mode.title)),
+        Column("language", _l("Language"), (Meeting.language,), lambda m: language_name(m.language)),
+        Column("items", _l("Items"), item_count, lambda m: len(m.items), first="desc", css="money"),
+        Column("state", _l("State"), enum_order(Meeting.state, MeetingState), lambda m: str(m.state.title)),
+        Column("location", _l("Location"), value=lambda m: m.location, shown=False),
+    ),
+    default_sort="date",
+    tiebreak=(Meeting.id,),
+    search=(Meeting.title, Meeting.reference, Meeting.location),
+    search_label=_l("Words in the title, reference or place"),
+    filters=(
+        enum_filter("state", _l("State"), Meeting.state, MeetingState),
+        enum_filter("mode", _l("Mode"), Meeting.mode, MeetingMode),
+    ),
+)  # fmt: skip
+
+
+def meetings_of(fund: Any) -> sa.Select:
+    return sa.select(Meeting).where(Meeting.fund_id == fund.id).options(so.selectinload(Meeting.items))
 
 
 class MeetingListView(SteeringView):
-    """Meetings of the fund, the next ones first, then the past ones."""
+    """Meetings of the fund, the latest date first (the list component)."""
 
     def process(self):
-        query = (
-            sa.select(Meeting)
-            .where(Meeting.fund_id == self.fund.id)
-            .options(so.selectinload(Meeting.items))
-            .order_by(Meeting.held_on.desc(), Meeting.id.desc())
-        )
-        page = paginate(query)
-        return self.render("meetings.html", page=page)
+        return self.render("meetings.html", listing=MEETINGS.listing(meetings_of(self.fund), self.fund))
+
+
+class MeetingExportView(SteeringView):
+    """The filtered, sorted meetings as CSV or Excel: the same query as the page, without its pages."""
+
+    def load(self, fmt: str, **view_args: Any) -> None:
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        self.fmt = fmt
+        self.load_fund()
+
+    def process(self):
+        listing = MEETINGS.listing(meetings_of(self.fund), self.fund)
+        return listing.download(self.fmt, f"meetings-{self.fund.code.lower()}", _("Meetings"))
 
 
 class MeetingNewView(SteeringView):

@@ -23,6 +23,7 @@ from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, db
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import holders_among, is_fund_manager, is_sc_member, works_with_committee
+from fundmgr.funds.seats import FREE, LEAVES, Standing, participant_standing
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
 
@@ -106,25 +107,44 @@ if declared_conflict not in RECUSAL_RULES:
 
 
 def is_recused_given(proposal: Proposal, member: Any, conflicts: set[tuple[int, int]]) -> bool:
-    """Proposal.is_recused for a Steering Committee member, from loaded data (many pairs, one query): their
-    organization takes part in the proposal, or `conflicts` (from active_conflicts) holds their declared one."""
+    """Whether an SC member may not score the proposal, from loaded data (many pairs, one query): their organization
+    takes part in it (under every conflict policy), or `conflicts` (from active_conflicts) holds their declared one.
+    `standing_given(...).scores` is its negation; the decision record's past rankings read it on plain rows."""
     return member.organization_id in proposal.organization_ids or (proposal.id, member.id) in conflicts
 
 
-def recused_member_ids(proposal: Proposal, members: list[Any]) -> set[int]:
-    """Of the given members, those recused from the proposal, in two queries (Proposal.is_recused for many members):
-    who holds the member's role on the fund, and their declared conflicts."""
+def standing_given(proposal: Proposal, member: Any, conflicts: set[tuple[int, int]]) -> Standing:
+    """What an SC member may do on the proposal (see, score, decide), from loaded data: a declared conflict not
+    waived leaves the item; their organization taking part means what the fund's conflict policy says."""
+    if (proposal.id, getattr(member, "id", None)) in conflicts:
+        return LEAVES
+    if member.organization_id in proposal.organization_ids:
+        return participant_standing(proposal.fund)
+    return FREE
+
+
+def standing(proposal: Proposal, member: Any) -> Standing:
+    """What the user may do on the proposal as an SC member of its fund (FREE for anyone else: their rights are
+    their role's). Every page and operation of the committee asks this, never the policy itself."""
+    if not is_sc_member(member, proposal.fund):
+        return FREE
+    proposal_ids = [proposal.id] if proposal.id is not None else []
+    return standing_given(proposal, member, active_conflicts(proposal_ids, [member.id]))
+
+
+def standings(proposal: Proposal, members: list[Any]) -> dict[int, Standing]:
+    """`standing` of many members on one proposal in two queries (who holds the role, their declared conflicts)."""
     on_committee = holders_among(members, proposal.fund, Role.sc_member)
-    members = [m for m in members if m.id in on_committee]
-    conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
-    return {m.id for m in members if is_recused_given(proposal, m, conflicts)}
+    conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], list(on_committee))
+    return {m.id: standing_given(proposal, m, conflicts) if m.id in on_committee else FREE for m in members}
 
 
 def recused_proposal_ids(user: Any, proposals: list[Proposal]) -> set[int]:
-    """Of the given proposals, those the user is recused from, in one query (Proposal.is_recused in bulk)."""
+    """Of the given proposals, those the user is recused from (sees only the title), in one query
+    (Proposal.is_recused in bulk)."""
     proposals = [p for p in proposals if is_sc_member(user, p.fund)]
     conflicts = active_conflicts([p.id for p in proposals], [user.id]) if proposals else set()
-    return {p.id for p in proposals if is_recused_given(p, user, conflicts)}
+    return {p.id for p in proposals if not standing_given(p, user, conflicts).sees}
 
 
 # ---------------------------------------------------------------------------------------------

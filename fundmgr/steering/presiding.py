@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from fundmgr.funds.rights import is_fund_manager, is_sc_member
-from fundmgr.funds.seats import ConflictRule, PresidingFallback, SeatTerm, chair_term, rules_of, vice_chair_term
-from fundmgr.steering.models import AgendaItem, ItemState, Meeting
+from fundmgr.funds.seats import PresidingFallback, SeatTerm, chair_term, rules_of, vice_chair_term
+from fundmgr.steering.models import AgendaItem, ItemState, Meeting, standing
 
 
 def present_for(meeting: Meeting, term: SeatTerm | None) -> Any | None:
@@ -33,11 +33,13 @@ def present_for(meeting: Meeting, term: SeatTerm | None) -> Any | None:
 
 
 def may_preside_over(person: Any, item: AgendaItem) -> bool:
-    """Whether the policy lets this person preside over the item, given their conflicts."""
-    if not item.proposal.is_recused(person):
+    """Whether the policy lets this person preside over the item, given their standing on it: one who decides
+    presides; one who stays in the item without deciding presides and abstains when the fund's policy lets the
+    chair; one who leaves the item (a declared conflict, or `recusal`) does not."""
+    said = standing(item.proposal, person)
+    if said.decides:
         return True
-    rules = rules_of(item.meeting.fund)
-    return rules.chair_presides_when_conflicted and rules.conflict_rule is not ConflictRule.recusal
+    return said.stays and rules_of(item.meeting.fund).chair_presides_when_conflicted
 
 
 def presiding_member(item: AgendaItem) -> Any | None:

@@ -139,6 +139,10 @@ class ConcludeProcedureView(ProcedureMoveView):
 
     operation = staticmethod(ops.conclude_written_procedure)
 
+    def question(self) -> tuple[str, str]:
+        return _("Conclude the written procedure?"), _("Its outcome is recorded from the answers given; members "
+                                                       "can no longer answer it.")  # fmt: skip
+
 
 class WithdrawProcedureView(ProcedureMoveView):
     """The FMU withdraws a written procedure."""

@@ -34,6 +34,7 @@ from fundmgr.steering.models import (
     active_conflicts,
     is_recused_given,
     recused_proposal_ids,
+    standing,
 )
 from fundmgr.steering.scoring import ProposalScore, aggregate, rank
 
@@ -347,7 +348,7 @@ def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
     if is_sc_member(user, fund):
         summary.reviews_due = reviews_due(user, fund)
         summary.procedures = [
-            p for p in open_procedures if p.response_of(user) is None and not p.proposal.is_recused(user)
+            p for p in open_procedures if p.response_of(user) is None and standing(p.proposal, user).decides
         ]
     else:
         summary.procedures = list(open_procedures)

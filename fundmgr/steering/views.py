@@ -39,6 +39,8 @@ from fundmgr.steering.models import (
     Recommendation,
     Review,
     recused_proposal_ids,
+    standing,
+    standings,
 )
 from fundmgr.steering.portfolio import build_portfolio, candidates_for
 from fundmgr.web import FundView, db_int, form_problems, in_fund, paginate, refusals_shown_on
@@ -191,7 +193,8 @@ def fmu_context(proposal: Proposal, version: Any) -> dict[str, Any]:
     members = q.sc_members(proposal.fund)
     assignments = q.assignments_of(version.id) if version else []
     assigned_ids = [a.member_id for a in assignments]
-    form = AssignForm(members=assigned_ids or [m.id for m in members if not proposal.is_recused(m)])
+    said = standings(proposal, members)
+    form = AssignForm(members=assigned_ids or [m.id for m in members if said[m.id].scores])
     form.members.choices = options([(m.id, m.name) for m in members])
     if assignments:
         form.due_on.data = max(a.due_on for a in assignments)
@@ -200,7 +203,7 @@ def fmu_context(proposal: Proposal, version: Any) -> dict[str, Any]:
     return {
         "assign_form": form,
         "members": members,
-        "recused_ids": {m.id for m in members if proposal.is_recused(m)},
+        "recused_ids": {m.id for m in members if not said[m.id].scores},  # may not be assigned
         "assignments": assignments,
         "member_reviews": reviews,
         "conflicts": q.conflicts_on(proposal),
@@ -273,8 +276,8 @@ class ReviewFormView(ProposalView):
     methods = ["GET", "POST"]
 
     def can_access(self, user: User) -> bool:
-        """SC members who are not recused from the proposal score it."""
-        return is_sc_member(user, self.fund) and not self.recused
+        """SC members who may score the proposal (`Standing.scores`) score it."""
+        return is_sc_member(user, self.fund) and standing(self.proposal, user).scores
 
     def process(self):
         proposal, user = self.proposal, current_user

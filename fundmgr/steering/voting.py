@@ -2,9 +2,9 @@
 
 A seat is represented when its holder or its alternate is present; it has one voice, whoever of them speaks
 (the holder when both are present). The seats of an item are the voting seats with a term on the meeting's day
-whose members are not excluded from the item's decision: a declared conflict always excludes; a member's
-organization taking part in the proposal excludes unless the fund's conflict policy is `no_scoring`. The item
-is quorate when at least the fund's number of voting seats (`committee.quorum` in the definition) is
+whose members are not excluded from the item's decision (`steering.models.standing`: a declared conflict always
+excludes; a member's organization taking part in the proposal excludes unless the fund's policy is `no_scoring`).
+The item is quorate when at least the fund's number of voting seats (`committee.quorum` in the definition) is
 represented among them. What the meeting decides as a whole (approving minutes) counts every voting seat.
 """
 
@@ -17,11 +17,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.accounts.models import Role
-from fundmgr.funds.rights import holders_among
-from fundmgr.funds.seats import CommitteeRules, ConflictRule, rules_of, terms_on
+from fundmgr.funds.seats import rules_of, terms_on
 from fundmgr.proposals.models import Proposal
-from fundmgr.steering.models import AgendaItem, Meeting, Position, Stance, VoteChoice, active_conflicts
+from fundmgr.steering.models import AgendaItem, Meeting, Position, Stance, VoteChoice, standings
 
 DECISION_RULES = {"consensus": _l("consensus"), "majority": _l("majority")}
 
@@ -62,18 +60,9 @@ class Quorum:
         }
 
 
-def excluded_from_decision(proposal: Proposal, members: Iterable[Any], rules: CommitteeRules) -> set[int]:
-    """Of the given members, those who may not take part in the proposal's decision (one query)."""
-    members = list(members)
-    holders = holders_among(members, proposal.fund, Role.sc_member)  # one query, however many members
-    members = [m for m in members if m.id in holders]
-    conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], [m.id for m in members])
-    takes_part = rules.conflict_rule is not ConflictRule.no_scoring
-    return {
-        m.id
-        for m in members
-        if (proposal.id, m.id) in conflicts or (takes_part and m.organization_id in proposal.organization_ids)
-    }
+def excluded_from_decision(proposal: Proposal, members: Iterable[Any]) -> set[int]:
+    """Of the given members, those who may not take part in the proposal's decision (`Standing.decides`)."""
+    return {member_id for member_id, said in standings(proposal, list(members)).items() if not said.decides}
 
 
 def quorum_for(item: AgendaItem) -> Quorum:
@@ -89,7 +78,7 @@ def meeting_quorum(meeting: Meeting) -> Quorum:
 
 def seats_quorum(meeting: Meeting, proposal: Proposal | None) -> Quorum:
     """The voting seats represented at the meeting, leaving out the members excluded from the proposal's decision."""
-    rules = rules_of(meeting.fund)
+    rules = meeting.fund.committee_rules or rules_of(meeting.fund)  # loaded once: the standings read it too
     present = {a.member_id for a in meeting.attendance if a.present}
     terms = [t for t in terms_on(meeting.fund, meeting.held_on) if t.seat.votes]
     people = {a.member_id: a.member for a in meeting.attendance}
@@ -97,7 +86,7 @@ def seats_quorum(meeting: Meeting, proposal: Proposal | None) -> Quorum:
         people[term.holder_id] = term.holder
         if term.alternate is not None:
             people[term.alternate.id] = term.alternate
-    excluded = excluded_from_decision(proposal, people.values(), rules) if proposal is not None else set()
+    excluded = excluded_from_decision(proposal, people.values()) if proposal is not None else set()
     eligible, represented, voices = set(), set(), set()
     for term in terms:
         persons = [p for p in (term.holder_id, term.alternate_id) if p is not None and p not in excluded]

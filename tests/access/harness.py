@@ -166,6 +166,7 @@ class HtmlForm:
     text: list[str] = field(default_factory=list)  # the fields people type text into
     kinds: dict[str, str] = field(default_factory=dict)  # each field's input type (textarea, select...)
     limits: dict[str, int] = field(default_factory=dict)  # maxlength the page sets on a field
+    asks: str = ""  # the question the form or one of its buttons asks first (data-confirm)
 
     def names(self, prefix: str) -> list[str]:
         """Field names (typed or chosen) starting with prefix, in page order, without repeats."""
@@ -187,8 +188,10 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
         if tag == "form":
-            self.current = HtmlForm(a.get("method", "get").lower(), a.get("action", ""))
+            self.current = HtmlForm(a.get("method", "get").lower(), a.get("action", ""), asks=a.get("data-confirm", ""))
             self.forms.append(self.current)
+        if self.current is not None and tag == "button" and a.get("data-confirm"):
+            self.current.asks = self.current.asks or a["data-confirm"]
         if self.current is None or "disabled" in a:
             return
         name = a.get("name", "")

@@ -217,6 +217,7 @@ CASES: list[Case] = [
         answers(FORBIDDEN, admin=DONE),
         form_page=page("accounts.users"),
         owner="admin",
+        data=lambda w: {"confirmed": "yes"},
     ),
     get("accounts.profile"),
     post(
@@ -238,6 +239,7 @@ CASES: list[Case] = [
         answers(HIDDEN, agency_lead=DONE),
         form_page=page("accounts.profile"),
         owner="agency_lead",
+        data=lambda w: {"confirmed": "yes"},
     ),  # a token is its owner's alone: anyone else's try is as for a token that does not exist
     get("api_docs.docs", expect=EVERYONE),
     get("api-docs.openapi_json", expect=EVERYONE),
@@ -290,6 +292,7 @@ CASES: list[Case] = [
         answers(FORBIDDEN, admin=DONE),
         form_page=page("funds.people"),
         owner="admin",
+        data=lambda w: {"confirmed": "yes"},
     ),
     # --- Proposals ---
     get("proposals.list"),
@@ -422,7 +425,7 @@ CASES: list[Case] = [
         data=lambda w: {"confirmed": "yes"},
     ),
     post(
-        "proposals.matrix_restore",
+        "proposals.restore",
         proposal("draft"),
         answers(HIDDEN, agency_lead=KEPT, fmu=FORBIDDEN, admin=FORBIDDEN),  # nothing was removed in this session
         secrets=("draft",),  # its form is in the message after a removal (tests/proposals/test_matrix_removal.py)
@@ -527,7 +530,10 @@ CASES: list[Case] = [
         "proposals.withdraw_invitation",
         lambda w: {"proposal_id": w.proposals["screening"], "invitation_id": w.ids["invitation"]},
         FMU_ADMIN_DO,
+        form_page=page("proposals.technical_review", proposal_id="p:screening"),
+        owner="fmu",
         secrets=("screening",),
+        data=lambda w: {"confirmed": "yes"},
     ),
     post(
         "proposals.review_comment",
@@ -604,6 +610,7 @@ CASES: list[Case] = [
         FMU_ADMIN_DO,
         form_page=page("opendata.publications"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     get("opendata.pipeline", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
     get("opendata.pipeline_booklet", lambda w: {"fund_code": "MIG"}, EVERYONE, guessable=False),
@@ -759,6 +766,10 @@ CASES: list[Case] = [
         get(f"steering.{name}", expect=STEERING)
         for name in ("index", "ranking", "portfolio", "meetings", "procedures", "decisions")
     ],
+    get("steering.decisions_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="outcome=approve"),
+    get("steering.decisions_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
+    get("steering.meetings_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="state=closed"),
+    get("steering.meetings_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
     get("steering.portfolio", expect=STEERING, variant="try", query="try=1&select=1&select=2"),
     get("steering.portfolio_proposal", expect=STEERING),
     post(
@@ -848,7 +859,7 @@ CASES: list[Case] = [
         FMU_ADMIN_DO,
         form_page=page("steering.committee"),
         owner="fmu",
-        data=lambda w: {"ends_on": (TODAY + timedelta(days=365)).isoformat()},
+        data=lambda w: {"ends_on": (TODAY + timedelta(days=365)).isoformat(), "confirmed": "yes"},
     ),
     post(
         "steering.change_alternate",
@@ -1037,6 +1048,7 @@ CASES: list[Case] = [
         answers(FORBIDDEN, fmu=KEPT, admin=KEPT),
         form_page=page("steering.procedure", procedure_id="procedure"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     post(
         "steering.withdraw_procedure",
@@ -1049,6 +1061,8 @@ CASES: list[Case] = [
     get("steering.decision", ids(decision_id="decision"), FUNDED_READ, secrets=("active",)),
     # --- Results ---
     get("results.programmes"),
+    get("results.programmes_export", lambda w: {"fmt": "csv"}, variant="csv", query="state=active"),
+    get("results.programmes_export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
     get("results.reports", expect=answers(FORBIDDEN, agencies=OK, fmu=OK, admin=OK)),
     get("results.framework"),
     get("results.annual"),
@@ -1152,7 +1166,7 @@ CASES: list[Case] = [
         FMU_ADMIN_DO,
         form_page=page("results.indicator_edit", indicator_id="fund_indicator"),
         owner="fmu",
-        data=lambda w: {"retired": "1"},
+        data=lambda w: {"retired": "1", "confirmed": "yes"},
     ),
     get("results.programme", ids(programme_id="programme"), FUNDED_READ, secrets=("active",)),
     get("results.links", ids(programme_id="programme"), RESULTS_MANAGE_READ, secrets=("active",)),
@@ -1321,6 +1335,8 @@ CASES: list[Case] = [
     # "Mark all read" changes something for whoever the world told something (not UNDP, viewers, admins). ---
     # --- Calls for proposals: drafts known to the FMU and administrators only; the open list to anyone ---
     get("calls.list"),
+    get("calls.export", lambda w: {"fmt": "csv"}, variant="csv", query="status=published"),
+    get("calls.export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
     get("calls.public", expect=EVERYONE),
     get("calls.new", expect=FMU_ADMIN),
     post("calls.new", expect=FMU_ADMIN_DO, owner="fmu", data=lambda w: CALL_FORM),
@@ -1341,6 +1357,7 @@ CASES: list[Case] = [
         FMU_ADMIN_DO,
         form_page=page("calls.detail", call_id="open_call"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     get("calls.proposal_call", proposal("draft"), DRAFT_EDIT, secrets=("draft",)),
     post(

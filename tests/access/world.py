@@ -40,7 +40,7 @@ from fundmgr.results.values import IndicatorEntry
 from fundmgr.results.views.annual import ANNUAL_REPORT
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.meeting_views import MEETING_PACK
-from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, Stance
+from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, Stance, standing
 from fundmgr.storage import read_stored
 from tests.factories import organization
 from tests.support import TODAY
@@ -258,7 +258,7 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
         steering_ops.record_attendance(past, {m.id for m in members}, actor=fmu)
         steering_ops.start_meeting(past, actor=chair)
         steering_ops.open_item(item, actor=chair)
-        voices = [m for m in members if not p_active.is_recused(m)]
+        voices = [m for m in members if standing(p_active, m).decides]
         for member in voices:
             steering_ops.state_position(item, member, steering_ops.PositionData(Stance.support), actor=member)
         reservation = steering_ops.PositionData(Stance.reservation, f"Baselines first {hostile('RESERVE7')}", True)

@@ -102,7 +102,7 @@ def test_proposals_filter_as_the_page_and_calls_list_what_the_page_shows(demo_ap
     area = fund.thematic_areas[0].code
     for args in ({"state": "active"}, {"area": area}, {"organization": "IOM", "q": "a"}, {"country": "XXX"}):
         listed = client.get(f"/api/v1/funds/{FUND}/proposals", query_string=args | {"limit": 100}, headers=headers)
-        page = pq.ProposalFilters.from_args({"status": args.get("state", "")} | args)
+        page = pq.PROPOSALS.read({"status": args.get("state", "")} | args)
         expected = set(db.session.scalars(pq.apply_filters(pq.visible_proposals(user, fund), fund, page)).all())
         assert {p["id"] for p in listed.json["items"]} == {p.id for p in expected}, args
     calls = client.get(f"/api/v1/funds/{FUND}/calls", headers=headers).json["items"]

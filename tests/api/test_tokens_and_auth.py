@@ -140,7 +140,7 @@ def test_the_account_page_makes_a_token_shown_once_and_revokes_it(app, make_user
     assert 'id="new-token"' in made.text
     assert "ERP link" in client.get("/account/").text
     assert 'id="new-token"' not in client.get("/account/").text
-    client.post(f"/account/tokens/{token.id}/revoke")
+    client.post(f"/account/tokens/{token.id}/revoke", data={"confirmed": "yes"})
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).revoked_at is not None
 

@@ -40,7 +40,7 @@ def test_an_administrator_ends_every_session_of_a_person(target: Target):
     office, laptop = target.browser(FMU), target.browser(FMU)
     officer = target.count(sa.select(User.id).where(User.email == FMU))
     admin = target.browser(ADMIN)
-    answer = admin.submit("/account/users", f"/account/users/{officer}/end-sessions", {})
+    answer = admin.submit("/account/users", f"/account/users/{officer}/end-sessions", {"confirmed": "yes"})
     assert answer.status == 302
     assert signed_out(office.get("/account/"))
     assert signed_out(laptop.get("/account/"))

@@ -85,7 +85,7 @@ def test_the_people_page_grants_and_ends_roles(client, fund, make_user):
     assert rights.role_on(db.session.get(User, newcomer.id), fund) is Role.agency
     again = client.post("/fund/people", data=form | {"role": "viewer"})
     assert "already holds a role on this fund" in again.get_data(as_text=True)
-    assert client.post(f"/fund/people/{newcomer.id}/{fund.id}/end").status_code == 302
+    assert client.post(f"/fund/people/{newcomer.id}/{fund.id}/end", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert rights.role_on(db.session.get(User, newcomer.id), fund) is None
 

@@ -39,7 +39,7 @@ def test_the_fmu_publishes_an_annual_report_in_three_languages_and_withdraws_it(
         with visitor.get(url) as download:
             assert (download.status_code, download.data[:4]) == (200, b"%PDF")
     first = publication.files[0].id
-    assert fmu.post(f"/publications/{publication.id}/withdraw").status_code == 302
+    assert fmu.post(f"/publications/{publication.id}/withdraw", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert publication.withdrawn_at is not None
     assert audit_actions(publication.id) == ["publication.published", "publication.withdrawn"]

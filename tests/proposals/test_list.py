@@ -13,12 +13,12 @@ from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.funds.models import Country
 from fundmgr.proposals.models import ProposalState
-from fundmgr.proposals.queries import ProposalFilters, list_query, visible_proposals
+from fundmgr.proposals.queries import PROPOSALS, list_query, visible_proposals
 from tests.factories import sign_in
 
 
 def titles(user, fund, **filters) -> set[str]:
-    query = list_query(user, fund, ProposalFilters(**filters))
+    query = list_query(user, fund, PROPOSALS.state(**filters))
     return {p.title for p in db.session.scalars(query).unique()}
 
 
@@ -64,9 +64,9 @@ def test_sorting_by_budget(fund, make_proposal, make_user):
     make_proposal(title="Small", direct={"IOM": "500000.00", "UNHCR": "500000.00"})
     make_proposal(title="Large", direct={"IOM": "2000000.00", "UNHCR": "500000.00"})
     fmu = make_user(Role.fmu)
-    ordered = [p.title for p in db.session.scalars(list_query(fmu, fund, ProposalFilters(sort="total-desc"))).unique()]
+    ordered = [p.title for p in db.session.scalars(list_query(fmu, fund, PROPOSALS.state(sort="total-desc"))).unique()]
     assert ordered == ["Large", "Small"]
-    assert ProposalFilters.from_args({"sort": "nonsense", "status": "bogus"}) == ProposalFilters()
+    assert PROPOSALS.read({"sort": "nonsense", "status": "bogus"}) == PROPOSALS.read({})
 
 
 def count_queries(app, client, url) -> int:

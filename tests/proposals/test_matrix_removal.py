@@ -59,13 +59,13 @@ def test_removing_an_outcome_asks_first_and_can_be_undone(client, make_proposal)
     assert 'name="confirmed" value="yes"' in page
     shown = client.post(url, data={"confirmed": "yes"}, follow_redirects=True).get_data(as_text=True)
     assert "Removed from the results matrix." in shown
-    assert f'action="/proposals/{proposal.id}/matrix/restore"' in shown
+    assert f'action="/proposals/{proposal.id}/restore"' in shown
     db.session.expire_all()
     assert [o.statement for o in proposal.outcomes] == ["A second outcome."]
-    assert client.post(f"/proposals/{proposal.id}/matrix/restore").status_code == 302
+    assert client.post(f"/proposals/{proposal.id}/restore").status_code == 302
     db.session.expire_all()
     after = [(o.position, o.statement, [(p.statement, [i.name for i in p.indicators]) for p in o.outputs],
               [i.name for i in o.indicators]) for o in proposal.outcomes]  # fmt: skip
     assert after == before
-    again = client.post(f"/proposals/{proposal.id}/matrix/restore", follow_redirects=True).get_data(as_text=True)
+    again = client.post(f"/proposals/{proposal.id}/restore", follow_redirects=True).get_data(as_text=True)
     assert "There is nothing to undo." in again

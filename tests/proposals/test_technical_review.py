@@ -12,7 +12,7 @@ from fundmgr.db import db
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import ProposalState, ReviewComment, ReviewInvitation
-from fundmgr.proposals.queries import ProposalFilters, list_query
+from fundmgr.proposals.queries import PROPOSALS, list_query
 from fundmgr.steering.models import Conflict
 from tests.factories import sign_in
 
@@ -39,7 +39,7 @@ def test_an_invited_reviewer_comments_for_the_fmu_and_the_committee(client, make
     sign_in(client, reviewer)
     assert client.get(f"/proposals/{proposal.id}").status_code == 200
     assert client.get(f"/proposals/{other.id}").status_code == 404
-    listed = db.session.scalars(list_query(reviewer, proposal.fund, ProposalFilters.from_args({}))).all()
+    listed = db.session.scalars(list_query(reviewer, proposal.fund, PROPOSALS.read({}))).all()
     assert listed == [proposal]
     answer = client.post(f"/proposals/{proposal.id}/technical-review/comments", data={"body": "  "})
     assert answer.status_code == 422
@@ -64,7 +64,9 @@ def test_an_invited_reviewer_comments_for_the_fmu_and_the_committee(client, make
 
     sign_in(client, fmu)
     invitation = db.session.scalar(sa.select(ReviewInvitation))
-    answer = client.post(f"/proposals/{proposal.id}/technical-review/{invitation.id}/withdraw")
+    answer = client.post(
+        f"/proposals/{proposal.id}/technical-review/{invitation.id}/withdraw", data={"confirmed": "yes"}
+    )
     assert answer.status_code == 302
     sign_in(client, reviewer)
     assert client.get(f"/proposals/{proposal.id}").status_code == 404

@@ -320,3 +320,34 @@ def test_the_financial_reports_are_reminded_by_the_calendar(fund, awkward_year, 
     assert [(d.proposal.reference, d.organization.code, d.due_on) for d in finals] == [
         (early, "IOM", date(2027, 6, 30))
     ]
+
+
+def test_agency_staff_see_the_expenditure_their_organization_owes_first_on_their_home_page(
+    fund, awkward_year, client, make_user, frozen_clock, fmu
+):
+    """On 2026-06-01 UNHCR owes 2025's certified expenditure on the boundary programme (due 30 April, by the fund's
+    calendar): its staff's home page lists it above the cards, overdue, linking to the programme's expenditure page;
+    IOM's staff see only what IOM owes; the FMU's home page has no such list (the deadlines page is theirs)."""
+    from tests.support.results import RESULTS_DAY
+
+    frozen_clock(RESULTS_DAY)
+    unhcr, iom = make_user(Role.agency, org="UNHCR"), make_user(Role.agency, org="IOM")
+    db.session.commit()
+    boundary, early = (awkward_year[k] for k in ("boundary", "early"))
+    sign_in(client, unhcr)
+    page = client.get("/").get_data(as_text=True)
+    assert "Expenditure due" in page
+    section = page[page.index('id="expenditure-due"') : page.index("</section>", page.index('id="expenditure-due"'))]
+    assert f'href="/finance/programmes/{boundary.proposal_id}/expenditure"' in section
+    assert boundary.proposal.reference in section
+    assert early.proposal.reference not in section
+    assert "certified expenditure for 2025" in section
+    assert "Overdue" in section
+    assert page.index('id="expenditure-due"') < page.index('class="card')
+    sign_in(client, iom)
+    page = client.get("/").get_data(as_text=True)
+    section = page[page.index('id="expenditure-due"') : page.index("</section>", page.index('id="expenditure-due"'))]
+    assert early.proposal.reference in section
+    assert boundary.proposal.reference not in section
+    sign_in(client, fmu)
+    assert 'id="expenditure-due"' not in client.get("/").get_data(as_text=True)

@@ -33,7 +33,7 @@ def list_proposals(fund_code: str, state: str = "", call_id: int | None = None, 
     fund = fund_named(fund_code)
     if state and state not in ProposalState._value2member_map_:
         return {"items": [], "next_cursor": None}  # as the page: a state that does not exist matches nothing
-    chosen = pq.ProposalFilters.from_args({"status": state, **filters})
+    chosen = pq.PROPOSALS.read({"status": state, **filters})
     query = pq.apply_filters(pq.visible_proposals(g.api_token.user, fund), fund, chosen)
     if call_id is not None:
         query = query.where(Proposal.call_id == call_id)

@@ -35,6 +35,7 @@ from fundmgr.proposals.operations.matrix import (
     update_indicator,
     update_statement,
 )
+from fundmgr.proposals.operations.restore import restore_removed
 from fundmgr.proposals.operations.stages import (
     ConceptContent,
     PartnerEntry,
@@ -87,6 +88,7 @@ __all__ = [
     "remove_attachment",
     "remove_matrix_item",
     "restore_matrix_item",
+    "restore_removed",
     "return_for_revision",
     "save_budget",
     "save_concept_content",

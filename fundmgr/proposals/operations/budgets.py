@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -58,8 +59,9 @@ def save_budget(
     amounts: dict[tuple[int, int, int], Decimal],
     rates: dict[int, Decimal] | None = None,
     actor: User,
-) -> None:
-    """Save the budget grid: (organization id, category id, year) -> direct cost; organization id -> rate."""
+) -> dict[str, Any] | None:
+    """Save the budget grid: (organization id, category id, year) -> direct cost; organization id -> rate.
+    Returns the lines it cleared, for `restore_removed` to put back (None if it cleared none)."""
     require_editor(proposal, actor)
     rates = rates or {}
     problems = budget_problems(proposal, amounts, rates)
@@ -68,6 +70,7 @@ def save_budget(
     before_totals = budget_totals(proposal)
     lines = {(ln.organization_id, ln.category_id, ln.year): ln for ln in proposal.budget_lines}
     changed = {}
+    cleared = []
     for key, amount in amounts.items():
         line = lines.get(key)
         if (line.amount if line else Decimal("0.00")) == amount:
@@ -78,6 +81,7 @@ def save_budget(
                 BudgetLine(organization_id=key[0], category_id=key[1], year=key[2], amount=amount)
             )
         elif amount == 0:
+            cleared.append([*key, str(line.amount)])
             proposal.budget_lines.remove(line)
         else:
             line.amount = amount
@@ -93,3 +97,4 @@ def save_budget(
         before={"direct": before_totals.direct, "indirect": before_totals.indirect, "total": before_totals.total},
         after={"direct": totals.direct, "indirect": totals.indirect, "total": totals.total, "cells": changed},
     )
+    return {"kind": "budget", "cells": cleared} if cleared else None

@@ -218,8 +218,11 @@ def participants_state(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def set_participants(proposal: Proposal, *, lead: Organization, organizations: list[Organization], actor: User) -> None:
-    """Set the lead and the other participating organizations; an organization that leaves takes its budget."""
+def set_participants(
+    proposal: Proposal, *, lead: Organization, organizations: list[Organization], actor: User
+) -> dict[str, Any] | None:
+    """Set the lead and the other participating organizations; an organization that leaves takes its budget.
+    Returns the organizations that left, with their rates and budget lines, for `restore_removed` (or None)."""
     require_editor(proposal, actor)
     eligible = {o.id for o in proposal.fund.participating_organizations}
     wanted = {lead.id: lead} | {o.id: o for o in organizations}
@@ -230,13 +233,17 @@ def set_participants(proposal: Proposal, *, lead: Organization, organizations: l
         )
     before = participants_state(proposal)
     current = {p.organization_id: p for p in proposal.participants}
+    left: dict[str, Any] = {"kind": "organizations", "organizations": [], "cells": []}
     for org in sorted(wanted.values(), key=lambda o: (o.id != lead.id, o.code)):
         if org.id not in current:
             proposal.participants.append(Participant(organization=org, indirect_rate=proposal.fund.indirect_cost_rate))
     for org_id, participant in current.items():
         if org_id not in wanted:
+            left["organizations"].append([org_id, str(participant.indirect_rate), str(participant.indicative_amount
+                                                                                     or "")])  # fmt: skip
             proposal.participants.remove(participant)
             for line in [ln for ln in proposal.budget_lines if ln.organization_id == org_id]:
+                left["cells"].append([line.organization_id, line.category_id, line.year, str(line.amount)])
                 proposal.budget_lines.remove(line)
     proposal.lead_organization = lead
     refresh_total(proposal)
@@ -244,6 +251,7 @@ def set_participants(proposal: Proposal, *, lead: Organization, organizations: l
     record_audit(
         "proposal.participants_updated", proposal, actor=actor, before=before, after=participants_state(proposal)
     )
+    return left if left["organizations"] else None
 
 
 # --- Markers --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -123,8 +124,9 @@ def concept_state(proposal: Proposal) -> dict:
     }  # fmt: skip
 
 
-def save_concept_content(proposal: Proposal, content: ConceptContent, *, actor: User) -> None:
-    """Set a draft's case, SDG targets, corridors, national partners, indicative amounts and RC endorsement."""
+def save_concept_content(proposal: Proposal, content: ConceptContent, *, actor: User) -> dict[str, Any] | None:
+    """Set a draft's case, SDG targets, corridors, national partners, indicative amounts and RC endorsement.
+    Returns the national partners it removed, for `restore_removed` to put back (or None)."""
     require_editor(proposal, actor)
     problems = content_problems(proposal, content)
     if problems:
@@ -133,7 +135,10 @@ def save_concept_content(proposal: Proposal, content: ConceptContent, *, actor: 
     apply_content(proposal, content)
     refresh_total(proposal)
     db.session.flush()
-    record_audit("proposal.concept_updated", proposal, actor=actor, before=before, after=concept_state(proposal))
+    after = concept_state(proposal)
+    record_audit("proposal.concept_updated", proposal, actor=actor, before=before, after=after)
+    gone = [[n, *partner] for n, partner in enumerate(before["partners"]) if partner not in after["partners"]]
+    return {"kind": "national_partners", "partners": gone} if gone else None
 
 
 def apply_content(proposal: Proposal, content: ConceptContent) -> None:

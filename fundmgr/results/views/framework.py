@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from fundmgr import clock
 from fundmgr.choices import options
+from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.funds.models import ThematicArea
 from fundmgr.funds.queries import active
@@ -213,6 +214,10 @@ class FundIndicatorRetireView(FrameworkEditBase):
 
     def process(self):
         retire = request.form.get("retired") == "1"
+        question = _("Retire indicator %(code)s?", code=self.indicator.code)
+        consequence = _("Programmes can no longer choose it; you can restore it from the results framework.")
+        if retire and (page := unconfirmed(question, consequence, back=url_for("results.framework"))):
+            return page
         ops.set_indicator_retired(self.indicator, retire, actor=current_user)
         flash(
             _("Indicator %(code)s retired.", code=self.indicator.code) if retire else _("Indicator restored."),

@@ -4,48 +4,87 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundmgr import clock
+from fundmgr.accounts.models import Organization
 from fundmgr.funds.queries import active, current_fund
 from fundmgr.funds.rights import is_sc_member
+from fundmgr.lists import Column, Filter, ListSpec, is_db_int
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
+from fundmgr.proposals.queries import state_order
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
-from fundmgr.results.models import Measure
+from fundmgr.results.models import Measure, Programme
 from fundmgr.results.views.base import ResultsView
-from fundmgr.web import db_int, in_fund, paginate, refusals_shown_on
+from fundmgr.web import db_int, in_fund, refusals_shown_on
+
+
+def funded_state_choices(_fund: Any) -> list[tuple[str, str]]:
+    return [(s.value, s.title) for s in sorted(FUNDED_STATES, key=lambda s: s.value)]
+
+
+def area_choices(fund: Any) -> list[tuple[str, str]]:
+    return [(str(a.id), f"{a.number}. {a.label}") for a in active(fund.thematic_areas)]
+
+
+# The funded programmes: by reference; the page adds each one's latest period and progress.
+PROGRAMMES = ListSpec(
+    name="programmes",
+    columns=(
+        Column("reference", _l("Reference"), (Proposal.reference,), lambda p: p.proposal.reference, shown=False),
+        Column("programme", _l("Programme"), (Proposal.title,), lambda p: p.proposal.title),
+        Column("lead", _l("Lead"), lambda: (sa.select(Organization.code).where(
+            Organization.id == Proposal.lead_organization_id).scalar_subquery(),),
+            lambda p: p.proposal.lead_organization.label if p.proposal.lead_organization else ""),
+        Column("state", _l("State"), state_order, lambda p: p.proposal.state.title),
+        Column("period", _l("Latest period"), exported=False),
+        Column("progress", _l("Progress"), exported=False, css="w-25"),
+        Column("start", _l("Start"), (Programme.start_date,), lambda p: p.start_date, shown=False),
+        Column("end", _l("End"), (Programme.end_date,), lambda p: p.end_date, shown=False),
+    ),
+    default_sort="reference",
+    tiebreak=(Programme.id,),
+    search=(Proposal.title, Proposal.reference),
+    search_label=_l("Words in the title or reference"),
+    filters=(
+        Filter("area", _l("Thematic area"), lambda q, v, _f: q.where(Proposal.primary_area_id == db_int(v)),
+               area_choices, valid=is_db_int),
+        Filter("state", _l("State"), lambda q, v, _f: q.where(Proposal.state == ProposalState(v)),
+               funded_state_choices, valid=lambda v: v in {s.value for s in FUNDED_STATES}),
+    ),
+)  # fmt: skip
 
 
 class ProgrammesView(ResultsView):
-    """Funded programmes the user may see, with their reporting status and progress, filterable and paginated."""
+    """Funded programmes the user may see, with their reporting status and progress (the list component)."""
 
     def process(self):
-        area = request.args.get("area", type=db_int)
-        state = request.args.get("state", "")
-        query = q.programmes_query(self.fund, current_user)
-        if area:
-            query = query.where(Proposal.primary_area_id == area)
-        if state in {s.value for s in FUNDED_STATES}:
-            query = query.where(Proposal.state == ProposalState(state))
-        query = q.with_reporting(query.order_by(Proposal.reference))
-        page = paginate(query)
+        listing = PROGRAMMES.listing(q.with_reporting(q.programmes_query(self.fund, current_user)), self.fund)
+        page = listing.page
         day = clock.today(self.fund)
         readings = q.latest_accepted([i.id for p in page.items for i in p.indicators], day)
         progress = {p.id: programme_share(p, readings) for p in page.items}
-        return self.render(
-            "programmes.html",
-            page=page,
-            progress=progress,
-            today=day,
-            areas=active(self.fund.thematic_areas),
-            area=area,
-            state=state,
-            states=sorted(FUNDED_STATES, key=lambda s: s.value),
-        )
+        return self.render("programmes.html", listing=listing, progress=progress, today=day)
+
+
+class ProgrammesExportView(ResultsView):
+    """The filtered, sorted programmes as CSV or Excel: the same query as the page, without its pages."""
+
+    def load(self, fmt: str, **view_args: Any) -> None:
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        self.fmt = fmt
+        super().load(**view_args)
+
+    def process(self):
+        listing = PROGRAMMES.listing(q.with_reporting(q.programmes_query(self.fund, current_user)), self.fund)
+        return listing.download(self.fmt, f"programmes-{self.fund.code.lower()}", _("Programmes"))
 
 
 def programme_share(programme, readings) -> Any:

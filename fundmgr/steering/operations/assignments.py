@@ -16,7 +16,7 @@ from fundmgr.errors import ValidationFailed
 from fundmgr.funds.rights import is_sc_member, require_fund_manager
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.signals import reviewers_assigned
-from fundmgr.steering.models import Assignment, Conflict, Review
+from fundmgr.steering.models import Assignment, Conflict, Review, standing
 from fundmgr.steering.operations.rights import require_sc_member, text_problems
 
 
@@ -37,8 +37,8 @@ def assign_reviewers(proposal: Proposal, members: Sequence[User], due_on: date |
     for member in members:
         if not is_sc_member(member, proposal.fund) or not member.is_active:
             problems.append(_("%(name)s is not a member of the Steering Committee.", name=member.name))
-        elif proposal.is_recused(member):
-            problems.append(_("%(name)s is recused from this proposal.", name=member.name))
+        elif not standing(proposal, member).scores:
+            problems.append(_("%(name)s may not score this proposal.", name=member.name))
     existing = {} if version is None else {a.member_id: a for a in version_assignments(version)}
     chosen = {m.id for m in members}
     released = [a for member_id, a in existing.items() if member_id not in chosen]

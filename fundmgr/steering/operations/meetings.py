@@ -37,7 +37,7 @@ from fundmgr.steering.models import (
 from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.minutes import draft_minutes
 from fundmgr.steering.operations.rights import (
-    require_not_recused,
+    require_may_decide,
     require_sc_member,
     text_problems,
 )
@@ -281,7 +281,7 @@ def require_present_on_open_item(item: AgendaItem, member: User, closed: str) ->
         present = db.session.execute(query).scalar_one()
     if attendance is None or not present:
         raise NotAllowed(_("Only members recorded as present take part in the decision."))
-    require_not_recused(item.proposal, member)
+    require_may_decide(item.proposal, member)
     return attendance
 
 

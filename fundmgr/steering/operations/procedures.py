@@ -23,11 +23,12 @@ from fundmgr.steering.models import (
     ProcedureResponse,
     WrittenProcedure,
     WrittenProcedureState,
+    standings,
 )
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
 from fundmgr.steering.operations.records import lock_chain, record_decision_link
-from fundmgr.steering.operations.rights import require_not_recused, require_sc_member, text_problems
+from fundmgr.steering.operations.rights import require_may_decide, require_sc_member, text_problems
 from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.queries import sc_members
 from fundmgr.workflow import require_transition
@@ -87,7 +88,7 @@ def respond_to_procedure(
 ) -> ProcedureResponse:
     """A member states an objection (with its reason) or no objection, once, before the deadline."""
     require_sc_member(actor, member, procedure.fund)
-    require_not_recused(procedure.proposal, member)
+    require_may_decide(procedure.proposal, member)
     if procedure.state is not WrittenProcedureState.open or procedure.deadline_passed():
         raise InvalidTransition(_("This written procedure is no longer open."))
     problems = text_problems(reason, _("The reason for the objection"), required=objects)
@@ -103,8 +104,10 @@ def respond_to_procedure(
 
 
 def eligible_for_procedure(procedure: WrittenProcedure) -> list[User]:
-    """The members who may object: the Steering Committee less those recused from the proposal."""
-    return [m for m in sc_members(procedure.fund) if not procedure.proposal.is_recused(m)]
+    """The members who may object: the Steering Committee less those who may not take part in the decision."""
+    members = sc_members(procedure.fund)
+    said = standings(procedure.proposal, members)
+    return [m for m in members if said[m.id].decides]
 
 
 def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> Decision | None:

@@ -16,7 +16,7 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Criterion
 from fundmgr.proposals.models import Proposal, ProposalState
-from fundmgr.steering.models import Assignment, Recommendation, Review, ReviewState, Score
+from fundmgr.steering.models import Assignment, Recommendation, Review, ReviewState, Score, standing
 from fundmgr.steering.operations.rights import require_sc_member, text_problems
 from fundmgr.steering.queries import active_criteria
 
@@ -32,8 +32,8 @@ class ReviewInput:
 
 def scoring_problems(proposal: Proposal, member: User, assignment: Assignment | None) -> list[str]:
     """Why the member may not score the proposal now, if anything."""
-    if proposal.is_recused(member):
-        return [_("You are recused from %(proposal)s.", proposal=proposal.reference)]
+    if not standing(proposal, member).scores:
+        return [_("You may not score %(proposal)s.", proposal=proposal.reference)]
     if proposal.state is not ProposalState.in_review:
         return [_("The proposal is no longer in review.")]
     if assignment is None or assignment.version_id != proposal.submitted_version.id:

@@ -9,6 +9,7 @@ from fundmgr.errors import NotAllowed
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import require_person_with_role
 from fundmgr.proposals.models import Proposal
+from fundmgr.steering.models import standing
 
 MAX_TEXT = 10_000
 
@@ -20,9 +21,10 @@ def require_sc_member(actor: User | None, member: User, fund: Fund) -> None:
         raise NotAllowed(_("Members act for themselves only."))
 
 
-def require_not_recused(proposal: Proposal, member: User) -> None:
-    if proposal.is_recused(member):
-        raise NotAllowed(_("You are recused from %(proposal)s.", proposal=proposal.reference))
+def require_may_decide(proposal: Proposal, member: User) -> None:
+    """The member takes part in the proposal's decision (a position, a vote, an answer to its written procedure)."""
+    if not standing(proposal, member).decides:
+        raise NotAllowed(_("You do not take part in the decision on %(proposal)s.", proposal=proposal.reference))
 
 
 def text_problems(value: str, label: str, *, required: bool = False, limit: int = MAX_TEXT) -> list[str]:
