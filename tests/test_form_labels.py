@@ -61,10 +61,6 @@ NOT_PAGES = {
     # a published document's PDF, linked from the public page once the FMU publishes one: the demo publishes none
     # (tests/opendata/test_publications.py downloads it)
     "opendata.public_document",
-    # the FMU's invitation of a pipeline concept note: the demo's pipeline holds programme documents only
-    # (tests/proposals/test_stage_pages.py fills the form through the pages)
-    "proposals.invite",
-
 
     # downloads: the IATI files (the fund's own is
     # linked from its public page; tests/opendata/test_iati.py)

@@ -20,7 +20,7 @@ from fundmgr.deadlines.models import DeadlineKind, ReminderSent
 from fundmgr.deadlines.operations import remind_now
 from fundmgr.funds.models import Fund
 from fundmgr.notifications.operations import in_app_only
-from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.proposals.models import Proposal, ProposalStage, ProposalState
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.demo import demo_people
 from fundmgr.steering.models import DecisionOutcome, WrittenProcedure, standing
@@ -48,7 +48,8 @@ def seed_deadlines(fund: Fund) -> list[str]:
 
 
 def open_procedure(fund: Fund, people) -> list[str]:
-    """Circulate an approval of the first endorsed proposal by written procedure, closing in twelve days."""
+    """Circulate an approval of the first endorsed programme document by written procedure, closing in twelve days
+    (the pipeline's concept notes are invited to develop theirs, not approved)."""
     exists = db.session.scalar(
         sa.select(WrittenProcedure.id).where(
             WrittenProcedure.fund_id == fund.id, WrittenProcedure.rationale == RATIONALE
@@ -56,7 +57,11 @@ def open_procedure(fund: Fund, people) -> list[str]:
     )
     proposal = db.session.scalar(
         sa.select(Proposal)
-        .where(Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed)
+        .where(
+            Proposal.fund_id == fund.id,
+            Proposal.state == ProposalState.endorsed,
+            Proposal.stage == ProposalStage.programme_document,
+        )
         .order_by(Proposal.reference)
         .limit(1)
     )

@@ -22,6 +22,7 @@ from fundmgr.funds.operations import grant_role, load_fund_file, upsert_organiza
 from fundmgr.notifications import paused
 from fundmgr.notifications.demo import seed_notifications
 from fundmgr.proposals.demo import seed_concept_notes, seed_proposals
+from fundmgr.proposals.demo_call import seed_first_call_notes
 from fundmgr.results.demo import seed_results
 from fundmgr.scenario import demo_data
 from fundmgr.steering.demo import seed_steering
@@ -90,8 +91,8 @@ def seed_demo(password: str) -> SeedReport:
     )
     report.lines.append(f"{len(report.users)} demo accounts.")
     with paused():  # the demo's history is not e-mailed; its latest events fill the bells afterwards
-        for step in (seed_proposals, seed_calls, seed_contributions, seed_steering, seed_transfers, seed_results,
-                     seed_concept_notes):  # fmt: skip
+        for step in (seed_proposals, seed_first_call_notes, seed_calls, seed_contributions, seed_steering,
+                     seed_transfers, seed_results, seed_concept_notes):  # fmt: skip
             report.lines.extend(step(fund))
     report.lines.extend(seed_notifications(fund))
     report.lines.extend(seed_deadlines(fund))

@@ -27,6 +27,7 @@ from fundmgr.finance.queries import balances
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fmu, is_sc_member
 from fundmgr.funds.seats import chair_term, free_seat, term_of
+from fundmgr.proposals.demo_call import first_call, first_call_notes
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.scenario import demo_data
 from fundmgr.steering import operations as ops
@@ -172,6 +173,7 @@ def seed_steering(fund: Fund) -> list[str]:
         return ["Steering: no demo members or proposals; nothing done."]
     lines = [f"Steering: {appoint_seats(fund, people)} seats filled."]
     lines += [f"Steering: {declare_conflicts(proposals, people)} conflicts of interest declared."]
+    lines += decide_first_call(fund, people)
     for spec in HISTORY:
         lines += hold_meeting(fund, spec, proposals, people)
     for key, circulated, deadline, amount in WRITTEN:
@@ -310,6 +312,79 @@ def hold_meeting(fund: Fund, spec: DemoMeeting, proposals: dict[str, Proposal], 
         ops.end_meeting(meeting, actor=people.chair)
     done = [o for o in outcomes if not o.startswith("!")]
     return [f"{meeting.reference} ({spec.held_on}): {', '.join(done)}"] + [o[1:] for o in outcomes if o.startswith("!")]
+
+
+# The first call's concept notes (proposals.demo_call): what the 1st meeting decided on each, by its demo outcome.
+FIRST_CALL_OUTCOMES = {"endorsed": E, "declined": R}
+FIRST_CALL_QUALITY = {"endorsed": 3.8, "declined": 2.3}
+SCORERS = 2  # members scoring each note (enough for a ranking; each review is many audited writes)
+
+
+def decide_first_call(fund: Fund, people: People) -> list[str]:
+    """The 1st meeting (online, in the first weeks of COVID-19) takes up the first call's concept notes the FMU
+    forwarded: two members score each one beforehand, giving the ranking, and the meeting endorses the good ones
+    into the pipeline and declines the others. (The six it selected became the first programmes, whose concept
+    notes are derived at the end of the demo.)"""
+    spec = first_call().get("meeting")
+    if not spec or db.session.scalar(sa.select(Meeting.id).where(Meeting.fund_id == fund.id,
+                                                                 Meeting.title == spec["title"])):  # fmt: skip
+        return []
+    pending = [(note, FIRST_CALL_OUTCOMES[outcome]) for note, outcome in first_call_notes(fund).values()
+               if outcome in FIRST_CALL_OUTCOMES and note.state is ProposalState.in_review]  # fmt: skip
+    if not pending:
+        return []
+    held_on = spec["held_on"] if isinstance(spec["held_on"], date) else date.fromisoformat(str(spec["held_on"]))
+    score_notes(pending, people, held_on)
+    with clock.as_of(held_on):
+        meeting = ops.schedule_meeting(
+            fund, ops.MeetingData(spec["title"], held_on, MeetingMode.virtual, spec["location"], "en"), actor=people.fmu
+        )
+        items = ops.add_agenda_items(meeting, [note for note, _o in pending], actor=people.fmu)
+        ops.record_attendance(meeting, {m.id for m in people.members}, actor=people.fmu)
+        ops.start_meeting(meeting, actor=people.chair)
+        outcomes = [decide_note(item, outcome, people) for item, (_n, outcome) in zip(items, pending, strict=True)]
+        ops.end_meeting(meeting, actor=people.chair)
+    done = [o for o in outcomes if not o.startswith("!")]
+    counts = {outcome: sum(1 for o in done if o.endswith(outcome)) for outcome in ("endorse", "reject")}
+    return [f"{meeting.reference} ({held_on}): first call, {counts['endorse']} concept notes endorsed into the "
+            f"pipeline, {counts['reject']} declined."] + [o[1:] for o in outcomes if o.startswith("!")]  # fmt: skip
+
+
+def score_notes(pending: list[tuple[Proposal, DecisionOutcome]], people: People, held_on: date) -> None:
+    """The FMU assigns two members to each note five weeks before the meeting; they score it the week before."""
+    outcome_of = {v: k for k, v in FIRST_CALL_OUTCOMES.items()}
+    with clock.as_of(held_on - timedelta(days=35)):
+        reviewers = {}
+        for n, (note, _outcome) in enumerate(pending):
+            free = [m for m in people.members if not note.is_recused(m)]
+            reviewers[note.id] = [free[(n + k) % len(free)] for k in range(min(SCORERS, len(free)))]
+            ops.assign_reviewers(note, reviewers[note.id], held_on - timedelta(days=7), actor=people.fmu)
+    with clock.as_of(held_on - timedelta(days=9)):
+        for note, outcome in pending:
+            for member in reviewers[note.id]:
+                score_note(note, member, FIRST_CALL_QUALITY[outcome_of[outcome]])
+
+
+def score_note(note: Proposal, member: User, mean: float) -> None:
+    rng = random.Random(f"{note.reference}:{member.email}")
+    quality = mean + rng.uniform(-0.5, 0.5)
+    scores = {c.id: (max(c.scale_min, min(c.scale_max, round(quality + rng.uniform(-0.9, 0.9)))), "")
+              for c in active_criteria(note.fund)}  # fmt: skip
+    recommendation = recommendation_for("endorsed" if mean >= 3 else "rejected", quality)
+    data = ops.ReviewInput(scores=scores, recommendation=recommendation, comment=COMMENTS[recommendation])
+    ops.save_review(note, member, data, actor=member, submit=True, no_conflict=True)
+
+
+def decide_note(item: Any, outcome: DecisionOutcome, people: People) -> str:
+    """Whoever presides records the meeting's consensus on the note; a refusal is reported, not raised."""
+    runner = presiding_member(item) or people.fmu
+    try:
+        with db.session.begin_nested():
+            ops.open_item(item, actor=runner)
+            ops.record_decision(item, ops.DecisionData(outcome), actor=runner)
+    except DomainError as exc:
+        return f"!{item.proposal.reference} not decided: {exc.message}"
+    return f"{item.proposal.reference} {outcome.value}"
 
 
 def approve_previous_minutes(meeting: Meeting, people: People) -> list[str]:
