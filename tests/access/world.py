@@ -250,7 +250,9 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
     with clock.as_of(start - timedelta(days=120)):
         to_review(p_active)
     with clock.as_of(start - timedelta(days=30)):
-        title = f"Steering Committee, 9th meeting {hostile('ATLAS7')}"
+        title = (
+            f"{hostile('ATLAS7')} Steering Committee, 9th meeting"  # a formula first: the exports must neutralise it
+        )
         past = steering_ops.schedule_meeting(
             fund, steering_ops.MeetingData(title, start - timedelta(days=30), MeetingMode.virtual), actor=fmu
         )
@@ -264,7 +266,13 @@ def build_world(fund: Fund, make_user: Callable[..., User], make_proposal: Calla
         reservation = steering_ops.PositionData(Stance.reservation, f"Baselines first {hostile('RESERVE7')}", True)
         steering_ops.state_position(item, voices[0], reservation, actor=voices[0])
         decision = steering_ops.record_decision(
-            item, steering_ops.DecisionData(DecisionOutcome.approve, "", p_active.latest_version.total), actor=chair
+            item,
+            steering_ops.DecisionData(
+                DecisionOutcome.approve_with_conditions,
+                f"{hostile('TERMS7')} baselines first",
+                p_active.latest_version.total,
+            ),
+            actor=chair,
         )
         steering_ops.end_meeting(past, actor=chair)
     world.ids |= {"past_meeting": past.id, "decision": decision.id, "past_minutes": past.minutes.id}
@@ -384,8 +392,8 @@ def build_calls(world: World, fund: Fund, fmu: User) -> None:
             area_ids=[fund.thematic_areas[0].id], region_codes=["002"], objective_ids=[fund.objectives[0].id],
         )  # fmt: skip
 
-    draft = call_ops.open_call(fund, details("Draft call WINDCALL7"), actor=fmu)
-    opened = call_ops.open_call(fund, details("First call of the fund"), actor=fmu)
+    draft = call_ops.open_call(fund, details(f"{hostile('WINDCALL7')} Draft call"), actor=fmu)
+    opened = call_ops.open_call(fund, details(f"{hostile('OPENCALL7')} First call of the fund"), actor=fmu)
     call_ops.publish_call(opened, actor=fmu)
     closed = call_ops.open_call(fund, details("An earlier call"), actor=fmu)
     call_ops.publish_call(closed, actor=fmu)

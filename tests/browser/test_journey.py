@@ -42,6 +42,11 @@ CORRIDOR = "SEN > MRT > MAR > ESP"  # Western Africa, through Northern Africa, t
 INDICATOR = "Migrant children enrolled in primary school"
 
 
+def tabs(page: Page):
+    """The proposal's tabs (a page may also link to a tab from the problems it lists)."""
+    return page.locator(".nav-tabs")
+
+
 def flash(page: Page):
     return page.locator(".flash-messages")
 
@@ -111,7 +116,7 @@ def write_the_concept_note(page: Page) -> int:
     expect(flash(page)).to_contain_text("Concept note saved.")
 
     # Markers
-    page.get_by_role("link", name="Markers", exact=True).click()
+    tabs(page).get_by_role("link", name="Markers", exact=True).click()
     for marker in ("Gender marker", "Human rights marker", "Child-sensitivity marker"):
         group = page.get_by_role("group", name=marker)
         group.get_by_label("Level").select_option("2")
@@ -124,13 +129,13 @@ def write_the_concept_note(page: Page) -> int:
 def write_the_programme_document(page: Page, start: date) -> None:
     """The agency develops the programme document opened from its note: the planned start, the budget grid, the
     results matrix, the programme sections and the endorsement letter."""
-    page.get_by_role("link", name="Details", exact=True).click()
+    tabs(page).get_by_role("link", name="Details", exact=True).click()
     page.get_by_label("Planned start date").fill(start.isoformat())
     page.locator("main form button.btn-primary").click()
     expect(flash(page)).to_contain_text("Details saved.")
 
     # Budget: the grid's totals follow the typing before the server recomputes them
-    page.get_by_role("link", name="Budget", exact=True).click()
+    tabs(page).get_by_role("link", name="Budget", exact=True).click()
     page.get_by_label("UNICEF, Staff and other personnel costs, Year 1").fill("450,000")
     page.get_by_label("UNICEF, Supplies, commodities, materials, Year 2").fill("150,000")
     page.get_by_label("WHO, Staff and other personnel costs, Year 1").fill("400,000")
@@ -140,7 +145,7 @@ def write_the_programme_document(page: Page, start: date) -> None:
     expect(page.locator("tr", has_text="Total of UNICEF")).to_contain_text("642,000.00")
 
     # Results matrix: an outcome, an output and an indicator
-    page.get_by_role("link", name="Results matrix", exact=True).click()
+    tabs(page).get_by_role("link", name="Results matrix", exact=True).click()
     page.get_by_role("link", name="Add an outcome").click()
     page.get_by_label("Statement").fill("Migrant children learn in safe schools along the route.")
     page.get_by_role("button", name="Save").click()
@@ -157,7 +162,7 @@ def write_the_programme_document(page: Page, start: date) -> None:
     expect(page.get_by_role("link", name=f"Edit {INDICATOR}")).to_be_visible()
 
     # Programme sections: the workplan by year, the risk log, M&E, sustainability
-    page.get_by_role("link", name="Programme sections", exact=True).click()
+    tabs(page).get_by_role("link", name="Programme sections", exact=True).click()
     page.get_by_label("Workplan").fill(
         "1: Enrol migrant children in twelve schools on the route\n2: Open psychosocial support rooms"
     )
@@ -173,7 +178,7 @@ def write_the_programme_document(page: Page, start: date) -> None:
     expect(flash(page)).to_contain_text("Programme sections saved.")
 
     # The government's endorsement letter
-    page.get_by_role("link", name="Attachments", exact=True).click()
+    tabs(page).get_by_role("link", name="Attachments", exact=True).click()
     page.get_by_label("File (PDF, Word or Excel)").set_input_files(
         files=[{"name": "endorsement.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
     )
@@ -183,7 +188,7 @@ def write_the_programme_document(page: Page, start: date) -> None:
 
 def submit(page: Page) -> str:
     """The lead agency submits the draft from its overview; returns the reference it then bears."""
-    page.get_by_role("link", name="Overview", exact=True).click()
+    tabs(page).get_by_role("link", name="Overview", exact=True).click()
     expect(page.get_by_text("The proposal meets every rule of the fund")).to_be_visible()
     page.get_by_role("button", name="Submit").click()
     expect(flash(page)).to_contain_text("Version 1 submitted to the Fund Management Unit.")

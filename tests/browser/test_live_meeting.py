@@ -46,8 +46,8 @@ def test_two_members_state_positions_while_the_board_updates_without_reloading(
     expect(board.locator("#positions-stated")).to_have_text("(2)")
     expect(board.locator("#consensus-state")).to_have_text("No objection stands")
     assert board.evaluate("window.notReloaded") is True
-    # the chair is recused (IOM takes part in the programme): everyone's board says so
-    expect(board.locator("#board")).to_contain_text("Recused: Helena Marchetti")
+    # the chair's organization (IOM) takes part in the programme: everyone's board says she does not decide
+    expect(board.locator("#board")).to_contain_text("Not taking part in the decision: Helena Marchetti")
 
     # the secretariat closes the item; the members' boards follow without a reload
     jonas.evaluate("window.notReloaded = true")

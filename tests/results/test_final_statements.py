@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from fundmgr.accounts.models import Role
 from fundmgr.audit import AuditEntry
@@ -132,7 +133,7 @@ def test_the_fmu_records_them_on_its_page_and_the_money_and_deadlines_pages_show
     url = f"/finance/programmes/{closed.id}/final-statements"
     money = client.get(f"/finance/programmes/{closed.id}").get_data(as_text=True)
     assert "Certified final financial statements" in money
-    assert f"due on {DUE.isoformat()}" in money
+    assert f"due on {format_date(DUE, 'medium', locale='en')}" in money  # in the reader's language
     assert url in money
     page = client.get(url).get_data(as_text=True)
     assert "Not received" in page
@@ -147,7 +148,7 @@ def test_the_fmu_records_them_on_its_page_and_the_money_and_deadlines_pages_show
     assert done.status_code == 302
     assert count() == 1
     money = client.get(f"/finance/programmes/{closed.id}").get_data(as_text=True)
-    assert "received on 2026-06-01 (IOM/CFS/17)" in money
+    assert "received on Jun 1, 2026 (IOM/CFS/17)" in money
     all_deadlines = client.get("/deadlines/?show=all").get_data(as_text=True)
     assert "Final statements received" in all_deadlines
 
