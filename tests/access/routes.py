@@ -766,7 +766,13 @@ CASES: list[Case] = [
         get(f"steering.{name}", expect=STEERING)
         for name in ("index", "ranking", "portfolio", "meetings", "procedures", "decisions")
     ],
-    get("steering.decisions_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="outcome=approve_with_conditions"),
+    get(
+        "steering.decisions_export",
+        lambda w: {"fmt": "csv"},
+        STEERING,
+        variant="csv",
+        query="outcome=approve_with_conditions",
+    ),
     get("steering.decisions_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
     get("steering.meetings_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="state=closed"),
     get("steering.meetings_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
