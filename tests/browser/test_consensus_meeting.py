@@ -62,6 +62,8 @@ def test_the_chair_presides_a_consensus_meeting_on_her_organizations_item(
     jonas.goto(f"{url}/")
     jonas.locator(f"#live-meeting-{guatemala_meeting}").click()
     expect(jonas.locator("#board-item")).to_contain_text("Guatemala")
+    # measured once the page has loaded: before its stylesheet applies, the phone's menu is not yet collapsed
+    jonas.wait_for_load_state("load")
     for control in ("#board-item", "#stance-object", "#state-position"):
         box = jonas.locator(control).bounding_box()
         assert box is not None, control
