@@ -179,12 +179,19 @@ def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run PostgreSQL-only tests (row locks, real concurrency) on PostgreSQL alone, not skipped on SQLite;
     tests that do not depend on the engine (`once`) on the first database only, the pairs of a table left out of a
-    sample (`sampled`) on the last one only; the demo's readers together."""
+    sample (`sampled`) on the last one only, the cases of a `split` table shared between them; the demo's readers
+    together."""
     keep, drop = [], []
+    split_index: dict[tuple[str, str], int] = {}
     for item in items:
         if "demo_app" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo"))  # one process seeds the demo, not each of them
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+        if item.get_closest_marker("split") and backend is not None:
+            # a case of a split table: every third on the first database, the others on the last (each runs once)
+            case = (str(item.fspath), item.name.replace(f"[{backend}]", "[]").replace(f"[{backend}-", "["))
+            index = split_index.setdefault(case, len(split_index))
+            item.add_marker(pytest.mark.once if index % 3 == 0 else pytest.mark.sampled)
         postgres_only = item.get_closest_marker("postgres_only") and backend != "postgresql"
         once = item.get_closest_marker("once") and backend not in (None, BACKENDS[0])
         sampled = item.get_closest_marker("sampled") and backend not in (None, BACKENDS[-1])

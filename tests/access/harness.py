@@ -488,9 +488,7 @@ def payload(app: Flask, world: World, case: Case) -> MultiDict | None:
     url = url_of(case, world)
     form = None
     if case.owner is not None:
-        page = case.form_page(world) if case.form_page else url
-        html = client_as(app, world, case.owner).get(page).get_data(as_text=True)
-        form = find_form(html, url, page)
+        form = form_seen_by(app, world, case.owner, url, case.form_page(world) if case.form_page else url)
     data = form_data(form, case.data(world) if case.data else None)
     extra = case.extra
     if form is not None and extra:
@@ -505,6 +503,16 @@ def payload(app: Flask, world: World, case: Case) -> MultiDict | None:
         if extra.get("link_first"):
             data[form.names("objectives-")[0]] = str(world.ids["objective"])
     return data
+
+
+def form_seen_by(app: Flask, world: World, owner: str, url: str, page: str) -> HtmlForm | None:
+    """The form posting to url as its owner's browser shows it on page. Every test starts from the same world, so
+    the page is read once per module and database (each role of a case sends the same form)."""
+    key = (owner, page, url)
+    if key not in world.forms:
+        html = client_as(app, world, owner).get(page).get_data(as_text=True)
+        world.forms[key] = find_form(html, url, page)
+    return world.forms[key]
 
 
 def copy_of(data: MultiDict) -> MultiDict:

@@ -11,6 +11,8 @@ from fundmgr.proposals.models import AttachmentKind, ProposalState
 from tests.factories import sign_in
 from tests.support.files import upload
 
+pytestmark = pytest.mark.split  # who may open what does not depend on the engine: each case runs on one database
+
 PERSONAS = ["anonymous", "lead", "partner", "other_agency", "sc", "sc_conflicted", "fmu", "viewer", "admin"]
 
 

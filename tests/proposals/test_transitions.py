@@ -16,6 +16,7 @@ ILLEGAL = [(a, b) for a in ProposalState for b in ProposalState if b not in TRAN
 LEGAL = [(a, b) for a in S for b in S if b in TRANSITIONS[a] and (a, b) != (S.draft, S.submitted)]
 
 
+@pytest.mark.split  # the refusal is the operation's, before any statement: each pair runs on one database
 @pytest.mark.parametrize(("current", "target"), ILLEGAL, ids=lambda s: s.value)
 def test_illegal_moves_are_refused_with_a_message(make_proposal, current, target):
     proposal = make_proposal(current)

@@ -12,6 +12,8 @@ from fundmgr.steering.models import MeetingMode
 from tests.factories import sign_in
 from tests.support import TODAY
 
+pytestmark = pytest.mark.split  # who may open what does not depend on the engine: each case runs on one database
+
 ROLES = ["anonymous", "agency_member", "agency_other", "sc_member", "sc_conflicted", "fmu", "viewer", "admin"]
 
 

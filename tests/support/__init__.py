@@ -18,19 +18,22 @@ TODAY = clock.today()
 SECOND_FUND_FILE = REPO / "docs" / "examples" / "food-systems-fund.yaml"
 
 
+def split_marks(index: int) -> tuple[pytest.MarkDecorator, ...]:
+    """Where the index-th case of a multiplying table runs: every third on the first database (SQLite), the others
+    on the last (PostgreSQL), so that each case runs once and every route and role still meets both engines."""
+    return (pytest.mark.once,) if index % 3 == 0 else (pytest.mark.sampled,)
+
+
 def sampled_pairs(rows: Sequence[Any], columns: Sequence[Any], row_id: Callable[[Any], str] = str) -> list[Any]:
-    """Every (row, column) pair of a table as test parameters; off the last database only a third of them run
-    (the others carry the `sampled` mark), turning with the row, so that there every row meets a third of the
-    columns and every column a third of the rows."""
+    """Every (row, column) pair of a table as test parameters, each run once across the databases (`split_marks`),
+    turning with the row: every row meets a third of the columns on SQLite and the rest on PostgreSQL."""
     return [
-        pytest.param(row, column, id=f"{row_id(row)}-{column}", marks=() if (i + j) % 3 == 0 else pytest.mark.sampled)
+        pytest.param(row, column, id=f"{row_id(row)}-{column}", marks=split_marks(i + j))
         for i, row in enumerate(rows)
         for j, column in enumerate(columns)
     ]
 
 
 def sampled_rows(rows: Sequence[Any], row_id: Callable[[Any], str] = str) -> list[Any]:
-    """Every row of a list as test parameters; off the last database only every third runs (`sampled_pairs` for
-    a table of one column)."""
-    return [pytest.param(row, id=row_id(row), marks=() if i % 3 == 0 else pytest.mark.sampled)
-            for i, row in enumerate(rows)]  # fmt: skip
+    """Every row of a list as test parameters, each run once across the databases (`split_marks`)."""
+    return [pytest.param(row, id=row_id(row), marks=split_marks(i)) for i, row in enumerate(rows)]
