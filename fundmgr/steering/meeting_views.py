@@ -543,7 +543,8 @@ def build_meeting_pack(job: Job, progress: Progress) -> Output:
     meeting = db.session.get(Meeting, job.params["meeting_id"])
     assert meeting is not None
     progress(10, "render")
-    return Output(meeting_pack_pdf(meeting, current_user), f"{meeting.reference}-pack.pdf", "application/pdf")
+    pdf = meeting_pack_pdf(meeting, current_user, job.language)
+    return Output(pdf, f"{meeting.reference}-pack.pdf", "application/pdf")
 
 
 def may_see_meeting_pack(user: User, job: Job) -> bool:
@@ -556,8 +557,8 @@ MEETING_PACK = register(Kind("meeting-pack", _l("Meeting pack"), build_meeting_p
 
 
 class MeetingPackView(MeetingBaseView):
-    """Ask for the meeting pack PDF (agenda, ranking, a page per proposal) in the meeting's language, once it has
-    an agenda: a job."""
+    """Ask for the meeting pack PDF (agenda, ranking, a page per proposal) in the language asked for (?lang=, by
+    default the meeting's), once it has an agenda: a job."""
 
     methods = ["POST"]
 
@@ -565,18 +566,21 @@ class MeetingPackView(MeetingBaseView):
         if not self.meeting.items:
             return not_yet(self, "pack")
         params = {"meeting_id": self.meeting.id}
-        job = ask(MEETING_PACK, fund=self.fund, user=current_user, params=params, language=requested_language())
+        language = requested_language(self.meeting.language)
+        job = ask(MEETING_PACK, fund=self.fund, user=current_user, params=params, language=language)
         return asked_redirect(job)
 
 
 class MinutesView(MeetingBaseView):
-    """The minutes PDF (attendance, quorum, recusals, positions or votes, decisions) in the meeting's language: the
-    stored approved PDF (a recused member's copy without their items), else the draft; none before the start."""
+    """The minutes PDF (attendance, quorum, recusals, positions or votes, decisions) in the language asked for
+    (?lang=, by default the meeting's): the approved minutes as frozen (a recused member's copy without their
+    items), else the draft; none before the start."""
 
     def process(self):
         if not minutes_exist(self.meeting):
             return not_yet(self, "minutes")
-        return pdf_response(minutes_pdf(self.meeting, current_user), minutes_filename(self.meeting))
+        language = requested_language(self.meeting.language)
+        return pdf_response(minutes_pdf(self.meeting, current_user, language), minutes_filename(self.meeting, language))
 
 
 class MinutesRecordView(MeetingBaseView):
