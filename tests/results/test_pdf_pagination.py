@@ -14,9 +14,9 @@ from fundmgr.accounts.models import Role
 from fundmgr.pdf import render_pdf
 from fundmgr.results import reports
 from tests.factories import sign_in
-from tests.support.jobs import document
 from tests.results.test_pdfs import year_2025  # noqa: F401 - a fixture
 from tests.steering.test_documents import held  # noqa: F401 - a fixture
+from tests.support.jobs import document
 from tests.support.pdf_pages import nearly_empty_pages, pages_ending_with_a_heading, pages_of
 
 ANNEX_HEADER = re.compile(r"^Programme Code Indicator Unit Baseline Target Actual As of")
@@ -84,7 +84,7 @@ def test_each_part_of_the_meeting_pack_starts_on_a_page_of_its_own(client, held,
     assert pages_ending_with_a_heading(pages) == []
     firsts = [page.lines()[0][1] if page.lines() else "" for page in pages]
     assert "Documentación de la reunión" in " ".join(text for _top, text, _size in pages[0].lines())
-    assert firsts[1].startswith("Documentación de la reunión")  # the title, then the agenda, on the page after the cover
+    assert firsts[1].startswith("Documentación de la reunión")  # the pack's title, then the agenda, after the cover
     assert pages[1].lines()[1][1] == PACK_PARTS[0]
     for part in PACK_PARTS[1:]:
         assert any(first.startswith(part) for first in firsts), (part, firsts)
