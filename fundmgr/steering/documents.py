@@ -1,4 +1,5 @@
-"""The meeting pack and the minutes as PDF, in the meeting's language, as one reader may see them.
+"""The meeting pack and the minutes as PDF, in the language asked for (by default the meeting's), as one reader may
+see them.
 
 The FMU's copy is the full record. An SC member's copy leaves out, for each proposal they are
 recused from, the scores, the ranking and the votes (the decision itself stays: it binds everyone).
