@@ -91,13 +91,14 @@ def language_name(code: str, language: str | None = None) -> str:
     return Locale.parse(language or current_language()).languages.get(code, code)
 
 
-def requested_language() -> str:
-    """The language a document is asked in (?lang=en, fr or es), else the reader's: every document is offered in
-    each language from its page, whatever the interface's."""
+def requested_language(default: str | None = None) -> str:
+    """The language a document is asked in (?lang=en, fr or es), else `default` (a meeting's documents: the
+    meeting's language), else the reader's: every document is offered in each language from its page, whatever the
+    interface's."""
     from flask import request
 
     lang = request.args.get("lang", "")
-    return lang if lang in LANGUAGE_NAMES else current_language()
+    return lang if lang in LANGUAGE_NAMES else default or current_language()
 
 
 def language_choices() -> list[tuple[str, LazyString]]:

@@ -20,8 +20,8 @@ ASK_FIRST = {
     "accounts.end_sessions", "accounts.revoke_api_token", "calls.close", "funds.end_role", "opendata.withdraw",
     "proposals.delete_draft", "proposals.matrix_remove", "proposals.remove_attachment",
     "proposals.withdraw_invitation", "results.evidence_remove", "results.indicator_retire", "results.period_remove",
-    "results.report_review", "steering.cancel_meeting", "steering.conclude_procedure", "steering.end_term",
-    "steering.remove_item",
+    "results.report_review", "steering.approve_minutes", "steering.cancel_meeting", "steering.close_item",
+    "steering.conclude_procedure", "steering.end_meeting", "steering.end_term", "steering.remove_item",
     "steering.withdraw_procedure",
 }  # fmt: skip
 # POST routes whose names sound final but that need not ask, and why.
@@ -37,10 +37,6 @@ NEED_NOT_ASK = {
     "proposals.withdraw": "a page of its own that asks for the reason",
     "steering.add_agenda": "adds an item; it can be taken off",
     "steering.attendance": "records who attends; it can be changed",
-    "steering.end_meeting": "asks on a page of its own first (steering.confirm_end_meeting)",
-    # left for now: asked in the live meeting, where the browser tests click them (tests/browser/)
-    "steering.close_item": "the chair's step on the live board; the decision is then recorded on its own page",
-    "steering.approve_minutes": "the committee's decision taken in the meeting, recorded by whoever runs it",
 }
 FINAL_SOUNDING = re.compile(r"remove|delete|end|cancel|withdraw|retire|close|revoke|reject|conclude|approve|discard|"
                             r"archive|clear|drop|terminate|suspend|reverse|void|purge|restore")  # fmt: skip

@@ -55,8 +55,6 @@ NOT_PAGES = {
     "accounts.reset_password",  # reached from the e-mailed link (tests/test_password_reset.py)
     "proposals.compare",  # offered once a proposal has two versions; none has in the demo
     "steering.decision_letter",  # a PDF download
-    # linked from a meeting under way; the demo has none (tests/steering/test_consensus.py follows the link)
-    "steering.confirm_end_meeting",
     "api-docs.openapi_json",  # the OpenAPI document (JSON), linked from the API's documentation page
     # a published document's PDF, linked from the public page once the FMU publishes one: the demo publishes none
     # (tests/opendata/test_publications.py downloads it)

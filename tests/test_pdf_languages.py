@@ -10,9 +10,12 @@ import pytest
 from pypdf import PdfReader
 
 from fundmgr.accounts.models import Role
+from fundmgr.db import db
+from fundmgr.steering import operations as ops
+from fundmgr.storage import read_stored
 from tests.factories import sign_in
 from tests.finance.test_views import programme  # noqa: F401 - a fixture
-from tests.steering.test_documents import held  # noqa: F401 - a fixture
+from tests.steering.test_documents import held, next_meeting  # noqa: F401 - fixtures
 
 IN = {"en": "Summary", "fr": "Résumé", "es": "Resumen"}
 
@@ -72,3 +75,36 @@ def test_the_pipeline_booklet_in_each_language(client, fund):
     assert offered_languages(page, booklet.group(1)) == {"en", "fr", "es"}
     assert "Réserve de programmes conjoints" in text_of(client.get(booklet.group(1) + "?lang=fr").data)
     assert "Cartera de programas conjuntos en espera" in text_of(client.get(booklet.group(1) + "?lang=es").data)
+
+
+# The minutes' fixed labels and the records' titles in each language; the members' words stay as written.
+MINUTES = {"en": ("Attendance", "Deferred", "Chair of the Steering Committee"),
+           "fr": ("Présence", "Reporté", "Présidence du Comité de pilotage"),
+           "es": ("Asistencia", "Aplazado", "Presidencia del Comité Rector")}  # fmt: skip
+
+
+def test_the_minutes_draft_and_approved_in_each_language_from_a_french_page(client, held, next_meeting, committee):  # noqa: F811
+    """Are an English meeting's minutes offered in the three languages from their page read in French, draft and
+    approved, with the labels translated and the members' words as written; is the English copy of the approved
+    minutes still the signed original's bytes?"""
+    committee.germany.locale = "fr"
+    db.session.commit()
+    sign_in(client, committee.germany)
+    path = f"/steering/meetings/{held.id}/minutes.pdf"
+    page = client.get(f"/steering/meetings/{held.id}/minutes").get_data(as_text=True)
+    assert offered_languages(page, path) == {"en", "fr", "es"}
+    assert "Attendance" in text_of(client.get(path).data), "without ?lang=, the meeting's language"
+    for approved in (False, True):
+        if approved:
+            ops.approve_minutes(held.minutes, next_meeting, actor=committee.fmu)
+            db.session.commit()
+        for lang, (attendance, deferred, chair) in MINUTES.items():
+            text = text_of(client.get(f"{path}?lang={lang}").data)
+            assert attendance in text
+            assert deferred in text
+            assert (chair in text) is approved  # the signer's role, frozen in each language
+            assert "Baseline data first." in text  # a member's reservation, as written
+            if lang != "en":
+                assert "Attendance" not in text
+    assert client.get(f"{path}?lang=en").data == read_stored(held.minutes.storage_key)
+    assert client.get(f"{path}?lang=fr").headers["Content-Disposition"].endswith("-minutes-fr.pdf")

@@ -48,7 +48,6 @@ add_view(bp, "/meetings/<int:meeting_id>/attendance", mv.AttendanceView, "attend
 add_view(bp, "/meetings/<int:meeting_id>/presiding", presiding.DesignatePresidingView, "designate_presiding")
 add_view(bp, "/meetings/<int:meeting_id>/start", mv.StartMeetingView, "start_meeting")
 add_view(bp, "/meetings/<int:meeting_id>/end", mv.EndMeetingView, "end_meeting")
-add_view(bp, "/meetings/<int:meeting_id>/end/confirm", mv.ConfirmEndMeetingView, "confirm_end_meeting")
 add_view(bp, "/meetings/<int:meeting_id>/cancel", mv.CancelMeetingView, "cancel_meeting")
 add_view(bp, "/meetings/<int:meeting_id>/board", mv.BoardView, "board")
 add_view(bp, "/meetings/<int:meeting_id>/board.json", mv.BoardDataView, "board_data")

@@ -1,4 +1,5 @@
-"""The meeting pack and the minutes as PDF, in the meeting's language, as one reader may see them.
+"""The meeting pack and the minutes as PDF, in the language asked for (by default the meeting's), as one reader may
+see them.
 
 The FMU's copy is the full record. An SC member's copy leaves out, for each proposal they are
 recused from, the scores, the ranking and the votes (the decision itself stays: it binds everyone).
@@ -22,7 +23,7 @@ from fundmgr.db import db
 from fundmgr.finance.models import Allocation
 from fundmgr.funds.rights import is_fund_manager
 from fundmgr.funds.seats import chair_term, rules_of, seat_labels
-from fundmgr.i18n import localize
+from fundmgr.i18n import LANGUAGE_NAMES, localize
 from fundmgr.pdf import render_pdf
 from fundmgr.proposals.queries import technical_review_of
 from fundmgr.steering.facts import key_facts
@@ -262,28 +263,32 @@ def attendee(attendance: Any, seats: dict[int, str]) -> dict[str, str]:
     }
 
 
-def render_in_language(meeting: Meeting, template: str, build: Any, reader: Any) -> bytes:
-    """Render a meeting document in the meeting's language, whatever the reader's own."""
-    with force_locale(meeting.language):
-        return render_pdf(template, build(meeting, reader) | {"language": meeting.language})
+def render_in_language(meeting: Meeting, template: str, build: Any, reader: Any, language: str | None) -> bytes:
+    """Render a meeting document in the language asked for (by default the meeting's), whatever the reader's own:
+    the fixed labels and the names of places are translated, what members wrote stays as written."""
+    language = language or meeting.language
+    with force_locale(language):
+        return render_pdf(template, build(meeting, reader) | {"language": language})
 
 
-def meeting_pack_pdf(meeting: Meeting, reader: Any) -> bytes:
-    return render_in_language(meeting, "steering/pack.html", pack_data, reader)
+def meeting_pack_pdf(meeting: Meeting, reader: Any, language: str | None = None) -> bytes:
+    return render_in_language(meeting, "steering/pack.html", pack_data, reader, language)
 
 
-def minutes_pdf(meeting: Meeting, reader: Any) -> bytes:
-    """The reader's copy: approved minutes are the stored PDF (or, for a recused reader, the frozen content without
-    their items); a draft is built from the live records."""
+def minutes_pdf(meeting: Meeting, reader: Any, language: str | None = None) -> bytes:
+    """The reader's copy in the language asked for (by default the meeting's): approved minutes are the stored PDF
+    (in the meeting's language), else rendered from their frozen content in that language (for a recused reader,
+    without their items); a draft is built from the live records."""
+    language = language or meeting.language
     minutes = meeting.minutes
     if minutes is None or not minutes.is_frozen:
-        return render_in_language(meeting, "steering/minutes.html", minutes_data, reader)
+        return render_in_language(meeting, "steering/minutes.html", minutes_data, reader, language)
     assert minutes.content is not None
     assert minutes.storage_key is not None
-    content = redacted_for(thaw(minutes.content), reader, recused_references(meeting, reader))
-    if not any(item["redacted"] for item in content["items"]):
+    content = redacted_for(frozen_in(thaw(minutes.content), language), reader, recused_references(meeting, reader))
+    if language == meeting.language and not any(item["redacted"] for item in content["items"]):
         return read_stored(minutes.storage_key)
-    return render_frozen(meeting.language, content)
+    return render_frozen(language, content)
 
 
 def render_frozen(language: str, content: dict[str, Any]) -> bytes:
@@ -291,12 +296,29 @@ def render_frozen(language: str, content: dict[str, Any]) -> bytes:
         return render_pdf("steering/minutes.html", content | {"language": language})
 
 
+# The frozen minutes keep their content in each language under this key, beside the meeting language's own.
+TRANSLATIONS = "translations"
+
+
 def frozen_minutes(meeting: Meeting, approval: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-    """What approving the minutes stores: their full content as JSON, in the meeting's language, with the approval
-    (where, when, who signed), and its PDF."""
-    with force_locale(meeting.language):
-        content = freeze(minutes_content(meeting) | {"approval": approval})
-    return content, render_frozen(meeting.language, thaw(content))
+    """What approving the minutes stores: their full content as JSON in the meeting's language, with the approval
+    (where, when, who signed), and the same content in each other language (the records' labels and titles
+    translated at the same moment); and the PDF in the meeting's language."""
+    copies = {}
+    for language in LANGUAGE_NAMES:
+        with force_locale(language):
+            copies[language] = freeze(minutes_content(meeting) | {"approval": approval})
+    content = copies.pop(meeting.language) | {TRANSLATIONS: copies}
+    return content, render_frozen(meeting.language, frozen_in(thaw(content), meeting.language))
+
+
+def frozen_in(content: dict[str, Any], language: str) -> dict[str, Any]:
+    """The frozen minutes' content in a language: the copy frozen in it, else (minutes approved before they were
+    frozen in each language, or the meeting's own language) the meeting language's content, whose fixed labels the
+    template then translates."""
+    translations = content.get(TRANSLATIONS) or {}
+    own = {k: v for k, v in content.items() if k != TRANSLATIONS}
+    return translations.get(language, own)
 
 
 def freeze(value: Any) -> Any:
@@ -331,8 +353,10 @@ def thaw(value: Any) -> Any:
     return {k: thaw(v) for k, v in value.items()}
 
 
-def minutes_filename(meeting: Meeting) -> str:
-    return f"{meeting.reference}-minutes.pdf"
+def minutes_filename(meeting: Meeting, language: str | None = None) -> str:
+    """The minutes' file name; a copy in another language than the meeting's says which."""
+    suffix = f"-{language}" if language and language != meeting.language else ""
+    return f"{meeting.reference}-minutes{suffix}.pdf"
 
 
 # --- The decision letter --------------------------------------------------------------------------

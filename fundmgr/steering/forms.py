@@ -205,12 +205,6 @@ class PositionForm(FlaskForm):
         return Stance(self.stance.data) if self.stance.data else None
 
 
-class ConfirmForm(FlaskForm):
-    """A final action confirmed on its own page (no script needed)."""
-
-    confirmed = HiddenField(default="yes")
-
-
 class MinutesForm(FlaskForm):
     """The FMU's summary of the discussion, printed above the items of the draft minutes."""
 

@@ -36,7 +36,6 @@ from fundmgr.steering.forms import (
     ActionForm,
     AgendaForm,
     AttendanceForm,
-    ConfirmForm,
     DecisionForm,
     MeetingForm,
     MinutesForm,
@@ -165,6 +164,7 @@ class MeetingView(MeetingBaseView):
         context["awaiting_approval"] = awaiting_approval(meeting) if context["can_run_meeting"] else []
         runs = context["can_run_meeting"] and meeting.state in (MeetingState.scheduled, MeetingState.in_progress)
         context["presiding_form"] = presiding_form(meeting) if runs else None
+        context |= {"end_question": end_question(meeting), "approve_question": approve_question}
         if meeting.can_manage(user):
             listed = {item.proposal_id for item in meeting.items}
             candidates = [p for p in q.proposals_in(self.fund, q.PIPELINE_STATES) if p.id not in listed]
@@ -294,20 +294,21 @@ class StartMeetingView(MeetingMoveView):
 
 
 class EndMeetingView(MeetingMoveView):
-    """The chair or the FMU ends the meeting; its minutes are drafted."""
+    """The chair or the FMU ends the meeting, once confirmed; its minutes are drafted."""
 
     operation = staticmethod(ops.end_meeting)
 
+    def question(self) -> tuple[str, str]:
+        return end_question(self.meeting)
 
-class ConfirmEndMeetingView(MeetingBaseView):
-    """The page that asks the chair or the FMU to confirm ending the meeting (a final action; no script needed)."""
 
-    def can_access(self, user: User) -> bool:
-        """The chair, the vice-chair or the FMU end meetings (as EndMeetingView)."""
-        return may_run_meeting(user, self.meeting)
-
-    def process(self):
-        return self.render("confirm_end.html", meeting=self.meeting, form=ConfirmForm())
+def end_question(meeting: Meeting) -> tuple[str, str]:
+    """What ending the meeting asks (the button's dialog and the page without script say the same)."""
+    consequence = _("Once the meeting has ended, no item can be opened or decided in it again; its minutes are "
+                    "drafted for the committee to approve at a later meeting.")  # fmt: skip
+    if meeting.open_item is not None:
+        consequence = f"{consequence} {_('Close the open item before ending the meeting.')}"
+    return _("End the meeting?"), consequence
 
 
 class CancelMeetingView(MeetingMoveView):
@@ -328,7 +329,7 @@ class CancelMeetingView(MeetingMoveView):
 
 def render_board(context: dict[str, Any]) -> str:
     return render_template("steering/_board.html", **context, vote_form=VoteForm(), position_form=PositionForm(),
-                           action_form=ActionForm())  # fmt: skip
+                           action_form=ActionForm(), close_question=close_question)  # fmt: skip
 
 
 class BoardView(MeetingBaseView):
@@ -392,9 +393,22 @@ class OpenItemView(ItemMoveView):
 
 
 class CloseItemView(ItemMoveView):
-    """Whoever presides (or the FMU for them) closes the item's votes."""
+    """Whoever presides (or the FMU for them) closes the item's votes (or positions), once confirmed."""
 
     operation = staticmethod(ops.close_item)
+
+    def question(self) -> tuple[str, str]:
+        return close_question(self.item)
+
+
+def close_question(item: AgendaItem) -> tuple[str, str]:
+    """What closing an item asks, on the board's button and on the page without script."""
+    reference = item.proposal.reference
+    if item.meeting.by_consensus:
+        return (_("Close the item %(ref)s?", ref=reference),
+                _("Members can no longer state or change their positions on it, unless it is reopened."))  # fmt: skip
+    return (_("Close the votes on %(ref)s?", ref=reference),
+            _("Members can no longer vote or change their votes on it, unless it is reopened."))  # fmt: skip
 
 
 class VoteView(ItemView):
@@ -529,7 +543,8 @@ def build_meeting_pack(job: Job, progress: Progress) -> Output:
     meeting = db.session.get(Meeting, job.params["meeting_id"])
     assert meeting is not None
     progress(10, "render")
-    return Output(meeting_pack_pdf(meeting, current_user), f"{meeting.reference}-pack.pdf", "application/pdf")
+    pdf = meeting_pack_pdf(meeting, current_user, job.language)
+    return Output(pdf, f"{meeting.reference}-pack.pdf", "application/pdf")
 
 
 def may_see_meeting_pack(user: User, job: Job) -> bool:
@@ -542,8 +557,8 @@ MEETING_PACK = register(Kind("meeting-pack", _l("Meeting pack"), build_meeting_p
 
 
 class MeetingPackView(MeetingBaseView):
-    """Ask for the meeting pack PDF (agenda, ranking, a page per proposal) in the meeting's language, once it has
-    an agenda: a job."""
+    """Ask for the meeting pack PDF (agenda, ranking, a page per proposal) in the language asked for (?lang=, by
+    default the meeting's), once it has an agenda: a job."""
 
     methods = ["POST"]
 
@@ -551,18 +566,21 @@ class MeetingPackView(MeetingBaseView):
         if not self.meeting.items:
             return not_yet(self, "pack")
         params = {"meeting_id": self.meeting.id}
-        job = ask(MEETING_PACK, fund=self.fund, user=current_user, params=params, language=requested_language())
+        language = requested_language(self.meeting.language)
+        job = ask(MEETING_PACK, fund=self.fund, user=current_user, params=params, language=language)
         return asked_redirect(job)
 
 
 class MinutesView(MeetingBaseView):
-    """The minutes PDF (attendance, quorum, recusals, positions or votes, decisions) in the meeting's language: the
-    stored approved PDF (a recused member's copy without their items), else the draft; none before the start."""
+    """The minutes PDF (attendance, quorum, recusals, positions or votes, decisions) in the language asked for
+    (?lang=, by default the meeting's): the approved minutes as frozen (a recused member's copy without their
+    items), else the draft; none before the start."""
 
     def process(self):
         if not minutes_exist(self.meeting):
             return not_yet(self, "minutes")
-        return pdf_response(minutes_pdf(self.meeting, current_user), minutes_filename(self.meeting))
+        language = requested_language(self.meeting.language)
+        return pdf_response(minutes_pdf(self.meeting, current_user, language), minutes_filename(self.meeting, language))
 
 
 class MinutesRecordView(MeetingBaseView):
@@ -602,7 +620,16 @@ class ApproveMinutesView(MeetingBaseView, ActionView):
         """The chair, the vice-chair or the FMU, who run the meeting."""
         return may_run_meeting(user, self.meeting)
 
+    def question(self) -> tuple[str, str]:
+        return approve_question(self.minutes)
+
     def act(self):
         ops.approve_minutes(self.minutes, self.meeting, actor=current_user)
         flash(_("The minutes of %(ref)s are approved and signed.", ref=self.minutes.meeting.reference), "success")
         return self.back()
+
+
+def approve_question(minutes: Minutes) -> tuple[str, str]:
+    """What recording the approval of minutes asks, on the meeting's button and on the page without script."""
+    return (_("Record that the committee approves the minutes of %(ref)s?", ref=minutes.meeting.reference),
+            _("Whoever presides over this meeting signs them; they can no longer be changed."))  # fmt: skip

@@ -682,7 +682,8 @@ class Minutes(Base):
 
     The committee approves them at a later meeting while it is in session (`approved_in`); whoever presides over
     that meeting signs them. Approval freezes them: `content` holds the minutes as data in the meeting's language
-    and the full PDF is stored (its sha256 kept); both are read from then on, never rebuilt from the live records.
+    (and under "translations" in each other language) and the full PDF in the meeting's language is stored (its
+    sha256 kept, the signed original); both are read from then on, never rebuilt from the live records.
     A recused member's copy is the frozen content without the items they were recused from.
     """
 

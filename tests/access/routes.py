@@ -928,13 +928,9 @@ CASES: list[Case] = [
         ids(meeting_id="live_meeting"),
         # an item is still open for votes: those who may end the meeting are refused, nothing changes
         answers(FORBIDDEN, sc_chair=KEPT, fmu=KEPT, admin=KEPT),
-        form_page=page("steering.confirm_end_meeting", meeting_id="live_meeting"),
+        form_page=page("steering.meeting", meeting_id="live_meeting"),
         owner="fmu",
-    ),
-    get(
-        "steering.confirm_end_meeting",
-        ids(meeting_id="live_meeting"),
-        answers(FORBIDDEN, sc_chair=OK, fmu=OK, admin=OK),
+        data=lambda w: {"confirmed": "yes"},
     ),
     post(
         "steering.cancel_meeting",
@@ -976,6 +972,7 @@ CASES: list[Case] = [
         answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
         form_page=page("steering.board", meeting_id="live_meeting"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     get(
         "steering.decide",
@@ -1012,6 +1009,7 @@ CASES: list[Case] = [
         answers(FORBIDDEN, sc_chair=DONE, fmu=DONE, admin=DONE),
         form_page=page("steering.meeting", meeting_id="live_meeting"),
         owner="fmu",
+        data=lambda w: {"confirmed": "yes"},
     ),
     get(
         "steering.decide_matter",

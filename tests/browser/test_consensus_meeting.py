@@ -102,6 +102,9 @@ def test_the_chair_presides_a_consensus_meeting_on_her_organizations_item(
 
     # --- She records the decision; the letter is signed by her; the minutes are complete
     helena.locator("#close-item").click()
+    expect(helena.locator("#confirm-dialog")).to_contain_text("Members can no longer state or change their positions")
+    helena.locator("#confirm-dialog-yes").click()
+    expect(helena.locator("#item-state")).to_have_text("Votes closed")
     helena.locator("#record-decision").click()
     helena.get_by_label("Approved by consensus", exact=True).check()
     helena.get_by_role("button", name="Record the decision").click()
@@ -111,8 +114,9 @@ def test_the_chair_presides_a_consensus_meeting_on_her_organizations_item(
     assert "Helena Marchetti" in letter
 
     helena.goto(board_url.removesuffix("/board"))
-    helena.get_by_role("link", name="End the meeting").click()
-    helena.get_by_role("button", name="Yes, end the meeting").click()
+    helena.get_by_role("button", name="End the meeting").click()
+    expect(helena.locator("#confirm-dialog")).to_contain_text("End the meeting?")
+    helena.locator("#confirm-dialog-yes").click()
     expect(helena.locator("main")).to_contain_text(
         "The meeting has ended; its minutes are drafted for the committee to approve."
     )

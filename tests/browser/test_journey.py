@@ -247,8 +247,9 @@ def state_positions(jonas: Page, ingrid: Page, meeting_url: str) -> None:
 
 def end_meeting(fmu: Page, meeting_url: str) -> None:
     fmu.goto(meeting_url.removesuffix("/board"))
-    fmu.get_by_role("link", name="End the meeting").click()
-    fmu.get_by_role("button", name="Yes, end the meeting").click()
+    fmu.get_by_role("button", name="End the meeting").click()
+    expect(fmu.locator("#confirm-dialog")).to_contain_text("End the meeting?")
+    fmu.locator("#confirm-dialog-yes").click()
     expect(flash(fmu)).to_contain_text("The meeting has ended; its minutes are drafted for the committee to approve.")
 
 

@@ -52,6 +52,9 @@ def test_two_members_state_positions_while_the_board_updates_without_reloading(
     # the secretariat closes the item; the members' boards follow without a reload
     jonas.evaluate("window.notReloaded = true")
     board.locator("#close-item").click()
+    expect(board.locator("#confirm-dialog")).to_contain_text("Close the item")  # a final step asks first
+    expect(jonas.locator("#item-state")).not_to_have_text("Votes closed")  # nothing happens until confirmed
+    board.locator("#confirm-dialog-yes").click()
     expect(board.locator("#item-state")).to_have_text("Votes closed")
     expect(jonas.locator("#item-state")).to_have_text("Votes closed", timeout=20_000)
     assert jonas.evaluate("window.notReloaded") is True

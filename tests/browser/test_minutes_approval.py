@@ -67,6 +67,8 @@ def test_the_minutes_are_approved_at_the_next_meeting_signed_and_frozen(live_ser
     helena = signed_in(live_server, make, "helena.marchetti@fundmgr.example")
     helena.goto(f"{url}/steering/meetings/{next_id}")
     helena.get_by_role("button", name=f"The committee approves these minutes {held_reference}").click()
+    expect(helena.locator("#confirm-dialog")).to_contain_text(f"approves the minutes of {held_reference}?")
+    helena.locator("#confirm-dialog-yes").click()
     expect(helena.locator("main")).to_contain_text(f"The minutes of {held_reference} are approved and signed.")
 
     # --- The same meeting adopts the allocation targets, a matter of the fund decided as a whole

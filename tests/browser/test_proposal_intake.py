@@ -58,6 +58,20 @@ def test_an_agency_completes_and_submits_a_concept_note_with_the_keyboard_only(l
     press_on(page, "main form button.btn-primary")
     expect(page.get_by_text("Concept note saved.")).to_be_visible()
 
+    # Taking the national partner off (its row emptied) is undone within the page, from the message's Undo button
+    press_on(page, ".nav-tabs a.nav-link:text('Concept note')")
+    for emptied in ("#partners-0-name", "#partners-0-role"):
+        tab_to(page, emptied)
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+    press_on(page, "main form button.btn-primary")
+    expect(page.get_by_text("the national partners you took off were removed")).to_be_visible()
+    expect(page.locator("#partners-0-name")).to_have_value("")
+    press_on(page, "#undo")
+    expect(page.get_by_text("Put back in the draft.")).to_be_visible()
+    expect(page.locator("#partners-0-name")).to_have_value("Civil registry offices")
+    expect(page.locator("#partners-0-role")).to_have_value("Register the births")
+
     # Markers
     press_on(page, ".nav-tabs a.nav-link:text('Markers')")
     for n, select in enumerate(page.locator("main select").all()):

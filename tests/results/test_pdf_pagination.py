@@ -16,6 +16,7 @@ from fundmgr.results import reports
 from tests.factories import sign_in
 from tests.results.test_pdfs import year_2025  # noqa: F401 - a fixture
 from tests.steering.test_documents import held  # noqa: F401 - a fixture
+from tests.support.jobs import document
 from tests.support.pdf_pages import nearly_empty_pages, pages_ending_with_a_heading, pages_of
 
 ANNEX_HEADER = re.compile(r"^Programme Code Indicator Unit Baseline Target Actual As of")
@@ -66,6 +67,29 @@ def test_the_decision_letter_and_minutes_are_paginated(client, held, committee):
     letter = client.get(f"/steering/decisions/{held.items[0].decision.id}/letter.pdf").data
     assert len(PdfReader(io.BytesIO(letter)).pages) == 1, "a letter does not spill onto a second page"
     assert_paginated(client.get(f"/steering/meetings/{held.id}/minutes.pdf").data)
+
+
+# The parts of the meeting pack in Spanish, each the first line of a page of its own: the agenda (after the pack's
+# title), the ranking, each proposal.
+PACK_PARTS = ("Orden del día", "Clasificación de las propuestas del orden del día", "1. TEST-", "2. TEST-")
+
+
+def test_each_part_of_the_meeting_pack_starts_on_a_page_of_its_own(client, held, committee):  # noqa: F811
+    """Asked for in Spanish from an English page: does the cover stand alone, does each part (agenda, ranking, each
+    proposal) open its page, does no page end with a heading, and is a page left nearly empty only where the next
+    part begins?"""
+    sign_in(client, committee.fmu)
+    response = document(client, f"/steering/meetings/{held.id}/pack.pdf?lang=es")
+    pages = pages_of(response.data)
+    assert pages_ending_with_a_heading(pages) == []
+    firsts = [page.lines()[0][1] if page.lines() else "" for page in pages]
+    assert "Documentación de la reunión" in " ".join(text for _top, text, _size in pages[0].lines())
+    assert firsts[1].startswith("Documentación de la reunión")  # the pack's title, then the agenda, after the cover
+    assert pages[1].lines()[1][1] == PACK_PARTS[0]
+    for part in PACK_PARTS[1:]:
+        assert any(first.startswith(part) for first in firsts), (part, firsts)
+    starts = {n for n, first in enumerate(firsts, start=1) if first.startswith(PACK_PARTS) or n == 2}
+    assert [n for n in nearly_empty_pages(pages) if n + 1 not in starts and n != 1] == []
 
 
 def test_wherever_a_heading_falls_it_is_never_the_last_line_of_a_page(app, submitted):

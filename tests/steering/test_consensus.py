@@ -115,15 +115,20 @@ def test_a_member_changes_their_position_while_the_item_is_open_and_the_last_one
 
 
 def test_ending_the_meeting_is_confirmed_on_a_page_without_script(client, committee, meeting):
+    """The meeting page's button asks in the dialog; without script the end route answers the shared confirmation
+    page, and only a confirmed request ends the meeting."""
     sign_in(client, committee.chair)
     client.post(f"/steering/meetings/{meeting.id}/start")
     page = text(client.get(f"/steering/meetings/{meeting.id}"))
-    assert f'href="/steering/meetings/{meeting.id}/end/confirm"' in page
-    confirm = text(client.get(f"/steering/meetings/{meeting.id}/end/confirm"))
-    assert "End the meeting?" in confirm
-    assert f'action="/steering/meetings/{meeting.id}/end"' in confirm
-    assert "<script>" not in confirm
-    assert client.post(f"/steering/meetings/{meeting.id}/end").status_code == 302
+    assert f'action="/steering/meetings/{meeting.id}/end" data-confirm="End the meeting?"' in page
+    confirm = client.post(f"/steering/meetings/{meeting.id}/end")
+    assert confirm.status_code == 200
+    assert "End the meeting?" in text(confirm)
+    assert 'name="confirmed" value="yes"' in text(confirm)
+    assert "<script>" not in text(confirm)
+    db.session.expire_all()
+    assert meeting.state.value == "in_progress"
+    assert client.post(f"/steering/meetings/{meeting.id}/end", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert meeting.state.value == "closed"
 

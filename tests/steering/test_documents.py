@@ -257,7 +257,12 @@ def test_the_committee_approves_minutes_in_session_and_the_register_lists_it(cli
     page = client.get(f"/steering/meetings/{next_meeting.id}").get_data(as_text=True)
     assert "Approval of the minutes of earlier meetings" in page
     assert held.reference in page
-    response = client.post(f"/steering/meetings/{next_meeting.id}/minutes/{held.minutes.id}/approve")
+    approve = f"/steering/meetings/{next_meeting.id}/minutes/{held.minutes.id}/approve"
+    asked = client.post(approve)  # a final action: asked first, nothing recorded until confirmed
+    assert f"Record that the committee approves the minutes of {held.reference}?" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert held.minutes.state is MinutesState.draft
+    response = client.post(approve, data={"confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert held.minutes.state is MinutesState.approved

@@ -434,9 +434,10 @@ def test_an_objection_and_ending_the_meeting_ask_for_confirmation_on_pages_witho
     ops.close_item(items[0], actor=committee.fmu)
     db.session.commit()
     sign_in(client, committee.chair)
-    confirm = client.get(f"/steering/meetings/{meeting.id}/end/confirm")
+    confirm = client.post(f"/steering/meetings/{meeting.id}/end")
     page = confirm.get_data(as_text=True)
-    assert "Yes, end the meeting" in page
+    assert "End the meeting?" in page
+    assert 'id="confirm-yes"' in page
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert db.session.get(Meeting, meeting.id).state is MeetingState.in_progress
     ended = client.post(f"/steering/meetings/{meeting.id}/end", data={"confirmed": "yes"}, follow_redirects=True)

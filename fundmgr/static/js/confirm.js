@@ -28,6 +28,9 @@
     };
     add("confirmed", "yes");
     if (submitter && submitter.name) add(submitter.name, submitter.value);
+    // a live page (the meeting board) may have replaced the form while the dialog asked: a form out of the
+    // document cannot be sent, so it goes back in, hidden, and sends what the person confirmed
+    if (!form.isConnected) { form.hidden = true; document.body.appendChild(form); }
     form.submit();
   });
 })();

@@ -10,6 +10,7 @@ lists the approvals beside the decisions on proposals.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import User
@@ -79,8 +80,9 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
     signer, quorum = meeting_signer_and_quorum(at)
     before = require_transition(minutes, MinutesState.approved, MINUTES_TRANSITIONS)
     chair = chair_term(at.fund, at.held_on)
-    role = (_("Chair of the Steering Committee") if chair is not None and signer.id in chair.person_ids()
-            else _("Presiding over the meeting for the Steering Committee"))  # fmt: skip
+    # lazy: the minutes are frozen in each language, the signer's role with them
+    role = (_l("Chair of the Steering Committee") if chair is not None and signer.id in chair.person_ids()
+            else _l("Presiding over the meeting for the Steering Committee"))  # fmt: skip
     now = clock.now()
     approval = {"meeting": at.reference, "on": clock.today(at.fund), "signed_by": signer.name, "role": role}
     content, pdf = frozen_minutes(meeting, approval)
