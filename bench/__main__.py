@@ -14,6 +14,7 @@ alone: python -m bench.portfolio), then prints a table and writes the figures to
 
     python -m bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
     python -m bench --overlap                  # only the overlap check (recall, false alarms, time at 5,000)
+    python -m bench --pdf-only --pdf-repeat 3  # only the annual results PDF against its floor, fastest of 3
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ ANSWER_ROUNDS = 5
 # benchmark itself keeps about the cores busy: two workers, wrk and PostgreSQL).
 BUSY_START_SHARE = 0.5
 BUSY_PAGE_MARGIN = 1.0
+PDF_PROGRAMMES = 200  # the annual results report's size in the PDF measure
 
 
 def p95_goal(scale: float) -> int:
@@ -65,6 +67,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=WORKERS, help="wrk connections (default: one per worker)")
     parser.add_argument("--queries-10x", action="store_true", help="also count SQL statements per page at scale 10")
     parser.add_argument("--skip-pdf", action="store_true", help="leave out the annual report PDF")
+    parser.add_argument(
+        "--pdf-only", action="store_true", help="only the annual report PDF against its floor (no pages, no load)"
+    )
+    parser.add_argument(
+        "--pdf-repeat", type=int, default=1, help="render the PDF and its floor this many times; the fastest count"
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get("FUNDMGR_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -370,17 +378,8 @@ def table(result: dict[str, Any]) -> str:
         )
     if result.get("portfolio"):
         lines += ["", portfolio.line(result["portfolio"])]
-    p = result.get("pdf")
-    if p:
-        r, f = p["report"], p["floor"]
-        lines += [
-            "",
-            f"Annual results PDF, {p['programmes']} programmes: {r['pages']} pages in {r['seconds']} s "
-            f"(data {r['data_seconds']} s), peak memory {r['peak_rss_mb']} MB (from {r['rss_before_mb']} MB); "
-            f"floor, WeasyPrint on a plain document of {f['pages']} pages: {f['seconds']} s, "
-            f"peak {f['peak_rss_mb']} MB "
-            f"(from {f['rss_before_mb']} MB); {p['ratio']}x the floor",
-        ]
+    if result.get("pdf"):
+        lines += ["", pdf.line(result["pdf"])]
     return "\n".join(lines)
 
 
@@ -444,6 +443,26 @@ def profile(args: argparse.Namespace) -> None:
     del targets
 
 
+def pdf_only(args: argparse.Namespace) -> None:
+    """The annual results PDF alone against its floor (`python -m bench --pdf-only`), in a throwaway database;
+    printed with the load average before and after, and written to --out like a full run."""
+    started = clock.now()
+    before = [round(x, 2) for x in os.getloadavg()]
+    print(f"Timing the annual results PDF for {PDF_PROGRAMMES} programmes (load average {before[0]:g})...", flush=True)
+    name = args.database + "_pdf"
+    url = recreate_database(args.postgres, name)
+    try:
+        figures = pdf.measure(url, PDF_PROGRAMMES, clock.today().year - 1, args.pdf_repeat)
+    finally:
+        drop_database(args.postgres, name)
+    after = [round(x, 2) for x in os.getloadavg()]
+    result = {"started": started.isoformat(timespec="seconds"), "load_average": before, "load_average_after": after}
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"bench-pdf-{started.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result | {"pdf": figures}, indent=2, default=str))
+    print(f"{pdf.line(figures)}\nload average {before[0]:g} before, {after[0]:g} after; figures in {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.profile:
@@ -455,6 +474,8 @@ def main(argv: list[str] | None = None) -> None:
         from bench import overlap
 
         return overlap.main([])
+    if args.pdf_only:
+        return pdf_only(args)
     if not load.wrk_available():
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it).")
     started = clock.now()
@@ -496,7 +517,7 @@ def main(argv: list[str] | None = None) -> None:
                 print("Timing the annual results PDF for 200 programmes...", flush=True)
                 pdf_url = recreate_database(args.postgres, args.database + "_pdf")
                 try:
-                    result["pdf"] = pdf.measure(pdf_url, 200, clock.today().year - 1)
+                    result["pdf"] = pdf.measure(pdf_url, PDF_PROGRAMMES, clock.today().year - 1, args.pdf_repeat)
                 finally:
                     drop_database(args.postgres, args.database + "_pdf")
             if args.queries_10x:

@@ -91,7 +91,7 @@ def api_secret(email: str) -> str:
 
 def measured_pages(t: Targets) -> list[Page]:
     """Every page of the benchmark, the two floors first; the board is polled by a member, the API is read with the
-    FMU's token, the public fund page by nobody signed in, the rest by the FMU."""
+    FMU's token, the public pages (fund page, pipeline, IATI file) by nobody signed in, the rest by the FMU."""
     api = f"/api/v1/funds/{t.fund_code}"
     return [
         Page("floor", "Floor: /health (same app, same server)", "/health", FMU),
@@ -116,6 +116,10 @@ def measured_pages(t: Targets) -> list[Page]:
         Page("annual", "Results: annual report page", "/results/annual", FMU),
         Page("reports", "Results: reports to review and overdue", "/results/reports", FMU),
         Page("public", "Public fund page (no sign-in)", f"/public/{t.fund_code}", PUBLIC),
+        Page("pipeline", "Pipeline (FMU)", "/steering/pipeline", FMU),
+        Page("public_pipeline", "Public pipeline (no sign-in)", f"/public/{t.fund_code}/pipeline", PUBLIC),
+        # the file a crawler fetches: the last one the IATI job built (the first request builds it once)
+        Page("iati", "IATI export: the fund's activities (XML)", f"/iati/{t.fund_code}/activities.xml", PUBLIC),
         Page("api_proposals", "API: proposals, first page", f"{api}/proposals", API),
         Page("api_programmes", "API: programmes, first page", f"{api}/programmes", API),
         Page("api_transfers", "API: transfers, first page", f"{api}/transfers", API),
