@@ -360,6 +360,7 @@ class ListExport:
     columns' values (what one person may see of a row) gives `export_table(listing)`."""
 
     fmt: str
+    methods = ["GET"]
 
     def load(self, fmt: str, **view_args: Any) -> None:
         if fmt not in ("csv", "xlsx"):

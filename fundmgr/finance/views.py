@@ -23,7 +23,6 @@ from fundmgr.finance import operations as ops
 from fundmgr.finance import queries as q
 from fundmgr.finance.dashboard import dashboard
 from fundmgr.finance.exports import dashboard_workbook, ledger_workbook
-from fundmgr.finance.lists import CONTRIBUTIONS, LEDGER, PROGRAMME_MONEY
 from fundmgr.finance.forms import (
     ContributionForm,
     CorrectionForm,
@@ -34,6 +33,7 @@ from fundmgr.finance.forms import (
     MoneyMovementForm,
     currency_choices,
 )
+from fundmgr.finance.lists import CONTRIBUTIONS, LEDGER, PROGRAMME_MONEY
 from fundmgr.finance.models import (
     Allocation,
     BudgetRevision,
