@@ -211,7 +211,13 @@ CASES: list[Case] = [
     ),
     post("accounts.logout", expect=answers(DONE), form_page=lambda w: "/", owner="fmu"),  # ends its server session
     get("accounts.users", expect=answers(FORBIDDEN, admin=OK)),
-    get("accounts.users_export", lambda w: {"fmt": "csv"}, answers(FORBIDDEN, admin=OK), variant="csv", query="role=admin"),
+    get(
+        "accounts.users_export",
+        lambda w: {"fmt": "csv"},
+        answers(FORBIDDEN, admin=OK),
+        variant="csv",
+        query="role=admin",
+    ),
     get("accounts.users_export", lambda w: {"fmt": "xlsx"}, answers(FORBIDDEN, admin=OK), variant="xlsx"),
     post(
         "accounts.end_sessions",
@@ -1366,10 +1372,31 @@ CASES: list[Case] = [
     post("calls.new", expect=FMU_ADMIN_DO, owner="fmu", data=lambda w: CALL_FORM),
     get("calls.detail", ids(call_id="open_call"), variant="open"),
     get("calls.detail", ids(call_id="draft_call"), CALL_DRAFT_READ, variant="draft"),
-    get("calls.proposals_export", lambda w: {"fmt": "csv", "call_id": w.ids["open_call"]}, SIGNED_IN, variant="open-csv", query="status=submitted"),
-    get("calls.proposals_export", lambda w: {"fmt": "xlsx", "call_id": w.ids["open_call"]}, SIGNED_IN, variant="open-xlsx"),
-    get("calls.proposals_export", lambda w: {"fmt": "csv", "call_id": w.ids["draft_call"]}, CALL_DRAFT_READ, variant="draft-csv"),
-    get("calls.proposals_export", lambda w: {"fmt": "xlsx", "call_id": w.ids["draft_call"]}, CALL_DRAFT_READ, variant="draft-xlsx"),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "csv", "call_id": w.ids["open_call"]},
+        SIGNED_IN,
+        variant="open-csv",
+        query="status=submitted",
+    ),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "xlsx", "call_id": w.ids["open_call"]},
+        SIGNED_IN,
+        variant="open-xlsx",
+    ),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "csv", "call_id": w.ids["draft_call"]},
+        CALL_DRAFT_READ,
+        variant="draft-csv",
+    ),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "xlsx", "call_id": w.ids["draft_call"]},
+        CALL_DRAFT_READ,
+        variant="draft-xlsx",
+    ),
     get("calls.edit", ids(call_id="draft_call"), CALL_DRAFT_READ),
     post("calls.edit", ids(call_id="draft_call"), CALL_DRAFT_WRITE, owner="fmu", data=lambda w: CALL_FORM),
     post(
