@@ -15,15 +15,11 @@ from fundmgr.db import db
 from fundmgr.finance.models import Contribution, ContributionKind, EntryKind, LedgerEntry
 from fundmgr.finance.queries import ALLOCATION_KINDS
 from fundmgr.funds.models import ThematicArea
-from fundmgr.funds.queries import active_areas
+from fundmgr.funds.queries import area_choices
 from fundmgr.lists import Column, Filter, ListSpec, enum_filter, enum_order, is_db_int, scalar
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
 from fundmgr.proposals.queries import state_order
 from fundmgr.web import db_int
-
-
-def area_choices(fund: Any) -> list[tuple[str, str]]:
-    return [(str(a.id), f"{a.number}. {a.label}") for a in active_areas(fund)]
 
 
 def area_filter(column: Any) -> Filter:

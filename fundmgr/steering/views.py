@@ -19,7 +19,7 @@ from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.finance.queries import balances
 from fundmgr.funds.models import Fund, ThematicArea
-from fundmgr.funds.queries import active_areas, current_fund
+from fundmgr.funds.queries import area_choices, current_fund
 from fundmgr.funds.rights import COMMITTEE_ROLES, FUND_MANAGERS, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.lists import Column, Filter, ListExport, Listing, ListSpec, is_db_int, scalar
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
@@ -116,10 +116,6 @@ def deadline_of(p: Proposal) -> Any:
     return q.scoring_deadlines([version.id]).get(version.id) if version else None
 
 
-def review_area_choices(fund: Fund) -> list[tuple[str, str]]:
-    return [(str(a.id), f"{a.number}. {a.label}") for a in active_areas(fund)]
-
-
 # Proposals in the Steering Committee's review, by reference.
 REVIEWS = ListSpec(
     name="reviews",
@@ -140,7 +136,7 @@ REVIEWS = ListSpec(
     search_label=_l("Words in the title or reference"),
     filters=(
         Filter("area", _l("Thematic area"), lambda qy, v, _f: qy.where(Proposal.primary_area_id == db_int(v)),
-               review_area_choices, valid=is_db_int),
+               area_choices, valid=is_db_int),
     ),
 )  # fmt: skip
 
