@@ -694,7 +694,7 @@ def test_each_list_sorts_searches_filters_pages_and_exports(request, client, fix
         response = client.get(built.page, query_string={"per_page": "100", **args})
         assert response.status_code == 200
         html = response.get_data(as_text=True)
-        assert "alert-warning" not in html or args.get("sort") is None
+        assert "could not be used" not in html
         return list_rows(html, spec.name)
 
     everything = rows()
