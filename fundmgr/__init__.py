@@ -175,7 +175,7 @@ def register_template_helpers(app: Flask) -> None:
     from fundmgr.accounts.models import Role
     from fundmgr.funds import rights, seats
     from fundmgr.funds.queries import all_funds, current_fund, my_funds
-    from fundmgr.web import form_problems, page_url
+    from fundmgr.web import form_problems
 
     def holds_on_current_fund(user: Any, roles: tuple[Role, ...] | None) -> bool:
         role = rights.role_on(user, current_fund())
@@ -233,7 +233,6 @@ def register_template_helpers(app: Flask) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         form_problems=form_problems,
         undo_url=undo_url,
-        page_url=page_url,
     )
 
 

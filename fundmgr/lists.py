@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, request, url_for
+from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
@@ -51,6 +52,12 @@ def contains(expression: Any, text: str) -> sa.ColumnElement[bool]:
 def enum_order(column: Any, enum: Any) -> Callable[[], tuple[Any, ...]]:
     """A column of an enum sorted in the enum's declared order (a cycle's), not the alphabet's."""
     return lambda: (sa.case(*[(column == member, n) for n, member in enumerate(enum)], else_=99),)
+
+
+def scalar(column: Any, key: Any, where: Any) -> Callable[[], tuple[Any, ...]]:
+    """A value of another table as a sort expression (a correlated subquery), built when first sorted by:
+    `scalar(Organization.code, Organization.id, Proposal.lead_organization_id)`."""
+    return lambda: (sa.select(column).where(key == where).scalar_subquery(),)
 
 
 @dataclass(frozen=True)
@@ -269,8 +276,10 @@ class ListState:
         return args
 
     def url(self, endpoint: str | None = None, **changes: Any) -> str:
-        """This list (or its export, `endpoint` with its own arguments) in another state."""
-        view_args = dict(request.view_args or {}) if endpoint is None else {}
+        """This list (or its export, `endpoint`: the page's URL arguments, e.g. the call's id, kept) in another
+        state."""
+        view_args = dict(request.view_args or {})
+        view_args.pop("fmt", None)
         extra = {k: changes.pop(k) for k in list(changes) if k not in ListState.__dataclass_fields__}
         return url_for(endpoint or request.endpoint or "pages.home", **view_args, **extra, **self.args(**changes))
 
@@ -314,6 +323,12 @@ class Listing:
             self._page = db.paginate(self.query, page=self.state.page, per_page=self.state.size, error_out=False)
         return self._page
 
+    def total(self, name: str) -> Decimal:
+        """The sum of an amount column over the whole filtered list (every page, not the one shown), in SQL: a
+        total under a list is the total of what its filters keep, to the cent."""
+        rows = self.query.order_by(None).subquery()
+        return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(rows.c[name]), 0))) or Decimal("0.00")
+
     def choices(self, spec: Filter) -> Sequence[tuple[str, str]]:
         return spec.choices(self.ctx) if spec.choices else ()
 
@@ -335,3 +350,27 @@ class Listing:
         if fmt == "csv":
             return download(csv_bytes(header, rows), f"{filename}.csv", "csv")
         return download(xlsx_bytes([Sheet(title, header, rows)]), f"{filename}.xlsx", "xlsx")
+
+
+class ListExport:
+    """The export view of a list page, mixed in before the page's view: `class XExport(ListExport, XView)`.
+
+    The page's view gives `listing()` (the request's list, scoped to what the person may see), `export_name()` and
+    `export_title`; the URL's `fmt` is csv or xlsx (anything else: 404); a list whose rows need more than its
+    columns' values (what one person may see of a row) gives `export_table(listing)`."""
+
+    fmt: str
+    methods = ["GET"]
+
+    def load(self, fmt: str, **view_args: Any) -> None:
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        self.fmt = fmt
+        super().load(**view_args)  # type: ignore[misc]
+
+    def process(self) -> Response:
+        listing: Listing = self.listing()  # type: ignore[attr-defined]
+        name: str = self.export_name()  # type: ignore[attr-defined]
+        table = getattr(self, "export_table", None)
+        title = str(self.export_title)  # type: ignore[attr-defined]
+        return listing.download(self.fmt, name, title, table(listing) if table else None)

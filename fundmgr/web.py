@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -24,7 +24,6 @@ from flask import (
 from flask.views import View
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 from werkzeug.routing import IntegerConverter
 from wtforms import Field, FieldList, FormField
 
@@ -319,21 +318,6 @@ def db_int(text: str) -> int:
     if abs(value) > DB_INT_MAX:
         raise ValueError(text)
     return value
-
-
-def paginate(query: Any, per_page: int | None = None) -> Pagination:
-    """One page of a list, the number from `?page=` (read with db_int): junk or below 1 is the first page, a
-    page beyond the last is empty (its links lead back). PAGE_SIZE rows, unless the list needs another size."""
-    number = request.args.get("page", 1, type=db_int)
-    size = per_page or current_app.config["PAGE_SIZE"]
-    return db.paginate(query, page=max(number, 1), per_page=size, error_out=False)
-
-
-def page_url(number: int) -> str:
-    """The current list at another page number, its filters kept (templates' `pagination` macro)."""
-    args = [(name, value) for name, value in request.args.items(multi=True) if name != "page"]
-    query = urlencode([*args, ("page", str(number))])
-    return f"{url_for(request.endpoint or 'pages.home', **(request.view_args or {}))}?{query}"
 
 
 class DatabaseIntConverter(IntegerConverter):

@@ -47,7 +47,10 @@ PAGES_PER_ENDPOINT = 1
 NOT_PAGES = {
     "static", "bootstrap.static", "pages.health", "steering.board_data", "audit.export",
     "proposals.export", "results.programmes_export", "steering.decisions_export", "steering.meetings_export",
-    "calls.export", "proposals.attachment", "proposals.version_pdf", "finance.dashboard_pdf",
+    "calls.export", "finance.ledger_export", "finance.contributions_export", "finance.programmes_export",
+    "accounts.users_export", "funds.people_export", "jobs.mine_export", "calls.proposals_export",
+    "steering.index_export", "steering.procedures_export", "notifications.export", "results.overdue_export",
+    "proposals.attachment", "proposals.version_pdf", "finance.dashboard_pdf",
     "finance.dashboard_xlsx", "finance.ledger_xlsx", "steering.minutes", "results.evidence",
     "results.report_pdf", "results.report_xlsx",
     "opendata.pipeline_booklet",

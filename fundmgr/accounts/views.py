@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
@@ -21,12 +23,14 @@ from fundmgr.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from fundmgr.accounts.models import ApiToken, Role, TokenScope, User
+from fundmgr.accounts.models import ApiToken, Organization, Role, TokenScope, User
+from fundmgr.accounts.sessions import UserSession
 from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.emails import absolute_url
 from fundmgr.extensions import limiter, login_manager
-from fundmgr.web import FundView, paginate, refusals_shown_on, safe_next_url
+from fundmgr.lists import Column, Filter, ListExport, Listing, ListSpec, scalar
+from fundmgr.web import FundView, refusals_shown_on, safe_next_url
 
 
 @login_manager.user_loader
@@ -243,18 +247,75 @@ class ResetPasswordView(FundView):
         return render_template("accounts/reset_password.html", form=form)
 
 
+def live_sessions() -> tuple[Any, ...]:
+    """A user's live sessions, counted in SQL (the list sorts by it)."""
+    return (
+        sa.select(sa.func.count(UserSession.id))
+        .where(
+            UserSession.user_id == User.id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= sessions.idle_cutoff(),
+        )
+        .scalar_subquery(),
+    )
+
+
+def role_text(user: User) -> str:
+    return _("Administrator") if user.is_admin else _("Per fund")
+
+
+ADMINISTRATORS = {"admin": lambda: User.role == Role.admin, "fund": lambda: User.role != Role.admin}
+ACTIVE = {"active": lambda: User.is_active_account.is_(True), "inactive": lambda: User.is_active_account.is_(False)}
+
+# Every account of the installation, by name (the administrator's).
+USERS = ListSpec(
+    name="users",
+    columns=(
+        Column("name", _l("Name"), (User.name,), lambda u: u.name),
+        Column("email", _l("E-mail"), (User.email,), lambda u: u.email),
+        Column("role", _l("Role"), lambda: (sa.case((User.role == Role.admin, 0), else_=1),), role_text),
+        Column("organization", _l("Organization"), scalar(Organization.code, Organization.id, User.organization_id),
+               lambda u: u.organization.label),
+        Column("last_login", _l("Last sign-in (UTC)"), (User.last_login_at,), lambda u: u.last_login_at,
+               first="desc"),
+        Column("sessions", _l("Open sessions"), live_sessions, first="desc", exported=False),
+        Column("actions", _l("Actions"), exported=False),
+    ),
+    default_sort="name",
+    tiebreak=(User.id,),
+    search=(User.name, User.email),
+    search_label=_l("Words in the name or e-mail"),
+    filters=(
+        Filter("role", _l("Role"), lambda q, v, _c: q.where(ADMINISTRATORS[v]()),
+               lambda _c: [("admin", _("Administrator")), ("fund", _("Per fund"))], valid=ADMINISTRATORS.__contains__),
+        Filter("active", _l("Account"), lambda q, v, _c: q.where(ACTIVE[v]()),
+               lambda _c: [("active", _("Active")), ("inactive", _("Inactive"))], valid=ACTIVE.__contains__),
+    ),
+)  # fmt: skip
+
+
 class UsersView(FundView):
-    """The administrator's list of accounts, with how many live sessions each has."""
+    """The administrator's list of accounts, with how many live sessions each has (the list component)."""
 
     fund_scoped = False  # about the person or the installation, not one fund
 
     roles = (Role.admin,)
+    export_title = _l("Users")
+
+    def listing(self) -> Listing:
+        return USERS.listing(sa.select(User))
+
+    def export_name(self) -> str:
+        return "users"
 
     def process(self):
-        query = sa.select(User).order_by(User.name, User.id)
-        page = paginate(query)
-        live = sessions.live_session_counts([user.id for user in page.items])
-        return render_template("accounts/users.html", page=page, live=live)
+        listing = self.listing()
+        live = sessions.live_session_counts([user.id for user in listing.page.items])
+        return render_template("accounts/users.html", listing=listing, live=live)
+
+
+class UsersExportView(ListExport, UsersView):
+    """The filtered, sorted accounts as CSV or Excel."""
 
 
 class EndSessionsView(FundView):

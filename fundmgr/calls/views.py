@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -17,9 +19,11 @@ from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds import queries as fq
-from fundmgr.lists import Column, ListSpec, enum_filter, enum_order
+from fundmgr.lists import Column, ListExport, Listing, ListSpec, enum_filter, enum_order
+from fundmgr.proposals.exports import export_rows
 from fundmgr.proposals.models import Proposal
-from fundmgr.web import FundView, form_problems, in_fund, paginate, refusals_shown_on
+from fundmgr.proposals.queries import PROPOSALS, row_loads
+from fundmgr.web import FundView, form_problems, in_fund, refusals_shown_on
 
 
 def call_window(call: Call) -> str:
@@ -101,12 +105,28 @@ class CallBaseView(FundView):
 
 
 class CallDetailView(CallBaseView):
-    """A call: its terms, its outcome counted from its proposals, and the proposals one may know about."""
+    """A call: its terms, its outcome counted from its proposals, and the proposals one may know about (the
+    proposals' list component)."""
+
+    export_title = _l("Proposals")
+
+    def listing(self) -> Listing:
+        query = q.proposals_of(self.call, current_user).order_by(None).options(*row_loads())
+        return PROPOSALS.listing(query, self.call.fund)
+
+    def export_name(self) -> str:
+        return f"proposals-{self.call.reference.lower()}"
+
+    def export_table(self, listing: Listing) -> tuple[list[str], list[list[Any]]]:
+        return export_rows(listing.rows(), self.call.fund, current_user)
 
     def process(self):
-        proposals = paginate(q.proposals_of(self.call, current_user))
-        return render_template("calls/detail.html", call=self.call, outcome=q.outcome(self.call), page=proposals,
-                               action_form=PlainForm())  # fmt: skip
+        return render_template("calls/detail.html", call=self.call, outcome=q.outcome(self.call),
+                               listing=self.listing(), fund=self.call.fund, action_form=PlainForm())  # fmt: skip
+
+
+class CallProposalsExportView(ListExport, CallDetailView):
+    """The call's proposals one may know about, filtered and sorted, as CSV or Excel."""
 
 
 class EditCallView(CallBaseView):

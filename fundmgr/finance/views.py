@@ -33,12 +33,12 @@ from fundmgr.finance.forms import (
     MoneyMovementForm,
     currency_choices,
 )
+from fundmgr.finance.lists import CONTRIBUTIONS, LEDGER, PROGRAMME_MONEY
 from fundmgr.finance.models import (
     Allocation,
     BudgetRevision,
     Contribution,
     ContributionKind,
-    EntryKind,
     ExpenditureKind,
     LedgerEntry,
     TopUp,
@@ -48,15 +48,15 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import active_areas, current_fund
 from fundmgr.funds.rights import FUND_MANAGERS, is_agency_staff, is_fmu
 from fundmgr.i18n import alphabetical, requested_language
+from fundmgr.lists import ListExport, Listing
 from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.visibility import visible_to
-from fundmgr.web import FundView, paginate, refusals_shown_on
+from fundmgr.web import FundView, refusals_shown_on
 
 # Who reads the fund's dashboards; the books themselves are the FMU's (administrators read them).
 DASHBOARD_ROLES = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
-PER_PAGE = 50
 
 
 class FinanceView(FundView):
@@ -137,12 +137,12 @@ class DashboardExportView(FinanceView):
 
 
 class LedgerView(FinanceView):
-    """The Gateway-style funding status and every ledger entry it is summed from."""
+    """The Gateway-style funding status and every ledger entry it is summed from (the list component)."""
 
     roles = FUND_MANAGERS
+    export_title = _l("Ledger")
 
-    def process(self):
-        kind = EntryKind.__members__.get(request.args.get("kind", ""))
+    def listing(self) -> Listing:
         query = (
             sa.select(LedgerEntry)
             .where(LedgerEntry.fund_id == self.fund.id)
@@ -151,18 +151,25 @@ class LedgerView(FinanceView):
                 so.joinedload(LedgerEntry.proposal),
                 so.joinedload(LedgerEntry.contribution),
             )
-            .order_by(LedgerEntry.on_date.desc(), LedgerEntry.id.desc())
         )
-        if kind is not None:
-            query = query.where(LedgerEntry.kind == kind)
+        return LEDGER.listing(query, self.fund)
+
+    def export_name(self) -> str:
+        return f"{self.fund.code}-ledger-entries"
+
+    def process(self):
+        listing = self.listing()
         return self.render(
             "ledger.html",
             balances=q.balances(self.fund),
             areas={area.code: area for area in active_areas(self.fund)},
-            page=paginate(query, per_page=PER_PAGE),
-            kinds=list(EntryKind),
-            kind=kind,
+            listing=listing,
+            total=listing.total("amount"),
         )
+
+
+class LedgerEntriesExportView(ListExport, LedgerView):
+    """The filtered, sorted ledger entries as CSV or Excel."""
 
 
 class LedgerExportView(FinanceView):
@@ -178,24 +185,26 @@ class ContributionsView(FinanceView):
     """Donors' commitments and deposits, newest first, corrections shown beside what they correct."""
 
     roles = FUND_MANAGERS
+    export_title = _l("Contributions")
 
-    def process(self):
-        kind = ContributionKind.__members__.get(request.args.get("kind", ""))
+    def listing(self) -> Listing:
         query = (
             sa.select(Contribution)
             .where(Contribution.fund_id == self.fund.id)
             .options(so.selectinload(Contribution.corrections))
-            .order_by(Contribution.on_date.desc(), Contribution.id.desc())
         )
-        if kind is not None:
-            query = query.where(Contribution.kind == kind)
-        return self.render(
-            "contributions.html",
-            page=paginate(query, per_page=PER_PAGE),
-            donors=q.contributions_by_donor(self.fund),
-            kinds=list(ContributionKind),
-            kind=kind,
-        )
+        return CONTRIBUTIONS.listing(query, self.fund)
+
+    def export_name(self) -> str:
+        return f"{self.fund.code}-contributions"
+
+    def process(self):
+        listing = self.listing()
+        return self.render("contributions.html", listing=listing, total=listing.total("usd_amount"))
+
+
+class ContributionsExportView(ListExport, ContributionsView):
+    """The filtered, sorted contributions as CSV or Excel."""
 
 
 class ContributionView(FinanceView):
@@ -345,15 +354,25 @@ def visible_programmes(fund: Fund, user: User) -> sa.Select:
 
 
 class ProgrammesView(FinanceView):
-    """Funded programmes with what was allocated and transferred to each."""
+    """Funded programmes with what was allocated and transferred to each (the list component)."""
+
+    export_title = _l("Allocations and transfers")
+
+    def listing(self) -> Listing:
+        query = visible_programmes(self.fund, current_user).options(
+            so.joinedload(Proposal.lead_organization), so.joinedload(Proposal.primary_area)
+        )
+        return PROGRAMME_MONEY.listing(query, self.fund)
+
+    def export_name(self) -> str:
+        return f"{self.fund.code}-allocations-and-transfers"
+
+    def export_table(self, listing: Listing) -> tuple[list[Any], list[list[Any]]]:
+        return listing.table(q.programme_totals(listing.rows()))
 
     def process(self):
-        query = (
-            visible_programmes(self.fund, current_user)
-            .options(so.joinedload(Proposal.lead_organization), so.joinedload(Proposal.primary_area))
-            .order_by(Proposal.reference)
-        )
-        page = paginate(query, per_page=PER_PAGE)
+        listing = self.listing()
+        page = listing.page
         rows = q.programme_totals(page.items)
         # agency staff see their own organization's expenditure only (on each programme's expenditure page)
         shows_delivery = not is_agency_staff(current_user, self.fund)
@@ -362,7 +381,17 @@ class ProgrammesView(FinanceView):
             row.proposal.id: q.Delivery(row.proposal.reference, row.transferred, spent.get(row.proposal.id, q.ZERO))
             for row in rows
         }
-        return self.render("programmes.html", page=page, rows=rows, delivery=delivery, shows_delivery=shows_delivery)
+        return self.render(
+            "programmes.html",
+            listing=listing,
+            money={row.proposal.id: row for row in rows},
+            delivery=delivery,
+            shows_delivery=shows_delivery,
+        )
+
+
+class ProgrammesExportView(ListExport, ProgrammesView):
+    """The filtered, sorted programmes' money as CSV or Excel."""
 
 
 class ProgrammeView(FinanceView):

@@ -50,6 +50,11 @@ def active_areas(fund: Fund) -> list[ThematicArea]:
     )
 
 
+def area_choices(fund: Fund) -> list[tuple[str, str]]:
+    """The fund's thematic areas as a list filter's options: (id, "1. Label")."""
+    return [(str(a.id), f"{a.number}. {a.label}") for a in active_areas(fund)]
+
+
 def active(items: list) -> list:
     """Drop retired items from a fund's list."""
     return [item for item in items if not item.retired]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fundmgr.accounts.models import OrganizationKind, Role, User
+from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
 from fundmgr.accounts.operations import normalize_email
 from fundmgr.choices import options
 from fundmgr.confirmation import unconfirmed
@@ -18,7 +21,8 @@ from fundmgr.funds import queries as q
 from fundmgr.funds.forms import EndRoleForm, GrantRoleForm
 from fundmgr.funds.models import Fund, FundRole, RegionLevel
 from fundmgr.funds.seats import rules_of
-from fundmgr.web import FundView, paginate, refusals_shown_on, safe_next_url
+from fundmgr.lists import Column, Filter, ListExport, Listing, ListSpec, is_db_int, scalar
+from fundmgr.web import FundView, db_int, refusals_shown_on, safe_next_url
 
 
 class FundReferenceView(FundView):
@@ -125,6 +129,44 @@ class SwitchFundView(FundView):
         return redirect(safe_next_url(request.form.get("next")) or url_for("pages.home"))
 
 
+FUND_ROLES = [role for role in Role if role is not Role.admin]
+
+
+def holds_role(query: sa.Select, value: str, _ctx: Any) -> sa.Select:
+    """People who hold this role on some fund (administrators hold theirs on every fund)."""
+    if value == Role.admin.value:
+        return query.where(User.role == Role.admin)
+    return query.where(User.id.in_(sa.select(FundRole.user_id).where(FundRole.role == Role(value))))
+
+
+def on_fund(query: sa.Select, value: str, _ctx: Any) -> sa.Select:
+    """People who work on this fund: a role on it, or administrators."""
+    holders = sa.select(FundRole.user_id).where(FundRole.fund_id == db_int(value))
+    return query.where(sa.or_(User.id.in_(holders), User.role == Role.admin))
+
+
+# Every person, by name, with their role on each fund (the administrators' page; the funds' columns are the page's).
+PEOPLE = ListSpec(
+    name="people",
+    columns=(
+        Column("name", _l("Name"), (User.name,), lambda u: u.name),
+        Column("email", _l("E-mail"), (User.email,), lambda u: u.email, shown=False),
+        Column("organization", _l("Organization"), scalar(Organization.code, Organization.id, User.organization_id),
+               lambda u: u.organization.label),
+    ),
+    default_sort="name",
+    tiebreak=(User.id,),
+    search=(User.name, User.email),
+    search_label=_l("Words in the name or e-mail"),
+    filters=(
+        Filter("role", _l("Role"), holds_role, lambda _c: [(r.value, str(r.title)) for r in Role],
+               valid=lambda v: v in Role._value2member_map_),
+        Filter("fund", _l("Fund"), on_fund, lambda _c: [(str(f.id), f.label) for f in q.all_funds()],
+               valid=is_db_int),
+    ),
+)  # fmt: skip
+
+
 class PeopleRolesView(FundView):
     """The administrators' list of people with their role on each fund, and the form that grants one."""
 
@@ -143,10 +185,39 @@ class PeopleRolesView(FundView):
                 ops.grant_role(user, fund, form.role.data, actor=current_user._get_current_object())
                 flash(_("%(name)s now holds this role on %(fund)s.", name=user.name, fund=fund.label), "success")
                 return redirect(url_for("funds.people"))
-        page = paginate(sa.select(User).order_by(User.name, User.id))
+        listing = self.listing()
         return render_template(
-            "funds/people.html", page=page, funds=funds, form=form, end_form=EndRoleForm(), roles=roles_of(page.items)
-        )
+            "funds/people.html", listing=listing, funds=funds, form=form, end_form=EndRoleForm(),
+            roles=roles_of(listing.page.items),
+        )  # fmt: skip
+
+    export_title = _l("People and roles")
+
+    def listing(self) -> Listing:
+        return PEOPLE.listing(sa.select(User))
+
+    def export_name(self) -> str:
+        return "people-and-roles"
+
+    def export_table(self, listing: Listing) -> tuple[list[Any], list[list[Any]]]:
+        """The list's columns, then one column per fund: the role each person holds on it."""
+        users, funds = listing.rows(), q.all_funds()
+        header, rows = listing.table(users)
+        held = roles_of(users)
+        for user, row in zip(users, rows, strict=True):
+            row += [role_on(user, fund, held) for fund in funds]
+        return [*header, *(fund.label for fund in funds)], rows
+
+
+def role_on(user: User, fund: Fund, held: dict[tuple[int, int], Role]) -> str:
+    if user.is_admin:
+        return str(Role.admin.title)
+    role = held.get((user.id, fund.id))
+    return str(role.title) if role is not None else ""
+
+
+class PeopleExportView(ListExport, PeopleRolesView):
+    """The filtered, sorted people and their roles on each fund as CSV or Excel."""
 
 
 def roles_of(users: list[User]) -> dict[tuple[int, int], Role]:

@@ -9,6 +9,7 @@ from fundmgr.web import add_view
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 add_view(bp, "/", views.MyDocumentsView, "mine")
+add_view(bp, "/export.<fmt>", views.MyDocumentsExportView, "mine_export", heavy=True)
 add_view(bp, "/<int:job_id>", views.JobView, "job")
 add_view(bp, "/<int:job_id>/file", views.JobFileView, "file")
 

@@ -13,6 +13,7 @@ bp.add_app_template_global(views.unread_count, "unread_notifications")
 connect_receivers()
 
 add_view(bp, "/", views.NotificationListView, "list")
+add_view(bp, "/export.<fmt>", views.NotificationsExportView, "export", heavy=True)
 add_view(bp, "/<int:notification_id>/open", views.OpenNotificationView, "open")
 add_view(bp, "/read-all", views.MarkAllReadView, "read_all")
 add_view(bp, "/preferences", views.PreferencesView, "preferences")

@@ -5,15 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from fundmgr.accounts.models import User
 from fundmgr.db import db
+from fundmgr.lists import Column, Filter, ListExport, Listing, ListSpec, scalar
 from fundmgr.notifications import operations as ops
 from fundmgr.notifications.forms import preferences_form
 from fundmgr.notifications.kinds import GROUPS, KINDS, kinds_for
 from fundmgr.notifications.models import Channel, Notification
-from fundmgr.web import FundView, paginate
+from fundmgr.web import FundView
 
 
 def unread_count() -> int:
@@ -39,21 +42,59 @@ def target_of(notification: Notification) -> str | None:
         return None
 
 
+def kind_label(notification: Notification) -> str:
+    kind = KINDS.get(notification.kind)
+    return str(kind.label) if kind is not None else ""
+
+
+READ = {"unread": lambda: Notification.read_at.is_(None), "read": lambda: Notification.read_at.is_not(None)}
+
+# One's notifications, newest first.
+NOTIFICATIONS = ListSpec(
+    name="notifications",
+    columns=(
+        Column("notification", _l("Notification"), (Notification.title,), lambda n: n.title),
+        Column("kind", _l("Kind"), (Notification.kind,), kind_label),
+        Column("time", _l("Time (UTC)"), (Notification.created_at,), lambda n: n.created_at, first="desc"),
+        Column("sender", _l("From"), scalar(User.name, User.id, Notification.actor_id),
+               lambda n: n.actor.name if n.actor else ""),
+        Column("read", _l("Read"), (Notification.read_at,), lambda n: n.read_at, first="desc"),
+    ),
+    default_sort="time",
+    tiebreak=(Notification.id,),
+    search=(Notification.title,),
+    search_label=_l("Words in the notification"),
+    filters=(
+        Filter("read", _l("Read or not"), lambda q, v, _c: q.where(READ[v]()),
+               lambda _c: [("unread", _("Unread")), ("read", _("Read"))], valid=READ.__contains__),
+        Filter("kind", _l("Kind"), lambda q, v, _c: q.where(Notification.kind == v),
+               lambda _c: [(code, str(kind.label)) for code, kind in KINDS.items()], valid=KINDS.__contains__),
+    ),
+)  # fmt: skip
+
+
 class NotificationListView(FundView):
-    """One's notifications, newest first, unread ones marked; each opens the page it is about."""
+    """One's notifications, newest first, unread ones marked; each opens the page it is about (the list
+    component)."""
 
     fund_scoped = False  # about the person or the installation, not one fund
+    export_title = _l("Notifications")
+
+    def listing(self) -> Listing:
+        return NOTIFICATIONS.listing(sa.select(Notification).where(Notification.user_id == current_user.id))
+
+    def export_name(self) -> str:
+        return "notifications"
 
     def process(self):
-        query = (
-            sa.select(Notification)
-            .where(Notification.user_id == current_user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-        )
-        page = paginate(query)
         return render_template(
-            "notifications/list.html", page=page, unread=unread_count(), kinds=KINDS, target_of=target_of
-        )
+            "notifications/list.html", listing=self.listing(), unread=unread_count(), kinds=KINDS,
+            target_of=target_of,
+        )  # fmt: skip
+
+
+class NotificationsExportView(ListExport, NotificationListView):
+    """The filtered, sorted notifications as CSV or Excel."""
 
 
 class OpenNotificationView(FundView):

@@ -17,7 +17,7 @@ from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Country, Fund, Marker, ThematicArea
 from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, is_technical_reviewer
 from fundmgr.i18n import current_language
-from fundmgr.lists import Column, Filter, ListSpec, ListState
+from fundmgr.lists import Column, Filter, ListSpec, ListState, scalar
 from fundmgr.proposals.models import (
     HUNDRED,
     Participant,
@@ -114,11 +114,6 @@ def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
 
 def choices_of(name: str) -> Any:
     return lambda fund: filter_choices(fund)[name]
-
-
-def scalar(column: Any, key: Any, where: Any) -> Any:
-    """A value of another table as a sort expression (a correlated subquery), built when first sorted by."""
-    return lambda: (sa.select(column).where(key == where).scalar_subquery(),)
 
 
 def state_order() -> tuple[Any, ...]:

@@ -35,6 +35,7 @@ period = programme + "/periods/<int:number>"
 add_view(bp, "/", programmes.ProgrammesView, "programmes")
 add_view(bp, "/programmes.<fmt>", programmes.ProgrammesExportView, "programmes_export", heavy=True)
 add_view(bp, "/reports", progress_reports.ReportsView, "reports")
+add_view(bp, "/reports/overdue.<fmt>", progress_reports.OverdueExportView, "overdue_export", heavy=True)
 add_view(bp, "/framework", framework.FrameworkView, "framework")
 add_view(bp, "/framework/goal", framework.GoalEditView, "goal_edit")
 add_view(bp, "/framework/outcomes/new", framework.OutcomeEditView, "outcome_new")

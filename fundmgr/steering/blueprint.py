@@ -21,6 +21,7 @@ bp.add_app_template_global(funding_decision, "steering_funding_decision")
 
 # Reviews, ranking, portfolio, pipeline, criteria
 add_view(bp, "/", v.ReviewListView, "index")
+add_view(bp, "/reviews.<fmt>", v.ReviewListExportView, "index_export", heavy=True)
 add_view(bp, "/proposals/<int:proposal_id>", v.ProposalReviewView, "proposal")
 add_view(bp, "/proposals/<int:proposal_id>/assign", v.AssignView, "assign")
 add_view(bp, "/proposals/<int:proposal_id>/conflict", v.DeclareConflictView, "declare_conflict")
@@ -70,6 +71,7 @@ add_view(
 
 # Written procedures and decisions
 add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")
+add_view(bp, "/written-procedures.<fmt>", pv.ProcedureListExportView, "procedures_export", heavy=True)
 add_view(bp, "/written-procedures/new", pv.ProcedureNewView, "new_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>", pv.ProcedureView, "procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespondView, "answer_procedure")

@@ -16,28 +16,78 @@ from fundmgr.choices import options
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
+from fundmgr.lists import Column, ListExport, Listing, ListSpec, enum_filter, enum_order
+from fundmgr.proposals.models import Proposal
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.documents import allocations_of
 from fundmgr.steering.forms import ActionForm, ResponseForm, WrittenProcedureForm
-from fundmgr.steering.models import WrittenProcedure, WrittenProcedureState, recused_proposal_ids
+from fundmgr.steering.models import DecisionOutcome, WrittenProcedure, WrittenProcedureState, recused_proposal_ids
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
-from fundmgr.web import db_int, in_fund, paginate, refusals_shown_on
+from fundmgr.web import db_int, in_fund, refusals_shown_on
+
+
+def objections_text(procedure: WrittenProcedure) -> Any:
+    """How many members objected; a dash for a member recused from the proposal (as on the page)."""
+    return "–" if procedure.proposal.is_recused(current_user) else len(procedure.objections)
+
+
+def proposal_of(column: Any) -> Any:
+    return sa.select(column).where(Proposal.id == WrittenProcedure.proposal_id).scalar_subquery()
+
+
+# Written procedures, the latest circulated first. The objections are not a sort: a recused member does not see
+# how many there are, and an order by them would tell.
+PROCEDURES = ListSpec(
+    name="procedures",
+    columns=(
+        Column("reference", _l("Reference"), (WrittenProcedure.reference,), lambda p: p.reference),
+        Column("proposal", _l("Proposal"), lambda: (proposal_of(Proposal.reference),),
+               lambda p: f"{p.proposal.reference} {p.proposal.title}"),
+        Column("outcome", _l("Proposed decision"), enum_order(WrittenProcedure.outcome, DecisionOutcome),
+               lambda p: str(p.outcome.title)),
+        Column("deadline", _l("Deadline"), (WrittenProcedure.deadline,), lambda p: p.deadline, first="desc"),
+        Column("state", _l("State"), enum_order(WrittenProcedure.state, WrittenProcedureState),
+               lambda p: str(p.state.title)),
+        Column("objections", _l("Objections"), value=objections_text, css="money"),
+        Column("circulated", _l("Circulated"), (WrittenProcedure.circulated_at,), lambda p: p.circulated_at,
+               first="desc", shown=False),
+    ),
+    default_sort="circulated",
+    tiebreak=(WrittenProcedure.id,),
+    search=(WrittenProcedure.reference, proposal_of(Proposal.reference), proposal_of(Proposal.title)),
+    search_label=_l("Words in the reference or the proposal"),
+    filters=(
+        enum_filter("state", _l("State"), WrittenProcedure.state, WrittenProcedureState),
+        enum_filter("outcome", _l("Proposed decision"), WrittenProcedure.outcome, DecisionOutcome),
+    ),
+)  # fmt: skip
 
 
 class ProcedureListView(SteeringView):
-    """Written procedures: open ones first, then concluded ones."""
+    """Written procedures, the latest circulated first (the list component)."""
 
-    def process(self):
+    export_title = _l("Written procedures")
+
+    def listing(self) -> Listing:
         query = (
             sa.select(WrittenProcedure)
             .where(WrittenProcedure.fund_id == self.fund.id)
             .options(so.joinedload(WrittenProcedure.proposal), so.selectinload(WrittenProcedure.responses))
-            .order_by(WrittenProcedure.circulated_at.desc(), WrittenProcedure.id.desc())
         )
-        page = paginate(query)
-        recused = recused_proposal_ids(current_user, [p.proposal for p in page.items])
-        return self.render("procedures.html", page=page, recused=recused)
+        return PROCEDURES.listing(query, self.fund)
+
+    def export_name(self) -> str:
+        return f"written-procedures-{self.fund.code.lower()}"
+
+    def process(self):
+        listing = self.listing()
+        recused = recused_proposal_ids(current_user, [p.proposal for p in listing.page.items])
+        return self.render("procedures.html", listing=listing, recused=recused)
+
+
+class ProcedureListExportView(ListExport, ProcedureListView):
+    """The filtered, sorted written procedures as CSV or Excel."""
 
 
 class ProcedureNewView(SteeringView):

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundmgr.accounts.models import Role, User
@@ -17,10 +18,11 @@ from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.finance.queries import balances
-from fundmgr.funds.models import Fund
-from fundmgr.funds.queries import current_fund
+from fundmgr.funds.models import Fund, ThematicArea
+from fundmgr.funds.queries import area_choices, current_fund
 from fundmgr.funds.rights import COMMITTEE_ROLES, FUND_MANAGERS, is_fund_manager, is_sc_member, works_with_committee
-from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.lists import Column, Filter, ListExport, Listing, ListSpec, is_db_int, scalar
+from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.facts import key_facts
@@ -43,7 +45,7 @@ from fundmgr.steering.models import (
     standings,
 )
 from fundmgr.steering.portfolio import build_portfolio, candidates_for
-from fundmgr.web import FundView, db_int, form_problems, in_fund, paginate, refusals_shown_on
+from fundmgr.web import FundView, db_int, form_problems, in_fund, refusals_shown_on
 
 
 class SteeringView(FundView):
@@ -87,22 +89,82 @@ class ProposalView(SteeringView):
 # --- Reviews -------------------------------------------------------------------------------------
 
 
-class ReviewListView(SteeringView):
-    """Proposals in review: an SC member's own assignments and deadlines; the FMU's progress per proposal."""
+def latest_version_id() -> Any:
+    """The id of the proposal's latest version, as a correlated subquery."""
+    return (
+        sa.select(ProposalVersion.id)
+        .where(ProposalVersion.proposal_id == Proposal.id)
+        .order_by(ProposalVersion.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
-    def process(self):
+
+def scoring_deadline() -> tuple[Any, ...]:
+    """The latest due date of the latest version's assignments (what the page shows), in SQL."""
+    return (sa.select(sa.func.max(Assignment.due_on)).where(Assignment.version_id == latest_version_id())
+            .scalar_subquery(),)  # fmt: skip
+
+
+def unless_recused(value: Any) -> Any:
+    """A cell the page hides from a member recused from the proposal: the export leaves it blank for them too."""
+    return lambda p: "" if p.is_recused(current_user) else value(p)
+
+
+def deadline_of(p: Proposal) -> Any:
+    version = p.latest_version
+    return q.scoring_deadlines([version.id]).get(version.id) if version else None
+
+
+# Proposals in the Steering Committee's review, by reference.
+REVIEWS = ListSpec(
+    name="reviews",
+    columns=(
+        Column("proposal", _l("Proposal"), (Proposal.reference,), lambda p: p.reference),
+        Column("title", _l("Title"), (Proposal.title,), lambda p: p.title, shown=False),
+        Column("area", _l("Thematic area"), scalar(ThematicArea.number, ThematicArea.id, Proposal.primary_area_id),
+               unless_recused(lambda p: p.primary_area.label if p.primary_area else "")),
+        Column("version", _l("Version"), lambda: (sa.select(sa.func.max(ProposalVersion.number)).where(
+            ProposalVersion.proposal_id == Proposal.id).scalar_subquery(),),
+            unless_recused(lambda p: p.latest_version.number if p.latest_version else "")),
+        Column("deadline", _l("Scoring deadline"), scoring_deadline, unless_recused(deadline_of)),
+        Column("reviews", _l("Reviews"), exported=False),
+    ),
+    default_sort="proposal",
+    tiebreak=(Proposal.id,),
+    search=(Proposal.reference, Proposal.title),
+    search_label=_l("Words in the title or reference"),
+    filters=(
+        Filter("area", _l("Thematic area"), lambda qy, v, _f: qy.where(Proposal.primary_area_id == db_int(v)),
+               area_choices, valid=is_db_int),
+    ),
+)  # fmt: skip
+
+
+class ReviewListView(SteeringView):
+    """Proposals in review: an SC member's own assignments and deadlines; the FMU's progress per proposal (the
+    list component)."""
+
+    export_title = _l("Reviews")
+
+    def listing(self) -> Listing:
         query = (
             sa.select(Proposal)
             .where(Proposal.fund_id == self.fund.id, Proposal.state == ProposalState.in_review)
             .options(*q.proposal_loading())
-            .order_by(Proposal.reference)
         )
-        page = paginate(query)
-        proposals = list(page.items)
+        return REVIEWS.listing(query, self.fund)
+
+    def export_name(self) -> str:
+        return f"reviews-{self.fund.code.lower()}"
+
+    def process(self):
+        listing = self.listing()
+        proposals = list(listing.page.items)
         versions = [p.latest_version.id for p in proposals if p.latest_version]
         return self.render(
             "index.html",
-            page=page,
+            listing=listing,
             proposals=proposals,
             deadlines=q.scoring_deadlines(versions),
             progress=review_progress(versions),
@@ -110,6 +172,10 @@ class ReviewListView(SteeringView):
             assigned=own_rows(Assignment, current_user, self.fund, versions),
             recused=recused_proposal_ids(current_user, proposals),
         )
+
+
+class ReviewListExportView(ListExport, ReviewListView):
+    """The filtered, sorted proposals in review as CSV or Excel (blank where a member is recused)."""
 
 
 def review_progress(version_ids: list[int]) -> dict[int, tuple[int, int]]:

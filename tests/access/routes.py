@@ -211,6 +211,14 @@ CASES: list[Case] = [
     ),
     post("accounts.logout", expect=answers(DONE), form_page=lambda w: "/", owner="fmu"),  # ends its server session
     get("accounts.users", expect=answers(FORBIDDEN, admin=OK)),
+    get(
+        "accounts.users_export",
+        lambda w: {"fmt": "csv"},
+        answers(FORBIDDEN, admin=OK),
+        variant="csv",
+        query="role=admin",
+    ),
+    get("accounts.users_export", lambda w: {"fmt": "xlsx"}, answers(FORBIDDEN, admin=OK), variant="xlsx"),
     post(
         "accounts.end_sessions",
         signed_in_elsewhere("agency_other"),
@@ -280,6 +288,8 @@ CASES: list[Case] = [
     ],
     post("funds.switch", expect=answers(KEPT), data=lambda w: {"fund": "MIG", "next": "/fund/"}),  # one fund: no form
     get("funds.people", expect=answers(FORBIDDEN, admin=OK)),
+    get("funds.people_export", lambda w: {"fmt": "csv"}, answers(FORBIDDEN, admin=OK), variant="csv", query="role=fmu"),
+    get("funds.people_export", lambda w: {"fmt": "xlsx"}, answers(FORBIDDEN, admin=OK), variant="xlsx"),
     post(
         "funds.people",
         expect=answers(FORBIDDEN, admin=DONE),
@@ -621,6 +631,10 @@ CASES: list[Case] = [
     ],
     get("finance.pipeline", expect=DASHBOARDS, variant="what-if", query="extra=2500000"),
     *[get(f"finance.{name}", expect=FMU_ADMIN) for name in ("ledger", "ledger_xlsx", "contributions")],
+    get("finance.ledger_export", lambda w: {"fmt": "csv"}, FMU_ADMIN, variant="csv", query="kind=deposit"),
+    get("finance.ledger_export", lambda w: {"fmt": "xlsx"}, FMU_ADMIN, variant="xlsx"),
+    get("finance.contributions_export", lambda w: {"fmt": "csv"}, FMU_ADMIN, variant="csv", query="kind=deposit"),
+    get("finance.contributions_export", lambda w: {"fmt": "xlsx"}, FMU_ADMIN, variant="xlsx"),
     get("finance.contribution", ids(contribution_id="contribution"), FMU_ADMIN),
     get("finance.new_contribution", expect=FMU_ONLY),
     post(
@@ -650,6 +664,8 @@ CASES: list[Case] = [
         data=lambda w: {"amount": "1250.75", "on_date": TODAY.isoformat(), "reference": "INT-2026-Q3"},
     ),
     get("finance.programmes"),
+    get("finance.programmes_export", lambda w: {"fmt": "csv"}, SIGNED_IN, variant="csv", query="state=active"),
+    get("finance.programmes_export", lambda w: {"fmt": "xlsx"}, SIGNED_IN, variant="xlsx"),
     get("finance.programme", proposal("active"), FUNDED_READ, secrets=("active",)),
     # the funded IOM programme's allocations: only the FMU moves money; any other role is refused, for any id
     *[
@@ -776,6 +792,10 @@ CASES: list[Case] = [
     get("steering.decisions_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
     get("steering.meetings_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="state=closed"),
     get("steering.meetings_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
+    get("steering.index_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv"),
+    get("steering.index_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
+    get("steering.procedures_export", lambda w: {"fmt": "csv"}, STEERING, variant="csv", query="state=open"),
+    get("steering.procedures_export", lambda w: {"fmt": "xlsx"}, STEERING, variant="xlsx"),
     get("steering.portfolio", expect=STEERING, variant="try", query="try=1&select=1&select=2"),
     get("steering.portfolio_proposal", expect=STEERING),
     post(
@@ -1068,6 +1088,8 @@ CASES: list[Case] = [
     get("results.programmes_export", lambda w: {"fmt": "csv"}, variant="csv", query="state=active"),
     get("results.programmes_export", lambda w: {"fmt": "xlsx"}, variant="xlsx"),
     get("results.reports", expect=answers(FORBIDDEN, agencies=OK, fmu=OK, admin=OK)),
+    get("results.overdue_export", lambda w: {"fmt": "csv"}, answers(FORBIDDEN, fmu=OK, admin=OK), variant="csv"),
+    get("results.overdue_export", lambda w: {"fmt": "xlsx"}, answers(FORBIDDEN, fmu=OK, admin=OK), variant="xlsx"),
     get("results.framework"),
     get("results.annual"),
     *[
@@ -1084,6 +1106,8 @@ CASES: list[Case] = [
     ],
     # --- Jobs: a document is its asker's (and administrators') ---
     get("jobs.mine"),
+    get("jobs.mine_export", lambda w: {"fmt": "csv"}, SIGNED_IN, variant="csv", query="state=done"),
+    get("jobs.mine_export", lambda w: {"fmt": "xlsx"}, SIGNED_IN, variant="xlsx"),
     get("jobs.job", ids(job_id="annual_pdf_job"), MY_JOB),
     *[
         get("jobs.file", ids(job_id=key), MY_JOB, variant=variant)
@@ -1346,6 +1370,31 @@ CASES: list[Case] = [
     post("calls.new", expect=FMU_ADMIN_DO, owner="fmu", data=lambda w: CALL_FORM),
     get("calls.detail", ids(call_id="open_call"), variant="open"),
     get("calls.detail", ids(call_id="draft_call"), CALL_DRAFT_READ, variant="draft"),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "csv", "call_id": w.ids["open_call"]},
+        SIGNED_IN,
+        variant="open-csv",
+        query="status=submitted",
+    ),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "xlsx", "call_id": w.ids["open_call"]},
+        SIGNED_IN,
+        variant="open-xlsx",
+    ),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "csv", "call_id": w.ids["draft_call"]},
+        CALL_DRAFT_READ,
+        variant="draft-csv",
+    ),
+    get(
+        "calls.proposals_export",
+        lambda w: {"fmt": "xlsx", "call_id": w.ids["draft_call"]},
+        CALL_DRAFT_READ,
+        variant="draft-xlsx",
+    ),
     get("calls.edit", ids(call_id="draft_call"), CALL_DRAFT_READ),
     post("calls.edit", ids(call_id="draft_call"), CALL_DRAFT_WRITE, owner="fmu", data=lambda w: CALL_FORM),
     post(
@@ -1373,6 +1422,8 @@ CASES: list[Case] = [
         data=lambda w: {"call": str(w.ids["open_call"])},
     ),
     get("notifications.list"),
+    get("notifications.export", lambda w: {"fmt": "csv"}, SIGNED_IN, variant="csv", query="read=unread"),
+    get("notifications.export", lambda w: {"fmt": "xlsx"}, SIGNED_IN, variant="xlsx"),
     post(
         "notifications.open",
         newest_notification("agency_lead"),

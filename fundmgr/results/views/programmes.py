@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from fundmgr import clock
 from fundmgr.accounts.models import Organization
-from fundmgr.funds.queries import active, current_fund
+from fundmgr.funds.queries import active, area_choices, current_fund
 from fundmgr.funds.rights import is_sc_member
 from fundmgr.lists import Column, Filter, ListSpec, is_db_int
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
@@ -27,10 +27,6 @@ from fundmgr.web import db_int, in_fund, refusals_shown_on
 
 def funded_state_choices(_fund: Any) -> list[tuple[str, str]]:
     return [(s.value, s.title) for s in sorted(FUNDED_STATES, key=lambda s: s.value)]
-
-
-def area_choices(fund: Any) -> list[tuple[str, str]]:
-    return [(str(a.id), f"{a.number}. {a.label}") for a in active(fund.thematic_areas)]
 
 
 # The funded programmes: by reference; the page adds each one's latest period and progress.

@@ -4,29 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundmgr import clock
-from fundmgr.accounts.models import Role
+from fundmgr.accounts.models import Organization, Role
 from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import DomainError, ValidationFailed
 from fundmgr.exports import download
 from fundmgr.funds.rights import is_agency_staff, is_fmu
 from fundmgr.i18n import requested_language
+from fundmgr.lists import Column, Filter, ListExport, Listing, ListSpec, is_db_int, scalar
 from fundmgr.pdf import pdf_response
+from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.results import forms as rf
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results import reports
-from fundmgr.results.models import REPORT_SECTIONS, Evidence, ReviewDecision
+from fundmgr.results.models import (
+    REPORT_SECTIONS,
+    Evidence,
+    ProgressReport,
+    ReportingPeriod,
+    ReportState,
+    ReviewDecision,
+)
 from fundmgr.results.values import IndicatorEntry
 from fundmgr.results.views.base import ResultsView
 from fundmgr.results.views.periods import PeriodBase
 from fundmgr.storage import send_stored
-from fundmgr.web import paginate, refusals_shown_on
+from fundmgr.web import db_int, refusals_shown_on
 
 # --- Progress reports -----------------------------------------------------------------------------
 
@@ -230,15 +241,72 @@ class ReportXlsxView(ReportActionBase):
 # --- Lists of reports -----------------------------------------------------------------------------
 
 
+def report_state() -> tuple[Any, ...]:
+    """The period's report's state in the cycle's order (none: first), in SQL."""
+    state = sa.select(ProgressReport.state).where(ProgressReport.period_id == ReportingPeriod.id).scalar_subquery()
+    return (sa.case(*[(state == member, n) for n, member in enumerate(ReportState, 1)], else_=0),)
+
+
+def report_text(period: ReportingPeriod) -> str:
+    return str(period.report.state.title) if period.report else _("Not started")
+
+
+def lead_choices(fund: Any) -> list[tuple[str, str]]:
+    leads = db.session.scalars(
+        sa.select(Organization).where(Organization.id.in_(
+            sa.select(Proposal.lead_organization_id).where(Proposal.fund_id == fund.id, Proposal.state.in_(
+                FUNDED_STATES)))))  # fmt: skip
+    return sorted(((str(o.id), o.label) for o in leads), key=lambda choice: choice[1].casefold())
+
+
+# Reports past their due date, the longest overdue first (what the FMU chases).
+OVERDUE = ListSpec(
+    name="overdue",
+    columns=(
+        Column("programme", _l("Programme"), (Proposal.reference,),
+               lambda r: f"{r.programme.proposal.reference} {r.programme.proposal.title}"),
+        Column("period", _l("Period"), (ReportingPeriod.number,), lambda r: r.number),
+        Column("lead", _l("Lead"), scalar(Organization.code, Organization.id, Proposal.lead_organization_id),
+               lambda r: r.programme.proposal.lead_organization.label if r.programme.proposal.lead_organization
+               else ""),
+        Column("due", _l("Due"), (ReportingPeriod.due_date,), lambda r: r.due_date),
+        Column("report", _l("Report"), report_state, report_text),
+    ),
+    default_sort="due",
+    tiebreak=(ReportingPeriod.id,),
+    search=(Proposal.reference, Proposal.title),
+    search_label=_l("Words in the programme's title or reference"),
+    filters=(
+        Filter("lead", _l("Lead"), lambda qy, v, _f: qy.where(Proposal.lead_organization_id == db_int(v)),
+               lead_choices, valid=is_db_int),
+    ),
+)  # fmt: skip
+
+
 class ReportsView(ResultsView):
-    """Reports to act on: the FMU's review queue and overdue reports; a lead agency's reports due."""
+    """Reports to act on: the FMU's review queue and overdue reports (the list component); a lead agency's
+    reports due."""
 
     roles = (Role.fmu, Role.admin, Role.agency)
+    export_title = _l("Overdue reports")
+
+    def listing(self) -> Listing:
+        return OVERDUE.listing(q.overdue_periods(self.fund, clock.today(self.fund)).order_by(None), self.fund)
+
+    def export_name(self) -> str:
+        return f"overdue-reports-{self.fund.code.lower()}"
 
     def process(self):
         day = clock.today(self.fund)
         if is_agency_staff(current_user, self.fund):
             return self.render("reports.html", due=q.due_for_lead(self.fund, current_user, day), today=day)
         to_review = db.session.scalars(q.reports_to_review(self.fund)).all()
-        overdue = paginate(q.overdue_periods(self.fund, day))
-        return self.render("reports.html", to_review=to_review, overdue=overdue, today=day)
+        return self.render("reports.html", to_review=to_review, overdue=self.listing(), today=day)
+
+
+class OverdueExportView(ListExport, ReportsView):
+    """The filtered, sorted overdue reports as CSV or Excel (the FMU's and administrators': agencies see their
+    own reports due instead)."""
+
+    def can_access(self, user: Any) -> bool:
+        return not is_agency_staff(user, self.fund)
