@@ -1,18 +1,18 @@
 """The whole programme cycle in real browsers, each role signed in as itself in its own browser context: the Migration
-MPTF's two stages, from a call the FMU opens to approved programmes, for a migration corridor across two regions and
-for a global programme.
+MPTF's two stages, from a call the FMU opens to approved programmes, for a migration corridor across two regions and for
+a global programme.
 
 The call. The FMU opens a call (its title, description, eligibility rules and documents in the three languages, its
 window from today, the thematic areas, regions and priorities it targets, its ceiling) and publishes it.
 
 Stage 1. Two agencies write concept notes and submit them to the call: UNICEF a corridor from Western Africa through
-Northern Africa to Europe, ILO a global programme in two thematic areas with their shares. The FMU screens each, the
-overlap check pointing at the fund's earlier concept notes that look like it, and forwards them to the Steering
-Committee; two members score the corridor (one with the keyboard alone). At the committee's meeting the chair records
-the corridor's selection for development (the programme document's deadline, an indicative amount: no money moves;
-the programme document opens prefilled from the note, its reference the note's without "-CN") and the global note's
-endorsement into the pipeline, which anyone reads on the public pipeline page; the FMU then invites it to develop its
-programme document, funds having arrived.
+Northern Africa to Europe, ILO a global programme in two thematic areas with their shares, reworking a note of the
+fund's first call. The FMU screens each, the overlap check pointing at the earlier note the global one reworks, and
+forwards them to the Steering Committee; two members score the corridor (one with the keyboard alone). At the
+committee's meeting the chair records the corridor's selection for development (the programme document's deadline, an
+indicative amount: no money moves; the programme document opens prefilled from the note, its reference the note's
+without "-CN") and the global note's endorsement into the pipeline, which anyone reads on the public pipeline page; the
+FMU then invites it to develop its programme document, funds having arrived.
 
 Stage 2. Both agencies write their programme documents (budget, results matrix, programme sections, attachment) and
 submit them; the FMU screens them; at a second meeting the members support the corridor from their own browsers (one
@@ -20,9 +20,8 @@ with the keyboard) and the chair records both approvals (allocations are made fr
 then counts what it received, selected and pipelined.
 
 After approval, for the corridor: the FMU transfers the first tranche (the programme becomes active) and shortens the
-first reporting period so it has ended; the lead agency writes and submits its report with the keyboard alone; the
-FMU accepts it; a viewer downloads the fund's annual results PDF, which shows the new programme and its reported
-value.
+first reporting period so it has ended; the lead agency writes and submits its report with the keyboard alone; the FMU
+accepts it; a viewer downloads the fund's annual results PDF, which shows the new programme and its reported value.
 """
 
 from __future__ import annotations
@@ -93,20 +92,22 @@ CORRIDOR = Note(
 )
 GLOBAL = Note(
     agency="rajesh.thapa@fundmgr.example",
-    title="Fair recruitment of women migrant workers: global guidance tested with employers",
-    summary="ILO and UN Women draw up global guidance on the fair recruitment of women migrant workers with "
-    "recruitment agencies, employers and unions, and test it with the employers of three countries of destination.",
+    # the ILO reworks a note of the fund's first call, endorsed into its pipeline then: the overlap check finds it
+    title="Global guidance on fair recruitment in labour migration agreements, piloted in two corridors",
+    summary="Bilateral labour migration agreements often lack fair recruitment clauses for women migrant workers and "
+    "are rarely monitored. ILO and UN Women will draw up global guidance from existing agreements, pilot it in two "
+    "corridors and train negotiators from countries of origin and destination.",
     lead="ILO",
     partner="UN Women",
-    amounts=("428,000", "321,000"),
+    amounts=("642,000", "535,000"),
     areas=(("TA4", "70"), ("TA2", "30")),
     objectives=("6", "7"),
     principle="gender_responsive",
     budget=(
-        ("ILO, Staff and other personnel costs, Year 1", "400,000"),
-        ("UN Women, Staff and other personnel costs, Year 1", "300,000"),
+        ("ILO, Staff and other personnel costs, Year 1", "600,000"),
+        ("UN Women, Staff and other personnel costs, Year 1", "500,000"),
     ),
-    total="749,000.00",  # 700,000 + 7% indirect
+    total="1,177,000.00",  # 1,100,000 + 7% indirect
     indicator="Recruitment agencies applying the fair recruitment guidance",
     global_scope=True,
 )
@@ -433,12 +434,12 @@ def test_from_a_call_the_fmu_opens_to_approved_programmes_and_the_funds_annual_r
     global_note_id = write_the_concept_note(global_agency, GLOBAL)
     answer_the_call(global_agency, call)
     global_note = submit(global_agency)
-    expect(global_agency.locator("main")).to_contain_text("Global programme")
+    expect(global_agency.locator("main dt:text-is('Global scope') + dd")).to_have_text("Yes")
     expect(global_agency.locator("main")).to_contain_text(GLOBAL.total)
 
-    # --- The FMU screens them (the overlap check finds the first call's notes on the same corridor and on labour
-    # migration worldwide) and forwards them to the Steering Committee ...
-    screen_and_forward(fmu, url, corridor_note_id, "labour mobility between Senegal, Morocco and Spain")
+    # --- The FMU screens them (the overlap check finds the first call's note the global one reworks, with the
+    # organization they share) and forwards them to the Steering Committee ...
+    screen_and_forward(fmu, url, corridor_note_id)
     screen_and_forward(fmu, url, global_note_id, "Global guidance on bilateral labour migration agreements")
 
     # ... and asks two members to score the corridor
@@ -487,7 +488,7 @@ def test_from_a_call_the_fmu_opens_to_approved_programmes_and_the_funds_annual_r
     meeting_url = hold_meeting(fmu, url, today, "Extraordinary session on concept notes (browser journey)",
                                [corridor_note, global_note])  # fmt: skip
     chair = signed_in(live_server, make, CHAIR)
-    before = available_money(chair, url)
+    before = available_money(chair, url)  # the fund's money before any decision of the journey
     record_decision(chair, meeting_url, "Selected for development by consensus", **{
         "Programme document due by (a selection)": deadline.isoformat(),
         "Indicative amount (a selection, USD)": "1,070,000",
@@ -495,7 +496,6 @@ def test_from_a_call_the_fmu_opens_to_approved_programmes_and_the_funds_annual_r
     fmu.goto(meeting_url)
     open_item(fmu, global_note)
     record_decision(chair, meeting_url, "Endorsed into the pipeline by consensus")
-    assert available_money(chair, url) == before  # a concept note is not funded: its programme document will be
     end_meeting(fmu, meeting_url)
 
     # --- Anyone reads the pipeline without signing in: the global note is on it
@@ -508,7 +508,7 @@ def test_from_a_call_the_fmu_opens_to_approved_programmes_and_the_funds_annual_r
     fmu.goto(f"{url}/proposals/{global_note_id}")
     fmu.get_by_role("link", name="Invite to develop the programme document").click()
     fmu.get_by_label("Programme document due by").fill(deadline.isoformat())
-    fmu.get_by_label("Indicative amount").fill("749,000")
+    fmu.get_by_label("Indicative amount").fill("1,177,000")
     fmu.get_by_role("button", name="Invite to develop the programme document").click()
     expect(flash(fmu)).to_contain_text("is invited to develop its programme document")
 
@@ -537,7 +537,6 @@ def test_from_a_call_the_fmu_opens_to_approved_programmes_and_the_funds_annual_r
     meeting_url = hold_meeting(fmu, url, today, "Extraordinary session on programme documents (browser journey)",
                                [corridor, global_])  # fmt: skip
     state_positions(jonas, ingrid, meeting_url)
-    before = available_money(chair, url)
     chair.goto(meeting_url)
     expect(chair.locator("#positions-stated")).to_have_text("(2)")
     chair.get_by_role("link", name="Record the decision").click()
@@ -550,7 +549,8 @@ def test_from_a_call_the_fmu_opens_to_approved_programmes_and_the_funds_annual_r
     open_item(fmu, global_)
     record_decision(chair, meeting_url, "Approved by consensus")
     expect(chair.locator("#decision")).to_contain_text(f"USD {GLOBAL.total}")
-    assert available_money(chair, url) == before - Decimal("1070000.00") - Decimal("749000.00")
+    # the approvals allocated the programmes' money; the concept notes' selection, endorsement and invitation none
+    assert available_money(chair, url) == before - Decimal("1070000.00") - Decimal("1177000.00")
     end_meeting(fmu, meeting_url)
 
     # --- The call's page counts what it received and selected: each concept note once, its programme document with it
