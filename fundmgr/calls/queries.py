@@ -18,16 +18,18 @@ from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.proposals.visibility import visible_to
 
 S = ProposalState
-# How a call's outcome counts its proposals submitted at least once, each bucket by the states that put a proposal in
-# it (a proposal counts in every bucket it reached: a selected one was received and screened too).
+# How a call's outcome counts what it received: each concept note submitted to it, and each proposal submitted without
+# one (a programme document developed from a concept note is that note's sequel, counted with it), each bucket by the
+# states that put a proposal in it (a proposal counts in every bucket it reached: a selected one was received and
+# screened too; a concept note selected for development stays selected while its programme document goes on).
 OUTCOME = (
     ("received", _l("Received"), frozenset(S)),
     (
         "screened",
         _l("Screened"),
-        frozenset({S.in_review, S.endorsed, S.approved, S.active, S.closed, S.deferred, S.rejected}),
+        frozenset({S.in_review, S.endorsed, S.selected, S.approved, S.active, S.closed, S.deferred, S.rejected}),
     ),
-    ("selected", _l("Selected (approved)"), frozenset({S.approved, S.active, S.closed})),
+    ("selected", _l("Selected for development or approved"), frozenset({S.selected, S.approved, S.active, S.closed})),
     ("pipelined", _l("In the pipeline (endorsed)"), frozenset({S.endorsed})),
     ("not_selected", _l("Not selected"), frozenset({S.rejected})),
 )
@@ -65,10 +67,11 @@ def public_calls() -> list[Call]:
 
 
 def outcome(call: Call) -> list[OutcomeLine]:
-    """How many of the call's proposals reached each bucket, and what they ask for."""
+    """How many of the call's concept notes (and proposals submitted without one) reached each bucket, and what they
+    ask for (a concept note: its indicative total)."""
     query = (
         sa.select(Proposal.state, sa.func.count(), sa.func.coalesce(sa.func.sum(Proposal.total_amount), 0))
-        .where(Proposal.call_id == call.id, Proposal.version_count > 0)
+        .where(Proposal.call_id == call.id, Proposal.version_count > 0, Proposal.concept_note_id.is_(None))
         .group_by(Proposal.state)
     )
     by_state = {state: (count, Decimal(amount)) for state, count, amount in db.session.execute(query)}

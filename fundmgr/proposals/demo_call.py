@@ -77,26 +77,38 @@ class Places:
 def seed_note(fund: Fund, spec: dict[str, Any], places: Places) -> Proposal:
     """Draft the concept note, complete and submit it on its day, then screen it."""
     submitted_on = as_date(spec["submitted_on"])
-    organizations = {o.code: o for o in fund.participating_organizations}
-    codes = list(spec["organizations"])
-    agency = demo_user(Role.agency, codes[0])
     with clock.as_of(submitted_on):
-        note = ops.create_proposal(fund, note_details(fund, spec, places), actor=agency)
-        ops.set_participants(note, lead=organizations[codes[0]], organizations=[organizations[c] for c in codes],
-                             actor=agency)  # fmt: skip
-        markers = {m.code: m for m in active(fund.markers)}
-        ops.save_markers(
-            note,
-            {markers[code].id: (level, justification(markers[code], level)) for code, level in spec["markers"].items()},
-            actor=agency,
-        )
-        ops.save_concept_content(note, note_content(spec, places, organizations), actor=agency)
-        ops.submit_proposal(note, actor=agency)
+        note = draft_note(fund, spec, places, first_call())
+        ops.submit_proposal(note, actor=lead_staff(spec))
     with clock.as_of(submitted_on + SCREENED_AFTER):
         screen(note, spec)
     if spec["outcome"] == "withdrawn":
         with clock.as_of(submitted_on + SCREENED_AFTER + WITHDRAWN_AFTER):
-            ops.withdraw_proposal(note, first_call()["withdrawal_reason"].strip(), actor=agency)
+            ops.withdraw_proposal(note, first_call()["withdrawal_reason"].strip(), actor=lead_staff(spec))
+    return note
+
+
+def lead_staff(spec: dict[str, Any]) -> Any:
+    """The demo's agency staff of the note's lead organization (the first of its organizations)."""
+    return demo_user(Role.agency, next(iter(spec["organizations"])))
+
+
+def draft_note(fund: Fund, spec: dict[str, Any], places: Places, common: dict[str, Any]) -> Proposal:
+    """The concept note written by its lead organization's staff, complete and ready to submit: details,
+    organizations, markers and content (`common`: the call's texts the note's own do not replace)."""
+    organizations = {o.code: o for o in fund.participating_organizations}
+    codes = list(spec["organizations"])
+    agency = lead_staff(spec)
+    note = ops.create_proposal(fund, note_details(fund, spec, places), actor=agency)
+    ops.set_participants(note, lead=organizations[codes[0]], organizations=[organizations[c] for c in codes],
+                         actor=agency)  # fmt: skip
+    markers = {m.code: m for m in active(fund.markers)}
+    ops.save_markers(
+        note,
+        {markers[code].id: (level, justification(markers[code], level)) for code, level in spec["markers"].items()},
+        actor=agency,
+    )
+    ops.save_concept_content(note, note_content(spec, places, organizations, common), actor=agency)
     return note
 
 
@@ -128,10 +140,10 @@ def note_details(fund: Fund, spec: dict[str, Any], places: Places) -> ops.Propos
     )
 
 
-def note_content(spec: dict[str, Any], places: Places, organizations: dict[str, Any]) -> ops.ConceptContent:
+def note_content(spec: dict[str, Any], places: Places, organizations: dict[str, Any],
+                 common: dict[str, Any]) -> ops.ConceptContent:  # fmt: skip
     """The case (the summary states the problem; the call's common texts the rest), corridors or global scope,
     national partners, SDG targets and each organization's indicative amount; the Resident Coordinator endorses."""
-    common = first_call()
     where = spec["where"]
     return ops.ConceptContent(
         problem_statement=spec["summary"].strip(),

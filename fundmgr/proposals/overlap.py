@@ -1,9 +1,10 @@
 """The overlap check at screening: the fund's other proposals that look like this one, best first, with the reason.
 
 Three signals: similar text (title and summary, as TF-IDF vectors of words and word pairs compared by cosine: words
-every proposal uses weigh little, a programme's own places, partners and figures weigh much), shared countries, and
-shared organizations. A proposal is listed when its score reaches `THRESHOLD`; text weighs most, since two
-programmes in one country with the same agencies are common and are not overlaps by themselves.
+every proposal uses weigh little, a programme's own places, partners and figures weigh much), shared countries (its
+country, a region's countries, and the countries of its migration corridors), and shared organizations. A proposal
+is listed when its score reaches `THRESHOLD`; text weighs most, since two programmes in one country with the same
+agencies are common and are not overlaps by themselves.
 
 Fast at a large fund's scale: each proposal's word counts are hashed once (scikit-learn's HashingVectorizer needs no
 vocabulary, so one proposal's row never depends on the others) and kept per fund in the worker's memory, hashed
@@ -23,7 +24,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from fundmgr.db import db
-from fundmgr.proposals.models import Participant, Proposal, proposal_countries
+from fundmgr.proposals.models import Corridor, CorridorStop, Participant, Proposal, proposal_countries
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -154,7 +155,7 @@ _LOCK = threading.Lock()
 
 
 def places_and_organizations(ids: list[int]) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]]]:
-    """The proposals' countries and organizations (lead included), in three queries."""
+    """The proposals' countries (their corridors' included) and organizations (lead included), in four queries."""
     countries: dict[int, set[int]] = defaultdict(set)
     organizations: dict[int, set[int]] = defaultdict(set)
     for pid, country_id, lead_id in db.session.execute(
@@ -166,6 +167,11 @@ def places_and_organizations(ids: list[int]) -> tuple[dict[int, frozenset[int]],
             organizations[pid].add(lead_id)
     countries_query = sa.select(proposal_countries.c.proposal_id, proposal_countries.c.country_id)
     for pid, country_id in db.session.execute(countries_query.where(proposal_countries.c.proposal_id.in_(ids))):
+        countries[pid].add(country_id)
+    corridors_query = sa.select(Corridor.proposal_id, CorridorStop.country_id).join(
+        Corridor, CorridorStop.corridor_id == Corridor.id
+    )
+    for pid, country_id in db.session.execute(corridors_query.where(Corridor.proposal_id.in_(ids))):
         countries[pid].add(country_id)
     for pid, org_id in db.session.execute(
         sa.select(Participant.proposal_id, Participant.organization_id).where(Participant.proposal_id.in_(ids))
@@ -184,7 +190,8 @@ class Overlap:
 
     @property
     def shared_countries(self) -> list[str]:
-        countries = [c for c in [*self.proposal.countries, self.proposal.country] if c is not None]
+        stops = [stop.country for corridor in self.proposal.corridors for stop in corridor.stops]
+        countries = [c for c in [*self.proposal.countries, self.proposal.country, *stops] if c is not None]
         return sorted({c.label for c in countries if c.id in self.likeness.shared_countries})
 
     @property

@@ -17,6 +17,8 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import ProposalState
+from fundmgr.steering import operations as steering_ops
+from fundmgr.steering.models import DecisionOutcome
 from tests.factories import sign_in
 from tests.support import TODAY
 
@@ -138,6 +140,29 @@ def test_the_outcome_counts_each_stage_a_proposal_reached(open_call, make_propos
         call_ops.choose_call(proposal, call, actor=None)
     outcome = {line.key: line.count for line in call_queries.outcome(call)}
     assert outcome == {"received": 5, "screened": 4, "selected": 1, "pipelined": 1, "not_selected": 1}
+
+
+def test_the_outcome_counts_a_concept_note_and_the_programme_document_developed_from_it_once(
+    open_call, make_proposal, committee, decide_by_procedure
+):
+    """Two concept notes answer the call: one selected, whose programme document is then approved, one endorsed into
+    the pipeline. Does the outcome count two received, one selected and one pipelined, at their indicative totals
+    (not the programme document a second time)?"""
+    call = open_call()
+    selected, pipelined = (make_proposal(ProposalState.in_review, concept_note=True) for _ in range(2))
+    for note in (selected, pipelined):
+        call_ops.choose_call(note, call, actor=None)
+    decide_by_procedure(pipelined, steering_ops.DecisionData(DecisionOutcome.endorse))
+    decide_by_procedure(selected, steering_ops.DecisionData(DecisionOutcome.endorse))
+    document = ops.invite_to_develop(selected, deadline=TODAY + timedelta(days=30), amount=Decimal("900000.00"),
+                                     actor=committee.fmu)  # fmt: skip
+    document.version_count, document.state = 1, ProposalState.approved  # as if submitted, then approved
+    db.session.flush()
+    assert document.call_id == call.id
+    lines = {line.key: line for line in call_queries.outcome(call)}
+    counts = {key: line.count for key, line in lines.items()}
+    assert counts == {"received": 2, "screened": 2, "selected": 1, "pipelined": 1, "not_selected": 0}
+    assert lines["received"].amount == selected.total_amount + pipelined.total_amount
 
 
 def test_another_organization_cannot_choose_the_call_of_a_proposal(open_call, make_ready_draft, make_user):

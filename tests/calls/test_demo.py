@@ -1,9 +1,11 @@
-"""The demo's first call of the Migration MPTF: closed, in three languages, its proposals' outcome counted."""
+"""The demo's calls of the Migration MPTF: the first, closed, in three languages, its proposals' outcome counted; the
+one open on the day the demo is seeded, with its first concept notes."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role
 from fundmgr.calls.models import Call, CallState
 from fundmgr.calls.queries import outcome
@@ -14,18 +16,43 @@ from tests.factories import sign_in
 
 
 def test_the_demo_holds_the_first_call_with_every_proposal_received(demo_app):
-    """Is the 2019-2020 call closed, titled in every language, answered by every proposal ever submitted?"""
+    """Is the 2019-2020 call closed, titled in every language, answered by every proposal submitted but those
+    answering the call open today?"""
     call = db.session.scalar(sa.select(Call).order_by(Call.id))
     assert call.state is CallState.closed
     assert (call.opens_on.year, call.closes_on.year) == (2019, 2020)
     assert all(call.title[language] for language in ("en", "fr", "es"))
-    received = db.session.scalars(sa.select(Proposal).where(Proposal.version_count > 0)).all()
+    open_now = sa.select(Call.id).where(Call.state == CallState.published)
+    received = db.session.scalars(
+        sa.select(Proposal).where(Proposal.version_count > 0, Proposal.call_id.not_in(open_now))
+    ).all()
     assert received
     assert {p.call_id for p in received} == {call.id}
     counts = {line.key: line.count for line in outcome(call)}
-    assert counts["received"] == len(received)
+    assert counts["received"] == len([p for p in received if p.concept_note_id is None])  # a note with its document
     assert counts["selected"] >= 6
     assert counts["pipelined"] > 0
+
+
+def test_the_demo_has_a_call_open_today_with_concept_notes_submitted_to_it(demo_app, fund):
+    """Whenever the demo is tried, does it show a call open that day, in every language, on the public list of
+    open calls, with a few concept notes received (one of them in screening), each an agency's complete note?"""
+    today = clock.today(fund)
+    call = db.session.scalars(sa.select(Call).where(Call.state == CallState.published)).one()
+    assert call.is_open
+    assert call.opens_on < today < call.closes_on
+    assert all(call.title[language] and call.eligibility[language] for language in ("en", "fr", "es"))
+    notes = db.session.scalars(sa.select(Proposal).where(Proposal.call_id == call.id)).all()
+    assert len(notes) >= 3
+    assert all(n.is_concept_note and n.version_count == 1 for n in notes)
+    assert all(call.opens_on <= n.submitted_at.date() <= today for n in notes)
+    assert {n.state for n in notes} == {ProposalState.submitted, ProposalState.screening}
+    assert all(n.indicative_total <= call.ceiling and n.national_partners and n.sdg_targets for n in notes)
+    assert any(n.corridors for n in notes)
+    assert any(n.global_scope for n in notes)
+    counts = {line.key: line.count for line in outcome(call)}
+    assert counts["received"] == len(notes)
+    assert call.reference in demo_app.test_client().get("/calls/open").text
 
 
 def test_the_first_call_holds_dozens_of_concept_notes_at_every_outcome(demo_app, fund, make_user):

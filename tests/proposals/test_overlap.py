@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
-from fundmgr.proposals.models import ProposalState
+from fundmgr.funds.models import Country
+from fundmgr.proposals.models import Corridor, CorridorStop, ProposalState
 from fundmgr.proposals.overlap import overlaps_of
 from tests.factories import sign_in
 
@@ -42,6 +45,28 @@ def test_a_reworded_proposal_is_listed_with_its_reasons_and_an_unrelated_one_is_
     assert found[0].shared_countries == [screened.country.label]
     assert found[0].shared_organizations == sorted(p.organization.label for p in screened.participants)
     assert found[0].likeness.score >= 55
+
+
+def test_concept_notes_on_the_same_corridor_share_its_countries(make_proposal):
+    """A concept note placed by its corridor (no country of its own) and a reworded one on a corridor through some
+    of the same countries: are the corridors' countries shared, and do they count in the score?"""
+
+    def on_corridor(proposal, *codes):
+        countries = {c.iso3: c for c in db.session.scalars(sa.select(Country).where(Country.iso3.in_(codes)))}
+        proposal.country = None
+        proposal.corridors = [Corridor(position=0, stops=[CorridorStop(position=n, country=countries[code])
+                                                          for n, code in enumerate(codes)])]  # fmt: skip
+        db.session.commit()
+        return proposal
+
+    screened = on_corridor(proposal_with(make_proposal, ProposalState.screening, "Reintegration of returning migrants",
+                                         SUMMARY, concept_note=True), "SEN", "MRT", "MAR", "ESP")  # fmt: skip
+    twin = on_corridor(proposal_with(make_proposal, ProposalState.rejected, "Sustainable reintegration for returnees",
+                                     REWORDED, concept_note=True), "SEN", "MAR", "ESP")  # fmt: skip
+    [found] = overlaps_of(screened)
+    assert found.proposal.id == twin.id
+    assert len(found.shared_countries) == 3
+    assert found.likeness.score >= found.likeness.text_score * 0.8 + 10  # every country of the shorter corridor
 
 
 def test_a_draft_never_submitted_is_not_compared(make_proposal):

@@ -137,22 +137,6 @@ def test_a_concept_note_has_no_workplan(make_proposal):
         ops.save_programme_sections(note, ops.ProgrammeSections(me_plan="x"), actor=note.created_by)
 
 
-@pytest.fixture
-def decide_by_procedure(committee):
-    """The committee's decision on a proposal by written procedure, adopted without objection."""
-
-    def _decide(proposal, data):
-        procedure = steering_ops.circulate_written_procedure(
-            proposal, data, rationale="Scored well.", deadline=TODAY + timedelta(days=3), actor=committee.fmu
-        )
-        procedure.deadline = TODAY - timedelta(days=1)
-        decision = steering_ops.conclude_written_procedure(procedure, actor=committee.fmu)
-        db.session.commit()
-        return decision
-
-    return _decide
-
-
 def selection(days=60, amount="1000000.00"):
     return steering_ops.DecisionData(DecisionOutcome.select, development_deadline=TODAY + timedelta(days=days),
                                      indicative_amount=Decimal(amount))  # fmt: skip
