@@ -72,6 +72,7 @@ add_view(
 # Written procedures and decisions
 add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")
 add_view(bp, "/written-procedures/new", pv.ProcedureNewView, "new_procedure")
+add_view(bp, "/written-procedures/new-matter", pv.MatterProcedureNewView, "new_matter_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>", pv.ProcedureView, "procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespondView, "answer_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/conclude", pv.ConcludeProcedureView, "conclude_procedure")

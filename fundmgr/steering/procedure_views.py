@@ -1,4 +1,5 @@
-"""Pages of written procedures: the list, circulating one, answering, concluding or withdrawing it."""
+"""Pages of written procedures: the list, circulating one (on a proposal or a matter of the fund), answering,
+concluding or withdrawing it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from fundmgr.funds.rights import FUND_MANAGERS, is_sc_member
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.documents import allocations_of
-from fundmgr.steering.forms import ActionForm, ResponseForm, WrittenProcedureForm
+from fundmgr.steering.forms import ActionForm, MatterProcedureForm, ResponseForm, WrittenProcedureForm
+from fundmgr.steering.matter_views import matter_data, with_draft_calls
 from fundmgr.steering.models import WrittenProcedure, WrittenProcedureState, recused_proposal_ids
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.web import db_int, in_fund, paginate, refusals_shown_on
@@ -36,7 +38,7 @@ class ProcedureListView(SteeringView):
             .order_by(WrittenProcedure.circulated_at.desc(), WrittenProcedure.id.desc())
         )
         page = paginate(query)
-        recused = recused_proposal_ids(current_user, [p.proposal for p in page.items])
+        recused = recused_proposal_ids(current_user, [p.proposal for p in page.items if p.proposal is not None])
         return self.render("procedures.html", page=page, recused=recused)
 
 
@@ -63,6 +65,27 @@ class ProcedureNewView(SteeringView):
         return self.render("procedure_form.html", form=form)
 
 
+class MatterProcedureNewView(SteeringView):
+    """The FMU circulates a proposed decision on a matter of the fund (the targets, a call, the direct costs), as a
+    meeting would decide it as a whole, with a deadline for objections."""
+
+    methods = ["GET", "POST"]
+    roles = FUND_MANAGERS
+
+    def process(self):
+        form = with_draft_calls(MatterProcedureForm(), self.fund)
+        if request.method == "POST" and form.validate_on_submit():
+            data = matter_data(form, self.fund)
+            with refusals_shown_on(form):
+                procedure = ops.circulate_matter_procedure(
+                    self.fund, data, rationale=form.rationale.data or "", deadline=form.deadline.data,
+                    actor=current_user,
+                )  # fmt: skip
+                flash(_("Written procedure %(ref)s is circulated.", ref=procedure.reference), "success")
+                return redirect(url_for("steering.procedure", procedure_id=procedure.id))
+        return self.render("procedure_matter_form.html", form=form)
+
+
 class ProcedureBaseView(SteeringView):
     """Base of the pages and actions on one written procedure."""
 
@@ -79,7 +102,7 @@ class ProcedureView(ProcedureBaseView):
 
     def process(self):
         procedure, user = self.procedure, current_user
-        recused = procedure.proposal.is_recused(user)
+        recused = procedure.is_recused(user)
         can_answer = (
             is_sc_member(user, self.fund) and not recused and procedure.response_of(user) is None
             and procedure.state.value == "open" and not procedure.deadline_passed()
