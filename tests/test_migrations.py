@@ -1000,7 +1000,10 @@ def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summar
         flask_migrate.upgrade()
         assert {"publications", "publication_files"} <= set(db.inspect(db.engine).get_table_names())
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == decisions
-        decision = db.session.scalars(sa.select(Decision).where(Decision.outcome == DecisionOutcome.approve)).first()
+        funded = sa.select(Decision).where(
+            Decision.outcome == DecisionOutcome.approve, Decision.proposal_id.is_not(None)
+        )
+        decision = db.session.scalars(funded.order_by(Decision.id)).first()
         fmu = db.session.scalar(sa.select(User).where(User.email == "fatou.diallo@fundmgr.example"))
         publishing.publish_decision_summary(decision, {"en": "Funded after the upgrade."}, actor=fmu)
         db.session.commit()
@@ -1325,6 +1328,7 @@ def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_regi
         flask_migrate.downgrade(revision=BEFORE_MINUTES_DECISIONS)
         with db.engine.connect() as connection:
             assert connection.scalar(sa.text("SELECT count(*) FROM decisions")) == decisions_before
-            assert connection.scalar(sa.text("SELECT count(*) FROM written_procedures WHERE rationale = 'Budget.'")) == 0
+            circulated = sa.text("SELECT count(*) FROM written_procedures WHERE rationale = 'Budget.'")
+            assert connection.scalar(circulated) == 0
         flask_migrate.upgrade()
         db.session.remove()
