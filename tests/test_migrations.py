@@ -1314,14 +1314,14 @@ def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_regi
         fund_id, procedure_columns = approvals[0][6], {
             "reference": "MIG-WP-2099-01", "outcome": "approve", "conditions": "", "rationale": "Budget.",
             "deadline": date(2099, 1, 1), "state": "open", "circulated_at": clock.now(),
-            "matter": "Approves the direct costs.", "approved_amount": Decimal("1000.00"),
+            "matter": "Adopts the allocation targets for 2099.",
         }  # fmt: skip
         procedures = sa.table("written_procedures", *(sa.column(c) for c in [*procedure_columns, "fund_id",
                                                                              "subject", "proposal_id"]))  # fmt: skip
         db.session.remove()
         with db.engine.begin() as connection:
             connection.execute(procedures.insert().values(**procedure_columns, fund_id=fund_id,
-                                                          subject="direct_costs"))  # fmt: skip
+                                                          subject="allocation_targets"))  # fmt: skip
         with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
             connection.execute(procedures.insert().values(**procedure_columns | {"reference": "MIG-WP-2099-02"},
                                                           fund_id=fund_id, subject="proposal"))  # fmt: skip

@@ -20,6 +20,7 @@ Create Date: 2026-12-05 22:00:00.000000
 """
 
 import json
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -56,7 +57,7 @@ decisions = sa.table(
 
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    with foreign_keys_off() if sqlite else _nothing(), op.batch_alter_table(
+    with foreign_keys_off() if sqlite else nullcontext(), op.batch_alter_table(
         "written_procedures", recreate="always" if sqlite else "auto"
     ) as batch_op:  # fmt: skip
         batch_op.add_column(sa.Column("subject", sa.Enum(*SUBJECTS, name="decisionsubject", native_enum=False,
@@ -69,7 +70,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f("fk_written_procedures_call_id_calls"), "calls", ["call_id"], ["id"])
         batch_op.create_check_constraint(op.f("ck_written_procedures_proposal_iff_subject"), PROPOSAL_IFF_SUBJECT)
         batch_op.create_check_constraint(op.f("ck_written_procedures_not_minutes"), "subject <> 'minutes'")
-    with foreign_keys_off() if sqlite else _nothing(), op.batch_alter_table(
+    with foreign_keys_off() if sqlite else nullcontext(), op.batch_alter_table(
         "decisions", recreate="always" if sqlite else "auto"
     ) as batch_op:  # fmt: skip
         batch_op.add_column(sa.Column("minutes_id", sa.Integer(), nullable=True))
@@ -128,7 +129,7 @@ def downgrade() -> None:
     op.execute(f"DELETE FROM written_procedure_responses WHERE procedure_id IN ({matters})")
     op.execute("DELETE FROM written_procedures WHERE subject <> 'proposal'")
     op.execute("DELETE FROM decisions WHERE subject = 'minutes'")
-    with foreign_keys_off() if sqlite else _nothing(), op.batch_alter_table(
+    with foreign_keys_off() if sqlite else nullcontext(), op.batch_alter_table(
         "decisions", recreate="always" if sqlite else "auto"
     ) as batch_op:  # fmt: skip
         batch_op.drop_constraint(op.f("ck_decisions_minutes_iff_subject"), type_="check")
@@ -136,7 +137,7 @@ def downgrade() -> None:
             batch_op.drop_constraint(batch_op.f("fk_decisions_minutes_id_minutes"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("uq_decisions_minutes_id"), type_="unique")
         batch_op.drop_column("minutes_id")
-    with foreign_keys_off() if sqlite else _nothing(), op.batch_alter_table(
+    with foreign_keys_off() if sqlite else nullcontext(), op.batch_alter_table(
         "written_procedures", recreate="always" if sqlite else "auto"
     ) as batch_op:  # fmt: skip
         batch_op.drop_constraint(op.f("ck_written_procedures_not_minutes"), type_="check")
@@ -149,12 +150,3 @@ def downgrade() -> None:
         for column in ("call_id", "matter", "subject"):
             batch_op.drop_column(column)
 
-
-class _nothing:  # noqa: N801 - used as `with _nothing():`
-    """No context (PostgreSQL alters the table in place)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

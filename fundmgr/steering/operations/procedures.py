@@ -220,8 +220,11 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
 
 
 def withdraw_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> None:
-    """The FMU withdraws an open written procedure (e.g. to take the proposal to a meeting instead)."""
+    """The FMU withdraws an open written procedure (e.g. to take the proposal to a meeting instead); a conclusion
+    under way is waited for (the fund's chain, then the procedure's row, as concluding takes them)."""
     require_fund_manager(actor, procedure.fund)
+    lock_chain(procedure.fund)
+    procedure = lock(WrittenProcedure, procedure.id)
     before = require_transition(procedure, WrittenProcedureState.withdrawn, PROCEDURE_TRANSITIONS)
     procedure.state = WrittenProcedureState.withdrawn
     procedure.concluded_at = clock.now()
