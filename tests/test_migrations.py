@@ -1000,7 +1000,10 @@ def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summar
         flask_migrate.upgrade()
         assert {"publications", "publication_files"} <= set(db.inspect(db.engine).get_table_names())
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == decisions
-        decision = db.session.scalars(sa.select(Decision).where(Decision.outcome == DecisionOutcome.approve)).first()
+        funded = sa.select(Decision).where(
+            Decision.outcome == DecisionOutcome.approve, Decision.proposal_id.is_not(None)
+        )
+        decision = db.session.scalars(funded.order_by(Decision.id)).first()
         fmu = db.session.scalar(sa.select(User).where(User.email == "fatou.diallo@fundmgr.example"))
         publishing.publish_decision_summary(decision, {"en": "Funded after the upgrade."}, actor=fmu)
         db.session.commit()
@@ -1260,3 +1263,72 @@ def test_upgrade_records_the_final_statements_of_organizations_that_certified_th
         for fund in db.session.scalars(sa.select(Fund)):
             finals = [d for d in financial_report_deadlines(fund, date(2100, 1, 1), include_done=True) if d.final]
             assert all(d.received for d in finals if (d.proposal.id, d.organization.id) in expected)
+
+
+# --- 7e3d51c0a9b2: matters of the fund by written procedure; approving minutes is a decision ---
+
+BEFORE_MINUTES_DECISIONS = "0bc5d8ca558e"
+
+
+def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_register(committed, own_demo):
+    """The demo at the previous head approved minutes at a later meeting. The upgrade records each approval as a
+    decision about those minutes: taken by the approving meeting on its day, numbered there, presided over by who
+    signed them, with the quorum the approval's audit entry kept; the register lists them and the fund's decision
+    record verifies (their link is the minutes' own). Down again they go, and a matter's written procedure with
+    them; up again a procedure without a proposal is accepted for a matter, refused for a proposal's."""
+    from fundmgr.steering.models import Decision, DecisionSubject
+    from fundmgr.steering.verification import fund_findings
+
+    approved = sa.text(
+        "SELECT m.id, m.approved_in_id, m.signed_by_id, m.approved_by_id, a.reference, a.held_on, a.fund_id"
+        " FROM minutes m JOIN meetings a ON a.id = m.approved_in_id WHERE m.state = 'approved'"
+        " ORDER BY m.approved_in_id, m.approved_at, m.id"
+    )
+    with own_demo.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_MINUTES_DECISIONS)
+        with db.engine.connect() as connection:
+            assert "minutes_id" not in {c["name"] for c in db.inspect(connection).get_columns("decisions")}
+            approvals = connection.execute(approved).all()
+            decisions_before = connection.scalar(sa.text("SELECT count(*) FROM decisions"))
+        assert approvals  # the demo approves minutes at the next meeting
+        flask_migrate.upgrade()
+        made = db.session.scalars(
+            sa.select(Decision).where(Decision.subject == DecisionSubject.minutes).order_by(Decision.id)
+        ).all()
+        assert db.session.scalar(sa.select(sa.func.count(Decision.id))) == decisions_before + len(approvals)
+        numbers: dict[int, int] = {}
+        expected = []
+        for minutes_id, at_id, signed_by, approved_by, reference, held_on, fund_id in approvals:
+            numbers[at_id] = numbers.get(at_id, 0) + 1
+            held = held_on if isinstance(held_on, date) else date.fromisoformat(str(held_on))
+            expected.append((minutes_id, at_id, signed_by, approved_by, f"{reference}/MIN{numbers[at_id]}", held,
+                             fund_id))  # fmt: skip
+        assert sorted((d.minutes_id, d.meeting_id, d.presided_by_id, d.recorded_by_id, d.reference, d.decided_on,
+                       d.fund_id) for d in made) == sorted(expected)  # fmt: skip
+        assert all(d.quorum_record and d.quorum_record["met"] for d in made)
+        assert all(d.outcome.value == "approve" and d.minutes.approved_in_id == d.meeting_id for d in made)
+        for fund in db.session.scalars(sa.select(Fund)):
+            assert fund_findings(fund)[1] == []
+        # a matter's written procedure, then down: it goes with the approvals' decisions
+        fund_id, procedure_columns = approvals[0][6], {
+            "reference": "MIG-WP-2099-01", "outcome": "approve", "conditions": "", "rationale": "Budget.",
+            "deadline": date(2099, 1, 1), "state": "open", "circulated_at": clock.now(),
+            "matter": "Adopts the allocation targets for 2099.",
+        }  # fmt: skip
+        procedures = sa.table("written_procedures", *(sa.column(c) for c in [*procedure_columns, "fund_id",
+                                                                             "subject", "proposal_id"]))  # fmt: skip
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(procedures.insert().values(**procedure_columns, fund_id=fund_id,
+                                                          subject="allocation_targets"))  # fmt: skip
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(procedures.insert().values(**procedure_columns | {"reference": "MIG-WP-2099-02"},
+                                                          fund_id=fund_id, subject="proposal"))  # fmt: skip
+        flask_migrate.downgrade(revision=BEFORE_MINUTES_DECISIONS)
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM decisions")) == decisions_before
+            circulated = sa.text("SELECT count(*) FROM written_procedures WHERE rationale = 'Budget.'")
+            assert connection.scalar(circulated) == 0
+        flask_migrate.upgrade()
+        db.session.remove()

@@ -77,9 +77,7 @@ def deliver(deadline: Deadline, recipients: Sequence[User], today: date, *, acto
         link=deadline.action(),
         context=reminder_context(deadline, days_left),
         actor=actor,
-        visible_to=deadline.proposal.can_see_content
-        if deadline.kind in (DeadlineKind.scoring, DeadlineKind.procedure)
-        else None,
+        visible_to=deadline.may_see if deadline.kind in (DeadlineKind.scoring, DeadlineKind.procedure) else None,
     )
 
 
@@ -97,7 +95,7 @@ def reminder_context(deadline: Deadline, days_left: int) -> dict[str, Any]:
         "due_on": deadline.due_on,
         "days_left": days_left,
         "days_late": max(0, -days_left),
-        "time_zone": deadline.proposal.fund.time_zone,
+        "time_zone": deadline.fund.time_zone,
     }
 
 
@@ -154,8 +152,8 @@ def send_due_reminders(reminders: Sequence[DueReminder], today: date) -> list[Du
 def remind_now(deadline: Deadline, *, actor: User | None) -> list[User]:
     """The FMU reminds, now, everyone who has not done their part before the deadline (not those reminded in the
     last hour). Recorded and audited; scheduled reminders still follow."""
-    require_fund_manager(actor, deadline.proposal.fund)
-    today = clock.today(deadline.proposal.fund)
+    require_fund_manager(actor, deadline.fund)
+    today = clock.today(deadline.fund)
     if deadline.is_closed(today):
         raise InvalidTransition(
             _("This deadline (%(date)s) has passed: nobody can act on it any more. Set a new deadline first.",

@@ -92,7 +92,8 @@ class Deadline:
     """A deadline and the people it concerns.
 
     `object_id` is the proposal version (scoring), written procedure or reporting period the deadline
-    belongs to; `subject` is that object; `proposal` the proposal it is about.
+    belongs to; `subject` is that object; `proposal` the proposal it is about (none: a written procedure on a
+    matter of the fund).
     """
 
     kind: DeadlineKind
@@ -100,7 +101,7 @@ class Deadline:
     fund_id: int
     due_on: date
     subject: Any
-    proposal: Proposal
+    proposal: Proposal | None
     parties: list[Party] = field(default_factory=list)
     organization: Any = None  # reports: the lead organization that owes the report
 
@@ -152,33 +153,54 @@ class Deadline:
     @property
     def reference(self) -> str:
         if self.kind is DeadlineKind.procedure:
-            return f"{self.subject.reference} · {self.proposal.reference}"
+            return f"{self.subject.reference} · {self.proposal.reference}" if self.proposal else self.subject.reference
         if self.kind is DeadlineKind.report:
-            return f"{self.proposal.reference} / {self.subject.number}"
+            return f"{self.of_proposal.reference} / {self.subject.number}"
         if self.kind is DeadlineKind.financial:
-            return f"{self.proposal.reference} · {self.organization.code} · {self.subject.year}"
-        return f"{self.proposal.reference} v{self.subject.number}"
+            return f"{self.of_proposal.reference} · {self.organization.code} · {self.subject.year}"
+        return f"{self.of_proposal.reference} v{self.subject.number}"
+
+    @property
+    def of_proposal(self) -> Proposal:
+        """The proposal of a deadline that has one (every kind but a written procedure on a matter of the fund)."""
+        assert self.proposal is not None
+        return self.proposal
+
+    @property
+    def title(self) -> str:
+        """What the deadline is about: the proposal's title, or a procedure's matter of the fund."""
+        return self.proposal.title if self.proposal is not None else str(self.subject.subject.title)
+
+    @property
+    def fund(self) -> Fund:
+        return self.proposal.fund if self.proposal is not None else self.subject.fund
+
+    def may_see(self, user: Any) -> bool:
+        """Who may be told about it: whoever sees the proposal's content (a procedure: whoever may see it)."""
+        if self.kind is DeadlineKind.procedure:
+            return bool(self.subject.may_see(user))
+        return self.proposal is not None and bool(self.proposal.can_see_content(user))
 
     def page(self) -> tuple[str, dict[str, Any]]:
         """Where the FMU follows the deadline: endpoint and arguments."""
         if self.kind is DeadlineKind.scoring:
-            return "steering.proposal", {"proposal_id": self.proposal.id}
+            return "steering.proposal", {"proposal_id": self.of_proposal.id}
         if self.kind is DeadlineKind.procedure:
             return "steering.procedure", {"procedure_id": self.subject.id}
         if self.kind is DeadlineKind.financial:
-            return "finance.expenditure", {"proposal_id": self.proposal.id}
+            return "finance.expenditure", {"proposal_id": self.of_proposal.id}
         return "results.period", {"programme_id": self.subject.programme_id, "number": self.subject.number}
 
     def action(self) -> tuple[str, dict[str, Any]]:
         """Where the person reminded does their part: endpoint and arguments."""
         if self.kind is DeadlineKind.scoring:
-            return "steering.review", {"proposal_id": self.proposal.id}
+            return "steering.review", {"proposal_id": self.of_proposal.id}
         return self.page()
 
     def remind_endpoint(self) -> tuple[str, dict[str, Any]]:
         """The FMU's "send a reminder now" for this deadline: endpoint and arguments."""
         if self.kind is DeadlineKind.scoring:
-            return "deadlines.remind_scoring", {"proposal_id": self.proposal.id}
+            return "deadlines.remind_scoring", {"proposal_id": self.of_proposal.id}
         if self.kind is DeadlineKind.procedure:
             return "deadlines.remind_procedure", {"procedure_id": self.subject.id}
         return "deadlines.remind_report", {"programme_id": self.subject.programme_id, "number": self.subject.number}
@@ -265,7 +287,7 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
             sa.select(User).where(holding(fund, Role.sc_member), User.is_active_account.is_(True)).order_by(User.name)
         )
     )
-    conflicts = active_conflicts(list({p.proposal.id for p in procedures}))
+    conflicts = active_conflicts(list({p.proposal.id for p in procedures if p.proposal is not None}))
     deadlines = []
     for procedure in procedures:
         deadline = Deadline(
@@ -277,7 +299,7 @@ def procedure_deadlines(fund: Fund, *, procedure_ids: Sequence[int] | None = Non
             if answer is not None:
                 note = "objected" if answer.objects else "no_objection"
                 deadline.parties.append(Party(member, PartyState.done, note, answer.responded_at))
-            elif not standing_given(procedure.proposal, member, conflicts).decides:
+            elif procedure.proposal is not None and not standing_given(procedure.proposal, member, conflicts).decides:
                 deadline.parties.append(Party(member, PartyState.recused, "recused"))
             else:
                 deadline.parties.append(Party(member, PartyState.waiting, "not_started"))

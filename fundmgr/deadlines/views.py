@@ -73,7 +73,7 @@ class DeadlinesView(FundView):
 
 def matches(deadline: q.Deadline, text: str) -> bool:
     """Whether the search text is in the deadline's reference or title, or a concerned person's name or organization."""
-    haystack = [deadline.reference, deadline.proposal.title]
+    haystack = [deadline.reference, deadline.title]
     for party in deadline.parties:
         haystack += [party.user.name, party.user.organization.label]
     return any(text in value.casefold() for value in haystack)

@@ -121,12 +121,11 @@ def on_reviewers_assigned(proposal: Proposal, *, members: list[User], due_on: An
 
 
 def on_procedure_circulated(procedure: WrittenProcedure, *, actor: User | None, **_data: Any) -> None:
-    """Members may object until the deadline."""
-    proposal = procedure.proposal
-    notify("procedure_circulated", [*sc_members(proposal.fund), *fmu_staff(proposal.fund)],
+    """Members may object until the deadline (on a proposal, those who may see its content are told)."""
+    notify("procedure_circulated", [*sc_members(procedure.fund), *fmu_staff(procedure.fund)],
            link=("steering.procedure", {"procedure_id": procedure.id}),
-           context={"procedure": procedure, "proposal": proposal}, actor=actor,
-           visible_to=proposal.can_see_content)  # fmt: skip
+           context={"procedure": procedure, "proposal": procedure.proposal}, actor=actor,
+           visible_to=procedure.may_see)  # fmt: skip
 
 
 def on_meeting_scheduled(meeting: Meeting, *, actor: User | None, **_data: Any) -> None:

@@ -73,6 +73,7 @@ add_view(
 add_view(bp, "/written-procedures", pv.ProcedureListView, "procedures")
 add_view(bp, "/written-procedures.<fmt>", pv.ProcedureListExportView, "procedures_export", heavy=True)
 add_view(bp, "/written-procedures/new", pv.ProcedureNewView, "new_procedure")
+add_view(bp, "/written-procedures/new-matter", pv.MatterProcedureNewView, "new_matter_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>", pv.ProcedureView, "procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/answer", pv.ProcedureRespondView, "answer_procedure")
 add_view(bp, "/written-procedures/<int:procedure_id>/conclude", pv.ConcludeProcedureView, "conclude_procedure")

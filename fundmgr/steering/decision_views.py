@@ -26,9 +26,7 @@ from fundmgr.steering.models import (
     DecisionOutcome,
     DecisionSubject,
     ItemState,
-    Meeting,
     Minutes,
-    MinutesState,
 )
 from fundmgr.steering.verification import decision_findings, decision_record_of
 from fundmgr.steering.views import SteeringView
@@ -42,9 +40,7 @@ def proposal_value(column: Any) -> Any:
 
 
 def subject_text(decision: Decision) -> str:
-    if decision.proposal is not None:
-        return f"{decision.proposal.reference} {decision.proposal.title}"
-    return str(decision.subject.title)
+    return decision.subject_text
 
 
 def outcome_text(decision: Decision) -> str:
@@ -55,7 +51,7 @@ def taken_text(decision: Decision) -> str:
     return decision.held_in.reference if decision.held_in is not None else _("Written procedure")
 
 
-# The register of the committee's decisions: latest first, on proposals and on matters of the fund.
+# The register of the committee's decisions: latest first, on proposals, on matters of the fund, approving minutes.
 DECISIONS = ListSpec(
     name="decisions",
     columns=(
@@ -90,17 +86,19 @@ def decisions_of(fund: Fund) -> sa.Select:
             so.joinedload(Decision.item).joinedload(AgendaItem.meeting),
             so.joinedload(Decision.procedure),
             so.joinedload(Decision.meeting),
+            so.joinedload(Decision.minutes).joinedload(Minutes.meeting),
+            so.joinedload(Decision.minutes).joinedload(Minutes.signed_by),
         )
     )
 
 
 class DecisionListView(SteeringView):
-    """Every decision of the Steering Committee, on proposals and on matters of the fund, latest first, each traced
-    to its meeting or procedure (the list component); then the approvals of minutes."""
+    """Every decision of the Steering Committee, on proposals, on matters of the fund and approving minutes, latest
+    first, each traced to its meeting or procedure (the list component)."""
 
     def process(self):
         listing = DECISIONS.listing(decisions_of(self.fund), self.fund)
-        return self.render("decisions.html", listing=listing, minutes_approved=minutes_approved(self.fund))
+        return self.render("decisions.html", listing=listing)
 
 
 class DecisionExportView(SteeringView):
@@ -115,18 +113,6 @@ class DecisionExportView(SteeringView):
     def process(self):
         listing = DECISIONS.listing(decisions_of(self.fund), self.fund)
         return listing.download(self.fmt, f"decisions-{self.fund.code.lower()}", _("Decisions"))
-
-
-def minutes_approved(fund: Fund) -> list[Minutes]:
-    """The committee's approvals of minutes (decisions about no proposal), latest first; a few a year."""
-    query = (
-        sa.select(Minutes)
-        .join(Minutes.meeting)
-        .where(Meeting.fund_id == fund.id, Minutes.state == MinutesState.approved)
-        .options(so.joinedload(Minutes.meeting), so.joinedload(Minutes.approved_in))
-        .order_by(Minutes.approved_at.desc(), Minutes.id.desc())
-    )
-    return list(db.session.scalars(query))
 
 
 class DecisionDetailView(SteeringView):

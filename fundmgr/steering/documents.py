@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from fundmgr.db import db
@@ -199,7 +199,7 @@ def minutes_content(meeting: Meeting) -> dict[str, Any]:
         "items": [item_minutes(item, names) for item in meeting.items],
         "summary": minutes.summary if minutes is not None else "",
         "approved_here": [m.meeting.reference for m in approved_in(meeting)],
-        "matters": [matter_minutes(d, names) for d in meeting.matters],
+        "matters": [matter_minutes(d, names) for d in meeting.matters_decided],
         "approval": None,
         "departures": minutes_departures(meeting),
     }
@@ -402,7 +402,7 @@ def decision_letter_data(decision: Decision) -> dict[str, Any]:
     return {
         "subject": decision.subject.value,
         "subject_title": decision.subject.title,
-        "matter": decision.matter,
+        "matter": minutes_wording(decision.minutes) if decision.minutes is not None else decision.matter,
         "call": decision.call.display_name if decision.call is not None else None,
         "fund": localize(decision.fund.name),
         "currency": decision.fund.currency,
@@ -425,6 +425,13 @@ def decision_letter_data(decision: Decision) -> dict[str, Any]:
         "signatories": letter_signatories(decision),
         "record_hash": record.record_hash if (record := decision_record_of(decision)) is not None else None,
     }
+
+
+def minutes_wording(minutes: Minutes) -> str:
+    """An approval of minutes as the letter words it (in the current language)."""
+    meeting = minutes.meeting
+    return _("The Steering Committee approves the minutes of its meeting %(ref)s (%(title)s) of %(date)s.",
+             ref=meeting.reference, title=meeting.title, date=format_date(meeting.held_on, "long"))  # fmt: skip
 
 
 def render_decision_letter(data: dict[str, Any], language: str) -> bytes:

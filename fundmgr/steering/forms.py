@@ -284,6 +284,15 @@ class WrittenProcedureForm(DecisionForm):
     submit = SubmitField(_l("Circulate the proposed decision"))
 
 
+class MatterProcedureForm(MatterForm):
+    """A matter of the fund circulated by written procedure: the matter as a meeting would decide it, the rationale
+    and the deadline for objections."""
+
+    rationale = TextAreaField(_l("Rationale sent to the members"), render_kw={"rows": 4})
+    deadline = DateField(_l("Members may object until (inclusive)"), validators=[InputRequired()])
+    submit = SubmitField(_l("Circulate the proposed decision"))
+
+
 class ResponseForm(FlaskForm):
     objects = RadioField(
         _l("Your answer"),

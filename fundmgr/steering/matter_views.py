@@ -1,4 +1,5 @@
-"""Deciding a matter of the fund in a meeting under way: the targets, a call, the direct costs."""
+"""Deciding a matter of the fund in a meeting under way: the targets, a call, the direct costs (the form and the
+matter it gives are shared with circulating one by written procedure: procedure_views)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fundmgr.accounts.models import User
 from fundmgr.calls.models import Call, CallState
 from fundmgr.choices import options
 from fundmgr.db import db
+from fundmgr.funds.models import Fund
 from fundmgr.steering import operations as ops
 from fundmgr.steering.forms import MatterForm
 from fundmgr.steering.meeting_views import MeetingBaseView
@@ -18,6 +20,24 @@ from fundmgr.steering.models import DecisionOutcome, DecisionSubject
 from fundmgr.steering.presiding import may_run_meeting
 from fundmgr.steering.voting import meeting_quorum
 from fundmgr.web import refusals_shown_on
+
+
+def with_draft_calls(form: MatterForm, fund: Fund) -> MatterForm:
+    """The form offering the fund's draft calls (those the committee may open)."""
+    drafts = db.session.scalars(sa.select(Call).where(Call.fund_id == fund.id, Call.state == CallState.draft)
+                                .order_by(Call.id))  # fmt: skip
+    form.call.choices = options([(0, "—")] + [(c.id, c.display_name) for c in drafts])
+    return form
+
+
+def matter_data(form: MatterForm, fund: Fund) -> ops.MatterData:
+    """The matter as the operations take it (a call of another fund is not found: the operation asks for one)."""
+    call = db.session.get(Call, form.call.data) if form.call.data else None
+    return ops.MatterData(
+        subject=DecisionSubject(form.subject.data), outcome=DecisionOutcome(form.outcome.data),
+        matter=form.matter.data or "", amount=form.amount.data,
+        call=call if call is not None and call.fund_id == fund.id else None,
+    )  # fmt: skip
 
 
 class MatterView(MeetingBaseView):
@@ -30,18 +50,11 @@ class MatterView(MeetingBaseView):
         return may_run_meeting(user, self.meeting)
 
     def process(self):
-        form = MatterForm()
+        form = with_draft_calls(MatterForm(), self.fund)
         if self.meeting.by_consensus:
             form.by_consensus()
-        drafts = db.session.scalars(sa.select(Call).where(Call.fund_id == self.fund.id, Call.state == CallState.draft)
-                                    .order_by(Call.id))  # fmt: skip
-        form.call.choices = options([(0, "—")] + [(c.id, c.display_name) for c in drafts])
         if request.method == "POST" and form.validate_on_submit():
-            data = ops.MatterData(
-                subject=DecisionSubject(form.subject.data), outcome=DecisionOutcome(form.outcome.data),
-                matter=form.matter.data or "", amount=form.amount.data,
-                call=db.session.get(Call, form.call.data) if form.call.data else None,
-            )  # fmt: skip
+            data = matter_data(form, self.fund)
             with refusals_shown_on(form):
                 decision = ops.decide_matter(self.meeting, data, actor=current_user)
                 flash(_("Decision %(ref)s is recorded.", ref=decision.reference), "success")

@@ -292,6 +292,12 @@ class Meeting(Base):
         return f"{self.reference} ({self.held_on.isoformat()})"
 
     @property
+    def matters_decided(self) -> list[Decision]:
+        """The matters of the fund it decided as a whole, without its approvals of earlier minutes (which its
+        minutes list on their own)."""
+        return [d for d in self.matters if d.subject is not DecisionSubject.minutes]
+
+    @property
     def by_consensus(self) -> bool:
         """Whether the fund decides by consensus (members state positions) rather than by votes."""
         return self.fund.decision_rule == "consensus"
@@ -475,6 +481,25 @@ class DecisionOutcome(TitledEnum):
         return self in (DecisionOutcome.approve, DecisionOutcome.approve_with_conditions)
 
 
+class DecisionSubject(TitledEnum):
+    """What a decision of the committee is about: one proposal (an agenda item or a written procedure), or a matter
+    of the fund the meeting (or a written procedure) decides as a whole; or approving minutes, which the approving
+    meeting's act records as a decision naming them (`Decision.minutes`)."""
+
+    proposal = "proposal"
+    allocation_targets = "allocation_targets"  # adopting the fund's allocation targets (its definition's `targets`)
+    call = "call"  # opening a call for proposals
+    direct_costs = "direct_costs"  # approving the FMU's and secretariat's budget, charged to the fund
+    minutes = "minutes"  # approving the minutes of an earlier meeting (`Decision.minutes`)
+
+
+# The subjects whose approval carries an amount.
+AMOUNT_SUBJECTS = frozenset({DecisionSubject.proposal, DecisionSubject.direct_costs})
+# The matters of the fund the committee decides by its own wording, in a meeting or by written procedure (minutes are
+# approved by their own act, which records their decision: steering.operations.minutes).
+MATTER_SUBJECTS = tuple(s for s in DecisionSubject if s not in (DecisionSubject.proposal, DecisionSubject.minutes))
+
+
 class WrittenProcedureState(TitledEnum):
     """A written procedure is open until it is adopted (no objection), objected to, or withdrawn."""
 
@@ -495,15 +520,29 @@ PROCEDURE_TRANSITIONS: dict[WrittenProcedureState, frozenset[WrittenProcedureSta
 
 
 class WrittenProcedure(Base):
-    """A proposed decision circulated to the members; adopted if nobody objects by the deadline."""
+    """A proposed decision circulated to the members; adopted if nobody objects by the deadline. It is about one
+    proposal (its version), or about a matter of the fund (`subject`: the targets, a call, the direct costs) as a
+    meeting would decide it as a whole; its conclusion records the decision as the meeting would."""
 
     __tablename__ = "written_procedures"
+    __table_args__ = (
+        sa.CheckConstraint("(subject = 'proposal') = (proposal_id IS NOT NULL AND version_id IS NOT NULL)",
+                           name="proposal_iff_subject"),
+        sa.CheckConstraint("subject <> 'minutes'", name="not_minutes"),
+    )  # fmt: skip
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
-    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
-    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    subject: so.Mapped[DecisionSubject] = so.mapped_column(
+        default=DecisionSubject.proposal, server_default=DecisionSubject.proposal.value
+    )
+    proposal_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
+    # A matter's proposed decision as the committee would word it, and the call a `call` procedure opens (its amount,
+    # direct costs approved, is `approved_amount`).
+    matter: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
     outcome: so.Mapped[DecisionOutcome]
     conditions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     approved_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
@@ -519,8 +558,9 @@ class WrittenProcedure(Base):
     concluded_at: so.Mapped[datetime | None]
 
     fund: so.Mapped[Fund] = so.relationship()
-    proposal: so.Mapped[Proposal] = so.relationship()
-    version: so.Mapped[ProposalVersion] = so.relationship()
+    proposal: so.Mapped[Proposal | None] = so.relationship()
+    version: so.Mapped[ProposalVersion | None] = so.relationship()
+    call: so.Mapped[Call | None] = so.relationship()
     circulated_by: so.Mapped[User | None] = so.relationship()
     responses: so.Mapped[list[ProcedureResponse]] = so.relationship(
         back_populates="procedure", order_by="ProcedureResponse.id"
@@ -532,6 +572,28 @@ class WrittenProcedure(Base):
     @property
     def display_name(self) -> str:
         return self.reference
+
+    @property
+    def is_matter(self) -> bool:
+        """Whether the procedure is about a matter of the fund rather than one proposal."""
+        return self.subject is not DecisionSubject.proposal
+
+    @property
+    def subject_text(self) -> str:
+        """What the procedure is about, as its lists say it: the proposal, or the matter's kind."""
+        if self.proposal is not None:
+            return f"{self.proposal.reference} {self.proposal.title}"
+        return str(self.subject.title)
+
+    def is_recused(self, user: Any) -> bool:
+        """Whether the member is kept out of the procedure: a proposal's recusal (a matter of the fund has none)."""
+        return self.proposal is not None and self.proposal.is_recused(user)
+
+    def may_see(self, user: Any) -> bool:
+        """Who may be told of it: whoever sees the proposal's content; a matter, the committee and the FMU."""
+        if self.proposal is not None:
+            return bool(self.proposal.can_see_content(user))
+        return works_with_committee(user, self.fund)
 
     @property
     def objections(self) -> list[ProcedureResponse]:
@@ -566,21 +628,6 @@ class ProcedureResponse(Base):
     audit_type = "written_procedure_response"
 
 
-class DecisionSubject(TitledEnum):
-    """What a decision of the committee is about: one proposal (an agenda item or a written procedure), or a matter
-    of the fund the meeting decides as a whole. (Approving minutes is the approving meeting's act: `Minutes`.)"""
-
-    proposal = "proposal"
-    allocation_targets = "allocation_targets"  # adopting the fund's allocation targets (its definition's `targets`)
-    call = "call"  # opening a call for proposals
-    direct_costs = "direct_costs"  # approving the FMU's and secretariat's budget, charged to the fund
-
-
-# The subjects whose approval carries an amount.
-AMOUNT_SUBJECTS = frozenset({DecisionSubject.proposal, DecisionSubject.direct_costs})
-MATTER_SUBJECTS = tuple(s for s in DecisionSubject if s is not DecisionSubject.proposal)
-
-
 class Decision(Base):
     """The Steering Committee's decision: on a proposal version, taken on an agenda item or by written procedure;
     or on a matter of the fund (targets, a call, direct costs), taken by a meeting as a whole."""
@@ -597,6 +644,7 @@ class Decision(Base):
         sa.CheckConstraint("approved_amount IS NULL OR approved_amount > 0", name="amount_positive"),
         sa.CheckConstraint("(subject = 'proposal') = (proposal_id IS NOT NULL AND version_id IS NOT NULL)",
                            name="proposal_iff_subject"),
+        sa.CheckConstraint("(subject = 'minutes') = (minutes_id IS NOT NULL)", name="minutes_iff_subject"),
     )  # fmt: skip
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -611,6 +659,8 @@ class Decision(Base):
     matter: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     # The call a `call` decision opens.
     call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
+    # The minutes a `minutes` decision approves (fixed in the decision record by their own link).
+    minutes_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("minutes.id"), unique=True)
     # A matter's origin: the meeting that decided it as a whole, who presided (signs) and its quorum then.
     meeting_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meetings.id"), index=True)
     presided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
@@ -635,6 +685,7 @@ class Decision(Base):
     meeting: so.Mapped[Meeting | None] = so.relationship(foreign_keys=[meeting_id], back_populates="matters")
     presided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[presided_by_id])
     call: so.Mapped[Call | None] = so.relationship()
+    minutes: so.Mapped[Minutes | None] = so.relationship(foreign_keys=[minutes_id], back_populates="decision")
     recorded_by: so.Mapped[User | None] = so.relationship(foreign_keys="Decision.recorded_by_id")
 
     audit_type = "decision"
@@ -643,6 +694,15 @@ class Decision(Base):
     def is_matter(self) -> bool:
         """Whether the decision is about a matter of the fund rather than one proposal."""
         return self.subject is not DecisionSubject.proposal
+
+    @property
+    def subject_text(self) -> str:
+        """What the decision is about, as the register says it: the proposal, the matter's kind, or which minutes."""
+        if self.proposal is not None:
+            return f"{self.proposal.reference} {self.proposal.title}"
+        if self.minutes is not None:
+            return f"{self.subject.title}: {self.minutes.meeting.reference} {self.minutes.meeting.title}"
+        return str(self.subject.title)
 
     @property
     def held_in(self) -> Meeting | None:
@@ -715,6 +775,8 @@ class Minutes(Base):
     approved_in: so.Mapped[Meeting | None] = so.relationship(foreign_keys=[approved_in_id])
     approved_by: so.Mapped[User | None] = so.relationship(foreign_keys=[approved_by_id])
     signed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[signed_by_id])
+    # The committee's decision approving them.
+    decision: so.Mapped[Decision | None] = so.relationship(foreign_keys="Decision.minutes_id", back_populates="minutes")
 
     audit_type = "minutes"
 
@@ -834,6 +896,7 @@ TITLES: dict[type, dict[Any, Any]] = {
         DecisionSubject.allocation_targets: _l("Adoption of the allocation targets"),
         DecisionSubject.call: _l("Opening of a call for proposals"),
         DecisionSubject.direct_costs: _l("Approval of the direct costs (Fund Management Unit and secretariat)"),
+        DecisionSubject.minutes: _l("Approval of the minutes"),
     },
     RecordKind: {RecordKind.decision: _l("Decision"), RecordKind.minutes: _l("Minutes approved")},
     WrittenProcedureState: {

@@ -1,4 +1,5 @@
-"""Pages of written procedures: the list, circulating one, answering, concluding or withdrawing it."""
+"""Pages of written procedures: the list, circulating one (on a proposal or a matter of the fund), answering,
+concluding or withdrawing it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from fundmgr.proposals.models import Proposal
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.documents import allocations_of
-from fundmgr.steering.forms import ActionForm, ResponseForm, WrittenProcedureForm
+from fundmgr.steering.forms import ActionForm, MatterProcedureForm, ResponseForm, WrittenProcedureForm
+from fundmgr.steering.matter_views import matter_data, with_draft_calls
 from fundmgr.steering.models import DecisionOutcome, WrittenProcedure, WrittenProcedureState, recused_proposal_ids
 from fundmgr.steering.views import ActionView, SteeringView, form_problems
 from fundmgr.web import db_int, in_fund, refusals_shown_on
@@ -29,7 +31,7 @@ from fundmgr.web import db_int, in_fund, refusals_shown_on
 
 def objections_text(procedure: WrittenProcedure) -> Any:
     """How many members objected; a dash for a member recused from the proposal (as on the page)."""
-    return "–" if procedure.proposal.is_recused(current_user) else len(procedure.objections)
+    return "–" if procedure.is_recused(current_user) else len(procedure.objections)
 
 
 def proposal_of(column: Any) -> Any:
@@ -42,8 +44,8 @@ PROCEDURES = ListSpec(
     name="procedures",
     columns=(
         Column("reference", _l("Reference"), (WrittenProcedure.reference,), lambda p: p.reference),
-        Column("proposal", _l("Proposal"), lambda: (proposal_of(Proposal.reference),),
-               lambda p: f"{p.proposal.reference} {p.proposal.title}"),
+        Column("proposal", _l("Subject"), lambda: (WrittenProcedure.subject, proposal_of(Proposal.reference)),
+               lambda p: p.subject_text),
         Column("outcome", _l("Proposed decision"), enum_order(WrittenProcedure.outcome, DecisionOutcome),
                lambda p: str(p.outcome.title)),
         Column("deadline", _l("Deadline"), (WrittenProcedure.deadline,), lambda p: p.deadline, first="desc"),
@@ -55,8 +57,9 @@ PROCEDURES = ListSpec(
     ),
     default_sort="circulated",
     tiebreak=(WrittenProcedure.id,),
-    search=(WrittenProcedure.reference, proposal_of(Proposal.reference), proposal_of(Proposal.title)),
-    search_label=_l("Words in the reference or the proposal"),
+    search=(WrittenProcedure.reference, WrittenProcedure.matter, proposal_of(Proposal.reference),
+            proposal_of(Proposal.title)),
+    search_label=_l("Words in the reference, the proposal or the matter"),
     filters=(
         enum_filter("state", _l("State"), WrittenProcedure.state, WrittenProcedureState),
         enum_filter("outcome", _l("Proposed decision"), WrittenProcedure.outcome, DecisionOutcome),
@@ -82,7 +85,7 @@ class ProcedureListView(SteeringView):
 
     def process(self):
         listing = self.listing()
-        recused = recused_proposal_ids(current_user, [p.proposal for p in listing.page.items])
+        recused = recused_proposal_ids(current_user, [p.proposal for p in listing.page.items if p.proposal is not None])
         return self.render("procedures.html", listing=listing, recused=recused)
 
 
@@ -113,6 +116,27 @@ class ProcedureNewView(SteeringView):
         return self.render("procedure_form.html", form=form)
 
 
+class MatterProcedureNewView(SteeringView):
+    """The FMU circulates a proposed decision on a matter of the fund (the targets, a call, the direct costs), as a
+    meeting would decide it as a whole, with a deadline for objections."""
+
+    methods = ["GET", "POST"]
+    roles = FUND_MANAGERS
+
+    def process(self):
+        form = with_draft_calls(MatterProcedureForm(), self.fund)
+        if request.method == "POST" and form.validate_on_submit():
+            data = matter_data(form, self.fund)
+            with refusals_shown_on(form):
+                procedure = ops.circulate_matter_procedure(
+                    self.fund, data, rationale=form.rationale.data or "", deadline=form.deadline.data,
+                    actor=current_user,
+                )  # fmt: skip
+                flash(_("Written procedure %(ref)s is circulated.", ref=procedure.reference), "success")
+                return redirect(url_for("steering.procedure", procedure_id=procedure.id))
+        return self.render("procedure_matter_form.html", form=form)
+
+
 class ProcedureBaseView(SteeringView):
     """Base of the pages and actions on one written procedure."""
 
@@ -129,7 +153,7 @@ class ProcedureView(ProcedureBaseView):
 
     def process(self):
         procedure, user = self.procedure, current_user
-        recused = procedure.proposal.is_recused(user)
+        recused = procedure.is_recused(user)
         can_answer = (
             is_sc_member(user, self.fund) and not recused and procedure.response_of(user) is None
             and procedure.state.value == "open" and not procedure.deadline_passed()

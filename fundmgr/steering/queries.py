@@ -348,7 +348,9 @@ def home_summary(user: Any, fund: Fund | None) -> HomeSummary:
     if is_sc_member(user, fund):
         summary.reviews_due = reviews_due(user, fund)
         summary.procedures = [
-            p for p in open_procedures if p.response_of(user) is None and standing(p.proposal, user).decides
+            p
+            for p in open_procedures
+            if p.response_of(user) is None and (p.proposal is None or standing(p.proposal, user).decides)
         ]
     else:
         summary.procedures = list(open_procedures)

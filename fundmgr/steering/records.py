@@ -36,6 +36,7 @@ from fundmgr.steering.models import (
     RecordKind,
     Review,
     ReviewState,
+    WrittenProcedure,
     is_recused_given,
 )
 from fundmgr.steering.scoring import aggregate, rank
@@ -170,6 +171,11 @@ def origin_of(decision: Decision) -> dict[str, Any]:
     if item is not None:
         return meeting_origin(item)
     assert procedure is not None  # a decision has one origin (check constraint)
+    return procedure_origin(procedure)
+
+
+def procedure_origin(procedure: WrittenProcedure) -> dict[str, Any]:
+    """A written procedure as the record fixes it: its deadline, rationale and the members' answers."""
     return {
         "procedure": procedure.reference,
         "deadline": procedure.deadline.isoformat(),
@@ -268,11 +274,17 @@ def decision_payload(decision: Decision, recorded: dict[str, Any] | None = None)
 
 def matter_payload(decision: Decision) -> dict[str, Any]:
     """What a decision on a matter of the fund fixes: the decision and its wording, the meeting that took it (who
-    presided, who was present, its quorum), the call it opens, the fund's targets it adopts, the ledger entries
-    carrying it out (approved direct costs)."""
+    presided, its quorum) or the written procedure (its answers), the call it opens, the ledger entries carrying it
+    out (approved direct costs)."""
     session = session_of(decision)
-    meeting = session.get(Meeting, decision.meeting_id)
-    assert meeting is not None  # a matter is decided by a meeting (check constraint)
+    meeting = session.get(Meeting, decision.meeting_id) if decision.meeting_id is not None else None
+    if meeting is not None:
+        origin = {"meeting": meeting.reference, "held_on": meeting.held_on.isoformat(),
+                  "presided_by": decision.presided_by_id, "quorum": decision.quorum_record}  # fmt: skip
+    else:
+        procedure = session.get(WrittenProcedure, decision.procedure_id)
+        assert procedure is not None  # a matter is decided by a meeting or a procedure (check constraint)
+        origin = procedure_origin(procedure)
     call = decision.call
     entries = session.scalars(sa.select(LedgerEntry).where(LedgerEntry.decision_id == decision.id)
                               .order_by(LedgerEntry.id))  # fmt: skip
@@ -288,12 +300,7 @@ def matter_payload(decision: Decision) -> dict[str, Any]:
             "approved_amount": exact(decision.approved_amount),
             "decided_on": decision.decided_on.isoformat(),
         },
-        "origin": {
-            "meeting": meeting.reference,
-            "held_on": meeting.held_on.isoformat(),
-            "presided_by": decision.presided_by_id,
-            "quorum": decision.quorum_record,
-        },
+        "origin": origin,
         "call": call.reference if call is not None else None,
         "ledger": [{"kind": e.kind.value, "amount": exact(e.amount), "on_date": e.on_date.isoformat()}
                    for e in entries],
@@ -331,7 +338,7 @@ def minutes_payload(minutes: Minutes) -> dict[str, Any]:
         "signed_by": minutes.signed_by_id,
         "decisions": sorted(
             [i.decision.reference for i in meeting.items if i.decision is not None]
-            + [d.reference for d in meeting.matters]
+            + [d.reference for d in meeting.matters_decided]
         ),
         "pdf_sha256": file_sha256,
         "stored_sha256": minutes.sha256,

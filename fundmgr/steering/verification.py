@@ -110,7 +110,7 @@ def unrecorded(fund: Fund, records: list[DecisionRecord]) -> list[Finding]:
     findings = [
         Finding(fund.code, d.reference, _("no link records this decision"))
         for d in db.session.scalars(sa.select(Decision).where(Decision.fund_id == fund.id).order_by(Decision.id))
-        if d.id not in decisions
+        if (d.minutes_id not in minutes if d.minutes_id is not None else d.id not in decisions)
     ]
     approved = (
         sa.select(Minutes)
@@ -127,7 +127,7 @@ def unrecorded(fund: Fund, records: list[DecisionRecord]) -> list[Finding]:
 
 def decision_findings(decision: Decision) -> tuple[DecisionRecord | None, list[Finding]]:
     """One decision's link and what no longer matches in it (the verify page); the whole chain is the command's."""
-    record = db.session.scalar(sa.select(DecisionRecord).where(DecisionRecord.decision_id == decision.id))
+    record = decision_record_of(decision)
     if record is None:
         return None, [Finding(decision.fund.code, decision.reference, _("no link records this decision"))]
     findings = record_findings(record, decision.fund)
@@ -142,7 +142,10 @@ def decision_findings(decision: Decision) -> tuple[DecisionRecord | None, list[F
 
 
 def decision_record_of(decision: Decision | None) -> DecisionRecord | None:
-    """The link fixing the decision, if any (the letter and the minutes print its hash)."""
+    """The link fixing the decision, if any (the letter and the minutes print its hash): an approval of minutes is
+    fixed by the minutes' own link."""
     if decision is None or decision.id is None:
         return None
+    if decision.minutes_id is not None:
+        return db.session.scalar(sa.select(DecisionRecord).where(DecisionRecord.minutes_id == decision.minutes_id))
     return db.session.scalar(sa.select(DecisionRecord).where(DecisionRecord.decision_id == decision.id))

@@ -1056,6 +1056,22 @@ CASES: list[Case] = [
             "deadline": (TODAY + timedelta(days=14)).isoformat(),
         },
     ),
+    get("steering.new_matter_procedure", expect=FMU_ADMIN),
+    post(
+        "steering.new_matter_procedure",
+        expect=FMU_ADMIN_DO,
+        owner="fmu",
+        # a matter of the fund circulated between meetings: the direct costs, charged once adopted
+        data=lambda w: {
+            "subject": "direct_costs",
+            "outcome": "approve",
+            "matter": "The Steering Committee approves the direct costs for 2027.",
+            "amount": "1000",
+            "call": "0",
+            "rationale": "The budget is attached.",
+            "deadline": (TODAY + timedelta(days=14)).isoformat(),
+        },
+    ),
     get("steering.procedure", ids(procedure_id="procedure"), STEERING),
     post(
         "steering.answer_procedure",

@@ -75,7 +75,11 @@ def mark_everything_unpublished() -> list[str]:
         for row in rows:
             setattr(row, column, f"{MARK} {model.__name__} {column}")
         counts.append(f"{model.__name__}.{column}: {len(rows)}")
-    funded = db.session.scalars(sa.select(Decision).where(Decision.outcome == DecisionOutcome.approve)).first()
+    funded = db.session.scalars(
+        sa.select(Decision)
+        .where(Decision.outcome == DecisionOutcome.approve, Decision.proposal_id.is_not(None))
+        .order_by(Decision.id)
+    ).first()
     withdrawn = publishing.publish_decision_summary(funded, {"en": f"{MARK} withdrawn summary"}, actor=None)
     publishing.withdraw(withdrawn, actor=None)
     counts.append("Publication.withdrawn: 1")

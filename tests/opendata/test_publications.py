@@ -51,7 +51,11 @@ def test_a_decisions_public_summary_shows_and_a_declined_decision_cannot_be_publ
     """A funding decision's summary written by the FMU shows on the public page in the reader's language; a
     rejection's is refused (422), nothing written."""
     fmu = sign_in(demo_app.test_client(), make_user(Role.fmu))
-    funded = db.session.scalars(sa.select(Decision).where(Decision.outcome == DecisionOutcome.approve)).first()
+    funded = db.session.scalars(
+        sa.select(Decision)
+        .where(Decision.outcome == DecisionOutcome.approve, Decision.proposal_id.is_not(None))
+        .order_by(Decision.id)
+    ).first()
     form = {"summary_en": "The committee funded the programme.", "summary_fr": "Le comité a financé le programme."}
     assert fmu.post(f"/decisions/{funded.id}/public-summary", data=form).status_code == 302
     visitor = demo_app.test_client()

@@ -109,7 +109,7 @@ def test_the_demo_decides_matters_of_the_fund_in_its_meetings(demo_app, fund):
     """The 2023 meeting adopted the allocation targets and the 2026 mid-year one approved the FMU's direct costs,
     charged to the fund by a ledger entry naming the decision; both are in the register and the minutes."""
     matters = {d.subject: d for d in db.session.scalars(sa.select(Decision).where(Decision.meeting_id.is_not(None)))}
-    assert set(matters) == {DecisionSubject.allocation_targets, DecisionSubject.direct_costs}
+    assert set(matters) == {DecisionSubject.allocation_targets, DecisionSubject.direct_costs, DecisionSubject.minutes}
     costs = matters[DecisionSubject.direct_costs]
     entry = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.decision_id == costs.id))
     assert (entry.kind, entry.amount, entry.reference) == (EntryKind.direct_costs, -costs.approved_amount,

@@ -267,8 +267,9 @@ def test_the_committee_approves_minutes_in_session_and_the_register_lists_it(cli
     db.session.expire_all()
     assert held.minutes.state is MinutesState.approved
     register = client.get("/steering/decisions").get_data(as_text=True)
-    assert "Minutes approved" in register
+    assert "Approval of the minutes" in register
     assert held.reference in register
+    assert f"{next_meeting.reference}/MIN1" in register
     record = client.get(f"/steering/meetings/{held.id}/minutes").get_data(as_text=True)
     assert held.minutes.sha256 in record
 
@@ -287,3 +288,48 @@ def test_the_pack_carries_the_technical_reviewers_comments_but_not_to_a_recused_
     assert "Consent procedures need detail." in pack
     assert "Rosa Expert" in pack
     assert "Consent procedures" not in pdf_text(meeting_pack_pdf(held, committee.unhcr))
+
+
+def test_approving_minutes_is_a_decision_of_the_register_fixed_by_the_minutes_link(held, next_meeting, committee,
+                                                                                    fund, client):  # fmt: skip
+    """The approval is a decision about the minutes, taken by the approving meeting on its day and signed by whoever
+    presided over it: in the register (filtered by its subject, exported), on its own page and letter, and its
+    link in the decision record is the minutes' own (the fund's record verifies, nothing unrecorded)."""
+    from fundmgr.steering.models import Decision, DecisionRecord, DecisionSubject
+    from fundmgr.steering.verification import decision_record_of, fund_findings
+
+    minutes = approve(held, next_meeting, committee)
+    decision = minutes.decision
+    assert decision is not None
+    assert (decision.subject, decision.reference, decision.meeting, decision.decided_on) == (
+        DecisionSubject.minutes,
+        f"{next_meeting.reference}/MIN1",
+        next_meeting,
+        next_meeting.held_on,
+    )
+    assert (decision.outcome, decision.presided_by, decision.proposal) == (DecisionOutcome.approve, minutes.signed_by,
+                                                                          None)  # fmt: skip
+    assert decision.quorum_record is not None
+    assert decision not in next_meeting.matters_decided
+    link = decision_record_of(decision)
+    assert link is not None
+    assert link.minutes_id == minutes.id
+    assert db.session.scalar(sa.select(sa.func.count(DecisionRecord.id)).where(
+        DecisionRecord.decision_id == decision.id)) == 0  # fmt: skip
+    _count, findings = fund_findings(fund)
+    assert findings == []
+    sign_in(client, committee.fmu)
+    only_minutes = client.get("/steering/decisions?subject=minutes").get_data(as_text=True)
+    assert decision.reference in only_minutes
+    assert held.reference in only_minutes
+    page = client.get(f"/steering/decisions/{decision.id}").get_data(as_text=True)
+    assert "Approval of the minutes" in page
+    assert held.reference in page
+    assert link.short_hash in page
+    assert client.get(f"/steering/decisions/{decision.id}/verify").status_code == 200
+    assert client.get(f"/steering/decisions/{decision.id}/letter.pdf").status_code == 200
+    export = client.get("/steering/decisions.csv?subject=minutes").get_data(as_text=True)
+    assert decision.reference in export
+    assert held.reference in export
+    assert db.session.scalar(sa.select(sa.func.count(Decision.id)).where(
+        Decision.subject == DecisionSubject.minutes)) == 1  # fmt: skip

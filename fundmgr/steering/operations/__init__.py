@@ -8,7 +8,7 @@ of the committee's work; import the operations from this package.
 from fundmgr.steering.operations.assignments import assign_reviewers, declare_conflict, waive_conflict
 from fundmgr.steering.operations.criteria import CriterionData, update_criteria
 from fundmgr.steering.operations.decisions import LIFECYCLE_MOVES, DecisionData, record_decision, take_decision
-from fundmgr.steering.operations.matters import MatterData, decide_matter, matter_problems
+from fundmgr.steering.operations.matters import MatterData, decide_matter, matter_problems, record_matter_decision
 from fundmgr.steering.operations.meetings import (
     MeetingData,
     PositionData,
@@ -30,6 +30,7 @@ from fundmgr.steering.operations.minutes import approve_minutes, draft_minutes, 
 from fundmgr.steering.operations.portfolio_runs import PortfolioRequest, ShareLimits, propose_portfolio
 from fundmgr.steering.operations.presiding import designate_presiding
 from fundmgr.steering.operations.procedures import (
+    circulate_matter_procedure,
     circulate_written_procedure,
     conclude_written_procedure,
     due_procedures,
@@ -59,6 +60,7 @@ __all__ = [
     "cancel_meeting",
     "cast_vote",
     "change_alternate",
+    "circulate_matter_procedure",
     "circulate_written_procedure",
     "close_item",
     "conclude_written_procedure",
@@ -81,6 +83,7 @@ __all__ = [
     "propose_portfolio",
     "record_attendance",
     "record_decision",
+    "record_matter_decision",
     "remove_agenda_item",
     "respond_to_procedure",
     "save_review",

@@ -1,26 +1,39 @@
 """The official minutes of a meeting: drafted when it ends, prepared by the FMU, approved by the committee at a
 later meeting in session, signed by whoever presides over that meeting, then frozen.
 
-Approval is an act of the approving meeting rather than an agenda item or a written procedure: agenda items and
-procedures are about one proposal (their decision, quorum and recusals are the proposal's), and minutes approval
-needs none of that. The approving meeting's own minutes say which minutes it approved, and the decision register
-lists the approvals beside the decisions on proposals.
+Approval is an act of the approving meeting rather than an agenda item: items are about one proposal (their
+decision, quorum and recusals are the proposal's), and minutes approval needs none of that. It is recorded as a
+decision of the committee about the minutes (subject `minutes`, "<approving meeting>/MIN<n>"), listed in the decision
+register with the others; the minutes' own link in the decision record fixes it. The approving meeting's own minutes
+say which minutes it approved.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
 from fundmgr.accounts.models import User
-from fundmgr.audit import record_audit
+from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.rights import require_fund_manager
 from fundmgr.funds.seats import chair_term
 from fundmgr.steering.documents import frozen_minutes, minutes_filename
-from fundmgr.steering.models import MINUTES_TRANSITIONS, Meeting, MeetingState, Minutes, MinutesState
+from fundmgr.steering.models import (
+    MINUTES_TRANSITIONS,
+    Decision,
+    DecisionOutcome,
+    DecisionSubject,
+    Meeting,
+    MeetingState,
+    Minutes,
+    MinutesState,
+)
 from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.presiding import meeting_signer_and_quorum
 from fundmgr.steering.operations.records import lock_chain, record_minutes_link
@@ -95,7 +108,30 @@ def approve_minutes(minutes: Minutes, at: Meeting, *, actor: User | None) -> Non
         setattr(minutes, name, value)
     db.session.flush()
     record_minutes_link(minutes, actor=actor)
+    record_minutes_decision(minutes, at, signer, quorum.as_record(), actor=actor)
     record_audit("minutes.approved", minutes, actor=actor, before={"state": before},
                  after={"state": minutes.state, "approved_in": at.reference, "signed_by": signer.name,
                         "sha256": stored.sha256, "quorum": quorum.as_record()},
                  fund_id=meeting.fund_id, summary=meeting.reference)  # fmt: skip
+
+
+def record_minutes_decision(minutes: Minutes, at: Meeting, signer: User, quorum: dict[str, Any], *,
+                            actor: User | None) -> Decision:  # fmt: skip
+    """The committee's decision approving the minutes, taken by the meeting in session (part of approving them,
+    the fund's chain held): numbered after the approvals that meeting made before."""
+    number = db.session.scalar(
+        sa.select(sa.func.count(Decision.id)).where(
+            Decision.meeting_id == at.id, Decision.subject == DecisionSubject.minutes
+        )
+    )
+    decision = Decision(
+        fund_id=at.fund_id, reference=f"{at.reference}/MIN{(number or 0) + 1}", subject=DecisionSubject.minutes,
+        minutes=minutes, outcome=DecisionOutcome.approve, decided_on=at.held_on, meeting=at, presided_by=signer,
+        quorum_record=quorum, recorded_by_id=actor and actor.id,
+    )  # fmt: skip
+    db.session.add(decision)
+    db.session.flush()
+    summary = f"{decision.reference} {DecisionSubject.minutes.title}: {minutes.meeting.reference}"
+    record_audit("decision.recorded", decision, actor=actor, after=snapshot(decision), fund_id=at.fund_id,
+                 summary=summary)  # fmt: skip
+    return decision

@@ -1,4 +1,8 @@
-"""Written procedures: decisions taken between meetings by circulating a proposal."""
+"""Written procedures: decisions taken between meetings by circulating a proposed decision, on a proposal or on a
+matter of the fund (the targets, a call, the direct costs), in either of the fund's decision modes: the members
+answer no objection or object (with a reason) by the deadline; one objection and it is not adopted. Its conclusion
+records the decision as a meeting would (`take_decision`, `record_matter_decision`), under the procedure's reference.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from flask_babel import gettext as _
 from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit, snapshot
+from fundmgr.calls.models import Call
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, ValidationFailed
 from fundmgr.funds.models import Fund
@@ -27,6 +32,7 @@ from fundmgr.steering.models import (
 )
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
+from fundmgr.steering.operations.matters import MatterData, matter_problems, record_matter_decision
 from fundmgr.steering.operations.records import lock_chain, record_decision_link
 from fundmgr.steering.operations.rights import require_may_decide, require_sc_member, text_problems
 from fundmgr.steering.operations.routes import open_route_problems
@@ -43,6 +49,26 @@ def next_procedure_reference(fund: Fund, year: int) -> str:
     return f"{prefix}{(count or 0) + 1:02d}"
 
 
+def circulation_problems(fund: Fund, rationale: str, deadline: date | None) -> list[str]:
+    """What every circulated procedure needs: its rationale and a deadline not yet past."""
+    problems = text_problems(rationale, _("The rationale"), required=True)
+    if deadline is None:
+        problems.append(_("The deadline is required."))
+    elif clock.is_past(deadline, clock.today(fund)):
+        problems.append(_("The deadline cannot be in the past."))
+    return problems
+
+
+def circulated(procedure: WrittenProcedure, summary: str, *, actor: User | None) -> WrittenProcedure:
+    """Store the procedure, audit it and tell the members."""
+    db.session.add(procedure)
+    db.session.flush()
+    record_audit("written_procedure.circulated", procedure, actor=actor, after=snapshot(procedure),
+                 summary=f"{procedure.reference} {summary}")  # fmt: skip
+    procedure_circulated.send(procedure, actor=actor)
+    return procedure
+
+
 def circulate_written_procedure(
     proposal: Proposal, data: DecisionData, *, rationale: str, deadline: date | None, actor: User | None
 ) -> WrittenProcedure:
@@ -51,11 +77,7 @@ def circulate_written_procedure(
     lock_proposal(proposal)
     version = proposal.latest_version
     problems = decision_problems(proposal, version, data) if version else [_("The proposal has no version.")]
-    problems += text_problems(rationale, _("The rationale"), required=True)
-    if deadline is None:
-        problems.append(_("The deadline is required."))
-    elif clock.is_past(deadline, clock.today(proposal.fund)):
-        problems.append(_("The deadline cannot be in the past."))
+    problems += circulation_problems(proposal.fund, rationale, deadline)
     problems += open_route_problems(proposal)
     if problems:
         raise ValidationFailed(problems)
@@ -75,12 +97,51 @@ def circulate_written_procedure(
         deadline=deadline,
         circulated_by_id=actor and actor.id,
     )
-    db.session.add(procedure)
-    db.session.flush()
-    record_audit("written_procedure.circulated", procedure, actor=actor, after=snapshot(procedure),
-                 summary=f"{procedure.reference} {proposal.reference}: {data.outcome.title}")  # fmt: skip
-    procedure_circulated.send(procedure, actor=actor)
-    return procedure
+    return circulated(procedure, f"{proposal.reference}: {data.outcome.title}", actor=actor)
+
+
+def circulate_matter_procedure(
+    fund: Fund, data: MatterData, *, rationale: str, deadline: date | None, actor: User | None
+) -> WrittenProcedure:
+    """The FMU circulates a proposed decision on a matter of the fund (as a meeting would decide it as a whole);
+    unless a member objects by the deadline, it is adopted and carried out (direct costs charged to the fund)."""
+    require_fund_manager(actor, fund)
+    lock_chain(fund)  # one reference per procedure number, and what a concluding procedure reads, stays put
+    problems = matter_problems(fund, data) + circulation_problems(fund, rationale, deadline)
+    if data.call is not None and not problems and open_call_procedure(data.call) is not None:
+        problems.append(_("A written procedure on this call is already open."))
+    if problems:
+        raise ValidationFailed(problems)
+    assert data.subject is not None  # refused above when missing
+    assert data.outcome is not None
+    procedure = WrittenProcedure(
+        fund_id=fund.id,
+        reference=next_procedure_reference(fund, clock.today(fund).year),
+        subject=data.subject,
+        matter=data.matter.strip(),
+        call_id=data.call.id if data.call is not None else None,
+        outcome=data.outcome,
+        approved_amount=data.amount,
+        rationale=rationale.strip(),
+        deadline=deadline,
+        circulated_by_id=actor and actor.id,
+    )
+    return circulated(procedure, f"{data.subject.title}: {data.outcome.title}", actor=actor)
+
+
+def open_call_procedure(call: Call) -> WrittenProcedure | None:
+    """The open written procedure that would open this call, if any: one route to a call's opening at a time."""
+    return db.session.scalar(
+        sa.select(WrittenProcedure).where(
+            WrittenProcedure.call_id == call.id, WrittenProcedure.state == WrittenProcedureState.open
+        )
+    )
+
+
+def matter_of(procedure: WrittenProcedure) -> MatterData:
+    """The matter a procedure proposes, as a meeting would decide it."""
+    return MatterData(procedure.subject, procedure.outcome, procedure.matter, procedure.approved_amount,
+                      procedure.call)  # fmt: skip
 
 
 def respond_to_procedure(
@@ -88,7 +149,8 @@ def respond_to_procedure(
 ) -> ProcedureResponse:
     """A member states an objection (with its reason) or no objection, once, before the deadline."""
     require_sc_member(actor, member, procedure.fund)
-    require_may_decide(procedure.proposal, member)
+    if procedure.proposal is not None:  # a matter of the fund is every member's
+        require_may_decide(procedure.proposal, member)
     if procedure.state is not WrittenProcedureState.open or procedure.deadline_passed():
         raise InvalidTransition(_("This written procedure is no longer open."))
     problems = text_problems(reason, _("The reason for the objection"), required=objects)
@@ -104,8 +166,11 @@ def respond_to_procedure(
 
 
 def eligible_for_procedure(procedure: WrittenProcedure) -> list[User]:
-    """The members who may object: the Steering Committee less those who may not take part in the decision."""
+    """The members who may object: the Steering Committee less those who may not take part in the decision (on a
+    proposal; a matter of the fund is every member's)."""
     members = sc_members(procedure.fund)
+    if procedure.proposal is None:
+        return members
     said = standings(procedure.proposal, members)
     return [m for m in members if said[m.id].decides]
 
@@ -114,7 +179,8 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     """Conclude a written procedure: objected to if anyone objected; adopted (and carried out) when the
     deadline has passed without objection, or earlier when every eligible member said they do not object."""
     require_fund_manager(actor, procedure.fund)
-    lock_proposal(procedure.proposal)  # first, as a meeting's decision does: deciding waits here, holding nothing
+    if procedure.proposal is not None:
+        lock_proposal(procedure.proposal)  # first, as a meeting's decision does: deciding waits here, holding nothing
     lock_chain(procedure.fund)
     procedure = lock(WrittenProcedure, procedure.id)
     objections = procedure.objections
@@ -128,7 +194,16 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     target = WrittenProcedureState.objected if objections else WrittenProcedureState.adopted
     before = require_transition(procedure, target, PROCEDURE_TRANSITIONS)
     decision = None
-    if target is WrittenProcedureState.adopted:
+    if target is WrittenProcedureState.adopted and procedure.is_matter:
+        matter = matter_of(procedure)
+        problems = matter_problems(procedure.fund, matter)  # the call may have been opened another way since
+        if problems:
+            raise ValidationFailed(problems)
+        decision = record_matter_decision(procedure.fund, matter, reference=procedure.reference, actor=actor,
+                                          decided_on=clock.today(procedure.fund), procedure=procedure)  # fmt: skip
+    elif target is WrittenProcedureState.adopted:
+        assert procedure.proposal is not None
+        assert procedure.version is not None
         data = DecisionData(procedure.outcome, procedure.conditions, procedure.approved_amount,
                             development_deadline=procedure.development_deadline,
                             indicative_amount=procedure.indicative_amount)  # fmt: skip
@@ -137,16 +212,19 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     procedure.state = target
     procedure.concluded_at = clock.now()
     db.session.flush()
-    if decision is not None:
-        record_decision_link(decision, actor=actor)
+    if decision is not None and not procedure.is_matter:
+        record_decision_link(decision, actor=actor)  # a matter's is part of recording it
     record_audit("written_procedure.concluded", procedure, actor=actor, before={"state": before},
                  after={"state": target, "objections": len(objections)}, summary=procedure.reference)  # fmt: skip
     return decision
 
 
 def withdraw_written_procedure(procedure: WrittenProcedure, *, actor: User | None) -> None:
-    """The FMU withdraws an open written procedure (e.g. to take the proposal to a meeting instead)."""
+    """The FMU withdraws an open written procedure (e.g. to take the proposal to a meeting instead); a conclusion
+    under way is waited for (the fund's chain, then the procedure's row, as concluding takes them)."""
     require_fund_manager(actor, procedure.fund)
+    lock_chain(procedure.fund)
+    procedure = lock(WrittenProcedure, procedure.id)
     before = require_transition(procedure, WrittenProcedureState.withdrawn, PROCEDURE_TRANSITIONS)
     procedure.state = WrittenProcedureState.withdrawn
     procedure.concluded_at = clock.now()

@@ -78,7 +78,8 @@ def build_chain(session: so.Session) -> int:
     decided = set(session.scalars(sa.select(DecisionRecord.decision_id).where(DecisionRecord.decision_id.is_not(None))))
     approved = set(session.scalars(sa.select(DecisionRecord.minutes_id).where(DecisionRecord.minutes_id.is_not(None))))
     events: list[tuple[Any, ...]] = []
-    for decision in session.scalars(sa.select(Decision)):
+    # an approval of minutes is fixed by the minutes' own link, below
+    for decision in session.scalars(sa.select(Decision).where(Decision.minutes_id.is_(None))):
         if decision.id not in decided:
             events.append((decision.fund_id, decision.decided_on, decision.recorded_at, 1, decision.id, decision))
     for minutes in session.scalars(sa.select(Minutes).where(Minutes.approved_at.is_not(None))):
