@@ -55,6 +55,10 @@ UPLOADS = {
     "evidence": ("results.evidence_upload",
                  lambda w: {"programme_id": w.ids["programme"], "number": w.ids["draft_period"]}, {"caption": "x"}),
 }  # fmt: skip
+# The certified final financial statements (PDF only): the world's programme is not closed, so every upload is
+# refused, the file's own problem listed with the others.
+REFUSING = {"final_statement": ("finance.final_statements", lambda w: {"proposal_id": w.proposals["active"]},
+                                {"organization": "0", "certified_total": "0.00"})}  # fmt: skip
 
 # (file name, content, what the refusal says): the name promises what the content is not.
 MISLABELLED = [
@@ -115,7 +119,7 @@ def uploader(app, world: World) -> FlaskClient:
 def upload_to(
     app, world: World, where: str, filename: str, content: bytes, client: FlaskClient | None = None
 ) -> Answer:
-    endpoint, params, fields = UPLOADS[where]
+    endpoint, params, fields = (UPLOADS | REFUSING)[where]
     client = client or uploader(app, world)
     data = dict(fields) | {"file": (io.BytesIO(content), filename)}
     with client.post(url_for(endpoint, **params(world)), data=data, content_type="multipart/form-data") as response:
@@ -132,7 +136,7 @@ def stored_rows(where: str) -> list:
     return list(db.session.scalars(sa.select(model).order_by(model.id)))
 
 
-@pytest.mark.parametrize("where", UPLOADS)
+@pytest.mark.parametrize("where", [*UPLOADS, *REFUSING])
 @pytest.mark.parametrize(("filename", "content", "message"), MISLABELLED)
 def test_a_file_whose_content_is_not_what_its_name_says_is_refused(app, world, where, filename, content, message):
     """Is a file refused (with the reason, nothing stored) when its content is not what its name says?"""
@@ -143,6 +147,8 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused(app, world, w
     text = response.page
     assert response.status_code in (200, 422)
     expected = message or ("not a" if where == "evidence" else "Only these file types")
+    if where == "final_statement" and not filename.endswith(".pdf"):
+        expected = "Only these file types are accepted: PDF."
     assert expected in text.replace("’", "'")
     assert not writes.statements
     assert storage_listing(app) == files_before
