@@ -111,16 +111,17 @@ class Answer:
         self.status_code, self.page = response.status_code, page
 
 
-def uploader(app, world: World) -> FlaskClient:
-    """The agency lead's browser (signing in opens a server session: do it before recording the upload's writes)."""
-    return client_as(app, world, "agency_lead")
+def uploader(app, world: World, where: str = "attachment") -> FlaskClient:
+    """The agency lead's browser (the FMU's for the final statements, which it records on any organization's behalf;
+    signing in opens a server session: do it before recording the upload's writes)."""
+    return client_as(app, world, "fmu" if where in REFUSING else "agency_lead")
 
 
 def upload_to(
     app, world: World, where: str, filename: str, content: bytes, client: FlaskClient | None = None
 ) -> Answer:
     endpoint, params, fields = (UPLOADS | REFUSING)[where]
-    client = client or uploader(app, world)
+    client = client or uploader(app, world, where)
     data = dict(fields) | {"file": (io.BytesIO(content), filename)}
     with client.post(url_for(endpoint, **params(world)), data=data, content_type="multipart/form-data") as response:
         page = response.get_data(as_text=True)
@@ -141,7 +142,7 @@ def stored_rows(where: str) -> list:
 def test_a_file_whose_content_is_not_what_its_name_says_is_refused(app, world, where, filename, content, message):
     """Is a file refused (with the reason, nothing stored) when its content is not what its name says?"""
     files_before = storage_listing(app)
-    client = uploader(app, world)
+    client = uploader(app, world, where)
     with recording_writes() as writes:
         response = upload_to(app, world, where, filename, content, client=client)
     text = response.page
