@@ -17,14 +17,12 @@ from werkzeug.datastructures import FileStorage
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
 from fundmgr.audit import record_audit, snapshot
-from fundmgr.db import db, to_cents
+from fundmgr.db import db
 from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.finance.models import Allocation, FinalStatement, Transfer
-from fundmgr.finance.operations.checks import money
+from fundmgr.finance.operations.checks import amount_problems, money
 from fundmgr.finance.queries import ZERO, expenditure_by_allocation
 from fundmgr.funds.rights import is_agency_staff, is_fmu
-from fundmgr.i18n import format_money
-from fundmgr.numbers import MONEY
 from fundmgr.proposals import operations as proposal_ops
 from fundmgr.proposals.models import Proposal
 from fundmgr.proposals.operations.rights import text_problem
@@ -79,17 +77,9 @@ def certified_expenditure(proposal: Proposal, organization_id: int) -> Decimal:
 
 def total_problems(proposal: Proposal, organization_id: Any, total: Any) -> list[str]:
     """What is wrong with the certified total: a sum of money in cents, equal to the certified expenditure."""
-    label = _("The certified total")
-    if not isinstance(total, Decimal) or not total.is_finite():
-        return [_("%(field)s must be a number.", field=label)]
-    if total < 0:
-        return [_("%(field)s cannot be negative.", field=label)]
-    if total > MONEY.largest:
-        return [_("%(field)s must be at most %(max)s.", field=label, max=format_money(MONEY.largest))]
-    if total != to_cents(total):
-        return [_("%(field)s can have at most two decimals.", field=label)]
-    if not isinstance(organization_id, int):
-        return []
+    problems = amount_problems(total, _("The certified total"), zero_allowed=True)
+    if problems or not isinstance(organization_id, int):
+        return problems
     spent = certified_expenditure(proposal, organization_id)
     if total != spent:
         return [
