@@ -26,6 +26,7 @@ from fundmgr.storage import content_key
 from tests.access import harness
 from tests.access.harness import client_as, recording_writes, storage_listing
 from tests.access.world import RAW_MARKUP, World
+from tests.support import TODAY
 from tests.support.files import PDF_BYTES, office_bytes, unique_pdf
 
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
@@ -58,7 +59,8 @@ UPLOADS = {
 # The certified final financial statements (PDF only): the world's programme is not closed, so every upload is
 # refused, the file's own problem listed with the others.
 REFUSING = {"final_statement": ("finance.final_statements", lambda w: {"proposal_id": w.proposals["active"]},
-                                {"organization": "0", "certified_total": "0.00"})}  # fmt: skip
+                                {"organization": "0", "certified_total": "0.00",
+                                 "received_on": TODAY.isoformat()})}  # fmt: skip
 
 # (file name, content, what the refusal says): the name promises what the content is not.
 MISLABELLED = [
