@@ -117,12 +117,13 @@ def test_every_problem_is_listed_at_once_the_file_included(closed, fmu):
         ({"certified_total": None}, "The certified total must be a number."),
         ({"certified_total": D("1.001")}, "The certified total can have at most two decimals."),
         ({"upload": None}, "Choose a file to upload."),
-        ({"upload": upload("statements.pdf", b"<html>not a pdf</html>")}, "is not a PDF document"),
+        ({"upload": lambda: upload("statements.pdf", b"<html>not a pdf</html>")}, "is not a PDF document"),
         ({"document": 5}, "The reference must be text."),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(closed, fmu, change, message):
     with pytest.raises(ValidationFailed, match=message):
+        change = {name: value() if callable(value) else value for name, value in change.items()}  # a file read once
         submit(closed, fmu, **({"received_on": RESULTS_DAY} | change))
     db.session.rollback()
     assert count() == 0
