@@ -122,8 +122,8 @@ def test_every_problem_is_listed_at_once_the_file_included(closed, fmu):
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(closed, fmu, change, message):
+    change = {name: value() if callable(value) else value for name, value in change.items()}  # a file read once
     with pytest.raises(ValidationFailed, match=message):
-        change = {name: value() if callable(value) else value for name, value in change.items()}  # a file read once
         submit(closed, fmu, **({"received_on": RESULTS_DAY} | change))
     db.session.rollback()
     assert count() == 0
