@@ -26,6 +26,7 @@ from fundmgr.storage import content_key
 from tests.access import harness
 from tests.access.harness import client_as, recording_writes, storage_listing
 from tests.access.world import RAW_MARKUP, World
+from tests.support import TODAY
 from tests.support.files import PDF_BYTES, office_bytes, unique_pdf
 
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
@@ -55,6 +56,11 @@ UPLOADS = {
     "evidence": ("results.evidence_upload",
                  lambda w: {"programme_id": w.ids["programme"], "number": w.ids["draft_period"]}, {"caption": "x"}),
 }  # fmt: skip
+# The certified final financial statements (PDF only): the world's programme is not closed, so every upload is
+# refused, the file's own problem listed with the others.
+REFUSING = {"final_statement": ("finance.final_statements", lambda w: {"proposal_id": w.proposals["active"]},
+                                {"organization": "0", "certified_total": "0.00",
+                                 "received_on": TODAY.isoformat()})}  # fmt: skip
 
 # (file name, content, what the refusal says): the name promises what the content is not.
 MISLABELLED = [
@@ -107,16 +113,17 @@ class Answer:
         self.status_code, self.page = response.status_code, page
 
 
-def uploader(app, world: World) -> FlaskClient:
-    """The agency lead's browser (signing in opens a server session: do it before recording the upload's writes)."""
-    return client_as(app, world, "agency_lead")
+def uploader(app, world: World, where: str = "attachment") -> FlaskClient:
+    """The agency lead's browser (the FMU's for the final statements, which it records on any organization's behalf;
+    signing in opens a server session: do it before recording the upload's writes)."""
+    return client_as(app, world, "fmu" if where in REFUSING else "agency_lead")
 
 
 def upload_to(
     app, world: World, where: str, filename: str, content: bytes, client: FlaskClient | None = None
 ) -> Answer:
-    endpoint, params, fields = UPLOADS[where]
-    client = client or uploader(app, world)
+    endpoint, params, fields = (UPLOADS | REFUSING)[where]
+    client = client or uploader(app, world, where)
     data = dict(fields) | {"file": (io.BytesIO(content), filename)}
     with client.post(url_for(endpoint, **params(world)), data=data, content_type="multipart/form-data") as response:
         page = response.get_data(as_text=True)
@@ -132,17 +139,19 @@ def stored_rows(where: str) -> list:
     return list(db.session.scalars(sa.select(model).order_by(model.id)))
 
 
-@pytest.mark.parametrize("where", UPLOADS)
+@pytest.mark.parametrize("where", [*UPLOADS, *REFUSING])
 @pytest.mark.parametrize(("filename", "content", "message"), MISLABELLED)
 def test_a_file_whose_content_is_not_what_its_name_says_is_refused(app, world, where, filename, content, message):
     """Is a file refused (with the reason, nothing stored) when its content is not what its name says?"""
     files_before = storage_listing(app)
-    client = uploader(app, world)
+    client = uploader(app, world, where)
     with recording_writes() as writes:
         response = upload_to(app, world, where, filename, content, client=client)
     text = response.page
     assert response.status_code in (200, 422)
     expected = message or ("not a" if where == "evidence" else "Only these file types")
+    if where == "final_statement" and not filename.endswith(".pdf"):
+        expected = "Only these file types are accepted: PDF."
     assert expected in text.replace("’", "'")
     assert not writes.statements
     assert storage_listing(app) == files_before

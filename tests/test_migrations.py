@@ -1332,3 +1332,52 @@ def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_regi
             assert connection.scalar(circulated) == 0
         flask_migrate.upgrade()
         db.session.remove()
+
+
+# --- 7d3e9b2c41a8: budget revisions of several lines; final statements uploaded with their certified total ---
+
+BEFORE_REVISION_LINES = "7e3d51c0a9b2"
+
+
+def test_each_revision_becomes_its_two_lines_and_the_final_statements_keep_what_they_had(committed, own_demo):
+    """The demo at the previous head: its budget revision moved one amount between two budget lines, and its closed
+    programme's final statements were recorded without a file. The upgrade turns the move into two lines (taken from
+    one, added to the other), the request moving the same amount in all, the revised version unchanged; the
+    statements keep their date and reference, with no file and no total."""
+    from fundmgr.finance.models import BudgetRevision, FinalStatement
+
+    moves = sa.text("SELECT id, from_organization_id, from_category, to_organization_id, to_category, year, amount "
+                    "FROM budget_revisions ORDER BY id")  # fmt: skip
+    statements = sa.text("SELECT proposal_id, organization_id, received_on, document FROM final_statements ORDER BY id")
+    money_type = ScaledDecimal(18, 2)
+    with own_demo.app_context():
+        versions_before = {r.id: r.version_id for r in db.session.scalars(sa.select(BudgetRevision))}
+        assert any(len(r.lines) > 2 for r in db.session.scalars(sa.select(BudgetRevision)))  # the demo's has three
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_REVISION_LINES)
+        inspector = db.inspect(db.engine)
+        assert "budget_revision_lines" not in inspector.get_table_names()
+        assert "storage_key" not in {c["name"] for c in inspector.get_columns("final_statements")}
+        with db.engine.connect() as connection:
+            before = connection.execute(moves).all()
+            received = connection.execute(statements).all()
+        assert before  # the demo asks for one revision through the real operations
+        assert received  # and its organizations submitted their final statements (their file names kept)
+        assert all(document for *_rest, document in received)
+        db.session.remove()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(statements).all() == received
+            assert connection.execute(sa.text("SELECT count(*) FROM final_statements WHERE storage_key IS NOT NULL "
+                                              "OR certified_total IS NOT NULL")).scalar_one() == 0  # fmt: skip
+        for move in before:
+            amount = money_type.process_result_value(move.amount, db.engine.dialect)
+            revision = db.session.get(BudgetRevision, move.id)
+            lines = [(ln.organization_id, ln.category, ln.year, ln.amount) for ln in revision.lines]
+            assert lines == [
+                (move.from_organization_id, move.from_category, move.year, -amount),
+                (move.to_organization_id, move.to_category, move.year, amount),
+            ]
+            assert revision.amount == amount
+            assert revision.version_id == versions_before[move.id]
+        assert db.session.scalar(sa.select(sa.func.count(FinalStatement.id))) == len(received)

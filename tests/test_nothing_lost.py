@@ -75,6 +75,8 @@ FAILURES = [
      "fundmgr.finance.operations.transfers", "add_entry", 1),
     ("an organization's expenditure, once it is written", "finance.report_expenditure:POST",
      "fundmgr.finance.operations.expenditure", "record_audit", 1),
+    ("a budget revision of several lines approved, once its revised version is frozen", "finance.revision:POST",
+     "fundmgr.finance.operations.revisions", "add_version", 1),
     ("a report's acceptance, once it is logged", "results.report_review:POST",
      "fundmgr.results.operations.progress_reports", "record_audit", 1),
     ("a programme's start date, once its periods are drawn again", "results.programme_start:POST",

@@ -188,7 +188,8 @@ class Deadline:
         if self.kind is DeadlineKind.procedure:
             return "steering.procedure", {"procedure_id": self.subject.id}
         if self.kind is DeadlineKind.financial:
-            return "finance.expenditure", {"proposal_id": self.of_proposal.id}
+            final = "finance.final_statements" if self.subject.final else "finance.expenditure"
+            return final, {"proposal_id": self.of_proposal.id}
         return "results.period", {"programme_id": self.subject.programme_id, "number": self.subject.number}
 
     def action(self) -> tuple[str, dict[str, Any]]:

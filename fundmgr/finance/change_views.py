@@ -54,27 +54,41 @@ class TopUpRequestView(RequestView):
 
 
 class RevisionRequestView(RequestView):
-    """The lead agency asks for a budget revision of its programme."""
+    """The lead agency asks for a budget revision of its programme: several budget lines changed at once ("Add a
+    line" shows the form again with one more blank row, without script)."""
 
     def process(self):
         form = RevisionForm()
         version = self.proposal.latest_version
-        organizations = [(p.organization_id, p.code) for p in version.snapshot.participants] if version else []
-        categories = [(c.code, c.label) for c in active(self.fund.budget_categories)]
-        years = [(y, str(y)) for y in range(1, (version.snapshot.budget.years if version else 1) + 1)]
-        form.from_organization.choices = form.to_organization.choices = organizations
-        form.from_category.choices = form.to_category.choices = categories
-        form.year.choices = years
-        if form.validate_on_submit():
+        adding = request.method == "POST" and form.add_line.data
+        if adding and len(form.lines) < form.lines.max_entries:
+            form.lines.append_entry()
+        self.offer_choices(form, version)
+        if not adding and form.validate_on_submit():
             with refusals_shown_on(form):
-                data = ops.RevisionData(
-                    form.from_organization.data, form.from_category.data, form.to_organization.data,
-                    form.to_category.data, form.year.data, form.amount.data, form.reason.data or "",
-                )  # fmt: skip
+                lines = [
+                    ops.LineData(row.organization.data, row.category.data, row.year.data, row.signed_amount(), number)
+                    for number, row in enumerate((entry.form for entry in form.lines), start=1)
+                    if not row.is_blank()
+                ]
+                data = ops.RevisionData(lines, form.reason.data or "")
                 revision = ops.request_revision(self.proposal, data, actor=acting_user())
                 flash(_("The budget revision is requested; the Fund Management Unit reviews it."), "success")
                 return redirect(url_for("finance.revision", revision_id=revision.id))
         return self.render("revision_form.html", proposal=self.proposal, form=form, version=version)
+
+    def offer_choices(self, form: RevisionForm, version: Any) -> None:
+        """Each row's organizations, categories and years, with a blank choice (a row left blank is no line)."""
+        blank = [("", "")]
+        organizations = (
+            blank + [(p.organization_id, p.code) for p in version.snapshot.participants] if version else blank
+        )
+        categories = blank + [(c.code, c.label) for c in active(self.fund.budget_categories)]
+        years = blank + [(y, str(y)) for y in range(1, (version.snapshot.budget.years if version else 1) + 1)]
+        for entry in form.lines:
+            entry.form.organization.choices = organizations
+            entry.form.category.choices = categories
+            entry.form.year.choices = years
 
 
 class ChangeView(FinanceView):

@@ -10,15 +10,29 @@ from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundmgr import clock
 from fundmgr.choices import options
 from fundmgr.dates import DateField
 from fundmgr.finance.models import ContributionKind, ExpenditureKind
+from fundmgr.finance.operations.revisions import MAX_LINES
 from fundmgr.i18n import alphabetical, current_language
 from fundmgr.numbers import EXCHANGE_RATE, MONEY, NumberField
+from fundmgr.web import db_int
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CHF", "NOK", "SEK", "DKK", "JPY", "CAD", "AUD")
 
@@ -93,15 +107,22 @@ class FinancialClosureForm(FlaskForm):
 
 
 class FinalStatementForm(FlaskForm):
-    """The FMU records the receipt of an organization's certified final financial statements."""
+    """An organization's certified final financial statements: the PDF and its certified total (the FMU, recording
+    them on the organization's behalf, also says when they were received)."""
 
     organization = SelectField(_l("Organization"), coerce=int, validate_choice=False,
                                validators=[InputRequired(message=_l("Choose the organization."))])  # fmt: skip
     received_on = DateField(_l("Received on"), validators=[InputRequired(message=_l("Enter the date."))])
+    certified_total = NumberField(
+        _l("Certified total expenditure"), kind=MONEY, required=True,
+        description=_l("The total the statements certify as spent on the programme; it must agree with the "
+                       "expenditure certified here."),
+    )  # fmt: skip
+    file = FileField(_l("Statements (PDF)"), render_kw={"accept": ".pdf"})
     document = StringField(
-        _l("Document"),
-        description=_l("The statements' reference in the records, their file name or a link to them."),
-        validators=[DataRequired(), Length(max=300)],
+        _l("Reference"),
+        description=_l("The statements' reference in the organization's records (optional)."),
+        validators=[Optional(), Length(max=300)],
     )
 
 
@@ -133,15 +154,56 @@ class TopUpForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=4000)])
 
 
-class RevisionForm(FlaskForm):
-    """The lead agency asks for a budget revision: direct costs moved from one budget line of a year to another."""
+def optional_id(value: object) -> int | None:
+    """A chosen id, or None for the blank choice or anything that is not one (the operation says what is wrong)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return db_int(str(value))
+    except ValueError:
+        return None
 
-    from_organization = SelectField(_l("From organization"), coerce=int, validators=[InputRequired()])
-    from_category = SelectField(_l("From budget category"), validators=[InputRequired()])
-    to_organization = SelectField(_l("To organization"), coerce=int, validators=[InputRequired()])
-    to_category = SelectField(_l("To budget category"), validators=[InputRequired()])
-    year = SelectField(_l("Programme year"), coerce=int, validators=[InputRequired()])
-    amount = NumberField(_l("Direct costs moved"), kind=MONEY, required=True)
+
+def optional_text(value: object) -> str | None:
+    """A chosen code, or None for the blank choice."""
+    return None if value is None or value == "" else str(value)
+
+
+# the blank rows the revision form shows (one more each time "Add a line" is pressed, up to MAX_LINES)
+REVISION_ROWS = 4
+DECREASE, INCREASE = "decrease", "increase"
+
+
+class RevisionLineForm(Form):
+    """One budget line of a revision: an organization, category and year, and how much its direct costs go down or
+    up. A row left blank is not a line."""
+
+    organization = SelectField(_l("Organization"), coerce=optional_id, validate_choice=False)
+    category = SelectField(_l("Budget category"), coerce=optional_text, validate_choice=False)
+    year = SelectField(_l("Programme year"), coerce=optional_id, validate_choice=False)
+    change = SelectField(
+        _l("Change"), choices=options([(DECREASE, _l("Decrease by")), (INCREASE, _l("Increase by"))]),
+        validate_choice=False,
+    )  # fmt: skip
+    amount = NumberField(_l("Direct costs"), kind=MONEY)
+
+    def is_blank(self) -> bool:
+        typed = bool(self.amount.raw_data and self.amount.raw_data[0].strip())
+        return not (self.organization.data or self.category.data or self.year.data or typed)
+
+    def signed_amount(self) -> Decimal | None:
+        amount = self.amount.data
+        return -amount if amount is not None and self.change.data != INCREASE else amount
+
+
+class RevisionForm(FlaskForm):
+    """The lead agency asks for a budget revision: the direct costs of several budget lines (organization, category,
+    year) changed at once, adding up to zero, and why."""
+
+    lines = FieldList(FormField(RevisionLineForm), min_entries=REVISION_ROWS, max_entries=MAX_LINES)
+    add_line = SubmitField(_l("Add a line"))
     reason = TextAreaField(_l("Reason"), validators=[Length(max=4000)])
 
 

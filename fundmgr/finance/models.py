@@ -19,7 +19,7 @@ from fundmgr.accounts.models import Organization, User
 from fundmgr.choices import TitledEnum
 from fundmgr.db import Base, Money, Rate
 from fundmgr.funds.models import BudgetCategory, Fund, ThematicArea
-from fundmgr.funds.rights import is_fmu
+from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member
 from fundmgr.proposals.models import Proposal, ProposalVersion
 
 
@@ -280,9 +280,11 @@ class Expenditure(Base):
 
 class FinalStatement(Base):
     """The certified final financial statements of one participating organization on a programme closed
-    financially: received on a date, recorded by the FMU with the document (its reference, file name or link).
-    One per organization and programme; until it is recorded the statements are due (`final_financial_due` of the
-    year after the financial closure) and the organization is reminded."""
+    financially: the organization's staff upload the certified document (a PDF, kept by fundmgr.storage) with its
+    certified total, or the FMU records the receipt on its behalf; received on a date. One per organization and
+    programme; until it is recorded the statements are due (`final_financial_due` of the year after the financial
+    closure) and the organization is reminded. Statements recorded before uploads existed have no file (their
+    `document` names it) and no total."""
 
     __tablename__ = "final_statements"
     __table_args__ = (sa.UniqueConstraint("proposal_id", "organization_id"),)
@@ -292,7 +294,14 @@ class FinalStatement(Base):
     proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), index=True)
     organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
     received_on: so.Mapped[date]
-    document: so.Mapped[str] = so.mapped_column(sa.String(300))
+    # the statements' reference in the organization's records (optional with a file)
+    document: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    certified_total: so.Mapped[Decimal | None] = so.mapped_column(Money())
+    filename: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    content_type: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    size: so.Mapped[int | None]
+    sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    storage_key: so.Mapped[str | None] = so.mapped_column(sa.String(80), index=True)  # shared by same content
     received_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     recorded_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
 
@@ -305,6 +314,18 @@ class FinalStatement(Base):
     @property
     def display_name(self) -> str:
         return f"{self.proposal.reference} {self.organization.code}"
+
+    def can_download(self, user: User) -> bool:
+        """The FMU and administrators, the Steering Committee (who may read the programme), and the organization's own
+        staff read the uploaded statements."""
+        fund = self.proposal.fund
+        if is_fund_manager(user, fund):
+            return True
+        if not self.proposal.can_see_content(user):
+            return False
+        return is_sc_member(user, fund) or (
+            is_agency_staff(user, fund) and user.organization_id == self.organization_id
+        )
 
 
 class TopUpState(TitledEnum):
@@ -394,32 +415,25 @@ class TopUp(ChangeRequest, Base):
 
 
 class BudgetRevision(ChangeRequest, Base):
-    """The lead agency asks, with a reason, to move direct costs between two budget lines (categories or
-    organizations) of its programme, never changing the approved total; the FMU reviews it and decides or, when the
-    share of the budget moved is above the fund's threshold (`revision_committee_share`), forwards it to the
-    Steering Committee. An approval freezes the revised budget as the proposal's next version (compared with the
-    one before like any two versions) and, between organizations, moves the allocation with it."""
+    """The lead agency asks, with a reason, to move direct costs between budget lines (organization, category and
+    programme year) of its programme, several at once, never changing the approved total; the FMU reviews it and
+    decides or, when the share of the budget the request moves in all is above the fund's threshold
+    (`revision_committee_share`), forwards it to the Steering Committee. An approval freezes the revised budget as
+    the proposal's next version (compared with the one before like any two versions) and, between organizations,
+    moves the allocations with it."""
 
     __tablename__ = "budget_revisions"
-    __table_args__ = (
-        sa.UniqueConstraint("proposal_id", "number"),
-        sa.CheckConstraint("amount > 0", name="amount_positive"),
-    )
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "number"),)
 
     # the version revised, and the version the approval froze
     base_version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
     version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
-    from_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
-    from_category: so.Mapped[str] = so.mapped_column(sa.String(40))
-    to_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
-    to_category: so.Mapped[str] = so.mapped_column(sa.String(40))
-    year: so.Mapped[int]
-    amount: so.Mapped[Decimal] = so.mapped_column(Money())
 
     base_version: so.Mapped[ProposalVersion] = so.relationship(foreign_keys=[base_version_id])
     version: so.Mapped[ProposalVersion | None] = so.relationship(foreign_keys=[version_id])
-    from_organization: so.Mapped[Organization] = so.relationship(foreign_keys=[from_organization_id], lazy="joined")
-    to_organization: so.Mapped[Organization] = so.relationship(foreign_keys=[to_organization_id], lazy="joined")
+    lines: so.Mapped[list[BudgetRevisionLine]] = so.relationship(
+        back_populates="revision", cascade="all, delete-orphan", order_by="BudgetRevisionLine.id", lazy="selectin"
+    )
 
     audit_type = "budget_revision"
 
@@ -428,8 +442,13 @@ class BudgetRevision(ChangeRequest, Base):
         return f"{self.proposal.reference} R{self.number}"
 
     @property
+    def amount(self) -> Decimal:
+        """The direct costs the request moves in all: what its lines add (equal to what they take away)."""
+        return sum((line.amount for line in self.lines if line.amount > 0), Decimal("0.00"))
+
+    @property
     def share(self) -> Decimal:
-        """The share of the revised version's direct costs moved."""
+        """The share of the revised version's direct costs the request moves."""
         direct = self.base_version.direct_total
         return self.amount / direct if direct else Decimal(1)
 
@@ -440,3 +459,24 @@ class BudgetRevision(ChangeRequest, Base):
     def for_committee(self) -> bool:
         """Moving more of the budget than the fund lets the FMU decide alone."""
         return self.share > self.proposal.fund.revision_committee_share
+
+
+class BudgetRevisionLine(Base):
+    """One budget line a revision changes: the direct costs of an organization, category and programme year go up
+    (a positive amount) or down (a negative one); a request's lines add up to zero."""
+
+    __tablename__ = "budget_revision_lines"
+    __table_args__ = (
+        sa.UniqueConstraint("revision_id", "organization_id", "category", "year"),
+        sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    revision_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("budget_revisions.id", ondelete="CASCADE"), index=True)
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"))
+    category: so.Mapped[str] = so.mapped_column(sa.String(40))
+    year: so.Mapped[int]
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+
+    revision: so.Mapped[BudgetRevision] = so.relationship(back_populates="lines")
+    organization: so.Mapped[Organization] = so.relationship(lazy="joined")

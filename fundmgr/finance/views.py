@@ -40,6 +40,7 @@ from fundmgr.finance.models import (
     Contribution,
     ContributionKind,
     ExpenditureKind,
+    FinalStatement,
     LedgerEntry,
     TopUp,
 )
@@ -53,7 +54,8 @@ from fundmgr.numbers import MONEY, NumberRefused, parse_number
 from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.visibility import visible_to
-from fundmgr.web import FundView, refusals_shown_on
+from fundmgr.storage import send_stored
+from fundmgr.web import FundView, in_fund, refusals_shown_on
 
 # Who reads the fund's dashboards; the books themselves are the FMU's (administrators read them).
 DASHBOARD_ROLES = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
@@ -422,6 +424,7 @@ class ProgrammeView(FinanceView):
             can_ask=ops.may_ask(current_user, self.proposal),
             knows_changes=knows,
             final_statements=final_statements_table(self.proposal),
+            submits_statements=ops.may_submit_statements(current_user, self.proposal),
         )
 
 
@@ -640,37 +643,76 @@ class FinancialClosureView(ClosureFormView):
         )
 
 
-class FinalStatementsView(ClosureFormView):
-    """The FMU records the receipt of each organization's certified final financial statements after the financial
-    closure (due by the fund's calendar; the organization is reminded until they are recorded)."""
+class FinalStatementsView(FinanceView):
+    """Each organization paid on a programme submits its certified final financial statements after the financial
+    closure (the PDF and the certified total), or the FMU records them on its behalf; the FMU sees which are in and
+    which are due (by the fund's calendar; the organization is reminded until they are in). The organization's staff
+    see and submit their own organization's."""
+
+    methods = ["GET", "POST"]
+
+    def load(self, proposal_id: int) -> None:
+        super().load()
+        self.proposal = load_programme(self.fund, proposal_id)
+
+    def can_access(self, user: User) -> bool:
+        return ops.may_submit_statements(user, self.proposal)
 
     def process(self):
         # before the financial closure the form is still there (the operation refuses it, saying why)
         received = ops.final_statements_of(self.proposal)
-        rows = [(o, received.get(o.id)) for o in ops.owing_organizations(self.proposal)]
+        rows = [(o, received.get(o.id), ops.certified_expenditure(self.proposal, o.id))
+                for o in ops.statement_organizations(current_user, self.proposal)]  # fmt: skip
+        fmu = is_fmu(current_user, self.fund)
         form = FinalStatementForm()
-        form.organization.choices = [(o.id, o.label) for o, statement in rows if statement is None]
+        form.organization.choices = [(o.id, o.label) for o, statement, _spent in rows if statement is None]
         if request.method == "GET":
             form.received_on.data = clock.today(self.fund)
+        if not fmu:
+            del form.received_on  # an organization's statements are received the day it submits them
         if form.validate_on_submit():
             with refusals_shown_on(form):
                 ops.record_final_statement(
                     self.proposal,
                     organization_id=form.organization.data,
-                    received_on=form.received_on.data,
-                    document=form.document.data,
+                    received_on=form.received_on.data if fmu else None,
+                    document=form.document.data or "",
+                    certified_total=form.certified_total.data,
+                    upload=form.file.data,
                     actor=acting_user(),
                 )
-                flash(_("The certified final financial statements are recorded as received."), "success")
+                flash(_("The certified final financial statements are received."), "success")
                 return redirect(url_for("finance.final_statements", proposal_id=self.proposal.id))
         closed_on = self.proposal.financially_closed_on
+        due_on = self.fund.calendar.final_financial_due_on(closed_on) if closed_on else None
         return self.render(
             "final_statements.html",
             form=form,
             proposal=self.proposal,
             rows=rows,
-            due_on=self.fund.calendar.final_financial_due_on(closed_on) if closed_on else None,
+            fmu=fmu,
+            due_on=due_on,
+            overdue=due_on is not None and clock.is_past(due_on, clock.today(self.fund)),
         )
+
+
+class FinalStatementFileView(FinanceView):
+    """The uploaded certified final financial statements of an organization: the FMU, the Steering Committee and the
+    organization's own staff download them."""
+
+    def load(self, statement_id: int) -> None:
+        super().load()
+        statement = in_fund(db.session.get(FinalStatement, statement_id), self.fund)
+        if statement.storage_key is None or not statement.can_download(current_user):
+            abort(404)
+        self.statement = statement
+
+    def process(self):
+        s = self.statement
+        assert s.storage_key is not None  # checked in load
+        assert s.filename is not None  # stored with the key
+        assert s.content_type is not None  # stored with the key
+        return send_stored(s.storage_key, s.filename, s.content_type)
 
 
 class PipelineMoneyView(FinanceView):

@@ -7,7 +7,7 @@ participants' totals, results builds the programme's live matrix from its matrix
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -153,24 +153,23 @@ def freeze_version(proposal: Proposal, *, actor: User) -> ProposalVersion:
     return add_version(proposal, snapshot_of(proposal), actor=actor)
 
 
-def moved_budget(snapshot: ProposalSnapshot, move: BudgetMove) -> ProposalSnapshot:
-    """The snapshot with `move.amount` of direct costs moved from one (organization, category) line of a year to
-    another, and its totals (each organization's indirect costs at its rate) computed again. ValueError when the
-    line moved from holds less than the amount."""
+def revised_budget(snapshot: ProposalSnapshot, changes: Mapping[tuple[int, str, int], Decimal]) -> ProposalSnapshot:
+    """The snapshot with the direct costs of some (organization, category, year) lines changed by the amounts given
+    (negative: taken away; a line not in the budget yet is added), and its totals (each organization's indirect costs
+    at its rate) computed again. ValueError when a line would fall below zero."""
     data = snapshot.model_dump(mode="python")
     lines = data["budget"]["lines"]
-    source = next((ln for ln in lines if (ln["organization_id"], ln["category"], ln["year"]) == move.source), None)
-    if source is None or Decimal(source["amount"]) < move.amount:
-        raise ValueError("the line moved from holds less than the amount")
-    source["amount"] = Decimal(source["amount"]) - move.amount
-    target = next((ln for ln in lines if (ln["organization_id"], ln["category"], ln["year"]) == move.target), None)
-    if target is None:
-        code = next(p["code"] for p in data["participants"] if p["organization_id"] == move.target[0])
-        target = {"organization_id": move.target[0], "organization": code, "category": move.target[1],
-                  "year": move.target[2], "amount": Decimal(0)}  # fmt: skip
-        lines.append(target)
-        lines.sort(key=lambda ln: (ln["organization_id"], ln["category"], ln["year"]))
-    target["amount"] = Decimal(target["amount"]) + move.amount
+    for key, amount in changes.items():
+        line = next((ln for ln in lines if (ln["organization_id"], ln["category"], ln["year"]) == key), None)
+        if line is None:
+            code = next(p["code"] for p in data["participants"] if p["organization_id"] == key[0])
+            line = {"organization_id": key[0], "organization": code, "category": key[1], "year": key[2],
+                    "amount": Decimal(0)}  # fmt: skip
+            lines.append(line)
+        line["amount"] = Decimal(line["amount"]) + amount
+        if line["amount"] < 0:
+            raise ValueError("a budget line would fall below zero")
+    lines.sort(key=lambda ln: (ln["organization_id"], ln["category"], ln["year"]))
     for participant in data["participants"]:
         own = [Decimal(ln["amount"]) for ln in lines if ln["organization_id"] == participant["organization_id"]]
         participant["direct"] = sum(own, Decimal("0.00"))
@@ -180,15 +179,6 @@ def moved_budget(snapshot: ProposalSnapshot, move: BudgetMove) -> ProposalSnapsh
     indirect = sum((p["indirect"] for p in data["participants"]), Decimal("0.00"))
     data["totals"] = {"direct": direct, "indirect": indirect, "total": direct + indirect}
     return ProposalSnapshot.model_validate(data)
-
-
-@dataclass(frozen=True)
-class BudgetMove:
-    """Direct costs moved between two budget lines: (organization id, category code, programme year) each."""
-
-    source: tuple[int, str, int]
-    target: tuple[int, str, int]
-    amount: Decimal
 
 
 def add_version(proposal: Proposal, snapshot: ProposalSnapshot, *, actor: User) -> ProposalVersion:

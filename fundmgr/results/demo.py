@@ -10,6 +10,7 @@ reports are left submitted, one returned and one overdue so every queue has some
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -18,6 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
+from weasyprint import HTML
+from werkzeug.datastructures import FileStorage
 
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
@@ -91,7 +94,7 @@ def seed_results(fund: Fund) -> list[str]:
 
 def change_after_approval(fund: Fund, programmes: list[Programme], fmu: User | None) -> list[str]:
     """Once, on the active programme ending last: its lead agency asks for a budget revision (a tenth of its first
-    budget line moved to another category, approved by the FMU) and for a top-up of USD 50,000 for itself, which the
+    budget line moved to two other categories, approved by the FMU) and for a top-up of USD 50,000 for itself, which the
     FMU forwards and a member of the Steering Committee approves; both through the real operations."""
     member = demo_person(fund, Role.sc_member)
     if fmu is None or member is None or db.session.scalar(sa.select(TopUp.id).limit(1)) is not None:
@@ -109,9 +112,13 @@ def change_after_approval(fund: Fund, programmes: list[Programme], fmu: User | N
         if line is None or not others:
             continue
         moved = (line.amount / 10).quantize(Decimal("0.01"))
-        data = finance_ops.RevisionData(lead.organization_id, line.category, lead.organization_id, others[0],
-                                        line.year, moved, "Training costs were lower than planned; more field "
-                                        "visits are needed.")  # fmt: skip
+        half = (moved / 2).quantize(Decimal("0.01"))
+        targets = [(others[0], half), (others[1 % len(others)], moved - half)]
+        lines = [finance_ops.LineData(lead.organization_id, line.category, line.year, -moved)]
+        for category, amount in targets if len(others) > 1 else [(others[0], moved)]:
+            lines.append(finance_ops.LineData(lead.organization_id, category, line.year, amount))
+        data = finance_ops.RevisionData(lines, "Training costs were lower than planned; more field visits and "
+                                        "translation are needed.")  # fmt: skip
         revision = finance_ops.request_revision(proposal, data, actor=lead)
         today = clock.today(fund)
         finance_ops.decide_revision(revision, decision="approve", note="", actor=fmu, reference="FMU-REV-01",
@@ -177,7 +184,37 @@ def close_finished(closing: list[Programme], fmu: User, today: date) -> str:
         ops.close_operationally(programme, closed_on=today, activities_ended=True, actor=fmu)
     first = closing[0].proposal
     finance_ops.close_financially(first, closed_on=today, reference=f"{first.reference}-FC"[:60], actor=fmu)
-    return f"Programmes closed: {len(closing)} operationally, 1 financially ({first.reference})."
+    submitted = submit_final_statements(first, fmu)
+    return (f"Programmes closed: {len(closing)} operationally, 1 financially ({first.reference}); "
+            f"{submitted} certified final financial statements submitted.")  # fmt: skip
+
+
+def submit_final_statements(proposal: Proposal, fmu: User) -> int:
+    """Each organization paid on the programme closed financially uploads its certified final financial statements
+    (a one-page PDF) with their certified total: the expenditure it certified, equal to its transfers less the refund
+    of the closure (the FMU submits for an organization the demo has no staff for)."""
+    script = demo_script()["final_statements"]
+    year = proposal.financially_closed_on.year if proposal.financially_closed_on else clock.today(proposal.fund).year
+    for organization in finance_ops.owing_organizations(proposal):
+        total = finance_ops.certified_expenditure(proposal, organization.id)
+        fields = {"org": organization.code, "reference": proposal.reference, "title": proposal.title, "year": year,
+                  "total": f"{total:,.2f}"}  # fmt: skip
+        upload = FileStorage(io.BytesIO(statement_pdf(script["text"].format(**fields))),
+                             filename=f"{organization.code}-final-statements-{year}.pdf")  # fmt: skip
+        staff = demo_person(proposal.fund, Role.agency, organization.code)
+        finance_ops.record_final_statement(
+            proposal, organization_id=organization.id, document=script["reference"].format(**fields),
+            certified_total=total, upload=upload, actor=staff or fmu,
+            received_on=None if staff else clock.today(proposal.fund),
+        )  # fmt: skip
+    return len(finance_ops.owing_organizations(proposal))
+
+
+def statement_pdf(text: str) -> bytes:
+    """A one-page statement as a real PDF (WeasyPrint, no external resources)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    html = f"<html><body style='font-family: sans-serif; font-size: 11pt'><p>{escaped}</p></body></html>"
+    return HTML(string=html).write_pdf()
 
 
 def load_demo_framework(fund: Fund) -> str:

@@ -767,15 +767,32 @@ CASES: list[Case] = [
         owner="fmu",
         data=lambda w: {"closed_on": TODAY.isoformat(), "reference": "FC-2026-01"},
     ),
-    # certified final financial statements: recorded by the FMU after the financial closure (refused here: open)
-    get("finance.final_statements", proposal("active"), FMU_ONLY, secrets=("active",)),
+    # certified final financial statements: submitted by the paid organization's staff (IOM) or the FMU after the
+    # financial closure (refused here: open); the uploaded file of UNHCR's read by the FMU, administrators and the
+    # committee (not the recused UNHCR member), never by another organization
+    get(
+        "finance.final_statements",
+        proposal("active"),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=OK, fmu=OK),
+        secrets=("active",),
+    ),
     post(
         "finance.final_statements",
         proposal("active"),
-        answers(FORBIDDEN, fmu=KEPT),
+        answers(FORBIDDEN, outsiders=HIDDEN, agency_lead=KEPT, fmu=KEPT),
         secrets=("active",),
         owner="fmu",
-        data=lambda w: {"organization": "1", "received_on": TODAY.isoformat(), "document": "CFS-2026-01"},
+        data=lambda w: {
+            "organization": "1",
+            "received_on": TODAY.isoformat(),
+            "certified_total": "0.00",
+            "document": "CFS-2026-01",
+        },
+    ),
+    get(
+        "finance.final_statement_file",
+        ids(statement_id="final_statement"),
+        answers(HIDDEN, sc=OK, sc_recused=HIDDEN, fmu=OK, admin=OK),
     ),
     # --- Steering ---
     *[

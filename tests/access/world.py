@@ -27,7 +27,7 @@ from fundmgr.accounts.models import Role, TokenScope, User
 from fundmgr.accounts.operations import password_reset_token
 from fundmgr.db import db
 from fundmgr.finance import operations as finance_ops
-from fundmgr.finance.models import Allocation, ContributionKind
+from fundmgr.finance.models import Allocation, ContributionKind, FinalStatement
 from fundmgr.funds.models import Fund
 from fundmgr.funds.seats import term_of
 from fundmgr.jobs import runner
@@ -41,7 +41,7 @@ from fundmgr.results.views.annual import ANNUAL_REPORT
 from fundmgr.steering import operations as steering_ops
 from fundmgr.steering.meeting_views import MEETING_PACK
 from fundmgr.steering.models import DecisionOutcome, MeetingMode, Recommendation, Stance, standing
-from fundmgr.storage import read_stored
+from fundmgr.storage import keep, read_stored
 from tests.factories import organization
 from tests.support import TODAY
 from tests.support.files import PDF_BYTES, upload
@@ -476,13 +476,32 @@ def build_reports(world: World, proposal: Proposal, lead: User, fmu: User) -> No
     # a top-up for the lead organization waiting for the FMU (above the fund's threshold: it is forwarded)
     top_up = finance_ops.request_top_up(proposal, organization_id=lead.organization_id, amount=Decimal("25000.00"),
                                         reason=f"More arrivals. {hostile('TOPUP7')}", actor=lead)  # fmt: skip
-    # and a budget revision moving 1,000 of the lead's direct costs to another category, waiting for the FMU
+    # and a budget revision moving 1,000 of the lead's direct costs to two other categories, waiting for the FMU
     categories = [c.code for c in proposal.fund.budget_categories]
-    move = finance_ops.RevisionData(lead.organization_id, categories[0], lead.organization_id, categories[1], 1,
-                                    Decimal("1000.00"), f"Staff costs. {hostile('REVISION7')}")  # fmt: skip
+    lead_org = lead.organization_id
+    move = finance_ops.RevisionData(
+        [finance_ops.LineData(lead_org, categories[0], 1, Decimal("-1000.00")),
+         finance_ops.LineData(lead_org, categories[1], 1, Decimal("600.00")),
+         finance_ops.LineData(lead_org, categories[2], 1, Decimal("400.00"))],
+        f"Staff costs. {hostile('REVISION7')}",
+    )  # fmt: skip
     revision = finance_ops.request_revision(proposal, move, actor=lead)
     db.session.commit()
     world.ids |= {"top_up": top_up.id, "top_up_organization": lead.organization_id, "revision": revision.id}
-    world.extra["revision_form"] = {"year": "1", "from_organization": str(lead.organization_id),
-                                    "from_category": categories[0], "to_organization": str(lead.organization_id),
-                                    "to_category": categories[1], "amount": "500.00", "reason": "More."}  # fmt: skip
+    # certified final financial statements of UNHCR, uploaded (written as a row: the programme is not closed, and
+    # the FMU's form must still offer IOM, which was paid)
+    unhcr = next(p.organization_id for p in proposal.participants if p.organization.code == "UNHCR")
+    stored = keep(PDF_BYTES, "statements.pdf", "application/pdf")
+    statement = FinalStatement(fund_id=proposal.fund_id, proposal_id=proposal.id, organization_id=unhcr,
+                               received_on=TODAY, document=f"CFS {hostile('STATEMENT7')}",
+                               certified_total=Decimal("0.00"), received_by_id=fmu.id, **stored.columns())  # fmt: skip
+    db.session.add(statement)
+    db.session.commit()
+    world.files[stored.key] = PDF_BYTES
+    world.ids["final_statement"] = statement.id
+    world.extra["revision_form"] = {
+        "lines-0-organization": str(lead_org), "lines-0-category": categories[0], "lines-0-year": "1",
+        "lines-0-change": "decrease", "lines-0-amount": "500.00",
+        "lines-1-organization": str(lead_org), "lines-1-category": categories[1], "lines-1-year": "1",
+        "lines-1-change": "increase", "lines-1-amount": "500.00", "reason": "More.",
+    }  # fmt: skip

@@ -136,3 +136,32 @@ def test_the_demo_has_a_budget_revision_and_a_top_up_through_the_operations(demo
     )
     actions = set(db.session.scalars(sa.select(AuditEntry.action).where(audited)))
     assert {"budget_revision.approved", "top_up.forwarded", "top_up.approved"} <= actions
+    # the revision moves one amount from a budget line to two others: three lines adding up to zero
+    assert len(revision.lines) == 3
+    assert sum(line.amount for line in revision.lines) == 0
+
+
+def test_the_demos_closed_programme_has_every_final_statement_uploaded_agreeing_with_the_ledger(demo_app, fund):
+    """Each organization paid on the programme closed financially uploaded its certified final statements (a PDF),
+    their total equal to the cent to its certified expenditure and to its transfers less refunds in the ledger."""
+    from fundmgr.finance.models import Allocation, FinalStatement
+    from fundmgr.finance.operations import certified_expenditure, owing_organizations
+    from fundmgr.proposals.models import Proposal
+    from fundmgr.storage import read_stored
+
+    (closed,) = db.session.scalars(sa.select(Proposal).where(Proposal.financially_closed_on.is_not(None))).all()
+    statements = db.session.scalars(sa.select(FinalStatement).where(FinalStatement.proposal_id == closed.id)).all()
+    assert {s.organization_id for s in statements} == {o.id for o in owing_organizations(closed)}
+    for statement in statements:
+        assert read_stored(statement.storage_key).startswith(b"%PDF")
+        assert statement.received_on == closed.financially_closed_on
+        in_ledger = db.session.scalar(
+            sa.select(sa.func.sum(LedgerEntry.amount))
+            .join(Allocation, Allocation.id == LedgerEntry.allocation_id)
+            .where(Allocation.proposal_id == closed.id, Allocation.organization_id == statement.organization_id,
+                   LedgerEntry.kind.in_([EntryKind.transfer, EntryKind.refund]))
+        )  # fmt: skip
+        assert statement.certified_total == certified_expenditure(closed, statement.organization_id) == -in_ledger
+        received = sa.select(AuditEntry).where(AuditEntry.action == "final_statement.received")
+        entry = db.session.scalars(received.where(AuditEntry.object_id == str(statement.id))).one()
+        assert entry.actor_id == statement.received_by_id

@@ -27,6 +27,7 @@ from fundmgr.finance.exports import dashboard_workbook
 from fundmgr.finance.models import Allocation, ContributionKind, EntryKind, Expenditure, ExpenditureKind, LedgerEntry
 from fundmgr.finance.operations import (
     allocate_approved,
+    certified_expenditure,
     close_financially,
     correct_contribution,
     decide_top_up,
@@ -43,6 +44,7 @@ from fundmgr.results import operations as results_ops
 from fundmgr.results import reports
 from tests.factories import sign_in
 from tests.finance.helpers import contribution_data
+from tests.support.files import unique_pdf, upload
 
 D = Decimal
 YEAR_END = date(2025, 12, 31)
@@ -152,8 +154,10 @@ def close_within_the_year(programme, fmu, accepted_report) -> None:
     refunds = close_financially(programme.proposal, closed_on=date(2025, 12, 15), reference="RF-C", actor=fmu)
     assert refunds == {iom.id: D("49999.60"), unhcr.id: D("1000.00")}
     for allocation in (iom, unhcr):  # and their certified final financial statements arrive before the year's end
+        spent = certified_expenditure(programme.proposal, allocation.organization_id)
         record_final_statement(programme.proposal, organization_id=allocation.organization_id,
-                               received_on=date(2025, 12, 20), document=f"CFS-{allocation.id}", actor=fmu)  # fmt: skip
+                               received_on=date(2025, 12, 20), document=f"CFS-{allocation.id}", certified_total=spent,
+                               upload=upload(f"cfs-{allocation.id}.pdf", unique_pdf()), actor=fmu)  # fmt: skip
 
 
 def allocations(programme):

@@ -37,12 +37,15 @@ from fundmgr.finance.operations.expenditure import (
     reporting_years,
 )
 from fundmgr.finance.operations.final_statements import (
+    certified_expenditure,
     final_statement_problems,
     final_statements_of,
+    may_submit_statements,
     owing_organizations,
     record_final_statement,
+    statement_organizations,
 )
-from fundmgr.finance.operations.revisions import RevisionData, decide_revision, request_revision
+from fundmgr.finance.operations.revisions import LineData, RevisionData, decide_revision, request_revision
 from fundmgr.finance.operations.top_ups import decide_top_up, request_top_up, top_up_organizations
 from fundmgr.finance.operations.transfers import (
     begin_money_move,
@@ -55,6 +58,7 @@ from fundmgr.finance.operations.transfers import (
 __all__ = [
     "REPORTING_STATES",
     "ContributionData",
+    "LineData",
     "RevisionData",
     "Share",
     "add_contribution",
@@ -62,6 +66,7 @@ __all__ = [
     "allocate_approved",
     "amount_problems",
     "begin_money_move",
+    "certified_expenditure",
     "changes_of",
     "charge_direct_costs",
     "close_financially",
@@ -77,6 +82,7 @@ __all__ = [
     "may_decide",
     "may_know",
     "may_report_expenditure",
+    "may_submit_statements",
     "mirror_entries",
     "owing_organizations",
     "post_deposit",
@@ -92,6 +98,7 @@ __all__ = [
     "request_revision",
     "request_top_up",
     "scale_to",
+    "statement_organizations",
     "top_up_organizations",
     "version_shares",
 ]

@@ -29,11 +29,14 @@ def lock_fund(fund: Fund) -> None:
     db.session.execute(sa.select(Fund.id).where(Fund.id == fund.id).with_for_update())
 
 
-def amount_problems(amount: Any, label: str) -> list[str]:
-    """What is wrong with an amount of money, if anything: it must be a finite, positive Decimal in cents."""
+def amount_problems(amount: Any, label: str, *, zero_allowed: bool = False) -> list[str]:
+    """What is wrong with an amount of money, if anything: it must be a finite, positive (or, where zero is allowed,
+    not negative) Decimal in cents."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         return [_("%(field)s must be a number.", field=label)]
-    if amount <= 0:
+    if zero_allowed and amount < 0:
+        return [_("%(field)s cannot be negative.", field=label)]
+    if not zero_allowed and amount <= 0:
         return [_("%(field)s must be more than zero.", field=label)]
     if amount > MONEY.largest:  # before rounding: a number of thousands of digits cannot be rounded to cents
         return [_("%(field)s must be at most %(max)s.", field=label, max=format_money(MONEY.largest))]
