@@ -14,7 +14,7 @@ have neither (their `document` names the statements). Downgrading forgets the fi
 until no row points at them) and the totals; a statement without a reference gets its file's name as one.
 
 Revision ID: 7d3e9b2c41a8
-Revises: 0bc5d8ca558e
+Revises: 7e3d51c0a9b2
 Create Date: 2026-12-05 22:00:00.000000
 
 """
@@ -31,7 +31,7 @@ from fundmgr.migrating import foreign_keys_off
 
 # revision identifiers, used by Alembic.
 revision = "7d3e9b2c41a8"
-down_revision = "0bc5d8ca558e"
+down_revision = "7e3d51c0a9b2"
 branch_labels = None
 depends_on = None
 
