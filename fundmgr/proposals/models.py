@@ -44,7 +44,7 @@ from fundmgr.funds.models import (
     ThematicArea,
 )
 from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member, is_technical_reviewer
-from fundmgr.proposals.snapshot import ProposalSnapshot, SnapshotColumn
+from fundmgr.proposals.snapshot import ParticipantShare, ProposalSnapshot, SnapshotColumn
 
 if TYPE_CHECKING:  # calls build on proposals: the model is named here only for its type
     from fundmgr.calls.models import Call
@@ -737,6 +737,25 @@ class ProposalVersion(Base):
     screening: so.Mapped[Screening | None] = so.relationship(back_populates="version")
 
     audit_type = "proposal_version"
+
+    @property
+    def is_concept_note(self) -> bool:
+        return self.proposal.is_concept_note
+
+    @property
+    def requested(self) -> Decimal:
+        """What the version asks of the fund: a concept note's indicative total (it has no budget grid yet), a
+        programme document's budget total."""
+        if self.is_concept_note:
+            return sum(self.snapshot.indicative_amounts.values(), Decimal("0.00"))
+        return self.total
+
+    def requested_by(self, participant: ParticipantShare) -> Decimal:
+        """What one participating organization of the snapshot asks for: its indicative amount in a concept note,
+        its budget total in a programme document."""
+        if self.is_concept_note:
+            return self.snapshot.indicative_amounts.get(participant.code, Decimal("0.00"))
+        return participant.total
 
     @so.validates("snapshot")
     def only_a_snapshot(self, _key: str, value: ProposalSnapshot) -> ProposalSnapshot:

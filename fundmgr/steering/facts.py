@@ -35,11 +35,13 @@ def key_facts(fund: Fund, version: ProposalVersion) -> dict[str, Any]:
         "objectives": [objectives.get(n, str(n)) for n in snapshot.objectives],
         "lead": organizations.get(snapshot.lead, snapshot.lead or ""),
         "participants": [
-            {"name": organizations.get(p.code, p.code), "lead": p.lead, "total": p.total} for p in snapshot.participants
+            {"name": organizations.get(p.code, p.code), "lead": p.lead, "total": version.requested_by(p)}
+            for p in snapshot.participants
         ],
         "duration_months": snapshot.duration_months,
         "start_date": snapshot.start_date,
-        "total": version.total,
+        "total": version.requested,
+        "indicative": version.is_concept_note,  # a concept note's amounts are indicative: no direct/indirect split
         "direct": version.direct_total,
         "indirect": version.indirect_total,
         "markers": [

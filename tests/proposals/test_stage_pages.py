@@ -9,6 +9,7 @@ import pytest
 
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
+from fundmgr.proposals import operations as ops
 from fundmgr.proposals.models import ProposalState
 from fundmgr.proposals.operations.stages import concept_state, sections_state
 from tests.factories import sign_in
@@ -112,3 +113,33 @@ def test_the_agency_page_says_where_each_proposal_stands_and_what_to_do(client, 
     assert pipeline.reference in html
     assert "wait for the FMU’s invitation" in html
     assert other.title not in html  # another organization's draft (drafts have no reference yet)
+
+
+def test_a_submitted_concept_note_shows_its_indicative_total_wherever_its_version_is_read(
+    client, committee, make_proposal, outbox
+):
+    """A concept note has no budget grid: its version list, the screening summary, the submission e-mail and the
+    committee's key facts show its indicative total and each organization's indicative amount, never 0.00."""
+    note = make_proposal(ProposalState.draft, concept_note=True)
+    amounts = {p.organization.code: p.indicative_amount for p in note.participants}
+    ops.submit_proposal(note, actor=note.created_by)
+    db.session.commit()
+    total = f"{sum(amounts.values()):,.2f}"
+    assert total != "0.00"
+    sent = [m for m in outbox if "Indicative total" in (m.body or "")]
+    assert sent
+    assert all(total in m.body and total in m.html for m in sent)
+    sign_in(client, note.created_by)
+    assert f"· {total}" in client.get(f"/proposals/{note.id}").get_data(as_text=True)
+    sign_in(client, committee.fmu)
+    ops.start_screening(note, actor=committee.fmu)
+    db.session.commit()
+    screening = client.get(f"/proposals/{note.id}/screening").get_data(as_text=True)
+    assert "Indicative total" in screening
+    assert f"{total} " in screening
+    in_review = make_proposal(ProposalState.in_review, concept_note=True)
+    sign_in(client, committee.germany)  # no organization of hers takes part
+    facts = client.get(f"/steering/proposals/{in_review.id}").get_data(as_text=True)
+    assert "Indicative total" in facts
+    assert total in facts  # the factory's notes ask for the same amounts
+    assert all(f"({amount:,.2f})" in facts for amount in amounts.values())
