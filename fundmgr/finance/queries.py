@@ -478,7 +478,10 @@ class Fundability(NamedTuple):
 
 
 def amount_requested(proposal: Proposal) -> Decimal:
-    """A proposal's request: its latest submitted version's total (the draft total before submission)."""
+    """A proposal's request: its latest submitted version's total (the draft total before submission); a concept
+    note's indicative total, which its organizations hold (it has no budget grid, and is frozen once submitted)."""
+    if proposal.is_concept_note:
+        return proposal.indicative_total
     version = proposal.latest_version
     return version.total if version is not None else proposal.total_amount
 

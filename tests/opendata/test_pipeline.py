@@ -58,6 +58,10 @@ def test_anyone_reads_the_pipeline_and_its_booklet_in_each_language(demo_app, fu
         assert HEADINGS[language] in text
         for p in pipeline:
             assert f'id="pipeline-{p.reference}"' in page.text
+            if language == "en":  # a concept note's indicative total, not the budget grid it does not have yet
+                requested = p.indicative_total if p.is_concept_note else p.latest_version.total
+                assert requested > 0
+                assert f"{requested:,.2f}" in page.text
             assert str(escape(p.title)) in page.text
             assert p.reference in text
             if language == "en":  # the organizations' acronyms are translated (OIM, OIM)
