@@ -55,6 +55,7 @@ NOT_PAGES = {
     "results.report_pdf", "results.report_xlsx",
     "opendata.pipeline_booklet",
     "jobs.job", "jobs.file",  # a document asked for, and its file: the demo has none (tests/jobs/)
+    "finance.final_statement_file",  # the uploaded statements (a PDF download)
     "accounts.reset_password",  # reached from the e-mailed link (tests/test_password_reset.py)
     "proposals.compare",  # offered once a proposal has two versions; none has in the demo
     "steering.decision_letter",  # a PDF download

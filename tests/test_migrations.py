@@ -969,7 +969,8 @@ def test_the_demos_decisions_come_through_matters_and_a_matter_needs_no_proposal
             after = set(connection.execute(sa.select(decisions.c.reference, decisions.c.proposal_id,
                                                      decisions.c.version_id, decisions.c.subject)).all())  # fmt: skip
             meeting = connection.execute(sa.text("SELECT id, fund_id, held_on FROM meetings ORDER BY held_on")).first()
-        assert after == {(*row, "proposal") for row in on_proposals}
+        # the approvals of minutes come back as decisions too (7e3d51c0a9b2 records them from the minutes)
+        assert {row for row in after if row.subject != "minutes"} == {(*row, "proposal") for row in on_proposals}
         columns = {"fund_id": meeting.fund_id, "outcome": "approve", "conditions": "", "decided_on": meeting.held_on,
                    "recorded_at": clock.now()}  # fmt: skip
         insert = sa.table("decisions", *(sa.column(c) for c in [*columns, "reference", "subject", "meeting_id",

@@ -507,8 +507,13 @@ def payload(app: Flask, world: World, case: Case) -> MultiDict | None:
 
 def form_seen_by(app: Flask, world: World, owner: str, url: str, page: str) -> HtmlForm | None:
     """The form posting to url as its owner's browser shows it on page. Every test starts from the same world, so
-    the page is read once per module and database (each role of a case sends the same form)."""
-    key = (owner, page, url)
+    the page is read once per module, database and language of the owner (each role of a case sends the same form;
+    a test that changes the owner's language gets the form as written in it: numbers, dates)."""
+    from fundmgr.accounts.models import User
+
+    user_id = world.users[owner]
+    language = db.session.scalar(sa.select(User.locale).where(User.id == user_id)) if user_id else None
+    key = (owner, language, page, url)
     if key not in world.forms:
         html = client_as(app, world, owner).get(page).get_data(as_text=True)
         world.forms[key] = find_form(html, url, page)

@@ -109,7 +109,7 @@ class World:
     reset_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)  # storage key -> bytes, restored after each test
-    forms: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (owner, page, action) -> its form
+    forms: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # (owner, language, page, action) -> its form
 
     def code(self, key: str) -> str:
         """The code word of a proposal's title (what a leak of the title is searched by)."""

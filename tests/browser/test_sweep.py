@@ -61,7 +61,7 @@ ANONYMOUS_PAGES = {"accounts.login", "accounts.reset_request", "accounts.reset_p
                    "opendata.fund_page", "opendata.pipeline"}  # fmt: skip
 # Answers that are not pages: files, data for scripts and machines.
 NOT_PAGES = ("export", "pdf", "xlsx", "iati", "attachment", "evidence", "jobs.file", "openapi_json", "health",
-             "board_data", "public_document", "booklet", "decision_letter")  # fmt: skip
+             "board_data", "public_document", "booklet", "decision_letter", "statement_file")  # fmt: skip
 PDF_PAGES = {"steering.minutes"}  # the minutes as a PDF (steering.minutes_record is their page)
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SERIOUS = {"serious", "critical"}

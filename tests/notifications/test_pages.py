@@ -36,7 +36,7 @@ def test_the_list_shows_ones_own_notifications_newest_first_unread_marked(client
     first, second = submitted_by_iom(title="First corridor"), submitted_by_iom(title="Second corridor")
     page = sign_in(client, cast.fmu).get("/notifications/").get_data(as_text=True)
     assert page.index("Second corridor") < page.index("First corridor")
-    assert page.count('class="btn btn-link p-0 text-start fw-semibold notification-open"') == 2
+    assert page.count(' notification-open">') == 2  # unread: buttons that open them
     assert "2 unread notifications." in page
     assert f"/notifications/{notifications_of(cast.fmu)[0].id}/open" in page
     assert "First corridor" not in sign_in(client, cast.undp).get("/notifications/").get_data(as_text=True)
