@@ -1,4 +1,4 @@
-"""Test setup: every test runs on SQLite and, when it is reachable, on PostgreSQL.
+"""Test setup: the suite runs on SQLite and, when it is reachable, on PostgreSQL (DEVELOPERS.md "Where a test runs").
 
 The schema is built once per database by running the Alembic migrations, the fund
 definition is loaded once, and each test runs inside a transaction that is rolled
@@ -176,19 +176,25 @@ def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
             db.engine.dispose()
 
 
+def marked_for_engines(item: pytest.Item) -> bool:
+    """Whether the test says which databases it runs on (both, PostgreSQL alone, or the first or the last)."""
+    return any(item.get_closest_marker(name) for name in ("both_engines", "postgres_only", "once", "sampled"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run PostgreSQL-only tests (row locks, real concurrency) on PostgreSQL alone, not skipped on SQLite;
     tests that do not depend on the engine (`once`) on the first database only, the pairs of a table left out of a
-    sample (`sampled`) on the last one only, the cases of a `split` table shared between them; the demo's readers
-    together."""
+    sample (`sampled`) on the last one only, those marked `both_engines` on both, and every other test once,
+    shared between the two (as a `split` table's cases); the demo's readers together."""
     keep, drop = [], []
     split_index: dict[tuple[str, str], int] = {}
     for item in items:
         if "demo_app" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo"))  # one process seeds the demo, not each of them
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
-        if item.get_closest_marker("split") and backend is not None:
-            # a case of a split table: every third on the first database, the others on the last (each runs once)
+        if backend is not None and (item.get_closest_marker("split") or not marked_for_engines(item)):
+            # a test, or a case of a table, the engine does not change: every third on the first database, the
+            # others on the last, turning with the collection order, so each file meets both (each runs once)
             case = (str(item.fspath), item.name.replace(f"[{backend}]", "[]").replace(f"[{backend}-", "["))
             index = split_index.setdefault(case, len(split_index))
             item.add_marker(pytest.mark.once if index % 3 == 0 else pytest.mark.sampled)

@@ -24,6 +24,8 @@ from fundmgr.storage import KEY_COLUMN, read_stored, stored_keys, write_stored
 from tests.support.database import app_on_new_database
 from tests.support.files import PDF_BYTES, office_bytes, upload
 
+pytestmark = pytest.mark.both_engines  # the dump and restore of each engine
+
 # the demo's reports carry no uploaded files; sign-ins (server sessions) and throttling counters come with use;
 # its committee decides by consensus (positions), so nobody votes; nobody has made an API token; no programme has
 # asked for an extension yet

@@ -11,6 +11,8 @@ import pytest
 from fundmgr import clock
 from fundmgr.i18n import format_day, format_moment
 
+pytestmark = pytest.mark.both_engines  # dates and times as each engine stores them
+
 GENEVA = SimpleNamespace(time_zone="Europe/Zurich")
 AUCKLAND = SimpleNamespace(time_zone="Pacific/Auckland")
 HONOLULU = SimpleNamespace(time_zone="Pacific/Honolulu")

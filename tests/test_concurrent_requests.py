@@ -24,6 +24,8 @@ from fundmgr.steering.models import Decision, MeetingMode
 from tests.factories import sign_in
 from tests.support.files import upload
 
+pytestmark = pytest.mark.both_engines  # each engine's transactions
+
 RACERS = 10
 JSON = {"Accept": "application/json"}
 

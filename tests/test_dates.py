@@ -9,6 +9,8 @@ from flask_babel import force_locale
 
 from fundmgr.dates import format_day_input, parse_day_input
 
+pytestmark = pytest.mark.both_engines  # dates and times as each engine stores them
+
 
 @pytest.mark.parametrize(
     ("locale", "shown", "typed"),

@@ -11,6 +11,8 @@ import pytest
 
 from fundmgr.exports import Sheet, csv_bytes, safe_cell, xlsx_bytes
 
+pytestmark = pytest.mark.both_engines  # sums of money in SQL: integer cents on SQLite, NUMERIC on PostgreSQL
+
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
 def test_formula_triggers_become_text(text):

@@ -13,7 +13,7 @@ from fundmgr.accounts.models import Role, User
 from fundmgr.db import db
 from tests.factories import sign_in
 
-pytestmark = pytest.mark.xdist_group("canary")
+pytestmark = [pytest.mark.both_engines, pytest.mark.xdist_group("canary")]
 
 
 def canary_count(name: str) -> int:

@@ -28,6 +28,8 @@ from fundmgr.proposals.snapshot import SnapshotColumn
 from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
 from tests.support.database import app_on_new_database
 
+pytestmark = pytest.mark.both_engines  # each revision's data migration, on both engines
+
 
 def test_models_and_migrations_agree(app):
     """Does the migrated database hold exactly what the models declare?"""

@@ -16,7 +16,7 @@ from fundmgr.db import db
 from fundmgr.deadlines.cli import send_reminders
 from tests.factories import sign_in
 
-pytestmark = pytest.mark.usefixtures("yearly_from_the_start")
+pytestmark = [pytest.mark.both_engines, pytest.mark.usefixtures("yearly_from_the_start")]
 
 GENEVA = ZoneInfo("Europe/Zurich")
 DUE_ON = date(2025, 3, 1)  # period 1 of a programme started on 1 January 2024 ends on 31 December, due 60 days later

@@ -26,6 +26,8 @@ from fundmgr.finance.queries import (
 from fundmgr.proposals.models import ProposalState
 from tests.finance.helpers import contribution_data
 
+pytestmark = pytest.mark.both_engines  # sums of money in SQL: integer cents on SQLite, NUMERIC on PostgreSQL
+
 D = Decimal
 
 

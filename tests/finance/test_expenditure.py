@@ -21,6 +21,8 @@ from fundmgr.proposals.models import ProposalState
 from tests.factories import sign_in
 from tests.support import TODAY
 
+pytestmark = pytest.mark.both_engines  # amounts as each engine stores them
+
 D = Decimal
 INTERIM, ANNUAL = ExpenditureKind.interim, ExpenditureKind.annual
 

@@ -29,6 +29,8 @@ from fundmgr.finance.queries import allocation_money, balances
 from fundmgr.proposals.models import ProposalState
 from tests.factories import organization
 
+pytestmark = pytest.mark.both_engines  # sums of money in SQL: integer cents on SQLite, NUMERIC on PostgreSQL
+
 ZERO = Decimal("0.00")
 AREAS = [None, "TA2", "TA3"]
 REFERENCES = itertools.count(1)

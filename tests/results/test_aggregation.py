@@ -13,6 +13,8 @@ from fundmgr.results import queries as q
 from fundmgr.results.models import Measure
 from tests.support.results import RESULTS_DAY, entries_for, indicator, submitted_report
 
+pytestmark = pytest.mark.both_engines  # sums of money in SQL: integer cents on SQLite, NUMERIC on PostgreSQL
+
 MATRIX = [
     {
         "statement": "Migrants are protected and included.",

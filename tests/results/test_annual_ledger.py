@@ -46,6 +46,8 @@ from tests.factories import sign_in
 from tests.finance.helpers import contribution_data
 from tests.support.files import unique_pdf, upload
 
+pytestmark = pytest.mark.both_engines  # sums of money in SQL: integer cents on SQLite, NUMERIC on PostgreSQL
+
 D = Decimal
 YEAR_END = date(2025, 12, 31)
 

@@ -10,6 +10,8 @@ import pytest
 from fundmgr.results.models import AggregationRule
 from fundmgr.results.rollup import Point, clamped, combine, mean, progress
 
+pytestmark = pytest.mark.both_engines  # sums of money in SQL: integer cents on SQLite, NUMERIC on PostgreSQL
+
 
 @pytest.mark.parametrize(
     ("actual", "baseline", "target", "expected"),
