@@ -68,7 +68,8 @@ class Column:
     when first used: at import the models are not all mapped yet); `first`: the direction a click on its header
     sorts first (dates and amounts are most useful largest first); `value(row)`: what its cell shows and the export
     writes (a template may show more, through the table's `caller`); `shown`: a column of the page (else export or
-    sort only); `exported`: a column of the export."""
+    sort only); `exported`: a column of the export; `label_hidden`: its header is for screen readers only (a column
+    of buttons, which speak for themselves)."""
 
     key: str
     label: Any
@@ -78,6 +79,7 @@ class Column:
     shown: bool = True
     exported: bool = True
     css: str = ""
+    label_hidden: bool = False
 
     @property
     def sortable(self) -> bool:

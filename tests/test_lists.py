@@ -741,3 +741,11 @@ def test_each_list_sorts_searches_filters_pages_and_exports(request, client, fix
     beyond = client.get(built.page, query_string={"page": "99999"})
     assert beyond.status_code == 200
     assert not re.search(rf'<tbody data-list="{spec.name}">\s*<tr', beyond.get_data(as_text=True))
+
+
+def test_a_column_of_buttons_is_named_for_screen_readers_only(client, users_list):
+    """The users' list names its column of buttons to screen readers; sighted readers see the buttons, no heading."""
+    sign_in(client, users_list.user)
+    html = client.get(users_list.page).get_data(as_text=True)
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html, re.S)
+    assert '<span class="visually-hidden">Actions</span>' in headers

@@ -279,7 +279,7 @@ USERS = ListSpec(
         Column("last_login", _l("Last sign-in (UTC)"), (User.last_login_at,), lambda u: u.last_login_at,
                first="desc"),
         Column("sessions", _l("Open sessions"), live_sessions, first="desc", exported=False),
-        Column("actions", _l("Actions"), exported=False),
+        Column("actions", _l("Actions"), exported=False, label_hidden=True),
     ),
     default_sort="name",
     tiebreak=(User.id,),
