@@ -27,7 +27,7 @@ from tests.access import harness
 from tests.access.harness import client_as, recording_writes, storage_listing
 from tests.access.world import RAW_MARKUP, World
 from tests.support import TODAY
-from tests.support.files import PDF_BYTES, office_bytes, unique_pdf
+from tests.support.files import HOSTILE_FILE_NAMES, PDF_BYTES, UNSAFE_IN_NAME, office_bytes, unique_pdf
 
 # The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
 world_state, isolated, world = harness.world_state, harness.isolated, harness.world
@@ -85,25 +85,7 @@ MISLABELLED = [
     ("photo.jpg", GIF, None),
     ("photo.png", HTML, None),
 ]
-# File names a browser (or a script) may send, and what a stored name must never contain.
-NAMES = [
-    "../../../../etc/passwd.pdf",
-    "/etc/passwd.pdf",
-    "..\\..\\windows\\system32\\drivers\\etc\\hosts.pdf",
-    "C:\\Users\\officer\\Desktop\\letter.pdf",
-    "\u202efdp.exe.pdf",  # a right-to-left override that would make the name read backwards
-    "letter\x00.exe.pdf",
-    "new\r\nline.pdf",
-    'quote" and ; semicolon.pdf',
-    "<img src=x onerror=alert(1)>.pdf",
-    "%2e%2e%2f%2e%2e%2fpasswd.pdf",
-    "...pdf",
-    " .pdf",
-    "résumé «final» – 2026.pdf",
-    "a" * 300 + ".pdf",
-]
 REFUSED = re.compile(r'invalid-feedback|alert-danger|role="alert"')
-UNSAFE_IN_NAME = re.compile(r"[/\\\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069<>:\"|?*]")
 
 
 class Answer:
@@ -158,7 +140,7 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused(app, world, w
 
 
 @pytest.mark.parametrize("where", UPLOADS)
-@pytest.mark.parametrize("filename", NAMES, ids=range(len(NAMES)))
+@pytest.mark.parametrize("filename", HOSTILE_FILE_NAMES, ids=range(len(HOSTILE_FILE_NAMES)))
 def test_a_file_name_cannot_escape_the_storage_folder_or_the_download_header(app, world, where, filename):
     """Is a hostile file name stored cleaned, the file kept under its content's sha256 (never the name), and
     downloaded safely?"""

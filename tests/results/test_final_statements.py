@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from email.message import Message
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from fundmgr.results import operations as ops
 from fundmgr.storage import read_stored
 from tests.factories import sign_in
 from tests.results.test_closure import allocations_of, certify
-from tests.support.files import PDF_BYTES, office_bytes, unique_pdf, upload
+from tests.support.files import HOSTILE_FILE_NAMES, PDF_BYTES, UNSAFE_IN_NAME, office_bytes, unique_pdf, upload
 from tests.support.results import RESULTS_DAY
 
 D = Decimal
@@ -225,3 +226,39 @@ def test_people_outside_the_organization_and_the_fmu_neither_see_nor_use_the_pag
         assert client.get(url).status_code == 403
         assert client.post(url, data={"organization": "1", "certified_total": "1"}).status_code == 403
     assert count() == 0
+
+
+# Names that try to climb out of the storage folder, break the download's header, hide an extension or overflow.
+HOSTILE_SAMPLE = [HOSTILE_FILE_NAMES[i] for i in (0, 4, 6, 8, 13)]
+
+
+@pytest.mark.parametrize("filename", HOSTILE_SAMPLE, ids=range(len(HOSTILE_SAMPLE)))
+def test_a_hostile_file_name_is_stored_cleaned_and_downloaded_safely(closed, make_user, client, filename):
+    """Does the statements' upload keep a hostile name out of storage and out of the download's header?"""
+    sign_in(client, make_user(Role.agency, org="IOM"))
+    content = unique_pdf()
+    url = f"/finance/programmes/{closed.id}/final-statements"
+    form = {"organization": str(organization(closed, "IOM").id), "certified_total": "180,000.33",
+            "file": (io.BytesIO(content), filename)}  # fmt: skip
+    answer = client.post(url, data=form)
+    assert answer.status_code in (200, 302)
+    if answer.status_code == 200:  # refused: no usable extension, or a header the server cannot read
+        assert 'id="problems"' in answer.get_data(as_text=True)
+        assert count() == 0
+        return
+    statement = db.session.scalars(sa.select(FinalStatement)).one()
+    assert read_stored(statement.storage_key) == content
+    assert filename not in statement.storage_key
+    assert not UNSAFE_IN_NAME.search(statement.filename), statement.filename
+    assert 0 < len(statement.filename) <= 150
+    with client.get(f"/finance/final-statements/{statement.id}/file") as got:
+        assert (got.status_code, got.data) == (200, content)
+        disposition = got.headers["Content-Disposition"]
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert "\r" not in disposition
+    assert "\n" not in disposition
+    header = Message()
+    header["Content-Disposition"] = disposition
+    assert header.get_content_disposition() == "attachment"
+    assert header.get_filename().endswith(".pdf")
+    assert not UNSAFE_IN_NAME.search(header.get_filename())

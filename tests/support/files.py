@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import zipfile
 
@@ -33,3 +34,23 @@ def office_bytes(kind: str) -> bytes:
 def upload(filename: str = "endorsement.pdf", data: bytes = PDF_BYTES) -> FileStorage:
     """A file as a form upload carries it."""
     return FileStorage(stream=io.BytesIO(data), filename=filename)
+
+
+# File names a browser (or a script) may send, and what a stored name must never contain.
+HOSTILE_FILE_NAMES = [
+    "../../../../etc/passwd.pdf",
+    "/etc/passwd.pdf",
+    "..\\..\\windows\\system32\\drivers\\etc\\hosts.pdf",
+    "C:\\Users\\officer\\Desktop\\letter.pdf",
+    "\u202efdp.exe.pdf",  # a right-to-left override that would make the name read backwards
+    "letter\x00.exe.pdf",
+    "new\r\nline.pdf",
+    'quote" and ; semicolon.pdf',
+    "<img src=x onerror=alert(1)>.pdf",
+    "%2e%2e%2f%2e%2e%2fpasswd.pdf",
+    "...pdf",
+    " .pdf",
+    "résumé «final» – 2026.pdf",
+    "a" * 300 + ".pdf",
+]
+UNSAFE_IN_NAME = re.compile(r"[/\\\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069<>:\"|?*]")
