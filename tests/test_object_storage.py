@@ -101,6 +101,22 @@ def test_a_removed_file_is_deleted_after_commit_once_no_row_points_at_it(storage
     assert key not in stored_keys()
 
 
+def test_a_deleted_drafts_files_are_deleted_with_it_unless_another_proposal_holds_them(storage_backend, make_proposal):
+    """Deleting a draft takes its files from the store once the deletion commits; a file another proposal
+    attached too (one object for equal content) stays."""
+    draft, other = make_proposal(), make_proposal()
+    own, shared = unique_pdf(), unique_pdf()
+    attach(draft, own)
+    attach(draft, shared)
+    attach(other, shared)
+    db.session.commit()
+    proposal_ops.delete_draft(draft, actor=draft.created_by)
+    assert content_key(own) in stored_keys()  # not before the commit
+    db.session.commit()
+    assert content_key(own) not in stored_keys()
+    assert read_stored(content_key(shared)) == shared
+
+
 def test_backup_and_restore_carry_the_objects(storage_backend, s3_emulator, committed, make_proposal, tmp_path):
     """Does `flask backup` hold the objects of the backend in use, and `flask restore` put them back in a new
     installation's store of the same kind, leaving it holding those only?"""

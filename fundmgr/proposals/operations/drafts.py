@@ -33,6 +33,7 @@ from fundmgr.proposals.operations.budgets import refresh_total
 from fundmgr.proposals.operations.lifecycle import lock_proposal
 from fundmgr.proposals.operations.rights import require_editor, text_problem
 from fundmgr.proposals.versions import details_of
+from fundmgr.storage import delete_after_commit
 
 MAX_DURATION_MONTHS = 240
 CONCEPT_SUFFIX = "-CN"
@@ -293,6 +294,7 @@ def delete_draft(proposal: Proposal, *, actor: User) -> None:
         raise InvalidTransition(_("Only a draft that was never submitted can be deleted."))
     record_audit("proposal.draft_deleted", proposal, actor=actor, before=details_of(proposal), summary=proposal.title)
     for attachment in list(proposal.attachments):
+        delete_after_commit(attachment.storage_key)  # nothing keeps a draft's files: no version was ever frozen
         db.session.delete(attachment)
     db.session.delete(proposal)  # its participants, markers, budget and matrix go with it
     db.session.flush()
