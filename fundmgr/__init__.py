@@ -242,7 +242,7 @@ def register_commands(app: Flask) -> None:
     from fundmgr.deadlines.cli import send_reminders_command
     from fundmgr.demo.cli import seed_demo_command
     from fundmgr.funds.cli import create_user_command, fund_group, reference_group
-    from fundmgr.jobs.cli import cron_command, worker_command
+    from fundmgr.jobs.cli import cron_command, prune_documents_command, worker_command
     from fundmgr.notifications.cli import send_digests_command
     from fundmgr.results.cli import report_group, results_group
     from fundmgr.steering.cli import steering_group, verify_decisions_command
@@ -262,5 +262,6 @@ def register_commands(app: Flask) -> None:
         results_group,
         worker_command,
         cron_command,
+        prune_documents_command,
     ):
         app.cli.add_command(command)

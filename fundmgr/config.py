@@ -81,6 +81,8 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_INLINE": "thread",
     # With a queue, an e-mail that cannot be sent is tried again after each of these waits (seconds), then failed.
     "MAIL_RETRY_INTERVALS": [60, 300, 1800],
+    # Days the documents people ask for (and their files) are kept before `flask prune-documents` deletes them.
+    "DOCUMENT_RETENTION_DAYS": 30,
     "COUNT_QUERIES": False,  # add X-Query-Count (SQL statements per request) to responses; benchmark only
 }
 

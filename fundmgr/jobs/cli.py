@@ -1,4 +1,5 @@
-"""`flask worker`: runs the queued jobs (FUNDMGR_QUEUE_URL); `flask cron`: queues the daily commands on time."""
+"""`flask worker`: runs the queued jobs (FUNDMGR_QUEUE_URL); `flask cron`: queues the daily commands on time;
+`flask prune-documents`: deletes the documents past their retention period."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from fundmgr import clock
+from fundmgr.db import db
+from fundmgr.jobs.retention import prune_documents
 from fundmgr.jobs.runner import queue
 from fundmgr.jobs.tasks import register_periodic
 
@@ -44,3 +48,14 @@ def cron_command() -> None:
     scheduler = CronScheduler(connection=redis_connection())
     register_periodic(scheduler)
     scheduler.start()
+
+
+@click.command("prune-documents")
+@with_appcontext
+def prune_documents_command() -> None:
+    """Delete the documents asked for more than DOCUMENT_RETENTION_DAYS ago and the IATI files a newer one replaced,
+    with their stored files."""
+    days = int(current_app.config["DOCUMENT_RETENTION_DAYS"])
+    deleted = prune_documents(clock.now(), days)
+    db.session.commit()
+    click.echo(f"{deleted} documents deleted (kept: the last {days} days, the newest IATI files).")

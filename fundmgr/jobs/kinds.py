@@ -45,6 +45,9 @@ class Kind:
     title: Any  # a lazily translated title ("Annual results report (PDF)")
     build: Callable[[Job, Progress], Output]
     may_see: Callable[[Any, Job], bool]  # (user, job): whether the user may still have the file
+    # Only the newest file of a scope (its fund, or every fund) is worth keeping: a newer one replaces it (the IATI
+    # file, which crawlers fetch); the others are kept for the retention period (fundmgr.jobs.retention).
+    newest_only: bool = False
 
 
 KINDS: dict[str, Kind] = {}

@@ -22,6 +22,7 @@ PERIODIC = (
     (("send-reminders",), "0 6 * * *"),
     (("send-digests",), "0 7 * * *"),
     (("steering", "close-written-procedures"), "5 * * * *"),
+    (("prune-documents",), "30 5 * * *"),
 )
 
 

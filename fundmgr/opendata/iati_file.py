@@ -53,7 +53,9 @@ def build_iati(job: Job, progress: Progress) -> Output:
     return Output(data, f"{fund.code}-activities.xml" if fund else "activities.xml", "application/xml")
 
 
-IATI_FILE = register(Kind("iati", _l("IATI activity file"), build_iati, lambda _user, _job: True))  # public anyway
+IATI_FILE = register(
+    Kind("iati", _l("IATI activity file"), build_iati, lambda _user, _job: True, newest_only=True)  # public anyway
+)
 
 
 def scope(fund: Fund | None) -> list[Fund]:

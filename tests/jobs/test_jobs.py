@@ -233,13 +233,14 @@ def test_committed_emails_go_to_the_worker_with_a_queue(app, redis_queue, monkey
 
 
 def test_the_cron_scheduler_queues_the_daily_commands(app, redis_queue):
-    """`flask cron` registers the reminders, the digests and the closing of written procedures."""
+    """`flask cron` registers the reminders, the digests, the closing of written procedures and the pruning of
+    old documents."""
     from rq.cron import CronScheduler
 
     scheduler = CronScheduler(connection=redis_queue.connection)
     tasks.register_periodic(scheduler)
     assert sorted(job.name for job in scheduler.get_jobs()) == [
-        "send-digests", "send-reminders", "steering close-written-procedures"
+        "prune-documents", "send-digests", "send-reminders", "steering close-written-procedures"
     ]  # fmt: skip
     tasks.run_command(["steering", "close-written-procedures"])  # what the worker runs: the CLI command itself
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
