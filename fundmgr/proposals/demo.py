@@ -300,6 +300,11 @@ def advance(proposal: Proposal, spec: dict[str, Any], agency: User) -> None:
         checks = revise_after_return(proposal, spec, agency, officer, checks)
     ops.record_screening(proposal, {cid: (True, "") for cid in checks.values()}, actor=officer)
     ops.forward_to_review(proposal, actor=officer)
+    if review := spec.get("technical_review"):
+        # the FMU invites an expert of the Network's working groups, who comments for the committee
+        reviewer = db.session.scalar(sa.select(User).where(User.email == review["reviewer"]))
+        ops.invite_reviewer(proposal, reviewer, actor=officer)
+        ops.comment_on(proposal, review["comment"], actor=reviewer)
 
 
 def revise_after_return(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fundmgr.db import db
 from fundmgr.demo.seed import seed_organizations, seed_users
 from fundmgr.proposals.demo import participant_directs, seed_proposals
-from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalState
+from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalStage, ProposalState
 from fundmgr.scenario import demo_data
 
 
@@ -54,3 +54,26 @@ def test_participant_budgets_add_up_to_the_cent_with_indirect_costs():
         assert sum(d + (d * Decimal("0.07")).quantize(Decimal("0.01"), "ROUND_HALF_UP") for d in directs) == Decimal(
             total
         )
+
+
+def test_the_demos_technical_reviewer_comments_on_the_one_proposal_she_is_invited_to(demo_app, client):
+    """The demo's expert (UNFPA, of the Network's working groups) reviews one proposal before the committee: she
+    sees it and her comment, the FMU reads it, and she sees no other proposal."""
+    from fundmgr.accounts.models import User
+    from tests.factories import sign_in
+
+    reviewer = db.session.scalar(sa.select(User).where(User.email == "mariam.tadesse@fundmgr.example"))
+    spec = next(s for s in demo_data()["proposals"] if s.get("technical_review"))
+    documents = sa.select(Proposal).where(Proposal.stage == ProposalStage.programme_document)
+    reviewed = db.session.scalar(documents.where(Proposal.title == spec["title"]["en"]))
+    other = db.session.scalar(sa.select(Proposal).where(Proposal.state == ProposalState.in_review,
+                                                        Proposal.id != reviewed.id).limit(1))  # fmt: skip
+    sign_in(client, reviewer)
+    page = client.get(f"/proposals/{reviewed.id}/technical-review").get_data(as_text=True)
+    assert "disaggregated by sex, age and migratory status" in page
+    assert client.get(f"/proposals/{other.id}").status_code in (403, 404)
+    fmu = db.session.scalar(sa.select(User).where(User.email == "fatou.diallo@fundmgr.example"))
+    sign_in(client, fmu)
+    page = client.get(f"/proposals/{reviewed.id}/technical-review").get_data(as_text=True)
+    assert "Mariam Tadesse" in page
+    assert "disaggregated by sex, age and migratory status" in page
