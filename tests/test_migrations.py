@@ -79,6 +79,27 @@ def test_upgrade_downgrade_upgrade(own_database: Flask):
         assert "users" in db.inspect(db.engine).get_table_names()
 
 
+def every_row() -> dict[str, list[str]]:
+    """Every row of every table of the database (as text, in an order of their own)."""
+    with db.engine.connect() as connection:
+        return {
+            name: sorted(repr(tuple(row)) for row in connection.execute(sa.text(f'SELECT * FROM "{name}"')))
+            for name in sa.inspect(connection).get_table_names()
+        }
+
+
+def test_the_demo_walked_down_once_holds_what_its_downgrade_gives(committed, own_demo, downgrade_demo):
+    """downgrade_demo, which the tests of the demo's data start from, gives the very rows of every table that a
+    downgrade of the demo from the head gives (down to the lowest revision those tests start from)."""
+    with own_demo.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_VOCABULARY)
+        downgraded = every_row()
+        assert downgraded["proposals"]
+        downgrade_demo(BEFORE_VOCABULARY)
+        assert every_row() == downgraded
+
+
 # --- b439c5f5ca48: stored proposal snapshots labelled with their schema version ---
 
 BEFORE_SCHEMA_VERSION = "707a5821fef5"
