@@ -32,6 +32,7 @@ from tests.support.database import (
     app_config,
     app_on_built_database,
     clean_committed_data,
+    wait_for_drops,
 )
 
 pytest_plugins = [
@@ -63,6 +64,7 @@ def built_once() -> Iterator[BuiltOnce]:
     built = BuiltOnce()
     yield built
     built.close()
+    wait_for_drops()  # the databases of this process dropped in the background (see drop_postgres_database_later)
 
 
 @pytest.fixture(scope="session")

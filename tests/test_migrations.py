@@ -27,6 +27,17 @@ from fundmgr.proposals.models import ProposalState, ProposalVersion
 from fundmgr.proposals.snapshot import SnapshotColumn
 from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
 from tests.support.database import app_on_new_database
+from tests.support.migrations import revisions_read_once
+
+# One process runs them: it seeds the demo they downgrade and walks it down the migrations once (see downgrade_demo).
+pytestmark = pytest.mark.xdist_group("migrations")
+
+
+@pytest.fixture(autouse=True)
+def read_once() -> Iterator[None]:
+    """Each Alembic command reads the revision files only once per process (tests.support.migrations)."""
+    with revisions_read_once():
+        yield
 
 pytestmark = pytest.mark.both_engines  # each revision's data migration, on both engines
 
@@ -68,6 +79,27 @@ def test_upgrade_downgrade_upgrade(own_database: Flask):
         assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         flask_migrate.upgrade()
         assert "users" in db.inspect(db.engine).get_table_names()
+
+
+def every_row() -> dict[str, list[str]]:
+    """Every row of every table of the database (as text, in an order of their own)."""
+    with db.engine.connect() as connection:
+        return {
+            name: sorted(repr(tuple(row)) for row in connection.execute(sa.text(f'SELECT * FROM "{name}"')))
+            for name in sa.inspect(connection).get_table_names()
+        }
+
+
+def test_the_demo_walked_down_once_holds_what_its_downgrade_gives(committed, own_demo, downgrade_demo):
+    """downgrade_demo, which the tests of the demo's data start from, gives the very rows of every table that a
+    downgrade of the demo from the head gives (down to the lowest revision those tests start from)."""
+    with own_demo.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_VOCABULARY)
+        downgraded = every_row()
+        assert downgraded["proposals"]
+        downgrade_demo(BEFORE_VOCABULARY)
+        assert every_row() == downgraded
 
 
 # --- b439c5f5ca48: stored proposal snapshots labelled with their schema version ---
@@ -307,7 +339,7 @@ def test_upgrade_keeps_what_existing_funds_showed_and_their_proposals(own_databa
             assert connection.execute(sa.text("SELECT count(*) FROM proposal_versions")).scalar_one() == 2
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(committed, own_demo):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(committed, own_demo, downgrade_demo):
     """With the whole demo: does 5d2e8a41c9f3 give back the same fund, organizations and proposals it was given?"""
     own = sa.table("fund_own_organizations", sa.column("organization_id"))
     organizations = sa.table("organizations", sa.column("id"), sa.column("kind"))
@@ -325,7 +357,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_the_fund_vocabulary(c
         upgraded = state()
         with db.engine.connect() as connection:
             demo_own = set(connection.execute(sa.select(own.c.organization_id)).scalars())
-        flask_migrate.downgrade(revision=BEFORE_VOCABULARY)
+        downgrade_demo(BEFORE_VOCABULARY)
         with db.engine.connect() as connection:
             targets = connection.execute(sa.select(sa.table("funds", sa.column("targets", sa.JSON)))).scalar_one()
         assert (targets["gender_marker_min_level"], targets["gender_marker_share"]) == (2, "0.80")
@@ -349,7 +381,7 @@ VOTE_OF = {"support": "approve", "reservation": "approve_with_conditions", "obje
            "stand_aside": "abstain"}  # fmt: skip
 
 
-def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(committed, own_demo):
+def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(committed, own_demo, downgrade_demo):
     """(`committed`: the demo is seeded through the session, not in the shared test transaction.)
     The demo at the previous head, its committee having voted: each vote becomes the member's position (approve:
     support, with conditions: a reservation, reject: an objection, abstain: stand aside), none minuted by name,
@@ -358,16 +390,17 @@ def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(commit
         positions = sa.table("positions", *(sa.column(c) for c in ("item_id", "member_id", "stance", "text",
                                                                  "minute_by_name")))  # fmt: skip
         votes = sa.table("votes", sa.column("id"))
-        with db.engine.begin() as connection:
+        with db.engine.connect() as connection:
             stated = connection.execute(sa.select(positions.c.item_id, positions.c.member_id, positions.c.stance)).all()
+        assert len(stated) > 60
+        downgrade_demo(BEFORE_POSITIONS)
+        assert "positions" not in db.inspect(db.engine).get_table_names()
+        with db.engine.begin() as connection:  # the votes the members cast (the downgrades keep votes as they are)
             connection.execute(
                 sa.text("INSERT INTO votes (item_id, member_id, choice, cast_at) VALUES (:item, :member, :vote, :at)"),
                 [{"item": i, "member": m, "vote": VOTE_OF[s], "at": datetime(2026, 1, 5, tzinfo=UTC)}
                  for i, m, s in stated],
             )  # fmt: skip
-        assert len(stated) > 60
-        flask_migrate.downgrade(revision=BEFORE_POSITIONS)
-        assert "positions" not in db.inspect(db.engine).get_table_names()
 
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
@@ -392,7 +425,7 @@ def test_upgrade_turns_the_demos_votes_into_positions_and_keeps_the_votes(commit
 BEFORE_EXPENDITURE = "cb782e6b153c"
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(committed, own_demo):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(committed, own_demo, downgrade_demo):
     """With the whole demo at the previous head: does the upgrade keep every allocation, transfer and ledger line,
     start with no expenditure (organizations report from now on), then take the organizations' reports again?"""
     from fundmgr.finance.queries import balances
@@ -420,7 +453,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_expenditure(committed
         assert rows
         assert sum(reported.values()) > 0
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_EXPENDITURE)
+        downgrade_demo(BEFORE_EXPENDITURE)
         assert "expenditures" not in db.inspect(db.engine).get_table_names()
 
         flask_migrate.upgrade()
@@ -571,7 +604,7 @@ def test_upgrade_seats_the_members_and_records_the_chair_as_presiding(own_databa
 BEFORE_MINUTES = "1c45176e08cf"
 
 
-def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, own_demo):
+def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, own_demo, downgrade_demo):
     """The demo at the previous head: each ended meeting gets its minutes as a draft, drafted when it ended (nothing
     was approved before); meetings not held get none; the app reads them as drafts."""
     meetings = sa.table("meetings", sa.column("id"), sa.column("state"),
@@ -579,7 +612,7 @@ def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, o
     minutes = sa.table("minutes", sa.column("meeting_id"), sa.column("state"), sa.column("summary"),
                        sa.column("drafted_at", sa.DateTime(timezone=True)))  # fmt: skip
     with own_demo.app_context():
-        flask_migrate.downgrade(revision=BEFORE_MINUTES)
+        downgrade_demo(BEFORE_MINUTES)
         assert "minutes" not in db.inspect(db.engine).get_table_names()
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
@@ -604,13 +637,13 @@ def test_upgrade_drafts_the_minutes_of_every_meeting_that_has_ended(committed, o
 BEFORE_API_TOKENS = "8b41e6c2d7a5"
 
 
-def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own_demo):
+def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own_demo, downgrade_demo):
     """The demo at the previous head: the upgrade adds an empty token table, keeps every account, and a demo person
     then makes a token that opens the API, and revokes it."""
     with own_demo.app_context():
         people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_API_TOKENS)
+        downgrade_demo(BEFORE_API_TOKENS)
         assert "api_tokens" not in db.inspect(db.engine).get_table_names()
         flask_migrate.upgrade()
         assert "api_tokens" in db.inspect(db.engine).get_table_names()
@@ -637,7 +670,7 @@ def test_upgrade_adds_api_tokens_and_the_demo_people_can_make_one(committed, own
 BEFORE_DECISION_RECORD = "04dc1252768a"
 
 
-def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo):
+def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committed, own_demo, downgrade_demo):
     """The demo at the previous head: every decision and approval of minutes gets its link, per fund in the order
     they were taken, and `verify-decisions` passes on the result."""
     from fundmgr.steering.models import Decision, DecisionRecord, RecordKind
@@ -647,7 +680,7 @@ def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committ
         # the matters of the fund go below 0131edfac1ad (its decisions table cannot hold them)
         before = {(d.reference, d.decided_on) for d in db.session.scalars(sa.select(Decision)) if not d.is_matter}
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_DECISION_RECORD)
+        downgrade_demo(BEFORE_DECISION_RECORD)
         assert "decision_records" not in db.inspect(db.engine).get_table_names()
         flask_migrate.upgrade()
         links = db.session.scalars(sa.select(DecisionRecord).order_by(DecisionRecord.fund_id, DecisionRecord.sequence))
@@ -666,10 +699,10 @@ def test_upgrade_chains_the_demos_decisions_in_the_order_they_were_taken(committ
 BEFORE_PORTFOLIO_RUNS = "e7a3c9d14b62"
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_portfolio_runs(committed, own_demo):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_portfolio_runs(committed, own_demo, downgrade_demo):
     """The demo at the previous head upgrades with no proposal computed yet, and the app then stores one."""
     with own_demo.app_context():
-        flask_migrate.downgrade(revision=BEFORE_PORTFOLIO_RUNS)
+        downgrade_demo(BEFORE_PORTFOLIO_RUNS)
         assert "portfolio_runs" not in db.inspect(db.engine).get_table_names()
         flask_migrate.upgrade()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PortfolioRun)) == 0
@@ -686,7 +719,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_portfolio_runs(commit
 BEFORE_CALLS = "4f7a2c9e1b36"
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_calls(committed, own_demo):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_calls(committed, own_demo, downgrade_demo):
     """The demo at the previous head (no calls): does the upgrade keep every proposal as it was, answering no call,
     and can a call then be opened and the proposals attached, as the app does?"""
     from fundmgr.calls.demo import seed_calls
@@ -705,7 +738,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_calls(committed, own_
     with own_demo.app_context():
         before = rows()
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_CALLS)
+        downgrade_demo(BEFORE_CALLS)
         inspector = db.inspect(db.engine)
         assert "calls" not in inspector.get_table_names()
         if db.engine.dialect.name != "sqlite":  # SQLite keeps the empty column (no table rebuild)
@@ -754,7 +787,9 @@ def test_upgrade_gives_existing_funds_an_empty_iati_section_and_keeps_them(own_d
 BEFORE_PROGRAMME_DATES = "3f7a9c2e5b18"
 
 
-def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_its_periods(committed, own_demo):
+def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_its_periods(
+    committed, own_demo, downgrade_demo
+):
     """The demo at the previous head, its unreported programmes put back on their planned dates (a year later, as
     before this change): the upgrade counts each programme's duration, starts every paid programme on its first
     transfer with its end and calendar-year periods following, and keeps every period that has a report."""
@@ -787,7 +822,7 @@ def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_it
             extended = set(
                 connection.execute(sa.text("SELECT programme_id FROM extensions WHERE state = 'approved'")).scalars()
             )
-        flask_migrate.downgrade(revision=BEFORE_PROGRAMME_DATES)
+        downgrade_demo(BEFORE_PROGRAMME_DATES)
         assert "start_source" not in {c["name"] for c in db.inspect(db.engine).get_columns("programmes")}
         with db.engine.begin() as connection:
             paid = {p: as_date(d) for p, d in connection.execute(first_transfer)}
@@ -837,7 +872,7 @@ def test_upgrade_starts_each_paid_programme_on_its_first_transfer_and_redraws_it
 BEFORE_CLOSURE = "a6d2b8e41f07"
 
 
-def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo):
+def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo, downgrade_demo):
     """The demo at the previous head: each closed programme's operational closure is dated the day it was closed
     (its audited move); no programme is financially closed (no operation did it before); the rest stay open."""
     from fundmgr.funds.models import Fund
@@ -846,7 +881,7 @@ def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo
     audit = sa.table("audit_entries", sa.column("object_id"), sa.column("action"),
                      sa.column("created_at", sa.DateTime(timezone=True)))  # fmt: skip
     with own_demo.app_context():
-        flask_migrate.downgrade(revision=BEFORE_CLOSURE)
+        downgrade_demo(BEFORE_CLOSURE)
         assert "operationally_closed_on" not in {c["name"] for c in db.inspect(db.engine).get_columns("proposals")}
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
@@ -874,7 +909,9 @@ def test_upgrade_dates_the_closure_of_every_closed_programme(committed, own_demo
 BEFORE_SEAT_CONSTITUENCY = "e5a7c3d19b42"
 
 
-def test_the_demo_comes_through_dropping_the_constituency_column_with_every_member_seated(committed, own_demo):
+def test_the_demo_comes_through_dropping_the_constituency_column_with_every_member_seated(
+    committed, own_demo, downgrade_demo
+):
     """The demo at the previous head, one member's seat term taken away: after the upgrade every member sits for the
     constituency their account named, the unseated one in a seat of hers; nobody lost a role, a session or a
     seat; the columns are gone. Down again, each member's constituency is read back from their seat."""
@@ -891,7 +928,7 @@ def test_the_demo_comes_through_dropping_the_constituency_column_with_every_memb
         with db.engine.connect() as connection:
             before = connection.execute(counts).one()
             seated = {email: seat for email, seat, _group in connection.execute(seats_code)}
-        flask_migrate.downgrade(revision=BEFORE_SEAT_CONSTITUENCY)
+        downgrade_demo(BEFORE_SEAT_CONSTITUENCY)
         with db.engine.begin() as connection:
             named = dict(connection.execute(sa.select(users.c.email, users.c.constituency)
                                             .where(users.c.constituency.is_not(None))).all())  # fmt: skip
@@ -920,7 +957,7 @@ def test_the_demo_comes_through_dropping_the_constituency_column_with_every_memb
 BEFORE_JOBS = "3f9a7c2e51b4"
 
 
-def test_upgrade_adds_the_jobs_table_and_a_demo_person_asks_for_the_annual_report(committed, own_demo):
+def test_upgrade_adds_the_jobs_table_and_a_demo_person_asks_for_the_annual_report(committed, own_demo, downgrade_demo):
     """The demo at the previous head: the upgrade adds an empty jobs table and keeps every account; a demo person
     then asks for the annual report and gets it from the job's page."""
     from tests.factories import sign_in
@@ -929,7 +966,7 @@ def test_upgrade_adds_the_jobs_table_and_a_demo_person_asks_for_the_annual_repor
     with own_demo.app_context():
         people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_JOBS)
+        downgrade_demo(BEFORE_JOBS)
         assert "jobs" not in db.inspect(db.engine).get_table_names()
         flask_migrate.upgrade()
         assert "jobs" in db.inspect(db.engine).get_table_names()
@@ -947,7 +984,7 @@ def test_upgrade_adds_the_jobs_table_and_a_demo_person_asks_for_the_annual_repor
 BEFORE_MATTERS = "29ca2e8f3d7e"
 
 
-def test_the_demos_decisions_come_through_matters_and_a_matter_needs_no_proposal(committed, own_demo):
+def test_the_demos_decisions_come_through_matters_and_a_matter_needs_no_proposal(committed, own_demo, downgrade_demo):
     """The demo's decisions on proposals keep their proposal and version and are about a proposal after the upgrade;
     down, its matters (and the direct costs they charged) go, as the old table cannot hold them; up again, a decision
     without a proposal is accepted for a matter decided by a meeting, refused for a proposal's."""
@@ -961,7 +998,7 @@ def test_the_demos_decisions_come_through_matters_and_a_matter_needs_no_proposal
                 .where(decisions.c.subject == "proposal")).all())  # fmt: skip
             assert connection.scalar(entries) == 1  # the demo's approved direct costs
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_MATTERS)
+        downgrade_demo(BEFORE_MATTERS)
         with db.engine.connect() as connection:
             kept = set(connection.execute(sa.text("SELECT reference, proposal_id, version_id FROM decisions")).all())
             assert kept == on_proposals
@@ -989,7 +1026,7 @@ def test_the_demos_decisions_come_through_matters_and_a_matter_needs_no_proposal
 BEFORE_PUBLICATIONS = "0131edfac1ad"
 
 
-def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summary(committed, own_demo):
+def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summary(committed, own_demo, downgrade_demo):
     """The demo at the previous head: the upgrade adds the empty publication tables, keeps every decision, and the
     FMU then publishes a funding decision's summary, which the public page shows."""
     from fundmgr.opendata import operations as publishing
@@ -998,7 +1035,7 @@ def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summar
     with own_demo.app_context():
         decisions = db.session.scalar(sa.select(sa.func.count()).select_from(Decision))
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_PUBLICATIONS)
+        downgrade_demo(BEFORE_PUBLICATIONS)
         assert not {"publications", "publication_files"} & set(db.inspect(db.engine).get_table_names())
         flask_migrate.upgrade()
         assert {"publications", "publication_files"} <= set(db.inspect(db.engine).get_table_names())
@@ -1018,7 +1055,7 @@ def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summar
 BEFORE_TOP_UPS = "a4374bee606a"
 
 
-def test_the_demo_comes_through_a_downgrade_and_upgrade_of_top_ups(committed, own_demo):
+def test_the_demo_comes_through_a_downgrade_and_upgrade_of_top_ups(committed, own_demo, downgrade_demo):
     """The demo's top-up is folded into the organization's first allocation on the way down (the money allocated,
     transferred and in the ledger unchanged, one allocation per organization again); the upgrade keeps every
     allocation, adds the fund's thresholds, and a new top-up can be allocated to the same organization again."""
@@ -1036,7 +1073,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_top_ups(committed, ow
             allocations, pairs = connection.execute(count).one()
         assert allocations == pairs + 1  # the demo's top-up: a second allocation to one organization
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_TOP_UPS)
+        downgrade_demo(BEFORE_TOP_UPS)
         assert "top_ups" not in db.inspect(db.engine).get_table_names()
         with db.engine.connect() as connection:
             assert connection.execute(count).one() == (pairs, pairs)
@@ -1054,7 +1091,7 @@ def test_the_demo_comes_through_a_downgrade_and_upgrade_of_top_ups(committed, ow
 BEFORE_CONCEPT_NOTES = "01482030c4d1"
 
 
-def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note(committed, own_demo):
+def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note(committed, own_demo, downgrade_demo):
     """The demo down at the previous head, where a downgrade keeps the concept notes as proposals; then, as in a
     database from before the two stages, without them: does each proposal come through the upgrade as a programme
     document, unchanged, with its concept note derived (selected once submitted, its first version copied, each
@@ -1075,7 +1112,7 @@ def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note
         before = notes()
         assert any(state is ProposalState.selected for _ref, state, *_ in before.values())
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_CONCEPT_NOTES)
+        downgrade_demo(BEFORE_CONCEPT_NOTES)
         with db.engine.connect() as connection:
             refs = [r for (r,) in connection.execute(sa.text("SELECT reference FROM proposals"))]
         # a downgrade keeps the concept notes, as proposals ("-CN"); drafts have references again below c4ee83f48b86
@@ -1111,7 +1148,7 @@ def test_upgrade_makes_every_proposal_a_programme_document_with_its_concept_note
 BEFORE_AREA_SHARES = "bf8cde206288"
 
 
-def test_the_upgrade_gives_each_demo_proposal_its_primary_area_at_100_percent(committed, own_demo):
+def test_the_upgrade_gives_each_demo_proposal_its_primary_area_at_100_percent(committed, own_demo, downgrade_demo):
     """The demo at the previous head: after the upgrade each proposal with a primary area holds it at 100%, and
     the dashboard's sums by area are the same as before; down again the new tables are gone."""
     from fundmgr.finance.queries import allocations_by_area
@@ -1127,7 +1164,7 @@ def test_the_upgrade_gives_each_demo_proposal_its_primary_area_at_100_percent(co
         sums = by_area()
         assert any(sums.values())
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_AREA_SHARES)
+        downgrade_demo(BEFORE_AREA_SHARES)
         tables = set(db.inspect(db.engine).get_table_names())
         assert not tables & {"proposal_areas", "review_invitations", "review_comments"}
         flask_migrate.upgrade()
@@ -1152,7 +1189,9 @@ def test_the_upgrade_gives_each_demo_proposal_its_primary_area_at_100_percent(co
 BEFORE_REFERENCE_AT_SUBMISSION = "9971a1b9b8d3"
 
 
-def test_drafts_give_back_their_reference_and_nothing_hanging_from_proposals_is_lost(committed, own_demo):
+def test_drafts_give_back_their_reference_and_nothing_hanging_from_proposals_is_lost(
+    committed, own_demo, downgrade_demo
+):
     """The demo at the previous head (every draft holding a reference): the upgrade takes the drafts' references
     away, keeps every submitted proposal's, and loses no row of the tables that hang from proposals (SQLite
     rebuilds the table)."""
@@ -1169,7 +1208,7 @@ def test_drafts_give_back_their_reference_and_nothing_hanging_from_proposals_is_
         submitted = dict(db.session.execute(references).all())
         before = counts()
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_REFERENCE_AT_SUBMISSION)
+        downgrade_demo(BEFORE_REFERENCE_AT_SUBMISSION)
         rows = db.session.execute(sa.text("SELECT id, reference, state FROM proposals")).all()
         assert all(reference for _id, reference, _state in rows)
         assert any(reference.startswith("MIG-DRAFT-") for _id, reference, state in rows if state == "draft")
@@ -1188,7 +1227,7 @@ def test_drafts_give_back_their_reference_and_nothing_hanging_from_proposals_is_
 BEFORE_CONTENT_KEYS = "c4ee83f48b86"
 
 
-def test_the_demos_files_keep_their_keys_through_content_addressed_storage(committed, own_demo):
+def test_the_demos_files_keep_their_keys_through_content_addressed_storage(committed, own_demo, downgrade_demo):
     """The demo at the previous head: do its attachments and minutes keep their (random) keys through the upgrade,
     and may two rows then point at one stored file, as equal uploads now do?"""
     keys = sa.text("SELECT 'a', id, storage_key FROM attachments UNION ALL "
@@ -1199,7 +1238,7 @@ def test_the_demos_files_keep_their_keys_through_content_addressed_storage(commi
         assert any(kind == "a" for kind, _id, _key in before)
         assert any(kind == "m" for kind, _id, _key in before)
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_CONTENT_KEYS)
+        downgrade_demo(BEFORE_CONTENT_KEYS)
         unique = {tuple(u["column_names"]) for u in db.inspect(db.engine).get_unique_constraints("attachments")}
         assert ("storage_key",) in unique
         flask_migrate.upgrade()
@@ -1223,7 +1262,9 @@ def test_the_demos_files_keep_their_keys_through_content_addressed_storage(commi
 BEFORE_FINAL_STATEMENTS = "1b4c8b24a585"
 
 
-def test_upgrade_records_the_final_statements_of_organizations_that_certified_the_closure_year(committed, own_demo):
+def test_upgrade_records_the_final_statements_of_organizations_that_certified_the_closure_year(
+    committed, own_demo, downgrade_demo
+):
     """The demo at the previous head: its programme closed financially counted each organization's final statements
     as received once it certified its expenditure for the closure's year. The upgrade records them as received on the
     day the first certified figure of that year was recorded, by whom recorded it; nothing else is recorded, and the
@@ -1239,7 +1280,7 @@ def test_upgrade_records_the_final_statements_of_organizations_that_certified_th
     closed_year = sa.text("SELECT id, financially_closed_on FROM proposals WHERE financially_closed_on IS NOT NULL")
     with own_demo.app_context():
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_FINAL_STATEMENTS)
+        downgrade_demo(BEFORE_FINAL_STATEMENTS)
         assert "final_statements" not in db.inspect(db.engine).get_table_names()
         with db.engine.connect() as connection:
             years = {pid: (d if isinstance(d, date) else date.fromisoformat(str(d))).year
@@ -1273,7 +1314,9 @@ def test_upgrade_records_the_final_statements_of_organizations_that_certified_th
 BEFORE_MINUTES_DECISIONS = "0bc5d8ca558e"
 
 
-def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_register(committed, own_demo):
+def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_register(
+    committed, own_demo, downgrade_demo
+):
     """The demo at the previous head approved minutes at a later meeting. The upgrade records each approval as a
     decision about those minutes: taken by the approving meeting on its day, numbered there, presided over by who
     signed them, with the quorum the approval's audit entry kept; the register lists them and the fund's decision
@@ -1289,7 +1332,7 @@ def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_regi
     )
     with own_demo.app_context():
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_MINUTES_DECISIONS)
+        downgrade_demo(BEFORE_MINUTES_DECISIONS)
         with db.engine.connect() as connection:
             assert "minutes_id" not in {c["name"] for c in db.inspect(connection).get_columns("decisions")}
             approvals = connection.execute(approved).all()
@@ -1342,7 +1385,9 @@ def test_upgrade_makes_each_approval_of_the_demos_minutes_a_decision_of_the_regi
 BEFORE_REVISION_LINES = "7e3d51c0a9b2"
 
 
-def test_each_revision_becomes_its_two_lines_and_the_final_statements_keep_what_they_had(committed, own_demo):
+def test_each_revision_becomes_its_two_lines_and_the_final_statements_keep_what_they_had(
+    committed, own_demo, downgrade_demo
+):
     """The demo at the previous head: its budget revision moved one amount between two budget lines, and its closed
     programme's final statements were recorded without a file. The upgrade turns the move into two lines (taken from
     one, added to the other), the request moving the same amount in all, the revised version unchanged; the
@@ -1357,7 +1402,7 @@ def test_each_revision_becomes_its_two_lines_and_the_final_statements_keep_what_
         versions_before = {r.id: r.version_id for r in db.session.scalars(sa.select(BudgetRevision))}
         assert any(len(r.lines) > 2 for r in db.session.scalars(sa.select(BudgetRevision)))  # the demo's has three
         db.session.remove()
-        flask_migrate.downgrade(revision=BEFORE_REVISION_LINES)
+        downgrade_demo(BEFORE_REVISION_LINES)
         inspector = db.inspect(db.engine)
         assert "budget_revision_lines" not in inspector.get_table_names()
         assert "storage_key" not in {c["name"] for c in inspector.get_columns("final_statements")}

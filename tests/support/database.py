@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,10 @@ def postgres_reachable() -> bool:
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
 
 
-def create_postgres_database(template: str | None = None) -> tuple[str, str]:
-    """A fresh database on the test server for this process, empty or a copy of the template database; returns
-    (name, SQLAlchemy URL)."""
-    name = f"fundmgr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+def create_postgres_database(template: str | None = None, name: str | None = None) -> tuple[str, str]:
+    """A fresh database on the test server for this process (or of the given name), empty or a copy of the template
+    database; returns (name, SQLAlchemy URL)."""
+    name = name or f"fundmgr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(PG_SERVER, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     base = PG_SERVER.rsplit("/", 1)[0]
@@ -57,6 +58,30 @@ def create_postgres_database(template: str | None = None) -> tuple[str, str]:
 def drop_postgres_database(name: str) -> None:
     with psycopg.connect(PG_SERVER, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Every DROP DATABASE waits for a checkpoint of the whole server (seconds when other databases are being written):
+# the test databases no test uses any more are dropped by these threads, several at once so that one checkpoint
+# serves them, while the tests go on; the process waits for them at its end (`wait_for_drops`).
+DROPPERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="drop-database")
+dropping: list[Future] = []
+
+
+def drop_postgres_database_later(name: str) -> None:
+    """Drop the database (which nothing may use any more) in the background."""
+    dropping.append(DROPPERS.submit(drop_postgres_database, name))
+
+
+def wait_for_drops() -> None:
+    """Wait until the databases given to drop_postgres_database_later are dropped (raising if one could not be)."""
+    while dropping:
+        dropping.pop().result()
+
+
+def rename_postgres_database(name: str, new_name: str) -> None:
+    """Rename the database, which nothing may be connected to."""
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{new_name}"')
 
 
 def app_config(url: str, tmp: Path) -> dict:
@@ -142,7 +167,7 @@ def app_on_new_database(backend: str, folder: Path, copy_of: DatabaseCopy | None
         with application.app_context():
             db.engine.dispose()
         if pg_name:
-            drop_postgres_database(pg_name)
+            drop_postgres_database_later(pg_name)
 
 
 @dataclass(frozen=True)
