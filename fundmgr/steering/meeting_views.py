@@ -187,12 +187,14 @@ def awaiting_approval(meeting: Meeting) -> list[Minutes]:
     procedure still open proposes to approve)."""
     if meeting.state is not MeetingState.in_progress:
         return []
+    in_procedure = sa.exists().where(
+        WrittenProcedure.minutes_id == Minutes.id, WrittenProcedure.state == WrittenProcedureState.open
+    )
     query = (
         sa.select(Minutes)
         .join(Minutes.meeting)
         .where(Meeting.fund_id == meeting.fund_id, Minutes.state == MinutesState.draft, Meeting.id != meeting.id)
-        .where(~sa.exists().where(WrittenProcedure.minutes_id == Minutes.id,
-                                  WrittenProcedure.state == WrittenProcedureState.open))  # fmt: skip
+        .where(~in_procedure)
         .order_by(Meeting.held_on, Meeting.id)
     )
     return list(db.session.scalars(query))
@@ -629,8 +631,9 @@ class MinutesProcedureNewView(MeetingBaseView):
         form = MinutesProcedureForm()
         if request.method == "POST" and form.validate_on_submit():
             with refusals_shown_on(form):
-                procedure = ops.circulate_minutes_procedure(minutes, rationale=form.rationale.data or "",
-                                                            deadline=form.deadline.data, actor=current_user)  # fmt: skip
+                procedure = ops.circulate_minutes_procedure(
+                    minutes, rationale=form.rationale.data or "", deadline=form.deadline.data, actor=current_user
+                )
                 flash(_("Written procedure %(ref)s is circulated.", ref=procedure.reference), "success")
                 return redirect(url_for("steering.procedure", procedure_id=procedure.id))
         return self.render("procedure_minutes_form.html", meeting=self.meeting, minutes=minutes, form=form,

@@ -748,9 +748,10 @@ class Minutes(Base):
 
     The committee approves them at a later meeting while it is in session (`approved_in`), whoever presides over
     that meeting signing them; or by written procedure (`approved_by_procedure`), signed by whoever presides for
-    the committee when it concludes (`steering.presiding.presiding_over_procedure`). Approval freezes them: `content` holds the minutes as data in the meeting's language
-    (and under "translations" in each other language) and the full PDF in the meeting's language is stored (its
-    sha256 kept, the signed original); both are read from then on, never rebuilt from the live records.
+    the committee when it concludes (`steering.presiding.presiding_over_procedure`). Approval freezes them:
+    `content` holds the minutes as data in the meeting's language (and under "translations" in each other language)
+    and the full PDF in the meeting's language is stored (its sha256 kept, the signed original); both are read from
+    then on, never rebuilt from the live records.
     A recused member's copy is the frozen content without the items they were recused from.
     """
 
@@ -785,9 +786,7 @@ class Minutes(Base):
 
     meeting: so.Mapped[Meeting] = so.relationship(foreign_keys=[meeting_id], back_populates="minutes")
     approved_in: so.Mapped[Meeting | None] = so.relationship(foreign_keys=[approved_in_id])
-    approved_by_procedure: so.Mapped[WrittenProcedure | None] = so.relationship(
-        foreign_keys=[approved_by_procedure_id]
-    )
+    approved_by_procedure: so.Mapped[WrittenProcedure | None] = so.relationship(foreign_keys=[approved_by_procedure_id])
     approved_by: so.Mapped[User | None] = so.relationship(foreign_keys=[approved_by_id])
     signed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[signed_by_id])
     # The committee's decision approving them.

@@ -107,8 +107,10 @@ def test_the_demos_minutes_are_each_approved_at_the_next_meeting_the_last_by_wri
 def test_the_demo_adopts_the_next_years_allocation_targets_by_written_procedure(demo_app, fund):
     """A matter of the fund decided between meetings: the 2027 allocation targets, nobody objecting; the decision
     is the procedure's, in the register, signed by the chair on its day."""
-    decision = db.session.scalar(sa.select(Decision).where(Decision.procedure_id.is_not(None),
-                                                           Decision.subject == DecisionSubject.allocation_targets))  # fmt: skip
+    in_writing = sa.select(Decision).where(
+        Decision.procedure_id.is_not(None), Decision.subject == DecisionSubject.allocation_targets
+    )
+    decision = db.session.scalar(in_writing)
     assert decision is not None
     assert decision.reference == decision.procedure.reference
     assert decision.procedure.state is WrittenProcedureState.adopted
