@@ -9,8 +9,8 @@ Existing rows: no written procedure is about minutes (the old check refused it),
 was approved at a meeting (the old check required `approved_in_id`), so every row already holds under the new checks
 and nothing is rewritten. Downgrading removes what the old tables cannot hold: the minutes approved by written
 procedure go back to their drafts (their frozen content, file and link in the decision record dropped, with their
-decision; the links after theirs then no longer chain, which `flask verify-decisions` shows), and the written
-procedures on minutes with their answers.
+decision; the fund's later links are chained again over the gap, renumbered and rehashed as the record computes
+them, so that the record still verifies), and the written procedures on minutes with their answers.
 
 Revision ID: a5c2e8d4f190
 Revises: 7d3e9b2c41a8
@@ -18,6 +18,8 @@ Create Date: 2026-12-06 01:00:00.000000
 
 """
 
+import hashlib
+import json
 from contextlib import nullcontext
 
 import sqlalchemy as sa
@@ -35,6 +37,38 @@ MINUTES_IFF_SUBJECT = "(subject = 'minutes') = (minutes_id IS NOT NULL)"
 FROZEN_OLD = "state = 'draft' OR (storage_key IS NOT NULL AND content IS NOT NULL AND approved_in_id IS NOT NULL)"
 FROZEN_NEW = ("state = 'draft' OR (storage_key IS NOT NULL AND content IS NOT NULL "
               "AND (approved_in_id IS NULL) <> (approved_by_procedure_id IS NULL))")  # fmt: skip
+
+
+GENESIS = "0" * 64
+links = sa.table(
+    "decision_records", sa.column("id"), sa.column("fund_id"), sa.column("sequence"), sa.column("kind"),
+    sa.column("minutes_id"), sa.column("payload_hash"), sa.column("previous_hash"), sa.column("record_hash"),
+)  # fmt: skip
+funds = sa.table("funds", sa.column("id"), sa.column("code"))
+minutes = sa.table("minutes", sa.column("id"), sa.column("approved_by_procedure_id"))
+
+
+def link_hash(fund_code: str, sequence: int, kind: str, payload_hash: str, previous_hash: str) -> str:
+    """A link's hash as the decision record computes it (steering.records.link_hash, as of this revision)."""
+    value = {"fund": fund_code, "sequence": sequence, "kind": kind, "payload": payload_hash, "previous": previous_hash}
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rechain(connection: sa.Connection, fund_ids: set[int]) -> None:
+    """Chain each fund's links again from the first gap: numbered from 1 in their order, each on the one before."""
+    for fund_id in sorted(fund_ids):
+        code = connection.scalar(sa.select(funds.c.code).where(funds.c.id == fund_id))
+        query = sa.select(links).where(links.c.fund_id == fund_id).order_by(links.c.sequence)
+        previous, changed = GENESIS, False
+        for sequence, row in enumerate(connection.execute(query).all(), start=1):
+            changed = changed or row.sequence != sequence or row.previous_hash != previous
+            record_hash = row.record_hash
+            if changed:
+                record_hash = link_hash(code, sequence, row.kind, row.payload_hash, previous)
+                connection.execute(links.update().where(links.c.id == row.id).values(
+                    sequence=sequence, previous_hash=previous, record_hash=record_hash))  # fmt: skip
+            previous = record_hash
 
 
 def rebuilding(sqlite: bool):  # type: ignore[no-untyped-def]
@@ -65,7 +99,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     by_procedure = "SELECT id FROM minutes WHERE approved_by_procedure_id IS NOT NULL"
+    connection = op.get_bind()
+    approved_in_writing = sa.select(minutes.c.id).where(minutes.c.approved_by_procedure_id.is_not(None))
+    gaps = set(connection.scalars(sa.select(links.c.fund_id).where(links.c.minutes_id.in_(approved_in_writing))))
     op.execute(f"DELETE FROM decision_records WHERE minutes_id IN ({by_procedure})")
+    rechain(connection, gaps)
     op.execute(f"DELETE FROM decisions WHERE minutes_id IN ({by_procedure})")
     op.execute("UPDATE minutes SET state = 'draft', content = NULL, filename = NULL, content_type = NULL, size = NULL, "
                "sha256 = NULL, storage_key = NULL, approved_at = NULL, approved_by_id = NULL, signed_by_id = NULL, "

@@ -49,12 +49,13 @@ from fundmgr.workflow import require_transition
 
 
 def next_procedure_reference(fund: Fund, year: int) -> str:
-    """ "MIG-WP-2026-01": the fund's code, the year and the procedure's number in that year."""
+    """ "MIG-WP-2026-01": the fund's code, the year and the procedure's number in that year (after the highest
+    number given, not the count: a procedure removed by a downgrade leaves its number unused)."""
     prefix = f"{fund.code}-WP-{year}-"
-    count = db.session.scalar(
-        sa.select(sa.func.count(WrittenProcedure.id)).where(WrittenProcedure.reference.like(f"{prefix}%"))
-    )
-    return f"{prefix}{(count or 0) + 1:02d}"
+    query = sa.select(WrittenProcedure.reference).where(WrittenProcedure.reference.like(f"{prefix}%"))
+    taken = db.session.scalars(query)
+    numbers = [int(tail) for reference in taken if (tail := reference.removeprefix(prefix)).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:02d}"
 
 
 def circulation_problems(fund: Fund, rationale: str, deadline: date | None) -> list[str]:
