@@ -31,10 +31,14 @@ from fundmgr.steering.models import (
 from fundmgr.steering.verification import decision_record_of, fund_findings
 from fundmgr.storage import read_stored
 from tests.factories import sign_in
-from tests.steering.test_documents import audit_entries, held, next_meeting, pdf_text  # noqa: F401 - fixtures
-from tests.steering.test_presiding import set_rules, vice_chair  # noqa: F401 - a fixture
-from tests.steering.test_second_fund_meeting import food  # noqa: F401 - a fixture
+from tests.steering import test_documents, test_presiding, test_second_fund_meeting
+from tests.steering.test_documents import audit_entries, pdf_text
+from tests.steering.test_presiding import set_rules
 from tests.support import TODAY
+
+# fixtures of the meetings' documents, of presiding and of the second fund
+held, next_meeting = test_documents.held, test_documents.next_meeting
+vice_chair, food = test_presiding.vice_chair, test_second_fund_meeting.food
 
 RATIONALE = "The committee does not meet before December."
 
