@@ -7,12 +7,14 @@ while a procedure is open on them, no meeting approves them and they do not chan
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from fundmgr import clock
+from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.seats import ConflictRule, chair_term
@@ -24,6 +26,8 @@ from fundmgr.steering.models import (
     DecisionOutcome,
     DecisionRecord,
     DecisionSubject,
+    Meeting,
+    Minutes,
     MinutesState,
     WrittenProcedure,
     WrittenProcedureState,
@@ -35,6 +39,7 @@ from tests.steering import test_documents, test_presiding, test_second_fund_meet
 from tests.steering.test_documents import audit_entries, pdf_text
 from tests.steering.test_presiding import set_rules
 from tests.support import TODAY
+from tests.support.concurrency import run_at_once
 
 # fixtures of the meetings' documents, of presiding and of the second fund
 held, next_meeting = test_documents.held, test_documents.next_meeting
@@ -159,6 +164,34 @@ def test_minutes_under_an_open_procedure_are_neither_approved_in_a_meeting_nor_c
     db.session.commit()
     with pytest.raises(InvalidTransition, match="approved"):
         circulate(held.minutes, committee.fmu)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("round_", range(3))
+def test_a_meeting_approving_and_a_procedure_circulated_at_once_take_one_route(committed, held, next_meeting,
+                                                                                committee, round_):  # fmt: skip
+    """The chair records the approval in session while the FMU circulates the same minutes: one of them is refused;
+    the minutes are approved by the meeting with no procedure open, or in procedure and still a draft."""
+    minutes_id, meeting_id, chair_id, fmu_id = held.minutes.id, next_meeting.id, committee.chair.id, committee.fmu.id
+    db.session.remove()
+
+    def approve():
+        ops.approve_minutes(db.session.get(Minutes, minutes_id), db.session.get(Meeting, meeting_id),
+                            actor=db.session.get(User, chair_id))  # fmt: skip
+
+    def circulate_them():
+        minutes, fmu = db.session.get(Minutes, minutes_id), db.session.get(User, fmu_id)
+        ops.circulate_minutes_procedure(minutes, rationale=RATIONALE, deadline=TODAY + timedelta(days=7), actor=fmu)
+
+    results = run_at_once(committed, [approve, circulate_them])
+    assert Counter(r == "ok" for r in results) == {True: 1, False: 1}, results
+    minutes = db.session.get(Minutes, minutes_id)
+    open_procedures = db.session.scalars(sa.select(WrittenProcedure).where(WrittenProcedure.minutes_id == minutes_id))
+    if minutes.state is MinutesState.approved:
+        assert (minutes.approved_in_id, list(open_procedures)) == (meeting_id, [])
+    else:
+        assert [p.state for p in open_procedures] == [WrittenProcedureState.open]
+    assert fund_findings(minutes.meeting.fund)[1] == []
 
 
 def test_only_the_funds_fmu_circulates_and_concludes_and_only_its_members_answer(held, committee, food):
