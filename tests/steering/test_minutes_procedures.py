@@ -7,6 +7,7 @@ while a procedure is open on them, no meeting approves them and they do not chan
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -106,6 +107,7 @@ def test_adopted_the_minutes_are_frozen_signed_by_the_chair_and_the_decision_is_
     assert link.minutes_id == minutes.id
     links = sa.select(sa.func.count(DecisionRecord.id)).where(DecisionRecord.decision_id == decision.id)
     assert db.session.scalar(links) == 0  # the minutes' own link fixes the approval
+    assert json.loads(link.payload)["approved_by_procedure"] == procedure.reference
     assert fund_findings(fund)[1] == []
     assert [s["name"] for s in letter_signatories(decision)] == ["Helena Chair", "Fatou FMU"]
     assert [e.action for e in audit_entries("minutes", minutes.id)][-1] == "minutes.approved"
@@ -300,6 +302,12 @@ def test_the_fmu_circulates_from_the_minutes_page_members_answer_and_the_registe
     assert held.minutes.sha256 in page_after
     register = client.get("/steering/decisions").get_data(as_text=True)
     assert f"{procedure.reference}/MIN1" in register
+    decision = held.minutes.decision
+    detail = client.get(f"/steering/decisions/{decision.id}").get_data(as_text=True)
+    assert held.reference in detail
+    assert procedure.reference in detail
+    assert client.get(f"/steering/decisions/{decision.id}/letter.pdf").status_code == 200
+    assert client.get(f"/steering/decisions/{decision.id}/verify").status_code == 200
     assert client.get(url).status_code == 404  # approved: nothing left to circulate
     sign_in(client, committee.germany)
     assert client.get(f"/steering/meetings/{held.id}/minutes/written-procedure").status_code == 403
