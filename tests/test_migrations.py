@@ -1027,13 +1027,15 @@ BEFORE_PUBLICATIONS = "0131edfac1ad"
 
 
 def test_upgrade_adds_publications_and_the_fmu_publishes_a_demo_decisions_summary(committed, own_demo, downgrade_demo):
-    """The demo at the previous head: the upgrade adds the empty publication tables, keeps every decision, and the
-    FMU then publishes a funding decision's summary, which the public page shows."""
+    """The demo at the previous head: the upgrade adds the empty publication tables, keeps every decision (but those
+    taken by written procedure on a matter or on minutes, which the way down to that head removes), and the FMU then
+    publishes a funding decision's summary, which the public page shows."""
     from fundmgr.opendata import operations as publishing
-    from fundmgr.steering.models import Decision, DecisionOutcome
+    from fundmgr.steering.models import Decision, DecisionOutcome, DecisionSubject
 
     with own_demo.app_context():
-        decisions = db.session.scalar(sa.select(sa.func.count()).select_from(Decision))
+        kept = sa.or_(Decision.procedure_id.is_(None), Decision.subject == DecisionSubject.proposal)
+        decisions = db.session.scalar(sa.select(sa.func.count()).select_from(Decision).where(kept))
         db.session.remove()
         downgrade_demo(BEFORE_PUBLICATIONS)
         assert not {"publications", "publication_files"} & set(db.inspect(db.engine).get_table_names())
@@ -1229,9 +1231,11 @@ BEFORE_CONTENT_KEYS = "c4ee83f48b86"
 
 def test_the_demos_files_keep_their_keys_through_content_addressed_storage(committed, own_demo, downgrade_demo):
     """The demo at the previous head: do its attachments and minutes keep their (random) keys through the upgrade,
-    and may two rows then point at one stored file, as equal uploads now do?"""
+    and may two rows then point at one stored file, as equal uploads now do? (Minutes approved by written procedure
+    go back to their draft on the way down: a meeting's approval is what that head knows.)"""
     keys = sa.text("SELECT 'a', id, storage_key FROM attachments UNION ALL "
-                   "SELECT 'm', id, storage_key FROM minutes WHERE storage_key IS NOT NULL ORDER BY 1, 2")  # fmt: skip
+                   "SELECT 'm', id, storage_key FROM minutes WHERE storage_key IS NOT NULL "
+                   "AND approved_in_id IS NOT NULL ORDER BY 1, 2")  # fmt: skip
     with own_demo.app_context():
         with db.engine.connect() as connection:
             before = connection.execute(keys).all()
@@ -1429,3 +1433,106 @@ def test_each_revision_becomes_its_two_lines_and_the_final_statements_keep_what_
             assert revision.amount == amount
             assert revision.version_id == versions_before[move.id]
         assert db.session.scalar(sa.select(sa.func.count(FinalStatement.id))) == len(received)
+
+
+# --- a5c2e8d4f190: minutes approved by written procedure ---
+
+BEFORE_MINUTES_BY_PROCEDURE = "7d3e9b2c41a8"
+
+
+def chain_holds(connection: sa.Connection) -> bool:
+    """Each fund's links numbered from 1, each on the one before (what can be checked without the models)."""
+    rows = connection.execute(sa.text("SELECT fund_id, sequence, previous_hash, record_hash FROM decision_records "
+                                      "ORDER BY fund_id, sequence")).all()  # fmt: skip
+    expected: dict[int, tuple[int, str]] = {}
+    for fund_id, sequence, previous_hash, record_hash in rows:
+        number, previous = expected.get(fund_id, (1, "0" * 64))
+        if (sequence, previous_hash) != (number, previous):
+            return False
+        expected[fund_id] = (number + 1, record_hash)
+    return True
+
+
+def test_minutes_approved_by_written_procedure_come_through_the_previous_head_and_back(committed, own_demo):
+    """The demo approves one meeting's minutes by written procedure. Down to the previous head, those minutes go
+    back to their draft (their decision, link and procedure gone, the fund's later links chained again over the gap);
+    up again, every row as the previous head left it holds under the relaxed checks, the record verifies, and the
+    FMU can circulate those minutes again and have them approved in writing. The new checks hold: a procedure on
+    minutes names them, approved minutes have exactly one origin (a meeting or a procedure)."""
+    from fundmgr.accounts.models import User
+    from fundmgr.steering import operations as ops
+    from fundmgr.steering.models import DecisionSubject, Minutes, WrittenProcedure, WrittenProcedureState
+    from fundmgr.steering.queries import sc_members
+    from fundmgr.steering.verification import fund_findings
+
+    minutes_rows = sa.text("SELECT id, meeting_id, state, approved_in_id, sha256, signed_by_id FROM minutes "
+                           "ORDER BY id")  # fmt: skip
+    with own_demo.app_context():
+        in_writing = db.session.scalars(sa.select(Minutes).where(Minutes.approved_by_procedure_id.is_not(None))).all()
+        assert len(in_writing) == 1  # the demo approves the 13th meeting's minutes by written procedure
+        (by_procedure,) = in_writing
+        procedure = by_procedure.approved_by_procedure
+        procedure_id, fmu_id = procedure.id, procedure.circulated_by_id
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_MINUTES_BY_PROCEDURE)
+        inspector = db.inspect(db.engine)
+        assert "minutes_id" not in {c["name"] for c in inspector.get_columns("written_procedures")}
+        assert "approved_by_procedure_id" not in {c["name"] for c in inspector.get_columns("minutes")}
+        with db.engine.connect() as connection:
+            before = connection.execute(minutes_rows).all()
+            assert chain_holds(connection)
+            assert connection.scalar(sa.text(f"SELECT count(*) FROM written_procedures WHERE id = {procedure_id}")) == 0
+        assert {row.id: row.state for row in before}[by_procedure.id] == "draft"
+        assert all(row.state == "draft" or row.approved_in_id is not None for row in before)
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            after = connection.execute(minutes_rows).all()
+            assert after == before
+            assert connection.scalar(sa.text("SELECT count(*) FROM minutes WHERE approved_by_procedure_id IS NOT NULL "
+                                             "OR id IN (SELECT minutes_id FROM written_procedures "
+                                             "WHERE minutes_id IS NOT NULL)")) == 0  # fmt: skip
+        for fund in db.session.scalars(sa.select(Fund)):
+            assert fund_findings(fund)[1] == []
+
+        # the new checks, on the upgraded rows
+        draft = db.session.get(Minutes, by_procedure.id)
+        fund = draft.meeting.fund
+        columns = {"fund_id": fund.id, "outcome": "approve", "conditions": "", "rationale": "Minutes.",
+                   "deadline": date(2099, 1, 1), "state": "open", "circulated_at": clock.now(),
+                   "matter": "", "reference": "MIG-WP-2099-01"}  # fmt: skip
+        procedures = sa.table("written_procedures", *(sa.column(c) for c in [*columns, "subject", "minutes_id"]))
+        db.session.remove()
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(procedures.insert().values(**columns, subject="minutes"))
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(procedures.insert().values(**columns, subject="allocation_targets",
+                                                          minutes_id=by_procedure.id))  # fmt: skip
+        approved_elsewhere = sa.text("SELECT id, approved_in_id FROM minutes WHERE state = 'approved' "
+                                     "ORDER BY id LIMIT 1")  # fmt: skip
+        with db.engine.connect() as connection:
+            approved_id, approved_in_id = connection.execute(approved_elsewhere).one()
+            existing = connection.scalar(sa.text("SELECT min(id) FROM written_procedures"))
+        neither, both = "approved_in_id = NULL", f"approved_by_procedure_id = {existing}"
+        for update in (f"UPDATE minutes SET {neither} WHERE id = {approved_id}",
+                       f"UPDATE minutes SET {both} WHERE id = {approved_id}"):  # fmt: skip
+            with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+                connection.execute(sa.text(update))
+        assert approved_in_id is not None
+
+        # and the operations take them from there: circulated again, approved without objection
+        draft = db.session.get(Minutes, by_procedure.id)
+        fund, fmu = draft.meeting.fund, db.session.get(User, fmu_id)
+        procedure = ops.circulate_minutes_procedure(draft, rationale="Again.", deadline=clock.today(fund),
+                                                    actor=fmu)  # fmt: skip
+        assert (procedure.subject, procedure.minutes_id) == (DecisionSubject.minutes, draft.id)
+        for member in sc_members(fund):
+            ops.respond_to_procedure(procedure, member, objects=False, reason="", actor=member)
+        decision = ops.conclude_written_procedure(procedure, actor=fmu)
+        db.session.commit()
+        assert procedure.state is WrittenProcedureState.adopted
+        assert draft.approved_by_procedure_id == procedure.id
+        assert decision.reference == f"{procedure.reference}/MIN1"
+        assert fund_findings(fund)[1] == []
+        assert db.session.scalar(sa.select(sa.func.count(WrittenProcedure.id)).where(
+            WrittenProcedure.minutes_id.is_not(None))) == 1  # fmt: skip
+        db.session.remove()

@@ -62,6 +62,9 @@ add_view(bp, "/meetings/<int:meeting_id>/matters/new", matter_views.MatterView, 
 add_view(bp, "/meetings/<int:meeting_id>/minutes.pdf", mv.MinutesView, "minutes", heavy=True)
 add_view(bp, "/meetings/<int:meeting_id>/minutes", mv.MinutesRecordView, "minutes_record")
 add_view(
+    bp, "/meetings/<int:meeting_id>/minutes/written-procedure", mv.MinutesProcedureNewView, "new_minutes_procedure"
+)
+add_view(
     bp,
     "/meetings/<int:meeting_id>/minutes/<int:minutes_id>/approve",
     mv.ApproveMinutesView,

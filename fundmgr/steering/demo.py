@@ -42,6 +42,7 @@ from fundmgr.steering.models import (
     Recommendation,
     Stance,
     VoteChoice,
+    WrittenProcedure,
     standing,
 )
 from fundmgr.steering.presiding import presiding_member
@@ -123,6 +124,16 @@ MATTERS = {
 }  # fmt: skip
 # Approved between meetings, once the money had arrived, by written procedure.
 WRITTEN = (("gm-return-reintegration", date(2026, 8, 3), date(2026, 8, 14), Decimal("2600000.00")),)
+# Decided between meetings by written procedure, nobody objecting: the minutes of the last meeting before the summer
+# (the committee would not meet again before the end of the year), then the allocation targets of the next year.
+MINUTES_IN_WRITING = ("Steering Committee, 13th meeting: mid-year review", date(2026, 9, 1), date(2026, 9, 11))
+MATTER_IN_WRITING = (
+    DecisionSubject.allocation_targets,
+    "The Steering Committee adopts the allocation targets of the fund for 2027: the shares of the five thematic "
+    "areas and of the regions unchanged, and at least 80% of the resources for joint programmes with a gender "
+    "marker of 2 or 3.",
+    date(2026, 10, 5), date(2026, 10, 16),
+)  # fmt: skip
 IN_REVIEW = ProposalState.in_review
 UPCOMING_TITLE = "Steering Committee, 14th meeting"
 # (member e-mail, demo.yaml key, reason, FMU waiver or None)
@@ -178,6 +189,8 @@ def seed_steering(fund: Fund) -> list[str]:
         lines += hold_meeting(fund, spec, proposals, people)
     for key, circulated, deadline, amount in WRITTEN:
         lines += approve_in_writing(proposals.get(key), circulated, deadline, amount, people)
+    lines += approve_minutes_in_writing(fund, people)
+    lines += adopt_matter_in_writing(fund, people)
     lines += schedule_upcoming(fund, proposals, people)
     db.session.flush()
     return lines
@@ -504,6 +517,56 @@ def approve_in_writing(
     except DomainError as exc:
         return [f"{procedure.reference}: not concluded: {exc.message}"]
     return [f"{procedure.reference}: {proposal.reference} approved without objection."]
+
+
+def nobody_objects(procedure: WrittenProcedure, circulated: date, deadline: date, people: People) -> list[str]:
+    """Every member answers no objection in the days after circulation; the FMU concludes the day after the
+    deadline. Returns the refusal as a report line, if any."""
+    for offset, member in enumerate(people.members):
+        with clock.as_of(circulated + timedelta(days=1 + offset % max((deadline - circulated).days, 1))):
+            ops.respond_to_procedure(procedure, member, objects=False, reason="", actor=member)
+    try:
+        with db.session.begin_nested(), clock.as_of(deadline + timedelta(days=1)):
+            ops.conclude_written_procedure(procedure, actor=people.fmu)
+    except DomainError as exc:
+        return [f"{procedure.reference}: not concluded: {exc.message}"]
+    return []
+
+
+def approve_minutes_in_writing(fund: Fund, people: People) -> list[str]:
+    """The minutes of the meeting before the summer (MINUTES_IN_WRITING), approved by written procedure: the chair
+    signs them when it concludes."""
+    title, circulated, deadline = MINUTES_IN_WRITING
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.fund_id == fund.id, Meeting.title == title))
+    if meeting is None or meeting.minutes is None or meeting.minutes.is_frozen:
+        return []
+    with clock.as_of(circulated):
+        ops.edit_minutes(meeting.minutes, "The Steering Committee reviewed the fund's first half of 2026, decided on "
+                         "two concept notes and approved the direct costs of the Fund Management Unit for the year "
+                         "ahead.", actor=people.fmu)  # fmt: skip
+        procedure = ops.circulate_minutes_procedure(
+            meeting.minutes, rationale="The committee does not meet again before December: the FMU proposes to "
+            "approve the minutes of its 13th meeting in writing.", deadline=deadline, actor=people.fmu,
+        )  # fmt: skip
+    refused = nobody_objects(procedure, circulated, deadline, people)
+    return refused or [f"{procedure.reference}: minutes of {meeting.reference} approved without objection."]
+
+
+def adopt_matter_in_writing(fund: Fund, people: People) -> list[str]:
+    """A matter of the fund decided by written procedure (MATTER_IN_WRITING): next year's allocation targets."""
+    subject, wording, circulated, deadline = MATTER_IN_WRITING
+    exists = sa.select(WrittenProcedure.id).where(WrittenProcedure.fund_id == fund.id,
+                                                  WrittenProcedure.matter == wording)  # fmt: skip
+    if db.session.scalar(exists) is not None:
+        return []
+    with clock.as_of(circulated):
+        procedure = ops.circulate_matter_procedure(
+            fund, ops.MatterData(subject, DecisionOutcome.approve, wording),
+            rationale="The targets for 2027 keep those of 2026, which the portfolio meets.", deadline=deadline,
+            actor=people.fmu,
+        )  # fmt: skip
+    refused = nobody_objects(procedure, circulated, deadline, people)
+    return refused or [f"{procedure.reference}: {subject.value} adopted without objection."]
 
 
 def schedule_upcoming(fund: Fund, proposals: dict[str, Proposal], people: People) -> list[str]:

@@ -363,18 +363,22 @@ def minutes_filename(meeting: Meeting, language: str | None = None) -> str:
 
 
 def letter_signatories(decision: Decision) -> list[dict[str, str]]:
-    """Who signs: the member who presided over the item (a matter: over the meeting; a written procedure: the chair
-    on the day of the decision), and the FMU officer who recorded or circulated it."""
+    """Who signs: the member who presided over the item (a matter: over the meeting; a written procedure: whoever
+    presided for the committee when it concluded, or for a decision recorded before that was kept, the chair on the
+    day of the decision), and the FMU officer who recorded or circulated it."""
     presiding, role = None, _("Chair of the Steering Committee")
+    chair = chair_term(decision.fund, decision.decided_on)
     if decision.item is not None or decision.meeting is not None:
         presiding = decision.item.presided_by if decision.item is not None else decision.presided_by
-        chair = chair_term(decision.fund, decision.decided_on)
         if presiding is not None and (chair is None or presiding.id not in chair.person_ids()):
             role = (_("Presiding over the item for the Steering Committee") if decision.item is not None
                     else _("Presiding over the meeting for the Steering Committee"))  # fmt: skip
+    elif decision.presided_by is not None:
+        presiding = decision.presided_by
+        if chair is None or presiding.id not in chair.person_ids():
+            role = _("Presiding over the written procedure for the Steering Committee")
     else:
-        term = chair_term(decision.fund, decision.decided_on)
-        presiding = term.holder if term is not None else None
+        presiding = chair.holder if chair is not None else None
     officer = decision.procedure.circulated_by if decision.procedure else None
     if is_fund_manager(decision.recorded_by, decision.fund):
         officer = decision.recorded_by

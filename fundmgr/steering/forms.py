@@ -293,6 +293,14 @@ class MatterProcedureForm(MatterForm):
     submit = SubmitField(_l("Circulate the proposed decision"))
 
 
+class MinutesProcedureForm(FlaskForm):
+    """A meeting's draft minutes circulated for approval by written procedure: the rationale and the deadline."""
+
+    rationale = TextAreaField(_l("Rationale sent to the members"), render_kw={"rows": 4})
+    deadline = DateField(_l("Members may object until (inclusive)"), validators=[InputRequired()])
+    submit = SubmitField(_l("Circulate the proposed approval"))
+
+
 class ResponseForm(FlaskForm):
     objects = RadioField(
         _l("Your answer"),

@@ -39,6 +39,7 @@ from fundmgr.steering.forms import (
     DecisionForm,
     MeetingForm,
     MinutesForm,
+    MinutesProcedureForm,
     PositionForm,
     VoteForm,
     organization_amounts,
@@ -53,6 +54,8 @@ from fundmgr.steering.models import (
     MinutesState,
     Stance,
     VoteChoice,
+    WrittenProcedure,
+    WrittenProcedureState,
 )
 from fundmgr.steering.presiding import may_operate_item, may_run_meeting
 from fundmgr.steering.presiding_views import presiding_form
@@ -180,13 +183,18 @@ class MeetingView(MeetingBaseView):
 
 
 def awaiting_approval(meeting: Meeting) -> list[Minutes]:
-    """The draft minutes of earlier meetings of the fund this meeting, under way, may approve."""
+    """The draft minutes of earlier meetings of the fund this meeting, under way, may approve (not those a written
+    procedure still open proposes to approve)."""
     if meeting.state is not MeetingState.in_progress:
         return []
+    in_procedure = sa.exists().where(
+        WrittenProcedure.minutes_id == Minutes.id, WrittenProcedure.state == WrittenProcedureState.open
+    )
     query = (
         sa.select(Minutes)
         .join(Minutes.meeting)
         .where(Meeting.fund_id == meeting.fund_id, Minutes.state == MinutesState.draft, Meeting.id != meeting.id)
+        .where(~in_procedure)
         .order_by(Meeting.held_on, Meeting.id)
     )
     return list(db.session.scalars(query))
@@ -594,7 +602,8 @@ class MinutesRecordView(MeetingBaseView):
         if not minutes_exist(self.meeting):
             return not_yet(self, "minutes")
         form = None
-        if minutes is not None and minutes.can_edit(current_user):
+        open_procedure = ops.open_minutes_procedure(minutes) if minutes is not None else None
+        if minutes is not None and minutes.can_edit(current_user) and open_procedure is None:
             form = MinutesForm(summary=minutes.summary) if request.method == "GET" else MinutesForm()
             if form.validate_on_submit():
                 with refusals_shown_on(form, form.summary):
@@ -603,7 +612,32 @@ class MinutesRecordView(MeetingBaseView):
                     return redirect(url_for("steering.minutes_record", meeting_id=self.meeting.id))
         elif request.method == "POST":
             abort(403)
-        return self.render("minutes.html", meeting=self.meeting, minutes=minutes, form=form)
+        may_circulate = form is not None  # a draft the FMU may change, under no procedure
+        return self.render("minutes.html", meeting=self.meeting, minutes=minutes, form=form,
+                           open_procedure=open_procedure, may_circulate=may_circulate)  # fmt: skip
+
+
+class MinutesProcedureNewView(MeetingBaseView):
+    """The FMU circulates a proposal to approve the meeting's draft minutes by written procedure, with a deadline
+    for objections."""
+
+    methods = ["GET", "POST"]
+    roles = FUND_MANAGERS
+
+    def process(self):
+        minutes = self.meeting.minutes
+        if minutes is None or minutes.is_frozen:
+            abort(404)
+        form = MinutesProcedureForm()
+        if request.method == "POST" and form.validate_on_submit():
+            with refusals_shown_on(form):
+                procedure = ops.circulate_minutes_procedure(
+                    minutes, rationale=form.rationale.data or "", deadline=form.deadline.data, actor=current_user
+                )
+                flash(_("Written procedure %(ref)s is circulated.", ref=procedure.reference), "success")
+                return redirect(url_for("steering.procedure", procedure_id=procedure.id))
+        return self.render("procedure_minutes_form.html", meeting=self.meeting, minutes=minutes, form=form,
+                           open_procedure=ops.open_minutes_procedure(minutes))  # fmt: skip
 
 
 class ApproveMinutesView(MeetingBaseView, ActionView):

@@ -522,13 +522,14 @@ PROCEDURE_TRANSITIONS: dict[WrittenProcedureState, frozenset[WrittenProcedureSta
 class WrittenProcedure(Base):
     """A proposed decision circulated to the members; adopted if nobody objects by the deadline. It is about one
     proposal (its version), or about a matter of the fund (`subject`: the targets, a call, the direct costs) as a
-    meeting would decide it as a whole; its conclusion records the decision as the meeting would."""
+    meeting would decide it as a whole, or about approving a meeting's draft minutes (`minutes`); its conclusion
+    records the decision as the meeting would (approving minutes freezes them, signed by whoever presides)."""
 
     __tablename__ = "written_procedures"
     __table_args__ = (
         sa.CheckConstraint("(subject = 'proposal') = (proposal_id IS NOT NULL AND version_id IS NOT NULL)",
                            name="proposal_iff_subject"),
-        sa.CheckConstraint("subject <> 'minutes'", name="not_minutes"),
+        sa.CheckConstraint("(subject = 'minutes') = (minutes_id IS NOT NULL)", name="minutes_iff_subject"),
     )  # fmt: skip
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -543,6 +544,8 @@ class WrittenProcedure(Base):
     # direct costs approved, is `approved_amount`).
     matter: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     call_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
+    # The draft minutes a `minutes` procedure proposes to approve.
+    minutes_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("minutes.id"), index=True)
     outcome: so.Mapped[DecisionOutcome]
     conditions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     approved_amount: so.Mapped[Decimal | None] = so.mapped_column(Money())
@@ -561,6 +564,7 @@ class WrittenProcedure(Base):
     proposal: so.Mapped[Proposal | None] = so.relationship()
     version: so.Mapped[ProposalVersion | None] = so.relationship()
     call: so.Mapped[Call | None] = so.relationship()
+    minutes: so.Mapped[Minutes | None] = so.relationship(foreign_keys=[minutes_id])
     circulated_by: so.Mapped[User | None] = so.relationship()
     responses: so.Mapped[list[ProcedureResponse]] = so.relationship(
         back_populates="procedure", order_by="ProcedureResponse.id"
@@ -580,9 +584,11 @@ class WrittenProcedure(Base):
 
     @property
     def subject_text(self) -> str:
-        """What the procedure is about, as its lists say it: the proposal, or the matter's kind."""
+        """What the procedure is about, as its lists say it: the proposal, the matter's kind, or which minutes."""
         if self.proposal is not None:
             return f"{self.proposal.reference} {self.proposal.title}"
+        if self.minutes is not None:
+            return f"{self.subject.title}: {self.minutes.meeting.reference} {self.minutes.meeting.title}"
         return str(self.subject.title)
 
     def is_recused(self, user: Any) -> bool:
@@ -725,7 +731,7 @@ class Decision(Base):
 
 class MinutesState(TitledEnum):
     """The official minutes of a meeting: a draft the FMU prepares once the meeting has ended, then approved by the
-    committee at a later meeting, signed and frozen."""
+    committee (at a later meeting or by written procedure), signed and frozen."""
 
     draft = "draft"
     approved = "approved"
@@ -740,17 +746,20 @@ MINUTES_TRANSITIONS: dict[MinutesState, frozenset[MinutesState]] = {
 class Minutes(Base):
     """The one official set of minutes of a meeting (drafted when it ends).
 
-    The committee approves them at a later meeting while it is in session (`approved_in`); whoever presides over
-    that meeting signs them. Approval freezes them: `content` holds the minutes as data in the meeting's language
-    (and under "translations" in each other language) and the full PDF in the meeting's language is stored (its
-    sha256 kept, the signed original); both are read from then on, never rebuilt from the live records.
+    The committee approves them at a later meeting while it is in session (`approved_in`), whoever presides over
+    that meeting signing them; or by written procedure (`approved_by_procedure`), signed by whoever presides for
+    the committee when it concludes (`steering.presiding.presiding_over_procedure`). Approval freezes them:
+    `content` holds the minutes as data in the meeting's language (and under "translations" in each other language)
+    and the full PDF in the meeting's language is stored (its sha256 kept, the signed original); both are read from
+    then on, never rebuilt from the live records.
     A recused member's copy is the frozen content without the items they were recused from.
     """
 
     __tablename__ = "minutes"
     __table_args__ = (
         sa.CheckConstraint("state = 'draft' OR (storage_key IS NOT NULL AND content IS NOT NULL "
-                           "AND approved_in_id IS NOT NULL)", name="approved_is_frozen"),
+                           "AND (approved_in_id IS NULL) <> (approved_by_procedure_id IS NULL))",
+                           name="approved_is_frozen"),
     )  # fmt: skip
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -761,6 +770,10 @@ class Minutes(Base):
     drafted_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=clock.now)
     approved_in_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    # Or the written procedure that approved them (one or the other: check constraint).
+    approved_by_procedure_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("written_procedures.id", use_alter=True), index=True
+    )
     approved_at: so.Mapped[datetime | None]
     approved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     signed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
@@ -773,6 +786,7 @@ class Minutes(Base):
 
     meeting: so.Mapped[Meeting] = so.relationship(foreign_keys=[meeting_id], back_populates="minutes")
     approved_in: so.Mapped[Meeting | None] = so.relationship(foreign_keys=[approved_in_id])
+    approved_by_procedure: so.Mapped[WrittenProcedure | None] = so.relationship(foreign_keys=[approved_by_procedure_id])
     approved_by: so.Mapped[User | None] = so.relationship(foreign_keys=[approved_by_id])
     signed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[signed_by_id])
     # The committee's decision approving them.

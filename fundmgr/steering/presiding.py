@@ -5,7 +5,8 @@ where her organization takes part when the policy lets her (`chair_presides_when
 not `recusal`): she then presides and abstains. Otherwise, or in her absence, the fallback presides: the
 vice-chair (whoever is present for the seat marked vice_chair) or the member the committee designated for the
 meeting, under the same rule; when the vice-chair may not either (recused or absent), the designated member.
-Nobody presides when none of them may.
+Nobody presides when none of them may. A written procedure follows the same rule on the day it concludes, each
+seat's holder taking part (`presiding_over_procedure`): its decision is signed by whoever presides then.
 
 The FMU, as the committee's secretariat, may work the board's controls for whoever presides when the policy says
 so (`secretariat_operates_board`): in a room, the secretariat usually drives the screen. Who presided is still
@@ -14,11 +15,15 @@ the presiding member: recorded on the item, and signing its decision letter and 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from fundmgr import clock
+from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member
 from fundmgr.funds.seats import PresidingFallback, SeatTerm, chair_term, rules_of, vice_chair_term
-from fundmgr.steering.models import AgendaItem, ItemState, Meeting, standing
+from fundmgr.proposals.models import Proposal
+from fundmgr.steering.models import AgendaItem, ItemState, Meeting, WrittenProcedure, standing
 
 
 def present_for(meeting: Meeting, term: SeatTerm | None) -> Any | None:
@@ -32,14 +37,19 @@ def present_for(meeting: Meeting, term: SeatTerm | None) -> Any | None:
     return None
 
 
-def may_preside_over(person: Any, item: AgendaItem) -> bool:
-    """Whether the policy lets this person preside over the item, given their standing on it: one who decides
-    presides; one who stays in the item without deciding presides and abstains when the fund's policy lets the
-    chair; one who leaves the item (a declared conflict, or `recusal`) does not."""
-    said = standing(item.proposal, person)
+def may_preside_on(person: Any, proposal: Proposal) -> bool:
+    """Whether the policy lets this person preside over the decision on the proposal, given their standing on it:
+    one who decides presides; one who stays in the item without deciding presides and abstains when the fund's
+    policy lets the chair; one who leaves the item (a declared conflict, or `recusal`) does not."""
+    said = standing(proposal, person)
     if said.decides:
         return True
-    return said.stays and rules_of(item.meeting.fund).chair_presides_when_conflicted
+    return said.stays and rules_of(proposal.fund).chair_presides_when_conflicted
+
+
+def may_preside_over(person: Any, item: AgendaItem) -> bool:
+    """Whether the policy lets this person preside over the item (`may_preside_on` its proposal)."""
+    return may_preside_on(person, item.proposal)
 
 
 def presiding_member(item: AgendaItem) -> Any | None:
@@ -56,13 +66,34 @@ def presiding_member(item: AgendaItem) -> Any | None:
 def fallbacks_present(meeting: Meeting) -> list[Any]:
     """Who presides in the chair's place, in order, of those present: the vice-chair (under a vice_chair fallback),
     then the member the committee designated for the meeting (`operations.designate_presiding`)."""
-    people = []
-    if rules_of(meeting.fund).presiding_fallback is PresidingFallback.vice_chair:
-        people.append(present_for(meeting, vice_chair_term(meeting.fund, meeting.held_on)))
+    people = [present_for(meeting, term) for term in fallback_terms(meeting.fund, meeting.held_on)]
     designated = meeting.designated_presiding
     attendance = meeting.attendance_of(designated) if designated is not None else None
     people.append(designated if attendance is not None and attendance.present else None)
     return [person for person in people if person is not None]
+
+
+def fallback_terms(fund: Fund, day: date) -> list[SeatTerm | None]:
+    """The seats whose holder presides in the chair's place on a day, in order: the vice-chair's under a vice_chair
+    fallback (a designated member is designated for one meeting: `Meeting.designated_presiding`)."""
+    if rules_of(fund).presiding_fallback is PresidingFallback.vice_chair:
+        return [vice_chair_term(fund, day)]
+    return []
+
+
+def presiding_over_procedure(procedure: WrittenProcedure) -> Any | None:
+    """Who presides over a written procedure (and signs what it decides) on the day it concludes: the same rule as in
+    a meeting, every seat's holder taking part: the chair's holder when the policy lets her preside over its proposal
+    (a matter of the fund or minutes: always), else the fallback's holder under the same rule; None when none may
+    (or the seats are empty): nobody is designated outside a meeting."""
+    fund = procedure.fund
+    day = clock.today(fund)
+    for term in [chair_term(fund, day), *fallback_terms(fund, day)]:
+        if term is None:
+            continue
+        if procedure.proposal is None or may_preside_on(term.holder, procedure.proposal):
+            return term.holder
+    return None
 
 
 def presiding_over_meeting(meeting: Meeting) -> Any | None:

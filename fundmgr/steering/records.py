@@ -319,8 +319,8 @@ def recusals_of(decision: Decision, proposal: Proposal, conflicts: list[Conflict
 
 
 def minutes_payload(minutes: Minutes) -> dict[str, Any]:
-    """What approving minutes fixes: the meeting, where they were approved and who signed, and the sha256 of the
-    stored PDF's bytes (read again when verifying: a file changed on disk shows)."""
+    """What approving minutes fixes: the meeting, where (or by which written procedure) they were approved and who
+    signed, and the sha256 of the stored PDF's bytes (read again when verifying: a file changed on disk shows)."""
     assert minutes.storage_key is not None  # approved minutes are stored (check constraint)
     try:
         file_sha256 = hashlib.sha256(read_stored(minutes.storage_key)).hexdigest()
@@ -329,6 +329,10 @@ def minutes_payload(minutes: Minutes) -> dict[str, Any]:
     meeting = minutes.meeting
     # by id: approving sets the column, and the relationship may have been read before
     approved_in = session_of(minutes).get(Meeting, minutes.approved_in_id) if minutes.approved_in_id else None
+    procedure_id = minutes.approved_by_procedure_id
+    procedure = session_of(minutes).get(WrittenProcedure, procedure_id) if procedure_id else None
+    # (only for minutes approved in writing: the payloads of those approved at a meeting stay as they were fixed)
+    in_writing = {"approved_by_procedure": procedure.reference} if procedure is not None else {}
     return {
         "schema": SCHEMA,
         "kind": RecordKind.minutes.value,
@@ -342,6 +346,7 @@ def minutes_payload(minutes: Minutes) -> dict[str, Any]:
         ),
         "pdf_sha256": file_sha256,
         "stored_sha256": minutes.sha256,
+        **in_writing,
     }
 
 

@@ -1039,6 +1039,18 @@ CASES: list[Case] = [
         owner="fmu",
         data=lambda w: {"summary": "The chair opened the meeting."},
     ),
+    get("steering.new_minutes_procedure", ids(meeting_id="past_meeting"), FMU_ADMIN),
+    post(
+        "steering.new_minutes_procedure",
+        ids(meeting_id="past_meeting"),
+        FMU_ADMIN_DO,
+        owner="fmu",
+        # the draft minutes circulated for approval by written procedure
+        data=lambda w: {
+            "rationale": "No meeting before December.",
+            "deadline": (TODAY + timedelta(days=14)).isoformat(),
+        },
+    ),
     post(
         "steering.approve_minutes",
         ids(meeting_id="live_meeting", minutes_id="past_minutes"),

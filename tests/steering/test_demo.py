@@ -24,6 +24,7 @@ from fundmgr.steering.demo import CONDITIONS, UPCOMING_TITLE, seed_steering
 from fundmgr.steering.documents import meeting_pack_pdf, minutes_data
 from fundmgr.steering.models import (
     Decision,
+    DecisionRecord,
     DecisionSubject,
     Meeting,
     MeetingState,
@@ -31,6 +32,7 @@ from fundmgr.steering.models import (
     PortfolioRun,
     Position,
     Vote,
+    WrittenProcedureState,
 )
 from fundmgr.storage import read_stored
 
@@ -79,8 +81,10 @@ def test_the_demo_has_a_meeting_decided_by_consensus_with_a_reservation_minuted(
     assert "tally" not in item
 
 
-def test_the_demos_minutes_are_each_approved_at_the_next_meeting(demo_app, fund):
-    """Each past meeting's minutes were approved, signed and stored at the next one; the last ones wait in draft."""
+def test_the_demos_minutes_are_each_approved_at_the_next_meeting_the_last_by_written_procedure(demo_app, fund):
+    """Each past meeting's minutes were approved, signed and stored at the next one; the last ones, with no meeting
+    before December, by written procedure: signed by the chair when it concluded, the procedure's decision in the
+    register."""
     past = db.session.scalars(
         sa.select(Meeting).where(Meeting.state == MeetingState.closed).order_by(Meeting.held_on)
     ).all()
@@ -89,7 +93,31 @@ def test_the_demos_minutes_are_each_approved_at_the_next_meeting(demo_app, fund)
         assert earlier.minutes.approved_in == later
         assert earlier.minutes.signed_by is not None
         assert hashlib.sha256(read_stored(earlier.minutes.storage_key)).hexdigest() == earlier.minutes.sha256
-    assert past[-1].minutes.state is MinutesState.draft
+    last = past[-1].minutes
+    assert last.state is MinutesState.approved
+    procedure = last.approved_by_procedure
+    assert (last.approved_in, procedure.state, procedure.objections) == (None, WrittenProcedureState.adopted, [])
+    assert last.decision.reference == f"{procedure.reference}/MIN1"
+    assert last.decision.procedure == procedure
+    assert last.signed_by == last.decision.presided_by == chair_term(fund, last.decision.decided_on).holder
+    assert hashlib.sha256(read_stored(last.storage_key)).hexdigest() == last.sha256
+    assert f"by written procedure {procedure.reference}" in " ".join(pdf_text(read_stored(last.storage_key)).split())
+
+
+def test_the_demo_adopts_the_next_years_allocation_targets_by_written_procedure(demo_app, fund):
+    """A matter of the fund decided between meetings: the 2027 allocation targets, nobody objecting; the decision
+    is the procedure's, in the register, signed by the chair on its day."""
+    in_writing = sa.select(Decision).where(
+        Decision.procedure_id.is_not(None), Decision.subject == DecisionSubject.allocation_targets
+    )
+    decision = db.session.scalar(in_writing)
+    assert decision is not None
+    assert decision.reference == decision.procedure.reference
+    assert decision.procedure.state is WrittenProcedureState.adopted
+    assert "2027" in decision.matter
+    assert decision.presided_by == chair_term(fund, decision.decided_on).holder
+    links = sa.select(sa.func.count(DecisionRecord.id)).where(DecisionRecord.decision_id == decision.id)
+    assert db.session.scalar(links) == 1
 
 
 def test_the_demo_chair_presides_over_the_items_where_iom_takes_part_and_abstains(demo_app, fund):

@@ -31,6 +31,7 @@ from fundmgr.steering.operations.portfolio_runs import PortfolioRequest, ShareLi
 from fundmgr.steering.operations.presiding import designate_presiding
 from fundmgr.steering.operations.procedures import (
     circulate_matter_procedure,
+    circulate_minutes_procedure,
     circulate_written_procedure,
     conclude_written_procedure,
     due_procedures,
@@ -39,7 +40,12 @@ from fundmgr.steering.operations.procedures import (
     withdraw_written_procedure,
 )
 from fundmgr.steering.operations.reviews import ReviewInput, save_review, scoring_problems
-from fundmgr.steering.operations.routes import open_items_of, open_procedure_on, open_route_problems
+from fundmgr.steering.operations.routes import (
+    open_items_of,
+    open_minutes_procedure,
+    open_procedure_on,
+    open_route_problems,
+)
 from fundmgr.steering.operations.seats import TermData, appoint_term, change_alternate, end_term, term_problems
 
 __all__ = [
@@ -61,6 +67,7 @@ __all__ = [
     "cast_vote",
     "change_alternate",
     "circulate_matter_procedure",
+    "circulate_minutes_procedure",
     "circulate_written_procedure",
     "close_item",
     "conclude_written_procedure",
@@ -77,6 +84,7 @@ __all__ = [
     "move_meeting",
     "open_item",
     "open_items_of",
+    "open_minutes_procedure",
     "open_procedure_on",
     "open_route_problems",
     "position_problems",

@@ -1,7 +1,9 @@
-"""Written procedures: decisions taken between meetings by circulating a proposed decision, on a proposal or on a
-matter of the fund (the targets, a call, the direct costs), in either of the fund's decision modes: the members
-answer no objection or object (with a reason) by the deadline; one objection and it is not adopted. Its conclusion
-records the decision as a meeting would (`take_decision`, `record_matter_decision`), under the procedure's reference.
+"""Written procedures: decisions taken between meetings by circulating a proposed decision, on a proposal, on a
+matter of the fund (the targets, a call, the direct costs) or approving a meeting's draft minutes, in either of the
+fund's decision modes: the members answer no objection or object (with a reason) by the deadline; one objection and
+it is not adopted. Its conclusion records the decision as a meeting would (`take_decision`, `record_matter_decision`,
+`approve_minutes_by_procedure`), under the procedure's reference, signed by whoever presides for the committee that
+day (`steering.presiding.presiding_over_procedure`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ from fundmgr.funds.rights import require_fund_manager
 from fundmgr.proposals.models import Proposal
 from fundmgr.proposals.operations import lock_proposal
 from fundmgr.signals import procedure_circulated
+from fundmgr.steering.documents import minutes_wording
 from fundmgr.steering.models import (
     PROCEDURE_TRANSITIONS,
     Decision,
+    DecisionOutcome,
+    DecisionSubject,
+    Minutes,
     ProcedureResponse,
     WrittenProcedure,
     WrittenProcedureState,
@@ -33,20 +39,23 @@ from fundmgr.steering.models import (
 from fundmgr.steering.operations.decisions import DecisionData, decision_problems, take_decision
 from fundmgr.steering.operations.locks import add_once, lock
 from fundmgr.steering.operations.matters import MatterData, matter_problems, record_matter_decision
+from fundmgr.steering.operations.minutes import approve_minutes_by_procedure
 from fundmgr.steering.operations.records import lock_chain, record_decision_link
 from fundmgr.steering.operations.rights import require_may_decide, require_sc_member, text_problems
-from fundmgr.steering.operations.routes import open_route_problems
+from fundmgr.steering.operations.routes import minutes_route_problems, open_route_problems
+from fundmgr.steering.presiding import presiding_over_procedure
 from fundmgr.steering.queries import sc_members
 from fundmgr.workflow import require_transition
 
 
 def next_procedure_reference(fund: Fund, year: int) -> str:
-    """ "MIG-WP-2026-01": the fund's code, the year and the procedure's number in that year."""
+    """ "MIG-WP-2026-01": the fund's code, the year and the procedure's number in that year (after the highest
+    number given, not the count: a procedure removed by a downgrade leaves its number unused)."""
     prefix = f"{fund.code}-WP-{year}-"
-    count = db.session.scalar(
-        sa.select(sa.func.count(WrittenProcedure.id)).where(WrittenProcedure.reference.like(f"{prefix}%"))
-    )
-    return f"{prefix}{(count or 0) + 1:02d}"
+    query = sa.select(WrittenProcedure.reference).where(WrittenProcedure.reference.like(f"{prefix}%"))
+    taken = db.session.scalars(query)
+    numbers = [int(tail) for reference in taken if (tail := reference.removeprefix(prefix)).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:02d}"
 
 
 def circulation_problems(fund: Fund, rationale: str, deadline: date | None) -> list[str]:
@@ -129,6 +138,36 @@ def circulate_matter_procedure(
     return circulated(procedure, f"{data.subject.title}: {data.outcome.title}", actor=actor)
 
 
+def circulate_minutes_procedure(
+    minutes: Minutes, *, rationale: str, deadline: date | None, actor: User | None
+) -> WrittenProcedure:
+    """The FMU circulates a proposal to approve a meeting's draft minutes; unless a member objects by the deadline,
+    they are approved, signed by whoever presides for the committee then, and frozen. Meanwhile they neither change
+    nor are approved at a meeting."""
+    fund = minutes.meeting.fund
+    require_fund_manager(actor, fund)
+    lock_chain(fund)  # as a meeting's approval takes it: then the minutes, whose route is checked under their lock
+    minutes = lock(Minutes, minutes.id)
+    if minutes.is_frozen:
+        raise InvalidTransition(_("These minutes are approved: they can no longer change."))
+    problems = minutes_route_problems(minutes) + circulation_problems(fund, rationale, deadline)
+    if problems:
+        raise ValidationFailed(problems)
+    meeting = minutes.meeting
+    procedure = WrittenProcedure(
+        fund_id=fund.id,
+        reference=next_procedure_reference(fund, clock.today(fund).year),
+        subject=DecisionSubject.minutes,
+        minutes_id=minutes.id,
+        matter=minutes_wording(minutes),
+        outcome=DecisionOutcome.approve,
+        rationale=rationale.strip(),
+        deadline=deadline,
+        circulated_by_id=actor and actor.id,
+    )
+    return circulated(procedure, f"{DecisionSubject.minutes.title}: {meeting.reference}", actor=actor)
+
+
 def open_call_procedure(call: Call) -> WrittenProcedure | None:
     """The open written procedure that would open this call, if any: one route to a call's opening at a time."""
     return db.session.scalar(
@@ -194,13 +233,16 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
     target = WrittenProcedureState.objected if objections else WrittenProcedureState.adopted
     before = require_transition(procedure, target, PROCEDURE_TRANSITIONS)
     decision = None
-    if target is WrittenProcedureState.adopted and procedure.is_matter:
+    if target is WrittenProcedureState.adopted and procedure.subject is DecisionSubject.minutes:
+        decision = approve_minutes_by_procedure(procedure, actor=actor)  # signed by whoever presides, frozen
+    elif target is WrittenProcedureState.adopted and procedure.is_matter:
         matter = matter_of(procedure)
         problems = matter_problems(procedure.fund, matter)  # the call may have been opened another way since
         if problems:
             raise ValidationFailed(problems)
         decision = record_matter_decision(procedure.fund, matter, reference=procedure.reference, actor=actor,
-                                          decided_on=clock.today(procedure.fund), procedure=procedure)  # fmt: skip
+                                          decided_on=clock.today(procedure.fund), procedure=procedure,
+                                          presided_by=presiding_over_procedure(procedure))  # fmt: skip
     elif target is WrittenProcedureState.adopted:
         assert procedure.proposal is not None
         assert procedure.version is not None
@@ -209,6 +251,7 @@ def conclude_written_procedure(procedure: WrittenProcedure, *, actor: User | Non
                             indicative_amount=procedure.indicative_amount)  # fmt: skip
         decision = take_decision(procedure.proposal, procedure.version, data, reference=procedure.reference,
                                  decided_on=clock.today(procedure.fund), actor=actor, procedure=procedure)  # fmt: skip
+        decision.presided_by = presiding_over_procedure(procedure)  # signs the letter
     procedure.state = target
     procedure.concluded_at = clock.now()
     db.session.flush()

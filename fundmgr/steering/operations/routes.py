@@ -1,4 +1,5 @@
-"""One open route to a decision per proposal: one meeting's agenda, or one written procedure, at a time."""
+"""One open route to a decision per proposal (one meeting's agenda, or one written procedure, at a time), and per
+set of draft minutes (a meeting's approval, or one written procedure)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fundmgr.steering.models import (
     ItemState,
     Meeting,
     MeetingState,
+    Minutes,
     WrittenProcedure,
     WrittenProcedureState,
 )
@@ -61,3 +63,22 @@ def open_route_problems(proposal: Proposal, *, meeting: Meeting | None = None) -
               p=proposal.reference, wp=procedure.reference)
         )  # fmt: skip
     return problems
+
+
+def open_minutes_procedure(minutes: Minutes) -> WrittenProcedure | None:
+    """The written procedure still open that proposes to approve the minutes, if any."""
+    return db.session.scalar(
+        sa.select(WrittenProcedure).where(
+            WrittenProcedure.minutes_id == minutes.id, WrittenProcedure.state == WrittenProcedureState.open
+        )
+    )
+
+
+def minutes_route_problems(minutes: Minutes) -> list[str]:
+    """Why the minutes cannot take another route to their approval: a written procedure on them is open. Call it
+    under the minutes' lock, so that a meeting's approval and a circulation at the same moment cannot both pass."""
+    procedure = open_minutes_procedure(minutes)
+    if procedure is None:
+        return []
+    return [_("The minutes of %(m)s are in written procedure %(wp)s, still open; withdraw the procedure first.",
+              m=minutes.meeting.reference, wp=procedure.reference)]  # fmt: skip
