@@ -351,6 +351,10 @@ class ProgrammeIndicator(Base):
     means_of_verification: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     disaggregation: so.Mapped[list[Any]] = so.mapped_column(default=list)
     fund_indicator_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("fund_indicators.id"), index=True)
+    # Its standing, kept by the operations that change it (fundmgr.results.standings): the value of its most recent
+    # accepted report that gives one, and the end of that report's period; None while no accepted report gives one.
+    latest_actual: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    latest_as_of: so.Mapped[date | None]
 
     programme: so.Mapped[Programme] = so.relationship(back_populates="indicators")
     outcome: so.Mapped[ProgrammeOutcome] = so.relationship()
@@ -367,6 +371,13 @@ class ReportingPeriod(Base):
     __tablename__ = "reporting_periods"
     __table_args__ = (
         sa.UniqueConstraint("programme_id", "number"),
+        # the periods still waiting for their report, by due date: what is overdue, read without the fund's history
+        sa.Index(
+            "ix_reporting_periods_outstanding",
+            "due_date",
+            sqlite_where=sa.text("NOT handed_in"),
+            postgresql_where=sa.text("NOT handed_in"),
+        ),
         sa.CheckConstraint("start_date <= end_date", name="starts_before_end"),
         sa.CheckConstraint("due_date >= end_date", name="due_after_end"),
     )
@@ -377,6 +388,8 @@ class ReportingPeriod(Base):
     start_date: so.Mapped[date]
     end_date: so.Mapped[date]
     due_date: so.Mapped[date] = so.mapped_column(index=True)
+    # whether its report is handed in (HANDED_IN_STATES), kept by the operations that change the report's state
+    handed_in: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     programme: so.Mapped[Programme] = so.relationship(back_populates="periods")
     report: so.Mapped[ProgressReport | None] = so.relationship(back_populates="period", uselist=False)
