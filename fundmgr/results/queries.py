@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -16,8 +15,7 @@ from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
-from fundmgr.proposals.models import FUNDED_STATES, Proposal
-from fundmgr.proposals.queries import area_shares_of
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea
 from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
@@ -35,6 +33,7 @@ from fundmgr.results.models import (
     ResultsFramework,
 )
 from fundmgr.results.rollup import Combined, clamped, combine, combine_totals, mean, progress
+from fundmgr.results.standings import reads_standings
 
 
 def programmes_query(fund: Fund, user: Any) -> sa.Select:
@@ -207,6 +206,7 @@ def framework_for(fund: Fund) -> ResultsFramework | None:
         .where(ResultsFramework.fund_id == fund.id)
         .options(
             so.selectinload(ResultsFramework.outcomes).selectinload(FundOutcome.outputs),
+            so.selectinload(ResultsFramework.outcomes).selectinload(FundOutcome.indicators),
             so.selectinload(ResultsFramework.outcomes).joinedload(FundOutcome.area),
             so.selectinload(ResultsFramework.indicators).joinedload(FundIndicator.output),
         )
@@ -222,7 +222,10 @@ def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
     framework = framework or framework_for(fund)
     if framework is None:
         return {}
-    latest = latest_linked_values(framework, cutoff)
+    if reads_standings(cutoff, clock.today(fund)):
+        latest = linked_standings(framework)  # one row per linked indicator, whatever the fund's history
+    else:
+        latest = latest_linked_values(framework, cutoff)
     each = latest.c.fund_indicator_id  # every window is one fund indicator's values
     newest_first = (latest.c.as_of.desc(), latest.c.programme_id.desc(), latest.c.indicator_id.desc())
     columns: list[sa.ColumnElement[Any]] = [
@@ -254,6 +257,32 @@ def latest_linked_values(framework: ResultsFramework, cutoff: date) -> sa.Subque
     """The programme indicators linked to the framework, of funded programmes, with their latest accepted value."""
     linked = sa.select(FundIndicator.id).where(FundIndicator.framework_id == framework.id)
     return latest_values(cutoff, ProgrammeIndicator.fund_indicator_id.in_(linked), Proposal.state.in_(FUNDED_STATES))
+
+
+def linked_standings(framework: ResultsFramework) -> sa.Subquery:
+    """`latest_linked_values` as of today or later, from the standings the operations keep (`standings`)."""
+    linked = sa.select(FundIndicator.id).where(FundIndicator.framework_id == framework.id)
+    return standing_values(ProgrammeIndicator.fund_indicator_id.in_(linked), Proposal.state.in_(FUNDED_STATES))
+
+
+def standing_values(*conditions: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Programme indicators (those meeting the conditions) with their standing: `latest_values`' columns as of today
+    or later, one row per indicator that has one, read from the indicators themselves."""
+    return (
+        sa.select(
+            ProgrammeIndicator.fund_indicator_id,
+            ProgrammeIndicator.programme_id,
+            ProgrammeIndicator.id.label("indicator_id"),
+            ProgrammeIndicator.baseline,
+            ProgrammeIndicator.target,
+            ProgrammeIndicator.latest_actual.label("actual"),
+            ProgrammeIndicator.latest_as_of.label("as_of"),
+        )
+        .join(Programme, Programme.id == ProgrammeIndicator.programme_id)
+        .join(Proposal, Proposal.id == Programme.proposal_id)
+        .where(ProgrammeIndicator.latest_actual.is_not(None), *conditions)
+        .subquery()
+    )
 
 
 def latest_values(cutoff: date, *conditions: sa.ColumnElement[bool]) -> sa.Subquery:
@@ -298,13 +327,7 @@ def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
     programmes with a share in the area)."""
     framework = framework or framework_for(fund)
     rollups = fund_rollups(fund, cutoff, framework)
-    # a programme counts in every thematic area it has a share in
-    started = db.session.scalars(
-        sa.select(Proposal.id)
-        .join(Programme.proposal)
-        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
-    )
-    counts = Counter(area_id for shares in area_shares_of(started).values() for area_id, _share in shares)
+    counts = programmes_by_area(fund, cutoff)
     areas = []
     for area in fund.thematic_areas:
         if area.retired:
@@ -318,20 +341,39 @@ def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
     return areas
 
 
+def programmes_by_area(fund: Fund, cutoff: date) -> dict[int, int]:
+    """How many of the fund's funded programmes started by the cutoff have a share in each thematic area, counted
+    in the database: a programme counts in every area it has a share in (`area_shares_of`), wholly in its primary
+    area when it has no shares."""
+    started = (
+        sa.select(Proposal.id, Proposal.primary_area_id)
+        .join(Programme.proposal)
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
+        .subquery()
+    )
+    with_shares = sa.select(ProposalArea.area_id.label("area_id")).join(
+        started, started.c.id == ProposalArea.proposal_id
+    )
+    has_shares = sa.select(ProposalArea.proposal_id).where(ProposalArea.proposal_id == started.c.id).exists()
+    wholly_primary = sa.select(started.c.primary_area_id.label("area_id")).where(
+        ~has_shares, started.c.primary_area_id.is_not(None)
+    )
+    each = sa.union_all(with_shares, wholly_primary).subquery()
+    rows = db.session.execute(sa.select(each.c.area_id, sa.func.count()).group_by(each.c.area_id))
+    return dict(rows.tuples().all())
+
+
 # --- Reports due, to review, overdue ---------------------------------------------------------------------
 
 
 def outstanding_periods(fund: Fund, today: date) -> sa.Select:
     """Periods of funded programmes that have ended and whose report is not handed in (none, draft or returned)."""
-    handed_in = sa.select(ProgressReport.id).where(
-        ProgressReport.period_id == ReportingPeriod.id, ProgressReport.state.in_(HANDED_IN_STATES)
-    )
     return (
         sa.select(ReportingPeriod)
         .join(ReportingPeriod.programme)
         .join(Programme.proposal)
         .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
-        .where(clock.is_past(ReportingPeriod.end_date, today), ~handed_in.exists())
+        .where(clock.is_past(ReportingPeriod.end_date, today), ~ReportingPeriod.handed_in)
         .order_by(ReportingPeriod.due_date, Proposal.reference)
         .options(
             so.contains_eager(ReportingPeriod.programme)

@@ -45,7 +45,8 @@ from fundmgr.results.reports.rows import (
     programme_facts,
     progress_chart,
 )
-from fundmgr.results.rollup import mean, progress
+from fundmgr.results.rollup import mean, reaches_target
+from fundmgr.results.standings import reads_standings
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -314,14 +315,14 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
     """
     first, cutoff = year_bounds(year)
     areas = area_rows(fund, cutoff, current_language(), q.framework_for(fund))
-    running = (
-        sa.select(Programme.id, Proposal.state, Proposal.country_id)
-        .join(Programme.proposal)
-        .where(*running_in(fund, year))
+    running = sa.select(Programme.id).join(Programme.proposal).where(*running_in(fund, year))
+    ids = running
+    states = dict(
+        db.session.execute(running.with_only_columns(Proposal.state, sa.func.count()).group_by(Proposal.state))
+        .tuples()
+        .all()
     )
-    programmes = db.session.execute(running).all()
-    ids = running.with_only_columns(Programme.id)
-    states = Counter(state for _id, state, _country in programmes)
+    countries = db.session.scalar(running.with_only_columns(sa.func.count(sa.distinct(Proposal.country_id))))
     reports_accepted = db.session.scalar(
         sa.select(sa.func.count(ProgressReport.id))
         .join(ProgressReport.period)
@@ -334,20 +335,26 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
     indicators = db.session.scalar(
         sa.select(sa.func.count(ProgrammeIndicator.id)).where(ProgrammeIndicator.programme_id.in_(ids))
     )
-    latest = q.latest_values(cutoff, ProgrammeIndicator.programme_id.in_(ids))
-    readings = db.session.execute(sa.select(latest.c.actual, latest.c.baseline, latest.c.target)).all()
-    shares = [progress(actual, baseline, target) for actual, baseline, target in readings]
+    of_running = ProgrammeIndicator.programme_id.in_(ids)
+    if reads_standings(cutoff, clock.today(fund)):
+        latest = q.standing_values(of_running)
+    else:
+        latest = q.latest_values(cutoff, of_running)
+    achieved = sa.case((reaches_target(latest.c.actual, latest.c.baseline, latest.c.target), 1))
+    reported, at_target = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(achieved)).select_from(latest)
+    ).one()
     years = [y for y in finance.capitalization_by_year(fund) if y.year <= year]
     summary = {
-        "programmes": len(programmes),
+        "programmes": sum(states.values()),
         "active": states.get(ProposalState.active, 0),
         "closed": states.get(ProposalState.closed, 0),
         "approved": states.get(ProposalState.approved, 0),
-        "countries": len({country for _id, _state, country in programmes if country}),
+        "countries": countries or 0,
         "reports_accepted": reports_accepted,
         "indicators": indicators,
-        "indicators_reported": len(readings),
-        "indicators_achieved": sum(1 for share in shares if share is not None and share >= 1),
+        "indicators_reported": reported,
+        "indicators_achieved": at_target,
         "average_progress": percent_number(mean(a["share"] for a in areas)),
         **money_totals(years, finance.allocations_by_area(fund, as_of=date(year, 12, 31)), year),
     }
