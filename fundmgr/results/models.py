@@ -217,6 +217,41 @@ class FundIndicator(Base):
         return f"{self.code} {localize(self.name)}"
 
 
+# What a fund indicator's roll-up sums (fundmgr.results.queries.combine_totals reads them), in this order.
+TOTAL_COLUMNS = (
+    "actual_sum", "actual_known", "actual_max",
+    "baseline_sum", "baseline_known", "baseline_max",
+    "target_sum", "target_known", "target_max",
+)  # fmt: skip
+
+
+class FundIndicatorTotals(Base):
+    """A fund indicator's roll-up as of today, kept by the operations that change it (fundmgr.results.standings):
+    over the standings of the programme indicators linked to it, how many there are, the latest as-of date, the sum,
+    count of known values and maximum of their values, baselines and targets, and the newest one's (for `latest`).
+    No row: no linked indicator has an accepted value."""
+
+    __tablename__ = "fund_indicator_totals"
+
+    fund_indicator_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("fund_indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    count: so.Mapped[int]
+    as_of: so.Mapped[date | None]
+    actual_sum: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    actual_known: so.Mapped[int]
+    actual_max: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    baseline_sum: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    baseline_known: so.Mapped[int]
+    baseline_max: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    target_sum: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    target_known: so.Mapped[int]
+    target_max: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    newest_actual: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    newest_baseline: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    newest_target: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+
+
 # --- A funded programme's live results matrix ---------------------------------------------------
 
 

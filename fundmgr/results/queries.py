@@ -19,8 +19,10 @@ from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea
 from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
+    TOTAL_COLUMNS,
     Extension,
     FundIndicator,
+    FundIndicatorTotals,
     FundOutcome,
     IndicatorValue,
     Programme,
@@ -33,7 +35,6 @@ from fundmgr.results.models import (
     ResultsFramework,
 )
 from fundmgr.results.rollup import Combined, clamped, combine, combine_totals, mean, progress
-from fundmgr.results.standings import reads_standings
 
 
 def programmes_query(fund: Fund, user: Any) -> sa.Select:
@@ -216,16 +217,34 @@ def framework_for(fund: Fund) -> ResultsFramework | None:
 def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = None) -> dict[int, FundIndicatorRollup]:
     """Every current fund indicator rolled up from the accepted values of the programme indicators linked to it.
 
-    The database does the work: it keeps each linked indicator's latest accepted value and sums, counts
-    and maximises them per fund indicator, so the cost does not grow with the number of programmes here.
+    As of today or later, the totals the operations keep per fund indicator are read (`kept_totals`): the cost
+    does not grow with the fund's programmes or history. For an earlier cutoff the database computes them from the
+    history: it keeps each linked indicator's latest accepted value and sums, counts and maximises them per fund
+    indicator.
     """
     framework = framework or framework_for(fund)
     if framework is None:
         return {}
     if reads_standings(cutoff, clock.today(fund)):
-        latest = linked_standings(framework)  # one row per linked indicator, whatever the fund's history
+        found = kept_totals(framework)
     else:
-        latest = latest_linked_values(framework, cutoff)
+        found = rollup_totals(latest_linked_values(framework, cutoff))
+    rollups = {}
+    for fund_indicator in framework.indicators:
+        if fund_indicator.retired:
+            continue
+        totals, newest = found.get(fund_indicator.id, (None, None))
+        combined = combine_totals(fund_indicator.rule, totals, newest) if totals else None
+        rollups[fund_indicator.id] = FundIndicatorRollup(fund_indicator, combined or combine(fund_indicator.rule, []))
+    return rollups
+
+
+Totals = dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]  # by fund indicator: (totals, newest) as combine_totals
+
+
+def rollup_totals(latest: sa.Subquery) -> Totals:
+    """Per fund indicator, what `combine_totals` reads, summed by the database over the given programme indicators'
+    latest values (a subquery with `latest_values`' columns)."""
     each = latest.c.fund_indicator_id  # every window is one fund indicator's values
     newest_first = (latest.c.as_of.desc(), latest.c.programme_id.desc(), latest.c.indicator_id.desc())
     columns: list[sa.ColumnElement[Any]] = [
@@ -240,29 +259,38 @@ def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
         *(column.label(f"c{n}") for n, column in enumerate(columns)),
         sa.func.row_number().over(order_by=newest_first, partition_by=each).label("rank"),
     ).subquery()
-    totals, newest = {}, {}
-    for row in db.session.execute(sa.select(ranked).where(ranked.c.rank == 1)):
-        totals[row[0]], newest[row[0]] = row[1:12], row[12:15]
-    rollups = {}
-    for fund_indicator in framework.indicators:
-        if fund_indicator.retired:
-            continue
-        found = totals.get(fund_indicator.id)
-        combined = combine_totals(fund_indicator.rule, found, newest.get(fund_indicator.id)) if found else None
-        rollups[fund_indicator.id] = FundIndicatorRollup(fund_indicator, combined or combine(fund_indicator.rule, []))
-    return rollups
+    rows = db.session.execute(sa.select(ranked).where(ranked.c.rank == 1))
+    return {row[0]: (tuple(row[1:12]), tuple(row[12:15])) for row in rows}
+
+
+def kept_totals(framework: ResultsFramework) -> Totals:
+    """`rollup_totals` of the framework's indicators as of today, as the operations keep them (FundIndicatorTotals)."""
+    t = FundIndicatorTotals
+    rows = db.session.execute(
+        sa.select(
+            t.fund_indicator_id,
+            t.count,
+            t.as_of,
+            *(t.__table__.c[name] for name in TOTAL_COLUMNS),
+            t.newest_actual,
+            t.newest_baseline,
+            t.newest_target,
+        )
+        .join(FundIndicator, FundIndicator.id == t.fund_indicator_id)
+        .where(FundIndicator.framework_id == framework.id)
+    )
+    return {row[0]: (tuple(row[1:12]), tuple(row[12:15])) for row in rows}
+
+
+def reads_standings(cutoff: date, today: date) -> bool:
+    """Whether figures as of the cutoff are those the operations keep (`standings`): a cutoff of today or later."""
+    return cutoff >= today
 
 
 def latest_linked_values(framework: ResultsFramework, cutoff: date) -> sa.Subquery:
     """The programme indicators linked to the framework, of funded programmes, with their latest accepted value."""
     linked = sa.select(FundIndicator.id).where(FundIndicator.framework_id == framework.id)
     return latest_values(cutoff, ProgrammeIndicator.fund_indicator_id.in_(linked), Proposal.state.in_(FUNDED_STATES))
-
-
-def linked_standings(framework: ResultsFramework) -> sa.Subquery:
-    """`latest_linked_values` as of today or later, from the standings the operations keep (`standings`)."""
-    linked = sa.select(FundIndicator.id).where(FundIndicator.framework_id == framework.id)
-    return standing_values(ProgrammeIndicator.fund_indicator_id.in_(linked), Proposal.state.in_(FUNDED_STATES))
 
 
 def standing_values(*conditions: sa.ColumnElement[bool]) -> sa.Subquery:

@@ -13,7 +13,7 @@ from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.results.models import Programme, ReportingPeriod
 from fundmgr.results.operations.rights import require, require_open
-from fundmgr.results.standings import refresh_programme_standings
+from fundmgr.results.standings import refresh_programme_results
 
 
 def check_period_dates(
@@ -54,7 +54,7 @@ def update_period(period: ReportingPeriod, *, start: date, end: date, due: date,
     fields = ["start_date", "end_date", "due_date"]
     before = snapshot(period, fields)
     period.start_date, period.end_date, period.due_date = start, end, due
-    refresh_programme_standings(programme.id)  # the latest accepted value goes by the periods' ends
+    refresh_programme_results(programme.id)  # the latest accepted value goes by the periods' ends
     record_audit("reporting_period.changed", period, actor=actor, before=before, after=snapshot(period, fields))
 
 

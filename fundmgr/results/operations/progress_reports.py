@@ -28,7 +28,7 @@ from fundmgr.results.models import (
 )
 from fundmgr.results.operations.loading import framework_of
 from fundmgr.results.operations.rights import require, require_open
-from fundmgr.results.standings import note_report_state, refresh_programme_standings
+from fundmgr.results.standings import note_report_state, refresh_programme_results
 from fundmgr.results.values import IndicatorEntry, check_entry
 from fundmgr.signals import report_reviewed, report_submitted
 from fundmgr.workflow import require_transition
@@ -197,7 +197,7 @@ def review_report(report: ProgressReport, decision: ReviewDecision, comment: str
     note_report_state(report)
     if target is ReportState.accepted:
         report.accepted_at = clock.now()
-        refresh_programme_standings(report.period.programme_id)  # its figures now count
+        refresh_programme_results(report.period.programme_id)  # its figures now count
     review = ReportReview(report=report, reviewer=actor, decision=decision, comment=comment)
     db.session.add(review)
     record_audit(

@@ -17,10 +17,11 @@ from fundmgr.db import db
 from fundmgr.exports import Sheet, xlsx_bytes
 from fundmgr.finance import charts as finance_charts
 from fundmgr.finance import queries as finance
+from fundmgr.finance.models import LedgerEntry
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language, localize
 from fundmgr.pdf import render_pdf
-from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea, ProposalState
 from fundmgr.results import queries as q
 from fundmgr.results.models import (
     REPORT_SECTIONS,
@@ -46,7 +47,6 @@ from fundmgr.results.reports.rows import (
     progress_chart,
 )
 from fundmgr.results.rollup import mean, reaches_target
-from fundmgr.results.standings import reads_standings
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -152,7 +152,7 @@ def finance_data(fund: Fund, year: int) -> dict[str, Any]:
     by_organization = finance.allocations_by_organization(fund, as_of=year_end)
     return {
         "years": years,
-        **money_totals(years, by_area, year),
+        **money_totals(years, sum((row.amount for row in by_area), Decimal("0.00")), year),
         "by_area": by_area,
         "by_region": by_region,
         "by_organization": by_organization,
@@ -215,14 +215,29 @@ def missing_reports(programme: Programme, cutoff: date) -> list[dict[str, Any]]:
     ]
 
 
-def money_totals(years: list[finance.YearFigures], by_area: list[finance.ShareRow], year: int) -> dict[str, Decimal]:
+def money_totals(years: list[finance.YearFigures], allocated: Decimal, year: int) -> dict[str, Decimal]:
     """Deposits of the year and to its end, and everything allocated, for the summary."""
     this_year = next((y for y in years if y.year == year), None)
     return {
         "deposited_year": this_year.deposited if this_year else Decimal("0.00"),
         "deposited_total": years[-1].cumulative_deposited if years else Decimal("0.00"),
-        "allocated_total": sum((row.amount for row in by_area), Decimal("0.00")),
+        "allocated_total": allocated,
     }
+
+
+def allocated_to_areas(fund: Fund, as_of: date) -> Decimal:
+    """What the allocations by thematic area add up to (`finance.allocations_by_area`), summed in the database: every
+    net allocation to a programme that has a thematic area (a programme's parts over its areas add up to its amount
+    to the cent)."""
+    with_area = sa.select(Proposal.id).where(
+        sa.or_(Proposal.primary_area_id.is_not(None), Proposal.id.in_(sa.select(ProposalArea.proposal_id)))
+    )
+    total = db.session.scalar(
+        sa.select(sa.func.sum(LedgerEntry.amount)).where(
+            *finance.allocated_in(fund, as_of), LedgerEntry.proposal_id.in_(with_area)
+        )
+    )
+    return -total if total else Decimal("0.00")
 
 
 def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = True) -> dict[str, Any]:
@@ -336,7 +351,7 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
         sa.select(sa.func.count(ProgrammeIndicator.id)).where(ProgrammeIndicator.programme_id.in_(ids))
     )
     of_running = ProgrammeIndicator.programme_id.in_(ids)
-    if reads_standings(cutoff, clock.today(fund)):
+    if q.reads_standings(cutoff, clock.today(fund)):
         latest = q.standing_values(of_running)
     else:
         latest = q.latest_values(cutoff, of_running)
@@ -356,7 +371,7 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
         "indicators_reported": reported,
         "indicators_achieved": at_target,
         "average_progress": percent_number(mean(a["share"] for a in areas)),
-        **money_totals(years, finance.allocations_by_area(fund, as_of=date(year, 12, 31)), year),
+        **money_totals(years, allocated_to_areas(fund, date(year, 12, 31)), year),
     }
     return {"summary": summary, "areas": areas}
 
