@@ -1382,3 +1382,44 @@ def test_each_revision_becomes_its_two_lines_and_the_final_statements_keep_what_
             assert revision.amount == amount
             assert revision.version_id == versions_before[move.id]
         assert db.session.scalar(sa.select(sa.func.count(FinalStatement.id))) == len(received)
+
+
+# --- 5a8c1e7f3d92: results keep standings, fund indicators' totals and periods' handed-in flags ---
+
+BEFORE_STANDINGS = "7d3e9b2c41a8"
+KEPT = {
+    "programme_indicators": "SELECT id, latest_actual, latest_as_of FROM programme_indicators ORDER BY id",
+    "reporting_periods": "SELECT id, handed_in FROM reporting_periods ORDER BY id",
+    "fund_indicator_totals": "SELECT * FROM fund_indicator_totals ORDER BY fund_indicator_id",
+}
+
+
+def test_upgrade_computes_what_the_demos_operations_kept(committed, own_demo):
+    """The demo's reports were written, submitted, returned and accepted through the operations, which kept each
+    indicator's standing, each fund indicator's totals and each period's handed-in flag. Down to the previous head
+    they are gone; the upgrade computes them from the reports, exactly as the operations had kept them, and the
+    framework page's roll-ups read the same."""
+    from fundmgr.results import queries as q
+
+    with own_demo.app_context():
+        fund = db.session.scalar(sa.select(Fund).order_by(Fund.id))
+        today = clock.today(fund)
+        with db.engine.connect() as connection:
+            kept = {table: connection.execute(sa.text(sql)).all() for table, sql in KEPT.items()}
+        rollups = {i: (r.combined, r.progress) for i, r in q.fund_rollups(fund, today).items()}
+        assert any(actual is not None for _id, actual, _as_of in kept["programme_indicators"])
+        assert {handed_in for _id, handed_in in kept["reporting_periods"]} == {True, False}
+        assert kept["fund_indicator_totals"]
+        assert any(combined.count for combined, _progress in rollups.values())
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_STANDINGS)
+        inspector = db.inspect(db.engine)
+        assert "fund_indicator_totals" not in inspector.get_table_names()
+        assert "handed_in" not in {c["name"] for c in inspector.get_columns("reporting_periods")}
+        assert "latest_actual" not in {c["name"] for c in inspector.get_columns("programme_indicators")}
+        db.session.remove()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert {table: connection.execute(sa.text(sql)).all() for table, sql in KEPT.items()} == kept
+        fund = db.session.scalar(sa.select(Fund).order_by(Fund.id))
+        assert {i: (r.combined, r.progress) for i, r in q.fund_rollups(fund, today).items()} == rollups

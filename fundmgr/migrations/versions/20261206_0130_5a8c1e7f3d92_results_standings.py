@@ -16,10 +16,14 @@ Create Date: 2026-12-06 01:30:00.000000
 
 """
 
+import contextlib
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
 from fundmgr.db import ScaledDecimal
+from fundmgr.migrating import foreign_keys_off
 
 # revision identifiers, used by Alembic.
 revision = "5a8c1e7f3d92"
@@ -69,11 +73,16 @@ HANDED_IN = """EXISTS (
 )"""
 
 
+def rebuilding() -> Any:
+    """Foreign keys off around SQLite's rebuild of a table (nothing to do on PostgreSQL, which alters it)."""
+    return foreign_keys_off() if op.get_bind().dialect.name == "sqlite" else contextlib.nullcontext()
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("programme_indicators", schema=None) as batch_op:
+    with rebuilding(), op.batch_alter_table("programme_indicators", schema=None) as batch_op:
         batch_op.add_column(sa.Column("latest_actual", ScaledDecimal(18, 4), nullable=True))
         batch_op.add_column(sa.Column("latest_as_of", sa.Date(), nullable=True))
-    with op.batch_alter_table("reporting_periods", schema=None) as batch_op:
+    with rebuilding(), op.batch_alter_table("reporting_periods", schema=None) as batch_op:
         batch_op.add_column(sa.Column("handed_in", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_index(
         "ix_reporting_periods_outstanding",
@@ -107,8 +116,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("fund_indicator_totals")
     op.drop_index("ix_reporting_periods_outstanding", table_name="reporting_periods")
-    with op.batch_alter_table("reporting_periods", schema=None) as batch_op:
+    with rebuilding(), op.batch_alter_table("reporting_periods", schema=None) as batch_op:
         batch_op.drop_column("handed_in")
-    with op.batch_alter_table("programme_indicators", schema=None) as batch_op:
+    with rebuilding(), op.batch_alter_table("programme_indicators", schema=None) as batch_op:
         batch_op.drop_column("latest_as_of")
         batch_op.drop_column("latest_actual")
