@@ -137,6 +137,12 @@ def programme_progress(programme: Programme, readings: dict[int, Reading]) -> di
     return result
 
 
+def standing_progress(programme: Programme) -> dict[int, IndicatorProgress]:
+    """Each indicator of the programme with its standing: `programme_progress` as of today, read from the indicators
+    themselves (no query; the report's value itself is not loaded)."""
+    return {i.id: IndicatorProgress(i, i.latest_actual, i.latest_as_of) for i in programme.indicators}
+
+
 def report_progress(report: ProgressReport) -> dict[int, IndicatorProgress]:
     """Each indicator's standing as one report (of any state) gives it."""
     result = {}

@@ -190,3 +190,14 @@ def test_the_kept_totals_count_each_linked_indicator_once(framework, portfolio):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Programme)) == 3
     totals = q.kept_totals(framework)
     assert sum(found[0][0] for found in totals.values()) == len(recomputed_standings()) == 8
+
+
+def test_the_programmes_list_reads_each_programmes_progress_from_its_standings(portfolio):
+    """The list shows each programme's progress as of today without reading its reports: the same figures."""
+    for programme in portfolio:
+        readings = q.latest_accepted([i.id for i in programme.indicators], RESULTS_DAY)
+        from_reports = q.programme_progress(programme, readings)
+        kept = q.standing_progress(programme)
+        assert {i: (p.actual, p.as_of, p.progress) for i, p in kept.items()} == {
+            i: (p.actual, p.as_of, p.progress) for i, p in from_reports.items()
+        }

@@ -347,18 +347,19 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
             ReportingPeriod.end_date.between(first, cutoff),
         )
     )
-    indicators = db.session.scalar(
-        sa.select(sa.func.count(ProgrammeIndicator.id)).where(ProgrammeIndicator.programme_id.in_(ids))
-    )
     of_running = ProgrammeIndicator.programme_id.in_(ids)
-    if q.reads_standings(cutoff, clock.today(fund)):
-        latest = q.standing_values(of_running)
+    if q.reads_standings(cutoff, clock.today(fund)):  # one pass over the year's indicators and their standings
+        pi = ProgrammeIndicator
+        achieved = sa.case((reaches_target(pi.latest_actual, pi.baseline, pi.target), 1))
+        counts = sa.select(sa.func.count(pi.id), sa.func.count(pi.latest_actual), sa.func.count(achieved))
+        indicators, reported, at_target = db.session.execute(counts.where(of_running)).one()
     else:
+        indicators = db.session.scalar(sa.select(sa.func.count(ProgrammeIndicator.id)).where(of_running))
         latest = q.latest_values(cutoff, of_running)
-    achieved = sa.case((reaches_target(latest.c.actual, latest.c.baseline, latest.c.target), 1))
-    reported, at_target = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(achieved)).select_from(latest)
-    ).one()
+        achieved = sa.case((reaches_target(latest.c.actual, latest.c.baseline, latest.c.target), 1))
+        reported, at_target = db.session.execute(
+            sa.select(sa.func.count(), sa.func.count(achieved)).select_from(latest)
+        ).one()
     years = [y for y in finance.capitalization_by_year(fund) if y.year <= year]
     summary = {
         "programmes": sum(states.values()),
