@@ -418,6 +418,7 @@ def profile(args: argparse.Namespace) -> None:
     from pyinstrument import Profiler
 
     from fundmgr.accounts.models import User
+    from fundmgr.accounts.sessions import SESSION_KEY, start_session
     from fundmgr.db import db
 
     url = database_url(args.postgres, args.database)
@@ -431,9 +432,10 @@ def profile(args: argparse.Namespace) -> None:
     if page.user not in (API, PUBLIC):
         with app.app_context():
             user = db.session.scalar(sa.select(User).where(User.email == page.user))
-            session_id = user.get_id()
+            session_id, key = user.get_id(), start_session(user)  # sessions are server-side rows
+            db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = session_id, True
+            session["_user_id"], session["_fresh"], session[SESSION_KEY] = session_id, True, key
     client.get(page.path, headers=headers)
     profiler = Profiler(interval=0.0005)
     with profiler:

@@ -1536,3 +1536,44 @@ def test_minutes_approved_by_written_procedure_come_through_the_previous_head_an
         assert db.session.scalar(sa.select(sa.func.count(WrittenProcedure.id)).where(
             WrittenProcedure.minutes_id.is_not(None))) == 1  # fmt: skip
         db.session.remove()
+
+
+# --- 5a8c1e7f3d92: results keep standings, fund indicators' totals and periods' handed-in flags ---
+
+BEFORE_STANDINGS = "a5c2e8d4f190"
+KEPT = {
+    "programme_indicators": "SELECT id, latest_actual, latest_as_of FROM programme_indicators ORDER BY id",
+    "reporting_periods": "SELECT id, handed_in FROM reporting_periods ORDER BY id",
+    "fund_indicator_totals": "SELECT * FROM fund_indicator_totals ORDER BY fund_indicator_id",
+}
+
+
+def test_upgrade_computes_what_the_demos_operations_kept(committed, own_demo, downgrade_demo):
+    """The demo's reports were written, submitted, returned and accepted through the operations, which kept each
+    indicator's standing, each fund indicator's totals and each period's handed-in flag. Down to the previous head
+    they are gone; the upgrade computes them from the reports, exactly as the operations had kept them, and the
+    framework page's roll-ups read the same."""
+    from fundmgr.results import queries as q
+
+    with own_demo.app_context():
+        fund = db.session.scalar(sa.select(Fund).order_by(Fund.id))
+        today = clock.today(fund)
+        with db.engine.connect() as connection:
+            kept = {table: connection.execute(sa.text(sql)).all() for table, sql in KEPT.items()}
+        rollups = {i: (r.combined, r.progress) for i, r in q.fund_rollups(fund, today).items()}
+        assert any(actual is not None for _id, actual, _as_of in kept["programme_indicators"])
+        assert {handed_in for _id, handed_in in kept["reporting_periods"]} == {True, False}
+        assert kept["fund_indicator_totals"]
+        assert any(combined.count for combined, _progress in rollups.values())
+        db.session.remove()
+        downgrade_demo(BEFORE_STANDINGS)
+        inspector = db.inspect(db.engine)
+        assert "fund_indicator_totals" not in inspector.get_table_names()
+        assert "handed_in" not in {c["name"] for c in inspector.get_columns("reporting_periods")}
+        assert "latest_actual" not in {c["name"] for c in inspector.get_columns("programme_indicators")}
+        db.session.remove()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert {table: connection.execute(sa.text(sql)).all() for table, sql in KEPT.items()} == kept
+        fund = db.session.scalar(sa.select(Fund).order_by(Fund.id))
+        assert {i: (r.combined, r.progress) for i, r in q.fund_rollups(fund, today).items()} == rollups

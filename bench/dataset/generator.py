@@ -22,6 +22,7 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.operations import sync_committee
 from fundmgr.results import operations as results_ops
 from fundmgr.results.framework import bundled_framework, read_framework
+from fundmgr.results.standings import refresh_all_totals, refresh_handed_in, refresh_standings
 
 
 class Generator(Planning, ProposalRows, DecisionRows):
@@ -91,6 +92,10 @@ def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026,
     generator.plan_proposals()
     generator.write()
     rows = writer.finish()
+    # what the results operations keep as they accept reports (written in bulk here, so computed once at the end)
+    refresh_standings(in_session=False)
+    refresh_handed_in()
+    refresh_all_totals()
     counts = dict(generator.counts)
     return {
         "scale": scale,

@@ -217,6 +217,41 @@ class FundIndicator(Base):
         return f"{self.code} {localize(self.name)}"
 
 
+# What a fund indicator's roll-up sums (fundmgr.results.queries.combine_totals reads them), in this order.
+TOTAL_COLUMNS = (
+    "actual_sum", "actual_known", "actual_max",
+    "baseline_sum", "baseline_known", "baseline_max",
+    "target_sum", "target_known", "target_max",
+)  # fmt: skip
+
+
+class FundIndicatorTotals(Base):
+    """A fund indicator's roll-up as of today, kept by the operations that change it (fundmgr.results.standings):
+    over the standings of the programme indicators linked to it, how many there are, the latest as-of date, the sum,
+    count of known values and maximum of their values, baselines and targets, and the newest one's (for `latest`).
+    No row: no linked indicator has an accepted value."""
+
+    __tablename__ = "fund_indicator_totals"
+
+    fund_indicator_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("fund_indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    count: so.Mapped[int]
+    as_of: so.Mapped[date | None]
+    actual_sum: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    actual_known: so.Mapped[int]
+    actual_max: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    baseline_sum: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    baseline_known: so.Mapped[int]
+    baseline_max: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    target_sum: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    target_known: so.Mapped[int]
+    target_max: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    newest_actual: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    newest_baseline: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    newest_target: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+
+
 # --- A funded programme's live results matrix ---------------------------------------------------
 
 
@@ -351,6 +386,10 @@ class ProgrammeIndicator(Base):
     means_of_verification: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     disaggregation: so.Mapped[list[Any]] = so.mapped_column(default=list)
     fund_indicator_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("fund_indicators.id"), index=True)
+    # Its standing, kept by the operations that change it (fundmgr.results.standings): the value of its most recent
+    # accepted report that gives one, and the end of that report's period; None while no accepted report gives one.
+    latest_actual: so.Mapped[Decimal | None] = so.mapped_column(Quantity())
+    latest_as_of: so.Mapped[date | None]
 
     programme: so.Mapped[Programme] = so.relationship(back_populates="indicators")
     outcome: so.Mapped[ProgrammeOutcome] = so.relationship()
@@ -367,6 +406,13 @@ class ReportingPeriod(Base):
     __tablename__ = "reporting_periods"
     __table_args__ = (
         sa.UniqueConstraint("programme_id", "number"),
+        # the periods still waiting for their report, by due date: what is overdue, read without the fund's history
+        sa.Index(
+            "ix_reporting_periods_outstanding",
+            "due_date",
+            sqlite_where=sa.text("NOT handed_in"),
+            postgresql_where=sa.text("NOT handed_in"),
+        ),
         sa.CheckConstraint("start_date <= end_date", name="starts_before_end"),
         sa.CheckConstraint("due_date >= end_date", name="due_after_end"),
     )
@@ -377,6 +423,8 @@ class ReportingPeriod(Base):
     start_date: so.Mapped[date]
     end_date: so.Mapped[date]
     due_date: so.Mapped[date] = so.mapped_column(index=True)
+    # whether its report is handed in (HANDED_IN_STATES), kept by the operations that change the report's state
+    handed_in: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     programme: so.Mapped[Programme] = so.relationship(back_populates="periods")
     report: so.Mapped[ProgressReport | None] = so.relationship(back_populates="period", uselist=False)

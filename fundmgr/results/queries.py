@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -16,13 +15,14 @@ from fundmgr import clock
 from fundmgr.db import db
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
-from fundmgr.proposals.models import FUNDED_STATES, Proposal
-from fundmgr.proposals.queries import area_shares_of
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea
 from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
+    TOTAL_COLUMNS,
     Extension,
     FundIndicator,
+    FundIndicatorTotals,
     FundOutcome,
     IndicatorValue,
     Programme,
@@ -137,6 +137,12 @@ def programme_progress(programme: Programme, readings: dict[int, Reading]) -> di
     return result
 
 
+def standing_progress(programme: Programme) -> dict[int, IndicatorProgress]:
+    """Each indicator of the programme with its standing: `programme_progress` as of today, read from the indicators
+    themselves (no query; the report's value itself is not loaded)."""
+    return {i.id: IndicatorProgress(i, i.latest_actual, i.latest_as_of) for i in programme.indicators}
+
+
 def report_progress(report: ProgressReport) -> dict[int, IndicatorProgress]:
     """Each indicator's standing as one report (of any state) gives it."""
     result = {}
@@ -207,6 +213,7 @@ def framework_for(fund: Fund) -> ResultsFramework | None:
         .where(ResultsFramework.fund_id == fund.id)
         .options(
             so.selectinload(ResultsFramework.outcomes).selectinload(FundOutcome.outputs),
+            so.selectinload(ResultsFramework.outcomes).selectinload(FundOutcome.indicators),
             so.selectinload(ResultsFramework.outcomes).joinedload(FundOutcome.area),
             so.selectinload(ResultsFramework.indicators).joinedload(FundIndicator.output),
         )
@@ -216,13 +223,34 @@ def framework_for(fund: Fund) -> ResultsFramework | None:
 def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = None) -> dict[int, FundIndicatorRollup]:
     """Every current fund indicator rolled up from the accepted values of the programme indicators linked to it.
 
-    The database does the work: it keeps each linked indicator's latest accepted value and sums, counts
-    and maximises them per fund indicator, so the cost does not grow with the number of programmes here.
+    As of today or later, the totals the operations keep per fund indicator are read (`kept_totals`): the cost
+    does not grow with the fund's programmes or history. For an earlier cutoff the database computes them from the
+    history: it keeps each linked indicator's latest accepted value and sums, counts and maximises them per fund
+    indicator.
     """
     framework = framework or framework_for(fund)
     if framework is None:
         return {}
-    latest = latest_linked_values(framework, cutoff)
+    if reads_standings(cutoff, clock.today(fund)):
+        found = kept_totals(framework)
+    else:
+        found = rollup_totals(latest_linked_values(framework, cutoff))
+    rollups = {}
+    for fund_indicator in framework.indicators:
+        if fund_indicator.retired:
+            continue
+        totals, newest = found.get(fund_indicator.id, (None, None))
+        combined = combine_totals(fund_indicator.rule, totals, newest) if totals else None
+        rollups[fund_indicator.id] = FundIndicatorRollup(fund_indicator, combined or combine(fund_indicator.rule, []))
+    return rollups
+
+
+Totals = dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]  # by fund indicator: (totals, newest) as combine_totals
+
+
+def rollup_totals(latest: sa.Subquery) -> Totals:
+    """Per fund indicator, what `combine_totals` reads, summed by the database over the given programme indicators'
+    latest values (a subquery with `latest_values`' columns)."""
     each = latest.c.fund_indicator_id  # every window is one fund indicator's values
     newest_first = (latest.c.as_of.desc(), latest.c.programme_id.desc(), latest.c.indicator_id.desc())
     columns: list[sa.ColumnElement[Any]] = [
@@ -237,23 +265,58 @@ def fund_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
         *(column.label(f"c{n}") for n, column in enumerate(columns)),
         sa.func.row_number().over(order_by=newest_first, partition_by=each).label("rank"),
     ).subquery()
-    totals, newest = {}, {}
-    for row in db.session.execute(sa.select(ranked).where(ranked.c.rank == 1)):
-        totals[row[0]], newest[row[0]] = row[1:12], row[12:15]
-    rollups = {}
-    for fund_indicator in framework.indicators:
-        if fund_indicator.retired:
-            continue
-        found = totals.get(fund_indicator.id)
-        combined = combine_totals(fund_indicator.rule, found, newest.get(fund_indicator.id)) if found else None
-        rollups[fund_indicator.id] = FundIndicatorRollup(fund_indicator, combined or combine(fund_indicator.rule, []))
-    return rollups
+    rows = db.session.execute(sa.select(ranked).where(ranked.c.rank == 1))
+    return {row[0]: (tuple(row[1:12]), tuple(row[12:15])) for row in rows}
+
+
+def kept_totals(framework: ResultsFramework) -> Totals:
+    """`rollup_totals` of the framework's indicators as of today, as the operations keep them (FundIndicatorTotals)."""
+    t = FundIndicatorTotals
+    rows = db.session.execute(
+        sa.select(
+            t.fund_indicator_id,
+            t.count,
+            t.as_of,
+            *(t.__table__.c[name] for name in TOTAL_COLUMNS),
+            t.newest_actual,
+            t.newest_baseline,
+            t.newest_target,
+        )
+        .join(FundIndicator, FundIndicator.id == t.fund_indicator_id)
+        .where(FundIndicator.framework_id == framework.id)
+    )
+    return {row[0]: (tuple(row[1:12]), tuple(row[12:15])) for row in rows}
+
+
+def reads_standings(cutoff: date, today: date) -> bool:
+    """Whether figures as of the cutoff are those the operations keep (`standings`): a cutoff of today or later."""
+    return cutoff >= today
 
 
 def latest_linked_values(framework: ResultsFramework, cutoff: date) -> sa.Subquery:
     """The programme indicators linked to the framework, of funded programmes, with their latest accepted value."""
     linked = sa.select(FundIndicator.id).where(FundIndicator.framework_id == framework.id)
     return latest_values(cutoff, ProgrammeIndicator.fund_indicator_id.in_(linked), Proposal.state.in_(FUNDED_STATES))
+
+
+def standing_values(*conditions: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Programme indicators (those meeting the conditions) with their standing: `latest_values`' columns as of today
+    or later, one row per indicator that has one, read from the indicators themselves."""
+    return (
+        sa.select(
+            ProgrammeIndicator.fund_indicator_id,
+            ProgrammeIndicator.programme_id,
+            ProgrammeIndicator.id.label("indicator_id"),
+            ProgrammeIndicator.baseline,
+            ProgrammeIndicator.target,
+            ProgrammeIndicator.latest_actual.label("actual"),
+            ProgrammeIndicator.latest_as_of.label("as_of"),
+        )
+        .join(Programme, Programme.id == ProgrammeIndicator.programme_id)
+        .join(Proposal, Proposal.id == Programme.proposal_id)
+        .where(ProgrammeIndicator.latest_actual.is_not(None), *conditions)
+        .subquery()
+    )
 
 
 def latest_values(cutoff: date, *conditions: sa.ColumnElement[bool]) -> sa.Subquery:
@@ -298,13 +361,7 @@ def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
     programmes with a share in the area)."""
     framework = framework or framework_for(fund)
     rollups = fund_rollups(fund, cutoff, framework)
-    # a programme counts in every thematic area it has a share in
-    started = db.session.scalars(
-        sa.select(Proposal.id)
-        .join(Programme.proposal)
-        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
-    )
-    counts = Counter(area_id for shares in area_shares_of(started).values() for area_id, _share in shares)
+    counts = programmes_by_area(fund, cutoff)
     areas = []
     for area in fund.thematic_areas:
         if area.retired:
@@ -318,20 +375,39 @@ def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
     return areas
 
 
+def programmes_by_area(fund: Fund, cutoff: date) -> dict[int, int]:
+    """How many of the fund's funded programmes started by the cutoff have a share in each thematic area, counted
+    in the database: a programme counts in every area it has a share in (`area_shares_of`), wholly in its primary
+    area when it has no shares."""
+    started = (
+        sa.select(Proposal.id, Proposal.primary_area_id)
+        .join(Programme.proposal)
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
+        .subquery()
+    )
+    with_shares = sa.select(ProposalArea.area_id.label("area_id")).join(
+        started, started.c.id == ProposalArea.proposal_id
+    )
+    has_shares = sa.select(ProposalArea.proposal_id).where(ProposalArea.proposal_id == started.c.id).exists()
+    wholly_primary = sa.select(started.c.primary_area_id.label("area_id")).where(
+        ~has_shares, started.c.primary_area_id.is_not(None)
+    )
+    each = sa.union_all(with_shares, wholly_primary).subquery()
+    rows = db.session.execute(sa.select(each.c.area_id, sa.func.count()).group_by(each.c.area_id))
+    return dict(rows.tuples().all())
+
+
 # --- Reports due, to review, overdue ---------------------------------------------------------------------
 
 
 def outstanding_periods(fund: Fund, today: date) -> sa.Select:
     """Periods of funded programmes that have ended and whose report is not handed in (none, draft or returned)."""
-    handed_in = sa.select(ProgressReport.id).where(
-        ProgressReport.period_id == ReportingPeriod.id, ProgressReport.state.in_(HANDED_IN_STATES)
-    )
     return (
         sa.select(ReportingPeriod)
         .join(ReportingPeriod.programme)
         .join(Programme.proposal)
         .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
-        .where(clock.is_past(ReportingPeriod.end_date, today), ~handed_in.exists())
+        .where(clock.is_past(ReportingPeriod.end_date, today), ~ReportingPeriod.handed_in)
         .order_by(ReportingPeriod.due_date, Proposal.reference)
         .options(
             so.contains_eager(ReportingPeriod.programme)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+import sqlalchemy as sa
+
 from fundmgr.results.models import AggregationRule
 
 QUANTUM = Decimal("0.0001")  # the precision indicator values are stored with
@@ -49,6 +51,18 @@ def progress(actual: Decimal | None, baseline: Decimal | None, target: Decimal |
     if target == start:
         return None
     return ((actual - start) / (target - start)).quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def reaches_target(actual: sa.ColumnElement, baseline: sa.ColumnElement, target: sa.ColumnElement) -> sa.ColumnElement:
+    """`progress(actual, baseline, target) >= 1` in SQL, exactly: the share rounds up to 1 from 0.99995 = 19999/20000,
+    compared without a division (both sides multiplied by 20000 times the distance from baseline to target)."""
+    start = sa.func.coalesce(baseline, sa.literal_column("0"))
+    done, whole = sa.literal_column("20000") * (actual - start), sa.literal_column("19999") * (target - start)
+    return sa.and_(
+        actual.is_not(None),
+        target.is_not(None),
+        sa.or_(sa.and_(target > start, done >= whole), sa.and_(target < start, done <= whole)),
+    )
 
 
 def clamped(share: Decimal | None) -> Decimal | None:

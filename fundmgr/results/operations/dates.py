@@ -18,6 +18,7 @@ from fundmgr.proposals.operations import lock_proposal
 from fundmgr.results.models import Programme, ReportingPeriod
 from fundmgr.results.operations.rights import require
 from fundmgr.results.schedule import FIRST_TRANSFER, SET_BY_FMU, calendar_periods, programme_end_date
+from fundmgr.results.standings import refresh_programme_results
 
 DATE_FIELDS = ["start_date", "end_date", "start_source", "start_reason", "duration_months"]
 REASON_MAX = 2000
@@ -62,6 +63,7 @@ def regenerate_periods(programme: Programme) -> None:
             programme.periods.append(period)
     db.session.flush()
     db.session.expire(programme, ["periods"])
+    refresh_programme_results(programme.id)  # the kept periods' numbers may change
 
 
 def apply_programme_dates(programme: Programme, before: dict[str, Any], *, actor: User | None) -> None:

@@ -14,6 +14,7 @@ from fundmgr.errors import ValidationFailed
 from fundmgr.funds.models import Objective
 from fundmgr.results.models import FundIndicator, Measure, Programme, ProgrammeIndicator
 from fundmgr.results.operations.rights import require, require_open
+from fundmgr.results.standings import refresh_programme_results
 
 
 @dataclass
@@ -53,6 +54,7 @@ def set_indicator_links(programme: Programme, links: Sequence[IndicatorLink], *,
         raise ValidationFailed(problems)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    linked_before = [indicator.fund_indicator_id for indicator in programme.indicators]
     for link in links:
         indicator = link.indicator
         old = link_state(indicator)
@@ -63,6 +65,7 @@ def set_indicator_links(programme: Programme, links: Sequence[IndicatorLink], *,
         if old != new:
             before[str(indicator.id)], after[str(indicator.id)] = old, new
     if after:
+        refresh_programme_results(programme.id, linked_before=linked_before)  # the fund's roll-ups follow the links
         record_audit("programme.links_changed", programme, actor=actor, before=before, after=after)
 
 

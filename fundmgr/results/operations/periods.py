@@ -6,12 +6,14 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
 from fundmgr.results.models import Programme, ReportingPeriod
 from fundmgr.results.operations.rights import require, require_open
+from fundmgr.results.standings import refresh_programme_results
 
 
 def check_period_dates(
@@ -45,11 +47,14 @@ def update_period(period: ReportingPeriod, *, start: date, end: date, due: date,
     require(programme.can_manage(actor))
     require_open(programme)
     problems = check_period_dates(programme, period, start, end, due)
+    if period.handed_in and end is not None and end > clock.today(programme.proposal.fund):
+        problems.append(_("The report on this period is handed in: the period cannot end after today."))
     if problems:
         raise ValidationFailed(problems)
     fields = ["start_date", "end_date", "due_date"]
     before = snapshot(period, fields)
     period.start_date, period.end_date, period.due_date = start, end, due
+    refresh_programme_results(programme.id)  # the latest accepted value goes by the periods' ends
     record_audit("reporting_period.changed", period, actor=actor, before=before, after=snapshot(period, fields))
 
 

@@ -28,6 +28,7 @@ from fundmgr.results.models import (
 )
 from fundmgr.results.operations.loading import framework_of
 from fundmgr.results.operations.rights import require, require_open
+from fundmgr.results.standings import note_report_state, refresh_programme_results
 from fundmgr.results.values import IndicatorEntry, check_entry
 from fundmgr.signals import report_reviewed, report_submitted
 from fundmgr.workflow import require_transition
@@ -176,6 +177,7 @@ def submit_report(report: ProgressReport, *, actor: User) -> None:
         raise ValidationFailed(problems)
     report.state = ReportState.submitted
     report.submitted_at, report.submitted_by = clock.now(), actor
+    note_report_state(report)
     record_audit(
         "progress_report.submitted", report, actor=actor, before={"state": before}, after={"state": report.state}
     )
@@ -192,8 +194,10 @@ def review_report(report: ProgressReport, decision: ReviewDecision, comment: str
     if decision is ReviewDecision.returned and not comment:
         raise ValidationFailed([_("Say what the lead agency should change.")])
     report.state = target
+    note_report_state(report)
     if target is ReportState.accepted:
         report.accepted_at = clock.now()
+        refresh_programme_results(report.period.programme_id)  # its figures now count
     review = ReportReview(report=report, reviewer=actor, decision=decision, comment=comment)
     db.session.add(review)
     record_audit(

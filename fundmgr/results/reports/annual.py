@@ -17,10 +17,11 @@ from fundmgr.db import db
 from fundmgr.exports import Sheet, xlsx_bytes
 from fundmgr.finance import charts as finance_charts
 from fundmgr.finance import queries as finance
+from fundmgr.finance.models import LedgerEntry
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language, localize
 from fundmgr.pdf import render_pdf
-from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
+from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea, ProposalState
 from fundmgr.results import queries as q
 from fundmgr.results.models import (
     REPORT_SECTIONS,
@@ -45,7 +46,7 @@ from fundmgr.results.reports.rows import (
     programme_facts,
     progress_chart,
 )
-from fundmgr.results.rollup import mean, progress
+from fundmgr.results.rollup import mean, reaches_target
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -151,7 +152,7 @@ def finance_data(fund: Fund, year: int) -> dict[str, Any]:
     by_organization = finance.allocations_by_organization(fund, as_of=year_end)
     return {
         "years": years,
-        **money_totals(years, by_area, year),
+        **money_totals(years, sum((row.amount for row in by_area), Decimal("0.00")), year),
         "by_area": by_area,
         "by_region": by_region,
         "by_organization": by_organization,
@@ -214,14 +215,29 @@ def missing_reports(programme: Programme, cutoff: date) -> list[dict[str, Any]]:
     ]
 
 
-def money_totals(years: list[finance.YearFigures], by_area: list[finance.ShareRow], year: int) -> dict[str, Decimal]:
+def money_totals(years: list[finance.YearFigures], allocated: Decimal, year: int) -> dict[str, Decimal]:
     """Deposits of the year and to its end, and everything allocated, for the summary."""
     this_year = next((y for y in years if y.year == year), None)
     return {
         "deposited_year": this_year.deposited if this_year else Decimal("0.00"),
         "deposited_total": years[-1].cumulative_deposited if years else Decimal("0.00"),
-        "allocated_total": sum((row.amount for row in by_area), Decimal("0.00")),
+        "allocated_total": allocated,
     }
+
+
+def allocated_to_areas(fund: Fund, as_of: date) -> Decimal:
+    """What the allocations by thematic area add up to (`finance.allocations_by_area`), summed in the database: every
+    net allocation to a programme that has a thematic area (a programme's parts over its areas add up to its amount
+    to the cent)."""
+    with_area = sa.select(Proposal.id).where(
+        sa.or_(Proposal.primary_area_id.is_not(None), Proposal.id.in_(sa.select(ProposalArea.proposal_id)))
+    )
+    total = db.session.scalar(
+        sa.select(sa.func.sum(LedgerEntry.amount)).where(
+            *finance.allocated_in(fund, as_of), LedgerEntry.proposal_id.in_(with_area)
+        )
+    )
+    return -total if total else Decimal("0.00")
 
 
 def annual_report_data(fund: Fund, year: int, lang: str, *, with_charts: bool = True) -> dict[str, Any]:
@@ -314,14 +330,14 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
     """
     first, cutoff = year_bounds(year)
     areas = area_rows(fund, cutoff, current_language(), q.framework_for(fund))
-    running = (
-        sa.select(Programme.id, Proposal.state, Proposal.country_id)
-        .join(Programme.proposal)
-        .where(*running_in(fund, year))
+    running = sa.select(Programme.id).join(Programme.proposal).where(*running_in(fund, year))
+    ids = running
+    states = dict(
+        db.session.execute(running.with_only_columns(Proposal.state, sa.func.count()).group_by(Proposal.state))
+        .tuples()
+        .all()
     )
-    programmes = db.session.execute(running).all()
-    ids = running.with_only_columns(Programme.id)
-    states = Counter(state for _id, state, _country in programmes)
+    countries = db.session.scalar(running.with_only_columns(sa.func.count(sa.distinct(Proposal.country_id))))
     reports_accepted = db.session.scalar(
         sa.select(sa.func.count(ProgressReport.id))
         .join(ProgressReport.period)
@@ -331,25 +347,32 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
             ReportingPeriod.end_date.between(first, cutoff),
         )
     )
-    indicators = db.session.scalar(
-        sa.select(sa.func.count(ProgrammeIndicator.id)).where(ProgrammeIndicator.programme_id.in_(ids))
-    )
-    latest = q.latest_values(cutoff, ProgrammeIndicator.programme_id.in_(ids))
-    readings = db.session.execute(sa.select(latest.c.actual, latest.c.baseline, latest.c.target)).all()
-    shares = [progress(actual, baseline, target) for actual, baseline, target in readings]
+    of_running = ProgrammeIndicator.programme_id.in_(ids)
+    if q.reads_standings(cutoff, clock.today(fund)):  # one pass over the year's indicators and their standings
+        pi = ProgrammeIndicator
+        achieved = sa.case((reaches_target(pi.latest_actual, pi.baseline, pi.target), 1))
+        counts = sa.select(sa.func.count(pi.id), sa.func.count(pi.latest_actual), sa.func.count(achieved))
+        indicators, reported, at_target = db.session.execute(counts.where(of_running)).one()
+    else:
+        indicators = db.session.scalar(sa.select(sa.func.count(ProgrammeIndicator.id)).where(of_running))
+        latest = q.latest_values(cutoff, of_running)
+        achieved = sa.case((reaches_target(latest.c.actual, latest.c.baseline, latest.c.target), 1))
+        reported, at_target = db.session.execute(
+            sa.select(sa.func.count(), sa.func.count(achieved)).select_from(latest)
+        ).one()
     years = [y for y in finance.capitalization_by_year(fund) if y.year <= year]
     summary = {
-        "programmes": len(programmes),
+        "programmes": sum(states.values()),
         "active": states.get(ProposalState.active, 0),
         "closed": states.get(ProposalState.closed, 0),
         "approved": states.get(ProposalState.approved, 0),
-        "countries": len({country for _id, _state, country in programmes if country}),
+        "countries": countries or 0,
         "reports_accepted": reports_accepted,
         "indicators": indicators,
-        "indicators_reported": len(readings),
-        "indicators_achieved": sum(1 for share in shares if share is not None and share >= 1),
+        "indicators_reported": reported,
+        "indicators_achieved": at_target,
         "average_progress": percent_number(mean(a["share"] for a in areas)),
-        **money_totals(years, finance.allocations_by_area(fund, as_of=date(year, 12, 31)), year),
+        **money_totals(years, allocated_to_areas(fund, date(year, 12, 31)), year),
     }
     return {"summary": summary, "areas": areas}
 

@@ -64,8 +64,7 @@ class ProgrammesView(ResultsView):
         listing = PROGRAMMES.listing(q.with_reporting(q.programmes_query(self.fund, current_user)), self.fund)
         page = listing.page
         day = clock.today(self.fund)
-        readings = q.latest_accepted([i.id for p in page.items for i in p.indicators], day)
-        progress = {p.id: programme_share(p, readings) for p in page.items}
+        progress = {p.id: programme_share(p, q.standing_progress(p)) for p in page.items}
         return self.render("programmes.html", listing=listing, progress=progress, today=day)
 
 
@@ -83,9 +82,8 @@ class ProgrammesExportView(ResultsView):
         return listing.download(self.fmt, f"programmes-{self.fund.code.lower()}", _("Programmes"))
 
 
-def programme_share(programme, readings) -> Any:
-    """A programme's overall progress: the mean of its outcomes' progress."""
-    items = q.programme_progress(programme, readings)
+def programme_share(programme, items: dict[int, q.IndicatorProgress]) -> Any:
+    """A programme's overall progress: the mean of its outcomes' progress (from its indicators' progress)."""
     return q.mean(q.outcome_progress(items[i.id] for i in o.indicators) for o in programme.outcomes)
 
 

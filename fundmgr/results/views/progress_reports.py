@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request
+from flask import abort, current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -300,8 +300,11 @@ class ReportsView(ResultsView):
         day = clock.today(self.fund)
         if is_agency_staff(current_user, self.fund):
             return self.render("reports.html", due=q.due_for_lead(self.fund, current_user, day), today=day)
-        to_review = db.session.scalars(q.reports_to_review(self.fund)).all()
-        return self.render("reports.html", to_review=to_review, overdue=self.listing(), today=day)
+        waiting = q.reports_to_review(self.fund)
+        to_review = db.session.scalars(waiting.limit(current_app.config["PAGE_SIZE"])).all()
+        return self.render(
+            "reports.html", to_review=to_review, to_review_total=q.count(waiting), overdue=self.listing(), today=day
+        )
 
 
 class OverdueExportView(ListExport, ReportsView):
