@@ -20,8 +20,9 @@ from fundmgr.db import db
 from fundmgr.finance.models import LedgerEntry
 from fundmgr.finance.queries import (
     ALLOCATION_KINDS,
-    balances,
+    Available,
     fundable,
+    money_available,
     target_marker,
     top_region,
 )
@@ -92,26 +93,28 @@ class Portfolio:
 
 
 def candidates_for(
-    user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES
+    user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES, available: Available | None = None
 ) -> tuple[Ranking, list[Candidate]]:
-    """Proposals in these states as the user may see them, in ranking order (unranked last), with fundability."""
+    """Proposals in these states as the user may see them, in ranking order (unranked last), with fundability
+    (against `available`, the money available, when the caller has read it already)."""
     ranking = ranking_for(user, fund, proposals_in(fund, states))
     ordered: list[tuple[Proposal, ProposalScore | None]] = [(e.proposal, e) for e in ranking.entries]
     ordered += [(p, None) for p in ranking.hidden]
-    rows = fundable(fund, [p for p, _score in ordered])
+    rows = fundable(fund, [p for p, _score in ordered], available=available)
     return ranking, [Candidate(p, score, row.gap, row.fundable) for (p, score), row in zip(ordered, rows, strict=True)]
 
 
 def build_portfolio(user: Any, fund: Fund, selected_ids: set[int] | None = None) -> Portfolio:
     """The portfolio with the default selection, or with the proposals the user ticked (writes nothing)."""
-    _ranking, candidates = candidates_for(user, fund)
+    available = money_available(fund)
+    _ranking, candidates = candidates_for(user, fund, available=available)
     for candidate in candidates:
         candidate.selected = candidate.fits if selected_ids is None else candidate.proposal.id in selected_ids
     marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
     adding = selected_amounts(fund, marker, {c.proposal.id: c.gap for c in candidates if c.selected})
     return Portfolio(
-        available=balances(fund).available,
+        available=available.available,
         candidates=candidates,
         areas=area_slices(fund, funded, adding),
         regions=region_slices(fund, funded, adding),
