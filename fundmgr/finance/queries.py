@@ -297,10 +297,42 @@ def top_ups_approved(fund: Fund, first: date, last: date) -> dict[int, list[TopU
 
 
 def money_by_organization(fund: Fund, as_at: date | None = None) -> list[OrganizationMoney]:
-    """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances)."""
+    """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances).
+
+    The transfers and refunds are summed per organization in the database (a few rows, however many allocations the
+    fund made); the expenditure per allocation (its rule is per allocation and year) is added to its organization's.
+    """
+    moves = db.session.execute(
+        sa.select(Allocation.organization_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        .join(Allocation, Allocation.id == LedgerEntry.allocation_id)
+        .where(*ledger_until(fund, as_at), LedgerEntry.kind.in_([EntryKind.transfer, EntryKind.refund]))
+        .group_by(Allocation.organization_id, LedgerEntry.kind)
+    ).all()
+    spent = expenditure_by_allocation(fund, as_at=as_at)
+    owners = dict(
+        db.session.execute(
+            sa.select(Allocation.id, Allocation.organization_id).where(Allocation.id.in_(list(spent)))
+        ).tuples()
+    ) if spent else {}  # fmt: skip
+    organization_ids = {org_id for org_id, _kind, _total in moves} | set(owners.values())
+    organizations = {
+        org.id: org
+        for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(list(organization_ids))))
+    } if organization_ids else {}  # fmt: skip
     totals: dict[int, OrganizationMoney] = {}
-    for _proposal_id, organization_id, money in money_by_allocation(fund, as_at).values():
-        totals.setdefault(organization_id, OrganizationMoney(money.code, money.label)).add(money)
+
+    def of(org_id: int) -> OrganizationMoney:
+        if org_id not in totals:
+            totals[org_id] = OrganizationMoney(organizations[org_id].code, organizations[org_id].label)
+        return totals[org_id]
+
+    for org_id, kind, total in moves:
+        if kind is EntryKind.transfer:
+            of(org_id).transferred -= total
+        else:
+            of(org_id).refunded += total
+    for allocation_id, amount in spent.items():
+        of(owners[allocation_id]).expenditure += amount
     return sorted((m for m in totals.values() if m.transferred or m.expenditure), key=lambda m: m.code)
 
 
