@@ -29,6 +29,7 @@ from fundmgr.finance.models import (
     Expenditure,
     ExpenditureKind,
     LedgerEntry,
+    LedgerTotal,
     TopUp,
     TopUpState,
 )
@@ -124,6 +125,13 @@ def ledger_sums(
     """The sum of the fund's ledger entries per (kind, earmarked area id), up to a date when one is given (of these
     kinds only, when they are given)."""
     wanted = sorted(kinds, key=lambda kind: kind.value) if kinds is not None else None
+    if as_at is None:  # everything recorded: the totals kept up to date as entries are added (LedgerTotal)
+        kept = sa.select(LedgerTotal.kind, LedgerTotal.area_key, LedgerTotal.amount).where(
+            LedgerTotal.fund_id == fund.id
+        )
+        if wanted is not None:
+            kept = kept.where(LedgerTotal.kind.in_(wanted))
+        return {(kind, area_key or None): total for kind, area_key, total in db.session.execute(kept)}
     query = sa.select(LedgerEntry.kind, LedgerEntry.area_id, sa.func.sum(LedgerEntry.amount)).where(
         *ledger_until(fund, as_at)
     )
