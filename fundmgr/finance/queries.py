@@ -36,7 +36,14 @@ from fundmgr.finance.models import (
 from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
 from fundmgr.i18n import localize, territory_name
-from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalMarker, ProposalState, ProposalVersion
+from fundmgr.proposals.models import (
+    FUNDED_STATES,
+    Proposal,
+    ProposalArea,
+    ProposalMarker,
+    ProposalState,
+    ProposalVersion,
+)
 from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.proposals.visibility import visible_to
 
@@ -746,9 +753,32 @@ def by_area(amounts: Mapping[int, Decimal]) -> dict[int | None, Decimal]:
     return result
 
 
+def allocated_by_area(fund: Fund, as_of: date | None = None) -> dict[int | None, Decimal]:
+    """Net allocations per thematic area id, summed in the database per area for the programmes wholly in their
+    primary area (most: their money is not split) and per programme for those in several areas, whose money is then
+    split over their areas' shares to the cent (`by_area`)."""
+    several = sa.exists().where(ProposalArea.proposal_id == LedgerEntry.proposal_id)
+    whole = db.session.execute(
+        sa.select(Proposal.primary_area_id, sa.func.sum(LedgerEntry.amount))
+        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
+        .where(*allocated_in(fund, as_of), ~several)
+        .group_by(Proposal.primary_area_id)
+    )
+    split = db.session.execute(
+        sa.select(LedgerEntry.proposal_id, sa.func.sum(LedgerEntry.amount))
+        .where(*allocated_in(fund, as_of), several)
+        .group_by(LedgerEntry.proposal_id)
+    )
+    result = by_area({proposal_id: -total for proposal_id, total in split if total})
+    for area_id, total in whole:
+        if total:
+            result[area_id] = result.get(area_id, ZERO) - total
+    return result
+
+
 def allocations_by_area(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
     """Allocations per thematic area of the programmes (split by the areas' shares), against the area targets."""
-    amounts = by_area(allocated_by_proposal(fund, as_of))
+    amounts = allocated_by_area(fund, as_of)
     areas = db.session.scalars(
         sa.select(ThematicArea).where(ThematicArea.fund_id == fund.id).order_by(ThematicArea.number)
     )

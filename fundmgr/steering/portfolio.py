@@ -28,7 +28,7 @@ from fundmgr.finance.queries import (
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
-from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState
+from fundmgr.proposals.models import Proposal, ProposalArea, ProposalMarker, ProposalState
 from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.steering.queries import PIPELINE_STATES, Ranking, proposals_in, ranking_for
 from fundmgr.steering.scoring import ProposalScore
@@ -138,19 +138,46 @@ def rated_on(marker: Marker | None) -> sa.ColumnElement[bool]:
 
 
 def funded_amounts(fund: Fund, marker: Marker | None) -> list[Placed]:
-    """What the fund allocated (net of releases) per area, place and gender-marker level: summed per programme in
-    the database, each programme's money then split over its thematic areas' shares (to the cent)."""
-    place = (Proposal.id, Country.region_code, Proposal.region_code, ProposalMarker.level)
-    rows = db.session.execute(
-        sa.select(*place, sa.func.sum(LedgerEntry.amount))
-        .select_from(LedgerEntry)
-        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
-        .outerjoin(Country, Country.id == Proposal.country_id)
-        .outerjoin(ProposalMarker, rated_on(marker))
-        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
-        .group_by(*place)
-    )
-    return placed(fund, [(pid, country, region, level, -total) for pid, country, region, level, total in rows if total])
+    """What the fund allocated (net of releases) per area, place and gender-marker level, summed in the database:
+    per area, place and level for the programmes wholly in their primary area (most: their money is not split), per
+    programme for those in several areas, whose money is then split over their areas' shares (to the cent)."""
+    place = (Country.region_code, Proposal.region_code, ProposalMarker.level)
+    several = sa.exists().where(ProposalArea.proposal_id == Proposal.id)
+
+    def funded(key: Any, split: bool) -> list[tuple[Any, str | None, str | None, int | None, Decimal]]:
+        rows = db.session.execute(
+            sa.select(key, *place, sa.func.sum(LedgerEntry.amount))
+            .select_from(LedgerEntry)
+            .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
+            .outerjoin(Country, Country.id == Proposal.country_id)
+            .outerjoin(ProposalMarker, rated_on(marker))
+            .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+            .where(several if split else ~several)
+            .group_by(key, *place)
+        )
+        return [(k, country, region, level, -total) for k, country, region, level, total in rows if total]
+
+    codes = {area.id: area.code for area in fund.thematic_areas}
+    whole = [
+        Placed(codes.get(area_id or 0, ""), region, level, amount)
+        for area_id, region, level, amount in regions_of(
+            [(area_id, country, region, level, amount) for area_id, country, region, level, amount
+             in funded(Proposal.primary_area_id, split=False)]
+        )
+    ]  # fmt: skip
+    return whole + placed(fund, funded(Proposal.id, split=True))
+
+
+def regions_of(
+    rows: list[tuple[Any, str | None, str | None, int | None, Decimal]],
+) -> list[tuple[Any, str, int | None, Decimal]]:
+    """Each row's UN M49 region (of its country, or its multi-country region; "" for global programmes)."""
+    if not rows:
+        return []
+    parents = {code: (level, parent) for code, level, parent in db.session.execute(
+        sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
+    return [(key, top_region(country or region, parents) or "", level, amount)
+            for key, country, region, level, amount in rows]  # fmt: skip
 
 
 def selected_amounts(fund: Fund, marker: Marker | None, gaps: dict[int, Decimal]) -> list[Placed]:
