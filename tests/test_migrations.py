@@ -39,6 +39,7 @@ def read_once() -> Iterator[None]:
     with revisions_read_once():
         yield
 
+
 pytestmark = pytest.mark.both_engines  # each revision's data migration, on both engines
 
 
@@ -1577,3 +1578,52 @@ def test_upgrade_computes_what_the_demos_operations_kept(committed, own_demo, do
             assert {table: connection.execute(sa.text(sql)).all() for table, sql in KEPT.items()} == kept
         fund = db.session.scalar(sa.select(Fund).order_by(Fund.id))
         assert {i: (r.combined, r.progress) for i, r in q.fund_rollups(fund, today).items()} == rollups
+
+
+# --- 5c1f0e7a9d42: each fund's ledger totals per kind and earmark, kept up to date as entries are added ---
+
+BEFORE_LEDGER_TOTALS = "5a8c1e7f3d92"
+
+
+def test_upgrade_sums_every_funds_ledger_into_its_totals_and_the_balances_stay_the_same(
+    committed, own_demo, downgrade_demo
+):
+    """The demo at the previous head has no totals; the upgrade sums each fund's ledger per kind and earmark, to the
+    cent: the totals are those of the raw rows, and every fund's balances are the same as read from the ledger's
+    rows. An entry added after the upgrade (a deposit, through its operation) counts in its total at once."""
+    from fundmgr.finance import operations as finance_ops
+    from fundmgr.finance.models import LedgerTotal
+    from fundmgr.finance.queries import balances, ledger_sums
+
+    raw = sa.text("SELECT fund_id, kind, area_id, amount FROM ledger_entries")
+    money_type = ScaledDecimal(18, 2)
+    with own_demo.app_context():
+        funds = list(db.session.scalars(sa.select(Fund).order_by(Fund.id)))
+        before = {fund.id: balances(fund) for fund in funds}
+        db.session.remove()
+        downgrade_demo(BEFORE_LEDGER_TOTALS)
+        assert "ledger_totals" not in db.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            rows = connection.execute(raw).all()
+        assert rows  # the demo's deposits, fees, allocations and transfers
+        sums: dict[tuple[int, str, int | None], Decimal] = {}
+        for fund_id, kind, area_id, amount in rows:
+            key = (fund_id, kind, area_id)
+            sums[key] = sums.get(key, Decimal("0.00")) + money_type.process_result_value(amount, db.engine.dialect)
+        db.session.remove()
+        flask_migrate.upgrade()
+        totals = {
+            (t.fund_id, t.kind.value, t.area_key or None): t.amount for t in db.session.scalars(sa.select(LedgerTotal))
+        }
+        assert totals == sums
+        for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
+            assert balances(fund) == before[fund.id]
+            assert balances(fund) == balances(fund, as_at=date(9999, 12, 31))
+        fund = db.session.get(Fund, funds[0].id)
+        interest = balances(fund).interest
+        finance_ops.record_interest(
+            fund, amount=Decimal("1000.00"), on_date=clock.today(fund), reference="TOTALS-1", actor=None
+        )
+        db.session.commit()
+        assert balances(fund).interest == interest + Decimal("1000.00")
+        assert ledger_sums(fund) == ledger_sums(fund, as_at=date(9999, 12, 31))

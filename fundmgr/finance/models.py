@@ -13,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
@@ -168,6 +169,50 @@ class LedgerEntry(Base):
     created_by: so.Mapped[User | None] = so.relationship()
 
     audit_type = "ledger_entry"
+
+
+class LedgerTotal(Base):
+    """The sum of a fund's ledger entries of one kind and earmark, kept up to date in the transaction that adds each
+    entry (`count_in_totals`, the one place every entry passes through): the balances read these few rows instead of
+    the fund's whole ledger, so their cost does not grow with the fund's history."""
+
+    __tablename__ = "ledger_totals"
+
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), primary_key=True)
+    kind: so.Mapped[EntryKind] = so.mapped_column(primary_key=True)
+    area_key: so.Mapped[int] = so.mapped_column(primary_key=True)  # the earmarked area's id; 0: unearmarked money
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+
+
+@sa.event.listens_for(LedgerEntry, "after_insert")
+def count_in_totals(_mapper: so.Mapper, connection: sa.Connection, entry: LedgerEntry) -> None:
+    """Add a new ledger entry's amount to its fund's total of its kind and earmark, in the entry's transaction (the
+    row of the total stays locked until it ends, so concurrent entries add up)."""
+    table = LedgerTotal.__table__
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table).values(
+        fund_id=entry.fund_id, kind=entry.kind, area_key=entry.area_id or 0, amount=entry.amount
+    )
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=["fund_id", "kind", "area_key"], set_={"amount": table.c.amount + insert.excluded.amount}
+        )
+    )
+
+
+# Every fund's totals summed afresh from its ledger (the migration that added them does the same, and the benchmark
+# after writing its ledger in bulk).
+REBUILD_LEDGER_TOTALS = (
+    "DELETE FROM ledger_totals",
+    "INSERT INTO ledger_totals (fund_id, kind, area_key, amount) SELECT fund_id, kind, COALESCE(area_id, 0), "
+    "SUM(amount) FROM ledger_entries GROUP BY fund_id, kind, COALESCE(area_id, 0)",
+)
+
+
+def rebuild_ledger_totals(connection: sa.Connection) -> None:
+    """Sum every fund's ledger totals afresh from its entries (after entries were written in bulk, bypassing
+    `count_in_totals`)."""
+    for statement in REBUILD_LEDGER_TOTALS:
+        connection.exec_driver_sql(statement)
 
 
 class Allocation(Base):

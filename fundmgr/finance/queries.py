@@ -29,13 +29,21 @@ from fundmgr.finance.models import (
     Expenditure,
     ExpenditureKind,
     LedgerEntry,
+    LedgerTotal,
     TopUp,
     TopUpState,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
 from fundmgr.i18n import localize, territory_name
-from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalMarker, ProposalState, ProposalVersion
+from fundmgr.proposals.models import (
+    FUNDED_STATES,
+    Proposal,
+    ProposalArea,
+    ProposalMarker,
+    ProposalState,
+    ProposalVersion,
+)
 from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.proposals.visibility import visible_to
 
@@ -118,24 +126,39 @@ def expenditure_until(as_at: date | None) -> list[sa.ColumnElement[bool]]:
     return [Expenditure.year <= last_year]
 
 
-def ledger_sums(fund: Fund, as_at: date | None = None) -> dict[tuple[EntryKind, int | None], Decimal]:
-    """The sum of the fund's ledger entries per (kind, earmarked area id), up to a date when one is given."""
-    rows = db.session.execute(
-        sa.select(LedgerEntry.kind, LedgerEntry.area_id, sa.func.sum(LedgerEntry.amount))
-        .where(*ledger_until(fund, as_at))
-        .group_by(LedgerEntry.kind, LedgerEntry.area_id)
+def ledger_sums(
+    fund: Fund, as_at: date | None = None, kinds: Iterable[EntryKind] | None = None
+) -> dict[tuple[EntryKind, int | None], Decimal]:
+    """The sum of the fund's ledger entries per (kind, earmarked area id), up to a date when one is given (of these
+    kinds only, when they are given)."""
+    wanted = sorted(kinds, key=lambda kind: kind.value) if kinds is not None else None
+    if as_at is None:  # everything recorded: the totals kept up to date as entries are added (LedgerTotal)
+        kept = sa.select(LedgerTotal.kind, LedgerTotal.area_key, LedgerTotal.amount).where(
+            LedgerTotal.fund_id == fund.id
+        )
+        if wanted is not None:
+            kept = kept.where(LedgerTotal.kind.in_(wanted))
+        return {(kind, area_key or None): total for kind, area_key, total in db.session.execute(kept)}
+    query = sa.select(LedgerEntry.kind, LedgerEntry.area_id, sa.func.sum(LedgerEntry.amount)).where(
+        *ledger_until(fund, as_at)
     )
+    if wanted is not None:
+        query = query.where(LedgerEntry.kind.in_(wanted))
+    rows = db.session.execute(query.group_by(LedgerEntry.kind, LedgerEntry.area_id))
     return {(kind, area_id): total for kind, area_id, total in rows}
 
 
-def balances(fund: Fund, as_at: date | None = None) -> Balances:
-    """All the fund's balances, from one grouped query over its ledger (as at a date when one is given)."""
-    sums = ledger_sums(fund, as_at)
-    codes = area_codes(fund)
+@dataclass(frozen=True)
+class Available:
+    """What the Steering Committee can still allocate: in all, unearmarked, and earmarked per thematic area code."""
 
-    def of(*kinds: EntryKind) -> Decimal:
-        return sum((total for (kind, _area), total in sums.items() if kind in kinds), ZERO)
+    available: Decimal
+    unearmarked_available: Decimal
+    available_by_area: dict[str, Decimal]
 
+
+def available_of(sums: Mapping[tuple[EntryKind, int | None], Decimal], codes: Mapping[int, str]) -> Available:
+    """The money available, from the ledger's sums per (kind, earmarked area id)."""
     by_area: dict[str, Decimal] = {}
     unearmarked = ZERO
     for (kind, area_id), total in sums.items():
@@ -145,6 +168,23 @@ def balances(fund: Fund, as_at: date | None = None) -> Balances:
             unearmarked += total
         else:
             by_area[codes[area_id]] = by_area.get(codes[area_id], ZERO) + total
+    return Available(unearmarked + sum(by_area.values(), ZERO), unearmarked, dict(sorted(by_area.items())))
+
+
+def money_available(fund: Fund) -> Available:
+    """The money available now (the part of `balances` the pipeline, portfolio and allocations read): the ledger's
+    sums only, without the organizations' reported expenditure that `balances` also adds up."""
+    return available_of(ledger_sums(fund, kinds=AVAILABLE_KINDS), area_codes(fund))
+
+
+def balances(fund: Fund, as_at: date | None = None) -> Balances:
+    """All the fund's balances, from one grouped query over its ledger (as at a date when one is given)."""
+    sums = ledger_sums(fund, as_at)
+    available = available_of(sums, area_codes(fund))
+
+    def of(*kinds: EntryKind) -> Decimal:
+        return sum((total for (kind, _area), total in sums.items() if kind in kinds), ZERO)
+
     return Balances(
         received=of(EntryKind.deposit),
         fees=-of(EntryKind.aa_fee),
@@ -153,9 +193,9 @@ def balances(fund: Fund, as_at: date | None = None) -> Balances:
         direct_costs=-of(EntryKind.direct_costs),
         transferred=-of(EntryKind.transfer),
         refunded=of(EntryKind.refund),
-        available=of(*AVAILABLE_KINDS),
-        available_by_area=dict(sorted(by_area.items())),
-        unearmarked_available=unearmarked,
+        available=available.available,
+        available_by_area=available.available_by_area,
+        unearmarked_available=available.unearmarked_available,
         expenditure=sum(expenditure_by_allocation(fund, as_at=as_at).values(), ZERO),
     )
 
@@ -166,7 +206,7 @@ def area_codes(fund: Fund) -> dict[int, str]:
 
 def available_for(fund: Fund, area_code: str | None) -> Decimal:
     """What a programme of this thematic area can draw on: unearmarked money plus the area's earmark."""
-    result = balances(fund)
+    result = money_available(fund)
     return result.unearmarked_available + result.available_by_area.get(area_code or "", ZERO)
 
 
@@ -272,10 +312,42 @@ def top_ups_approved(fund: Fund, first: date, last: date) -> dict[int, list[TopU
 
 
 def money_by_organization(fund: Fund, as_at: date | None = None) -> list[OrganizationMoney]:
-    """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances)."""
+    """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances).
+
+    The transfers and refunds are summed per organization in the database (a few rows, however many allocations the
+    fund made); the expenditure per allocation (its rule is per allocation and year) is added to its organization's.
+    """
+    moves = db.session.execute(
+        sa.select(Allocation.organization_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        .join(Allocation, Allocation.id == LedgerEntry.allocation_id)
+        .where(*ledger_until(fund, as_at), LedgerEntry.kind.in_([EntryKind.transfer, EntryKind.refund]))
+        .group_by(Allocation.organization_id, LedgerEntry.kind)
+    ).all()
+    spent = expenditure_by_allocation(fund, as_at=as_at)
+    owners = dict(
+        db.session.execute(
+            sa.select(Allocation.id, Allocation.organization_id).where(Allocation.id.in_(list(spent)))
+        ).tuples()
+    ) if spent else {}  # fmt: skip
+    organization_ids = {org_id for org_id, _kind, _total in moves} | set(owners.values())
+    organizations = {
+        org.id: org
+        for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(list(organization_ids))))
+    } if organization_ids else {}  # fmt: skip
     totals: dict[int, OrganizationMoney] = {}
-    for _proposal_id, organization_id, money in money_by_allocation(fund, as_at).values():
-        totals.setdefault(organization_id, OrganizationMoney(money.code, money.label)).add(money)
+
+    def of(org_id: int) -> OrganizationMoney:
+        if org_id not in totals:
+            totals[org_id] = OrganizationMoney(organizations[org_id].code, organizations[org_id].label)
+        return totals[org_id]
+
+    for org_id, kind, total in moves:
+        if kind is EntryKind.transfer:
+            of(org_id).transferred -= total
+        else:
+            of(org_id).refunded += total
+    for allocation_id, amount in spent.items():
+        of(owners[allocation_id]).expenditure += amount
     return sorted((m for m in totals.values() if m.transferred or m.expenditure), key=lambda m: m.code)
 
 
@@ -487,15 +559,20 @@ def amount_requested(proposal: Proposal) -> Decimal:
 
 
 def fundable(
-    fund: Fund, proposals_in_order: Sequence[Proposal], *, extra_unearmarked: Decimal = ZERO
+    fund: Fund,
+    proposals_in_order: Sequence[Proposal],
+    *,
+    extra_unearmarked: Decimal = ZERO,
+    available: Available | None = None,
 ) -> list[Fundability]:
     """Greedy in the given order: each proposal draws on its areas' earmarks (each for its share), then on
     unearmarked money.
 
     A proposal the remaining money cannot fund is passed over; later, smaller ones may still fit.
-    `extra_unearmarked` adds money that is expected (a what-if for an announced deposit).
+    `extra_unearmarked` adds money that is expected (a what-if for an announced deposit); `available` is the money
+    available when the caller has read it already.
     """
-    result = balances(fund)
+    result = available or money_available(fund)
     unearmarked = result.unearmarked_available + extra_unearmarked
     earmarks = dict(result.available_by_area)
     allocated = allocated_to(p.id for p in proposals_in_order)
@@ -530,26 +607,31 @@ def earmark_draw(
 
 def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
     """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
+    # each endorsed proposal's own audit entries (their index), not every endorsement in the fund's history
     endorsed_at = (
-        sa.select(AuditEntry.object_id, sa.func.max(AuditEntry.created_at).label("at"))
-        .where(AuditEntry.object_type == "proposal", AuditEntry.action == "proposal.endorsed")
-        .group_by(AuditEntry.object_id)
-        .subquery()
+        sa.select(sa.func.max(AuditEntry.created_at))
+        .where(
+            AuditEntry.object_type == "proposal",
+            AuditEntry.object_id == sa.cast(Proposal.id, sa.String),
+            AuditEntry.action == "proposal.endorsed",
+        )
+        .correlate(Proposal)
+        .scalar_subquery()
     )
     query = (
         sa.select(Proposal)
-        .outerjoin(endorsed_at, endorsed_at.c.object_id == sa.cast(Proposal.id, sa.String))
         .where(Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed)
         .options(
             # the versions' totals only: their frozen content is large and read through its model
             so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
             so.joinedload(Proposal.primary_area),
+            so.joinedload(Proposal.country),  # the place each entry names (not one country at a time)
             so.selectinload(Proposal.area_rows),
             so.selectinload(Proposal.participants),
             so.selectinload(Proposal.countries),
             so.selectinload(Proposal.corridors),  # their stops and countries load with them (selectin, joined)
         )
-        .order_by(endorsed_at.c.at.nulls_last(), Proposal.id)
+        .order_by(endorsed_at.nulls_last(), Proposal.id)
     )
     return list(db.session.scalars(query))
 
@@ -671,9 +753,32 @@ def by_area(amounts: Mapping[int, Decimal]) -> dict[int | None, Decimal]:
     return result
 
 
+def allocated_by_area(fund: Fund, as_of: date | None = None) -> dict[int | None, Decimal]:
+    """Net allocations per thematic area id, summed in the database per area for the programmes wholly in their
+    primary area (most: their money is not split) and per programme for those in several areas, whose money is then
+    split over their areas' shares to the cent (`by_area`)."""
+    several = sa.exists().where(ProposalArea.proposal_id == LedgerEntry.proposal_id)
+    whole = db.session.execute(
+        sa.select(Proposal.primary_area_id, sa.func.sum(LedgerEntry.amount))
+        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
+        .where(*allocated_in(fund, as_of), ~several)
+        .group_by(Proposal.primary_area_id)
+    )
+    split = db.session.execute(
+        sa.select(LedgerEntry.proposal_id, sa.func.sum(LedgerEntry.amount))
+        .where(*allocated_in(fund, as_of), several)
+        .group_by(LedgerEntry.proposal_id)
+    )
+    result = by_area({proposal_id: -total for proposal_id, total in split if total})
+    for area_id, total in whole:
+        if total:
+            result[area_id] = result.get(area_id, ZERO) - total
+    return result
+
+
 def allocations_by_area(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
     """Allocations per thematic area of the programmes (split by the areas' shares), against the area targets."""
-    amounts = by_area(allocated_by_proposal(fund, as_of))
+    amounts = allocated_by_area(fund, as_of)
     areas = db.session.scalars(
         sa.select(ThematicArea).where(ThematicArea.fund_id == fund.id).order_by(ThematicArea.number)
     )

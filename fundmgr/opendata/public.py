@@ -11,13 +11,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 
 from fundmgr.db import db
 from fundmgr.finance import queries as fq
-from fundmgr.finance.dashboard import Dashboard, dashboard
-from fundmgr.funds.models import Fund
+from fundmgr.funds.models import Country, Fund
 from fundmgr.opendata.models import Publication, PublicationKind
-from fundmgr.proposals.models import FUNDED_STATES, PUBLISHED_STATES, Proposal
+from fundmgr.proposals.models import FUNDED_STATES, PUBLISHED_STATES, Proposal, proposal_countries
 from fundmgr.steering.models import Decision
 
 ZERO = Decimal("0.00")
@@ -43,15 +44,24 @@ class PublicProgramme:
 
 
 @dataclass
+class PublicFigures:
+    """The dashboard's figures the public page shows: the funding status and the contributions by donor."""
+
+    balances: fq.Balances
+    donors: list[fq.DonorFigures]
+
+
+@dataclass
 class PublicFund:
-    """Every figure and list of the public page."""
+    """Every figure and list of the public page; the programmes one page at a time (`pages`)."""
 
     fund: Fund
-    figures: Dashboard
+    figures: PublicFigures
     programmes: list[PublicProgramme]
     pipeline: list[Proposal]
     countries: list[str]
     documents: PublishedDocuments
+    pages: Pagination | None = None
 
 
 @dataclass
@@ -85,20 +95,24 @@ def still_public(publication: Publication) -> bool:
     return publication.decision is not None and publication.decision.proposal.state in PUBLISHED_STATES
 
 
-def public_fund(fund: Fund) -> PublicFund:
-    """The public page's content, from the dashboard and the funded and endorsed programmes."""
-    funded = list(
-        db.session.scalars(
-            sa.select(Proposal)
-            .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
-            .options(  # organizations and places with the list: the page's cost does not grow with the fund
-                so.selectinload(Proposal.participants),
-                so.selectinload(Proposal.countries),
-                so.joinedload(Proposal.country),
-            )
-            .order_by(Proposal.reference)
+def public_fund(fund: Fund, page: int = 1) -> PublicFund:
+    """The public page's content, from the dashboard's figures and the funded and endorsed programmes: the
+    funded programmes one page at a time by reference, so that the page's cost does not grow with the fund's
+    history."""
+    pages = db.paginate(
+        sa.select(Proposal)
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+        .options(  # organizations and places with the page's programmes (not one programme at a time)
+            so.selectinload(Proposal.participants),
+            so.selectinload(Proposal.countries),
+            so.joinedload(Proposal.country),
         )
+        .order_by(Proposal.reference),
+        page=page,
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
     )
+    funded = list(pages.items)
     spent = fq.expenditure_by_programme(fund, [p.id for p in funded])
     programmes = [
         PublicProgramme(
@@ -115,12 +129,21 @@ def public_fund(fund: Fund) -> PublicFund:
     ]
     return PublicFund(
         fund=fund,
-        figures=dashboard(fund),
+        figures=PublicFigures(fq.balances(fund), fq.contributions_by_donor(fund)),
         programmes=programmes,
         pipeline=fq.endorsed_by_endorsement_date(fund),
-        countries=sorted({name for p in programmes for name in p.countries}),
+        countries=sorted(country.label for country in funded_countries(fund)),
         documents=published_documents(fund),
+        pages=pages,
     )
+
+
+def funded_countries(fund: Fund) -> list[Country]:
+    """The countries of every funded programme of the fund (its country, or the countries of its region)."""
+    funded = sa.select(Proposal.id).where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+    single = sa.select(Proposal.country_id).where(Proposal.id.in_(funded), Proposal.country_id.is_not(None))
+    several = sa.select(proposal_countries.c.country_id).where(proposal_countries.c.proposal_id.in_(funded))
+    return list(db.session.scalars(sa.select(Country).where(Country.id.in_(single.union(several)))))
 
 
 def country_names(proposal: Proposal) -> set[str]:

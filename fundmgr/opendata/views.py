@@ -26,6 +26,7 @@ from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import Job
 from fundmgr.jobs.runner import ask
 from fundmgr.jobs.views import asked_redirect
+from fundmgr.lists import number
 from fundmgr.opendata import dossier, iati, iati_file, pipeline
 from fundmgr.opendata import operations as ops
 from fundmgr.opendata.forms import annual_publication_form, summary_form, summary_of
@@ -97,7 +98,7 @@ class FundPageView(PublicView):
         self.fund = fund_by_code(fund_code)
 
     def process(self) -> ResponseReturnValue:
-        page = public_fund(self.fund)
+        page = public_fund(self.fund, max(1, number(request.args.get("page", "")) or 1))
         published = iati.publishes(self.fund)
         return cached(
             Response(

@@ -23,7 +23,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.errors import DomainError
-from fundmgr.finance.queries import balances
+from fundmgr.finance.queries import money_available
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fmu, is_sc_member
 from fundmgr.funds.seats import chair_term, free_seat, term_of
@@ -607,7 +607,7 @@ DEMO_MARKER_FLOOR = Decimal("0.50")
 
 def propose_portfolio(fund: Fund, people: People) -> str:
     """The FMU asks for a portfolio proposal of the proposals before the committee, before a meeting."""
-    available = balances(fund).available
+    available = money_available(fund).available
     request = ops.PortfolioRequest(
         budget=available if available > 0 else DEMO_ENVELOPE,
         per_country=DEMO_PER_COUNTRY,

@@ -20,14 +20,15 @@ from fundmgr.db import db
 from fundmgr.finance.models import LedgerEntry
 from fundmgr.finance.queries import (
     ALLOCATION_KINDS,
-    balances,
+    Available,
     fundable,
+    money_available,
     target_marker,
     top_region,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
-from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalState
+from fundmgr.proposals.models import Proposal, ProposalArea, ProposalMarker, ProposalState
 from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.steering.queries import PIPELINE_STATES, Ranking, proposals_in, ranking_for
 from fundmgr.steering.scoring import ProposalScore
@@ -92,26 +93,28 @@ class Portfolio:
 
 
 def candidates_for(
-    user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES
+    user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES, available: Available | None = None
 ) -> tuple[Ranking, list[Candidate]]:
-    """Proposals in these states as the user may see them, in ranking order (unranked last), with fundability."""
+    """Proposals in these states as the user may see them, in ranking order (unranked last), with fundability
+    (against `available`, the money available, when the caller has read it already)."""
     ranking = ranking_for(user, fund, proposals_in(fund, states))
     ordered: list[tuple[Proposal, ProposalScore | None]] = [(e.proposal, e) for e in ranking.entries]
     ordered += [(p, None) for p in ranking.hidden]
-    rows = fundable(fund, [p for p, _score in ordered])
+    rows = fundable(fund, [p for p, _score in ordered], available=available)
     return ranking, [Candidate(p, score, row.gap, row.fundable) for (p, score), row in zip(ordered, rows, strict=True)]
 
 
 def build_portfolio(user: Any, fund: Fund, selected_ids: set[int] | None = None) -> Portfolio:
     """The portfolio with the default selection, or with the proposals the user ticked (writes nothing)."""
-    _ranking, candidates = candidates_for(user, fund)
+    available = money_available(fund)
+    _ranking, candidates = candidates_for(user, fund, available=available)
     for candidate in candidates:
         candidate.selected = candidate.fits if selected_ids is None else candidate.proposal.id in selected_ids
     marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
     adding = selected_amounts(fund, marker, {c.proposal.id: c.gap for c in candidates if c.selected})
     return Portfolio(
-        available=balances(fund).available,
+        available=available.available,
         candidates=candidates,
         areas=area_slices(fund, funded, adding),
         regions=region_slices(fund, funded, adding),
@@ -135,19 +138,46 @@ def rated_on(marker: Marker | None) -> sa.ColumnElement[bool]:
 
 
 def funded_amounts(fund: Fund, marker: Marker | None) -> list[Placed]:
-    """What the fund allocated (net of releases) per area, place and gender-marker level: summed per programme in
-    the database, each programme's money then split over its thematic areas' shares (to the cent)."""
-    place = (Proposal.id, Country.region_code, Proposal.region_code, ProposalMarker.level)
-    rows = db.session.execute(
-        sa.select(*place, sa.func.sum(LedgerEntry.amount))
-        .select_from(LedgerEntry)
-        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
-        .outerjoin(Country, Country.id == Proposal.country_id)
-        .outerjoin(ProposalMarker, rated_on(marker))
-        .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
-        .group_by(*place)
-    )
-    return placed(fund, [(pid, country, region, level, -total) for pid, country, region, level, total in rows if total])
+    """What the fund allocated (net of releases) per area, place and gender-marker level, summed in the database:
+    per area, place and level for the programmes wholly in their primary area (most: their money is not split), per
+    programme for those in several areas, whose money is then split over their areas' shares (to the cent)."""
+    place = (Country.region_code, Proposal.region_code, ProposalMarker.level)
+    several = sa.exists().where(ProposalArea.proposal_id == Proposal.id)
+
+    def funded(key: Any, split: bool) -> list[tuple[Any, str | None, str | None, int | None, Decimal]]:
+        rows = db.session.execute(
+            sa.select(key, *place, sa.func.sum(LedgerEntry.amount))
+            .select_from(LedgerEntry)
+            .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
+            .outerjoin(Country, Country.id == Proposal.country_id)
+            .outerjoin(ProposalMarker, rated_on(marker))
+            .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
+            .where(several if split else ~several)
+            .group_by(key, *place)
+        )
+        return [(k, country, region, level, -total) for k, country, region, level, total in rows if total]
+
+    codes = {area.id: area.code for area in fund.thematic_areas}
+    whole = [
+        Placed(codes.get(area_id or 0, ""), region, level, amount)
+        for area_id, region, level, amount in regions_of(
+            [(area_id, country, region, level, amount) for area_id, country, region, level, amount
+             in funded(Proposal.primary_area_id, split=False)]
+        )
+    ]  # fmt: skip
+    return whole + placed(fund, funded(Proposal.id, split=True))
+
+
+def regions_of(
+    rows: list[tuple[Any, str | None, str | None, int | None, Decimal]],
+) -> list[tuple[Any, str, int | None, Decimal]]:
+    """Each row's UN M49 region (of its country, or its multi-country region; "" for global programmes)."""
+    if not rows:
+        return []
+    parents = {code: (level, parent) for code, level, parent in db.session.execute(
+        sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
+    return [(key, top_region(country or region, parents) or "", level, amount)
+            for key, country, region, level, amount in rows]  # fmt: skip
 
 
 def selected_amounts(fund: Fund, marker: Marker | None, gaps: dict[int, Decimal]) -> list[Placed]:

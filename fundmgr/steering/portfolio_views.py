@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundmgr.accounts.models import User
-from fundmgr.finance.queries import balances
+from fundmgr.finance.queries import money_available
 from fundmgr.funds.rights import is_fund_manager
 from fundmgr.i18n import territory_name
 from fundmgr.steering import operations as ops
@@ -61,7 +61,7 @@ class PortfolioProposalView(SteeringView):
         regions = [(code, territory_name(code)) for code in self.regions()]
         form = portfolio_form(areas, regions, candidates)
         if request.method == "GET":
-            form.budget.data = balances(self.fund).available
+            form.budget.data = money_available(self.fund).available
         return form
 
     def request_of(self, form: Any) -> ops.PortfolioRequest:

@@ -43,7 +43,8 @@ PIPELINE_STATES = (ProposalState.in_review, ProposalState.endorsed)
 
 
 def proposal_loading() -> list[Any]:
-    """Eager loading for lists of proposals: versions, participants (for recusals), area, country.
+    """Eager loading for lists of proposals: versions, participants (for recusals), thematic areas with their shares
+    (fundability splits a gap over them), primary area, country.
 
     Lists read neither the frozen snapshots (large) nor the participants' organizations (recusals need
     only their ids), so neither is loaded; a page that needs one of them loads it for its proposal.
@@ -53,6 +54,7 @@ def proposal_loading() -> list[Any]:
     return [
         so.subqueryload(Proposal.versions).defer(ProposalVersion.snapshot),
         so.subqueryload(Proposal.participants).lazyload(Participant.organization),
+        so.subqueryload(Proposal.area_rows),
         so.joinedload(Proposal.primary_area),
         so.joinedload(Proposal.country),
     ]

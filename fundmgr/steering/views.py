@@ -17,7 +17,7 @@ from fundmgr.choices import options
 from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
-from fundmgr.finance.queries import balances
+from fundmgr.finance.queries import money_available
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.queries import area_choices, current_fund
 from fundmgr.funds.rights import COMMITTEE_ROLES, FUND_MANAGERS, is_fund_manager, is_sc_member, works_with_committee
@@ -446,12 +446,13 @@ class PipelineView(SteeringView):
     roles = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
 
     def process(self):
-        ranking, candidates = candidates_for(current_user, self.fund, [ProposalState.endorsed])
+        available = money_available(self.fund)
+        ranking, candidates = candidates_for(current_user, self.fund, [ProposalState.endorsed], available)
         return self.render(
             "pipeline.html",
             candidates=candidates,
             recused=ranking.recused,
-            available=balances(self.fund).available,
+            available=available.available,
             total_gap=sum((c.gap for c in candidates), Decimal("0.00")),
             show_scores=works_with_committee(current_user, self.fund),
         )

@@ -25,7 +25,7 @@ from fundmgr.db import db, to_cents
 from fundmgr.errors import InsufficientFunds
 from fundmgr.finance import operations as ops
 from fundmgr.finance.models import Allocation, ContributionKind, EntryKind, LedgerEntry, Transfer
-from fundmgr.finance.queries import allocation_money, balances
+from fundmgr.finance.queries import allocation_money, balances, ledger_sums
 from fundmgr.proposals.models import ProposalState
 from tests.factories import organization
 
@@ -268,6 +268,13 @@ def check_invariants(fund, model: Model) -> None:
     assert -by_kind[EntryKind.aa_fee] == result.fees
     assert -(by_kind[EntryKind.allocation] + by_kind[EntryKind.allocation_release]) == result.allocated
     assert -by_kind[EntryKind.transfer] == result.transferred
+    # the totals kept up to date as entries are added (what the balances read) are those of the raw rows, per kind
+    # and earmark, to the cent; the balances read from the ledger's rows (as at a day after them all) are the same
+    by_kind_area: dict[tuple[EntryKind, int | None], Decimal] = defaultdict(lambda: ZERO)
+    for entry in entries:
+        by_kind_area[(entry.kind, entry.area_id)] += entry.amount
+    assert ledger_sums(fund) == dict(by_kind_area)
+    assert balances(fund, as_at=date(9999, 12, 31)) == result
     # no allocation has more transferred (less refunds) than it holds (less releases and refunds)
     transferred = dict(
         db.session.execute(

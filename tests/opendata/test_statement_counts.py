@@ -16,6 +16,7 @@ from fundmgr.finance.operations import record_expenditure, record_transfer
 from fundmgr.proposals.models import ProposalState
 from fundmgr.results.operations.establishing import establish_programme
 from tests.api.test_tokens_and_auth import bearer, make_token
+from tests.factories import sign_in
 
 
 def count_statements(app, client, url, headers=None) -> int:
@@ -97,3 +98,46 @@ def test_an_api_list_costs_the_same_statements_for_n_and_3n_programmes(app, fund
     grow(2 * N)
     many = count_statements(app, app.test_client(), url, headers)
     assert many == few, f"{url}: {few} statements for {2 * N} programmes, {many} for {6 * N}"
+
+
+COUNTRIES = ("TJK", "KEN", "GIN", "MEX", "SEN", "PHL")
+
+
+def add_pipeline(make_proposal, n: int, start: int) -> None:
+    """n endorsed proposals (full proposals and concept notes), each in a country not used before and in two
+    thematic areas: a page that read a country or the areas one proposal at a time would cost more for more."""
+    from fundmgr.funds.models import ThematicArea
+    from fundmgr.proposals.models import ProposalArea
+
+    for k in range(start, start + n):
+        proposal = make_proposal(
+            ProposalState.endorsed, country=COUNTRIES[k % len(COUNTRIES)], concept_note=k % 2 == 1, area="TA2"
+        )
+        other = db.session.scalar(
+            sa.select(ThematicArea).where(ThematicArea.fund_id == proposal.fund_id, ThematicArea.code == "TA1")
+        )
+        proposal.area_rows = [
+            ProposalArea(area=proposal.primary_area, share=Decimal("60")),
+            ProposalArea(area=other, share=Decimal("40")),
+        ]
+    db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/steering/pipeline", "/public/{fund}/pipeline", "/public/{fund}"])
+def test_a_pipeline_page_costs_the_same_statements_for_more_notes_in_more_countries(
+    app, fund, grow, make_proposal, make_user, path
+):
+    """The FMU's pipeline, the public pipeline and the public fund page: counted with 2 then 6 endorsed proposals
+    (each in its own country and in two thematic areas) and 2N then 6N funded programmes."""
+    url = path.format(fund=fund.code)
+    client = app.test_client()
+    if path.startswith("/steering"):
+        sign_in(client, make_user(Role.fmu))
+    grow(N)
+    add_pipeline(make_proposal, 2, 0)
+    count_statements(app, client, url)  # the process's first answer may fill caches of its own
+    few = count_statements(app, client, url)
+    grow(2 * N)
+    add_pipeline(make_proposal, 4, 2)
+    many = count_statements(app, client, url)
+    assert many == few, f"{url}: {few} statements with 2 endorsed proposals, {many} with 6"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, g
 
 from fundmgr.api.core import DEFAULT_LIMIT, bp, found, fund_named, page_of
@@ -37,6 +38,8 @@ def list_proposals(fund_code: str, state: str = "", call_id: int | None = None, 
     query = pq.apply_filters(pq.visible_proposals(g.api_token.user, fund), fund, chosen)
     if call_id is not None:
         query = query.where(Proposal.call_id == call_id)
+    # each proposal's lead organization with the page (not one organization at a time)
+    query = query.options(so.joinedload(Proposal.lead_organization))
     return page_of(query, Proposal.id, {"cursor": cursor, "limit": limit})
 
 

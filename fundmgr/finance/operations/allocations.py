@@ -24,7 +24,7 @@ from fundmgr.finance.operations.checks import (
     money,
     reference_problems,
 )
-from fundmgr.finance.queries import ZERO, balances, earmark_draw
+from fundmgr.finance.queries import ZERO, earmark_draw, money_available
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.funds.rights import require_role_or_system
 from fundmgr.i18n import format_money
@@ -203,7 +203,7 @@ def earmarked_available(proposal: Proposal, amount: Decimal) -> dict[int, Decima
     (a 60/40 programme: at most 60% from the first area's earmark, 40% from the second's, split to the cent by
     `apportion`), as the dashboards and the portfolio balance count it."""
     fund = proposal.fund
-    result = balances(fund)
+    result = money_available(fund)
     drawn = earmark_draw(amount, proposal.area_shares, result.available_by_area)
     earmark = sum(drawn.values(), ZERO)
     if result.unearmarked_available + earmark < amount:

@@ -24,7 +24,7 @@ from fundmgr.finance.operations.checks import (
     reference_problems,
     require_bookkeeper,
 )
-from fundmgr.finance.queries import balances
+from fundmgr.finance.queries import money_available
 from fundmgr.funds.models import Fund, ThematicArea
 from fundmgr.numbers import EXCHANGE_RATE
 
@@ -218,7 +218,7 @@ def reversal_of(original: Contribution) -> ContributionData:
 
 def refuse_if_overdrawn(fund: Fund) -> None:
     """A correction may not take back money that was already allocated (overall or from an earmark)."""
-    after = balances(fund)
+    after = money_available(fund)
     lowest = min([after.unearmarked_available, *after.available_by_area.values()])
     if lowest < 0:
         raise InsufficientFunds(

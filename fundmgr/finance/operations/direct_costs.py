@@ -13,7 +13,7 @@ from fundmgr.audit import record_audit
 from fundmgr.errors import InsufficientFunds, ValidationFailed
 from fundmgr.finance.models import EntryKind
 from fundmgr.finance.operations.checks import add_entry, lock_fund, money
-from fundmgr.finance.queries import balances
+from fundmgr.finance.queries import money_available
 from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import require_role_or_system
 
@@ -26,7 +26,7 @@ def charge_direct_costs(fund: Fund, amount: Decimal, *, decision_id: int, refere
     if amount <= 0:
         raise ValidationFailed([_("The approved amount is required and must be more than zero.")])
     lock_fund(fund)
-    available = balances(fund).unearmarked_available
+    available = money_available(fund).unearmarked_available
     if available < amount:
         raise InsufficientFunds(_("The fund cannot cover %(amount)s: only %(available)s is available unearmarked.",
                                   amount=money(amount, fund), available=money(available, fund)))  # fmt: skip
