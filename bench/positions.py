@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     if cprofiler:
         import pstats
 
+        cprofiler.dump_stats("/tmp/positions.pstats")
         pstats.Stats(cprofiler).sort_stats("cumulative").print_stats(60)
         pstats.Stats(cprofiler).sort_stats("tottime").print_stats(30)
     if profiler:
