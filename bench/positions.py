@@ -64,6 +64,21 @@ class Locks:
         self.first_lock_cpu, self.statements_held = None, 0
 
 
+def by_package(stats: Any) -> list[tuple[str, float, float]]:
+    """A profile's own time grouped by the package of each function (sqlalchemy, psycopg, fundmgr, ...)."""
+    seconds: dict[str, float] = {}
+    for (filename, _line, _name), (_calls, _primitive, own, _cumulative, _callers) in stats.stats.items():
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        elif "/fundmgr/" in filename or "/bench/" in filename:
+            package = "fundmgr" if "/fundmgr/" in filename else "bench"
+        else:
+            package = "python (standard library, built-ins)"
+        seconds[package] = seconds.get(package, 0.0) + own
+    total = sum(seconds.values()) or 1.0
+    return [(p, s, s / total) for p, s in sorted(seconds.items(), key=lambda kv: -kv[1])][:12]
+
+
 def signed_in(app: Any, email: str) -> tuple[Any, str]:
     """A test client signed in through the form, and a CSRF token of its session."""
     client = app.test_client()
@@ -78,8 +93,8 @@ def signed_in(app: Any, email: str) -> tuple[Any, str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.positions", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    parser.add_argument("--postgres", default=os.environ.get("FUNDMGR_BENCH_POSTGRES",
-                                                             "postgresql://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
+    server = os.environ.get("FUNDMGR_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--postgres", default=server, help="a PostgreSQL server URL (a database of it)")
     parser.add_argument("--database", default=DATABASE, help="the database (kept afterwards, for --reuse)")
     parser.add_argument("--reuse", action="store_true", help="the database of an earlier run")
     parser.add_argument("--items", type=int, default=2, help="live items answered (50 members, twice each)")
@@ -128,8 +143,8 @@ def main(argv: list[str] | None = None) -> None:
             db.session.execute(sa.update(AgendaItem).where(AgendaItem.id.in_(live)).values(
                 state=ItemState.pending, opened_at=None, closed_at=None, presided_by_id=None))  # fmt: skip
             db.session.commit()
-        states = dict(db.session.execute(sa.select(AgendaItem.id, AgendaItem.state).where(
-            AgendaItem.meeting_id == targets.meeting_id)).all())  # fmt: skip
+        query = sa.select(AgendaItem.id, AgendaItem.state).where(AgendaItem.meeting_id == targets.meeting_id)
+        states: dict[int, ItemState] = {item_id: state for item_id, state in db.session.execute(query).tuples()}
     for item_id, state in states.items():  # an item left open by an earlier run closes
         if state is ItemState.open:
             chair.post(f"/steering/meetings/{targets.meeting_id}/items/{item_id}/close",
@@ -164,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
                 statuses.append(answer.status_code)
                 if answer.status_code != 201 and args.verbose:
                     print(f"  {member_email(n + 1)}: HTTP {answer.status_code} {answer.get_data(as_text=True)[:200]}")
+                member_locks, member_statements = list(locks.taken), list(locks.texts)
                 held.append(sum(locks.held_cpu) * 1000)
                 held_statements.append(sum(locks.held_statements))
         chair.post(f"{action}/close", data={"csrf_token": chair_token, "confirmed": "yes"})
@@ -172,18 +188,20 @@ def main(argv: list[str] | None = None) -> None:
           f"{sorted(cpu)[int(0.95 * len(cpu)) - 1]:.1f} ms, mean {statistics.mean(cpu):.1f} ms")  # fmt: skip
     print(f"  SQL statements per request: median {statistics.median(statements):g}, min {min(statements)}, "
           f"max {max(statements)}")  # fmt: skip
-    print(f"  row locks of the last request: {', '.join(locks.taken) or 'none'}")
+    print(f"  row locks of the last answer: {', '.join(member_locks) or 'none'}")
     print(f"  held from the first lock to the commit: median {statistics.median(held):.2f} ms CPU, "
           f"{statistics.median(held_statements):g} statements")  # fmt: skip
     if args.verbose:
-        print("  the last request's statements:", *(f"    {t[:300]}" for t in locks.texts), sep="\n")
+        print("  the last answer's statements:", *(f"    {t[:300]}" for t in member_statements), sep="\n")
     print(f"  load average {os.getloadavg()[0]:.1f}")
     if cprofiler:
         import pstats
 
-        cprofiler.dump_stats("/tmp/positions.pstats")
-        pstats.Stats(cprofiler).sort_stats("cumulative").print_stats(60)
-        pstats.Stats(cprofiler).sort_stats("tottime").print_stats(30)
+        stats = pstats.Stats(cprofiler)
+        stats.sort_stats("cumulative").print_stats(60)
+        print("CPU time by package (own time of its functions):")
+        for package, seconds, share in by_package(stats):
+            print(f"  {package:<32} {seconds * 1000 / len(cpu):7.2f} ms per request {share:6.1%}")
     if profiler:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
     sys.stdout.flush()
