@@ -3,6 +3,7 @@
     python -m bench.positions                        # a fund at scale 0.1 in a throwaway database, then the figures
     python -m bench.positions --reuse                # the database of an earlier run, kept
     python -m bench.positions --profile              # and a pyinstrument profile of the answers
+    python -m bench.positions --reuse --served       # the benchmark's positions line alone, against gunicorn
 
 In-process (the Flask test client, CSRF on, the production code path) against PostgreSQL: 50 members state then
 change their answer on live items one after the other (no contention), so that the figures are the request's own
@@ -90,6 +91,62 @@ def signed_in(app: Any, email: str) -> tuple[Any, str]:
     return client, csrf_token(client.get("/").get_data(as_text=True))
 
 
+def reset_live_items(app: Any, meeting_id: int) -> None:
+    """The live meeting's items as the generator left them: pending, with no positions or votes."""
+    from fundmgr.db import db
+    from fundmgr.steering.models import AgendaItem, ItemState, Position, Vote
+
+    with app.app_context():
+        live = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id).scalar_subquery()
+        for table in (Position, Vote):
+            db.session.execute(sa.delete(table).where(table.item_id.in_(live)))
+        db.session.execute(sa.update(AgendaItem).where(AgendaItem.id.in_(live)).values(
+            state=ItemState.pending, opened_at=None, closed_at=None, presided_by_id=None))  # fmt: skip
+        db.session.commit()
+        db.engine.dispose()
+
+
+def served(url: str, database: str) -> None:
+    """The benchmark's rounds alone, on the database of an earlier run: gunicorn as `make bench` starts it (give
+    GUNICORN_CMD_ARGS to try other workers), 50 members signed in, each live item opened, answered at once, changed
+    at once, closed; the positions line with the load average before and after."""
+    import tempfile
+    from pathlib import Path
+
+    from bench.__main__ import ANSWER_ROUNDS, bench_app, signed_in, stored_answers_reader
+    from bench.pages import find_targets
+    from bench.server import Server
+    from fundmgr.db import db
+
+    app = bench_app(url)
+    with app.app_context():
+        targets = find_targets()
+        db.engine.dispose()
+    reset_live_items(app, targets.meeting_id)
+    how = answering(targets.decision_rule)
+    with tempfile.TemporaryDirectory(prefix="fundmgr-positions-") as tmp, \
+            Server(url, Path(tmp), log=Path(tmp) / "gunicorn.log") as server:  # fmt: skip
+        chair = signed_in(server.url, {FMU})[FMU]
+        members = list(signed_in(server.url, {member_email(n) for n in range(1, MEMBERS + 1)}).items())
+        for _email, member in members:
+            member.form_token("/")
+        before = os.getloadavg()[0]
+        result = load_rounds(chair, members, targets, how, stored_answers_reader(url, how), ANSWER_ROUNDS)
+        after = os.getloadavg()[0]
+    print(f"{how.noun.capitalize()}: {MEMBERS} members at once, {len(result.rounds)} items: p50 {result.p50_ms} ms, "
+          f"p95 {result.p95_ms} ms, p99 {result.p99_ms} ms, max {result.max_ms} ms; {result.recorded} of "
+          f"{result.answers} recorded, {result.changed} changed; {result.stored} stored, {result.duplicates_stored} "
+          f"twice, {result.lost} lost (load average {before:.1f} before, {after:.1f} after; "
+          f"GUNICORN_CMD_ARGS={os.environ.get('GUNICORN_CMD_ARGS', '')!r}; database {database})")  # fmt: skip
+
+
+def load_rounds(chair: Any, members: list[Any], targets: Any, how: Any, stored: Any, rounds: int) -> Any:
+    from bench.load import answer_rounds
+
+    items = targets.item_ids[1 : 1 + rounds]  # the first live item is the board's, as in `make bench`
+    return answer_rounds(chair, members, targets.meeting_id, items, how, stored)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.positions", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -101,12 +158,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true", help="print the refused answers")
     parser.add_argument("--cprofile", action="store_true", help="print a cProfile of the answers, in CPU time")
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the answers")
+    rounds = "instead: the benchmark's rounds (50 members at once on 5 items) against gunicorn"
+    parser.add_argument("--served", action="store_true", help=rounds)
     args = parser.parse_args(argv)
 
     from bench.__main__ import bench_app, build_dataset, database_url, recreate_database
     from bench.pages import find_targets
     from fundmgr.db import db
-    from fundmgr.steering.models import AgendaItem, ItemState, Position, Vote
+    from fundmgr.steering.models import AgendaItem, ItemState
 
     if args.reuse:
         url = database_url(args.postgres, args.database)
@@ -114,6 +173,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Generating the fund at scale 0.1 into {args.database}...", flush=True)
         url = recreate_database(args.postgres, args.database)
         build_dataset(url, 0.1)
+    if args.served:
+        return served(url, args.database)
     app = bench_app(url)
     app.config |= {"WTF_CSRF_ENABLED": True, "LOGIN_RATE_LIMIT": "100000 per minute"}
     locks = Locks()
@@ -135,14 +196,9 @@ def main(argv: list[str] | None = None) -> None:
 
         profiler = Profiler(interval=0.0005)
     cpu, statements, statuses, held, held_statements = [], [], [], [], []
+    if args.reuse:
+        reset_live_items(app, targets.meeting_id)
     with app.app_context():
-        if args.reuse:  # the live items of an earlier run are put back as they were generated: pending, no answers
-            live = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == targets.meeting_id).scalar_subquery()
-            for table in (Position, Vote):
-                db.session.execute(sa.delete(table).where(table.item_id.in_(live)))
-            db.session.execute(sa.update(AgendaItem).where(AgendaItem.id.in_(live)).values(
-                state=ItemState.pending, opened_at=None, closed_at=None, presided_by_id=None))  # fmt: skip
-            db.session.commit()
         query = sa.select(AgendaItem.id, AgendaItem.state).where(AgendaItem.meeting_id == targets.meeting_id)
         states: dict[int, ItemState] = {item_id: state for item_id, state in db.session.execute(query).tuples()}
     for item_id, state in states.items():  # an item left open by an earlier run closes
