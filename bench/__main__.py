@@ -254,7 +254,9 @@ def load_pass(url: str, storage: Path, log: Path, args: argparse.Namespace) -> t
         # positions (or votes, as the fund decides)
         chair = clients[FMU]
         token = chair.form_token(f"/steering/meetings/{targets.meeting_id}/board")
-        chair.post(f"/steering/meetings/{targets.meeting_id}/items/{targets.item_ids[0]}/close", {"csrf_token": token})
+        item = f"/steering/meetings/{targets.meeting_id}/items/{targets.item_ids[0]}"
+        if chair.post(f"{item}/close", {"csrf_token": token, "confirmed": "yes"}).status != 302:
+            raise RuntimeError("could not close the first live item")
         members = list(signed_in(server.url, {member_email(n) for n in range(1, MEMBERS + 1)}).items())
         for _email, member in members:
             member.form_token("/")

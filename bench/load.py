@@ -321,7 +321,7 @@ def answer_rounds(
         if opened.status != 302:
             raise RuntimeError(f"opening item {item_id} answered HTTP {opened.status}")
         firsts, changes = answer_at_once(clients, action, how)
-        closed = chair.post(f"{action}/close", {"csrf_token": chair_token})
+        closed = chair.post(f"{action}/close", {"csrf_token": chair_token, "confirmed": "yes"})  # a final action
         if closed.status != 302:
             raise RuntimeError(f"closing item {item_id} answered HTTP {closed.status}")
         for n, (email, _client) in enumerate(members):

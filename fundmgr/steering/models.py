@@ -25,7 +25,7 @@ from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import holders_among, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.funds.seats import FREE, LEAVES, Standing, participant_standing
 from fundmgr.i18n import LANGUAGES
-from fundmgr.proposals.models import RECUSAL_RULES, Proposal, ProposalVersion
+from fundmgr.proposals.models import RECUSAL_RULES, Participant, Proposal, ProposalVersion
 
 # ---------------------------------------------------------------------------------------------
 # Assignments and conflicts of interest
@@ -116,20 +116,38 @@ def is_recused_given(proposal: Proposal, member: Any, conflicts: set[tuple[int, 
 def standing_given(proposal: Proposal, member: Any, conflicts: set[tuple[int, int]]) -> Standing:
     """What an SC member may do on the proposal (see, score, decide), from loaded data: a declared conflict not
     waived leaves the item; their organization taking part means what the fund's conflict policy says."""
-    if (proposal.id, getattr(member, "id", None)) in conflicts:
+    conflicted = (proposal.id, getattr(member, "id", None)) in conflicts
+    return standing_of(proposal, conflicted=conflicted, takes_part=member.organization_id in proposal.organization_ids)
+
+
+def standing_of(proposal: Proposal, *, conflicted: bool, takes_part: bool) -> Standing:
+    """The rule itself: a declared conflict not waived leaves the item; the member's organization taking part in
+    the proposal means what the fund's conflict policy says; else the member is free."""
+    if conflicted:
         return LEAVES
-    if member.organization_id in proposal.organization_ids:
+    if takes_part:
         return participant_standing(proposal.fund)
     return FREE
 
 
 def standing(proposal: Proposal, member: Any) -> Standing:
     """What the user may do on the proposal as an SC member of its fund (FREE for anyone else: their rights are
-    their role's). Every page and operation of the committee asks this, never the policy itself."""
+    their role's). Every page and operation of the committee asks this, never the policy itself.
+
+    One statement asks both facts (a declared conflict not waived, their organization among the participants), so
+    the proposal's participants are not loaded for it (a member's position or vote asks it on every request)."""
     if not is_sc_member(member, proposal.fund):
         return FREE
-    proposal_ids = [proposal.id] if proposal.id is not None else []
-    return standing_given(proposal, member, active_conflicts(proposal_ids, [member.id]))
+    if proposal.id is None:  # not saved yet: no declared conflict, its participants are in memory only
+        return standing_given(proposal, member, set())
+    conflict = sa.exists().where(Conflict.proposal_id == proposal.id, Conflict.member_id == member.id,
+                                 Conflict.waived_at.is_(None))  # fmt: skip
+    participant = sa.exists().where(Participant.proposal_id == proposal.id,
+                                    Participant.organization_id == member.organization_id)  # fmt: skip
+    conflicted, participates = db.session.execute(sa.select(conflict, participant)).one()
+    organization = member.organization_id
+    takes_part = organization is not None and (participates or organization == proposal.lead_organization_id)
+    return standing_of(proposal, conflicted=bool(conflicted), takes_part=bool(takes_part))
 
 
 def standings(proposal: Proposal, members: list[Any]) -> dict[int, Standing]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from fundmgr import clock
@@ -265,24 +266,29 @@ def close_item(item: AgendaItem, *, actor: User | None) -> None:
                  fund_id=item.meeting.fund_id, summary=item.display_name)  # fmt: skip
 
 
-def require_present_on_open_item(item: AgendaItem, member: User, closed: str) -> Attendance:
+def require_present_on_open_item(item: AgendaItem, member: User, closed: str) -> None:
     """The item is open in a meeting under way, and the member is present and not recused from it.
 
     The member's attendance row is locked: the same member sending from two devices at once is taken in turn,
-    so the second statement finds the first and replaces it (nothing is recorded twice)."""
+    so the second statement finds the first and replaces it (nothing is recorded twice). Only that row is read (one
+    statement, under the lock), not the meeting's whole attendance."""
     meeting = item.meeting
     if meeting.state is not MeetingState.in_progress or item.state is not ItemState.open:
         raise InvalidTransition(closed)
-    attendance = meeting.attendance_of(member)
-    present = False
-    if attendance is not None:
-        # The row alone (its member is loaded by a join, which FOR UPDATE may not take), read afresh under the lock.
-        query = sa.select(Attendance.present).where(Attendance.id == attendance.id).with_for_update()
-        present = db.session.execute(query).scalar_one()
-    if attendance is None or not present:
+    query = sa.select(Attendance.present).where(Attendance.meeting_id == meeting.id, Attendance.member_id == member.id)
+    present = db.session.execute(query.with_for_update()).scalar_one_or_none()
+    if not present:
         raise NotAllowed(_("Only members recorded as present take part in the decision."))
     require_may_decide(item.proposal, member)
-    return attendance
+
+
+def one_answer(model: type[Vote] | type[Position], item: AgendaItem, member: User) -> sa.Select:
+    """The member's vote (or position) on the item, the row alone: its member is the one acting, already loaded.
+
+    A new one is added to the item without loading the item's others (the backref appends it to the collection only
+    if it is loaded)."""
+    return sa.select(model).where(model.item_id == item.id, model.member_id == member.id).options(
+        so.lazyload(model.member))  # fmt: skip
 
 
 def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User | None) -> Vote:
@@ -301,10 +307,10 @@ def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User
               "present, %(required)d are needed.", present=quorum.present, eligible=quorum.eligible,
               required=quorum.required)
         )  # fmt: skip
-    vote = db.session.scalar(sa.select(Vote).where(Vote.item_id == item.id, Vote.member_id == member.id))
+    vote = db.session.scalar(one_answer(Vote, item, member))
     if vote is None:
-        vote = Vote(member_id=member.id, choice=choice, cast_at=clock.now())
-        item.votes.append(vote)
+        vote = Vote(item=item, member_id=member.id, choice=choice, cast_at=clock.now())
+        db.session.add(vote)
         db.session.flush()
         record_audit("vote.cast", vote, actor=actor, after={"item": item.id, "choice": choice},
                      fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
@@ -354,12 +360,10 @@ def state_position(item: AgendaItem, member: User, data: PositionData, *, actor:
     assert data.stance is not None  # refused above when missing
     stated = {"stance": data.stance, "text": data.text.strip() if data.stance.needs_text else "",
               "minute_by_name": data.minute_by_name}  # fmt: skip
-    position = db.session.scalar(
-        sa.select(Position).where(Position.item_id == item.id, Position.member_id == member.id)
-    )
+    position = db.session.scalar(one_answer(Position, item, member))
     if position is None:
-        position = Position(member_id=member.id, updated_at=clock.now(), **stated)
-        item.positions.append(position)
+        position = Position(item=item, member_id=member.id, updated_at=clock.now(), **stated)
+        db.session.add(position)
         db.session.flush()
         record_audit("position.stated", position, actor=actor, after={"item": item.id} | stated,
                      fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip

@@ -1,0 +1,267 @@
+"""Where a member's position (or vote) costs its time: CPU per request, SQL statements, and the row locks it takes.
+
+    python -m bench.positions                        # a fund at scale 0.1 in a throwaway database, then the figures
+    python -m bench.positions --reuse                # the database of an earlier run, kept
+    python -m bench.positions --profile              # and a pyinstrument profile of the answers
+    python -m bench.positions --reuse --served       # the benchmark's positions line alone, against gunicorn
+
+In-process (the Flask test client, CSRF on, the production code path) against PostgreSQL: 50 members state then
+change their answer on live items one after the other (no contention), so that the figures are the request's own
+cost, read as CPU time (the machine is shared: wall-clock would measure the neighbours). Each row lock the request
+takes is reported with the statements and the CPU time spent while it is held (from the locking statement to the
+commit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.client import csrf_token
+from bench.dataset import BENCH_PASSWORD, MEMBERS
+from bench.load import answering
+from bench.pages import FMU, member_email
+
+DATABASE = "fundmgr_bench_positions"
+
+
+@dataclass
+class Locks:
+    """The row locks of the request under way: each locking statement's table and mode, and the statements and CPU
+    time from the first lock to the end of the transaction."""
+
+    taken: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    first_lock_cpu: float | None = None
+    held_cpu: list[float] = field(default_factory=list)
+    statements: int = 0
+    statements_held: int = 0
+    held_statements: list[int] = field(default_factory=list)
+
+    def executed(self, statement: str) -> None:
+        self.statements += 1
+        text = " ".join(statement.split())
+        self.texts.append(text)
+        if " FOR UPDATE" in text or " FOR SHARE" in text or " FOR NO KEY UPDATE" in text:
+            table = text.split(" FROM ", 1)[1].split()[0]
+            mode = "FOR SHARE" if " FOR SHARE" in text else "FOR UPDATE"
+            self.taken.append(f"{table} {mode}")
+            if self.first_lock_cpu is None:
+                self.first_lock_cpu = time.thread_time()
+        if self.first_lock_cpu is not None:
+            self.statements_held += 1
+
+    def ended(self) -> None:
+        if self.first_lock_cpu is not None:
+            self.held_cpu.append(time.thread_time() - self.first_lock_cpu)
+            self.held_statements.append(self.statements_held)
+        self.first_lock_cpu, self.statements_held = None, 0
+
+
+def by_package(stats: Any) -> list[tuple[str, float, float]]:
+    """A profile's own time grouped by the package of each function (sqlalchemy, psycopg, fundmgr, ...)."""
+    seconds: dict[str, float] = {}
+    for (filename, _line, _name), (_calls, _primitive, own, _cumulative, _callers) in stats.stats.items():
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        elif "/fundmgr/" in filename or "/bench/" in filename:
+            package = "fundmgr" if "/fundmgr/" in filename else "bench"
+        else:
+            package = "python (standard library, built-ins)"
+        seconds[package] = seconds.get(package, 0.0) + own
+    total = sum(seconds.values()) or 1.0
+    return [(p, s, s / total) for p, s in sorted(seconds.items(), key=lambda kv: -kv[1])][:12]
+
+
+def signed_in(app: Any, email: str) -> tuple[Any, str]:
+    """A test client signed in through the form, and a CSRF token of its session."""
+    client = app.test_client()
+    page = client.get("/account/login")
+    answer = client.post("/account/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                                   "email": email, "password": BENCH_PASSWORD, "next": ""})  # fmt: skip
+    if answer.status_code != 302:
+        raise RuntimeError(f"{email} could not sign in (HTTP {answer.status_code})")
+    return client, csrf_token(client.get("/").get_data(as_text=True))
+
+
+def reset_live_items(app: Any, meeting_id: int) -> None:
+    """The live meeting's items as the generator left them: pending, with no positions or votes."""
+    from fundmgr.db import db
+    from fundmgr.steering.models import AgendaItem, ItemState, Position, Vote
+
+    with app.app_context():
+        live = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id).scalar_subquery()
+        for table in (Position, Vote):
+            db.session.execute(sa.delete(table).where(table.item_id.in_(live)))
+        db.session.execute(sa.update(AgendaItem).where(AgendaItem.id.in_(live)).values(
+            state=ItemState.pending, opened_at=None, closed_at=None, presided_by_id=None))  # fmt: skip
+        db.session.commit()
+        db.engine.dispose()
+
+
+def served(url: str, database: str) -> None:
+    """The benchmark's rounds alone, on the database of an earlier run: gunicorn as `make bench` starts it (give
+    GUNICORN_CMD_ARGS to try other workers), 50 members signed in, each live item opened, answered at once, changed
+    at once, closed; the positions line with the load average before and after."""
+    import tempfile
+    from pathlib import Path
+
+    from bench.__main__ import ANSWER_ROUNDS, bench_app, signed_in, stored_answers_reader
+    from bench.pages import find_targets
+    from bench.server import Server
+    from fundmgr.db import db
+
+    app = bench_app(url)
+    with app.app_context():
+        targets = find_targets()
+        db.engine.dispose()
+    reset_live_items(app, targets.meeting_id)
+    how = answering(targets.decision_rule)
+    with tempfile.TemporaryDirectory(prefix="fundmgr-positions-") as tmp, \
+            Server(url, Path(tmp), log=Path(tmp) / "gunicorn.log") as server:  # fmt: skip
+        chair = signed_in(server.url, {FMU})[FMU]
+        members = list(signed_in(server.url, {member_email(n) for n in range(1, MEMBERS + 1)}).items())
+        for _email, member in members:
+            member.form_token("/")
+        before = os.getloadavg()[0]
+        result = load_rounds(chair, members, targets, how, stored_answers_reader(url, how), ANSWER_ROUNDS)
+        after = os.getloadavg()[0]
+    print(f"{how.noun.capitalize()}: {MEMBERS} members at once, {len(result.rounds)} items: p50 {result.p50_ms} ms, "
+          f"p95 {result.p95_ms} ms, p99 {result.p99_ms} ms, max {result.max_ms} ms; {result.recorded} of "
+          f"{result.answers} recorded, {result.changed} changed; {result.stored} stored, {result.duplicates_stored} "
+          f"twice, {result.lost} lost (load average {before:.1f} before, {after:.1f} after; "
+          f"GUNICORN_CMD_ARGS={os.environ.get('GUNICORN_CMD_ARGS', '')!r}; database {database})")  # fmt: skip
+
+
+def load_rounds(chair: Any, members: list[Any], targets: Any, how: Any, stored: Any, rounds: int) -> Any:
+    from bench.load import answer_rounds
+
+    items = targets.item_ids[1 : 1 + rounds]  # the first live item is the board's, as in `make bench`
+    return answer_rounds(chair, members, targets.meeting_id, items, how, stored)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.positions", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    server = os.environ.get("FUNDMGR_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--postgres", default=server, help="a PostgreSQL server URL (a database of it)")
+    parser.add_argument("--database", default=DATABASE, help="the database (kept afterwards, for --reuse)")
+    parser.add_argument("--reuse", action="store_true", help="the database of an earlier run")
+    parser.add_argument("--items", type=int, default=2, help="live items answered (50 members, twice each)")
+    parser.add_argument("--verbose", action="store_true", help="print the refused answers")
+    parser.add_argument("--cprofile", action="store_true", help="print a cProfile of the answers, in CPU time")
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the answers")
+    rounds = "instead: the benchmark's rounds (50 members at once on 5 items) against gunicorn"
+    parser.add_argument("--served", action="store_true", help=rounds)
+    args = parser.parse_args(argv)
+
+    from bench.__main__ import bench_app, build_dataset, database_url, recreate_database
+    from bench.pages import find_targets
+    from fundmgr.db import db
+    from fundmgr.steering.models import AgendaItem, ItemState
+
+    if args.reuse:
+        url = database_url(args.postgres, args.database)
+    else:
+        print(f"Generating the fund at scale 0.1 into {args.database}...", flush=True)
+        url = recreate_database(args.postgres, args.database)
+        build_dataset(url, 0.1)
+    if args.served:
+        return served(url, args.database)
+    app = bench_app(url)
+    app.config |= {"WTF_CSRF_ENABLED": True, "LOGIN_RATE_LIMIT": "100000 per minute"}
+    locks = Locks()
+    with app.app_context():
+        targets = find_targets()
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a, **_k: locks.executed(a[2]))
+        sa.event.listen(db.engine, "commit", lambda *_a: locks.ended())
+        sa.event.listen(db.engine, "rollback", lambda *_a: locks.ended())
+    how = answering(targets.decision_rule)
+    chair, chair_token = signed_in(app, FMU)
+    members = [signed_in(app, member_email(n)) for n in range(1, MEMBERS + 1)]
+    profiler, cprofiler = None, None
+    if args.cprofile:
+        import cProfile
+
+        cprofiler = cProfile.Profile(time.thread_time)
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+    cpu, statements, statuses, held, held_statements = [], [], [], [], []
+    if args.reuse:
+        reset_live_items(app, targets.meeting_id)
+    with app.app_context():
+        query = sa.select(AgendaItem.id, AgendaItem.state).where(AgendaItem.meeting_id == targets.meeting_id)
+        states: dict[int, ItemState] = {item_id: state for item_id, state in db.session.execute(query).tuples()}
+    for item_id, state in states.items():  # an item left open by an earlier run closes
+        if state is ItemState.open:
+            chair.post(f"/steering/meetings/{targets.meeting_id}/items/{item_id}/close",
+                       data={"csrf_token": chair_token, "confirmed": "yes"})  # fmt: skip
+    items = [i for i, state in states.items() if state is ItemState.pending][: args.items]
+    if len(items) < args.items:
+        sys.exit(f"only {len(items)} items of the live meeting are still to open: run without --reuse")
+    for item_id in items:
+        action = f"/steering/meetings/{targets.meeting_id}/items/{item_id}"
+        opened = chair.post(f"{action}/open", data={"csrf_token": chair_token, "confirmed": "yes"})
+        if opened.status_code != 302:
+            raise RuntimeError(f"opening item {item_id} answered HTTP {opened.status_code}")
+        for form_of in (how.first, how.change):
+            for n, (client, token) in enumerate(members):
+                locks.taken.clear()
+                locks.texts.clear()
+                locks.held_cpu.clear()
+                locks.held_statements.clear()
+                before_statements, started = locks.statements, time.thread_time()
+                if profiler:
+                    profiler.start()
+                if cprofiler:
+                    cprofiler.enable()
+                answer = client.post(f"{action}/{how.route}", data={"csrf_token": token} | form_of(n),
+                                     headers={"Accept": "application/json"})  # fmt: skip
+                if profiler:
+                    profiler.stop()
+                if cprofiler:
+                    cprofiler.disable()
+                cpu.append((time.thread_time() - started) * 1000)
+                statements.append(locks.statements - before_statements)
+                statuses.append(answer.status_code)
+                if answer.status_code != 201 and args.verbose:
+                    print(f"  {member_email(n + 1)}: HTTP {answer.status_code} {answer.get_data(as_text=True)[:200]}")
+                member_locks, member_statements = list(locks.taken), list(locks.texts)
+                held.append(sum(locks.held_cpu) * 1000)
+                held_statements.append(sum(locks.held_statements))
+        chair.post(f"{action}/close", data={"csrf_token": chair_token, "confirmed": "yes"})
+    print(f"{len(cpu)} {how.noun} on {len(items)} items ({targets.decision_rule}); HTTP {sorted(set(statuses))}")
+    print(f"  CPU per request: median {statistics.median(cpu):.1f} ms, p95 "
+          f"{sorted(cpu)[int(0.95 * len(cpu)) - 1]:.1f} ms, mean {statistics.mean(cpu):.1f} ms")  # fmt: skip
+    print(f"  SQL statements per request: median {statistics.median(statements):g}, min {min(statements)}, "
+          f"max {max(statements)}")  # fmt: skip
+    print(f"  row locks of the last answer: {', '.join(member_locks) or 'none'}")
+    print(f"  held from the first lock to the commit: median {statistics.median(held):.2f} ms CPU, "
+          f"{statistics.median(held_statements):g} statements")  # fmt: skip
+    if args.verbose:
+        print("  the last answer's statements:", *(f"    {t[:300]}" for t in member_statements), sep="\n")
+    print(f"  load average {os.getloadavg()[0]:.1f}")
+    if cprofiler:
+        import pstats
+
+        stats = pstats.Stats(cprofiler)
+        stats.sort_stats("cumulative").print_stats(60)
+        print("CPU time by package (own time of its functions):")
+        for package, seconds, share in by_package(stats):
+            print(f"  {package:<32} {seconds * 1000 / len(cpu):7.2f} ms per request {share:6.1%}")
+    if profiler:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
