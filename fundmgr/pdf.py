@@ -456,8 +456,10 @@ def outline(writer: Any, kept: list[KeptPage]) -> None:
 
     def add(items: list, parent: Any) -> None:
         for label, (number, x, y), children, state in items:
-            item = writer.add_outline_item(label, number, parent=parent, fit=Fit.xyz(x, y, 0),
-                                           is_open=state != "closed")  # fmt: skip
+            fit = Fit.xyz(x, y, 0)
+            item = writer.add_outline_item(
+                title=label, page_number=number, parent=parent, fit=fit, is_open=state != "closed"
+            )
             add(children, item)
 
     add(root, None)
