@@ -20,7 +20,7 @@ from fundmgr.finance import queries as finance
 from fundmgr.finance.models import LedgerEntry
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language, localize
-from fundmgr.pdf import render_pdf
+from fundmgr.pdf import render_long_pdf
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea, ProposalState
 from fundmgr.results import queries as q
 from fundmgr.results.models import (
@@ -380,7 +380,7 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
 def annual_report_pdf(fund: Fund, year: int, lang: str) -> bytes:
     """The fund's annual results report as PDF, in the given language."""
     with force_locale(lang):
-        return render_pdf("results/annual_report.html", annual_report_data(fund, year, lang))
+        return render_long_pdf("results/annual_report.html", annual_report_data(fund, year, lang))
 
 
 def annual_report_filename(fund: Fund, year: int, lang: str, extension: str) -> str:
