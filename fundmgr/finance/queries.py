@@ -327,7 +327,7 @@ def money_by_organization(fund: Fund, as_at: date | None = None) -> list[Organiz
     owners = dict(
         db.session.execute(
             sa.select(Allocation.id, Allocation.organization_id).where(Allocation.id.in_(list(spent)))
-        ).tuples()
+        ).tuples().all()
     ) if spent else {}  # fmt: skip
     organization_ids = {org_id for org_id, _kind, _total in moves} | set(owners.values())
     organizations = {
