@@ -59,6 +59,9 @@ NOT_PAGES = {
     "accounts.reset_password",  # reached from the e-mailed link (tests/test_password_reset.py)
     "proposals.compare",  # offered once a proposal has two versions; none has in the demo
     "steering.decision_letter",  # a PDF download
+    # offered for draft minutes: the demo's are all approved (the last by written procedure); the sweep reads the
+    # page's labels (tests/browser/test_sweep.py), tests/steering/test_minutes_procedures.py its form
+    "steering.new_minutes_procedure",
     "api-docs.openapi_json",  # the OpenAPI document (JSON), linked from the API's documentation page
     # a published document's PDF, linked from the public page once the FMU publishes one: the demo publishes none
     # (tests/opendata/test_publications.py downloads it)
