@@ -144,3 +144,39 @@ def test_votes_wait_for_a_quorum_and_the_board_says_so(client, committee, by_maj
     assert refused.status_code == 409
     assert "only while a quorum is present" in refused.json["error"]
     assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == 0
+
+
+def test_a_position_reads_only_the_members_own_rows_whatever_the_number_of_members(client, committee, live_item):
+    """Stating or changing a position runs as many SQL statements for the first member as once the others have
+    stated theirs: it reads the member's own attendance and position, not the meeting's or the item's."""
+    item = live_item()
+    position, _board, _decide = urls(item)
+    counted: list[str] = []
+
+    def count(*args, **_kwargs) -> None:
+        counted.append(args[2])
+
+    def statements(member, form) -> list[str]:
+        sign_in(client, member)
+        counted.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.post(position, data=form, headers=JSON).status_code == 201
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return [" ".join(statement.split()) for statement in counted]
+
+    def whole_tables(read: list[str]) -> list[str]:
+        """The statements reading attendance, positions or participants other than the member's own rows."""
+        tables = ("FROM meeting_attendance", "FROM positions", "FROM participants")
+        return [s for s in read if any(t in s for t in tables) and "member_id" not in s.split(" WHERE ", 1)[-1]]
+
+    first = statements(committee.germany, {"stance": "support"})
+    assert whole_tables(first) == []
+    for member in (committee.spain, committee.morocco, committee.stakeholder):
+        statements(member, {"stance": "stand_aside"})
+    changed = statements(committee.spain, {"stance": "support"})  # a change: the row is rewritten
+    assert len(changed) == len(first)
+    assert whole_tables(changed) == []
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Position.id)).where(Position.item_id == item.id)) == 4
