@@ -790,7 +790,10 @@ class Minutes(Base):
     approved_in_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meetings.id"), index=True)
     # Or the written procedure that approved them (one or the other: check constraint).
     approved_by_procedure_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("written_procedures.id", use_alter=True), index=True
+        # the table order breaks the cycle with written_procedures.minutes_id here; checked at commit when a
+        # transaction asks (a restore inserts the minutes before the procedures that approved them)
+        sa.ForeignKey("written_procedures.id", use_alter=True, deferrable=True, initially="IMMEDIATE"),
+        index=True,
     )
     approved_at: so.Mapped[datetime | None]
     approved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))

@@ -91,7 +91,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_minutes_approved_by_procedure_id"), ["approved_by_procedure_id"],
                               unique=False)  # fmt: skip
         batch_op.create_foreign_key(batch_op.f("fk_minutes_approved_by_procedure_id_written_procedures"),
-                                    "written_procedures", ["approved_by_procedure_id"], ["id"])  # fmt: skip
+                                    "written_procedures", ["approved_by_procedure_id"], ["id"],
+                                    deferrable=True, initially="IMMEDIATE")  # fmt: skip
         batch_op.drop_constraint(op.f("ck_minutes_approved_is_frozen"), type_="check")
         batch_op.create_check_constraint(op.f("ck_minutes_approved_is_frozen"), FROZEN_NEW)
 
