@@ -93,6 +93,9 @@ def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026,
     generator.plan_proposals()
     generator.write()
     rows = writer.finish()
+    # the tables were empty when last analysed: without statistics the planner scans the indicator values once per
+    # indicator below (quadratic: minutes at scale 1)
+    db.session.execute(sa.text("ANALYZE"))
     # what the results operations keep as they accept reports (written in bulk here, so computed once at the end)
     refresh_standings(in_session=False)
     refresh_handed_in()
