@@ -34,6 +34,7 @@ from tests.support.database import (
     clean_committed_data,
     wait_for_drops,
 )
+from tests.support.seeded_demo import drop_seeded_demos
 
 pytest_plugins = [
     "tests.factories",
@@ -176,6 +177,15 @@ def worker(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     for instance in made:
         with instance.app_context():
             db.engine.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controlling process (or the only one) drops the demo database the run's processes copied."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        factory = getattr(session.config, "_tmp_path_factory", None)
+        base = factory and factory._basetemp  # None: no process of the run made a temporary folder, nor the demo
+        if base:
+            drop_seeded_demos(base)
 
 
 def marked_for_engines(item: pytest.Item) -> bool:

@@ -29,8 +29,10 @@ from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
 from tests.support.database import app_on_new_database
 from tests.support.migrations import revisions_read_once
 
-# One process runs them: it seeds the demo they downgrade and walks it down the migrations once (see downgrade_demo).
-pytestmark = pytest.mark.xdist_group("migrations")
+# One process runs them: it seeds the demo they downgrade and walks it down the migrations once (see downgrade_demo);
+# spread over the workers, each would seed the demo and walk it down again, on each engine. Each revision's data
+# migration is checked on both engines.
+pytestmark = [pytest.mark.xdist_group("migrations"), pytest.mark.both_engines]
 
 
 @pytest.fixture(autouse=True)
@@ -38,9 +40,6 @@ def read_once() -> Iterator[None]:
     """Each Alembic command reads the revision files only once per process (tests.support.migrations)."""
     with revisions_read_once():
         yield
-
-
-pytestmark = pytest.mark.both_engines  # each revision's data migration, on both engines
 
 
 def test_models_and_migrations_agree(app):

@@ -1,7 +1,7 @@
 """Browser tests: headless Debian Chromium (Playwright) against a live server with the demo data.
 
-The live server runs the real app (CSRF on, rate limits off) on its own SQLite database,
-built by the migrations and `seed-demo`, in a thread on 127.0.0.1. All browser tests run
+The live server runs the real app (CSRF on, rate limits off) on its own SQLite database, a copy of the demo
+seeded once in the run (built by the migrations and `seed_demo`), in a thread on 127.0.0.1. All browser tests run
 in one xdist group so the server and the browser start once. On failure every open page
 is saved as a PNG under test-artifacts/.
 """
@@ -12,19 +12,17 @@ import logging
 import threading
 from collections.abc import Iterator
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from fundmgr import create_app
 from fundmgr.accounts.models import User
 from fundmgr.db import db
-from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from tests.demo_meeting import end_meeting, meeting_in_session
 from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, new_context
-from tests.support.database import app_config
+from tests.support.database import app_on_new_database
+from tests.support.seeded_demo import seeded_demo
 
 expect.set_options(timeout=20_000)  # assertions wait longer than Playwright's 5 s: the suite loads the CPU
 
@@ -45,27 +43,18 @@ def isolated() -> None:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app with the demo data, served on a free port of 127.0.0.1."""
-    tmp = tmp_path_factory.mktemp("live")
-    config = app_config(f"sqlite:///{tmp / 'live.sqlite3'}", tmp) | {
-        "WTF_CSRF_ENABLED": True,
-        "SERVER_NAME": None,
-        "TESTING": False,
-        "MAIL_SUPPRESS_SEND": True,  # e-mails recorded, not written to instance/outbox/
-    }
-    app = create_app(config)
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_demo(DEFAULT_PASSWORD)
-        db.session.commit()
-        db.session.remove()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    server.shutdown()
-    thread.join(timeout=5)
+    """The app with the demo data (a copy of the demo seeded once in the run), served on a free port of 127.0.0.1."""
+    demo, _lines = seeded_demo("sqlite", tmp_path_factory)
+    config = {"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "TESTING": False,
+              "MAIL_SUPPRESS_SEND": True}  # e-mails recorded, not written to instance/outbox/ # fmt: skip
+    with app_on_new_database("sqlite", tmp_path_factory.mktemp("live"), copy_of=demo, **config) as app:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        server.shutdown()
+        thread.join(timeout=5)
 
 
 @pytest.fixture

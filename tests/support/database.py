@@ -180,16 +180,6 @@ class DatabaseCopy:
 
 
 @contextmanager
-def kept_for_copies(application: Flask) -> Iterator[DatabaseCopy]:
-    """The application's database, closed (a PostgreSQL template database takes no connections) and offered as the
-    start of copies; the application must not use it meanwhile."""
-    with application.app_context():
-        url = db.engine.url
-        db.engine.dispose()
-    yield DatabaseCopy(url.database or "", Path(application.config["STORAGE_DIR"]))
-
-
-@contextmanager
 def app_on_built_database(backend: str, folder: Path) -> Iterator[Flask]:
     """The application on a new database migrated and holding the bundled fund; dropped afterwards."""
     with app_on_new_database(backend, folder) as application:
