@@ -8,6 +8,7 @@ import pytest
 
 from fundmgr.db import db
 from fundmgr.proposals.models import ProposalState
+from fundmgr.steering import operations as ops
 from tests.factories import sign_in
 from tests.opendata.test_statement_counts import count_statements
 
@@ -26,6 +27,7 @@ def grow(fund, committee, in_review, assign, submit_review, make_proposal, make_
             assign(reviewed)
             for member, value in ((committee.germany, 3 + k % 3), (committee.spain, 2), (committee.morocco, 4)):
                 submit_review(reviewed, member, value)
+            ops.declare_conflict(reviewed, committee.spain, "A co-financing ministry.", actor=committee.spain)
             endorsed = make_proposal(ProposalState.in_review, lead="UNDP", partners=("UNFPA",))
             assign(endorsed)
             submit_review(endorsed, committee.germany, 5)
