@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +26,6 @@ from fundmgr.steering.models import (
     Meeting,
     MeetingState,
     PortfolioRun,
-    Recommendation,
     Review,
     ReviewState,
     Score,
@@ -36,7 +36,7 @@ from fundmgr.steering.models import (
     recused_proposal_ids,
     standing,
 )
-from fundmgr.steering.scoring import ProposalScore, aggregate, rank
+from fundmgr.steering.scoring import ProposalScore, Sums, aggregate_sums, rank
 
 # Proposals the Steering Committee weighs: under review, and endorsed ones waiting for money.
 PIPELINE_STATES = (ProposalState.in_review, ProposalState.endorsed)
@@ -152,52 +152,62 @@ def submitted_reviews(version_ids: Sequence[int]) -> dict[int, list[Review]]:
     return by_version
 
 
-@dataclass(frozen=True)
-class ReviewMember:
-    id: int
-    organization_id: int
+def admissible_submitted() -> sa.ColumnElement[bool]:
+    """The submitted reviews that count, as a condition on reviews joined to their member (User) and proposal: the
+    SQL form of `admissible` (is_recused_given): not by a member whose organization takes part in the proposal (lead
+    included) nor by one with a declared conflict on it that is not waived."""
+    takes_part = sa.exists().where(
+        Participant.proposal_id == Review.proposal_id, Participant.organization_id == User.organization_id
+    )
+    conflicted = sa.exists().where(
+        Conflict.proposal_id == Review.proposal_id, Conflict.member_id == Review.member_id, Conflict.waived_at.is_(None)
+    )
+    # the lead looked up per review (a subquery, not a join: the planner would hash every proposal of the fund)
+    lead = sa.select(Proposal.lead_organization_id).where(Proposal.id == Review.proposal_id).scalar_subquery()
+    leads = sa.func.coalesce(lead == User.organization_id, sa.false())
+    return sa.and_(Review.state == ReviewState.submitted, ~takes_part, ~leads, ~conflicted)
 
 
-@dataclass(frozen=True)
-class ScoreValue:
-    criterion_id: int
-    value: int | None
-
-
-@dataclass
-class ReviewScores:
-    """A submitted review as scoring reads it (member, recommendation, scores): plain data, not a model."""
-
-    member_id: int
-    member: ReviewMember
-    recommendation: Recommendation | None
-    scores: list[ScoreValue] = field(default_factory=list)
-
-
-def submitted_scores(version_ids: Sequence[int]) -> dict[int, list[ReviewScores]]:
-    """What submitted_reviews gives scoring, by version, in one query of plain rows (rankings read thousands)."""
-    by_version: dict[int, list[ReviewScores]] = {v: [] for v in version_ids}
+def score_sums(
+    version_ids: Sequence[int], criterion_ids: Sequence[int]
+) -> tuple[dict[int, dict[int, Sums]], dict[int, int], dict[int, Counter]]:
+    """What the admissible submitted reviews of the versions add up to, summed in the database (a ranking covers
+    thousands of reviews; Python gets one row per version and criterion, and per version and recommendation):
+    {version id: {criterion id: Sums}}, {version id: how many reviews} and {version id: Counter of recommendations},
+    the recommendations in the order they were first given (as counting the reviews in submission order would)."""
+    sums: dict[int, dict[int, Sums]] = {v: {} for v in version_ids}
+    reviews = dict.fromkeys(version_ids, 0)
+    recommendations: dict[int, Counter] = {v: Counter() for v in version_ids}
     if not version_ids:
-        return by_version
-    rows = db.session.execute(
-        sa.select(Review.id, Review.version_id, Review.member_id, User.organization_id, Review.recommendation,
-                  Score.criterion_id, Score.value)
-        .join(User, User.id == Review.member_id)
-        .outerjoin(Score, Score.review_id == Review.id)
-        .where(Review.version_id.in_(version_ids), Review.state == ReviewState.submitted)
-        .order_by(Review.submitted_at, Review.id, Score.id)
-    )  # fmt: skip
-    reviews: dict[int, ReviewScores] = {}
-    for review_id, version_id, member_id, organization_id, recommendation, criterion_id, value in rows:
-        review = reviews.get(review_id)
-        if review is None:
-            review = reviews[review_id] = ReviewScores(
-                member_id, ReviewMember(member_id, organization_id), recommendation
-            )
-            by_version[version_id].append(review)
-        if criterion_id is not None:
-            review.scores.append(ScoreValue(criterion_id, value))
-    return by_version
+        return sums, reviews, recommendations
+
+    def counted(*columns: Any) -> sa.Select:
+        return (
+            sa.select(Review.version_id, *columns)
+            .join(User, User.id == Review.member_id)
+            .where(Review.version_id.in_(list(version_ids)), admissible_submitted())
+        )
+
+    given = db.session.execute(
+        counted(Review.recommendation, sa.func.count())
+        .group_by(Review.version_id, Review.recommendation)
+        .order_by(Review.version_id, sa.func.min(Review.submitted_at), sa.func.min(Review.id))
+    )
+    for version_id, recommendation, count in given:
+        reviews[version_id] += count
+        if recommendation is not None:
+            recommendations[version_id][recommendation] = count
+    if criterion_ids:
+        squares = sa.func.sum(Score.value * Score.value)
+        scored = db.session.execute(
+            counted(Score.criterion_id, sa.func.count(), sa.func.sum(Score.value), squares)
+            .join(Score, Score.review_id == Review.id)
+            .where(Score.criterion_id.in_(list(criterion_ids)), Score.value.is_not(None))
+            .group_by(Review.version_id, Score.criterion_id)
+        )
+        for version_id, criterion_id, count, total, total_squares in scored:
+            sums[version_id][criterion_id] = Sums(count, total, total_squares)
+    return sums, reviews, recommendations
 
 
 def admissible(proposal: Proposal, reviews: list[Any], conflicts: set[tuple[int, int]]) -> list[Any]:
@@ -208,18 +218,20 @@ def admissible(proposal: Proposal, reviews: list[Any], conflicts: set[tuple[int,
 def score_proposals(
     fund: Fund, proposals: Sequence[Proposal], versions: dict[int, ProposalVersion] | None = None
 ) -> dict[int, ProposalScore]:
-    """Aggregate each proposal's latest version (or the version given) over the fund's active criteria (not ranked)."""
+    """Aggregate each proposal's latest version (or the version given) over the fund's active criteria (not ranked),
+    from the sums of its admissible submitted reviews (two queries however many proposals and reviews)."""
     versions = {p.id: (versions or {}).get(p.id) or p.latest_version for p in proposals if p.latest_version}
-    reviews = submitted_scores([v.id for v in versions.values()])
-    conflicted = active_conflicts(list(versions))
     criteria = active_criteria(fund)
+    sums, reviews, recommendations = score_sums([v.id for v in versions.values()], [c.id for c in criteria])
     by_id = {p.id: p for p in proposals}
     return {
-        pid: aggregate(
+        pid: aggregate_sums(
             by_id[pid],
             version,
             criteria,
-            admissible(by_id[pid], reviews[version.id], conflicted),
+            sums[version.id],
+            reviews[version.id],
+            recommendations[version.id],
             fund.disagreement_threshold,
         )
         for pid, version in versions.items()

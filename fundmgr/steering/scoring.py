@@ -11,7 +11,7 @@ it is the plain weighted sum).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from typing import Any
@@ -53,29 +53,60 @@ class ProposalScore:
         return [c for c in self.criteria if c.disagreement]
 
 
+@dataclass(frozen=True)
+class Sums:
+    """What the mean and the spread of one criterion need: how many scores, their sum and the sum of their squares
+    (summed in the database for a ranking, from the reviews for one proposal: the same arithmetic either way)."""
+
+    count: int = 0
+    total: int | Decimal = 0
+    squares: int | Decimal = 0
+
+    @classmethod
+    def of(cls, values: Sequence[int | Decimal]) -> Sums:
+        return cls(len(values), sum(values, 0), sum((v * v for v in values), 0))
+
+
 def mean(values: Sequence[int | Decimal]) -> Decimal | None:
     """The arithmetic mean, exact to 28 digits; None without values."""
-    if not values:
-        return None
-    return PRECISION.divide(sum((Decimal(v) for v in values), Decimal(0)), Decimal(len(values)))
+    return mean_of(Sums.of(values))
 
 
 def spread(values: Sequence[int | Decimal]) -> Decimal | None:
     """Population standard deviation; None without values (one value has spread 0)."""
-    centre = mean(values)
-    if centre is None:
+    return spread_of(Sums.of(values))
+
+
+def mean_of(sums: Sums) -> Decimal | None:
+    """Σv / n, exact to 28 digits; None without values."""
+    if not sums.count:
         return None
-    squares = sum(((Decimal(v) - centre) ** 2 for v in values), Decimal(0))
-    return PRECISION.sqrt(PRECISION.divide(squares, Decimal(len(values))))
+    return PRECISION.divide(Decimal(sums.total), Decimal(sums.count))
+
+
+def spread_of(sums: Sums) -> Decimal | None:
+    """√((n·Σv² − (Σv)²) / n²): the population standard deviation from the sums, whose numerator is exact for
+    integer scores (so the only rounding is the division and the root, to 28 digits); None without values."""
+    if not sums.count:
+        return None
+    n = Decimal(sums.count)
+    total, squares = Decimal(sums.total), Decimal(sums.squares)
+    numerator = PRECISION.subtract(PRECISION.multiply(n, squares), PRECISION.multiply(total, total))
+    return PRECISION.sqrt(PRECISION.divide(max(numerator, Decimal(0)), n * n))
 
 
 def criterion_stats(criterion: Any, values: Sequence[int], threshold: Decimal) -> CriterionStats:
     """Mean, spread, count and the disagreement flag (spread above the threshold) of one criterion."""
-    deviation = spread(values)
+    return criterion_stats_of(criterion, Sums.of(values), threshold)
+
+
+def criterion_stats_of(criterion: Any, sums: Sums, threshold: Decimal) -> CriterionStats:
+    """criterion_stats from the criterion's sums."""
+    deviation = spread_of(sums)
     return CriterionStats(
         criterion=criterion,
-        count=len(values),
-        mean=mean(values),
+        count=sums.count,
+        mean=mean_of(sums),
         spread=deviation,
         disagreement=deviation is not None and deviation > threshold,
     )
@@ -100,14 +131,36 @@ def aggregate(
         for score in review.scores:
             if score.value is not None and score.criterion_id in values:
                 values[score.criterion_id].append(score.value)
-    stats = [criterion_stats(c, values[c.id], threshold) for c in criteria]
+    return aggregate_sums(
+        proposal,
+        version,
+        criteria,
+        {criterion_id: Sums.of(scores) for criterion_id, scores in values.items()},
+        len(reviews),
+        Counter(r.recommendation for r in reviews if r.recommendation is not None),
+        threshold,
+    )
+
+
+def aggregate_sums(
+    proposal: Any,
+    version: Any,
+    criteria: Sequence[Any],
+    sums: Mapping[int, Sums],
+    review_count: int,
+    recommendations: Counter,
+    threshold: Decimal,
+) -> ProposalScore:
+    """aggregate from what the reviews add up to: each criterion's sums (by criterion id; none for a criterion
+    nobody scored), how many reviews and how many of each recommendation."""
+    stats = [criterion_stats_of(c, sums.get(c.id, Sums()), threshold) for c in criteria]
     return ProposalScore(
         proposal=proposal,
         version=version,
         criteria=stats,
         weighted_mean=weighted_mean(stats),
-        review_count=len(reviews),
-        recommendations=Counter(r.recommendation for r in reviews if r.recommendation is not None),
+        review_count=review_count,
+        recommendations=recommendations,
     )
 
 

@@ -7,12 +7,17 @@ from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
+import sqlalchemy as sa
+
+from fundmgr.accounts.models import Organization
 from fundmgr.db import db
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
 from fundmgr.steering.models import Recommendation
-from fundmgr.steering.scoring import ProposalScore, criterion_stats, mean, rank, spread, weighted_mean
+from fundmgr.steering.scoring import ProposalScore, aggregate, criterion_stats, mean, rank, spread, weighted_mean
 from tests.support import TODAY
+from tests.support.steering import scores_for
 
 
 def test_mean_and_spread_of_known_scores():
@@ -121,3 +126,47 @@ def test_members_see_scores_after_their_own_review_or_the_deadline(fund, committ
         assignment.due_on = TODAY - timedelta(days=1)
     db.session.commit()
     assert q.can_see_scores(committee.spain, proposal)
+
+
+@pytest.mark.both_engines  # sums and the recusal filter in SQL
+def test_the_sums_in_the_database_give_what_the_reviews_give(fund, committee, in_review, assign):
+    """After reviews, a draft, a conflict declared after scoring, one declared then waived and a member who moved to
+    a participating organization, does the ranking's aggregate (summed in the database) equal the one computed from
+    the admissible reviews themselves, criterion by criterion, recommendations included (in their order)?"""
+    first, second, unscored = (in_review(lead="UNDP", partners=("UNFPA",)) for _ in range(3))
+    for proposal in (first, second, unscored):
+        assign(proposal)
+
+    def review(proposal, member, values, recommendation=Recommendation.approve, submit=True):
+        data = scores_for(fund, values)
+        data.recommendation = recommendation
+        ops.save_review(proposal, member, data, actor=member, submit=submit, no_conflict=True)
+        db.session.commit()
+
+    review(first, committee.germany, [5, 4, 3, 4, 5, 2, 3], Recommendation.revise)
+    review(first, committee.spain, [1, 1, 1, 1, 1, 1, 1], Recommendation.reject)
+    review(first, committee.morocco, [3, 4, 5, 4, 3, 4, 5])
+    review(first, committee.stakeholder, [2, 4, 4, 5, 4, 3, 4], Recommendation.revise)
+    review(first, committee.ilo, [5, 5, 5, 5, 5, 5, 5])
+    review(first, committee.chair, [1, 1, 1, 1, 1, 1, 1], submit=False)  # a draft never counts
+    review(second, committee.germany, [4, 4, 4, 4, 4, 4, 4])
+    review(second, committee.morocco, [1, 2, 3, 4, 5, 1, 2], Recommendation.approve_with_conditions)
+    ops.declare_conflict(first, committee.spain, "My ministry co-finances it.", actor=committee.spain)
+    conflict = ops.declare_conflict(second, committee.morocco, "A former employer.", actor=committee.morocco)
+    db.session.commit()
+    ops.waive_conflict(conflict, "Ten years ago.", actor=committee.fmu)
+    committee.ilo.organization_id = db.session.scalar(sa.select(Organization.id).where(Organization.code == "UNFPA"))
+    db.session.commit()
+
+    summed = q.score_proposals(fund, [first, second, unscored])
+    for proposal in (first, second, unscored):
+        expected = aggregate(proposal, proposal.latest_version, q.active_criteria(fund),
+                             q.reviews_for_display(proposal), fund.disagreement_threshold)  # fmt: skip
+        got = summed[proposal.id]
+        assert got.criteria == expected.criteria
+        assert (got.weighted_mean, got.review_count) == (expected.weighted_mean, expected.review_count)
+        assert list(got.recommendations.items()) == list(expected.recommendations.items())
+    assert summed[first.id].review_count == 3  # Germany, Morocco, the stakeholder: not Spain, not ILO, no draft
+    assert list(summed[first.id].recommendations.items()) == [(Recommendation.revise, 2), (Recommendation.approve, 1)]
+    assert summed[second.id].review_count == 2
+    assert (summed[unscored.id].review_count, summed[unscored.id].weighted_mean) == (0, None)
