@@ -605,7 +605,7 @@ def earmark_draw(
     }
 
 
-def endorsement_order() -> tuple[sa.ColumnElement[Any], ...]:
+def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribute[int], ...]:
     """The pipeline's order: when the Steering Committee endorsed each proposal (then its id)."""
     # each endorsed proposal's own audit entries (their index), not every endorsement in the fund's history
     endorsed_at = (
