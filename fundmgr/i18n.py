@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
@@ -10,7 +11,7 @@ from typing import Any, Literal
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.numbers import format_percent as babel_format_percent
 from babel.units import format_unit
 from flask import current_app, has_request_context, request, session
@@ -135,11 +136,29 @@ def format_day(value: date | datetime | None, zone: tzinfo) -> str:
     return format_date(value, "medium", locale=get_locale() or Locale.parse("en"))
 
 
+@functools.cache
+def babel_locale(language: str) -> Locale:
+    """The Babel locale of a language, made once: formatting a number with a language's code parses the code and
+    loads the locale again on every call (a page of amounts formats hundreds)."""
+    return Locale.parse(language)
+
+
+@functools.cache
+def number_pattern(pattern: str) -> NumberPattern:
+    """A Babel number pattern, parsed once (formatting with the pattern's text parses it on every call)."""
+    return parse_pattern(pattern)
+
+
+def number_locale(language: str | None = None) -> Locale:
+    """The locale numbers are written in: the language given, else the request's."""
+    return babel_locale(language or current_language())
+
+
 def format_money(value: Decimal | int | None, language: str | None = None) -> str:
     """Format an amount with the locale's thousands and decimal separators, two decimals."""
     if value is None:
         return ""
-    return format_decimal(value, format="#,##0.00", locale=language or current_language())
+    return format_decimal(value, format=number_pattern("#,##0.00"), locale=number_locale(language))
 
 
 def format_number(value: Decimal | int | float | None, digits: int = 0, language: str | None = None) -> str:
@@ -147,7 +166,7 @@ def format_number(value: Decimal | int | float | None, digits: int = 0, language
     if value is None:
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=language or current_language())
+    return format_decimal(value, format=number_pattern(pattern), locale=number_locale(language))
 
 
 def format_file_size(size: int | None, language: str | None = None) -> str:
@@ -167,4 +186,4 @@ def format_percent(value: Decimal | float | None, digits: int = 1, language: str
     if value is None:
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return babel_format_percent(Decimal(str(value)), format=pattern, locale=language or current_language())
+    return babel_format_percent(Decimal(str(value)), format=number_pattern(pattern), locale=number_locale(language))

@@ -41,7 +41,7 @@ from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.validators import StopValidation
 
-from fundmgr.i18n import current_language, format_money
+from fundmgr.i18n import current_language, format_money, number_locale, number_pattern
 
 SPACES = " \u00a0\u2007\u2009\u202f"  # space, no-break, figure, thin and narrow no-break spaces
 GROUP_MARKS = SPACES + "'\u2019"  # group thousands in every language (with apostrophes)
@@ -223,7 +223,9 @@ def typed_text(value: Decimal, kind: Kind, language: str | None = None) -> str:
     if kind.fixed and value == value.quantize(Decimal(1).scaleb(-kind.decimals)):
         return format_money(value, language)
     pattern = "0.###" if kind.one_reading else "#,##0.###"  # never a mark that could read two ways
-    return format_decimal(value, format=pattern, locale=language or current_language(), decimal_quantization=False)
+    return format_decimal(
+        value, format=number_pattern(pattern), locale=number_locale(language), decimal_quantization=False
+    )
 
 
 def number_text(value: Decimal | int | str | None, kind: Kind, language: str | None = None) -> str:

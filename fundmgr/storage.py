@@ -19,6 +19,7 @@ import hashlib
 import io
 import secrets
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -29,7 +30,7 @@ import filetype
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from botocore.exceptions import ClientError
-from flask import Response, current_app, has_app_context, send_file
+from flask import Response, current_app, has_app_context, request, send_file
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
@@ -91,6 +92,7 @@ class Backend(Protocol):
     def keys(self) -> set[str]: ...
     def delete(self, key: str) -> None: ...
     def send(self, key: str, filename: str, content_type: str) -> Response: ...
+    def stream(self, key: str, content_type: str) -> Response: ...
 
 
 class LocalBackend:
@@ -132,6 +134,16 @@ class LocalBackend:
 
     def send(self, key: str, filename: str, content_type: str) -> Response:
         return send_file(self.path(key), mimetype=content_type, as_attachment=True, download_name=filename)
+
+    def stream(self, key: str, content_type: str) -> Response:
+        path = self.path(key)
+        size = path.stat().st_size
+        wrapper = request.environ.get("wsgi.file_wrapper")
+        if wrapper is not None:  # the server copies the file to the socket itself (gunicorn: sendfile), and closes it
+            body: Iterable[bytes] = wrapper(path.open("rb"), STREAM_CHUNK)
+        else:
+            body = chunks_of(lambda: path.open("rb"))
+        return streamed(body, size, content_type)
 
 
 class S3Backend:
@@ -193,6 +205,28 @@ class S3Backend:
         response = send_file(stored["Body"], mimetype=content_type, as_attachment=True, download_name=filename)
         response.content_length = stored["ContentLength"]
         return response
+
+    def stream(self, key: str, content_type: str) -> Response:
+        stored = self.fetch(key)
+        return streamed(chunks_of(lambda: stored["Body"]), stored["ContentLength"], content_type)
+
+
+STREAM_CHUNK = 1 << 20  # bytes read at a time from a stored file streamed through the app
+
+
+def chunks_of(opened: Callable[[], IO[bytes] | Any]) -> Iterator[bytes]:
+    """The file's bytes a chunk at a time: opened when the first is read (never for an answer sent without its
+    body, a 304), closed once read or once the answer is closed."""
+    with opened() as file:
+        while chunk := file.read(STREAM_CHUNK):
+            yield chunk
+
+
+def streamed(body: Iterable[bytes], size: int, content_type: str) -> Response:
+    """An answer streaming a stored file's bytes, inline, with its length."""
+    response = Response(body, mimetype=content_type, direct_passthrough=True)
+    response.content_length = size
+    return response
 
 
 def backend() -> Backend:
@@ -297,6 +331,12 @@ def keep(data: bytes, filename: str, content_type: str) -> StoredFile:
 def send_stored(key: str, filename: str, content_type: str) -> Response:
     """A download of a stored file, always as an attachment (never rendered inline); the caller checked the right."""
     return backend().send(key, filename, content_type)
+
+
+def serve_stored(key: str, content_type: str) -> Response:
+    """A file the app generated itself, shown inline and streamed from the store (never read whole into memory):
+    for large generated files anyone may fetch, such as the IATI file. Never for uploads (`send_stored`)."""
+    return backend().stream(key, content_type)
 
 
 def write_stored(key: str, data: bytes) -> None:

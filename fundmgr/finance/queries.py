@@ -605,8 +605,8 @@ def earmark_draw(
     }
 
 
-def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
-    """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
+def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribute[int], ...]:
+    """The pipeline's order: when the Steering Committee endorsed each proposal (then its id)."""
     # each endorsed proposal's own audit entries (their index), not every endorsement in the fund's history
     endorsed_at = (
         sa.select(sa.func.max(AuditEntry.created_at))
@@ -618,22 +618,43 @@ def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
         .correlate(Proposal)
         .scalar_subquery()
     )
-    query = (
+    return endorsed_at.nulls_last(), Proposal.id
+
+
+def endorsed_query(fund: Fund) -> sa.Select:
+    """The fund's endorsed proposals, in the pipeline's order."""
+    return (
         sa.select(Proposal)
         .where(Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed)
-        .options(
-            # the versions' totals only: their frozen content is large and read through its model
-            so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
-            so.joinedload(Proposal.primary_area),
-            so.joinedload(Proposal.country),  # the place each entry names (not one country at a time)
-            so.selectinload(Proposal.area_rows),
-            so.selectinload(Proposal.participants),
-            so.selectinload(Proposal.countries),
-            so.selectinload(Proposal.corridors),  # their stops and countries load with them (selectin, joined)
-        )
-        .order_by(endorsed_at.nulls_last(), Proposal.id)
+        .order_by(*endorsement_order())
+    )
+
+
+def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
+    """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
+    query = endorsed_query(fund).options(
+        # the versions' totals only: their frozen content is large and read through its model
+        so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
+        so.joinedload(Proposal.primary_area),
+        so.joinedload(Proposal.country),  # the place each entry names (not one country at a time)
+        so.selectinload(Proposal.area_rows),
+        so.selectinload(Proposal.participants),
+        so.selectinload(Proposal.countries),
+        so.selectinload(Proposal.corridors),  # their stops and countries load with them (selectin, joined)
     )
     return list(db.session.scalars(query))
+
+
+class PipelineTitle(NamedTuple):
+    reference: str
+    title: str
+
+
+def pipeline_titles(fund: Fund) -> list[PipelineTitle]:
+    """The pipeline's references and titles in its order: what a list naming its proposals needs, without loading
+    each proposal with its versions, areas, organizations and places."""
+    query = endorsed_query(fund).with_only_columns(Proposal.reference, Proposal.title)
+    return [PipelineTitle(reference, title) for reference, title in db.session.execute(query)]
 
 
 # --- Dashboards -------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from fundmgr.jobs.kinds import Kind, Output, Progress, register
 from fundmgr.jobs.models import IN_PROGRESS, Job, JobState
 from fundmgr.jobs.runner import JOB_TIMEOUT, ask, run_here
 from fundmgr.opendata import iati
-from fundmgr.storage import read_stored
+from fundmgr.storage import serve_stored
 
 # Bump when activities_document changes what it writes: files built before are then rebuilt on the next request.
 LAYOUT_VERSION = "1"
@@ -124,7 +124,9 @@ def file_answer(fund: Fund | None) -> Response:
         response = Response("The IATI file is being prepared.", status=503, mimetype="text/plain")
         response.headers["Retry-After"] = str(RETRY_AFTER)
         return response
-    response = Response(read_stored(job.storage_key), mimetype="application/xml")
+    # streamed from the store: the file of a large fund is hundreds of megabytes, and reading it whole into the
+    # worker's memory for each crawler cost more than everything else the request does
+    response = serve_stored(job.storage_key, "application/xml")
     response.set_etag(job.sha256 or "")
     response.last_modified = job.finished_at
     return response.make_conditional(request)

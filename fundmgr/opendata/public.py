@@ -58,7 +58,7 @@ class PublicFund:
     fund: Fund
     figures: PublicFigures
     programmes: list[PublicProgramme]
-    pipeline: list[Proposal]
+    pipeline: list[fq.PipelineTitle]
     countries: list[str]
     documents: PublishedDocuments
     pages: Pagination | None = None
@@ -131,7 +131,7 @@ def public_fund(fund: Fund, page: int = 1) -> PublicFund:
         fund=fund,
         figures=PublicFigures(fq.balances(fund), fq.contributions_by_donor(fund)),
         programmes=programmes,
-        pipeline=fq.endorsed_by_endorsement_date(fund),
+        pipeline=fq.pipeline_titles(fund),
         countries=sorted(country.label for country in funded_countries(fund)),
         documents=published_documents(fund),
         pages=pages,

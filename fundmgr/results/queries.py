@@ -45,13 +45,26 @@ def programmes_query(fund: Fund, user: Any) -> sa.Select:
 
 
 def with_reporting(query: sa.Select) -> sa.Select:
-    """Load what programme lists show (proposal, lead, periods and their reports) without a query per row."""
+    """Load what programme lists show (proposal, lead, periods and their reports' states, indicators and outcomes)
+    without a query per row."""
     return query.options(
         so.contains_eager(Programme.proposal).joinedload(Proposal.lead_organization),
-        so.selectinload(Programme.periods).selectinload(ReportingPeriod.report),
+        # a list shows each report's state: not its narratives, the largest columns of the table
+        so.selectinload(Programme.periods)
+        .selectinload(ReportingPeriod.report)
+        .load_only(ProgressReport.period_id, ProgressReport.state),
         so.selectinload(Programme.indicators),
-        so.selectinload(Programme.outcomes).selectinload(ProgrammeOutcome.indicators),
+        so.selectinload(Programme.outcomes),  # their indicators are the programme's: `by_outcome` groups them
     )
+
+
+def by_outcome(programme: Programme) -> dict[int, list[ProgrammeIndicator]]:
+    """The programme's indicators grouped by outcome (what `ProgrammeOutcome.indicators` holds), from the
+    programme's own list: no query per outcome, nor another load of the same indicators."""
+    grouped: dict[int, list[ProgrammeIndicator]] = {o.id: [] for o in programme.outcomes}
+    for indicator in programme.indicators:
+        grouped.setdefault(indicator.outcome_id, []).append(indicator)
+    return grouped
 
 
 def load_programme(programme_id: int) -> Programme | None:

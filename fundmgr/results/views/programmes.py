@@ -84,7 +84,8 @@ class ProgrammesExportView(ResultsView):
 
 def programme_share(programme, items: dict[int, q.IndicatorProgress]) -> Any:
     """A programme's overall progress: the mean of its outcomes' progress (from its indicators' progress)."""
-    return q.mean(q.outcome_progress(items[i.id] for i in o.indicators) for o in programme.outcomes)
+    grouped = q.by_outcome(programme)
+    return q.mean(q.outcome_progress(items[i.id] for i in grouped[o.id]) for o in programme.outcomes)
 
 
 class ProgrammeBase(ResultsView):
