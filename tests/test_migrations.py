@@ -1638,7 +1638,7 @@ BEFORE_DETAILED_TOTALS = "5c1f0e7a9d42"
 
 
 def test_upgrade_sums_every_funds_ledger_per_year_and_organization_and_the_dashboard_stays_the_same(
-    own_demo, downgrade_demo
+    committed, own_demo, downgrade_demo
 ):
     """The demo at the previous revision has its totals per kind and earmark only; the upgrade sums each fund's
     ledger per kind, earmark, year and allocation's organization, to the cent, and every fund's balances,
@@ -1666,7 +1666,7 @@ def test_upgrade_sums_every_funds_ledger_per_year_and_organization_and_the_dashb
     with own_demo.app_context():
         funds = list(db.session.scalars(sa.select(Fund).order_by(Fund.id)))
         before = {fund.id: figures(fund) for fund in funds}
-        assert any(years and allocated for _b, years, _money, allocated in before.values())
+        assert any(years and allocated for _b, years, _money, allocated in before.values()), before
         db.session.remove()
         downgrade_demo(BEFORE_DETAILED_TOTALS)
         assert "year" not in {c["name"] for c in db.inspect(db.engine).get_columns("ledger_totals")}
