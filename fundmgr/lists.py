@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
 from fundmgr.db import db
 from fundmgr.exports import Sheet, csv_bytes, download, xlsx_bytes
@@ -206,18 +206,38 @@ class ListSpec:
             query = query.where(sa.or_(*(contains(expression, state.q) for expression in self.search)))
         return query
 
-    def query(self, base: sa.Select, state: ListState, ctx: Any = None) -> sa.Select:
-        """The base query narrowed by the state's filters and search, in its order (the tie-break last)."""
+    def query(self, base: sa.Select, state: ListState, ctx: Any = None, *, mirrored: bool = False) -> sa.Select:
+        """The base query narrowed by the state's filters and search, in its order (the tie-break last); `mirrored`:
+        in exactly the reverse order (empty values first), to read a page near the end from the end."""
         query = self.narrow(base, state, ctx)
-        descending = state.direction == "desc"
-        order = [sa.nulls_last(e.desc() if descending else e.asc()) for e in self.column(state.sort).order()]
+        descending = (state.direction == "desc") != mirrored
+        empty_at = sa.nulls_first if mirrored else sa.nulls_last
+        order = [empty_at(e.desc() if descending else e.asc()) for e in self.column(state.sort).order()]
         order += [e.desc() if descending else e.asc() for e in self.tiebreak]
         return query.order_by(*order)
 
     def listing(self, base: sa.Select, ctx: Any = None, args: Mapping[str, Any] | None = None) -> Listing:
         """The request's page of the list."""
         state = self.read(request.args if args is None else args)
-        return Listing(self, state, self.query(base, state, ctx), ctx)
+        return Listing(self, state, self.query(base, state, ctx), ctx, self.query(base, state, ctx, mirrored=True))
+
+
+class NearerEndPagination(SelectPagination):
+    """A page of a list read from the nearer end: counted first, a page past the middle is read in the list's
+    reverse order (the `mirrored` query) with the smaller offset from the end, then put back in order. The last page
+    of a long list then costs what its first does, not an OFFSET over every row before it."""
+
+    def _query_items(self) -> list[Any]:
+        self._total: int = super()._query_count()
+        offset, size, mirrored = self._query_offset, self.per_page, self._query_args["mirrored"]
+        from_end = self._total - offset - size  # the rows after this page
+        if mirrored is None or offset >= self._total or from_end >= offset:
+            return super()._query_items()
+        rows = db.session.execute(mirrored.limit(size + min(from_end, 0)).offset(max(from_end, 0))).unique()
+        return list(rows.scalars())[::-1]
+
+    def _query_count(self) -> int:
+        return self._total
 
 
 def is_db_int(text: str) -> bool:
@@ -316,13 +336,17 @@ class Listing:
     state: ListState
     query: sa.Select
     ctx: Any = None
+    mirrored: sa.Select | None = None  # the query in the reverse order (ListSpec.query), for pages near the end
     _page: Pagination | None = None
 
     @property
     def page(self) -> Pagination:
         """The state's page; beyond the last page an empty page (its links lead back)."""
         if self._page is None:
-            self._page = db.paginate(self.query, page=self.state.page, per_page=self.state.size, error_out=False)
+            self._page = NearerEndPagination(
+                select=self.query, mirrored=self.mirrored, session=db.session,
+                page=self.state.page, per_page=self.state.size, max_per_page=None, error_out=False,
+            )  # fmt: skip
         return self._page
 
     def total(self, name: str) -> Decimal:

@@ -1613,9 +1613,10 @@ def test_upgrade_sums_every_funds_ledger_into_its_totals_and_the_balances_stay_t
             sums[key] = sums.get(key, Decimal("0.00")) + money_type.process_result_value(amount, db.engine.dialect)
         db.session.remove()
         flask_migrate.upgrade()
-        totals = {
-            (t.fund_id, t.kind.value, t.area_key or None): t.amount for t in db.session.scalars(sa.select(LedgerTotal))
-        }
+        totals: dict[tuple[int, str, int | None], Decimal] = {}
+        for t in db.session.scalars(sa.select(LedgerTotal)):  # at the head, kept per year too (9b4e2d7c5a13)
+            key = (t.fund_id, t.kind.value, t.area_key or None)
+            totals[key] = totals.get(key, Decimal("0.00")) + t.amount
         assert totals == sums
         for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
             assert balances(fund) == before[fund.id]
@@ -1628,3 +1629,68 @@ def test_upgrade_sums_every_funds_ledger_into_its_totals_and_the_balances_stay_t
         db.session.commit()
         assert balances(fund).interest == interest + Decimal("1000.00")
         assert ledger_sums(fund) == ledger_sums(fund, as_at=date(9999, 12, 31))
+
+
+# --- 9b4e2d7c5a13: the ledger totals kept per year and organization too (the dashboard) ---
+
+BEFORE_DETAILED_TOTALS = "5c1f0e7a9d42"
+
+
+def test_upgrade_sums_every_funds_ledger_per_year_and_organization_and_the_dashboard_stays_the_same(
+    committed, own_demo, downgrade_demo
+):
+    """The demo at the previous revision has its totals per kind and earmark only; the upgrade sums each fund's
+    ledger per kind, earmark, year and allocation's organization, to the cent, and every fund's balances,
+    capitalization per year and money per organization are the same as before and as summed from the ledger's rows.
+    An entry added after the upgrade counts in its year's total."""
+    from fundmgr.finance import operations as finance_ops
+    from fundmgr.finance.models import LedgerTotal
+    from fundmgr.finance.queries import (
+        allocations_by_organization,
+        balances,
+        capitalization_by_year,
+        money_by_organization,
+    )
+
+    def figures(fund: Fund, as_at: date | None = None) -> tuple[Any, ...]:
+        return (balances(fund, as_at), capitalization_by_year(fund, as_at), money_by_organization(fund, as_at),
+                allocations_by_organization(fund, as_at))  # fmt: skip
+
+    raw = sa.text(
+        "SELECT e.fund_id, e.kind, e.area_id, e.on_date, a.organization_id, e.amount FROM ledger_entries e "
+        "LEFT JOIN allocations a ON a.id = e.allocation_id"
+    )
+    money_type = ScaledDecimal(18, 2)
+    later = date(9999, 12, 31)
+    with own_demo.app_context():
+        funds = list(db.session.scalars(sa.select(Fund).order_by(Fund.id)))
+        before = {fund.id: figures(fund) for fund in funds}
+        assert any(years and allocated for _b, years, _money, allocated in before.values()), before
+        db.session.remove()
+        downgrade_demo(BEFORE_DETAILED_TOTALS)
+        assert "year" not in {c["name"] for c in db.inspect(db.engine).get_columns("ledger_totals")}
+        with db.engine.connect() as connection:
+            rows = connection.execute(raw).all()
+        sums: dict[tuple[int, str, int | None, int, int | None], Decimal] = {}
+        for fund_id, kind, area_id, on_date, organization_id, amount in rows:
+            key = (fund_id, kind, area_id, int(str(on_date)[:4]), organization_id)
+            sums[key] = sums.get(key, Decimal("0.00")) + money_type.process_result_value(amount, db.engine.dialect)
+        assert len({key[3] for key in sums}) > 1  # the demo's ledger spans several years
+        assert len({key[4] for key in sums}) > 2  # and allocations to several organizations
+        db.session.remove()
+        flask_migrate.upgrade()
+        totals = {
+            (t.fund_id, t.kind.value, t.area_key or None, t.year, t.organization_key or None): t.amount
+            for t in db.session.scalars(sa.select(LedgerTotal))
+        }
+        assert totals == sums
+        for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
+            assert figures(fund) == before[fund.id]
+            assert figures(fund) == figures(fund, later)
+        fund = db.session.get(Fund, funds[0].id)
+        today = clock.today(fund)
+        interest = {y.year: y.interest for y in capitalization_by_year(fund)}.get(today.year, Decimal("0.00"))
+        finance_ops.record_interest(fund, amount=Decimal("1000.00"), on_date=today, reference="YEARS-1", actor=None)
+        db.session.commit()
+        assert {y.year: y.interest for y in capitalization_by_year(fund)}[today.year] == interest + Decimal("1000.00")
+        assert figures(fund) == figures(fund, later)

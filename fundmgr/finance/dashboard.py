@@ -34,14 +34,15 @@ class Dashboard:
 
 def dashboard(fund: Fund, as_at: date | None = None) -> Dashboard:
     """Every figure of the funding dashboard as at a date (the page, its Excel export and its PDF call this)."""
-    balances = q.balances(fund, as_at)
+    spent = q.expenditure_by_allocation(fund, as_at=as_at)  # read once for the balances and the organizations
+    balances = q.balances(fund, as_at, spent)
     result = Dashboard(
         currency=fund.currency,
         balances=balances,
         status=q.funding_status_rows(balances, fund),
         with_organizations=q.organization_status_rows(balances, fund),
         participants_label=fund.participants_label,
-        organizations=q.money_by_organization(fund, as_at),
+        organizations=q.money_by_organization(fund, as_at, spent),
         as_at=as_at,
         years=q.capitalization_by_year(fund, as_at),
         donors=q.contributions_by_donor(fund, as_at),

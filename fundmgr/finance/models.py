@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -172,47 +173,59 @@ class LedgerEntry(Base):
 
 
 class LedgerTotal(Base):
-    """The sum of a fund's ledger entries of one kind and earmark, kept up to date in the transaction that adds each
-    entry (`count_in_totals`, the one place every entry passes through): the balances read these few rows instead of
-    the fund's whole ledger, so their cost does not grow with the fund's history."""
+    """The sum of a fund's ledger entries of one kind, earmark, year and organization (of their allocation), kept up
+    to date in the transaction that adds each entry (`count_in_totals`, the one place every entry passes through):
+    the balances, the capitalization per year and the money per organization read these few rows instead of the
+    fund's whole ledger, so their cost does not grow with the fund's history."""
 
     __tablename__ = "ledger_totals"
 
     fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), primary_key=True)
     kind: so.Mapped[EntryKind] = so.mapped_column(primary_key=True)
     area_key: so.Mapped[int] = so.mapped_column(primary_key=True)  # the earmarked area's id; 0: unearmarked money
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)  # of the entries' dates (on_date)
+    # the organization of the entries' allocation (allocations, releases, transfers, refunds); 0: no allocation
+    organization_key: so.Mapped[int] = so.mapped_column(primary_key=True)
     amount: so.Mapped[Decimal] = so.mapped_column(Money())
 
 
 @sa.event.listens_for(LedgerEntry, "after_insert")
 def count_in_totals(_mapper: so.Mapper, connection: sa.Connection, entry: LedgerEntry) -> None:
-    """Add a new ledger entry's amount to its fund's total of its kind and earmark, in the entry's transaction (the
-    row of the total stays locked until it ends, so concurrent entries add up)."""
+    """Add a new ledger entry's amount to its fund's total of its kind, earmark, year and allocation's organization,
+    in the entry's transaction (the row of the total stays locked until it ends, so concurrent entries add up)."""
     table = LedgerTotal.__table__
+    organization: Any = 0
+    if entry.allocation_id is not None:  # read in the same statement
+        owner = sa.select(Allocation.organization_id).where(Allocation.id == entry.allocation_id)
+        organization = owner.scalar_subquery()
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table).values(
-        fund_id=entry.fund_id, kind=entry.kind, area_key=entry.area_id or 0, amount=entry.amount
-    )
+        fund_id=entry.fund_id, kind=entry.kind, area_key=entry.area_id or 0, year=entry.on_date.year,
+        organization_key=organization, amount=entry.amount,
+    )  # fmt: skip
     connection.execute(
         insert.on_conflict_do_update(
-            index_elements=["fund_id", "kind", "area_key"], set_={"amount": table.c.amount + insert.excluded.amount}
+            index_elements=["fund_id", "kind", "area_key", "year", "organization_key"],
+            set_={"amount": table.c.amount + insert.excluded.amount},
         )
     )
 
 
-# Every fund's totals summed afresh from its ledger (the migration that added them does the same, and the benchmark
-# after writing its ledger in bulk).
-REBUILD_LEDGER_TOTALS = (
-    "DELETE FROM ledger_totals",
-    "INSERT INTO ledger_totals (fund_id, kind, area_key, amount) SELECT fund_id, kind, COALESCE(area_id, 0), "
-    "SUM(amount) FROM ledger_entries GROUP BY fund_id, kind, COALESCE(area_id, 0)",
-)
-
-
 def rebuild_ledger_totals(connection: sa.Connection) -> None:
     """Sum every fund's ledger totals afresh from its entries (after entries were written in bulk, bypassing
-    `count_in_totals`)."""
-    for statement in REBUILD_LEDGER_TOTALS:
-        connection.exec_driver_sql(statement)
+    `count_in_totals`; the migration that added the years and organizations sums them the same way)."""
+    entries, allocations, table = LedgerEntry.__table__, Allocation.__table__, LedgerTotal.__table__
+    keys = [entries.c.fund_id, entries.c.kind, sa.func.coalesce(entries.c.area_id, 0),
+            sa.cast(sa.extract("year", entries.c.on_date), sa.Integer),
+            sa.func.coalesce(allocations.c.organization_id, 0)]  # fmt: skip
+    sums = (
+        sa.select(*keys, sa.func.sum(entries.c.amount))
+        .select_from(entries.outerjoin(allocations, allocations.c.id == entries.c.allocation_id))
+        .group_by(*keys)
+    )
+    connection.execute(table.delete())
+    connection.execute(
+        table.insert().from_select(["fund_id", "kind", "area_key", "year", "organization_key", "amount"], sums)
+    )
 
 
 class Allocation(Base):

@@ -133,8 +133,10 @@ def ledger_sums(
     kinds only, when they are given)."""
     wanted = sorted(kinds, key=lambda kind: kind.value) if kinds is not None else None
     if as_at is None:  # everything recorded: the totals kept up to date as entries are added (LedgerTotal)
-        kept = sa.select(LedgerTotal.kind, LedgerTotal.area_key, LedgerTotal.amount).where(
-            LedgerTotal.fund_id == fund.id
+        kept = (
+            sa.select(LedgerTotal.kind, LedgerTotal.area_key, sa.func.sum(LedgerTotal.amount))
+            .where(LedgerTotal.fund_id == fund.id)
+            .group_by(LedgerTotal.kind, LedgerTotal.area_key)
         )
         if wanted is not None:
             kept = kept.where(LedgerTotal.kind.in_(wanted))
@@ -177,10 +179,13 @@ def money_available(fund: Fund) -> Available:
     return available_of(ledger_sums(fund, kinds=AVAILABLE_KINDS), area_codes(fund))
 
 
-def balances(fund: Fund, as_at: date | None = None) -> Balances:
-    """All the fund's balances, from one grouped query over its ledger (as at a date when one is given)."""
+def balances(fund: Fund, as_at: date | None = None, spent: Mapping[int, Decimal] | None = None) -> Balances:
+    """All the fund's balances, from one grouped query over its ledger (as at a date when one is given); `spent`:
+    `expenditure_by_allocation` as at that date, when the caller has read it already."""
     sums = ledger_sums(fund, as_at)
     available = available_of(sums, area_codes(fund))
+    if spent is None:
+        spent = expenditure_by_allocation(fund, as_at=as_at)
 
     def of(*kinds: EntryKind) -> Decimal:
         return sum((total for (kind, _area), total in sums.items() if kind in kinds), ZERO)
@@ -196,7 +201,7 @@ def balances(fund: Fund, as_at: date | None = None) -> Balances:
         available=available.available,
         available_by_area=available.available_by_area,
         unearmarked_available=available.unearmarked_available,
-        expenditure=sum(expenditure_by_allocation(fund, as_at=as_at).values(), ZERO),
+        expenditure=sum(spent.values(), ZERO),
     )
 
 
@@ -311,19 +316,32 @@ def top_ups_approved(fund: Fund, first: date, last: date) -> dict[int, list[TopU
     return result
 
 
-def money_by_organization(fund: Fund, as_at: date | None = None) -> list[OrganizationMoney]:
-    """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances).
+def money_by_organization(
+    fund: Fund, as_at: date | None = None, spent: Mapping[int, Decimal] | None = None
+) -> list[OrganizationMoney]:
+    """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances;
+    `spent`: `expenditure_by_allocation` as at that date, when the caller has read it already).
 
     The transfers and refunds are summed per organization in the database (a few rows, however many allocations the
     fund made); the expenditure per allocation (its rule is per allocation and year) is added to its organization's.
     """
-    moves = db.session.execute(
-        sa.select(Allocation.organization_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
-        .join(Allocation, Allocation.id == LedgerEntry.allocation_id)
-        .where(*ledger_until(fund, as_at), LedgerEntry.kind.in_([EntryKind.transfer, EntryKind.refund]))
-        .group_by(Allocation.organization_id, LedgerEntry.kind)
-    ).all()
-    spent = expenditure_by_allocation(fund, as_at=as_at)
+    cash = [EntryKind.transfer, EntryKind.refund]
+    if as_at is None:  # everything recorded: the totals per organization kept up to date as entries are added
+        per_organization = (
+            sa.select(LedgerTotal.organization_key, LedgerTotal.kind, sa.func.sum(LedgerTotal.amount))
+            .where(LedgerTotal.fund_id == fund.id, LedgerTotal.kind.in_(cash), LedgerTotal.organization_key != 0)
+            .group_by(LedgerTotal.organization_key, LedgerTotal.kind)
+        )
+    else:
+        per_organization = (
+            sa.select(Allocation.organization_id, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+            .join(Allocation, Allocation.id == LedgerEntry.allocation_id)
+            .where(*ledger_until(fund, as_at), LedgerEntry.kind.in_(cash))
+            .group_by(Allocation.organization_id, LedgerEntry.kind)
+        )
+    moves = db.session.execute(per_organization).all()
+    if spent is None:
+        spent = expenditure_by_allocation(fund, as_at=as_at)
     owners = dict(
         db.session.execute(
             sa.select(Allocation.id, Allocation.organization_id).where(Allocation.id.in_(list(spent)))
@@ -400,18 +418,25 @@ class Delivery:
         return self.expenditure / self.net_transferred if self.net_transferred else None
 
 
-def delivery_by_organization(fund: Fund, allocations: Sequence[Allocation]) -> list[Delivery]:
-    """One row per allocation (one organization of a programme), in the order given."""
+def delivery_by_organization(
+    fund: Fund, allocations: Sequence[Allocation], money: Sequence[AllocationMoney] | None = None
+) -> list[Delivery]:
+    """One row per allocation (one organization of a programme), in the order given; `money`: their
+    `allocation_money`, when the caller has read it already."""
     spent = expenditure_by_allocation(fund, [a.id for a in allocations])
     return [
         Delivery(m.allocation.organization.label, m.net_transferred, spent.get(m.allocation.id, ZERO))
-        for m in allocation_money(allocations)
+        for m in (allocation_money(allocations) if money is None else money)
     ]
 
 
 def programme_delivery(fund: Fund, label: str, allocations: Sequence[Allocation]) -> Delivery:
     """The programme's totals over the given allocations."""
-    rows = delivery_by_organization(fund, allocations)
+    return delivery_total(label, delivery_by_organization(fund, allocations))
+
+
+def delivery_total(label: str, rows: Sequence[Delivery]) -> Delivery:
+    """The total of delivery rows (a programme's, over its organizations' rows)."""
     return Delivery(label, sum((r.net_transferred for r in rows), ZERO), sum((r.expenditure for r in rows), ZERO))
 
 
@@ -675,14 +700,21 @@ class YearFigures:
 
 def capitalization_by_year(fund: Fund, as_at: date | None = None) -> list[YearFigures]:
     """Commitments, deposits, interest and allocations per year, and cumulated; no year skipped."""
-    year = sa.extract("year", LedgerEntry.on_date)
+    kinds = [EntryKind.deposit, EntryKind.interest, *ALLOCATION_KINDS]
     dated = [Contribution.on_date <= as_at] if as_at is not None else []
-    ledger_rows = db.session.execute(
-        sa.select(year, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
-        .where(*ledger_until(fund, as_at))
-        .where(LedgerEntry.kind.in_([EntryKind.deposit, EntryKind.interest, *ALLOCATION_KINDS]))
-        .group_by(year, LedgerEntry.kind)
-    )
+    if as_at is None:  # everything recorded: the totals per year kept up to date as entries are added
+        ledger_rows = db.session.execute(
+            sa.select(LedgerTotal.year, LedgerTotal.kind, sa.func.sum(LedgerTotal.amount))
+            .where(LedgerTotal.fund_id == fund.id, LedgerTotal.kind.in_(kinds))
+            .group_by(LedgerTotal.year, LedgerTotal.kind)
+        )
+    else:
+        year = sa.extract("year", LedgerEntry.on_date)
+        ledger_rows = db.session.execute(
+            sa.select(year, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+            .where(*ledger_until(fund, as_at), LedgerEntry.kind.in_(kinds))
+            .group_by(year, LedgerEntry.kind)
+        )
     c_year = sa.extract("year", Contribution.on_date)
     commitment_rows = db.session.execute(
         sa.select(c_year, sa.func.sum(Contribution.usd_amount))
@@ -859,13 +891,22 @@ def allocations_by_region(fund: Fund, as_of: date | None = None) -> list[ShareRo
 
 def allocations_by_organization(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
     """Allocations per participating organization, largest first."""
-    rows = db.session.execute(
-        sa.select(Organization, sa.func.sum(LedgerEntry.amount))
-        .join(Allocation, Allocation.organization_id == Organization.id)
-        .join(LedgerEntry, LedgerEntry.allocation_id == Allocation.id)
-        .where(*allocated_in(fund, as_of))
-        .group_by(Organization.id)
-    )
+    if as_of is None:  # everything recorded: the totals per organization kept up to date as entries are added
+        query = (
+            sa.select(Organization, sa.func.sum(LedgerTotal.amount))
+            .join(LedgerTotal, LedgerTotal.organization_key == Organization.id)
+            .where(LedgerTotal.fund_id == fund.id, LedgerTotal.kind.in_(ALLOCATION_KINDS))
+            .group_by(Organization.id)
+        )
+    else:
+        query = (
+            sa.select(Organization, sa.func.sum(LedgerEntry.amount))
+            .join(Allocation, Allocation.organization_id == Organization.id)
+            .join(LedgerEntry, LedgerEntry.allocation_id == Allocation.id)
+            .where(*allocated_in(fund, as_of))
+            .group_by(Organization.id)
+        )
+    rows = db.session.execute(query)
     result = [ShareRow(org.code, org.label, -total) for org, total in rows if total]
     result.sort(key=lambda row: (-row.amount, row.label))
     return with_shares(result)
@@ -1002,8 +1043,11 @@ def programme_summary(proposal: Proposal, user: Any) -> ProgrammeSummary:
     )
     own_only = is_agency_staff(user, fund)
     seen = [a for a in allocations if not own_only or a.organization_id == user.organization_id]
-    total = None if own_only else programme_delivery(fund, proposal.reference, allocations)
-    return ProgrammeSummary(allocation_money(allocations), delivery_by_organization(fund, seen), total)
+    money = allocation_money(allocations)
+    delivery = delivery_by_organization(fund, seen, [m for m in money if m.allocation in seen])
+    # everyone but agency staff sees every allocation: the programme's total is that of the rows already read
+    total = None if own_only else delivery_total(proposal.reference, delivery)
+    return ProgrammeSummary(money, delivery, total)
 
 
 def funded_programmes_of(fund: Fund, user: Any) -> list[ProgrammeMoney]:

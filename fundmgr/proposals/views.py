@@ -47,6 +47,7 @@ from fundmgr.proposals.queries import (
     visible_proposals,
 )
 from fundmgr.proposals.rules import submission_problems
+from fundmgr.proposals.versions import load_for_snapshot
 from fundmgr.storage import send_stored
 from fundmgr.web import FundView, db_int, form_problems, in_fund, refusals_shown_on, wants_json
 
@@ -133,6 +134,8 @@ class ProposalDetailView(ProposalBaseView):
 def detail_page(proposal: Proposal, problems: list[str] | None = None, status: int = 200):
     """The proposal page; `problems` are those a refused submission found."""
     own_draft = proposal.can_see_draft(current_user)
+    if own_draft:
+        load_for_snapshot(proposal)  # its matrix, budget and organizations at once, not row by row
     description = describe_draft(proposal) if own_draft else describe_version(proposal.latest_version)
     if problems is None and proposal.can_edit(current_user):
         problems = submission_problems(proposal)

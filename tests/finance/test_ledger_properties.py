@@ -25,7 +25,14 @@ from fundmgr.db import db, to_cents
 from fundmgr.errors import InsufficientFunds
 from fundmgr.finance import operations as ops
 from fundmgr.finance.models import Allocation, ContributionKind, EntryKind, LedgerEntry, Transfer
-from fundmgr.finance.queries import allocation_money, balances, ledger_sums
+from fundmgr.finance.queries import (
+    allocation_money,
+    allocations_by_organization,
+    balances,
+    capitalization_by_year,
+    ledger_sums,
+    money_by_organization,
+)
 from fundmgr.proposals.models import ProposalState
 from tests.factories import organization
 
@@ -275,6 +282,10 @@ def check_invariants(fund, model: Model) -> None:
         by_kind_area[(entry.kind, entry.area_id)] += entry.amount
     assert ledger_sums(fund) == dict(by_kind_area)
     assert balances(fund, as_at=date(9999, 12, 31)) == result
+    # the capitalization per year and the money per organization, read from the totals kept per year and
+    # organization, are those summed from the ledger's rows
+    for figures in (capitalization_by_year, money_by_organization, allocations_by_organization):
+        assert figures(fund) == figures(fund, date(9999, 12, 31))
     # no allocation has more transferred (less refunds) than it holds (less releases and refunds)
     transferred = dict(
         db.session.execute(
