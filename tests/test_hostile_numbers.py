@@ -38,8 +38,8 @@ from tests.access.harness import (
 from tests.access.routes import CASES, Case, doer
 from tests.access.world import World
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 # (a NUL character, refused in any field, is tried by tests/test_hostile_input.py)
 NOT_NUMBERS = ["abc", "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "∞", "1e6", "1E400", "0x1F", "1,2,3",

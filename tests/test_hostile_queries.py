@@ -22,8 +22,8 @@ from tests.access.routes import CASES, OK, Case
 from tests.access.world import RAW_MARKUP, World
 from tests.support import sampled_rows
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 # Every query parameter the app reads (request.args, the list filters, the annual report's form, paging).
 PARAMETERS = ["page", "per_page", "sort", "status", "area", "region", "country", "organization", "marker", "q",
