@@ -1,6 +1,6 @@
 """The access matrix: every route of the app answers every role as written in tests/access/routes.py.
 
-One realistic world (tests/access/world.py) is built per database; each case runs in its own savepoint,
+One realistic world (tests/access/world.py) is built once per process and database; each case runs in a savepoint,
 so POSTs really act and are rolled back. For every answer: no 5xx, the security headers, no inline
 script; a refusal writes nothing and shows no title of the object; no page shows a role a title it may
 not know or a recused member a proposal's content. An allowed POST that changed data left an audit
