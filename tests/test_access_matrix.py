@@ -1,6 +1,6 @@
 """The access matrix: every route of the app answers every role as written in tests/access/routes.py.
 
-One realistic world (tests/access/world.py) is built per database; each case runs in its own savepoint,
+One realistic world (tests/access/world.py) is built once per process and database; each case runs in a savepoint,
 so POSTs really act and are rolled back. For every answer: no 5xx, the security headers, no inline
 script; a refusal writes nothing and shows no title of the object; no page shows a role a title it may
 not know or a recused member a proposal's content. An allowed POST that changed data left an audit
@@ -19,9 +19,7 @@ from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from tests.access import harness
 from tests.access.harness import (
-    changed_tables,
     client_as,
-    fingerprint,
     formula_cells,
     inline_script_problems,
     is_login_redirect,
@@ -30,6 +28,7 @@ from tests.access.harness import (
     response_text,
     security_header_problems,
     spreadsheet_cells,
+    tables_changed_since,
     url_of,
 )
 from tests.access.routes import (
@@ -52,8 +51,8 @@ from tests.support import sampled_pairs
 REFUSALS = (FORBIDDEN, HIDDEN, LOGIN)
 NO_SUCH_ID = 2_000_000_000
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 
 def category(response, method: str, changed: bool) -> str:
@@ -95,14 +94,15 @@ def last_audit_id() -> int:
 
 
 @pytest.mark.parametrize(("case", "role"), sampled_pairs(CASES, ROLES, lambda case: case.id))
-def test_route_answers_role_as_expected(app, world, case: Case, role: str):
+def test_route_answers_role_as_expected(app, world, world_state, case: Case, role: str):
     """Does the route answer this role as the matrix says, writing nothing it should not and leaking nothing?"""
     url = url_of(case, world)
     data = payload(app, world, case)
     expected = case.expect[role]
     client = client_as(app, world, role)
-    # a refusal must not even try to write (checked below); only an answered POST is compared table by table
-    before = fingerprint() if case.method == "POST" and expected not in REFUSALS else None
+    # a refusal must not even try to write (checked below); only an answered POST is compared table by table, with
+    # the tables as they were at this savepoint
+    mark = harness.savepoint(world_state) if case.method == "POST" and expected not in REFUSALS else None
     audit_before = last_audit_id()
     with recording_writes() as writes:
         response = client.open(url, method=case.method, data=data)
@@ -110,7 +110,8 @@ def test_route_answers_role_as_expected(app, world, case: Case, role: str):
         cells = spreadsheet_cells(response)
         response.close()
     db.session.expire_all()
-    changed = changed_tables(before, fingerprint()) if before is not None else writes.tables
+    entries = [(e.actor_id, e.created_at, e.before, e.after, e.action) for e in new_audit_entries(audit_before)]
+    changed = tables_changed_since(mark, writes.tables) if mark is not None else writes.tables
     answer = category(response, case.method, bool(changed))
 
     assert response.status_code < 500, body[-3000:]
@@ -128,15 +129,14 @@ def test_route_answers_role_as_expected(app, world, case: Case, role: str):
     if expected in REFUSALS:
         assert not [k for k in case.secrets if world.code(k) in body], "a refusal showed the object's title"
     if expected == DONE:
-        entries = new_audit_entries(audit_before)
         assert entries, f"{case.id} as {role} changed {changed} without an audit entry"
         actor = world.users[case.extra.get("actor", role)]
-        assert any(e.actor_id == actor for e in entries), f"no entry by the {case.extra.get('actor', role)}"
-        assert all(e.created_at is not None for e in entries)
+        assert any(actor_id == actor for actor_id, *_rest in entries), f"no entry by {case.extra.get('actor', role)}"
+        assert all(created_at is not None for _actor, created_at, *_rest in entries)
         # what changed is recorded (the account's own sign-in and password changes keep no values, by design)
-        assert any(e.before is not None or e.after is not None for e in entries) or case.endpoint.startswith(
-            "accounts."
-        ), f"{case.id}: no before/after in {[e.action for e in entries]}"
+        assert any(before is not None or after is not None for _a, _c, before, after, _x in entries) or (
+            case.endpoint.startswith("accounts.")
+        ), f"{case.id}: no before/after in {[action for *_rest, action in entries]}"
 
 
 GUESSES = [

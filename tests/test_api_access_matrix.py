@@ -15,12 +15,12 @@ from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from tests.access import harness
 from tests.access.api_routes import API_CASES, UNAUTHORIZED, ApiCase
-from tests.access.harness import changed_tables, fingerprint
+from tests.access.harness import recording_writes, tables_changed_since
 from tests.access.routes import DONE, FORBIDDEN, HIDDEN, KEPT, OK, UNKNOWN
 from tests.access.world import ROLES, World
 from tests.support import sampled_pairs, sampled_rows
 
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 REFUSALS = (FORBIDDEN, HIDDEN, UNAUTHORIZED)
 # Bookkeeping every request may write: a token's last use, the rate-limit counters
@@ -54,15 +54,24 @@ def last_audit_id() -> int:
     return db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEntry.id), 0)))
 
 
+def changes_of(state: harness.WorldState, app, world: World, case: ApiCase, role: str):
+    """The answer to the role's request, and the tables it changed (bookkeeping aside: compared with what they were
+    before it, then rolled back) besides the audit entries it left."""
+    mark = harness.savepoint(state)
+    audit_before = last_audit_id()
+    with recording_writes() as writes:
+        response = send(app, world, case, role)
+    db.session.expire_all()
+    entries = [(e.actor_id, bool(e.before or e.after)) for e in
+               db.session.scalars(sa.select(AuditEntry).where(AuditEntry.id > audit_before))]  # fmt: skip
+    return response, tables_changed_since(mark, writes.tables, exclude=BOOKKEEPING), entries
+
+
 @pytest.mark.parametrize(("case", "role"), sampled_pairs(API_CASES, ROLES, lambda case: case.id))
-def test_api_route_answers_role_as_expected(app, world, case: ApiCase, role: str):
+def test_api_route_answers_role_as_expected(app, world, world_state, case: ApiCase, role: str):
     """Does the API route answer this role's token as the matrix says, writing nothing it should not?"""
     expected = case.expect[role]
-    before = fingerprint(exclude=BOOKKEEPING)
-    audit_before = last_audit_id()
-    response = send(app, world, case, role)
-    db.session.expire_all()
-    changed = changed_tables(before, fingerprint(exclude=BOOKKEEPING))
+    response, changed, entries = changes_of(world_state, app, world, case, role)
     answer = category(response, case.method, bool(changed))
 
     assert response.status_code < 500, response.get_data(as_text=True)[-2000:]
@@ -73,10 +82,9 @@ def test_api_route_answers_role_as_expected(app, world, case: ApiCase, role: str
         assert response.json["message"]
     if expected in REFUSALS or case.method == "GET":
         assert not changed, f"{case.id} as {role} changed {changed}"
-        assert last_audit_id() == audit_before
+        assert not entries
     if expected == DONE:
-        entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.id > audit_before)))
-        assert any(e.actor_id == world.users[role] and (e.before or e.after) for e in entries)
+        assert any(actor == world.users[role] and recorded for actor, recorded in entries)
 
 
 def test_every_api_route_has_an_answer_for_every_role(app):
@@ -92,17 +100,17 @@ def test_every_api_route_has_an_answer_for_every_role(app):
 
 
 @pytest.mark.parametrize("case", sampled_rows(API_CASES, lambda case: case.id))
-def test_a_revoked_token_gets_nothing(app, world, case: ApiCase):
+def test_a_revoked_token_gets_nothing(app, world, world_state, case: ApiCase):
     """Does a revoked token (of the FMU, who may do most) get 401 JSON from every route, writing nothing?
     (Every route on PostgreSQL, a third of them on SQLite: the token is checked before any route runs.)"""
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == world.users["fmu"]))
     account_ops.revoke_api_token(token, actor=token.user)
     db.session.commit()
-    before = fingerprint(exclude=BOOKKEEPING)
-    response = send(app, world, case, "fmu")
+    response, changed, entries = changes_of(world_state, app, world, case, "fmu")
     assert response.status_code == 401
     assert response.json["code"] == "unauthorized"
-    assert changed_tables(before, fingerprint(exclude=BOOKKEEPING)) == set()
+    assert changed == set()
+    assert not entries
 
 
 GUESSES = [
@@ -144,7 +152,7 @@ HOSTILE_REPORTS = [
 
 
 @pytest.mark.parametrize("body", [*({"value": v} for v in HOSTILE_VALUES), *HOSTILE_REPORTS], ids=repr)
-def test_hostile_report_input_is_refused_as_json_and_writes_nothing(app, world, body):
+def test_hostile_report_input_is_refused_as_json_and_writes_nothing(app, world, world_state, body):
     """Are bad decimals, huge numbers and wrong types in a progress report refused 4xx JSON, nothing written?"""
     case = next(case for case in API_CASES if case.endpoint == "api.save_report")
     good = case.body(world)
@@ -152,13 +160,10 @@ def test_hostile_report_input_is_refused_as_json_and_writes_nothing(app, world, 
         body = good | {"values": [good["values"][0] | body["value"], *good["values"][1:]]}
     elif isinstance(body, dict):
         body = good | body
-    before = fingerprint(exclude=BOOKKEEPING)
-    audit_before = last_audit_id()
     hostile = ApiCase(case.endpoint, case.method, case.params, case.expect, body=lambda _w: body)
-    response = send(app, world, hostile, "agency_lead")
-    db.session.expire_all()
+    response, changed, entries = changes_of(world_state, app, world, hostile, "agency_lead")
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:500]
     assert response.json["code"]
     assert response.json["message"]
-    assert changed_tables(before, fingerprint(exclude=BOOKKEEPING)) == set()
-    assert last_audit_id() == audit_before
+    assert changed == set()
+    assert not entries

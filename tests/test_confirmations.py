@@ -41,7 +41,7 @@ NEED_NOT_ASK = {
 FINAL_SOUNDING = re.compile(r"remove|delete|end|cancel|withdraw|retire|close|revoke|reject|conclude|approve|discard|"
                             r"archive|clear|drop|terminate|suspend|reverse|void|purge|restore")  # fmt: skip
 
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 
 def view_source(app, endpoint: str) -> str:

@@ -29,8 +29,8 @@ from tests.access.world import RAW_MARKUP, World
 from tests.support import TODAY
 from tests.support.files import HOSTILE_FILE_NAMES, PDF_BYTES, UNSAFE_IN_NAME, office_bytes, unique_pdf
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde" + b"\x00" * 32

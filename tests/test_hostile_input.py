@@ -34,8 +34,8 @@ from tests.support import sampled_rows
 
 OVERSIZED = 100_001
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 
 FORMS = [case for case in CASES if case.method == "POST" and case.owner is not None]

@@ -17,8 +17,8 @@ from tests.access.harness import FORMULA_TRIGGERS, client_as, formula_cells, pdf
 from tests.access.routes import CASES, OK, Case
 from tests.access.world import World
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 EXPORTS = [c for c in CASES if c.method == "GET" and (c.variant in ("csv", "xlsx") or c.endpoint.endswith("_xlsx")
                                                       or c.endpoint.endswith("xlsx"))]  # fmt: skip

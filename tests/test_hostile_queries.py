@@ -2,7 +2,8 @@
 
 Every GET route of the access matrix is asked, by a role that may see it, with every query parameter
 the app reads set to junk: negative and huge numbers, SQL, NUL bytes, digits that are not ASCII
-digits, markup, 5,000 characters, repeated parameters. Its URL ids are replaced with zero and
+digits, markup, 5,000 characters (each page a turn of these values, each value a third of the pages),
+repeated parameters. Its URL ids are replaced with zero and
 huge numbers. Hypothesis then fuzzes the filters of the lists.
 """
 
@@ -20,10 +21,10 @@ from tests.access import harness
 from tests.access.harness import client_as
 from tests.access.routes import CASES, OK, Case
 from tests.access.world import RAW_MARKUP, World
-from tests.support import sampled_rows
+from tests.support import rotating, sampled_rows
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 # Every query parameter the app reads (request.args, the list filters, the annual report's form, paging).
 PARAMETERS = ["page", "per_page", "sort", "status", "area", "region", "country", "organization", "marker", "q",
@@ -36,6 +37,9 @@ JUNK = ["-1", "99999999999999999999999999", "NaN", "'; DROP TABLE proposals;--",
         "<script>alert(1)</script>", "²", "𝟙", "x" * 5000, "//evil.example/", "javascript:alert(1)"]  # fmt: skip
 # Documents (PDFs, workbooks) are expensive to make: a few of the worst values.
 DOCUMENT_JUNK = ["²", "a\x00b", "'; DROP TABLE proposals;--", "x" * 5000]
+# Each page gets a turn of the junk (tests.support.rotating): every value meets about a third of the pages, and
+# every page a third of the values (a half of the documents').
+JUNK_PER_PAGE, DOCUMENT_JUNK_PER_PAGE = 4, 2
 HUGE_IDS = [0, 2**31, 2**63, 10**30]
 GETS = [case for case in CASES if case.method == "GET"]
 
@@ -57,12 +61,22 @@ def check(response) -> None:
     assert not location.startswith(("//", "http://evil", "https://evil", "javascript:")), location
 
 
+def junk_for(case: Case) -> list[str]:
+    """The junk values a page is sent: a turn of JUNK_PER_PAGE of them (DOCUMENT_JUNK_PER_PAGE for a document), so
+    every kind of junk meets a share of the pages (the values are read by the same few helpers on every page:
+    `db_int`, the lists' settings) without sending every value to every page."""
+    index = GETS.index(case)
+    if is_document(case):
+        return rotating(DOCUMENT_JUNK, index, DOCUMENT_JUNK_PER_PAGE)
+    return rotating(JUNK, index, JUNK_PER_PAGE)
+
+
 @pytest.mark.parametrize("case", sampled_rows(GETS, lambda c: c.id))
 def test_junk_query_parameters_never_break_a_page(app, world: World, case: Case):
     """Does every page answer junk in every query parameter (one value at a time, then repeated) without a 5xx?"""
     client = client_as(app, world, reader_of(case))
     url = url_for(case.endpoint, **case.params(world))
-    for value in DOCUMENT_JUNK if is_document(case) else JUNK:
+    for value in junk_for(case):
         with client.get(f"{url}?{urlencode(dict.fromkeys(PARAMETERS, value))}") as response:
             check(response)
     repeated = urlencode([(name, value) for name in PARAMETERS for value in ("1", "²", "x")])

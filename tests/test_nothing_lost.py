@@ -29,8 +29,8 @@ from tests.access.world import World
 
 BY_ID = {case.id: case for case in CASES}
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 
 class ForcedFailure(RuntimeError):

@@ -19,8 +19,8 @@ from tests.access import harness
 from tests.access.harness import client_as
 from tests.support import REPO
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 # Where HTML the app made itself is inserted as it is: (file, expression) -> what it is.
 READY_MADE_HTML = {

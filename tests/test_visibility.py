@@ -22,8 +22,8 @@ from fundmgr.results.queries import programmes_query
 from tests.access import harness
 from tests.access.world import World
 
-# The module's world (tests/access/harness.py): built once per database, each test in a savepoint of it.
-world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+# The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
+app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 
 def people(world: World) -> dict[str, Any]:

@@ -1,16 +1,20 @@
-"""The machinery of the access and hostile-input tests: one world per module, forms read like a browser does.
+"""The machinery of the access and hostile-input tests: one world for every module, forms read as a browser does.
 
-The world is built once per test module and database (it takes a few seconds), inside a transaction
-that is never committed; each test runs in a savepoint of it that is rolled back at the test's end, so
-every test, POSTs included, starts from the same world. A test module uses it with
+The world (tests/access/world.py) takes seconds to build: it is built once per test process and database, in a
+database of its own (`app` here: the world's application), and committed there. Each module that uses it holds
+one transaction on it (what a module builds beside the world, such as a second fund, goes into it and is rolled
+back at the module's end), and each test runs in a savepoint of that transaction, rolled back at the test's end,
+so every test, POSTs included, starts from the same world. A test module uses it with
 
-    world_state, isolated, world = harness.world_state, harness.isolated, harness.world
+    app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
-(`isolated` replaces the suite's per-test transaction for that module).
+(`app` is the world's application, `isolated` replaces the suite's per-test transaction for that module). A module
+with an application of its own (the pseudo-locale's) leaves out `app`: its world is built in its database.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import re
@@ -34,31 +38,50 @@ from fundmgr.storage import path_for
 from tests.access.routes import Case, doer
 from tests.access.world import World, build_world
 from tests.factories import sign_in
-from tests.support.database import ConnectionBoundSession
+from tests.support.database import BuiltOnce, ConnectionBoundSession, app_on_built_database
+
+
+@pytest.fixture(scope="session")
+def app(backend: str, built_once: BuiltOnce, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The world's application: a migrated database of its own holding the bundled fund, where the world is
+    committed by the first test that needs it (once per test process and database)."""
+    return built_once.get(
+        ("world app", backend), lambda: app_on_built_database(backend, tmp_path_factory.mktemp(f"world-{backend}"))
+    )
+
+
+# The world committed in each database (by its URL), built once per process; a failure is kept and reported by
+# every test that needs the world rather than built again on top.
+WORLDS: dict[str, World | BaseException] = {}
+# The forms read as their owners see them, per database and per what a module adds beside the world (see
+# form_seen_by): every module starts from the same world, so a page is read once per process, not per module.
+FORMS: dict[tuple[str, str], dict[tuple[Any, ...], Any]] = {}
 
 
 @dataclass
 class WorldState:
-    """The module's connection (its transaction holds the world) and the world once built."""
+    """The module's connection to the world's database (its transaction holds what the module adds beside the
+    world) and the module's view of the world (its ids; its own `extra` values)."""
 
-    connection: sa.Connection
+    app: Flask
+    connection: sa.Connection | None = None
     world: World | None = None
-    failure: BaseException | None = None
+    transaction: sa.Transaction | None = None
 
 
 @pytest.fixture(scope="module")
 def world_state(app: Flask) -> Iterator[WorldState]:
-    with app.app_context():
-        connection = db.engine.connect()
-    transaction = connection.begin()
-    yield WorldState(connection)
-    transaction.rollback()
-    connection.close()
+    state = WorldState(app)
+    yield state
+    if state.connection is not None:
+        if state.transaction is not None and state.transaction.is_active:
+            state.transaction.rollback()
+        state.connection.close()
 
 
 @pytest.fixture(autouse=True)
 def isolated(request: pytest.FixtureRequest, app: Flask, world_state: WorldState) -> Iterator[None]:
-    """Replaces the suite's per-test transaction: the test runs in a savepoint of the module's world."""
+    """Replaces the suite's per-test transaction: the test runs in a savepoint of the module's transaction."""
     with in_world(request, app, world_state):
         yield
 
@@ -66,17 +89,21 @@ def isolated(request: pytest.FixtureRequest, app: Flask, world_state: WorldState
 @contextmanager
 def in_world(request: pytest.FixtureRequest, app: Flask, state: WorldState,
              beside: Callable[[], None] | None = None) -> Iterator[None]:  # fmt: skip
-    """A savepoint of the module's world, built on the first test (with `beside`, whatever a module builds once
-    next to it, e.g. a second fund); the test's session is bound to the world's connection."""
+    """A savepoint of the module's transaction on the world (built by the process's first test that needs it;
+    with `beside`, whatever a module builds once next to it, e.g. a second fund); the test's session is bound to
+    the module's connection."""
     with app.app_context():
         original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": state.connection, "join_transaction_mode": "create_savepoint",
-             "class_": ConnectionBoundSession}
-        )  # fmt: skip
         nested = None
         try:
-            ensure_world(request, state)
+            if state.connection is None:
+                state.connection = db.engine.connect()
+                state.transaction = state.connection.begin()
+            db.session = bound_session(state.connection)
+            if state.world is None:
+                world = committed_world(request, app, state)
+                forms = FORMS.setdefault((app.config["SQLALCHEMY_DATABASE_URI"], getattr(beside, "__name__", "")), {})
+                state.world = dataclasses.replace(world, extra=dict(world.extra), forms=forms)
             if beside is not None:
                 beside()
             nested = state.connection.begin_nested()
@@ -90,27 +117,42 @@ def in_world(request: pytest.FixtureRequest, app: Flask, state: WorldState,
                 restore_files(state.world)
 
 
-def ensure_world(request: pytest.FixtureRequest, state: WorldState) -> None:
-    """Build the world on the module's first test (a failure is reported by every test, not rebuilt on top)."""
-    if state.failure is not None:
-        raise RuntimeError("building the world failed in an earlier test") from state.failure
-    if state.world is not None:
-        return
-    try:
-        state.world = build_world(
-            request.getfixturevalue("fund"),
-            request.getfixturevalue("make_user"),
-            request.getfixturevalue("make_proposal"),
-        )
-        db.session.commit()
-    except BaseException as exc:
-        state.failure = exc
-        raise
+def bound_session(connection: sa.Connection) -> Any:
+    """A session (scoped, as Flask-SQLAlchemy's) on the connection: its commits only release savepoints."""
+    return db._make_scoped_session(
+        {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession}
+    )
+
+
+def committed_world(request: pytest.FixtureRequest, app: Flask, state: WorldState) -> World:
+    """The world in the application's database; the process's first module to need it builds it in its
+    transaction, commits it, and starts the module's transaction again (the test's session stays the same)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url not in WORLDS:
+        try:
+            WORLDS[url] = build_world(
+                request.getfixturevalue("fund"),
+                request.getfixturevalue("make_user"),
+                request.getfixturevalue("make_proposal"),
+            )
+            db.session.commit()
+        except BaseException as exc:
+            WORLDS[url] = exc
+            raise
+        assert state.connection is not None
+        assert state.transaction is not None
+        state.transaction.commit()
+        state.transaction = state.connection.begin()
+    world = WORLDS[url]
+    if isinstance(world, BaseException):
+        raise RuntimeError("building the world failed in an earlier test") from world
+    return world
 
 
 @contextmanager
 def fresh_state(state: WorldState) -> Iterator[None]:
     """A savepoint inside the test's: what happens within is undone at its end (one per example or try)."""
+    assert state.connection is not None
     db.session.remove()
     nested = state.connection.begin_nested()
     try:
@@ -124,7 +166,7 @@ def fresh_state(state: WorldState) -> Iterator[None]:
 
 @pytest.fixture
 def world(world_state: WorldState) -> World:
-    """The ids of the module's world (built by `isolated`)."""
+    """The ids of the world (built by `isolated`)."""
     assert world_state.world is not None
     return world_state.world
 
@@ -321,12 +363,12 @@ def recording_writes() -> Iterator[WriteRecorder]:
         sa.event.remove(engine, "before_cursor_execute", recorder)
 
 
-def fingerprint(exclude: tuple[str, ...] = ("audit_entries",)) -> dict[str, str]:
-    """A digest of every table's rows: equal fingerprints, equal data (what a request changed shows up)."""
+def fingerprint(exclude: tuple[str, ...] = ("audit_entries",), only: set[str] | None = None) -> dict[str, str]:
+    """A digest of every table's rows (or of the tables named): equal fingerprints, equal data."""
     digests = {}
     session = db.session
     for table in db.metadata.sorted_tables:
-        if table.name in exclude:
+        if table.name in exclude or (only is not None and table.name not in only):
             continue
         rows = session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
         digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
@@ -335,6 +377,30 @@ def fingerprint(exclude: tuple[str, ...] = ("audit_entries",)) -> dict[str, str]
 
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> set[str]:
     return {name for name in before if before[name] != after.get(name)}
+
+
+def savepoint(state: WorldState) -> sa.NestedTransaction:
+    """A savepoint of the module's connection, to compare the tables with later (`tables_changed_since`). The test's
+    session is closed first: a savepoint it held, begun before this one, would take this one with it as it ends."""
+    assert state.connection is not None
+    db.session.remove()
+    return state.connection.begin_nested()
+
+
+def tables_changed_since(mark: sa.NestedTransaction, written: set[str],
+                         exclude: tuple[str, ...] = ("audit_entries",)) -> set[str]:  # fmt: skip
+    """The tables whose rows differ from what they were at the savepoint `mark`, among those written since (a
+    table nothing wrote to cannot have changed; one written to may be as before: a write undone, a value set to
+    itself). Their rows are read now, then again once rolled back to `mark`: what was done since is undone, so
+    call it once every check of the new state is made. Reading the written tables only, twice, costs a fraction
+    of a digest of every table before and after."""
+    tables = written - set(exclude)
+    after = fingerprint(exclude, only=tables) if tables else {}
+    db.session.remove()
+    mark.rollback()
+    before = fingerprint(exclude, only=tables) if tables else {}
+    db.session.remove()
+    return changed_tables(before, after)
 
 
 def storage_listing(app: Flask) -> dict[str, str]:
@@ -507,8 +573,9 @@ def payload(app: Flask, world: World, case: Case) -> MultiDict | None:
 
 def form_seen_by(app: Flask, world: World, owner: str, url: str, page: str) -> HtmlForm | None:
     """The form posting to url as its owner's browser shows it on page. Every test starts from the same world, so
-    the page is read once per module, database and language of the owner (each role of a case sends the same form;
-    a test that changes the owner's language gets the form as written in it: numbers, dates)."""
+    the page is read once per process, database, language of the owner and what a module adds beside the world
+    (each role of a case sends the same form; a test that changes the owner's language gets the form as written in
+    it: numbers, dates)."""
     from fundmgr.accounts.models import User
 
     user_id = world.users[owner]
@@ -532,11 +599,13 @@ def copy_of(data: MultiDict) -> MultiDict:
 
 
 def form_of(app: Flask, world: World, case: Case) -> tuple[str, str, HtmlForm]:
-    """The POST's URL, the page its form is on, and the form as the role it is for sees it."""
+    """The POST's URL, the page its form is on, and the form as the role it is for sees it (read once: see
+    form_seen_by)."""
     url = url_of(case, world)
     page = case.form_page(world) if case.form_page else url
-    html = client_as(app, world, doer(case)).get(page).get_data(as_text=True)
-    return url, page, find_form(html, url, page)
+    form = form_seen_by(app, world, doer(case), url, page)
+    assert form is not None
+    return url, page, form
 
 
 def typed_fields(form: HtmlForm) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parent.parent.parent  # the checkout: the packag
 TODAY = clock.today()
 # A second fund written only as data (the documented example): its own vocabulary, markers, voting rule.
 SECOND_FUND_FILE = REPO / "docs" / "examples" / "food-systems-fund.yaml"
+T = TypeVar("T")
 
 
 def split_marks(index: int) -> tuple[pytest.MarkDecorator, ...]:
@@ -37,3 +38,14 @@ def sampled_pairs(rows: Sequence[Any], columns: Sequence[Any], row_id: Callable[
 def sampled_rows(rows: Sequence[Any], row_id: Callable[[Any], str] = str) -> list[Any]:
     """Every row of a list as test parameters, each run once across the databases (`split_marks`)."""
     return [pytest.param(row, id=row_id(row), marks=split_marks(i)) for i, row in enumerate(rows)]
+
+
+def rotating(values: Sequence[T], index: int, k: int) -> list[T]:
+    """k of the values for the index-th row of a table, turning with the index (the index-th run of k consecutive
+    values, wrapping around): any ceil(len(values) / k) consecutive rows try every value, and every value meets about
+    k / len(values) of the rows. For hostile values that one rule refuses everywhere (one parser, one check before
+    any view): every value class still meets many routes, without the product of all values by all routes."""
+    if k >= len(values):
+        return list(values)
+    start = index * k % len(values)
+    return [values[(start + i) % len(values)] for i in range(k)]
