@@ -31,12 +31,9 @@ def board_meeting(meeting_id: int) -> Meeting | None:
     items = so.selectinload(Meeting.items)
     members = so.selectinload(Meeting.attendance).joinedload(Attendance.member)
     roles = User.fund_roles  # type: ignore[attr-defined]  # the funds package's backref
-    return db.session.scalar(
-        sa.select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(items.joinedload(AgendaItem.proposal), items.joinedload(AgendaItem.decision),
-                 members.selectinload(roles))  # fmt: skip
-    )
+    options = [items.joinedload(AgendaItem.proposal), items.joinedload(AgendaItem.decision)]
+    options.append(members.selectinload(roles))
+    return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id).options(*options))
 
 
 def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
