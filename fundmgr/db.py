@@ -141,10 +141,10 @@ def memoized(key: tuple[Any, ...], read: Callable[[], T]) -> T:
     same question several times (who presides over each item of a meeting, a member's standing on a proposal, the
     committee's seats) pays one statement for it.
 
-    Never stale within the request: the memo is forgotten at every flush, every locking read (what follows a lock
-    reads afresh, as it would have) and the end of every transaction, and is not used while the session holds
-    changes not yet flushed. Nothing is kept from one request to the next: another server's writes count from
-    the next request, as they did without it.
+    Never stale within the request: the memo is forgotten at every flush, every write statement, every locking read
+    (what follows a lock reads afresh, as it would have) and the end of every transaction, and is not used while the
+    session holds changes not yet flushed. Nothing is kept from one request to the next: another server's writes
+    count from the next request, as they did without it.
     """
     session = db.session()
     if session.new or session.dirty or session.deleted:
@@ -179,8 +179,10 @@ def forget_memo(session: so.Session, *_args: Any) -> None:
 
 @sa.event.listens_for(so.Session, "do_orm_execute")
 def forget_memo_on_lock(state: so.ORMExecuteState) -> None:
-    """A locking read: what is read after it is read afresh (it may have waited for another transaction's commit)."""
-    if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+    """A locking read, or a write not made by a flush (an UPDATE or DELETE statement): what is read after it is read
+    afresh (a lock may have waited for another transaction's commit)."""
+    locking = state.is_select and getattr(state.statement, "_for_update_arg", None) is not None
+    if locking or state.is_insert or state.is_update or state.is_delete:
         state.session.info.pop(MEMO, None)
 
 
