@@ -72,6 +72,7 @@ _signed_in_options: list[Any] = []
 def signed_in_options() -> list[Any]:
     """The loader options of SIGNED_IN_LOADING, built on first use (the backrefs they name exist only then)."""
     if len(_signed_in_options) != len(SIGNED_IN_LOADING):
+        so.configure_mappers()  # a server's first request may be a signed-in one: the backrefs exist from here
         _signed_in_options[:] = [make() for make in SIGNED_IN_LOADING]
     return _signed_in_options
 
