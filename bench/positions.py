@@ -50,7 +50,9 @@ class Locks:
         text = " ".join(statement.split())
         self.texts.append(text)
         if " FOR UPDATE" in text or " FOR SHARE" in text or " FOR NO KEY UPDATE" in text:
-            table = text.split(" FROM ", 1)[1].split()[0]
+            # the table locked: named after OF (FOR UPDATE OF t), else the statement's first FROM
+            locked = text.rsplit(" OF ", 1)[1].split()[0] if " OF " in text.rsplit(" FOR ", 1)[1] else None
+            table = locked or text.split(" FROM ", 1)[1].split()[0]
             mode = "FOR SHARE" if " FOR SHARE" in text else "FOR UPDATE"
             self.taken.append(f"{table} {mode}")
             if self.first_lock_cpu is None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import enum
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -127,6 +129,61 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+# --- Reads answered once per transaction ----------------------------------------------------------------------
+
+MEMO = "fundmgr_memo"  # key of Session.info: what `memoized` remembers
+
+
+def memoized(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """What `read()` answers, read once while the transaction lasts and nothing is written: a request that asks the
+    same question several times (who presides over each item of a meeting, a member's standing on a proposal, the
+    committee's seats) pays one statement for it.
+
+    Never stale within the request: the memo is forgotten at every flush, every write statement, every locking read
+    (what follows a lock reads afresh, as it would have) and the end of every transaction, and is not used while the
+    session holds changes not yet flushed. Nothing is kept from one request to the next: another server's writes
+    count from the next request, as they did without it.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return read()
+    memo = session.info.setdefault(MEMO, {})
+    if key not in memo:
+        memo[key] = read()
+    answer: T = memo[key]
+    return answer
+
+
+def recall(key: tuple[Any, ...]) -> Any | None:
+    """What `memoized(key, ...)` would answer without reading, or None when it would read."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return None
+    return session.info.get(MEMO, {}).get(key)
+
+
+def remember(key: tuple[Any, ...], value: Any) -> None:
+    """Answer `memoized(key, ...)` with this value, read in bulk with others (a page that will ask for many)."""
+    session = db.session()
+    if not (session.new or session.dirty or session.deleted):
+        session.info.setdefault(MEMO, {})[key] = value
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+@sa.event.listens_for(so.Session, "after_transaction_end")
+def forget_memo(session: so.Session, *_args: Any) -> None:
+    session.info.pop(MEMO, None)
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def forget_memo_on_lock(state: so.ORMExecuteState) -> None:
+    """A locking read, or a write not made by a flush (an UPDATE or DELETE statement): what is read after it is read
+    afresh (a lock may have waited for another transaction's commit)."""
+    locking = state.is_select and getattr(state.statement, "_for_update_arg", None) is not None
+    if locking or state.is_insert or state.is_update or state.is_delete:
+        state.session.info.pop(MEMO, None)
 
 
 # PostgreSQL's answers to a transaction that lost a race: serialization failure, deadlock, lock not available,

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -60,24 +62,49 @@ def idle_cutoff() -> datetime:
     return clock.now() - current_app.config["PERMANENT_SESSION_LIFETIME"]
 
 
-def live_session(user_id: int, key: str | None) -> UserSession | None:
-    """The user's live session this key opens, or None; notes it as seen if it was not for a while."""
-    if not key or not isinstance(key, str):
-        return None
-    now = clock.now()
-    row = db.session.execute(
-        sa.select(UserSession, (UserSession.last_seen_at < now - TOUCH_EVERY).label("stale")).where(
+# What other packages add to the signed-in user's query (each a function giving loader options on User, built once
+# the mappers are configured): what every signed-in request reads with the user (`fundmgr.funds` adds the person's
+# roles and their funds), read in the same statement as the session row.
+SIGNED_IN_LOADING: list[Callable[[], Any]] = []
+_signed_in_options: list[Any] = []
+
+
+def signed_in_options() -> list[Any]:
+    """The loader options of SIGNED_IN_LOADING, built on first use (the backrefs they name exist only then)."""
+    if len(_signed_in_options) != len(SIGNED_IN_LOADING):
+        so.configure_mappers()  # a server's first request may be a signed-in one: the backrefs exist from here
+        _signed_in_options[:] = [make() for make in SIGNED_IN_LOADING]
+    return _signed_in_options
+
+
+def live_session_query(user_id: int, key: str, now: datetime) -> sa.Select[Any]:
+    """The user's live session this key opens, with its user (and what SIGNED_IN_LOADING adds), in one statement."""
+    return (
+        sa.select(UserSession, User, (UserSession.last_seen_at < now - TOUCH_EVERY).label("stale"))
+        .join(User, User.id == UserSession.user_id)
+        .where(
             UserSession.key_hash == key_hash(key),
             UserSession.user_id == user_id,
             UserSession.ended_at.is_(None),
             UserSession.last_seen_at >= idle_cutoff(),
         )
-    ).first()
+        .options(*signed_in_options())
+    )
+
+
+def signed_in_user(user_id: int, key: str | None) -> tuple[User, UserSession] | None:
+    """The user whose live session this key opens, and the session, or None; notes the session as seen if it was
+    not for a while. One statement reads the session row, its user and what every signed-in request asks of them
+    (their organization, their roles): every signed-in request pays for it, a JSON poll as much as a page."""
+    if not key or not isinstance(key, str):
+        return None
+    now = clock.now()
+    row = db.session.execute(live_session_query(user_id, key, now)).unique().first()
     if row is None:
         return None
     if row.stale:
         row.UserSession.last_seen_at = now  # saved with the request's commit
-    return row.UserSession
+    return row.User, row.UserSession
 
 
 def current_session() -> UserSession | None:

@@ -36,15 +36,17 @@ from fundmgr.web import FundView, refusals_shown_on, safe_next_url
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Find the signed-in user from the session: only while its server session is live (not signed out,
-    not ended by a password change or an administrator, not idle too long)."""
+    not ended by a password change or an administrator, not idle too long) and the account active. The session row
+    and the user come in one statement (`sessions.signed_in_user`), read afresh on every request: a session ended,
+    an account deactivated or a role removed by another server counts from the next request."""
     user_id, _sep, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
+    found = sessions.signed_in_user(int(user_id), session.get(sessions.SESSION_KEY))
+    if found is None:
         return None
-    user_session = sessions.live_session(user.id, session.get(sessions.SESSION_KEY))
-    if user_session is None:
+    user, user_session = found
+    if not user.is_active or not secrets.compare_digest(user.session_token, token):
         return None
     g.user_session = user_session
     return user

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, Role, User
+from fundmgr.accounts.sessions import SIGNED_IN_LOADING
 from fundmgr.db import Base, Money, Rate
 from fundmgr.funds.calendar import ReportingCalendar
 from fundmgr.i18n import localize, territory_name
@@ -184,6 +185,17 @@ class FundRole(Base):
 
     def __repr__(self) -> str:
         return f"<FundRole {self.user_id} {self.fund_id} {self.role.value}>"
+
+
+def roles_with_the_user() -> Any:
+    """Every signed-in request asks the person's roles (is this page of their fund theirs?) and the funds they work
+    in: both come in the statement that reads the session and its user (`fundmgr.accounts.sessions.signed_in_user`),
+    fresh on every request, so a role granted or ended counts from the next request on whichever server."""
+    return so.joinedload(User.fund_roles).joinedload(FundRole.fund)  # type: ignore[attr-defined]
+
+
+if roles_with_the_user not in SIGNED_IN_LOADING:
+    SIGNED_IN_LOADING.append(roles_with_the_user)
 
 
 class FundItem:

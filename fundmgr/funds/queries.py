@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 from flask import g, has_request_context, session
 from flask_login import current_user
 
-from fundmgr.accounts.models import Organization, OrganizationKind
+from fundmgr.accounts.models import Organization, OrganizationKind, User
 from fundmgr.db import db
 from fundmgr.funds import rights
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel, ThematicArea, fund_own_organizations
@@ -20,7 +20,19 @@ def all_funds() -> list[Fund]:
 
 def my_funds() -> list[Fund]:
     """The funds the signed-in person may work in: those they hold a role on (administrators: all)."""
-    return rights.funds_of(current_user, all_funds())
+    if not has_request_context():
+        return rights.funds_of(current_user, all_funds())
+    if "my_funds" not in g:  # the layout asks twice; the request reads them once
+        g.my_funds = funds_held(current_user) if current_user.is_authenticated else []
+    return list(g.my_funds)
+
+
+def funds_held(user: User) -> list[Fund]:
+    """The funds the user holds a role on (administrators: all), by id. A person's roles and their funds come with
+    the signed-in user (`funds.models.roles_with_the_user`): only an administrator's funds are read here."""
+    if user.is_admin:
+        return all_funds()
+    return sorted({held.fund.id: held.fund for held in user.fund_roles}.values(), key=lambda fund: fund.id)
 
 
 def current_fund() -> Fund | None:
@@ -28,9 +40,11 @@ def current_fund() -> Fund | None:
     the first one loaded (a visitor; a person holding no role anywhere, whom every page of the fund refuses)."""
     if has_request_context() and "current_fund" in g:
         return g.current_fund
-    funds = all_funds()
     signed_in = has_request_context() and current_user.is_authenticated
-    mine = rights.funds_of(current_user, funds) if signed_in else funds
+    mine = my_funds() if signed_in else []
+    funds = mine if mine else all_funds()  # no fund of one's own: the first one loaded
+    if not signed_in:
+        mine = funds
     code = session.get("fund") if has_request_context() else None
     fund = next((f for f in mine if f.code == code), None) or next(iter(mine), None) or next(iter(funds), None)
     if has_request_context():

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.choices import TitledEnum
-from fundmgr.db import Base, db
+from fundmgr.db import Base, db, memoized
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import localize
 
@@ -65,9 +65,7 @@ STANDINGS: dict[ConflictRule, Standing] = {
 
 def participant_standing(fund: Fund) -> Standing:
     """What a member whose organization takes part in a proposal of the fund may do on it (the fund's policy)."""
-    # read once per fund loaded in the session (pages ask it for every item and member)
-    rules = fund.committee_rules or rules_of(fund)
-    return STANDINGS[rules.conflict_rule]
+    return STANDINGS[rules_of(fund).conflict_rule]
 
 
 class PresidingFallback(TitledEnum):
@@ -216,7 +214,11 @@ class SeatTerm(Base):
 
 def rules_of(fund: Fund) -> CommitteeRules:
     """The committee's rules (every loaded fund has them: the definition's committee: section is required)."""
-    rules = db.session.scalar(sa.select(CommitteeRules).where(CommitteeRules.fund_id == fund.id))
+    # read once per fund loaded in the session (pages ask it for every item and member); the query finds rules
+    # added after the fund's were read as none
+    rules = fund.committee_rules or db.session.scalar(  # type: ignore[attr-defined]
+        sa.select(CommitteeRules).where(CommitteeRules.fund_id == fund.id)
+    )
     assert rules is not None, f"fund {fund.code} has no committee rules: load its definition"
     return rules
 
@@ -240,7 +242,8 @@ def terms_on(fund: Fund, day: date) -> list[SeatTerm]:
         )
         .order_by(Seat.position)
     )
-    return list(db.session.scalars(query).unique())
+    # asked for the chair, the vice-chair and the quorum of each item a page shows: read once per transaction
+    return list(memoized(("terms_on", fund.id, day), lambda: list(db.session.scalars(query).unique())))
 
 
 def term_of(user: Any, fund: Fund, day: date | None = None) -> SeatTerm | None:

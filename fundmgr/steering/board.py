@@ -11,19 +11,40 @@ import hashlib
 import re
 from typing import Any
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from fundmgr.accounts.models import User
+from fundmgr.db import db
 from fundmgr.funds.rights import is_sc_member
-from fundmgr.steering.models import ItemState, Meeting, MeetingState, standing
+from fundmgr.steering.models import AgendaItem, Attendance, ItemState, Meeting, MeetingState, known_standings, standing
 from fundmgr.steering.presiding import may_operate_item, may_preside, presiding_member
 from fundmgr.steering.queries import can_see_scores, score_proposals
-from fundmgr.steering.voting import consensus, counted_votes, quorum_for, tally
+from fundmgr.steering.voting import consensus, counted_votes, people_of, quorum_for, tally
+
+
+def board_meeting(meeting_id: int) -> Meeting | None:
+    """The meeting with what its board reads, one statement per kind of row however long the agenda: its items with
+    their proposals and decisions, its attendance with the members and their roles (who presides, who decides)."""
+    items = so.selectinload(Meeting.items)
+    members = so.selectinload(Meeting.attendance).joinedload(Attendance.member)
+    roles = User.fund_roles  # type: ignore[attr-defined]  # the funds package's backref
+    options = [items.joinedload(AgendaItem.proposal), items.joinedload(AgendaItem.decision)]
+    options.append(members.selectinload(roles))
+    return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id).options(*options))
 
 
 def board_context(meeting: Meeting, user: Any) -> dict[str, Any]:
-    """Everything the board shows to this user."""
+    """Everything the board shows to this user.
+
+    Who presides is asked of each item (its Open button), who decides of the current one (its quorum): the standings
+    they read (of the user, the members invited and the seats' holders, on each item's proposal) are read at once
+    first.
+    """
     item = meeting.current_item
+    known_standings([other.proposal for other in meeting.items], [user, *people_of(meeting).values()])
     context: dict[str, Any] = {
         "meeting": meeting,
         "item": item,

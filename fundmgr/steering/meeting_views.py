@@ -30,7 +30,7 @@ from fundmgr.pdf import pdf_response
 from fundmgr.proposals.models import Proposal, ProposalVersion
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
-from fundmgr.steering.board import board_context, board_summary, revision_of
+from fundmgr.steering.board import board_context, board_meeting, board_summary, revision_of
 from fundmgr.steering.documents import meeting_pack_pdf, minutes_filename, minutes_pdf
 from fundmgr.steering.forms import (
     ActionForm,
@@ -340,7 +340,15 @@ def render_board(context: dict[str, Any]) -> str:
                            action_form=ActionForm(), close_question=close_question)  # fmt: skip
 
 
-class BoardView(MeetingBaseView):
+class BoardBaseView(MeetingBaseView):
+    """The board's page and its poll: the meeting is read with what the board shows (`board_meeting`)."""
+
+    def load(self, meeting_id: int, **_view_args: Any) -> None:
+        self.load_fund()
+        self.meeting = in_fund(board_meeting(meeting_id), self.fund)
+
+
+class BoardView(BoardBaseView):
     """The live board: the current item, recusals, scores and votes as they come in; members vote here.
 
     Without script it is a page to reload; with static/js/steering-board.js it polls board.json.
@@ -352,7 +360,7 @@ class BoardView(MeetingBaseView):
         return self.render("board.html", meeting=self.meeting, fragment=fragment, revision=revision_of(fragment))
 
 
-class BoardDataView(MeetingBaseView):
+class BoardDataView(BoardBaseView):
     """The board as JSON for the page's script: a fingerprint, the fragment, and the figures it shows."""
 
     def process(self):
@@ -373,8 +381,19 @@ class ItemView(MeetingBaseView):
     """Base of the pages and actions on one agenda item."""
 
     def load(self, meeting_id: int, item_id: int, **_view_args: Any) -> None:
-        super().load(meeting_id)
-        self.item = item_of(self.meeting, item_id)
+        """The item with its meeting and its proposal, in one statement (a member's position or vote reads them on
+        every request); 404 unless the item is on that meeting of the fund the user works in."""
+        self.load_fund()
+        item = db.session.scalar(
+            sa.select(AgendaItem)
+            .join(AgendaItem.meeting)
+            .where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting_id)
+            .options(so.contains_eager(AgendaItem.meeting), so.joinedload(AgendaItem.proposal))
+        )
+        if item is None:
+            abort(404)
+        self.meeting = in_fund(item.meeting, self.fund)
+        self.item = item
 
     def back(self) -> Any:
         return redirect(url_for("steering.board", meeting_id=self.meeting.id))

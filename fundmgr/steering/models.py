@@ -20,7 +20,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.calls.models import Call
 from fundmgr.choices import TitledEnum
-from fundmgr.db import Base, Money, db
+from fundmgr.db import Base, Money, db, memoized, recall, remember
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import holders_among, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.funds.seats import FREE, LEAVES, Standing, participant_standing
@@ -135,23 +135,80 @@ def standing(proposal: Proposal, member: Any) -> Standing:
     their role's). Every page and operation of the committee asks this, never the policy itself.
 
     One statement asks both facts (a declared conflict not waived, their organization among the participants), so
-    the proposal's participants are not loaded for it (a member's position or vote asks it on every request)."""
+    the proposal's participants are not loaded for it (a member's position or vote asks it on every request). A page
+    asking it of many members or proposals reads them at once first (`known_standings`); asked again in the same
+    transaction, the answer is remembered (`fundmgr.db.memoized`)."""
     if not is_sc_member(member, proposal.fund):
         return FREE
     if proposal.id is None:  # not saved yet: no declared conflict, its participants are in memory only
         return standing_given(proposal, member, set())
+    return memoized(("standing", proposal.id, member.id), lambda: read_standing(proposal, member))
+
+
+def read_standing(proposal: Proposal, member: Any) -> Standing:
+    """`standing` of an SC member on a saved proposal, read from the database in one statement."""
+    conflicted, participates = db.session.execute(sa.select(*standing_facts(proposal, member))).one()
+    return standing_from(proposal, member, conflicted=bool(conflicted), participates=bool(participates))
+
+
+def standing_facts(proposal: Proposal, member: Any) -> tuple[sa.Exists, sa.Exists]:
+    """The two facts `standing` reads, as SQL columns: a declared conflict not waived; the member's organization
+    among the proposal's participants. A statement that reads them with something else (a member's attendance
+    under its lock) then gives them to `standing_read_with`."""
     conflict = sa.exists().where(Conflict.proposal_id == proposal.id, Conflict.member_id == member.id,
                                  Conflict.waived_at.is_(None))  # fmt: skip
     participant = sa.exists().where(Participant.proposal_id == proposal.id,
                                     Participant.organization_id == member.organization_id)  # fmt: skip
-    conflicted, participates = db.session.execute(sa.select(conflict, participant)).one()
+    return conflict, participant
+
+
+def standing_read_with(proposal: Proposal, member: Any, conflicted: Any, participates: Any) -> None:
+    """Remember the standing whose facts (`standing_facts`) another statement read, for `standing` to answer."""
+    if proposal.id is not None and is_sc_member(member, proposal.fund):
+        said = standing_from(proposal, member, conflicted=bool(conflicted), participates=bool(participates))
+        remember(("standing", proposal.id, member.id), said)
+
+
+def standing_from(proposal: Proposal, member: Any, *, conflicted: bool, participates: bool) -> Standing:
+    """`standing` from the two facts read: a declared conflict; the member's organization among the participants
+    (the lead organization takes part too)."""
     organization = member.organization_id
     takes_part = organization is not None and (participates or organization == proposal.lead_organization_id)
-    return standing_of(proposal, conflicted=bool(conflicted), takes_part=bool(takes_part))
+    return standing_of(proposal, conflicted=conflicted, takes_part=bool(takes_part))
+
+
+def known_standings(proposals: Collection[Proposal], members: Collection[Any]) -> None:
+    """Read the standings of the members on the proposals at once (two statements, however many), for `standing`
+    to answer from while the transaction lasts: a page asking for each item who presides and who decides."""
+    proposals = [p for p in proposals if p.id is not None]
+    members = [m for m in {getattr(m, "id", None): m for m in members if m is not None}.values() if m.id is not None]
+    on_committee = [m for m in members if any(is_sc_member(m, p.fund) for p in proposals)]
+    for proposal in proposals:  # anyone else is FREE: their rights are their role's
+        for member in members:
+            if not is_sc_member(member, proposal.fund):
+                remember(("standing", proposal.id, member.id), FREE)
+    if not proposals or not on_committee:
+        return
+    proposal_ids, organizations = [p.id for p in proposals], {m.organization_id for m in on_committee}
+    conflicts = active_conflicts(proposal_ids, [m.id for m in on_committee])
+    participating = set(db.session.execute(
+        sa.select(Participant.proposal_id, Participant.organization_id).where(
+            Participant.proposal_id.in_(proposal_ids), Participant.organization_id.in_(organizations))
+    ).tuples())  # fmt: skip
+    for proposal in proposals:
+        for member in on_committee:
+            if is_sc_member(member, proposal.fund):
+                said = standing_from(proposal, member, conflicted=(proposal.id, member.id) in conflicts,
+                                     participates=(proposal.id, member.organization_id) in participating)  # fmt: skip
+                remember(("standing", proposal.id, member.id), said)
 
 
 def standings(proposal: Proposal, members: list[Any]) -> dict[int, Standing]:
-    """`standing` of many members on one proposal in two queries (who holds the role, their declared conflicts)."""
+    """`standing` of many members on one proposal in two queries (who holds the role, their declared conflicts), or
+    none when `known_standings` read them all already."""
+    known = {m.id: recall(("standing", proposal.id, m.id)) for m in members} if proposal.id is not None else {}
+    if members and all(said is not None for said in known.values()):
+        return {member_id: said for member_id, said in known.items() if said is not None}
     on_committee = holders_among(members, proposal.fund, Role.sc_member)
     conflicts = active_conflicts([proposal.id] if proposal.id is not None else [], list(on_committee))
     return {m.id: standing_given(proposal, m, conflicts) if m.id in on_committee else FREE for m in members}
@@ -159,7 +216,10 @@ def standings(proposal: Proposal, members: list[Any]) -> dict[int, Standing]:
 
 def recused_proposal_ids(user: Any, proposals: list[Proposal]) -> set[int]:
     """Of the given proposals, those the user is recused from (sees only the title), in one query
-    (Proposal.is_recused in bulk)."""
+    (Proposal.is_recused in bulk), or none when `known_standings` read them already."""
+    known = [recall(("standing", p.id, user.id)) if p.id is not None else None for p in proposals]
+    if proposals and all(said is not None for said in known):
+        return {p.id for p, said in zip(proposals, known, strict=True) if said is not None and not said.sees}
     proposals = [p for p in proposals if is_sc_member(user, p.fund)]
     conflicts = active_conflicts([p.id for p in proposals], [user.id]) if proposals else set()
     return {p.id for p in proposals if not standing_given(p, user, conflicts).sees}

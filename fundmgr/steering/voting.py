@@ -78,14 +78,10 @@ def meeting_quorum(meeting: Meeting) -> Quorum:
 
 def seats_quorum(meeting: Meeting, proposal: Proposal | None) -> Quorum:
     """The voting seats represented at the meeting, leaving out the members excluded from the proposal's decision."""
-    rules = meeting.fund.committee_rules or rules_of(meeting.fund)  # loaded once: the standings read it too
+    rules = rules_of(meeting.fund)
     present = {a.member_id for a in meeting.attendance if a.present}
-    terms = [t for t in terms_on(meeting.fund, meeting.held_on) if t.seat.votes]
-    people = {a.member_id: a.member for a in meeting.attendance}
-    for term in terms:
-        people[term.holder_id] = term.holder
-        if term.alternate is not None:
-            people[term.alternate.id] = term.alternate
+    terms = voting_terms(meeting)
+    people = people_of(meeting)
     excluded = excluded_from_decision(proposal, people.values()) if proposal is not None else set()
     eligible, represented, voices = set(), set(), set()
     for term in terms:
@@ -105,6 +101,22 @@ def seats_quorum(meeting: Meeting, proposal: Proposal | None) -> Quorum:
         present_ids=frozenset(voices),
         recused_ids=frozenset(excluded & invited),
     )
+
+
+def voting_terms(meeting: Meeting) -> list[Any]:
+    """The terms of the voting seats on the meeting's day."""
+    return [t for t in terms_on(meeting.fund, meeting.held_on) if t.seat.votes]
+
+
+def people_of(meeting: Meeting) -> dict[int, Any]:
+    """Everyone the meeting's quorum weighs, by id: the members invited, and whoever holds a voting seat (or stands
+    in for its holder) on its day."""
+    people = {a.member_id: a.member for a in meeting.attendance}
+    for term in voting_terms(meeting):
+        people[term.holder_id] = term.holder
+        if term.alternate is not None:
+            people[term.alternate.id] = term.alternate
+    return people
 
 
 @dataclass(frozen=True)

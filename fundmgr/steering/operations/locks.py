@@ -25,11 +25,14 @@ def add_once(collection: list[Any], row: Any, refusal: str) -> None:
         raise InvalidTransition(refusal) from None
 
 
-def lock(model: type[Any], ident: int, *, shared: bool = False) -> Any:
+def lock(model: type[Any], ident: int, *, shared: bool = False, loading: tuple[Any, ...] = ()) -> Any:
     """Re-read a row under a lock held to the end of the transaction (no-op on SQLite, which serializes writers).
 
     Votes take a shared lock on their item, closing takes an exclusive one: closing waits for
     the votes under way, and a vote that starts after the close sees the item closed.
+    `loading`: rows read with it (loader options), not locked; re-reading the row forgets the ones it had loaded.
     """
-    query: sa.Select[Any] = sa.select(model).where(model.id == ident).with_for_update(read=shared)
+    query: sa.Select[Any] = (
+        sa.select(model).where(model.id == ident).options(*loading).with_for_update(read=shared, of=model)
+    )
     return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()

@@ -34,6 +34,8 @@ from fundmgr.steering.models import (
     Stance,
     Vote,
     VoteChoice,
+    standing_facts,
+    standing_read_with,
 )
 from fundmgr.steering.operations.locks import lock
 from fundmgr.steering.operations.minutes import draft_minutes
@@ -275,10 +277,13 @@ def require_present_on_open_item(item: AgendaItem, member: User, closed: str) ->
     meeting = item.meeting
     if meeting.state is not MeetingState.in_progress or item.state is not ItemState.open:
         raise InvalidTransition(closed)
-    query = sa.select(Attendance.present).where(Attendance.meeting_id == meeting.id, Attendance.member_id == member.id)
-    present = db.session.execute(query.with_for_update()).scalar_one_or_none()
-    if not present:
+    # the member's standing on the proposal is read in the same statement (`standing` then answers from it)
+    query = sa.select(Attendance.present, *standing_facts(item.proposal, member)).where(
+        Attendance.meeting_id == meeting.id, Attendance.member_id == member.id)  # fmt: skip
+    row = db.session.execute(query.with_for_update(of=Attendance)).one_or_none()
+    if row is None or not row[0]:
         raise NotAllowed(_("Only members recorded as present take part in the decision."))
+    standing_read_with(item.proposal, member, row[1], row[2])
     require_may_decide(item.proposal, member)
 
 
@@ -295,7 +300,7 @@ def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User
     """A present, non-recused member votes on the open item while a quorum is present (funds deciding by majority);
     voting again replaces the vote (the last one counts, each change audited)."""
     require_sc_member(actor, member, item.meeting.fund)
-    item = lock(AgendaItem, item.id, shared=True)
+    item = lock(AgendaItem, item.id, shared=True, loading=(so.joinedload(AgendaItem.proposal),))
     meeting = item.meeting
     if meeting.by_consensus:
         raise InvalidTransition(_("This committee decides by consensus: state your position instead of voting."))
@@ -349,7 +354,7 @@ def state_position(item: AgendaItem, member: User, data: PositionData, *, actor:
     """A present, non-recused member states their position on the open item (funds deciding by consensus);
     stating it again replaces it (the last one counts, each change audited; the same one again changes nothing)."""
     require_sc_member(actor, member, item.meeting.fund)
-    item = lock(AgendaItem, item.id, shared=True)
+    item = lock(AgendaItem, item.id, shared=True, loading=(so.joinedload(AgendaItem.proposal),))
     meeting = item.meeting
     if not meeting.by_consensus:
         raise InvalidTransition(_("This committee decides by vote: cast your vote instead of stating a position."))
