@@ -459,6 +459,8 @@ def test_from_a_call_the_fmu_opens_to_approved_programmes_and_the_funds_annual_r
     jonas.get_by_role("link", name="Reviews").first.click()
     jonas.get_by_role("link", name=CORRIDOR.title).click()
     jonas.get_by_role("link", name="Score this proposal").click()
+    # `.all()` does not wait: the review form must be the page before its criteria are listed
+    expect(jonas.get_by_role("heading", level=1)).to_contain_text("Your review of")
     for criterion in jonas.locator("main form fieldset.card").all():
         criterion.get_by_label("4", exact=True).check()
     jonas.get_by_role("group", name="Overall recommendation").get_by_label("Recommend for funding").check()
