@@ -1,53 +1,17 @@
-"""A PostgreSQL database holding the demo, for tests that serve it from production servers (bench.server.Server),
-and what they set up on it: a meeting under way with a proposal open on its agenda."""
+"""What the tests serving the demo from production servers (bench.server.Server; the database: the fixture
+`served_demo_database`) set up on it: a meeting under way with a proposal open on its agenda."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from unittest import mock
-
-import flask_migrate
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from flask import Flask
 
-from fundmgr import clock, create_app
+from fundmgr import clock
 from fundmgr.db import db
-from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from fundmgr.funds.queries import current_fund
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering.demo import demo_people
 from fundmgr.steering.models import AgendaItem, Meeting, MeetingMode
-from tests.support.database import app_config, create_postgres_database, drop_postgres_database
-
-
-@contextmanager
-def demo_database(folder: Path) -> Iterator[tuple[str, Flask]]:
-    """A fresh PostgreSQL database, migrated, with the fund and the demo data; its URL and an app on it (for
-    setting up and counting from the test; its files in folder/storage). Dropped afterwards.
-
-    The demo's accounts are hashed cheaply (argon2id all the same): a second each saved; a server rehashes a
-    password with the production parameters when its account signs in. Every demo account's password is
-    DEFAULT_PASSWORD.
-    """
-    name, url = create_postgres_database()
-    app = create_app(app_config(url, folder) | {"TESTING": False, "SERVER_NAME": None, "MAIL_SUPPRESS_SEND": True})
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    try:
-        with app.app_context(), mock.patch("fundmgr.accounts.operations.hasher", cheap):
-            flask_migrate.upgrade()
-            seed_demo(DEFAULT_PASSWORD)
-            db.session.commit()
-            db.session.remove()
-        yield url, app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        drop_postgres_database(name)
-
 
 TAKEN: set[int] = set()  # proposals an attack has used
 
