@@ -30,11 +30,10 @@ from tests.support.database import (
     ConnectionBoundSession,
     RequestScopedClient,
     app_config,
-    app_on_built_database,
     clean_committed_data,
     wait_for_drops,
 )
-from tests.support.seeded_demo import drop_seeded_demos
+from tests.support.seeded_demo import app_on_built_copy, drop_seeded_demos
 
 pytest_plugins = [
     "tests.factories",
@@ -70,8 +69,11 @@ def built_once() -> Iterator[BuiltOnce]:
 
 @pytest.fixture(scope="session")
 def app(backend: str, built_once: BuiltOnce, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """The application on a migrated database holding the bundled fund definition."""
-    return built_once.get(("app", backend), lambda: app_on_built_database(backend, tmp_path_factory.mktemp(backend)))
+    """The application on a migrated database holding the bundled fund definition (a copy of the one built in the
+    run, tests.support.seeded_demo)."""
+    return built_once.get(
+        ("app", backend), lambda: app_on_built_copy(backend, tmp_path_factory, tmp_path_factory.mktemp(backend))
+    )
 
 
 @pytest.fixture(autouse=True)

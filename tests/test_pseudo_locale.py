@@ -50,7 +50,6 @@ from tests.access.harness import client_as, payload, url_of
 from tests.access.routes import CASES, FORBIDDEN, HIDDEN, KEPT, LOGIN, OK, Case, doer
 from tests.access.world import World
 from tests.factories import PASSWORD
-from tests.support.database import RequestScopedClient, app_config, build_database
 from tests.support.pseudo_locale import (
     PSEUDO_LOCALE,
     KnownData,
@@ -61,6 +60,7 @@ from tests.support.pseudo_locale import (
     untranslated_text,
     write_pseudo_translations,
 )
+from tests.support.seeded_demo import app_on_built_copy
 
 # one worker builds the app and the world, once; the catalogs do not depend on the database engine
 pytestmark = [pytest.mark.xdist_group("pseudo_locale"), pytest.mark.once]
@@ -106,16 +106,15 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application on SQLite, offering the pseudo-locale (its catalogs built here, never committed)."""
     tmp = tmp_path_factory.mktemp("pseudo_locale")
     folder = write_pseudo_translations(tmp / "translations")
-    application = create_app(app_config(f"sqlite:///{tmp / 'test.sqlite3'}", tmp) | pseudo_locale_config(folder))
-    application.test_client_class = RequestScopedClient
-    build_database(application)
-    with pytest.MonkeyPatch.context() as patch:
+    config = pseudo_locale_config(folder)
+    with (
+        app_on_built_copy("sqlite", tmp_path_factory, tmp, **config) as application,
+        pytest.MonkeyPatch.context() as patch,
+    ):
         patch.setattr(flask_wtf.i18n, "messages_path", lambda: str(folder))  # WTForms' own messages, marked too
         # a meeting's documents are in its language (en, fr or es): here in the pseudo-locale
         patch.setattr(documents, "force_locale", lambda _language: flask_babel.force_locale(PSEUDO_LOCALE))
         yield application
-    with application.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,8 @@ from fundmgr.storage import path_for
 from tests.access.routes import Case, doer
 from tests.access.world import World, build_world
 from tests.factories import sign_in
-from tests.support.database import BuiltOnce, ConnectionBoundSession, app_on_built_database
+from tests.support.database import BuiltOnce, ConnectionBoundSession
+from tests.support.seeded_demo import app_on_built_copy
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +47,8 @@ def app(backend: str, built_once: BuiltOnce, tmp_path_factory: pytest.TempPathFa
     """The world's application: a migrated database of its own holding the bundled fund, where the world is
     committed by the first test that needs it (once per test process and database)."""
     return built_once.get(
-        ("world app", backend), lambda: app_on_built_database(backend, tmp_path_factory.mktemp(f"world-{backend}"))
+        ("world app", backend),
+        lambda: app_on_built_copy(backend, tmp_path_factory, tmp_path_factory.mktemp(f"world-{backend}")),
     )
 
 

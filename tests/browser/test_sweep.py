@@ -33,7 +33,6 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
-from fundmgr import create_app
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.steering import documents
@@ -42,7 +41,6 @@ from tests.access.routes import CASES, FORBIDDEN, HIDDEN, OK, Case
 from tests.access.world import ROLES, World, build_world
 from tests.factories import PASSWORD
 from tests.support.browser import ARTIFACTS, LiveServer
-from tests.support.database import app_config, build_database
 from tests.support.pseudo_locale import (
     PSEUDO_LOCALE,
     KnownData,
@@ -52,6 +50,7 @@ from tests.support.pseudo_locale import (
     untranslated_text,
     write_pseudo_translations,
 )
+from tests.support.seeded_demo import app_on_built_copy
 
 DESKTOP, PHONE = 1366, 390
 WIDTHS = {DESKTOP: (PSEUDO_LOCALE, "eo"), PHONE: ("fr", "fr-FR")}  # each width's language: the account's, the browser's
@@ -130,19 +129,19 @@ class Swept:
 
 @pytest.fixture(scope="module")
 def sweep_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The application on an SQLite database of its own, offering the pseudo-locale, as a live server runs it."""
+    """The application on an SQLite database of its own (a copy of the one built in the run: migrated, the bundled
+    fund), offering the pseudo-locale, as a live server runs it."""
     tmp = tmp_path_factory.mktemp("sweep")
     folder = write_pseudo_translations(tmp / "translations")
-    config = app_config(f"sqlite:///{tmp / 'sweep.sqlite3'}", tmp) | pseudo_locale_config(folder)
-    application = create_app(config | {"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "TESTING": False,
-                                       "MAIL_SUPPRESS_SEND": True})  # fmt: skip
-    build_database(application)
-    with pytest.MonkeyPatch.context() as patch:
+    config = pseudo_locale_config(folder) | {"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "TESTING": False,
+                                             "MAIL_SUPPRESS_SEND": True}  # fmt: skip
+    with (
+        app_on_built_copy("sqlite", tmp_path_factory, tmp, **config) as application,
+        pytest.MonkeyPatch.context() as patch,
+    ):
         patch.setattr(flask_wtf.i18n, "messages_path", lambda: str(folder))  # WTForms' own messages, marked too
         patch.setattr(documents, "force_locale", lambda _language: flask_babel.force_locale(PSEUDO_LOCALE))
         yield application
-    with application.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -148,17 +148,10 @@ def clean_committed_data() -> None:
 def app_on_new_database(backend: str, folder: Path, copy_of: DatabaseCopy | None = None, **config) -> Iterator[Flask]:
     """The application on a new database of the backend's kind, empty or a copy of another (its rows and stored
     files), its files in folder; dropped afterwards."""
-    pg_name = None
     folder.mkdir(parents=True, exist_ok=True)
+    pg_name, url = new_database(backend, folder / "fundmgr.sqlite3", copy_of)
     if copy_of:
         shutil.copytree(copy_of.storage, folder / "storage", dirs_exist_ok=True)
-    if backend == "postgresql":
-        pg_name, url = create_postgres_database(template=copy_of.database if copy_of else None)
-    else:
-        url = f"sqlite:///{folder / 'fundmgr.sqlite3'}"
-        if copy_of:
-            with sqlite3.connect(copy_of.database) as source, sqlite3.connect(folder / "fundmgr.sqlite3") as target:
-                source.backup(target)
     application = create_app(app_config(url, folder) | config)
     application.test_client_class = RequestScopedClient
     try:
@@ -170,6 +163,17 @@ def app_on_new_database(backend: str, folder: Path, copy_of: DatabaseCopy | None
             drop_postgres_database_later(pg_name)
 
 
+def new_database(backend: str, sqlite_file: Path, copy_of: DatabaseCopy | None = None) -> tuple[str | None, str]:
+    """A new database of the backend's kind (an SQLite one in sqlite_file), empty or a copy of another's rows; its
+    PostgreSQL name (None for SQLite) and SQLAlchemy URL."""
+    if backend == "postgresql":
+        return create_postgres_database(template=copy_of.database if copy_of else None)
+    if copy_of:
+        with sqlite3.connect(copy_of.database) as source, sqlite3.connect(sqlite_file) as target:
+            source.backup(target)
+    return None, f"sqlite:///{sqlite_file}"
+
+
 @dataclass(frozen=True)
 class DatabaseCopy:
     """What a new database starts from: another database (a PostgreSQL name or an SQLite file) and its stored files.
@@ -177,14 +181,6 @@ class DatabaseCopy:
 
     database: str
     storage: Path
-
-
-@contextmanager
-def app_on_built_database(backend: str, folder: Path) -> Iterator[Flask]:
-    """The application on a new database migrated and holding the bundled fund; dropped afterwards."""
-    with app_on_new_database(backend, folder) as application:
-        build_database(application)
-        yield application
 
 
 class BuiltOnce:

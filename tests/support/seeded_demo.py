@@ -1,12 +1,15 @@
-"""The demo seeded once per database engine for the whole test run, whichever process asks for it first.
+"""The databases built once per database engine for the whole test run, whichever process asks for one first: the
+schema migrated with the bundled fund loaded (`built_database`), and the demo seeded on a copy of it (`seeded_demo`).
 
-Seeding the demo takes many seconds; copying a seeded database takes a fraction of one (a PostgreSQL template, an
-SQLite backup, and the stored files). The tests reading the demo (`demo_app`), the migration tests walking it down
-(`own_demo`, `downgrade_demo`) and the browser tests' live server each start from a copy of it, in whichever xdist
-worker they run: the first process to ask seeds it in the folder the run's processes share (the controller's base
-temporary folder; a worker's is inside it), under a file lock the others wait on, and writes down where it is. The
-database is never used itself, only copied; the PostgreSQL one is dropped when the run ends (`drop_seeded_demos`,
-called by the controlling process).
+Migrating takes seconds and seeding the demo many; copying a database takes a fraction of one (a PostgreSQL template,
+an SQLite backup, and the stored files). The tests' databases start from a copy of one of them, in whichever xdist
+worker they run: the shared test database (`app`), the access world's, the pseudo-locale's and the sweep's from the
+built one; the tests reading the demo (`demo_app`), the migration tests walking it down (`own_demo`,
+`downgrade_demo`), the production servers of the attack and two-server tests (`served_demo_database`) and the browser
+tests' live server from the demo. The first process to ask builds it in the folder the run's processes share (the
+controller's base temporary folder; a worker's is inside it), under a file lock the others wait on, and writes down
+where it is. These databases are never used themselves, only copied; the PostgreSQL ones are dropped when the run
+ends (`drop_seeded_demos`, called by the controlling process).
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
 
 from fundmgr import create_app
 from fundmgr.accounts import operations as account_operations
@@ -26,10 +33,13 @@ from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from tests.support.database import (
     DatabaseCopy,
     app_config,
+    app_on_new_database,
     build_database,
-    create_postgres_database,
     drop_postgres_database,
+    new_database,
 )
+
+KINDS = ("built", "seeded-demo")  # the databases made once in the run, by their records' names
 
 
 def run_folder(factory: pytest.TempPathFactory) -> Path:
@@ -38,29 +48,58 @@ def run_folder(factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def once_in_the_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict]) -> dict:
+    """What make(folder) returned, made by the first process of the run to ask (the others wait for it)."""
+    folder = run_folder(factory)
+    record = folder / f"{name}.json"
+    with open(folder / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other processes wait here while the first one makes it
+        if not record.exists():
+            record.write_text(json.dumps(make(folder / name)))
+    return json.loads(record.read_text())
+
+
+def built_database(backend: str, factory: pytest.TempPathFactory) -> DatabaseCopy:
+    """A database of the backend's kind migrated and holding the bundled fund, as `make run` leaves it before the
+    demo, built once in this run (to be copied, never used)."""
+    built = once_in_the_run(factory, f"built-{backend}", lambda folder: build(backend, folder))
+    return DatabaseCopy(built["database"], Path(built["storage"]))
+
+
+def app_on_built_copy(
+    backend: str, factory: pytest.TempPathFactory, folder: Path, **config
+) -> AbstractContextManager[Flask]:
+    """The application on a new database, a copy of the built one (migrated, the bundled fund); dropped afterwards."""
+    return app_on_new_database(backend, folder, copy_of=built_database(backend, factory), **config)
+
+
 def seeded_demo(backend: str, factory: pytest.TempPathFactory) -> tuple[DatabaseCopy, list[str]]:
     """The demo seeded once in this run on the backend's kind of database (to be copied, never used), and what
     seeding printed."""
-    folder = run_folder(factory)
-    record = folder / f"seeded-demo-{backend}.json"
-    with open(folder / f"seeded-demo-{backend}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other processes wait here while the first one seeds
-        if not record.exists():
-            record.write_text(json.dumps(seed(backend, folder / f"seeded-demo-{backend}")))
-    seeded = json.loads(record.read_text())
+    seeded = once_in_the_run(
+        factory, f"seeded-demo-{backend}", lambda folder: seed(backend, folder, built_database(backend, factory))
+    )
     return DatabaseCopy(seeded["database"], Path(seeded["storage"])), seeded["lines"]
 
 
-def seed(backend: str, folder: Path) -> dict:
-    """A new database migrated, holding the bundled fund and the whole demo, closed; where it is."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if backend == "postgresql":
-        database, url = create_postgres_database()
-    else:
-        database = str(folder / "demo.sqlite3")
-        url = f"sqlite:///{database}"
+def build(backend: str, folder: Path) -> dict:
+    """A new database migrated, holding the bundled fund, closed; where it is."""
+    (folder / "storage").mkdir(parents=True, exist_ok=True)
+    database, url = new_database(backend, folder / "built.sqlite3")
     application = create_app(app_config(url, folder))
     build_database(application)
+    with application.app_context():
+        db.engine.dispose()  # a PostgreSQL template database takes no connections
+    return {"database": database or str(folder / "built.sqlite3"), "storage": str(folder / "storage"),
+            "backend": backend}  # fmt: skip
+
+
+def seed(backend: str, folder: Path, built: DatabaseCopy) -> dict:
+    """A copy of the built database holding the whole demo, closed; where it is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database, url = new_database(backend, folder / "demo.sqlite3", built)
+    shutil.copytree(built.storage, folder / "storage", dirs_exist_ok=True)
+    application = create_app(app_config(url, folder))
     with pytest.MonkeyPatch.context() as patch, application.app_context():
         # the demo's accounts hashed cheaply (argon2id all the same): seconds saved; a server rehashes a password with
         # the production parameters when its account signs in
@@ -69,11 +108,13 @@ def seed(backend: str, folder: Path) -> dict:
         db.session.commit()
         db.session.remove()
         db.engine.dispose()  # a PostgreSQL template database takes no connections
-    return {"database": database, "storage": str(folder / "storage"), "lines": lines, "backend": backend}
+    return {"database": database or str(folder / "demo.sqlite3"), "storage": str(folder / "storage"), "lines": lines,
+            "backend": backend}  # fmt: skip
 
 
 def drop_seeded_demos(base: Path) -> None:
-    """Drop the PostgreSQL demo the run seeded, if any (its base temporary folder: the controller's)."""
-    record = base / "seeded-demo-postgresql.json"
-    if record.exists():
-        drop_postgres_database(json.loads(record.read_text())["database"])
+    """Drop the PostgreSQL databases the run built once, if any (its base temporary folder: the controller's)."""
+    for kind in KINDS:
+        record = base / f"{kind}-postgresql.json"
+        if record.exists():
+            drop_postgres_database(json.loads(record.read_text())["database"])
