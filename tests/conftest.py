@@ -50,6 +50,9 @@ pytest_plugins = [
 ]
 # Fixtures of an application on a database of its own: a test asking for one runs in that database.
 OWN_DATABASE_APPS = ("demo_app", "second_fund_app")
+# xdist groups whose tests share what their process builds once per engine (the migration tests' walk of the demo):
+# split into one group per engine, so that the two workers share the work instead of one doing both engines'.
+PER_ENGINE_GROUPS = {"migrations"}
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -206,6 +209,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "demo_app" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo"))  # one process seeds the demo, not each of them
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+        group = item.get_closest_marker("xdist_group")
+        if backend and group and group.args[0] in PER_ENGINE_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(backend))  # xdist joins the names: "migrations_sqlite"
         if backend is not None and (item.get_closest_marker("split") or not marked_for_engines(item)):
             # a test, or a case of a table, the engine does not change: every third on the first database, the
             # others on the last, turning with the collection order, so each file meets both (each runs once)

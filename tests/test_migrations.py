@@ -29,9 +29,10 @@ from fundmgr.steering.models import Meeting, MinutesState, PortfolioRun
 from tests.support.database import app_on_new_database
 from tests.support.migrations import revisions_read_once
 
-# One process runs them: it seeds the demo they downgrade and walks it down the migrations once (see downgrade_demo);
-# spread over the workers, each would seed the demo and walk it down again, on each engine. Each revision's data
-# migration is checked on both engines.
+# One process runs those of one engine: it walks the demo they downgrade down the migrations once (see
+# downgrade_demo); spread over the workers, each would walk it down again. The two engines' halves are two groups
+# (tests/conftest.py, PER_ENGINE_GROUPS), which the two workers run side by side. Each revision's data migration is
+# checked on both engines.
 pytestmark = [pytest.mark.xdist_group("migrations"), pytest.mark.both_engines]
 
 
