@@ -8,7 +8,7 @@ taking the ranking in order (fundmgr.finance.queries.fundable); a user may try a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -72,33 +72,27 @@ class Slice:
 
 @dataclass
 class Portfolio:
-    """The selection (every selected proposal, in ranking order), one page of the other proposals, the shares."""
+    """The shares with a selection, and the proposals in ranking order one page at a time, the selected ticked."""
 
     available: Decimal
-    selection: list[Candidate]
-    others: Listing  # the proposals not selected, in ranking order, paged (its items: candidates)
+    listing: Listing  # every proposal in review and in the pipeline, in ranking order, paged (items: candidates)
+    chosen: list[int]  # the selected proposals' ids, in ranking order (on every page)
+    selected_total: Decimal
     areas: list[Slice]
     regions: list[Slice]
     gender: Slice | None
     custom: bool  # the user chose the selection
 
     @property
-    def selected(self) -> list[Candidate]:
-        return self.selection
-
-    @property
-    def other_candidates(self) -> list[Candidate]:
-        """The page of the other proposals shown."""
-        return list(self.others.page.items)
-
-    @property
     def candidates(self) -> list[Candidate]:
-        """The proposals shown: the selection, then the page of the others."""
-        return self.selection + self.other_candidates
+        """The page of proposals shown."""
+        return list(self.listing.page.items)
 
     @property
-    def selected_total(self) -> Decimal:
-        return sum((c.gap for c in self.selection), ZERO)
+    def hidden_selection(self) -> list[int]:
+        """The selected proposals not on the page shown: the form keeps them selected (hidden fields)."""
+        shown = {c.proposal.id for c in self.candidates}
+        return [pid for pid in self.chosen if pid not in shown]
 
     @property
     def over_budget(self) -> bool:
@@ -117,10 +111,14 @@ def fundability_in_order(fund: Fund, ids: Sequence[int], available: Available) -
     return {pid: (needs[pid][0], f) for pid, f in zip(ids, fits, strict=True)}
 
 
-def candidates_of(fund: Fund, rows: Sequence[Any], fundability: dict[int, tuple[Decimal, bool]]) -> list[Candidate]:
+def candidates_of(
+    fund: Fund, rows: Sequence[Any], fundability: dict[int, tuple[Decimal, bool]], selected: Collection[int] = ()
+) -> list[Candidate]:
     """Rows of a list in ranking order (`ranked.in_ranking_order`) as candidates: the proposals loaded, their scores
-    if the user may see them, gaps and fundability."""
-    return [Candidate(p, score, *fundability[p.id]) for p, score in ranked.load_page(fund, rows)]
+    if the user may see them, gaps, fundability and whether they are `selected`."""
+    return [
+        Candidate(p, score, *fundability[p.id], selected=p.id in selected) for p, score in ranked.load_page(fund, rows)
+    ]
 
 
 def pipeline_spec(table: sa.Subquery, name: str = "pipeline") -> ListSpec:
@@ -136,37 +134,35 @@ def pipeline_listing(
     rows: Sequence[Any],
     fundability: Any,
     args: Mapping[str, Any],
+    selected: Collection[int] = (),
 ) -> Listing:
     """The page of rows in ranking order the query string (`args`) asks for, as candidates."""
     spec = pipeline_spec(table, name)
-    load = partial(candidates_of, fund, fundability=fundability)
+    load = partial(candidates_of, fund, fundability=fundability, selected=selected)
     return Listing(spec, spec.read(args), query, fund, whole=rows, load=load)
 
 
 def build_portfolio(
     user: Any, fund: Fund, selected_ids: set[int] | None = None, args: Mapping[str, Any] | None = None
 ) -> Portfolio:
-    """The portfolio with the default selection, or with the proposals the user ticked (writes nothing): the
-    selection shown whole, the other proposals one page at a time (the page the query string `args` asks for)."""
+    """The portfolio with the default selection, or with the proposals the user ticked (writes nothing); the
+    proposals one page at a time (the page the query string `args` asks for)."""
     available = money_available(fund)
     table, query = ranked.in_ranking_order(user, fund)
     rows = ranked.rows_in_order(table, query)
     fundability = fundability_in_order(fund, [row.id for row in rows], available)
     if selected_ids is None:
-        chosen = {pid for pid, (_gap, fits) in fundability.items() if fits}
+        chosen = [pid for pid, (_gap, fits) in fundability.items() if fits]
     else:
-        chosen = selected_ids & set(fundability)
-    selection = candidates_of(fund, [row for row in rows if row.id in chosen], fundability)
-    for candidate in selection:
-        candidate.selected = True
-    others = [row for row in rows if row.id not in chosen]
+        chosen = [pid for pid in fundability if pid in selected_ids]
     marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
     adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen})
     return Portfolio(
         available=available.available,
-        selection=selection,
-        others=pipeline_listing(fund, "others", table, query, others, fundability, args or {}),
+        listing=pipeline_listing(fund, "portfolio", table, query, rows, fundability, args or {}, set(chosen)),
+        chosen=chosen,
+        selected_total=sum((fundability[pid][0] for pid in chosen), ZERO),
         areas=area_slices(fund, funded, adding),
         regions=region_slices(fund, funded, adding),
         gender=gender_slice(fund, marker, funded, adding),

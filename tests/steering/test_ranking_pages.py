@@ -1,5 +1,6 @@
 """The ranking page shows one page of the ranking at a time: across its pages, the order and the rank numbers are
-those of the whole ranking (scoring.rank over every proposal the reader may see), and its links keep the filters."""
+those of the whole ranking (scoring.rank over every proposal the reader may see), and its links keep the filters;
+the pipeline and the portfolio are paged too, their totals and selection over every proposal."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from html import unescape
 import pytest
 
 from fundmgr.db import db
+from fundmgr.finance.queries import amount_requested
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
@@ -90,3 +92,29 @@ def test_a_filtered_ranking_keeps_the_global_ranks_and_its_links_keep_the_filter
     assert all(f"area={area.id}" in link and "per_page=2" in link for link in links)
     second = client.get(sorted(links)[0]).get_data(as_text=True)
     assert ranking_rows(second) == expected[2:4]
+
+
+def test_the_pipeline_pages_total_every_endorsed_proposal(app, fund, committee, ranked_fund):
+    """One proposal a page: the page lists one, what the pipeline needs is the total of all of them."""
+    endorsed = [p for p in ranked_fund if p.state == ProposalState.endorsed]
+    client = app.test_client()
+    sign_in(client, committee.fmu)
+    html = client.get("/steering/pipeline?per_page=1").get_data(as_text=True)
+    assert sum(p.reference in html for p in endorsed) == 1
+    assert f"{sum(amount_requested(p) for p in endorsed):,.2f}" in html
+
+
+def test_the_portfolio_pages_keep_a_tried_selection(app, fund, committee, ranked_fund):
+    """A tried selection stays selected on every page: ticked where shown, hidden fields elsewhere, in the links."""
+    client = app.test_client()
+    sign_in(client, committee.fmu)
+    chosen = [ranked_fund[0].id, ranked_fund[7].id]
+    query = "&".join(f"select={pid}" for pid in chosen)
+    html = unescape(client.get(f"/steering/portfolio?try=1&{query}&per_page=2").get_data(as_text=True))
+    boxes = dict(re.findall(r'name="select" value="(\d+)" id="select-\d+" ?(checked)?', html))
+    hidden = re.findall(r'type="hidden" name="select" value="(\d+)"', html)
+    assert len(boxes) == 2
+    assert {int(pid) for pid in hidden} | {int(pid) for pid, ticked in boxes.items() if ticked} == set(chosen)
+    links = [link for link in re.findall(r'href="(/steering/portfolio\?[^"]*)"', html) if "page=2" in link]
+    assert links
+    assert all("try=1" in link and all(f"select={pid}" in link for pid in chosen) for link in links)
