@@ -221,6 +221,18 @@ def load_page(fund: Fund, rows: Sequence[Any]) -> list[tuple[Proposal, ProposalS
     return [(proposals[row.id], scores.get(row.id)) for row in rows]
 
 
+def place_in_ranking(user: Any, fund: Fund, score: ProposalScore) -> ProposalScore:
+    """A proposal's score with its ranks (overall, in its area) among the proposals before the committee whose scores
+    the user may see, or without when it is not ranked for them (one statement: the ranking stays in the database)."""
+    table = ranked(user, fund)
+    place = db.session.execute(
+        sa.select(table.c.rank, table.c.area_rank).where(table.c.proposal_id == score.proposal.id)
+    ).first()
+    if place is not None:
+        score.rank, score.area_rank = place.rank, place.area_rank
+    return score
+
+
 @dataclass(frozen=True)
 class Unranked:
     """Proposals a user is not shown ranked, as plain rows (id, reference, title): those whose scores they may not

@@ -222,8 +222,9 @@ class ProposalReviewView(ProposalView):
             "procedure": ops.open_procedure_on(proposal),
         }
         if q.can_see_scores(user, proposal):
-            ranking = q.ranking_for(user, proposal.fund, q.proposals_in(proposal.fund, q.PIPELINE_STATES))
-            score = ranking.entry_for(proposal.id) or q.score_proposals(proposal.fund, [proposal]).get(proposal.id)
+            score = q.score_proposals(proposal.fund, [proposal]).get(proposal.id)
+            if score is not None and proposal.state in q.PIPELINE_STATES:
+                score = ranked.place_in_ranking(user, proposal.fund, score)
             context |= {"score": score, "reviews": q.reviews_for_display(proposal)}
         if is_fund_manager(user, proposal.fund):
             context |= fmu_context(proposal, version)

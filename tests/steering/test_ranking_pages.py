@@ -61,7 +61,8 @@ def ranked_fund(fund, committee, in_review, assign, submit_review):
 
 @pytest.mark.parametrize("reader", ["fmu", "germany"])
 def test_the_ranking_pages_together_equal_the_whole_ranking(app, fund, committee, ranked_fund, reader):
-    """Four rows a page: read page after page, the references, ranks and ranks in area are the full computation's."""
+    """Four rows a page: read page after page, the references, ranks and ranks in area are the full computation's;
+    a proposal's page gives its ranks too."""
     user = getattr(committee, reader)
     full = q.ranking_for(user, fund, q.proposals_in(fund, q.PIPELINE_STATES))
     expected = [(e.proposal.reference, e.rank, e.area_rank) for e in full.entries]
@@ -74,6 +75,9 @@ def test_the_ranking_pages_together_equal_the_whole_ranking(app, fund, committee
     assert len({rank for _ref, rank, _area in expected}) < len(expected)  # the data has ties
     page = client.get("/steering/ranking").get_data(as_text=True)
     assert all(p.reference in page for p in full.hidden + full.recused)
+    for entry in full.entries[2:4]:  # a proposal's page says its place in the whole ranking
+        html = client.get(f"/steering/proposals/{entry.proposal.id}").get_data(as_text=True)
+        assert f"Rank {entry.rank} overall, {entry.area_rank} in its thematic area." in unescape(html)
 
 
 def test_a_filtered_ranking_keeps_the_global_ranks_and_its_links_keep_the_filters(app, fund, committee, ranked_fund):
