@@ -685,10 +685,10 @@ def earmark_draw(
     }
 
 
-def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribute[int], ...]:
-    """The pipeline's order: when the Steering Committee endorsed each proposal (then its id)."""
+def endorsed_at() -> sa.ScalarSelect[Any]:
+    """When the Steering Committee endorsed each proposal (None if never), as a correlated subquery."""
     # each endorsed proposal's own audit entries (their index), not every endorsement in the fund's history
-    endorsed_at = (
+    return (
         sa.select(sa.func.max(AuditEntry.created_at))
         .where(
             AuditEntry.object_type == "proposal",
@@ -698,7 +698,11 @@ def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribut
         .correlate(Proposal)
         .scalar_subquery()
     )
-    return endorsed_at.nulls_last(), Proposal.id
+
+
+def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribute[int], ...]:
+    """The pipeline's order: when the Steering Committee endorsed each proposal (then its id)."""
+    return endorsed_at().nulls_last(), Proposal.id
 
 
 def endorsed_query(fund: Fund) -> sa.Select:
@@ -710,9 +714,9 @@ def endorsed_query(fund: Fund) -> sa.Select:
     )
 
 
-def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
-    """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
-    query = endorsed_query(fund).options(
+def pipeline_loading() -> list[Any]:
+    """Eager loading for a list of pipeline proposals as the public reads them (opendata.pipeline's entries)."""
+    return [
         # the versions' totals only: their frozen content is large and read through its model
         so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
         so.joinedload(Proposal.primary_area),
@@ -721,8 +725,20 @@ def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
         so.selectinload(Proposal.participants),
         so.selectinload(Proposal.countries),
         so.selectinload(Proposal.corridors),  # their stops and countries load with them (selectin, joined)
+    ]
+
+
+def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
+    """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
+    return list(db.session.scalars(endorsed_query(fund).options(*pipeline_loading())))
+
+
+def pipeline_total(fund: Fund) -> Decimal:
+    """What the pipeline's proposals request together (`amount_requested`), summed in the database."""
+    total = sa.select(sa.func.sum(amount_requested_sql())).where(
+        Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed
     )
-    return list(db.session.scalars(query))
+    return db.session.scalar(total) or ZERO
 
 
 class PipelineTitle(NamedTuple):
