@@ -240,6 +240,19 @@ class NearerEndPagination(SelectPagination):
         return self._total
 
 
+class SlicePagination(Pagination):
+    """A page of a list read whole as plain rows, in order (ids with their ranks: a ranking the database computes
+    over every row, which a count and a page would each compute again): the page is a slice of the rows, whose items
+    `load(rows)` gives (the page's objects, loaded by id)."""
+
+    def _query_items(self) -> list[Any]:
+        rows, load = self._query_args["rows"], self._query_args["load"]
+        return load(rows[self._query_offset : self._query_offset + self.per_page])
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
 def is_db_int(text: str) -> bool:
     """The text is a number the database can hold (a filter by id: `valid=is_db_int`)."""
     return number(text) is not None
@@ -337,11 +350,18 @@ class Listing:
     query: sa.Select
     ctx: Any = None
     mirrored: sa.Select | None = None  # the query in the reverse order (ListSpec.query), for pages near the end
+    whole: Sequence[Any] | None = None  # the whole list as plain rows, read once (SlicePagination), and
+    load: Callable[[Sequence[Any]], list[Any]] | None = None  # the items of some of them
     _page: Pagination | None = None
 
     @property
     def page(self) -> Pagination:
         """The state's page; beyond the last page an empty page (its links lead back)."""
+        if self._page is None and self.whole is not None:
+            self._page = SlicePagination(
+                rows=self.whole, load=self.load, page=self.state.page, per_page=self.state.size, max_per_page=None,
+                error_out=False,
+            )  # fmt: skip
         if self._page is None:
             self._page = NearerEndPagination(
                 select=self.query, mirrored=self.mirrored, session=db.session,

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Organization
 from fundmgr.audit import AuditEntry
-from fundmgr.db import apportion, db, to_cents
+from fundmgr.db import Money, apportion, db, to_cents
 from fundmgr.finance.models import (
     AVAILABLE_KINDS,
     Allocation,
@@ -38,9 +38,11 @@ from fundmgr.funds.rights import is_agency_staff
 from fundmgr.i18n import localize, territory_name
 from fundmgr.proposals.models import (
     FUNDED_STATES,
+    Participant,
     Proposal,
     ProposalArea,
     ProposalMarker,
+    ProposalStage,
     ProposalState,
     ProposalVersion,
 )
@@ -583,6 +585,27 @@ def amount_requested(proposal: Proposal) -> Decimal:
     return version.total if version is not None else proposal.total_amount
 
 
+def amount_requested_sql() -> sa.ColumnElement[Decimal]:
+    """`amount_requested` as a SQL expression on Proposal (correlated subqueries), for a list of many proposals."""
+    indicative = (
+        sa.select(sa.func.coalesce(sa.func.sum(Participant.indicative_amount), 0))
+        .where(Participant.proposal_id == Proposal.id)
+        .scalar_subquery()
+    )
+    latest_total = (
+        sa.select(ProposalVersion.total)
+        .where(ProposalVersion.proposal_id == Proposal.id)
+        .order_by(ProposalVersion.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    requested = sa.case(
+        (Proposal.stage == ProposalStage.concept_note, indicative),
+        else_=sa.func.coalesce(latest_total, Proposal.total_amount),
+    )
+    return sa.type_coerce(requested, Money())
+
+
 def fundable(
     fund: Fund,
     proposals_in_order: Sequence[Proposal],
@@ -590,50 +613,82 @@ def fundable(
     extra_unearmarked: Decimal = ZERO,
     available: Available | None = None,
 ) -> list[Fundability]:
-    """Greedy in the given order: each proposal draws on its areas' earmarks (each for its share), then on
-    unearmarked money.
+    """Greedy in the given order (`fits_in_order`), from loaded proposals.
 
-    A proposal the remaining money cannot fund is passed over; later, smaller ones may still fit.
     `extra_unearmarked` adds money that is expected (a what-if for an announced deposit); `available` is the money
     available when the caller has read it already.
     """
-    result = available or money_available(fund)
-    unearmarked = result.unearmarked_available + extra_unearmarked
-    earmarks = dict(result.available_by_area)
     allocated = allocated_to(p.id for p in proposals_in_order)
-    rows = []
-    for proposal in proposals_in_order:
-        gap = max(amount_requested(proposal) - allocated.get(proposal.id, ZERO), ZERO)
+    gaps = [max(amount_requested(p) - allocated.get(p.id, ZERO), ZERO) for p in proposals_in_order]
+    shares = [[(area.code, share) for area, share in p.area_shares] for p in proposals_in_order]
+    fits = fits_in_order(available or money_available(fund), zip(gaps, shares, strict=True), extra_unearmarked)
+    return [Fundability(p, f, gap) for p, f, gap in zip(proposals_in_order, fits, gaps, strict=True)]
+
+
+def fits_in_order(
+    available: Available,
+    needs: Iterable[tuple[Decimal, Sequence[tuple[str, Decimal]]]],
+    extra_unearmarked: Decimal = ZERO,
+) -> list[bool]:
+    """The pipeline's greedy rule on plain data: each need (its funding gap, its areas' codes with their shares), in
+    order, draws on its areas' earmarks (each for its share), then on unearmarked money. A proposal the remaining
+    money cannot fund is passed over; later, smaller ones may still fit."""
+    unearmarked = available.unearmarked_available + extra_unearmarked
+    earmarks = dict(available.available_by_area)
+    result = []
+    for gap, shares in needs:
         # a programme in several areas draws on each area's earmark for that area's share only (as allocating does)
-        drawn = earmark_draw(gap, proposal.area_shares, earmarks)
+        drawn = earmark_draw(gap, shares, earmarks)
         from_earmarks = sum(drawn.values(), ZERO)
         fits = gap <= unearmarked + from_earmarks
         if fits:
             for code, part in drawn.items():
                 earmarks[code] = earmarks.get(code, ZERO) - part
             unearmarked -= gap - from_earmarks
-        rows.append(Fundability(proposal, fits, gap))
-    return rows
+        result.append(fits)
+    return result
+
+
+def needs_of(fund: Fund, proposal_ids: Sequence[int]) -> dict[int, tuple[Decimal, list[tuple[str, Decimal]]]]:
+    """`fits_in_order`'s needs of many proposals as plain rows, by id, in four statements however many: what each
+    still needs (its request less what is allocated to it) and its areas' codes with their shares."""
+    if not proposal_ids:
+        return {}
+    requested = dict(
+        db.session.execute(sa.select(Proposal.id, amount_requested_sql()).where(Proposal.id.in_(list(proposal_ids))))
+        .tuples()
+        .all()
+    )
+    allocated = allocated_to(proposal_ids)
+    codes = area_codes(fund)
+    shares = area_shares_of(proposal_ids)
+    return {
+        pid: (
+            max(requested[pid] - allocated.get(pid, ZERO), ZERO),
+            [(codes[area_id], share) for area_id, share in shares[pid] if area_id is not None],
+        )
+        for pid in proposal_ids
+    }
 
 
 def earmark_draw(
-    amount: Decimal, area_shares: Sequence[tuple[ThematicArea, Decimal]], earmarks: Mapping[str, Decimal]
+    amount: Decimal, area_shares: Sequence[tuple[str, Decimal]], earmarks: Mapping[str, Decimal]
 ) -> dict[str, Decimal]:
     """What `amount` of a programme may take from each of its areas' earmarks (by area code, in the areas' order):
     the area's share of the amount, split to the cent by `apportion`, or the earmark when it holds less."""
     if not area_shares or amount <= 0:
-        return {area.code: ZERO for area, _share in area_shares}
-    parts = apportion(amount, [share for _area, share in area_shares])
+        return {code: ZERO for code, _share in area_shares}
+    parts = apportion(amount, [share for _code, share in area_shares])
     return {
-        area.code: min(max(earmarks.get(area.code, ZERO), ZERO), part)
-        for (area, _share), part in zip(area_shares, parts, strict=True)
+        code: min(max(earmarks.get(code, ZERO), ZERO), part)
+        for (code, _share), part in zip(area_shares, parts, strict=True)
     }
 
 
-def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribute[int], ...]:
-    """The pipeline's order: when the Steering Committee endorsed each proposal (then its id)."""
+def endorsed_at() -> sa.ScalarSelect[Any]:
+    """When the Steering Committee endorsed each proposal (None if never), as a correlated subquery."""
     # each endorsed proposal's own audit entries (their index), not every endorsement in the fund's history
-    endorsed_at = (
+    return (
         sa.select(sa.func.max(AuditEntry.created_at))
         .where(
             AuditEntry.object_type == "proposal",
@@ -643,7 +698,11 @@ def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribut
         .correlate(Proposal)
         .scalar_subquery()
     )
-    return endorsed_at.nulls_last(), Proposal.id
+
+
+def endorsement_order() -> tuple[sa.ColumnElement[Any] | so.InstrumentedAttribute[int], ...]:
+    """The pipeline's order: when the Steering Committee endorsed each proposal (then its id)."""
+    return endorsed_at().nulls_last(), Proposal.id
 
 
 def endorsed_query(fund: Fund) -> sa.Select:
@@ -655,9 +714,9 @@ def endorsed_query(fund: Fund) -> sa.Select:
     )
 
 
-def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
-    """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
-    query = endorsed_query(fund).options(
+def pipeline_loading() -> list[Any]:
+    """Eager loading for a list of pipeline proposals as the public reads them (opendata.pipeline's entries)."""
+    return [
         # the versions' totals only: their frozen content is large and read through its model
         so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
         so.joinedload(Proposal.primary_area),
@@ -666,8 +725,20 @@ def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
         so.selectinload(Proposal.participants),
         so.selectinload(Proposal.countries),
         so.selectinload(Proposal.corridors),  # their stops and countries load with them (selectin, joined)
+    ]
+
+
+def endorsed_by_endorsement_date(fund: Fund) -> list[Proposal]:
+    """The pipeline (endorsed proposals) in the order the Steering Committee endorsed them."""
+    return list(db.session.scalars(endorsed_query(fund).options(*pipeline_loading())))
+
+
+def pipeline_total(fund: Fund) -> Decimal:
+    """What the pipeline's proposals request together (`amount_requested`), summed in the database."""
+    total = sa.select(sa.func.sum(amount_requested_sql())).where(
+        Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed
     )
-    return list(db.session.scalars(query))
+    return db.session.scalar(total) or ZERO
 
 
 class PipelineTitle(NamedTuple):

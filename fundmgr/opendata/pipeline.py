@@ -6,7 +6,8 @@ person), its thematic areas with their shares, the SDG targets it contributes to
 total of its latest submitted version). Never a draft, a score, a conflict, a declined or withdrawn proposal:
 only proposals in state `endorsed` are read (fundmgr.finance.queries.endorsed_by_endorsement_date).
 
-The page and the PDF booklet are rendered on demand from these entries; `tag` hashes the entries in the
+The page (one page of the pipeline at a time, its total over all of it) and the PDF booklet (the whole pipeline)
+are rendered on demand from these entries; `tag` hashes the entries in the
 visitor's language, so an answer is kept (HTTP ETag and the booklet cache below) exactly as long as nothing
 published changed: an endorsement, an approval or a rejection that moves a proposal out of the pipeline, a new
 name of a country or area, all change the tag and the next request renders afresh.
@@ -18,15 +19,20 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from fundmgr.finance import queries as fq
 from fundmgr.funds.models import Fund
 from fundmgr.i18n import current_language
+from fundmgr.lists import Column, Listing, ListSpec
 from fundmgr.proposals.exports import area_share_labels, location_text
-from fundmgr.proposals.models import Proposal
+from fundmgr.proposals.models import Proposal, ProposalState
 
 # Bump when the page or booklet templates change what they show: old ETags must not match the new rendering.
 LAYOUT_VERSION = "2"  # 2: corridors, global scope and SDG targets
@@ -58,6 +64,11 @@ def organizations_of(proposal: Proposal) -> list[str]:
 
 def pipeline_entries(fund: Fund) -> list[PipelineEntry]:
     """The endorsed proposals in the order the Steering Committee endorsed them, in the current language."""
+    return entries_of(fq.endorsed_by_endorsement_date(fund))
+
+
+def entries_of(proposals: Iterable[Proposal]) -> list[PipelineEntry]:
+    """Pipeline proposals (eager-loaded: fq.pipeline_loading) as entries, in the current language."""
     return [
         PipelineEntry(
             reference=p.reference,
@@ -70,17 +81,34 @@ def pipeline_entries(fund: Fund) -> list[PipelineEntry]:
             sdg_targets=list(p.sdg_targets or []),
             amount=fq.amount_requested(p),
         )
-        for p in fq.endorsed_by_endorsement_date(fund)
+        for p in proposals
     ]
 
 
-def tag(fund: Fund, entries: list[PipelineEntry]) -> str:
-    """What the answers depend on, hashed: the fund, the language, the layout and every entry."""
+# The public page lists the pipeline one page at a time, in the order of endorsement.
+PIPELINE = ListSpec(
+    name="pipeline",
+    columns=(Column("endorsed", _l("Endorsed into the pipeline"), lambda: (fq.endorsed_at(),)),),
+    default_sort="endorsed",
+    tiebreak=(Proposal.id,),
+)
+
+
+def pipeline_listing(fund: Fund) -> Listing:
+    """The request's page of the fund's pipeline (its proposals eager-loaded for their entries)."""
+    base = sa.select(Proposal).where(Proposal.fund_id == fund.id, Proposal.state == ProposalState.endorsed)
+    return PIPELINE.listing(base.options(*fq.pipeline_loading()), fund)
+
+
+def tag(fund: Fund, entries: list[PipelineEntry], *shown: Any) -> str:
+    """What the answers depend on, hashed: the fund, the language, the layout, every entry and what else the answer
+    `shown` (a page of the pipeline: its place among the pages, the pipeline's size and total)."""
     content = {
         "fund": [fund.code, fund.currency, fund.name],
         "language": current_language(),
         "layout": LAYOUT_VERSION,
         "entries": [asdict(entry) for entry in entries],
+        "shown": [str(value) for value in shown],
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:32]
 

@@ -18,6 +18,7 @@ from fundmgr.calls.forms import PlainForm
 from fundmgr.confirmation import unconfirmed
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.finance import queries as fq
 from fundmgr.funds import rights
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import current_fund
@@ -136,10 +137,15 @@ class PipelinePageView(PublicView):
         self.fund = fund_by_code(fund_code)
 
     def process(self) -> ResponseReturnValue:
-        entries = pipeline.pipeline_entries(self.fund)
+        listing = pipeline.pipeline_listing(self.fund)
+        entries = pipeline.entries_of(listing.page.items)
+        total = fq.pipeline_total(self.fund)
+        page = listing.page
         return conditional(
-            lambda: Response(render_template("opendata/pipeline.html", fund=self.fund, entries=entries)),
-            pipeline.tag(self.fund, entries),
+            lambda: Response(
+                render_template("opendata/pipeline.html", fund=self.fund, entries=entries, listing=listing, total=total)
+            ),
+            pipeline.tag(self.fund, entries, page.page, page.per_page, page.total, total),
         )
 
 

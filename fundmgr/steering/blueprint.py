@@ -9,6 +9,7 @@ from fundmgr.steering import meeting_views as mv
 from fundmgr.steering import portfolio_views as pfv
 from fundmgr.steering import presiding_views as presiding
 from fundmgr.steering import procedure_views as pv
+from fundmgr.steering import ranking_views as rv
 from fundmgr.steering import views as v
 from fundmgr.steering.queries import funding_decision, home_summary
 from fundmgr.web import add_view
@@ -27,7 +28,7 @@ add_view(bp, "/proposals/<int:proposal_id>/assign", v.AssignView, "assign")
 add_view(bp, "/proposals/<int:proposal_id>/conflict", v.DeclareConflictView, "declare_conflict")
 add_view(bp, "/proposals/<int:proposal_id>/review", v.ReviewFormView, "review")
 add_view(bp, "/conflicts/<int:conflict_id>/waive", v.WaiveConflictView, "waive_conflict")
-add_view(bp, "/ranking", v.RankingView, "ranking")
+add_view(bp, "/ranking", rv.RankingView, "ranking")
 add_view(bp, "/portfolio", v.PortfolioView, "portfolio")
 add_view(bp, "/portfolio/proposal", pfv.PortfolioProposalView, "portfolio_proposal")
 add_view(bp, "/pipeline", v.PipelineView, "pipeline")

@@ -8,29 +8,33 @@ taking the ranking in order (fundmgr.finance.queries.fundable); a user may try a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from fundmgr.db import db
 from fundmgr.finance.models import LedgerEntry
 from fundmgr.finance.queries import (
     ALLOCATION_KINDS,
     Available,
-    fundable,
+    fits_in_order,
     money_available,
+    needs_of,
     target_marker,
     top_region,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
-from fundmgr.proposals.models import Proposal, ProposalArea, ProposalMarker, ProposalState
+from fundmgr.lists import Column, Listing, ListSpec
+from fundmgr.proposals.models import Proposal, ProposalArea, ProposalMarker
 from fundmgr.proposals.queries import area_shares_of, split_by_area
-from fundmgr.steering.queries import PIPELINE_STATES, Ranking, proposals_in, ranking_for
+from fundmgr.steering import ranked
 from fundmgr.steering.scoring import ProposalScore
 
 ZERO = Decimal("0.00")
@@ -68,20 +72,27 @@ class Slice:
 
 @dataclass
 class Portfolio:
+    """The shares with a selection, and the proposals in ranking order one page at a time, the selected ticked."""
+
     available: Decimal
-    candidates: list[Candidate]
+    listing: Listing  # every proposal in review and in the pipeline, in ranking order, paged (items: candidates)
+    chosen: list[int]  # the selected proposals' ids, in ranking order (on every page)
+    selected_total: Decimal
     areas: list[Slice]
     regions: list[Slice]
     gender: Slice | None
     custom: bool  # the user chose the selection
 
     @property
-    def selected(self) -> list[Candidate]:
-        return [c for c in self.candidates if c.selected]
+    def candidates(self) -> list[Candidate]:
+        """The page of proposals shown."""
+        return list(self.listing.page.items)
 
     @property
-    def selected_total(self) -> Decimal:
-        return sum((c.gap for c in self.selected), ZERO)
+    def hidden_selection(self) -> list[int]:
+        """The selected proposals not on the page shown: the form keeps them selected (hidden fields)."""
+        shown = {c.proposal.id for c in self.candidates}
+        return [pid for pid in self.chosen if pid not in shown]
 
     @property
     def over_budget(self) -> bool:
@@ -92,30 +103,66 @@ class Portfolio:
         return self.available - self.selected_total
 
 
-def candidates_for(
-    user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES, available: Available | None = None
-) -> tuple[Ranking, list[Candidate]]:
-    """Proposals in these states as the user may see them, in ranking order (unranked last), with fundability
-    (against `available`, the money available, when the caller has read it already)."""
-    ranking = ranking_for(user, fund, proposals_in(fund, states))
-    ordered: list[tuple[Proposal, ProposalScore | None]] = [(e.proposal, e) for e in ranking.entries]
-    ordered += [(p, None) for p in ranking.hidden]
-    rows = fundable(fund, [p for p, _score in ordered], available=available)
-    return ranking, [Candidate(p, score, row.gap, row.fundable) for (p, score), row in zip(ordered, rows, strict=True)]
+def fundability_in_order(fund: Fund, ids: Sequence[int], available: Available) -> dict[int, tuple[Decimal, bool]]:
+    """Each proposal's funding gap and whether the money available funds it, taking them all in the given order
+    (`fits_in_order`); by id, in that order. Plain rows: every proposal's gap and areas are read, none is loaded."""
+    needs = needs_of(fund, ids)
+    fits = fits_in_order(available, (needs[pid] for pid in ids))
+    return {pid: (needs[pid][0], f) for pid, f in zip(ids, fits, strict=True)}
 
 
-def build_portfolio(user: Any, fund: Fund, selected_ids: set[int] | None = None) -> Portfolio:
-    """The portfolio with the default selection, or with the proposals the user ticked (writes nothing)."""
+def candidates_of(
+    fund: Fund, rows: Sequence[Any], fundability: dict[int, tuple[Decimal, bool]], selected: Collection[int] = ()
+) -> list[Candidate]:
+    """Rows of a list in ranking order (`ranked.in_ranking_order`) as candidates: the proposals loaded, their scores
+    if the user may see them, gaps, fundability and whether they are `selected`."""
+    return [
+        Candidate(p, score, *fundability[p.id], selected=p.id in selected) for p, score in ranked.load_page(fund, rows)
+    ]
+
+
+def pipeline_spec(table: sa.Subquery, name: str = "pipeline") -> ListSpec:
+    """A list in ranking order (the ranked proposals, then the others by reference), paged."""
+    return ListSpec(name, (Column("rank", _l("Rank"), ranked.order(table)),), "rank", (Proposal.id,))
+
+
+def pipeline_listing(
+    fund: Fund,
+    name: str,
+    table: sa.Subquery,
+    query: sa.Select,
+    rows: Sequence[Any],
+    fundability: Any,
+    args: Mapping[str, Any],
+    selected: Collection[int] = (),
+) -> Listing:
+    """The page of rows in ranking order the query string (`args`) asks for, as candidates."""
+    spec = pipeline_spec(table, name)
+    load = partial(candidates_of, fund, fundability=fundability, selected=selected)
+    return Listing(spec, spec.read(args), query, fund, whole=rows, load=load)
+
+
+def build_portfolio(
+    user: Any, fund: Fund, selected_ids: set[int] | None = None, args: Mapping[str, Any] | None = None
+) -> Portfolio:
+    """The portfolio with the default selection, or with the proposals the user ticked (writes nothing); the
+    proposals one page at a time (the page the query string `args` asks for)."""
     available = money_available(fund)
-    _ranking, candidates = candidates_for(user, fund, available=available)
-    for candidate in candidates:
-        candidate.selected = candidate.fits if selected_ids is None else candidate.proposal.id in selected_ids
+    table, query = ranked.in_ranking_order(user, fund)
+    rows = ranked.rows_in_order(table, query)
+    fundability = fundability_in_order(fund, [row.id for row in rows], available)
+    if selected_ids is None:
+        chosen = [pid for pid, (_gap, fits) in fundability.items() if fits]
+    else:
+        chosen = [pid for pid in fundability if pid in selected_ids]
     marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
-    adding = selected_amounts(fund, marker, {c.proposal.id: c.gap for c in candidates if c.selected})
+    adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen})
     return Portfolio(
         available=available.available,
-        candidates=candidates,
+        listing=pipeline_listing(fund, "portfolio", table, query, rows, fundability, args or {}, set(chosen)),
+        chosen=chosen,
+        selected_total=sum((fundability[pid][0] for pid in chosen), ZERO),
         areas=area_slices(fund, funded, adding),
         regions=region_slices(fund, funded, adding),
         gender=gender_slice(fund, marker, funded, adding),

@@ -72,6 +72,17 @@ def proposals_in(fund: Fund, states: Iterable[ProposalState]) -> list[Proposal]:
     )
 
 
+def latest_version_id() -> Any:
+    """The id of the proposal's latest version, as a correlated subquery."""
+    return (
+        sa.select(ProposalVersion.id)
+        .where(ProposalVersion.proposal_id == Proposal.id)
+        .order_by(ProposalVersion.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def active_criteria(fund: Fund) -> list[Criterion]:
     return [c for c in fund.criteria if not c.retired]
 

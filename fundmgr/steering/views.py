@@ -25,6 +25,7 @@ from fundmgr.lists import Column, Filter, ListExport, Listing, ListSpec, is_db_i
 from fundmgr.proposals.models import Proposal, ProposalState, ProposalVersion
 from fundmgr.steering import operations as ops
 from fundmgr.steering import queries as q
+from fundmgr.steering import ranked
 from fundmgr.steering.facts import key_facts
 from fundmgr.steering.forms import (
     ActionForm,
@@ -44,7 +45,7 @@ from fundmgr.steering.models import (
     standing,
     standings,
 )
-from fundmgr.steering.portfolio import build_portfolio, candidates_for
+from fundmgr.steering.portfolio import build_portfolio, fundability_in_order, pipeline_listing
 from fundmgr.web import FundView, db_int, form_problems, in_fund, refusals_shown_on
 
 
@@ -89,20 +90,9 @@ class ProposalView(SteeringView):
 # --- Reviews -------------------------------------------------------------------------------------
 
 
-def latest_version_id() -> Any:
-    """The id of the proposal's latest version, as a correlated subquery."""
-    return (
-        sa.select(ProposalVersion.id)
-        .where(ProposalVersion.proposal_id == Proposal.id)
-        .order_by(ProposalVersion.number.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 def scoring_deadline() -> tuple[Any, ...]:
     """The latest due date of the latest version's assignments (what the page shows), in SQL."""
-    return (sa.select(sa.func.max(Assignment.due_on)).where(Assignment.version_id == latest_version_id())
+    return (sa.select(sa.func.max(Assignment.due_on)).where(Assignment.version_id == q.latest_version_id())
             .scalar_subquery(),)  # fmt: skip
 
 
@@ -232,8 +222,9 @@ class ProposalReviewView(ProposalView):
             "procedure": ops.open_procedure_on(proposal),
         }
         if q.can_see_scores(user, proposal):
-            ranking = q.ranking_for(user, proposal.fund, q.proposals_in(proposal.fund, q.PIPELINE_STATES))
-            score = ranking.entry_for(proposal.id) or q.score_proposals(proposal.fund, [proposal]).get(proposal.id)
+            score = q.score_proposals(proposal.fund, [proposal]).get(proposal.id)
+            if score is not None and proposal.state in q.PIPELINE_STATES:
+                score = ranked.place_in_ranking(user, proposal.fund, score)
             context |= {"score": score, "reviews": q.reviews_for_display(proposal)}
         if is_fund_manager(user, proposal.fund):
             context |= fmu_context(proposal, version)
@@ -407,16 +398,6 @@ def review_input(form: Any, criteria: list[Any]) -> ops.ReviewInput:
 # --- Ranking, portfolio, pipeline --------------------------------------------------------------
 
 
-class RankingView(SteeringView):
-    """Proposals in review and in the pipeline ranked by weighted score, overall and per thematic area."""
-
-    def process(self):
-        proposals = q.proposals_in(self.fund, q.PIPELINE_STATES)
-        ranking = q.ranking_for(current_user, self.fund, proposals)
-        areas = [a for a in self.fund.thematic_areas if not a.retired]
-        return self.render("ranking.html", ranking=ranking, areas=areas, criteria=q.active_criteria(self.fund))
-
-
 class PortfolioView(SteeringView):
     """What funding the top-ranked proposals within the available balance would do to the fund's balance
     of areas, regions and the gender target; anyone here may try another selection (nothing is written)."""
@@ -425,7 +406,7 @@ class PortfolioView(SteeringView):
         chosen = None
         if request.args.get("try"):
             chosen = set(request.args.getlist("select", type=db_int))
-        portfolio = build_portfolio(current_user, self.fund, chosen)
+        portfolio = build_portfolio(current_user, self.fund, chosen, request.args)
         return self.render("portfolio.html", portfolio=portfolio, charts=portfolio_charts(portfolio))
 
 
@@ -441,19 +422,25 @@ def portfolio_charts(portfolio: Any) -> dict[str, str]:
 
 
 class PipelineView(SteeringView):
-    """Endorsed proposals in ranking order, their funding gap, and which the current balance could fund."""
+    """Endorsed proposals in ranking order, their funding gap, and which the current balance could fund: one page of
+    them, the fundability and the total over all of them."""
 
     roles = (Role.fmu, Role.admin, Role.sc_member, Role.viewer)
 
     def process(self):
         available = money_available(self.fund)
-        ranking, candidates = candidates_for(current_user, self.fund, [ProposalState.endorsed], available)
+        endorsed = [ProposalState.endorsed]
+        table, query = ranked.in_ranking_order(current_user, self.fund, endorsed)
+        rows = ranked.rows_in_order(table, query)  # the ranking computed once, read as plain rows
+        fundability = fundability_in_order(self.fund, [row.id for row in rows], available)
+        listing = pipeline_listing(self.fund, "pipeline", table, query, rows, fundability, request.args)
         return self.render(
             "pipeline.html",
-            candidates=candidates,
-            recused=ranking.recused,
+            listing=listing,
+            candidates=listing.page.items,
+            recused=ranked.unranked(current_user, self.fund, endorsed).recused,
             available=available.available,
-            total_gap=sum((c.gap for c in candidates), Decimal("0.00")),
+            total_gap=sum((gap for gap, _fits in fundability.values()), Decimal("0.00")),
             show_scores=works_with_committee(current_user, self.fund),
         )
 

@@ -19,7 +19,7 @@ def test_the_ranking_keeps_titles_readable_beside_a_long_disagreement(live_serve
     flags = page.locator("td .badge.text-bg-warning")  # "Disagreement: …" in the account's language
     expect(flags.first).to_be_visible()
     page.screenshot(path=str(artifact(f"ranking-{width}.png")), full_page=True)
-    titles = page.locator("tbody td:nth-child(2) a")
+    titles = page.locator("tbody td.cell-title a")
     narrowest = min(box["width"] for box in (titles.nth(i).bounding_box() for i in range(titles.count())))
     assert narrowest >= NARROWEST_TITLE_PX
     # the table may scroll inside its own frame on a phone, but the page itself never scrolls sideways

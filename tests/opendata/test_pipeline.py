@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from markupsafe import escape
 
 from fundmgr.db import db
-from fundmgr.finance.queries import endorsed_by_endorsement_date
+from fundmgr.finance.queries import amount_requested, endorsed_by_endorsement_date
 from fundmgr.funds.models import Country
 from fundmgr.i18n import LANGUAGES
 from fundmgr.proposals.models import Corridor, CorridorStop, ProposalArea, ProposalState
@@ -150,3 +150,14 @@ def test_the_pipeline_shows_each_notes_corridors_and_sdg_targets_in_each_languag
         assert str(escape(heading)) in page
         for shown in ("10.7, 8.8, 16.9", "17.18", heading, corridor.split(" → ")[0]):
             assert shown in text, (language, shown)
+
+
+def test_the_pipeline_page_shows_one_page_and_the_total_of_all(client, fund, make_proposal):
+    """Two programmes a page: the first two endorsed, a link to the next page, and the total of the whole pipeline."""
+    endorsed = [make_proposal(ProposalState.endorsed, title=f"Pipeline programme {k}") for k in range(3)]
+    page = client.get(f"/public/{fund.code}/pipeline?per_page=2").get_data(as_text=True)
+    assert sum(f"Pipeline programme {k}<" in page for k in range(3)) == 2
+    assert f"/public/{fund.code}/pipeline?per_page=2&amp;page=2" in page
+    assert f"{sum((amount_requested(p) for p in endorsed), Decimal(0)):,.2f}" in page
+    second = client.get(f"/public/{fund.code}/pipeline?per_page=2&page=2")
+    assert second.get_etag() != client.get(f"/public/{fund.code}/pipeline?per_page=2").get_etag()

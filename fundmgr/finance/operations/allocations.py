@@ -204,7 +204,7 @@ def earmarked_available(proposal: Proposal, amount: Decimal) -> dict[int, Decima
     `apportion`), as the dashboards and the portfolio balance count it."""
     fund = proposal.fund
     result = money_available(fund)
-    drawn = earmark_draw(amount, proposal.area_shares, result.available_by_area)
+    drawn = earmark_draw(amount, [(area.code, share) for area, share in proposal.area_shares], result.available_by_area)
     earmark = sum(drawn.values(), ZERO)
     if result.unearmarked_available + earmark < amount:
         areas = [area for area, _share in proposal.area_shares]
