@@ -1758,3 +1758,37 @@ def test_upgrade_sums_every_programmes_allocations_per_area_place_and_marker_and
             "0.01"
         )
 
+
+# --- e1b7d4a92c63: indexes for the public page's countries and the reports waiting for review ---
+
+BEFORE_WAITING_INDEXES = "c3e8a1f5d27b"
+
+
+def test_upgrade_adds_the_indexes_of_the_public_countries_and_the_waiting_reports(committed, own_demo, downgrade_demo):
+    """The demo at the previous revision has neither index; after the upgrade both exist, and the public page names
+    the same funded countries as every funded programme's country and countries read from the raw rows."""
+    from fundmgr.opendata.public import funded_countries
+
+    def indexes(table: str) -> set[str]:
+        return {index["name"] for index in db.inspect(db.engine).get_indexes(table)}
+
+    raw = sa.text(
+        "SELECT p.fund_id, p.country_id FROM proposals p WHERE p.state IN ('approved', 'active', 'closed') "
+        "AND p.country_id IS NOT NULL UNION SELECT p.fund_id, c.country_id FROM proposals p "
+        "JOIN proposal_countries c ON c.proposal_id = p.id WHERE p.state IN ('approved', 'active', 'closed')"
+    )
+    with own_demo.app_context():
+        downgrade_demo(BEFORE_WAITING_INDEXES)
+        assert "ix_proposal_countries_country_id" not in indexes("proposal_countries")
+        assert "ix_progress_reports_state_submitted_at" not in indexes("progress_reports")
+        with db.engine.connect() as connection:
+            expected: dict[int, set[int]] = {}
+            for fund_id, country_id in connection.execute(raw):
+                expected.setdefault(fund_id, set()).add(country_id)
+        assert any(expected.values())
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert "ix_proposal_countries_country_id" in indexes("proposal_countries")
+        assert "ix_progress_reports_state_submitted_at" in indexes("progress_reports")
+        for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
+            assert {country.id for country in funded_countries(fund)} == expected.get(fund.id, set())
