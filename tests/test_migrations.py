@@ -1695,3 +1695,101 @@ def test_upgrade_sums_every_funds_ledger_per_year_and_organization_and_the_dashb
         db.session.commit()
         assert {y.year: y.interest for y in capitalization_by_year(fund)}[today.year] == interest + Decimal("1000.00")
         assert figures(fund) == figures(fund, later)
+
+
+# --- c3e8a1f5d27b: net allocations kept per programme, per area and place, and per marker level (the dashboard) ---
+
+BEFORE_ALLOCATION_TOTALS = "9b4e2d7c5a13"
+
+
+def test_upgrade_sums_every_programmes_allocations_per_area_place_and_marker_and_the_dashboard_stays_the_same(
+    committed, own_demo, downgrade_demo
+):
+    """The demo at the previous revision has no allocation totals; the upgrade sums each programme's net allocation
+    from the ledger and splits it over its areas as the application does: the dashboard's allocations by area, region
+    and marker are those summed from the ledger's rows, to the cent, and the kept rows are those summed afresh. A
+    release after the upgrade counts at once."""
+    from fundmgr.finance import operations as finance_ops
+    from fundmgr.finance.models import (
+        Allocation,
+        AllocationMarkerTotal,
+        AllocationTotal,
+        ProgrammeAllocation,
+        rebuild_allocation_totals,
+    )
+    from fundmgr.finance.queries import allocation_money, allocations_by_area, allocations_by_region
+    from fundmgr.finance.queries import allocations_by_target_marker as by_marker
+
+    def figures(fund: Fund, as_at: date | None = None) -> tuple[Any, ...]:
+        return allocations_by_area(fund, as_at), allocations_by_region(fund, as_at), by_marker(fund, as_at)
+
+    def kept() -> list[list[tuple[Any, ...]]]:
+        return [
+            sorted(tuple(row) for row in db.session.execute(sa.select(table.__table__)).all() if row.amount)
+            for table in (ProgrammeAllocation, AllocationTotal, AllocationMarkerTotal)
+        ]
+
+    later = date(9999, 12, 31)
+    with own_demo.app_context():
+        funds = list(db.session.scalars(sa.select(Fund).order_by(Fund.id)))
+        before = {fund.id: figures(fund, later) for fund in funds}
+        assert any(sum(row.amount for row in by_area) for by_area, _r, _m in before.values()), before
+        db.session.remove()
+        downgrade_demo(BEFORE_ALLOCATION_TOTALS)
+        assert "allocation_totals" not in db.inspect(db.engine).get_table_names()
+        db.session.remove()
+        flask_migrate.upgrade()
+        for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
+            assert figures(fund) == before[fund.id]
+        upgraded = kept()
+        assert all(upgraded), upgraded  # programmes, areas and places, marker levels
+        savepoint = db.session.begin_nested()
+        rebuild_allocation_totals(db.session.connection())
+        assert kept() == upgraded
+        savepoint.rollback()
+        money = allocation_money(db.session.scalars(sa.select(Allocation).order_by(Allocation.id)).all())
+        allocation = next(m.allocation for m in money if m.to_transfer > 0)  # some left to release
+        fund = db.session.get(Fund, allocation.fund_id)
+        finance_ops.release_allocation(
+            allocation, amount=Decimal("0.01"), on_date=clock.today(fund), reference="KEPT-1", actor=None
+        )
+        db.session.commit()
+        assert figures(fund) == figures(fund, later)
+        assert sum(r.amount for r in allocations_by_area(fund)) == sum(r.amount for r in before[fund.id][0]) - Decimal(
+            "0.01"
+        )
+
+
+# --- e1b7d4a92c63: indexes for the public page's countries and the reports waiting for review ---
+
+BEFORE_WAITING_INDEXES = "c3e8a1f5d27b"
+
+
+def test_upgrade_adds_the_indexes_of_the_public_countries_and_the_waiting_reports(committed, own_demo, downgrade_demo):
+    """The demo at the previous revision has neither index; after the upgrade both exist, and the public page names
+    the same funded countries as every funded programme's country and countries read from the raw rows."""
+    from fundmgr.opendata.public import funded_countries
+
+    def indexes(table: str) -> set[str]:
+        return {index["name"] for index in db.inspect(db.engine).get_indexes(table)}
+
+    raw = sa.text(
+        "SELECT p.fund_id, p.country_id FROM proposals p WHERE p.state IN ('approved', 'active', 'closed') "
+        "AND p.country_id IS NOT NULL UNION SELECT p.fund_id, c.country_id FROM proposals p "
+        "JOIN proposal_countries c ON c.proposal_id = p.id WHERE p.state IN ('approved', 'active', 'closed')"
+    )
+    with own_demo.app_context():
+        downgrade_demo(BEFORE_WAITING_INDEXES)
+        assert "ix_proposal_countries_country_id" not in indexes("proposal_countries")
+        assert "ix_progress_reports_state_submitted_at" not in indexes("progress_reports")
+        with db.engine.connect() as connection:
+            expected: dict[int, set[int]] = {}
+            for fund_id, country_id in connection.execute(raw):
+                expected.setdefault(fund_id, set()).add(country_id)
+        assert any(expected.values())
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert "ix_proposal_countries_country_id" in indexes("proposal_countries")
+        assert "ix_progress_reports_state_submitted_at" in indexes("progress_reports")
+        for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
+            assert {country.id for country in funded_countries(fund)} == expected.get(fund.id, set())

@@ -7,6 +7,7 @@ Mistakes are corrected by new entries (a reversal and a replacement), never by e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,10 +20,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from fundmgr import clock
 from fundmgr.accounts.models import Organization, User
 from fundmgr.choices import TitledEnum
-from fundmgr.db import Base, Money, Rate
+from fundmgr.db import Base, Money, Rate, apportion
 from fundmgr.funds.models import BudgetCategory, Fund, ThematicArea
 from fundmgr.funds.rights import is_agency_staff, is_fmu, is_fund_manager, is_sc_member
-from fundmgr.proposals.models import Proposal, ProposalVersion
+from fundmgr.proposals.models import Proposal, ProposalMarker, ProposalVersion
+from fundmgr.proposals.queries import area_shares_of
 
 
 class ContributionKind(TitledEnum):
@@ -193,20 +195,157 @@ class LedgerTotal(Base):
 def count_in_totals(_mapper: so.Mapper, connection: sa.Connection, entry: LedgerEntry) -> None:
     """Add a new ledger entry's amount to its fund's total of its kind, earmark, year and allocation's organization,
     in the entry's transaction (the row of the total stays locked until it ends, so concurrent entries add up)."""
-    table = LedgerTotal.__table__
     organization: Any = 0
     if entry.allocation_id is not None:  # read in the same statement
         owner = sa.select(Allocation.organization_id).where(Allocation.id == entry.allocation_id)
         organization = owner.scalar_subquery()
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table).values(
-        fund_id=entry.fund_id, kind=entry.kind, area_key=entry.area_id or 0, year=entry.on_date.year,
-        organization_key=organization, amount=entry.amount,
+    add_to(connection, LedgerTotal.__table__, entry.amount, fund_id=entry.fund_id, kind=entry.kind,
+           area_key=entry.area_id or 0, year=entry.on_date.year, organization_key=organization)  # fmt: skip
+
+
+def upsert(connection: sa.Connection, table: Any, amount: Decimal, *, also: Mapping[str, Any] = {}, **keys: Any) -> Any:
+    """INSERT of a kept total's row (its keys, `also` its other columns) at the amount that, on a row already there,
+    adds the amount to it instead."""
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = insert.values(**keys, **also, amount=amount)
+    return insert.on_conflict_do_update(
+        index_elements=list(keys), set_={"amount": table.c.amount + insert.excluded.amount}
+    )
+
+
+def add_to(connection: sa.Connection, table: Any, amount: Decimal, **keys: Any) -> None:
+    """Add an amount to the row of a kept total (created at the amount when there is none)."""
+    connection.execute(upsert(connection, table, amount, **keys))
+
+
+ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)
+
+
+class ProgrammeAllocation(Base):
+    """A programme's net allocation (its allocation entries less its releases), kept up to date as entries are added
+    (`count_in_allocation_totals`): what the change of each of its areas' parts is computed from."""
+
+    __tablename__ = "programme_allocations"
+
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposals.id"), primary_key=True)
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), index=True)
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+
+
+class AllocationTotal(Base):
+    """A fund's net allocations (entries of ALLOCATION_KINDS, signed as in the ledger) per thematic area and place of
+    the programmes they fund, kept up to date as entries are added (`count_in_allocation_totals`): the dashboard's
+    allocations by area and by region read these few rows (areas x places), not every allocation entry. A programme
+    in several areas counts in each for its part of its net allocation, split to the cent as
+    `finance.queries.by_area` splits it."""
+
+    __tablename__ = "allocation_totals"
+
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), primary_key=True)
+    area_key: so.Mapped[int] = so.mapped_column(primary_key=True)  # the thematic area's id; 0: no area
+    country_key: so.Mapped[int] = so.mapped_column(primary_key=True)  # the programme's country's id; 0: none
+    region_key: so.Mapped[str] = so.mapped_column(sa.String(3), primary_key=True)  # its region's code; "": none
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+
+
+class AllocationMarkerTotal(Base):
+    """A fund's net allocations per marker and level the programmes they fund rated themselves at (programmes not
+    rated on a marker count in none of its rows), kept up to date as entries are added."""
+
+    __tablename__ = "allocation_marker_totals"
+
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), primary_key=True)
+    marker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markers.id"), primary_key=True)
+    level: so.Mapped[int] = so.mapped_column(primary_key=True)
+    amount: so.Mapped[Decimal] = so.mapped_column(Money())
+
+
+def area_parts(amount: Decimal, shares: list[tuple[int | None, Decimal]]) -> dict[int | None, Decimal]:
+    """An amount of one programme split over its areas' shares to the cent (apportion; nothing to split: zeros)."""
+    if not amount:
+        return {area_id: Decimal("0.00") for area_id, _share in shares}
+    return dict(zip([area_id for area_id, _share in shares], apportion(amount, [s for _a, s in shares]), strict=True))
+
+
+@sa.event.listens_for(LedgerEntry, "after_insert")
+def count_in_allocation_totals(_mapper: so.Mapper, connection: sa.Connection, entry: LedgerEntry) -> None:
+    """Add a new allocation or release entry to its programme's net allocation, then the change of each of the
+    programme's areas' parts (split from the net allocation before and after the entry) to the fund's totals per
+    area and place, and the entry to its totals per marker level; in the entry's transaction, on its connection."""
+    if entry.kind not in ALLOCATION_KINDS or entry.proposal_id is None:
+        return
+    programme = ProgrammeAllocation.__table__
+    running = upsert(
+        connection, programme, entry.amount, also={"fund_id": entry.fund_id}, proposal_id=entry.proposal_id
+    )
+    after = connection.execute(running.returning(programme.c.amount)).scalar_one()  # with this entry
+    shares = area_shares_of([entry.proposal_id], connection)[entry.proposal_id]
+    before_parts = area_parts(after - entry.amount, shares)
+    country_id, region_code = connection.execute(
+        sa.select(Proposal.country_id, Proposal.region_code).where(Proposal.id == entry.proposal_id)
+    ).one()
+    place = {"country_key": country_id or 0, "region_key": region_code or ""}
+    for area_id, part in area_parts(after, shares).items():
+        if part != before_parts[area_id]:
+            add_to(connection, AllocationTotal.__table__, part - before_parts[area_id], fund_id=entry.fund_id,
+                   area_key=area_id or 0, **place)  # fmt: skip
+    ratings = connection.execute(
+        sa.select(ProposalMarker.marker_id, ProposalMarker.level).where(
+            ProposalMarker.proposal_id == entry.proposal_id, ProposalMarker.level.is_not(None)
+        )
+    )
+    for marker_id, level in ratings.all():
+        add_to(connection, AllocationMarkerTotal.__table__, entry.amount, fund_id=entry.fund_id, marker_id=marker_id,
+               level=level)  # fmt: skip
+
+
+def rebuild_allocation_totals(connection: sa.Connection) -> None:
+    """Sum every fund's allocation totals afresh from its entries (after entries were written in bulk, bypassing
+    `count_in_allocation_totals`): each programme's net allocation, split over its areas' shares."""
+    entries, proposals = LedgerEntry.__table__, Proposal.__table__
+    for table in (ProgrammeAllocation, AllocationTotal, AllocationMarkerTotal):
+        connection.execute(table.__table__.delete())
+    of_allocations = [entries.c.kind.in_(ALLOCATION_KINDS), entries.c.proposal_id.is_not(None)]
+    nets = connection.execute(
+        sa.select(entries.c.proposal_id, entries.c.fund_id, sa.func.sum(entries.c.amount))
+        .where(*of_allocations)
+        .group_by(entries.c.proposal_id, entries.c.fund_id)
+    ).all()
+    if not nets:
+        return
+    connection.execute(
+        sa.insert(ProgrammeAllocation),
+        [{"proposal_id": p, "fund_id": f, "amount": amount} for p, f, amount in nets],
+    )
+    shares = area_shares_of([p for p, _f, _a in nets], connection)
+    places = {
+        p: (country_id or 0, region_code or "")
+        for p, country_id, region_code in connection.execute(
+            sa.select(proposals.c.id, proposals.c.country_id, proposals.c.region_code).where(
+                proposals.c.id.in_(sa.select(ProgrammeAllocation.proposal_id))
+            )
+        )
+    }
+    totals: dict[tuple[int, int, int, str], Decimal] = {}
+    for proposal_id, fund_id, amount in nets:
+        for area_id, part in area_parts(amount, shares[proposal_id]).items():
+            key = (fund_id, area_id or 0, *places[proposal_id])
+            totals[key] = totals.get(key, Decimal("0.00")) + part
+    connection.execute(
+        sa.insert(AllocationTotal),
+        [dict(zip(("fund_id", "area_key", "country_key", "region_key", "amount"), (*k, a), strict=True))
+         for k, a in totals.items()],
+    )  # fmt: skip
+    programme_allocations = ProgrammeAllocation.__table__
+    markers = (
+        sa.select(programme_allocations.c.fund_id, ProposalMarker.marker_id, ProposalMarker.level,
+                  sa.func.sum(programme_allocations.c.amount))
+        .join(ProposalMarker, ProposalMarker.proposal_id == programme_allocations.c.proposal_id)
+        .where(ProposalMarker.level.is_not(None))
+        .group_by(programme_allocations.c.fund_id, ProposalMarker.marker_id, ProposalMarker.level)
     )  # fmt: skip
     connection.execute(
-        insert.on_conflict_do_update(
-            index_elements=["fund_id", "kind", "area_key", "year", "organization_key"],
-            set_={"amount": table.c.amount + insert.excluded.amount},
-        )
+        AllocationMarkerTotal.__table__.insert().from_select(["fund_id", "marker_id", "level", "amount"], markers)
     )
 
 

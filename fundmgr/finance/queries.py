@@ -21,8 +21,11 @@ from fundmgr.accounts.models import Organization
 from fundmgr.audit import AuditEntry
 from fundmgr.db import Money, apportion, db, to_cents
 from fundmgr.finance.models import (
+    ALLOCATION_KINDS,
     AVAILABLE_KINDS,
     Allocation,
+    AllocationMarkerTotal,
+    AllocationTotal,
     Contribution,
     ContributionKind,
     EntryKind,
@@ -50,7 +53,6 @@ from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.proposals.visibility import visible_to
 
 ZERO = Decimal("0.00")
-ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)
 
 
 # --- Balances ---------------------------------------------------------------------------------
@@ -881,6 +883,13 @@ def allocated_by_area(fund: Fund, as_of: date | None = None) -> dict[int | None,
     """Net allocations per thematic area id, summed in the database per area for the programmes wholly in their
     primary area (most: their money is not split) and per programme for those in several areas, whose money is then
     split over their areas' shares to the cent (`by_area`)."""
+    if as_of is None:  # everything recorded: the totals per area kept up to date as entries are added
+        kept = db.session.execute(
+            sa.select(AllocationTotal.area_key, sa.func.sum(AllocationTotal.amount))
+            .where(AllocationTotal.fund_id == fund.id)
+            .group_by(AllocationTotal.area_key)
+        )
+        return {area_key or None: -total for area_key, total in kept if total}
     several = sa.exists().where(ProposalArea.proposal_id == LedgerEntry.proposal_id)
     whole = db.session.execute(
         sa.select(Proposal.primary_area_id, sa.func.sum(LedgerEntry.amount))
@@ -938,13 +947,21 @@ def allocations_by_region(fund: Fund, as_of: date | None = None) -> list[ShareRo
         for code, level, parent in db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
     }
     # summed per place in the database: a fund with thousands of programmes has a few dozen places
-    places = db.session.execute(
-        sa.select(Country.region_code, Proposal.region_code, sa.func.sum(LedgerEntry.amount))
-        .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
-        .outerjoin(Country, Country.id == Proposal.country_id)
-        .where(*allocated_in(fund, as_of))
-        .group_by(Country.region_code, Proposal.region_code)
-    )
+    if as_of is None:  # everything recorded: the totals per place kept up to date as entries are added
+        places = db.session.execute(
+            sa.select(Country.region_code, AllocationTotal.region_key, sa.func.sum(AllocationTotal.amount))
+            .outerjoin(Country, Country.id == AllocationTotal.country_key)
+            .where(AllocationTotal.fund_id == fund.id)
+            .group_by(Country.region_code, AllocationTotal.region_key)
+        )
+    else:
+        places = db.session.execute(
+            sa.select(Country.region_code, Proposal.region_code, sa.func.sum(LedgerEntry.amount))
+            .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
+            .outerjoin(Country, Country.id == Proposal.country_id)
+            .where(*allocated_in(fund, as_of))
+            .group_by(Country.region_code, Proposal.region_code)
+        )
     by_region: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for country_region, region, total in places:
         if total:
@@ -1010,15 +1027,25 @@ def allocations_by_target_marker(fund: Fund, as_of: date | None = None) -> Marke
     target = Decimal(spec["share"]) if spec.get("share") is not None else None
     if marker is None:
         return MarkerFigures("", [], min_level, None, target)
-    rated = sa.and_(ProposalMarker.proposal_id == LedgerEntry.proposal_id, ProposalMarker.marker_id == marker.id)
     by_level: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-    for level, total in db.session.execute(
-        sa.select(ProposalMarker.level, sa.func.sum(LedgerEntry.amount))
-        .outerjoin(ProposalMarker, rated)
-        .where(*allocated_in(fund, as_of))
-        .group_by(ProposalMarker.level)
-    ):
-        by_level[level] -= total
+    if as_of is None:  # everything recorded: the totals per level kept up to date, the rest is not rated
+        for level, total in db.session.execute(
+            sa.select(AllocationMarkerTotal.level, AllocationMarkerTotal.amount).where(
+                AllocationMarkerTotal.fund_id == fund.id, AllocationMarkerTotal.marker_id == marker.id
+            )
+        ):
+            by_level[level] -= total
+        allocated = -sum(ledger_sums(fund, kinds=ALLOCATION_KINDS).values(), ZERO)
+        by_level[None] = allocated - sum(by_level.values(), ZERO)
+    else:
+        rated = sa.and_(ProposalMarker.proposal_id == LedgerEntry.proposal_id, ProposalMarker.marker_id == marker.id)
+        for level, total in db.session.execute(
+            sa.select(ProposalMarker.level, sa.func.sum(LedgerEntry.amount))
+            .outerjoin(ProposalMarker, rated)
+            .where(*allocated_in(fund, as_of))
+            .group_by(ProposalMarker.level)
+        ):
+            by_level[level] -= total
     rows = [
         ShareRow(str(value), marker.level_label(value), by_level.get(value, ZERO), short_label=str(value))
         for value in marker.values

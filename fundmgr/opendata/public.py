@@ -139,10 +139,18 @@ def public_fund(fund: Fund, page: int = 1) -> PublicFund:
 
 
 def funded_countries(fund: Fund) -> list[Country]:
-    """The countries of every funded programme of the fund (its country, or the countries of its region)."""
-    funded = sa.select(Proposal.id).where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
-    single = sa.select(Proposal.country_id).where(Proposal.id.in_(funded), Proposal.country_id.is_not(None))
-    several = sa.select(proposal_countries.c.country_id).where(proposal_countries.c.proposal_id.in_(funded))
+    """The countries of every funded programme of the fund (its country, or the countries of its region).
+
+    Asked country by country (a few hundred), each question ending at the first funded programme found through the
+    indexes on the programmes' country and on proposal_countries(country_id): not every funded programme read."""
+    funded = [Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES)]
+    place = so.aliased(Country)
+    single = sa.select(place.id).where(sa.exists().where(Proposal.country_id == place.id, *funded))
+    several = sa.select(place.id).where(
+        sa.exists().where(
+            proposal_countries.c.country_id == place.id, proposal_countries.c.proposal_id == Proposal.id, *funded
+        )
+    )
     return list(db.session.scalars(sa.select(Country).where(Country.id.in_(single.union(several)))))
 
 

@@ -174,6 +174,7 @@ proposal_countries = sa.Table(
     Base.metadata,
     sa.Column("proposal_id", sa.ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("country_id", sa.ForeignKey("countries.id"), primary_key=True),
+    sa.Index("ix_proposal_countries_country_id", "country_id"),  # the public page's countries, asked per country
 )
 
 

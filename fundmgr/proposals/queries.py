@@ -191,17 +191,17 @@ def count_by_state(user: Any, fund: Fund, states: frozenset[ProposalState]) -> d
 AreaShares = list[tuple[int | None, Decimal]]
 
 
-def area_shares_of(proposal_ids: Iterable[int]) -> dict[int, AreaShares]:
+def area_shares_of(proposal_ids: Iterable[int], connection: sa.Connection | None = None) -> dict[int, AreaShares]:
     """Each proposal's thematic area ids with their shares in percent, the primary first, in two queries
-    (`Proposal.area_shares` for many): wholly its primary area (None: no area) when no share was given."""
+    (`Proposal.area_shares` for many): wholly its primary area (None: no area) when no share was given. `connection`:
+    read on it rather than through the session (inside a flush, as the ledger's kept totals do)."""
     ids = list(set(proposal_ids))
     if not ids:
         return {}
-    primary = dict(
-        db.session.execute(sa.select(Proposal.id, Proposal.primary_area_id).where(Proposal.id.in_(ids))).tuples().all()
-    )
+    execute = connection.execute if connection is not None else db.session.execute
+    primary = dict(execute(sa.select(Proposal.id, Proposal.primary_area_id).where(Proposal.id.in_(ids))).tuples().all())
     rows = (
-        db.session.execute(
+        execute(
             sa.select(ProposalArea.proposal_id, ProposalArea.area_id, ProposalArea.share, ThematicArea.number)
             .join(ThematicArea, ThematicArea.id == ProposalArea.area_id)
             .where(ProposalArea.proposal_id.in_(ids))

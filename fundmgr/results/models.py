@@ -481,6 +481,9 @@ class ProgressReport(Base):
     """The lead agency's progress report on one period: values, narratives, lessons, evidence."""
 
     __tablename__ = "progress_reports"
+    # the reports of a state by submission time (those waiting for review): the first page read in order, not every
+    # report (not a partial index: the state is a bound parameter, which a generic plan cannot match to a predicate)
+    __table_args__ = (sa.Index("ix_progress_reports_state_submitted_at", "state", "submitted_at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     period_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("reporting_periods.id"), unique=True)

@@ -43,18 +43,14 @@ def test_apportion_adds_up_to_the_cent(total, weights, parts):
 
 
 @pytest.fixture
-def split_programme(fund, make_deposit, approve):
+def split_programme(fund, make_deposit, make_proposal, approve):
     """USD 1,000,000.01 allocated to a programme 60% in TA2 and 40% in TA3; another wholly in TA4 (428,000)."""
     make_deposit("3000000.00")
-    programme, _ = approve(amount="1000000.01", area="TA2", country="TJK", marker_level=2)
+    programme = in_two_areas(make_proposal(ProposalState.in_review, area="TA2", country="TJK", marker_level=2), fund)
+    allocate(programme, "1000000.01")  # its areas are set while it is a draft, before any money
+    programme.state = ProposalState.approved
     approve(area="TA4", country="SEN", lead="UNDP", partners=("UNICEF",), marker_level=1,
             direct={"UNDP": "300000.00", "UNICEF": "100000.00"})  # fmt: skip
-    areas = {a.code: a for a in fund.thematic_areas}
-    programme.area_rows = [
-        ProposalArea(area_id=areas["TA2"].id, share=D(60)),
-        ProposalArea(area_id=areas["TA3"].id, share=D(40)),
-    ]
-    db.session.commit()
     return programme
 
 

@@ -24,16 +24,29 @@ from hypothesis import strategies as st
 from fundmgr.db import db, to_cents
 from fundmgr.errors import InsufficientFunds
 from fundmgr.finance import operations as ops
-from fundmgr.finance.models import Allocation, ContributionKind, EntryKind, LedgerEntry, Transfer
+from fundmgr.finance.models import (
+    Allocation,
+    AllocationMarkerTotal,
+    AllocationTotal,
+    ContributionKind,
+    EntryKind,
+    LedgerEntry,
+    ProgrammeAllocation,
+    Transfer,
+    rebuild_allocation_totals,
+)
 from fundmgr.finance.queries import (
     allocation_money,
+    allocations_by_area,
     allocations_by_organization,
+    allocations_by_region,
+    allocations_by_target_marker,
     balances,
     capitalization_by_year,
     ledger_sums,
     money_by_organization,
 )
-from fundmgr.proposals.models import ProposalState
+from fundmgr.proposals.models import ProposalArea, ProposalState
 from tests.factories import organization
 
 pytestmark = pytest.mark.both_engines  # sums of money in SQL: integer cents on SQLite, NUMERIC on PostgreSQL
@@ -108,12 +121,18 @@ actions = st.one_of(
 
 
 @pytest.fixture
-def programmes(make_proposal):
-    """Three proposals before the Steering Committee, in areas with and without earmarks."""
-    return [
-        make_proposal(ProposalState.in_review, area=area, direct={"IOM": "300000.00", "UNHCR": "200000.00"})
-        for area in ("TA2", "TA3", "TA1")
+def programmes(fund, make_proposal):
+    """Three proposals before the Steering Committee, in areas with and without earmarks; the last in two areas
+    without earmarks (TA1 60%, TA4 40%), in a region rather than a country."""
+    result = [
+        make_proposal(ProposalState.in_review, area=area, direct={"IOM": "300000.00", "UNHCR": "200000.00"}, **place)
+        for area, place in (("TA2", {}), ("TA3", {}), ("TA1", {"country": None, "region": "142"}))
     ]
+    areas = {a.code: a for a in fund.thematic_areas}
+    result[-1].area_rows = [ProposalArea(area_id=areas["TA1"].id, share=Decimal(60)),
+                            ProposalArea(area_id=areas["TA4"].id, share=Decimal(40))]  # fmt: skip
+    db.session.flush()
+    return result
 
 
 def deposit_data(fund, amount: Decimal, area: str | None, kind=ContributionKind.deposit) -> ops.ContributionData:
@@ -284,8 +303,11 @@ def check_invariants(fund, model: Model) -> None:
     assert balances(fund, as_at=date(9999, 12, 31)) == result
     # the capitalization per year and the money per organization, read from the totals kept per year and
     # organization, are those summed from the ledger's rows
-    for figures in (capitalization_by_year, money_by_organization, allocations_by_organization):
+    for figures in (capitalization_by_year, money_by_organization, allocations_by_organization, allocations_by_area,
+                    allocations_by_region, allocations_by_target_marker):  # fmt: skip
         assert figures(fund) == figures(fund, date(9999, 12, 31))
+    # the allocations kept per programme, area and place, and marker level are those summed afresh from the entries
+    assert kept_allocation_totals() == rebuilt_allocation_totals()
     # no allocation has more transferred (less refunds) than it holds (less releases and refunds)
     transferred = dict(
         db.session.execute(
@@ -296,6 +318,23 @@ def check_invariants(fund, model: Model) -> None:
     for money in allocation_money(allocations):
         assert transferred.get(money.allocation.id, ZERO) == model.allocations[money.allocation.id].transferred
         assert 0 <= money.net_transferred <= money.net
+
+
+def kept_allocation_totals() -> list[list[tuple]]:
+    """Every row of the allocation totals kept as entries are added (zero totals left out)."""
+    return [
+        sorted(tuple(row) for row in db.session.execute(sa.select(table.__table__)).all() if row.amount)
+        for table in (ProgrammeAllocation, AllocationTotal, AllocationMarkerTotal)
+    ]
+
+
+def rebuilt_allocation_totals() -> list[list[tuple]]:
+    """The same rows summed afresh from the ledger's entries (undone afterwards)."""
+    savepoint = db.session.begin_nested()
+    rebuild_allocation_totals(db.session.connection())
+    rows = kept_allocation_totals()
+    savepoint.rollback()
+    return rows
 
 
 @settings(

@@ -225,10 +225,13 @@ def money_totals(years: list[finance.YearFigures], allocated: Decimal, year: int
     }
 
 
-def allocated_to_areas(fund: Fund, as_of: date) -> Decimal:
+def allocated_to_areas(fund: Fund, as_of: date, *, kept: bool = False) -> Decimal:
     """What the allocations by thematic area add up to (`finance.allocations_by_area`), summed in the database: every
     net allocation to a programme that has a thematic area (a programme's parts over its areas add up to its amount
-    to the cent)."""
+    to the cent). `kept`: the day is today or later, so every allocation counts (money is never dated in the future):
+    read from the totals per area kept as entries are added, not from the ledger's rows."""
+    if kept:
+        return sum((amount for area_id, amount in finance.allocated_by_area(fund).items() if area_id), Decimal("0.00"))
     with_area = sa.select(Proposal.id).where(
         sa.or_(Proposal.primary_area_id.is_not(None), Proposal.id.in_(sa.select(ProposalArea.proposal_id)))
     )
@@ -372,7 +375,9 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
         "indicators_reported": reported,
         "indicators_achieved": at_target,
         "average_progress": percent_number(mean(a["share"] for a in areas)),
-        **money_totals(years, allocated_to_areas(fund, date(year, 12, 31)), year),
+        **money_totals(
+            years, allocated_to_areas(fund, cutoff, kept=q.reads_standings(cutoff, clock.today(fund))), year
+        ),
     }
     return {"summary": summary, "areas": areas}
 
