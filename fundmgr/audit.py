@@ -62,6 +62,11 @@ def unwrap(obj: Any) -> Any:
     return getter() if getter else obj
 
 
+def object_type_of(obj: Any) -> str:
+    """The object type an entry names for an object (or a model class): its `audit_type`, else its table."""
+    return getattr(obj, "audit_type", None) or obj.__tablename__
+
+
 def record_audit(
     action: str,
     obj: Any,
@@ -78,7 +83,7 @@ def record_audit(
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,
-        object_type=getattr(obj, "audit_type", None) or type(obj).__tablename__,
+        object_type=object_type_of(obj),
         object_id=str(sa.inspect(obj).identity[0]) if sa.inspect(obj).identity else "",
         fund_id=fund_id if fund_id is not None else getattr(obj, "fund_id", None),
         summary=summary[:500],

@@ -115,7 +115,10 @@ def authenticate() -> Any:
         response = json_error(401, str(UNKNOWN_TOKEN) if secret else None)
         response.headers["WWW-Authenticate"] = 'Bearer realm="fundmgr"'
         return response
-    db.session.commit()  # its use noted (last_used_at), whatever the request does next
+    if db.session.is_modified(token):
+        # its use noted (last_used_at, once a minute), whatever the request does next; not committing otherwise
+        # keeps the token and its owner loaded (a commit expires them: one more statement to read them again)
+        db.session.commit()
     g._login_user = token.user  # current_user is the token's owner for this request (Flask-Login reads it)
     g.api_token = token
     if request.method in WRITE_METHODS and not token.may_write:

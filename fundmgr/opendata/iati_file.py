@@ -27,7 +27,8 @@ from flask import Response, current_app, request
 from flask_babel import lazy_gettext as _l
 
 from fundmgr import clock
-from fundmgr.audit import AuditEntry
+from fundmgr.accounts.models import ApiToken, User
+from fundmgr.audit import AuditEntry, object_type_of
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import all_funds
@@ -40,8 +41,8 @@ from fundmgr.storage import serve_stored
 # Bump when activities_document changes what it writes: files built before are then rebuilt on the next request.
 LAYOUT_VERSION = "1"
 # Audited actions that never change what the file publishes (asking for jobs, accounts, tokens): they do not make
-# the file stale.
-UNPUBLISHED_OBJECTS = ("job", "user", "api_token")
+# the file stale. Named from the models (a person's entries are "users"): a sign-in must not rebuild the file.
+UNPUBLISHED_OBJECTS = tuple(object_type_of(model) for model in (Job, User, ApiToken))
 RETRY_AFTER = 30  # seconds a crawler is asked to wait when the first file could not be built
 
 

@@ -31,6 +31,9 @@ import sqlalchemy as sa
 from lxml import etree
 
 from fundmgr import clock
+from fundmgr.accounts import operations as account_ops
+from fundmgr.accounts.models import TokenScope, User
+from fundmgr.accounts.operations import TOKEN_LIFETIMES
 from fundmgr.audit import record_audit
 from fundmgr.db import db
 from fundmgr.finance import queries as fq
@@ -359,6 +362,21 @@ def test_the_file_is_built_by_a_job_and_served_until_what_it_publishes_changes(d
     assert len(iati_jobs()) == 2
     assert client.get(f"/iati/{fund.code}/activities.xml").status_code == 200
     assert len(iati_jobs()) == 3, "each fund's file is a job of its own"
+
+
+def test_signing_in_and_making_a_token_do_not_make_the_file_stale(demo_app, fund):
+    """A person signing in or making an API token is audited but publishes nothing: the next request serves the
+    file as built and asks for no new one (a rebuild is minutes of a worker at a large fund's scale)."""
+    client = demo_app.test_client()
+    first = client.get("/iati/activities.xml")
+    assert first.status_code == 200
+    person = db.session.scalars(sa.select(User).where(User.is_active_account.is_(True)).order_by(User.id)).first()
+    account_ops.record_sign_in(person)
+    account_ops.create_api_token(person, name="crawler check", scope=TokenScope.read, days=min(TOKEN_LIFETIMES),
+                                 actor=person)  # fmt: skip
+    db.session.commit()
+    assert client.get("/iati/activities.xml").data == first.data
+    assert len(iati_jobs()) == 1, "nothing published changed: nothing asked"
 
 
 def test_a_file_that_could_not_be_built_asks_the_crawler_to_come_back(demo_app, monkeypatch):
