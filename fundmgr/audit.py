@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -67,6 +67,30 @@ def object_type_of(obj: Any) -> str:
     return getattr(obj, "audit_type", None) or obj.__tablename__
 
 
+def entry_values(
+    action: str,
+    obj: Any,
+    object_id: str,
+    *,
+    actor: Any | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    summary: str,
+    fund_id: int | None,
+) -> dict[str, Any]:
+    """An entry's columns (`obj` an object or its model class, to name its type)."""
+    return {
+        "actor_id": getattr(unwrap(actor), "id", None),
+        "action": action,
+        "object_type": object_type_of(obj),
+        "object_id": object_id,
+        "fund_id": fund_id,
+        "summary": summary[:500],
+        "before": jsonable(before) if before is not None else None,
+        "after": jsonable(after) if after is not None else None,
+    }  # fmt: skip
+
+
 def record_audit(
     action: str,
     obj: Any,
@@ -78,17 +102,30 @@ def record_audit(
     fund_id: int | None = None,
 ) -> AuditEntry:
     """Add an entry to the audit log for an action done by actor (None: the system or CLI)."""
-    obj, actor = unwrap(obj), unwrap(actor)
+    obj = unwrap(obj)
     db.session.flush()  # so a new object has its id
-    entry = AuditEntry(
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        object_type=object_type_of(obj),
-        object_id=str(sa.inspect(obj).identity[0]) if sa.inspect(obj).identity else "",
-        fund_id=fund_id if fund_id is not None else getattr(obj, "fund_id", None),
-        summary=summary[:500],
-        before=jsonable(before) if before is not None else None,
-        after=jsonable(after) if after is not None else None,
-    )
+    identity = sa.inspect(obj).identity
+    entry = AuditEntry(**entry_values(
+        action, obj, str(identity[0]) if identity else "", actor=actor, before=before, after=after, summary=summary,
+        fund_id=fund_id if fund_id is not None else getattr(obj, "fund_id", None)))  # fmt: skip
     db.session.add(entry)
     return entry
+
+
+def record_audit_row(
+    action: str,
+    model: type[Any],
+    object_id: int,
+    *,
+    actor: Any | None,
+    fund_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    summary: str = "",
+) -> None:
+    """The same entry as `record_audit`, for a row an operation wrote with a Core statement (no ORM object to
+    name): inserted at once, after the session's pending changes (entries keep the order they were recorded in)."""
+    db.session.flush()
+    values = entry_values(action, model, str(object_id), actor=actor, before=before, after=after, summary=summary,
+                          fund_id=fund_id)  # fmt: skip
+    db.session.execute(sa.insert(cast(sa.Table, AuditEntry.__table__)).values(**values))

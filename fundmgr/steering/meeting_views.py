@@ -482,10 +482,10 @@ class PositionView(ItemView):
             if problems:
                 raise ValidationFailed(problems)
             return self.render("confirm_position.html", meeting=self.meeting, item=self.item, form=form)
-        position = ops.state_position(self.item, current_user, data, actor=current_user)
+        stance = ops.state_position(self.item, current_user, data, actor=current_user)
         if wants_json():
-            return jsonify(position={"item": self.item.id, "stance": position.stance.value}), 201
-        flash(_("Your position is recorded: %(stance)s.", stance=position.stance.title), "success")
+            return jsonify(position={"item": self.item.id, "stance": stance.value}), 201
+        flash(_("Your position is recorded: %(stance)s.", stance=stance.title), "success")
         return self.back()
 
 

@@ -99,10 +99,18 @@ def test_a_member_changes_their_position_while_the_item_is_open_and_the_last_one
     client.post(position, data={"stance": "support", "text": "ignored for support"})
     client.post(position, data={"stance": "support"})  # the same again: nothing changes
     assert stances(item) == {"Jonas Germany": ("support", "", False)}
-    trail = db.session.scalars(
-        sa.select(AuditEntry.action).where(AuditEntry.action.like("position.%")).order_by(AuditEntry.id)
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action.like("position.%")).order_by(AuditEntry.id)
     ).all()
-    assert trail == ["position.stated", "position.changed", "position.changed"]
+    assert [e.action for e in entries] == ["position.stated", "position.changed", "position.changed"]
+    (stated,) = db.session.scalars(sa.select(Position).where(Position.item_id == item.id))
+    # each entry names the one row, who stated it, what it was before and what it became
+    assert {(e.object_type, e.object_id, e.actor_id, e.fund_id) for e in entries} == {
+        ("position", str(stated.id), committee.germany.id, item.meeting.fund_id)}  # fmt: skip
+    assert entries[0].after == {"item": item.id, "stance": "support", "text": "", "minute_by_name": False}
+    assert entries[1].before == {"stance": "support", "text": "", "minute_by_name": False}
+    assert entries[1].after == {"item": item.id, "stance": "object", "text": "Too costly.", "minute_by_name": False}
+    assert entries[2].before == {"stance": "object", "text": "Too costly.", "minute_by_name": False}
     assert "Your position: Support." in client.get(board).json["html"]
 
     sign_in(client, committee.fmu)  # the objection was withdrawn: consensus holds

@@ -36,3 +36,10 @@ def lock(model: type[Any], ident: int, *, shared: bool = False, loading: tuple[A
         sa.select(model).where(model.id == ident).options(*loading).with_for_update(read=shared, of=model)
     )
     return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
+
+
+def lock_state(obj: Any, *, shared: bool = False) -> None:
+    """Lock an object's row and re-read its `state` alone under the lock (as `lock`); its other attributes and the
+    rows loaded with it stay as they are: a member's vote or position needs only the item's state fresh, not its
+    meeting and proposal read again."""
+    db.session.refresh(obj, ["state"], with_for_update={"read": shared})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 
 from fundmgr import clock
 from fundmgr.accounts.models import User
-from fundmgr.audit import record_audit, snapshot
+from fundmgr.audit import record_audit, record_audit_row, snapshot
 from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.models import Fund
@@ -37,7 +38,7 @@ from fundmgr.steering.models import (
     standing_facts,
     standing_read_with,
 )
-from fundmgr.steering.operations.locks import lock
+from fundmgr.steering.operations.locks import lock, lock_state
 from fundmgr.steering.operations.minutes import draft_minutes
 from fundmgr.steering.operations.rights import (
     require_may_decide,
@@ -300,7 +301,7 @@ def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User
     """A present, non-recused member votes on the open item while a quorum is present (funds deciding by majority);
     voting again replaces the vote (the last one counts, each change audited)."""
     require_sc_member(actor, member, item.meeting.fund)
-    item = lock(AgendaItem, item.id, shared=True, loading=(so.joinedload(AgendaItem.proposal),))
+    lock_state(item, shared=True)  # its meeting and proposal stay as loaded (the view read them with it)
     meeting = item.meeting
     if meeting.by_consensus:
         raise InvalidTransition(_("This committee decides by consensus: state your position instead of voting."))
@@ -350,11 +351,12 @@ def position_problems(data: PositionData) -> list[str]:
     return problems
 
 
-def state_position(item: AgendaItem, member: User, data: PositionData, *, actor: User | None) -> Position:
+def state_position(item: AgendaItem, member: User, data: PositionData, *, actor: User | None) -> Stance:
     """A present, non-recused member states their position on the open item (funds deciding by consensus);
-    stating it again replaces it (the last one counts, each change audited; the same one again changes nothing)."""
+    stating it again replaces it (the last one counts, each change audited; the same one again changes nothing).
+    Returns the stance recorded."""
     require_sc_member(actor, member, item.meeting.fund)
-    item = lock(AgendaItem, item.id, shared=True, loading=(so.joinedload(AgendaItem.proposal),))
+    lock_state(item, shared=True)  # its meeting and proposal stay as loaded (the view read them with it)
     meeting = item.meeting
     if not meeting.by_consensus:
         raise InvalidTransition(_("This committee decides by vote: cast your vote instead of stating a position."))
@@ -365,20 +367,28 @@ def state_position(item: AgendaItem, member: User, data: PositionData, *, actor:
     assert data.stance is not None  # refused above when missing
     stated = {"stance": data.stance, "text": data.text.strip() if data.stance.needs_text else "",
               "minute_by_name": data.minute_by_name}  # fmt: skip
-    position = db.session.scalar(one_answer(Position, item, member))
-    if position is None:
-        position = Position(item=item, member_id=member.id, updated_at=clock.now(), **stated)
-        db.session.add(position)
-        db.session.flush()
-        record_audit("position.stated", position, actor=actor, after={"item": item.id} | stated,
-                     fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
-        return position
-    before = {"stance": position.stance, "text": position.text, "minute_by_name": position.minute_by_name}
+    # Core statements: one row read and one written, no ORM object to build, flush and audit from (every member
+    # sends theirs at the same moment); the item's positions, if loaded, are read again when next asked.
+    table = cast(sa.Table, Position.__table__)
+    row = db.session.execute(
+        sa.select(table.c.id, table.c.stance, table.c.text, table.c.minute_by_name)
+        .where(table.c.item_id == item.id, table.c.member_id == member.id)
+    ).first()  # fmt: skip
+    fund_id, summary = meeting.fund_id, item.display_name
+    if row is None:
+        insert = sa.insert(table).values(item_id=item.id, member_id=member.id, updated_at=clock.now(), **stated)
+        position_id = db.session.execute(insert.returning(table.c.id)).scalar_one()
+        db.session.expire(item, ["positions"])
+        record_audit_row("position.stated", Position, position_id, actor=actor, fund_id=fund_id, summary=summary,
+                         after={"item": item.id} | stated)  # fmt: skip
+        return data.stance
+    before = {"stance": row.stance, "text": row.text, "minute_by_name": row.minute_by_name}
     if before != stated:
-        for name, value in stated.items():
-            setattr(position, name, value)
-        position.updated_at = clock.now()
-        db.session.flush()
-        record_audit("position.changed", position, actor=actor, before=before, after={"item": item.id} | stated,
-                     fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
-    return position
+        db.session.execute(sa.update(table).where(table.c.id == row.id).values(updated_at=clock.now(), **stated))
+        loaded = db.session.identity_map.get(so.util.identity_key(Position, row.id))
+        if loaded is not None:
+            db.session.expire(loaded)  # a Position read earlier in this transaction: read again when next asked
+        db.session.expire(item, ["positions"])
+        record_audit_row("position.changed", Position, row.id, actor=actor, fund_id=fund_id, summary=summary,
+                         before=before, after={"item": item.id} | stated)  # fmt: skip
+    return data.stance
