@@ -940,8 +940,9 @@ def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | Non
     return None
 
 
-def allocations_by_region(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
-    """Allocations per UN M49 region (of the programme's country, else of its region), against the targets."""
+def allocated_by_region(fund: Fund, as_of: date | None = None) -> dict[str, Decimal]:
+    """Net allocations per UN M49 region (of the programme's country, else of its region; "" for global or
+    several-region programmes)."""
     parents = {
         code: (level, parent)
         for code, level, parent in db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
@@ -966,6 +967,12 @@ def allocations_by_region(fund: Fund, as_of: date | None = None) -> list[ShareRo
     for country_region, region, total in places:
         if total:
             by_region[top_region(country_region or region, parents) or ""] -= total
+    return dict(by_region)
+
+
+def allocations_by_region(fund: Fund, as_of: date | None = None) -> list[ShareRow]:
+    """Allocations per UN M49 region (of the programme's country, else of its region), against the targets."""
+    by_region = allocated_by_region(fund, as_of)
     targets = (fund.targets or {}).get("region_share", {})
     codes = list(targets) + sorted(code for code in by_region if code not in targets and code)
     rows = [
@@ -1019,14 +1026,8 @@ def target_marker(fund: Fund) -> Marker | None:
     return db.session.scalar(sa.select(Marker).where(Marker.fund_id == fund.id, Marker.code == target["marker"]))
 
 
-def allocations_by_target_marker(fund: Fund, as_of: date | None = None) -> MarkerFigures:
-    """Allocations per level of the fund's target marker (the Migration MPTF: gender), against its target."""
-    marker = target_marker(fund)
-    spec = fund.marker_share or {}
-    min_level = spec.get("min_level")
-    target = Decimal(spec["share"]) if spec.get("share") is not None else None
-    if marker is None:
-        return MarkerFigures("", [], min_level, None, target)
+def allocated_by_marker_level(fund: Fund, marker: Marker, as_of: date | None = None) -> dict[int | None, Decimal]:
+    """Net allocations per level the programmes rated themselves at on the marker (None: not rated)."""
     by_level: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
     if as_of is None:  # everything recorded: the totals per level kept up to date, the rest is not rated
         for level, total in db.session.execute(
@@ -1046,6 +1047,18 @@ def allocations_by_target_marker(fund: Fund, as_of: date | None = None) -> Marke
             .group_by(ProposalMarker.level)
         ):
             by_level[level] -= total
+    return dict(by_level)
+
+
+def allocations_by_target_marker(fund: Fund, as_of: date | None = None) -> MarkerFigures:
+    """Allocations per level of the fund's target marker (the Migration MPTF: gender), against its target."""
+    marker = target_marker(fund)
+    spec = fund.marker_share or {}
+    min_level = spec.get("min_level")
+    target = Decimal(spec["share"]) if spec.get("share") is not None else None
+    if marker is None:
+        return MarkerFigures("", [], min_level, None, target)
+    by_level = allocated_by_marker_level(fund, marker, as_of)
     rows = [
         ShareRow(str(value), marker.level_label(value), by_level.get(value, ZERO), short_label=str(value))
         for value in marker.values

@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fundmgr.db import db
-from fundmgr.finance.models import LedgerEntry
 from fundmgr.finance.queries import (
-    ALLOCATION_KINDS,
     Available,
+    allocated_by_area,
+    allocated_by_marker_level,
+    allocated_by_region,
     fits_in_order,
     money_available,
     needs_of,
@@ -32,7 +33,7 @@ from fundmgr.finance.queries import (
 from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
 from fundmgr.lists import Column, Listing, ListSpec
-from fundmgr.proposals.models import Proposal, ProposalArea, ProposalMarker
+from fundmgr.proposals.models import Proposal, ProposalMarker
 from fundmgr.proposals.queries import area_shares_of, split_by_area
 from fundmgr.steering import ranked
 from fundmgr.steering.scoring import ProposalScore
@@ -184,47 +185,25 @@ def rated_on(marker: Marker | None) -> sa.ColumnElement[bool]:
     return sa.and_(ProposalMarker.proposal_id == Proposal.id, ProposalMarker.marker_id == (marker and marker.id))
 
 
-def funded_amounts(fund: Fund, marker: Marker | None) -> list[Placed]:
-    """What the fund allocated (net of releases) per area, place and gender-marker level, summed in the database:
-    per area, place and level for the programmes wholly in their primary area (most: their money is not split), per
-    programme for those in several areas, whose money is then split over their areas' shares (to the cent)."""
-    place = (Country.region_code, Proposal.region_code, ProposalMarker.level)
-    several = sa.exists().where(ProposalArea.proposal_id == Proposal.id)
+@dataclass(frozen=True)
+class Funded:
+    """What the fund allocated (net of releases) per thematic area code, per UN M49 region ("": global or several
+    regions) and per level of the target marker (None: not rated): the finance dashboard's figures."""
 
-    def funded(key: Any, split: bool) -> list[tuple[Any, str | None, str | None, int | None, Decimal]]:
-        rows = db.session.execute(
-            sa.select(key, *place, sa.func.sum(LedgerEntry.amount))
-            .select_from(LedgerEntry)
-            .join(Proposal, Proposal.id == LedgerEntry.proposal_id)
-            .outerjoin(Country, Country.id == Proposal.country_id)
-            .outerjoin(ProposalMarker, rated_on(marker))
-            .where(LedgerEntry.fund_id == fund.id, LedgerEntry.kind.in_(ALLOCATION_KINDS))
-            .where(several if split else ~several)
-            .group_by(key, *place)
-        )
-        return [(k, country, region, level, -total) for k, country, region, level, total in rows if total]
+    areas: list[tuple[str, Decimal]]
+    regions: list[tuple[str, Decimal]]
+    levels: list[tuple[int | None, Decimal]]
 
+
+def funded_amounts(fund: Fund, marker: Marker | None) -> Funded:
+    """The funded portfolio, read from the totals the ledger keeps per area, place and marker level (a few rows,
+    however many allocations the fund has made)."""
     codes = {area.id: area.code for area in fund.thematic_areas}
-    whole = [
-        Placed(codes.get(area_id or 0, ""), region, level, amount)
-        for area_id, region, level, amount in regions_of(
-            [(area_id, country, region, level, amount) for area_id, country, region, level, amount
-             in funded(Proposal.primary_area_id, split=False)]
-        )
-    ]  # fmt: skip
-    return whole + placed(fund, funded(Proposal.id, split=True))
-
-
-def regions_of(
-    rows: list[tuple[Any, str | None, str | None, int | None, Decimal]],
-) -> list[tuple[Any, str, int | None, Decimal]]:
-    """Each row's UN M49 region (of its country, or its multi-country region; "" for global programmes)."""
-    if not rows:
-        return []
-    parents = {code: (level, parent) for code, level, parent in db.session.execute(
-        sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
-    return [(key, top_region(country or region, parents) or "", level, amount)
-            for key, country, region, level, amount in rows]  # fmt: skip
+    return Funded(
+        areas=[(codes.get(area_id or 0, ""), amount) for area_id, amount in allocated_by_area(fund).items()],
+        regions=list(allocated_by_region(fund).items()),
+        levels=list(allocated_by_marker_level(fund, marker).items()) if marker is not None else [],
+    )
 
 
 def selected_amounts(fund: Fund, marker: Marker | None, gaps: dict[int, Decimal]) -> list[Placed]:
@@ -285,19 +264,19 @@ def slices(
     return list(result.values())
 
 
-def area_slices(fund: Fund, funded: list[Placed], adding: list[Placed]) -> list[Slice]:
+def area_slices(fund: Fund, funded: Funded, adding: list[Placed]) -> list[Slice]:
     keys = [(a.code, f"{a.number}. {a.label}", fund.target_share("thematic_area_share", a.code))
             for a in fund.thematic_areas if not a.retired]  # fmt: skip
-    return slices(keys, [(p.area_code, p.amount) for p in funded], [(p.area_code, p.amount) for p in adding])
+    return slices(keys, funded.areas, [(p.area_code, p.amount) for p in adding])
 
 
-def region_slices(fund: Fund, funded: list[Placed], adding: list[Placed]) -> list[Slice]:
+def region_slices(fund: Fund, funded: Funded, adding: list[Placed]) -> list[Slice]:
     targets = (fund.targets or {}).get("region_share", {})
     keys = [(code, territory_name(code), fund.target_share("region_share", code)) for code in targets]
-    return slices(keys, [(p.region_code, p.amount) for p in funded], [(p.region_code, p.amount) for p in adding])
+    return slices(keys, funded.regions, [(p.region_code, p.amount) for p in adding])
 
 
-def gender_slice(fund: Fund, marker: Marker | None, funded: list[Placed], adding: list[Placed]) -> Slice | None:
+def gender_slice(fund: Fund, marker: Marker | None, funded: Funded, adding: list[Placed]) -> Slice | None:
     """The share of the money at or above the fund's gender-marker level, now and after the selection."""
     spec = fund.marker_share or {}
     min_level = spec.get("min_level")
@@ -310,11 +289,11 @@ def gender_slice(fund: Fund, marker: Marker | None, funded: list[Placed], adding
         Decimal(target) if target is not None else None,
     )
 
-    def share(amounts: list[Placed]) -> tuple[Decimal, Decimal | None]:
-        total = sum((p.amount for p in amounts), ZERO)
-        at_level = sum((p.amount for p in amounts if (p.gender_level or 0) >= min_level), ZERO)
+    def share(amounts: list[tuple[int | None, Decimal]]) -> tuple[Decimal, Decimal | None]:
+        total = sum((amount for _level, amount in amounts), ZERO)
+        at_level = sum((amount for level, amount in amounts if (level or 0) >= min_level), ZERO)
         return at_level, (at_level / total if total else None)
 
-    result.funded, result.funded_share = share(funded)
-    result.after, result.after_share = share(funded + adding)
+    result.funded, result.funded_share = share(funded.levels)
+    result.after, result.after_share = share(funded.levels + [(p.gender_level, p.amount) for p in adding])
     return result
