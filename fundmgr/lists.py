@@ -66,16 +66,18 @@ class Column:
 
     `sort`: the SQL expressions it is ordered by (None: not sortable), or a function giving them (a subquery, built
     when first used: at import the models are not all mapped yet); `first`: the direction a click on its header
-    sorts first (dates and amounts are most useful largest first); `value(row)`: what its cell shows and the export
-    writes (a template may show more, through the table's `caller`); `shown`: a column of the page (else export or
-    sort only); `exported`: a column of the export; `label_hidden`: its header is for screen readers only (a column
-    of buttons, which speak for themselves)."""
+    sorts first (dates and amounts are most useful largest first); `reversible`: False for an order that means
+    something one way only (a pipeline whose fundability is taken in ranking order: another direction is ignored and
+    the page says so); `value(row)`: what its cell shows and the export writes (a template may show more, through the
+    table's `caller`); `shown`: a column of the page (else export or sort only); `exported`: a column of the export;
+    `label_hidden`: its header is for screen readers only (a column of buttons, which speak for themselves)."""
 
     key: str
     label: Any
     sort: tuple[Any, ...] | Callable[[], tuple[Any, ...]] | None = None
     value: Callable[[Any], Any] | None = None
     first: str = "asc"
+    reversible: bool = True
     shown: bool = True
     exported: bool = True
     css: str = ""
@@ -177,10 +179,11 @@ class ListSpec:
             ignored.append("sort")
             sort = ""
         sort = sort or self.default_sort
-        if direction and direction not in DIRECTIONS:
+        column = self.column(sort)
+        if direction and (direction not in DIRECTIONS or (not column.reversible and direction != column.first)):
             ignored.append("dir")
             direction = ""
-        direction = direction or self.column(sort).first
+        direction = direction or column.first
         page = number(text("page"))
         if text("page") and (page is None or page < 1):
             ignored.append("page")

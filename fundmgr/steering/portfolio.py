@@ -123,8 +123,9 @@ def candidates_of(
 
 
 def pipeline_spec(table: sa.Subquery, name: str = "pipeline") -> ListSpec:
-    """A list in ranking order (the ranked proposals, then the others by reference), paged."""
-    return ListSpec(name, (Column("rank", _l("Rank"), ranked.order(table)),), "rank", (Proposal.id,))
+    """A list in ranking order (the ranked proposals, then the others by reference), paged; in that order only (what
+    the money funds is taken in it)."""
+    return ListSpec(name, (Column("rank", _l("Rank"), ranked.order(table), reversible=False),), "rank", (Proposal.id,))
 
 
 def pipeline_listing(

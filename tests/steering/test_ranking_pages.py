@@ -122,3 +122,18 @@ def test_the_portfolio_pages_keep_a_tried_selection(app, fund, committee, ranked
     links = [link for link in re.findall(r'href="(/steering/portfolio\?[^"]*)"', html) if "page=2" in link]
     assert links
     assert all("try=1" in link and all(f"select={pid}" in link for pid in chosen) for link in links)
+
+
+def test_the_pipeline_and_the_portfolio_keep_the_ranking_order_and_say_so(app, fund, committee, ranked_fund):
+    """Asked for the reverse order (dir=desc), the pipeline and the portfolio keep the ranking order, in which the
+    money funds them, and say the setting was ignored."""
+    client = app.test_client()
+    sign_in(client, committee.fmu)
+    for path in ("/steering/pipeline", "/steering/portfolio"):
+        shown = unescape(client.get(path).get_data(as_text=True))
+        asked = unescape(client.get(f"{path}?dir=desc").get_data(as_text=True))
+        references = re.findall(r'class="ref-code">([^<]+)<', shown)
+        assert len(references) > 1
+        assert re.findall(r'class="ref-code">([^<]+)<', asked) == references
+        assert "could not be used and were ignored: dir." in asked
+        assert "ignored" not in shown
