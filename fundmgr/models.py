@@ -17,3 +17,4 @@ from fundmgr.opendata import models as opendata_models  # noqa: F401
 from fundmgr.proposals import models as proposals_models  # noqa: F401
 from fundmgr.results import models as results_models  # noqa: F401
 from fundmgr.steering import models as steering_models  # noqa: F401
+from fundmgr.steering import summaries as steering_summaries  # noqa: F401

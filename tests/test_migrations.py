@@ -1793,3 +1793,40 @@ def test_upgrade_adds_the_indexes_of_the_public_countries_and_the_waiting_report
         assert "ix_progress_reports_state_submitted_at" in indexes("progress_reports")
         for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
             assert {country.id for country in funded_countries(fund)} == expected.get(fund.id, set())
+
+
+# --- 7d3f9a2c6e15: each proposal's score summary, kept up to date as its reviews change (the ranking) ---
+
+BEFORE_SCORE_SUMMARIES = "e1b7d4a92c63"
+
+
+def test_upgrade_fills_every_proposals_score_summary_as_the_application_computes_it(
+    committed, own_demo, downgrade_demo
+):
+    """The demo at the previous revision has no score summaries; the upgrade computes one for every proposal before the
+    committee (in review or endorsed), equal to what the application computes from the reviews from scratch (and to
+    its rebuild), so the ranking reads the same weighted means and review counts."""
+    from fundmgr.steering.summaries import ScoreSummary, computed, rebuild_score_summaries
+
+    def kept() -> list[tuple[Any, ...]]:
+        columns = [ScoreSummary.__table__.c[name] for name in ("proposal_id", "fund_id", "version_id", "weighted",
+                                                               "reviews")]  # fmt: skip
+        return sorted(tuple(row) for row in db.session.execute(sa.select(*columns)))
+
+    with own_demo.app_context():
+        downgrade_demo(BEFORE_SCORE_SUMMARIES)
+        assert "score_summaries" not in db.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            versioned = connection.scalar(sa.text(
+                "SELECT COUNT(*) FROM proposals p WHERE p.state IN ('in_review', 'endorsed') "
+                "AND EXISTS (SELECT 1 FROM proposal_versions v WHERE v.proposal_id = p.id)"))  # fmt: skip
+        db.session.remove()
+        flask_migrate.upgrade()
+        upgraded = kept()
+        assert len(upgraded) == versioned
+        assert any(weighted is not None and reviews for _p, _f, _v, weighted, reviews in upgraded)
+        assert upgraded == sorted(tuple(row) for row in db.session.execute(computed()))
+        savepoint = db.session.begin_nested()
+        rebuild_score_summaries(db.session.connection())
+        assert kept() == upgraded
+        savepoint.rollback()

@@ -23,14 +23,14 @@ from fundmgr.i18n import territory_name
 from fundmgr.numbers import MONEY, number_text
 from fundmgr.proposals.models import Proposal, ProposalMarker
 from fundmgr.proposals.queries import area_shares_of
-from fundmgr.steering.models import DecisionOutcome, Meeting, recused_proposal_ids
+from fundmgr.steering.models import DecisionOutcome, Meeting
 from fundmgr.steering.optimiser import Group, LeftOut, Option, Outcome, Reason, Rules, ShareBound, optimise
 from fundmgr.steering.queries import (
     PIPELINE_STATES,
     latest_portfolio_run,
     proposals_in,
     score_proposals,
-    visible_score_ids,
+    score_visibility,
 )
 from fundmgr.steering.scoring import rank
 
@@ -363,8 +363,7 @@ def seen_by(run: Any, user: Any) -> RunView | None:
         return None
     ids = [c["id"] for c in run.candidates]
     proposals = list(db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids)))) if ids else []
-    recused = recused_proposal_ids(user, proposals)
-    visible = visible_score_ids(user, run.fund, proposals)
+    visible, recused = score_visibility(user, run.fund, proposals)
     return run_view(run, run.fund, recused, visible)
 
 

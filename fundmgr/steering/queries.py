@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,15 +32,11 @@ from fundmgr.steering.models import (
     Score,
     WrittenProcedure,
     WrittenProcedureState,
-    active_conflicts,
-    is_recused_given,
-    recused_proposal_ids,
     standing,
 )
 from fundmgr.steering.scoring import ProposalScore, Sums, aggregate_sums, rank
-
-# Proposals the Steering Committee weighs: under review, and endorsed ones waiting for money.
-PIPELINE_STATES = (ProposalState.in_review, ProposalState.endorsed)
+from fundmgr.steering.summaries import PIPELINE_STATES as PIPELINE_STATES  # the states a ranking covers
+from fundmgr.steering.summaries import admissible_submitted, latest_version_id
 
 
 def proposal_loading() -> list[Any]:
@@ -69,17 +66,6 @@ def proposals_in(fund: Fund, states: Iterable[ProposalState]) -> list[Proposal]:
             .options(*proposal_loading())
             .order_by(Proposal.reference)
         )
-    )
-
-
-def latest_version_id() -> Any:
-    """The id of the proposal's latest version, as a correlated subquery."""
-    return (
-        sa.select(ProposalVersion.id)
-        .where(ProposalVersion.proposal_id == Proposal.id)
-        .order_by(ProposalVersion.number.desc())
-        .limit(1)
-        .scalar_subquery()
     )
 
 
@@ -147,38 +133,6 @@ def conflicts_on(proposal: Proposal) -> list[Conflict]:
     )
 
 
-def submitted_reviews(version_ids: Sequence[int]) -> dict[int, list[Review]]:
-    """Submitted reviews of the given versions with their scores, by version."""
-    by_version: dict[int, list[Review]] = {v: [] for v in version_ids}
-    if not version_ids:
-        return by_version
-    reviews = db.session.scalars(
-        sa.select(Review)
-        .where(Review.version_id.in_(version_ids), Review.state == ReviewState.submitted)
-        .options(so.selectinload(Review.scores))
-        .order_by(Review.submitted_at, Review.id)
-    ).unique()
-    for review in reviews:
-        by_version[review.version_id].append(review)
-    return by_version
-
-
-def admissible_submitted() -> sa.ColumnElement[bool]:
-    """The submitted reviews that count, as a condition on reviews joined to their member (User) and proposal: the
-    SQL form of `admissible` (is_recused_given): not by a member whose organization takes part in the proposal (lead
-    included) nor by one with a declared conflict on it that is not waived."""
-    takes_part = sa.exists().where(
-        Participant.proposal_id == Review.proposal_id, Participant.organization_id == User.organization_id
-    )
-    conflicted = sa.exists().where(
-        Conflict.proposal_id == Review.proposal_id, Conflict.member_id == Review.member_id, Conflict.waived_at.is_(None)
-    )
-    # the lead looked up per review (a subquery, not a join: the planner would hash every proposal of the fund)
-    lead = sa.select(Proposal.lead_organization_id).where(Proposal.id == Review.proposal_id).scalar_subquery()
-    leads = sa.func.coalesce(lead == User.organization_id, sa.false())
-    return sa.and_(Review.state == ReviewState.submitted, ~takes_part, ~leads, ~conflicted)
-
-
 def score_sums(
     version_ids: Sequence[int], criterion_ids: Sequence[int]
 ) -> tuple[dict[int, dict[int, Sums]], dict[int, int], dict[int, Counter]]:
@@ -221,11 +175,6 @@ def score_sums(
     return sums, reviews, recommendations
 
 
-def admissible(proposal: Proposal, reviews: list[Any], conflicts: set[tuple[int, int]]) -> list[Any]:
-    """Drop reviews by members recused from the proposal (e.g. a conflict declared after scoring)."""
-    return [r for r in reviews if not is_recused_given(proposal, r.member, conflicts)]
-
-
 def score_proposals(
     fund: Fund, proposals: Sequence[Proposal], versions: dict[int, ProposalVersion] | None = None
 ) -> dict[int, ProposalScore]:
@@ -250,44 +199,89 @@ def score_proposals(
 
 
 def reviews_for_display(proposal: Proposal) -> list[Review]:
-    """The admissible submitted reviews of the proposal's latest version."""
+    """The admissible submitted reviews of the proposal's latest version (`admissible_submitted`), with their scores,
+    in the order they were submitted."""
     version = proposal.latest_version
     if version is None:
         return []
-    reviews = submitted_reviews([version.id])[version.id]
-    return admissible(proposal, reviews, active_conflicts([proposal.id]))
-
-
-def visible_score_ids(user: Any, fund: Fund, proposals: Sequence[Proposal]) -> set[int]:
-    """The proposals (of the fund) whose scores the user may see.
-
-    The FMU and administrators see all. An SC member sees a proposal's scores once they have
-    submitted their own review of its latest version or once its scoring deadline has passed,
-    and never on a proposal they are recused from. Nobody else sees scores.
-    """
-    if not user.is_authenticated or not proposals:
-        return set()
-    if is_fund_manager(user, fund):
-        return {p.id for p in proposals}
-    if not is_sc_member(user, fund):
-        return set()
-    recused = recused_proposal_ids(user, list(proposals))
-    versions = {p.latest_version.id: p for p in proposals if p.latest_version is not None and p.id not in recused}
-    own = set(
+    return list(
         db.session.scalars(
-            sa.select(Review.version_id).where(
-                Review.member_id == user.id,
-                Review.state == ReviewState.submitted,
-                Review.version_id.in_(list(versions)),
-            )
+            sa.select(Review)
+            .join(User, User.id == Review.member_id)
+            .where(Review.version_id == version.id, admissible_submitted())
+            .options(so.selectinload(Review.scores))
+            .order_by(Review.submitted_at, Review.id)
+        ).unique()
+    )
+
+
+def recused(user: Any, fund: Fund, c: Any) -> sa.ColumnElement[bool]:
+    """Whether the user is recused from the proposal, as a condition on columns `c` (proposal_id,
+    lead_organization_id): an SC member with a declared conflict not waived, or whose organization takes part in the
+    proposal (lead included: under every conflict policy they see no score). The ranking's form of `standing`."""
+    if not is_sc_member(user, fund):
+        return sa.false()
+    conflicted = sa.exists().where(
+        Conflict.proposal_id == c.proposal_id, Conflict.member_id == user.id, Conflict.waived_at.is_(None)
+    )
+    if user.organization_id is None:
+        return conflicted
+    takes_part = sa.exists().where(
+        Participant.proposal_id == c.proposal_id, Participant.organization_id == user.organization_id
+    )
+    return sa.or_(conflicted, takes_part, c.lead_organization_id == user.organization_id)
+
+
+def visible(user: Any, fund: Fund, c: Any) -> sa.ColumnElement[bool]:
+    """Whether the user may see the proposal's scores, as a condition on columns `c` (proposal_id, version_id: its
+    latest version's, lead_organization_id); the one form of the rule, for a ranking and for any proposals. The FMU
+    and administrators see every score; an SC member those of the proposals they are not recused from, once they
+    submitted their own review of its latest version or once its scoring deadline has passed; nobody else any (so
+    that neither a recused member nor one who has not yet scored can infer a hidden proposal's scores)."""
+    if not user.is_authenticated:
+        return sa.false()
+    if is_fund_manager(user, fund):
+        return sa.true()
+    if not is_sc_member(user, fund):
+        return sa.false()
+    own = sa.exists().where(
+        Review.version_id == c.version_id, Review.member_id == user.id, Review.state == ReviewState.submitted
+    )
+    deadline = sa.select(sa.func.max(Assignment.due_on)).where(Assignment.version_id == c.version_id)
+    passed = clock.is_past(deadline.scalar_subquery(), clock.today(fund))
+    return sa.and_(c.version_id.is_not(None), ~recused(user, fund, c), sa.or_(own, passed))
+
+
+def proposal_columns() -> Any:
+    """The columns `visible` and `recused` read, on the Proposal entity (a query of proposals)."""
+    return SimpleNamespace(
+        proposal_id=Proposal.id, version_id=latest_version_id(), lead_organization_id=Proposal.lead_organization_id
+    )
+
+
+def score_visibility(user: Any, fund: Fund, proposals: Sequence[Proposal]) -> tuple[set[int], set[int]]:
+    """Of the given proposals (of the fund), those whose scores the user may see (`visible`) and those they are
+    recused from (`recused`), in one statement."""
+    if not user.is_authenticated or not proposals:
+        return set(), set()
+    on = proposal_columns()
+    rows = db.session.execute(
+        sa.select(Proposal.id, visible(user, fund, on), recused(user, fund, on)).where(
+            Proposal.id.in_([p.id for p in proposals])
         )
     )
-    deadlines = scoring_deadlines(list(versions))
-    return {p.id for vid, p in versions.items() if vid in own or deadline_passed(deadlines.get(vid), p.fund)}
+    seen, left = set(), set()
+    for proposal_id, may_see, is_recused in rows:
+        if may_see:
+            seen.add(proposal_id)
+        if is_recused:
+            left.add(proposal_id)
+    return seen, left
 
 
 def can_see_scores(user: Any, proposal: Proposal) -> bool:
-    return proposal.id in visible_score_ids(user, proposal.fund, [proposal])
+    """Whether the user may see the proposal's scores (`visible`)."""
+    return proposal.id in score_visibility(user, proposal.fund, [proposal])[0]
 
 
 @dataclass
@@ -317,13 +311,12 @@ def ranking_for(
     Ranks are computed among the visible proposals only, so that neither a recused member nor
     one who has not yet scored can infer a hidden proposal's position from gaps in the ranks.
     """
-    recused = recused_proposal_ids(user, list(proposals))
-    visible = visible_score_ids(user, fund, proposals)
-    scores = score_proposals(fund, [p for p in proposals if p.id in visible], versions)
+    seen, left = score_visibility(user, fund, proposals)
+    scores = score_proposals(fund, [p for p in proposals if p.id in seen], versions)
     return Ranking(
         entries=rank(list(scores.values())),
-        hidden=[p for p in proposals if p.id not in visible and p.id not in recused],
-        recused=[p for p in proposals if p.id in recused],
+        hidden=[p for p in proposals if p.id not in seen and p.id not in left],
+        recused=[p for p in proposals if p.id in left],
     )
 
 

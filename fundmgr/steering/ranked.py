@@ -2,8 +2,9 @@
 
 The rule is `scoring.rank`'s (which ranks the proposals a page has loaded: a meeting's agenda, the tests' reference):
 ordered by weighted mean (unscored last), then more reviews, then reference; competition ranks (1, 2, 2, 4) overall
-and per thematic area, among the proposals whose scores the user may see (`queries.visible_score_ids`), from the
-admissible submitted reviews of each proposal's latest version (`queries.admissible_submitted`). Only the ranked
+and per thematic area, among the proposals whose scores the user may see (`visible`, the one form of that rule), from
+the admissible submitted reviews of each proposal's latest version, summed as they change (`summaries.ScoreSummary`):
+a ranking is a window over one kept row per candidate, however many reviews the fund's history holds. Only the ranked
 proposals' ids and numbers leave the database; a page loads and scores its own rows (`queries.score_proposals`).
 """
 
@@ -11,86 +12,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 
-from fundmgr import clock
-from fundmgr.accounts.models import User
 from fundmgr.db import db
-from fundmgr.funds.models import Criterion, Fund
+from fundmgr.funds.models import Fund
 from fundmgr.funds.rights import is_fund_manager, is_sc_member
-from fundmgr.proposals.models import Participant, Proposal, ProposalState
-from fundmgr.steering.models import Assignment, Conflict, Review, ReviewState, Score
+from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering.queries import (
     PIPELINE_STATES,
-    active_criteria,
-    admissible_submitted,
-    latest_version_id,
+    proposal_columns,
     proposal_loading,
+    recused,
     score_proposals,
+    visible,
 )
 from fundmgr.steering.scoring import ProposalScore
-
-# Weighted means equal to this many decimal places share a rank: the database divides with fewer digits than
-# Python's 28 (and SQLite in binary floating point), so equal means computed along different paths may differ in
-# their last digits; means of integer scores that truly differ differ long before the tenth decimal.
-TIE_DIGITS = 10
-
-
-def exact(expression: Any) -> Any:
-    """A number the database divides without truncating (an integer sum divided by a count is a fraction)."""
-    return sa.cast(expression, sa.Numeric().with_variant(sa.Float(), "sqlite"))
+from fundmgr.steering.summaries import ScoreSummary
 
 
 def candidates(fund: Fund, states: Sequence[ProposalState]) -> sa.CTE:
-    """The fund's proposals in the given states with their latest version (None for a proposal without one)."""
+    """The fund's proposals in the given states with their kept score summary (version_id None for a proposal
+    without a version)."""
     return (
         sa.select(
             Proposal.id.label("proposal_id"),
             Proposal.reference,
             Proposal.primary_area_id,
             Proposal.lead_organization_id,
-            latest_version_id().label("version_id"),
+            ScoreSummary.version_id,
+            ScoreSummary.weighted,
+            ScoreSummary.reviews,
         )
+        .outerjoin(ScoreSummary, ScoreSummary.proposal_id == Proposal.id)
         .where(Proposal.fund_id == fund.id, Proposal.state.in_(list(states)))
         .cte("candidates")
     )
-
-
-def recused(user: Any, fund: Fund, c: Any) -> sa.ColumnElement[bool]:
-    """The SQL form of `recused_proposal_ids` on the candidates: an SC member with a declared conflict not waived, or
-    whose organization takes part in the proposal (lead included: under every conflict policy they see no score)."""
-    if not is_sc_member(user, fund):
-        return sa.false()
-    conflicted = sa.exists().where(
-        Conflict.proposal_id == c.proposal_id, Conflict.member_id == user.id, Conflict.waived_at.is_(None)
-    )
-    if user.organization_id is None:
-        return conflicted
-    takes_part = sa.exists().where(
-        Participant.proposal_id == c.proposal_id, Participant.organization_id == user.organization_id
-    )
-    return sa.or_(conflicted, takes_part, c.lead_organization_id == user.organization_id)
-
-
-def visible(user: Any, fund: Fund, c: Any) -> sa.ColumnElement[bool]:
-    """The SQL form of `visible_score_ids` on the candidates: the FMU sees every score; an SC member those of the
-    proposals they are not recused from, once they submitted their review of its latest version or once its scoring
-    deadline has passed; nobody else any."""
-    if not user.is_authenticated:
-        return sa.false()
-    if is_fund_manager(user, fund):
-        return sa.true()
-    if not is_sc_member(user, fund):
-        return sa.false()
-    own = sa.exists().where(
-        Review.version_id == c.version_id, Review.member_id == user.id, Review.state == ReviewState.submitted
-    )
-    deadline = sa.select(sa.func.max(Assignment.due_on)).where(Assignment.version_id == c.version_id)
-    passed = clock.is_past(deadline.scalar_subquery(), clock.today(fund))
-    return sa.and_(c.version_id.is_not(None), ~recused(user, fund, c), sa.or_(own, passed))
 
 
 def ranked(user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES) -> sa.Subquery:
@@ -98,71 +56,23 @@ def ranked(user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STA
     TIE_DIGITS places; None unscored), reviews, rank and area_rank (None unscored), position (1, 2, 3… in ranking
     order, for a page to sort by)."""
     c = candidates(fund, states)
-    # the admissible submitted reviews of the candidates' latest versions, read once for their count and their scores
-    admitted = (
-        sa.select(Review.id.label("review_id"), Review.version_id)
-        .join(User, User.id == Review.member_id)
-        .where(Review.version_id.in_(sa.select(c.c.version_id)), admissible_submitted())
-        .cte("admitted")
-    )
-    reviews = (
-        sa.select(admitted.c.version_id, sa.func.count().label("reviews"))
-        .group_by(admitted.c.version_id)
-        .subquery("reviews")
-    )
-    criterion_ids = [criterion.id for criterion in active_criteria(fund)]
-    means = (
-        sa.select(
-            admitted.c.version_id,
-            Score.criterion_id,
-            (exact(sa.func.sum(Score.value)) / sa.func.count(Score.value)).label("mean"),
-        )
-        .join(Score, Score.review_id == admitted.c.review_id)
-        .where(Score.criterion_id.in_(criterion_ids), Score.value.is_not(None))
-        .group_by(admitted.c.version_id, Score.criterion_id)
-        .subquery("means")
-    )
-    # Σ weight × mean / Σ weight over the criteria scored (scoring.weighted_mean); no weight at all: unscored
-    weighted = (
-        sa.select(
-            means.c.version_id,
-            (sa.func.sum(Criterion.weight * means.c.mean) / sa.func.nullif(sa.func.sum(Criterion.weight), 0)).label(
-                "weighted"
-            ),
-        )
-        .join(Criterion, Criterion.id == means.c.criterion_id)
-        .group_by(means.c.version_id)
-        .subquery("weighted")
-    )
-    mean = sa.func.round(weighted.c.weighted, TIE_DIGITS)
-    count = sa.func.coalesce(reviews.c.reviews, 0)
-    by_mean = mean.desc().nulls_last()
+    by_mean = c.c.weighted.desc().nulls_last()
+    unscored = c.c.weighted.is_(None)
     return (
         sa.select(
             c.c.proposal_id,
-            mean.label("weighted"),
-            count.label("reviews"),
-            sa.case((mean.is_(None), None), else_=sa.func.rank().over(order_by=by_mean)).label("rank"),
+            c.c.weighted,
+            c.c.reviews,
+            sa.case((unscored, None), else_=sa.func.rank().over(order_by=by_mean)).label("rank"),
             sa.case(
-                (mean.is_(None), None),
-                else_=sa.func.rank().over(partition_by=c.c.primary_area_id, order_by=by_mean),
+                (unscored, None), else_=sa.func.rank().over(partition_by=c.c.primary_area_id, order_by=by_mean)
             ).label("area_rank"),
             sa.func.row_number()
-            .over(order_by=(by_mean, count.desc(), c.c.reference, c.c.proposal_id))
+            .over(order_by=(by_mean, c.c.reviews.desc(), c.c.reference, c.c.proposal_id))
             .label("position"),
         )
-        .outerjoin(weighted, weighted.c.version_id == c.c.version_id)
-        .outerjoin(reviews, reviews.c.version_id == c.c.version_id)
         .where(c.c.version_id.is_not(None), visible(user, fund, c.c))
         .subquery("ranked")
-    )
-
-
-def proposal_columns() -> Any:
-    """The columns `visible` and `recused` read, on the Proposal entity (a query of proposals rather than of
-    `candidates`)."""
-    return SimpleNamespace(
-        proposal_id=Proposal.id, version_id=latest_version_id(), lead_organization_id=Proposal.lead_organization_id
     )
 
 

@@ -46,6 +46,7 @@ from fundmgr.steering.models import (
     standings,
 )
 from fundmgr.steering.portfolio import build_portfolio, fundability_in_order, pipeline_listing
+from fundmgr.steering.summaries import latest_version_id
 from fundmgr.web import FundView, db_int, form_problems, in_fund, refusals_shown_on
 
 
@@ -92,7 +93,7 @@ class ProposalView(SteeringView):
 
 def scoring_deadline() -> tuple[Any, ...]:
     """The latest due date of the latest version's assignments (what the page shows), in SQL."""
-    return (sa.select(sa.func.max(Assignment.due_on)).where(Assignment.version_id == q.latest_version_id())
+    return (sa.select(sa.func.max(Assignment.due_on)).where(Assignment.version_id == latest_version_id())
             .scalar_subquery(),)  # fmt: skip
 
 
