@@ -1830,3 +1830,43 @@ def test_upgrade_fills_every_proposals_score_summary_as_the_application_computes
         rebuild_score_summaries(db.session.connection())
         assert kept() == upgraded
         savepoint.rollback()
+# --- b7e2c9d4a816: the fund's figures per year, kept for the annual page ---
+
+BEFORE_YEAR_TOTALS = "7d3f9a2c6e15"
+YEAR_FIGURES = {
+    "programme_year_figures": "SELECT programme_id, year, figure, key, count FROM programme_year_figures "
+    "ORDER BY programme_id, year, figure, key",
+    "results_year_totals": "SELECT fund_id, year, figure, key, count FROM results_year_totals WHERE count <> 0 "
+    "ORDER BY fund_id, year, figure, key",
+}
+
+
+def test_upgrade_counts_the_demos_figures_per_year_as_its_operations_kept_them(committed, own_demo, downgrade_demo):
+    """The demo's programmes were established, paid, reported on and closed through the operations, which kept each
+    fund's figures per year. Down to the previous head they are gone; the upgrade counts them from the programmes,
+    indicators and reports exactly as the operations had kept them, and the annual page of every year reads the
+    same figures."""
+    from fundmgr.results.reports import headline_figures
+    from fundmgr.results.views.annual import report_years
+
+    def pages() -> dict[tuple[int, int], Any]:
+        with own_demo.test_request_context():
+            funds = db.session.scalars(sa.select(Fund).order_by(Fund.id)).all()
+            return {(fund.id, year): headline_figures(fund, year) for fund in funds for year in report_years(fund)}
+
+    with own_demo.app_context():
+        with db.engine.connect() as connection:
+            kept = {table: connection.execute(sa.text(sql)).all() for table, sql in YEAR_FIGURES.items()}
+        assert {figure for _f, _y, figure, _k, _n in kept["results_year_totals"]} >= {
+            "state", "country", "indicators", "reported", "started_in_area", "accepted"
+        }  # fmt: skip
+        before = pages()
+        assert any(page["summary"]["indicators_reported"] for page in before.values())
+        db.session.remove()
+        downgrade_demo(BEFORE_YEAR_TOTALS)
+        assert "results_year_totals" not in db.inspect(db.engine).get_table_names()
+        db.session.remove()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert {table: connection.execute(sa.text(sql)).all() for table, sql in YEAR_FIGURES.items()} == kept
+        assert pages() == before

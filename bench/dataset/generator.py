@@ -23,7 +23,12 @@ from fundmgr.funds.models import Fund
 from fundmgr.funds.operations import sync_committee
 from fundmgr.results import operations as results_ops
 from fundmgr.results.framework import bundled_framework, read_framework
-from fundmgr.results.standings import refresh_all_totals, refresh_handed_in, refresh_standings
+from fundmgr.results.standings import (
+    rebuild_year_figures,
+    refresh_all_totals,
+    refresh_handed_in,
+    refresh_standings,
+)
 from fundmgr.steering.summaries import rebuild_score_summaries
 
 
@@ -101,6 +106,7 @@ def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026,
     refresh_standings(in_session=False)
     refresh_handed_in()
     refresh_all_totals()
+    rebuild_year_figures(db.session.connection())  # the annual page's figures per year, from the standings above
     rebuild_ledger_totals(db.session.connection())  # the ledger was written in bulk, past the totals' listeners
     rebuild_allocation_totals(db.session.connection())
     rebuild_score_summaries(db.session.connection())  # the reviews too, past the summaries' listener

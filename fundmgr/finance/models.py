@@ -203,19 +203,29 @@ def count_in_totals(_mapper: so.Mapper, connection: sa.Connection, entry: Ledger
            area_key=entry.area_id or 0, year=entry.on_date.year, organization_key=organization)  # fmt: skip
 
 
-def upsert(connection: sa.Connection, table: Any, amount: Decimal, *, also: Mapping[str, Any] = {}, **keys: Any) -> Any:
+def upsert(
+    connection: sa.Connection,
+    table: Any,
+    amount: Decimal | int,
+    *,
+    also: Mapping[str, Any] = {},
+    column: str = "amount",
+    **keys: Any,
+) -> Any:
     """INSERT of a kept total's row (its keys, `also` its other columns) at the amount that, on a row already there,
-    adds the amount to it instead."""
+    adds the amount to it instead; `column` names the total's column (a count's, say)."""
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
-    insert = insert.values(**keys, **also, amount=amount)
+    insert = insert.values(**keys, **also, **{column: amount})
     return insert.on_conflict_do_update(
-        index_elements=list(keys), set_={"amount": table.c.amount + insert.excluded.amount}
+        index_elements=list(keys), set_={column: table.c[column] + insert.excluded[column]}
     )
 
 
-def add_to(connection: sa.Connection, table: Any, amount: Decimal, **keys: Any) -> None:
+def add_to(
+    connection: sa.Connection, table: Any, amount: Decimal | int, *, column: str = "amount", **keys: Any
+) -> None:
     """Add an amount to the row of a kept total (created at the amount when there is none)."""
-    connection.execute(upsert(connection, table, amount, **keys))
+    connection.execute(upsert(connection, table, amount, column=column, **keys))
 
 
 ALLOCATION_KINDS = (EntryKind.allocation, EntryKind.allocation_release)

@@ -454,6 +454,46 @@ class ReportingPeriod(Base):
         )
 
 
+# --- What the annual report's page counts, kept per year --------------------------------------------
+
+# The figures a funded programme counts in (ResultsYearTotal.figure, with what its key names): in each year it runs
+# (from its start's year to its end's), its state, its country, its indicators, those with a standing and those at
+# their target; in its start's year, each thematic area it has a share in (wholly its primary area when it gave no
+# shares); in the year each of its periods ends, the period's accepted report.
+STATE, COUNTRY, INDICATORS, REPORTED, ACHIEVED = "state", "country", "indicators", "reported", "achieved"
+STARTED_IN_AREA, ACCEPTED = "started_in_area", "accepted"
+
+
+class ResultsYearTotal(Base):
+    """How many of a fund's funded programmes (or their indicators, or reports) count in one figure in a year, kept
+    by the operations that change them (`fundmgr.results.standings.refresh_year_figures`): the annual report's page
+    reads these few rows, not every programme, indicator and report of the year. The indicators reported and at
+    target are those of the standings (figures as of today or later)."""
+
+    __tablename__ = "results_year_totals"
+
+    fund_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funds.id"), primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    figure: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)  # state, country or area id; "": none
+    count: so.Mapped[int]
+
+
+class ProgrammeYearFigure(Base):
+    """What one programme adds to its fund's ResultsYearTotal rows, as last counted: what a refresh of the programme
+    takes back before it adds the programme's figures anew."""
+
+    __tablename__ = "programme_year_figures"
+
+    programme_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    figure: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    count: so.Mapped[int]
+
+
 # --- Progress reports ------------------------------------------------------------------------
 
 # The narrative sections of a progress report a donor reads, in the report's order: (column, title, what to write).

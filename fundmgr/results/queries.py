@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,8 @@ from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea
 from fundmgr.proposals.visibility import visible_to
 from fundmgr.results.models import (
     HANDED_IN_STATES,
+    STARTED_IN_AREA,
+    STATE,
     TOTAL_COLUMNS,
     Extension,
     FundIndicator,
@@ -33,6 +36,7 @@ from fundmgr.results.models import (
     ReportingPeriod,
     ReportState,
     ResultsFramework,
+    ResultsYearTotal,
 )
 from fundmgr.results.rollup import Combined, clamped, combine, combine_totals, mean, progress
 
@@ -388,10 +392,25 @@ def area_rollups(fund: Fund, cutoff: date, framework: ResultsFramework | None = 
     return areas
 
 
+def year_totals(fund: Fund, year: int) -> Counter[tuple[str, str]]:
+    """The fund's figures for the year as the operations keep them (ResultsYearTotal), by figure and key; those of
+    the programmes started in each thematic area summed over the years up to this one (started by its end)."""
+    t = ResultsYearTotal
+    rows = db.session.execute(
+        sa.select(t.figure, t.key, sa.func.sum(t.count))
+        .where(t.fund_id == fund.id, sa.or_(t.year == year, sa.and_(t.figure == STARTED_IN_AREA, t.year <= year)))
+        .group_by(t.figure, t.key)
+    )
+    return Counter({(figure, key): n for figure, key, n in rows if n})
+
+
 def programmes_by_area(fund: Fund, cutoff: date) -> dict[int, int]:
-    """How many of the fund's funded programmes started by the cutoff have a share in each thematic area, counted
-    in the database: a programme counts in every area it has a share in (`area_shares_of`), wholly in its primary
-    area when it has no shares."""
+    """How many of the fund's funded programmes started by the cutoff have a share in each thematic area: a
+    programme counts in every area it has a share in (`area_shares_of`), wholly in its primary area when it has no
+    shares. At a year's end, from the totals kept per year (`year_totals`); at another day, counted in the database."""
+    if cutoff == date(cutoff.year, 12, 31):
+        kept = year_totals(fund, cutoff.year)
+        return {int(key): n for (figure, key), n in kept.items() if figure == STARTED_IN_AREA}
     started = (
         sa.select(Proposal.id, Proposal.primary_area_id)
         .join(Programme.proposal)
@@ -470,11 +489,10 @@ def period_of(programme: Programme, number: int) -> ReportingPeriod | None:
     return next((p for p in programme.periods if p.number == number), None)
 
 
-def first_programme_start(fund: Fund) -> date | None:
-    """When the fund's first programme started."""
-    return db.session.scalar(
-        sa.select(sa.func.min(Programme.start_date)).join(Programme.proposal).where(Proposal.fund_id == fund.id)
-    )
+def first_programme_year(fund: Fund) -> int | None:
+    """The year the fund's first funded programme started, from the totals kept per year (`year_totals`)."""
+    t = ResultsYearTotal
+    return db.session.scalar(sa.select(sa.func.min(t.year)).where(t.fund_id == fund.id, t.figure == STATE, t.count > 0))
 
 
 def next_report_due(proposal: Proposal) -> ReportingPeriod | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,8 @@ import sqlalchemy as sa
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import ValidationFailed
+from fundmgr.proposals.models import ProposalState
+from fundmgr.proposals.operations import activate_programme
 from fundmgr.results import operations as ops
 from fundmgr.results import queries as q
 from fundmgr.results import reports
@@ -22,11 +25,14 @@ from fundmgr.results.models import (
     IndicatorValue,
     Programme,
     ProgrammeIndicator,
+    ProgrammeYearFigure,
     Quantity,
     ReportingPeriod,
     ReportState,
+    ResultsYearTotal,
 )
 from fundmgr.results.rollup import Point, combine, progress, reaches_target
+from fundmgr.results.standings import rebuild_year_figures
 from tests.results import test_aggregation as aggregation
 from tests.support.results import RESULTS_DAY, entries_for, submitted_report
 
@@ -201,3 +207,50 @@ def test_the_programmes_list_reads_each_programmes_progress_from_its_standings(p
         assert {i: (p.actual, p.as_of, p.progress) for i, p in kept.items()} == {
             i: (p.actual, p.as_of, p.progress) for i, p in from_reports.items()
         }
+
+
+def kept_year_figures() -> tuple[list[Any], list[Any]]:
+    t, k = ResultsYearTotal, ProgrammeYearFigure
+    totals = sa.select(t.fund_id, t.year, t.figure, t.key, t.count).where(t.count != 0)
+    parts = sa.select(k.programme_id, k.year, k.figure, k.key, k.count)
+    return sorted(db.session.execute(totals).tuples()), sorted(db.session.execute(parts).tuples())
+
+
+def assert_year_figures_as_counted_afresh() -> None:
+    """The fund's figures per year, and each programme's part of them, are those counted afresh from the programmes,
+    their indicators and their reports."""
+    db.session.flush()
+    kept = kept_year_figures()
+    savepoint = db.session.begin_nested()
+    rebuild_year_figures(db.session.connection())
+    assert kept_year_figures() == kept
+    savepoint.rollback()
+
+
+@pytest.mark.both_engines
+def test_the_figures_per_year_follow_every_operation_that_changes_them(app, fund, finished, make_programme, fmu):
+    """A programme approved, paid (it starts on its first transfer, then on the day the FMU set), reported on to its
+    end and closed; another established as approved, activated, its first period moved: after each operation the
+    fund's figures per year are those counted afresh, and the annual page of each year shows what the report counts
+    from every programme."""
+    assert_year_figures_as_counted_afresh()
+    other = make_programme(start=date(2025, 7, 1), state=ProposalState.approved)
+    assert_year_figures_as_counted_afresh()
+    activate_programme(other.proposal, actor=fmu)
+    assert_year_figures_as_counted_afresh()
+    ops.close_operationally(finished, closed_on=RESULTS_DAY, activities_ended=True, actor=fmu)
+    assert_year_figures_as_counted_afresh()
+    first = other.periods[0]
+    ops.update_period(first, start=first.start_date, end=date(2025, 11, 30), due=first.due_date, actor=fmu)
+    assert_year_figures_as_counted_afresh()
+    db.session.commit()
+    with app.test_request_context():
+        for year in (2024, 2025, RESULTS_DAY.year):
+            data = reports.annual_report_data(fund, year, "en", with_charts=False)
+            assert reports.headline_figures(fund, year) == {"summary": data["summary"], "areas": data["areas"]}, year
+    summary = data["summary"]
+    assert (summary["programmes"], summary["active"], summary["closed"]) == (1, 1, 0)  # the closed one ended in 2025
+    with app.test_request_context():
+        last_year = reports.headline_figures(fund, 2025)["summary"]
+    assert (last_year["programmes"], last_year["active"], last_year["closed"]) == (2, 1, 1)
+    assert last_year["reports_accepted"] > 0

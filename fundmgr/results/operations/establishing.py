@@ -16,6 +16,7 @@ from fundmgr.funds.calendar import add_months
 from fundmgr.proposals.models import FUNDED_STATES, Proposal
 from fundmgr.proposals.snapshot import Indicator, Outcome
 from fundmgr.results.schedule import PLANNED, calendar_periods, default_periods, end_date_for
+from fundmgr.results.standings import refresh_year_figures
 
 __all__ = [
     "add_months",
@@ -91,6 +92,7 @@ def establish_programme(proposal: Proposal, *, actor: User | None) -> Programme:
         },
         fund_id=proposal.fund_id,
     )
+    refresh_year_figures([programme.id])
     return programme
 
 
@@ -127,6 +129,11 @@ def add_indicators(
 
 
 def establish_on_approval(proposal: Proposal, *, after: Any, actor: User | None, **signal_data: Any) -> None:
-    """Signal receiver: a proposal that becomes approved gets its programme in the same transaction."""
+    """Signal receiver: a proposal that becomes approved gets its programme in the same transaction; a funded
+    programme's change of state (approved, active, closed) changes the fund's figures per year."""
     if after in FUNDED_STATES:
-        establish_programme(proposal, actor=actor)
+        existing = db.session.scalar(sa.select(Programme.id).where(Programme.proposal_id == proposal.id))
+        if existing is None:
+            establish_programme(proposal, actor=actor)  # counted in the figures per year as it is established
+        else:
+            refresh_year_figures([existing])  # counted in its new state

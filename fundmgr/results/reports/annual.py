@@ -24,7 +24,13 @@ from fundmgr.pdf import render_long_pdf
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalArea, ProposalState
 from fundmgr.results import queries as q
 from fundmgr.results.models import (
+    ACCEPTED,
+    ACHIEVED,
+    COUNTRY,
+    INDICATORS,
     REPORT_SECTIONS,
+    REPORTED,
+    STATE,
     Programme,
     ProgrammeIndicator,
     ProgrammeOutcome,
@@ -328,37 +334,20 @@ def summary(programmes, programme_rows, areas, money, first: date, cutoff: date)
 def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
     """The annual report's summary and areas, for the page where it is downloaded.
 
-    The same figures as annual_report_data's (tests compare them), counted in the database instead of
-    from every programme of the year loaded with its matrix and reports.
+    The same figures as annual_report_data's (tests compare them), read from the totals the operations keep per year
+    (`queries.year_totals`) instead of from every programme of the year loaded with its matrix and reports.
     """
-    first, cutoff = year_bounds(year)
+    _first, cutoff = year_bounds(year)
     areas = area_rows(fund, cutoff, current_language(), q.framework_for(fund))
-    running = sa.select(Programme.id).join(Programme.proposal).where(*running_in(fund, year))
-    ids = running
-    states = dict(
-        db.session.execute(running.with_only_columns(Proposal.state, sa.func.count()).group_by(Proposal.state))
-        .tuples()
-        .all()
-    )
-    countries = db.session.scalar(running.with_only_columns(sa.func.count(sa.distinct(Proposal.country_id))))
-    reports_accepted = db.session.scalar(
-        sa.select(sa.func.count(ProgressReport.id))
-        .join(ProgressReport.period)
-        .where(
-            ReportingPeriod.programme_id.in_(ids),
-            ProgressReport.state == ReportState.accepted,
-            ReportingPeriod.end_date.between(first, cutoff),
-        )
-    )
-    of_running = ProgrammeIndicator.programme_id.in_(ids)
-    if q.reads_standings(cutoff, clock.today(fund)):  # one pass over the year's indicators and their standings
-        pi = ProgrammeIndicator
-        achieved = sa.case((reaches_target(pi.latest_actual, pi.baseline, pi.target), 1))
-        counts = sa.select(sa.func.count(pi.id), sa.func.count(pi.latest_actual), sa.func.count(achieved))
-        indicators, reported, at_target = db.session.execute(counts.where(of_running)).one()
-    else:
-        indicators = db.session.scalar(sa.select(sa.func.count(ProgrammeIndicator.id)).where(of_running))
-        latest = q.latest_values(cutoff, of_running)
+    figures = q.year_totals(fund, year)  # kept as the operations change them: a few rows, however long the history
+    states = {ProposalState(key): n for (figure, key), n in figures.items() if figure == STATE}
+    countries = sum(1 for figure, _key in figures if figure == COUNTRY)
+    reports_accepted, indicators = figures[(ACCEPTED, "")], figures[(INDICATORS, "")]
+    if q.reads_standings(cutoff, clock.today(fund)):  # the indicators' standings are this year's
+        reported, at_target = figures[(REPORTED, "")], figures[(ACHIEVED, "")]
+    else:  # an earlier year's latest values, from the reports accepted by its end
+        running = sa.select(Programme.id).join(Programme.proposal).where(*running_in(fund, year))
+        latest = q.latest_values(cutoff, ProgrammeIndicator.programme_id.in_(running))
         achieved = sa.case((reaches_target(latest.c.actual, latest.c.baseline, latest.c.target), 1))
         reported, at_target = db.session.execute(
             sa.select(sa.func.count(), sa.func.count(achieved)).select_from(latest)
@@ -369,7 +358,7 @@ def headline_figures(fund: Fund, year: int) -> dict[str, Any]:
         "active": states.get(ProposalState.active, 0),
         "closed": states.get(ProposalState.closed, 0),
         "approved": states.get(ProposalState.approved, 0),
-        "countries": countries or 0,
+        "countries": countries,
         "reports_accepted": reports_accepted,
         "indicators": indicators,
         "indicators_reported": reported,

@@ -28,9 +28,8 @@ from fundmgr.storage import CONTENT_TYPES
 
 def report_years(fund) -> list[int]:
     """Years an annual report can cover, latest first: from the fund's start (or first programme) to this one."""
-    first = q.first_programme_start(fund)
     year = clock.today(fund).year
-    starts = [year, fund.established.year if fund.established else None, first.year if first else None]
+    starts = [year, fund.established.year if fund.established else None, q.first_programme_year(fund)]
     return list(range(year, min(y for y in starts if y) - 1, -1))
 
 
