@@ -25,11 +25,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
-import boto3
 import filetype
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from botocore.exceptions import ClientError
 from flask import Response, current_app, has_app_context, request, send_file
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
@@ -157,7 +155,10 @@ class S3Backend:
         parts = urlsplit(url)
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
+        import boto3  # loaded with an S3 store only: boto3 and botocore hold some 10 MB in every process
+
         self.client = boto3.client("s3", endpoint_url=endpoint_url)
+        self.ClientError = self.client.exceptions.ClientError  # botocore's, without importing it here
 
     def name(self, key: str) -> str:
         if not is_key(key):
@@ -171,7 +172,7 @@ class S3Backend:
         """The object's GetObject answer (its Body streams the bytes); FileNotFoundError when there is none."""
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self.name(key))
-        except ClientError as exc:
+        except self.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise FileNotFoundError(key) from exc
             raise
@@ -182,7 +183,7 @@ class S3Backend:
     def exists(self, key: str) -> bool:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.name(key))
-        except ClientError as exc:
+        except self.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
                 return False
             raise

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sqlalchemy as sa
 
 from fundmgr.db import db
 from fundmgr.proposals.models import Corridor, CorridorStop, Participant, Proposal, proposal_countries
 
 if TYPE_CHECKING:
+    import numpy as np
     from scipy import sparse
     from sklearn.feature_extraction.text import HashingVectorizer
 
@@ -42,6 +42,7 @@ N_FEATURES = 2**20
 def hasher() -> HashingVectorizer:
     """The word and word-pair hasher. scikit-learn loads on the first check, not with the app: importing it takes
     seconds, which every worker, test process and command would otherwise pay at start-up."""
+    import numpy as np  # like scikit-learn, with the first check (some 10 MB in every process otherwise)
     from sklearn.feature_extraction.text import HashingVectorizer
 
     return HashingVectorizer(
@@ -71,6 +72,7 @@ def word_counts(texts: list[str]) -> sparse.csr_matrix:
 
 def text_scores(query: sparse.csr_matrix, counts: sparse.csr_matrix) -> np.ndarray:
     """The cosine (0-100) of the query's TF-IDF vector with each row's, weighted by the rows' document frequencies."""
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfTransformer
 
     weights = TfidfTransformer(sublinear_tf=True).fit(counts)
@@ -105,7 +107,7 @@ def rank(
     floor = text_floor(threshold)
     mine_c, mine_o = countries.get(checked, frozenset()), organizations.get(checked, frozenset())
     found = []
-    for index in np.flatnonzero(scores >= floor):
+    for index in (scores >= floor).nonzero()[0]:  # a 1-D array: np.flatnonzero without numpy loaded here
         other = ids[index]
         if other == checked:
             continue
@@ -210,7 +212,7 @@ def overlaps_of(proposal: Proposal, *, limit: int = LIMIT) -> list[Overlap]:
         return []
     scores = text_scores(word_counts([text_of(proposal.title, proposal.summary)]), counts)
     # only a proposal whose text comes close enough can be listed: read the places and organizations of those alone
-    close = [ids[n] for n in np.flatnonzero(scores >= text_floor())]
+    close = [ids[n] for n in (scores >= text_floor()).nonzero()[0]]
     countries, organizations = places_and_organizations([proposal.id, *close])
     # a concept note and its own programme document are one programme at two stages, not an overlap
     stages = {proposal.concept_note_id, proposal.programme_document.id if proposal.programme_document else None}
