@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import flask_migrate
 import psycopg
 from flask import Flask
 from flask.testing import FlaskClient
@@ -103,10 +102,9 @@ def app_config(url: str, tmp: Path) -> dict:
     }
 
 
-def build_database(app: Flask) -> None:
-    """Migrate an empty database and load the bundled fund, as `make run` does."""
+def load_bundled_fund(app: Flask) -> None:
+    """Load the bundled fund into the app's migrated database, as `make run` does after migrating."""
     with app.app_context():
-        flask_migrate.upgrade()
         load_fund_file(definition.bundled_definition(), actor=None)
         db.session.commit()
         db.session.remove()

@@ -1,15 +1,16 @@
 """The databases built once per database engine for the whole test run, whichever process asks for one first: the
-schema migrated with the bundled fund loaded (`built_database`), and the demo seeded on a copy of it (`seeded_demo`).
+schema migrated, empty (`migrated_database`), a copy of it with the bundled fund loaded (`built_database`), and the
+demo seeded on a copy of that (`seeded_demo`).
 
 Migrating takes seconds and seeding the demo many; copying a database takes a fraction of one (a PostgreSQL template,
 an SQLite backup, and the stored files). The tests' databases start from a copy of one of them, in whichever xdist
-worker they run: the shared test database (`app`), the access world's, the pseudo-locale's and the sweep's from the
-built one; the tests reading the demo (`demo_app`), the migration tests walking it down (`own_demo`,
-`downgrade_demo`), the production servers of the attack and two-server tests (`served_demo_database`) and the browser
-tests' live server from the demo. The first process to ask builds it in the folder the run's processes share (the
-controller's base temporary folder; a worker's is inside it), under a file lock the others wait on, and writes down
-where it is. These databases are never used themselves, only copied; the PostgreSQL ones are dropped when the run
-ends (`drop_seeded_demos`, called by the controlling process).
+worker they run: the second fund's (`second_fund_app`) from the migrated one; the shared test database (`app`), the
+access world's, the pseudo-locale's and the sweep's from the built one; the tests reading the demo (`demo_app`), the
+migration tests walking it down (`own_demo`, `downgrade_demo`), the production servers of the attack and two-server
+tests (`served_demo_database`) and the browser tests' live server from the demo. The first process to ask builds it
+in the folder the run's processes share (the controller's base temporary folder; a worker's is inside it), under a
+file lock the others wait on, and writes down where it is. These databases are never used themselves, only copied;
+the PostgreSQL ones are dropped when the run ends (`drop_seeded_demos`, called by the controlling process).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import flask_migrate
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
@@ -34,12 +36,12 @@ from tests.support.database import (
     DatabaseCopy,
     app_config,
     app_on_new_database,
-    build_database,
     drop_postgres_database,
+    load_bundled_fund,
     new_database,
 )
 
-KINDS = ("built", "seeded-demo")  # the databases made once in the run, by their records' names
+KINDS = ("migrated", "built", "seeded-demo")  # the databases made once in the run, by their records' names
 
 
 def run_folder(factory: pytest.TempPathFactory) -> Path:
@@ -59,10 +61,19 @@ def once_in_the_run(factory: pytest.TempPathFactory, name: str, make: Callable[[
     return json.loads(record.read_text())
 
 
+def migrated_database(backend: str, factory: pytest.TempPathFactory) -> DatabaseCopy:
+    """A database of the backend's kind migrated to the head and holding nothing else, built once in this run (to
+    be copied, never used): running every migration takes seconds, on SQLite most of all."""
+    migrated = once_in_the_run(factory, f"migrated-{backend}", lambda folder: migrate(backend, folder))
+    return DatabaseCopy(migrated["database"], Path(migrated["storage"]))
+
+
 def built_database(backend: str, factory: pytest.TempPathFactory) -> DatabaseCopy:
     """A database of the backend's kind migrated and holding the bundled fund, as `make run` leaves it before the
     demo, built once in this run (to be copied, never used)."""
-    built = once_in_the_run(factory, f"built-{backend}", lambda folder: build(backend, folder))
+    built = once_in_the_run(
+        factory, f"built-{backend}", lambda folder: build(backend, folder, migrated_database(backend, factory))
+    )
     return DatabaseCopy(built["database"], Path(built["storage"]))
 
 
@@ -82,12 +93,25 @@ def seeded_demo(backend: str, factory: pytest.TempPathFactory) -> tuple[Database
     return DatabaseCopy(seeded["database"], Path(seeded["storage"])), seeded["lines"]
 
 
-def build(backend: str, folder: Path) -> dict:
-    """A new database migrated, holding the bundled fund, closed; where it is."""
+def migrate(backend: str, folder: Path) -> dict:
+    """A new database migrated to the head, empty, closed; where it is."""
     (folder / "storage").mkdir(parents=True, exist_ok=True)
-    database, url = new_database(backend, folder / "built.sqlite3")
+    database, url = new_database(backend, folder / "migrated.sqlite3")
     application = create_app(app_config(url, folder))
-    build_database(application)
+    with application.app_context():
+        flask_migrate.upgrade()
+        db.session.remove()
+        db.engine.dispose()  # a PostgreSQL template database takes no connections
+    return {"database": database or str(folder / "migrated.sqlite3"), "storage": str(folder / "storage"),
+            "backend": backend}  # fmt: skip
+
+
+def build(backend: str, folder: Path, migrated: DatabaseCopy) -> dict:
+    """A copy of the migrated database holding the bundled fund, closed; where it is."""
+    (folder / "storage").mkdir(parents=True, exist_ok=True)
+    database, url = new_database(backend, folder / "built.sqlite3", migrated)
+    application = create_app(app_config(url, folder))
+    load_bundled_fund(application)
     with application.app_context():
         db.engine.dispose()  # a PostgreSQL template database takes no connections
     return {"database": database or str(folder / "built.sqlite3"), "storage": str(folder / "storage"),
