@@ -1830,6 +1830,8 @@ def test_upgrade_fills_every_proposals_score_summary_as_the_application_computes
         rebuild_score_summaries(db.session.connection())
         assert kept() == upgraded
         savepoint.rollback()
+
+
 # --- b7e2c9d4a816: the fund's figures per year, kept for the annual page ---
 
 BEFORE_YEAR_TOTALS = "7d3f9a2c6e15"
