@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -30,6 +31,8 @@ from bench.load import answering
 from bench.pages import FMU, member_email
 
 DATABASE = "fundmgr_bench_positions"
+# A locking clause (a statement may have several: FOR SHARE OF a FOR UPDATE OF b) and the table it names, if any.
+LOCKING = re.compile(r" FOR (UPDATE|SHARE|NO KEY UPDATE|KEY SHARE)(?: OF (\w+))?")
 
 
 @dataclass
@@ -49,14 +52,12 @@ class Locks:
         self.statements += 1
         text = " ".join(statement.split())
         self.texts.append(text)
-        if " FOR UPDATE" in text or " FOR SHARE" in text or " FOR NO KEY UPDATE" in text:
-            # the table locked: named after OF (FOR UPDATE OF t), else the statement's first FROM
-            locked = text.rsplit(" OF ", 1)[1].split()[0] if " OF " in text.rsplit(" FOR ", 1)[1] else None
+        clauses = LOCKING.findall(text)
+        for mode, locked in clauses:  # each clause's table: named after OF, else the statement's first FROM
             table = locked or text.split(" FROM ", 1)[1].split()[0]
-            mode = "FOR SHARE" if " FOR SHARE" in text else "FOR UPDATE"
-            self.taken.append(f"{table} {mode}")
-            if self.first_lock_cpu is None:
-                self.first_lock_cpu = time.thread_time()
+            self.taken.append(f"{table} FOR {mode}")
+        if clauses and self.first_lock_cpu is None:
+            self.first_lock_cpu = time.thread_time()
         if self.first_lock_cpu is not None:
             self.statements_held += 1
 

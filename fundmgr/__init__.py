@@ -28,6 +28,7 @@ from fundmgr.i18n import (
     format_money,
     format_number,
     format_percent,
+    init_form_messages,
     language_name,
     localize,
     select_locale,
@@ -71,6 +72,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.anonymous_user = AnonymousUser
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    init_form_messages()
     bootstrap.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)

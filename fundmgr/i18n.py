@@ -9,15 +9,18 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
 
+import flask_wtf.i18n
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.numbers import format_percent as babel_format_percent
+from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from flask import current_app, has_request_context, request, session
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 # The languages fundmgr speaks, the default first: pages, e-mails, accounts, and every text a fund definition,
 # a criterion or a results framework gives in each language. The one list: everything else reads it.
@@ -187,3 +190,36 @@ def format_percent(value: Decimal | float | None, digits: int = 1, language: str
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     return babel_format_percent(Decimal(str(value)), format=number_pattern(pattern), locale=number_locale(language))
+
+
+@functools.cache
+def wtforms_catalog(folder: str, language: str) -> NullTranslations:
+    """WTForms' own messages in a language ("This field is required."), read from its catalog once per process."""
+    return Translations.load(folder, [language], domain="wtforms")
+
+
+class FormMessages:
+    """WTForms' own messages in the request's language, as Flask-WTF gives them to forms, from catalogs read once:
+    Flask-WTF reads and parses the catalog file again in every request that builds a form."""
+
+    @staticmethod
+    def catalog() -> NullTranslations:
+        return wtforms_catalog(flask_wtf.i18n.messages_path(), str(get_locale() or LANGUAGES[0]))
+
+    def gettext(self, string: str) -> str:
+        return self.catalog().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.catalog().ungettext(singular, plural, n)
+
+
+FORM_MESSAGES = FormMessages()
+
+
+def form_translations(_meta: Any, _form: Any) -> FormMessages:
+    return FORM_MESSAGES
+
+
+def init_form_messages() -> None:
+    """Every form (a FlaskForm) takes WTForms' messages from the catalogs read once (`FormMessages`)."""
+    FlaskForm.Meta.get_translations = form_translations

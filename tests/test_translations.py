@@ -91,3 +91,17 @@ def test_the_committee_and_the_organizations_are_named_as_the_fund_names_them(la
             if any(term.lower() in i.lower() for i in ids if i):
                 problems += [f"{ids[0]!r} -> {s!r}" for s in strings if official not in " ".join(s.lower().split())]
     assert problems == []
+
+
+# WTForms' own message for an empty required field, in each language (its catalogs ship with WTForms).
+REQUIRED = {"en": "This field is required.", "fr": "Ce champ est requis.", "es": "Este campo es obligatorio."}
+
+
+def test_the_forms_own_messages_follow_each_requests_language(client):
+    """WTForms' catalogs are read once per process: does each request still get its messages in its own language,
+    one language after the other?"""
+    assert set(REQUIRED) == set(LANGUAGES)
+    for language in (*LANGUAGES, *reversed(LANGUAGES)):
+        page = client.post("/account/login", data={"email": "", "password": ""},
+                           headers={"Accept-Language": language}).get_data(as_text=True)  # fmt: skip
+        assert REQUIRED[language] in page, language

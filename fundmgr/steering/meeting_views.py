@@ -380,6 +380,9 @@ class BoardDataView(BoardBaseView):
 class ItemView(MeetingBaseView):
     """Base of the pages and actions on one agenda item."""
 
+    # How the item's proposal is read with it: whole, for the pages and the chair's actions.
+    proposal_loading: Any = so.joinedload(AgendaItem.proposal)
+
     def load(self, meeting_id: int, item_id: int, **_view_args: Any) -> None:
         """The item with its meeting and its proposal, in one statement (a member's position or vote reads them on
         every request); 404 unless the item is on that meeting of the fund the user works in."""
@@ -388,7 +391,7 @@ class ItemView(MeetingBaseView):
             sa.select(AgendaItem)
             .join(AgendaItem.meeting)
             .where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting_id)
-            .options(so.contains_eager(AgendaItem.meeting), so.joinedload(AgendaItem.proposal))
+            .options(so.contains_eager(AgendaItem.meeting), self.proposal_loading)
         )
         if item is None:
             abort(404)
@@ -438,11 +441,20 @@ def close_question(item: AgendaItem) -> tuple[str, str]:
             _("Members can no longer vote or change their votes on it, unless it is reopened."))  # fmt: skip
 
 
+# A member's answer (a vote, a position) needs of the proposal only what says who takes part in its decision and
+# what its audit entry names, not its texts: every member sends theirs at the same moment. Other columns, if a page
+# shown instead of the JSON answer asks for them, are read when asked.
+ANSWER_PROPOSAL_LOADING = so.joinedload(AgendaItem.proposal).load_only(
+    Proposal.fund_id, Proposal.reference_number, Proposal.lead_organization_id, Proposal.state
+)
+
+
 class VoteView(ItemView):
     """A member votes on the open item from their own device, once confirmed on its own page (no script needed);
     answers JSON to scripts."""
 
     methods = ["POST"]
+    proposal_loading = ANSWER_PROPOSAL_LOADING
 
     def can_access(self, user: User) -> bool:
         """SC members vote (presence, recusal and the item's state are the operation's to check)."""
@@ -467,6 +479,7 @@ class PositionView(ItemView):
     stated only once confirmed on its own page; answers JSON to scripts."""
 
     methods = ["POST"]
+    proposal_loading = ANSWER_PROPOSAL_LOADING
 
     def can_access(self, user: User) -> bool:
         """SC members state positions (presence, recusal and the item's state are the operation's to check)."""

@@ -272,19 +272,32 @@ def close_item(item: AgendaItem, *, actor: User | None) -> None:
 def require_present_on_open_item(item: AgendaItem, member: User, closed: str) -> None:
     """The item is open in a meeting under way, and the member is present and not recused from it.
 
-    The member's attendance row is locked: the same member sending from two devices at once is taken in turn,
-    so the second statement finds the first and replaces it (nothing is recorded twice). Only that row is read (one
-    statement, under the lock), not the meeting's whole attendance."""
+    One statement takes both locks and reads what is checked under them: the item's row, shared (closing it waits
+    for the answers under way, and an answer that starts after the close sees it closed), its state read again; and
+    the member's attendance row, exclusive (the same member sending from two devices at once is taken in turn, so
+    the second finds the first's answer and replaces it: nothing is recorded twice), with their presence and their
+    standing on the proposal. Only the member's own row is read, not the meeting's whole attendance; the item's
+    meeting and proposal stay as loaded (the view read them with it)."""
     meeting = item.meeting
+    # the member's standing on the proposal is read in the same statement (`standing` then answers from it)
+    query = (
+        sa.select(AgendaItem.state, Attendance.present, *standing_facts(item.proposal, member))
+        .join_from(AgendaItem, Attendance, sa.and_(Attendance.meeting_id == AgendaItem.meeting_id,
+                                                   Attendance.member_id == member.id))
+        .where(AgendaItem.id == item.id)
+        .with_for_update(read=True, of=AgendaItem)
+        .suffix_with(f"FOR UPDATE OF {Attendance.__tablename__}", dialect="postgresql")
+    )  # fmt: skip
+    row = db.session.execute(query).one_or_none()
+    if row is None:  # no attendance row: the item's state alone, under its lock, says which refusal
+        lock_state(item, shared=True)
+    else:
+        so.attributes.set_committed_value(item, "state", row.state)
     if meeting.state is not MeetingState.in_progress or item.state is not ItemState.open:
         raise InvalidTransition(closed)
-    # the member's standing on the proposal is read in the same statement (`standing` then answers from it)
-    query = sa.select(Attendance.present, *standing_facts(item.proposal, member)).where(
-        Attendance.meeting_id == meeting.id, Attendance.member_id == member.id)  # fmt: skip
-    row = db.session.execute(query.with_for_update(of=Attendance)).one_or_none()
-    if row is None or not row[0]:
+    if row is None or not row.present:
         raise NotAllowed(_("Only members recorded as present take part in the decision."))
-    standing_read_with(item.proposal, member, row[1], row[2])
+    standing_read_with(item.proposal, member, row[2], row[3])
     require_may_decide(item.proposal, member)
 
 
@@ -301,7 +314,6 @@ def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User
     """A present, non-recused member votes on the open item while a quorum is present (funds deciding by majority);
     voting again replaces the vote (the last one counts, each change audited)."""
     require_sc_member(actor, member, item.meeting.fund)
-    lock_state(item, shared=True)  # its meeting and proposal stay as loaded (the view read them with it)
     meeting = item.meeting
     if meeting.by_consensus:
         raise InvalidTransition(_("This committee decides by consensus: state your position instead of voting."))
@@ -356,7 +368,6 @@ def state_position(item: AgendaItem, member: User, data: PositionData, *, actor:
     stating it again replaces it (the last one counts, each change audited; the same one again changes nothing).
     Returns the stance recorded."""
     require_sc_member(actor, member, item.meeting.fund)
-    lock_state(item, shared=True)  # its meeting and proposal stay as loaded (the view read them with it)
     meeting = item.meeting
     if not meeting.by_consensus:
         raise InvalidTransition(_("This committee decides by vote: cast your vote instead of stating a position."))
