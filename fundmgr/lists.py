@@ -60,6 +60,12 @@ def scalar(column: Any, key: Any, where: Any) -> Callable[[], tuple[Any, ...]]:
     return lambda: (sa.select(column).where(key == where).scalar_subquery(),)
 
 
+def may_be_empty(expression: Any) -> bool:
+    """Whether a sort expression may be NULL (a column declared NOT NULL never is): only those say where empty values
+    go, so that a NOT NULL column's order is the plain one an index on it reads in order."""
+    return getattr(getattr(expression, "expression", expression), "nullable", True) is not False
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a list.
@@ -215,7 +221,10 @@ class ListSpec:
         query = self.narrow(base, state, ctx)
         descending = (state.direction == "desc") != mirrored
         empty_at = sa.nulls_first if mirrored else sa.nulls_last
-        order = [empty_at(e.desc() if descending else e.asc()) for e in self.column(state.sort).order()]
+        order = [
+            empty_at(e.desc() if descending else e.asc()) if may_be_empty(e) else e.desc() if descending else e.asc()
+            for e in self.column(state.sort).order()
+        ]
         order += [e.desc() if descending else e.asc() for e in self.tiebreak]
         return query.order_by(*order)
 

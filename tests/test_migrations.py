@@ -1872,3 +1872,58 @@ def test_upgrade_counts_the_demos_figures_per_year_as_its_operations_kept_them(c
         with db.engine.connect() as connection:
             assert {table: connection.execute(sa.text(sql)).all() for table, sql in YEAR_FIGURES.items()} == kept
         assert pages() == before
+# --- d4f81b6e2a57: the reported expenditure kept per fund and organization (the balances, the dashboard) ---
+
+BEFORE_EXPENDITURE_TOTALS = "b7e2c9d4a816"
+
+
+def test_upgrade_sums_each_organizations_reported_expenditure_and_the_balances_stay_the_same(
+    committed, own_demo, downgrade_demo
+):
+    """The demo at the previous revision keeps no expenditure totals; the upgrade sums every organization's reported
+    figures by the application's rule (a year's certified figures, else its interim ones): the balances and the money
+    per organization are those summed from the figures, to the cent, and the kept rows those summed afresh. A
+    correction after the upgrade counts at once."""
+    from fundmgr.finance import operations as finance_ops
+    from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind, rebuild_expenditure_totals
+    from fundmgr.finance.queries import balances, expenditure_by_organization, money_by_organization
+    from fundmgr.proposals.models import Proposal
+
+    def figures(fund: Fund, as_at: date | None = None) -> tuple[Any, ...]:
+        return expenditure_by_organization(fund, as_at), balances(fund, as_at), money_by_organization(fund, as_at)
+
+    later = date(9999, 12, 31)
+    with own_demo.app_context():
+        funds = list(db.session.scalars(sa.select(Fund).order_by(Fund.id)))
+        before = {fund.id: figures(fund, later) for fund in funds}
+        assert any(spent for spent, _b, _m in before.values()), before
+        db.session.remove()
+        downgrade_demo(BEFORE_EXPENDITURE_TOTALS)
+        assert "expenditure_totals" not in db.inspect(db.engine).get_table_names()
+        db.session.remove()
+        flask_migrate.upgrade()
+        for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
+            assert figures(fund) == before[fund.id]
+            savepoint = db.session.begin_nested()
+            rebuild_expenditure_totals(db.session.connection())
+            assert expenditure_by_organization(fund) == before[fund.id][0]
+            savepoint.rollback()
+        certified = db.session.scalars(
+            sa.select(Expenditure)
+            .join(Allocation, Allocation.id == Expenditure.allocation_id)
+            .join(Proposal, Proposal.id == Allocation.proposal_id)
+            .where(Expenditure.kind == ExpenditureKind.annual, Expenditure.amount > 0)
+            .where(Proposal.state == ProposalState.active, Proposal.financially_closed_on.is_(None))
+            .order_by(Expenditure.id)
+        ).first()
+        assert certified is not None
+        fund = db.session.get(Fund, certified.fund_id)
+        organization_id = certified.allocation.organization_id
+        finance_ops.record_expenditure(
+            certified.allocation, year=certified.year, category=certified.category, kind=certified.kind,
+            amount=certified.amount - Decimal("0.01"), actor=None,
+        )  # fmt: skip
+        db.session.commit()
+        assert figures(fund) == figures(fund, later)
+        spent = expenditure_by_organization(fund)
+        assert spent[organization_id] == before[fund.id][0][organization_id] - Decimal("0.01")

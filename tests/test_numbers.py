@@ -266,3 +266,31 @@ def test_numbers_go_back_into_forms_the_languages_way(app, language):
             number_text(Decimal("1250.5000"), INDICATOR_VALUE, language),
             number_text(12, COUNT, language),
         ] == shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_amounts_are_written_as_babel_writes_them_in_each_language(language):
+    """Amounts on pages are formatted without Babel (it costs too much per call on a page of hundreds): each language's
+    separators and minus sign, two decimals rounded half even, exactly Babel's "#,##0.00"."""
+    from babel.numbers import format_decimal
+
+    from fundmgr.i18n import babel_locale, format_money, number_pattern
+
+    values = [
+        Decimal("0"),
+        Decimal("-0.00"),
+        Decimal("0.005"),
+        Decimal("0.015"),
+        Decimal("-0.005"),
+        Decimal("1E+3"),
+        Decimal("999999999999999.99"),
+        Decimal("-1234567.891"),
+        Decimal("12345.675"),
+        Decimal("1.5E-7"),
+        5,
+        -7,
+    ]
+    values += [Decimal(n) / Decimal(10) ** (n % 5) for n in range(-10**9, 10**9, 9_876_543)]  # fmt: skip
+    for value in values:
+        expected = format_decimal(value, format=number_pattern("#,##0.00"), locale=babel_locale(language))
+        assert format_money(value, language) == expected, value

@@ -17,7 +17,7 @@ from bench.dataset.world import build_world
 from bench.writer import BulkWriter
 from fundmgr import clock
 from fundmgr.db import db
-from fundmgr.finance.models import rebuild_allocation_totals, rebuild_ledger_totals
+from fundmgr.finance.models import rebuild_allocation_totals, rebuild_expenditure_totals, rebuild_ledger_totals
 from fundmgr.funds.definition import Committee, bundled_definition, read_definition
 from fundmgr.funds.models import Fund
 from fundmgr.funds.operations import sync_committee
@@ -110,6 +110,7 @@ def generate(scale: float = 1.0, *, today: date | None = None, seed: int = 2026,
     rebuild_ledger_totals(db.session.connection())  # the ledger was written in bulk, past the totals' listeners
     rebuild_allocation_totals(db.session.connection())
     rebuild_score_summaries(db.session.connection())  # the reviews too, past the summaries' listener
+    rebuild_expenditure_totals(db.session.connection())
     counts = dict(generator.counts)
     return {
         "scale": scale,

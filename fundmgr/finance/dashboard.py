@@ -34,7 +34,7 @@ class Dashboard:
 
 def dashboard(fund: Fund, as_at: date | None = None) -> Dashboard:
     """Every figure of the funding dashboard as at a date (the page, its Excel export and its PDF call this)."""
-    spent = q.expenditure_by_allocation(fund, as_at=as_at)  # read once for the balances and the organizations
+    spent = q.expenditure_by_organization(fund, as_at)  # read once for the balances and the organizations
     balances = q.balances(fund, as_at, spent)
     result = Dashboard(
         currency=fund.currency,

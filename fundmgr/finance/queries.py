@@ -31,10 +31,12 @@ from fundmgr.finance.models import (
     EntryKind,
     Expenditure,
     ExpenditureKind,
+    ExpenditureTotal,
     LedgerEntry,
     LedgerTotal,
     TopUp,
     TopUpState,
+    reported_total,
 )
 from fundmgr.funds.models import Country, Fund, Marker, Region, RegionLevel, ThematicArea
 from fundmgr.funds.rights import is_agency_staff
@@ -185,11 +187,11 @@ def money_available(fund: Fund) -> Available:
 
 def balances(fund: Fund, as_at: date | None = None, spent: Mapping[int, Decimal] | None = None) -> Balances:
     """All the fund's balances, from one grouped query over its ledger (as at a date when one is given); `spent`:
-    `expenditure_by_allocation` as at that date, when the caller has read it already."""
+    `expenditure_by_organization` as at that date, when the caller has read it already."""
     sums = ledger_sums(fund, as_at)
     available = available_of(sums, area_codes(fund))
     if spent is None:
-        spent = expenditure_by_allocation(fund, as_at=as_at)
+        spent = expenditure_by_organization(fund, as_at)
 
     def of(*kinds: EntryKind) -> Decimal:
         return sum((total for (kind, _area), total in sums.items() if kind in kinds), ZERO)
@@ -324,10 +326,10 @@ def money_by_organization(
     fund: Fund, as_at: date | None = None, spent: Mapping[int, Decimal] | None = None
 ) -> list[OrganizationMoney]:
     """Per participating organization: transfers, refunds and expenditure up to a date (the same sums as balances;
-    `spent`: `expenditure_by_allocation` as at that date, when the caller has read it already).
+    `spent`: `expenditure_by_organization` as at that date, when the caller has read it already).
 
     The transfers and refunds are summed per organization in the database (a few rows, however many allocations the
-    fund made); the expenditure per allocation (its rule is per allocation and year) is added to its organization's.
+    fund made), and so is the expenditure (kept per organization; as at a date, summed per allocation and year).
     """
     cash = [EntryKind.transfer, EntryKind.refund]
     if as_at is None:  # everything recorded: the totals per organization kept up to date as entries are added
@@ -345,13 +347,8 @@ def money_by_organization(
         )
     moves = db.session.execute(per_organization).all()
     if spent is None:
-        spent = expenditure_by_allocation(fund, as_at=as_at)
-    owners = dict(
-        db.session.execute(
-            sa.select(Allocation.id, Allocation.organization_id).where(Allocation.id.in_(list(spent)))
-        ).tuples().all()
-    ) if spent else {}  # fmt: skip
-    organization_ids = {org_id for org_id, _kind, _total in moves} | set(owners.values())
+        spent = expenditure_by_organization(fund, as_at)
+    organization_ids = {org_id for org_id, _kind, _total in moves} | set(spent)
     organizations = {
         org.id: org
         for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(list(organization_ids))))
@@ -368,8 +365,8 @@ def money_by_organization(
             of(org_id).transferred -= total
         else:
             of(org_id).refunded += total
-    for allocation_id, amount in spent.items():
-        of(owners[allocation_id]).expenditure += amount
+    for org_id, amount in spent.items():
+        of(org_id).expenditure += amount
     return sorted((m for m in totals.values() if m.transferred or m.expenditure), key=lambda m: m.code)
 
 
@@ -393,15 +390,22 @@ def expenditure_by_allocation(
     return {allocation_id: reported_total(rows) for allocation_id, rows in figures.items()}
 
 
-def reported_total(figures: Iterable[tuple[int, ExpenditureKind, Decimal]]) -> Decimal:
-    """One organization's expenditure from its (year, kind, amount) figures: a year's annual ones, else its interim."""
-    by_year: dict[int, dict[ExpenditureKind, Decimal]] = defaultdict(dict)
-    for year, kind, amount in figures:
-        by_year[year][kind] = by_year[year].get(kind, ZERO) + amount
-    return sum(
-        (kinds.get(ExpenditureKind.annual, kinds.get(ExpenditureKind.interim, ZERO)) for kinds in by_year.values()),
-        ZERO,
-    )
+def expenditure_by_organization(fund: Fund, as_at: date | None = None) -> dict[int, Decimal]:
+    """Each participating organization's reported expenditure (organization id: amount) as at a date: with no date,
+    the totals kept as figures are reported (`ExpenditureTotal`), a few rows however long the fund's history."""
+    if as_at is None:
+        kept = sa.select(ExpenditureTotal.organization_id, ExpenditureTotal.amount).where(
+            ExpenditureTotal.fund_id == fund.id
+        )
+        return {org_id: amount for org_id, amount in db.session.execute(kept).tuples() if amount}
+    spent = expenditure_by_allocation(fund, as_at=as_at)
+    if not spent:
+        return {}
+    owners = sa.select(Allocation.id, Allocation.organization_id).where(Allocation.id.in_(list(spent)))
+    result: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for allocation_id, org_id in db.session.execute(owners).tuples():
+        result[org_id] += spent[allocation_id]
+    return {org_id: amount for org_id, amount in result.items() if amount}
 
 
 @dataclass

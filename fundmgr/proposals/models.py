@@ -203,6 +203,8 @@ class Proposal(Base):
         # a draft may be withdrawn before it was ever submitted; every other state follows a submission
         sa.CheckConstraint("(state IN ('draft', 'withdrawn')) OR (version_count > 0)", name="submitted_has_version"),
         sa.Index("ix_proposals_fund_state", "fund_id", "state"),
+        # the list filtered by area in its default order (last changed first), a page and its count read from it
+        sa.Index("ix_proposals_fund_area_updated", "fund_id", "primary_area_id", "updated_at", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -89,10 +89,12 @@ def snapshot_loads() -> tuple[Any, ...]:
     )
 
 
-def load_for_snapshot(proposal: Proposal) -> None:
+def load_for_snapshot(proposal: Proposal, *also: Any) -> None:
     """Read at once everything `snapshot_of` reads of a proposal already loaded (its page, before describing its
-    draft): the eager loads fill the relationships not loaded yet, and leave those loaded (and any change) alone."""
-    db.session.execute(sa.select(Proposal).where(Proposal.id == proposal.id).options(*snapshot_loads())).all()
+    draft), and the eager loads `also` given: they fill the relationships not loaded yet, and leave those loaded (and
+    any change) alone."""
+    query = sa.select(Proposal).where(Proposal.id == proposal.id).options(*snapshot_loads(), *also)
+    db.session.execute(query).all()
 
 
 def snapshot_of(proposal: Proposal) -> ProposalSnapshot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -35,6 +36,7 @@ from fundmgr.proposals.models import (
     ProposalState,
     ProposalVersion,
     ReviewInvitation,
+    Screening,
 )
 from fundmgr.proposals.overlap import overlaps_of
 from fundmgr.proposals.queries import (
@@ -131,11 +133,18 @@ class ProposalDetailView(ProposalBaseView):
         return detail_page(self.proposal)
 
 
+def page_loads() -> tuple[Any, ...]:
+    """What the proposal's page shows besides its description: the programme document developed from it (the stage)
+    and its versions with the latest one's screening and checklist."""
+    screenings = so.selectinload(Proposal.versions).joinedload(ProposalVersion.screening)
+    return (so.joinedload(Proposal.programme_document), screenings.selectinload(Screening.items))
+
+
 def detail_page(proposal: Proposal, problems: list[str] | None = None, status: int = 200):
     """The proposal page; `problems` are those a refused submission found."""
     own_draft = proposal.can_see_draft(current_user)
-    if own_draft:
-        load_for_snapshot(proposal)  # its matrix, budget and organizations at once, not row by row
+    if own_draft:  # its matrix, budget and organizations at once, not row by row; the page's stage and versions too
+        load_for_snapshot(proposal, *page_loads())
     description = describe_draft(proposal) if own_draft else describe_version(proposal.latest_version)
     if problems is None and proposal.can_edit(current_user):
         problems = submission_problems(proposal)

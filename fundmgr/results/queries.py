@@ -505,6 +505,8 @@ def next_report_due(proposal: Proposal) -> ReportingPeriod | None:
         .where(sa.or_(ProgressReport.id.is_(None), ProgressReport.state.not_in(HANDED_IN_STATES)))
         .order_by(ReportingPeriod.number)
         .limit(1)
+        # its report and programme (what the proposal's page asks of it) from the rows joined already
+        .options(so.contains_eager(ReportingPeriod.report), so.contains_eager(ReportingPeriod.programme))
     )
 
 

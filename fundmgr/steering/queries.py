@@ -20,6 +20,7 @@ from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, works_w
 from fundmgr.funds.seats import terms_on
 from fundmgr.proposals.models import Participant, Proposal, ProposalState, ProposalVersion
 from fundmgr.steering.models import (
+    AgendaItem,
     Assignment,
     Conflict,
     Decision,
@@ -420,4 +421,6 @@ def funding_decision(proposal: Proposal) -> Decision | None:
         .where(Decision.proposal_id == proposal.id, Decision.outcome.in_(funding))
         .order_by(Decision.decided_on.desc(), Decision.id.desc())
         .limit(1)
+        # the meeting that took it (its outcome's wording), with it rather than two statements after
+        .options(so.joinedload(Decision.item).joinedload(AgendaItem.meeting), so.joinedload(Decision.meeting))
     )

@@ -14,9 +14,15 @@ import sqlalchemy as sa
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.errors import InsufficientFunds, NotAllowed, ValidationFailed
-from fundmgr.finance.models import ExpenditureKind
+from fundmgr.finance.models import ExpenditureKind, rebuild_expenditure_totals
 from fundmgr.finance.operations import record_expenditure, record_refund, record_transfer
-from fundmgr.finance.queries import balances, delivery_by_organization, organization_status_rows
+from fundmgr.finance.queries import (
+    balances,
+    delivery_by_organization,
+    expenditure_by_organization,
+    money_by_organization,
+    organization_status_rows,
+)
 from fundmgr.proposals.models import ProposalState
 from tests.factories import sign_in
 from tests.support import TODAY
@@ -177,6 +183,35 @@ def test_the_dashboard_shows_funds_with_organizations_reconciled_to_the_cent(fun
     assert "Funds with Participating UN Organizations" in " ".join(text.split())
     assert "124,456.78" in text
     assert "255,543.22" in text
+
+
+def test_the_expenditure_kept_per_organization_is_what_its_reported_figures_add_up_to(funded, fund, fmu):
+    """Interim figures, a certified year replacing them, a correction down: after each, the totals kept per
+    organization (what the dashboard reads) equal those summed afresh from the figures, and the balances and money
+    per organization are those of the figures read as at a later day."""
+    _proposal, iom, unhcr = funded
+    later = date(9999, 12, 31)
+    steps = [(iom, "5000.00", 2024, INTERIM, 1), (iom, "7000.00", 2024, INTERIM, 2),
+             (iom, "6000.00", 2024, ANNUAL, 1),  # the certified 2024: 6,000 instead of 12,000
+             (unhcr, "300.50", 2025, INTERIM, 3), (iom, "0.00", 2024, ANNUAL, 1),  # corrected down to nothing
+             (iom, "42.42", 2025, INTERIM, 1)]  # fmt: skip
+    for allocation, amount, year, kind, number in steps:
+        spend(allocation, amount, year=year, kind=kind, number=number, actor=fmu)
+        kept = expenditure_by_organization(fund)
+        assert kept == expenditure_by_organization(fund, later)
+        assert kept == rebuilt_expenditure_totals(fund)
+        assert balances(fund) == balances(fund, later)
+        assert money_by_organization(fund) == money_by_organization(fund, later)
+    assert expenditure_by_organization(fund) == {iom.organization_id: D("42.42"), unhcr.organization_id: D("300.50")}
+
+
+def rebuilt_expenditure_totals(fund):
+    """The totals per organization summed afresh from every reported figure (undone afterwards)."""
+    savepoint = db.session.begin_nested()
+    rebuild_expenditure_totals(db.session.connection())
+    rows = expenditure_by_organization(fund)
+    savepoint.rollback()
+    return rows
 
 
 def test_an_agency_sees_and_reports_only_its_own_organizations_lines(funded, fmu, make_user, client):

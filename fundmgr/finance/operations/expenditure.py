@@ -13,9 +13,9 @@ from fundmgr.accounts.models import User
 from fundmgr.audit import record_audit, snapshot
 from fundmgr.db import db, to_cents
 from fundmgr.errors import InsufficientFunds, NotAllowed, ValidationFailed
-from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind
+from fundmgr.finance.models import Allocation, Expenditure, ExpenditureKind, count_expenditure, reported_total
 from fundmgr.finance.operations.checks import actor_id, lock_fund, money
-from fundmgr.finance.queries import allocation_money, reported_total
+from fundmgr.finance.queries import allocation_money
 from fundmgr.funds.models import BudgetCategory
 from fundmgr.funds.rights import is_agency_staff, is_fmu
 from fundmgr.i18n import format_money
@@ -104,6 +104,7 @@ def record_expenditure(
     existing = next((e for e in rows if (e.year, e.category_id, e.kind) == (year, category.id, kind)), None)
     figures = [(e.year, e.kind, e.amount) for e in rows if e is not existing] + [(year, kind, amount)]
     total = reported_total(figures)
+    total_before = reported_total((e.year, e.kind, e.amount) for e in rows)
     limit = allocation_money([allocation])[0].net_transferred
     if total > limit:
         raise InsufficientFunds(
@@ -124,6 +125,7 @@ def record_expenditure(
     existing.updated_by_id = actor_id(actor)
     existing.updated_at = clock.now()
     db.session.flush()
+    count_expenditure(db.session.connection(), fund.id, allocation.organization_id, total - total_before)
     record_audit(
         "expenditure.corrected" if before else "expenditure.recorded",
         existing,
