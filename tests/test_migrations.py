@@ -1872,6 +1872,8 @@ def test_upgrade_counts_the_demos_figures_per_year_as_its_operations_kept_them(c
         with db.engine.connect() as connection:
             assert {table: connection.execute(sa.text(sql)).all() for table, sql in YEAR_FIGURES.items()} == kept
         assert pages() == before
+
+
 # --- d4f81b6e2a57: the reported expenditure kept per fund and organization (the balances, the dashboard) ---
 
 BEFORE_EXPENDITURE_TOTALS = "b7e2c9d4a816"
