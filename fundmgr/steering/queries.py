@@ -265,6 +265,12 @@ def score_visibility(user: Any, fund: Fund, proposals: Sequence[Proposal]) -> tu
     recused from (`recused`), in one statement."""
     if not user.is_authenticated or not proposals:
         return set(), set()
+    # what `visible` and `recused` answer without a row (the FMU sees all and is recused from none; someone outside
+    # the committee sees none): no statement, as the board polled every few seconds asks for its live item
+    if is_fund_manager(user, fund):
+        return {p.id for p in proposals}, set()
+    if not is_sc_member(user, fund):
+        return set(), set()
     on = proposal_columns()
     rows = db.session.execute(
         sa.select(Proposal.id, visible(user, fund, on), recused(user, fund, on)).where(
