@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -29,8 +28,10 @@ from fundmgr.i18n import (
     format_number,
     format_percent,
     init_form_messages,
+    init_translations,
     language_name,
     localize,
+    request_locale,
     select_locale,
     territory_name,
 )
@@ -65,6 +66,7 @@ def init_extensions(app: Flask) -> None:
     database.init_app(app)
     migrate.init_app(app, database, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
+    init_translations(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -231,7 +233,7 @@ def register_template_helpers(app: Flask) -> None:
         holds_on=holds_on,
         my_role=my_role,
         my_seat=my_seat,
-        get_locale=get_locale,
+        get_locale=request_locale,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         form_problems=form_problems,
         undo_url=undo_url,

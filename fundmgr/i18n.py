@@ -16,8 +16,8 @@ from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
-from flask import current_app, has_request_context, request, session
-from flask_babel import LazyString, get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import LazyString, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -66,9 +66,47 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def babel_context() -> Any:
+    """flask_babel's namespace in the request (its locale, its translations), or None: one context lookup, where
+    flask_babel's own helpers make five each time (a page asks for the locale and translations hundreds of times)."""
+    return getattr(g._get_current_object(), "_flask_babel", None) if has_app_context() else None
+
+
+def request_locale() -> Locale | None:
+    """flask_babel's `get_locale`, read in one lookup once chosen (also the forced one inside `force_locale`: an
+    e-mail in its recipient's language)."""
+    locale: Locale | None = getattr(babel_context(), "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
+def request_translations() -> NullTranslations:
+    """The translations of the request's locale, kept with the locale they belong to: a template translates dozens
+    of texts, and flask_babel looks the domain, the locale and the catalog up again for each."""
+    context = babel_context()
+    locale, kept = getattr(context, "babel_locale", None), getattr(context, "fundmgr_translations", None)
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()  # chooses the locale if not yet chosen
+    context = babel_context()
+    if context is not None:
+        context.fundmgr_translations = (getattr(context, "babel_locale", None), translations)
+    return translations
+
+
+def init_translations(app: Flask) -> None:
+    """Templates translate with the translations kept per request (`request_translations`)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
+
+
 def current_language() -> str:
     """The two-letter language of the current request (or the default outside one)."""
-    locale = get_locale()
+    locale = request_locale()
     return locale.language if locale else "en"
 
 
@@ -118,7 +156,7 @@ def format_moment(value: datetime | None, zone: tzinfo) -> str:
     """A moment in the reader's language and the fund's time zone, saying which: "4 déc. 2026, 20:55 UTC+1"."""
     if value is None:
         return ""
-    locale = get_locale() or Locale.parse("en")
+    locale = request_locale() or babel_locale("en")
     local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)  # stored naive means UTC
     pattern = str(get_datetime_format("medium", locale=locale))  # "{1}, {0}": date, then time
     text = pattern.format(format_time(local, "short", locale=locale), format_date(local, "medium", locale=locale))
@@ -136,7 +174,7 @@ def format_day(value: date | datetime | None, zone: tzinfo) -> str:
         return ""
     if isinstance(value, datetime):
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).date()
-    return format_date(value, "medium", locale=get_locale() or Locale.parse("en"))
+    return format_date(value, "medium", locale=request_locale() or babel_locale("en"))
 
 
 @functools.cache
@@ -216,7 +254,7 @@ class FormMessages:
 
     @staticmethod
     def catalog() -> NullTranslations:
-        return wtforms_catalog(flask_wtf.i18n.messages_path(), str(get_locale() or LANGUAGES[0]))
+        return wtforms_catalog(flask_wtf.i18n.messages_path(), str(request_locale() or LANGUAGES[0]))
 
     def gettext(self, string: str) -> str:
         return self.catalog().ugettext(string)
