@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    # The session cookie is signed and sent again only when it changes, or when the server session notes it was
+    # seen (at most every TOUCH_EVERY, fundmgr.accounts.sessions): the cookie's expiry follows the server session's
+    # instead of costing a signature and a Set-Cookie on every answer.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     # Where rate limits count: the database every worker shares (fundmgr.ratelimits), or Redis when
     # RATELIMIT_STORAGE_URL (FUNDMGR_RATELIMIT_STORAGE_URL) names it; never one worker's memory in production.

@@ -161,3 +161,19 @@ def test_a_request_notes_when_the_session_was_last_seen_without_writing_on_every
     assert is_signed_in(browser)
     db.session.expire_all()
     assert session_row.last_seen_at > first_seen
+
+
+def test_the_session_cookie_is_sent_again_only_when_the_session_is_noted_as_seen(app, make_user, frozen_clock):
+    """Does a browser in use keep its session cookie a whole lifetime ahead, without a new cookie on every answer?"""
+    start = clock.now()
+    frozen_clock(start)
+    user = make_user(Role.viewer)
+    browser = signed_in_browser(app, user.email)
+    assert is_signed_in(browser)  # the first page keeps its form token in the session
+    frozen_clock(start + timedelta(seconds=30))
+    assert "Set-Cookie" not in browser.get("/account/").headers  # nothing changed: no cookie to sign and send
+    frozen_clock(start + timedelta(minutes=10))
+    answer = browser.get("/account/")
+    assert answer.status_code == 200
+    cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith(COOKIE + "="))
+    assert "Expires=" in cookie  # the session seen again: its cookie lives a lifetime from now

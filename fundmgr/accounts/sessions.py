@@ -3,8 +3,8 @@
 A request is signed in only while its row is live: not ended (sign-out, a password change or reset, an
 administrator) and seen within PERMANENT_SESSION_LIFETIME. So a session cookie copied before sign-out
 stops working at sign-out, whoever holds it. The row keeps a hash of the key, never the key: reading the
-table gives no one a session. A request notes when the session was last seen at most every TOUCH_EVERY,
-so most requests write nothing.
+table gives no one a session. A request notes when the session was last seen at most every TOUCH_EVERY (and only
+then sends the session cookie again, with its expiry moved on), so most requests write nothing and send no cookie.
 
 The writes people ask for (sign-in, sign-out, ending someone's sessions) are operations in
 `fundmgr.accounts.operations`, which audit them; this module holds the table and the queries.
@@ -114,6 +114,7 @@ def signed_in_user(user_id: int, key: str | None) -> tuple[User, UserSession] | 
         return None
     if row.stale:
         row.UserSession.last_seen_at = now  # saved with the request's commit
+        session.modified = True  # and the cookie sent again: it lives as long as the server session from now
     return row.User, row.UserSession
 
 
