@@ -15,6 +15,7 @@ from typing import BinaryIO
 from bench.client import Client
 
 WORKERS = 2
+START_SECONDS = 180  # how long gunicorn may take to answer its first request
 
 
 def free_port() -> int:
@@ -82,7 +83,8 @@ class Server:
         self.output = self.log.open("ab") if self.log else None
         output = self.output or subprocess.DEVNULL
         self.process = subprocess.Popen(command, env=self.env, stdout=output, stderr=output)  # noqa: S603
-        deadline = time.monotonic() + 60
+        # gunicorn imports the app in each worker: on a loaded 2-core machine that alone has taken most of a minute
+        deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode} (see {self.log})")
@@ -93,7 +95,7 @@ class Server:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError("gunicorn did not answer within 60 seconds")
+        raise RuntimeError(f"gunicorn did not answer within {START_SECONDS} seconds (see {self.log})")
 
     def __exit__(self, *_exc) -> None:
         self.stop()
