@@ -166,9 +166,15 @@ def recall(key: tuple[Any, ...]) -> Any | None:
 
 def remember(key: tuple[Any, ...], value: Any) -> None:
     """Answer `memoized(key, ...)` with this value, read in bulk with others (a page that will ask for many)."""
+    remember_all({key: value})
+
+
+def remember_all(answers: dict[tuple[Any, ...], Any]) -> None:
+    """`remember` each key's value at once: the session's pending changes are looked at once, not for each key (a
+    page remembering hundreds of answers scanned every object it loaded each time)."""
     session = db.session()
     if not (session.new or session.dirty or session.deleted):
-        session.info.setdefault(MEMO, {})[key] = value
+        session.info.setdefault(MEMO, {}).update(answers)
 
 
 @sa.event.listens_for(so.Session, "after_flush")

@@ -232,18 +232,23 @@ def seats_of(fund: Fund, *, retired: bool = False) -> list[Seat]:
 
 def terms_on(fund: Fund, day: date) -> list[SeatTerm]:
     """The terms running on a day, one per seat at most (overlaps are refused when terms are appointed)."""
-    query = (
-        sa.select(SeatTerm)
-        .join(SeatTerm.seat)
-        .where(
-            Seat.fund_id == fund.id,
-            SeatTerm.starts_on <= day,
-            sa.or_(SeatTerm.ends_on.is_(None), SeatTerm.ends_on >= day),
+
+    def read() -> list[SeatTerm]:
+        query = (
+            sa.select(SeatTerm)
+            .join(SeatTerm.seat)
+            .where(
+                Seat.fund_id == fund.id,
+                SeatTerm.starts_on <= day,
+                sa.or_(SeatTerm.ends_on.is_(None), SeatTerm.ends_on >= day),
+            )
+            .order_by(Seat.position)
         )
-        .order_by(Seat.position)
-    )
-    # asked for the chair, the vice-chair and the quorum of each item a page shows: read once per transaction
-    return list(memoized(("terms_on", fund.id, day), lambda: list(db.session.scalars(query).unique())))
+        return list(db.session.scalars(query).unique())
+
+    # asked for the chair, the vice-chair and the quorum of each item a page shows: read (and built) once per
+    # transaction
+    return list(memoized(("terms_on", fund.id, day), read))
 
 
 def term_of(user: Any, fund: Fund, day: date | None = None) -> SeatTerm | None:

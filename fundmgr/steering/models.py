@@ -20,7 +20,7 @@ from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.calls.models import Call
 from fundmgr.choices import TitledEnum
-from fundmgr.db import Base, Money, db, memoized, recall, remember
+from fundmgr.db import Base, Money, db, memoized, recall, remember, remember_all
 from fundmgr.funds.models import Criterion, Fund
 from fundmgr.funds.rights import holders_among, is_fund_manager, is_sc_member, works_with_committee
 from fundmgr.funds.seats import FREE, LEAVES, Standing, participant_standing
@@ -151,7 +151,7 @@ def read_standing(proposal: Proposal, member: Any) -> Standing:
     return standing_from(proposal, member, conflicted=bool(conflicted), participates=bool(participates))
 
 
-def standing_facts(proposal: Proposal, member: Any) -> tuple[sa.Exists, sa.Exists]:
+def standing_facts(proposal: Any, member: Any) -> tuple[sa.Exists, sa.Exists]:
     """The two facts `standing` reads, as SQL columns: a declared conflict not waived; the member's organization
     among the proposal's participants. A statement that reads them with something else (a member's attendance
     under its lock) then gives them to `standing_read_with`."""
@@ -182,25 +182,28 @@ def known_standings(proposals: Collection[Proposal], members: Collection[Any]) -
     to answer from while the transaction lasts: a page asking for each item who presides and who decides."""
     proposals = [p for p in proposals if p.id is not None]
     members = [m for m in {getattr(m, "id", None): m for m in members if m is not None}.values() if m.id is not None]
-    on_committee = [m for m in members if any(is_sc_member(m, p.fund) for p in proposals)]
+    # each member's seat on the committee of each fund asked about, once (not once per proposal)
+    committee = {fund.id: {m.id for m in members if is_sc_member(m, fund)} for fund in {p.fund for p in proposals}}
+    on_committee = [m for m in members if any(m.id in ids for ids in committee.values())]
+    answers: dict[tuple[Any, ...], Standing] = {}
     for proposal in proposals:  # anyone else is FREE: their rights are their role's
         for member in members:
-            if not is_sc_member(member, proposal.fund):
-                remember(("standing", proposal.id, member.id), FREE)
-    if not proposals or not on_committee:
-        return
-    proposal_ids, organizations = [p.id for p in proposals], {m.organization_id for m in on_committee}
-    conflicts = active_conflicts(proposal_ids, [m.id for m in on_committee])
-    participating = set(db.session.execute(
-        sa.select(Participant.proposal_id, Participant.organization_id).where(
-            Participant.proposal_id.in_(proposal_ids), Participant.organization_id.in_(organizations))
-    ).tuples())  # fmt: skip
-    for proposal in proposals:
-        for member in on_committee:
-            if is_sc_member(member, proposal.fund):
-                said = standing_from(proposal, member, conflicted=(proposal.id, member.id) in conflicts,
-                                     participates=(proposal.id, member.organization_id) in participating)  # fmt: skip
-                remember(("standing", proposal.id, member.id), said)
+            if member.id not in committee[proposal.fund.id]:
+                answers[("standing", proposal.id, member.id)] = FREE
+    if proposals and on_committee:
+        proposal_ids, organizations = [p.id for p in proposals], {m.organization_id for m in on_committee}
+        conflicts = active_conflicts(proposal_ids, [m.id for m in on_committee])
+        participating = set(db.session.execute(
+            sa.select(Participant.proposal_id, Participant.organization_id).where(
+                Participant.proposal_id.in_(proposal_ids), Participant.organization_id.in_(organizations))
+        ).tuples())  # fmt: skip
+        for proposal in proposals:
+            for member in on_committee:
+                if member.id in committee[proposal.fund.id]:
+                    answers[("standing", proposal.id, member.id)] = standing_from(
+                        proposal, member, conflicted=(proposal.id, member.id) in conflicts,
+                        participates=(proposal.id, member.organization_id) in participating)  # fmt: skip
+    remember_all(answers)
 
 
 def standings(proposal: Proposal, members: list[Any]) -> dict[int, Standing]:
