@@ -9,6 +9,8 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import render_template_string
+from flask_babel import force_locale
 
 from fundmgr.i18n import LANGUAGES
 from tests.support import REPO
@@ -105,3 +107,19 @@ def test_the_forms_own_messages_follow_each_requests_language(client):
         page = client.post("/account/login", data={"email": "", "password": ""},
                            headers={"Accept-Language": language}).get_data(as_text=True)  # fmt: skip
         assert REQUIRED[language] in page, language
+
+
+SKIP_TO_CONTENT = {"en": "Skip to content", "fr": "Aller au contenu", "es": "Ir al contenido"}
+
+
+def test_pages_and_forced_languages_follow_each_requests_language(app, client):
+    """The translations are kept per request and locale: does each page come in its own request's language, one after
+    the other, and does a text rendered in a forced language (an e-mail to someone else) come in that one?"""
+    for language in (*LANGUAGES, *reversed(LANGUAGES)):
+        page = client.get("/account/login", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert SKIP_TO_CONTENT[language] in page, language
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert render_template_string("{{ _('Skip to content') }}") == SKIP_TO_CONTENT["fr"]
+        with force_locale("es"):
+            assert render_template_string("{{ _('Skip to content') }}") == SKIP_TO_CONTENT["es"]
+        assert render_template_string("{{ _('Skip to content') }}") == SKIP_TO_CONTENT["fr"]
