@@ -382,21 +382,30 @@ class ItemView(MeetingBaseView):
 
     # How the item's proposal is read with it: whole, for the pages and the chair's actions.
     proposal_loading: Any = so.joinedload(AgendaItem.proposal)
+    _item_query: sa.Select
 
     def load(self, meeting_id: int, item_id: int, **_view_args: Any) -> None:
         """The item with its meeting and its proposal, in one statement (a member's position or vote reads them on
         every request); 404 unless the item is on that meeting of the fund the user works in."""
         self.load_fund()
-        item = db.session.scalar(
-            sa.select(AgendaItem)
-            .join(AgendaItem.meeting)
-            .where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting_id)
-            .options(so.contains_eager(AgendaItem.meeting), self.proposal_loading)
-        )
+        item = db.session.scalar(self.item_query(), {"item_id": item_id, "meeting_id": meeting_id})
         if item is None:
             abort(404)
         self.meeting = in_fund(item.meeting, self.fund)
         self.item = item
+
+    @classmethod
+    def item_query(cls) -> sa.Select:
+        """The statement of `load`, built once per view class (its parameters `item_id` and `meeting_id`): every
+        member's answer runs it at the same moment, and building it cost more than a tenth of a millisecond each."""
+        if "_item_query" not in cls.__dict__:
+            cls._item_query = (
+                sa.select(AgendaItem)
+                .join(AgendaItem.meeting)
+                .where(AgendaItem.id == sa.bindparam("item_id"), AgendaItem.meeting_id == sa.bindparam("meeting_id"))
+                .options(so.contains_eager(AgendaItem.meeting), cls.proposal_loading)
+            )
+        return cls._item_query
 
     def back(self) -> Any:
         return redirect(url_for("steering.board", meeting_id=self.meeting.id))

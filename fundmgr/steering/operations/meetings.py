@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import cast
 
 import sqlalchemy as sa
@@ -269,6 +270,28 @@ def close_item(item: AgendaItem, *, actor: User | None) -> None:
                  fund_id=item.meeting.fund_id, summary=item.display_name)  # fmt: skip
 
 
+_answer_lock_query: list[sa.Select] = []
+
+
+def answer_lock_query() -> sa.Select:
+    """The statement of `require_present_on_open_item`, with the member's standing on the proposal read in it
+    (`standing` then answers from it); its parameters are `item_id`, `proposal_id`, `member_id` and
+    `organization_id`. Built once per process: every member sends their answer at the same moment, and building it
+    cost about a third of a millisecond of each answer's CPU."""
+    if not _answer_lock_query:
+        proposal = SimpleNamespace(id=sa.bindparam("proposal_id"))
+        member = SimpleNamespace(id=sa.bindparam("member_id"), organization_id=sa.bindparam("organization_id"))
+        _answer_lock_query.append(
+            sa.select(AgendaItem.state, Attendance.present, *standing_facts(proposal, member))
+            .join_from(AgendaItem, Attendance, sa.and_(Attendance.meeting_id == AgendaItem.meeting_id,
+                                                       Attendance.member_id == member.id))
+            .where(AgendaItem.id == sa.bindparam("item_id"))
+            .with_for_update(read=True, of=AgendaItem)
+            .suffix_with(f"FOR UPDATE OF {Attendance.__tablename__}", dialect="postgresql")
+        )  # fmt: skip
+    return _answer_lock_query[0]
+
+
 def require_present_on_open_item(item: AgendaItem, member: User, closed: str) -> None:
     """The item is open in a meeting under way, and the member is present and not recused from it.
 
@@ -279,16 +302,9 @@ def require_present_on_open_item(item: AgendaItem, member: User, closed: str) ->
     standing on the proposal. Only the member's own row is read, not the meeting's whole attendance; the item's
     meeting and proposal stay as loaded (the view read them with it)."""
     meeting = item.meeting
-    # the member's standing on the proposal is read in the same statement (`standing` then answers from it)
-    query = (
-        sa.select(AgendaItem.state, Attendance.present, *standing_facts(item.proposal, member))
-        .join_from(AgendaItem, Attendance, sa.and_(Attendance.meeting_id == AgendaItem.meeting_id,
-                                                   Attendance.member_id == member.id))
-        .where(AgendaItem.id == item.id)
-        .with_for_update(read=True, of=AgendaItem)
-        .suffix_with(f"FOR UPDATE OF {Attendance.__tablename__}", dialect="postgresql")
-    )  # fmt: skip
-    row = db.session.execute(query).one_or_none()
+    parameters = {"item_id": item.id, "proposal_id": item.proposal.id, "member_id": member.id,
+                  "organization_id": member.organization_id}  # fmt: skip
+    row = db.session.execute(answer_lock_query(), parameters).one_or_none()
     if row is None:  # no attendance row: the item's state alone, under its lock, says which refusal
         lock_state(item, shared=True)
     else:
