@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import g, has_request_context, session
@@ -11,7 +14,9 @@ from fundmgr.accounts.models import Organization, OrganizationKind, User
 from fundmgr.db import db
 from fundmgr.funds import rights
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel, ThematicArea, fund_own_organizations
-from fundmgr.i18n import alphabetical
+from fundmgr.i18n import alphabetical, current_language
+
+T = TypeVar("T")
 
 
 def all_funds() -> list[Fund]:
@@ -50,6 +55,21 @@ def current_fund() -> Fund | None:
     if has_request_context():
         g.current_fund = fund
     return fund
+
+
+# A fund's reference data (its lists: areas, objectives, principles, markers, budget categories) changes only when
+# its definition is loaded again, which changes its definition_sha256: what is built from them, as plain data, is
+# kept per process by (what, fund, definition, language). Every request reads the fund's row anyway, so a definition
+# loaded by another process is seen at the next request.
+PER_DEFINITION: dict[tuple[str, int, str, str], Any] = {}
+
+
+def per_definition(what: str, fund: Fund, build: Callable[[Fund], T]) -> T:
+    """`build(fund)` (plain data, never ORM objects), built once per fund definition and language."""
+    key = (what, fund.id, fund.definition_sha256, current_language())
+    if key not in PER_DEFINITION:
+        PER_DEFINITION[key] = build(fund)
+    return PER_DEFINITION[key]
 
 
 def active_areas(fund: Fund) -> list[ThematicArea]:

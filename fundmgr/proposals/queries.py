@@ -16,7 +16,6 @@ from fundmgr.db import apportion, db
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Country, Fund, Marker, ThematicArea
 from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, is_technical_reviewer
-from fundmgr.i18n import current_language
 from fundmgr.lists import Column, Filter, ListSpec, ListState, scalar
 from fundmgr.proposals.models import (
     HUNDRED,
@@ -85,16 +84,10 @@ def marker_condition(fund: Fund, value: str) -> sa.ColumnElement[bool]:
     )
 
 
-# Reference data of a fund (its lists, the M49 geography) changes only when its definition is loaded again.
-CHOICES: dict[tuple[int, str, str], dict[str, list[tuple[str, str]]]] = {}
-
-
 def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    """The options of each filter of the list, built once per fund definition and language."""
-    key = (fund.id, fund.definition_sha256, current_language())
-    if key not in CHOICES:
-        CHOICES[key] = build_filter_choices(fund)
-    return CHOICES[key]
+    """The options of each filter of the list, built once per fund definition and language (its lists, the M49
+    geography, change only when its definition is loaded again)."""
+    return fq.per_definition("proposal filters", fund, build_filter_choices)
 
 
 def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
