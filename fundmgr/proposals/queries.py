@@ -158,18 +158,26 @@ def apply_filters(query: sa.Select, fund: Fund, state: ListState) -> sa.Select:
 
 def list_query(user: Any, fund: Fund, state: ListState) -> sa.Select:
     """The proposals a list or an export shows, sorted, with what its rows display eager-loaded."""
-    return PROPOSALS.query(visible_proposals(user, fund), state, fund).options(*row_loads())
+    return PROPOSALS.query(visible_proposals(user, fund), state, fund).options(*export_loads())
 
 
 def row_loads() -> tuple[Any, ...]:
     """What a row of the list shows, eager-loaded (a page costs the same queries however many rows it has)."""
     return (
-        so.joinedload(Proposal.lead_organization),
         so.joinedload(Proposal.country),
         so.joinedload(Proposal.primary_area),
-        so.selectinload(Proposal.area_rows),
         so.selectinload(Proposal.participants),
         so.selectinload(Proposal.countries),
+    )
+
+
+def export_loads() -> tuple[Any, ...]:
+    """What a row of the export shows besides the list's: the lead, the areas' shares and the marker ratings (the
+    page shows none of them: it does not read them)."""
+    return (
+        *row_loads(),
+        so.joinedload(Proposal.lead_organization),
+        so.selectinload(Proposal.area_rows),
         so.selectinload(Proposal.markers),
     )
 
