@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -85,8 +85,26 @@ def active_areas(fund: Fund) -> list[ThematicArea]:
 
 
 def area_choices(fund: Fund) -> list[tuple[str, str]]:
-    """The fund's thematic areas as a list filter's options: (id, "1. Label")."""
+    """The fund's thematic areas as a list filter's options: (id, "1. Label"), built once per definition."""
+    return per_definition("area choices", fund, build_area_choices)
+
+
+def build_area_choices(fund: Fund) -> list[tuple[str, str]]:
     return [(str(a.id), f"{a.number}. {a.label}") for a in active_areas(fund)]
+
+
+class AreaLabel(NamedTuple):
+    number: int
+    label: str
+
+
+def area_labels(fund: Fund) -> dict[str, AreaLabel]:
+    """The fund's active thematic areas by code, as an earmark names them (number, name), built once per definition."""
+    return per_definition("area labels", fund, build_area_labels)
+
+
+def build_area_labels(fund: Fund) -> dict[str, AreaLabel]:
+    return {a.code: AreaLabel(a.number, a.label) for a in active_areas(fund)}
 
 
 def active(items: list) -> list:
