@@ -22,7 +22,7 @@ from fundmgr.funds import queries as fq
 from fundmgr.lists import Column, ListExport, Listing, ListSpec, enum_filter, enum_order
 from fundmgr.proposals.exports import export_rows
 from fundmgr.proposals.models import Proposal
-from fundmgr.proposals.queries import PROPOSALS, row_loads
+from fundmgr.proposals.queries import PROPOSALS, export_loads
 from fundmgr.web import FundView, form_problems, in_fund, refusals_shown_on
 
 
@@ -111,7 +111,7 @@ class CallDetailView(CallBaseView):
     export_title = _l("Proposals")
 
     def listing(self) -> Listing:
-        query = q.proposals_of(self.call, current_user).order_by(None).options(*row_loads())
+        query = q.proposals_of(self.call, current_user).order_by(None).options(*export_loads())  # its export too
         return PROPOSALS.listing(query, self.call.fund)
 
     def export_name(self) -> str:

@@ -46,7 +46,7 @@ from fundmgr.finance.models import (
 )
 from fundmgr.finance.pdf import funding_status_pdf
 from fundmgr.funds.models import Fund
-from fundmgr.funds.queries import active_areas, current_fund
+from fundmgr.funds.queries import active_areas, area_labels, current_fund
 from fundmgr.funds.rights import FUND_MANAGERS, is_agency_staff, is_fmu
 from fundmgr.i18n import alphabetical, requested_language
 from fundmgr.lists import ListExport, Listing
@@ -107,7 +107,7 @@ class DashboardView(FinanceView):
             d=dashboard(self.fund, as_at),
             as_at=as_at,
             year_ends=[date(year, 12, 31) for year in range(this_year - 1, this_year - 6, -1)],
-            areas={area.code: area for area in active_areas(self.fund)},
+            areas=area_labels(self.fund),
         )
 
 
@@ -164,7 +164,7 @@ class LedgerView(FinanceView):
         return self.render(
             "ledger.html",
             balances=q.balances(self.fund),
-            areas={area.code: area for area in active_areas(self.fund)},
+            areas=area_labels(self.fund),
             listing=listing,
             total=listing.total("amount"),
         )
@@ -733,7 +733,7 @@ class PipelineMoneyView(FinanceView):
             extra_text=request.args.get("extra", ""),
             problem=problem,
             needed=sum((row.gap for row in rows), Decimal("0.00")),
-            areas={area.code: area for area in active_areas(self.fund)},
+            areas=area_labels(self.fund),
         )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import g, has_request_context, session
@@ -11,7 +14,9 @@ from fundmgr.accounts.models import Organization, OrganizationKind, User
 from fundmgr.db import db
 from fundmgr.funds import rights
 from fundmgr.funds.models import Country, Fund, Region, RegionLevel, ThematicArea, fund_own_organizations
-from fundmgr.i18n import alphabetical
+from fundmgr.i18n import alphabetical, current_language
+
+T = TypeVar("T")
 
 
 def all_funds() -> list[Fund]:
@@ -52,6 +57,21 @@ def current_fund() -> Fund | None:
     return fund
 
 
+# A fund's reference data (its lists: areas, objectives, principles, markers, budget categories) changes only when
+# its definition is loaded again, which changes its definition_sha256: what is built from them, as plain data, is
+# kept per process by (what, fund, definition, language). Every request reads the fund's row anyway, so a definition
+# loaded by another process is seen at the next request.
+PER_DEFINITION: dict[tuple[str, int, str, str], Any] = {}
+
+
+def per_definition(what: str, fund: Fund, build: Callable[[Fund], T]) -> T:
+    """`build(fund)` (plain data, never ORM objects), built once per fund definition and language."""
+    key = (what, fund.id, fund.definition_sha256, current_language())
+    if key not in PER_DEFINITION:
+        PER_DEFINITION[key] = build(fund)
+    return PER_DEFINITION[key]
+
+
 def active_areas(fund: Fund) -> list[ThematicArea]:
     """The fund's thematic areas with their objectives, loaded in one go."""
     return list(
@@ -65,8 +85,26 @@ def active_areas(fund: Fund) -> list[ThematicArea]:
 
 
 def area_choices(fund: Fund) -> list[tuple[str, str]]:
-    """The fund's thematic areas as a list filter's options: (id, "1. Label")."""
+    """The fund's thematic areas as a list filter's options: (id, "1. Label"), built once per definition."""
+    return per_definition("area choices", fund, build_area_choices)
+
+
+def build_area_choices(fund: Fund) -> list[tuple[str, str]]:
     return [(str(a.id), f"{a.number}. {a.label}") for a in active_areas(fund)]
+
+
+class AreaLabel(NamedTuple):
+    number: int
+    label: str
+
+
+def area_labels(fund: Fund) -> dict[str, AreaLabel]:
+    """The fund's active thematic areas by code, as an earmark names them (number, name), built once per definition."""
+    return per_definition("area labels", fund, build_area_labels)
+
+
+def build_area_labels(fund: Fund) -> dict[str, AreaLabel]:
+    return {a.code: AreaLabel(a.number, a.label) for a in active_areas(fund)}
 
 
 def active(items: list) -> list:

@@ -7,6 +7,7 @@ so they always agree. The result is plain data (no ORM objects), as PDF template
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Organization
 from fundmgr.db import db
+from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Country, Fund
 from fundmgr.i18n import format_money, format_percent, territory_name
 from fundmgr.proposals.exports import share_text
@@ -26,15 +28,54 @@ from fundmgr.proposals.versions import snapshot_of
 ZERO = Decimal("0.00")
 
 
+@dataclass(frozen=True)
+class ItemLabel:
+    """An item of a fund's list as a description names it (plain data, kept per fund definition and language)."""
+
+    number: int
+    label: str
+    retired: bool
+    name: dict[str, str] | None = None  # an objective's full name, in every language
+    objectives: frozenset[int] = frozenset()  # a thematic area's objectives, by number
+    levels: dict[int, str] = field(default_factory=dict)  # a marker's level labels, by value
+
+
+@dataclass(frozen=True)
+class FundLabels:
+    """The fund's lists by the codes (objectives: numbers) a snapshot uses."""
+
+    areas: dict[str, ItemLabel]
+    objectives: dict[int, ItemLabel]
+    principles: dict[str, ItemLabel]
+    markers: dict[str, ItemLabel]
+    categories: dict[str, ItemLabel]
+
+
+def build_fund_labels(fund: Fund) -> FundLabels:
+    def item(i: Any, **more: Any) -> ItemLabel:
+        return ItemLabel(number=i.number, label=i.label, retired=i.retired, **more)
+
+    return FundLabels(
+        areas={a.code: item(a, objectives=frozenset(o.number for o in a.objectives)) for a in fund.thematic_areas},
+        objectives={o.number: item(o, name=dict(o.name)) for o in fund.objectives},
+        principles={p.code: item(p) for p in fund.guiding_principles},
+        markers={m.code: item(m, levels={v: m.level_label(v) for v in m.values}) for m in fund.markers},
+        categories={c.code: item(c) for c in fund.budget_categories},
+    )
+
+
+def fund_labels(fund: Fund) -> FundLabels:
+    """The fund's lists as descriptions name them: read once per fund definition and language, not per page."""
+    return fq.per_definition("description labels", fund, build_fund_labels)
+
+
 class Labels:
     """Names of the fund's reference data by the codes a snapshot uses, looked up once."""
 
     def __init__(self, fund: Fund, snapshot: ProposalSnapshot) -> None:
-        self.areas = {a.code: a for a in fund.thematic_areas}
-        self.objectives = {o.number: o for o in fund.objectives}
-        self.principles = {p.code: p for p in fund.guiding_principles}
-        self.markers = {m.code: m for m in fund.markers}
-        self.categories = {c.code: c for c in fund.budget_categories}
+        lists = fund_labels(fund)
+        self.areas, self.objectives, self.principles = lists.areas, lists.objectives, lists.principles
+        self.markers, self.categories = lists.markers, lists.categories
         org_codes = {p.code for p in snapshot.participants} | {snapshot.lead} | set(snapshot.indicative_amounts)
         self.organizations = {
             o.code: o for o in db.session.scalars(sa.select(Organization).where(Organization.code.in_(org_codes)))
@@ -55,7 +96,7 @@ def describe(snapshot: ProposalSnapshot, fund: Fund) -> dict[str, Any]:
     """Everything a reader sees of a proposal snapshot, with names in the current language."""
     labels = Labels(fund, snapshot)
     area = labels.areas.get(snapshot.primary_area)
-    area_objectives = {o.number for o in area.objectives} if area else set()
+    area_objectives = area.objectives if area else frozenset()
     return {
         "reference": snapshot.reference,
         "title": snapshot.title,
@@ -185,7 +226,7 @@ def markers_of(snapshot: ProposalSnapshot, labels: Labels) -> list[dict[str, Any
             {
                 "label": marker.label,
                 "level": level,
-                "level_label": marker.level_label(level) if level is not None else "",
+                "level_label": marker.levels.get(level, str(level)) if level is not None else "",
                 "justification": rating.justification if rating else "",
             }
         )

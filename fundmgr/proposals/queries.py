@@ -16,7 +16,6 @@ from fundmgr.db import apportion, db
 from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Country, Fund, Marker, ThematicArea
 from fundmgr.funds.rights import holding, is_fund_manager, is_sc_member, is_technical_reviewer
-from fundmgr.i18n import current_language
 from fundmgr.lists import Column, Filter, ListSpec, ListState, scalar
 from fundmgr.proposals.models import (
     HUNDRED,
@@ -85,16 +84,10 @@ def marker_condition(fund: Fund, value: str) -> sa.ColumnElement[bool]:
     )
 
 
-# Reference data of a fund (its lists, the M49 geography) changes only when its definition is loaded again.
-CHOICES: dict[tuple[int, str, str], dict[str, list[tuple[str, str]]]] = {}
-
-
 def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    """The options of each filter of the list, built once per fund definition and language."""
-    key = (fund.id, fund.definition_sha256, current_language())
-    if key not in CHOICES:
-        CHOICES[key] = build_filter_choices(fund)
-    return CHOICES[key]
+    """The options of each filter of the list, built once per fund definition and language (its lists, the M49
+    geography, change only when its definition is loaded again)."""
+    return fq.per_definition("proposal filters", fund, build_filter_choices)
 
 
 def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
@@ -165,18 +158,26 @@ def apply_filters(query: sa.Select, fund: Fund, state: ListState) -> sa.Select:
 
 def list_query(user: Any, fund: Fund, state: ListState) -> sa.Select:
     """The proposals a list or an export shows, sorted, with what its rows display eager-loaded."""
-    return PROPOSALS.query(visible_proposals(user, fund), state, fund).options(*row_loads())
+    return PROPOSALS.query(visible_proposals(user, fund), state, fund).options(*export_loads())
 
 
 def row_loads() -> tuple[Any, ...]:
     """What a row of the list shows, eager-loaded (a page costs the same queries however many rows it has)."""
     return (
-        so.joinedload(Proposal.lead_organization),
         so.joinedload(Proposal.country),
         so.joinedload(Proposal.primary_area),
-        so.selectinload(Proposal.area_rows),
         so.selectinload(Proposal.participants),
         so.selectinload(Proposal.countries),
+    )
+
+
+def export_loads() -> tuple[Any, ...]:
+    """What a row of the export shows besides the list's: the lead, the areas' shares and the marker ratings (the
+    page shows none of them: it does not read them)."""
+    return (
+        *row_loads(),
+        so.joinedload(Proposal.lead_organization),
+        so.selectinload(Proposal.area_rows),
         so.selectinload(Proposal.markers),
     )
 

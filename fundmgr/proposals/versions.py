@@ -17,6 +17,8 @@ import sqlalchemy.orm as so
 from fundmgr import clock
 from fundmgr.accounts.models import User
 from fundmgr.db import db, to_cents
+from fundmgr.funds import queries as fq
+from fundmgr.funds.models import Fund
 from fundmgr.proposals.budget import budget_totals
 from fundmgr.proposals.models import MatrixIndicator, MatrixOutcome, MatrixOutput, Proposal, ProposalVersion
 from fundmgr.proposals.snapshot import SCHEMA_VERSION, Indicator, Outcome, Output, ProposalSnapshot
@@ -97,11 +99,15 @@ def load_for_snapshot(proposal: Proposal, *also: Any) -> None:
     db.session.execute(query).all()
 
 
+def category_codes_of(fund: Fund) -> dict[int, str]:
+    return {c.id: c.code for c in fund.budget_categories}
+
+
 def snapshot_of(proposal: Proposal) -> ProposalSnapshot:
     """Everything the proposal holds now, as the snapshot a submission freezes."""
     totals = budget_totals(proposal)
     lead_id = proposal.lead_organization_id
-    category_codes = {c.id: c.code for c in proposal.fund.budget_categories}
+    category_codes = fq.per_definition("budget category codes", proposal.fund, category_codes_of)
     org_codes = {p.organization_id: p.organization.code for p in proposal.participants}
     return ProposalSnapshot(
         schema_version=SCHEMA_VERSION,

@@ -42,6 +42,7 @@ from fundmgr.proposals.overlap import overlaps_of
 from fundmgr.proposals.queries import (
     PROPOSALS,
     count_by_state,
+    export_loads,
     may_read_technical_review,
     reviewers_to_invite,
     row_loads,
@@ -92,7 +93,7 @@ class ProposalExportView(FundView):
 
     def process(self):
         fund = fund_or_404()
-        listing = PROPOSALS.listing(visible_proposals(current_user, fund).options(*row_loads()), fund)
+        listing = PROPOSALS.listing(visible_proposals(current_user, fund).options(*export_loads()), fund)
         table = export_rows(listing.rows(), fund, current_user)
         return listing.download(self.fmt, f"proposals-{fund.code.lower()}", _("Proposals"), table)
 
