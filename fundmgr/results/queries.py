@@ -407,26 +407,42 @@ def year_totals(fund: Fund, year: int) -> Counter[tuple[str, str]]:
 def programmes_by_area(fund: Fund, cutoff: date) -> dict[int, int]:
     """How many of the fund's funded programmes started by the cutoff have a share in each thematic area: a
     programme counts in every area it has a share in (`area_shares_of`), wholly in its primary area when it has no
-    shares. At a year's end, from the totals kept per year (`year_totals`); at another day, counted in the database."""
-    if cutoff == date(cutoff.year, 12, 31):
-        kept = year_totals(fund, cutoff.year)
-        return {int(key): n for (figure, key), n in kept.items() if figure == STARTED_IN_AREA}
+    shares. Those started by the end of a year from the totals kept per year (`year_totals`), those started since in
+    the cutoff's year counted in the database: one statement, however long the fund's history."""
+    t = ResultsYearTotal
+    year_end = cutoff == date(cutoff.year, 12, 31)
+    whole_years = sa.select(t.key.label("area_id"), t.count.label("count")).where(
+        t.fund_id == fund.id, t.figure == STARTED_IN_AREA, t.year <= (cutoff.year if year_end else cutoff.year - 1)
+    )
+    if year_end:
+        each = whole_years.subquery()
+    else:  # the kept figure of the cutoff's year would count the programmes starting after the cutoff too
+        this_year = started_by_area(fund, cutoff, since=date(cutoff.year, 1, 1))
+        each = sa.union_all(whole_years, sa.select(this_year.c.area_id, this_year.c.count)).subquery()
+    rows = db.session.execute(sa.select(each.c.area_id, sa.func.sum(each.c.count)).group_by(each.c.area_id))
+    return {int(area_id): int(n) for area_id, n in rows if n}
+
+
+def started_by_area(fund: Fund, cutoff: date, since: date | None = None) -> sa.Subquery:
+    """One row (area_id as text, the kept figures' key; count 1) per thematic area of each funded programme started
+    by the cutoff (and on or after `since`), counted from the programmes themselves."""
     started = (
         sa.select(Proposal.id, Proposal.primary_area_id)
         .join(Programme.proposal)
         .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
-        .subquery()
     )
-    with_shares = sa.select(ProposalArea.area_id.label("area_id")).join(
-        started, started.c.id == ProposalArea.proposal_id
+    if since is not None:
+        started = started.where(Programme.start_date >= since)
+    of = started.subquery()
+    one = sa.literal(1).label("count")
+    with_shares = sa.select(sa.cast(ProposalArea.area_id, sa.String).label("area_id"), one).join(
+        of, of.c.id == ProposalArea.proposal_id
     )
-    has_shares = sa.select(ProposalArea.proposal_id).where(ProposalArea.proposal_id == started.c.id).exists()
-    wholly_primary = sa.select(started.c.primary_area_id.label("area_id")).where(
-        ~has_shares, started.c.primary_area_id.is_not(None)
+    has_shares = sa.select(ProposalArea.proposal_id).where(ProposalArea.proposal_id == of.c.id).exists()
+    wholly_primary = sa.select(sa.cast(of.c.primary_area_id, sa.String).label("area_id"), one).where(
+        ~has_shares, of.c.primary_area_id.is_not(None)
     )
-    each = sa.union_all(with_shares, wholly_primary).subquery()
-    rows = db.session.execute(sa.select(each.c.area_id, sa.func.count()).group_by(each.c.area_id))
-    return dict(rows.tuples().all())
+    return sa.union_all(with_shares, wholly_primary).subquery()
 
 
 # --- Reports due, to review, overdue ---------------------------------------------------------------------
