@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -407,34 +407,34 @@ def year_totals(fund: Fund, year: int) -> Counter[tuple[str, str]]:
 def programmes_by_area(fund: Fund, cutoff: date) -> dict[int, int]:
     """How many of the fund's funded programmes started by the cutoff have a share in each thematic area: a
     programme counts in every area it has a share in (`area_shares_of`), wholly in its primary area when it has no
-    shares. Those started by the end of a year from the totals kept per year (`year_totals`), those started since in
-    the cutoff's year counted in the database: one statement, however long the fund's history."""
+    shares. The totals kept per year up to the cutoff's (`year_totals`), less the programmes of that year starting
+    after the cutoff (a few, counted): one statement, however long the fund's history."""
     t = ResultsYearTotal
-    year_end = cutoff == date(cutoff.year, 12, 31)
-    whole_years = sa.select(t.key.label("area_id"), t.count.label("count")).where(
-        t.fund_id == fund.id, t.figure == STARTED_IN_AREA, t.year <= (cutoff.year if year_end else cutoff.year - 1)
+    kept = sa.select(t.key.label("area_id"), t.count.label("count")).where(
+        t.fund_id == fund.id, t.figure == STARTED_IN_AREA, t.year <= cutoff.year
     )
-    if year_end:
-        each = whole_years.subquery()
-    else:  # the kept figure of the cutoff's year would count the programmes starting after the cutoff too
-        this_year = started_by_area(fund, cutoff, since=date(cutoff.year, 1, 1))
-        each = sa.union_all(whole_years, sa.select(this_year.c.area_id, this_year.c.count)).subquery()
+    year_end = date(cutoff.year, 12, 31)
+    if cutoff == year_end:
+        each = kept.subquery()
+    else:
+        later = started_by_area(fund, cutoff + timedelta(days=1), year_end, count=-1)
+        each = sa.union_all(kept, sa.select(later.c.area_id, later.c.count)).subquery()
     rows = db.session.execute(sa.select(each.c.area_id, sa.func.sum(each.c.count)).group_by(each.c.area_id))
     return {int(area_id): int(n) for area_id, n in rows if n}
 
 
-def started_by_area(fund: Fund, cutoff: date, since: date | None = None) -> sa.Subquery:
-    """One row (area_id as text, the kept figures' key; count 1) per thematic area of each funded programme started
-    by the cutoff (and on or after `since`), counted from the programmes themselves."""
+def started_by_area(fund: Fund, since: date | None, until: date, count: int = 1) -> sa.Subquery:
+    """One row (area_id as text, the kept figures' key; `count`) per thematic area of each funded programme started
+    from `since` (None: the first) to `until`, counted from the programmes themselves."""
     started = (
         sa.select(Proposal.id, Proposal.primary_area_id)
         .join(Programme.proposal)
-        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= until)
     )
     if since is not None:
         started = started.where(Programme.start_date >= since)
     of = started.subquery()
-    one = sa.literal(1).label("count")
+    one = sa.literal(count).label("count")
     with_shares = sa.select(sa.cast(ProposalArea.area_id, sa.String).label("area_id"), one).join(
         of, of.c.id == ProposalArea.proposal_id
     )

@@ -228,11 +228,12 @@ def assert_year_figures_as_counted_afresh() -> None:
 
 
 def assert_programmes_by_area_as_counted(fund) -> None:
-    """The programmes per thematic area the framework's page shows (started by the cutoff: the kept figures of the
-    years before, the cutoff's year counted) are those counted from every programme, at any day of a year."""
+    """The programmes per thematic area the framework's page shows (started by the cutoff: the kept figures up to its
+    year less the programmes starting later that year) are those counted from every programme, at any day of a
+    year."""
     db.session.flush()
     for cutoff in (date(2024, 12, 31), date(2025, 6, 30), date(2025, 7, 1), date(2025, 12, 31), RESULTS_DAY):
-        every = q.started_by_area(fund, cutoff)
+        every = q.started_by_area(fund, None, cutoff)
         counted = db.session.execute(sa.select(every.c.area_id, sa.func.count()).group_by(every.c.area_id)).all()
         assert q.programmes_by_area(fund, cutoff) == {int(key): n for key, n in counted}, cutoff
 
