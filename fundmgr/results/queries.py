@@ -501,6 +501,22 @@ def reports_to_review(fund: Fund) -> sa.Select:
     )
 
 
+def reports_waiting(fund: Fund) -> int:
+    """How many submitted reports wait for the FMU (`reports_to_review`, counted): from the reports waiting, each one's
+    fund looked up through its period, instead of a join that reads every reporting period of every fund."""
+    fund_of = (
+        sa.select(Proposal.fund_id)
+        .join(Programme, Programme.proposal_id == Proposal.id)
+        .join(ReportingPeriod, ReportingPeriod.programme_id == Programme.id)
+        .where(ReportingPeriod.id == ProgressReport.period_id)
+        .scalar_subquery()
+    )
+    waiting = sa.select(sa.func.count(ProgressReport.id)).where(
+        ProgressReport.state == ReportState.submitted, fund_of == fund.id
+    )
+    return db.session.scalar(waiting) or 0
+
+
 def period_of(programme: Programme, number: int) -> ReportingPeriod | None:
     return next((p for p in programme.periods if p.number == number), None)
 
