@@ -687,8 +687,8 @@ def earmark_draw(
 ) -> dict[str, Decimal]:
     """What `amount` of a programme may take from each of its areas' earmarks (by area code, in the areas' order):
     the area's share of the amount, split to the cent by `apportion`, or the earmark when it holds less."""
-    if not area_shares or amount <= 0:
-        return {code: ZERO for code, _share in area_shares}
+    if not area_shares or amount <= 0 or all(earmarks.get(code, ZERO) <= 0 for code, _share in area_shares):
+        return {code: ZERO for code, _share in area_shares}  # nothing to take (most, once the earmarks are spent)
     parts = apportion(amount, [share for _code, share in area_shares])
     return {
         code: min(max(earmarks.get(code, ZERO), ZERO), part)
