@@ -202,7 +202,8 @@ def area_shares_of(proposal_ids: Iterable[int], connection: sa.Connection | None
         return {}
     execute = connection.execute if connection is not None else db.session.execute
     found = execute(sa.select(Proposal.id, Proposal.primary_area_id).where(Proposal.id.in_(ids))).tuples().all()
-    primary: dict[int, int | None] = {pid: None for pid in ids} | dict(found)
+    primary: dict[int, int | None] = dict.fromkeys(ids)
+    primary.update(found)
     return in_share_order(primary, execute(shares_query(ProposalArea.proposal_id.in_(ids))))
 
 

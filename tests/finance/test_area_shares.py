@@ -182,7 +182,8 @@ def test_the_needs_read_among_many_proposals_are_those_of_the_loaded_proposals(f
         assert {pid: gap for pid, (gap, _shares) in needs.items()} == {
             r.proposal.id: r.gap for r in fundable(fund, [split, wholly])
         }
-        assert needs[split.id][1] == [("TA2", D(60)), ("TA3", D(40))] and needs[wholly.id][1] == [("TA3", D(100))]
+        assert needs[split.id][1] == [("TA2", D(60)), ("TA3", D(40))]
+        assert needs[wholly.id][1] == [("TA3", D(100))]
         assert needs == needs_of(fund, ids)
 
     assert_as_loaded()
