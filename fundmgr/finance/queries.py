@@ -34,6 +34,7 @@ from fundmgr.finance.models import (
     ExpenditureTotal,
     LedgerEntry,
     LedgerTotal,
+    ProgrammeAllocation,
     TopUp,
     TopUpState,
     reported_total,
@@ -51,7 +52,7 @@ from fundmgr.proposals.models import (
     ProposalState,
     ProposalVersion,
 )
-from fundmgr.proposals.queries import area_shares_of, split_by_area
+from fundmgr.proposals.queries import area_shares_among, area_shares_of, split_by_area
 from fundmgr.proposals.visibility import visible_to
 
 ZERO = Decimal("0.00")
@@ -655,24 +656,28 @@ def fits_in_order(
     return result
 
 
-def needs_of(fund: Fund, proposal_ids: Sequence[int]) -> dict[int, tuple[Decimal, list[tuple[str, Decimal]]]]:
-    """`fits_in_order`'s needs of many proposals as plain rows, by id, in four statements however many: what each
-    still needs (its request less what is allocated to it) and its areas' codes with their shares."""
+def needs_of(
+    fund: Fund, proposal_ids: Sequence[int], among: sa.ColumnElement[bool] | None = None
+) -> dict[int, tuple[Decimal, list[tuple[str, Decimal]]]]:
+    """`fits_in_order`'s needs of many proposals as plain rows, by id, in two statements however many: what each
+    still needs (its request less what is allocated to it) and its areas' codes with their shares. `among`: a
+    condition on Proposal that every one of the ids meets (the fund's proposals in some states): the rows are read by
+    it, not by a list of the ids, which costs more to send than the rows to read."""
     if not proposal_ids:
         return {}
-    requested = dict(
-        db.session.execute(sa.select(Proposal.id, amount_requested_sql()).where(Proposal.id.in_(list(proposal_ids))))
-        .tuples()
-        .all()
-    )
-    allocated = allocated_to(proposal_ids)
+    condition = Proposal.id.in_(list(proposal_ids)) if among is None else among
+    rows = db.session.execute(
+        # the net allocation kept per programme (signed as in the ledger: allocating is negative)
+        sa.select(Proposal.id, Proposal.primary_area_id, amount_requested_sql(), ProgrammeAllocation.amount)
+        .outerjoin(ProgrammeAllocation, ProgrammeAllocation.proposal_id == Proposal.id)
+        .where(condition)
+    ).all()
+    primary = {pid: area_id for pid, area_id, _requested, _allocated in rows}
+    gaps = {pid: max(requested + (allocated or ZERO), ZERO) for pid, _area, requested, allocated in rows}
     codes = area_codes(fund)
-    shares = area_shares_of(proposal_ids)
+    shares = area_shares_among(primary, condition)
     return {
-        pid: (
-            max(requested[pid] - allocated.get(pid, ZERO), ZERO),
-            [(codes[area_id], share) for area_id, share in shares[pid] if area_id is not None],
-        )
+        pid: (gaps[pid], [(codes[area_id], share) for area_id, share in shares[pid] if area_id is not None])
         for pid in proposal_ids
     }
 
@@ -682,8 +687,8 @@ def earmark_draw(
 ) -> dict[str, Decimal]:
     """What `amount` of a programme may take from each of its areas' earmarks (by area code, in the areas' order):
     the area's share of the amount, split to the cent by `apportion`, or the earmark when it holds less."""
-    if not area_shares or amount <= 0:
-        return {code: ZERO for code, _share in area_shares}
+    if not area_shares or amount <= 0 or all(earmarks.get(code, ZERO) <= 0 for code, _share in area_shares):
+        return {code: ZERO for code, _share in area_shares}  # nothing to take (most, once the earmarks are spent)
     parts = apportion(amount, [share for _code, share in area_shares])
     return {
         code: min(max(earmarks.get(code, ZERO), ZERO), part)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -202,24 +202,36 @@ def area_shares_of(proposal_ids: Iterable[int], connection: sa.Connection | None
     if not ids:
         return {}
     execute = connection.execute if connection is not None else db.session.execute
-    primary = dict(execute(sa.select(Proposal.id, Proposal.primary_area_id).where(Proposal.id.in_(ids))).tuples().all())
-    rows = (
-        execute(
-            sa.select(ProposalArea.proposal_id, ProposalArea.area_id, ProposalArea.share, ThematicArea.number)
-            .join(ThematicArea, ThematicArea.id == ProposalArea.area_id)
-            .where(ProposalArea.proposal_id.in_(ids))
-        )
-        .tuples()
-        .all()
+    found = execute(sa.select(Proposal.id, Proposal.primary_area_id).where(Proposal.id.in_(ids))).tuples().all()
+    primary: dict[int, int | None] = dict.fromkeys(ids)
+    primary.update(found)
+    return in_share_order(primary, execute(shares_query(ProposalArea.proposal_id.in_(ids))))
+
+
+def area_shares_among(primary: Mapping[int, int | None], among: sa.ColumnElement[bool]) -> dict[int, AreaShares]:
+    """`area_shares_of` the proposals a condition on Proposal selects (many: no list of their ids to send), whose
+    primary areas the caller has read with the same condition: one query."""
+    rows = db.session.execute(shares_query(among).join(Proposal, Proposal.id == ProposalArea.proposal_id))
+    return in_share_order(primary, rows)
+
+
+def shares_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
+    return (
+        sa.select(ProposalArea.proposal_id, ProposalArea.area_id, ProposalArea.share, ThematicArea.number)
+        .join(ThematicArea, ThematicArea.id == ProposalArea.area_id)
+        .where(*conditions)
     )
+
+
+def in_share_order(primary: Mapping[int, int | None], rows: Iterable[Any]) -> dict[int, AreaShares]:
+    """The proposals' (`primary`: their primary area by id) given shares in order, the primary first, then by area
+    number; wholly the primary area when none was given."""
     given: dict[int, list[tuple[bool, int, int, Decimal]]] = {}
     for pid, area_id, share, number in rows:
         given.setdefault(pid, []).append((area_id != primary.get(pid), number, area_id, share))
     return {
-        pid: [(area_id, share) for _p, _n, area_id, share in sorted(given[pid])]
-        if pid in given
-        else [(primary.get(pid), HUNDRED)]
-        for pid in ids
+        pid: [(area_id, share) for _p, _n, area_id, share in sorted(given[pid])] if pid in given else [(area, HUNDRED)]
+        for pid, area in primary.items()
     }
 
 

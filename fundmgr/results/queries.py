@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -407,26 +407,42 @@ def year_totals(fund: Fund, year: int) -> Counter[tuple[str, str]]:
 def programmes_by_area(fund: Fund, cutoff: date) -> dict[int, int]:
     """How many of the fund's funded programmes started by the cutoff have a share in each thematic area: a
     programme counts in every area it has a share in (`area_shares_of`), wholly in its primary area when it has no
-    shares. At a year's end, from the totals kept per year (`year_totals`); at another day, counted in the database."""
-    if cutoff == date(cutoff.year, 12, 31):
-        kept = year_totals(fund, cutoff.year)
-        return {int(key): n for (figure, key), n in kept.items() if figure == STARTED_IN_AREA}
+    shares. The totals kept per year up to the cutoff's (`year_totals`), less the programmes of that year starting
+    after the cutoff (a few, counted): one statement, however long the fund's history."""
+    t = ResultsYearTotal
+    kept = sa.select(t.key.label("area_id"), t.count.label("count")).where(
+        t.fund_id == fund.id, t.figure == STARTED_IN_AREA, t.year <= cutoff.year
+    )
+    year_end = date(cutoff.year, 12, 31)
+    if cutoff == year_end:
+        each = kept.subquery()
+    else:
+        later = started_by_area(fund, cutoff + timedelta(days=1), year_end, count=-1)
+        each = sa.union_all(kept, sa.select(later.c.area_id, later.c.count)).subquery()
+    rows = db.session.execute(sa.select(each.c.area_id, sa.func.sum(each.c.count)).group_by(each.c.area_id))
+    return {int(area_id): int(n) for area_id, n in rows if n}
+
+
+def started_by_area(fund: Fund, since: date | None, until: date, count: int = 1) -> sa.Subquery:
+    """One row (area_id as text, the kept figures' key; `count`) per thematic area of each funded programme started
+    from `since` (None: the first) to `until`, counted from the programmes themselves."""
     started = (
         sa.select(Proposal.id, Proposal.primary_area_id)
         .join(Programme.proposal)
-        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= cutoff)
-        .subquery()
+        .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES), Programme.start_date <= until)
     )
-    with_shares = sa.select(ProposalArea.area_id.label("area_id")).join(
-        started, started.c.id == ProposalArea.proposal_id
+    if since is not None:
+        started = started.where(Programme.start_date >= since)
+    of = started.subquery()
+    one = sa.literal(count).label("count")
+    with_shares = sa.select(sa.cast(ProposalArea.area_id, sa.String).label("area_id"), one).join(
+        of, of.c.id == ProposalArea.proposal_id
     )
-    has_shares = sa.select(ProposalArea.proposal_id).where(ProposalArea.proposal_id == started.c.id).exists()
-    wholly_primary = sa.select(started.c.primary_area_id.label("area_id")).where(
-        ~has_shares, started.c.primary_area_id.is_not(None)
+    has_shares = sa.select(ProposalArea.proposal_id).where(ProposalArea.proposal_id == of.c.id).exists()
+    wholly_primary = sa.select(sa.cast(of.c.primary_area_id, sa.String).label("area_id"), one).where(
+        ~has_shares, of.c.primary_area_id.is_not(None)
     )
-    each = sa.union_all(with_shares, wholly_primary).subquery()
-    rows = db.session.execute(sa.select(each.c.area_id, sa.func.count()).group_by(each.c.area_id))
-    return dict(rows.tuples().all())
+    return sa.union_all(with_shares, wholly_primary).subquery()
 
 
 # --- Reports due, to review, overdue ---------------------------------------------------------------------
@@ -483,6 +499,22 @@ def reports_to_review(fund: Fund) -> sa.Select:
             .joinedload(Proposal.lead_organization)
         )
     )
+
+
+def reports_waiting(fund: Fund) -> int:
+    """How many submitted reports wait for the FMU (`reports_to_review`, counted): from the reports waiting, each one's
+    fund looked up through its period, instead of a join that reads every reporting period of every fund."""
+    fund_of = (
+        sa.select(Proposal.fund_id)
+        .join(Programme, Programme.proposal_id == Proposal.id)
+        .join(ReportingPeriod, ReportingPeriod.programme_id == Programme.id)
+        .where(ReportingPeriod.id == ProgressReport.period_id)
+        .scalar_subquery()
+    )
+    waiting = sa.select(sa.func.count(ProgressReport.id)).where(
+        ProgressReport.state == ReportState.submitted, fund_of == fund.id
+    )
+    return db.session.scalar(waiting) or 0
 
 
 def period_of(programme: Programme, number: int) -> ReportingPeriod | None:

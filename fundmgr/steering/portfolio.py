@@ -34,8 +34,9 @@ from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
 from fundmgr.lists import Column, Listing, ListSpec
 from fundmgr.proposals.models import Proposal, ProposalMarker
-from fundmgr.proposals.queries import area_shares_of, split_by_area
+from fundmgr.proposals.queries import AreaShares, area_shares_among, split_by_area
 from fundmgr.steering import ranked
+from fundmgr.steering.queries import PIPELINE_STATES
 from fundmgr.steering.scoring import ProposalScore
 
 ZERO = Decimal("0.00")
@@ -104,10 +105,13 @@ class Portfolio:
         return self.available - self.selected_total
 
 
-def fundability_in_order(fund: Fund, ids: Sequence[int], available: Available) -> dict[int, tuple[Decimal, bool]]:
+def fundability_in_order(
+    fund: Fund, ids: Sequence[int], available: Available, among: sa.ColumnElement[bool] | None = None
+) -> dict[int, tuple[Decimal, bool]]:
     """Each proposal's funding gap and whether the money available funds it, taking them all in the given order
-    (`fits_in_order`); by id, in that order. Plain rows: every proposal's gap and areas are read, none is loaded."""
-    needs = needs_of(fund, ids)
+    (`fits_in_order`); by id, in that order. Plain rows: every proposal's gap and areas are read (by the condition
+    `among` when given, `needs_of`), none is loaded."""
+    needs = needs_of(fund, ids, among)
     fits = fits_in_order(available, (needs[pid] for pid in ids))
     return {pid: (needs[pid][0], f) for pid, f in zip(ids, fits, strict=True)}
 
@@ -150,16 +154,17 @@ def build_portfolio(
     """The portfolio with the default selection, or with the proposals the user ticked (writes nothing); the
     proposals one page at a time (the page the query string `args` asks for)."""
     available = money_available(fund)
-    table, query = ranked.in_ranking_order(user, fund)
+    table, query = ranked.in_ranking_order(user, fund, PIPELINE_STATES)
     rows = ranked.rows_in_order(table, query)
-    fundability = fundability_in_order(fund, [row.id for row in rows], available)
+    among = sa.and_(Proposal.fund_id == fund.id, Proposal.state.in_(PIPELINE_STATES))  # every row's proposal
+    fundability = fundability_in_order(fund, [row.id for row in rows], available, among)
     if selected_ids is None:
         chosen = [pid for pid, (_gap, fits) in fundability.items() if fits]
     else:
         chosen = [pid for pid in fundability if pid in selected_ids]
     marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
-    adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen})
+    adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen}, among)
     return Portfolio(
         available=available.available,
         listing=pipeline_listing(fund, "portfolio", table, query, rows, fundability, args or {}, set(chosen)),
@@ -207,27 +212,38 @@ def funded_amounts(fund: Fund, marker: Marker | None) -> Funded:
     )
 
 
-def selected_amounts(fund: Fund, marker: Marker | None, gaps: dict[int, Decimal]) -> list[Placed]:
-    """The selected proposals' funding gaps with their areas, place and gender-marker level."""
+def selected_amounts(
+    fund: Fund, marker: Marker | None, gaps: dict[int, Decimal], among: sa.ColumnElement[bool]
+) -> list[Placed]:
+    """The selected proposals' funding gaps with their areas, place and gender-marker level; `among`: a condition on
+    Proposal they all meet, by which their rows are read (no list of their ids to send)."""
     if not gaps:
         return []
     rows = db.session.execute(
-        sa.select(Proposal.id, Country.region_code, Proposal.region_code, ProposalMarker.level)
+        sa.select(
+            Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code, ProposalMarker.level
+        )
         .outerjoin(Country, Country.id == Proposal.country_id)
         .outerjoin(ProposalMarker, rated_on(marker))
-        .where(Proposal.id.in_(list(gaps)))
+        .where(among)
     )
-    return placed(fund, [(pid, country, region, level, gaps[pid]) for pid, country, region, level in rows])
+    selected = [row for row in rows if row.id in gaps]
+    shares = area_shares_among({row.id: row.primary_area_id for row in selected}, among)
+    return placed(fund, [(pid, country, region, level, gaps[pid]) for pid, _area, country, region, level in selected],
+                  shares)  # fmt: skip
 
 
-def placed(fund: Fund, rows: Iterable[tuple[int, str | None, str | None, int | None, Decimal]]) -> list[Placed]:
-    """Each proposal's money split over its thematic areas' shares, with the UN M49 region of its country
-    (or multi-country region)."""
+def placed(
+    fund: Fund,
+    rows: Iterable[tuple[int, str | None, str | None, int | None, Decimal]],
+    shares: Mapping[int, AreaShares],
+) -> list[Placed]:
+    """Each proposal's money split over its thematic areas' shares (by proposal id), with the UN M49 region of its
+    country (or multi-country region)."""
     rows = list(rows)
     parents = {code: (level, parent) for code, level, parent in db.session.execute(
         sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
     codes = {area.id: area.code for area in fund.thematic_areas}
-    shares = area_shares_of(pid for pid, *_rest in rows)
     regions: dict[str | None, str] = {}
     result = []
     for pid, country_region, region, level, amount in rows:

@@ -17,9 +17,9 @@ from fundmgr.finance.dashboard import dashboard
 from fundmgr.finance.exports import dashboard_workbook
 from fundmgr.finance.models import Allocation, EntryKind, LedgerEntry
 from fundmgr.finance.operations import allocate_approved
-from fundmgr.finance.queries import allocations_by_area, balances, fundable
+from fundmgr.finance.queries import allocations_by_area, balances, fundable, needs_of
 from fundmgr.funds.models import ThematicArea
-from fundmgr.proposals.models import ProposalArea, ProposalState
+from fundmgr.proposals.models import Proposal, ProposalArea, ProposalState
 from fundmgr.results import reports
 from fundmgr.steering.portfolio import build_portfolio
 
@@ -163,3 +163,30 @@ def test_the_pipeline_counts_a_60_40_programme_against_each_earmark(fund, make_d
     # a third one wholly in TA3: 990,000.00 - 513,600.00 - 476,150.00 = 250.00 is left of TA3's earmark
     third = make_proposal(ProposalState.endorsed, area="TA3", partners=(), direct={"IOM": "300.00"})  # 321.00
     assert [row.fundable for row in fundable(fund, [split, wholly, third])] == [True, True, False]
+
+
+@pytest.mark.both_engines
+def test_the_needs_read_among_many_proposals_are_those_of_the_loaded_proposals(fund, make_deposit, make_proposal):
+    """The portfolio reads every candidate's need by a condition on the fund's proposals (the net allocation kept per
+    programme, the shares of all of them): the same gaps and shares, to the cent, as `fundable` from the loaded
+    proposals, before and after part of one is allocated."""
+    make_deposit("3000000.00")
+    split = in_two_areas(make_proposal(ProposalState.in_review, area="TA2"), fund)
+    wholly = make_proposal(ProposalState.in_review, area="TA3", partners=(), direct={"IOM": "445000.00"})
+    make_proposal(ProposalState.approved, area="TA4")  # not among them
+    among = sa.and_(Proposal.fund_id == fund.id, Proposal.state == ProposalState.in_review)
+
+    def assert_as_loaded():
+        ids = [split.id, wholly.id]
+        needs = needs_of(fund, ids, among)
+        assert {pid: gap for pid, (gap, _shares) in needs.items()} == {
+            r.proposal.id: r.gap for r in fundable(fund, [split, wholly])
+        }
+        assert needs[split.id][1] == [("TA2", D(60)), ("TA3", D(40))]
+        assert needs[wholly.id][1] == [("TA3", D(100))]
+        assert needs == needs_of(fund, ids)
+
+    assert_as_loaded()
+    allocate(split, "1000000.01")
+    assert_as_loaded()
+    assert needs_of(fund, [split.id], among)[split.id][0] == D("284000.00") - D("0.01")

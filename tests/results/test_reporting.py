@@ -144,6 +144,30 @@ def test_the_full_review_cycle_is_audited(programme, lead_of, make_user):
     ]
 
 
+@pytest.mark.both_engines
+def test_the_reports_waiting_are_counted_as_listed_through_the_review_cycle(
+    programme, make_programme, lead_of, make_user, fund
+):
+    """The count the FMU's queue and home card show follows each move of a report: the reports the queue lists."""
+    lead, fmu = lead_of(programme), make_user(Role.fmu)
+
+    def assert_counted(n):
+        assert q.reports_waiting(fund) == len(db.session.scalars(q.reports_to_review(fund)).all()) == n
+
+    assert_counted(0)
+    report = submitted_report(programme, 1, VALUES | {"Number of migrants assisted": "600"}, lead)
+    assert_counted(1)
+    other = make_programme(start=date(2025, 1, 1), duration_months=12)
+    submitted_report(other, 1, VALUES | {"Number of migrants assisted": "5"}, lead_of(other))
+    assert_counted(2)
+    ops.return_report(report, "Please split the migrants assisted by sex.", actor=fmu)
+    assert_counted(1)
+    ops.submit_report(report, actor=lead)
+    assert_counted(2)
+    ops.accept_report(report, "Thank you.", actor=fmu)
+    assert_counted(1)
+
+
 def test_an_accepted_report_is_final(programme, accepted_report, lead_of, make_user):
     report = accepted_report(programme, 1, VALUES | {"Number of migrants assisted": "600"})
     with pytest.raises(NotAllowed):

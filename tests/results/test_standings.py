@@ -227,6 +227,17 @@ def assert_year_figures_as_counted_afresh() -> None:
     savepoint.rollback()
 
 
+def assert_programmes_by_area_as_counted(fund) -> None:
+    """The programmes per thematic area the framework's page shows (started by the cutoff: the kept figures up to its
+    year less the programmes starting later that year) are those counted from every programme, at any day of a
+    year."""
+    db.session.flush()
+    for cutoff in (date(2024, 12, 31), date(2025, 6, 30), date(2025, 7, 1), date(2025, 12, 31), RESULTS_DAY):
+        every = q.started_by_area(fund, None, cutoff)
+        counted = db.session.execute(sa.select(every.c.area_id, sa.func.count()).group_by(every.c.area_id)).all()
+        assert q.programmes_by_area(fund, cutoff) == {int(key): n for key, n in counted}, cutoff
+
+
 @pytest.mark.both_engines
 def test_the_figures_per_year_follow_every_operation_that_changes_them(app, fund, finished, make_programme, fmu):
     """A programme approved, paid (it starts on its first transfer, then on the day the FMU set), reported on to its
@@ -234,15 +245,20 @@ def test_the_figures_per_year_follow_every_operation_that_changes_them(app, fund
     fund's figures per year are those counted afresh, and the annual page of each year shows what the report counts
     from every programme."""
     assert_year_figures_as_counted_afresh()
+    assert_programmes_by_area_as_counted(fund)
     other = make_programme(start=date(2025, 7, 1), state=ProposalState.approved)
     assert_year_figures_as_counted_afresh()
+    assert_programmes_by_area_as_counted(fund)
     activate_programme(other.proposal, actor=fmu)
     assert_year_figures_as_counted_afresh()
+    assert_programmes_by_area_as_counted(fund)
     ops.close_operationally(finished, closed_on=RESULTS_DAY, activities_ended=True, actor=fmu)
     assert_year_figures_as_counted_afresh()
+    assert_programmes_by_area_as_counted(fund)
     first = other.periods[0]
     ops.update_period(first, start=first.start_date, end=date(2025, 11, 30), due=first.due_date, actor=fmu)
     assert_year_figures_as_counted_afresh()
+    assert_programmes_by_area_as_counted(fund)
     db.session.commit()
     with app.test_request_context():
         for year in (2024, 2025, RESULTS_DAY.year):

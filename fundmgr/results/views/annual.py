@@ -98,7 +98,7 @@ def home_summary(user) -> dict[str, Any]:
         return {"due": due, "overdue": [p for p in due if p.is_overdue(day)]}
     if is_fund_manager(user, fund):
         return {
-            "to_review": q.count(q.reports_to_review(fund)),
+            "to_review": q.reports_waiting(fund),
             "overdue": q.count(q.overdue_periods(fund, day)),
         }
     return {}

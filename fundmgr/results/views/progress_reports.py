@@ -303,7 +303,11 @@ class ReportsView(ResultsView):
         waiting = q.reports_to_review(self.fund)
         to_review = db.session.scalars(waiting.limit(current_app.config["PAGE_SIZE"])).all()
         return self.render(
-            "reports.html", to_review=to_review, to_review_total=q.count(waiting), overdue=self.listing(), today=day
+            "reports.html",
+            to_review=to_review,
+            to_review_total=q.reports_waiting(self.fund),
+            overdue=self.listing(),
+            today=day,
         )
 
 
