@@ -15,6 +15,8 @@ alone: python -m bench.portfolio), then prints a table and writes the figures to
     python -m bench --keep --profile ranking   # pyinstrument profile of one page (after a --keep run)
     python -m bench --overlap                  # only the overlap check (recall, false alarms, time at 5,000)
     python -m bench --pdf-only --pdf-repeat 3  # only the annual results PDF against its floor, fastest of 3
+    python -m bench --scale 10 --keep --database fundmgr_bench10   # generate once and keep it, then
+    python -m bench --scale 10 --from fundmgr_bench10              # measure on a copy of it, generating nothing
 """
 
 from __future__ import annotations
@@ -81,6 +83,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", default="fundmgr_bench", help="the throwaway database (created and dropped)")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (for --profile)")
+    parser.add_argument(
+        "--from",
+        dest="template",
+        metavar="DATABASE",
+        help="measure on a copy of a database an earlier run generated today at this scale and kept (--keep)",
+    )
     parser.add_argument("--profile", metavar="PAGE", help="profile one page with pyinstrument on a kept database")
     parser.add_argument(
         "--overlap", action="store_true", help="only the overlap check: seeded near-duplicates among 5,000 notes"
@@ -95,6 +103,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0.1 <= args.scale <= 10:
         parser.error("--scale must be between 0.1 and 10")
+    if args.template is not None and args.template == args.database:
+        parser.error("--from names the kept database to copy: measure on another (--database)")
     return args
 
 
@@ -110,6 +120,30 @@ def recreate_database(server: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return database_url(server, name)
+
+
+def copy_database(server: str, template: str, name: str) -> str:
+    """A fresh copy of a kept database (PostgreSQL copies its files: seconds, where generating takes minutes)."""
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return database_url(server, name)
+
+
+def kept_dataset(server: str, template: str, scale: float) -> dict[str, Any]:
+    """What the run that generated a kept database wrote (noted on the database as its comment): refused unless it
+    was generated today (its dates are relative to the day it was made) and at this scale."""
+    with psycopg.connect(server) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
+        ).fetchone()
+    dataset = json.loads(row[0]) if row and row[0] else None
+    if dataset is None:
+        sys.exit(f"{template} is not a database the benchmark generated and kept (--keep)")
+    if str(dataset.get("today")) != clock.today().isoformat() or dataset.get("scale") != scale:
+        sys.exit(f"{template} was generated on {dataset.get('today')} at scale {dataset.get('scale')}: "
+                 f"generate it again today at scale {scale:g} (--keep)")  # fmt: skip
+    return dataset | {"copied_from": template}
 
 
 def drop_database(server: str, name: str) -> None:
@@ -151,14 +185,19 @@ def build_dataset(url: str, scale: float) -> dict[str, Any]:
             conn.exec_driver_sql("VACUUM ANALYZE")
             size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
         analyzed = time.perf_counter() - started
+        dataset = result | {
+            "migrate_seconds": round(migrated, 1),
+            "generate_seconds": round(generated, 1),
+            "analyze_seconds": round(analyzed, 1),
+            "database_mb": round(size / 2**20),
+        }
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # what was written, kept with the database for a later run measuring a copy of it (--from)
+            comment = json.dumps(dataset, default=str).replace("'", "''")
+            conn.exec_driver_sql(f"COMMENT ON DATABASE \"{db.engine.url.database}\" IS '{comment}'")
         db.session.remove()
         db.engine.dispose()
-    return result | {
-        "migrate_seconds": round(migrated, 1),
-        "generate_seconds": round(generated, 1),
-        "analyze_seconds": round(analyzed, 1),
-        "database_mb": round(size / 2**20),
-    }
+    return dataset
 
 
 def targets_and_pages(url: str) -> tuple[Any, list[Page], str]:
@@ -344,7 +383,8 @@ def table(result: dict[str, Any]) -> str:
         f"{counts.get('reviews', 0):,} reviews, "
         f"{counts.get(answers, 0):,} {answers}, "
         f"{d['rows']['budget_lines']:,} budget lines, {d['total_rows']:,} rows, "
-        f"{d['database_mb']} MB; generated in {d['generate_seconds']} s",
+        f"{d['database_mb']} MB; generated in {d['generate_seconds']} s"
+        + (f" (measured on a copy of {d['copied_from']})" if d.get("copied_from") else ""),
         f"goals: p95 at most {s['goal_p95_ms']} ms, throughput at least {s['goal_floor_share']:g} of the layout floor",
     ]
     if result.get("busy"):
@@ -484,7 +524,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it).")
     started = clock.now()
     counter = time.perf_counter()
-    url = recreate_database(args.postgres, args.database)
+    if args.template:
+        dataset = kept_dataset(args.postgres, args.template, args.scale)
+        url = copy_database(args.postgres, args.template, args.database)
+    else:
+        url = recreate_database(args.postgres, args.database)
     result: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -500,13 +544,18 @@ def main(argv: list[str] | None = None) -> None:
             "goal_answers_p95_ms": ANSWERS_P95_GOAL_MS,
         },
     }
-    print(f"Generating the fund at scale {args.scale:g} into {args.database}...", flush=True)
     with tempfile.TemporaryDirectory(prefix="fundmgr-bench-") as tmp:
         work = Path(tmp)
         try:
-            result["dataset"] = build_dataset(url, args.scale)
+            if args.template:
+                print(f"Copying the fund generated at scale {args.scale:g} from {args.template}...", flush=True)
+                result["dataset"] = dataset
+            else:
+                print(f"Generating the fund at scale {args.scale:g} into {args.database}...", flush=True)
+                result["dataset"] = build_dataset(url, args.scale)
             print(
-                f"  {result['dataset']['total_rows']:,} rows in {result['dataset']['generate_seconds']} s", flush=True
+                f"  {result['dataset']['total_rows']:,} rows, generated in {result['dataset']['generate_seconds']} s",
+                flush=True,
             )
             print("Counting SQL statements per page...", flush=True)
             result["queries_1x"] = count_pass(url, work, work / "gunicorn.log")
