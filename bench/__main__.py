@@ -137,8 +137,11 @@ def kept_dataset(server: str, template: str, scale: float) -> dict[str, Any]:
         row = conn.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
         ).fetchone()
-    dataset = json.loads(row[0]) if row and row[0] else None
-    if dataset is None:
+    try:
+        dataset = json.loads(row[0]) if row and row[0] else None
+    except ValueError:  # another comment: not the benchmark's
+        dataset = None
+    if not isinstance(dataset, dict):
         sys.exit(f"{template} is not a database the benchmark generated and kept (--keep)")
     if str(dataset.get("today")) != clock.today().isoformat() or dataset.get("scale") != scale:
         sys.exit(f"{template} was generated on {dataset.get('today')} at scale {dataset.get('scale')}: "
