@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FileChooser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 def tab_to(page: Page, selector: str, limit: int = 500) -> None:
@@ -58,3 +59,18 @@ def sign_in_with_keyboard(page: Page, url: str, email: str, password: str) -> No
     type_into(page, "#password", password)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+def choose_file_with_space(page: Page) -> FileChooser:
+    """Press Space on the focused file input and return the file chooser it opens. Chromium opens it only for a
+    press it counts as the person's activation of the page; on a loaded machine it has once let the first press go
+    by (the chooser never came within 30 s), so a second press is allowed, as a person would press again."""
+    for attempt in range(2):
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                page.keyboard.press("Space")
+            return chooser.value
+        except PlaywrightTimeoutError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")

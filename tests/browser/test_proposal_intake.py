@@ -7,7 +7,15 @@ import re
 from playwright.sync_api import expect
 
 from fundmgr.demo.seed import DEFAULT_PASSWORD
-from tests.browser.keyboard import id_of, press_on, sign_in_with_keyboard, tab_to, type_date, type_into
+from tests.browser.keyboard import (
+    choose_file_with_space,
+    id_of,
+    press_on,
+    sign_in_with_keyboard,
+    tab_to,
+    type_date,
+    type_into,
+)
 from tests.support.browser import artifact
 from tests.support.files import PDF_BYTES
 
@@ -83,10 +91,11 @@ def test_an_agency_completes_and_submits_a_concept_note_with_the_keyboard_only(l
 
     # The endorsement letter: Space on the file input opens the file chooser
     press_on(page, ".nav-tabs a.nav-link:text('Attachments')")
+    expect(page.locator(".nav-tabs .nav-link[aria-current=page]")).to_contain_text("Attachments")
+    page.wait_for_load_state("load")
     tab_to(page, "#file")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files({"name": "endorsement.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES})
+    chooser = choose_file_with_space(page)
+    chooser.set_files({"name": "endorsement.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES})
     press_on(page, "main form button.btn-primary")
     expect(page.get_by_role("link", name="endorsement.pdf")).to_be_visible()
 
