@@ -231,7 +231,11 @@ def seats_of(fund: Fund, *, retired: bool = False) -> list[Seat]:
 
 
 def terms_on(fund: Fund, day: date) -> list[SeatTerm]:
-    """The terms running on a day, one per seat at most (overlaps are refused when terms are appointed)."""
+    """The terms running on a day, one per seat at most (overlaps are refused when terms are appointed).
+
+    Their holders and alternates come without their organizations (a person is read with theirs by default): what
+    asks for the terms (who presides, the quorum, the board polled every few seconds) reads a person's organization
+    by its id, and each organization's names are text in every language to decode, twice per seat."""
 
     def read() -> list[SeatTerm]:
         query = (
@@ -243,6 +247,10 @@ def terms_on(fund: Fund, day: date) -> list[SeatTerm]:
                 sa.or_(SeatTerm.ends_on.is_(None), SeatTerm.ends_on >= day),
             )
             .order_by(Seat.position)
+            .options(
+                so.defaultload(SeatTerm.holder).lazyload(User.organization),
+                so.defaultload(SeatTerm.alternate).lazyload(User.organization),
+            )
         )
         return list(db.session.scalars(query).unique())
 

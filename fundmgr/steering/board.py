@@ -19,7 +19,17 @@ from flask_babel import ngettext
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.funds.rights import is_sc_member
-from fundmgr.steering.models import AgendaItem, Attendance, ItemState, Meeting, MeetingState, known_standings, standing
+from fundmgr.steering.models import (
+    AgendaItem,
+    Attendance,
+    ItemState,
+    Meeting,
+    MeetingState,
+    Position,
+    Vote,
+    known_standings,
+    standing,
+)
 from fundmgr.steering.presiding import may_operate_item, may_preside, presiding_member
 from fundmgr.steering.queries import can_see_scores, score_proposals
 from fundmgr.steering.voting import consensus, counted_votes, people_of, quorum_for, tally
@@ -27,12 +37,19 @@ from fundmgr.steering.voting import consensus, counted_votes, people_of, quorum_
 
 def board_meeting(meeting_id: int) -> Meeting | None:
     """The meeting with what its board reads, one statement per kind of row however long the agenda: its items with
-    their proposals and decisions, its attendance with the members and their roles (who presides, who decides)."""
+    their proposals and decisions, its attendance with the members and their roles (who presides, who decides).
+
+    The members come without their organizations, and the current item's positions or votes (read when asked)
+    without their members, which a person and each of their rows otherwise bring: the board names members (read
+    with the attendance) and asks whose organization takes part by its id, and every poll would decode each
+    organization's names in every language again."""
     items = so.selectinload(Meeting.items)
     members = so.selectinload(Meeting.attendance).joinedload(Attendance.member)
     roles = User.fund_roles  # type: ignore[attr-defined]  # the funds package's backref
     options = [items.joinedload(AgendaItem.proposal), items.joinedload(AgendaItem.decision)]
-    options.append(members.selectinload(roles))
+    options += [members.selectinload(roles), members.lazyload(User.organization)]
+    options += [items.defaultload(AgendaItem.positions).lazyload(Position.member),
+                items.defaultload(AgendaItem.votes).lazyload(Vote.member)]  # fmt: skip
     return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id).options(*options))
 
 

@@ -134,6 +134,39 @@ def conflicts_on(proposal: Proposal) -> list[Conflict]:
     )
 
 
+_score_sums_statements: list[tuple[sa.Select, sa.Select]] = []
+
+
+def score_sums_statements() -> tuple[sa.Select, sa.Select]:
+    """The two statements of `score_sums`, built once per process (their parameters `version_ids` and
+    `criterion_ids`): the recommendations given per version, and the sums of the scores per version and criterion.
+    The live board asks its item's score on every poll, and building them and their cache keys cost about as much as
+    running them."""
+    if not _score_sums_statements:
+
+        def counted(*columns: Any) -> sa.Select:
+            return (
+                sa.select(Review.version_id, *columns)
+                .join(User, User.id == Review.member_id)
+                .where(Review.version_id.in_(sa.bindparam("version_ids", expanding=True)), admissible_submitted())
+            )
+
+        given = (
+            counted(Review.recommendation, sa.func.count())
+            .group_by(Review.version_id, Review.recommendation)
+            .order_by(Review.version_id, sa.func.min(Review.submitted_at), sa.func.min(Review.id))
+        )
+        squares = sa.func.sum(Score.value * Score.value)
+        scored = (
+            counted(Score.criterion_id, sa.func.count(), sa.func.sum(Score.value), squares)
+            .join(Score, Score.review_id == Review.id)
+            .where(Score.criterion_id.in_(sa.bindparam("criterion_ids", expanding=True)), Score.value.is_not(None))
+            .group_by(Review.version_id, Score.criterion_id)
+        )
+        _score_sums_statements.append((given, scored))
+    return _score_sums_statements[0]
+
+
 def score_sums(
     version_ids: Sequence[int], criterion_ids: Sequence[int]
 ) -> tuple[dict[int, dict[int, Sums]], dict[int, int], dict[int, Counter]]:
@@ -147,30 +180,15 @@ def score_sums(
     if not version_ids:
         return sums, reviews, recommendations
 
-    def counted(*columns: Any) -> sa.Select:
-        return (
-            sa.select(Review.version_id, *columns)
-            .join(User, User.id == Review.member_id)
-            .where(Review.version_id.in_(list(version_ids)), admissible_submitted())
-        )
-
-    given = db.session.execute(
-        counted(Review.recommendation, sa.func.count())
-        .group_by(Review.version_id, Review.recommendation)
-        .order_by(Review.version_id, sa.func.min(Review.submitted_at), sa.func.min(Review.id))
-    )
+    given_statement, scored_statement = score_sums_statements()
+    given = db.session.execute(given_statement, {"version_ids": list(version_ids)})
     for version_id, recommendation, count in given:
         reviews[version_id] += count
         if recommendation is not None:
             recommendations[version_id][recommendation] = count
     if criterion_ids:
-        squares = sa.func.sum(Score.value * Score.value)
-        scored = db.session.execute(
-            counted(Score.criterion_id, sa.func.count(), sa.func.sum(Score.value), squares)
-            .join(Score, Score.review_id == Review.id)
-            .where(Score.criterion_id.in_(list(criterion_ids)), Score.value.is_not(None))
-            .group_by(Review.version_id, Score.criterion_id)
-        )
+        parameters = {"version_ids": list(version_ids), "criterion_ids": list(criterion_ids)}
+        scored = db.session.execute(scored_statement, parameters)
         for version_id, criterion_id, count, total, total_squares in scored:
             sums[version_id][criterion_id] = Sums(count, total, total_squares)
     return sums, reviews, recommendations

@@ -379,6 +379,23 @@ def position_problems(data: PositionData) -> list[str]:
     return problems
 
 
+_position_statements: list[tuple[sa.Select, sa.Insert, sa.Update]] = []
+
+
+def position_statements() -> tuple[sa.Select, sa.Insert, sa.Update]:
+    """The statements of `state_position`, built once per process (every member sends theirs at the same moment, and
+    building a statement and its cache key costs about as much as running it): the member's position on the item
+    (parameters `item_id`, `member_id`), its insert returning its id and its update (`position_id`); the values
+    written are the parameters of the insert and the update."""
+    if not _position_statements:
+        table = cast(sa.Table, Position.__table__)
+        read = sa.select(table.c.id, table.c.stance, table.c.text, table.c.minute_by_name).where(
+            table.c.item_id == sa.bindparam("item_id"), table.c.member_id == sa.bindparam("member_id"))  # fmt: skip
+        update = sa.update(table).where(table.c.id == sa.bindparam("position_id"))
+        _position_statements.append((read, sa.insert(table).returning(table.c.id), update))
+    return _position_statements[0]
+
+
 def state_position(item: AgendaItem, member: User, data: PositionData, *, actor: User | None) -> Stance:
     """A present, non-recused member states their position on the open item (funds deciding by consensus);
     stating it again replaces it (the last one counts, each change audited; the same one again changes nothing).
@@ -396,22 +413,19 @@ def state_position(item: AgendaItem, member: User, data: PositionData, *, actor:
               "minute_by_name": data.minute_by_name}  # fmt: skip
     # Core statements: one row read and one written, no ORM object to build, flush and audit from (every member
     # sends theirs at the same moment); the item's positions, if loaded, are read again when next asked.
-    table = cast(sa.Table, Position.__table__)
-    row = db.session.execute(
-        sa.select(table.c.id, table.c.stance, table.c.text, table.c.minute_by_name)
-        .where(table.c.item_id == item.id, table.c.member_id == member.id)
-    ).first()  # fmt: skip
+    read, insert, update = position_statements()
+    row = db.session.execute(read, {"item_id": item.id, "member_id": member.id}).first()
     fund_id, summary = meeting.fund_id, item.display_name
     if row is None:
-        insert = sa.insert(table).values(item_id=item.id, member_id=member.id, updated_at=clock.now(), **stated)
-        position_id = db.session.execute(insert.returning(table.c.id)).scalar_one()
+        values = {"item_id": item.id, "member_id": member.id, "updated_at": clock.now()} | stated
+        position_id = db.session.execute(insert, values).scalar_one()
         db.session.expire(item, ["positions"])
         record_audit_row("position.stated", Position, position_id, actor=actor, fund_id=fund_id, summary=summary,
                          after={"item": item.id} | stated)  # fmt: skip
         return data.stance
     before = {"stance": row.stance, "text": row.text, "minute_by_name": row.minute_by_name}
     if before != stated:
-        db.session.execute(sa.update(table).where(table.c.id == row.id).values(updated_at=clock.now(), **stated))
+        db.session.execute(update, {"position_id": row.id, "updated_at": clock.now()} | stated)
         loaded = db.session.identity_map.get(so.util.identity_key(Position, row.id))
         if loaded is not None:
             db.session.expire(loaded)  # a Position read earlier in this transaction: read again when next asked
