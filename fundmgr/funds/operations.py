@@ -31,6 +31,7 @@ from fundmgr.funds.models import (
     fund_own_organizations,
 )
 from fundmgr.funds.seats import CommitteeConstituency, CommitteeRules, ConflictRule, PresidingFallback, Seat
+from fundmgr.funds.queries import organizations_renamed
 
 M49_FILE = Path(__file__).parent / "data" / "m49.csv"
 
@@ -55,6 +56,7 @@ def upsert_organization(spec: d.Organization, *, actor: User | None, fund: Fund 
         for key, value in values.items():
             setattr(org, key, value)
         record_audit("organization.updated", org, actor=actor, before=before, after=values)
+        organizations_renamed()
     if fund is not None and org not in fund.own_organizations:
         fund.own_organizations.append(org)
     return org

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import monotonic
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
@@ -61,15 +62,27 @@ def current_fund() -> Fund | None:
 # its definition is loaded again, which changes its definition_sha256: what is built from them, as plain data, is
 # kept per process by (what, fund, definition, language). Every request reads the fund's row anyway, so a definition
 # loaded by another process is seen at the next request.
-PER_DEFINITION: dict[tuple[str, int, str, str], Any] = {}
+PER_DEFINITION: dict[tuple[str, int, str, str], tuple[float, Any]] = {}
+
+# What also names the organizations every fund shares is built again after at most this many seconds: `flask
+# reference load` (or another fund's file) may correct a name without a new definition of this fund. The process
+# that renames forgets at once (`organizations_renamed`); the others, which no statement tells, within a minute.
+SHARED_NAMES_MAX_AGE = 60.0
 
 
-def per_definition(what: str, fund: Fund, build: Callable[[Fund], T]) -> T:
-    """`build(fund)` (plain data, never ORM objects), built once per fund definition and language."""
+def per_definition(what: str, fund: Fund, build: Callable[[Fund], T], *, shared_names: bool = False) -> T:
+    """`build(fund)` (plain data, never ORM objects), built once per fund definition and language; with
+    `shared_names` (it names organizations), also again once it is a minute old."""
     key = (what, fund.id, fund.definition_sha256, current_language())
-    if key not in PER_DEFINITION:
-        PER_DEFINITION[key] = build(fund)
-    return PER_DEFINITION[key]
+    entry = PER_DEFINITION.get(key)
+    if entry is None or (shared_names and monotonic() - entry[0] > SHARED_NAMES_MAX_AGE):
+        entry = PER_DEFINITION[key] = (monotonic(), build(fund))
+    return entry[1]
+
+
+def organizations_renamed() -> None:
+    """Forget, in this process, what was built with the organizations' former names."""
+    PER_DEFINITION.clear()
 
 
 def active_areas(fund: Fund) -> list[ThematicArea]:

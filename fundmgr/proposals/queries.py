@@ -85,9 +85,9 @@ def marker_condition(fund: Fund, value: str) -> sa.ColumnElement[bool]:
 
 
 def filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:
-    """The options of each filter of the list, built once per fund definition and language (its lists, the M49
-    geography, change only when its definition is loaded again)."""
-    return fq.per_definition("proposal filters", fund, build_filter_choices)
+    """The options of each filter of the list, built once per fund definition and language (its lists and the M49
+    geography change only when its definition is loaded again; the organizations' names may change sooner)."""
+    return fq.per_definition("proposal filters", fund, build_filter_choices, shared_names=True)
 
 
 def build_filter_choices(fund: Fund) -> dict[str, list[tuple[str, str]]]:

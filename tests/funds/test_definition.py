@@ -12,8 +12,10 @@ from fundmgr.accounts.models import Organization
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.funds.definition import REFERENCE_FILE, DefinitionError, bundled_definition, parse_definition
+from fundmgr.funds import queries as fq
 from fundmgr.funds.models import Country, Criterion, Fund, Objective, Region, ThematicArea
 from fundmgr.i18n import LANGUAGES
+from tests.factories import sign_in
 
 
 def bundled() -> dict:
@@ -192,6 +194,34 @@ def test_reference_load_is_idempotent_and_renames_by_code(app, fund, tmp_path):
     organization = db.session.scalar(sa.select(Organization).where(Organization.code == "IOM"))
     assert organization.name["en"] == "International Organization for Migration (UN Migration)"
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "organization.updated")) is not None
+
+
+def organization_options(client) -> str:
+    """The organization filter of the proposals list, as the signed-in person sees it."""
+    html = client.get("/proposals/").get_data(as_text=True)
+    return html[html.index('name="organization"') :].split("</select>", 1)[0]
+
+
+def test_a_renamed_organization_is_offered_by_its_new_name(app, fund, fmu, client, tmp_path, monkeypatch):
+    """Does the list's organization filter name IOM as `flask reference load` corrected it, at once in the server
+    that loaded it, and within a minute in another one (whose kept options no statement invalidates)?"""
+    monkeypatch.setattr(fq, "PER_DEFINITION", {})  # what this test builds leaves with it
+    sign_in(client, fmu)
+    assert ">IOM<" in organization_options(client)
+    data = yaml.safe_load(REFERENCE_FILE.read_text(encoding="utf-8"))
+    next(o for o in data["organizations"] if o["code"] == "IOM")["acronym"]["en"] = "UN Migration"
+    result = app.test_cli_runner().invoke(args=["reference", "load", str(write(tmp_path, data, "reference.yaml"))])
+    assert result.exit_code == 0, result.output
+    assert ">UN Migration<" in organization_options(client)
+
+    # Another server renames: this process is not told, and keeps the name it has for up to a minute.
+    iom = db.session.scalar(sa.select(Organization).where(Organization.code == "IOM"))
+    iom.acronym = {**iom.acronym, "en": "IOM-UNM"}
+    db.session.commit()
+    assert ">UN Migration<" in organization_options(client)
+    later = fq.monotonic() + fq.SHARED_NAMES_MAX_AGE + 1
+    monkeypatch.setattr(fq, "monotonic", lambda: later)
+    assert ">IOM-UNM<" in organization_options(client)
 
 
 def test_a_fund_in_a_currency_the_reference_data_lacks_is_refused(app, fund, tmp_path):
