@@ -1932,3 +1932,52 @@ def test_upgrade_sums_each_organizations_reported_expenditure_and_the_balances_s
         assert figures(fund) == figures(fund, later)
         spent = expenditure_by_organization(fund)
         assert spent[organization_id] == before[fund.id][0][organization_id] - Decimal("0.01")
+
+
+# --- a6d3f8c1e925: indexes for counting a fund's funded programmes and for the programmes started in a span ---
+
+BEFORE_FUNDED_COUNT_INDEXES = "d4f81b6e2a57"
+
+
+def test_upgrade_indexes_the_funded_proposals_and_the_programmes_starts_and_the_counts_stay_the_same(
+    committed, own_demo, downgrade_demo
+):
+    """The demo at the previous revision indexes proposals by fund and state only and programmes not by their start;
+    after the upgrade the proposals' index holds their ids too and the programmes' starts are indexed, and every fund
+    counts as many funded programmes, overdue reports and programmes started per area as it did before."""
+    from fundmgr.proposals.models import FUNDED_STATES, Proposal
+    from fundmgr.results import queries as rq
+    from fundmgr.results.models import Programme
+
+    def indexes(table: str) -> set[str]:
+        return {index["name"] for index in db.inspect(db.engine).get_indexes(table)}
+
+    def counts(fund: Fund) -> tuple[Any, ...]:
+        programmes = (
+            sa.select(sa.func.count(Programme.id))
+            .join(Programme.proposal)
+            .where(Proposal.fund_id == fund.id, Proposal.state.in_(FUNDED_STATES))
+        )
+        today = clock.today(fund)
+        return (
+            db.session.scalar(programmes),
+            rq.count(rq.overdue_periods(fund, today)),
+            rq.programmes_by_area(fund, date(today.year, 6, 30)),
+        )
+
+    with own_demo.app_context():
+        funds = list(db.session.scalars(sa.select(Fund).order_by(Fund.id)))
+        before = {fund.id: counts(fund) for fund in funds}
+        assert any(programmes for programmes, _overdue, _areas in before.values()), before
+        db.session.remove()
+        downgrade_demo(BEFORE_FUNDED_COUNT_INDEXES)
+        assert "ix_proposals_fund_state" in indexes("proposals")
+        assert "ix_proposals_fund_state_id" not in indexes("proposals")
+        assert "ix_programmes_start_date" not in indexes("programmes")
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert "ix_proposals_fund_state_id" in indexes("proposals")
+        assert "ix_proposals_fund_state" not in indexes("proposals")
+        assert "ix_programmes_start_date" in indexes("programmes")
+        for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
+            assert counts(fund) == before[fund.id]

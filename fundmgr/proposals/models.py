@@ -202,7 +202,9 @@ class Proposal(Base):
         sa.CheckConstraint("duration_months IS NULL OR duration_months > 0", name="duration_positive"),
         # a draft may be withdrawn before it was ever submitted; every other state follows a submission
         sa.CheckConstraint("(state IN ('draft', 'withdrawn')) OR (version_count > 0)", name="submitted_has_version"),
-        sa.Index("ix_proposals_fund_state", "fund_id", "state"),
+        # a fund's proposals in some states; with their ids, so that a join to them (the funded programmes, counted)
+        # reads the index alone
+        sa.Index("ix_proposals_fund_state_id", "fund_id", "state", "id"),
         # the list filtered by area in its default order (last changed first), a page and its count read from it
         sa.Index("ix_proposals_fund_area_updated", "fund_id", "primary_area_id", "updated_at", "id"),
     )

@@ -91,12 +91,18 @@ def snapshot_loads() -> tuple[Any, ...]:
     )
 
 
-def load_for_snapshot(proposal: Proposal, *also: Any) -> None:
+def snapshot_statement(*also: Any) -> sa.Select:
+    """The statement of `load_for_snapshot` (its parameter `proposal_id`) with the eager loads `also` given: its caller
+    builds it once and keeps it, since building it and its cache key (some twenty eager loads) took about a tenth of
+    the proposal page's CPU."""
+    return sa.select(Proposal).where(Proposal.id == sa.bindparam("proposal_id")).options(*snapshot_loads(), *also)
+
+
+def load_for_snapshot(proposal: Proposal, statement: sa.Select) -> None:
     """Read at once everything `snapshot_of` reads of a proposal already loaded (its page, before describing its
-    draft), and the eager loads `also` given: they fill the relationships not loaded yet, and leave those loaded (and
-    any change) alone."""
-    query = sa.select(Proposal).where(Proposal.id == proposal.id).options(*snapshot_loads(), *also)
-    db.session.execute(query).all()
+    draft), and what the statement's other eager loads read (`snapshot_statement`): they fill the relationships not
+    loaded yet, and leave those loaded (and any change) alone."""
+    db.session.execute(statement, {"proposal_id": proposal.id}).all()
 
 
 def category_codes_of(fund: Fund) -> dict[int, str]:

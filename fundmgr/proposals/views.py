@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date
@@ -50,7 +52,7 @@ from fundmgr.proposals.queries import (
     visible_proposals,
 )
 from fundmgr.proposals.rules import submission_problems
-from fundmgr.proposals.versions import load_for_snapshot
+from fundmgr.proposals.versions import load_for_snapshot, snapshot_statement
 from fundmgr.storage import send_stored
 from fundmgr.web import FundView, db_int, form_problems, in_fund, refusals_shown_on, wants_json
 
@@ -134,18 +136,20 @@ class ProposalDetailView(ProposalBaseView):
         return detail_page(self.proposal)
 
 
-def page_loads() -> tuple[Any, ...]:
-    """What the proposal's page shows besides its description: the programme document developed from it (the stage)
-    and its versions with the latest one's screening and checklist."""
+@cache
+def page_statement() -> sa.Select:
+    """The statement that loads a draft's description and what the proposal's page shows besides it: the programme
+    document developed from it (the stage) and its versions with the latest one's screening and checklist. Built
+    once per process (`snapshot_statement`)."""
     screenings = so.selectinload(Proposal.versions).joinedload(ProposalVersion.screening)
-    return (so.joinedload(Proposal.programme_document), screenings.selectinload(Screening.items))
+    return snapshot_statement(so.joinedload(Proposal.programme_document), screenings.selectinload(Screening.items))
 
 
 def detail_page(proposal: Proposal, problems: list[str] | None = None, status: int = 200):
     """The proposal page; `problems` are those a refused submission found."""
     own_draft = proposal.can_see_draft(current_user)
     if own_draft:  # its matrix, budget and organizations at once, not row by row; the page's stage and versions too
-        load_for_snapshot(proposal, *page_loads())
+        load_for_snapshot(proposal, page_statement())
     description = describe_draft(proposal) if own_draft else describe_version(proposal.latest_version)
     if problems is None and proposal.can_edit(current_user):
         problems = submission_problems(proposal)

@@ -265,7 +265,7 @@ class Programme(Base):
     version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("proposal_versions.id"))
     # Implementation dates follow reality (fundmgr.results.schedule): the start is the first transfer's date (or
     # one the FMU set, with its reason), the end follows from the duration; both are kept here for queries.
-    start_date: so.Mapped[date]
+    start_date: so.Mapped[date] = so.mapped_column(index=True)  # the programmes started in a span (the roll-ups)
     end_date: so.Mapped[date]
     start_source: so.Mapped[str] = so.mapped_column(sa.String(20), default="planned", server_default="planned")
     start_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")

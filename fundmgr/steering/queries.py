@@ -58,6 +58,16 @@ def proposal_loading() -> list[Any]:
     ]
 
 
+def ranked_row_loading() -> list[Any]:
+    """Eager loading for a page of a list in ranking order (ranking, pipeline, portfolio): what their rows show (the
+    primary area) and what scoring reads (the versions, for the latest), not the participants, area shares or country
+    that `proposal_loading` adds for recusals and fundability elsewhere. Selectin loading: one query for a page."""
+    return [
+        so.selectinload(Proposal.versions).defer(ProposalVersion.snapshot),
+        so.joinedload(Proposal.primary_area),
+    ]
+
+
 def proposals_in(fund: Fund, states: Iterable[ProposalState]) -> list[Proposal]:
     """The fund's proposals in the given states, eager-loaded, by reference."""
     return list(

@@ -23,7 +23,7 @@ from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering.queries import (
     PIPELINE_STATES,
     proposal_columns,
-    proposal_loading,
+    ranked_row_loading,
     recused,
     score_proposals,
     visible,
@@ -122,7 +122,7 @@ def load_page(fund: Fund, rows: Sequence[Any]) -> list[tuple[Proposal, ProposalS
     if not rows:
         return []
     ids = [row.id for row in rows]
-    loaded = db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids)).options(*proposal_loading()))
+    loaded = db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids)).options(*ranked_row_loading()))
     proposals = {p.id: p for p in loaded}
     scores = score_proposals(fund, [proposals[row.id] for row in rows if row.ranked is not None])
     for row in rows:
