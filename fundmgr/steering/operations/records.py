@@ -75,18 +75,21 @@ def record_minutes_link(minutes: Minutes, *, actor: User | None) -> DecisionReco
 def build_chain(session: so.Session) -> int:
     """Link every decision and every approval of minutes not yet in the record, per fund in the order they were
     taken (the migration that introduced the record, for the decisions taken before it). Returns the links made."""
-    decided = set(session.scalars(sa.select(DecisionRecord.decision_id).where(DecisionRecord.decision_id.is_not(None))))
-    approved = set(session.scalars(sa.select(DecisionRecord.minutes_id).where(DecisionRecord.minutes_id.is_not(None))))
+    # Only what the record lacks is read: this runs after every upgrade, on a fund of any age.
+    unlinked_decisions = sa.select(Decision).where(
+        Decision.minutes_id.is_(None),  # an approval of minutes is fixed by the minutes' own link, below
+        ~sa.exists().where(DecisionRecord.decision_id == Decision.id),
+    )
+    unlinked_minutes = sa.select(Minutes).where(
+        Minutes.approved_at.is_not(None), ~sa.exists().where(DecisionRecord.minutes_id == Minutes.id)
+    )
     events: list[tuple[Any, ...]] = []
-    # an approval of minutes is fixed by the minutes' own link, below
-    for decision in session.scalars(sa.select(Decision).where(Decision.minutes_id.is_(None))):
-        if decision.id not in decided:
-            events.append((decision.fund_id, decision.decided_on, decision.recorded_at, 1, decision.id, decision))
-    for minutes in session.scalars(sa.select(Minutes).where(Minutes.approved_at.is_not(None))):
-        if minutes.id not in approved:
-            assert minutes.approved_at is not None
-            events.append((minutes.meeting.fund_id, minutes.approved_at.date(), minutes.approved_at, 0, minutes.id,
-                           minutes))  # fmt: skip
+    for decision in session.scalars(unlinked_decisions):
+        events.append((decision.fund_id, decision.decided_on, decision.recorded_at, 1, decision.id, decision))
+    for minutes in session.scalars(unlinked_minutes):
+        assert minutes.approved_at is not None
+        events.append((minutes.meeting.fund_id, minutes.approved_at.date(), minutes.approved_at, 0, minutes.id,
+                       minutes))  # fmt: skip
     events.sort(key=lambda e: (e[0], e[1], e[2].replace(tzinfo=None), e[3], e[4]))
     for *_order, subject in events:
         if isinstance(subject, Decision):
