@@ -30,8 +30,8 @@ from fundmgr.funds.models import (
     ThematicArea,
     fund_own_organizations,
 )
-from fundmgr.funds.seats import CommitteeConstituency, CommitteeRules, ConflictRule, PresidingFallback, Seat
 from fundmgr.funds.queries import organizations_renamed
+from fundmgr.funds.seats import CommitteeConstituency, CommitteeRules, ConflictRule, PresidingFallback, Seat
 
 M49_FILE = Path(__file__).parent / "data" / "m49.csv"
 

@@ -11,8 +11,8 @@ import yaml
 from fundmgr.accounts.models import Organization
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
-from fundmgr.funds.definition import REFERENCE_FILE, DefinitionError, bundled_definition, parse_definition
 from fundmgr.funds import queries as fq
+from fundmgr.funds.definition import REFERENCE_FILE, DefinitionError, bundled_definition, parse_definition
 from fundmgr.funds.models import Country, Criterion, Fund, Objective, Region, ThematicArea
 from fundmgr.i18n import LANGUAGES
 from tests.factories import sign_in
