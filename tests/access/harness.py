@@ -40,6 +40,7 @@ from tests.access.world import World, build_world
 from tests.factories import sign_in
 from tests.support.database import BuiltOnce, ConnectionBoundSession
 from tests.support.seeded_demo import app_on_built_copy
+from tests.support.text_pdfs import page_text, text_only_pdf
 
 
 @pytest.fixture(scope="session")
@@ -164,6 +165,16 @@ def fresh_state(state: WorldState) -> Iterator[None]:
         if nested.is_active:
             nested.rollback()
         restore_files(state.world)
+
+
+@pytest.fixture(scope="module")
+def text_only_pdfs() -> Iterator[None]:
+    """For a module that reads only the words of PDFs (tests/support/text_pdfs.py): each PDF rendered from its
+    template, not laid out. WeasyPrint is called in one place, `fundmgr.pdf.write_html` (render_pdf, and
+    render_long_pdf for a document of one part)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("fundmgr.pdf.write_html", text_only_pdf)
+        yield
 
 
 @pytest.fixture
@@ -450,7 +461,7 @@ def pdf_text(data: bytes) -> str:
         pages = PdfReader(io.BytesIO(data)).pages
     except PdfReadError:
         return ""
-    return re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in pages))
+    return re.sub(r"\s+", "", "".join(page_text(page) for page in pages))
 
 
 class InlineScriptFinder(HTMLParser):
