@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
+
+import pytest
+
+from fundmgr import pdf
+
+LAY_OUT = pdf.write_html  # WeasyPrint's laying out, whatever a test put in its place
 
 TEXT_KEY = "/FundmgrTestText"  # the page's entry holding the text (a PDF reader ignores keys it does not know)
 UNSHOWN = {"head", "style", "script", "title"}  # what WeasyPrint does not draw on a page
@@ -56,3 +64,12 @@ def text_only_pdf(html: str) -> bytes:
 def page_text(page) -> str:
     """The text of a page: drawn, or carried by a text-only PDF."""
     return (page.extract_text() or "") + str(page.get(TEXT_KEY, ""))
+
+
+@contextmanager
+def laid_out_pdfs() -> Iterator[None]:
+    """Real PDFs within (WeasyPrint), where a module made them text only: what is kept beyond a test (the access
+    world's stored documents) must be what any module would have got."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "write_html", LAY_OUT)
+        yield
