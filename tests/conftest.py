@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -228,3 +229,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    groups_in_node_ids(config, items)
+
+
+def groups_in_node_ids(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Name each test's xdist group at the end of its node id, where `--dist loadgroup` reads it (`id@group`).
+
+    pytest-xdist (3.8) writes the suffix into `item._nodeid`, which pytest 9 no longer reads (a node's id is its
+    `_id`): every group was silently ignored and its tests spread over both workers, each building what the group
+    shares once (the demo's walk down the migrations, the browser's server and Chromium, the attack's servers) and
+    the canary's tests parted. Done here, after the groups above are marked, as xdist does it."""
+    if not getattr(config.option, "loadgroup", False):  # set in the workers of a `--dist loadgroup` run
+        return
+    for item in items:
+        names = {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):  # xdist's own suffix, should a release read it again
+            item._id = NodeId.parse(item.nodeid + suffix)

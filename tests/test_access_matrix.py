@@ -53,6 +53,10 @@ NO_SUCH_ID = 2_000_000_000
 
 # The world (tests/access/harness.py): built once per process and database, each test in a savepoint of it.
 app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
+# The matrix searches a PDF's words, never its pages: each PDF rendered from its template with its text, not laid out
+# by WeasyPrint (seconds a document, for every role; tests/support/text_pdfs.py). Real PDFs: tests/test_pdf_*.py.
+text_only_pdfs = harness.text_only_pdfs
+pytestmark = pytest.mark.usefixtures("text_only_pdfs")
 
 
 def category(response, method: str, changed: bool) -> str:

@@ -40,6 +40,7 @@ from tests.access.world import World, build_world
 from tests.factories import sign_in
 from tests.support.database import BuiltOnce, ConnectionBoundSession
 from tests.support.seeded_demo import app_on_built_copy
+from tests.support.text_pdfs import laid_out_pdfs, page_text, text_only_pdf
 
 
 @pytest.fixture(scope="session")
@@ -132,11 +133,13 @@ def committed_world(request: pytest.FixtureRequest, app: Flask, state: WorldStat
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url not in WORLDS:
         try:
-            WORLDS[url] = build_world(
-                request.getfixturevalue("fund"),
-                request.getfixturevalue("make_user"),
-                request.getfixturevalue("make_proposal"),
-            )
+            # its stored documents (the jobs' PDFs) are laid out by WeasyPrint, whichever module builds it
+            with laid_out_pdfs():
+                WORLDS[url] = build_world(
+                    request.getfixturevalue("fund"),
+                    request.getfixturevalue("make_user"),
+                    request.getfixturevalue("make_proposal"),
+                )
             db.session.commit()
         except BaseException as exc:
             WORLDS[url] = exc
@@ -164,6 +167,20 @@ def fresh_state(state: WorldState) -> Iterator[None]:
         if nested.is_active:
             nested.rollback()
         restore_files(state.world)
+
+
+@pytest.fixture(scope="module")
+def text_only_pdfs() -> Iterator[None]:
+    """For a module that reads only the words of PDFs (tests/support/text_pdfs.py): each PDF rendered from its
+    template, not laid out. WeasyPrint is called in one place, `fundmgr.pdf.write_html` (render_pdf, and
+    render_long_pdf for a document of one part)."""
+    from fundmgr.opendata import pipeline
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("fundmgr.pdf.write_html", text_only_pdf)
+        # the pipeline's booklets are kept per process: none made before is served here, none made here elsewhere
+        patch.setattr(pipeline, "_booklets", type(pipeline._booklets)())
+        yield
 
 
 @pytest.fixture
@@ -450,7 +467,7 @@ def pdf_text(data: bytes) -> str:
         pages = PdfReader(io.BytesIO(data)).pages
     except PdfReadError:
         return ""
-    return re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in pages))
+    return re.sub(r"\s+", "", "".join(page_text(page) for page in pages))
 
 
 class InlineScriptFinder(HTMLParser):

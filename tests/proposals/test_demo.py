@@ -11,12 +11,14 @@ from fundmgr.demo.seed import seed_organizations, seed_users
 from fundmgr.proposals.demo import participant_directs, seed_proposals
 from fundmgr.proposals.models import AttachmentKind, Proposal, ProposalStage, ProposalState
 from fundmgr.scenario import demo_data
+from tests.support.passwords import cheap_password_hashing
 
 
 def test_demo_proposals_reach_their_status_with_exact_budgets(fund):
     """Does every demo proposal exist once, at its intake status, with the demo file's budget to the cent?"""
     seed_organizations(fund)
-    seed_users(fund, "demo-password-123")
+    with cheap_password_hashing():  # 58 people: ten seconds at production's cost, for a test of proposals
+        seed_users(fund, "demo-password-123")
     seed_proposals(fund)
     db.session.commit()
     proposals = {p.title: p for p in db.session.scalars(sa.select(Proposal).where(Proposal.fund_id == fund.id))}

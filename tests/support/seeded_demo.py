@@ -25,11 +25,9 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 
 from fundmgr import create_app
-from fundmgr.accounts import operations as account_operations
 from fundmgr.db import db
 from fundmgr.demo.seed import DEFAULT_PASSWORD, seed_demo
 from tests.support.database import (
@@ -40,6 +38,7 @@ from tests.support.database import (
     load_bundled_fund,
     new_database,
 )
+from tests.support.passwords import cheap_password_hashing
 
 KINDS = ("migrated", "built", "seeded-demo")  # the databases made once in the run, by their records' names
 
@@ -124,10 +123,7 @@ def seed(backend: str, folder: Path, built: DatabaseCopy) -> dict:
     database, url = new_database(backend, folder / "demo.sqlite3", built)
     shutil.copytree(built.storage, folder / "storage", dirs_exist_ok=True)
     application = create_app(app_config(url, folder))
-    with pytest.MonkeyPatch.context() as patch, application.app_context():
-        # the demo's accounts hashed cheaply (argon2id all the same): seconds saved; a server rehashes a password with
-        # the production parameters when its account signs in
-        patch.setattr(account_operations, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    with cheap_password_hashing(), application.app_context():  # the demo's accounts: seconds saved
         lines = seed_demo(DEFAULT_PASSWORD).lines
         db.session.commit()
         db.session.remove()
