@@ -349,20 +349,21 @@ def serve_stored(key: str, content_type: str, *, gzipped: bool = False) -> Respo
 
     A file kept gzipped goes as it is to a client that accepts gzip (`Content-Encoding: gzip`), and is decompressed
     on its way to one that does not (then in chunks, without a length: its size is not kept)."""
+    store = backend()
     if not gzipped:
-        return backend().stream(key, content_type)
+        return store.stream(key, content_type)
     if request.accept_encodings["gzip"]:
-        response = backend().stream(key, content_type)
+        response = store.stream(key, content_type)
         response.content_encoding = "gzip"
-    else:
-        response = Response(gunzipped(key), mimetype=content_type, direct_passthrough=True)
+    else:  # the store taken now: the server reads the body after the request's app context has ended
+        response = Response(gunzipped(lambda: store.open(key)), mimetype=content_type, direct_passthrough=True)
     response.vary.add("Accept-Encoding")  # caches keep the two answers apart
     return response
 
 
-def gunzipped(key: str) -> Iterator[bytes]:
+def gunzipped(opened: Callable[[], IO[bytes]]) -> Iterator[bytes]:
     """A gzipped stored file's content a chunk at a time (opened when the first is read: never for a 304)."""
-    with contextlib.closing(backend().open(key)) as raw, gzip.GzipFile(fileobj=raw) as file:
+    with contextlib.closing(opened()) as raw, gzip.GzipFile(fileobj=raw) as file:
         while chunk := file.read(STREAM_CHUNK):
             yield chunk
 
