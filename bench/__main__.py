@@ -278,7 +278,7 @@ def load_pass(url: str, storage: Path, log: Path, args: argparse.Namespace) -> t
     with Server(url, storage, log=log) as server:
         clients = signed_in(server.url, {page.user for page in pages}, secret)
         for page in pages:
-            check = clients[page.user].get(page.path)
+            check = clients[page.user].get(page.path, headers=dict(page.headers))
             if check.status != 200:
                 raise RuntimeError(f"{page.path} answered HTTP {check.status} before the run")
             before = os.getloadavg()[0]

@@ -85,9 +85,11 @@ class Client:
         accept: str = "text/html",
         timeout: float = 300,
         file: tuple[str, str, bytes] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
-        """Send a request; a form with a file (its field name, file name and bytes) goes as multipart/form-data."""
-        headers = {"User-Agent": USER_AGENT, "Accept": accept} | self.credentials
+        """Send a request (with these headers besides its own); a form with a file (its field name, file name and
+        bytes) goes as multipart/form-data."""
+        headers = {"User-Agent": USER_AGENT, "Accept": accept} | self.credentials | (headers or {})
         body: str | bytes | None = None
         if file is not None:
             body, headers["Content-Type"] = multipart(form or {}, *file)

@@ -62,8 +62,9 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(url: str, credentials: dict[str, str], *, seconds: float, connections: int, threads: int = 1) -> dict:
-    """One wrk run (bounded by its duration and a 60 s timeout per request); its figures as a dict."""
+def run_wrk(url: str, headers: dict[str, str], *, seconds: float, connections: int, threads: int = 1) -> dict:
+    """One wrk run (bounded by its duration and a 60 s timeout per request), sending these headers besides its own;
+    its figures as a dict."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     try:
@@ -74,7 +75,7 @@ def run_wrk(url: str, credentials: dict[str, str], *, seconds: float, connection
             f"-d{max(1, round(seconds))}s",
             "--timeout",
             "60s",
-            *(option for name, value in credentials.items() for option in ("-H", f"{name}: {value}")),
+            *(option for name, value in headers.items() for option in ("-H", f"{name}: {value}")),
             "-H",
             f"User-Agent: {USER_AGENT}",
             "-H",
@@ -98,11 +99,11 @@ MIN_REQUESTS = 10
 def measure_page(base_url: str, page: Page, client: Client, *, seconds: float, connections: int) -> PageResult:
     """A short warm-up, then the measured run; a page too slow for wrk to finish 10 requests in the time
     is measured with exactly 10 requests instead (as many at once as wrk's connections)."""
-    credentials = client.credentials
-    run_wrk(base_url + page.path, credentials, seconds=1, connections=connections)
-    figures = run_wrk(base_url + page.path, credentials, seconds=seconds, connections=connections)
+    headers = client.credentials | dict(page.headers)
+    run_wrk(base_url + page.path, headers, seconds=1, connections=connections)
+    figures = run_wrk(base_url + page.path, headers, seconds=seconds, connections=connections)
     if figures["requests"] < MIN_REQUESTS:
-        figures = bounded_run(client, page.path, MIN_REQUESTS, connections)
+        figures = bounded_run(client, page.path, MIN_REQUESTS, connections, dict(page.headers))
     duration = figures["duration_us"] / 1e6
     errors = sum(figures["errors"].values())
     return PageResult(
@@ -122,7 +123,7 @@ def measure_page(base_url: str, page: Page, client: Client, *, seconds: float, c
     )
 
 
-def bounded_run(client: Client, path: str, total: int, connections: int) -> dict:
+def bounded_run(client: Client, path: str, total: int, connections: int, headers: dict[str, str]) -> dict:
     """Exactly `total` requests, `connections` at a time; figures in wrk's shape."""
     latencies: list[float] = []
     statuses: list[int] = []
@@ -134,7 +135,7 @@ def bounded_run(client: Client, path: str, total: int, connections: int) -> dict
             with lock:
                 if next(remaining, None) is None:
                     return
-            answer = client.get(path)
+            answer = client.get(path, headers=headers)
             with lock:
                 latencies.append(answer.seconds * 1e6)
                 statuses.append(answer.status)
@@ -168,7 +169,7 @@ def query_counts(clients: dict[str, Client], pages: list[Page], requests: int = 
     for page in pages:
         seen = []
         for _ in range(requests):
-            answer = clients[page.user].get(page.path)
+            answer = clients[page.user].get(page.path, headers=dict(page.headers))
             if answer.status != 200:
                 raise RuntimeError(f"{page.path} answered HTTP {answer.status}")
             seen.append(int(answer.headers["x-query-count"]))

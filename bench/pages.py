@@ -32,6 +32,7 @@ class Page:
     title: str
     path: str
     user: str  # whose session requests it (an e-mail), the FMU's token (API) or nobody (PUBLIC)
+    headers: tuple[tuple[str, str], ...] = ()  # what else the client sends, as the page's real readers do
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,14 @@ def measured_pages(t: Targets) -> list[Page]:
         Page("public", "Public fund page (no sign-in)", f"/public/{t.fund_code}", PUBLIC),
         Page("pipeline", "Pipeline (FMU)", "/steering/pipeline", FMU),
         Page("public_pipeline", "Public pipeline (no sign-in)", f"/public/{t.fund_code}/pipeline", PUBLIC),
-        # the file a crawler fetches: the last one the IATI job built (the first request builds it once)
-        Page("iati", "IATI export: the fund's activities (XML)", f"/iati/{t.fund_code}/activities.xml", PUBLIC),
+        # the file a crawler fetches (accepting gzip, as crawlers do): the last one the IATI job built
+        Page(
+            "iati",
+            "IATI export: the fund's activities (XML, gzip)",
+            f"/iati/{t.fund_code}/activities.xml",
+            PUBLIC,
+            (("Accept-Encoding", "gzip"),),
+        ),
         Page("api_proposals", "API: proposals, first page", f"{api}/proposals", API),
         Page("api_programmes", "API: programmes, first page", f"{api}/programmes", API),
         Page("api_transfers", "API: transfers, first page", f"{api}/transfers", API),

@@ -124,13 +124,18 @@ def territory_name(code: str | None, language: str | None = None) -> str:
     """Name of a country (ISO alpha-2) or UN M49 region code in the given language, from CLDR."""
     if not code:
         return ""
-    locale = Locale.parse(language or current_language())
-    return locale.territories.get(code) or str(TERRITORY_FALLBACK_NAMES.get(code, code))
+    return territories_in(language or current_language()).get(code) or str(TERRITORY_FALLBACK_NAMES.get(code, code))
+
+
+@functools.cache
+def territories_in(language: str) -> dict[str, str]:
+    """CLDR's territory names in a language, read once: a page listing a fund's countries names hundreds."""
+    return dict(babel_locale(language).territories)
 
 
 def language_name(code: str, language: str | None = None) -> str:
     """The name of a language (en, fr, es) in the given or current language, from CLDR: "anglais" on a French page."""
-    return Locale.parse(language or current_language()).languages.get(code, code)
+    return babel_locale(language or current_language()).languages.get(code, code)
 
 
 def requested_language(default: str | None = None) -> str:

@@ -15,6 +15,8 @@ delete_stored, send_stored; path_for for the local folder), so fundmgr.backup an
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
 import io
 import secrets
@@ -86,6 +88,7 @@ class Backend(Protocol):
 
     def write(self, key: str, data: bytes) -> None: ...
     def read(self, key: str) -> bytes: ...
+    def open(self, key: str) -> IO[bytes]: ...
     def exists(self, key: str) -> bool: ...
     def keys(self) -> set[str]: ...
     def delete(self, key: str) -> None: ...
@@ -118,6 +121,9 @@ class LocalBackend:
 
     def read(self, key: str) -> bytes:
         return self.path(key).read_bytes()
+
+    def open(self, key: str) -> IO[bytes]:
+        return self.path(key).open("rb")
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -179,6 +185,9 @@ class S3Backend:
 
     def read(self, key: str) -> bytes:
         return self.fetch(key)["Body"].read()
+
+    def open(self, key: str) -> IO[bytes]:
+        return self.fetch(key)["Body"]
 
     def exists(self, key: str) -> bool:
         try:
@@ -334,10 +343,29 @@ def send_stored(key: str, filename: str, content_type: str) -> Response:
     return backend().send(key, filename, content_type)
 
 
-def serve_stored(key: str, content_type: str) -> Response:
+def serve_stored(key: str, content_type: str, *, gzipped: bool = False) -> Response:
     """A file the app generated itself, shown inline and streamed from the store (never read whole into memory):
-    for large generated files anyone may fetch, such as the IATI file. Never for uploads (`send_stored`)."""
-    return backend().stream(key, content_type)
+    for large generated files anyone may fetch, such as the IATI file. Never for uploads (`send_stored`).
+
+    A file kept gzipped goes as it is to a client that accepts gzip (`Content-Encoding: gzip`), and is decompressed
+    on its way to one that does not (then in chunks, without a length: its size is not kept)."""
+    store = backend()
+    if not gzipped:
+        return store.stream(key, content_type)
+    if request.accept_encodings["gzip"]:
+        response = store.stream(key, content_type)
+        response.content_encoding = "gzip"
+    else:  # the store taken now: the server reads the body after the request's app context has ended
+        response = Response(gunzipped(lambda: store.open(key)), mimetype=content_type, direct_passthrough=True)
+    response.vary.add("Accept-Encoding")  # caches keep the two answers apart
+    return response
+
+
+def gunzipped(opened: Callable[[], IO[bytes]]) -> Iterator[bytes]:
+    """A gzipped stored file's content a chunk at a time (opened when the first is read: never for a 304)."""
+    with contextlib.closing(opened()) as raw, gzip.GzipFile(fileobj=raw) as file:
+        while chunk := file.read(STREAM_CHUNK):
+            yield chunk
 
 
 def write_stored(key: str, data: bytes) -> None:

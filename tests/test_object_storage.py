@@ -7,6 +7,7 @@ and `flask restore` carry the objects.
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import flask_migrate
@@ -138,3 +139,15 @@ def test_backup_and_restore_carry_the_objects(storage_backend, s3_emulator, comm
         assert stored_keys() == set(keys)
         assert read_stored(content_key(content)) == content
         delete_stored(content_key(content))
+
+
+def test_the_iati_file_is_served_from_either_store_gzipped_or_plain(storage_backend, client):
+    """The IATI file, kept gzipped in the store, reaches a crawler that accepts gzip as it is kept and one that does
+    not decompressed, from the local folder and from the bucket alike."""
+    plain = client.get("/iati/activities.xml")
+    compressed = client.get("/iati/activities.xml", headers={"Accept-Encoding": "gzip"})
+    assert plain.status_code == compressed.status_code == 200
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.data) == plain.data
+    assert plain.data.startswith(b"<?xml")
+    assert b"<iati-activities" in plain.data

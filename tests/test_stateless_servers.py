@@ -9,6 +9,7 @@ state of their own: a session, the sign-in limit, the live board, a file, a job.
 
 from __future__ import annotations
 
+import gzip
 import os
 import secrets
 import subprocess
@@ -236,6 +237,25 @@ def test_a_file_uploaded_through_one_server_downloads_through_the_other(platform
     on_disk = [path for n in (0, 1) for path in (platform.folder / f"local-{n}").rglob("*") if path.is_file()]
     assert on_disk == []  # nothing on a server's own disk
     assert key in platform.stored_keys()  # in the bucket every server reads
+
+
+def test_the_iati_file_goes_from_either_server_gzipped_or_plain(platform):
+    """A crawler fetches the IATI file (the first fetch builds it) from one server, then from the other: does it get
+    the file as kept in the bucket (gzip) when it accepts gzip, and the XML decompressed when it does not?"""
+    first = platform.browser(0).get("/iati/activities.xml")
+    assert first.status == 200, first.text[-3000:]
+    compressed = platform.browser(1).get("/iati/activities.xml", headers={"Accept-Encoding": "gzip"})
+    plain = platform.browser(1).get("/iati/activities.xml")
+    assert compressed.status == plain.status == 200
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert int(compressed.headers["content-length"]) == len(compressed.body)
+    assert "content-encoding" not in plain.headers
+    for xml in (gzip.decompress(compressed.body), plain.body, first.body):
+        assert xml.startswith(b"<?xml")
+        assert b"</iati-activities>" in xml[-100:], "the whole file"
+    # other tests change the demo meanwhile, so a new file may be built between two fetches: the same tag, same bytes
+    if compressed.headers["etag"].strip('"') + "-xml" == plain.headers["etag"].strip('"'):
+        assert gzip.decompress(compressed.body) == plain.body
 
 
 def test_a_job_asked_through_one_server_is_done_by_the_worker_and_downloads_through_the_other(platform):

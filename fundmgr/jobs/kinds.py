@@ -21,6 +21,7 @@ STEPS = {
     "collect": _l("Collecting the data"),
     "render": _l("Laying out the document"),
     "files": _l("Adding the files"),
+    "compress": _l("Compressing the file"),
     "store": _l("Keeping the file"),
     "done": _l("Ready"),
     "failed": _l("Failed"),

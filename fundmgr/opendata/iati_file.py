@@ -17,6 +17,7 @@ idempotent: asking again for the same key while it runs gives the same job, and 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from datetime import timedelta
@@ -38,8 +39,10 @@ from fundmgr.jobs.runner import JOB_TIMEOUT, ask, run_here
 from fundmgr.opendata import iati
 from fundmgr.storage import serve_stored
 
-# Bump when activities_document changes what it writes: files built before are then rebuilt on the next request.
-LAYOUT_VERSION = "1"
+# Bump when activities_document changes what it writes, or how the file is kept: files built before are then rebuilt
+# on the next request (2: kept gzipped).
+LAYOUT_VERSION = "2"
+GZIP = "application/gzip"  # a job's file kept gzipped (files of layout 1 are plain XML, served as they are)
 # Audited actions that never change what the file publishes (asking for jobs, accounts, tokens): they do not make
 # the file stale. Named from the models (a person's entries are "users"): a sign-in must not rebuild the file.
 UNPUBLISHED_OBJECTS = tuple(object_type_of(model) for model in (Job, User, ApiToken))
@@ -51,7 +54,11 @@ def build_iati(job: Job, progress: Progress) -> Output:
     progress(10, "collect")
     fund = db.session.get(Fund, job.fund_id) if job.fund_id else None
     data = iati.activities_document(scope(fund))
-    return Output(data, f"{fund.code}-activities.xml" if fund else "activities.xml", "application/xml")
+    progress(80, "compress")
+    # Kept gzipped: XML shrinks about tenfold, and crawlers accept gzip, so the file goes to them as it is kept
+    # (a large fund's file is hundreds of megabytes). mtime=0: the same content makes the same bytes (same key).
+    compressed = gzip.compress(data, compresslevel=6, mtime=0)
+    return Output(compressed, f"{fund.code}-activities.xml.gz" if fund else "activities.xml.gz", GZIP)
 
 
 IATI_FILE = register(
@@ -119,7 +126,8 @@ def refresh(fund: Fund | None) -> Job | None:
 
 
 def file_answer(fund: Fund | None) -> Response:
-    """The last file built, with its ETag (its sha256) and date; 503 with Retry-After when there is none yet."""
+    """The last file built, with its ETag and date (gzipped to clients that accept it); 503 with Retry-After when
+    there is none yet."""
     job = refresh(fund)
     if job is None or not job.storage_key:
         response = Response("The IATI file is being prepared.", status=503, mimetype="text/plain")
@@ -127,7 +135,10 @@ def file_answer(fund: Fund | None) -> Response:
         return response
     # streamed from the store: the file of a large fund is hundreds of megabytes, and reading it whole into the
     # worker's memory for each crawler cost more than everything else the request does
-    response = serve_stored(job.storage_key, "application/xml")
-    response.set_etag(job.sha256 or "")
+    gzipped = job.content_type == GZIP
+    response = serve_stored(job.storage_key, "application/xml", gzipped=gzipped)
+    # each representation its own tag: the gzipped bytes are what the sha256 is of
+    decompressed = gzipped and response.content_encoding != "gzip"
+    response.set_etag(f"{job.sha256}-xml" if decompressed else job.sha256 or "")
     response.last_modified = job.finished_at
     return response.make_conditional(request)

@@ -219,12 +219,12 @@ def selected_amounts(
     Proposal they all meet, by which their rows are read (no list of their ids to send)."""
     if not gaps:
         return []
+    # the level looked up per proposal (a subquery on the marker's unique index): as an outer join, PostgreSQL read
+    # every proposal's markers to hash them (10 ms at a large fund's scale, against 2)
+    level = sa.select(ProposalMarker.level).where(rated_on(marker)).scalar_subquery()
     rows = db.session.execute(
-        sa.select(
-            Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code, ProposalMarker.level
-        )
+        sa.select(Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code, level)
         .outerjoin(Country, Country.id == Proposal.country_id)
-        .outerjoin(ProposalMarker, rated_on(marker))
         .where(among)
     )
     selected = [row for row in rows if row.id in gaps]

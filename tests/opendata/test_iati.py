@@ -19,6 +19,7 @@ never imported, only its files are read). The IATI Standard Ruleset checks teste
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import re
 from datetime import date
@@ -343,7 +344,7 @@ def test_the_file_is_built_by_a_job_and_served_until_what_it_publishes_changes(d
     assert built.state is JobState.done
     assert built.asked_by_id is None
     assert built.fund_id is None
-    assert first.headers["ETag"] == f'"{built.sha256}"'
+    assert first.headers["ETag"] == f'"{built.sha256}-xml"', "kept gzipped, sent decompressed: a tag of its own"
     again = client.get("/iati/activities.xml", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert client.get("/iati/activities.xml").data == first.data
@@ -393,3 +394,31 @@ def test_a_file_that_could_not_be_built_asks_the_crawler_to_come_back(demo_app, 
     (job,) = iati_jobs()
     assert job.state is JobState.failed
     assert "unreadable" in job.error
+
+
+def test_the_file_goes_gzipped_to_a_crawler_that_accepts_it_and_plain_to_one_that_does_not(demo_app):
+    """The file is kept gzipped: a client that accepts gzip gets those bytes as they are (Content-Encoding, a
+    tenth of the size), one that does not gets the same XML decompressed; each answer has its own ETag, both say
+    they vary by Accept-Encoding (so shared caches keep them apart), and each is confirmed with a 304."""
+    client = demo_app.test_client()
+    plain = client.get("/iati/activities.xml")
+    compressed = client.get("/iati/activities.xml", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert compressed.status_code == plain.status_code == 200
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain.headers
+    assert compressed.mimetype == plain.mimetype == "application/xml"
+    assert gzip.decompress(compressed.data) == plain.data
+    assert int(compressed.headers["Content-Length"]) == len(compressed.data) < len(plain.data) / 5
+    assert b"<iati-activities" in plain.data[:500]
+    assert compressed.headers["ETag"] != plain.headers["ETag"]
+    for answer in (plain, compressed):
+        assert "Accept-Encoding" in answer.headers["Vary"]
+    assert client.get("/iati/activities.xml", headers={"Accept-Encoding": "gzip;q=0"}).data == plain.data
+    again = client.get(
+        "/iati/activities.xml",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": compressed.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    assert client.get("/iati/activities.xml", headers={"If-None-Match": compressed.headers["ETag"]}).status_code == 200
+    (built,) = iati_jobs()
+    assert built.filename == "activities.xml.gz", "the job's own download is the gzipped file, named as such"

@@ -343,6 +343,26 @@ def test_the_portfolio_tries_a_selection(client, fund, committee, in_review, ass
     assert "100.0%" in tried  # TA5 holds the whole portfolio with that selection
 
 
+def test_the_portfolio_shows_how_a_selection_moves_the_gender_marker_share(
+    fund, committee, in_review, assign, submit_review, make_deposit
+):
+    """The marker row counts a selected proposal's money at or above the fund's level (gender 2) and not one below."""
+    from fundmgr.steering.portfolio import build_portfolio
+
+    make_deposit("3000000.00")
+    rated = in_review(lead="UNDP", partners=("UNFPA",), area="TA1", marker_level=2)
+    below = in_review(lead="UNDP", partners=("UNFPA",), area="TA5", marker_level=1)
+    for proposal in (rated, below):
+        assign(proposal)
+        submit_review(proposal, committee.germany, 4)
+    both = build_portfolio(committee.fmu, fund, {rated.id, below.id}).gender
+    assert both is not None
+    assert both.funded_share is None, "nothing funded yet"
+    assert both.after_share == Decimal(rated.total_amount) / (rated.total_amount + below.total_amount)
+    assert build_portfolio(committee.fmu, fund, {rated.id}).gender.after_share == 1
+    assert build_portfolio(committee.fmu, fund, {below.id}).gender.after_share == 0
+
+
 def test_the_pipeline_lists_endorsed_proposals_for_viewers_without_scores(client, committee, make_proposal, make_user):
     make_proposal(ProposalState.endorsed, lead="UNDP", partners=("UNFPA",), title="Pipeline programme")
     viewer = make_user(Role.viewer, org="GOV-NLD")
