@@ -464,6 +464,7 @@ class VoteView(ItemView):
 
     methods = ["POST"]
     proposal_loading = ANSWER_PROPOSAL_LOADING
+    lean_signed_in = True
 
     def can_access(self, user: User) -> bool:
         """SC members vote (presence, recusal and the item's state are the operation's to check)."""
@@ -489,6 +490,7 @@ class PositionView(ItemView):
 
     methods = ["POST"]
     proposal_loading = ANSWER_PROPOSAL_LOADING
+    lean_signed_in = True
 
     def can_access(self, user: User) -> bool:
         """SC members state positions (presence, recusal and the item's state are the operation's to check)."""
