@@ -477,10 +477,10 @@ class VoteView(ItemView):
         choice = VoteChoice(form.choice.data)
         if form.confirmed.data != "yes" and not wants_json():
             return self.render("confirm_vote.html", meeting=self.meeting, item=self.item, choice=choice)
-        vote = ops.cast_vote(self.item, current_user, choice, actor=current_user)
+        choice = ops.cast_vote(self.item, current_user, choice, actor=current_user)
         if wants_json():
-            return jsonify(vote={"item": self.item.id, "choice": vote.choice.value}), 201
-        flash(_("Your vote is recorded: %(choice)s.", choice=vote.choice.title), "success")
+            return jsonify(vote={"item": self.item.id, "choice": choice.value}), 201
+        flash(_("Your vote is recorded: %(choice)s.", choice=choice.title), "success")
         return self.back()
 
 
