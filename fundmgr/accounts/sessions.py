@@ -66,7 +66,13 @@ def idle_cutoff() -> datetime:
 # the mappers are configured; its argument `lean`, see below): what every signed-in request reads with the user
 # (`fundmgr.funds` adds the person's roles and their funds), read in the same statement as the session row.
 SIGNED_IN_LOADING: list[Callable[[bool], Any]] = []
-_signed_in_options: dict[bool, list[Any]] = {}
+# lean -> (how many of SIGNED_IN_LOADING they were built from, the options)
+_signed_in_options: dict[bool, tuple[int, list[Any]]] = {}
+
+
+def options_current(lean: bool) -> bool:
+    """Whether the options built for `lean` include every package's (one may register after the first request)."""
+    return lean in _signed_in_options and _signed_in_options[lean][0] == len(SIGNED_IN_LOADING)
 
 
 def signed_in_options(lean: bool = False) -> list[Any]:
@@ -77,11 +83,11 @@ def signed_in_options(lean: bool = False) -> list[Any]:
     organization is not joined in (`User.organization` is read when asked), and of each fund only its code and
     decision rule (the rest when asked). Reading the whole fund (33 columns, ten of them JSON to decode) and the
     organization's names cost about a fifth of a millisecond of each answer's CPU."""
-    if len(_signed_in_options.get(lean, ())) != len(SIGNED_IN_LOADING):
+    if not options_current(lean):
         so.configure_mappers()  # a server's first request may be a signed-in one: the backrefs exist from here
         lean_user = [so.lazyload(User.organization)] if lean else []
-        _signed_in_options[lean] = lean_user + [make(lean) for make in SIGNED_IN_LOADING]
-    return _signed_in_options[lean]
+        _signed_in_options[lean] = (len(SIGNED_IN_LOADING), lean_user + [make(lean) for make in SIGNED_IN_LOADING])
+    return _signed_in_options[lean][1]
 
 
 _live_session_query: dict[bool, sa.Select[Any]] = {}
@@ -92,7 +98,7 @@ def live_session_query(lean: bool = False) -> sa.Select[Any]:
     parameters are `key_hash`, `user_id`, `idle_cutoff` and `stale_before`. Built once per process (and per
     `lean`, see `signed_in_options`), with SIGNED_IN_LOADING's options: every signed-in request runs it, and
     building it and its cache key cost about as much as running it."""
-    if lean not in _live_session_query or len(_signed_in_options.get(lean, ())) != len(SIGNED_IN_LOADING):
+    if lean not in _live_session_query or not options_current(lean):
         _live_session_query[lean] = (
             sa.select(UserSession, User, (UserSession.last_seen_at < sa.bindparam("stale_before")).label("stale"))
             .join(User, User.id == UserSession.user_id)
