@@ -4,6 +4,7 @@
     python -m bench.positions --reuse                # the database of an earlier run, kept
     python -m bench.positions --profile              # and a pyinstrument profile of the answers
     python -m bench.positions --reuse --served       # the benchmark's positions line alone, against gunicorn
+    python -m bench.positions --reuse --rule majority  # the fund decides by majority from now on: members vote
 
 In-process (the Flask test client, CSRF on, the production code path) against PostgreSQL: 50 members state then
 change their answer on live items one after the other (no contention), so that the figures are the request's own
@@ -127,6 +128,15 @@ class Refusals:
         return answer
 
 
+def set_decision_rule(url: str, rule: str) -> None:
+    """The benchmark's fund decides by this rule from now on (a second fund "written only as data" may decide by
+    majority: its members' votes must answer as fast as positions). Its past meetings keep what they recorded."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("UPDATE funds SET decision_rule = %s", (rule,))
+
+
 def served(url: str, database: str) -> None:
     """The benchmark's rounds alone, on the database of an earlier run: gunicorn as `make bench` starts it (give
     GUNICORN_CMD_ARGS to try other workers), 50 members signed in, each live item opened, answered at once, changed
@@ -185,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the answers")
     rounds = "instead: the benchmark's rounds (50 members at once on 5 items) against gunicorn"
     parser.add_argument("--served", action="store_true", help=rounds)
+    rule = "first set the fund's decision rule in the database (kept): majority measures votes, consensus positions"
+    parser.add_argument("--rule", choices=("consensus", "majority"), help=rule)
     args = parser.parse_args(argv)
 
     from bench.__main__ import bench_app, build_dataset, database_url, recreate_database
@@ -198,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Generating the fund at scale 0.1 into {args.database}...", flush=True)
         url = recreate_database(args.postgres, args.database)
         build_dataset(url, 0.1)
+    if args.rule:
+        set_decision_rule(url, args.rule)
     if args.served:
         return served(url, args.database)
     app = bench_app(url)

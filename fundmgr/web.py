@@ -122,6 +122,9 @@ class FundView(View):
     # A page of the fund the user works in: a person holding no role on it is refused (403). Pages about the
     # person or the installation (sign-in, profile, notifications, language) say False.
     fund_scoped = True
+    # Reads of the signed-in person only who they are and their roles on which fund (`accounts.sessions.
+    # signed_in_options`): the routes many people send to at the same moment, a member's position or vote.
+    lean_signed_in = False
 
     def __init__(self, heavy: bool = False) -> None:
         self.heavy = heavy  # renders an expensive document: see fundmgr.heavy (set by add_view)

@@ -27,6 +27,9 @@ BOARD_POLL = 14
 # A member's position: the user (1); the item with its meeting and proposal (1); the item's lock (1); the member's
 # attendance under its lock with their standing (1); their position (1); it written (1); its audit entry (1).
 POSITION = 7
+# A member's vote: as a position, and the quorum, which a vote needs: the voting seats' terms on the day (1); the
+# invited members and the seats' people with their presence, roles and standings, and the rules' number (1).
+VOTE = POSITION + 2
 
 
 def statements(client, send: Callable[[], object], status: int) -> list[str]:
@@ -100,4 +103,16 @@ def test_a_position_costs_a_few_statements(client, committee, live_item):
     first = statements(client, lambda: client.post(url, data={"stance": "support"}, headers=JSON), 201)
     assert len(first) <= POSITION, first
     changed = statements(client, lambda: client.post(url, data={"stance": "stand_aside"}, headers=JSON), 201)
+    assert len(changed) == len(first), changed
+
+
+def test_a_vote_costs_a_few_statements(client, committee, live_item, by_majority):
+    """A member's vote (JSON, from their device) in a fund deciding by majority: a position's statements and two for
+    the quorum, however many members the committee has."""
+    item = live_item()
+    sign_in(client, committee.germany)
+    url = f"/steering/meetings/{item.meeting_id}/items/{item.id}/vote"
+    first = statements(client, lambda: client.post(url, data={"choice": "approve"}, headers=JSON), 201)
+    assert len(first) <= VOTE, first
+    changed = statements(client, lambda: client.post(url, data={"choice": "reject"}, headers=JSON), 201)
     assert len(changed) == len(first), changed

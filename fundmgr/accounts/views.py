@@ -38,11 +38,14 @@ def load_user(session_id: str) -> User | None:
     """Find the signed-in user from the session: only while its server session is live (not signed out,
     not ended by a password change or an administrator, not idle too long) and the account active. The session row
     and the user come in one statement (`sessions.signed_in_user`), read afresh on every request: a session ended,
-    an account deactivated or a role removed by another server counts from the next request."""
+    an account deactivated or a role removed by another server counts from the next request. A view saying
+    `lean_signed_in` (a member's position or vote) reads less of the user with them (`sessions.signed_in_options`)."""
     user_id, _sep, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    found = sessions.signed_in_user(int(user_id), session.get(sessions.SESSION_KEY))
+    view = current_app.view_functions.get(request.endpoint or "")
+    lean = getattr(getattr(view, "view_class", None), "lean_signed_in", False)
+    found = sessions.signed_in_user(int(user_id), session.get(sessions.SESSION_KEY), lean=lean)
     if found is None:
         return None
     user, user_session = found

@@ -187,11 +187,14 @@ class FundRole(Base):
         return f"<FundRole {self.user_id} {self.fund_id} {self.role.value}>"
 
 
-def roles_with_the_user() -> Any:
+def roles_with_the_user(lean: bool) -> Any:
     """Every signed-in request asks the person's roles (is this page of their fund theirs?) and the funds they work
     in: both come in the statement that reads the session and its user (`fundmgr.accounts.sessions.signed_in_user`),
-    fresh on every request, so a role granted or ended counts from the next request on whichever server."""
-    return so.joinedload(User.fund_roles).joinedload(FundRole.fund)  # type: ignore[attr-defined]
+    fresh on every request, so a role granted or ended counts from the next request on whichever server. `lean`: of
+    each fund only what a member's answer asks (its code, to find the fund worked in; its decision rule), the rest
+    read if asked."""
+    funds = so.joinedload(User.fund_roles).joinedload(FundRole.fund)  # type: ignore[attr-defined]
+    return funds.load_only(Fund.code, Fund.decision_rule) if lean else funds
 
 
 if roles_with_the_user not in SIGNED_IN_LOADING:

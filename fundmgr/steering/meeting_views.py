@@ -464,6 +464,7 @@ class VoteView(ItemView):
 
     methods = ["POST"]
     proposal_loading = ANSWER_PROPOSAL_LOADING
+    lean_signed_in = True
 
     def can_access(self, user: User) -> bool:
         """SC members vote (presence, recusal and the item's state are the operation's to check)."""
@@ -476,10 +477,10 @@ class VoteView(ItemView):
         choice = VoteChoice(form.choice.data)
         if form.confirmed.data != "yes" and not wants_json():
             return self.render("confirm_vote.html", meeting=self.meeting, item=self.item, choice=choice)
-        vote = ops.cast_vote(self.item, current_user, choice, actor=current_user)
+        choice = ops.cast_vote(self.item, current_user, choice, actor=current_user)
         if wants_json():
-            return jsonify(vote={"item": self.item.id, "choice": vote.choice.value}), 201
-        flash(_("Your vote is recorded: %(choice)s.", choice=vote.choice.title), "success")
+            return jsonify(vote={"item": self.item.id, "choice": choice.value}), 201
+        flash(_("Your vote is recorded: %(choice)s.", choice=choice.title), "success")
         return self.back()
 
 
@@ -489,6 +490,7 @@ class PositionView(ItemView):
 
     methods = ["POST"]
     proposal_loading = ANSWER_PROPOSAL_LOADING
+    lean_signed_in = True
 
     def can_access(self, user: User) -> bool:
         """SC members state positions (presence, recusal and the item's state are the operation's to check)."""

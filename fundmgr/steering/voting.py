@@ -13,13 +13,28 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from fundmgr.funds.seats import rules_of, terms_on
+from fundmgr.accounts.models import Role, User
+from fundmgr.db import db
+from fundmgr.funds.rights import holding
+from fundmgr.funds.seats import CommitteeConstituency, CommitteeRules, Seat, SeatTerm, rules_of, terms_on
 from fundmgr.proposals.models import Proposal
-from fundmgr.steering.models import AgendaItem, Meeting, Position, Stance, VoteChoice, standings
+from fundmgr.steering.models import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    Position,
+    Stance,
+    VoteChoice,
+    standing_facts,
+    standing_from,
+    standings,
+)
 
 DECISION_RULES = {"consensus": _l("consensus"), "majority": _l("majority")}
 
@@ -80,27 +95,98 @@ def seats_quorum(meeting: Meeting, proposal: Proposal | None) -> Quorum:
     """The voting seats represented at the meeting, leaving out the members excluded from the proposal's decision."""
     rules = rules_of(meeting.fund)
     present = {a.member_id for a in meeting.attendance if a.present}
-    terms = voting_terms(meeting)
+    terms = [(t.seat_id, t.holder_id, t.alternate_id) for t in voting_terms(meeting)]
     people = people_of(meeting)
     excluded = excluded_from_decision(proposal, people.values()) if proposal is not None else set()
+    invited = {a.member_id for a in meeting.attendance}
+    return counted_quorum(rules.quorum_voting_seats, terms, present, excluded, invited)
+
+
+Term = tuple[int, int, int | None]  # a voting seat's term on the day: the seat, its holder, its alternate
+
+
+def counted_quorum(
+    required: int, terms: Iterable[Term], present: set[int], excluded: set[int], invited: set[int]
+) -> Quorum:
+    """The rule, on plain data: each voting seat's term (seat, holder, alternate) on the meeting's day is eligible
+    unless both its people are excluded, and represented when one of them not excluded is present (the holder
+    speaks first)."""
     eligible, represented, voices = set(), set(), set()
-    for term in terms:
-        persons = [p for p in (term.holder_id, term.alternate_id) if p is not None and p not in excluded]
+    for seat_id, holder_id, alternate_id in terms:
+        persons = [p for p in (holder_id, alternate_id) if p is not None and p not in excluded]
         if not persons:
             continue
-        eligible.add(term.seat_id)
+        eligible.add(seat_id)
         speakers = [p for p in persons if p in present]
         if speakers:
-            represented.add(term.seat_id)
+            represented.add(seat_id)
             voices.add(speakers[0])
-    invited = {a.member_id for a in meeting.attendance}
     return Quorum(
-        required=rules.quorum_voting_seats,
+        required=required,
         eligible_seat_ids=frozenset(eligible),
         represented_seat_ids=frozenset(represented),
         present_ids=frozenset(voices),
         recused_ids=frozenset(excluded & invited),
     )
+
+
+_answer_quorum_statements: list[tuple[sa.Select, sa.Select]] = []
+
+
+def answer_quorum_statements() -> tuple[sa.Select, sa.Select]:
+    """The statements of `answer_quorum`, built once per process: the voting seats' terms on a day (parameters
+    `fund_id`, `day`), as `voting_terms` finds them; and, for the meeting's invited members and the people of those
+    terms (`meeting_id`, `person_ids`), their organization, presence, seat on the committee (`fund_id`) and the
+    two facts of their standing on the proposal (`proposal_id`), as `standing_facts` asks them, each row with the
+    number of voting seats the committee's rules require (`rules_of`)."""
+    if not _answer_quorum_statements:
+        terms = (
+            sa.select(SeatTerm.seat_id, SeatTerm.holder_id, SeatTerm.alternate_id)
+            .join(Seat, Seat.id == SeatTerm.seat_id)
+            .join(CommitteeConstituency, CommitteeConstituency.id == Seat.constituency_id)
+            .where(Seat.fund_id == sa.bindparam("fund_id"), CommitteeConstituency.votes.is_(True),
+                   SeatTerm.starts_on <= sa.bindparam("day"),
+                   sa.or_(SeatTerm.ends_on.is_(None), SeatTerm.ends_on >= sa.bindparam("day")))
+            .order_by(Seat.position)
+        )  # fmt: skip
+        proposal = SimpleNamespace(id=sa.bindparam("proposal_id"))
+        attendance = sa.and_(Attendance.meeting_id == sa.bindparam("meeting_id"), Attendance.member_id == User.id)
+        required = sa.select(CommitteeRules.quorum_voting_seats).where(
+            CommitteeRules.fund_id == sa.bindparam("fund_id")).scalar_subquery()  # fmt: skip
+        people = (
+            sa.select(required.label("required"), User.id, User.organization_id,
+                      Attendance.member_id.is_not(None).label("invited"), Attendance.present,
+                      holding(SimpleNamespace(id=sa.bindparam("fund_id")), Role.sc_member).label("on_committee"),
+                      *(fact.label(name) for fact, name in zip(standing_facts(proposal, User),
+                                                               ("conflicted", "participates"), strict=True)))
+            .outerjoin(Attendance, attendance)
+            .where(sa.or_(User.id.in_(sa.bindparam("person_ids", expanding=True)),
+                          User.id.in_(sa.select(Attendance.member_id).where(
+                              Attendance.meeting_id == sa.bindparam("meeting_id")))))
+        )  # fmt: skip
+        _answer_quorum_statements.append((terms, people))
+    return _answer_quorum_statements[0]
+
+
+def answer_quorum(item: AgendaItem) -> Quorum:
+    """`quorum_for(item)` read in two statements of plain rows rather than the meeting's attendance, seats, terms,
+    people, rules and standings as objects (seven statements): every member's vote checks it, all at the same moment."""
+    meeting, proposal = item.meeting, item.proposal
+    fund = meeting.fund
+    terms_statement, people_statement = answer_quorum_statements()
+    terms = db.session.execute(terms_statement, {"fund_id": fund.id, "day": meeting.held_on}).tuples().all()
+    persons = {p for _seat, holder, alternate in terms for p in (holder, alternate) if p is not None}
+    parameters = {"meeting_id": meeting.id, "person_ids": sorted(persons), "fund_id": fund.id,
+                  "proposal_id": proposal.id}  # fmt: skip
+    rows = db.session.execute(people_statement, parameters).all()
+    invited = {row.id for row in rows if row.invited}
+    present = {row.id for row in rows if row.present}
+    # anyone not on the committee is FREE (`standings`): their rights are their role's
+    excluded = {row.id for row in rows if row.on_committee and not standing_from(
+        proposal, row, conflicted=bool(row.conflicted), participates=bool(row.participates)).decides}  # fmt: skip
+    required = rows[0].required if rows else None
+    assert required is not None, f"fund {fund.code} has no committee rules: load its definition"  # as `rules_of`
+    return counted_quorum(required, terms, present, excluded, invited)
 
 
 def voting_terms(meeting: Meeting) -> list[Any]:

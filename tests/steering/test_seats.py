@@ -13,8 +13,8 @@ from fundmgr.db import db
 from fundmgr.errors import InvalidTransition, NotAllowed, ValidationFailed
 from fundmgr.funds.seats import Seat, seats_of, term_of
 from fundmgr.steering import operations as ops
-from fundmgr.steering.models import VoteChoice
-from fundmgr.steering.voting import counted_votes, quorum_for
+from fundmgr.steering.models import AgendaItem, VoteChoice
+from fundmgr.steering.voting import answer_quorum, counted_votes, quorum_for
 from tests.factories import sign_in
 from tests.support import TODAY
 
@@ -58,6 +58,34 @@ def test_an_alternate_represents_the_seat_and_holder_and_alternate_count_once(
     assert quorum.met
     assert sorted(v.member_id for v in counted_votes(item, quorum)) == sorted([committee.germany.id,
                                                                                committee.spain.id])  # fmt: skip
+
+
+@pytest.mark.both_engines  # the vote's quorum is read in SQL of its own
+@pytest.mark.parametrize(
+    "present",
+    [("alternate", "spain"), ("alternate", "germany", "spain", "morocco", "unhcr"),
+     ("chair", "unhcr", "ilo", "germany", "stakeholder"), ("chair", "alternate", "morocco")],
+)  # fmt: skip
+def test_a_vote_weighs_the_quorum_as_the_board_and_the_minutes_do(
+    by_majority, alternate, meeting, committee, in_review, present
+):
+    """The quorum a member's vote checks (read as plain rows, every member voting at once) is the one the board and
+    the minutes count (`quorum_for`): the same seats eligible and represented, the same voices and recusals, with a
+    holder or their alternate present, a declared conflict, a waived one, and organizations taking part."""
+    proposal = in_review(lead="IOM", partners=("UNHCR",))
+    (item,) = ops.add_agenda_items(meeting, [proposal], actor=committee.fmu)
+    ops.declare_conflict(proposal, committee.spain, "My ministry co-funds it.", actor=committee.spain)
+    waived = ops.declare_conflict(proposal, committee.morocco, "A former colleague.", actor=committee.morocco)
+    ops.waive_conflict(waived, "No role in this programme.", actor=committee.fmu)
+    people = {"alternate": alternate} | {name: getattr(committee, name) for name in present if name != "alternate"}
+    ops.record_attendance(meeting, {people[name].id for name in present}, actor=committee.fmu)
+    db.session.commit()
+    db.session.expire_all()
+    item = db.session.get(AgendaItem, item.id)
+    expected = quorum_for(item)
+    assert expected.recused_ids  # the chair (IOM leads) or Spain (conflicted) when invited: the case is not empty
+    db.session.expire_all()
+    assert answer_quorum(db.session.get(AgendaItem, item.id)) == expected
 
 
 def vacant(fund) -> Seat:

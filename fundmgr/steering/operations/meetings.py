@@ -49,7 +49,7 @@ from fundmgr.steering.operations.rights import (
 from fundmgr.steering.operations.routes import open_route_problems
 from fundmgr.steering.presiding import may_operate_item, may_run_meeting, presiding_member
 from fundmgr.steering.queries import PIPELINE_STATES, seated_members
-from fundmgr.steering.voting import quorum_for
+from fundmgr.steering.voting import answer_quorum
 from fundmgr.workflow import require_transition
 
 
@@ -317,45 +317,85 @@ def require_present_on_open_item(item: AgendaItem, member: User, closed: str) ->
     require_may_decide(item.proposal, member)
 
 
-def one_answer(model: type[Vote] | type[Position], item: AgendaItem, member: User) -> sa.Select:
-    """The member's vote (or position) on the item, the row alone: its member is the one acting, already loaded.
+@dataclass(frozen=True)
+class AnswerKind:
+    """What a member answers on an item: a vote (majority) or a position (consensus); the item's relationship that
+    lists them, its row's fields, the column stamped when written, the audit actions of a first answer and a change."""
 
-    A new one is added to the item without loading the item's others (the backref appends it to the collection only
-    if it is loaded)."""
-    return sa.select(model).where(model.item_id == item.id, model.member_id == member.id).options(
-        so.lazyload(model.member))  # fmt: skip
+    model: type[Vote] | type[Position]
+    collection: str
+    fields: tuple[str, ...]
+    stamp: str
+    stated: str
+    changed: str
 
 
-def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User | None) -> Vote:
+VOTES = AnswerKind(Vote, "votes", ("choice",), "cast_at", "vote.cast", "vote.changed")
+POSITIONS = AnswerKind(Position, "positions", ("stance", "text", "minute_by_name"), "updated_at", "position.stated",
+                       "position.changed")  # fmt: skip
+
+_answer_statements: dict[str, tuple[sa.Select, sa.Insert, sa.Update]] = {}
+
+
+def answer_statements(kind: AnswerKind) -> tuple[sa.Select, sa.Insert, sa.Update]:
+    """The statements of `record_answer`, built once per process and kind (every member sends theirs at the same
+    moment, and building a statement and its cache key costs about as much as running it): the member's answer on
+    the item (parameters `item_id`, `member_id`), its insert returning its id and its update (`answer_id`); the
+    values written are the parameters of the insert and the update."""
+    if kind.collection not in _answer_statements:
+        table = cast(sa.Table, kind.model.__table__)
+        read = sa.select(table.c.id, *(table.c[f] for f in kind.fields)).where(
+            table.c.item_id == sa.bindparam("item_id"), table.c.member_id == sa.bindparam("member_id"))  # fmt: skip
+        update = sa.update(table).where(table.c.id == sa.bindparam("answer_id"))
+        _answer_statements[kind.collection] = (read, sa.insert(table).returning(table.c.id), update)
+    return _answer_statements[kind.collection]
+
+
+def record_answer(kind: AnswerKind, item: AgendaItem, member: User, answer: dict, *, actor: User | None) -> None:
+    """Write the member's answer (`answer`: the kind's fields) on the item, once its rules are checked: the first one
+    inserted, a different one replacing it (the last one counts), each audited; the same one again changes nothing.
+
+    Core statements: one row read and one written, no ORM object to build, flush and audit from (every member sends
+    theirs at the same moment); the item's answers, if loaded, are read again when next asked. The member's
+    attendance row, locked by `require_present_on_open_item`, takes the same member's answers in turn."""
+    read, insert, update = answer_statements(kind)
+    row = db.session.execute(read, {"item_id": item.id, "member_id": member.id}).first()
+    fund_id, summary = item.meeting.fund_id, item.display_name
+    if row is None:
+        values = {"item_id": item.id, "member_id": member.id, kind.stamp: clock.now()} | answer
+        answer_id = db.session.execute(insert, values).scalar_one()
+        db.session.expire(item, [kind.collection])
+        record_audit_row(kind.stated, kind.model, answer_id, actor=actor, fund_id=fund_id, summary=summary,
+                         after={"item": item.id} | answer)  # fmt: skip
+        return
+    before = {f: getattr(row, f) for f in kind.fields}
+    if before != answer:
+        db.session.execute(update, {"answer_id": row.id, kind.stamp: clock.now()} | answer)
+        loaded = db.session.identity_map.get(so.util.identity_key(kind.model, row.id))
+        if loaded is not None:
+            db.session.expire(loaded)  # read earlier in this transaction: read again when next asked
+        db.session.expire(item, [kind.collection])
+        record_audit_row(kind.changed, kind.model, row.id, actor=actor, fund_id=fund_id, summary=summary,
+                         before=before, after={"item": item.id} | answer)  # fmt: skip
+
+
+def cast_vote(item: AgendaItem, member: User, choice: VoteChoice, *, actor: User | None) -> VoteChoice:
     """A present, non-recused member votes on the open item while a quorum is present (funds deciding by majority);
-    voting again replaces the vote (the last one counts, each change audited)."""
+    voting again replaces the vote (the last one counts, each change audited; the same one again changes nothing).
+    Returns the choice recorded."""
     require_sc_member(actor, member, item.meeting.fund)
-    meeting = item.meeting
-    if meeting.by_consensus:
+    if item.meeting.by_consensus:
         raise InvalidTransition(_("This committee decides by consensus: state your position instead of voting."))
     require_present_on_open_item(item, member, _("Voting on this item is closed."))
-    quorum = quorum_for(item)
+    quorum = answer_quorum(item)
     if not quorum.met:
         raise InvalidTransition(
             _("Votes are taken only while a quorum is present: %(present)d of %(eligible)d voting members are "
               "present, %(required)d are needed.", present=quorum.present, eligible=quorum.eligible,
               required=quorum.required)
         )  # fmt: skip
-    vote = db.session.scalar(one_answer(Vote, item, member))
-    if vote is None:
-        vote = Vote(item=item, member_id=member.id, choice=choice, cast_at=clock.now())
-        db.session.add(vote)
-        db.session.flush()
-        record_audit("vote.cast", vote, actor=actor, after={"item": item.id, "choice": choice},
-                     fund_id=meeting.fund_id, summary=item.display_name)  # fmt: skip
-    elif vote.choice is not choice:
-        before = vote.choice
-        vote.choice, vote.cast_at = choice, clock.now()
-        db.session.flush()
-        record_audit("vote.changed", vote, actor=actor, before={"choice": before},
-                     after={"item": item.id, "choice": choice}, fund_id=meeting.fund_id,
-                     summary=item.display_name)  # fmt: skip
-    return vote
+    record_answer(VOTES, item, member, {"choice": choice}, actor=actor)
+    return choice
 
 
 @dataclass
@@ -379,23 +419,6 @@ def position_problems(data: PositionData) -> list[str]:
     return problems
 
 
-_position_statements: list[tuple[sa.Select, sa.Insert, sa.Update]] = []
-
-
-def position_statements() -> tuple[sa.Select, sa.Insert, sa.Update]:
-    """The statements of `state_position`, built once per process (every member sends theirs at the same moment, and
-    building a statement and its cache key costs about as much as running it): the member's position on the item
-    (parameters `item_id`, `member_id`), its insert returning its id and its update (`position_id`); the values
-    written are the parameters of the insert and the update."""
-    if not _position_statements:
-        table = cast(sa.Table, Position.__table__)
-        read = sa.select(table.c.id, table.c.stance, table.c.text, table.c.minute_by_name).where(
-            table.c.item_id == sa.bindparam("item_id"), table.c.member_id == sa.bindparam("member_id"))  # fmt: skip
-        update = sa.update(table).where(table.c.id == sa.bindparam("position_id"))
-        _position_statements.append((read, sa.insert(table).returning(table.c.id), update))
-    return _position_statements[0]
-
-
 def state_position(item: AgendaItem, member: User, data: PositionData, *, actor: User | None) -> Stance:
     """A present, non-recused member states their position on the open item (funds deciding by consensus);
     stating it again replaces it (the last one counts, each change audited; the same one again changes nothing).
@@ -411,25 +434,5 @@ def state_position(item: AgendaItem, member: User, data: PositionData, *, actor:
     assert data.stance is not None  # refused above when missing
     stated = {"stance": data.stance, "text": data.text.strip() if data.stance.needs_text else "",
               "minute_by_name": data.minute_by_name}  # fmt: skip
-    # Core statements: one row read and one written, no ORM object to build, flush and audit from (every member
-    # sends theirs at the same moment); the item's positions, if loaded, are read again when next asked.
-    read, insert, update = position_statements()
-    row = db.session.execute(read, {"item_id": item.id, "member_id": member.id}).first()
-    fund_id, summary = meeting.fund_id, item.display_name
-    if row is None:
-        values = {"item_id": item.id, "member_id": member.id, "updated_at": clock.now()} | stated
-        position_id = db.session.execute(insert, values).scalar_one()
-        db.session.expire(item, ["positions"])
-        record_audit_row("position.stated", Position, position_id, actor=actor, fund_id=fund_id, summary=summary,
-                         after={"item": item.id} | stated)  # fmt: skip
-        return data.stance
-    before = {"stance": row.stance, "text": row.text, "minute_by_name": row.minute_by_name}
-    if before != stated:
-        db.session.execute(update, {"position_id": row.id, "updated_at": clock.now()} | stated)
-        loaded = db.session.identity_map.get(so.util.identity_key(Position, row.id))
-        if loaded is not None:
-            db.session.expire(loaded)  # a Position read earlier in this transaction: read again when next asked
-        db.session.expire(item, ["positions"])
-        record_audit_row("position.changed", Position, row.id, actor=actor, fund_id=fund_id, summary=summary,
-                         before=before, after={"item": item.id} | stated)  # fmt: skip
+    record_answer(POSITIONS, item, member, stated, actor=actor)
     return data.stance
