@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -41,9 +42,26 @@ PASSWORD_HASH = hasher.hash(PASSWORD)
 _counter = itertools.count(1)
 
 
+@contextmanager
+def counted_from(start: int) -> Iterator[None]:
+    """Within, the factories number what they make from start (the access world, built in one process of the run
+    and copied into the others: its numbers never meet the ones a process counts from 1)."""
+    global _counter
+    before, _counter = _counter, itertools.count(start)
+    try:
+        yield
+    finally:
+        _counter = before
+
+
 @pytest.fixture
 def fund() -> Fund:
     """The bundled Migration MPTF, loaded once per test database."""
+    return migration_fund()
+
+
+def migration_fund() -> Fund:
+    """What `fund` gives, outside a test."""
     return db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))
 
 
@@ -57,6 +75,11 @@ def make_user() -> Callable[..., User]:
     make_user(Role.agency, org="IOM", seat=None, name=None, funds=None); `funds=[...]` names the funds the role is
     held on instead. A Steering Committee member of the Migration MPTF holds a seat whose code is, or starts with,
     `seat` ("CHAIR", "UN-", "MS-DONOR-", "MS-CHAMPION-", "CSO-"; UN entities' seats by default)."""
+    return user_maker()
+
+
+def user_maker() -> Callable[..., User]:
+    """What `make_user` gives, outside a test (the access world, built once in the run)."""
 
     def _make(role: Role = Role.agency, org: str = "IOM", seat: str | None = None,
               funds: list[Fund] | None = None, **kw) -> User:  # fmt: skip
@@ -134,6 +157,11 @@ def make_proposal(fund, make_user) -> Callable[..., Proposal]:
     Direct costs are split evenly over the programme years in the first budget category; `in_fund=` makes it
     in another fund than the Migration MPTF (its creator holding the agency role there).
     """
+    return proposal_maker(fund, make_user)
+
+
+def proposal_maker(fund: Fund, make_user: Callable[..., User]) -> Callable[..., Proposal]:
+    """What `make_proposal` gives, outside a test (the access world, built once in the run)."""
 
     def _make(
         state: ProposalState = ProposalState.draft,
