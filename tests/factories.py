@@ -182,62 +182,65 @@ def proposal_maker(fund: Fund, make_user: Callable[..., User]) -> Callable[..., 
         n = next(_counter)
         target = in_fund or fund
         creator = creator or make_user(Role.agency, org=lead, funds=[target])
-        area_obj = next(a for a in target.thematic_areas if a.code == area)
-        proposal = Proposal(
-            fund=target,
-            reference=f"TEST-{n:05d}" if state is not ProposalState.draft else None,  # given at submission
-            title=title or f"Joint programme {n}",
-            summary="Strengthening migration governance with government and civil society partners.",
-            country=db.session.scalar(sa.select(Country).where(Country.iso3 == country)) if country else None,
-            region_code=region,
-            primary_area=area_obj,
-            objectives=[area_obj.objectives[0]],
-            principles=target.guiding_principles[:2],
-            duration_months=duration_months,
-            start_date=date(2027, 1, 1),
-            government_endorsement=True,
-            lead_organization=organization(lead),
-            created_by=creator,
-        )
-        db.session.add(proposal)
-        if concept_note:
-            fill_concept_note(proposal)
-        for marker in target.markers:
-            proposal.markers.append(
-                ProposalMarker(marker=marker, level=marker_level, justification="Explained in section 4.")
+        # Built without autoflush: each read of the fund's reference data (expired by the last commit) would
+        # otherwise flush the half-built proposal, and every flush recomputes score summaries: one flush (in
+        # finish) instead of about ten, a third of the factory's time.
+        with db.session.no_autoflush:
+            area_obj = next(a for a in target.thematic_areas if a.code == area)
+            proposal = Proposal(
+                fund=target,
+                reference=f"TEST-{n:05d}" if state is not ProposalState.draft else None,  # given at submission
+                title=title or f"Joint programme {n}",
+                summary="Strengthening migration governance with government and civil society partners.",
+                country=db.session.scalar(sa.select(Country).where(Country.iso3 == country)) if country else None,
+                region_code=region,
+                primary_area=area_obj,
+                objectives=[area_obj.objectives[0]],
+                principles=target.guiding_principles[:2],
+                duration_months=duration_months,
+                start_date=date(2027, 1, 1),
+                government_endorsement=True,
+                lead_organization=organization(lead),
+                created_by=creator,
             )
-        direct = direct or {lead: "700000.00", **{code: "500000.00" for code in partners}}
-        years = programme_years(duration_months)
-        category = target.budget_categories[0]
-        for code in (lead, *partners):
-            org = organization(code)
-            amount = Decimal(direct.get(code, "0.00"))
-            proposal.participants.append(
-                Participant(
-                    organization=org,
-                    indirect_rate=target.indirect_cost_rate,
-                    indicative_amount=amount if concept_note else None,
-                )
-            )
+            db.session.add(proposal)
             if concept_note:
-                continue  # indicative amounts, no budget grid
-            share = (amount / years).quantize(Decimal("0.01"))
-            for year in range(1, years + 1):
-                line_amount = share if year < years else amount - share * (years - 1)
-                proposal.budget_lines.append(
-                    BudgetLine(organization=org, category=category, year=year, amount=line_amount)
+                fill_concept_note(proposal)
+            for marker in target.markers:
+                proposal.markers.append(
+                    ProposalMarker(marker=marker, level=marker_level, justification="Explained in section 4.")
                 )
-        if concept_note:
-            return finish(proposal, state, creator)
-        outcome = MatrixOutcome(position=1, statement="Migrants access services safely.")
-        output = MatrixOutput(position=1, statement="Service providers trained.")
-        outcome.outputs.append(output)
-        output.indicators.append(
-            MatrixIndicator(outcome=outcome, position=1, name="Number of officials trained", unit="persons",
-                            baseline=Decimal("0"), target=Decimal("200"), disaggregation=["sex"],
-                            means_of_verification="Training attendance records")
-        )  # fmt: skip
-        proposal.outcomes.append(outcome)
+            direct = direct or {lead: "700000.00", **{code: "500000.00" for code in partners}}
+            years = programme_years(duration_months)
+            category = target.budget_categories[0]
+            for code in (lead, *partners):
+                org = organization(code)
+                amount = Decimal(direct.get(code, "0.00"))
+                proposal.participants.append(
+                    Participant(
+                        organization=org,
+                        indirect_rate=target.indirect_cost_rate,
+                        indicative_amount=amount if concept_note else None,
+                    )
+                )
+                if concept_note:
+                    continue  # indicative amounts, no budget grid
+                share = (amount / years).quantize(Decimal("0.01"))
+                for year in range(1, years + 1):
+                    line_amount = share if year < years else amount - share * (years - 1)
+                    proposal.budget_lines.append(
+                        BudgetLine(organization=org, category=category, year=year, amount=line_amount)
+                    )
+            if not concept_note:
+                outcome = MatrixOutcome(position=1, statement="Migrants access services safely.")
+                output = MatrixOutput(position=1, statement="Service providers trained.")
+                outcome.outputs.append(output)
+                output.indicators.append(
+                    MatrixIndicator(outcome=outcome, position=1, name="Number of officials trained", unit="persons",
+                                    baseline=Decimal("0"), target=Decimal("200"), disaggregation=["sex"],
+                                    means_of_verification="Training attendance records")
+                )  # fmt: skip
+                proposal.outcomes.append(outcome)
         return finish(proposal, state, creator)
 
     return _make
