@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role
 from fundmgr.db import db
 from fundmgr.extensions import limiter
@@ -39,13 +40,15 @@ def test_reading_the_login_page_is_not_throttled(rate_limited, client):
         assert client.get("/account/login").status_code == 200
 
 
-def test_sessions_expire(app, client, make_user, monkeypatch):
-    """Is a session older than the configured lifetime refused by the server?"""
-    monkeypatch.setattr(app, "permanent_session_lifetime", __import__("datetime").timedelta(seconds=1))
+def test_sessions_expire(app, client, make_user, frozen_clock):
+    """Is a session idle for longer than the configured lifetime refused by the server?"""
+    signed_in_at = clock.now()
+    frozen_clock(signed_in_at)
     make_user(Role.fmu, email="officer@example.org")
     client.post("/account/login", data={"email": "officer@example.org", "password": PASSWORD})
     assert client.get("/fund/").status_code == 200
-    time.sleep(2.1)
+    # the server's clock moves on (the browser's cookie, dated by the real time, is still sent)
+    frozen_clock(signed_in_at + app.permanent_session_lifetime + timedelta(seconds=1))
     assert client.get("/fund/").status_code == 302
 
 

@@ -4,7 +4,7 @@ catalog marks every message (tests/support/pseudo_locale.py), show no text that 
 The catalog test (tests/test_translations.py) knows only the strings that were extracted; this one reads what a
 person reads: text a template, a form or a library writes itself, choices frozen in English at import, flash
 messages formatted before the language was known, e-mails, PDFs and spreadsheets. It runs on SQLite only (text
-does not depend on the database), on the access world (tests/access/world.py), built once for the module:
+does not depend on the database), on a copy of the access world (tests/access/world.py) of the module's own:
 - every GET of the routes table (tests/access/routes.py), as one role of each kind it answers (the FMU or an
   administrator, an agency, a member of the Steering Committee, a recused one, a viewer, anonymous; a
   document, PDF or spreadsheet, once), and a refusal of each kind (403, 404, sign-in);
@@ -46,7 +46,7 @@ from fundmgr.results.models import ReportingPeriod
 from fundmgr.steering import documents
 from fundmgr.steering.models import Assignment, WrittenProcedure
 from tests.access import harness
-from tests.access.harness import client_as, payload, url_of
+from tests.access.harness import app_on_world_copy, client_as, payload, url_of
 from tests.access.routes import CASES, FORBIDDEN, HIDDEN, KEPT, LOGIN, OK, Case, doer
 from tests.access.world import World
 from tests.factories import PASSWORD
@@ -60,7 +60,6 @@ from tests.support.pseudo_locale import (
     untranslated_text,
     write_pseudo_translations,
 )
-from tests.support.seeded_demo import app_on_built_copy
 
 # one worker builds the app and the world, once; the catalogs do not depend on the database engine
 pytestmark = [pytest.mark.xdist_group("pseudo_locale"), pytest.mark.once]
@@ -108,7 +107,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     folder = write_pseudo_translations(tmp / "translations")
     config = pseudo_locale_config(folder)
     with (
-        app_on_built_copy("sqlite", tmp_path_factory, tmp, **config) as application,
+        app_on_world_copy("sqlite", tmp_path_factory, tmp, **config) as application,
         pytest.MonkeyPatch.context() as patch,
     ):
         patch.setattr(flask_wtf.i18n, "messages_path", lambda: str(folder))  # WTForms' own messages, marked too

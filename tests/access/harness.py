@@ -1,7 +1,8 @@
 """The machinery of the access and hostile-input tests: one world for every module, forms read as a browser does.
 
-The world (tests/access/world.py) takes seconds to build: it is built once per test process and database, in a
-database of its own (`app` here: the world's application), and committed there. Each module that uses it holds
+The world (tests/access/world.py) takes seconds to build: it is built once in the run per database engine, by the
+first process to ask, in a database of its own, committed there, and copied (`app` here: the world's application,
+on a copy made once per test process and database; `world_database`). Each module that uses it holds
 one transaction on it (what a module builds beside the world, such as a second fund, goes into it and is rolled
 back at the module's end), and each test runs in a savepoint of that transaction, rolled back at the test's end,
 so every test, POSTs included, starts from the same world. A test module uses it with
@@ -9,7 +10,7 @@ so every test, POSTs included, starts from the same world. A test module uses it
     app, world_state, isolated, world = harness.app, harness.world_state, harness.isolated, harness.world
 
 (`app` is the world's application, `isolated` replaces the suite's per-test transaction for that module). A module
-with an application of its own (the pseudo-locale's) leaves out `app`: its world is built in its database.
+with an application of its own (the pseudo-locale's) leaves out `app`, and makes it with `app_on_world_copy`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import pickle
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,33 +35,85 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
+from fundmgr import create_app
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.storage import path_for
 from tests.access.routes import Case, doer
 from tests.access.world import World, build_world
-from tests.factories import sign_in
-from tests.support.database import BuiltOnce, ConnectionBoundSession
-from tests.support.seeded_demo import app_on_built_copy
+from tests.factories import counted_from, migration_fund, proposal_maker, sign_in, user_maker
+from tests.support.database import (
+    BuiltOnce,
+    ConnectionBoundSession,
+    DatabaseCopy,
+    app_config,
+    app_on_new_database,
+    new_database,
+)
+from tests.support.seeded_demo import built_database, once_in_the_run
 from tests.support.text_pdfs import laid_out_pdfs, page_text, text_only_pdf
 
 
 @pytest.fixture(scope="session")
 def app(backend: str, built_once: BuiltOnce, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """The world's application: a migrated database of its own holding the bundled fund, where the world is
-    committed by the first test that needs it (once per test process and database)."""
+    """The world's application: a database of its own, a copy of the world's (once per test process and
+    database)."""
     return built_once.get(
         ("world app", backend),
-        lambda: app_on_built_copy(backend, tmp_path_factory, tmp_path_factory.mktemp(f"world-{backend}")),
+        lambda: app_on_world_copy(backend, tmp_path_factory, tmp_path_factory.mktemp(f"world-{backend}")),
     )
 
 
-# The world committed in each database (by its URL), built once per process; a failure is kept and reported by
-# every test that needs the world rather than built again on top.
-WORLDS: dict[str, World | BaseException] = {}
+# The world in each database made from the world's (by its URL), as its builder left it.
+WORLDS: dict[str, World] = {}
 # The forms read as their owners see them, per database and per what a module adds beside the world (see
 # form_seen_by): every module starts from the same world, so a page is read once per process, not per module.
 FORMS: dict[tuple[str, str], dict[tuple[Any, ...], Any]] = {}
+
+
+@contextmanager
+def app_on_world_copy(backend: str, factory: pytest.TempPathFactory, folder: Path, **config) -> Iterator[Flask]:
+    """The application on a new database, a copy of the world's (the built one and the world committed in it, with
+    its stored files); dropped afterwards."""
+    database, world = world_database(backend, factory)
+    with app_on_new_database(backend, folder, copy_of=database, **config) as application:
+        WORLDS[application.config["SQLALCHEMY_DATABASE_URI"]] = world
+        yield application
+
+
+def world_of(app: Flask) -> World:
+    """The ids of the world in the application's database (made by `app_on_world_copy`)."""
+    return WORLDS[app.config["SQLALCHEMY_DATABASE_URI"]]
+
+
+def world_database(backend: str, factory: pytest.TempPathFactory) -> tuple[DatabaseCopy, World]:
+    """A database of the backend's kind holding the world (committed), built once in this run by the first process
+    to ask (to be copied, never used: building the world takes seconds, copying it a fraction of one), and the
+    world's ids."""
+    made = once_in_the_run(
+        factory, f"world-{backend}", lambda folder: make_world(backend, folder, built_database(backend, factory))
+    )
+    world = pickle.loads(Path(made["world"]).read_bytes())  # noqa: S301 (written by a process of this run)
+    return DatabaseCopy(made["database"], Path(made["storage"])), world
+
+
+def make_world(backend: str, folder: Path, built: DatabaseCopy) -> dict:
+    """A copy of the built database holding the world, closed; where it is, and where its ids are (pickled)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database, url = new_database(backend, folder / "world.sqlite3", built)
+    shutil.copytree(built.storage, folder / "storage", dirs_exist_ok=True)
+    application = create_app(app_config(url, folder))
+    # its stored documents (the jobs' PDFs) are laid out by WeasyPrint, whichever module asks for it first
+    with application.app_context(), laid_out_pdfs(), counted_from(1_000_000):
+        fund = migration_fund()
+        make_user = user_maker()
+        world = build_world(fund, make_user, proposal_maker(fund, make_user))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # a PostgreSQL template database takes no connections
+    (folder / "world.pickle").write_bytes(pickle.dumps(world))
+    return {"database": database or str(folder / "world.sqlite3"), "storage": str(folder / "storage"),
+            "world": str(folder / "world.pickle"), "backend": backend}  # fmt: skip
 
 
 @dataclass
@@ -104,7 +159,7 @@ def in_world(request: pytest.FixtureRequest, app: Flask, state: WorldState,
                 state.transaction = state.connection.begin()
             db.session = bound_session(state.connection)
             if state.world is None:
-                world = committed_world(request, app, state)
+                world = world_of(app)
                 forms = FORMS.setdefault((app.config["SQLALCHEMY_DATABASE_URI"], getattr(beside, "__name__", "")), {})
                 state.world = dataclasses.replace(world, extra=dict(world.extra), forms=forms)
             if beside is not None:
@@ -125,33 +180,6 @@ def bound_session(connection: sa.Connection) -> Any:
     return db._make_scoped_session(
         {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession}
     )
-
-
-def committed_world(request: pytest.FixtureRequest, app: Flask, state: WorldState) -> World:
-    """The world in the application's database; the process's first module to need it builds it in its
-    transaction, commits it, and starts the module's transaction again (the test's session stays the same)."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url not in WORLDS:
-        try:
-            # its stored documents (the jobs' PDFs) are laid out by WeasyPrint, whichever module builds it
-            with laid_out_pdfs():
-                WORLDS[url] = build_world(
-                    request.getfixturevalue("fund"),
-                    request.getfixturevalue("make_user"),
-                    request.getfixturevalue("make_proposal"),
-                )
-            db.session.commit()
-        except BaseException as exc:
-            WORLDS[url] = exc
-            raise
-        assert state.connection is not None
-        assert state.transaction is not None
-        state.transaction.commit()
-        state.transaction = state.connection.begin()
-    world = WORLDS[url]
-    if isinstance(world, BaseException):
-        raise RuntimeError("building the world failed in an earlier test") from world
-    return world
 
 
 @contextmanager

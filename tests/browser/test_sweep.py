@@ -12,7 +12,7 @@ people meet (403, 404); at 1366 and at 390 pixels wide:
   every string; on the phone the page is in French, the longest of the languages, where a line breaks first.
 Each page is saved as a JPEG of its first screen under test-artifacts/sweep/<width>/ for a person to look at.
 
-The world (tests/access/world.py) is built once, committed, in an SQLite database of this module's own, and served
+The world (tests/access/world.py) is copied, committed, into an SQLite database of this module's own, and served
 by a live server; nothing is changed by the sweep (GETs only). The accessibility of what is not a page of the
 table (forms showing their errors, open menus) is tests/browser/test_accessibility.py's.
 """
@@ -36,9 +36,9 @@ from werkzeug.serving import make_server
 from fundmgr.accounts.models import User
 from fundmgr.db import db
 from fundmgr.steering import documents
-from tests.access.harness import url_of
+from tests.access.harness import app_on_world_copy, url_of, world_of
 from tests.access.routes import CASES, FORBIDDEN, HIDDEN, OK, Case
-from tests.access.world import ROLES, World, build_world
+from tests.access.world import ROLES, World
 from tests.factories import PASSWORD
 from tests.support.browser import ARTIFACTS, LiveServer
 from tests.support.pseudo_locale import (
@@ -50,7 +50,6 @@ from tests.support.pseudo_locale import (
     untranslated_text,
     write_pseudo_translations,
 )
-from tests.support.seeded_demo import app_on_built_copy
 
 DESKTOP, PHONE = 1366, 390
 WIDTHS = {DESKTOP: (PSEUDO_LOCALE, "eo"), PHONE: ("fr", "fr-FR")}  # each width's language: the account's, the browser's
@@ -129,14 +128,14 @@ class Swept:
 
 @pytest.fixture(scope="module")
 def sweep_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The application on an SQLite database of its own (a copy of the one built in the run: migrated, the bundled
-    fund), offering the pseudo-locale, as a live server runs it."""
+    """The application on an SQLite database of its own (a copy of the access world's, built once in the run),
+    offering the pseudo-locale, as a live server runs it."""
     tmp = tmp_path_factory.mktemp("sweep")
     folder = write_pseudo_translations(tmp / "translations")
     config = pseudo_locale_config(folder) | {"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "TESTING": False,
                                              "MAIL_SUPPRESS_SEND": True}  # fmt: skip
     with (
-        app_on_built_copy("sqlite", tmp_path_factory, tmp, **config) as application,
+        app_on_world_copy("sqlite", tmp_path_factory, tmp, **config) as application,
         pytest.MonkeyPatch.context() as patch,
     ):
         patch.setattr(flask_wtf.i18n, "messages_path", lambda: str(folder))  # WTForms' own messages, marked too
@@ -154,13 +153,12 @@ def served(sweep_app: Flask) -> Iterator[dict[str, Swept]]:
 
 
 @pytest.fixture
-def swept(request: pytest.FixtureRequest, sweep_app: Flask, served: dict) -> Swept:
-    """The world, built and committed on the first test (the factories are per test), then served."""
+def swept(sweep_app: Flask, served: dict) -> Swept:
+    """The world (copied with the module's database), served from the first test on."""
     if "swept" in served:
         return served["swept"]
+    world = world_of(sweep_app)
     with sweep_app.app_context():
-        world = build_world(*(request.getfixturevalue(name) for name in ("fund", "make_user", "make_proposal")))
-        db.session.commit()
         known = known_data(stored_texts(db.session))
         db.session.remove()
     with sweep_app.test_request_context():

@@ -4,13 +4,15 @@ demo seeded on a copy of that (`seeded_demo`).
 
 Migrating takes seconds and seeding the demo many; copying a database takes a fraction of one (a PostgreSQL template,
 an SQLite backup, and the stored files). The tests' databases start from a copy of one of them, in whichever xdist
-worker they run: the second fund's (`second_fund_app`) from the migrated one; the shared test database (`app`), the
-access world's, the pseudo-locale's and the sweep's from the built one; the tests reading the demo (`demo_app`), the
-migration tests walking it down (`own_demo`, `downgrade_demo`), the production servers of the attack and two-server
-tests (`served_demo_database`) and the browser tests' live server from the demo. The first process to ask builds it
-in the folder the run's processes share (the controller's base temporary folder; a worker's is inside it), under a
-file lock the others wait on, and writes down where it is. These databases are never used themselves, only copied;
-the PostgreSQL ones are dropped when the run ends (`drop_seeded_demos`, called by the controlling process).
+worker they run: the second fund's (`second_fund_app`) from the migrated one; the shared test database (`app`) and the
+access world's (built once in the run too, tests/access/harness.py `world_database`: the access tests', the
+pseudo-locale's and the sweep's databases are copies of it) from the built one; the tests reading the demo
+(`demo_app`), the migration tests walking it down (`own_demo`, `downgrade_demo`), the production servers of the attack
+and two-server tests (`served_demo_database`) and the browser tests' live server from the demo. The first process to
+ask builds it in the folder the run's processes share (the controller's base temporary folder; a worker's is inside
+it), under a file lock the others wait on, and writes down where it is. These databases are never used themselves,
+only copied; the PostgreSQL ones are dropped when the run ends (`drop_seeded_demos`, called by the controlling
+process).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from tests.support.database import (
 )
 from tests.support.passwords import cheap_password_hashing
 
-KINDS = ("migrated", "built", "seeded-demo")  # the databases made once in the run, by their records' names
+# the databases made once in the run, by their records' names (the access world's: tests/access/harness.py)
+KINDS = ("migrated", "built", "seeded-demo", "world")
 
 
 def run_folder(factory: pytest.TempPathFactory) -> Path:
