@@ -96,9 +96,7 @@ def report(database_url: str, year: int, lang: str) -> dict:
         fund = db.session.scalar(sa.select(Fund).order_by(Fund.id))
         weasyprint.HTML(string=plain_html(1)).write_pdf()
         before = rss_mb()
-        cpu = cpu_seconds()
-        data_seconds, seconds, pdf = timed_report(fund, year, lang)
-        cpu = cpu_seconds() - cpu
+        data_seconds, seconds, cpu, pdf = timed_report(fund, year, lang)
     return {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),

@@ -293,7 +293,7 @@ def render_long_pdf(template: str, context: dict[str, Any], part_characters: int
     fetcher = RestrictedFetcher(static_roots())
     font_config = FontConfiguration()
     stylesheet = app_stylesheet(fetcher, font_config)
-    parts: list[tuple[bytes, range]] = []
+    parts: list[bytes] = []  # each part's kept pages
     kept: list[KeptPage] = []
     start, count = 0, len(marked.units)
     while start < count:
@@ -324,7 +324,8 @@ def render_long_pdf(template: str, context: dict[str, Any], part_characters: int
         )
         for page, (_found, _holders, strings) in zip(document.pages[first:last], contents[first:last], strict=True):
             kept.append(KeptPage(page.width, page.height, page._page_box.page_type.name, page.bookmarks, strings))
-        parts.append((document.write_pdf(), range(first, last)))
+        # only the kept pages are drawn: the spacer's page and those laid out again by the next part are not
+        parts.append(document.copy(document.pages[first:last]).write_pdf())
         del document, units, blocks, contents
         start = restart
     return merged_pdf(parts, kept, marked, fetcher)
@@ -332,8 +333,9 @@ def render_long_pdf(template: str, context: dict[str, Any], part_characters: int
 
 def restart_at(marked: Marked, contents: list, start: int, first: int) -> int | None:
     """The last unit after `start` that opens a page of the part (nothing of it, or of the block it opens, on the
-    page before), on a page followed by at least one more (its break is the whole document's); None if none."""
-    for n in range(len(contents) - 2, first, -1):
+    page before), the part's last page included: the break before it is the whole document's, since the page before
+    was laid out with the unit after it; None if none."""
+    for n in range(len(contents) - 1, first, -1):
         found, _holders, _strings = contents[n]
         before, held_before, _strings = contents[n - 1]
         if not found or found[0] <= start or found[0] in before:
@@ -360,24 +362,23 @@ def footers_html(marked: Marked, kept: list[KeptPage]) -> str:
     return marked.head + "".join(pages) + marked.tail
 
 
-def merged_pdf(parts: list[tuple[bytes, range]], kept: list[KeptPage], marked: Marked, fetcher: URLFetcher) -> bytes:
-    """The parts' kept pages in one PDF, with the running footers drawn over them, the outline and the named
+def merged_pdf(parts: list[bytes], kept: list[KeptPage], marked: Marked, fetcher: URLFetcher) -> bytes:
+    """The parts (their kept pages) in one PDF, with the running footers drawn over them, the outline and the named
     destinations of the whole document, its title and language."""
     from pypdf import PdfReader, PdfWriter
 
     writer: Any = PdfWriter()
     destinations: list[tuple[str, int, Any, Any]] = []
-    for data, pages in parts:
+    for data in parts:
         reader: Any = PdfReader(BytesIO(data))
         if not writer.pages:
             keep_document_facts(reader, writer)
-        offset = len(writer.pages) - pages.start
+        offset = len(writer.pages)
         for name, destination in reader.named_destinations.items():
             number = reader.get_destination_page_number(destination)
-            if number in pages:
-                destinations.append((name, number + offset, destination.left, destination.top))
-        for number in pages:
-            writer.add_page(reader.pages[number])
+            destinations.append((name, number + offset, destination.left, destination.top))
+        for page in reader.pages:
+            writer.add_page(page)
     footers = LeanHTML(string=footers_html(marked, kept), url_fetcher=fetcher, base_url=STATIC_PREFIX)
     draw_over(writer, PdfReader(BytesIO(footers.write_pdf(stylesheets=[app_stylesheet(fetcher)]))))
     outline(writer, kept)
