@@ -348,7 +348,8 @@ def serve_stored(key: str, content_type: str, *, gzipped: bool = False) -> Respo
     for large generated files anyone may fetch, such as the IATI file. Never for uploads (`send_stored`).
 
     A file kept gzipped goes as it is to a client that accepts gzip (`Content-Encoding: gzip`), and is decompressed
-    on its way to one that does not (then in chunks, without a length: its size is not kept)."""
+    on its way to one that does not (then in chunks, without a length: its size is not kept). FileNotFoundError
+    when the store has no such file."""
     store = backend()
     if not gzipped:
         return store.stream(key, content_type)
@@ -356,6 +357,8 @@ def serve_stored(key: str, content_type: str, *, gzipped: bool = False) -> Respo
         response = store.stream(key, content_type)
         response.content_encoding = "gzip"
     else:  # the store taken now: the server reads the body after the request's app context has ended
+        if not store.exists(key):  # found missing now, as the other answers would, not once the headers are sent
+            raise FileNotFoundError(key)
         response = Response(gunzipped(lambda: store.open(key)), mimetype=content_type, direct_passthrough=True)
     response.vary.add("Accept-Encoding")  # caches keep the two answers apart
     return response

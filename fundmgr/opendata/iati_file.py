@@ -125,18 +125,29 @@ def refresh(fund: Fund | None) -> Job | None:
     return latest
 
 
+def being_prepared() -> Response:
+    """The answer while there is no file to send: 503, and when to come back."""
+    response = Response("The IATI file is being prepared.", status=503, mimetype="text/plain")
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def file_answer(fund: Fund | None) -> Response:
     """The last file built, with its ETag and date (gzipped to clients that accept it); 503 with Retry-After when
-    there is none yet."""
+    there is none yet, or when the store lost it (then a new one is asked for)."""
     job = refresh(fund)
     if job is None or not job.storage_key:
-        response = Response("The IATI file is being prepared.", status=503, mimetype="text/plain")
-        response.headers["Retry-After"] = str(RETRY_AFTER)
-        return response
+        return being_prepared()
     # streamed from the store: the file of a large fund is hundreds of megabytes, and reading it whole into the
     # worker's memory for each crawler cost more than everything else the request does
     gzipped = job.content_type == GZIP
-    response = serve_stored(job.storage_key, "application/xml", gzipped=gzipped)
+    try:
+        response = serve_stored(job.storage_key, "application/xml", gzipped=gzipped)
+    except FileNotFoundError:  # the store lost it (a wiped folder, an emptied bucket): built again, in the background
+        current_app.logger.warning("IATI file %s is missing from storage: building it again", job.storage_key)
+        if building(fund) is None:
+            ask_for_file(fund, content_key(fund))
+        return being_prepared()
     # each representation its own tag: the gzipped bytes are what the sha256 is of
     decompressed = gzipped and response.content_encoding != "gzip"
     response.set_etag(f"{job.sha256}-xml" if decompressed else job.sha256 or "")

@@ -43,6 +43,7 @@ from fundmgr.jobs.models import Job, JobState
 from fundmgr.opendata import iati
 from fundmgr.opendata.iati import recipients, split_hundred
 from fundmgr.proposals.models import FUNDED_STATES, Proposal, ProposalState
+from fundmgr.storage import delete_stored
 
 STANDARD = Path(str(distribution("pyIATI").locate_file("iati/resources/standard/2-03")))
 # DAC purpose codes added to the CRS list after pyIATI 0.4.1 took its copy of the Sector codelist (2018); the
@@ -422,3 +423,27 @@ def test_the_file_goes_gzipped_to_a_crawler_that_accepts_it_and_plain_to_one_tha
     assert client.get("/iati/activities.xml", headers={"If-None-Match": compressed.headers["ETag"]}).status_code == 200
     (built,) = iati_jobs()
     assert built.filename == "activities.xml.gz", "the job's own download is the gzipped file, named as such"
+
+
+@pytest.mark.parametrize("accept", ["gzip", "identity"])
+def test_a_file_lost_from_storage_is_built_again_and_never_a_server_error(demo_app, accept):
+    """The store lost the last file (a wiped folder, an emptied bucket): the crawler is asked to come back
+    (503, Retry-After) rather than shown an error, one new job builds the file again, and it is served."""
+    client = demo_app.test_client()
+    headers = {"Accept-Encoding": accept}
+    first = client.get("/iati/activities.xml", headers=headers)
+    assert first.status_code == 200
+    (built,) = iati_jobs()
+    delete_stored(built.storage_key)
+    lost = client.get("/iati/activities.xml", headers=headers)
+    assert lost.status_code == 503
+    assert int(lost.headers["Retry-After"]) > 0
+    assert lost.headers["Cache-Control"] == "no-store", "no cache keeps the refusal"
+    assert len(iati_jobs()) == 2, "a new file asked for"
+    back = client.get("/iati/activities.xml", headers=headers)
+    assert back.status_code == 200
+    assert len(iati_jobs()) == 2, "asked once"
+    rebuilt = iati_jobs()[-1]
+    assert back.headers["ETag"].startswith(f'"{rebuilt.sha256}'), "the file built again"
+    body = gzip.decompress(back.data) if accept == "gzip" else back.data
+    assert etree.fromstring(body).tag == "iati-activities"
