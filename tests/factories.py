@@ -83,38 +83,46 @@ def user_maker() -> Callable[..., User]:
 
     def _make(role: Role = Role.agency, org: str = "IOM", seat: str | None = None,
               funds: list[Fund] | None = None, **kw) -> User:  # fmt: skip
-        n = next(_counter)
-        user = User(
-            email=kw.pop("email", f"user{n}-{secrets.token_hex(3)}@example.org"),
-            name=kw.pop("name", f"{role.value.title()} User {n}"),
-            role=role,
-            organization=organization(org),
-            password_hash=PASSWORD_HASH,
-            session_token=secrets.token_hex(16),
-            **kw,
-        )
-        db.session.add(user)
-        if role is not Role.admin:
-            if funds is None:
-                funds = [db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))]
-            for fund in funds:
-                db.session.add(FundRole(user=user, fund=fund, role=role))
-        db.session.flush()
-        if role is Role.sc_member and any(f.code == "MIG" for f in funds or []):  # a seat only where the role is held
-            give_seat(user, seat or "UN-")
+        user = new_user(role, org, seat, funds, **kw)
         db.session.commit()
         return user
 
     return _make
 
 
+def new_user(role: Role = Role.agency, org: str = "IOM", seat: str | None = None,
+             funds: list[Fund] | None = None, **kw) -> User:  # fmt: skip
+    """`make_user`'s user, written but not committed: for a fixture making several, which commits once."""
+    n = next(_counter)
+    user = User(
+        email=kw.pop("email", f"user{n}-{secrets.token_hex(3)}@example.org"),
+        name=kw.pop("name", f"{role.value.title()} User {n}"),
+        role=role,
+        organization=organization(org),
+        password_hash=PASSWORD_HASH,
+        session_token=secrets.token_hex(16),
+        **kw,
+    )
+    db.session.add(user)
+    if role is not Role.admin:
+        if funds is None:
+            funds = [migration_fund()]
+        for fund in funds:
+            db.session.add(FundRole(user=user, fund=fund, role=role))
+    db.session.flush()
+    migration = next((f for f in funds or [] if f.code == "MIG"), None)
+    if role is Role.sc_member and migration is not None:  # a seat only where the role is held
+        give_seat(user, seat or "UN-", migration)
+    return user
+
+
 TERMS_FROM = date(2019, 5, 8)
 
 
-def give_seat(user: User, code: str) -> SeatTerm:
+def give_seat(user: User, code: str, fund: Fund | None = None) -> SeatTerm:
     """A Steering Committee member of the tests holds a seat of the Migration MPTF from its establishment: a free
     seat named by `code` (`funds.seats.free_seat`, as the demo's), else a new one of the same constituency."""
-    fund = db.session.scalar(sa.select(Fund).where(Fund.code == "MIG"))
+    fund = fund or migration_fund()
     seat = free_seat(fund, code)
     if seat is None:
         like = next(s for s in seats_of(fund, retired=True) if s.code.startswith(code))

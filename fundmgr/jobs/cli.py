@@ -29,13 +29,13 @@ def redis_connection():
 @with_appcontext
 def worker_command(burst: bool, with_scheduler: bool) -> None:
     """Run queued jobs (documents, e-mails, the daily commands) in this process, in the app's context."""
-    from rq import SimpleWorker
+    from fundmgr.jobs.worker import Worker
 
     redis_connection()  # a clear refusal without FUNDMGR_QUEUE_URL
     rq_queue = queue()
-    # SimpleWorker runs each job in this process, inside the app context this command holds (no fork: the
-    # database engine's connections stay this process's own).
-    worker = SimpleWorker([rq_queue], connection=rq_queue.connection)
+    # a SimpleWorker runs each job in this process, inside the app context this command holds (no fork: the
+    # database engine's connections stay this process's own)
+    worker = Worker([rq_queue], connection=rq_queue.connection)
     worker.work(burst=burst, with_scheduler=with_scheduler)
 
 

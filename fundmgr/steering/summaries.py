@@ -17,7 +17,8 @@ proposal submitted at once the second recomputes after the first commits and cou
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import functools
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -152,12 +153,46 @@ COLUMNS = ["proposal_id", "fund_id", "version_id", "weighted", "reviews"]
 def refresh(connection: sa.Connection, *conditions: sa.ColumnElement[bool]) -> None:
     """Recompute the summaries of the proposals meeting the conditions (on Proposal), after locking their rows: a
     refresh of the same proposals in another transaction waits for this one's commit, then reads what it wrote."""
+    for statement in refresh_statements(*conditions):
+        connection.execute(statement)
+
+
+def refresh_statements(*conditions: sa.ColumnElement[bool]) -> tuple[sa.Executable, ...]:
+    """`refresh`'s statements: lock the summaries of the proposals meeting the conditions, delete them, write them
+    afresh."""
     chosen = ScoreSummary.proposal_id.in_(sa.select(Proposal.id).where(*conditions))
-    connection.execute(
-        sa.select(ScoreSummary.proposal_id).where(chosen).order_by(ScoreSummary.proposal_id).with_for_update()
+    return (
+        sa.select(ScoreSummary.proposal_id).where(chosen).order_by(ScoreSummary.proposal_id).with_for_update(),
+        sa.delete(ScoreSummary).where(chosen),
+        sa.insert(ScoreSummary).from_select(COLUMNS, computed(*conditions)),
     )
-    connection.execute(sa.delete(ScoreSummary).where(chosen))
-    connection.execute(sa.insert(ScoreSummary).from_select(COLUMNS, computed(*conditions)))
+
+
+# What a flush names the proposals to recompute by (keep_summaries): lists of ids of each kind.
+NAMED_BY: dict[str, Callable[[Any], sa.ColumnElement[bool]]] = {
+    "funds": lambda ids: Proposal.fund_id.in_(ids),
+    "proposals": lambda ids: Proposal.id.in_(ids),
+    "reviews": lambda ids: Proposal.id.in_(sa.select(Review.proposal_id).where(Review.id.in_(ids))),
+    "members": lambda ids: Proposal.id.in_(sa.select(Review.proposal_id).where(Review.member_id.in_(ids))),
+}
+
+
+@functools.cache
+def refresh_statements_naming(kinds: tuple[str, ...]) -> tuple[sa.Executable, ...]:
+    """`refresh`'s statements for the proposals named by ids of these kinds (NAMED_BY; parameters `named_<kind>`):
+    built once per combination of kinds, not at every flush (building `computed` costs as much as running it)."""
+    named = [NAMED_BY[kind](sa.bindparam(f"named_{kind}", expanding=True)) for kind in kinds]
+    return refresh_statements(sa.or_(*named))
+
+
+def refresh_named(connection: sa.Connection, ids: dict[str, set[int]]) -> None:
+    """`refresh` for the proposals named by any of the ids (by kind, NAMED_BY; empty kinds are left out)."""
+    named = {kind: sorted(values) for kind, values in ids.items() if values}
+    if not named:
+        return
+    params = {f"named_{kind}": values for kind, values in named.items()}
+    for statement in refresh_statements_naming(tuple(sorted(named))):
+        connection.execute(statement, params)
 
 
 def rebuild_score_summaries(connection: sa.Connection) -> None:
@@ -211,17 +246,9 @@ def keep_summaries(session: so.Session, _context: Any) -> None:
                 members.add(obj.id)
         elif isinstance(obj, Criterion) and (not updated or changed(obj, "weight", "retired")):
             funds.add(obj.fund_id)
-    conditions = []
-    if funds:
-        conditions.append(Proposal.fund_id.in_(sorted(funds)))
-    if proposals:
-        conditions.append(Proposal.id.in_(sorted(proposals)))
-    if reviews:
-        conditions.append(Proposal.id.in_(sa.select(Review.proposal_id).where(Review.id.in_(sorted(reviews)))))
-    if members:
-        conditions.append(Proposal.id.in_(sa.select(Review.proposal_id).where(Review.member_id.in_(sorted(members)))))
-    if conditions:
-        refresh(session.connection(), sa.or_(*conditions))
+    named = {"funds": funds, "proposals": proposals, "reviews": reviews, "members": members}
+    if any(named.values()):
+        refresh_named(session.connection(), named)
 
 
 def summaries_of(proposal_ids: Collection[int]) -> dict[int, ScoreSummary]:

@@ -166,9 +166,9 @@ def redis_queue(app, monkeypatch) -> Iterator[object]:
 
 def work(queue) -> None:
     """What `flask --app fundmgr worker --burst` does: run every queued job in this process."""
-    from rq import SimpleWorker
+    from fundmgr.jobs.worker import Worker
 
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    Worker([queue], connection=queue.connection).work(burst=True)
 
 
 def test_a_queued_job_is_done_by_a_real_worker(committed, redis_queue, fund, make_user):

@@ -38,10 +38,16 @@ def world(fund, make_user, make_proposal, committee, in_review, assign):
     return {"proposal": proposal, "meeting": meeting, "users": users, "committee": committee}
 
 
-def get(client, user, url):
-    if user is not None:
-        sign_in(client, user)
-    return client.get(url)
+def answers(app, world, ask) -> dict[str, object]:
+    """What each role gets: ask(client, user) with a client of the role's own, signed in as them (none: anonymous).
+    The roles share one world: what they ask changes nothing another's answer depends on."""
+    found = {}
+    for role in ROLES:
+        client, user = app.test_client(), world["users"][role]
+        if user is not None:
+            sign_in(client, user)
+        found[role] = ask(client, user)
+    return found
 
 
 STEERING_ONLY = {"anonymous": 302, "agency_member": 403, "agency_other": 403, "sc_member": 200,
@@ -49,7 +55,6 @@ STEERING_ONLY = {"anonymous": 302, "agency_member": 403, "agency_other": 403, "s
 FMU_ONLY = STEERING_ONLY | {"sc_member": 403, "sc_conflicted": 403}
 
 
-@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
@@ -65,8 +70,8 @@ FMU_ONLY = STEERING_ONLY | {"sc_member": 403, "sc_conflicted": 403}
         ("/steering/decisions", STEERING_ONLY),
     ],
 )
-def test_lists_per_role(client, world, role, path, expected):
-    assert get(client, world["users"][role], path).status_code == expected[role]
+def test_lists_per_role(app, world, path, expected):
+    assert answers(app, world, lambda client, user: client.get(path).status_code) == expected
 
 
 PROPOSAL_PAGE = {"anonymous": 302, "agency_member": 403, "agency_other": 404, "sc_member": 200, "sc_conflicted": 200,
@@ -74,30 +79,34 @@ PROPOSAL_PAGE = {"anonymous": 302, "agency_member": 403, "agency_other": 404, "s
 REVIEW_PAGE = PROPOSAL_PAGE | {"sc_conflicted": 403, "fmu": 403, "admin": 403}
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_proposal_pages_per_role(client, world, role):
+def test_proposal_pages_per_role(app, world):
     """An agency of another organization (and a viewer, before publication) gets 404; the proposal's own agency 403."""
     pid = world["proposal"].id
-    user = world["users"][role]
-    assert get(client, user, f"/steering/proposals/{pid}").status_code == PROPOSAL_PAGE[role]
-    assert get(client, user, f"/steering/proposals/{pid}/review").status_code == REVIEW_PAGE[role]
+    found = answers(
+        app,
+        world,
+        lambda client, user: (
+            client.get(f"/steering/proposals/{pid}").status_code,
+            client.get(f"/steering/proposals/{pid}/review").status_code,
+        ),
+    )
+    assert found == {role: (PROPOSAL_PAGE[role], REVIEW_PAGE[role]) for role in ROLES}
 
 
-@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("suffix", ["", "/board", "/board.json", "/pack.pdf", "/minutes.pdf"])
-def test_meeting_pages_per_role(client, world, role, suffix):
-    user, url = world["users"][role], f"/steering/meetings/{world['meeting'].id}{suffix}"
-    if suffix == "/pack.pdf":  # asked for (a job), then read on the job's page
-        if user is not None:
-            sign_in(client, user)
-        response = client.post(url)
-        status = 200 if response.status_code == 303 else response.status_code
-    else:
-        status = get(client, user, url).status_code
-    expected = STEERING_ONLY[role]
-    if suffix == "/minutes.pdf" and expected == 200:
-        expected = 409  # the meeting has not started: no minutes yet
-    assert status == expected
+def test_meeting_pages_per_role(app, world, suffix):
+    url = f"/steering/meetings/{world['meeting'].id}{suffix}"
+
+    def ask(client, user) -> int:
+        if suffix == "/pack.pdf":  # asked for (a job), then read on the job's page
+            response = client.post(url)
+            return 200 if response.status_code == 303 else response.status_code
+        return client.get(url).status_code
+
+    expected = dict(STEERING_ONLY)
+    if suffix == "/minutes.pdf":  # the meeting has not started: no minutes yet
+        expected = {role: 409 if status == 200 else status for role, status in expected.items()}
+    assert answers(app, world, ask) == expected
 
 
 @pytest.mark.parametrize("role", ["agency_member", "viewer", "sc_member"])
