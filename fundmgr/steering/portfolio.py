@@ -126,16 +126,16 @@ def candidates_of(
     ]
 
 
-def pipeline_spec(table: sa.Subquery, name: str = "pipeline") -> ListSpec:
-    """A list in ranking order (the ranked proposals, then the others by reference), paged; in that order only (what
-    the money funds is taken in it)."""
-    return ListSpec(name, (Column("rank", _l("Rank"), ranked.order(table), reversible=False),), "rank", (Proposal.id,))
+def pipeline_spec(query: sa.Select, name: str = "pipeline") -> ListSpec:
+    """A list of a query of `ranked.in_ranking_order` in ranking order (the ranked proposals, then the others by
+    reference), paged; in that order only (what the money funds is taken in it)."""
+    rank = Column("rank", _l("Rank"), ranked.order(query), reversible=False)
+    return ListSpec(name, (rank,), "rank", (query.selected_columns.id,))
 
 
 def pipeline_listing(
     fund: Fund,
     name: str,
-    table: sa.Subquery,
     query: sa.Select,
     rows: Sequence[Any],
     fundability: Any,
@@ -143,7 +143,7 @@ def pipeline_listing(
     selected: Collection[int] = (),
 ) -> Listing:
     """The page of rows in ranking order the query string (`args`) asks for, as candidates."""
-    spec = pipeline_spec(table, name)
+    spec = pipeline_spec(query, name)
     load = partial(candidates_of, fund, fundability=fundability, selected=selected)
     return Listing(spec, spec.read(args), query, fund, whole=rows, load=load)
 
@@ -154,8 +154,8 @@ def build_portfolio(
     """The portfolio with the default selection, or with the proposals the user ticked (writes nothing); the
     proposals one page at a time (the page the query string `args` asks for)."""
     available = money_available(fund)
-    table, query = ranked.in_ranking_order(user, fund, PIPELINE_STATES)
-    rows = ranked.rows_in_order(table, query)
+    _table, query = ranked.in_ranking_order(user, fund, PIPELINE_STATES)
+    rows = ranked.rows_in_order(query)
     among = sa.and_(Proposal.fund_id == fund.id, Proposal.state.in_(PIPELINE_STATES))  # every row's proposal
     fundability = fundability_in_order(fund, [row.id for row in rows], available, among)
     if selected_ids is None:
@@ -167,7 +167,7 @@ def build_portfolio(
     adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen}, among)
     return Portfolio(
         available=available.available,
-        listing=pipeline_listing(fund, "portfolio", table, query, rows, fundability, args or {}, set(chosen)),
+        listing=pipeline_listing(fund, "portfolio", query, rows, fundability, args or {}, set(chosen)),
         chosen=chosen,
         selected_total=sum((fundability[pid][0] for pid in chosen), ZERO),
         areas=area_slices(fund, funded, adding),
