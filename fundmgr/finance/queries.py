@@ -52,7 +52,7 @@ from fundmgr.proposals.models import (
     ProposalState,
     ProposalVersion,
 )
-from fundmgr.proposals.queries import area_shares_among, area_shares_of, split_by_area
+from fundmgr.proposals.queries import AreaShares, area_shares_among, area_shares_of, split_by_area
 from fundmgr.proposals.visibility import visible_to
 
 ZERO = Decimal("0.00")
@@ -663,8 +663,16 @@ def needs_of(
     still needs (its request less what is allocated to it) and its areas' codes with their shares. `among`: a
     condition on Proposal that every one of the ids meets (the fund's proposals in some states): the rows are read by
     it, not by a list of the ids, which costs more to send than the rows to read."""
+    return needs_and_shares(fund, proposal_ids, among)[0]
+
+
+def needs_and_shares(
+    fund: Fund, proposal_ids: Sequence[int], among: sa.ColumnElement[bool] | None = None
+) -> tuple[dict[int, tuple[Decimal, list[tuple[str, Decimal]]]], dict[int, AreaShares]]:
+    """`needs_of`, and each proposal's shares by area id as `area_shares_of` gives them (the primary area's share
+    for a proposal without shares, its id None when it has no area), read once for both."""
     if not proposal_ids:
-        return {}
+        return {}, {}
     condition = Proposal.id.in_(list(proposal_ids)) if among is None else among
     rows = db.session.execute(
         # the net allocation kept per programme (signed as in the ledger: allocating is negative)
@@ -676,10 +684,11 @@ def needs_of(
     gaps = {pid: max(requested + (allocated or ZERO), ZERO) for pid, _area, requested, allocated in rows}
     codes = area_codes(fund)
     shares = area_shares_among(primary, condition)
-    return {
+    needs = {
         pid: (gaps[pid], [(codes[area_id], share) for area_id, share in shares[pid] if area_id is not None])
         for pid in proposal_ids
     }
+    return needs, shares
 
 
 def earmark_draw(

@@ -26,6 +26,7 @@ from fundmgr.finance.queries import (
     allocated_by_region,
     fits_in_order,
     money_available,
+    needs_and_shares,
     needs_of,
     target_marker,
     top_region,
@@ -34,7 +35,7 @@ from fundmgr.funds.models import Country, Fund, Marker, Region
 from fundmgr.i18n import territory_name
 from fundmgr.lists import Column, Listing, ListSpec
 from fundmgr.proposals.models import Proposal, ProposalMarker
-from fundmgr.proposals.queries import AreaShares, area_shares_among, split_by_area
+from fundmgr.proposals.queries import AreaShares, split_by_area
 from fundmgr.steering import ranked
 from fundmgr.steering.queries import PIPELINE_STATES
 from fundmgr.steering.scoring import ProposalScore
@@ -111,7 +112,13 @@ def fundability_in_order(
     """Each proposal's funding gap and whether the money available funds it, taking them all in the given order
     (`fits_in_order`); by id, in that order. Plain rows: every proposal's gap and areas are read (by the condition
     `among` when given, `needs_of`), none is loaded."""
-    needs = needs_of(fund, ids, among)
+    return in_order(ids, needs_of(fund, ids, among), available)
+
+
+def in_order(
+    ids: Sequence[int], needs: Mapping[int, tuple[Decimal, Any]], available: Available
+) -> dict[int, tuple[Decimal, bool]]:
+    """`fundability_in_order` of needs read already (`needs_of`)."""
     fits = fits_in_order(available, (needs[pid] for pid in ids))
     return {pid: (needs[pid][0], f) for pid, f in zip(ids, fits, strict=True)}
 
@@ -157,14 +164,16 @@ def build_portfolio(
     _table, query = ranked.in_ranking_order(user, fund, PIPELINE_STATES)
     rows = ranked.rows_in_order(query)
     among = sa.and_(Proposal.fund_id == fund.id, Proposal.state.in_(PIPELINE_STATES))  # every row's proposal
-    fundability = fundability_in_order(fund, [row.id for row in rows], available, among)
+    ids = [row.id for row in rows]
+    needs, shares = needs_and_shares(fund, ids, among)  # the shares read once, for the fundability and the selection
+    fundability = in_order(ids, needs, available)
     if selected_ids is None:
         chosen = [pid for pid, (_gap, fits) in fundability.items() if fits]
     else:
         chosen = [pid for pid in fundability if pid in selected_ids]
     marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
-    adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen}, among)
+    adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen}, shares, among)
     return Portfolio(
         available=available.available,
         listing=pipeline_listing(fund, "portfolio", query, rows, fundability, args or {}, set(chosen)),
@@ -213,24 +222,28 @@ def funded_amounts(fund: Fund, marker: Marker | None) -> Funded:
 
 
 def selected_amounts(
-    fund: Fund, marker: Marker | None, gaps: dict[int, Decimal], among: sa.ColumnElement[bool]
+    fund: Fund,
+    marker: Marker | None,
+    gaps: dict[int, Decimal],
+    shares: Mapping[int, AreaShares],
+    among: sa.ColumnElement[bool],
 ) -> list[Placed]:
-    """The selected proposals' funding gaps with their areas, place and gender-marker level; `among`: a condition on
-    Proposal they all meet, by which their rows are read (no list of their ids to send)."""
+    """The selected proposals' funding gaps with their areas (`shares`: by proposal id, read with their needs), place
+    and gender-marker level; `among`: a condition on Proposal they all meet, by which their rows are read (no list of
+    their ids to send: its parameters cost more than the rows to read)."""
     if not gaps:
         return []
     # the level looked up per proposal (a subquery on the marker's unique index): as an outer join, PostgreSQL read
     # every proposal's markers to hash them (10 ms at a large fund's scale, against 2)
     level = sa.select(ProposalMarker.level).where(rated_on(marker)).scalar_subquery()
     rows = db.session.execute(
-        sa.select(Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code, level)
+        sa.select(Proposal.id, Country.region_code, Proposal.region_code, level)
         .outerjoin(Country, Country.id == Proposal.country_id)
         .where(among)
     )
-    selected = [row for row in rows if row.id in gaps]
-    shares = area_shares_among({row.id: row.primary_area_id for row in selected}, among)
-    return placed(fund, [(pid, country, region, level, gaps[pid]) for pid, _area, country, region, level in selected],
-                  shares)  # fmt: skip
+    return placed(
+        fund, [(pid, country, region, level, gaps[pid]) for pid, country, region, level in rows if pid in gaps], shares
+    )
 
 
 def placed(
