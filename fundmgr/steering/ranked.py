@@ -33,11 +33,14 @@ from fundmgr.steering.summaries import ScoreSummary
 
 def candidates(fund: Fund, states: Sequence[ProposalState]) -> sa.CTE:
     """The fund's proposals in the given states with their kept score summary (version_id None for a proposal
-    without a version)."""
+    without a version), and what a list in ranking order filters, searches and sorts by (state, reference, title,
+    primary area): such a list reads no proposal's row a second time."""
     return (
         sa.select(
             Proposal.id.label("proposal_id"),
             Proposal.reference,
+            Proposal.title,
+            Proposal.state,
             Proposal.primary_area_id,
             Proposal.lead_organization_id,
             ScoreSummary.version_id,
@@ -53,7 +56,8 @@ def candidates(fund: Fund, states: Sequence[ProposalState]) -> sa.CTE:
 def ranked(user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES) -> sa.Subquery:
     """The proposals whose scores the user may see, one row each: proposal_id, weighted (the weighted mean to
     TIE_DIGITS places; None unscored), reviews, rank and area_rank (None unscored), position (1, 2, 3… in ranking
-    order, for a page to sort by), reference."""
+    order, for a page to sort by), and the proposal's reference, title, state and primary_area_id (for a list's
+    search, filters and sort)."""
     return ranked_among(user, fund, candidates(fund, states))
 
 
@@ -74,6 +78,9 @@ def ranked_among(user: Any, fund: Fund, c: sa.CTE) -> sa.Subquery:
             .over(order_by=(by_mean, c.c.reviews.desc(), c.c.reference, c.c.proposal_id))
             .label("position"),
             c.c.reference,
+            c.c.title,
+            c.c.state,
+            c.c.primary_area_id,
         )
         .where(c.c.version_id.is_not(None), visible(user, fund, c.c))
         .subquery("ranked")
@@ -86,19 +93,17 @@ def in_ranking_order(
     """The user's ranking of the proposals in these states (`ranked`) and a query of the proposals a list shows them
     as plain rows (id; ranked: the id once ranked, else None; rank; area_rank; position; reference), in no order:
     `rows_in_order` gives it. With `hidden`, the ranked proposals then those whose scores the user may not see
-    (never those they are recused from), read from the candidates' own rows; without, only the ranked ones, joined
-    to Proposal for a list's filters and search."""
+    (never those they are recused from); without, only the ranked ones (a list filters, searches and sorts them by
+    the ranking's columns). Either is read from the candidates' own rows: joined back to the proposals, a list read
+    every candidate's row a second time (most of the statement's buffers at a large fund's scale)."""
     c = candidates(fund, states)
     table = ranked_among(user, fund, c)
+    columns = (table.c.proposal_id.label("id"), table.c.proposal_id.label("ranked"), table.c.rank, table.c.area_rank,
+               table.c.position, table.c.reference)  # fmt: skip
     if not hidden:
-        columns = (Proposal.id, table.c.proposal_id.label("ranked"), table.c.rank, table.c.area_rank,
-                   table.c.position, table.c.reference)  # fmt: skip
-        return table, sa.select(*columns).join(table, table.c.proposal_id == Proposal.id)
-    # a union, not the proposals outer-joined to their ranking: that join read every candidate's row of proposals a
-    # second time (most of the statement's buffers at a large fund's scale)
+        return table, sa.select(*columns)
     shown = sa.union_all(
-        sa.select(table.c.proposal_id.label("id"), table.c.proposal_id.label("ranked"), table.c.rank,
-                  table.c.area_rank, table.c.position, table.c.reference),
+        sa.select(*columns),
         sa.select(c.c.proposal_id, sa.null(), sa.null(), sa.null(), sa.null(), c.c.reference).where(
             ~visible(user, fund, c.c), ~recused(user, fund, c.c)),
     ).subquery("listed")  # fmt: skip
