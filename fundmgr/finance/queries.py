@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import g, has_request_context
 from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Organization
@@ -948,6 +949,18 @@ def allocations_by_area(fund: Fund, as_of: date | None = None) -> list[ShareRow]
     )
 
 
+def region_parents() -> dict[str, tuple[RegionLevel, str | None]]:
+    """Each UN M49 region's level and parent region, by code: reference data, read once per request (a page may
+    place money by region more than once: the portfolio, its funded and its selected programmes)."""
+    if has_request_context() and "region_parents" in g:
+        return dict(g.region_parents)
+    rows = db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
+    parents = {code: (level, parent) for code, level, parent in rows}
+    if has_request_context():
+        g.region_parents = parents
+    return dict(parents)
+
+
 def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | None]]) -> str | None:
     """The UN M49 region (Africa, Americas, Asia, Europe, Oceania) a region or sub-region belongs to."""
     while code is not None and code in parents:
@@ -961,10 +974,7 @@ def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | Non
 def allocated_by_region(fund: Fund, as_of: date | None = None) -> dict[str, Decimal]:
     """Net allocations per UN M49 region (of the programme's country, else of its region; "" for global or
     several-region programmes)."""
-    parents = {
-        code: (level, parent)
-        for code, level, parent in db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
-    }
+    parents = region_parents()
     # summed per place in the database: a fund with thousands of programmes has a few dozen places
     if as_of is None:  # everything recorded: the totals per place kept up to date as entries are added
         places = db.session.execute(

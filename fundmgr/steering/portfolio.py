@@ -28,10 +28,11 @@ from fundmgr.finance.queries import (
     money_available,
     needs_and_shares,
     needs_of,
+    region_parents,
     target_marker,
     top_region,
 )
-from fundmgr.funds.models import Country, Fund, Marker, Region
+from fundmgr.funds.models import Country, Fund, Marker
 from fundmgr.i18n import territory_name
 from fundmgr.lists import Column, Listing, ListSpec
 from fundmgr.proposals.models import Proposal, ProposalMarker
@@ -254,8 +255,7 @@ def placed(
     """Each proposal's money split over its thematic areas' shares (by proposal id), with the UN M49 region of its
     country (or multi-country region)."""
     rows = list(rows)
-    parents = {code: (level, parent) for code, level, parent in db.session.execute(
-        sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
+    parents = region_parents()
     codes = {area.id: area.code for area in fund.thematic_areas}
     regions: dict[str | None, str] = {}
     result = []
