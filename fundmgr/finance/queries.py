@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import g, has_request_context
 from flask_babel import gettext as _
 
 from fundmgr.accounts.models import Organization
@@ -52,7 +53,7 @@ from fundmgr.proposals.models import (
     ProposalState,
     ProposalVersion,
 )
-from fundmgr.proposals.queries import area_shares_among, area_shares_of, split_by_area
+from fundmgr.proposals.queries import AreaShares, area_shares_among, area_shares_of, split_by_area
 from fundmgr.proposals.visibility import visible_to
 
 ZERO = Decimal("0.00")
@@ -663,8 +664,16 @@ def needs_of(
     still needs (its request less what is allocated to it) and its areas' codes with their shares. `among`: a
     condition on Proposal that every one of the ids meets (the fund's proposals in some states): the rows are read by
     it, not by a list of the ids, which costs more to send than the rows to read."""
+    return needs_and_shares(fund, proposal_ids, among)[0]
+
+
+def needs_and_shares(
+    fund: Fund, proposal_ids: Sequence[int], among: sa.ColumnElement[bool] | None = None
+) -> tuple[dict[int, tuple[Decimal, list[tuple[str, Decimal]]]], dict[int, AreaShares]]:
+    """`needs_of`, and each proposal's shares by area id as `area_shares_of` gives them (the primary area's share
+    for a proposal without shares, its id None when it has no area), read once for both."""
     if not proposal_ids:
-        return {}
+        return {}, {}
     condition = Proposal.id.in_(list(proposal_ids)) if among is None else among
     rows = db.session.execute(
         # the net allocation kept per programme (signed as in the ledger: allocating is negative)
@@ -676,10 +685,11 @@ def needs_of(
     gaps = {pid: max(requested + (allocated or ZERO), ZERO) for pid, _area, requested, allocated in rows}
     codes = area_codes(fund)
     shares = area_shares_among(primary, condition)
-    return {
+    needs = {
         pid: (gaps[pid], [(codes[area_id], share) for area_id, share in shares[pid] if area_id is not None])
         for pid in proposal_ids
     }
+    return needs, shares
 
 
 def earmark_draw(
@@ -939,6 +949,18 @@ def allocations_by_area(fund: Fund, as_of: date | None = None) -> list[ShareRow]
     )
 
 
+def region_parents() -> dict[str, tuple[RegionLevel, str | None]]:
+    """Each UN M49 region's level and parent region, by code: reference data, read once per request (a page may
+    place money by region more than once: the portfolio, its funded and its selected programmes)."""
+    if has_request_context() and "region_parents" in g:
+        return dict(g.region_parents)
+    rows = db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
+    parents = {code: (level, parent) for code, level, parent in rows}
+    if has_request_context():
+        g.region_parents = parents
+    return dict(parents)
+
+
 def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | None]]) -> str | None:
     """The UN M49 region (Africa, Americas, Asia, Europe, Oceania) a region or sub-region belongs to."""
     while code is not None and code in parents:
@@ -952,10 +974,7 @@ def top_region(code: str | None, parents: dict[str, tuple[RegionLevel, str | Non
 def allocated_by_region(fund: Fund, as_of: date | None = None) -> dict[str, Decimal]:
     """Net allocations per UN M49 region (of the programme's country, else of its region; "" for global or
     several-region programmes)."""
-    parents = {
-        code: (level, parent)
-        for code, level, parent in db.session.execute(sa.select(Region.code, Region.level, Region.parent_code))
-    }
+    parents = region_parents()
     # summed per place in the database: a fund with thousands of programmes has a few dozen places
     if as_of is None:  # everything recorded: the totals per place kept up to date as entries are added
         places = db.session.execute(

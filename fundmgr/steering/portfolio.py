@@ -26,15 +26,17 @@ from fundmgr.finance.queries import (
     allocated_by_region,
     fits_in_order,
     money_available,
+    needs_and_shares,
     needs_of,
+    region_parents,
     target_marker,
     top_region,
 )
-from fundmgr.funds.models import Country, Fund, Marker, Region
+from fundmgr.funds.models import Country, Fund, Marker
 from fundmgr.i18n import territory_name
 from fundmgr.lists import Column, Listing, ListSpec
 from fundmgr.proposals.models import Proposal, ProposalMarker
-from fundmgr.proposals.queries import AreaShares, area_shares_among, split_by_area
+from fundmgr.proposals.queries import AreaShares, split_by_area
 from fundmgr.steering import ranked
 from fundmgr.steering.queries import PIPELINE_STATES
 from fundmgr.steering.scoring import ProposalScore
@@ -111,7 +113,13 @@ def fundability_in_order(
     """Each proposal's funding gap and whether the money available funds it, taking them all in the given order
     (`fits_in_order`); by id, in that order. Plain rows: every proposal's gap and areas are read (by the condition
     `among` when given, `needs_of`), none is loaded."""
-    needs = needs_of(fund, ids, among)
+    return in_order(ids, needs_of(fund, ids, among), available)
+
+
+def in_order(
+    ids: Sequence[int], needs: Mapping[int, tuple[Decimal, Any]], available: Available
+) -> dict[int, tuple[Decimal, bool]]:
+    """`fundability_in_order` of needs read already (`needs_of`)."""
     fits = fits_in_order(available, (needs[pid] for pid in ids))
     return {pid: (needs[pid][0], f) for pid, f in zip(ids, fits, strict=True)}
 
@@ -126,16 +134,16 @@ def candidates_of(
     ]
 
 
-def pipeline_spec(table: sa.Subquery, name: str = "pipeline") -> ListSpec:
-    """A list in ranking order (the ranked proposals, then the others by reference), paged; in that order only (what
-    the money funds is taken in it)."""
-    return ListSpec(name, (Column("rank", _l("Rank"), ranked.order(table), reversible=False),), "rank", (Proposal.id,))
+def pipeline_spec(query: sa.Select, name: str = "pipeline") -> ListSpec:
+    """A list of a query of `ranked.in_ranking_order` in ranking order (the ranked proposals, then the others by
+    reference), paged; in that order only (what the money funds is taken in it)."""
+    rank = Column("rank", _l("Rank"), ranked.order(query), reversible=False)
+    return ListSpec(name, (rank,), "rank", (query.selected_columns.id,))
 
 
 def pipeline_listing(
     fund: Fund,
     name: str,
-    table: sa.Subquery,
     query: sa.Select,
     rows: Sequence[Any],
     fundability: Any,
@@ -143,7 +151,7 @@ def pipeline_listing(
     selected: Collection[int] = (),
 ) -> Listing:
     """The page of rows in ranking order the query string (`args`) asks for, as candidates."""
-    spec = pipeline_spec(table, name)
+    spec = pipeline_spec(query, name)
     load = partial(candidates_of, fund, fundability=fundability, selected=selected)
     return Listing(spec, spec.read(args), query, fund, whole=rows, load=load)
 
@@ -154,20 +162,22 @@ def build_portfolio(
     """The portfolio with the default selection, or with the proposals the user ticked (writes nothing); the
     proposals one page at a time (the page the query string `args` asks for)."""
     available = money_available(fund)
-    table, query = ranked.in_ranking_order(user, fund, PIPELINE_STATES)
-    rows = ranked.rows_in_order(table, query)
+    _table, query = ranked.in_ranking_order(user, fund, PIPELINE_STATES)
+    rows = ranked.rows_in_order(query)
     among = sa.and_(Proposal.fund_id == fund.id, Proposal.state.in_(PIPELINE_STATES))  # every row's proposal
-    fundability = fundability_in_order(fund, [row.id for row in rows], available, among)
+    ids = [row.id for row in rows]
+    needs, shares = needs_and_shares(fund, ids, among)  # the shares read once, for the fundability and the selection
+    fundability = in_order(ids, needs, available)
     if selected_ids is None:
         chosen = [pid for pid, (_gap, fits) in fundability.items() if fits]
     else:
         chosen = [pid for pid in fundability if pid in selected_ids]
     marker = target_marker(fund)
     funded = funded_amounts(fund, marker)
-    adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen}, among)
+    adding = selected_amounts(fund, marker, {pid: fundability[pid][0] for pid in chosen}, shares, among)
     return Portfolio(
         available=available.available,
-        listing=pipeline_listing(fund, "portfolio", table, query, rows, fundability, args or {}, set(chosen)),
+        listing=pipeline_listing(fund, "portfolio", query, rows, fundability, args or {}, set(chosen)),
         chosen=chosen,
         selected_total=sum((fundability[pid][0] for pid in chosen), ZERO),
         areas=area_slices(fund, funded, adding),
@@ -213,24 +223,28 @@ def funded_amounts(fund: Fund, marker: Marker | None) -> Funded:
 
 
 def selected_amounts(
-    fund: Fund, marker: Marker | None, gaps: dict[int, Decimal], among: sa.ColumnElement[bool]
+    fund: Fund,
+    marker: Marker | None,
+    gaps: dict[int, Decimal],
+    shares: Mapping[int, AreaShares],
+    among: sa.ColumnElement[bool],
 ) -> list[Placed]:
-    """The selected proposals' funding gaps with their areas, place and gender-marker level; `among`: a condition on
-    Proposal they all meet, by which their rows are read (no list of their ids to send)."""
+    """The selected proposals' funding gaps with their areas (`shares`: by proposal id, read with their needs), place
+    and gender-marker level; `among`: a condition on Proposal they all meet, by which their rows are read (no list of
+    their ids to send: its parameters cost more than the rows to read)."""
     if not gaps:
         return []
     # the level looked up per proposal (a subquery on the marker's unique index): as an outer join, PostgreSQL read
     # every proposal's markers to hash them (10 ms at a large fund's scale, against 2)
     level = sa.select(ProposalMarker.level).where(rated_on(marker)).scalar_subquery()
     rows = db.session.execute(
-        sa.select(Proposal.id, Proposal.primary_area_id, Country.region_code, Proposal.region_code, level)
+        sa.select(Proposal.id, Country.region_code, Proposal.region_code, level)
         .outerjoin(Country, Country.id == Proposal.country_id)
         .where(among)
     )
-    selected = [row for row in rows if row.id in gaps]
-    shares = area_shares_among({row.id: row.primary_area_id for row in selected}, among)
-    return placed(fund, [(pid, country, region, level, gaps[pid]) for pid, _area, country, region, level in selected],
-                  shares)  # fmt: skip
+    return placed(
+        fund, [(pid, country, region, level, gaps[pid]) for pid, country, region, level in rows if pid in gaps], shares
+    )
 
 
 def placed(
@@ -241,8 +255,7 @@ def placed(
     """Each proposal's money split over its thematic areas' shares (by proposal id), with the UN M49 region of its
     country (or multi-country region)."""
     rows = list(rows)
-    parents = {code: (level, parent) for code, level, parent in db.session.execute(
-        sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
+    parents = region_parents()
     codes = {area.id: area.code for area in fund.thematic_areas}
     regions: dict[str | None, str] = {}
     result = []

@@ -17,8 +17,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from fundmgr.db import apportion, db, to_cents
-from fundmgr.finance.queries import fundable, target_marker, top_region
-from fundmgr.funds.models import Fund, Region
+from fundmgr.finance.queries import fundable, region_parents, target_marker, top_region
+from fundmgr.funds.models import Fund
 from fundmgr.i18n import territory_name
 from fundmgr.numbers import MONEY, number_text
 from fundmgr.proposals.models import Proposal, ProposalMarker
@@ -91,8 +91,7 @@ def candidate_rows(fund: Fund) -> list[dict[str, Any]]:
 
 def region_of(proposals: Sequence[Proposal]) -> dict[int, str]:
     """The UN M49 region of each proposal's country (or of its multi-country region)."""
-    parents = {code: (level, parent) for code, level, parent in db.session.execute(
-        sa.select(Region.code, Region.level, Region.parent_code))}  # fmt: skip
+    parents = region_parents()
     result = {}
     for proposal in proposals:
         code = proposal.country.region_code if proposal.country else proposal.region_code

@@ -22,7 +22,6 @@ from fundmgr.funds.rights import is_fund_manager, is_sc_member
 from fundmgr.proposals.models import Proposal, ProposalState
 from fundmgr.steering.queries import (
     PIPELINE_STATES,
-    proposal_columns,
     ranked_row_loading,
     recused,
     score_proposals,
@@ -34,11 +33,14 @@ from fundmgr.steering.summaries import ScoreSummary
 
 def candidates(fund: Fund, states: Sequence[ProposalState]) -> sa.CTE:
     """The fund's proposals in the given states with their kept score summary (version_id None for a proposal
-    without a version)."""
+    without a version), and what a list in ranking order filters, searches and sorts by (state, reference, title,
+    primary area): such a list reads no proposal's row a second time."""
     return (
         sa.select(
             Proposal.id.label("proposal_id"),
             Proposal.reference,
+            Proposal.title,
+            Proposal.state,
             Proposal.primary_area_id,
             Proposal.lead_organization_id,
             ScoreSummary.version_id,
@@ -54,8 +56,13 @@ def candidates(fund: Fund, states: Sequence[ProposalState]) -> sa.CTE:
 def ranked(user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES) -> sa.Subquery:
     """The proposals whose scores the user may see, one row each: proposal_id, weighted (the weighted mean to
     TIE_DIGITS places; None unscored), reviews, rank and area_rank (None unscored), position (1, 2, 3… in ranking
-    order, for a page to sort by)."""
-    c = candidates(fund, states)
+    order, for a page to sort by), and the proposal's reference, title, state and primary_area_id (for a list's
+    search, filters and sort)."""
+    return ranked_among(user, fund, candidates(fund, states))
+
+
+def ranked_among(user: Any, fund: Fund, c: sa.CTE) -> sa.Subquery:
+    """`ranked` over the given `candidates`."""
     by_mean = c.c.weighted.desc().nulls_last()
     unscored = c.c.weighted.is_(None)
     return (
@@ -70,22 +77,13 @@ def ranked(user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STA
             sa.func.row_number()
             .over(order_by=(by_mean, c.c.reviews.desc(), c.c.reference, c.c.proposal_id))
             .label("position"),
+            c.c.reference,
+            c.c.title,
+            c.c.state,
+            c.c.primary_area_id,
         )
         .where(c.c.version_id.is_not(None), visible(user, fund, c.c))
         .subquery("ranked")
-    )
-
-
-def listed(user: Any, fund: Fund, table: sa.Subquery, states: Sequence[ProposalState]) -> sa.ColumnElement[bool]:
-    """The proposals a list in ranking order shows the user, as a condition on a query of Proposal outer-joined to
-    their ranking (`ranked`): those ranked, then those whose scores they may not see (`table.c.position` None);
-    never those they are recused from."""
-    on = proposal_columns()
-    hidden = sa.and_(~visible(user, fund, on), ~recused(user, fund, on))
-    return sa.and_(
-        Proposal.fund_id == fund.id,
-        Proposal.state.in_(list(states)),
-        sa.or_(table.c.proposal_id.is_not(None), hidden),
     )
 
 
@@ -93,25 +91,35 @@ def in_ranking_order(
     user: Any, fund: Fund, states: Sequence[ProposalState] = PIPELINE_STATES, *, hidden: bool = True
 ) -> tuple[sa.Subquery, sa.Select]:
     """The user's ranking of the proposals in these states (`ranked`) and a query of the proposals a list shows them
-    (`listed`; only the ranked ones without `hidden`) as plain rows (id; ranked: the id once ranked, else None; rank;
-    area_rank), in no order: `order(table)` gives it."""
-    table = ranked(user, fund, states)
-    columns = (Proposal.id, table.c.proposal_id.label("ranked"), table.c.rank, table.c.area_rank)
+    as plain rows (id; ranked: the id once ranked, else None; rank; area_rank; position; reference), in no order:
+    `rows_in_order` gives it. With `hidden`, the ranked proposals then those whose scores the user may not see
+    (never those they are recused from); without, only the ranked ones (a list filters, searches and sorts them by
+    the ranking's columns). Either is read from the candidates' own rows: joined back to the proposals, a list read
+    every candidate's row a second time (most of the statement's buffers at a large fund's scale)."""
+    c = candidates(fund, states)
+    table = ranked_among(user, fund, c)
+    columns = (table.c.proposal_id.label("id"), table.c.proposal_id.label("ranked"), table.c.rank, table.c.area_rank,
+               table.c.position, table.c.reference)  # fmt: skip
     if not hidden:
-        return table, sa.select(*columns).join(table, table.c.proposal_id == Proposal.id)
-    query = sa.select(*columns).outerjoin(table, table.c.proposal_id == Proposal.id)
-    return table, query.where(listed(user, fund, table, states))
+        return table, sa.select(*columns)
+    shown = sa.union_all(
+        sa.select(*columns),
+        sa.select(c.c.proposal_id, sa.null(), sa.null(), sa.null(), sa.null(), c.c.reference).where(
+            ~visible(user, fund, c.c), ~recused(user, fund, c.c)),
+    ).subquery("listed")  # fmt: skip
+    return table, sa.select(*shown.c)
 
 
-def order(table: sa.Subquery) -> tuple[Any, ...]:
-    """Ranking order: the ranked proposals by their position, then the others by reference."""
-    return table.c.position, Proposal.reference
+def order(query: sa.Select) -> tuple[Any, ...]:
+    """Ranking order, on the columns of a query of `in_ranking_order`: the ranked proposals by their position, then
+    the others by reference."""
+    return query.selected_columns.position, query.selected_columns.reference
 
 
-def rows_in_order(table: sa.Subquery, query: sa.Select) -> list[Any]:
+def rows_in_order(query: sa.Select) -> list[Any]:
     """The rows of a query of `in_ranking_order`, in ranking order, all of them: one statement, plain rows (the
     database computes the ranking once; a page loads its own proposals, `load_page`)."""
-    ordered = query.order_by(*(e.asc().nulls_last() for e in order(table)), Proposal.id)
+    ordered = query.order_by(*(e.asc().nulls_last() for e in order(query)), query.selected_columns.id)
     return list(db.session.execute(ordered))
 
 

@@ -12,7 +12,7 @@ from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.funds.queries import area_choices
 from fundmgr.lists import Column, Filter, Listing, ListSpec, is_db_int
-from fundmgr.proposals.models import Proposal, ProposalState
+from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import queries as q
 from fundmgr.steering import ranked
 from fundmgr.steering.views import SteeringView
@@ -31,7 +31,7 @@ def ranking_spec(table: sa.Subquery) -> ListSpec:
         columns=(
             Column("rank", _l("Rank"), (table.c.position,), css="money"),
             Column("area_rank", _l("Rank in area"), css="money"),
-            Column("proposal", _l("Proposal"), (Proposal.reference,)),
+            Column("proposal", _l("Proposal"), (table.c.reference,)),
             Column("area", _l("Thematic area")),
             Column("state", _l("State")),
             Column("mean", _l("Weighted mean"), css="money"),
@@ -39,13 +39,13 @@ def ranking_spec(table: sa.Subquery) -> ListSpec:
             Column("agreement", _l("Agreement")),
         ),
         default_sort="rank",
-        tiebreak=(Proposal.id,),
-        search=(Proposal.reference, Proposal.title),
+        tiebreak=(table.c.proposal_id,),
+        search=(table.c.reference, table.c.title),
         search_label=_l("Words in the title or reference"),
         filters=(
-            Filter("area", _l("Thematic area"), lambda qy, v, _f: qy.where(Proposal.primary_area_id == db_int(v)),
+            Filter("area", _l("Thematic area"), lambda qy, v, _f: qy.where(table.c.primary_area_id == db_int(v)),
                    area_choices, valid=is_db_int),
-            Filter("state", _l("State"), lambda qy, v, _f: qy.where(Proposal.state == ProposalState(v)),
+            Filter("state", _l("State"), lambda qy, v, _f: qy.where(table.c.state == ProposalState(v)),
                    state_choices, valid=lambda v: v in {s.value for s in q.PIPELINE_STATES}),
         ),
     )  # fmt: skip

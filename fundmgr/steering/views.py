@@ -431,10 +431,10 @@ class PipelineView(SteeringView):
     def process(self):
         available = money_available(self.fund)
         endorsed = [ProposalState.endorsed]
-        table, query = ranked.in_ranking_order(current_user, self.fund, endorsed)
-        rows = ranked.rows_in_order(table, query)  # the ranking computed once, read as plain rows
+        _table, query = ranked.in_ranking_order(current_user, self.fund, endorsed)
+        rows = ranked.rows_in_order(query)  # the ranking computed once, read as plain rows
         fundability = fundability_in_order(self.fund, [row.id for row in rows], available)
-        listing = pipeline_listing(self.fund, "pipeline", table, query, rows, fundability, request.args)
+        listing = pipeline_listing(self.fund, "pipeline", query, rows, fundability, request.args)
         return self.render(
             "pipeline.html",
             listing=listing,

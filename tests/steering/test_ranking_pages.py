@@ -137,3 +137,17 @@ def test_the_pipeline_and_the_portfolio_keep_the_ranking_order_and_say_so(app, f
         assert re.findall(r'class="ref-code">([^<]+)<', asked) == references
         assert "could not be used and were ignored: dir." in asked
         assert "ignored" not in shown
+
+
+def test_a_members_portfolio_lists_the_ranked_then_the_hidden_never_the_recused(app, fund, committee, ranked_fund):
+    """A member's portfolio lists the proposals ranked for them in ranking order, then those whose scores they may
+    not see yet by reference; never one they are recused from."""
+    full = q.ranking_for(committee.germany, fund, q.proposals_in(fund, q.PIPELINE_STATES))
+    assert full.hidden
+    assert full.recused
+    expected = [e.proposal.reference for e in full.entries] + sorted(p.reference for p in full.hidden)
+    client = app.test_client()
+    sign_in(client, committee.germany)
+    html = unescape(client.get("/steering/portfolio?per_page=50").get_data(as_text=True))
+    assert re.findall(r'class="ref-code">([^<]+)<', html) == expected
+    assert all(p.reference not in html for p in full.recused)

@@ -30,8 +30,8 @@ def from_scratch() -> list[tuple]:
 
 
 def ranks(user, fund) -> list[tuple[str, int | None, int | None]]:
-    table, query = ranked.in_ranking_order(user, fund, hidden=False)
-    rows = ranked.rows_in_order(table, query)
+    _table, query = ranked.in_ranking_order(user, fund, hidden=False)
+    rows = ranked.rows_in_order(query)
     return [(p.reference, score.rank, score.area_rank) for p, score in ranked.load_page(fund, rows)]
 
 
