@@ -97,9 +97,11 @@ def agreement_problems(fund: Fund, data: ContributionData) -> list[str]:
 
 
 def repeat_problems(fund: Fund, data: ContributionData) -> list[str]:
-    """The same entry sent twice (a double click, a retry) is recorded once: refused when one of the agreement, kind,
-    donor, date, currency and amount is already recorded and no correction reversed it."""
-    assert data.donor is not None  # asked only once contribution_problems found nothing
+    """The same entry sent twice (a double click, a retry) is recorded once: refused when an entry of the same
+    agreement, kind, donor, date, currency and amount is already recorded and no correction reversed it."""
+    # asked only once contribution_problems found nothing
+    assert data.donor is not None
+    assert data.on_date is not None
     reversed_ids = sa.select(Contribution.corrects_id).where(
         Contribution.fund_id == fund.id, Contribution.corrects_id.is_not(None), Contribution.amount < 0
     )
