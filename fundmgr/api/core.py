@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from typing import Any
 
 import marshmallow as ma
@@ -13,6 +14,7 @@ from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from fundmgr.accounts import operations as account_ops
@@ -64,7 +66,26 @@ SPEC_OPTIONS = {
     "info": {"description": "Read a fund's data and submit what organizations report, with a personal API token."},
     "security": [{"bearer": []}],
 }
-bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="fundmgr JSON API, version 1")
+
+
+class BodyParser(FlaskParser):
+    """webargs' parser, refusing a JSON body nested deeper than Python's parser reaches as invalid JSON (400)."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # a JSONDecodeError is what webargs answers 400 to (its document must not be empty: that means no body)
+            raise json.JSONDecodeError("nested too deeply", "(body)", 0) from None
+
+
+class FundmgrBlueprint(ApiBlueprint):
+    """flask-smorest's Blueprint reading request bodies with BodyParser."""
+
+    ARGUMENTS_PARSER = BodyParser()
+
+
+bp = FundmgrBlueprint("api", __name__, url_prefix="/api/v1", description="fundmgr JSON API, version 1")
 csrf.exempt(bp)  # only bearer tokens are accepted: no cookie session a third-party site could ride on
 
 

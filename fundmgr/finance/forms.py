@@ -74,7 +74,7 @@ class ContributionForm(FlaskForm):
     )
     donor = SelectField(_l("Donor"), coerce=int, validators=[InputRequired()])
     on_date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
-    currency = SelectField(_l("Currency"), default="USD", validators=[InputRequired()])
+    currency = SelectField(_l("Currency"), validators=[InputRequired()])
     amount = NumberField(_l("Amount in the donor's currency"), kind=MONEY, required=True)
     rate_to_usd = NumberField(
         _l("Exchange rate to the fund's currency"), kind=EXCHANGE_RATE, required=True, default=Decimal("1")

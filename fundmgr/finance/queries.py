@@ -227,6 +227,10 @@ def funding_status_rows(result: Balances, fund: Fund) -> list[tuple[str, Decimal
     """The Gateway's funding-status table: (label, amount, style) per line; style is line, total or detail; the
     organizations the fund finances named as the fund calls them."""
     organizations = fund.participants_label
+    # the balance's parts add up to it: the direct costs the committee approved stay with the Administrative Agent
+    direct_costs = (
+        [(_("of which approved for direct costs"), result.direct_costs, "detail")] if result.direct_costs else []
+    )
     return [
         (_("Contributions from donors (deposits)"), result.received, "line"),
         (_("Interest and other income"), result.interest, "line"),
@@ -237,6 +241,7 @@ def funding_status_rows(result: Balances, fund: Fund) -> list[tuple[str, Decimal
         (_("Total use of funds"), result.uses, "total"),
         (_("Balance with the Administrative Agent"), result.cash_with_agent, "total"),
         (_("of which allocated, not yet transferred"), result.undisbursed, "detail"),
+        *direct_costs,
         (_("of which available for allocation"), result.available, "detail"),
     ]
 

@@ -274,7 +274,8 @@ class NewContributionView(ContributionFormView):
     """Record a donor's commitment or deposit (FMU)."""
 
     def process(self):
-        form = self.prepare(ContributionForm())
+        # a new contribution is first offered in the fund's own currency (at a rate of 1)
+        form = self.prepare(ContributionForm(currency=self.fund.currency))
         if form.validate_on_submit():
             with refusals_shown_on(form):
                 contribution = ops.record_contribution(self.fund, self.data_of(form), actor=acting_user())

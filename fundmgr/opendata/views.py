@@ -163,8 +163,8 @@ class PipelineBookletView(PublicView):
         context = {"fund_name": self.fund.name, "currency": self.fund.currency, "entries": entries}
 
         def rendered() -> bytes:
-            with force_locale(lang):
-                return render_pdf("opendata/pipeline.html", context)
+            with force_locale(lang):  # what the fund calls its organizations, in the booklet's language
+                return render_pdf("opendata/pipeline.html", {**context, "participants": self.fund.participants_label})
 
         def answer() -> Response:
             data = pipeline.booklet(key, rendered)

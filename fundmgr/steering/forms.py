@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -215,10 +216,17 @@ class MinutesForm(FlaskForm):
 class DecisionForm(FlaskForm):
     outcome = RadioField(_l("Decision"), choices=DecisionOutcome.choices(), validators=[InputRequired()])
     conditions = TextAreaField(_l("Conditions"), render_kw={"rows": 3})
-    approved_amount = NumberField(_l("Approved amount (USD)"), kind=MONEY)
+    # labelled with the fund's own currency by in_currency()
+    approved_amount = NumberField(_l("Approved amount"), kind=MONEY)
     development_deadline = DateField(_l("Programme document due by (a selection)"), validators=[Optional()])
-    indicative_amount = NumberField(_l("Indicative amount (a selection, USD)"), kind=MONEY)
+    indicative_amount = NumberField(_l("Indicative amount (a selection)"), kind=MONEY)
     submit = SubmitField(_l("Record the decision"))
+
+    def in_currency(self, currency: str) -> DecisionForm:
+        """The amounts labelled with the fund's currency (a fund keeps its accounts in its own)."""
+        self.approved_amount.label.text = _("Approved amount (%(currency)s)", currency=currency)
+        self.indicative_amount.label.text = _("Indicative amount (a selection, %(currency)s)", currency=currency)
+        return self
 
     def outcome_value(self) -> DecisionOutcome | None:
         return DecisionOutcome(self.outcome.data) if self.outcome.data else None
@@ -249,9 +257,14 @@ class MatterForm(FlaskForm):
     outcome = RadioField(_l("Decision"), validators=[InputRequired()],
                          choices=options((o.value, DecisionOutcome.titles()[o]) for o in MATTER_OUTCOMES))  # fmt: skip
     matter = TextAreaField(_l("The decision as the committee words it"), render_kw={"rows": 4})
-    amount = NumberField(_l("Approved amount (USD)"), kind=MONEY)
+    amount = NumberField(_l("Approved amount"), kind=MONEY)  # labelled with the fund's currency by in_currency()
     call = SelectField(_l("Call for proposals"), coerce=int)
     submit = SubmitField(_l("Record the decision"))
+
+    def in_currency(self, currency: str) -> MatterForm:
+        """The amount labelled with the fund's currency."""
+        self.amount.label.text = _("Approved amount (%(currency)s)", currency=currency)
+        return self
 
     def by_consensus(self) -> MatterForm:
         """The outcomes as a consensus body names them."""

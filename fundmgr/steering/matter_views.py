@@ -23,11 +23,11 @@ from fundmgr.web import refusals_shown_on
 
 
 def with_draft_calls(form: MatterForm, fund: Fund) -> MatterForm:
-    """The form offering the fund's draft calls (those the committee may open)."""
+    """The form offering the fund's draft calls (those the committee may open), its amount in the fund's currency."""
     drafts = db.session.scalars(sa.select(Call).where(Call.fund_id == fund.id, Call.state == CallState.draft)
                                 .order_by(Call.id))  # fmt: skip
     form.call.choices = options([(0, "—")] + [(c.id, c.display_name) for c in drafts])
-    return form
+    return form.in_currency(fund.currency)
 
 
 def matter_data(form: MatterForm, fund: Fund) -> ops.MatterData:

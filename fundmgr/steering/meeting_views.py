@@ -540,7 +540,7 @@ class DecisionView(ItemView):
         item = self.item
         # a concept note is not funded (its programme document will be): no amounts per organization
         organizations = [] if item.proposal.is_concept_note else organizations_of(item.version)
-        form = with_organization_amounts(DecisionForm, organizations)()
+        form = with_organization_amounts(DecisionForm, organizations)().in_currency(self.fund.currency)
         if self.meeting.by_consensus:
             form.by_consensus()
         if request.method == "GET":

@@ -101,7 +101,7 @@ class ProcedureNewView(SteeringView):
 
     def process(self):
         candidates = q.proposals_in(self.fund, q.PIPELINE_STATES)
-        form = WrittenProcedureForm(proposal=request.args.get("proposal", type=db_int))
+        form = WrittenProcedureForm(proposal=request.args.get("proposal", type=db_int)).in_currency(self.fund.currency)
         form.proposal.choices = options([(p.id, f"{p.reference} · {p.title}") for p in candidates])
         if form.validate_on_submit():
             proposal = next(p for p in candidates if p.id == form.proposal.data)

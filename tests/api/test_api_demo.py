@@ -184,3 +184,19 @@ def test_hostile_expenditure_is_refused_as_json_and_writes_nothing(demo_app, bod
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Expenditure)) == before
     assert db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) == audit_before
+
+
+@pytest.mark.parametrize("body", ['{"year":' * 100_000 + "1" + "}" * 100_000, "[" * 100_000 + "]" * 100_000])
+def test_a_json_body_nested_too_deeply_is_refused_as_bad_json(demo_app, body):
+    """Is a body nested deeper than the JSON parser reaches answered 400 with a JSON reason, not a server error?"""
+    email = "nadia.rahman@fundmgr.example"
+    allocation = reportable(email)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Expenditure))
+    response = demo_app.test_client().post(
+        f"/api/v1/funds/{FUND}/allocations/{allocation.id}/expenditure", data=body,
+        content_type="application/json", headers=token_of(email),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json["code"] == "bad_request"
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Expenditure)) == before

@@ -183,3 +183,25 @@ def test_racing_expenditure_reports_never_total_more_than_the_transfers(committe
     results = run_at_once(committed, [report(c) for c in categories])
     assert results.count("ok") == 1
     assert db.session.scalar(sa.select(sa.func.sum(Expenditure.amount))) == D("200000.00")
+
+
+@pytest.mark.postgres_only
+def test_the_same_deposit_sent_five_times_at_once_counts_once(committed, fund):
+    """The FMU's deposit form sent five times at once (a double click, retries): one deposit, the money once."""
+    from fundmgr.finance.models import Contribution
+    from fundmgr.finance.operations import record_contribution
+    from tests.finance.helpers import contribution_data
+    from tests.support.concurrency import run_at_once
+
+    fund_id = fund.id
+    db.session.remove()
+
+    def deposit() -> None:
+        fund = db.session.get(Fund, fund_id)
+        record_contribution(fund, contribution_data(fund, "5000.00", reference="SAA-RACE"), actor=None)
+
+    results = run_at_once(committed, [deposit] * 5)
+    assert results.count("ok") == 1
+    assert len([r for r in results if r.startswith("This entry is already recorded: SAA-RACE")]) == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Contribution)) == 1
+    assert balances(db.session.get(Fund, fund_id)).received == D("5607.50")  # EUR 5,000 at 1.1215

@@ -13,6 +13,7 @@ from fundmgr.finance.dashboard import dashboard
 from fundmgr.finance.exports import dashboard_workbook
 from fundmgr.finance.models import ContributionKind
 from fundmgr.finance.operations import record_contribution, record_interest
+from fundmgr.finance.operations.direct_costs import charge_direct_costs
 from fundmgr.finance.queries import (
     allocations_by_area,
     allocations_by_organization,
@@ -22,6 +23,7 @@ from fundmgr.finance.queries import (
     capitalization_by_year,
     contributions_by_donor,
     fundable,
+    funding_status_rows,
 )
 from fundmgr.proposals.models import ProposalState
 from tests.finance.helpers import contribution_data
@@ -167,3 +169,23 @@ def test_the_excel_export_holds_the_same_figures(fund, small_fund):
     assert status["of which available for allocation"] == 570000
     organizations = list(workbook["By organization"].iter_rows(min_row=2, values_only=True))
     assert organizations[0] == ("IOM", 749000, pytest.approx(0.4375), None)
+
+
+def test_the_funding_status_balance_is_the_sum_of_its_parts_with_direct_costs(fund, small_fund):
+    """Once the committee approved direct costs, do the balance's "of which" lines still add up to it, to the
+    cent (2,282,000 = 1,712,000 allocated, not yet transferred + 100,000 direct costs + 470,000 available)?"""
+    charge_direct_costs(fund, D("100000.00"), decision_id=None, reference="SC-M1", on_date=date(2024, 7, 1),
+                        actor=None)  # fmt: skip
+    rows = funding_status_rows(balances(fund), fund)
+    labels = [label for label, _amount, _style in rows]
+    status = {label: amount for label, amount, _style in rows}
+    parts = [amount for label, amount, style in rows[labels.index("Balance with the Administrative Agent") + 1 :]]
+    assert status["Balance with the Administrative Agent"] == D("2282000.00")
+    assert status["of which approved for direct costs"] == D("100000.00")
+    assert status["of which available for allocation"] == D("470000.00")
+    assert sum(parts) == status["Balance with the Administrative Agent"]
+
+
+def test_without_direct_costs_the_funding_status_has_no_line_for_them(fund, small_fund):
+    rows = funding_status_rows(balances(fund), fund)
+    assert "of which approved for direct costs" not in [label for label, _amount, _style in rows]

@@ -135,6 +135,9 @@ def programmes(fund, make_proposal):
     return result
 
 
+AGREEMENTS = itertools.count(1)
+
+
 def deposit_data(fund, amount: Decimal, area: str | None, kind=ContributionKind.deposit) -> ops.ContributionData:
     return ops.ContributionData(
         donor=organization("GOV-NOR"),
@@ -168,6 +171,8 @@ def step(fund, model: Model, programmes, action) -> None:
         nok = cents(action[1])
         area = action[2] if kind == "deposit" else None
         data = deposit_data(fund, nok, area, ContributionKind(kind))
+        # each its own agreement: the same entry twice is refused as a repeat (test_contributions.py)
+        data = replace(data, reference=f"SAA-NOR-PROPERTY-{next(AGREEMENTS)}")
         if data.usd_amount <= 0:
             return
         contribution = ops.record_contribution(fund, data, actor=None)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import yaml
 from pypdf import PdfReader
 
-from fundmgr.accounts.models import Organization, OrganizationKind, User
+from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
 from fundmgr.db import db
 from fundmgr.funds import definition as d
 from fundmgr.funds import queries
@@ -178,3 +178,47 @@ def test_a_fund_may_rename_its_own_organization(app, fund, tmp_path):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert organizations()["FSF-SECRETARIAT"][2]["en"] == "Joint Food Systems Fund Secretariat"
+
+
+def fund_in_euros(app, tmp_path) -> Fund:
+    """The example fund, keeping its accounts in euros, loaded next to the Migration MPTF."""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["currency"] = "EUR"
+    path = tmp_path / "food-in-euros.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["fund", "load", str(path)])
+    assert result.exit_code == 0, result.output
+    return db.session.scalar(sa.select(Fund).where(Fund.code == "FSF"))
+
+
+@pytest.mark.parametrize("path", ["/public/FSF", "/public/FSF/pipeline"])
+def test_the_second_funds_public_pages_name_it_next_to_the_migration_fund(app, fund, client, tmp_path, path):
+    """Does a visitor of the second fund's public pages read its name, currency and vocabulary, not those of the
+    Migration MPTF (the fund a visitor without a role is shown elsewhere)?"""
+    fund_in_euros(app, tmp_path)
+    text = client.get(path).get_data(as_text=True)
+    assert "Joint Food Systems Fund" in text
+    assert "amounts in EUR" in text
+    assert "amounts in USD" not in text
+    assert "Migration Multi-Partner Trust Fund" not in text
+    assert "MIG00" not in text
+    if path == "/public/FSF":
+        assert "Recipient UN organizations" in text
+        assert "Participating UN Organizations" not in text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/finance/contributions/new", "/steering/written-procedures/new", "/steering/written-procedures/new-matter"],
+)
+def test_the_fmu_of_a_fund_in_euros_is_asked_for_euros(app, fund, client, make_user, tmp_path, path):
+    """Are the amounts a second fund's FMU records offered in its own currency, never in US dollars?"""
+    food = fund_in_euros(app, tmp_path)
+    sign_in(client, make_user(Role.fmu, org="FAO", funds=[food]))
+    text = client.get(path).get_data(as_text=True)
+    if path == "/finance/contributions/new":  # the donor's currency, first offered as the fund's own
+        assert 'selected value="EUR"' in text
+        assert 'selected value="USD"' not in text
+    else:
+        assert "Approved amount (EUR)" in text
+        assert "USD" not in text
