@@ -186,8 +186,9 @@ def test_racing_expenditure_reports_never_total_more_than_the_transfers(committe
 
 
 @pytest.mark.postgres_only
-def test_the_same_deposit_sent_five_times_at_once_counts_once(committed, fund):
-    """The FMU's deposit form sent five times at once (a double click, retries): one deposit, the money once."""
+def test_one_new_agreement_sent_at_once_for_two_donors_keeps_one(committed, fund):
+    """Two deposits under one new agreement reference, for two donors, sent at once: the agreement keeps one donor
+    (the second is refused naming the first), and only the first's money is counted."""
     from fundmgr.finance.models import Contribution
     from fundmgr.finance.operations import record_contribution
     from tests.finance.helpers import contribution_data
@@ -196,12 +197,16 @@ def test_the_same_deposit_sent_five_times_at_once_counts_once(committed, fund):
     fund_id = fund.id
     db.session.remove()
 
-    def deposit() -> None:
-        fund = db.session.get(Fund, fund_id)
-        record_contribution(fund, contribution_data(fund, "5000.00", reference="SAA-RACE"), actor=None)
+    def deposit(donor: str):
+        def record() -> None:
+            fund = db.session.get(Fund, fund_id)
+            data = contribution_data(fund, "5000.00", currency="USD", rate="1", donor=donor, reference="SAA-RACE")
+            record_contribution(fund, data, actor=None)
 
-    results = run_at_once(committed, [deposit] * 5)
+        return record
+
+    results = run_at_once(committed, [deposit("GOV-DEU"), deposit("GOV-NOR")])
     assert results.count("ok") == 1
-    assert len([r for r in results if r.startswith("This entry is already recorded: SAA-RACE")]) == 4
+    assert len([r for r in results if r.startswith("The agreement SAA-RACE is recorded for")]) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Contribution)) == 1
-    assert balances(db.session.get(Fund, fund_id)).received == D("5607.50")  # EUR 5,000 at 1.1215
+    assert balances(db.session.get(Fund, fund_id)).received == D("5000.00")

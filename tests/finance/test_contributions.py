@@ -167,23 +167,3 @@ def test_a_correction_cannot_take_back_allocated_money(fund, fmu, make_deposit, 
     approve()  # 1,284,000.00 for a TA2 programme, from the earmark
     with pytest.raises(InsufficientFunds, match="already allocated"):
         correct_contribution(deposit, replacement=None, reason="Wrong donor.", actor=fmu)
-
-
-def test_the_same_deposit_sent_twice_is_recorded_once(fund, fmu):
-    """A double click or a retry of the deposit form: the second is refused, the money counted once; a second
-    tranche under the same agreement (another date or amount) is still recorded."""
-    data = contribution_data(fund, "5000.00", currency="USD", rate="1", reference="SAA-TWICE")
-    record_contribution(fund, data, actor=fmu)
-    with pytest.raises(ValidationFailed, match=r"already recorded: SAA-TWICE, 2021-03-01, USD 5,000\.00"):
-        record_contribution(fund, data, actor=fmu)
-    record_contribution(fund, replace(data, on_date=date(2021, 9, 1)), actor=fmu)
-    assert balances(fund).received == D("10000.00")
-
-
-def test_a_deposit_cancelled_by_a_correction_may_be_recorded_again(fund, fmu):
-    """Once a correction cancelled an entry, the same entry typed again is a new one, not a repeat."""
-    data = contribution_data(fund, "5000.00", currency="USD", rate="1", reference="SAA-AGAIN")
-    original = record_contribution(fund, data, actor=fmu)
-    correct_contribution(original, replacement=None, reason="Recorded under the wrong fund.", actor=fmu)
-    record_contribution(fund, data, actor=fmu)
-    assert balances(fund).received == D("5000.00")

@@ -26,7 +26,6 @@ from fundmgr.finance.operations.checks import (
 )
 from fundmgr.finance.queries import money_available
 from fundmgr.funds.models import Fund, ThematicArea
-from fundmgr.i18n import format_money
 from fundmgr.numbers import EXCHANGE_RATE
 
 
@@ -96,42 +95,12 @@ def agreement_problems(fund: Fund, data: ContributionData) -> list[str]:
     ]
 
 
-def repeat_problems(fund: Fund, data: ContributionData) -> list[str]:
-    """The same entry sent twice (a double click, a retry) is recorded once: refused when an entry of the same
-    agreement, kind, donor, date, currency and amount is already recorded and no correction reversed it."""
-    # asked only once contribution_problems found nothing
-    assert data.donor is not None
-    assert data.on_date is not None
-    reversed_ids = sa.select(Contribution.corrects_id).where(
-        Contribution.fund_id == fund.id, Contribution.corrects_id.is_not(None), Contribution.amount < 0
-    )
-    same = (
-        sa.select(Contribution.id)
-        .where(Contribution.fund_id == fund.id, Contribution.reference == data.reference.strip())
-        .where(Contribution.kind == data.kind, Contribution.donor_id == data.donor.id)
-        .where(Contribution.on_date == data.on_date, Contribution.currency == data.currency)
-        .where(Contribution.amount == data.amount, Contribution.id.not_in(reversed_ids))
-    )
-    if db.session.scalar(same.limit(1)) is None:
-        return []
-    return [
-        _(
-            "This entry is already recorded: %(reference)s, %(date)s, %(currency)s %(amount)s.",
-            reference=data.reference.strip(),
-            date=data.on_date.isoformat(),
-            currency=data.currency,
-            amount=format_money(data.amount),
-        )
-    ]
-
-
 def record_contribution(fund: Fund, data: ContributionData, *, actor: User | None) -> Contribution:
     """Record a donor's commitment or deposit; a deposit's net of the Administrative Agent's fee becomes available."""
     require_bookkeeper(actor, fund)
-    # checked after the fund's lock: the same form sent twice at once must not count the money twice
+    # checked under the fund's lock: two entries of one new agreement sent at once must not give it two donors
     lock_fund(fund)
     problems = contribution_problems(fund, data)
-    problems = problems or repeat_problems(fund, data)
     if problems:
         raise ValidationFailed(problems)
     contribution = add_contribution(fund, data, actor=actor)
