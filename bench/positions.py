@@ -30,6 +30,7 @@ from bench.client import csrf_token
 from bench.dataset import BENCH_PASSWORD, MEMBERS
 from bench.load import answering
 from bench.pages import FMU, member_email
+from bench.server import WORKER_CLASS, WORKERS
 
 DATABASE = "fundmgr_bench_positions"
 # A locking clause (a statement may have several: FOR SHARE OF a FOR UPDATE OF b) and the table it names, if any.
@@ -137,10 +138,12 @@ def set_decision_rule(url: str, rule: str) -> None:
         connection.execute("UPDATE funds SET decision_rule = %s", (rule,))
 
 
-def served(url: str, database: str) -> None:
-    """The benchmark's rounds alone, on the database of an earlier run: gunicorn as `make bench` starts it (give
-    GUNICORN_CMD_ARGS to try other workers), 50 members signed in, each live item opened, answered at once, changed
-    at once, closed; the positions line with the load average before and after."""
+def served(url: str, database: str, args: argparse.Namespace) -> None:
+    """The benchmark's rounds alone, on the database of an earlier run: gunicorn as `make bench` starts it (or with
+    `--workers`, `--worker-class`, `--threads` to compare), 50 members signed in, each live item opened, answered at
+    once, changed at once, closed; the positions line with the load average before and after; with `--timing`,
+    where the answers' time went (the worker's CPU, its database time, the rest of its wall time, and the wait
+    before a worker took the request)."""
     import tempfile
     from pathlib import Path
 
@@ -155,8 +158,10 @@ def served(url: str, database: str) -> None:
         db.engine.dispose()
     reset_live_items(app, targets.meeting_id)
     how = answering(targets.decision_rule)
+    configuration = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
     with tempfile.TemporaryDirectory(prefix="fundmgr-positions-") as tmp, \
-            Server(url, Path(tmp), log=Path(tmp) / "gunicorn.log") as server:  # fmt: skip
+            Server(url, Path(tmp), log=Path(tmp) / "gunicorn.log", timing=Path(tmp) / "timing.jsonl" if args.timing
+                   else None, **configuration) as server:  # fmt: skip
         chair = signed_in(server.url, {FMU})[FMU]
         members = list(signed_in(server.url, {member_email(n) for n in range(1, MEMBERS + 1)}).items())
         for _email, member in members:
@@ -164,15 +169,48 @@ def served(url: str, database: str) -> None:
         refused: list[str] = []
         members = [(email, Refusals(member, email, refused)) for email, member in members]
         before = os.getloadavg()[0]
+        if server.timing:
+            server.timing.write_text("")  # the answers' requests only, not the sign-ins
         result = load_rounds(chair, members, targets, how, stored_answers_reader(url, how), ANSWER_ROUNDS)
         after = os.getloadavg()[0]
+        timings = served_timings(server.timing, how.route) if server.timing else None
     print(f"{how.noun.capitalize()}: {MEMBERS} members at once, {len(result.rounds)} items: p50 {result.p50_ms} ms, "
           f"p95 {result.p95_ms} ms, p99 {result.p99_ms} ms, max {result.max_ms} ms; {result.recorded} of "
           f"{result.answers} recorded, {result.changed} changed; {result.stored} stored, {result.duplicates_stored} "
           f"twice, {result.lost} lost (load average {before:.1f} before, {after:.1f} after; "
-          f"GUNICORN_CMD_ARGS={os.environ.get('GUNICORN_CMD_ARGS', '')!r}; database {database})")  # fmt: skip
+          f"gunicorn {args.workers} {args.worker_class} workers"
+          f"{f', {args.threads} threads each' if args.threads > 1 else ''}; database {database})")  # fmt: skip
+    if timings:
+        print(timings)
     for line in refused:  # each answer that was not 201 Created: what the server said
         print(f"  {line}")
+
+
+def served_timings(timing: Any, route: str) -> str:
+    """The answers' time in the workers (bench.served_timing): medians and p95 of wall, CPU and database time."""
+    import json
+
+    from bench.load import percentile
+
+    lines = [json.loads(line) for line in timing.read_text().splitlines()]
+    answers = [t for t in lines if t["path"].endswith(f"/{route}")]
+    if not answers:
+        return "  no timing noted"
+
+    def figures(key: str) -> str:
+        values = [t[key] for t in answers]
+        return f"median {statistics.median(values):.1f}, p95 {percentile(values, 0.95):.1f}, sum {sum(values):.0f}"
+
+    waiting = [t["wall_ms"] - t["cpu_ms"] - t["db_ms"] for t in answers]
+    statements: dict[str, list[float]] = {}
+    for t in answers:
+        for n, (text, ms) in enumerate(t["statements"]):
+            statements.setdefault(f"{n + 1}. {text}", []).append(ms)
+    each = "".join(f"\n    {text[:60]:<60} median {statistics.median(ms):6.1f} ms, p95 {percentile(ms, 0.95):6.1f} ms"
+                   for text, ms in statements.items())  # fmt: skip
+    return (f"  in the workers, {len(answers)} answers (ms): wall {figures('wall_ms')}; CPU {figures('cpu_ms')}; "
+            f"database {figures('db_ms')}; neither (waiting for a core, GC, ...) median "
+            f"{statistics.median(waiting):.1f}, sum {sum(waiting):.0f}; each statement:{each}")  # fmt: skip
 
 
 def load_rounds(chair: Any, members: list[Any], targets: Any, how: Any, stored: Any, rounds: int) -> Any:
@@ -195,6 +233,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the answers")
     rounds = "instead: the benchmark's rounds (50 members at once on 5 items) against gunicorn"
     parser.add_argument("--served", action="store_true", help=rounds)
+    parser.add_argument("--workers", type=int, default=WORKERS, help=f"--served: gunicorn workers ({WORKERS})")
+    parser.add_argument("--worker-class", default=WORKER_CLASS, help=f"--served: their class ({WORKER_CLASS})")
+    parser.add_argument("--threads", type=int, default=1, help="--served: threads per worker (gthread), 1")
+    timing = "--served: note each answer's wall, CPU and database time in the workers (bench.served_timing)"
+    parser.add_argument("--timing", action="store_true", help=timing)
     rule = "first set the fund's decision rule in the database (kept): majority measures votes, consensus positions"
     parser.add_argument("--rule", choices=("consensus", "majority"), help=rule)
     args = parser.parse_args(argv)
@@ -213,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.rule:
         set_decision_rule(url, args.rule)
     if args.served:
-        return served(url, args.database)
+        return served(url, args.database, args)
     app = bench_app(url)
     app.config |= {"WTF_CSRF_ENABLED": True, "LOGIN_RATE_LIMIT": "100000 per minute"}
     locks = Locks()

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from bench.client import Client
 
 WORKERS = 2
+WORKER_CLASS = "sync"
 START_SECONDS = 180  # how long gunicorn may take to answer its first request
 
 
@@ -56,12 +57,22 @@ class Server:
         count_queries: bool = False,
         log: Path | None = None,
         env: dict[str, str] | None = None,
+        workers: int = WORKERS,
+        worker_class: str = WORKER_CLASS,
+        threads: int = 1,
+        timing: Path | None = None,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = server_environment(database_url, storage, count_queries=count_queries) | (env or {})
         self.env["FUNDMGR_BASE_URL"] = self.url  # production refuses to start without it; requests name this host
         self.log = log
+        # other configurations to compare (`python -m bench.positions --served --workers 3`); the benchmark serves
+        # the defaults, the production configuration docs/deployment.md recommends
+        self.workers, self.worker_class, self.threads = workers, worker_class, threads
+        self.timing = timing  # where bench.served_timing notes each request's wall, CPU and database time
+        if timing:
+            self.env["FUNDMGR_BENCH_TIMING"] = str(timing)
         self.process: subprocess.Popen | None = None
         self.output: BinaryIO | None = None
 
@@ -71,13 +82,18 @@ class Server:
             "-m",
             "gunicorn",
             "--workers",
-            str(WORKERS),
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--threads",
+            str(self.threads),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--timeout",
             "600",
             "--log-level",
             "warning",
+            *(["--config", "python:bench.served_timing"] if self.timing else []),
             "bench.wsgi:app",
         ]
         self.output = self.log.open("ab") if self.log else None
