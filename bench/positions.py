@@ -4,6 +4,7 @@
     python -m bench.positions --reuse                # the database of an earlier run, kept
     python -m bench.positions --profile              # and a pyinstrument profile of the answers
     python -m bench.positions --reuse --served       # the benchmark's positions line alone, against gunicorn
+    python -m bench.positions --reuse --served --timing --workers 2 --threads 4  # another server, and its time
     python -m bench.positions --reuse --rule majority  # the fund decides by majority from now on: members vote
 
 In-process (the Flask test client, CSRF on, the production code path) against PostgreSQL: 50 members state then

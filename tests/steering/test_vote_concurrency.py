@@ -3,19 +3,23 @@ the close, each change in the audit trail once."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
+from fundmgr import clock
 from fundmgr.accounts.models import Role, User
 from fundmgr.audit import AuditEntry
 from fundmgr.db import db
 from fundmgr.funds.models import Fund
 from fundmgr.proposals.models import ProposalState
 from fundmgr.steering import operations as ops
-from fundmgr.steering.models import AgendaItem, MeetingMode, Position, Stance, Vote, VoteChoice
+from fundmgr.steering.models import AgendaItem, ItemState, MeetingMode, Position, Stance, Vote, VoteChoice
+from tests.factories import sign_in
 from tests.support.concurrency import run_at_once
 
 pytestmark = pytest.mark.postgres_only
@@ -111,3 +115,69 @@ def test_nothing_is_recorded_after_the_close(committed, open_item):
         assert counts["ok"] == len(answers) + 1  # the close succeeded too
         assert counts[refusal] == MEMBERS - len(answers)
         assert all(t <= item.closed_at for t in times)
+
+
+def post_at_once(app, requests: list[tuple[FlaskClient, str, dict[str, str]]]) -> list[int]:
+    """Each (client, url, form) POSTed at the same instant, asking for JSON; the status codes in the same order."""
+    start, now = threading.Barrier(len(requests)), clock.now()
+    statuses = [0] * len(requests)
+
+    def send(n: int, client: FlaskClient, url: str, form: dict[str, str]) -> None:
+        start.wait()
+        with clock.as_of(now):  # the test's clock, which the sessions were opened at
+            statuses[n] = client.post(url, data=form, headers={"Accept": "application/json"}).status_code
+
+    threads = [threading.Thread(target=send, args=(n, *request)) for n, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses
+
+
+def route_and_forms(committed, item_id: int) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The item's answer route as the board's buttons post to it
+    and two different answers' forms, as the item's fund decides."""
+    with committed.app_context():
+        item = db.session.get(AgendaItem, item_id)
+        base = f"/steering/meetings/{item.meeting_id}/items/{item_id}"
+        if item.meeting.by_consensus:
+            return f"{base}/position", {"stance": "support"}, {"stance": "object", "text": "Baselines first."}
+        return f"{base}/vote", {"choice": "approve", "confirmed": "yes"}, {"choice": "reject", "confirmed": "yes"}
+
+
+def test_two_devices_of_every_member_answering_through_the_route_at_once_record_one_answer_each(committed, open_item):
+    """Every member sends two different answers from two devices at the same instant through the route: all are
+    acknowledged, one row per member holding one of them, stated once and changed once, each audited once."""
+    item_id, member_ids, _fmu = open_item
+    url, first, second = route_and_forms(committed, item_id)
+    members = [db.session.get(User, m) for m in member_ids]
+    requests = [(sign_in(committed.test_client(), m), url, form) for m in members for form in (first, second)]
+    db.session.close()
+    assert Counter(post_at_once(committed, requests)) == {201: 2 * MEMBERS}
+    with committed.app_context():
+        answers, actions = recorded(item_id)
+        assert set(answers) == set(member_ids)
+        assert sorted(actions.values()) == [MEMBERS, MEMBERS]  # stated (or cast) once, changed once, per member
+
+
+def test_no_answer_through_the_route_is_recorded_after_the_close(committed, open_item):
+    """Members answer through the route while the FMU closes the item: each answer acknowledged is recorded before
+    the close, each other one refused as closed; none is recorded without being acknowledged."""
+    item_id, member_ids, fmu_id = open_item
+    url, first, _second = route_and_forms(committed, item_id)
+    requests = [(sign_in(committed.test_client(), db.session.get(User, m)), url, first) for m in member_ids]
+    close = url.rsplit("/", 1)[0] + "/close"
+    requests.append((sign_in(committed.test_client(), db.session.get(User, fmu_id)), close, {"confirmed": "yes"}))
+    db.session.close()
+    statuses = post_at_once(committed, requests)
+    assert statuses[-1] < 400, statuses[-1]
+    with committed.app_context():
+        item = db.session.get(AgendaItem, item_id)
+        answers, _actions = recorded(item_id)
+        times = db.session.scalars(sa.select(Position.updated_at).where(Position.item_id == item_id)).all()
+        times += db.session.scalars(sa.select(Vote.cast_at).where(Vote.item_id == item_id)).all()
+    assert item.state is ItemState.closed
+    assert statuses[:-1].count(201) == len(answers)
+    assert set(statuses[:-1]) <= {201, 409}  # recorded, or refused as closed
+    assert all(t <= item.closed_at for t in times)
