@@ -125,8 +125,10 @@ ENTRY_KIND_TITLES = {
     EntryKind.interest: _l("Interest and other income"),
     EntryKind.allocation: _l("Allocation"),
     EntryKind.allocation_release: _l("Allocation released"),
-    EntryKind.transfer: _l("Transfer to a Participating UN Organization"),
-    EntryKind.refund: _l("Refund from a Participating UN Organization"),
+    # Fund-neutral: the titles are shared by every fund's ledger, its filter and its export (the programme column
+    # names who received or returned the money).
+    EntryKind.transfer: _l("Transfer to an organization the fund finances"),
+    EntryKind.refund: _l("Refund from an organization the fund finances"),
     EntryKind.direct_costs: _l("Direct costs (Fund Management Unit and secretariat)"),
 }
 EntryKind.set_titles(ENTRY_KIND_TITLES)

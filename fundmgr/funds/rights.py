@@ -26,12 +26,12 @@ FUND_MANAGERS = (Role.fmu, Role.admin)
 # Who works with the fund's Steering Committee: its members, and the managers who run its secretariat.
 COMMITTEE_ROLES = (*FUND_MANAGERS, Role.sc_member)
 
-# Who holds a role, as a refusal names them ("Only the Fund Management Unit or administrators may do this.").
+# Who holds a role, as a refusal names them ("Only the Fund Management Unit or administrators may do this.");
+# agency staff are named with the fund's own term for its organizations (see `holders`).
 HOLDERS = {
     Role.fmu: _l("the Fund Management Unit"),
     Role.admin: _l("administrators"),
     Role.sc_member: _l("members of the Steering Committee"),
-    Role.agency: _l("staff of Participating UN Organizations"),
     Role.viewer: _l("viewers"),
     Role.technical_reviewer: _l("technical reviewers"),
 }
@@ -125,16 +125,23 @@ def require_fund_manager(actor: Any, fund: Fund) -> None:
 def require_role_or_system(actor: Any, fund: Fund, *roles: Role) -> None:
     """Refuse unless the actor is the system or a person holding one of the roles on the fund."""
     if actor is not None and not has_role(actor, fund, *roles):
-        raise refusal(roles)
+        raise refusal(roles, fund)
 
 
 def require_person_with_role(actor: Any, fund: Fund, *roles: Role) -> None:
     """Refuse unless a person holding one of the roles acts: for acts that name who did them, never the system's."""
     if actor is None or not has_role(actor, fund, *roles):
-        raise refusal(roles)
+        raise refusal(roles, fund)
 
 
-def refusal(roles: tuple[Role, ...]) -> NotAllowed:
+def holders(role: Role, fund: Fund) -> str:
+    """Who holds a role on the fund, as a refusal names them."""
+    if role is Role.agency:
+        return _("staff of %(organizations)s", organizations=fund.participants_label)
+    return str(HOLDERS[role])
+
+
+def refusal(roles: tuple[Role, ...], fund: Fund) -> NotAllowed:
     """The refusal that names the roles that may act."""
-    who = format_list([str(HOLDERS[role]) for role in roles], style="or", locale=current_language())
+    who = format_list([holders(role, fund) for role in roles], style="or", locale=current_language())
     return NotAllowed(_("Only %(who)s may do this.", who=who))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -152,10 +153,11 @@ class OrganizationsForm(FlaskForm):
     """The lead organization and the other participating organizations."""
 
     lead = SelectField(_l("Lead organization"), [DataRequired()])
-    partners = CheckboxListField(_l("Other Participating UN Organizations"), [Optional()])
+    partners = CheckboxListField(_l("Other organizations"), [Optional()])  # named as the fund calls them below
 
     def __init__(self, fund: Fund, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.partners.label.text = _("Other %(organizations)s", organizations=fund.participants_label)
         self.organizations = {o.code: o for o in fund.participating_organizations}
         choices = sorted(((o.code, f"{o.label} – {o.full_name}") for o in self.organizations.values()),
                          key=lambda c: c[1].lower())  # fmt: skip

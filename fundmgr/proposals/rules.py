@@ -289,8 +289,9 @@ def organization_problems(proposal: Proposal) -> list[str]:
     if len(participants) < fund.min_participating_organizations:
         problems.append(
             _(
-                "A joint programme has at least %(n)d Participating UN Organizations; this one has %(count)d.",
+                "A joint programme has at least %(n)d %(organizations)s; this one has %(count)d.",
                 n=fund.min_participating_organizations,
+                organizations=fund.participants_label,
                 count=len(participants),
             )
         )
@@ -300,7 +301,9 @@ def organization_problems(proposal: Proposal) -> list[str]:
     if proposal.lead_organization_id is None:
         problems.append(_("Choose the lead organization."))
     elif proposal.lead_organization_id not in {o.id for o in participants}:
-        problems.append(_("The lead organization must be one of the Participating UN Organizations."))
+        problems.append(
+            _("The lead organization must be one of the %(organizations)s.", organizations=fund.participants_label)
+        )
     return problems
 
 

@@ -180,7 +180,7 @@ class NewProposalView(FundView):
             with refusals_shown_on(form):
                 proposal = ops.create_proposal(fund, form.details(), actor=current_user)
                 message = _("Draft created: it gets its reference number when it is submitted. "
-                            "Now choose the Participating UN Organizations.")  # fmt: skip
+                            "Now choose the %(organizations)s.", organizations=fund.participants_label)  # fmt: skip
                 flash(message, "success")
                 return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
         return render_template("proposals/new.html", form=form, fund=fund)
@@ -241,11 +241,13 @@ class EditOrganizationsView(DraftSectionView):
                 )
                 if removed:
                     offer_removal_undo(proposal, removed, "proposals.organizations",
-                                       _("Participating UN Organizations saved; those you took off left the draft "
-                                         "with their budget."))  # fmt: skip
+                                       _("%(organizations)s saved; those you took off left the draft with their "
+                                         "budget.", organizations=proposal.fund.participants_label))  # fmt: skip
                     return redirect(url_for("proposals.organizations", proposal_id=proposal.id))
                 next_page = "proposals.concept" if proposal.is_concept_note else "proposals.budget"
-                return self.saved(_("Participating UN Organizations saved."), next_page)
+                return self.saved(
+                    _("%(organizations)s saved.", organizations=proposal.fund.participants_label), next_page
+                )
         return self.render("organizations.html", form=form)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -12,13 +13,18 @@ from pypdf import PdfReader
 
 from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
 from fundmgr.db import db
+from fundmgr.errors import NotAllowed
+from fundmgr.finance.operations.top_ups import top_up_problems
 from fundmgr.funds import definition as d
 from fundmgr.funds import queries
 from fundmgr.funds.models import Fund
 from fundmgr.funds.operations import upsert_organization
+from fundmgr.funds.rights import require_person_with_role
+from fundmgr.proposals import operations as ops
 from fundmgr.proposals.forms import IndicatorForm
 from fundmgr.proposals.operations import IndicatorValues
 from fundmgr.proposals.operations.matrix import indicator_problems
+from fundmgr.proposals.rules import submission_problems
 from tests.factories import sign_in
 from tests.support import SECOND_FUND_FILE
 from tests.support.jobs import document
@@ -222,3 +228,63 @@ def test_the_fmu_of_a_fund_in_euros_is_asked_for_euros(app, fund, client, make_u
     else:
         assert "Approved amount (EUR)" in text
         assert "USD" not in text
+
+
+OWN_TERM, MIGRATION_TERM = "Recipient UN organizations", "Participating UN Organization"
+
+
+@pytest.fixture
+def food_draft(app, fund, make_proposal):
+    """The example fund next to the Migration MPTF, and a draft of it FAO leads alone (one organization short)."""
+    assert app.test_cli_runner().invoke(args=["fund", "load", str(EXAMPLE)]).exit_code == 0
+    food = db.session.scalar(sa.select(Fund).where(Fund.code == "FSF"))
+    draft = make_proposal(lead="FAO", partners=(), area="NUTRITION", in_fund=food)
+    db.session.commit()
+    return draft
+
+
+def test_the_second_funds_draft_pages_and_messages_name_its_organizations_its_way(client, food_draft):
+    """Do the second fund's page choosing a draft's organizations, its budget page, the flash after saving and the
+    problems found before submission say "Recipient UN organizations", never "Participating UN Organization"?"""
+    sign_in(client, food_draft.created_by)
+    base = f"/proposals/{food_draft.id}"
+    chosen = client.get(f"{base}/organizations").get_data(as_text=True)
+    assert "A joint programme has at least 2 Recipient UN organizations, one of them leading." in chosen
+    assert "Other Recipient UN organizations" in chosen
+    saved = client.post(f"{base}/organizations", data={"lead": "FAO", "partners": ["WFP"]}, follow_redirects=True)
+    assert "Recipient UN organizations saved." in saved.get_data(as_text=True)
+    food_draft.participants.clear()  # a draft without organizations is asked to choose them first
+    db.session.commit()
+    budget = client.get(f"{base}/budget").get_data(as_text=True)
+    assert "Choose the Recipient UN organizations first." in budget
+    problems = " ".join(submission_problems(food_draft))
+    assert "A joint programme has at least 2 Recipient UN organizations; this one has 0." in problems
+    for text in (chosen, saved.get_data(as_text=True), budget, problems):
+        assert MIGRATION_TERM not in text
+
+
+def test_the_second_funds_refusals_and_reference_pages_name_its_organizations_its_way(app, client, food_draft,
+                                                                                       make_user):  # fmt: skip
+    """Is an IOM officer (IOM takes no part in the second fund) refused a draft there, an agency-only act refused
+    to a viewer and a top-up for nobody refused, in the fund's own words; do its organizations and budget categories
+    pages use them?"""
+    food = food_draft.fund
+    iom = make_user(Role.agency, org="IOM", funds=[food])
+    with pytest.raises(NotAllowed) as refused:
+        ops.create_proposal(food, ops.ProposalDetails(title="Soil health"), actor=iom)
+    assert str(refused.value) == "Your organization is not one of the Recipient UN organizations of this fund."
+    with pytest.raises(NotAllowed) as refused:
+        require_person_with_role(make_user(Role.viewer, org="FAO", funds=[food]), food, Role.agency)
+    assert str(refused.value) == "Only staff of Recipient UN organizations may do this."
+    asked = top_up_problems(food_draft, organization_id=None, amount=Decimal("1000.00"), reason="More farms.")
+    assert "Choose one of the programme's Recipient UN organizations." in asked
+    sign_in(client, make_user(Role.viewer, org="FAO", funds=[food]))
+    pages = {
+        path: client.get(path).get_data(as_text=True) for path in ("/fund/organizations", "/fund/budget-categories")
+    }
+    assert "Recipient UN organization of this fund" in pages["/fund/organizations"]
+    assert (
+        "Budgets are set per Recipient UN organization, category and programme year."
+        in pages["/fund/budget-categories"]
+    )
+    assert not [path for path, text in pages.items() if MIGRATION_TERM in text]

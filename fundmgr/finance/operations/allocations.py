@@ -88,7 +88,10 @@ def split_problems(version: ProposalVersion, approved_amount: Any, amounts: dict
     shares = {s.organization_id: s.total for s in version_shares(version)}
     problems = []
     if set(amounts) != set(shares):
-        problems.append(_("Give an amount for each Participating UN Organization of the approved version."))
+        problems.append(
+            _("Give an amount for each %(organization)s of the approved version.",
+              organization=version.proposal.fund.participant_label)
+        )  # fmt: skip
         return problems
     for organization_id, amount in amounts.items():
         problems += [] if amount == 0 else amount_problems(amount, _("Each organization's amount"))
@@ -134,7 +137,12 @@ def allocation_problems(
             )
         )
     if not version_shares(version):
-        problems.append(_("The approved version has no Participating UN Organization with a budget."))
+        problems.append(
+            _(
+                "The approved version has no %(organization)s with a budget.",
+                organization=proposal.fund.participant_label,
+            )
+        )
     problems += reference_problems(reference, _("The decision reference"))
     return problems
 

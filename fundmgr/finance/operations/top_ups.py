@@ -49,7 +49,9 @@ def top_up_problems(proposal: Proposal, organization_id: Any, amount: Any, reaso
     """Everything wrong with a request for a top-up, all at once."""
     problems = request_problems(TopUp, proposal, reason, _("Give the reason for the top-up."))
     if organization_id not in {o.id for o in top_up_organizations(proposal)}:
-        problems.append(_("Choose one of the programme's Participating UN Organizations."))
+        problems.append(
+            _("Choose one of the programme's %(organizations)s.", organizations=proposal.fund.participants_label)
+        )
     problems += amount_problems(amount, _("The amount"))
     return problems
 

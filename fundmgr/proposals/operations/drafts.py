@@ -97,7 +97,12 @@ def create_proposal(
     only for the demo, which derives the concept notes of its programmes afterwards as the migration did."""
     require_person_with_role(actor, fund, Role.agency)
     if actor.organization_id not in {o.id for o in fund.participating_organizations}:
-        raise NotAllowed(_("Your organization is not a Participating UN Organization of this fund."))
+        raise NotAllowed(
+            _(
+                "Your organization is not one of the %(organizations)s of this fund.",
+                organizations=fund.participants_label,
+            )
+        )
     proposal = Proposal(
         fund=fund,
         stage=stage,

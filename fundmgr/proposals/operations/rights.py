@@ -16,7 +16,10 @@ MAX_TEXT = 20000
 def require_editor(proposal: Proposal, actor: User | None) -> None:
     """Refuse unless the actor is agency staff of the proposal and its state lets it be changed."""
     if actor is None or not proposal.can_edit(actor, check_state=False):
-        raise NotAllowed(_("Only staff of the proposal’s Participating UN Organizations may change it."))
+        raise NotAllowed(
+            _("Only staff of the proposal’s %(organizations)s may change it.",
+              organizations=proposal.fund.participants_label)
+        )  # fmt: skip
     if not proposal.is_editable:
         raise InvalidTransition(
             _(

@@ -107,7 +107,10 @@ def content_problems(proposal: Proposal, content: ConceptContent) -> list[str]:
         problems += text_problem(partner.name, _("A partner’s name"), 300) + text_problem(partner.role, _("A role"))
     participants = {p.organization_id for p in proposal.participants}
     if set(content.amounts) - participants:
-        problems.append(_("Give indicative amounts to the proposal’s participating organizations only."))
+        problems.append(
+            _("Give indicative amounts to the proposal’s %(organizations)s only.",
+              organizations=proposal.fund.participants_label)
+        )  # fmt: skip
     for amount in content.amounts.values():
         problems += amount_problems(amount, _("The indicative amount"))
     return problems
