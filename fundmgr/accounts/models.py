@@ -74,7 +74,7 @@ ROLE_TITLES = {
     Role.admin: _l("Administrator"),
     Role.fmu: _l("Fund Management Unit"),
     Role.sc_member: _l("Steering Committee member"),
-    Role.agency: _l("Agency (an organization the fund finances)"),
+    Role.agency: _l("Agency (funded organization)"),
     Role.viewer: _l("Viewer"),
     Role.technical_reviewer: _l("Technical reviewer"),
 }

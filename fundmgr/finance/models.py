@@ -127,8 +127,8 @@ ENTRY_KIND_TITLES = {
     EntryKind.allocation_release: _l("Allocation released"),
     # Fund-neutral: the titles are shared by every fund's ledger, its filter and its export (the programme column
     # names who received or returned the money).
-    EntryKind.transfer: _l("Transfer to an organization the fund finances"),
-    EntryKind.refund: _l("Refund from an organization the fund finances"),
+    EntryKind.transfer: _l("Transfer to a funded organization"),
+    EntryKind.refund: _l("Refund from a funded organization"),
     EntryKind.direct_costs: _l("Direct costs (Fund Management Unit and secretariat)"),
 }
 EntryKind.set_titles(ENTRY_KIND_TITLES)
