@@ -13,6 +13,7 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -1981,3 +1982,36 @@ def test_upgrade_indexes_the_funded_proposals_and_the_programmes_starts_and_the_
         assert "ix_programmes_start_date" in indexes("programmes")
         for fund in db.session.scalars(sa.select(Fund).order_by(Fund.id)):
             assert counts(fund) == before[fund.id]
+
+
+# --- c3e9a1f5d7b2: what a fund's concept notes ask beyond the common case ---
+
+BEFORE_CONCEPT_NOTE = "a6d3f8c1e925"
+
+
+def test_upgrade_has_existing_funds_ask_corridors_and_the_knowledge_platform_until_their_file_says(
+    own_database, tmp_path
+):
+    """A fund stored before asked both Migration MPTF questions: does it still, until its file is loaded again, which
+    then sets what the file says (a file without the section: neither)?"""
+    from fundmgr.funds.definition import bundled_definition
+    from fundmgr.funds.operations import load_fund_file
+
+    stored = dict(db.session.execute(sa.select(as_stored("funds")).where(sa.text("code = 'MIG'"))).mappings().one())
+    data = yaml.safe_load(bundled_definition().read_text(encoding="utf-8"))
+    del data["concept_note"]
+    without = tmp_path / "migration-without-concept-note.yaml"
+    without.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with own_database.app_context():
+        flask_migrate.upgrade(revision=BEFORE_CONCEPT_NOTE)
+        with db.engine.begin() as connection:
+            connection.execute(as_stored("funds").insert(), as_it_was(connection, "funds", [stored]))
+        flask_migrate.upgrade()
+        fund = db.session.scalars(sa.select(Fund)).one()
+        assert (fund.asks_corridors, fund.asks_knowledge_platform) == (True, True)
+        load_fund_file(without, actor=None)
+        assert (fund.asks_corridors, fund.asks_knowledge_platform) == (False, False)
+        db.session.rollback()
+        db.session.remove()
+        flask_migrate.downgrade(revision=BEFORE_CONCEPT_NOTE)
+        assert "concept_note" not in {c["name"] for c in db.inspect(db.engine).get_columns("funds")}

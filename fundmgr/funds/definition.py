@@ -223,6 +223,18 @@ class Reminders(Strict):
         return self
 
 
+class ConceptNote(Strict):
+    """What a concept note asks beyond the common case: what the file leaves out, it does not ask.
+
+    `migration_corridors`: a programme may be placed on migration corridors (origin > transit > destination) as
+    well as on a country, a region or global scope. `knowledge_platform`: the concept note explains how the
+    programme uses and feeds the UN Network on Migration's knowledge platform and connection hub (required).
+    """
+
+    migration_corridors: bool = False
+    knowledge_platform: bool = False
+
+
 class ThematicArea(Strict):
     code: Code
     number: Annotated[int, Field(ge=1)]
@@ -383,6 +395,7 @@ class FundDefinition(Strict):
     reporting: Reporting = Reporting()
     reminders: Reminders = Reminders()
     after_approval: AfterApproval = AfterApproval()
+    concept_note: ConceptNote = ConceptNote()
     thematic_areas: Annotated[list[ThematicArea], Field(min_length=1)]
     # What the fund calls its objectives, in headings and columns ("GCM objectives", "SDG targets").
     objectives_title: Text

@@ -91,6 +91,8 @@ class Fund(Base):
     top_up_committee_above: so.Mapped[Decimal] = so.mapped_column(Money(), default=Decimal(0), server_default="0")
     # A budget revision moving more than this share of the direct costs is decided by the Steering Committee.
     revision_committee_share: so.Mapped[Decimal] = so.mapped_column(Rate(), default=Decimal("0.10"))
+    # The definition's `concept_note:` section: {"migration_corridors": bool, "knowledge_platform": bool}.
+    concept_note: so.Mapped[dict[str, bool]] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
     definition_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
 
     thematic_areas: so.Mapped[list[ThematicArea]] = so.relationship(
@@ -117,6 +119,16 @@ class Fund(Base):
     def calendar(self) -> ReportingCalendar:
         """When the fund's programmes report (its definition's `reporting:` section, defaults filled in)."""
         return ReportingCalendar.of(self.reporting_calendar)
+
+    @property
+    def asks_corridors(self) -> bool:
+        """Whether a concept note may be placed on migration corridors (the definition's `concept_note:`)."""
+        return bool(self.concept_note.get("migration_corridors"))
+
+    @property
+    def asks_knowledge_platform(self) -> bool:
+        """Whether a concept note must explain its use of the Network's knowledge platform and connection hub."""
+        return bool(self.concept_note.get("knowledge_platform"))
 
     @property
     def objectives_label(self) -> str:

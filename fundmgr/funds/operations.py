@@ -150,7 +150,7 @@ FUND_FIELDS = [
     "reporting_period_months", "report_due_days", "reporting_calendar", "reminder_days", "objectives_title",
     "disaggregations", "participants_title", "iati", "extension_notice_months", "extension_committee_months",
     "delivery_warning_gap", "tranche_min_delivery", "top_up_committee_above",
-    "revision_committee_share",
+    "revision_committee_share", "concept_note",
 ]  # fmt: skip
 
 
@@ -197,6 +197,7 @@ def fund_values(spec: d.FundDefinition) -> dict[str, Any]:
         "top_up_committee_above": spec.after_approval.top_up_committee_above,
         "revision_committee_share": spec.after_approval.revision_committee_share,
         "participants_title": spec.participating_organizations_title.model_dump(),
+        "concept_note": spec.concept_note.model_dump(),
     }
 
 

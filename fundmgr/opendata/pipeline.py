@@ -104,7 +104,7 @@ def tag(fund: Fund, entries: list[PipelineEntry], *shown: Any) -> str:
     """What the answers depend on, hashed: the fund, the language, the layout, every entry and what else the answer
     `shown` (a page of the pipeline: its place among the pages, the pipeline's size and total)."""
     content = {
-        "fund": [fund.code, fund.currency, fund.name],
+        "fund": [fund.code, fund.currency, fund.name, fund.concept_note],
         "language": current_language(),
         "layout": LAYOUT_VERSION,
         "entries": [asdict(entry) for entry in entries],

@@ -160,7 +160,8 @@ class PipelineBookletView(PublicView):
         with force_locale(lang):
             entries = pipeline.pipeline_entries(self.fund)
             key = pipeline.tag(self.fund, entries)
-        context = {"fund_name": self.fund.name, "currency": self.fund.currency, "entries": entries}
+        context = {"fund_name": self.fund.name, "currency": self.fund.currency, "entries": entries,
+                   "corridors": self.fund.asks_corridors}  # fmt: skip
 
         def rendered() -> bytes:
             with force_locale(lang):  # what the fund calls its organizations, in the booklet's language

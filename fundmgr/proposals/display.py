@@ -135,13 +135,13 @@ def describe(snapshot: ProposalSnapshot, fund: Fund) -> dict[str, Any]:
         "currency": fund.currency,
         "fund": fund.label,
         "fund_name": fund.name,
-        **stage_content(snapshot, labels),
+        **stage_content(snapshot, labels, fund),
     }
 
 
-def stage_content(snapshot: ProposalSnapshot, labels: Labels) -> dict[str, Any]:
+def stage_content(snapshot: ProposalSnapshot, labels: Labels, fund: Fund) -> dict[str, Any]:
     """The concept note's content and the programme document's sections, readable (empty in a snapshot frozen
-    before they were kept)."""
+    before they were kept); the fund's own questions where it asks them or the snapshot answers them."""
     workplan: dict[int, list[str]] = defaultdict(list)
     for item in snapshot.workplan:
         workplan[item.year].append(item.activity)
@@ -188,6 +188,8 @@ def stage_content(snapshot: ProposalSnapshot, labels: Labels) -> dict[str, Any]:
         "me_plan": snapshot.me_plan,
         "sustainability": snapshot.sustainability,
     }
+    content["shows_corridors"] = fund.asks_corridors or bool(snapshot.corridors)
+    content["shows_knowledge_platform"] = fund.asks_knowledge_platform or bool(snapshot.knowledge_platform)
     content["has_concept"] = any(content[key] for key in CONCEPT_KEYS)
     content["has_sections"] = any(content[key] for key in SECTION_KEYS)
     return content
@@ -416,13 +418,14 @@ def stage_fields(d: dict[str, Any]) -> list[tuple[str, str]]:
         fields += [
             (_("Problem statement"), d["problem_statement"]),
             (_("Theory of change"), d["theory_of_change"]),
-            (_("Migration corridors"), "\n".join(d["corridors"])),
+            *([(_("Migration corridors"), "\n".join(d["corridors"]))] if d["shows_corridors"] else []),
             (_("Global scope"), yes if d["global_scope"] else no),
             (_("National partners"), "\n".join(f"{p['name']} ({p['kind']}): {p['role']}" for p in d["partners"])),
             (_("SDG targets"), ", ".join(d["sdg_targets"])),
             (_("Alignment with the Cooperation Framework"), d["cooperation_framework"]),
             (_("Resident Coordinator’s endorsement"), yes if d["rc_endorsement"] else no),
-            (_("Use of the Network’s knowledge platform and connection hub"), d["knowledge_platform"]),
+            *([(_("Use of the Network’s knowledge platform and connection hub"), d["knowledge_platform"])]
+              if d["shows_knowledge_platform"] else []),
             (_("Indicative amounts"),
              "\n".join(f"{a['label']}: {format_money(a['amount'])}" for a in d["indicative_amounts"])),
         ]  # fmt: skip

@@ -84,19 +84,25 @@ def concept_note_groups(proposal: Proposal) -> list[tuple[list[str], str]]:
 
 
 def case_problems(proposal: Proposal) -> list[str]:
-    """The problem, the theory of change, the Cooperation Framework and the knowledge platform, each in brief."""
+    """The problem, the theory of change, the Cooperation Framework and, where the fund asks it, the knowledge
+    platform, each in brief."""
     texts = [
         (proposal.problem_statement, _("Describe the problem the programme addresses.")),
         (proposal.theory_of_change, _("State the programme’s theory of change.")),
         (proposal.cooperation_framework, _("Explain how the programme aligns with the Cooperation Framework.")),
-        (proposal.knowledge_platform,
-         _("Explain how the programme uses and feeds the Network’s knowledge platform and connection hub.")),
-    ]  # fmt: skip
+    ]
+    if proposal.fund.asks_knowledge_platform:
+        texts.append((proposal.knowledge_platform,
+                      _("Explain how the programme uses and feeds the Network’s knowledge platform and connection "
+                        "hub.")))  # fmt: skip
     return [problem for text, problem in texts if not text.strip()]
 
 
 def concept_location_problems(proposal: Proposal) -> list[str]:
-    """One country, a region's countries, migration corridors, or global scope."""
+    """One country, a region's countries, migration corridors (where the fund places programmes on them), or global
+    scope."""
+    if not proposal.fund.asks_corridors:
+        return [] if proposal.global_scope else location_problems(proposal)
     problems = []
     for n, corridor in enumerate(proposal.corridors, start=1):
         if len(corridor.stops) < 2:

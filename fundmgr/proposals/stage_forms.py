@@ -83,11 +83,17 @@ def concept_form(proposal: Proposal, formdata: Any = None) -> FlaskForm:
             if unknown:
                 raise ValidationError(_("These are not SDG targets: %(codes)s.", codes=", ".join(unknown[:10])))
 
+    # The Migration MPTF's own questions, asked only by a fund whose definition turns them on (`concept_note:`).
+    if not proposal.fund.asks_corridors:
+        del ConceptForm.corridors
+    if not proposal.fund.asks_knowledge_platform:
+        del ConceptForm.knowledge_platform
     for participant in proposal.participants:
         setattr(ConceptForm, f"amount_{participant.organization_id}",
                 NumberField(participant.organization.label, kind=MONEY))  # fmt: skip
     form = ConceptForm(formdata=formdata, data=None if formdata else concept_data(proposal))
     form.participants = proposal.participants
+    form.corridor_countries = []  # validate_corridors reads them where the fund asks them
     return form
 
 
@@ -115,7 +121,8 @@ def concept_content(form: Any) -> ConceptContent:
     return ConceptContent(
         problem_statement=form.problem_statement.data or "", theory_of_change=form.theory_of_change.data or "",
         cooperation_framework=form.cooperation_framework.data or "",
-        knowledge_platform=form.knowledge_platform.data or "", rc_endorsement=bool(form.rc_endorsement.data),
+        knowledge_platform=(form.knowledge_platform.data or "") if "knowledge_platform" in form else "",
+        rc_endorsement=bool(form.rc_endorsement.data),
         global_scope=bool(form.global_scope.data), sdg_targets=form.sdg_codes, corridors=form.corridor_countries,
         partners=partners,
         amounts={p.organization_id: form[f"amount_{p.organization_id}"].data for p in form.participants},

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from fundmgr.accounts.models import Organization, OrganizationKind, Role, User
 from fundmgr.db import db
-from fundmgr.errors import NotAllowed
+from fundmgr.errors import NotAllowed, ValidationFailed
 from fundmgr.finance.operations.top_ups import top_up_problems
 from fundmgr.funds import definition as d
 from fundmgr.funds import queries
@@ -24,6 +24,7 @@ from fundmgr.proposals import operations as ops
 from fundmgr.proposals.forms import IndicatorForm
 from fundmgr.proposals.operations import IndicatorValues
 from fundmgr.proposals.operations.matrix import indicator_problems
+from fundmgr.proposals.operations.stages import concept_state
 from fundmgr.proposals.rules import submission_problems
 from tests.factories import sign_in
 from tests.support import SECOND_FUND_FILE
@@ -288,3 +289,46 @@ def test_the_second_funds_refusals_and_reference_pages_name_its_organizations_it
         in pages["/fund/budget-categories"]
     )
     assert not [path for path, text in pages.items() if MIGRATION_TERM in text]
+
+
+def test_a_second_funds_concept_note_asks_neither_corridors_nor_the_knowledge_platform(
+    app, fund, client, make_proposal, tmp_path
+):
+    """The Migration MPTF's own questions (migration corridors, the Network's knowledge platform) are not asked of a
+    fund whose file leaves them out: its concept form has neither field, a concept note without them is complete,
+    and a corridor is refused rather than kept."""
+    food = fund_in_euros(app, tmp_path)
+    note = make_proposal(in_fund=food, concept_note=True, lead="FAO", partners=("WFP",), area="NUTRITION")
+    note.knowledge_platform = ""
+    db.session.commit()
+    assert submission_problems(note) == []
+    sign_in(client, note.created_by)
+    form = client.get(f"/proposals/{note.id}/concept").get_data(as_text=True)
+    assert 'name="problem_statement"' in form
+    assert 'name="corridors"' not in form
+    assert "Migration corridors" not in form
+    assert 'name="knowledge_platform"' not in form
+    assert "knowledge platform" not in form
+    page = client.get(f"/proposals/{note.id}").get_data(as_text=True)
+    assert "Problem statement" in page
+    assert "Migration corridors" not in page
+    assert "knowledge platform" not in page
+    before = concept_state(note)
+    content = ops.ConceptContent(problem_statement="Diets", corridors=[[note.country, note.country]])
+    with pytest.raises(ValidationFailed, match="migration corridors"):
+        ops.save_concept_content(note, content, actor=note.created_by)
+    assert concept_state(note) == before
+
+
+def test_the_migration_funds_concept_note_still_asks_both(client, make_proposal):
+    """The Migration MPTF's file turns both questions on: its form asks them, and a concept note without the use of
+    the knowledge platform is not complete."""
+    note = make_proposal(concept_note=True)
+    sign_in(client, note.created_by)
+    form = client.get(f"/proposals/{note.id}/concept").get_data(as_text=True)
+    assert 'name="corridors"' in form
+    assert 'name="knowledge_platform"' in form
+    note.knowledge_platform = " "
+    assert [str(p) for p in submission_problems(note)] == [
+        "Explain how the programme uses and feeds the Network’s knowledge platform and connection hub."
+    ]

@@ -94,6 +94,8 @@ def content_problems(proposal: Proposal, content: ConceptContent) -> list[str]:
     unknown = [code for code in content.sdg_targets if code not in sdg_targets()]
     if unknown:
         problems.append(_("These are not SDG targets: %(codes)s.", codes=", ".join(c[:20] for c in unknown[:10])))
+    if content.corridors and not proposal.fund.asks_corridors:
+        problems.append(_("This fund does not place programmes on migration corridors."))
     if len(content.corridors) > MAX_ROWS or len(content.partners) > MAX_ROWS:
         problems.append(_("A proposal lists at most %(n)d corridors and %(n)d partners.", n=MAX_ROWS))
     for n, countries in enumerate(content.corridors, start=1):
